@@ -1,0 +1,61 @@
+//! The Arch trait: everything the core needs from a CPU, and the small glue that crosses from
+//! the core's safe code into a context switch.
+//!
+//! A port lives in `arch/<cpu>/`. Contexts are saved on the thread's own stack, so a context is
+//! just a saved stack pointer: `switch` pushes the callee-saved registers of the current context,
+//! stores its stack pointer, loads the next one and pops its registers.
+
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;
+
+use crate::kernel::Kernel;
+
+/// What the core needs from a CPU.
+pub trait Arch: Sync + Sized + 'static {
+    /// The smallest stack a thread may have on this port (room for trap or signal frames).
+    const MIN_STACK: usize;
+
+    /// Masks interrupts; returns true when they were enabled before.
+    fn irq_save(&self) -> bool;
+    /// Restores the state [`Arch::irq_save`] returned.
+    fn irq_restore(&self, were_enabled: bool);
+    /// Hosted ports mask interrupts in software: an interrupt arriving while masked is recorded
+    /// here and run by the core when the mask is lifted. Hardware ports never call it.
+    fn irq_defer(&self) {}
+    /// Takes the record left by [`Arch::irq_defer`]; always false on hardware ports.
+    fn irq_take_deferred(&self) -> bool {
+        false
+    }
+
+    /// Index of the CPU the caller runs on.
+    fn cpu_id(&self) -> usize;
+
+    /// Prepares `stack` so that switching to the returned stack pointer calls `entry(arg)` on it.
+    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize;
+
+    /// Saves the current context's stack pointer to `*save_sp` and resumes the context whose
+    /// stack pointer is `next_sp`. Returns when something switches back to the saved context.
+    ///
+    /// # Safety
+    /// `save_sp` must be writable; `next_sp` must come from [`Arch::init_stack`] or from an
+    /// earlier `switch` of a context that has not run since, on a stack that is still alive.
+    /// Interrupts must be masked.
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize);
+}
+
+/// The one place the core switches contexts.
+pub(crate) fn switch_context<A: Arch>(arch: &A, save_sp: *mut usize, next_sp: usize) {
+    // SAFETY: the scheduler hands over the saved-SP slot of the context being left (a boxed
+    // thread or the kernel's idle slot, both alive for the switch) and a stack pointer it saved
+    // or built with `init_stack` for a thread whose stack is owned by the thread table; the
+    // caller holds interrupts masked (see `Kernel::switch_if_needed`).
+    unsafe { arch.switch(save_sp, next_sp) }
+}
+
+/// First code a new thread runs, on its own stack, with interrupts masked.
+pub(crate) extern "C" fn thread_bootstrap<A: Arch>(kernel: usize) -> ! {
+    // SAFETY: `kernel` is the address `Kernel::thread_create` passed to `init_stack`: the kernel
+    // is pinned in a box and outlives all its threads (it cannot be dropped from one of them).
+    let kernel = unsafe { &*(kernel as *const Kernel<A>) };
+    kernel.run_new_thread()
+}

@@ -1,0 +1,108 @@
+//! x86_64 hosted port: wells threads on their own stacks inside a host process or kernel.
+//!
+//! Free of libc so the Linux kernel module reuses it. There are no interrupts of our own: the
+//! host delivers timer events by calling `Kernel::tick` (from a signal handler, an hrtimer...),
+//! so the interrupt mask is a flag, and a tick arriving while it is set is deferred until the
+//! mask is lifted.
+
+use super::Arch;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// The hosted x86_64 CPU.
+pub struct HostedX86 {
+    masked: AtomicBool,
+    deferred: AtomicBool,
+}
+
+impl Default for HostedX86 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HostedX86 {
+    /// A CPU with interrupts enabled and nothing deferred.
+    pub const fn new() -> Self {
+        HostedX86 { masked: AtomicBool::new(false), deferred: AtomicBool::new(false) }
+    }
+}
+
+/// Callee-saved registers pushed by `switch_stacks`: rbp, rbx, r12-r15.
+const SAVED_REGISTERS: usize = 6;
+
+impl Arch for HostedX86 {
+    /// A Linux signal frame with AVX-512 state is close to 4 KiB; leave room for it and the
+    /// kernel's own frames.
+    const MIN_STACK: usize = 16 * 1024;
+
+    fn irq_save(&self) -> bool {
+        // One atomic swap: a signal cannot land between the test and the set.
+        !self.masked.swap(true, Ordering::AcqRel)
+    }
+
+    fn irq_restore(&self, were_enabled: bool) {
+        if were_enabled {
+            self.masked.store(false, Ordering::Release);
+        }
+    }
+
+    fn irq_defer(&self) {
+        self.deferred.store(true, Ordering::Release);
+    }
+
+    fn irq_take_deferred(&self) -> bool {
+        self.deferred.swap(false, Ordering::AcqRel)
+    }
+
+    fn cpu_id(&self) -> usize {
+        0
+    }
+
+    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+        let base = stack.as_ptr() as usize;
+        let top = (base + stack.len()) & !15;
+        // Frame popped by `switch_stacks`, lowest address first: r15 r14 r13 r12 rbx rbp, then
+        // the return address. After `ret` rsp = sp + 56 must be 16-aligned for the `call`.
+        let sp = top - 72;
+        let words = [0, 0, arg, entry as usize, 0, 0, thread_trampoline as *const () as usize];
+        debug_assert_eq!(words.len(), SAVED_REGISTERS + 1);
+        for (i, word) in words.iter().enumerate() {
+            let at = sp - base + i * 8;
+            stack[at..at + 8].copy_from_slice(&word.to_ne_bytes());
+        }
+        sp
+    }
+
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+        // SAFETY: forwarded contract of `Arch::switch`.
+        unsafe { switch_stacks(save_sp, next_sp) }
+    }
+}
+
+/// Saves callee-saved registers and rsp of the current context, loads the next one.
+#[unsafe(naked)]
+unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: usize) {
+    core::arch::naked_asm!(
+        "push rbp",
+        "push rbx",
+        "push r12",
+        "push r13",
+        "push r14",
+        "push r15",
+        "mov [rdi], rsp",
+        "mov rsp, rsi",
+        "pop r15",
+        "pop r14",
+        "pop r13",
+        "pop r12",
+        "pop rbx",
+        "pop rbp",
+        "ret",
+    )
+}
+
+/// Entered by `ret` from `switch_stacks` on a fresh stack: r12 = entry, r13 = argument.
+#[unsafe(naked)]
+unsafe extern "C" fn thread_trampoline() -> ! {
+    core::arch::naked_asm!("mov rdi, r13", "call r12", "ud2")
+}

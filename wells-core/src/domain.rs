@@ -1,0 +1,105 @@
+//! The resource view: one model for what every manager level manages.
+//!
+//! A [`Domain`] is a protection domain of the level below (a user app for a supervisor, a VM for
+//! a hypervisor, a world for a monitor, a task group for an administrator). An [`Exec`] is
+//! something schedulable inside a domain (a thread, a vCPU, a world context). Today only the
+//! kernel domain and its threads exist; later levels add kinds, not new models.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use bitflags::bitflags;
+
+/// Index of a domain in the kernel's domain list; 0 is the kernel's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DomainId(pub u16);
+
+impl DomainId {
+    /// The kernel's own domain.
+    pub const KERNEL: DomainId = DomainId(0);
+}
+
+/// What a domain is to the level managing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DomainKind {
+    /// The manager itself.
+    Kernel,
+    /// A user application (supervisor level).
+    UserApp,
+    /// A virtual machine (hypervisor level).
+    VirtualMachine,
+    /// A secure or non-secure world (monitor level).
+    World,
+    /// A group of tasks inside a host OS (administrator level).
+    TaskGroup,
+}
+
+bitflags! {
+    /// Access rights of a memory grant.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Rights: u8 {
+        const READ = 1;
+        const WRITE = 2;
+        const EXECUTE = 4;
+    }
+}
+
+/// A memory region granted to a domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryGrant {
+    pub base: usize,
+    pub size: usize,
+    pub rights: Rights,
+}
+
+/// A protection domain and what it was granted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Domain {
+    pub id: DomainId,
+    pub name: String,
+    pub kind: DomainKind,
+    pub memory: Vec<MemoryGrant>,
+    /// Interrupt lines routed to the domain.
+    pub irqs: Vec<u32>,
+    /// Highest priority its execs may take.
+    pub max_priority: u8,
+    /// CPU budget per period, `None` when unlimited.
+    pub cpu_budget_ns: Option<u64>,
+}
+
+impl Domain {
+    /// The kernel's own domain: everything, unlimited.
+    pub fn kernel() -> Domain {
+        Domain {
+            id: DomainId::KERNEL,
+            name: String::from("kernel"),
+            kind: DomainKind::Kernel,
+            memory: Vec::new(),
+            irqs: Vec::new(),
+            max_priority: crate::sched::PRIORITY_MAX,
+            cpu_budget_ns: None,
+        }
+    }
+}
+
+/// What kind of schedulable thing an Exec is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecKind {
+    /// A kernel or user thread.
+    Thread,
+    /// A virtual CPU of a VM.
+    Vcpu,
+    /// A world context of the monitor.
+    WorldContext,
+}
+
+/// A schedulable entity and the domain it runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exec {
+    pub domain: DomainId,
+    pub kind: ExecKind,
+}
+
+impl Exec {
+    /// A thread of the kernel domain.
+    pub const KERNEL_THREAD: Exec = Exec { domain: DomainId::KERNEL, kind: ExecKind::Thread };
+}

@@ -1,0 +1,216 @@
+//! Handles: how everything outside the core names a kernel object.
+//!
+//! A handle packs a slot index, the slot's generation and the object kind into 64 bits. A slot's
+//! generation changes every time its object is freed, so a stale handle never reaches a new
+//! object; the kind catches a handle passed to the wrong family of calls; generation 0 is never
+//! used, so an all-zero handle is always invalid.
+
+use crate::error::{Error, Result};
+use alloc::vec::Vec;
+
+/// What a handle refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Kind {
+    Thread = 1,
+    Mutex = 2,
+    Semaphore = 3,
+    Event = 4,
+    Port = 5,
+    Timer = 6,
+}
+
+impl Kind {
+    fn from_bits(bits: u8) -> Option<Kind> {
+        Some(match bits {
+            1 => Kind::Thread,
+            2 => Kind::Mutex,
+            3 => Kind::Semaphore,
+            4 => Kind::Event,
+            5 => Kind::Port,
+            6 => Kind::Timer,
+            _ => return None,
+        })
+    }
+}
+
+const INDEX_BITS: u32 = 24;
+const GENERATION_BITS: u32 = 32;
+const INDEX_MASK: u64 = (1 << INDEX_BITS) - 1;
+const GENERATION_MASK: u64 = (1 << GENERATION_BITS) - 1;
+
+/// A reference to a kernel object: index + generation + kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Handle(u64);
+
+impl Handle {
+    fn new(index: usize, generation: u32, kind: Kind) -> Handle {
+        Handle(
+            index as u64
+                | (generation as u64) << INDEX_BITS
+                | (kind as u64) << (INDEX_BITS + GENERATION_BITS),
+        )
+    }
+
+    /// The raw 64-bit value (what C sees).
+    pub const fn raw(self) -> u64 {
+        self.0
+    }
+
+    /// A handle from its raw value; whether it names a live object is checked on use.
+    pub const fn from_raw(raw: u64) -> Handle {
+        Handle(raw)
+    }
+
+    fn index(self) -> usize {
+        (self.0 & INDEX_MASK) as usize
+    }
+
+    fn generation(self) -> u32 {
+        ((self.0 >> INDEX_BITS) & GENERATION_MASK) as u32
+    }
+
+    /// The kind encoded in the handle, if it is a known one.
+    pub fn kind(self) -> Option<Kind> {
+        Kind::from_bits((self.0 >> (INDEX_BITS + GENERATION_BITS)) as u8)
+    }
+}
+
+struct Slot<T> {
+    generation: u32,
+    value: Option<(Kind, T)>,
+}
+
+/// A table of objects addressed by [`Handle`]s, with a fixed capacity.
+pub struct ObjectTable<T> {
+    slots: Vec<Slot<T>>,
+    free: Vec<usize>,
+    capacity: usize,
+    live: usize,
+}
+
+impl<T> ObjectTable<T> {
+    /// An empty table that holds at most `capacity` objects.
+    pub const fn new(capacity: usize) -> Self {
+        ObjectTable { slots: Vec::new(), free: Vec::new(), capacity, live: 0 }
+    }
+
+    /// Number of live objects.
+    pub fn len(&self) -> usize {
+        self.live
+    }
+
+    /// True when no object is live.
+    pub fn is_empty(&self) -> bool {
+        self.live == 0
+    }
+
+    /// Stores `value` and returns its handle; [`Error::Limit`] when the table is full.
+    pub fn insert(&mut self, kind: Kind, value: T) -> Result<Handle> {
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                if self.slots.len() >= self.capacity.min(INDEX_MASK as usize) {
+                    return Err(Error::Limit);
+                }
+                self.slots.try_reserve(1).map_err(|_| Error::NoMemory)?;
+                self.free.try_reserve(self.slots.len() + 1).map_err(|_| Error::NoMemory)?;
+                self.slots.push(Slot { generation: 1, value: None });
+                self.slots.len() - 1
+            }
+        };
+        let slot = &mut self.slots[index];
+        slot.value = Some((kind, value));
+        self.live += 1;
+        Ok(Handle::new(index, slot.generation, kind))
+    }
+
+    fn slot_of(&self, handle: Handle) -> Result<&Slot<T>> {
+        let slot = self.slots.get(handle.index()).ok_or(Error::InvalidHandle)?;
+        if handle.generation() == 0 || slot.generation != handle.generation() || slot.value.is_none() {
+            return Err(Error::InvalidHandle);
+        }
+        Ok(slot)
+    }
+
+    /// Checks that `handle` names a live object of `kind`.
+    pub fn check(&self, handle: Handle, kind: Kind) -> Result<()> {
+        let slot = self.slot_of(handle)?;
+        match &slot.value {
+            Some((k, _)) if *k == kind && handle.kind() == Some(kind) => Ok(()),
+            Some(_) => Err(Error::WrongKind),
+            None => Err(Error::InvalidHandle),
+        }
+    }
+
+    /// The object named by `handle`, which must be of `kind`.
+    pub fn get(&self, handle: Handle, kind: Kind) -> Result<&T> {
+        self.check(handle, kind)?;
+        Ok(&self.slots[handle.index()].value.as_ref().ok_or(Error::InvalidHandle)?.1)
+    }
+
+    /// The object named by `handle`, mutable, which must be of `kind`.
+    pub fn get_mut(&mut self, handle: Handle, kind: Kind) -> Result<&mut T> {
+        self.check(handle, kind)?;
+        Ok(&mut self.slots[handle.index()].value.as_mut().ok_or(Error::InvalidHandle)?.1)
+    }
+
+    /// The object named by `handle`, whatever its kind.
+    pub fn get_any_mut(&mut self, handle: Handle) -> Option<&mut T> {
+        self.slot_of(handle).ok()?;
+        self.slots[handle.index()].value.as_mut().map(|(_, v)| v)
+    }
+
+    /// Removes the object; its handle (and every copy of it) becomes stale.
+    pub fn remove(&mut self, handle: Handle, kind: Kind) -> Result<T> {
+        self.check(handle, kind)?;
+        let index = handle.index();
+        let slot = &mut self.slots[index];
+        let (_, value) = slot.value.take().ok_or(Error::InvalidHandle)?;
+        // Generation 0 is reserved for "never valid": skip it on wrap-around.
+        slot.generation = match slot.generation.wrapping_add(1) & GENERATION_MASK as u32 {
+            0 => 1,
+            g => g,
+        };
+        self.free.push(index);
+        self.live -= 1;
+        Ok(value)
+    }
+
+    /// Handles of every live object of `kind`, in slot order.
+    pub fn handles(&self, kind: Kind) -> impl Iterator<Item = Handle> + '_ {
+        self.slots.iter().enumerate().filter_map(move |(i, s)| match &s.value {
+            Some((k, _)) if *k == kind => Some(Handle::new(i, s.generation, kind)),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_forged_zero_and_wrong_kind_handles_are_refused() {
+        let mut table = ObjectTable::new(4);
+        let a = table.insert(Kind::Mutex, 10).unwrap();
+        assert_eq!(*table.get(a, Kind::Mutex).unwrap(), 10);
+        assert_eq!(table.get(a, Kind::Port), Err(Error::WrongKind));
+        assert_eq!(table.get(Handle::from_raw(0), Kind::Mutex), Err(Error::InvalidHandle));
+        assert_eq!(table.get(Handle::from_raw(0xdead_beef_1234_5678), Kind::Mutex), Err(Error::InvalidHandle));
+        assert_eq!(table.remove(a, Kind::Mutex), Ok(10));
+        assert_eq!(table.get(a, Kind::Mutex), Err(Error::InvalidHandle));
+        let b = table.insert(Kind::Mutex, 11).unwrap();
+        assert_ne!(a, b, "a reused slot gets a new generation");
+        assert_eq!(table.get(a, Kind::Mutex), Err(Error::InvalidHandle));
+    }
+
+    #[test]
+    fn capacity_is_enforced() {
+        let mut table = ObjectTable::new(2);
+        table.insert(Kind::Event, ()).unwrap();
+        table.insert(Kind::Event, ()).unwrap();
+        assert_eq!(table.insert(Kind::Event, ()), Err(Error::Limit));
+        assert_eq!(table.len(), 2);
+    }
+}

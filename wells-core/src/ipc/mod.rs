@@ -1,0 +1,5 @@
+//! Communication between threads.
+
+pub mod port;
+
+pub use port::Port;

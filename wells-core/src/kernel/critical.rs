@@ -1,0 +1,61 @@
+//! A critical section: interrupts masked and the state locked, released (with any due switch)
+//! when the guard drops, so every early `?` return leaves the kernel correctly.
+
+use super::state::State;
+use super::Kernel;
+use crate::arch::{switch_context, Arch};
+use crate::sched::Requeue;
+use core::ops::{Deref, DerefMut};
+
+pub(super) struct Critical<'k, A: Arch> {
+    kernel: &'k Kernel<A>,
+    state: Option<spin::MutexGuard<'k, State>>,
+    /// False when the caller already had interrupts masked (a critical section of its own, a
+    /// timer callback): such a caller must not block.
+    pub were_enabled: bool,
+}
+
+impl<'k, A: Arch> Critical<'k, A> {
+    pub fn enter(kernel: &'k Kernel<A>) -> Self {
+        let were_enabled = kernel.arch.irq_save();
+        Critical { kernel, state: Some(kernel.state.lock()), were_enabled }
+    }
+
+    /// Leaves the CPU to whatever the scheduler picks (the current thread already changed its
+    /// state, or is requeued by `requeue`), and returns when it is switched back in.
+    pub fn switch_away(&mut self, requeue: Requeue) {
+        let Some(mut state) = self.state.take() else { return };
+        let now = self.kernel.host.now_ns();
+        let switch = state.schedule(now, requeue);
+        state.reprogram_timer(&*self.kernel.host);
+        if let Some((save, resume)) = switch {
+            drop(state);
+            switch_context(self.kernel.arch, save, resume);
+            self.kernel.after_switch();
+            state = self.kernel.state.lock();
+        }
+        self.state = Some(state);
+    }
+}
+
+impl<A: Arch> Deref for Critical<'_, A> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        self.state.as_ref().expect("wells: critical section without state")
+    }
+}
+
+impl<A: Arch> DerefMut for Critical<'_, A> {
+    fn deref_mut(&mut self) -> &mut State {
+        self.state.as_mut().expect("wells: critical section without state")
+    }
+}
+
+impl<A: Arch> Drop for Critical<'_, A> {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.take() {
+            self.kernel.finish(state);
+        }
+        self.kernel.irq_restore(self.were_enabled);
+    }
+}

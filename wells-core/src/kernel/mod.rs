@@ -1,0 +1,269 @@
+//! The kernel: one value holding the state, the CPU port and the host, and the mechanics of
+//! entering it (critical sections), blocking, switching, idling and ticking.
+//!
+//! The calls themselves are grouped by subject: `thread_calls.rs`, `sync_calls.rs`,
+//! `port_calls.rs`, `timer_calls.rs`.
+
+mod critical;
+pub mod objects;
+mod port_calls;
+pub mod state;
+mod sync_calls;
+mod thread_calls;
+pub mod timeline;
+mod timer_calls;
+
+use crate::arch::{switch_context, Arch};
+use crate::error::{Error, Result};
+use crate::host::Host;
+use crate::sched::{ClassicPolicy, Policy, Requeue};
+use crate::thread::{ThreadState, WaitSlot, WakeReason};
+use crate::time::Timeout;
+use crate::handle::Handle;
+use alloc::boxed::Box;
+use core::marker::PhantomPinned;
+use core::pin::Pin;
+use critical::Critical;
+use state::State;
+
+/// Default stack size of a thread.
+pub const DEFAULT_STACK_SIZE: usize = 64 * 1024;
+/// Largest stack a thread may ask for.
+pub const MAX_STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// One wells kernel instance.
+///
+/// Pinned: threads reach their kernel through its address, so it never moves. Dropping it
+/// frees every object; it must not be dropped from one of its own threads.
+pub struct Kernel<A: Arch> {
+    arch: &'static A,
+    host: Box<dyn Host>,
+    state: spin::Mutex<State>,
+    _pinned: PhantomPinned,
+}
+
+impl<A: Arch> Kernel<A> {
+    /// A kernel on CPU `arch` in environment `host`, scheduling with the classic policy.
+    pub fn new(arch: &'static A, host: Box<dyn Host>) -> Pin<Box<Self>> {
+        Self::with_policy(arch, host, Box::new(ClassicPolicy::default()))
+    }
+
+    /// A kernel with a policy of the caller's choice behind the policy seam.
+    pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
+        Box::pin(Kernel { arch, host, state: spin::Mutex::new(State::new(policy)), _pinned: PhantomPinned })
+    }
+
+    /// The host this kernel runs in.
+    pub fn host(&self) -> &dyn Host {
+        &*self.host
+    }
+
+    /// The CPU port.
+    pub fn arch(&self) -> &'static A {
+        self.arch
+    }
+
+    /// Monotonic time in nanoseconds.
+    pub fn now_ns(&self) -> u64 {
+        self.host.now_ns()
+    }
+
+    /// Enters the kernel: masks interrupts and locks the state until the guard drops.
+    fn critical(&self) -> Critical<'_, A> {
+        Critical::enter(self)
+    }
+
+    /// Masks this kernel's interrupts (ticks); returns whether they were enabled. For
+    /// embedders that must keep wells out of a non-reentrant section of their own.
+    pub fn irq_save(&self) -> bool {
+        self.arch.irq_save()
+    }
+
+    /// Lifts the interrupt mask taken by `irq_save`, first running any tick that was deferred
+    /// while it was held.
+    pub fn irq_restore(&self, were_enabled: bool) {
+        if !were_enabled {
+            return;
+        }
+        loop {
+            while self.arch.irq_take_deferred() {
+                self.tick_masked();
+            }
+            self.arch.irq_restore(true);
+            // A tick landing between the last check and the unmask deferred itself.
+            if !self.arch.irq_take_deferred() {
+                return;
+            }
+            self.arch.irq_save();
+            self.tick_masked();
+        }
+    }
+
+    /// Ends a kernel call: makes a due switch (unless in a callback or outside `run`) and
+    /// re-arms the host timer. Called with interrupts masked; consumes the lock.
+    fn finish(&self, mut state: spin::MutexGuard<'_, State>) {
+        if state.callback_depth == 0 {
+            if let Some(requeue) = state.resched {
+                let now = self.host.now_ns();
+                if let Some((save, resume)) = state.schedule(now, requeue) {
+                    state.reprogram_timer(&*self.host);
+                    drop(state);
+                    switch_context(self.arch, save, resume);
+                    self.after_switch();
+                    return;
+                }
+            }
+        }
+        state.reprogram_timer(&*self.host);
+    }
+
+    /// First thing every context does when it is resumed: free what the previous one left.
+    fn after_switch(&self) {
+        let dead_stack = self.state.lock().dead_stack.take();
+        drop(dead_stack);
+    }
+
+    /// Blocks the current thread (already queued on `waiting_on` by the caller, if any) until
+    /// it is woken or `deadline_ns` passes. The caller checked it may block.
+    fn block(
+        &self,
+        cs: &mut Critical<'_, A>,
+        waiting_on: Option<(Handle, WaitSlot)>,
+        deadline_ns: Option<u64>,
+        state: ThreadState,
+    ) -> WakeReason {
+        let Some(current) = cs.current else { return WakeReason::Destroyed };
+        let key = deadline_ns.map(|d| cs.timeline.insert(d, timeline::Wakeup::Thread(current)));
+        if let Ok(thread) = cs.thread_mut(current) {
+            thread.state = state;
+            thread.waiting_on = waiting_on;
+            thread.timeout_key = key;
+            thread.wake_reason = None;
+        }
+        cs.switch_away(Requeue::Back);
+        cs.thread_mut(current).ok().and_then(|t| t.wake_reason.take()).unwrap_or(WakeReason::Done)
+    }
+
+    /// Checks the caller may block and returns its thread.
+    fn blocking_caller(cs: &Critical<'_, A>) -> Result<Handle> {
+        match cs.may_block() {
+            Some(current) if cs.were_enabled => Ok(current),
+            _ => Err(Error::BadContext),
+        }
+    }
+
+    /// Turns a wake reason into the caller's answer.
+    fn wake_result(reason: WakeReason) -> Result<()> {
+        match reason {
+            WakeReason::Done => Ok(()),
+            WakeReason::TimedOut => Err(Error::Timeout),
+            WakeReason::Destroyed => Err(Error::Destroyed),
+            WakeReason::OwnerDied => Err(Error::OwnerDied),
+        }
+    }
+
+    /// Deadline of `timeout` from now (`None` = forever).
+    fn deadline(&self, timeout: Timeout) -> Option<u64> {
+        timeout.deadline(self.host.now_ns())
+    }
+
+    /// Runs the threads: the calling context becomes the idle context until every started
+    /// thread has exited (`Ok`), or until the live threads are all blocked with nothing in the
+    /// timeline that could wake them (`Err(Deadlock)`).
+    pub fn run(&self) -> Result<()> {
+        let were_enabled = self.arch.irq_save();
+        {
+            let mut state = self.state.lock();
+            if state.running {
+                drop(state);
+                self.irq_restore(were_enabled);
+                return Err(if self.state.lock().current.is_some() { Error::BadContext } else { Error::BadState });
+            }
+            state.running = true;
+            state.current = None;
+            state.resched = None;
+        }
+        let result = loop {
+            let mut state = self.state.lock();
+            if state.live_threads == 0 {
+                break Ok(());
+            }
+            let now = self.host.now_ns();
+            if let Some((save, resume)) = state.schedule(now, Requeue::Back) {
+                state.reprogram_timer(&*self.host);
+                drop(state);
+                switch_context(self.arch, save, resume);
+                self.after_switch();
+                continue;
+            }
+            if state.timeline.is_empty() {
+                break Err(Error::Deadlock);
+            }
+            state.reprogram_timer(&*self.host);
+            drop(state);
+            self.irq_restore(true);
+            self.host.idle();
+            self.arch.irq_save();
+            self.tick_masked();
+        };
+        {
+            let mut state = self.state.lock();
+            state.running = false;
+            state.current = None;
+            state.resched = None;
+        }
+        self.irq_restore(were_enabled);
+        result
+    }
+
+    /// The host's timer fired. Safe from a signal handler or interrupt: if the kernel is in a
+    /// critical section, the tick is deferred until it ends.
+    pub fn tick(&self) {
+        if !self.arch.irq_save() {
+            self.arch.irq_defer();
+            return;
+        }
+        self.tick_masked();
+        self.irq_restore(true);
+    }
+
+    /// Timer interrupt entry for hardware ports, called with interrupts masked by the CPU.
+    pub fn timer_interrupt(&self) {
+        self.tick_masked();
+    }
+
+    /// Expires deadlines, runs timer callbacks (unlocked), ends time slices, switches if due.
+    fn tick_masked(&self) {
+        let mut state = self.state.lock();
+        // The host's one-shot fired (or we cannot tell): make the next reprogram arm again.
+        state.armed = None;
+        loop {
+            let now = self.host.now_ns();
+            let Some(timer) = state.expire_one(now) else { break };
+            let Some(mut callback) = state.timer_mut(timer).ok().and_then(|t| t.callback.take()) else { continue };
+            state.callback_depth += 1;
+            drop(state);
+            callback();
+            state = self.state.lock();
+            state.callback_depth -= 1;
+            // The callback may have destroyed its own timer; then its closure is dropped here.
+            if let Ok(t) = state.timer_mut(timer) {
+                t.callback = Some(callback);
+            }
+        }
+        let now = self.host.now_ns();
+        state.slice_check(now);
+        self.finish(state);
+    }
+
+    /// True while `run` is running the threads.
+    pub fn is_running(&self) -> bool {
+        self.critical().running
+    }
+
+    /// Writes text to the host console.
+    pub fn console_write(&self, text: &[u8]) {
+        let _cs = self.critical();
+        self.host.console_write(text);
+    }
+}

@@ -1,0 +1,71 @@
+//! The kernel's object table entries and typed access to them.
+
+use super::state::State;
+use crate::error::{Error, Result};
+use crate::handle::{Handle, Kind};
+use crate::ipc::Port;
+use crate::sync::{Event, Mutex, Semaphore};
+use crate::thread::{Thread, WaitSlot};
+use crate::wait::WaitQueue;
+use alloc::boxed::Box;
+
+/// A user timer: a callback run from the tick, once or periodically.
+pub struct Timer {
+    /// Taken out while the callback runs (the kernel lock is not held then).
+    pub callback: Option<Box<dyn FnMut() + Send>>,
+    pub period_ns: u64,
+    pub key: Option<super::timeline::TimelineKey>,
+}
+
+/// Every kind of kernel object, as stored in the table.
+pub enum Object {
+    /// Boxed so its saved stack pointer keeps its address while the table grows.
+    Thread(Box<Thread>),
+    Mutex(Mutex),
+    Semaphore(Semaphore),
+    Event(Event),
+    Port(Port),
+    Timer(Timer),
+}
+
+macro_rules! typed_access {
+    ($get:ident, $get_mut:ident, $variant:ident, $ty:ty) => {
+        /// The object named by `handle`, checked to be of this kind.
+        pub fn $get(&self, handle: Handle) -> Result<&$ty> {
+            match self.objects.get(handle, Kind::$variant)? {
+                Object::$variant(object) => Ok(object),
+                _ => Err(Error::WrongKind),
+            }
+        }
+
+        /// The object named by `handle`, mutable, checked to be of this kind.
+        pub fn $get_mut(&mut self, handle: Handle) -> Result<&mut $ty> {
+            match self.objects.get_mut(handle, Kind::$variant)? {
+                Object::$variant(object) => Ok(object),
+                _ => Err(Error::WrongKind),
+            }
+        }
+    };
+}
+
+impl State {
+    typed_access!(thread, thread_mut, Thread, Thread);
+    typed_access!(mutex, mutex_mut, Mutex, Mutex);
+    typed_access!(semaphore, semaphore_mut, Semaphore, Semaphore);
+    typed_access!(event, event_mut, Event, Event);
+    typed_access!(port, port_mut, Port, Port);
+    typed_access!(timer, timer_mut, Timer, Timer);
+
+    /// The wait queue `slot` of object `handle`, whatever its kind.
+    pub fn wait_queue_mut(&mut self, handle: Handle, slot: WaitSlot) -> Option<&mut WaitQueue> {
+        match (self.objects.get_any_mut(handle)?, slot) {
+            (Object::Thread(t), WaitSlot::Main) => Some(&mut t.joiners),
+            (Object::Mutex(m), WaitSlot::Main) => Some(&mut m.waiters),
+            (Object::Semaphore(s), WaitSlot::Main) => Some(&mut s.waiters),
+            (Object::Event(e), WaitSlot::Main) => Some(&mut e.waiters),
+            (Object::Port(p), WaitSlot::PortSenders) => Some(&mut p.senders),
+            (Object::Port(p), WaitSlot::PortReceivers) => Some(&mut p.receivers),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! The kernel's state and the scheduling decisions made on it (always with the state locked
+//! and interrupts masked). Nothing here switches stacks: it only says what to switch to.
+
+use super::objects::Object;
+use super::timeline::{Timeline, Wakeup};
+use crate::domain::Domain;
+use crate::handle::{Handle, Kind, ObjectTable};
+use crate::host::Host;
+use crate::sched::{Policy, Requeue};
+use crate::thread::{stack_intact, ThreadState, WaitSlot, WakeReason};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+/// Most objects one kernel holds.
+pub const MAX_OBJECTS: usize = 4096;
+/// Longest chain of mutex owners that priority inheritance follows.
+const MAX_INHERITANCE_DEPTH: usize = 32;
+
+/// A switch the scheduler decided on: save into the first, resume the second.
+pub type Switch = (*mut usize, usize);
+
+/// Everything the kernel knows, behind one lock.
+pub struct State {
+    pub objects: ObjectTable<Object>,
+    pub policy: Box<dyn Policy>,
+    pub timeline: Timeline,
+    pub domains: Vec<Domain>,
+    /// The thread on the CPU; `None` for the idle context or the host outside `run`.
+    pub current: Option<Handle>,
+    /// Saved stack pointer of the idle context (the host thread inside `run`).
+    pub idle_sp: usize,
+    /// True inside `run`: threads may be switched to.
+    pub running: bool,
+    /// Nesting depth of timer callbacks running now (they must not block or switch).
+    pub callback_depth: u32,
+    /// A switch is due at the end of the current kernel call.
+    pub resched: Option<Requeue>,
+    pub slice_end_ns: u64,
+    /// Started threads that have not exited.
+    pub live_threads: usize,
+    /// Stack of a thread that just exited, freed once we are off it.
+    pub dead_stack: Option<Box<[u8]>>,
+    /// Deadline last given to the host timer.
+    pub armed: Option<u64>,
+}
+
+impl State {
+    pub fn new(policy: Box<dyn Policy>) -> State {
+        State {
+            objects: ObjectTable::new(MAX_OBJECTS),
+            policy,
+            timeline: Timeline::default(),
+            domains: alloc::vec![Domain::kernel()],
+            current: None,
+            idle_sp: 0,
+            running: false,
+            callback_depth: 0,
+            resched: None,
+            slice_end_ns: 0,
+            live_threads: 0,
+            dead_stack: None,
+            armed: None,
+        }
+    }
+
+    /// Effective priority of the current thread, `None` for idle.
+    fn current_priority(&self) -> Option<u8> {
+        self.current.and_then(|c| self.thread(c).ok()).map(|t| t.priority)
+    }
+
+    /// A thread of `priority` became runnable: ask for a switch if it beats the current one.
+    pub fn note_ready(&mut self, priority: u8) {
+        match self.current_priority() {
+            None if self.running => self.resched = Some(Requeue::Back),
+            Some(current) if priority > current => self.resched = Some(Requeue::Front),
+            _ => {}
+        }
+    }
+
+    /// Makes a blocked or sleeping thread runnable with `reason` (or suspended, if asked).
+    pub fn wake(&mut self, handle: Handle, reason: WakeReason) {
+        let Ok(thread) = self.thread_mut(handle) else { return };
+        let key = thread.timeout_key.take();
+        thread.waiting_on = None;
+        thread.wake_reason = Some(reason);
+        let priority = thread.priority;
+        if thread.suspend_pending {
+            thread.suspend_pending = false;
+            thread.state = ThreadState::Suspended;
+        } else {
+            thread.state = ThreadState::Ready;
+            self.policy.enqueue(handle, priority, Requeue::Back);
+            self.note_ready(priority);
+        }
+        if let Some(key) = key {
+            self.timeline.remove(key);
+        }
+    }
+
+    /// A thread's deadline passed: take it out of whatever it waited in and wake it.
+    pub fn time_out(&mut self, handle: Handle) {
+        let Ok(thread) = self.thread_mut(handle) else { return };
+        thread.timeout_key = None;
+        let (reason, waited) = match thread.state {
+            ThreadState::Sleeping => (WakeReason::Done, None),
+            _ => (WakeReason::TimedOut, thread.waiting_on),
+        };
+        if let Some((object, slot)) = waited {
+            if let Some(queue) = self.wait_queue_mut(object, slot) {
+                queue.remove(handle);
+            }
+            if let Ok(owner) = self.mutex(object).map(|m| m.owner) {
+                if let Some(owner) = owner {
+                    self.update_priority(owner);
+                }
+            }
+        }
+        self.wake(handle, reason);
+    }
+
+    /// Wakes every waiter of a queue being destroyed.
+    pub fn wake_all(&mut self, waiters: Vec<Handle>, reason: WakeReason) {
+        for waiter in waiters {
+            self.wake(waiter, reason);
+        }
+    }
+
+    /// Recomputes `handle`'s effective priority from its base and the mutexes it holds, and
+    /// follows the chain of owners it is blocked on (bounded).
+    pub fn update_priority(&mut self, mut handle: Handle) {
+        for _ in 0..MAX_INHERITANCE_DEPTH {
+            let Ok(thread) = self.thread(handle) else { return };
+            let mut priority = thread.base_priority;
+            for &mutex in &thread.owned_mutexes {
+                if let Ok(Some(top)) = self.mutex(mutex).map(|m| m.waiters.top_priority()) {
+                    priority = priority.max(top);
+                }
+            }
+            let (old, state, waiting_on) = (thread.priority, thread.state, thread.waiting_on);
+            if priority == old {
+                return;
+            }
+            if let Ok(thread) = self.thread_mut(handle) {
+                thread.priority = priority;
+            }
+            match state {
+                ThreadState::Ready => {
+                    self.policy.remove(handle, old);
+                    self.policy.enqueue(handle, priority, Requeue::Back);
+                    self.note_ready(priority);
+                }
+                ThreadState::Running if self.policy.top_priority() > Some(priority) => {
+                    self.resched = Some(Requeue::Front);
+                }
+                ThreadState::Blocked => {
+                    let Some((object, slot)) = waiting_on else { return };
+                    if let Some(queue) = self.wait_queue_mut(object, slot) {
+                        queue.reposition(handle, priority);
+                    }
+                    match self.mutex(object).map(|m| m.owner) {
+                        Ok(Some(owner)) => {
+                            handle = owner;
+                            continue;
+                        }
+                        _ => return,
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+    }
+
+    /// Hands mutex `mutex` from `owner` to its first waiter (woken with `reason`), or frees it.
+    pub fn release_mutex(&mut self, mutex: Handle, owner: Handle, reason: WakeReason) {
+        if let Ok(thread) = self.thread_mut(owner) {
+            thread.owned_mutexes.retain(|&m| m != mutex);
+        }
+        let Ok(m) = self.mutex_mut(mutex) else { return };
+        m.owner = m.waiters.pop();
+        if let Some(next) = m.owner {
+            if let Ok(thread) = self.thread_mut(next) {
+                thread.owned_mutexes.push(mutex);
+            }
+            self.wake(next, reason);
+            self.update_priority(next);
+        }
+        self.update_priority(owner);
+    }
+
+    /// Decides what runs next. The current thread, if still running, goes back to the policy
+    /// (`requeue` says where). Returns the switch to make, `None` when the current context
+    /// stays. Panics only on a broken kernel invariant or a smashed stack canary.
+    pub fn schedule(&mut self, now_ns: u64, requeue: Requeue) -> Option<Switch> {
+        if !self.running {
+            return None;
+        }
+        let previous = self.current;
+        if let Some(handle) = previous {
+            let thread = self.thread_mut(handle).expect("wells: current thread vanished");
+            thread.run_time_ns += now_ns.saturating_sub(thread.last_start_ns);
+            if let Some(stack) = &thread.stack {
+                assert!(stack_intact(stack), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+            }
+            if thread.state == ThreadState::Running {
+                thread.state = ThreadState::Ready;
+                let priority = thread.priority;
+                self.policy.enqueue(handle, priority, requeue);
+            }
+        }
+        self.resched = None;
+        let next = self.policy.pick_next();
+        if let Some(handle) = next {
+            let thread = self.thread_mut(handle).expect("wells: policy chose a dead thread");
+            thread.state = ThreadState::Running;
+            thread.last_start_ns = now_ns;
+            if next != previous {
+                thread.switches += 1;
+            }
+            let priority = thread.priority;
+            self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(priority));
+        }
+        if next == previous {
+            return None;
+        }
+        self.current = next;
+        let save: *mut usize = match previous {
+            Some(handle) => &mut self.thread_mut(handle).ok()?.saved_sp,
+            None => &mut self.idle_sp,
+        };
+        let resume = match next {
+            Some(handle) => self.thread(handle).ok()?.saved_sp,
+            None => self.idle_sp,
+        };
+        Some((save, resume))
+    }
+
+    /// The time slice of the current thread ended: let its peers run.
+    pub fn slice_check(&mut self, now_ns: u64) {
+        let Some(priority) = self.current_priority() else { return };
+        if now_ns < self.slice_end_ns {
+            return;
+        }
+        if self.policy.top_priority() >= Some(priority) {
+            self.resched = Some(Requeue::Back);
+        } else {
+            self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(priority));
+        }
+    }
+
+    /// Runs the deadlines that passed; returns a timer whose callback must run now (the caller
+    /// drops the lock for it), or `None` when nothing more is due.
+    pub fn expire_one(&mut self, now_ns: u64) -> Option<Handle> {
+        loop {
+            let (deadline, wakeup) = self.timeline.pop_due(now_ns)?;
+            match wakeup {
+                Wakeup::Thread(thread) => self.time_out(thread),
+                Wakeup::Timer(timer) => {
+                    let Ok(t) = self.timer_mut(timer) else { continue };
+                    t.key = None;
+                    let period = t.period_ns;
+                    if period > 0 {
+                        // Behind by more than a period (a long critical section): do not replay
+                        // the missed firings in a burst.
+                        let next = deadline.saturating_add(period).max(now_ns.saturating_add(1));
+                        let key = self.timeline.insert(next, Wakeup::Timer(timer));
+                        if let Ok(t) = self.timer_mut(timer) {
+                            t.key = Some(key);
+                        }
+                    }
+                    return Some(timer);
+                }
+            }
+        }
+    }
+
+    /// Arms the host timer for the next thing that needs the CPU's attention.
+    pub fn reprogram_timer(&mut self, host: &dyn Host) {
+        let mut next = self.timeline.first_deadline();
+        if let Some(priority) = self.current_priority() {
+            if self.policy.top_priority() >= Some(priority) {
+                next = Some(next.map_or(self.slice_end_ns, |n| n.min(self.slice_end_ns)));
+            }
+        }
+        if next != self.armed {
+            match next {
+                Some(deadline) => host.timer_arm(deadline),
+                None => host.timer_cancel(),
+            }
+            self.armed = next;
+        }
+    }
+
+    /// Handles of live threads.
+    pub fn thread_handles(&self) -> impl Iterator<Item = Handle> + '_ {
+        self.objects.handles(Kind::Thread)
+    }
+
+    /// True when the current context is a thread that may block.
+    pub fn may_block(&self) -> Option<Handle> {
+        match (self.running, self.callback_depth, self.current) {
+            (true, 0, Some(current)) => Some(current),
+            _ => None,
+        }
+    }
+
+    /// Queue to wait in for `object`/`slot`.
+    pub fn enqueue_waiter(&mut self, object: Handle, slot: WaitSlot, thread: Handle) {
+        let priority = self.thread(thread).map(|t| t.priority).unwrap_or(0);
+        if let Some(queue) = self.wait_queue_mut(object, slot) {
+            queue.push(thread, priority);
+        }
+    }
+}

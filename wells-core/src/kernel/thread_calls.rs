@@ -1,0 +1,239 @@
+//! Thread calls: create, start, exit, join, sleep, yield, suspend/resume, priority, statistics.
+
+use super::objects::Object;
+use super::{Kernel, DEFAULT_STACK_SIZE, MAX_STACK_SIZE};
+use crate::arch::{switch_context, thread_bootstrap, Arch};
+use crate::domain::Exec;
+use crate::error::{Error, Result};
+use crate::handle::{Handle, Kind};
+use crate::sched::{Requeue, PRIORITY_MAX};
+use crate::thread::{Entry, Thread, ThreadState, ThreadStats, WaitSlot, WakeReason, STACK_CANARY};
+use crate::time::Timeout;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+impl<A: Arch> Kernel<A> {
+    /// Creates a thread in the `Created` state; [`Kernel::thread_start`] makes it runnable.
+    /// `stack_size` 0 picks the default.
+    pub fn thread_create(&self, name: &str, priority: u8, stack_size: usize, entry: Entry) -> Result<Handle> {
+        if priority > PRIORITY_MAX {
+            return Err(Error::InvalidArgument);
+        }
+        let stack_size = if stack_size == 0 { DEFAULT_STACK_SIZE } else { stack_size };
+        if !(A::MIN_STACK..=MAX_STACK_SIZE).contains(&stack_size) {
+            return Err(Error::InvalidArgument);
+        }
+        let mut stack = Vec::new();
+        stack.try_reserve_exact(stack_size).map_err(|_| Error::NoMemory)?;
+        stack.resize(stack_size, 0u8);
+        let mut stack = stack.into_boxed_slice();
+        stack[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
+        let initial_sp = self.arch.init_stack(&mut stack, thread_bootstrap::<A>, self as *const Self as usize);
+        let mut thread = Box::new(Thread::new(name, priority, Exec::KERNEL_THREAD, stack, entry));
+        thread.saved_sp = initial_sp;
+        let mut cs = self.critical();
+        cs.objects.insert(Kind::Thread, Object::Thread(thread))
+    }
+
+    /// Makes a created thread runnable.
+    pub fn thread_start(&self, handle: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        let thread = cs.thread_mut(handle)?;
+        if thread.state != ThreadState::Created {
+            return Err(Error::BadState);
+        }
+        thread.state = ThreadState::Ready;
+        let priority = thread.priority;
+        cs.live_threads += 1;
+        cs.policy.enqueue(handle, priority, Requeue::Back);
+        cs.note_ready(priority);
+        Ok(())
+    }
+
+    /// Runs on a new thread's stack (from `thread_bootstrap`): calls its entry, then exits.
+    pub(crate) fn run_new_thread(&self) -> ! {
+        self.after_switch();
+        let entry = {
+            let mut state = self.state.lock();
+            let current = state.current;
+            current.and_then(|c| state.thread_mut(c).ok()).and_then(|t| t.entry.take())
+        };
+        self.irq_restore(true);
+        let code = entry.map_or(0, |entry| entry());
+        self.exit_current(code)
+    }
+
+    /// Ends the calling thread with `code`. Returns only when the caller is not a thread
+    /// (`BadContext`).
+    pub fn thread_exit(&self, code: i32) -> Error {
+        if let Err(error) = Self::blocking_caller(&self.critical()) {
+            return error;
+        }
+        self.exit_current(code)
+    }
+
+    fn exit_current(&self, code: i32) -> ! {
+        // Masked for good: this context never comes back.
+        self.arch.irq_save();
+        let mut state = self.state.lock();
+        let current = state.current.expect("wells: exit outside a thread");
+        let (owned, joiners) = {
+            let thread = state.thread_mut(current).expect("wells: current thread vanished");
+            thread.state = ThreadState::Exited;
+            thread.exit_code = code;
+            thread.priority = thread.base_priority;
+            (core::mem::take(&mut thread.owned_mutexes), thread.joiners.drain().collect::<Vec<_>>())
+        };
+        for mutex in owned {
+            state.release_mutex(mutex, current, WakeReason::OwnerDied);
+        }
+        state.wake_all(joiners, WakeReason::Done);
+        state.dead_stack = state.thread_mut(current).ok().and_then(|t| t.stack.take());
+        state.live_threads -= 1;
+        let now = self.host.now_ns();
+        let (save, resume) = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
+        state.reprogram_timer(&*self.host);
+        drop(state);
+        switch_context(self.arch, save, resume);
+        unreachable!("wells: an exited thread was resumed")
+    }
+
+    /// Waits for `handle` to exit and returns its exit code; the handle is stale afterwards.
+    pub fn thread_join(&self, handle: Handle, timeout: Timeout) -> Result<i32> {
+        let mut cs = self.critical();
+        let deadline = self.deadline(timeout);
+        loop {
+            let thread = cs.thread(handle)?;
+            match thread.state {
+                ThreadState::Exited => {
+                    let code = thread.exit_code;
+                    cs.objects.remove(handle, Kind::Thread)?;
+                    return Ok(code);
+                }
+                ThreadState::Created => return Err(Error::BadState),
+                _ => {}
+            }
+            if cs.current == Some(handle) {
+                return Err(Error::Deadlock);
+            }
+            if timeout == Timeout::NoWait {
+                return Err(Error::WouldBlock);
+            }
+            let me = Self::blocking_caller(&cs)?;
+            cs.enqueue_waiter(handle, WaitSlot::Main, me);
+            Self::wake_result(self.block(&mut cs, Some((handle, WaitSlot::Main)), deadline, ThreadState::Blocked))?;
+        }
+    }
+
+    /// Sleeps at least `ns` nanoseconds (0 yields).
+    pub fn sleep_ns(&self, ns: u64) -> Result<()> {
+        if ns == 0 {
+            return self.yield_now();
+        }
+        let mut cs = self.critical();
+        Self::blocking_caller(&cs)?;
+        let deadline = self.host.now_ns().saturating_add(ns);
+        self.block(&mut cs, None, Some(deadline), ThreadState::Sleeping);
+        Ok(())
+    }
+
+    /// Gives the CPU to the next runnable thread of the same or higher priority.
+    pub fn yield_now(&self) -> Result<()> {
+        let mut cs = self.critical();
+        Self::blocking_caller(&cs)?;
+        cs.switch_away(Requeue::Back);
+        Ok(())
+    }
+
+    /// Stops a thread until [`Kernel::thread_resume`]. A blocked thread finishes its wait first.
+    pub fn thread_suspend(&self, handle: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        let thread = cs.thread_mut(handle)?;
+        match thread.state {
+            ThreadState::Ready => {
+                thread.state = ThreadState::Suspended;
+                let priority = thread.priority;
+                cs.policy.remove(handle, priority);
+                Ok(())
+            }
+            ThreadState::Blocked | ThreadState::Sleeping if !thread.suspend_pending => {
+                thread.suspend_pending = true;
+                Ok(())
+            }
+            ThreadState::Running => {
+                Self::blocking_caller(&cs)?;
+                if let Ok(thread) = cs.thread_mut(handle) {
+                    thread.state = ThreadState::Suspended;
+                }
+                cs.switch_away(Requeue::Back);
+                Ok(())
+            }
+            _ => Err(Error::BadState),
+        }
+    }
+
+    /// Lets a suspended thread run again.
+    pub fn thread_resume(&self, handle: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        let thread = cs.thread_mut(handle)?;
+        match thread.state {
+            ThreadState::Suspended => {
+                thread.state = ThreadState::Ready;
+                let priority = thread.priority;
+                cs.policy.enqueue(handle, priority, Requeue::Back);
+                cs.note_ready(priority);
+                Ok(())
+            }
+            ThreadState::Blocked | ThreadState::Sleeping if thread.suspend_pending => {
+                thread.suspend_pending = false;
+                Ok(())
+            }
+            _ => Err(Error::BadState),
+        }
+    }
+
+    /// The calling thread.
+    pub fn current_thread(&self) -> Result<Handle> {
+        let cs = self.critical();
+        match (cs.running, cs.current) {
+            (true, Some(current)) => Ok(current),
+            _ => Err(Error::BadContext),
+        }
+    }
+
+    /// Changes a thread's base priority (its effective priority may stay higher while it
+    /// holds a mutex others wait for).
+    pub fn thread_set_priority(&self, handle: Handle, priority: u8) -> Result<()> {
+        if priority > PRIORITY_MAX {
+            return Err(Error::InvalidArgument);
+        }
+        let mut cs = self.critical();
+        let thread = cs.thread_mut(handle)?;
+        if thread.state == ThreadState::Exited {
+            return Err(Error::BadState);
+        }
+        thread.base_priority = priority;
+        cs.update_priority(handle);
+        Ok(())
+    }
+
+    /// A snapshot of a thread.
+    pub fn thread_stats(&self, handle: Handle) -> Result<ThreadStats> {
+        let cs = self.critical();
+        let now = self.host.now_ns();
+        Ok(cs.thread(handle)?.stats(now))
+    }
+
+    /// Fills `out` with handles of threads not yet joined; returns how many exist.
+    pub fn thread_list(&self, out: &mut [Handle]) -> usize {
+        let cs = self.critical();
+        let mut count = 0;
+        for handle in cs.thread_handles() {
+            if let Some(slot) = out.get_mut(count) {
+                *slot = handle;
+            }
+            count += 1;
+        }
+        count
+    }
+}

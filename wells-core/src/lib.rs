@@ -1,0 +1,38 @@
+//! wells-core: one kernel core for every level wells manages (monitor, hypervisor, supervisor,
+//! administrator inside another OS).
+//!
+//! Design principles, in the order they win when they conflict:
+//! 1. **Every outside input gets a defined answer.** Public calls return `Result<_, Error>`;
+//!    objects are reached through generation-checked [`Handle`]s, never raw pointers.
+//! 2. **Simple, bounded algorithms.** O(1) thread selection (bitmap of run queues), a
+//!    deadline-ordered timeline, wait queues ordered by priority; no unbounded loops in the tick.
+//! 3. **No board or OS knowledge.** The CPU is reached through [`Arch`], the environment wells
+//!    joins (or the board it establishes) through [`Host`]. `unsafe` lives in `arch/` (context
+//!    switch, thread bootstrap) and `mem/heap.rs` (the allocator), each block with a `SAFETY:` line.
+//! 4. **No hidden globals.** A [`Kernel`] is a value; several can exist side by side (the C
+//!    library holds one, host tests create one per test).
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
+
+pub mod arch;
+pub mod domain;
+pub mod error;
+pub mod handle;
+pub mod host;
+pub mod ipc;
+pub mod kernel;
+pub mod mem;
+pub mod sched;
+pub mod sync;
+pub mod thread;
+pub mod time;
+pub mod wait;
+
+pub use arch::Arch;
+pub use error::{Error, Result};
+pub use handle::{Handle, Kind};
+pub use host::Host;
+pub use kernel::Kernel;
+pub use thread::{ThreadState, ThreadStats};
+pub use time::Timeout;

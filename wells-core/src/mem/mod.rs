@@ -1,0 +1,5 @@
+//! Kernel memory.
+
+pub mod heap;
+
+pub use heap::{HeapStats, KernelHeap};

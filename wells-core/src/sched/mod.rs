@@ -1,0 +1,16 @@
+//! Scheduling: the policy seam and the classic policy behind it.
+
+pub mod classic;
+pub mod policy;
+
+pub use classic::ClassicPolicy;
+pub use policy::{Policy, Requeue};
+
+/// Number of priority levels; priorities run from 0 (lowest) to `PRIORITY_LEVELS - 1`.
+pub const PRIORITY_LEVELS: usize = 32;
+/// The highest priority.
+pub const PRIORITY_MAX: u8 = (PRIORITY_LEVELS - 1) as u8;
+/// The priority a thread gets when the caller has no opinion.
+pub const PRIORITY_DEFAULT: u8 = 16;
+/// Round-robin time slice within one priority level.
+pub const TIME_SLICE_NS: u64 = 10_000_000;

@@ -1,0 +1,11 @@
+//! Mutex: one owner at a time, non-recursive, with priority inheritance.
+
+use crate::handle::Handle;
+use crate::wait::WaitQueue;
+
+/// A mutex. While threads wait, the owner runs at least at the priority of the first waiter.
+#[derive(Default)]
+pub struct Mutex {
+    pub owner: Option<Handle>,
+    pub waiters: WaitQueue,
+}

@@ -1,0 +1,161 @@
+//! Threads: the Exec of the kernel domain, with their own stacks and statistics.
+
+use crate::domain::Exec;
+use crate::handle::Handle;
+use crate::wait::WaitQueue;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+/// Longest thread name kept, in bytes (longer names are cut).
+pub const NAME_LEN: usize = 31;
+
+/// What a thread's entry is: run once on the thread's stack; its return value is the exit code.
+pub type Entry = Box<dyn FnOnce() -> i32 + Send>;
+
+/// Where a thread is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ThreadState {
+    /// Created, not started yet.
+    Created = 0,
+    /// Runnable, waiting for the CPU.
+    Ready = 1,
+    /// On the CPU.
+    Running = 2,
+    /// Waiting on an object (mutex, semaphore, event, port, join).
+    Blocked = 3,
+    /// Sleeping until a time.
+    Sleeping = 4,
+    /// Stopped by `suspend` until `resume`.
+    Suspended = 5,
+    /// Exited; its exit code waits for `join`.
+    Exited = 6,
+}
+
+/// A snapshot of one thread for tools and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadStats {
+    pub name: [u8; NAME_LEN + 1],
+    pub state: ThreadState,
+    pub base_priority: u8,
+    /// Effective priority (raised by priority inheritance).
+    pub priority: u8,
+    pub run_time_ns: u64,
+    /// How many times the thread was switched onto the CPU.
+    pub switches: u64,
+    pub exit_code: i32,
+}
+
+impl ThreadStats {
+    /// The name as text.
+    pub fn name_str(&self) -> &str {
+        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
+        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+    }
+}
+
+/// How a blocked thread was woken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WakeReason {
+    /// The thing waited for happened (or a sleep ended).
+    Done,
+    /// The deadline passed.
+    TimedOut,
+    /// The object was destroyed.
+    Destroyed,
+    /// A mutex was handed over after its owner exited holding it.
+    OwnerDied,
+}
+
+/// Which queue of an object a thread waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitSlot {
+    /// The object's only queue (mutex, semaphore, event, joiners of a thread).
+    Main,
+    /// A port's queue of blocked senders.
+    PortSenders,
+    /// A port's queue of blocked receivers.
+    PortReceivers,
+}
+
+/// A thread control block.
+pub struct Thread {
+    pub name: [u8; NAME_LEN + 1],
+    pub exec: Exec,
+    pub base_priority: u8,
+    pub priority: u8,
+    pub state: ThreadState,
+    /// A suspend asked for while blocked takes effect when the wait ends.
+    pub suspend_pending: bool,
+    pub stack: Option<Box<[u8]>>,
+    pub saved_sp: usize,
+    pub entry: Option<Entry>,
+    pub exit_code: i32,
+    /// The object and queue the thread is blocked in.
+    pub waiting_on: Option<(Handle, WaitSlot)>,
+    /// Its entry in the kernel's timeline while a timed wait runs.
+    pub timeout_key: Option<(u64, u64)>,
+    pub wake_reason: Option<WakeReason>,
+    /// Mutexes this thread holds (for priority inheritance and owner-died hand-over).
+    pub owned_mutexes: Vec<Handle>,
+    /// Threads waiting in `join` for this one.
+    pub joiners: WaitQueue,
+    pub run_time_ns: u64,
+    pub switches: u64,
+    /// When it last went onto the CPU.
+    pub last_start_ns: u64,
+}
+
+impl Thread {
+    /// A thread in the `Created` state.
+    pub fn new(name: &str, priority: u8, exec: Exec, stack: Box<[u8]>, entry: Entry) -> Thread {
+        let mut stored = [0u8; NAME_LEN + 1];
+        let mut len = name.len().min(NAME_LEN);
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        stored[..len].copy_from_slice(&name.as_bytes()[..len]);
+        Thread {
+            name: stored,
+            exec,
+            base_priority: priority,
+            priority,
+            state: ThreadState::Created,
+            suspend_pending: false,
+            stack: Some(stack),
+            saved_sp: 0,
+            entry: Some(entry),
+            exit_code: 0,
+            waiting_on: None,
+            timeout_key: None,
+            wake_reason: None,
+            owned_mutexes: Vec::new(),
+            joiners: WaitQueue::new(),
+            run_time_ns: 0,
+            switches: 0,
+            last_start_ns: 0,
+        }
+    }
+
+    /// A snapshot for tools.
+    pub fn stats(&self, now_ns: u64) -> ThreadStats {
+        let running = if self.state == ThreadState::Running { now_ns.saturating_sub(self.last_start_ns) } else { 0 };
+        ThreadStats {
+            name: self.name,
+            state: self.state,
+            base_priority: self.base_priority,
+            priority: self.priority,
+            run_time_ns: self.run_time_ns + running,
+            switches: self.switches,
+            exit_code: self.exit_code,
+        }
+    }
+}
+
+/// Written at the lowest 8 bytes of every stack; a thread that overwrote it overflowed.
+pub const STACK_CANARY: u64 = 0x57e1_15ca_4a12_e5ed;
+
+/// True while the canary at the bottom of `stack` is intact.
+pub fn stack_intact(stack: &[u8]) -> bool {
+    stack.len() >= 8 && stack[..8] == STACK_CANARY.to_ne_bytes()
+}

@@ -1,0 +1,225 @@
+//! `cargo xtask`: the one driver for setting up, building, running and testing wells.
+//!
+//! Every command either does its whole job or fails with a message that says what went wrong;
+//! nothing is skipped silently.
+
+mod header;
+mod hosted;
+mod setup;
+mod summary;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Result of a command or step: `Err` carries the message shown to the user.
+pub type Result<T> = std::result::Result<T, String>;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup            check the tools wells needs; install what is missing
+                   (rustup targets/components, Debian packages)
+  header [--check] generate include/wells.h from wells-ffi with cbindgen;
+                   --check fails when the checked-in header is stale
+  build            build libwells.a (release) and regenerate include/wells.h
+  run [--board B]  setup, build, then run a program on a board (`run --help`)
+  test             setup, then every test step; prints a PASS/FAIL tally
+  help             this text
+";
+
+const RUN_HELP: &str = "\
+usage: cargo xtask run [--board <board>]
+
+Runs `setup`, then `build` (libwells.a + include/wells.h), then builds and runs the
+program for the board, streaming its output; exits with the program's status.
+
+boards:
+  hosted (default)  the C example examples/c-hosted linked with adapters/posix and
+                    target/release/libwells.a, run as a Linux process
+                    (binary: target/hosted/c-hosted)
+";
+
+/// Boards `run` accepts. Later issues add the QEMU boards from `hosts/`.
+const BOARDS: &[&str] = &["hosted"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let root = repo_root();
+
+    let outcome = match command.as_str() {
+        "help" | "--help" | "-h" => {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        "setup" => no_options("setup", rest)
+            .and_then(|()| setup::run(&root))
+            .map(|()| 0),
+        "header" => header_command(&root, rest).map(|()| 0),
+        "build" => no_options("build", rest)
+            .and_then(|()| build(&root))
+            .map(|()| 0),
+        "run" => run_command(&root, rest),
+        "test" => no_options("test", rest).and_then(|()| test(&root)),
+        other => {
+            eprintln!("xtask: unknown command `{other}`\n");
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("xtask {command}: error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent directory")
+        .to_path_buf()
+}
+
+/// Prints the usage and exits with status 2: the command line itself was wrong.
+fn usage_error(message: &str, usage: &str) -> ! {
+    eprintln!("xtask: {message}\n");
+    eprint!("{usage}");
+    std::process::exit(2);
+}
+
+fn no_options(command: &str, rest: &[String]) -> Result<()> {
+    if let Some(extra) = rest.first() {
+        usage_error(
+            &format!("`{command}` takes no arguments, got `{extra}`"),
+            USAGE,
+        );
+    }
+    Ok(())
+}
+
+fn header_command(root: &Path, rest: &[String]) -> Result<()> {
+    match rest {
+        [] => header::write(root),
+        [flag] if flag == "--check" => header::check(root),
+        _ => usage_error(
+            &format!("bad arguments for `header`: {}", rest.join(" ")),
+            USAGE,
+        ),
+    }
+}
+
+/// `cargo xtask build`: libwells.a, then the header.
+fn build(root: &Path) -> Result<()> {
+    hosted::build_library(root)?;
+    header::write(root)
+}
+
+/// "hosted (default), ..." for messages.
+fn board_list() -> String {
+    let names: Vec<String> = BOARDS
+        .iter()
+        .map(|b| {
+            if *b == "hosted" {
+                format!("{b} (default)")
+            } else {
+                b.to_string()
+            }
+        })
+        .collect();
+    names.join(", ")
+}
+
+/// `cargo xtask run`: returns the program's exit status.
+fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
+    let mut board = "hosted".to_string();
+    let mut i = 0;
+    while i < rest.len() {
+        let arg = rest[i].as_str();
+        if arg == "--help" || arg == "-h" {
+            print!("{RUN_HELP}");
+            return Ok(0);
+        } else if arg == "--board" {
+            match rest.get(i + 1) {
+                Some(value) => board = value.clone(),
+                None => usage_error("`--board` needs a board name", RUN_HELP),
+            }
+            i += 1;
+        } else if let Some(value) = arg.strip_prefix("--board=") {
+            board = value.to_string();
+        } else {
+            usage_error(&format!("unknown option `{arg}` for `run`"), RUN_HELP);
+        }
+        i += 1;
+    }
+    if !BOARDS.contains(&board.as_str()) {
+        usage_error(
+            &format!("unknown board `{board}` (boards: {})", board_list()),
+            RUN_HELP,
+        );
+    }
+
+    setup::run(root)?;
+    build(root)?;
+    // Only `hosted` exists today; later boards dispatch here.
+    hosted::run_example(root)
+}
+
+/// `cargo xtask test`: every step runs, even after a failure, so the tally is complete.
+fn test(root: &Path) -> Result<u8> {
+    setup::run(root)?;
+    let mut summary = summary::Summary::new("xtask test");
+
+    for package in ["wells-core", "wells-ffi"] {
+        let name = format!("cargo test -p {package}");
+        let result = cargo(root, &["test", "-p", package]);
+        summary.record(&name, result);
+    }
+
+    let library = hosted::build_library(root);
+    let library_ok = library.is_ok();
+    summary.record(
+        "build libwells.a (cargo build --release -p wells-ffi)",
+        library,
+    );
+    summary.record("include/wells.h up to date", header::check(root));
+
+    for (name, result) in hosted::run_c_abi_tests(root, library_ok) {
+        summary.record(&name, result);
+    }
+    summary.record(
+        "example examples/c-hosted",
+        hosted::test_example(root, library_ok),
+    );
+
+    Ok(if summary.finish() { 0 } else { 1 })
+}
+
+/// Runs cargo (the one that started xtask) in the repo root with inherited output.
+pub fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut command = Command::new(cargo);
+    command.args(args).current_dir(root);
+    run_status(&mut command, &format!("cargo {}", args.join(" ")))
+}
+
+/// Runs a command to completion with inherited stdio; fails unless it exits with 0.
+pub fn run_status(command: &mut Command, what: &str) -> Result<()> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start `{what}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{what}` failed: {}", hosted::describe(status)))
+    }
+}

@@ -1,0 +1,301 @@
+//! `cargo xtask setup`: checks the tools wells needs and installs what is missing.
+//!
+//! Everything needed is listed in the tables below; later issues extend them (bare-metal targets,
+//! `rust-src`, `qemu-system-arm` from bookworm-backports). When all is present the check is fast:
+//! it looks at PATH, `dpkg -s` and `rustup ... list --installed`, and never calls apt.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::Result;
+
+/// Rustup targets beyond the host (always installed); e.g. "aarch64-unknown-none".
+const RUSTUP_TARGETS: &[&str] = &[];
+
+/// Rustup components beyond the default profile; e.g. "rust-src".
+const RUSTUP_COMPONENTS: &[&str] = &[];
+
+/// A Debian package wells needs.
+struct DebPackage {
+    /// Package name for apt-get.
+    name: &'static str,
+    /// A program the package provides: if it is on PATH the package counts as present
+    /// (so a machine with the tool from elsewhere is fine); `None` asks `dpkg -s`.
+    command: Option<&'static str>,
+    /// The suite to install it from (`apt-get install -t <suite>`), added to apt's sources
+    /// when missing; `None` for the machine's default suites.
+    suite: Option<&'static str>,
+}
+
+/// Debian packages. (Later: qemu-system-arm from bookworm-backports.)
+const DEB_PACKAGES: &[DebPackage] = &[
+    DebPackage {
+        name: "gcc",
+        command: Some("gcc"),
+        suite: None,
+    },
+    DebPackage {
+        name: "make",
+        command: Some("make"),
+        suite: None,
+    },
+];
+
+const DEBIAN_MIRROR: &str = "http://deb.debian.org/debian";
+const APT_SOURCES: &str = "/etc/apt/sources.list";
+const APT_SOURCES_DIR: &str = "/etc/apt/sources.list.d";
+
+/// Checks everything and installs what is missing, or fails naming what to install.
+pub fn run(root: &Path) -> Result<()> {
+    debian_packages()?;
+    rustup("target", RUSTUP_TARGETS, root)?;
+    rustup("component", RUSTUP_COMPONENTS, root)?;
+    println!("xtask setup: all present");
+    Ok(())
+}
+
+// ---------------------------------------------------------------- Debian packages
+
+fn debian_packages() -> Result<()> {
+    let missing: Vec<&DebPackage> = DEB_PACKAGES
+        .iter()
+        .filter(|p| !package_present(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.iter().map(|p| p.name).collect();
+    println!("xtask setup: missing Debian packages: {}", names.join(" "));
+
+    if !on_path("apt-get") {
+        return Err(format!(
+            "missing packages {} and this machine has no apt-get: install them with its package manager",
+            names.join(", ")
+        ));
+    }
+    if !is_root() {
+        return Err(format!(
+            "missing packages {}; not running as root, so install them yourself:\n{}",
+            names.join(", "),
+            manual_commands(&missing)
+        ));
+    }
+
+    for suite in suites(&missing) {
+        add_suite(suite)?;
+    }
+    apt_get(&["update"])?;
+    let default: Vec<&str> = missing
+        .iter()
+        .filter(|p| p.suite.is_none())
+        .map(|p| p.name)
+        .collect();
+    if !default.is_empty() {
+        apt_get(&[&["install", "-y"][..], &default[..]].concat())?;
+    }
+    for suite in suites(&missing) {
+        let from_suite: Vec<&str> = missing
+            .iter()
+            .filter(|p| p.suite == Some(suite))
+            .map(|p| p.name)
+            .collect();
+        apt_get(&[&["install", "-y", "-t", suite][..], &from_suite[..]].concat())?;
+    }
+
+    let still: Vec<&str> = missing
+        .iter()
+        .filter(|p| !package_present(p))
+        .map(|p| p.name)
+        .collect();
+    if !still.is_empty() {
+        return Err(format!(
+            "apt-get ran but these are still missing: {}",
+            still.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+fn package_present(package: &DebPackage) -> bool {
+    match package.command {
+        Some(program) => on_path(program),
+        None => Command::new("dpkg")
+            .args(["-s", package.name])
+            .output()
+            .map(|out| {
+                out.status.success()
+                    && String::from_utf8_lossy(&out.stdout).contains("Status: install ok installed")
+            })
+            .unwrap_or(false),
+    }
+}
+
+/// The distinct non-default suites the packages come from, in table order.
+fn suites<'a>(packages: &[&'a DebPackage]) -> Vec<&'a str> {
+    let mut list: Vec<&str> = Vec::new();
+    for suite in packages.iter().filter_map(|p| p.suite) {
+        if !list.contains(&suite) {
+            list.push(suite);
+        }
+    }
+    list
+}
+
+/// What a non-root user should type.
+fn manual_commands(missing: &[&DebPackage]) -> String {
+    let mut lines = Vec::new();
+    for suite in suites(missing) {
+        lines.push(format!(
+            "  echo 'deb {DEBIAN_MIRROR} {suite} main' | sudo tee {APT_SOURCES_DIR}/{suite}.list"
+        ));
+    }
+    lines.push("  sudo apt-get update".to_string());
+    let default: Vec<&str> = missing
+        .iter()
+        .filter(|p| p.suite.is_none())
+        .map(|p| p.name)
+        .collect();
+    if !default.is_empty() {
+        lines.push(format!("  sudo apt-get install {}", default.join(" ")));
+    }
+    for suite in suites(missing) {
+        let names: Vec<&str> = missing
+            .iter()
+            .filter(|p| p.suite == Some(suite))
+            .map(|p| p.name)
+            .collect();
+        lines.push(format!(
+            "  sudo apt-get install -t {suite} {}",
+            names.join(" ")
+        ));
+    }
+    lines.push("then run the command again.".to_string());
+    lines.join("\n")
+}
+
+/// Adds `deb <mirror> <suite> main` to /etc/apt/sources.list.d/ unless apt already knows the suite.
+fn add_suite(suite: &str) -> Result<()> {
+    if apt_sources_mention(suite) {
+        return Ok(());
+    }
+    let path = format!("{APT_SOURCES_DIR}/{suite}.list");
+    let line = format!("deb {DEBIAN_MIRROR} {suite} main\n");
+    std::fs::write(&path, line).map_err(|e| format!("cannot write {path}: {e}"))?;
+    println!("xtask setup: added {suite} to apt sources ({path})");
+    Ok(())
+}
+
+/// True when a non-comment line of apt's sources names `suite` as a word
+/// (`deb ... <suite> main` in .list files, `Suites: ... <suite>` in .sources files).
+fn apt_sources_mention(suite: &str) -> bool {
+    let mut files = vec![std::path::PathBuf::from(APT_SOURCES)];
+    if let Ok(entries) = std::fs::read_dir(APT_SOURCES_DIR) {
+        // apt reads only *.list and *.sources there.
+        files.extend(
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|ext| ext == "list" || ext == "sources")
+                }),
+        );
+    }
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .any(|text| {
+            text.lines()
+                .filter(|line| !line.trim_start().starts_with('#'))
+                .any(|line| line.split_whitespace().any(|word| word == suite))
+        })
+}
+
+fn apt_get(args: &[&str]) -> Result<()> {
+    println!("xtask setup: apt-get {}", args.join(" "));
+    let mut command = Command::new("apt-get");
+    command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+    crate::run_status(&mut command, &format!("apt-get {}", args.join(" ")))
+}
+
+// ---------------------------------------------------------------- rustup
+
+/// Installs the missing entries of `wanted` with `rustup <kind> add` (`kind`: target | component).
+fn rustup(kind: &str, wanted: &[&str], root: &Path) -> Result<()> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    if !on_path("rustup") {
+        return Err(format!(
+            "rustup is not installed; wells needs rustup {kind}s {}: install rustup from https://rustup.rs",
+            wanted.join(", ")
+        ));
+    }
+    // Run in the repo root so a rust-toolchain.toml there picks the toolchain.
+    let out = Command::new("rustup")
+        .args([kind, "list", "--installed"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run rustup: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`rustup {kind} list --installed` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let installed = String::from_utf8_lossy(&out.stdout);
+    // Components are listed with the host triple appended (e.g. `llvm-tools-x86_64-unknown-linux-gnu`).
+    let present = |name: &str| {
+        installed
+            .lines()
+            .map(str::trim)
+            .any(|line| line == name || line.starts_with(&format!("{name}-")))
+    };
+    let missing: Vec<&str> = wanted
+        .iter()
+        .copied()
+        .filter(|name| !present(name))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("xtask setup: rustup {kind} add {}", missing.join(" "));
+    let mut command = Command::new("rustup");
+    command
+        .arg(kind)
+        .arg("add")
+        .args(&missing)
+        .current_dir(root);
+    crate::run_status(
+        &mut command,
+        &format!("rustup {kind} add {}", missing.join(" ")),
+    )
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// `command -v program`: an executable file of that name in a PATH directory.
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(path) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program))
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    })
+}
+
+/// Effective user id 0, read from /proc/self/status (std has no geteuid).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))
+                .and_then(|line| line.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
