@@ -9,8 +9,10 @@ use alloc::vec::Vec;
 /// Longest thread name kept, in bytes (longer names are cut).
 pub const NAME_LEN: usize = 31;
 
-/// What a thread's entry is: run once on the thread's stack; its return value is the exit code.
-pub type Entry = Box<dyn FnOnce() -> i32 + Send>;
+/// What a thread runs: called once on the thread's stack; its return value is the exit code.
+/// It stays owned by the thread control block while it runs, so a thread that exits from
+/// inside it (never returning) leaks nothing of the kernel's.
+pub type Entry = Box<dyn FnMut() -> i32 + Send>;
 
 /// Where a thread is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -52,6 +52,24 @@ pub(crate) fn kernel() -> Result<&'static WellsKernel, Error> {
     unsafe { pointer.as_ref() }.ok_or(Error::NotInitialized)
 }
 
+/// Heap kept free for bookkeeping (wait-queue and timeline entries) that blocking calls make:
+/// creating objects stops this far from exhaustion, so a blocked call never finds the heap
+/// empty. One sixteenth of the heap, at least 16 KiB.
+fn heap_reserve() -> usize {
+    (HEAP.stats().total / 16).max(16 * 1024)
+}
+
+/// The live kernel, for a call that creates an object needing about `bytes` of heap:
+/// `NoMemory` when that would eat into the bookkeeping reserve.
+pub(crate) fn kernel_for_create(bytes: usize) -> Result<&'static WellsKernel, Error> {
+    let kernel = kernel()?;
+    let free = HEAP.stats().free;
+    if free < heap_reserve().saturating_add(bytes) {
+        return Err(Error::NoMemory);
+    }
+    Ok(kernel)
+}
+
 /// Runs `f` on the live kernel and turns the result into a status.
 pub(crate) fn with_kernel(f: impl FnOnce(&'static WellsKernel) -> wells_core::Result<()>) -> wells_status {
     status_of(kernel().and_then(f))

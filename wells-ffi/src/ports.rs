@@ -1,7 +1,7 @@
 //! Port calls: fixed-size message queues.
 
 use crate::handles::wells_port_t;
-use crate::instance::kernel;
+use crate::instance::{kernel, kernel_for_create};
 use crate::status::{wells_status, wells_status::*};
 use crate::threads::store;
 use core::ffi::c_void;
@@ -16,7 +16,7 @@ pub unsafe extern "C" fn wells_port_create(out: *mut wells_port_t, msg_size: usi
     if out.is_null() {
         return WELLS_ERR_INVALID_ARGUMENT;
     }
-    match kernel().and_then(|kernel| kernel.port_create(msg_size, capacity)) {
+    match kernel_for_create(msg_size.saturating_mul(capacity as usize)).and_then(|kernel| kernel.port_create(msg_size, capacity)) {
         Ok(handle) => store(out, handle.into()),
         Err(error) => error.into(),
     }

@@ -1,7 +1,7 @@
 //! Mutex, semaphore and event calls.
 
 use crate::handles::{wells_event_t, wells_mutex_t, wells_sem_t};
-use crate::instance::{kernel, with_kernel};
+use crate::instance::{kernel, kernel_for_create, with_kernel};
 use crate::status::{wells_status, wells_status::*};
 use crate::threads::store;
 use wells_core::{Handle, Timeout};
@@ -28,7 +28,7 @@ fn create<T: From<Handle>>(out: *mut T, make: impl FnOnce() -> wells_core::Resul
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn wells_mutex_create(out: *mut wells_mutex_t) -> wells_status {
-    create(out, || kernel()?.mutex_create())
+    create(out, || kernel_for_create(0)?.mutex_create())
 }
 
 /// Destroys a mutex; threads waiting for it get `WELLS_ERR_DESTROYED`.
@@ -56,7 +56,7 @@ pub extern "C" fn wells_mutex_unlock(mutex: wells_mutex_t) -> wells_status {
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn wells_sem_create(out: *mut wells_sem_t, initial: u32, max: u32) -> wells_status {
-    create(out, || kernel()?.semaphore_create(initial, max))
+    create(out, || kernel_for_create(0)?.semaphore_create(initial, max))
 }
 
 /// Destroys a semaphore; its waiters get `WELLS_ERR_DESTROYED`.
@@ -103,7 +103,7 @@ pub unsafe extern "C" fn wells_event_create(out: *mut wells_event_t, flags: u32)
         return WELLS_ERR_INVALID_ARGUMENT;
     }
     create(out, || {
-        kernel()?.event_create(flags & WELLS_EVENT_AUTO_RESET != 0, flags & WELLS_EVENT_INITIALLY_SET != 0)
+        kernel_for_create(0)?.event_create(flags & WELLS_EVENT_AUTO_RESET != 0, flags & WELLS_EVENT_INITIALLY_SET != 0)
     })
 }
 

@@ -1,7 +1,7 @@
 //! Thread calls.
 
 use crate::handles::wells_thread_t;
-use crate::instance::{kernel, with_kernel};
+use crate::instance::{kernel, kernel_for_create, with_kernel};
 use crate::status::{wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void};
@@ -105,10 +105,16 @@ pub unsafe extern "C" fn wells_thread_create(
     let Ok(priority) = u8::try_from(priority) else { return WELLS_ERR_INVALID_ARGUMENT };
     let mut buffer = [0u8; 31];
     let name = read_name(name, &mut buffer);
+    // Checked before anything is allocated: without a kernel there is no heap.
+    let stack_bytes = if stack_size == 0 { WELLS_DEFAULT_STACK_SIZE } else { stack_size };
+    let kernel = match kernel_for_create(stack_bytes) {
+        Ok(kernel) => kernel,
+        Err(error) => return error.into(),
+    };
     let arg = CArg(arg);
     // SAFETY: the C caller promises `entry` may be called with `arg` on a wells thread.
     let body = Box::new(move || unsafe { entry(arg.get()) });
-    match kernel().and_then(|kernel| kernel.thread_create(name, priority, stack_size, body)) {
+    match kernel.thread_create(name, priority, stack_size, body) {
         Ok(handle) => store(out, handle.into()),
         Err(error) => error.into(),
     }

@@ -1,7 +1,7 @@
 //! Timer calls: callbacks from the tick, one-shot or periodic.
 
 use crate::handles::wells_timer_t;
-use crate::instance::{kernel, with_kernel};
+use crate::instance::{kernel_for_create, with_kernel};
 use crate::status::{wells_status, wells_status::*};
 use crate::threads::{store, CArg};
 use alloc::boxed::Box;
@@ -19,10 +19,15 @@ pub type wells_timer_fn = Option<unsafe extern "C" fn(arg: *mut c_void)>;
 #[no_mangle]
 pub unsafe extern "C" fn wells_timer_create(out: *mut wells_timer_t, callback: wells_timer_fn, arg: *mut c_void) -> wells_status {
     let (Some(callback), false) = (callback, out.is_null()) else { return WELLS_ERR_INVALID_ARGUMENT };
+    // Checked before anything is allocated: without a kernel there is no heap.
+    let kernel = match kernel_for_create(0) {
+        Ok(kernel) => kernel,
+        Err(error) => return error.into(),
+    };
     let arg = CArg(arg);
     // SAFETY: the C caller promises `callback(arg)` may run from the tick.
     let body = Box::new(move || unsafe { callback(arg.get()) });
-    match kernel().and_then(|kernel| kernel.timer_create(body)) {
+    match kernel.timer_create(body) {
         Ok(handle) => store(out, handle.into()),
         Err(error) => error.into(),
     }

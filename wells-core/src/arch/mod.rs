@@ -59,3 +59,10 @@ pub(crate) extern "C" fn thread_bootstrap<A: Arch>(kernel: usize) -> ! {
     let kernel = unsafe { &*(kernel as *const Kernel<A>) };
     kernel.run_new_thread()
 }
+
+/// Calls a thread's entry, which stays owned by its thread control block.
+pub(crate) fn call_entry(entry: *mut (dyn FnMut() -> i32 + Send)) -> i32 {
+    // SAFETY: `entry` points into the boxed entry of the current thread's control block; only
+    // this thread touches it, and the block lives until the thread has exited and been joined.
+    unsafe { (*entry)() }
+}

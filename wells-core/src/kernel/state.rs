@@ -109,10 +109,8 @@ impl State {
             if let Some(queue) = self.wait_queue_mut(object, slot) {
                 queue.remove(handle);
             }
-            if let Ok(owner) = self.mutex(object).map(|m| m.owner) {
-                if let Some(owner) = owner {
-                    self.update_priority(owner);
-                }
+            if let Ok(Some(owner)) = self.mutex(object).map(|m| m.owner) {
+                self.update_priority(owner);
             }
         }
         self.wake(handle, reason);
@@ -178,6 +176,7 @@ impl State {
         }
         let Ok(m) = self.mutex_mut(mutex) else { return };
         m.owner = m.waiters.pop();
+        m.owner_died = m.owner.is_none() && reason == WakeReason::OwnerDied;
         if let Some(next) = m.owner {
             if let Ok(thread) = self.thread_mut(next) {
                 thread.owned_mutexes.push(mutex);

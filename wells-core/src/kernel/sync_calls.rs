@@ -41,7 +41,11 @@ impl<A: Arch> Kernel<A> {
         match mutex.owner {
             None => {
                 mutex.owner = Some(me);
+                let owner_died = core::mem::take(&mut mutex.owner_died);
                 cs.thread_mut(me)?.owned_mutexes.push(handle);
+                if owner_died {
+                    return Err(Error::OwnerDied);
+                }
                 Ok(())
             }
             Some(owner) if owner == me => Err(Error::Deadlock),

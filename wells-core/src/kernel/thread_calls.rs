@@ -2,7 +2,7 @@
 
 use super::objects::Object;
 use super::{Kernel, DEFAULT_STACK_SIZE, MAX_STACK_SIZE};
-use crate::arch::{switch_context, thread_bootstrap, Arch};
+use crate::arch::{call_entry, switch_context, thread_bootstrap, Arch};
 use crate::domain::Exec;
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
@@ -56,10 +56,11 @@ impl<A: Arch> Kernel<A> {
         let entry = {
             let mut state = self.state.lock();
             let current = state.current;
-            current.and_then(|c| state.thread_mut(c).ok()).and_then(|t| t.entry.take())
+            let thread = current.and_then(|c| state.thread_mut(c).ok());
+            thread.and_then(|t| t.entry.as_mut()).map(|entry| &mut **entry as *mut (dyn FnMut() -> i32 + Send))
         };
         self.irq_restore(true);
-        let code = entry.map_or(0, |entry| entry());
+        let code = entry.map_or(0, call_entry);
         self.exit_current(code)
     }
 

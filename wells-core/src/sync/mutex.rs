@@ -8,4 +8,7 @@ use crate::wait::WaitQueue;
 pub struct Mutex {
     pub owner: Option<Handle>,
     pub waiters: WaitQueue,
+    /// The last owner exited holding it and nobody has taken it since: the next locker is
+    /// told (robust-mutex semantics), then it is an ordinary mutex again.
+    pub owner_died: bool,
 }

@@ -80,7 +80,9 @@ impl World {
 
     /// Creates and starts a thread.
     pub fn spawn(&self, name: &str, priority: u8, f: impl FnOnce() -> i32 + Send + 'static) -> wells_core::Handle {
-        let thread = self.kernel.thread_create(name, priority, 0, Box::new(f)).unwrap();
+        let mut f = Some(f);
+        let entry = Box::new(move || (f.take().expect("entry runs once"))());
+        let thread = self.kernel.thread_create(name, priority, 0, entry).unwrap();
         self.kernel.thread_start(thread).unwrap();
         thread
     }
