@@ -266,35 +266,8 @@ pub unsafe extern "C" fn wells_heap_stats(out: *mut wells_heap_stats_t) -> wells
     })
 }
 
-/// A fixed buffer to format a panic message without allocating.
-pub(crate) struct MessageBuffer {
-    bytes: [u8; 256],
-    len: usize,
-}
-
-impl Default for MessageBuffer {
-    fn default() -> Self {
-        MessageBuffer { bytes: [0; 256], len: 0 }
-    }
-}
-
-impl MessageBuffer {
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl core::fmt::Write for MessageBuffer {
-    fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        let room = self.bytes.len() - self.len;
-        let take = text.len().min(room);
-        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
-        self.len += take;
-        Ok(())
-    }
-}
-
 /// Tells the host about a panic through its console and panic callback.
+#[cfg(not(test))]
 pub(crate) fn report_panic(message: &[u8]) {
     CPU.irq_save();
     // A panic while the table is locked cannot report through it.

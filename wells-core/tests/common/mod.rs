@@ -55,7 +55,7 @@ impl World {
         let clock = Arc::new(Clock { now: AtomicU64::new(0), armed: AtomicU64::new(NOT_ARMED) });
         let arch: &'static HostedX86 = Box::leak(Box::new(HostedX86::new()));
         let kernel = Box::leak(Box::new(Kernel::new(arch, Box::new(VirtualHost(clock.clone())))));
-        World { kernel: &**kernel, clock }
+        World { kernel, clock }
     }
 
     pub fn now(&self) -> u64 {
