@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::Result;
 
 /// Rustup targets beyond the host (always installed); e.g. "aarch64-unknown-none".
-const RUSTUP_TARGETS: &[&str] = &[];
+const RUSTUP_TARGETS: &[&str] = &["aarch64-unknown-none-softfloat"];
 
 /// Rustup components beyond the default profile; e.g. "rust-src".
 const RUSTUP_COMPONENTS: &[&str] = &[];
@@ -27,8 +27,14 @@ struct DebPackage {
     suite: Option<&'static str>,
 }
 
-/// Debian packages. (Later: qemu-system-arm from bookworm-backports.)
+/// Debian packages. QEMU comes from bookworm-backports: bookworm's own 7.2 lacks the boards
+/// later issues need (Cortex-R52 `mps3-an536`).
 const DEB_PACKAGES: &[DebPackage] = &[
+    DebPackage {
+        name: "qemu-system-arm",
+        command: Some("qemu-system-aarch64"),
+        suite: Some("bookworm-backports"),
+    },
     DebPackage {
         name: "gcc",
         command: Some("gcc"),
@@ -91,7 +97,7 @@ fn debian_packages() -> Result<()> {
         .map(|p| p.name)
         .collect();
     if !default.is_empty() {
-        apt_get(&[&["install", "-y"][..], &default[..]].concat())?;
+        apt_get(&[&["install", "-y", "--no-install-recommends"][..], &default[..]].concat())?;
     }
     for suite in suites(&missing) {
         let from_suite: Vec<&str> = missing
@@ -99,7 +105,7 @@ fn debian_packages() -> Result<()> {
             .filter(|p| p.suite == Some(suite))
             .map(|p| p.name)
             .collect();
-        apt_get(&[&["install", "-y", "-t", suite][..], &from_suite[..]].concat())?;
+        apt_get(&[&["install", "-y", "--no-install-recommends", "-t", suite][..], &from_suite[..]].concat())?;
     }
 
     let still: Vec<&str> = missing

@@ -5,6 +5,8 @@
 //! just a saved stack pointer: `switch` pushes the callee-saved registers of the current context,
 //! stores its stack pointer, loads the next one and pops its registers.
 
+#[cfg(target_arch = "aarch64")]
+pub mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 

@@ -1,0 +1,222 @@
+//! EL1 exception vectors: every exception saves a full general-register frame on the current
+//! stack and calls the trap handler the board registered; an exception with no handler parks
+//! the CPU.
+
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// Registers saved on every exception, in the order the vector code stores them.
+#[repr(C)]
+#[derive(Debug, Clone)]
+pub struct TrapFrame {
+    /// x0 .. x30.
+    pub x: [u64; 31],
+    /// Where the exception returns to (ELR_EL1).
+    pub elr: u64,
+    /// Saved program status (SPSR_EL1).
+    pub spsr: u64,
+    /// The EL0 stack pointer.
+    pub sp_el0: u64,
+}
+
+const _: () = assert!(core::mem::size_of::<TrapFrame>() == 272);
+
+/// Where the exception came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// EL1 running on SP_EL0.
+    CurrentSp0,
+    /// EL1 running on SP_EL1 (the kernel).
+    CurrentSpx,
+    /// EL0 in AArch64.
+    Lower64,
+    /// EL0 in AArch32.
+    Lower32,
+}
+
+/// What kind of exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Synchronous,
+    Irq,
+    Fiq,
+    SError,
+}
+
+/// An exception's vector: source and class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrapKind {
+    pub source: Source,
+    pub class: Class,
+}
+
+impl TrapKind {
+    fn from_vector(index: u64) -> TrapKind {
+        let source = match index / 4 {
+            0 => Source::CurrentSp0,
+            1 => Source::CurrentSpx,
+            2 => Source::Lower64,
+            _ => Source::Lower32,
+        };
+        let class = match index % 4 {
+            0 => Class::Synchronous,
+            1 => Class::Irq,
+            2 => Class::Fiq,
+            _ => Class::SError,
+        };
+        TrapKind { source, class }
+    }
+}
+
+/// The syndrome of a synchronous exception: ESR_EL1 and FAR_EL1, decoded.
+#[derive(Debug, Clone, Copy)]
+pub struct Syndrome {
+    pub esr: u64,
+    pub far: u64,
+}
+
+impl Syndrome {
+    /// Reads ESR_EL1 and FAR_EL1 (meaningful inside a synchronous exception).
+    pub fn read() -> Syndrome {
+        let (esr, far): (u64, u64);
+        // SAFETY: reads two syndrome registers.
+        unsafe { asm!("mrs {0}, esr_el1", "mrs {1}, far_el1", out(reg) esr, out(reg) far, options(nomem, nostack)) };
+        Syndrome { esr, far }
+    }
+
+    /// Exception class (ESR bits 31:26).
+    pub fn class(&self) -> u8 {
+        ((self.esr >> 26) & 0x3f) as u8
+    }
+
+    /// The exception class in words.
+    pub fn describe(&self) -> &'static str {
+        match self.class() {
+            0x00 => "unknown reason (undefined instruction)",
+            0x01 => "WFI/WFE trapped",
+            0x07 => "FP/SIMD access trapped",
+            0x0e => "illegal execution state",
+            0x15 => "SVC from AArch64",
+            0x11 => "SVC from AArch32",
+            0x16 => "HVC from AArch64",
+            0x17 => "SMC from AArch64",
+            0x18 => "system register access trapped",
+            0x20 => "instruction abort from a lower level",
+            0x21 => "instruction abort at the same level",
+            0x22 => "PC alignment fault",
+            0x24 => "data abort from a lower level",
+            0x25 => "data abort at the same level",
+            0x26 => "SP alignment fault",
+            0x2f => "SError",
+            0x30 | 0x31 => "breakpoint",
+            0x32 | 0x33 => "software step",
+            0x34 | 0x35 => "watchpoint",
+            0x3c => "BRK instruction",
+            _ => "other exception class",
+        }
+    }
+}
+
+/// A board's trap handler: called for every exception with its frame.
+pub type TrapHandler = fn(&mut TrapFrame, TrapKind);
+
+static HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+/// Installs the vector table on this CPU and routes every exception to `handler`.
+pub fn set_trap_handler(handler: TrapHandler) {
+    HANDLER.store(handler as usize, Ordering::Release);
+    // SAFETY: the table is 2 KiB aligned code that saves and restores the full register frame.
+    unsafe { asm!("adr {0}, wells_aarch64_vectors", "msr vbar_el1, {0}", "isb", out(reg) _, options(nostack)) };
+}
+
+#[no_mangle]
+extern "C" fn wells_aarch64_trap(frame: &mut TrapFrame, vector: u64) {
+    let handler = HANDLER.load(Ordering::Acquire);
+    if handler == 0 {
+        loop {
+            super::wait_for_interrupt();
+        }
+    }
+    // SAFETY: only `set_trap_handler` stores here, always a `TrapHandler`.
+    let handler: TrapHandler = unsafe { core::mem::transmute::<usize, TrapHandler>(handler) };
+    handler(frame, TrapKind::from_vector(vector));
+}
+
+macro_rules! vector_entry {
+    ($index:literal) => {
+        concat!(
+            ".balign 0x80\n",
+            "    sub sp, sp, #272\n",
+            "    stp x0, x1, [sp, #0]\n",
+            "    mov x1, #", $index, "\n",
+            "    b wells_aarch64_trap_common\n"
+        )
+    };
+}
+
+global_asm!(
+    ".section .text.wells_aarch64_vectors",
+    ".balign 0x800",
+    ".global wells_aarch64_vectors",
+    "wells_aarch64_vectors:",
+    vector_entry!(0),
+    vector_entry!(1),
+    vector_entry!(2),
+    vector_entry!(3),
+    vector_entry!(4),
+    vector_entry!(5),
+    vector_entry!(6),
+    vector_entry!(7),
+    vector_entry!(8),
+    vector_entry!(9),
+    vector_entry!(10),
+    vector_entry!(11),
+    vector_entry!(12),
+    vector_entry!(13),
+    vector_entry!(14),
+    vector_entry!(15),
+    "wells_aarch64_trap_common:",
+    "    stp x2, x3, [sp, #16]",
+    "    stp x4, x5, [sp, #32]",
+    "    stp x6, x7, [sp, #48]",
+    "    stp x8, x9, [sp, #64]",
+    "    stp x10, x11, [sp, #80]",
+    "    stp x12, x13, [sp, #96]",
+    "    stp x14, x15, [sp, #112]",
+    "    stp x16, x17, [sp, #128]",
+    "    stp x18, x19, [sp, #144]",
+    "    stp x20, x21, [sp, #160]",
+    "    stp x22, x23, [sp, #176]",
+    "    stp x24, x25, [sp, #192]",
+    "    stp x26, x27, [sp, #208]",
+    "    stp x28, x29, [sp, #224]",
+    "    mrs x9, elr_el1",
+    "    mrs x10, spsr_el1",
+    "    mrs x11, sp_el0",
+    "    stp x30, x9, [sp, #240]",
+    "    stp x10, x11, [sp, #256]",
+    "    mov x0, sp",
+    "    bl wells_aarch64_trap",
+    "    ldp x10, x11, [sp, #256]",
+    "    ldp x30, x9, [sp, #240]",
+    "    msr elr_el1, x9",
+    "    msr spsr_el1, x10",
+    "    msr sp_el0, x11",
+    "    ldp x28, x29, [sp, #224]",
+    "    ldp x26, x27, [sp, #208]",
+    "    ldp x24, x25, [sp, #192]",
+    "    ldp x22, x23, [sp, #176]",
+    "    ldp x20, x21, [sp, #160]",
+    "    ldp x18, x19, [sp, #144]",
+    "    ldp x16, x17, [sp, #128]",
+    "    ldp x14, x15, [sp, #112]",
+    "    ldp x12, x13, [sp, #96]",
+    "    ldp x10, x11, [sp, #80]",
+    "    ldp x8, x9, [sp, #64]",
+    "    ldp x6, x7, [sp, #48]",
+    "    ldp x4, x5, [sp, #32]",
+    "    ldp x2, x3, [sp, #16]",
+    "    ldp x0, x1, [sp, #0]",
+    "    add sp, sp, #272",
+    "    eret",
+);

@@ -1,0 +1,137 @@
+//! AArch64 port: context switch, interrupt mask, exception vectors and the drop from whatever
+//! level QEMU (or firmware) entered at down to EL1.
+//!
+//! The kernel is built for `aarch64-unknown-none-softfloat`: it never touches FP/SIMD
+//! registers, so contexts and trap frames hold general registers only.
+
+pub mod boot;
+pub mod exceptions;
+
+use super::Arch;
+use core::arch::{asm, global_asm};
+
+pub use exceptions::{set_trap_handler, Syndrome, TrapFrame, TrapKind};
+
+/// An AArch64 CPU running the kernel at EL1.
+pub struct Aarch64;
+
+/// Callee-saved registers pushed by `wells_aarch64_switch`: x19-x28, x29 (fp), x30 (lr).
+const SWITCH_FRAME: usize = 12 * 8;
+
+impl Arch for Aarch64 {
+    const MIN_STACK: usize = 8 * 1024;
+
+    fn irq_save(&self) -> bool {
+        let daif: u64;
+        // SAFETY: reads DAIF, then masks IRQs; no memory is touched.
+        unsafe { asm!("mrs {0}, daif", "msr daifset, #2", out(reg) daif, options(nomem, nostack)) };
+        daif & (1 << 7) == 0
+    }
+
+    fn irq_restore(&self, were_enabled: bool) {
+        if were_enabled {
+            // SAFETY: unmasks IRQs, restoring the state `irq_save` found.
+            unsafe { asm!("msr daifclr, #2", options(nomem, nostack)) };
+        }
+    }
+
+    fn cpu_id(&self) -> usize {
+        let mpidr: u64;
+        // SAFETY: reads an ID register.
+        unsafe { asm!("mrs {0}, mpidr_el1", out(reg) mpidr, options(nomem, nostack)) };
+        (mpidr & 0xff) as usize
+    }
+
+    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+        let base = stack.as_ptr() as usize;
+        let top = (base + stack.len()) & !15;
+        let sp = top - SWITCH_FRAME;
+        // Popped by the switch: x19 = entry, x20 = argument, x29 = 0, x30 = trampoline.
+        let mut words = [0usize; SWITCH_FRAME / 8];
+        words[0] = entry as usize;
+        words[1] = arg;
+        words[11] = wells_aarch64_thread_start as *const () as usize;
+        for (i, word) in words.iter().enumerate() {
+            let at = sp - base + i * 8;
+            stack[at..at + 8].copy_from_slice(&word.to_ne_bytes());
+        }
+        sp
+    }
+
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+        // SAFETY: forwarded contract of `Arch::switch`.
+        unsafe { wells_aarch64_switch(save_sp, next_sp) }
+    }
+}
+
+extern "C" {
+    fn wells_aarch64_switch(save_sp: *mut usize, next_sp: usize);
+    fn wells_aarch64_thread_start() -> !;
+}
+
+global_asm!(
+    ".section .text.wells_aarch64_switch",
+    ".global wells_aarch64_switch",
+    "wells_aarch64_switch:",
+    "    sub sp, sp, #96",
+    "    stp x19, x20, [sp, #0]",
+    "    stp x21, x22, [sp, #16]",
+    "    stp x23, x24, [sp, #32]",
+    "    stp x25, x26, [sp, #48]",
+    "    stp x27, x28, [sp, #64]",
+    "    stp x29, x30, [sp, #80]",
+    "    mov x9, sp",
+    "    str x9, [x0]",
+    "    mov sp, x1",
+    "    ldp x19, x20, [sp, #0]",
+    "    ldp x21, x22, [sp, #16]",
+    "    ldp x23, x24, [sp, #32]",
+    "    ldp x25, x26, [sp, #48]",
+    "    ldp x27, x28, [sp, #64]",
+    "    ldp x29, x30, [sp, #80]",
+    "    add sp, sp, #96",
+    "    ret",
+    "",
+    // First code of a new thread: x19 = entry, x20 = argument.
+    ".global wells_aarch64_thread_start",
+    "wells_aarch64_thread_start:",
+    "    mov x0, x20",
+    "    blr x19",
+    "    brk #0",
+);
+
+/// Reads the virtual counter (CNTVCT_EL0) and its frequency.
+pub fn counter() -> (u64, u64) {
+    let (count, frequency): (u64, u64);
+    // SAFETY: reads counter registers accessible at EL1.
+    unsafe {
+        asm!("isb", "mrs {0}, cntvct_el0", "mrs {1}, cntfrq_el0", out(reg) count, out(reg) frequency, options(nomem, nostack))
+    };
+    (count, frequency)
+}
+
+/// Programs the EL1 virtual timer to fire at counter value `compare` (and enables it).
+pub fn virtual_timer_arm(compare: u64) {
+    // SAFETY: writes the EL1 virtual timer registers, which only affect its interrupt.
+    unsafe { asm!("msr cntv_cval_el0, {0}", "mov {1}, #1", "msr cntv_ctl_el0, {1}", "isb", in(reg) compare, out(reg) _, options(nomem, nostack)) };
+}
+
+/// Stops the EL1 virtual timer (its interrupt line drops).
+pub fn virtual_timer_cancel() {
+    // SAFETY: as above; IMASK|!ENABLE silences the timer.
+    unsafe { asm!("msr cntv_ctl_el0, {0}", "isb", in(reg) 2u64, options(nomem, nostack)) };
+}
+
+/// Waits for an interrupt (returns at once if one is pending).
+pub fn wait_for_interrupt() {
+    // SAFETY: only waits.
+    unsafe { asm!("wfi", options(nomem, nostack)) };
+}
+
+/// The exception level the CPU runs at now.
+pub fn current_el() -> u8 {
+    let el: u64;
+    // SAFETY: reads CurrentEL.
+    unsafe { asm!("mrs {0}, CurrentEL", out(reg) el, options(nomem, nostack)) };
+    ((el >> 2) & 3) as u8
+}
