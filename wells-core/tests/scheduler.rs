@@ -224,7 +224,8 @@ fn bad_arguments_get_errors() {
     assert_eq!(kernel.thread_create("x", 32, 0, Box::new(|| 0)).err(), Some(Error::InvalidArgument));
     assert_eq!(kernel.thread_create("x", 1, 1024, Box::new(|| 0)).err(), Some(Error::InvalidArgument));
     let t = kernel.thread_create("x", 1, 0, Box::new(|| 0)).unwrap();
-    assert_eq!(kernel.thread_join(t, Timeout::Forever), Err(Error::BadState));
+    assert_eq!(kernel.thread_join(t, Timeout::NoWait), Err(Error::BadState));
+    assert_eq!(kernel.thread_join(t, Timeout::Forever), Err(Error::BadContext), "the host cannot wait");
     kernel.thread_start(t).unwrap();
     assert_eq!(kernel.thread_start(t), Err(Error::BadState));
     // Outside a thread nothing may block.

@@ -19,7 +19,8 @@ const CFLAGS: &[&str] = &[
     "-Iadapters/posix",
 ];
 /// Libraries after libwells.a.
-const LDLIBS: &[&str] = &["-lpthread", "-lrt"];
+/// Link flags: unused archive members of libwells.a (core formatting, tables) are dropped.
+const LDLIBS: &[&str] = &["-Wl,--gc-sections", "-lpthread", "-lrt"];
 
 const C_ABI_TIME_LIMIT: Duration = Duration::from_secs(120);
 const EXAMPLE_TIME_LIMIT: Duration = Duration::from_secs(60);
@@ -46,7 +47,7 @@ pub fn build_library(root: &Path) -> Result<()> {
 }
 
 /// The `*.c` files directly in `dir` (relative to the root), sorted; an error when there are none.
-fn c_files(root: &Path, dir: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn c_files(root: &Path, dir: &str) -> Result<Vec<PathBuf>> {
     let entries = std::fs::read_dir(root.join(dir))
         .map_err(|e| format!("no {dir}/*.c: cannot read {dir}/: {e}"))?;
     let mut files = Vec::new();
@@ -66,7 +67,7 @@ fn c_files(root: &Path, dir: &str) -> Result<Vec<PathBuf>> {
 }
 
 /// Compiles `sources` + adapters/posix/*.c + libwells.a into `output` with gcc.
-fn compile(root: &Path, sources: &[PathBuf], output: &Path) -> Result<()> {
+pub(crate) fn compile(root: &Path, sources: &[PathBuf], output: &Path) -> Result<()> {
     let adapter = c_files(root, "adapters/posix")?;
     let library = library_path(root);
     if !library.is_file() {

@@ -3,8 +3,10 @@
 //! Every command either does its whole job or fails with a message that says what went wrong;
 //! nothing is skipped silently.
 
+mod bench;
 mod header;
 mod hosted;
+mod qemu;
 mod setup;
 mod summary;
 
@@ -25,6 +27,8 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--board B]  setup, build, then run a program on a board (`run --help`)
   test             setup, then every test step; prints a PASS/FAIL tally
+  bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines);
+                   prints the table and writes docs/benchmarks.md
   help             this text
 ";
 
@@ -38,10 +42,13 @@ boards:
   hosted (default)  the C example examples/c-hosted linked with adapters/posix and
                     target/release/libwells.a, run as a Linux process
                     (binary: target/hosted/c-hosted)
+  qemu-virt-arm64   wells standalone on QEMU virt (cortex-a53): kernel threads
+                    passing messages through ports, a statistics line per second
+                    for three seconds, then QEMU exits
 ";
 
-/// Boards `run` accepts. Later issues add the QEMU boards from `hosts/`.
-const BOARDS: &[&str] = &["hosted"];
+/// Boards `run` accepts: the hosted C example and the QEMU boards from `hosts/`.
+const BOARDS: &[&str] = &["hosted", qemu::VIRT_ARM64.name];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -66,6 +73,9 @@ fn main() -> ExitCode {
             .map(|()| 0),
         "run" => run_command(&root, rest),
         "test" => no_options("test", rest).and_then(|()| test(&root)),
+        "bench" => no_options("bench", rest)
+            .and_then(|()| bench::run(&root))
+            .map(|()| 0),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");
@@ -169,8 +179,10 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
     }
 
     setup::run(root)?;
+    if board == qemu::VIRT_ARM64.name {
+        return qemu::run_demo(root, &qemu::VIRT_ARM64);
+    }
     build(root)?;
-    // Only `hosted` exists today; later boards dispatch here.
     hosted::run_example(root)
 }
 
@@ -200,6 +212,10 @@ fn test(root: &Path) -> Result<u8> {
         "example examples/c-hosted",
         hosted::test_example(root, library_ok),
     );
+
+    for (name, result) in qemu::run_arm64_tests(root) {
+        summary.record(&name, result);
+    }
 
     Ok(if summary.finish() { 0 } else { 1 })
 }

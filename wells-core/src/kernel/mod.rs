@@ -152,6 +152,16 @@ impl<A: Arch> Kernel<A> {
         }
     }
 
+    /// A call given a timeout other than `NoWait` may block, so only a thread that may block
+    /// can make it, even when it would not have to wait this time: the answer does not depend
+    /// on timing.
+    fn check_may_wait(cs: &Critical<'_, A>, timeout: Timeout) -> Result<()> {
+        if timeout != Timeout::NoWait {
+            Self::blocking_caller(cs)?;
+        }
+        Ok(())
+    }
+
     /// Turns a wake reason into the caller's answer.
     fn wake_result(reason: WakeReason) -> Result<()> {
         match reason {
@@ -265,5 +275,12 @@ impl<A: Arch> Kernel<A> {
     pub fn console_write(&self, text: &[u8]) {
         let _cs = self.critical();
         self.host.console_write(text);
+    }
+}
+
+impl<A: Arch> Drop for Kernel<A> {
+    /// Leaves no host timer armed behind (its objects and thread stacks are freed with it).
+    fn drop(&mut self) {
+        self.host.timer_cancel();
     }
 }

@@ -30,11 +30,12 @@ impl<A: Arch> Kernel<A> {
     pub fn port_send(&self, handle: Handle, msg: &[u8], timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
+        if msg.len() != cs.port(handle)?.msg_size() {
+            return Err(Error::InvalidArgument);
+        }
+        Self::check_may_wait(&cs, timeout)?;
         loop {
             let port = cs.port_mut(handle)?;
-            if msg.len() != port.msg_size() {
-                return Err(Error::InvalidArgument);
-            }
             if port.push(msg) {
                 if let Some(receiver) = port.receivers.pop() {
                     cs.wake(receiver, WakeReason::Done);
@@ -50,12 +51,13 @@ impl<A: Arch> Kernel<A> {
     pub fn port_receive(&self, handle: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
+        let size = cs.port(handle)?.msg_size();
+        if buf.len() < size {
+            return Err(Error::InvalidArgument);
+        }
+        Self::check_may_wait(&cs, timeout)?;
         loop {
             let port = cs.port_mut(handle)?;
-            let size = port.msg_size();
-            if buf.len() < size {
-                return Err(Error::InvalidArgument);
-            }
             if port.pop(buf) {
                 if let Some(sender) = port.senders.pop() {
                     cs.wake(sender, WakeReason::Done);

@@ -40,7 +40,7 @@ pub struct State {
     pub live_threads: usize,
     /// Stack of a thread that just exited, freed once we are off it.
     pub dead_stack: Option<Box<[u8]>>,
-    /// Deadline last given to the host timer.
+    /// Deadline last given to the host timer, `None` once it fired (or was never armed).
     pub armed: Option<u64>,
 }
 
@@ -281,12 +281,14 @@ impl State {
                 next = Some(next.map_or(self.slice_end_ns, |n| n.min(self.slice_end_ns)));
             }
         }
-        if next != self.armed {
-            match next {
-                Some(deadline) => host.timer_arm(deadline),
-                None => host.timer_cancel(),
+        // Re-arm only to move the interrupt earlier. A timer armed too early costs one spurious
+        // tick (which re-arms for the right time); re-arming on every switch would cost a host
+        // call each time (a system call for the POSIX adapter).
+        if let Some(deadline) = next {
+            if self.armed.is_none_or(|armed| deadline < armed) {
+                host.timer_arm(deadline);
+                self.armed = Some(deadline);
             }
-            self.armed = next;
         }
     }
 

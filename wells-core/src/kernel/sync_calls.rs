@@ -36,6 +36,8 @@ impl<A: Arch> Kernel<A> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
         let current = cs.current.filter(|_| cs.running);
+        cs.mutex(handle)?;
+        Self::check_may_wait(&cs, timeout)?;
         let mutex = cs.mutex_mut(handle)?;
         let me = current.ok_or(Error::BadContext)?;
         match mutex.owner {
@@ -92,6 +94,8 @@ impl<A: Arch> Kernel<A> {
     pub fn semaphore_wait(&self, handle: Handle, timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
+        cs.semaphore(handle)?;
+        Self::check_may_wait(&cs, timeout)?;
         let semaphore = cs.semaphore_mut(handle)?;
         if semaphore.count > 0 {
             semaphore.count -= 1;
@@ -143,6 +147,8 @@ impl<A: Arch> Kernel<A> {
     pub fn event_wait(&self, handle: Handle, timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
+        cs.event(handle)?;
+        Self::check_may_wait(&cs, timeout)?;
         let event = cs.event_mut(handle)?;
         if event.signaled {
             if event.auto_reset {

@@ -103,6 +103,11 @@ impl<A: Arch> Kernel<A> {
     pub fn thread_join(&self, handle: Handle, timeout: Timeout) -> Result<i32> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
+        if cs.current == Some(handle) {
+            return Err(Error::Deadlock);
+        }
+        cs.thread(handle)?;
+        Self::check_may_wait(&cs, timeout)?;
         loop {
             let thread = cs.thread(handle)?;
             match thread.state {

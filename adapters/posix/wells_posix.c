@@ -1,0 +1,245 @@
+/* wells_posix.c - wells host operations for a POSIX process (Linux user space; other POSIX OSes).
+ *
+ * One POSIX timer (CLOCK_MONOTONIC) delivers a real-time signal to the host thread that called
+ * wells_posix_start; the handler calls wells_tick(). Everything else maps one-to-one onto libc.
+ * See README.md in this folder for why the signal is installed the way it is.
+ */
+#define _GNU_SOURCE
+#include "wells_posix.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
+
+/* glibc before 2.41 spells the thread id field of SIGEV_THREAD_ID only through the union. */
+#if defined(__linux__) && !defined(sigev_notify_thread_id)
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+#define NS_PER_S 1000000000ull
+
+/* The adapter is a singleton, like wells itself. */
+static struct {
+    bool started;
+    int signo;
+    timer_t timer;
+    struct sigaction old_action; /* disposition of signo before start */
+    sigset_t old_mask;           /* signal mask of the host thread before start */
+    struct wells_host_ops ops;
+} g;
+
+/* ---- host operations ---------------------------------------------------------------------- */
+
+static uint64_t posix_now_ns(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* One-shot, absolute. Called from thread context and from inside the tick handler, so it
+ * uses only async-signal-safe calls and leaves errno alone. */
+static void posix_timer_arm(void *ctx, uint64_t deadline_ns)
+{
+    (void)ctx;
+    int saved = errno;
+    if (deadline_ns == 0)
+        deadline_ns = 1; /* it_value 0 would disarm; a past absolute time fires at once */
+    uint64_t sec = deadline_ns / NS_PER_S;
+    if (sizeof(time_t) < 8 && sec > INT32_MAX)
+        sec = INT32_MAX;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its);
+    its.it_value.tv_sec = (time_t)sec;
+    its.it_value.tv_nsec = (long)(deadline_ns % NS_PER_S);
+    (void)timer_settime(g.timer, TIMER_ABSTIME, &its, NULL);
+    errno = saved;
+}
+
+static void posix_timer_cancel(void *ctx)
+{
+    (void)ctx;
+    int saved = errno;
+    struct itimerspec its;
+    memset(&its, 0, sizeof its); /* it_value 0 = disarm */
+    (void)timer_settime(g.timer, 0, &its, NULL);
+    errno = saved;
+}
+
+static void write_all(int fd, const char *text, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, text, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return; /* nowhere to report a console error */
+        }
+        text += n;
+        len -= (size_t)n;
+    }
+}
+
+static void posix_console_write(void *ctx, const char *text, size_t len)
+{
+    (void)ctx;
+    int saved = errno;
+    write_all(1, text, len);
+    errno = saved;
+}
+
+/* Called once by wells_init for the heap region, outside any wells thread. */
+static void *posix_mem_alloc(void *ctx, size_t size, size_t align)
+{
+    (void)ctx;
+    if (align < sizeof(void *))
+        align = sizeof(void *);
+    if ((align & (align - 1)) != 0)
+        return NULL;
+    if (size == 0)
+        size = align;
+    size_t rounded = (size + align - 1) & ~(align - 1); /* aligned_alloc wants a multiple */
+    if (rounded < size)
+        return NULL;
+    return aligned_alloc(align, rounded);
+}
+
+/* Called once by wells_shutdown. */
+static void posix_mem_free(void *ctx, void *ptr, size_t size, size_t align)
+{
+    (void)ctx;
+    (void)size;
+    (void)align;
+    free(ptr);
+}
+
+/* Nothing is ready: wait for the tick signal, at most 1 ms, which bounds a wake-up that raced
+ * with the decision to idle. */
+static void posix_idle(void *ctx)
+{
+    (void)ctx;
+    int saved = errno;
+    struct timespec ts = { 0, 1000000 };
+    (void)nanosleep(&ts, NULL);
+    errno = saved;
+}
+
+static void posix_panic(void *ctx, const char *msg, size_t len)
+{
+    (void)ctx;
+    static const char prefix[] = "wells panic: ";
+    write_all(2, prefix, sizeof prefix - 1);
+    write_all(2, msg, len);
+    write_all(2, "\n", 1);
+    abort();
+}
+
+/* ---- the tick signal ---------------------------------------------------------------------- */
+
+/* wells_tick may switch to another wells thread's stack and come back here much later, when the
+ * preempted thread is resumed; errno saved here belongs to that preempted thread. */
+static void on_tick_signal(int signo)
+{
+    (void)signo;
+    int saved = errno;
+    wells_tick();
+    errno = saved;
+}
+
+/* Undo everything start installed, in the order that lets no tick signal escape. */
+static void uninstall(void)
+{
+    timer_delete(g.timer);
+
+    /* A tick may already be pending: take it while blocked, so restoring the old
+     * disposition (often SIG_DFL = terminate) cannot deliver it. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, g.signo);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&set, NULL, &zero) == g.signo) {
+    }
+    sigaction(g.signo, &g.old_action, NULL);
+    pthread_sigmask(SIG_SETMASK, &g.old_mask, NULL);
+    g.started = false;
+}
+
+wells_status wells_posix_start(size_t heap_size)
+{
+    if (g.started)
+        return WELLS_ERR_ALREADY_INITIALIZED;
+
+    g.signo = SIGRTMIN;
+
+    /* SA_NODEFER + empty mask: wells may switch stacks inside the handler, and the signal must
+     * stay deliverable to whichever wells thread runs next. SA_RESTART keeps host calls made
+     * by wells threads (write, ...) from failing with EINTR. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tick_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_NODEFER | SA_RESTART;
+    if (sigaction(g.signo, &sa, &g.old_action) != 0)
+        return WELLS_ERR_LIMIT;
+
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_signo = g.signo;
+#ifdef __linux__
+    sev.sigev_notify = SIGEV_THREAD_ID; /* to this thread, the one that will call wells_run */
+    sev.sigev_notify_thread_id = (pid_t)syscall(SYS_gettid);
+#else
+    sev.sigev_notify = SIGEV_SIGNAL; /* to the process; other threads should block g.signo */
+#endif
+    if (timer_create(CLOCK_MONOTONIC, &sev, &g.timer) != 0) {
+        sigaction(g.signo, &g.old_action, NULL);
+        return WELLS_ERR_LIMIT;
+    }
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, g.signo);
+    pthread_sigmask(SIG_UNBLOCK, &set, &g.old_mask);
+    g.started = true;
+
+    memset(&g.ops, 0, sizeof g.ops);
+    g.ops.version = WELLS_HOST_OPS_VERSION;
+    g.ops.size = (uint32_t)sizeof g.ops;
+    g.ops.ctx = NULL;
+    g.ops.heap_size = heap_size;
+    g.ops.now_ns = posix_now_ns;
+    g.ops.timer_arm = posix_timer_arm;
+    g.ops.timer_cancel = posix_timer_cancel;
+    g.ops.console_write = posix_console_write;
+    g.ops.mem_alloc = posix_mem_alloc;
+    g.ops.mem_free = posix_mem_free;
+    g.ops.idle = posix_idle;
+    g.ops.panic = posix_panic;
+
+    wells_status s = wells_init(&g.ops);
+    if (s != WELLS_OK)
+        uninstall();
+    return s;
+}
+
+wells_status wells_posix_stop(void)
+{
+    wells_status s = wells_shutdown();
+    if (!g.started)
+        return s;
+    if (s != WELLS_OK && s != WELLS_ERR_NOT_INITIALIZED)
+        return s; /* wells still runs (e.g. called from a wells thread): keep the tick */
+    uninstall();
+    return s;
+}

@@ -1,0 +1,256 @@
+//! `cargo xtask bench`: builds libwells.a, compiles and runs benchmarks/hosted (each wells figure
+//! beside a Linux baseline from the same run), prints its table and writes docs/benchmarks.md
+//! with the machine, the table and the image size.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::Result;
+
+const BENCH_DIR: &str = "benchmarks/hosted";
+const LIBRARY: &str = "target/release/libwells.a";
+const BINARY: &str = "target/hosted/bench";
+const REPORT: &str = "docs/benchmarks.md";
+const TIME_LIMIT: Duration = Duration::from_secs(300);
+
+pub fn run(root: &Path) -> Result<()> {
+    crate::hosted::build_library(root)?;
+    // The benchmark compiles against the checked-in include/wells.h; `bench` does not rewrite
+    // it (that is `cargo xtask build`), only says when it no longer matches wells-ffi.
+    if let Err(message) = crate::header::check(root) {
+        eprintln!("xtask bench: warning: {message}");
+    }
+
+    let sources = crate::hosted::c_files(root, BENCH_DIR)?;
+    crate::hosted::compile(root, &sources, Path::new(BINARY))?;
+
+    let output = run_with_limit(root, BINARY)?;
+    let table = extract_table(&output)?;
+
+    let sizes = vec![
+        (
+            format!("`{LIBRARY}`: every archive member (`size -t`, TOTALS line)"),
+            size_totals(root, LIBRARY)?,
+        ),
+        (
+            format!("`{BINARY}`: the benchmark program as linked (`-Wl,--gc-sections`)"),
+            size_of(root, BINARY)?,
+        ),
+    ];
+
+    let report = render(&output, &table, &sizes)?;
+    let path = root.join(REPORT);
+    std::fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("\nimage size (text / data / bss, bytes):");
+    for (what, (text, data, bss)) in &sizes {
+        println!("  {text:>8} {data:>7} {bss:>7}  {}", what.replace('`', ""));
+    }
+    println!("xtask: wrote {REPORT}");
+    Ok(())
+}
+
+/// Runs the benchmark, echoing its stdout line by line and keeping it; stderr passes through.
+/// Fails when it exits non-zero (a check failed) or outlives the time limit.
+fn run_with_limit(root: &Path, program: &str) -> Result<String> {
+    println!(
+        "xtask: running {program} (limit {} s)",
+        TIME_LIMIT.as_secs()
+    );
+    let mut child = Command::new(root.join(program))
+        .current_dir(root)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let reader = std::thread::spawn(move || {
+        let mut kept = String::new();
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            println!("{line}");
+            kept.push_str(&line);
+            kept.push('\n');
+        }
+        kept
+    });
+    let deadline = Instant::now() + TIME_LIMIT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = reader.join();
+                return Err(format!(
+                    "{program} timed out after {} s and was killed",
+                    TIME_LIMIT.as_secs()
+                ));
+            }
+            Ok(None) => sleep(Duration::from_millis(50)),
+            Err(e) => return Err(format!("cannot wait for {program}: {e}")),
+        }
+    };
+    let output = reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(format!(
+            "{program} failed ({}): a benchmark check did not hold, see its messages above",
+            crate::hosted::describe(status)
+        ));
+    }
+    Ok(output)
+}
+
+/// The Markdown table the benchmark printed (header, rule and at least one row).
+fn extract_table(output: &str) -> Result<String> {
+    let rows: Vec<&str> = output.lines().filter(|l| l.starts_with('|')).collect();
+    let expected_header = "| measurement | wells (ns) | Linux baseline (ns) | ratio wells/Linux |";
+    if rows.len() < 3 || rows[0] != expected_header {
+        return Err(format!(
+            "the benchmark exited 0 but printed no table starting with `{expected_header}`"
+        ));
+    }
+    Ok(rows.join("\n"))
+}
+
+/// (text, data, bss) from `size` output: the line `pick` selects.
+fn parse_size(text: &str, pick: impl Fn(&str) -> bool, what: &str) -> Result<(u64, u64, u64)> {
+    let line = text
+        .lines()
+        .find(|l| pick(l))
+        .ok_or_else(|| format!("`size` printed no line for {what}"))?;
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .take(3)
+        .map(|w| w.parse::<u64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| format!("cannot read `size` line for {what}: {line}"))?;
+    match numbers[..] {
+        [text, data, bss] => Ok((text, data, bss)),
+        _ => Err(format!("cannot read `size` line for {what}: {line}")),
+    }
+}
+
+fn run_size(root: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("size")
+        .args(args)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot start `size` (GNU binutils): {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`size {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn size_totals(root: &Path, archive: &str) -> Result<(u64, u64, u64)> {
+    let text = run_size(root, &["-t", archive])?;
+    parse_size(&text, |l| l.trim_end().ends_with("(TOTALS)"), archive)
+}
+
+fn size_of(root: &Path, binary: &str) -> Result<(u64, u64, u64)> {
+    let text = run_size(root, &[binary])?;
+    parse_size(&text, |l| l.trim_end().ends_with(binary), binary)
+}
+
+/// Output of a command, trimmed; `unknown` when it cannot run.
+fn command_text(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Result<String> {
+    let date = command_text("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let uname = command_text("uname", &["-srm"]);
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let summary = output.lines().next().unwrap_or("").trim();
+    let runs: Vec<&str> = output
+        .lines()
+        .skip_while(|l| !l.starts_with("all runs"))
+        .skip(1)
+        .filter(|l| l.starts_with("- "))
+        .collect();
+
+    let mut md = String::new();
+    md.push_str("# wells benchmarks\n\n");
+    md.push_str(
+        "Written by `cargo xtask bench` (do not edit by hand: run the command again). \
+         Sources: `benchmarks/hosted/`.\n\n",
+    );
+    md.push_str("## Hosted: wells in a Linux process (x86_64)\n\n");
+    md.push_str(
+        "What is measured, each as wall-clock ns per operation around many iterations, median of \
+         5 runs:\n\
+         - **thread switch**: two wells threads of one priority alternating with \
+         `wells_thread_yield` (200 000 switches); baseline: two pthreads handing a token over \
+         with a mutex and condition variables.\n\
+         - **semaphore ping-pong**: two wells threads waking each other through two \
+         `wells_sem_t`, per wake + switch; baseline: the same with POSIX `sem_t`.\n\
+         - **port round trip**: a client sends a 16-byte request on one port and waits for the \
+         reply on another, a server of the same priority answers; baseline: two one-slot \
+         mailboxes made of a mutex and condition variables.\n\
+         - **switch vs ready threads**: 2, 8, 32 wells threads of one priority all yielding \
+         (O(1) selection shows as a flat line; no baseline).\n\n\
+         The process is pinned to one CPU, so every baseline hand-off is a real switch on one \
+         core, as in wells. Every run checks its result (the token alternated, every reply \
+         matched its request, the switches happened) and the program prints no figures if a \
+         check fails.\n\n\
+         Wall-clock nanoseconds vary from machine to machine and from run to run; the figure to \
+         compare is the **ratio wells/Linux**, because each baseline is measured in the same \
+         run, on the same CPU, interleaved with the wells runs.\n\n",
+    );
+    md.push_str(&format!(
+        "- command: `cargo xtask bench`\n- date: {date}\n- `uname -srm`: {uname}\n\
+         - CPU: {} ({cpus} CPUs online)\n\n",
+        cpu_model()
+    ));
+    if !summary.is_empty() && !summary.starts_with('|') {
+        md.push_str(&format!("{summary}\n\n"));
+    }
+    md.push_str(table);
+    md.push_str("\n\n");
+    if !runs.is_empty() {
+        md.push_str("All runs (ns per operation, in the order measured):\n\n");
+        for line in &runs {
+            md.push_str(line);
+            md.push('\n');
+        }
+        md.push('\n');
+    }
+    md.push_str("## Image size (hosted, x86_64)\n\n");
+    md.push_str("| what | text | data | bss |\n|---|---:|---:|---:|\n");
+    for (what, (text, data, bss)) in sizes {
+        md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));
+    }
+    md.push_str(
+        "\nBytes, from GNU `size`. The archive total counts every object in libwells.a (wells \
+         plus the parts of Rust's `core`/`alloc` compiled into it), used or not, so it is an \
+         upper bound for what wells adds to a program. The benchmark binary is what a program \
+         really carries: wells, the POSIX adapter, the benchmark's own C code and libc start-up \
+         (libc itself is linked dynamically). A linker pulls whole archive members, so without \
+         `--gc-sections` unused functions that share a member with used ones come along.\n",
+    );
+    Ok(md)
+}

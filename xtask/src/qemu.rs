@@ -1,0 +1,170 @@
+//! QEMU boards: build a board image and boot it under QEMU with a time limit, checking its
+//! exit status (semihosting) and the lines it must print.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::hosted::describe;
+use crate::Result;
+
+/// A board image crate and how to build it.
+pub struct Board {
+    /// Name used by `run --board`.
+    pub name: &'static str,
+    /// Cargo package in `hosts/`.
+    pub package: &'static str,
+    /// Rust target it builds for.
+    pub target: &'static str,
+    /// QEMU program.
+    pub qemu: &'static str,
+}
+
+/// The arm64 `virt` board.
+pub const VIRT_ARM64: Board = Board {
+    name: "qemu-virt-arm64",
+    package: "wells-qemu-virt-arm64",
+    target: "aarch64-unknown-none-softfloat",
+    qemu: "qemu-system-aarch64",
+};
+
+/// One way of booting an image: machine options, CPU, and what must be seen.
+pub struct Boot {
+    pub name: &'static str,
+    pub machine: &'static str,
+    pub cpu: &'static str,
+    /// Lines (substrings) the run must print, in any order.
+    pub expect: &'static [&'static str],
+}
+
+/// The arm64 test configurations: every entry level QEMU offers, two CPUs.
+pub const ARM64_TEST_BOOTS: &[Boot] = &[
+    Boot {
+        name: "arm64 EL1 entry (cortex-a53)",
+        machine: "virt",
+        cpu: "cortex-a53",
+        expect: &["entered at EL1", "running at EL1", " passed, 0 failed"],
+    },
+    Boot {
+        name: "arm64 EL2 entry (cortex-a53, virtualization=on)",
+        machine: "virt,virtualization=on",
+        cpu: "cortex-a53",
+        expect: &["entered at EL2", "dropped to EL1", "running at EL1", " passed, 0 failed"],
+    },
+    Boot {
+        name: "arm64 EL3 entry (cortex-a53, secure=on,virtualization=on)",
+        machine: "virt,secure=on,virtualization=on",
+        cpu: "cortex-a53",
+        expect: &["entered at EL3", "dropped to EL2", "dropped to EL1", "running at EL1", " passed, 0 failed"],
+    },
+    Boot {
+        name: "arm64 EL1 entry (cortex-a57)",
+        machine: "virt",
+        cpu: "cortex-a57",
+        expect: &["entered at EL1", "running at EL1", " passed, 0 failed"],
+    },
+];
+
+/// Time a test boot may take before it counts as hung.
+const BOOT_LIMIT: Duration = Duration::from_secs(90);
+
+/// Builds binary `bin` of a board; returns the ELF's path.
+pub fn build(root: &Path, board: &Board, bin: &str) -> Result<PathBuf> {
+    crate::cargo(
+        root,
+        &["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin],
+    )?;
+    Ok(root.join("target").join(board.target).join("release").join(bin))
+}
+
+fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
+    let mut qemu = Command::new(board.qemu);
+    qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-m", "256M", "-nographic", "-nic", "none"])
+        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+        .arg(image);
+    qemu
+}
+
+/// Boots `image` and checks it: exit status 0, every expected line, within the time limit.
+pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Result<()> {
+    println!("xtask: booting {} on {} -M {} -cpu {}", image.display(), board.qemu, boot.machine, boot.cpu);
+    let mut child = qemu_command(board, boot, image)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
+    let stdout = child.stdout.take().ok_or("no stdout from QEMU")?;
+    let (lines_out, lines) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            println!("  | {}", line.trim_end());
+            let _ = lines_out.send(line);
+        }
+    });
+    let deadline = Instant::now() + BOOT_LIMIT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = reader.join();
+                return Err(format!("{}: hung, killed after {} s", boot.name, BOOT_LIMIT.as_secs()));
+            }
+            Ok(None) => sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("cannot wait for QEMU: {e}")),
+        }
+    };
+    let _ = reader.join();
+    let output: Vec<String> = lines.try_iter().collect();
+    if !status.success() {
+        return Err(format!("{}: QEMU ended with {}", boot.name, describe(status)));
+    }
+    let missing: Vec<&str> = boot
+        .expect
+        .iter()
+        .filter(|want| !output.iter().any(|line| line.contains(**want)))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("{}: missing output {:?}", boot.name, missing));
+    }
+    Ok(())
+}
+
+/// Builds the arm64 test image and boots every configuration; one result per boot.
+pub fn run_arm64_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let image = match build(root, &VIRT_ARM64, "wells-test") {
+        Ok(image) => image,
+        Err(e) => {
+            return ARM64_TEST_BOOTS
+                .iter()
+                .map(|boot| (boot.name.to_string(), Err(format!("image not built: {e}"))))
+                .collect()
+        }
+    };
+    ARM64_TEST_BOOTS
+        .iter()
+        .map(|boot| (boot.name.to_string(), test_boot(root, &VIRT_ARM64, boot, &image)))
+        .collect()
+}
+
+/// `cargo xtask run --board <qemu board>`: builds the demo image and boots it interactively;
+/// returns QEMU's exit status.
+pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
+    let image = build(root, board, "wells-demo")?;
+    let boot = Boot { name: "demo", machine: "virt", cpu: "cortex-a53", expect: &[] };
+    let status = qemu_command(board, &boot, &image)
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
+    match status.code() {
+        Some(code) => Ok(code.clamp(0, 255) as u8),
+        None => Err(format!("QEMU ended with {}", describe(status))),
+    }
+}
