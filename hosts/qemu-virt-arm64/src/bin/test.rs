@@ -76,7 +76,8 @@ fn timer_preempts_a_spinning_thread(board: &Board) -> TestResult {
     k.run().map_err(|e| format!("run: {e}"))?;
     let woke = woke_after.load(Ordering::SeqCst);
     check(spins.load(Ordering::Relaxed) > 0, || "spinner never ran".into())?;
-    check((20 * MS..200 * MS).contains(&woke), || format!("waker woke after {woke} ns"))
+    // Upper bound generous: QEMU's host thread may be descheduled for a while.
+    check((20 * MS..1000 * MS).contains(&woke), || format!("waker woke after {woke} ns"))
 }
 
 /// Two spinning threads of one priority share the CPU in time slices.
@@ -118,7 +119,7 @@ fn sleep_is_accurate(board: &Board) -> TestResult {
     });
     k.run().map_err(|e| format!("run: {e}"))?;
     let slept = slept.load(Ordering::SeqCst);
-    check((10 * MS..60 * MS).contains(&slept), || format!("slept {slept} ns for 10 ms"))
+    check((10 * MS..500 * MS).contains(&slept), || format!("slept {slept} ns for 10 ms"))
 }
 
 fn semaphore_ping_pong(board: &Board) -> TestResult {
@@ -177,18 +178,32 @@ fn port_pipeline(board: &Board) -> TestResult {
     check(sum == 500 * 501 / 2, || format!("sum {sum}"))
 }
 
-/// Low holds a mutex high needs while medium spins: with inheritance low finishes first.
+/// Low holds a mutex high needs while medium spins. With inheritance low runs at high's
+/// priority as soon as high waits, releases the mutex, and high gets it while medium is still
+/// spinning. Without it medium (above low) spins out its 2 s first. Written so that a stalled
+/// QEMU cannot change the verdict: each step waits for the one before, not for the clock.
 fn priority_inheritance(board: &Board) -> TestResult {
     let k = board.new_kernel();
     let mutex = k.mutex_create().unwrap();
     let log = Arc::new(spin::Mutex::new(Vec::new()));
+    let high_waiting = Arc::new(AtomicBool::new(false));
     let high_done = Arc::new(AtomicBool::new(false));
-    let l = log.clone();
+    let inherited = Arc::new(AtomicU32::new(0));
+    let (l, waiting, seen) = (log.clone(), high_waiting.clone(), inherited.clone());
     spawn("low", 2, move || {
         kernel().mutex_lock(mutex, Timeout::Forever).unwrap();
         l.lock().push("low locked");
-        let until = kernel().now_ns() + 30 * MS;
-        while kernel().now_ns() < until {}
+        let me = kernel().current_thread().unwrap();
+        let give_up = kernel().now_ns() + 2000 * MS;
+        while !waiting.load(Ordering::SeqCst) && kernel().now_ns() < give_up {}
+        // High may still be on its way into the lock: look until inheritance shows.
+        while kernel().now_ns() < give_up {
+            let priority = kernel().thread_stats(me).unwrap().priority as u32;
+            seen.fetch_max(priority, Ordering::SeqCst);
+            if priority == 20 {
+                break;
+            }
+        }
         l.lock().push("low unlocks");
         kernel().mutex_unlock(mutex).unwrap();
         0
@@ -196,27 +211,29 @@ fn priority_inheritance(board: &Board) -> TestResult {
     let (l, done) = (log.clone(), high_done.clone());
     spawn("medium", 10, move || {
         kernel().sleep_ns(5 * MS).unwrap();
-        l.lock().push("medium spins");
-        let until = kernel().now_ns() + 300 * MS;
-        while kernel().now_ns() < until && !done.load(Ordering::Relaxed) {}
+        let give_up = kernel().now_ns() + 2000 * MS;
+        while kernel().now_ns() < give_up && !done.load(Ordering::SeqCst) {}
         l.lock().push("medium done");
         0
     });
-    let (l, done) = (log.clone(), high_done.clone());
+    let (l, done, waiting) = (log.clone(), high_done.clone(), high_waiting.clone());
     spawn("high", 20, move || {
         kernel().sleep_ns(10 * MS).unwrap();
+        waiting.store(true, Ordering::SeqCst);
         kernel().mutex_lock(mutex, Timeout::Forever).unwrap();
         l.lock().push("high locked");
         kernel().mutex_unlock(mutex).unwrap();
-        done.store(true, Ordering::Relaxed);
+        done.store(true, Ordering::SeqCst);
         0
     });
     k.run().map_err(|e| format!("run: {e}"))?;
     let log = log.lock().clone();
-    check(
-        log == ["low locked", "medium spins", "low unlocks", "high locked", "medium done"],
-        || format!("order {log:?}"),
-    )
+    let at = |what| log.iter().position(|&entry| entry == what).unwrap_or(usize::MAX);
+    check(at("low unlocks") < at("high locked") && at("high locked") < at("medium done"), || {
+        format!("order {log:?}")
+    })?;
+    let seen = inherited.load(Ordering::SeqCst);
+    check(seen == 20, || format!("low ran at priority {seen} while high waited, not 20"))
 }
 
 fn periodic_timer(board: &Board) -> TestResult {
@@ -227,14 +244,21 @@ fn periodic_timer(board: &Board) -> TestResult {
         f.fetch_add(1, Ordering::SeqCst);
     })).unwrap();
     k.timer_start(timer, 10 * MS, 10 * MS).unwrap();
+    let (at_cancel, later) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let (f, c, l) = (fired.clone(), at_cancel.clone(), later.clone());
     spawn("sleeper", 5, move || {
         kernel().sleep_ns(105 * MS).unwrap();
         kernel().timer_cancel(timer).unwrap();
+        c.store(f.load(Ordering::SeqCst), Ordering::SeqCst);
+        kernel().sleep_ns(50 * MS).unwrap();
+        l.store(f.load(Ordering::SeqCst), Ordering::SeqCst);
         0
     });
     k.run().map_err(|e| format!("run: {e}"))?;
-    let fired = fired.load(Ordering::SeqCst);
-    check((9..=11).contains(&fired), || format!("fired {fired} times in 105 ms at 10 ms"))
+    let (at_cancel, later) = (at_cancel.load(Ordering::SeqCst), later.load(Ordering::SeqCst));
+    // 10 periods fit in 105 ms; a stalled host may lose some (missed periods are not replayed).
+    check((5..=11).contains(&at_cancel), || format!("fired {at_cancel} times in 105 ms at 10 ms"))?;
+    check(later == at_cancel, || format!("fired {} times after cancel", later - at_cancel))
 }
 
 fn deadlock_is_reported(board: &Board) -> TestResult {

@@ -23,15 +23,16 @@ impl Arch for Aarch64 {
 
     fn irq_save(&self) -> bool {
         let daif: u64;
-        // SAFETY: reads DAIF, then masks IRQs; no memory is touched.
-        unsafe { asm!("mrs {0}, daif", "msr daifset, #2", out(reg) daif, options(nomem, nostack)) };
+        // SAFETY: reads DAIF, then masks IRQs. Not `nomem`: it must also stop the compiler from
+        // moving memory accesses out of the critical section it opens.
+        unsafe { asm!("mrs {0}, daif", "msr daifset, #2", out(reg) daif, options(nostack)) };
         daif & (1 << 7) == 0
     }
 
     fn irq_restore(&self, were_enabled: bool) {
         if were_enabled {
-            // SAFETY: unmasks IRQs, restoring the state `irq_save` found.
-            unsafe { asm!("msr daifclr, #2", options(nomem, nostack)) };
+            // SAFETY: unmasks IRQs, restoring the state `irq_save` found (a compiler barrier too).
+            unsafe { asm!("msr daifclr, #2", options(nostack)) };
         }
     }
 
