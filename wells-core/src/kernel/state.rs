@@ -12,7 +12,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 /// Most objects one kernel holds.
-pub const MAX_OBJECTS: usize = 4096;
+pub const MAX_OBJECTS: usize = 16384;
 /// Longest chain of mutex owners that priority inheritance follows.
 const MAX_INHERITANCE_DEPTH: usize = 32;
 

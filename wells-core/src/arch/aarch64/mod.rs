@@ -136,3 +136,30 @@ pub fn current_el() -> u8 {
     unsafe { asm!("mrs {0}, CurrentEL", out(reg) el, options(nomem, nostack)) };
     ((el >> 2) & 3) as u8
 }
+
+/// Starts the PMU cycle counter (PMCCNTR_EL0) and lets EL0 read it. Under QEMU with `-icount`
+/// it advances exactly once per instruction, which makes benchmark figures repeatable.
+pub fn cycle_counter_start() {
+    // SAFETY: PMCR_EL0.E (enable) | C (reset cycle counter); PMCNTENSET_EL0 bit 31 enables the
+    // cycle counter; PMUSERENR_EL0.EN | CR lets EL0 read it. Only the PMU is affected.
+    unsafe {
+        asm!(
+            "msr pmcr_el0, {pmcr}",
+            "msr pmcntenset_el0, {cycle}",
+            "msr pmuserenr_el0, {user}",
+            "isb",
+            pmcr = in(reg) 0b101u64,
+            cycle = in(reg) 1u64 << 31,
+            user = in(reg) 0b101u64,
+            options(nostack)
+        )
+    };
+}
+
+/// Reads the PMU cycle counter.
+pub fn cycles() -> u64 {
+    let count: u64;
+    // SAFETY: reads PMCCNTR_EL0 (enabled by `cycle_counter_start`).
+    unsafe { asm!("isb", "mrs {0}, pmccntr_el0", out(reg) count, options(nomem, nostack)) };
+    count
+}
