@@ -207,7 +207,7 @@ typedef struct wells_timer_t {
 } wells_timer_t;
 
 // A timer callback. It runs in tick context: post, set and send with `WELLS_NO_WAIT` are
-// fine; a call that would block returns `WELLS_ERR_BAD_CONTEXT`.
+// fine; any call given a timeout other than `WELLS_NO_WAIT` returns `WELLS_ERR_BAD_CONTEXT`.
 typedef void (*wells_timer_fn)(void *arg);
 
 #ifdef __cplusplus

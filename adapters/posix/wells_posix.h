@@ -22,8 +22,9 @@ extern "C" {
 #endif
 
 /* Fills a struct wells_host_ops, installs the tick signal, calls wells_init.
- * heap_size 0 = WELLS_DEFAULT_HEAP_SIZE. Returns wells_init's status; on any error nothing is
- * left installed. A second start without a stop returns WELLS_ERR_ALREADY_INITIALIZED. */
+ * heap_size 0 = WELLS_DEFAULT_HEAP_SIZE. Returns wells_init's status, or WELLS_ERR_LIMIT when the
+ * OS refuses the signal handler or the timer; on any error nothing is left installed. A second
+ * start without a stop returns WELLS_ERR_ALREADY_INITIALIZED. */
 wells_status wells_posix_start(size_t heap_size);
 
 /* wells_shutdown, then deletes the timer and restores the previous signal disposition and mask.

@@ -410,6 +410,8 @@ static void event_initially_set(void)
     CHECK_EQ(wells_event_wait(m, WELLS_NO_WAIT), WELLS_OK);
     CHECK_EQ(wells_event_destroy(a), WELLS_OK);
     CHECK_EQ(wells_event_destroy(m), WELLS_OK);
+    CHECK_EQ(wells_event_create(&a, 4), WELLS_ERR_INVALID_ARGUMENT); /* unknown flag bits */
+    CHECK_EQ(wells_event_create(NULL, 0), WELLS_ERR_INVALID_ARGUMENT);
     STOP_WELLS();
 }
 

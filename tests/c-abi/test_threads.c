@@ -591,6 +591,9 @@ static void thread_list(void)
     CHECK_INT(list[1].raw, 0); /* nothing written past capacity */
     CHECK_EQ(wells_thread_list(list, 0, &count), WELLS_OK);
     CHECK_INT(count, 3);
+    count = 0;
+    CHECK_EQ(wells_thread_list(NULL, 0, &count), WELLS_OK); /* just the count */
+    CHECK_INT(count, 3);
 
     for (int i = 0; i < 3; i++)
         CHECK_EQ(wells_thread_start(t[i]), WELLS_OK);

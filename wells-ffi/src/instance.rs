@@ -130,11 +130,16 @@ pub extern "C" fn wells_shutdown() -> wells_status {
         Ok(kernel) => kernel,
         Err(error) => return error.into(),
     };
+    // Ticks stay deferred while the instance goes away. Masked already means we are inside a
+    // timer callback or a critical section: not a place to tear wells down.
+    let were_enabled = CPU.irq_save();
+    if !were_enabled {
+        return WELLS_ERR_BAD_CONTEXT;
+    }
     if kernel.is_running() {
+        CPU.irq_restore(were_enabled);
         return if kernel.current_thread().is_ok() { WELLS_ERR_BAD_CONTEXT } else { WELLS_ERR_BAD_STATE };
     }
-    // Ticks stay deferred while the instance goes away.
-    let were_enabled = CPU.irq_save();
     let pointer = INSTANCE.swap(core::ptr::null_mut(), Ordering::AcqRel);
     // SAFETY: `pointer` came from `Box::into_raw` in `wells_init` and is no longer reachable.
     drop(unsafe { Box::from_raw(pointer) });

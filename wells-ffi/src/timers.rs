@@ -8,7 +8,7 @@ use alloc::boxed::Box;
 use core::ffi::c_void;
 
 /// A timer callback. It runs in tick context: post, set and send with `WELLS_NO_WAIT` are
-/// fine; a call that would block returns `WELLS_ERR_BAD_CONTEXT`.
+/// fine; any call given a timeout other than `WELLS_NO_WAIT` returns `WELLS_ERR_BAD_CONTEXT`.
 #[allow(non_camel_case_types)]
 pub type wells_timer_fn = Option<unsafe extern "C" fn(arg: *mut c_void)>;
 
