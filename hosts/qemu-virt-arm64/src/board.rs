@@ -113,7 +113,7 @@ impl Board {
         if self.entry_el >= 2 {
             let _ = writeln!(out, "wells: EL2 configured (AArch64 EL1, timer access), dropped to EL1");
         }
-        let _ = writeln!(out, "wells: running at EL{}", aarch64::current_el());
+        let _ = writeln!(out, "wells: running at EL{}, MMU on (text RX, rodata R, data RW-XN)", aarch64::current_el());
     }
 
     /// A fresh kernel that receives this board's timer interrupts (replacing the last one).

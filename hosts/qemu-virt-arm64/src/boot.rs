@@ -53,6 +53,7 @@ extern "C" fn wells_board_el1_main(entry_el: u64) -> ! {
     // SAFETY: the linker script reserves __heap_start..__heap_end for the heap and nothing
     // else uses it; this runs once, before any allocation.
     unsafe { HEAP.init(start as *mut u8, end - start) };
+    crate::memory::enable_mmu();
     gic::init();
     let board = Board::new(entry_el as u8);
     board.announce();

@@ -13,6 +13,7 @@ extern crate alloc;
 mod boot;
 pub mod board;
 pub mod gic;
+pub mod memory;
 mod panic;
 pub mod pl011;
 pub mod semihosting;
