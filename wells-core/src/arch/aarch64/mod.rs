@@ -6,6 +6,7 @@
 
 pub mod boot;
 pub mod exceptions;
+pub mod mmu;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

@@ -1,0 +1,218 @@
+//! Stage-1 translation for EL1&0 with a 4 KiB granule and 39-bit virtual addresses: one
+//! level-1 table per address space (1 GiB per entry), level-2 (2 MiB) and level-3 (4 KiB)
+//! below. The kernel runs identity-mapped (virtual = physical), so a table's address is its
+//! physical address. Every address space shares the kernel's entries (global, EL1 only) and
+//! adds its own user entries (not global, tagged with the space's ASID).
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::arch::asm;
+
+/// Bytes in a page.
+pub const PAGE: usize = 4096;
+const ENTRIES: usize = 512;
+/// Virtual address bits (TCR_EL1.T0SZ = 64 - 39).
+pub const VA_BITS: u32 = 39;
+
+/// One translation table (any level).
+#[repr(C, align(4096))]
+pub struct Table(pub [u64; ENTRIES]);
+
+impl Table {
+    fn new() -> Box<Table> {
+        Box::new(Table([0; ENTRIES]))
+    }
+}
+
+/// What a mapping allows and how memory behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub kind: Memory,
+    /// EL0 may access it (a user mapping).
+    pub user: bool,
+    pub writable: bool,
+    pub executable: bool,
+}
+
+/// Memory type of a mapping (index into MAIR_EL1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Memory {
+    /// Device-nGnRE: MMIO.
+    Device = 0,
+    /// Normal, write-back cacheable.
+    Normal = 1,
+}
+
+/// MAIR_EL1: attribute 0 = Device-nGnRE, 1 = Normal write-back read/write-allocate.
+const MAIR: u64 = 0x04 | (0xff << 8);
+
+const VALID: u64 = 1 << 0;
+const TABLE_OR_PAGE: u64 = 1 << 1;
+const AF: u64 = 1 << 10;
+const INNER_SHAREABLE: u64 = 0b11 << 8;
+const NOT_GLOBAL: u64 = 1 << 11;
+const AP_EL0: u64 = 1 << 6;
+const AP_READ_ONLY: u64 = 1 << 7;
+const PXN: u64 = 1 << 53;
+const UXN: u64 = 1 << 54;
+const ADDRESS_MASK: u64 = 0x0000_ffff_ffff_f000;
+
+fn leaf_bits(access: Access) -> u64 {
+    let mut bits = VALID | AF | ((access.kind as u64) << 2);
+    if access.kind == Memory::Normal {
+        bits |= INNER_SHAREABLE;
+    }
+    if access.user {
+        bits |= AP_EL0 | NOT_GLOBAL | PXN;
+        if !access.executable {
+            bits |= UXN;
+        }
+    } else {
+        bits |= UXN;
+        if !access.executable {
+            bits |= PXN;
+        }
+    }
+    if !access.writable {
+        bits |= AP_READ_ONLY;
+    }
+    bits
+}
+
+/// An address space: its level-1 table and every table below it that it owns.
+pub struct AddressSpace {
+    root: Box<Table>,
+    owned: Vec<Box<Table>>,
+    asid: u16,
+}
+
+impl AddressSpace {
+    /// An empty space tagged `asid` (0 for the kernel).
+    pub fn new(asid: u16) -> AddressSpace {
+        AddressSpace { root: Table::new(), owned: Vec::new(), asid }
+    }
+
+    /// A space sharing `kernel`'s entries (its level-1 entries point at the same tables).
+    pub fn sharing_kernel(kernel: &AddressSpace, asid: u16) -> AddressSpace {
+        let mut space = AddressSpace::new(asid);
+        space.root.0 = kernel.root.0;
+        space
+    }
+
+    /// TTBR0_EL1 value: table address and ASID.
+    pub fn ttbr(&self) -> u64 {
+        (&*self.root as *const Table as u64) | ((self.asid as u64) << 48)
+    }
+
+    /// The ASID of this space.
+    pub fn asid(&self) -> u16 {
+        self.asid
+    }
+
+    /// Level-1 index of a virtual address.
+    fn index(va: usize, level: u32) -> usize {
+        (va >> (12 + 9 * (3 - level))) & (ENTRIES - 1)
+    }
+
+    /// The table an entry points to, creating it if empty.
+    fn next_table(&mut self, table: *mut Table, index: usize) -> *mut Table {
+        // SAFETY: `table` is the root or a table in `owned`, alive as long as `self`.
+        let entry = unsafe { &mut (*table).0[index] };
+        if *entry & VALID == 0 {
+            let mut new = Table::new();
+            let address = &mut *new as *mut Table;
+            *entry = address as u64 | VALID | TABLE_OR_PAGE;
+            self.owned.push(new);
+            return address;
+        }
+        (*entry & ADDRESS_MASK) as *mut Table
+    }
+
+    /// Maps one 4 KiB page `va` → `pa`.
+    pub fn map_page(&mut self, va: usize, pa: usize, access: Access) {
+        let root = &mut *self.root as *mut Table;
+        let l2 = self.next_table(root, Self::index(va, 1));
+        let l3 = self.next_table(l2, Self::index(va, 2));
+        // SAFETY: `l3` is a table owned by this space.
+        unsafe { (*l3).0[Self::index(va, 3)] = (pa as u64 & ADDRESS_MASK) | leaf_bits(access) | TABLE_OR_PAGE };
+    }
+
+    /// Maps `size` bytes (whole pages) from `va` to `pa`.
+    pub fn map_range(&mut self, va: usize, pa: usize, size: usize, access: Access) {
+        let pages = size.div_ceil(PAGE);
+        for page in 0..pages {
+            self.map_page(va + page * PAGE, pa + page * PAGE, access);
+        }
+    }
+
+    /// Removes the mapping of one page (a guard page); true if it was mapped.
+    pub fn unmap_page(&mut self, va: usize) -> bool {
+        let mut table = &mut *self.root as *mut Table;
+        for level in 1..=2 {
+            // SAFETY: tables reached from the root are owned by this space or shared kernel
+            // tables, alive while the space is.
+            let entry = unsafe { (*table).0[Self::index(va, level)] };
+            if entry & VALID == 0 {
+                return false;
+            }
+            table = (entry & ADDRESS_MASK) as *mut Table;
+        }
+        // SAFETY: as above.
+        let entry = unsafe { &mut (*table).0[Self::index(va, 3)] };
+        let was_mapped = *entry & VALID != 0;
+        *entry = 0;
+        flush_page(va, self.asid);
+        was_mapped
+    }
+}
+
+/// Drops a page's translation from the TLB.
+fn flush_page(va: usize, asid: u16) {
+    let operand = ((va as u64) >> 12) | ((asid as u64) << 48);
+    // SAFETY: TLB maintenance only.
+    unsafe { asm!("dsb ishst", "tlbi vaae1is, {0}", "dsb ish", "isb", in(reg) operand, options(nostack)) };
+}
+
+/// Turns on the MMU with `space` in TTBR0_EL1 (caches on, write implies execute-never).
+///
+/// # Safety
+/// `space` must map the running code, its stack and every device in use, and must outlive its
+/// use as the current translation.
+pub unsafe fn enable(space: &AddressSpace) {
+    let t0sz = (64 - VA_BITS) as u64;
+    // TCR_EL1: T0SZ, IRGN0/ORGN0 write-back, SH0 inner, TG0 4K, EPD1 (no TTBR1 walks),
+    // IPS 40 bits, AS (16-bit ASIDs).
+    let tcr = t0sz | (0b01 << 8) | (0b01 << 10) | (0b11 << 12) | (1 << 23) | (0b010 << 32) | (1 << 36);
+    // SAFETY: the caller guarantees the tables map what runs; SCTLR_EL1 gets M, C, I, WXN on
+    // top of the value the boot code set.
+    unsafe {
+        asm!(
+            "msr mair_el1, {mair}",
+            "msr tcr_el1, {tcr}",
+            "msr ttbr0_el1, {ttbr}",
+            "dsb ish",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            "mrs {tmp}, sctlr_el1",
+            "orr {tmp}, {tmp}, #(1 << 0)",
+            "orr {tmp}, {tmp}, #(1 << 2)",
+            "orr {tmp}, {tmp}, #(1 << 12)",
+            "orr {tmp}, {tmp}, #(1 << 19)",
+            "msr sctlr_el1, {tmp}",
+            "isb",
+            mair = in(reg) MAIR,
+            tcr = in(reg) tcr,
+            ttbr = in(reg) space.ttbr(),
+            tmp = out(reg) _,
+            options(nostack)
+        )
+    };
+}
+
+/// Makes `space` the current translation (TTBR0_EL1); its ASID keeps other spaces' TLB
+/// entries apart, so no flush is needed.
+pub fn activate(ttbr: u64) {
+    // SAFETY: every space shares the kernel's mappings, so the running code stays mapped.
+    unsafe { asm!("msr ttbr0_el1, {0}", "isb", in(reg) ttbr, options(nostack)) };
+}
