@@ -64,6 +64,11 @@ pub struct Domain {
     pub max_priority: u8,
     /// CPU budget per period, `None` when unlimited.
     pub cpu_budget_ns: Option<u64>,
+    /// The arch's token for the domain's address space (`Arch::switch_space`); 0 = the
+    /// kernel's own.
+    pub space: usize,
+    /// Stopped (after a fault or on request): its threads are gone and no new one starts.
+    pub stopped: bool,
 }
 
 impl Domain {
@@ -77,7 +82,14 @@ impl Domain {
             irqs: Vec::new(),
             max_priority: crate::sched::PRIORITY_MAX,
             cpu_budget_ns: None,
+            space: 0,
+            stopped: false,
         }
+    }
+
+    /// A new domain of `kind` with the address space `space`.
+    pub fn new(id: DomainId, name: &str, kind: DomainKind, space: usize) -> Domain {
+        Domain { id, name: String::from(name), kind, space, ..Domain::kernel() }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod aarch64;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 
+use crate::kernel::state::Switch;
 use crate::kernel::Kernel;
 
 /// What the core needs from a CPU.
@@ -32,6 +33,10 @@ pub trait Arch: Sync + Sized + 'static {
     /// Index of the CPU the caller runs on.
     fn cpu_id(&self) -> usize;
 
+    /// Makes the address space `space` (a token the board gave the domain) current before a
+    /// thread of another domain runs. Ports without address spaces ignore it.
+    fn switch_space(&self, _space: usize) {}
+
     /// Prepares `stack` so that switching to the returned stack pointer calls `entry(arg)` on it.
     fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize;
 
@@ -45,13 +50,16 @@ pub trait Arch: Sync + Sized + 'static {
     unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize);
 }
 
-/// The one place the core switches contexts.
-pub(crate) fn switch_context<A: Arch>(arch: &A, save_sp: *mut usize, next_sp: usize) {
+/// The one place the core switches contexts (and address spaces, when the domain changes).
+pub(crate) fn switch_context<A: Arch>(arch: &A, switch: Switch) {
+    if let Some(space) = switch.space {
+        arch.switch_space(space);
+    }
     // SAFETY: the scheduler hands over the saved-SP slot of the context being left (a boxed
     // thread or the kernel's idle slot, both alive for the switch) and a stack pointer it saved
     // or built with `init_stack` for a thread whose stack is owned by the thread table; the
-    // caller holds interrupts masked (see `Kernel::switch_if_needed`).
-    unsafe { arch.switch(save_sp, next_sp) }
+    // caller holds interrupts masked.
+    unsafe { arch.switch(switch.save, switch.resume) }
 }
 
 /// First code a new thread runs, on its own stack, with interrupts masked.

@@ -28,9 +28,9 @@ impl<'k, A: Arch> Critical<'k, A> {
         let now = self.kernel.host.now_ns();
         let switch = state.schedule(now, requeue);
         state.reprogram_timer(&*self.kernel.host);
-        if let Some((save, resume)) = switch {
+        if let Some(switch) = switch {
             drop(state);
-            switch_context(self.kernel.arch, save, resume);
+            switch_context(self.kernel.arch, switch);
             self.kernel.after_switch();
             state = self.kernel.state.lock();
         }

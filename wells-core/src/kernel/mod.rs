@@ -5,6 +5,7 @@
 //! `port_calls.rs`, `timer_calls.rs`.
 
 mod critical;
+pub mod domain_calls;
 pub mod objects;
 mod port_calls;
 pub mod state;
@@ -105,10 +106,10 @@ impl<A: Arch> Kernel<A> {
         if state.callback_depth == 0 {
             if let Some(requeue) = state.resched {
                 let now = self.host.now_ns();
-                if let Some((save, resume)) = state.schedule(now, requeue) {
+                if let Some(switch) = state.schedule(now, requeue) {
                     state.reprogram_timer(&*self.host);
                     drop(state);
-                    switch_context(self.arch, save, resume);
+                    switch_context(self.arch, switch);
                     self.after_switch();
                     return;
                 }
@@ -199,10 +200,10 @@ impl<A: Arch> Kernel<A> {
                 break Ok(());
             }
             let now = self.host.now_ns();
-            if let Some((save, resume)) = state.schedule(now, Requeue::Back) {
+            if let Some(switch) = state.schedule(now, Requeue::Back) {
                 state.reprogram_timer(&*self.host);
                 drop(state);
-                switch_context(self.arch, save, resume);
+                switch_context(self.arch, switch);
                 self.after_switch();
                 continue;
             }

@@ -16,8 +16,15 @@ pub const MAX_OBJECTS: usize = 16384;
 /// Longest chain of mutex owners that priority inheritance follows.
 const MAX_INHERITANCE_DEPTH: usize = 32;
 
-/// A switch the scheduler decided on: save into the first, resume the second.
-pub type Switch = (*mut usize, usize);
+/// A switch the scheduler decided on.
+pub struct Switch {
+    /// Where the current context's stack pointer goes.
+    pub save: *mut usize,
+    /// The stack pointer of the context to resume.
+    pub resume: usize,
+    /// The address space to make current first, when the domain changes.
+    pub space: Option<usize>,
+}
 
 /// Everything the kernel knows, behind one lock.
 pub struct State {
@@ -42,6 +49,8 @@ pub struct State {
     pub dead_stack: Option<Box<[u8]>>,
     /// Deadline last given to the host timer, `None` once it fired (or was never armed).
     pub armed: Option<u64>,
+    /// Address space of the running context.
+    pub active_space: usize,
 }
 
 impl State {
@@ -60,6 +69,7 @@ impl State {
             live_threads: 0,
             dead_stack: None,
             armed: None,
+            active_space: 0,
         }
     }
 
@@ -227,11 +237,68 @@ impl State {
             Some(handle) => &mut self.thread_mut(handle).ok()?.saved_sp,
             None => &mut self.idle_sp,
         };
-        let resume = match next {
-            Some(handle) => self.thread(handle).ok()?.saved_sp,
-            None => self.idle_sp,
+        let (resume, domain) = match next {
+            Some(handle) => {
+                let thread = self.thread(handle).ok()?;
+                (thread.saved_sp, thread.exec.domain)
+            }
+            None => (self.idle_sp, crate::domain::DomainId::KERNEL),
         };
-        Some((save, resume))
+        let next_space = self.domains.get(domain.0 as usize).map_or(0, |d| d.space);
+        let space = (next_space != self.active_space).then_some(next_space);
+        self.active_space = next_space;
+        Some(Switch { save, resume, space })
+    }
+
+    /// Ends a thread that is not running: out of every queue, its mutexes handed on, its
+    /// joiners woken, its stack freed.
+    pub fn kill(&mut self, handle: Handle, code: i32) {
+        let Ok(thread) = self.thread_mut(handle) else { return };
+        let (state, priority, key, waiting_on) = (thread.state, thread.priority, thread.timeout_key.take(), thread.waiting_on.take());
+        if matches!(state, ThreadState::Running | ThreadState::Exited) {
+            return;
+        }
+        match state {
+            ThreadState::Ready => {
+                self.policy.remove(handle, priority);
+            }
+            ThreadState::Blocked | ThreadState::Sleeping => {
+                if let Some(key) = key {
+                    self.timeline.remove(key);
+                }
+                if let Some((object, slot)) = waiting_on {
+                    if let Some(queue) = self.wait_queue_mut(object, slot) {
+                        queue.remove(handle);
+                    }
+                    if let Ok(Some(owner)) = self.mutex(object).map(|m| m.owner) {
+                        self.update_priority(owner);
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.finish_thread(handle, code, state != ThreadState::Created);
+    }
+
+    /// The common end of a thread: exit code, mutexes handed on (`OwnerDied`), joiners woken.
+    /// Returns its stack, which the caller frees once nobody runs on it.
+    pub fn finish_thread(&mut self, handle: Handle, code: i32, was_started: bool) -> Option<Box<[u8]>> {
+        let thread = self.thread_mut(handle).ok()?;
+        thread.state = ThreadState::Exited;
+        thread.exit_code = code;
+        thread.priority = thread.base_priority;
+        thread.suspend_pending = false;
+        let owned = core::mem::take(&mut thread.owned_mutexes);
+        let joiners: Vec<Handle> = thread.joiners.drain().collect();
+        let stack = thread.stack.take();
+        for mutex in owned {
+            self.release_mutex(mutex, handle, WakeReason::OwnerDied);
+        }
+        self.wake_all(joiners, WakeReason::Done);
+        if was_started {
+            self.live_threads -= 1;
+        }
+        stack
     }
 
     /// The time slice of the current thread ended: let its peers run.

@@ -3,19 +3,24 @@
 use super::objects::Object;
 use super::{Kernel, DEFAULT_STACK_SIZE, MAX_STACK_SIZE};
 use crate::arch::{call_entry, switch_context, thread_bootstrap, Arch};
-use crate::domain::Exec;
+use crate::domain::{DomainId, Exec, ExecKind};
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
 use crate::sched::{Requeue, PRIORITY_MAX};
-use crate::thread::{Entry, Thread, ThreadState, ThreadStats, WaitSlot, WakeReason, STACK_CANARY};
+use crate::thread::{Entry, Thread, ThreadState, ThreadStats, WaitSlot, STACK_CANARY};
 use crate::time::Timeout;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 impl<A: Arch> Kernel<A> {
-    /// Creates a thread in the `Created` state; [`Kernel::thread_start`] makes it runnable.
-    /// `stack_size` 0 picks the default.
+    /// Creates a kernel thread in the `Created` state; [`Kernel::thread_start`] makes it
+    /// runnable. `stack_size` 0 picks the default.
     pub fn thread_create(&self, name: &str, priority: u8, stack_size: usize, entry: Entry) -> Result<Handle> {
+        self.thread_create_in(DomainId::KERNEL, name, priority, stack_size, entry)
+    }
+
+    /// Creates a thread of `domain` (its address space is made current whenever it runs).
+    pub fn thread_create_in(&self, domain: DomainId, name: &str, priority: u8, stack_size: usize, entry: Entry) -> Result<Handle> {
         if priority > PRIORITY_MAX {
             return Err(Error::InvalidArgument);
         }
@@ -29,9 +34,16 @@ impl<A: Arch> Kernel<A> {
         let mut stack = stack.into_boxed_slice();
         stack[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
         let initial_sp = self.arch.init_stack(&mut stack, thread_bootstrap::<A>, self as *const Self as usize);
-        let mut thread = Box::new(Thread::new(name, priority, Exec::KERNEL_THREAD, stack, entry));
+        let exec = Exec { domain, kind: ExecKind::Thread };
+        let mut thread = Box::new(Thread::new(name, priority, exec, stack, entry));
         thread.saved_sp = initial_sp;
         let mut cs = self.critical();
+        match cs.domains.get(domain.0 as usize) {
+            None => return Err(Error::InvalidArgument),
+            Some(d) if d.stopped => return Err(Error::BadState),
+            Some(d) if priority > d.max_priority => return Err(Error::InvalidArgument),
+            Some(_) => {}
+        }
         cs.objects.insert(Kind::Thread, Object::Thread(thread))
     }
 
@@ -73,29 +85,18 @@ impl<A: Arch> Kernel<A> {
         self.exit_current(code)
     }
 
-    fn exit_current(&self, code: i32) -> ! {
+    pub(super) fn exit_current(&self, code: i32) -> ! {
         // Masked for good: this context never comes back.
         self.arch.irq_save();
         let mut state = self.state.lock();
         let current = state.current.expect("wells: exit outside a thread");
-        let (owned, joiners) = {
-            let thread = state.thread_mut(current).expect("wells: current thread vanished");
-            thread.state = ThreadState::Exited;
-            thread.exit_code = code;
-            thread.priority = thread.base_priority;
-            (core::mem::take(&mut thread.owned_mutexes), thread.joiners.drain().collect::<Vec<_>>())
-        };
-        for mutex in owned {
-            state.release_mutex(mutex, current, WakeReason::OwnerDied);
-        }
-        state.wake_all(joiners, WakeReason::Done);
-        state.dead_stack = state.thread_mut(current).ok().and_then(|t| t.stack.take());
-        state.live_threads -= 1;
+        // We still run on this stack: the next context frees it.
+        state.dead_stack = state.finish_thread(current, code, true);
         let now = self.host.now_ns();
-        let (save, resume) = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
+        let switch = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
         state.reprogram_timer(&*self.host);
         drop(state);
-        switch_context(self.arch, save, resume);
+        switch_context(self.arch, switch);
         unreachable!("wells: an exited thread was resumed")
     }
 

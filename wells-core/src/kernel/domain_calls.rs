@@ -1,0 +1,97 @@
+//! Domain calls: create a protection domain of the level below, find the caller's, stop one.
+
+use super::Kernel;
+use crate::arch::Arch;
+use crate::domain::{Domain, DomainId, DomainKind};
+use crate::error::{Error, Result};
+use crate::handle::Handle;
+use crate::thread::ThreadState;
+use alloc::vec::Vec;
+
+/// Most domains one kernel holds.
+pub const MAX_DOMAINS: usize = 256;
+
+impl<A: Arch> Kernel<A> {
+    /// Creates a domain whose threads run in address space `space` (a token for
+    /// [`Arch::switch_space`]); at most `max_priority` for its threads.
+    pub fn domain_create(&self, name: &str, kind: DomainKind, space: usize, max_priority: u8) -> Result<DomainId> {
+        let mut cs = self.critical();
+        if cs.domains.len() >= MAX_DOMAINS {
+            return Err(Error::Limit);
+        }
+        let id = DomainId(cs.domains.len() as u16);
+        let mut domain = Domain::new(id, name, kind, space);
+        domain.max_priority = max_priority.min(crate::sched::PRIORITY_MAX);
+        cs.domains.try_reserve(1).map_err(|_| Error::NoMemory)?;
+        cs.domains.push(domain);
+        Ok(id)
+    }
+
+    /// Gives a domain (the kernel's own, typically) its address-space token.
+    pub fn domain_set_space(&self, id: DomainId, space: usize) -> Result<()> {
+        let mut cs = self.critical();
+        let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
+        domain.space = space;
+        if id == DomainId::KERNEL && cs.current.is_none() {
+            cs.active_space = space;
+        }
+        Ok(())
+    }
+
+    /// A copy of a domain's description.
+    pub fn domain(&self, id: DomainId) -> Result<Domain> {
+        self.critical().domains.get(id.0 as usize).cloned().ok_or(Error::InvalidArgument)
+    }
+
+    /// The domain of the calling thread.
+    pub fn current_domain(&self) -> Result<DomainId> {
+        let cs = self.critical();
+        let current = cs.current.filter(|_| cs.running).ok_or(Error::BadContext)?;
+        Ok(cs.thread(current)?.exec.domain)
+    }
+
+    /// The domain a thread belongs to.
+    pub fn thread_domain(&self, thread: Handle) -> Result<DomainId> {
+        Ok(self.critical().thread(thread)?.exec.domain)
+    }
+
+    /// Live (not exited) threads of a domain.
+    pub fn domain_live_threads(&self, id: DomainId) -> usize {
+        let cs = self.critical();
+        let threads: Vec<Handle> = cs.thread_handles().collect();
+        threads
+            .into_iter()
+            .filter(|&t| cs.thread(t).is_ok_and(|t| t.exec.domain == id && t.state != ThreadState::Exited))
+            .count()
+    }
+
+    /// Stops a domain: every thread of it ends with `code` (mutexes handed on with
+    /// `OwnerDied`, joiners woken) and no new thread may start in it. Called from one of its
+    /// own threads, it does not return.
+    pub fn domain_stop(&self, id: DomainId, code: i32) -> Result<()> {
+        if id == DomainId::KERNEL {
+            return Err(Error::InvalidArgument);
+        }
+        let caller_inside = {
+            let mut cs = self.critical();
+            let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
+            domain.stopped = true;
+            let members: Vec<Handle> = cs.thread_handles().collect();
+            let members: Vec<Handle> = members
+                .into_iter()
+                .filter(|&t| cs.thread(t).is_ok_and(|t| t.exec.domain == id))
+                .collect();
+            let current = cs.current.filter(|_| cs.running);
+            for &thread in &members {
+                if Some(thread) != current {
+                    cs.kill(thread, code);
+                }
+            }
+            current.is_some_and(|c| members.contains(&c))
+        };
+        if caller_inside {
+            self.exit_current(code);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,69 @@
+//! Domains: threads belong to one, and stopping it ends every thread of it cleanly.
+
+mod common;
+use common::{Log, World, MS};
+use wells_core::domain::{DomainId, DomainKind};
+use wells_core::{Error, ThreadState, Timeout};
+
+#[test]
+fn stopping_a_domain_ends_all_its_threads_and_nothing_else() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let app = kernel.domain_create("app", DomainKind::UserApp, 0, 20).unwrap();
+    let sem = kernel.semaphore_create(0, 1).unwrap();
+    let mutex = kernel.mutex_create().unwrap();
+    let spawn_in = |name: &str, f: Box<dyn FnMut() -> i32 + Send>| {
+        let t = kernel.thread_create_in(app, name, 5, 0, f).unwrap();
+        kernel.thread_start(t).unwrap();
+        t
+    };
+    let holder = spawn_in("holder", Box::new(move || {
+        kernel.mutex_lock(mutex, Timeout::Forever).unwrap();
+        let _ = kernel.sleep_ns(1000 * MS);
+        0
+    }));
+    let blocked = spawn_in("blocked", Box::new(move || {
+        let _ = kernel.semaphore_wait(sem, Timeout::Forever);
+        0
+    }));
+    assert_eq!(kernel.thread_domain(blocked), Ok(app));
+    let log = Log::default();
+    let l = log.clone();
+    world.spawn("supervisor", 10, move || {
+        kernel.sleep_ns(5 * MS).unwrap();
+        l.push(format!("live {}", kernel.domain_live_threads(app)));
+        kernel.domain_stop(app, -9).unwrap();
+        l.push(format!("live {}", kernel.domain_live_threads(app)));
+        l.push(format!("join {:?}", kernel.thread_join(blocked, Timeout::NoWait)));
+        l.push(format!("join {:?}", kernel.thread_join(holder, Timeout::NoWait)));
+        l.push(format!("mutex {:?}", kernel.mutex_lock(mutex, Timeout::NoWait)));
+        l.push(format!("new thread {:?}", kernel.thread_create_in(app, "late", 5, 0, Box::new(|| 0)).err()));
+        0
+    });
+    world.run().unwrap();
+    assert_eq!(
+        log.take(),
+        ["live 2", "live 0", "join Ok(-9)", "join Ok(-9)", "mutex Err(OwnerDied)", "new thread Some(BadState)"]
+    );
+    assert_eq!(kernel.domain_stop(DomainId::KERNEL, 0), Err(Error::InvalidArgument));
+}
+
+#[test]
+fn a_thread_stopping_its_own_domain_does_not_return() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let app = kernel.domain_create("app", DomainKind::UserApp, 0, 20).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    let t = kernel.thread_create_in(app, "self-stopper", 5, 0, Box::new(move || {
+        l.push("stopping");
+        let _ = kernel.domain_stop(app, 3);
+        l.push("returned!");
+        0
+    })).unwrap();
+    kernel.thread_start(t).unwrap();
+    world.run().unwrap();
+    assert_eq!(log.take(), ["stopping"]);
+    let stats = kernel.thread_stats(t).unwrap();
+    assert_eq!((stats.state, stats.exit_code), (ThreadState::Exited, 3));
+}
