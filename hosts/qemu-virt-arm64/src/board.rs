@@ -90,6 +90,7 @@ impl Drop for KernelOnBoard {
         CURRENT.store(core::ptr::null_mut(), Ordering::Release);
         aarch64::virtual_timer_cancel();
         CPU.irq_restore(were_enabled);
+        crate::tasks::clear();
     }
 }
 
@@ -119,6 +120,8 @@ impl Board {
     /// A fresh kernel that receives this board's timer interrupts (replacing the last one).
     pub fn new_kernel(&self) -> KernelOnBoard {
         let kernel = KernelOnBoard(Kernel::new(&CPU, Box::new(BoardHost)));
+        let kernel_space = crate::memory::kernel_space().ttbr() as usize;
+        kernel.domain_set_space(wells_core::domain::DomainId::KERNEL, kernel_space).expect("kernel domain");
         CURRENT.store(&*kernel as *const BoardKernel as *mut BoardKernel, Ordering::Release);
         kernel
     }

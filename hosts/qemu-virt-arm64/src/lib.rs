@@ -10,11 +10,14 @@
 
 extern crate alloc;
 
+#[cfg(feature = "user")]
+pub mod apps;
 mod boot;
 pub mod board;
 pub mod gic;
 pub mod memory;
 mod panic;
+pub mod tasks;
 pub mod pl011;
 pub mod semihosting;
 mod trap;

@@ -5,15 +5,36 @@ use crate::board::{current_kernel, Console};
 use crate::gic;
 use core::fmt::Write;
 use wells_core::arch::aarch64::{virtual_timer_cancel, Syndrome, TrapFrame, TrapKind};
-use wells_core::arch::aarch64::exceptions::Class;
+use wells_core::arch::aarch64::exceptions::{Class, Source};
+use crate::tasks;
 
 /// Exit status when the kernel itself takes an unexpected exception.
 const KERNEL_FAULT_STATUS: i32 = 101;
 
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
+    let from_user = matches!(kind.source, Source::Lower64 | Source::Lower32);
     match kind.class {
         Class::Irq => interrupt(),
+        Class::Synchronous if from_user => user_synchronous(frame, kind),
         _ => unexpected(frame, kind),
+    }
+}
+
+/// A system call, or a fault of a user task: the task is stopped, the kernel goes on.
+fn user_synchronous(frame: &mut TrapFrame, kind: TrapKind) {
+    let syndrome = Syndrome::read();
+    match syndrome.class() {
+        0x15 | 0x11 => tasks::syscalls::handle(frame, kind.source == Source::Lower32),
+        class => tasks::stop_current(
+            -1000 - class as i32,
+            format_args!(
+                "{} (ESR=0x{:08x} FAR=0x{:x} ELR=0x{:x})",
+                syndrome.describe(),
+                syndrome.esr,
+                syndrome.far,
+                frame.elr
+            ),
+        ),
     }
 }
 

@@ -15,11 +15,11 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use wells_core::{Error, Timeout};
 use wells_qemu_virt_arm64::{kernel, println, Board};
 
-const MS: u64 = 1_000_000;
+pub(crate) const MS: u64 = 1_000_000;
 
-type TestResult = Result<(), String>;
+pub(crate) type TestResult = Result<(), String>;
 
-fn check(condition: bool, what: impl FnOnce() -> String) -> TestResult {
+pub(crate) fn check(condition: bool, what: impl FnOnce() -> String) -> TestResult {
     if condition {
         Ok(())
     } else {
@@ -27,7 +27,7 @@ fn check(condition: bool, what: impl FnOnce() -> String) -> TestResult {
     }
 }
 
-fn spawn(name: &str, priority: u8, f: impl FnOnce() -> i32 + Send + 'static) {
+pub(crate) fn spawn(name: &str, priority: u8, f: impl FnOnce() -> i32 + Send + 'static) {
     let mut f = Some(f);
     let entry = alloc::boxed::Box::new(move || (f.take().expect("entry runs once"))());
     let thread = kernel().thread_create(name, priority, 0, entry).expect("create");
@@ -282,6 +282,10 @@ fn bad_calls_get_errors(board: &Board) -> TestResult {
     check(k.mutex_unlock(mutex) == Err(Error::InvalidHandle), || "stale handle accepted".into())
 }
 
+#[cfg(feature = "user")]
+#[path = "test_user.rs"]
+mod user;
+
 type Test = fn(&Board) -> TestResult;
 
 const TESTS: &[(&str, Test)] = &[
@@ -300,7 +304,11 @@ const TESTS: &[(&str, Test)] = &[
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
     let (mut passed, mut failed) = (0, 0);
-    for (name, test) in TESTS {
+    #[cfg(not(feature = "user"))]
+    let user_tests: &[(&str, Test)] = &[];
+    #[cfg(feature = "user")]
+    let user_tests = user::TESTS;
+    for (name, test) in TESTS.iter().chain(user_tests) {
         let before = board.heap_stats().allocations;
         let mut result = test(board);
         let after = board.heap_stats().allocations;

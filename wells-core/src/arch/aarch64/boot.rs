@@ -63,7 +63,7 @@ global_asm!(
     "    eret",
     "3:",
     // EL1.
-    "    mov x9, #(3 << 20)",           // CPACR_EL1.FPEN: FP/SIMD usable (user tasks)
+    "    mov x9, #(1 << 20)",           // CPACR_EL1.FPEN = 01: FP/SIMD traps at EL0 only
     "    msr cpacr_el1, x9",
     "    isb",
     "    mov sp, x20",

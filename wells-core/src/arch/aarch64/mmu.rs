@@ -145,6 +145,13 @@ impl AddressSpace {
         }
     }
 
+    /// Drops every TLB entry of this space's ASID (before reusing an ASID).
+    pub fn flush_asid(&self) {
+        let operand = (self.asid as u64) << 48;
+        // SAFETY: TLB maintenance only.
+        unsafe { asm!("dsb ishst", "tlbi aside1is, {0}", "dsb ish", "isb", in(reg) operand, options(nostack)) };
+    }
+
     /// Removes the mapping of one page (a guard page); true if it was mapped.
     pub fn unmap_page(&mut self, va: usize) -> bool {
         let mut table = &mut *self.root as *mut Table;

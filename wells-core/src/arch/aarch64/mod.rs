@@ -64,6 +64,57 @@ impl Arch for Aarch64 {
         // SAFETY: forwarded contract of `Arch::switch`.
         unsafe { wells_aarch64_switch(save_sp, next_sp) }
     }
+
+    /// `space` is a TTBR0_EL1 value (table address and ASID).
+    fn switch_space(&self, space: usize) {
+        mmu::activate(space as u64);
+    }
+}
+
+/// The instruction set a user thread runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserMode {
+    /// AArch64 at EL0.
+    A64,
+    /// AArch32 at EL0 (USR mode); `thumb` when the entry point is T32 code.
+    A32 { thumb: bool },
+}
+
+/// Leaves the kernel for EL0: the current thread continues at `pc` with stack `sp` and
+/// `arg` in x0/r0, all other registers zero, interrupts enabled. It comes back only through
+/// exceptions (system calls, interrupts, faults), on its kernel stack.
+pub fn enter_user(pc: usize, sp: usize, arg: usize, mode: UserMode) -> ! {
+    // SPSR: EL0t (AArch64), or USR mode 0x10 with M[4] = AArch32, plus T for Thumb.
+    let spsr: u64 = match mode {
+        UserMode::A64 => 0,
+        UserMode::A32 { thumb: false } => 0x10,
+        UserMode::A32 { thumb: true } => 0x10 | (1 << 5),
+    };
+    // SAFETY: `eret` to EL0 with a user-mode SPSR cannot raise privilege; the kernel stack this
+    // thread runs on is where its exceptions will land (SP_EL1 is left as is). AArch32 EL0
+    // keeps its stack pointer in r13 (x13), AArch64 in SP_EL0.
+    unsafe {
+        asm!(
+            "msr daifset, #2",
+            "msr sp_el0, x9",
+            "mov x13, x9",
+            "msr elr_el1, x10",
+            "msr spsr_el1, x11",
+            "mov x0, x12",
+            "mov x1, xzr", "mov x2, xzr", "mov x3, xzr", "mov x4, xzr", "mov x5, xzr",
+            "mov x6, xzr", "mov x7, xzr", "mov x8, xzr", "mov x9, xzr", "mov x10, xzr",
+            "mov x11, xzr", "mov x12, xzr", "mov x14, xzr", "mov x15, xzr", "mov x16, xzr",
+            "mov x17, xzr", "mov x18, xzr", "mov x19, xzr", "mov x20, xzr", "mov x21, xzr",
+            "mov x22, xzr", "mov x23, xzr", "mov x24, xzr", "mov x25, xzr", "mov x26, xzr",
+            "mov x27, xzr", "mov x28, xzr", "mov x29, xzr", "mov x30, xzr",
+            "eret",
+            in("x9") sp,
+            in("x10") pc,
+            in("x11") spsr,
+            in("x12") arg,
+            options(noreturn)
+        )
+    }
 }
 
 extern "C" {
