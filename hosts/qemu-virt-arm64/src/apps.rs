@@ -37,8 +37,12 @@ pub mod a32 {
         SYSCALL_TEST = "syscall-test",
         PING = "ping",
         PONG = "pong",
+        SPINNER = "spinner",
         FAULT_NULL = "fault-null",
+        FAULT_KERNEL_WRITE = "fault-kernel-write",
         FAULT_UNDEFINED = "fault-undefined",
         FAULT_STACK = "fault-stack",
+        FAULT_BAD_SYSCALL = "fault-bad-syscall",
+        ISOLATION = "isolation",
     );
 }

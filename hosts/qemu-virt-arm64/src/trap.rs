@@ -25,7 +25,7 @@ fn user_synchronous(frame: &mut TrapFrame, kind: TrapKind) {
     let syndrome = Syndrome::read();
     match syndrome.class() {
         0x15 | 0x11 => tasks::syscalls::handle(frame, kind.source == Source::Lower32),
-        class => tasks::stop_current(
+        class if syndrome.far_valid() => tasks::stop_current(
             -1000 - class as i32,
             format_args!(
                 "{} (ESR=0x{:08x} FAR=0x{:x} ELR=0x{:x})",
@@ -34,6 +34,10 @@ fn user_synchronous(frame: &mut TrapFrame, kind: TrapKind) {
                 syndrome.far,
                 frame.elr
             ),
+        ),
+        class => tasks::stop_current(
+            -1000 - class as i32,
+            format_args!("{} (ESR=0x{:08x} ELR=0x{:x})", syndrome.describe(), syndrome.esr, frame.elr),
         ),
     }
 }

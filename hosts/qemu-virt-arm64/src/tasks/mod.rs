@@ -219,11 +219,17 @@ pub fn create_thread(domain: DomainId, pc: usize, arg: usize, priority: u8) -> R
 pub fn stop_current(code: i32, why: core::fmt::Arguments<'_>) -> ! {
     let kernel = kernel();
     let domain = kernel.current_domain().unwrap_or(DomainId::KERNEL);
-    let (name, created) = with_tasks(|tasks| match tasks.iter_mut().find(|t| t.domain == domain) {
-        Some(task) => (task.name.clone(), core::mem::take(&mut task.created)),
-        None => (String::from("?"), Vec::new()),
+    // Nothing on this stack may own heap memory past here: `domain_stop` does not return.
+    let created = with_tasks(|tasks| match tasks.iter_mut().find(|t| t.domain == domain) {
+        Some(task) => {
+            crate::println!("wells: task '{}' stopped: {why}", task.name);
+            core::mem::take(&mut task.created)
+        }
+        None => {
+            crate::println!("wells: a task (domain {}) stopped: {why}", domain.0);
+            Vec::new()
+        }
     });
-    crate::println!("wells: task '{name}' stopped: {why}");
     for object in created {
         let _ = kernel
             .mutex_destroy(object)

@@ -89,6 +89,12 @@ impl Syndrome {
         ((self.esr >> 26) & 0x3f) as u8
     }
 
+    /// True when FAR_EL1 holds the faulting address (aborts, alignment faults, watchpoints);
+    /// otherwise it is stale.
+    pub fn far_valid(&self) -> bool {
+        matches!(self.class(), 0x20 | 0x21 | 0x22 | 0x24 | 0x25 | 0x34 | 0x35)
+    }
+
     /// The exception class in words.
     pub fn describe(&self) -> &'static str {
         match self.class() {

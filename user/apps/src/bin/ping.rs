@@ -1,0 +1,77 @@
+//! IPC between two tasks, ping side: sends 100 numbered requests on port "ping", checks each
+//! reply on port "pong" is the request + 1, then tells pong to stop (number u64::MAX).
+#![no_std]
+#![no_main]
+
+use wells_user::{port_open, port_receive, port_send, println, Handle};
+
+wells_user::entry!(main);
+
+const ROUND_TRIPS: u64 = 100;
+/// A lost peer shows as an error instead of a hang.
+const TIMEOUT_MS: u32 = 5000;
+/// Asks pong to exit.
+const STOP: u64 = u64::MAX;
+
+/// A 16-byte message: the number, then its complement as a check.
+fn message(n: u64) -> [u8; 16] {
+    let mut m = [0u8; 16];
+    m[..8].copy_from_slice(&n.to_le_bytes());
+    m[8..].copy_from_slice(&(!n).to_le_bytes());
+    m
+}
+
+fn number(m: &[u8; 16]) -> Option<u64> {
+    let n = u64::from_le_bytes(m[..8].try_into().ok()?);
+    let check = u64::from_le_bytes(m[8..].try_into().ok()?);
+    (check == !n).then_some(n)
+}
+
+fn open(name: &str) -> Option<Handle> {
+    match port_open(name) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            println!("ping: port_open({}) failed: {}", name, e);
+            None
+        }
+    }
+}
+
+fn main(_arg: usize) -> i32 {
+    let (Some(requests), Some(replies)) = (open("ping"), open("pong")) else {
+        return 2;
+    };
+    for n in 0..ROUND_TRIPS {
+        if let Err(e) = port_send(requests, &message(n), TIMEOUT_MS) {
+            println!("ping: send {} failed: {}", n, e);
+            return 2;
+        }
+        let mut reply = [0u8; 16];
+        match port_receive(replies, &mut reply, TIMEOUT_MS) {
+            Ok(16) => {}
+            Ok(size) => {
+                println!("ping: reply to {} has {} bytes", n, size);
+                return 1;
+            }
+            Err(e) => {
+                println!("ping: receive reply to {} failed: {}", n, e);
+                return 2;
+            }
+        }
+        if number(&reply) != Some(n + 1) {
+            println!(
+                "ping: reply to {} is {:?}, want {}",
+                n,
+                number(&reply),
+                n + 1
+            );
+            return 1;
+        }
+    }
+    if let Err(e) = port_send(requests, &message(STOP), TIMEOUT_MS) {
+        println!("ping: send stop failed: {}", e);
+        return 2;
+    }
+    println!("ping: {} round trips ok", ROUND_TRIPS);
+    0
+}

@@ -1,0 +1,211 @@
+//! One safe function per system call of `docs/syscalls.md`.
+
+use crate::error::Error;
+use crate::nr;
+use crate::syscall::trap;
+
+/// Do not wait: a call that would block returns [`Error::WOULD_BLOCK`].
+pub const NO_WAIT: u32 = 0;
+/// Wait as long as it takes.
+pub const FOREVER: u32 = 0xFFFF_FFFF;
+
+/// `event_create` flag: a wait that succeeds clears the event.
+pub const EVENT_AUTO_RESET: u32 = 1;
+/// `event_create` flag: the event starts set.
+pub const EVENT_INITIALLY_SET: u32 = 2;
+
+/// A kernel object named by this task: an index into its own handle table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handle(u32);
+
+impl Handle {
+    /// A handle from its number (tests use numbers that were never created).
+    pub const fn from_raw(raw: u32) -> Handle {
+        Handle(raw)
+    }
+
+    /// The number the kernel knows the handle by.
+    pub const fn raw(self) -> u32 {
+        self.0
+    }
+
+    fn arg(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Makes a call and turns a non-zero status into an [`Error`]; the value comes back as is.
+fn call(nr: usize, args: [usize; 6]) -> Result<usize, Error> {
+    // SAFETY: the wrappers below only pass pointers and lengths of live Rust slices, with the
+    // access (read or write) the kernel will use.
+    let (status, value, _) = unsafe { trap(nr, args) };
+    // The status is a small number: compare its low 32 bits so a kernel that returns it
+    // zero-extended on AArch64 still reads as negative.
+    match status as i32 {
+        0 => Ok(value),
+        code => Err(Error::from_code(code)),
+    }
+}
+
+fn handle(raw: usize) -> Handle {
+    Handle(raw as u32)
+}
+
+/// 0: ends the calling thread with `code` (the value `thread_join` returns).
+pub fn exit(code: i32) -> ! {
+    loop {
+        // SAFETY: exit takes no pointer.
+        unsafe {
+            trap(nr::EXIT, [code as isize as usize, 0, 0, 0, 0, 0]);
+        }
+    }
+}
+
+/// 1: gives the CPU to another ready thread of the same priority.
+pub fn yield_now() -> Result<(), Error> {
+    call(nr::YIELD, [0; 6]).map(drop)
+}
+
+/// 2: sleeps `ms` milliseconds.
+pub fn sleep(ms: u32) -> Result<(), Error> {
+    call(nr::SLEEP, [ms as usize, 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// 3: writes `bytes` to the console; returns how many were written.
+pub fn console_write(bytes: &[u8]) -> Result<usize, Error> {
+    call(
+        nr::CONSOLE_WRITE,
+        [bytes.as_ptr() as usize, bytes.len(), 0, 0, 0, 0],
+    )
+}
+
+/// 4: nanoseconds since boot.
+#[cfg(target_pointer_width = "64")]
+pub fn time() -> Result<u64, Error> {
+    call(nr::TIME, [0; 6]).map(|ns| ns as u64)
+}
+
+/// 4: nanoseconds since boot (AArch32: low word in r1, high word in r2).
+#[cfg(target_pointer_width = "32")]
+pub fn time() -> Result<u64, Error> {
+    // SAFETY: time takes no pointer.
+    let (status, low, high) = unsafe { trap(nr::TIME, [0; 6]) };
+    if status != 0 {
+        return Err(Error::from_code(status as i32));
+    }
+    Ok(((high as u64) << 32) | low as u64)
+}
+
+/// 5: starts a thread of this task at `entry(arg)` on a new 16 KiB stack. `entry` must end
+/// with [`exit`]. `priority` is 0 (lowest) ..31, capped by the task's maximum.
+pub fn thread_create(
+    entry: extern "C" fn(usize) -> !,
+    arg: usize,
+    priority: u32,
+) -> Result<Handle, Error> {
+    call(
+        nr::THREAD_CREATE,
+        [entry as usize, arg, priority as usize, 0, 0, 0],
+    )
+    .map(handle)
+}
+
+/// 6: waits at most `timeout` ms for a thread to end; returns its exit code.
+pub fn thread_join(thread: Handle, timeout: u32) -> Result<i32, Error> {
+    call(
+        nr::THREAD_JOIN,
+        [thread.arg(), timeout as usize, 0, 0, 0, 0],
+    )
+    .map(|code| code as i32)
+}
+
+/// 7: a new unlocked mutex.
+pub fn mutex_create() -> Result<Handle, Error> {
+    call(nr::MUTEX_CREATE, [0; 6]).map(handle)
+}
+
+/// 8: locks a mutex, waiting at most `timeout` ms.
+pub fn mutex_lock(mutex: Handle, timeout: u32) -> Result<(), Error> {
+    call(nr::MUTEX_LOCK, [mutex.arg(), timeout as usize, 0, 0, 0, 0]).map(drop)
+}
+
+/// 9: unlocks a mutex the calling thread holds.
+pub fn mutex_unlock(mutex: Handle) -> Result<(), Error> {
+    call(nr::MUTEX_UNLOCK, [mutex.arg(), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// 10: a new semaphore holding `initial` units of at most `max`.
+pub fn sem_create(initial: u32, max: u32) -> Result<Handle, Error> {
+    call(nr::SEM_CREATE, [initial as usize, max as usize, 0, 0, 0, 0]).map(handle)
+}
+
+/// 11: takes one unit, waiting at most `timeout` ms.
+pub fn sem_wait(sem: Handle, timeout: u32) -> Result<(), Error> {
+    call(nr::SEM_WAIT, [sem.arg(), timeout as usize, 0, 0, 0, 0]).map(drop)
+}
+
+/// 12: gives one unit.
+pub fn sem_post(sem: Handle) -> Result<(), Error> {
+    call(nr::SEM_POST, [sem.arg(), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// 13: a new event; `flags` is [`EVENT_AUTO_RESET`] | [`EVENT_INITIALLY_SET`] or 0.
+pub fn event_create(flags: u32) -> Result<Handle, Error> {
+    call(nr::EVENT_CREATE, [flags as usize, 0, 0, 0, 0, 0]).map(handle)
+}
+
+/// 14: waits at most `timeout` ms for the event to be set.
+pub fn event_wait(event: Handle, timeout: u32) -> Result<(), Error> {
+    call(nr::EVENT_WAIT, [event.arg(), timeout as usize, 0, 0, 0, 0]).map(drop)
+}
+
+/// 15: sets the event.
+pub fn event_set(event: Handle) -> Result<(), Error> {
+    call(nr::EVENT_SET, [event.arg(), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// 16: clears the event.
+pub fn event_reset(event: Handle) -> Result<(), Error> {
+    call(nr::EVENT_RESET, [event.arg(), 0, 0, 0, 0, 0]).map(drop)
+}
+
+/// 17: opens a port the system description grants this task under `name`.
+pub fn port_open(name: &str) -> Result<Handle, Error> {
+    call(
+        nr::PORT_OPEN,
+        [name.as_ptr() as usize, name.len(), 0, 0, 0, 0],
+    )
+    .map(handle)
+}
+
+/// 18: queues `msg` (exactly the port's message size), waiting at most `timeout` ms for room.
+pub fn port_send(port: Handle, msg: &[u8], timeout: u32) -> Result<(), Error> {
+    call(
+        nr::PORT_SEND,
+        [
+            port.arg(),
+            msg.as_ptr() as usize,
+            msg.len(),
+            timeout as usize,
+            0,
+            0,
+        ],
+    )
+    .map(drop)
+}
+
+/// 19: takes the oldest message into `buf` (at least the message size), waiting at most
+/// `timeout` ms; returns the message size.
+pub fn port_receive(port: Handle, buf: &mut [u8], timeout: u32) -> Result<usize, Error> {
+    call(
+        nr::PORT_RECEIVE,
+        [
+            port.arg(),
+            buf.as_mut_ptr() as usize,
+            buf.len(),
+            timeout as usize,
+            0,
+            0,
+        ],
+    )
+}

@@ -1,0 +1,26 @@
+//! Threads of this task: a thin layer over `thread_create` / `thread_join`.
+
+use crate::calls::{thread_create, thread_join, Handle};
+use crate::error::Error;
+
+/// A thread started by [`spawn`].
+#[derive(Clone, Copy, Debug)]
+pub struct Thread(Handle);
+
+/// Starts `entry(arg)` at `priority` on its own 16 KiB stack (the kernel maps it, with a guard
+/// page below). `entry` must end with [`exit`](crate::exit): returning is undefined.
+pub fn spawn(entry: extern "C" fn(usize) -> !, arg: usize, priority: u32) -> Result<Thread, Error> {
+    thread_create(entry, arg, priority).map(Thread)
+}
+
+impl Thread {
+    /// The thread's handle.
+    pub fn handle(self) -> Handle {
+        self.0
+    }
+
+    /// Waits at most `timeout` ms for the thread to end; returns its exit code.
+    pub fn join(self, timeout: u32) -> Result<i32, Error> {
+        thread_join(self.0, timeout)
+    }
+}
