@@ -308,7 +308,11 @@ fn app_main(board: &Board) -> i32 {
     let user_tests: &[(&str, Test)] = &[];
     #[cfg(feature = "user")]
     let user_tests = user::TESTS;
-    for (name, test) in TESTS.iter().chain(user_tests) {
+    #[cfg(not(feature = "user"))]
+    let user32_tests: &[(&str, Test)] = &[];
+    #[cfg(feature = "user")]
+    let user32_tests = user::TESTS_32;
+    for (name, test) in TESTS.iter().chain(user_tests).chain(user32_tests) {
         let before = board.heap_stats().allocations;
         let mut result = test(board);
         let after = board.heap_stats().allocations;

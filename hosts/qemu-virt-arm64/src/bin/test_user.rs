@@ -147,6 +147,82 @@ fn stopped_task_leaves_no_waiter_hanging(board: &Board) -> TestResult {
     check(outcome == Some(Err(wells_core::Error::Destroyed)), || format!("waiter got {outcome:?}"))
 }
 
+/// 32-bit tasks: their own system calls, IPC with 64-bit tasks both ways, contained faults.
+#[cfg(feature = "user32")]
+mod a32_tests {
+    use super::*;
+    use wells_qemu_virt_arm64::apps::a32;
+
+    const SVC32: i32 = 0x11;
+
+    pub(crate) fn hello(board: &Board) -> TestResult {
+        let k = board.new_kernel();
+        let task = start(&k, "hello32", a32::HELLO, 8, &[])?;
+        k.run().map_err(|e| format!("run: {e}"))?;
+        expect_codes(&k, &[("hello32", task, 0)])
+    }
+
+    pub(crate) fn system_calls(board: &Board) -> TestResult {
+        let k = board.new_kernel();
+        let port = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+        let task = start(&k, "syscall-test32", a32::SYSCALL_TEST, 8, &[("loop", port)])?;
+        k.run().map_err(|e| format!("run: {e}"))?;
+        expect_codes(&k, &[("syscall-test32", task, 0)])
+    }
+
+    /// 64-bit ping with 32-bit pong, then 32-bit ping with 64-bit pong, all at once.
+    pub(crate) fn ipc_across_instruction_sets(board: &Board) -> TestResult {
+        let k = board.new_kernel();
+        let mut ports = Vec::new();
+        for _ in 0..4 {
+            ports.push(k.port_create(16, 4).map_err(|e| format!("port: {e}"))?);
+        }
+        let first = [("ping", ports[0]), ("pong", ports[1])];
+        let second = [("ping", ports[2]), ("pong", ports[3])];
+        let a = start(&k, "ping64", a64::PING, 8, &first)?;
+        let b = start(&k, "pong32", a32::PONG, 8, &first)?;
+        let c = start(&k, "ping32", a32::PING, 8, &second)?;
+        let d = start(&k, "pong64", a64::PONG, 8, &second)?;
+        k.run().map_err(|e| format!("run: {e}"))?;
+        expect_codes(&k, &[("ping64", a, 0), ("pong32", b, 0), ("ping32", c, 0), ("pong64", d, 0)])
+    }
+
+    pub(crate) fn faults_are_contained(board: &Board) -> TestResult {
+        let k = board.new_kernel();
+        let ping = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+        let pong = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+        let grants = [("ping", ping), ("pong", pong)];
+        let a = start(&k, "ping32", a32::PING, 8, &grants)?;
+        let b = start(&k, "pong32", a32::PONG, 8, &grants)?;
+        let faulty = [
+            ("fault-null32", a32::FAULT_NULL, stopped(DATA_ABORT)),
+            ("fault-kernel-write32", a32::FAULT_KERNEL_WRITE, stopped(DATA_ABORT)),
+            ("fault-undefined32", a32::FAULT_UNDEFINED, stopped(UNDEFINED)),
+            ("fault-stack32", a32::FAULT_STACK, stopped(DATA_ABORT)),
+            ("fault-bad-syscall32", a32::FAULT_BAD_SYSCALL, stopped(SVC32)),
+            ("isolation32", a32::ISOLATION, stopped(DATA_ABORT)),
+        ];
+        let mut expected = Vec::new();
+        for (name, elf, code) in faulty {
+            expected.push((name, start(&k, name, elf, 8, &[])?, code));
+        }
+        k.run().map_err(|e| format!("run: {e}"))?;
+        expected.push(("ping32", a, 0));
+        expected.push(("pong32", b, 0));
+        expect_codes(&k, &expected)
+    }
+}
+
+#[cfg(not(feature = "user32"))]
+pub(crate) const TESTS_32: &[(&str, Test)] = &[];
+#[cfg(feature = "user32")]
+pub(crate) const TESTS_32: &[(&str, Test)] = &[
+    ("user32_hello", a32_tests::hello),
+    ("user32_system_calls", a32_tests::system_calls),
+    ("user32_ipc_across_instruction_sets", a32_tests::ipc_across_instruction_sets),
+    ("user32_faults_are_contained", a32_tests::faults_are_contained),
+];
+
 pub(crate) const TESTS: &[(&str, Test)] = &[
     ("user_hello", hello),
     ("user_system_calls", system_calls),

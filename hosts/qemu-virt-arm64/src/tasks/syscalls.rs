@@ -25,7 +25,9 @@ pub fn handle(frame: &mut TrapFrame, a32: bool) {
     let cpu = wells_core::arch::aarch64::Aarch64;
     // System calls may block: let interrupts in while the kernel works for the caller.
     cpu.irq_restore(true);
-    let result = call(number, args);
+    // An unknown call stops the task like a fault, with the SVC's exception class.
+    let svc_class = if a32 { 0x11 } else { 0x15 };
+    let result = call(number, args, svc_class);
     cpu.irq_save();
     match result {
         Ok(Value::One(value)) => {
@@ -63,7 +65,7 @@ fn timeout(ms: u64) -> Timeout {
     Timeout::from_ms(ms as u32)
 }
 
-fn call(number: u64, [a0, a1, a2, a3]: [u64; 4]) -> Result<Value, Error> {
+fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value, Error> {
     let k = kernel();
     let domain = k.current_domain()?;
     let object = |user: u64| with_task(domain, |task| task.handle(user as usize));
@@ -131,7 +133,7 @@ fn call(number: u64, [a0, a1, a2, a3]: [u64; 4]) -> Result<Value, Error> {
             let buf = with_task(domain, |task| writable(&task.memory, a1 as usize, a2 as usize))?;
             k.port_receive(port, buf, timeout(a3)).map(|size| Value::One(size as u64))
         }
-        _ => stop_current(-1000 - 0x15, format_args!("unknown system call {number}")),
+        _ => stop_current(-1000 - svc_class, format_args!("unknown system call {number}")),
     }
 }
 
