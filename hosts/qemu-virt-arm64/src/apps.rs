@@ -25,6 +25,8 @@ pub mod a64 {
         FAULT_STACK = "fault-stack",
         FAULT_BAD_SYSCALL = "fault-bad-syscall",
         ISOLATION = "isolation",
+        DEMO_SENSOR = "demo-sensor",
+        DEMO_FILTER = "demo-filter",
     );
 }
 
@@ -44,5 +46,6 @@ pub mod a32 {
         FAULT_STACK = "fault-stack",
         FAULT_BAD_SYSCALL = "fault-bad-syscall",
         ISOLATION = "isolation",
+        DEMO_LOGGER = "demo-logger",
     );
 }

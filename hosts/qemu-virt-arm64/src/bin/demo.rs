@@ -1,6 +1,8 @@
-//! The arm64 demo: a sensor thread feeds readings through a port to a filter thread, which
-//! passes averages through a second port to a logger; a monitor prints a line of thread
-//! statistics every second. After three seconds everything stops and QEMU exits.
+//! The arm64 demo. With user tasks (feature `user32`, what `cargo xtask run` builds): a
+//! 64-bit sensor task feeds readings through a port to a 64-bit filter task, which passes
+//! averages through a second port to a 32-bit logger task; a kernel monitor thread prints a
+//! line of thread statistics every second until the pipeline has finished, then QEMU exits.
+//! Without user tasks the same pipeline runs as kernel threads for three seconds.
 #![no_std]
 #![no_main]
 
@@ -8,11 +10,15 @@ extern crate alloc;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+#[cfg(not(feature = "user32"))]
 use core::sync::atomic::{AtomicBool, Ordering};
-use wells_core::{Handle, Timeout};
+use wells_core::Handle;
+#[cfg(not(feature = "user32"))]
+use wells_core::Timeout;
 use wells_qemu_virt_arm64::{kernel, println, Board};
 
 const MS: u64 = 1_000_000;
+#[cfg(not(feature = "user32"))]
 static STOP: AtomicBool = AtomicBool::new(false);
 
 fn spawn(name: &str, priority: u8, f: impl FnMut() -> i32 + Send + 'static) -> Handle {
@@ -21,6 +27,7 @@ fn spawn(name: &str, priority: u8, f: impl FnMut() -> i32 + Send + 'static) -> H
     thread
 }
 
+#[cfg(not(feature = "user32"))]
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
     let k = board.new_kernel();
@@ -93,4 +100,67 @@ fn app_main(board: &Board) -> i32 {
             1
         }
     }
+}
+
+#[cfg(feature = "user32")]
+#[no_mangle]
+fn app_main(board: &Board) -> i32 {
+    use wells_qemu_virt_arm64::apps::{a32, a64};
+    use wells_qemu_virt_arm64::tasks::{self, TaskSpec};
+
+    let k = board.new_kernel();
+    let readings = k.port_create(16, 8).expect("port");
+    let averages = k.port_create(16, 4).expect("port");
+    let grants = [("readings", readings), ("averages", averages)];
+    let pipeline = [
+        ("sensor", a64::DEMO_SENSOR, 12u8),
+        ("filter", a64::DEMO_FILTER, 10),
+        ("logger", a32::DEMO_LOGGER, 8),
+    ];
+    let mut started = Vec::new();
+    for (name, elf, priority) in pipeline {
+        match tasks::spawn(&k, &TaskSpec { name, elf, priority, arg: 0, ports: &grants }) {
+            Ok(task) => started.push((name, task)),
+            Err(error) => {
+                println!("demo: {error}");
+                return 1;
+            }
+        }
+    }
+    let watched: Vec<(&str, Handle, wells_core::domain::DomainId)> =
+        started.iter().map(|(name, task)| (*name, task.thread, task.domain)).collect();
+    spawn("monitor", 20, move || {
+        for second in 1.. {
+            let _ = kernel().sleep_ns(1000 * MS);
+            let mut line = alloc::format!("t={second}s");
+            let mut running = 0;
+            for &(name, thread, domain) in &watched {
+                running += kernel().domain_live_threads(domain);
+                if let Ok(s) = kernel().thread_stats(thread) {
+                    line.push_str(&alloc::format!(
+                        " | {name}: {:?}, {} us, {} switches",
+                        s.state,
+                        s.run_time_ns / 1000,
+                        s.switches
+                    ));
+                }
+            }
+            println!("{line}");
+            if running == 0 {
+                break;
+            }
+        }
+        0
+    });
+    if let Err(error) = k.run() {
+        println!("demo: run ended with {error}");
+        return 1;
+    }
+    let mut failed = 0;
+    for (name, task) in &started {
+        let code = k.thread_stats(task.thread).map(|s| s.exit_code).unwrap_or(-1);
+        println!("demo: task {name} exited with {code}");
+        failed += (code != 0) as i32;
+    }
+    failed
 }
