@@ -2,6 +2,7 @@
 
 use crate::domain::Exec;
 use crate::handle::Handle;
+use crate::mem::Stack;
 use crate::wait::WaitQueue;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -89,7 +90,7 @@ pub struct Thread {
     pub state: ThreadState,
     /// A suspend asked for while blocked takes effect when the wait ends.
     pub suspend_pending: bool,
-    pub stack: Option<Box<[u8]>>,
+    pub stack: Option<Stack>,
     pub saved_sp: usize,
     pub entry: Option<Entry>,
     pub exit_code: i32,
@@ -110,7 +111,7 @@ pub struct Thread {
 
 impl Thread {
     /// A thread in the `Created` state.
-    pub fn new(name: &str, priority: u8, exec: Exec, stack: Box<[u8]>, entry: Entry) -> Thread {
+    pub fn new(name: &str, priority: u8, exec: Exec, stack: Stack, entry: Entry) -> Thread {
         let mut stored = [0u8; NAME_LEN + 1];
         let mut len = name.len().min(NAME_LEN);
         while !name.is_char_boundary(len) {

@@ -57,6 +57,19 @@ pub(crate) fn enable_mmu() {
     // SAFETY: the space maps the code, the boot stack, the heap and the devices, and lives in a
     // static for good.
     unsafe { mmu::enable(space) };
+    // From now on every thread stack gets an unmapped guard page below it.
+    mmu::set_kernel_space(space);
+}
+
+/// True when `address` lies in the kernel heap (where thread stacks and their guards are).
+pub fn in_heap(address: usize) -> bool {
+    extern "C" {
+        static __heap_start: u8;
+        static __heap_end: u8;
+    }
+    // SAFETY: linker-script symbols; only their addresses are used.
+    let (start, end) = unsafe { (symbol(&__heap_start), symbol(&__heap_end)) };
+    (start..end).contains(&address)
 }
 
 /// The kernel's address space (user spaces share its entries).

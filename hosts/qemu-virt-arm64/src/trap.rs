@@ -7,6 +7,7 @@ use core::fmt::Write;
 use wells_core::arch::aarch64::{virtual_timer_cancel, Syndrome, TrapFrame, TrapKind};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
 use crate::tasks;
+use wells_core::arch::aarch64::mmu;
 
 /// Exit status when the kernel itself takes an unexpected exception.
 const KERNEL_FAULT_STATUS: i32 = 101;
@@ -62,6 +63,9 @@ fn interrupt() {
 fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
     let syndrome = Syndrome::read();
     let mut out = Console;
+    if syndrome.far_valid() && !mmu::kernel_mapped(syndrome.far as usize) && crate::memory::in_heap(syndrome.far as usize) {
+        let _ = writeln!(out, "wells: kernel stack overflow: the guard page at 0x{:x} was hit", syndrome.far & !0xfff);
+    }
     let _ = writeln!(
         out,
         "wells: unexpected exception: {} ({:?} from {:?})\n  ESR=0x{:08x} (class 0x{:02x}) FAR=0x{:016x}\n  ELR=0x{:016x} SPSR=0x{:08x} LR=0x{:016x}",

@@ -33,6 +33,11 @@ pub trait Arch: Sync + Sized + 'static {
     /// Index of the CPU the caller runs on.
     fn cpu_id(&self) -> usize;
 
+    /// Guard pages for thread stacks, when the port has an MMU to make them.
+    fn guard_pages(&self) -> Option<&'static dyn crate::mem::GuardPages> {
+        None
+    }
+
     /// Makes the address space `space` (a token the board gave the domain) current before a
     /// thread of another domain runs. Ports without address spaces ignore it.
     fn switch_space(&self, _space: usize) {}

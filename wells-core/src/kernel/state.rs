@@ -46,7 +46,7 @@ pub struct State {
     /// Started threads that have not exited.
     pub live_threads: usize,
     /// Stack of a thread that just exited, freed once we are off it.
-    pub dead_stack: Option<Box<[u8]>>,
+    pub dead_stack: Option<crate::mem::Stack>,
     /// Deadline last given to the host timer, `None` once it fired (or was never armed).
     pub armed: Option<u64>,
     /// Address space of the running context.
@@ -209,7 +209,7 @@ impl State {
             let thread = self.thread_mut(handle).expect("wells: current thread vanished");
             thread.run_time_ns += now_ns.saturating_sub(thread.last_start_ns);
             if let Some(stack) = &thread.stack {
-                assert!(stack_intact(stack), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+                assert!(stack_intact(stack.as_slice()), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
             }
             if thread.state == ThreadState::Running {
                 thread.state = ThreadState::Ready;
@@ -282,7 +282,7 @@ impl State {
 
     /// The common end of a thread: exit code, mutexes handed on (`OwnerDied`), joiners woken.
     /// Returns its stack, which the caller frees once nobody runs on it.
-    pub fn finish_thread(&mut self, handle: Handle, code: i32, was_started: bool) -> Option<Box<[u8]>> {
+    pub fn finish_thread(&mut self, handle: Handle, code: i32, was_started: bool) -> Option<crate::mem::Stack> {
         let thread = self.thread_mut(handle).ok()?;
         thread.state = ThreadState::Exited;
         thread.exit_code = code;

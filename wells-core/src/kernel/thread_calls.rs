@@ -6,11 +6,11 @@ use crate::arch::{call_entry, switch_context, thread_bootstrap, Arch};
 use crate::domain::{DomainId, Exec, ExecKind};
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
+use crate::mem::Stack;
 use crate::sched::{Requeue, PRIORITY_MAX};
 use crate::thread::{Entry, Thread, ThreadState, ThreadStats, WaitSlot, STACK_CANARY};
 use crate::time::Timeout;
 use alloc::boxed::Box;
-use alloc::vec::Vec;
 
 impl<A: Arch> Kernel<A> {
     /// Creates a kernel thread in the `Created` state; [`Kernel::thread_start`] makes it
@@ -28,12 +28,9 @@ impl<A: Arch> Kernel<A> {
         if !(A::MIN_STACK..=MAX_STACK_SIZE).contains(&stack_size) {
             return Err(Error::InvalidArgument);
         }
-        let mut stack = Vec::new();
-        stack.try_reserve_exact(stack_size).map_err(|_| Error::NoMemory)?;
-        stack.resize(stack_size, 0u8);
-        let mut stack = stack.into_boxed_slice();
-        stack[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
-        let initial_sp = self.arch.init_stack(&mut stack, thread_bootstrap::<A>, self as *const Self as usize);
+        let mut stack = Stack::new(stack_size, self.arch.guard_pages()).ok_or(Error::NoMemory)?;
+        stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
+        let initial_sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
         let exec = Exec { domain, kind: ExecKind::Thread };
         let mut thread = Box::new(Thread::new(name, priority, exec, stack, entry));
         thread.saved_sp = initial_sp;

@@ -169,7 +169,19 @@ global_asm!(
     vector_entry!(1),
     vector_entry!(2),
     vector_entry!(3),
-    vector_entry!(4),
+    // EL1 synchronous exceptions are always kernel faults (system calls come from EL0): take
+    // them on an emergency stack, so a kernel stack overflow into its guard page is reported
+    // instead of faulting again on the frame push.
+    ".balign 0x80",
+    "    msr tpidr_el1, x0",
+    "    adrp x0, wells_aarch64_emergency_stack_top",
+    "    add x0, x0, :lo12:wells_aarch64_emergency_stack_top",
+    "    mov sp, x0",
+    "    mrs x0, tpidr_el1",
+    "    sub sp, sp, #272",
+    "    stp x0, x1, [sp, #0]",
+    "    mov x1, #4",
+    "    b wells_aarch64_trap_common",
     vector_entry!(5),
     vector_entry!(6),
     vector_entry!(7),
@@ -225,4 +237,9 @@ global_asm!(
     "    ldp x0, x1, [sp, #0]",
     "    add sp, sp, #272",
     "    eret",
+    ".section .bss.wells_aarch64_emergency_stack, \"aw\", %nobits",
+    ".balign 16",
+    "wells_aarch64_emergency_stack:",
+    "    .space 16384",
+    "wells_aarch64_emergency_stack_top:",
 );

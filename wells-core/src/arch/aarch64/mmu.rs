@@ -173,6 +173,64 @@ impl AddressSpace {
     }
 }
 
+/// The kernel's address space, once the board has made it (for guard pages).
+static KERNEL: core::sync::atomic::AtomicPtr<AddressSpace> = core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+/// Serialises edits of the kernel's page tables.
+static KERNEL_EDIT: spin::Mutex<()> = spin::Mutex::new(());
+
+/// Registers the kernel's address space, so stacks can get guard pages in it.
+pub fn set_kernel_space(space: &'static AddressSpace) {
+    KERNEL.store(space as *const AddressSpace as *mut AddressSpace, core::sync::atomic::Ordering::Release);
+}
+
+/// The level-3 entry for `va` in `space`, if its tables exist.
+fn leaf_entry(space: &AddressSpace, va: usize) -> Option<*mut u64> {
+    let mut table = &*space.root as *const Table as *mut Table;
+    for level in 1..=2 {
+        // SAFETY: tables reached from a live space's root are alive with it.
+        let entry = unsafe { (*table).0[AddressSpace::index(va, level)] };
+        if entry & VALID == 0 || entry & TABLE_OR_PAGE == 0 {
+            return None;
+        }
+        table = (entry & ADDRESS_MASK) as *mut Table;
+    }
+    // SAFETY: as above.
+    Some(unsafe { &mut (*table).0[AddressSpace::index(va, 3)] as *mut u64 })
+}
+
+/// True once `set_kernel_space` ran.
+pub fn kernel_space_ready() -> bool {
+    !KERNEL.load(core::sync::atomic::Ordering::Acquire).is_null()
+}
+
+/// True when `va` is mapped in the kernel's space.
+pub fn kernel_mapped(va: usize) -> bool {
+    // SAFETY: a registered kernel space lives for good.
+    let Some(space) = (unsafe { KERNEL.load(core::sync::atomic::Ordering::Acquire).as_ref() }) else { return false };
+    leaf_entry(space, va).is_some_and(|entry| {
+        // SAFETY: `entry` points into a live table.
+        unsafe { *entry & VALID != 0 }
+    })
+}
+
+/// Guard pages in the kernel's space: unmapped while guarding, kernel data again after.
+pub struct KernelGuardPages;
+
+impl crate::mem::GuardPages for KernelGuardPages {
+    fn set_guard(&self, address: usize, guarded: bool) {
+        // SAFETY: a registered kernel space lives for good.
+        let Some(space) = (unsafe { KERNEL.load(core::sync::atomic::Ordering::Acquire).as_ref() }) else { return };
+        let _edit = KERNEL_EDIT.lock();
+        let Some(entry) = leaf_entry(space, address) else { return };
+        let data = Access { kind: Memory::Normal, user: false, writable: true, executable: false };
+        let value = if guarded { 0 } else { (address as u64 & ADDRESS_MASK) | leaf_bits(data) | TABLE_OR_PAGE };
+        // SAFETY: `entry` is the kernel's level-3 entry for this heap page; only this lock's
+        // holder edits kernel tables after boot.
+        unsafe { core::ptr::write_volatile(entry, value) };
+        flush_page(address, 0);
+    }
+}
+
 /// Drops a page's translation from the TLB.
 fn flush_page(va: usize, asid: u16) {
     let operand = ((va as u64) >> 12) | ((asid as u64) << 48);

@@ -65,6 +65,11 @@ impl Arch for Aarch64 {
         unsafe { wells_aarch64_switch(save_sp, next_sp) }
     }
 
+    fn guard_pages(&self) -> Option<&'static dyn crate::mem::GuardPages> {
+        // Only once the board has built the kernel's address space.
+        mmu::kernel_space_ready().then_some(&mmu::KernelGuardPages)
+    }
+
     /// `space` is a TTBR0_EL1 value (table address and ASID).
     fn switch_space(&self, space: usize) {
         mmu::activate(space as u64);

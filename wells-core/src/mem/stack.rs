@@ -1,0 +1,79 @@
+//! Thread stacks: page-aligned memory from the kernel heap, with a guard page below when the
+//! CPU port can make one (an MMU), and a canary at the bottom of the usable part either way.
+
+use core::alloc::Layout;
+use core::ptr::NonNull;
+
+/// Page size stacks are aligned to.
+pub const PAGE: usize = 4096;
+
+/// What a CPU port offers to guard stacks: making one page inaccessible and accessible again.
+pub trait GuardPages: Sync {
+    /// Guards (`true`) or releases (`false`) the page at `address`.
+    fn set_guard(&self, address: usize, guarded: bool);
+}
+
+/// A stack owned by one thread.
+pub struct Stack {
+    base: NonNull<u8>,
+    layout: Layout,
+    guard: Option<&'static dyn GuardPages>,
+}
+
+// SAFETY: the memory is owned by this value alone; moving it to another thread is moving
+// ownership.
+unsafe impl Send for Stack {}
+
+impl Stack {
+    /// A zeroed stack of `usable` bytes (rounded up to pages), plus a guard page below it when
+    /// `guard` is given. `None` when the heap cannot provide it.
+    pub fn new(usable: usize, guard: Option<&'static dyn GuardPages>) -> Option<Stack> {
+        let usable = usable.checked_next_multiple_of(PAGE)?;
+        let total = usable.checked_add(if guard.is_some() { PAGE } else { 0 })?;
+        let layout = Layout::from_size_align(total, PAGE).ok()?;
+        // SAFETY: `layout` has a non-zero size.
+        let base = NonNull::new(unsafe { alloc::alloc::alloc_zeroed(layout) })?;
+        if let Some(guard) = guard {
+            guard.set_guard(base.as_ptr() as usize, true);
+        }
+        Some(Stack { base, layout, guard })
+    }
+
+    fn usable_start(&self) -> usize {
+        if self.guard.is_some() {
+            PAGE
+        } else {
+            0
+        }
+    }
+
+    /// The usable part (what threads run on).
+    pub fn as_slice(&self) -> &[u8] {
+        let start = self.usable_start();
+        // SAFETY: `base..base + layout.size()` is this stack's allocation; the guard page (if
+        // any) is left out, so the slice never touches an unmapped page.
+        unsafe { core::slice::from_raw_parts(self.base.as_ptr().add(start), self.layout.size() - start) }
+    }
+
+    /// The usable part, writable.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        let start = self.usable_start();
+        // SAFETY: as for `as_slice`, and `&mut self` makes it exclusive.
+        unsafe { core::slice::from_raw_parts_mut(self.base.as_ptr().add(start), self.layout.size() - start) }
+    }
+
+    /// Address of the guard page, if there is one.
+    pub fn guard_page(&self) -> Option<usize> {
+        self.guard.map(|_| self.base.as_ptr() as usize)
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        if let Some(guard) = self.guard {
+            guard.set_guard(self.base.as_ptr() as usize, false);
+        }
+        // SAFETY: allocated in `new` with this layout, freed once.
+        unsafe { alloc::alloc::dealloc(self.base.as_ptr(), self.layout) };
+    }
+}
