@@ -27,6 +27,9 @@ pub mod a64 {
         ISOLATION = "isolation",
         DEMO_SENSOR = "demo-sensor",
         DEMO_FILTER = "demo-filter",
+        BENCH_SYSCALL = "bench-syscall",
+        BENCH_IPC_CLIENT = "bench-ipc-client",
+        BENCH_IPC_SERVER = "bench-ipc-server",
     );
 }
 

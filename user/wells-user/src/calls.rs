@@ -209,3 +209,8 @@ pub fn port_receive(port: Handle, buf: &mut [u8], timeout: u32) -> Result<usize,
         ],
     )
 }
+
+/// 20: does nothing (the cheapest round trip EL0 -> kernel -> EL0, for measuring).
+pub fn nop() -> Result<(), Error> {
+    call(nr::NOP, [0; 6]).map(drop)
+}

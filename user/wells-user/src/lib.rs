@@ -27,6 +27,7 @@
 #![no_std]
 
 mod calls;
+mod cycles;
 mod entry;
 mod error;
 pub mod nr;
@@ -36,6 +37,7 @@ mod syscall;
 pub mod thread;
 
 pub use calls::*;
+pub use cycles::cycles;
 pub use error::Error;
 pub use print::{_print, write_all};
 pub use syscall::syscall;

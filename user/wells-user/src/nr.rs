@@ -20,3 +20,4 @@ pub const EVENT_RESET: usize = 16;
 pub const PORT_OPEN: usize = 17;
 pub const PORT_SEND: usize = 18;
 pub const PORT_RECEIVE: usize = 19;
+pub const NOP: usize = 20;

@@ -1,0 +1,36 @@
+//! Benchmark, client side: a call/reply through ports to `bench-ipc-server` (another task),
+//! in PMU cycles per round trip. Sends the median of 5 runs of 500 round trips to "results".
+#![no_std]
+#![no_main]
+
+use wells_user::{port_open, port_receive, port_send, FOREVER};
+
+wells_user::entry!(main);
+
+const ROUND_TRIPS: u64 = 500;
+
+fn main(_arg: usize) -> i32 {
+    let (Ok(requests), Ok(replies), Ok(results)) = (port_open("requests"), port_open("replies"), port_open("results")) else {
+        return 2;
+    };
+    let mut runs = [0u64; 5];
+    let mut message = [0u8; 16];
+    for run in runs.iter_mut() {
+        let start = wells_user::cycles();
+        for n in 0..ROUND_TRIPS {
+            message[..8].copy_from_slice(&n.to_le_bytes());
+            if port_send(requests, &message, FOREVER).is_err() || port_receive(replies, &mut message, FOREVER).is_err() {
+                return 1;
+            }
+            if u64::from_le_bytes(message[..8].try_into().unwrap_or_default()) != n + 1 {
+                return 3;
+            }
+        }
+        *run = (wells_user::cycles() - start) / ROUND_TRIPS;
+    }
+    runs.sort_unstable();
+    message[..8].copy_from_slice(&u64::MAX.to_le_bytes());
+    let _ = port_send(requests, &message, FOREVER);
+    let _ = port_send(results, &runs[2].to_le_bytes(), FOREVER);
+    0
+}
