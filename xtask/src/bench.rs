@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: builds libwells.a, compiles and runs benchmarks/hosted (each wells figure
-//! beside a Linux baseline from the same run), prints its table and writes docs/benchmarks.md
-//! with the machine, the table and the image size.
+//! beside a Linux baseline from the same run), then builds the arm64 bench image and boots it
+//! twice under QEMU `-icount` (instruction counts, which must repeat exactly); prints the tables
+//! and writes docs/benchmarks.md with the machine, both tables and the image sizes.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -8,6 +9,7 @@ use std::process::{Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use crate::qemu::{self, VIRT_ARM64};
 use crate::Result;
 
 const BENCH_DIR: &str = "benchmarks/hosted";
@@ -27,7 +29,9 @@ pub fn run(root: &Path) -> Result<()> {
     let sources = crate::hosted::c_files(root, BENCH_DIR)?;
     crate::hosted::compile(root, &sources, Path::new(BINARY))?;
 
-    let output = run_with_limit(root, BINARY)?;
+    let mut hosted = Command::new(root.join(BINARY));
+    hosted.current_dir(root);
+    let output = run_with_limit(hosted, BINARY)?;
     let table = extract_table(&output)?;
 
     let sizes = vec![
@@ -41,26 +45,28 @@ pub fn run(root: &Path) -> Result<()> {
         ),
     ];
 
-    let report = render(&output, &table, &sizes)?;
+    let arm64 = run_arm64(root)?;
+    let mut report = render(&output, &table, &sizes)?;
+    report.push_str(&render_arm64(&arm64));
     let path = root.join(REPORT);
     std::fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\nimage size (text / data / bss, bytes):");
-    for (what, (text, data, bss)) in &sizes {
+    for (what, (text, data, bss)) in sizes.iter().chain(&arm64.sizes) {
         println!("  {text:>8} {data:>7} {bss:>7}  {}", what.replace('`', ""));
     }
     println!("xtask: wrote {REPORT}");
     Ok(())
 }
 
-/// Runs the benchmark, echoing its stdout line by line and keeping it; stderr passes through.
+/// Runs a benchmark, echoing its stdout line by line and keeping it; stderr passes through.
 /// Fails when it exits non-zero (a check failed) or outlives the time limit.
-fn run_with_limit(root: &Path, program: &str) -> Result<String> {
+fn run_with_limit(mut command: Command, program: &str) -> Result<String> {
     println!(
         "xtask: running {program} (limit {} s)",
         TIME_LIMIT.as_secs()
     );
-    let mut child = Command::new(root.join(program))
-        .current_dir(root)
+    let mut child = command
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {program}: {e}"))?;
@@ -197,7 +203,7 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
     md.push_str("# wells benchmarks\n\n");
     md.push_str(
         "Written by `cargo xtask bench` (do not edit by hand: run the command again). \
-         Sources: `benchmarks/hosted/`.\n\n",
+         Sources: `benchmarks/hosted/` and `hosts/qemu-virt-arm64/src/bin/bench.rs`.\n\n",
     );
     md.push_str("## Hosted: wells in a Linux process (x86_64)\n\n");
     md.push_str(
@@ -253,4 +259,119 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
          `--gc-sections` unused functions that share a member with used ones come along.\n",
     );
     Ok(md)
+}
+
+/// The arm64 bench image's results.
+struct Arm64 {
+    /// The QEMU command line, paths relative to the repository.
+    command: String,
+    /// What the image printed between its markers: the table and every repetition.
+    block: String,
+    sizes: Vec<(String, (u64, u64, u64))>,
+}
+
+const ARM64_BENCH: &str = "wells-bench";
+const ARM64_TEST: &str = "wells-test";
+const BLOCK_START: &str = "--- bench table ---";
+const BLOCK_END: &str = "--- end ---";
+
+/// Builds the arm64 bench and test images, boots the bench twice under `-icount` and checks
+/// the two runs printed the same figures.
+fn run_arm64(root: &Path) -> Result<Arm64> {
+    let bench = qemu::build(root, &VIRT_ARM64, ARM64_BENCH)?;
+    let test = qemu::build(root, &VIRT_ARM64, ARM64_TEST)?;
+    let command = qemu::command_line(&qemu::bench_command(&VIRT_ARM64, &bench), root);
+    let mut blocks = Vec::new();
+    for boot in 1..=2 {
+        println!("xtask: arm64 bench, boot {boot} of 2: {command}");
+        let mut qemu = qemu::bench_command(&VIRT_ARM64, &bench);
+        qemu.current_dir(root);
+        let output = run_with_limit(qemu, ARM64_BENCH)?;
+        blocks.push(extract_block(&output)?);
+    }
+    if blocks[0] != blocks[1] {
+        return Err(format!(
+            "the two boots of {ARM64_BENCH} under -icount printed different figures:\n{}\n---\n{}",
+            blocks[0], blocks[1]
+        ));
+    }
+    println!("xtask: both boots printed identical figures");
+    let mut sizes = Vec::new();
+    for (image, what) in [(&test, "the in-kernel test runner"), (&bench, "this benchmark")] {
+        let path = image.strip_prefix(root).unwrap_or(image).display().to_string();
+        let size = size_of(root, &path)?;
+        sizes.push((format!("`{path}`: {what}"), size));
+    }
+    Ok(Arm64 { command, block: blocks.swap_remove(0), sizes })
+}
+
+/// The lines the bench image printed between its markers, starting with its table.
+fn extract_block(output: &str) -> Result<String> {
+    let lines: Vec<&str> = output
+        .lines()
+        .skip_while(|l| l.trim_end() != BLOCK_START)
+        .skip(1)
+        .take_while(|l| l.trim_end() != BLOCK_END)
+        .map(str::trim_end)
+        .collect();
+    let header = "| measurement | instructions |";
+    if lines.first() != Some(&header) {
+        return Err(format!(
+            "{ARM64_BENCH} exited 0 but printed no table starting with `{header}` after `{BLOCK_START}`"
+        ));
+    }
+    Ok(lines.join("\n"))
+}
+
+fn render_arm64(arm64: &Arm64) -> String {
+    let mut md = String::new();
+    md.push_str("\n## arm64: wells standalone on QEMU virt (instructions)\n\n");
+    md.push_str(
+        "The image `wells-bench` (`hosts/qemu-virt-arm64/src/bin/bench.rs`) runs under \
+         `-icount shift=0,align=off,sleep=off`: QEMU's virtual clock then advances one tick per \
+         instruction, and the PMU cycle counter `PMCCNTR_EL0` counts exactly one per \
+         instruction. So these figures are **instruction counts**, not time: with the same build \
+         and QEMU version they repeat exactly from run to run and machine to machine, and they \
+         say nothing about caches, pipelines \
+         or memory latency. Each figure is the median of 7 repetitions of a loop of N operations \
+         divided by N (one warm-up repetition first, not counted):\n\
+         - **kernel thread switch**: two kernel threads of one priority alternating with \
+         `yield_now` (10 000 switches per repetition).\n\
+         - **semaphore wake + switch**: two threads waking each other through two semaphores, \
+         per wake + switch.\n\
+         - **port round trip**: a client sends a 16-byte request on one port and waits for the \
+         reply on another, a server of the same priority answers; per request + reply.\n\
+         - **timer IRQ to woken thread running**: a high-priority thread sleeps until a deadline \
+         while a low-priority thread spins storing the counter; the figure is the woken thread's \
+         first counter reading after `sleep_ns` returns minus the spinner's last stored value \
+         (exception entry, GIC, tick, switch and the sleep call's way out; one sample per \
+         repetition, so it includes up to one spinner loop of a few instructions).\n\
+         - **switch with N ready threads**: N threads of one priority (8 KiB stacks) all \
+         yielding in turn; O(1) selection shows as a flat line.\n\
+         - **null syscall** and **IPC call/reply between user tasks** need user tasks, which \
+         do not exist yet.\n\n\
+         Every figure includes the few instructions of the measuring loop itself. Every loop \
+         checks what it did (each thread ran once per turn, every reply matched its request); \
+         the image exits non-zero if a check fails.\n\n",
+    );
+    md.push_str(&format!(
+        "- command: `{}`\n- QEMU: {}\n- determinism: `cargo xtask bench` boots the image twice \
+         and fails unless both boots print exactly the same figures; they did.\n\n",
+        arm64.command,
+        command_text(VIRT_ARM64.qemu, &["--version"]).lines().next().unwrap_or("unknown"),
+    ));
+    md.push_str(&arm64.block);
+    md.push_str("\n\n## Image size (arm64)\n\n");
+    md.push_str("| what | text | data | bss |\n|---|---:|---:|---:|\n");
+    for (what, (text, data, bss)) in &arm64.sizes {
+        md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));
+    }
+    md.push_str(
+        "\nBytes, from GNU `size` (it reads these aarch64 ELF files through its generic \
+         `elf64-little` target; `llvm-size` gives the same figures). Release builds for \
+         `aarch64-unknown-none-softfloat`; text includes read-only data. bss includes the \
+         boot stack and its unmapped guard page (section `.stack`); the kernel heap is the RAM after the image and is \
+         not counted.\n",
+    );
+    md
 }

@@ -27,8 +27,12 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--board B]  setup, build, then run a program on a board (`run --help`)
   test             setup, then every test step; prints a PASS/FAIL tally
-  bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines);
-                   prints the table and writes docs/benchmarks.md
+  bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
+                   then the arm64 bench image under QEMU -icount (instruction counts);
+                   prints the tables and writes docs/benchmarks.md
+  debug [--board B] [--bin NAME]
+                   build a QEMU board image (default: the demo) and start QEMU halted
+                   with the gdb stub on :1234; prints the gdb command to attach
   help             this text
 ";
 
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         "bench" => no_options("bench", rest)
             .and_then(|()| bench::run(&root))
             .map(|()| 0),
+        "debug" => qemu::debug_command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");

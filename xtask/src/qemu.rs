@@ -81,11 +81,40 @@ pub fn build(root: &Path, board: &Board, bin: &str) -> Result<PathBuf> {
 }
 
 fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
+    qemu_command_with(board, boot, image, &[])
+}
+
+/// The QEMU command for `boot` with `extra` options before `-kernel <image>`.
+fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -> Command {
     let mut qemu = Command::new(board.qemu);
     qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-m", "256M", "-nographic", "-nic", "none"])
-        .args(["-semihosting-config", "enable=on,target=native", "-kernel"])
+        .args(["-semihosting-config", "enable=on,target=native"])
+        .args(extra)
+        .arg("-kernel")
         .arg(image);
     qemu
+}
+
+/// The default way of booting an image: EL1 entry, cortex-a53.
+const PLAIN_BOOT: Boot = Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[] };
+
+/// QEMU options for benchmarks: one virtual-clock tick per instruction, so the PMU cycle
+/// counter counts instructions and the figures repeat exactly.
+const ICOUNT: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
+
+/// The QEMU command that boots a bench image under `-icount`.
+pub fn bench_command(board: &Board, image: &Path) -> Command {
+    qemu_command_with(board, &PLAIN_BOOT, image, ICOUNT)
+}
+
+/// A command as one shell line, paths under `root` written relative to it.
+pub fn command_line(command: &Command, root: &Path) -> String {
+    let prefix = format!("{}/", root.display());
+    let words: Vec<String> = std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|word| word.to_string_lossy().replace(&prefix, ""))
+        .collect();
+    words.join(" ")
 }
 
 /// Boots `image` and checks it: exit status 0, every expected line, within the time limit.
@@ -158,13 +187,67 @@ pub fn run_arm64_tests(root: &Path) -> Vec<(String, Result<()>)> {
 /// returns QEMU's exit status.
 pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
     let image = build(root, board, "wells-demo")?;
-    let boot = Boot { name: "demo", machine: "virt", cpu: "cortex-a53", expect: &[] };
-    let status = qemu_command(board, &boot, &image)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
+    interactive(root, board, qemu_command(board, &PLAIN_BOOT, &image))
+}
+
+/// Runs QEMU on this terminal until it ends; returns its exit status.
+fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> {
+    let status = qemu.current_dir(root).status().map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
     match status.code() {
         Some(code) => Ok(code.clamp(0, 255) as u8),
         None => Err(format!("QEMU ended with {}", describe(status))),
     }
+}
+
+/// Binaries `debug --bin` accepts; the first is the default.
+const DEBUG_BINS: &[&str] = &["wells-demo", "wells-test"];
+
+const DEBUG_HELP: &str = "\
+usage: cargo xtask debug [--board qemu-virt-arm64] [--bin wells-demo|wells-test]
+
+Builds the image (default: the demo) and starts QEMU halted at its first instruction
+with the gdb stub on TCP port 1234 (-s -S); prints the gdb command to attach first.
+";
+
+/// `cargo xtask debug [--board B] [--bin NAME]`: parses the options, then [`debug`].
+pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
+    let (mut board, mut bin) = (VIRT_ARM64.name.to_string(), DEBUG_BINS[0].to_string());
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
+        let slot = match arg.as_str() {
+            "--help" | "-h" => {
+                print!("{DEBUG_HELP}");
+                return Ok(0);
+            }
+            "--board" => &mut board,
+            "--bin" => &mut bin,
+            other => crate::usage_error(&format!("unknown option `{other}` for `debug`"), DEBUG_HELP),
+        };
+        match args.next() {
+            Some(value) => *slot = value.clone(),
+            None => crate::usage_error(&format!("`{arg}` needs a value"), DEBUG_HELP),
+        }
+    }
+    if board != VIRT_ARM64.name {
+        crate::usage_error(&format!("unknown board `{board}` (boards: {})", VIRT_ARM64.name), DEBUG_HELP);
+    }
+    if !DEBUG_BINS.contains(&bin.as_str()) {
+        crate::usage_error(&format!("unknown binary `{bin}` (binaries: {})", DEBUG_BINS.join(", ")), DEBUG_HELP);
+    }
+    debug(root, &VIRT_ARM64, &bin)
+}
+
+/// `cargo xtask debug`: builds `bin` and starts QEMU halted at the first instruction with the
+/// gdb stub on TCP port 1234, after printing how to attach; returns QEMU's exit status.
+pub fn debug(root: &Path, board: &Board, bin: &str) -> Result<u8> {
+    let image = build(root, board, bin)?;
+    let qemu = qemu_command_with(board, &PLAIN_BOOT, &image, &["-s", "-S"]);
+    println!("xtask: QEMU waits halted for a debugger; attach from another terminal with:");
+    println!("  gdb-multiarch {} -ex 'target remote :1234'", image.display());
+    if Command::new("gdb-multiarch").arg("--version").stdout(Stdio::null()).status().is_err() {
+        println!("  (gdb-multiarch is not installed: Debian package `gdb-multiarch`)");
+    }
+    println!("xtask: {}", command_line(&qemu, root));
+    println!("xtask: leave QEMU with Ctrl-A X");
+    interactive(root, board, qemu)
 }
