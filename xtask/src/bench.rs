@@ -278,8 +278,8 @@ const BLOCK_END: &str = "--- end ---";
 /// Builds the arm64 bench and test images, boots the bench twice under `-icount` and checks
 /// the two runs printed the same figures.
 fn run_arm64(root: &Path) -> Result<Arm64> {
-    let bench = qemu::build(root, &VIRT_ARM64, ARM64_BENCH)?;
-    let test = qemu::build(root, &VIRT_ARM64, ARM64_TEST)?;
+    let bench = qemu::build(root, &VIRT_ARM64, ARM64_BENCH, &["user"])?;
+    let test = qemu::build(root, &VIRT_ARM64, ARM64_TEST, &["user32"])?;
     let command = qemu::command_line(&qemu::bench_command(&VIRT_ARM64, &bench), root);
     let mut blocks = Vec::new();
     for boot in 1..=2 {

@@ -7,6 +7,7 @@ mod bench;
 mod header;
 mod hosted;
 mod qemu;
+mod user_apps;
 mod setup;
 mod summary;
 

@@ -38,46 +38,111 @@ pub struct Boot {
     pub cpu: &'static str,
     /// Lines (substrings) the run must print, in any order.
     pub expect: &'static [&'static str],
+    /// The semihosting exit status that counts as passing.
+    pub status: i32,
 }
 
-/// The arm64 test configurations: every entry level QEMU offers, two CPUs.
-pub const ARM64_TEST_BOOTS: &[Boot] = &[
-    Boot {
-        name: "arm64 EL1 entry (cortex-a53)",
-        machine: "virt",
-        cpu: "cortex-a53",
-        expect: &["entered at EL1", "running at EL1", " passed, 0 failed"],
+/// An image to test: a binary of the board crate with features, and the boots it must pass.
+pub struct TestImage {
+    pub bin: &'static str,
+    pub features: &'static [&'static str],
+    pub boots: &'static [Boot],
+}
+
+const EL1_A53: &[&str] = &["entered at EL1", "running at EL1"];
+
+/// The arm64 test plan: kernel threads alone; 64-bit user tasks; 64+32-bit user tasks at every
+/// entry level QEMU offers and on a second CPU; and a kernel fault that must be reported.
+pub const ARM64_TESTS: &[TestImage] = &[
+    TestImage {
+        bin: "wells-test",
+        features: &[],
+        boots: &[Boot { name: "arm64 kernel threads, EL1 entry (cortex-a53)", machine: "virt", cpu: "cortex-a53", expect: EL1_A53, status: 0 }],
     },
-    Boot {
-        name: "arm64 EL2 entry (cortex-a53, virtualization=on)",
-        machine: "virt,virtualization=on",
-        cpu: "cortex-a53",
-        expect: &["entered at EL2", "dropped to EL1", "running at EL1", " passed, 0 failed"],
+    TestImage {
+        bin: "wells-test",
+        features: &["user"],
+        boots: &[Boot {
+            name: "arm64 64-bit user tasks, EL1 entry (cortex-a53)",
+            machine: "virt",
+            cpu: "cortex-a53",
+            expect: &["running at EL1", "ok - user_faults_are_contained", " passed, 0 failed"],
+            status: 0,
+        }],
     },
-    Boot {
-        name: "arm64 EL3 entry (cortex-a53, secure=on,virtualization=on)",
-        machine: "virt,secure=on,virtualization=on",
-        cpu: "cortex-a53",
-        expect: &["entered at EL3", "dropped to EL2", "dropped to EL1", "running at EL1", " passed, 0 failed"],
+    TestImage {
+        bin: "wells-test",
+        features: &["user32"],
+        boots: &[
+            Boot {
+                name: "arm64 64+32-bit user tasks, EL1 entry (cortex-a53)",
+                machine: "virt",
+                cpu: "cortex-a53",
+                expect: &["entered at EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
+                status: 0,
+            },
+            Boot {
+                name: "arm64 64+32-bit user tasks, EL2 entry (cortex-a53, virtualization=on)",
+                machine: "virt,virtualization=on",
+                cpu: "cortex-a53",
+                expect: &["entered at EL2", "dropped to EL1", "running at EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
+                status: 0,
+            },
+            Boot {
+                name: "arm64 64+32-bit user tasks, EL3 entry (cortex-a53, secure=on,virtualization=on)",
+                machine: "virt,secure=on,virtualization=on",
+                cpu: "cortex-a53",
+                expect: &["entered at EL3", "dropped to EL2", "dropped to EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
+                status: 0,
+            },
+            Boot {
+                name: "arm64 64+32-bit user tasks, EL1 entry (cortex-a57)",
+                machine: "virt",
+                cpu: "cortex-a57",
+                expect: &["entered at EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
+                status: 0,
+            },
+        ],
     },
-    Boot {
-        name: "arm64 EL1 entry (cortex-a57)",
-        machine: "virt",
-        cpu: "cortex-a57",
-        expect: &["entered at EL1", "running at EL1", " passed, 0 failed"],
+    TestImage {
+        bin: "wells-kernel-fault",
+        features: &[],
+        boots: &[Boot {
+            name: "arm64 kernel stack overflow is reported",
+            machine: "virt",
+            cpu: "cortex-a53",
+            expect: &["kernel stack overflow: the guard page", "unexpected exception: data abort at the same level", "ESR=", "FAR=", "ELR="],
+            status: 101,
+        }],
     },
 ];
+
+/// Features of the images `run` and `debug` boot: the demo with 64- and 32-bit tasks.
+pub const DEMO_FEATURES: &[&str] = &["user32"];
 
 /// Time a test boot may take before it counts as hung.
 const BOOT_LIMIT: Duration = Duration::from_secs(90);
 
-/// Builds binary `bin` of a board; returns the ELF's path.
-pub fn build(root: &Path, board: &Board, bin: &str) -> Result<PathBuf> {
-    crate::cargo(
-        root,
-        &["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin],
-    )?;
-    Ok(root.join("target").join(board.target).join("release").join(bin))
+/// Builds binary `bin` of a board with `features` (building the user programs they embed
+/// first); returns a copy of the ELF named after both, so images of other features survive.
+pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result<PathBuf> {
+    let environment = crate::user_apps::build_for_features(root, features)?;
+    let mut args = vec!["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin];
+    let joined = features.join(",");
+    if !features.is_empty() {
+        args.extend(["--features", joined.as_str()]);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut command = Command::new(cargo);
+    command.args(&args).current_dir(root).envs(environment);
+    crate::run_status(&mut command, &format!("cargo {}", args.join(" ")))?;
+    let built = root.join("target").join(board.target).join("release").join(bin);
+    let images = root.join("target").join("images");
+    std::fs::create_dir_all(&images).map_err(|e| format!("cannot create {}: {e}", images.display()))?;
+    let name = if features.is_empty() { format!("{bin}.elf") } else { format!("{bin}+{}.elf", features.join("+")) };
+    let image = images.join(name);
+    std::fs::copy(&built, &image).map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), image.display()))?;
+    Ok(image)
 }
 
 fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
@@ -96,7 +161,7 @@ fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -
 }
 
 /// The default way of booting an image: EL1 entry, cortex-a53.
-const PLAIN_BOOT: Boot = Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[] };
+const PLAIN_BOOT: Boot = Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[], status: 0 };
 
 /// QEMU options for benchmarks: one virtual-clock tick per instruction, so the PMU cycle
 /// counter counts instructions and the figures repeat exactly.
@@ -117,7 +182,8 @@ pub fn command_line(command: &Command, root: &Path) -> String {
     words.join(" ")
 }
 
-/// Boots `image` and checks it: exit status 0, every expected line, within the time limit.
+/// Boots `image` and checks it: the expected exit status, every expected line, within the
+/// time limit.
 pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Result<()> {
     println!("xtask: booting {} on {} -M {} -cpu {}", image.display(), board.qemu, boot.machine, boot.cpu);
     let mut child = qemu_command(board, boot, image)
@@ -151,8 +217,8 @@ pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Resul
     };
     let _ = reader.join();
     let output: Vec<String> = lines.try_iter().collect();
-    if !status.success() {
-        return Err(format!("{}: QEMU ended with {}", boot.name, describe(status)));
+    if status.code() != Some(boot.status) {
+        return Err(format!("{}: QEMU ended with {}, expected exit status {}", boot.name, describe(status), boot.status));
     }
     let missing: Vec<&str> = boot
         .expect
@@ -166,27 +232,30 @@ pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Resul
     Ok(())
 }
 
-/// Builds the arm64 test image and boots every configuration; one result per boot.
+/// Builds every arm64 test image and boots each of its configurations; one result per boot.
 pub fn run_arm64_tests(root: &Path) -> Vec<(String, Result<()>)> {
-    let image = match build(root, &VIRT_ARM64, "wells-test") {
-        Ok(image) => image,
-        Err(e) => {
-            return ARM64_TEST_BOOTS
-                .iter()
-                .map(|boot| (boot.name.to_string(), Err(format!("image not built: {e}"))))
-                .collect()
+    let mut results = Vec::new();
+    for test in ARM64_TESTS {
+        match build(root, &VIRT_ARM64, test.bin, test.features) {
+            Ok(image) => {
+                for boot in test.boots {
+                    results.push((boot.name.to_string(), test_boot(root, &VIRT_ARM64, boot, &image)));
+                }
+            }
+            Err(e) => {
+                for boot in test.boots {
+                    results.push((boot.name.to_string(), Err(format!("image not built: {e}"))));
+                }
+            }
         }
-    };
-    ARM64_TEST_BOOTS
-        .iter()
-        .map(|boot| (boot.name.to_string(), test_boot(root, &VIRT_ARM64, boot, &image)))
-        .collect()
+    }
+    results
 }
 
 /// `cargo xtask run --board <qemu board>`: builds the demo image and boots it interactively;
 /// returns QEMU's exit status.
 pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
-    let image = build(root, board, "wells-demo")?;
+    let image = build(root, board, "wells-demo", DEMO_FEATURES)?;
     interactive(root, board, qemu_command(board, &PLAIN_BOOT, &image))
 }
 
@@ -240,7 +309,7 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
 /// `cargo xtask debug`: builds `bin` and starts QEMU halted at the first instruction with the
 /// gdb stub on TCP port 1234, after printing how to attach; returns QEMU's exit status.
 pub fn debug(root: &Path, board: &Board, bin: &str) -> Result<u8> {
-    let image = build(root, board, bin)?;
+    let image = build(root, board, bin, DEMO_FEATURES)?;
     let qemu = qemu_command_with(board, &PLAIN_BOOT, &image, &["-s", "-S"]);
     println!("xtask: QEMU waits halted for a debugger; attach from another terminal with:");
     println!("  gdb-multiarch {} -ex 'target remote :1234'", image.display());

@@ -285,7 +285,37 @@ fn tenths(value: u64) -> String {
     format!("{}.{}", value / 10, value % 10)
 }
 
-const NOT_YET: &str = "n/a (user tasks not yet built)";
+/// Runs user benchmark tasks (given their ports) and takes the figure the first one sends on
+/// port "results": the median of its own repetitions, in instructions.
+fn user_bench(board: &Board, tasks: &[(&str, &[u8])], ports: &[&str]) -> Result<Vec<u64>, String> {
+    use wells_qemu_virt_arm64::tasks::{spawn as spawn_task, TaskSpec};
+    let k = board.new_kernel();
+    let results = k.port_create(8, 4).map_err(|e| format!("port: {e}"))?;
+    let mut grants = alloc::vec![("results", results)];
+    for &name in ports {
+        grants.push((name, k.port_create(16, 4).map_err(|e| format!("port: {e}"))?));
+    }
+    for &(name, elf) in tasks {
+        spawn_task(&k, &TaskSpec { name, elf, priority: PRIORITY, arg: 0, ports: &grants })?;
+    }
+    let figure = Arc::new(AtomicU64::new(0));
+    let f = figure.clone();
+    spawn("collector", PRIORITY - 1, 0, move || {
+        let mut value = [0u8; 8];
+        match kernel().port_receive(results, &mut value, Timeout::Forever) {
+            Ok(_) => {
+                f.store(u64::from_le_bytes(value), Ordering::SeqCst);
+                0
+            }
+            Err(_) => 1,
+        }
+    })?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    match figure.load(Ordering::SeqCst) {
+        0 => Err(String::from("the user task sent no figure")),
+        value => Ok(alloc::vec![value * 10]),
+    }
+}
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
@@ -305,6 +335,18 @@ fn app_main(board: &Board) -> i32 {
     for (n, laps) in [(8, 1250), (64, 160), (512, 20), (4096, 3)] {
         measure(format!("switch with {n} ready threads (yield, per switch)"), yield_ring(board, n, laps));
     }
+    {
+        use wells_qemu_virt_arm64::apps::a64;
+        measure("null system call, EL0 -> EL1 -> EL0 (user task)".into(), user_bench(board, &[("bench-syscall", a64::BENCH_SYSCALL)], &[]));
+        measure(
+            "IPC call/reply between two user tasks (16-byte port messages)".into(),
+            user_bench(
+                board,
+                &[("bench-ipc-client", a64::BENCH_IPC_CLIENT), ("bench-ipc-server", a64::BENCH_IPC_SERVER)],
+                &["requests", "replies"],
+            ),
+        );
+    }
 
     let failed = rows.iter().filter(|(_, r)| r.is_err()).count();
     println!("--- bench table ---");
@@ -316,8 +358,6 @@ fn app_main(board: &Board) -> i32 {
             Err(why) => println!("| {name} | FAILED: {why} |"),
         }
     }
-    println!("| null syscall (user task) | {NOT_YET} |");
-    println!("| IPC call/reply between user tasks | {NOT_YET} |");
     println!();
     println!("All runs (instructions per operation, in the order measured):");
     println!();
