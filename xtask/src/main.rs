@@ -40,20 +40,23 @@ commands:
 const RUN_HELP: &str = "\
 usage: cargo xtask run [--board <board>]
 
-Runs `setup`, then `build` (libwells.a + include/wells.h), then builds and runs the
-program for the board, streaming its output; exits with the program's status.
+Runs `setup`, then builds and runs the program for the board, streaming its output;
+exits with the program's status.
 
 boards:
-  hosted (default)  the C example examples/c-hosted linked with adapters/posix and
-                    target/release/libwells.a, run as a Linux process
-                    (binary: target/hosted/c-hosted)
-  qemu-virt-arm64   wells standalone on QEMU virt (cortex-a53): kernel threads
-                    passing messages through ports, a statistics line per second
-                    for three seconds, then QEMU exits
+  qemu-virt-arm64 (default)
+                    wells as supervisor on QEMU virt (cortex-a53, EL1): a 64-bit
+                    sensor task and a 64-bit filter task pass readings and averages
+                    through ports to a 32-bit logger task, all at EL0 in their own
+                    address spaces; a statistics line per second; QEMU exits when
+                    the pipeline is done (image: target/images/wells-demo+user32.elf)
+  hosted            the C example examples/c-hosted: libwells.a (+ include/wells.h)
+                    linked with adapters/posix, run as a Linux process: a port
+                    pipeline, a mutex-protected counter at four priorities, a timer
 ";
 
 /// Boards `run` accepts: the hosted C example and the QEMU boards from `hosts/`.
-const BOARDS: &[&str] = &["hosted", qemu::VIRT_ARM64.name];
+const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, "hosted"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -140,24 +143,19 @@ fn build(root: &Path) -> Result<()> {
     header::write(root)
 }
 
-/// "hosted (default), ..." for messages.
+/// "qemu-virt-arm64 (default), ..." for messages.
 fn board_list() -> String {
     let names: Vec<String> = BOARDS
         .iter()
-        .map(|b| {
-            if *b == "hosted" {
-                format!("{b} (default)")
-            } else {
-                b.to_string()
-            }
-        })
+        .enumerate()
+        .map(|(i, b)| if i == 0 { format!("{b} (default)") } else { b.to_string() })
         .collect();
     names.join(", ")
 }
 
 /// `cargo xtask run`: returns the program's exit status.
 fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
-    let mut board = "hosted".to_string();
+    let mut board = qemu::VIRT_ARM64.name.to_string();
     let mut i = 0;
     while i < rest.len() {
         let arg = rest[i].as_str();

@@ -36,6 +36,11 @@ const DEB_PACKAGES: &[DebPackage] = &[
         suite: Some("bookworm-backports"),
     },
     DebPackage {
+        name: "gdb-multiarch",
+        command: Some("gdb-multiarch"),
+        suite: None,
+    },
+    DebPackage {
         name: "gcc",
         command: Some("gcc"),
         suite: None,
