@@ -44,14 +44,32 @@ pub(crate) fn current_kernel() -> Option<&'static BoardKernel> {
 }
 
 /// Time, timer and console from the board's own devices.
-pub struct BoardHost;
+pub struct BoardHost {
+    /// Nanoseconds per counter tick as a 32.32 fixed-point number: the clock is read on every
+    /// switch, and a multiply is far cheaper than a 128-bit division.
+    ns_per_tick_q32: u64,
+}
 
 const NS_PER_S: u128 = 1_000_000_000;
 
+impl BoardHost {
+    /// Reads the counter frequency once.
+    pub fn new() -> BoardHost {
+        let (_, frequency) = aarch64::counter();
+        BoardHost { ns_per_tick_q32: ((NS_PER_S << 32) / frequency.max(1) as u128) as u64 }
+    }
+}
+
+impl Default for BoardHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Host for BoardHost {
     fn now_ns(&self) -> u64 {
-        let (count, frequency) = aarch64::counter();
-        (count as u128 * NS_PER_S / frequency.max(1) as u128) as u64
+        let (count, _) = aarch64::counter();
+        ((count as u128 * self.ns_per_tick_q32 as u128) >> 32) as u64
     }
 
     fn timer_arm(&self, deadline_ns: u64) {
@@ -119,7 +137,7 @@ impl Board {
 
     /// A fresh kernel that receives this board's timer interrupts (replacing the last one).
     pub fn new_kernel(&self) -> KernelOnBoard {
-        let kernel = KernelOnBoard(Kernel::new(&CPU, Box::new(BoardHost)));
+        let kernel = KernelOnBoard(Kernel::new(&CPU, Box::new(BoardHost::new())));
         let kernel_space = crate::memory::kernel_space().ttbr() as usize;
         kernel.domain_set_space(wells_core::domain::DomainId::KERNEL, kernel_space).expect("kernel domain");
         CURRENT.store(&*kernel as *const BoardKernel as *mut BoardKernel, Ordering::Release);

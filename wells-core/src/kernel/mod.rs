@@ -248,6 +248,7 @@ impl<A: Arch> Kernel<A> {
         let mut state = self.state.lock();
         // The host's one-shot fired (or we cannot tell): make the next reprogram arm again.
         state.armed = None;
+        state.timer_dirty = true;
         loop {
             let now = self.host.now_ns();
             let Some(timer) = state.expire_one(now) else { break };

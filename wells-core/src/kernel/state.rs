@@ -51,6 +51,8 @@ pub struct State {
     pub armed: Option<u64>,
     /// Address space of the running context.
     pub active_space: usize,
+    /// The running thread, its slice or the ready set changed: the timer may need re-arming.
+    pub timer_dirty: bool,
 }
 
 impl State {
@@ -70,6 +72,7 @@ impl State {
             dead_stack: None,
             armed: None,
             active_space: 0,
+            timer_dirty: false,
         }
     }
 
@@ -80,6 +83,7 @@ impl State {
 
     /// A thread of `priority` became runnable: ask for a switch if it beats the current one.
     pub fn note_ready(&mut self, priority: u8) {
+        self.timer_dirty = true;
         match self.current_priority() {
             None if self.running => self.resched = Some(Requeue::Back),
             Some(current) if priority > current => self.resched = Some(Requeue::Front),
@@ -218,6 +222,7 @@ impl State {
             }
         }
         self.resched = None;
+        self.timer_dirty = true;
         let next = self.policy.pick_next();
         if let Some(handle) = next {
             let thread = self.thread_mut(handle).expect("wells: policy chose a dead thread");
@@ -311,6 +316,7 @@ impl State {
             self.resched = Some(Requeue::Back);
         } else {
             self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(priority));
+            self.timer_dirty = true;
         }
     }
 
@@ -342,6 +348,11 @@ impl State {
 
     /// Arms the host timer for the next thing that needs the CPU's attention.
     pub fn reprogram_timer(&mut self, host: &dyn Host) {
+        let timeline_changed = self.timeline.take_changed();
+        if !timeline_changed && !core::mem::take(&mut self.timer_dirty) {
+            return;
+        }
+        self.timer_dirty = false;
         let mut next = self.timeline.first_deadline();
         if let Some(priority) = self.current_priority() {
             if self.policy.top_priority() >= Some(priority) {

@@ -20,6 +20,8 @@ pub type TimelineKey = (u64, u64);
 pub struct Timeline {
     entries: BTreeMap<TimelineKey, Wakeup>,
     next_sequence: u64,
+    /// Set by every change; the kernel re-arms the host timer only after one.
+    changed: bool,
 }
 
 impl Timeline {
@@ -28,12 +30,18 @@ impl Timeline {
         let key = (deadline_ns, self.next_sequence);
         self.next_sequence += 1;
         self.entries.insert(key, wakeup);
+        self.changed = true;
         key
     }
 
     /// Cancels an entry (nothing happens if it already fired).
     pub fn remove(&mut self, key: TimelineKey) {
-        self.entries.remove(&key);
+        self.changed |= self.entries.remove(&key).is_some();
+    }
+
+    /// True once after any change.
+    pub fn take_changed(&mut self) -> bool {
+        core::mem::take(&mut self.changed)
     }
 
     /// The earliest deadline.
@@ -48,6 +56,7 @@ impl Timeline {
             return None;
         }
         let deadline = entry.key().0;
+        self.changed = true;
         Some((deadline, entry.remove()))
     }
 

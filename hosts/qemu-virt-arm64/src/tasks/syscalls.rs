@@ -67,8 +67,9 @@ fn timeout(ms: u64) -> Timeout {
 
 fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value, Error> {
     let k = kernel();
-    let domain = k.current_domain()?;
-    let object = |user: u64| with_task(domain, |task| task.handle(user as usize));
+    // Looked up only by the calls that need the task (the cheap ones stay cheap).
+    let domain = || k.current_domain();
+    let object = |user: u64| with_task(domain()?, |task| task.handle(user as usize));
     match number {
         0 => {
             let error = k.thread_exit(a0 as i32);
@@ -78,32 +79,33 @@ fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value
         2 => none(k.sleep_ns(a0.saturating_mul(1_000_000))),
         3 => {
             let len = (a1 as usize).min(CONSOLE_MAX);
-            let text = with_task(domain, |task| readable(&task.memory, a0 as usize, len))?;
+            let text = with_task(domain()?, |task| readable(&task.memory, a0 as usize, len))?;
             k.console_write(text);
             Ok(Value::One(len as u64))
         }
         4 => Ok(Value::Wide(k.now_ns())),
         5 => {
             let priority = u8::try_from(a2).map_err(|_| Error::InvalidArgument)?;
+            let domain = domain()?;
             let thread = create_thread(domain, a0 as usize, a1 as usize, priority)?;
             register(domain, thread, false)
         }
         6 => {
             let thread = object(a0)?;
             let code = k.thread_join(thread, timeout(a1))?;
-            with_task(domain, |task| {
+            with_task(domain()?, |task| {
                 task.forget_handle(a0 as usize);
                 Ok(())
             })?;
             Ok(Value::One(code as i64 as u64))
         }
-        7 => register(domain, k.mutex_create()?, true),
+        7 => register(domain()?, k.mutex_create()?, true),
         8 => none(k.mutex_lock(object(a0)?, timeout(a1))),
         9 => none(k.mutex_unlock(object(a0)?)),
         10 => {
             let (initial, max) = (u32::try_from(a0), u32::try_from(a1));
             let (Ok(initial), Ok(max)) = (initial, max) else { return Err(Error::InvalidArgument) };
-            register(domain, k.semaphore_create(initial, max)?, true)
+            register(domain()?, k.semaphore_create(initial, max)?, true)
         }
         11 => none(k.semaphore_wait(object(a0)?, timeout(a1))),
         12 => none(k.semaphore_post(object(a0)?)),
@@ -111,12 +113,13 @@ fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value
             if a0 & !3 != 0 {
                 return Err(Error::InvalidArgument);
             }
-            register(domain, k.event_create(a0 & 1 != 0, a0 & 2 != 0)?, true)
+            register(domain()?, k.event_create(a0 & 1 != 0, a0 & 2 != 0)?, true)
         }
         14 => none(k.event_wait(object(a0)?, timeout(a1))),
         15 => none(k.event_set(object(a0)?)),
         16 => none(k.event_reset(object(a0)?)),
         17 => {
+            let domain = domain()?;
             let port = with_task(domain, |task| {
                 let name = readable(&task.memory, a0 as usize, (a1 as usize).min(64))?;
                 task.port(name).ok_or(Error::InvalidArgument)
@@ -125,12 +128,12 @@ fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value
         }
         18 => {
             let port = object(a0)?;
-            let msg = with_task(domain, |task| readable(&task.memory, a1 as usize, a2 as usize))?;
+            let msg = with_task(domain()?, |task| readable(&task.memory, a1 as usize, a2 as usize))?;
             none(k.port_send(port, msg, timeout(a3)))
         }
         19 => {
             let port = object(a0)?;
-            let buf = with_task(domain, |task| writable(&task.memory, a1 as usize, a2 as usize))?;
+            let buf = with_task(domain()?, |task| writable(&task.memory, a1 as usize, a2 as usize))?;
             k.port_receive(port, buf, timeout(a3)).map(|size| Value::One(size as u64))
         }
         20 => Ok(Value::One(0)),
