@@ -21,6 +21,8 @@ pub struct Board {
     pub target: &'static str,
     /// QEMU program.
     pub qemu: &'static str,
+    /// Board options every boot gets (memory size, no network card...).
+    pub options: &'static [&'static str],
 }
 
 /// The arm64 `virt` board.
@@ -29,6 +31,7 @@ pub const VIRT_ARM64: Board = Board {
     package: "wells-qemu-virt-arm64",
     target: "aarch64-unknown-none-softfloat",
     qemu: "qemu-system-aarch64",
+    options: &["-m", "256M", "-nic", "none"],
 };
 
 /// One way of booting an image: machine options, CPU, and what must be seen.
@@ -152,7 +155,8 @@ fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
 /// The QEMU command for `boot` with `extra` options before `-kernel <image>`.
 fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -> Command {
     let mut qemu = Command::new(board.qemu);
-    qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-m", "256M", "-nographic", "-nic", "none"])
+    qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-nographic"])
+        .args(board.options)
         .args(["-semihosting-config", "enable=on,target=native"])
         .args(extra)
         .arg("-kernel")
