@@ -101,6 +101,10 @@ enum wells_status
   WELLS_ERR_OWNER_DIED = -15,
   // `wells_host_ops.version` or `.size` does not match this library.
   WELLS_ERR_ABI_MISMATCH = -16,
+  // The transaction aborted; nothing of it remains.
+  WELLS_ERR_ABORTED = -17,
+  // The caller's domain was not granted this access.
+  WELLS_ERR_ACCESS_DENIED = -18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

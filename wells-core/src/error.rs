@@ -36,6 +36,10 @@ pub enum Error {
     OwnerDied = 15,
     /// A versioned structure from outside does not match this build.
     AbiMismatch = 16,
+    /// The transaction aborted (its state says why); nothing of it remains.
+    Aborted = 17,
+    /// The caller's domain was not granted this access to the object.
+    AccessDenied = 18,
 }
 
 impl Error {
@@ -58,6 +62,8 @@ impl Error {
             Error::BadContext => "not allowed in this context",
             Error::OwnerDied => "previous owner died",
             Error::AbiMismatch => "ABI version or size mismatch",
+            Error::Aborted => "transaction aborted",
+            Error::AccessDenied => "access denied",
         }
     }
 }

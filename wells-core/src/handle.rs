@@ -18,6 +18,8 @@ pub enum Kind {
     Event = 4,
     Port = 5,
     Timer = 6,
+    SharedObject = 7,
+    Transaction = 8,
 }
 
 impl Kind {
@@ -29,6 +31,8 @@ impl Kind {
             4 => Kind::Event,
             5 => Kind::Port,
             6 => Kind::Timer,
+            7 => Kind::SharedObject,
+            8 => Kind::Transaction,
             _ => return None,
         })
     }

@@ -27,6 +27,7 @@ pub mod sched;
 pub mod sync;
 pub mod thread;
 pub mod time;
+pub mod txn;
 pub mod wait;
 
 pub use arch::Arch;

@@ -101,6 +101,8 @@ pub struct Thread {
     pub wake_reason: Option<WakeReason>,
     /// Mutexes this thread holds (for priority inheritance and owner-died hand-over).
     pub owned_mutexes: Vec<Handle>,
+    /// Transactions it is a member of (they abort if it ends without voting commit).
+    pub transactions: Vec<Handle>,
     /// Threads waiting in `join` for this one.
     pub joiners: WaitQueue,
     pub run_time_ns: u64,
@@ -133,6 +135,7 @@ impl Thread {
             timeout_key: None,
             wake_reason: None,
             owned_mutexes: Vec::new(),
+            transactions: Vec::new(),
             joiners: WaitQueue::new(),
             run_time_ns: 0,
             switches: 0,

@@ -43,6 +43,10 @@ pub enum wells_status {
     WELLS_ERR_OWNER_DIED = -15,
     /// `wells_host_ops.version` or `.size` does not match this library.
     WELLS_ERR_ABI_MISMATCH = -16,
+    /// The transaction aborted; nothing of it remains.
+    WELLS_ERR_ABORTED = -17,
+    /// The caller's domain was not granted this access.
+    WELLS_ERR_ACCESS_DENIED = -18,
 }
 
 use wells_status::*;
@@ -66,6 +70,8 @@ impl From<Error> for wells_status {
             Error::BadContext => WELLS_ERR_BAD_CONTEXT,
             Error::OwnerDied => WELLS_ERR_OWNER_DIED,
             Error::AbiMismatch => WELLS_ERR_ABI_MISMATCH,
+            Error::Aborted => WELLS_ERR_ABORTED,
+            Error::AccessDenied => WELLS_ERR_ACCESS_DENIED,
         }
     }
 }
@@ -99,6 +105,8 @@ pub extern "C" fn wells_status_str(status: i32) -> *const core::ffi::c_char {
         -14 => c"not allowed in this context",
         -15 => c"previous owner died",
         -16 => c"ABI version or size mismatch",
+        -17 => c"transaction aborted",
+        -18 => c"access denied",
         _ => c"unknown status",
     };
     text.as_ptr()

@@ -13,6 +13,7 @@ mod sync_calls;
 mod thread_calls;
 pub mod timeline;
 mod timer_calls;
+mod txn_calls;
 
 use crate::arch::{switch_context, Arch};
 use crate::error::{Error, Result};

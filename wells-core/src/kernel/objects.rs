@@ -6,6 +6,7 @@ use crate::handle::{Handle, Kind};
 use crate::ipc::Port;
 use crate::sync::{Event, Mutex, Semaphore};
 use crate::thread::{Thread, WaitSlot};
+use crate::txn::{SharedObject, Transaction};
 use crate::wait::WaitQueue;
 use alloc::boxed::Box;
 
@@ -26,6 +27,9 @@ pub enum Object {
     Event(Event),
     Port(Port),
     Timer(Timer),
+    SharedObject(SharedObject),
+    /// Boxed: it carries maps and a wait queue, larger than the other entries.
+    Transaction(Box<Transaction>),
 }
 
 macro_rules! typed_access {
@@ -55,6 +59,8 @@ impl State {
     typed_access!(event, event_mut, Event, Event);
     typed_access!(port, port_mut, Port, Port);
     typed_access!(timer, timer_mut, Timer, Timer);
+    typed_access!(shared, shared_mut, SharedObject, SharedObject);
+    typed_access!(transaction, transaction_mut, Transaction, Transaction);
 
     /// The wait queue `slot` of object `handle`, whatever its kind.
     pub fn wait_queue_mut(&mut self, handle: Handle, slot: WaitSlot) -> Option<&mut WaitQueue> {
@@ -65,6 +71,7 @@ impl State {
             (Object::Event(e), WaitSlot::Main) => Some(&mut e.waiters),
             (Object::Port(p), WaitSlot::PortSenders) => Some(&mut p.senders),
             (Object::Port(p), WaitSlot::PortReceivers) => Some(&mut p.receivers),
+            (Object::Transaction(t), WaitSlot::Main) => Some(&mut t.voters),
             _ => None,
         }
     }

@@ -295,7 +295,9 @@ impl State {
         thread.suspend_pending = false;
         let owned = core::mem::take(&mut thread.owned_mutexes);
         let joiners: Vec<Handle> = thread.joiners.drain().collect();
+        let transactions = core::mem::take(&mut thread.transactions);
         let stack = thread.stack.take();
+        self.transactions_member_ended(handle, transactions);
         for mutex in owned {
             self.release_mutex(mutex, handle, WakeReason::OwnerDied);
         }
@@ -327,6 +329,12 @@ impl State {
             let (deadline, wakeup) = self.timeline.pop_due(now_ns)?;
             match wakeup {
                 Wakeup::Thread(thread) => self.time_out(thread),
+                Wakeup::Transaction(txn) => {
+                    if let Ok(t) = self.transaction_mut(txn) {
+                        t.deadline_key = None;
+                    }
+                    self.abort_transaction(txn, crate::txn::AbortReason::Deadline);
+                }
                 Wakeup::Timer(timer) => {
                     let Ok(t) = self.timer_mut(timer) else { continue };
                     t.key = None;

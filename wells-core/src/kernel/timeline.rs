@@ -10,6 +10,8 @@ pub enum Wakeup {
     Thread(Handle),
     /// A timer fires.
     Timer(Handle),
+    /// A transaction's deadline passes.
+    Transaction(Handle),
 }
 
 /// Key of one entry: deadline, then insertion order so equal deadlines stay FIFO.

@@ -1,0 +1,328 @@
+//! Shared objects and transactions: the calls, and the commit/abort decisions on the state.
+
+use super::objects::Object;
+use super::state::State;
+use super::timeline::Wakeup;
+use super::Kernel;
+use crate::arch::Arch;
+use crate::domain::DomainId;
+use crate::error::{Error, Result};
+use crate::handle::{Handle, Kind};
+use crate::thread::{ThreadState, WaitSlot, WakeReason};
+use crate::time::Timeout;
+use crate::txn::shared::SharedObject;
+use crate::txn::transaction::{Member, MAX_MEMBERS, MAX_OBJECTS};
+use crate::txn::{AbortReason, Access, Transaction, TxnState};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+impl State {
+    /// The domain acting now: the current thread's, or the kernel's for the host.
+    fn acting_domain(&self) -> DomainId {
+        self.current
+            .filter(|_| self.running)
+            .and_then(|c| self.thread(c).ok())
+            .map_or(DomainId::KERNEL, |t| t.exec.domain)
+    }
+
+    /// Aborts an active transaction: drops its writes and reads, wakes its waiting voters.
+    pub fn abort_transaction(&mut self, txn: Handle, reason: AbortReason) {
+        let Ok(t) = self.transaction_mut(txn) else { return };
+        if !t.is_active() {
+            return;
+        }
+        t.state = TxnState::Aborted(reason);
+        t.writes.clear();
+        t.read_versions.clear();
+        let key = t.deadline_key.take();
+        let voters: Vec<Handle> = t.voters.drain().collect();
+        if let Some(key) = key {
+            self.timeline.remove(key);
+        }
+        self.wake_all(voters, WakeReason::Done);
+    }
+
+    /// Once every member voted commit: validates what the transaction read and applies every
+    /// write at once, or aborts it on a conflict. Wakes the waiting voters either way.
+    fn settle_transaction(&mut self, txn: Handle) {
+        let Ok(t) = self.transaction(txn) else { return };
+        if !t.is_active() || !t.all_voted_commit() {
+            return;
+        }
+        let read: Vec<(Handle, u64)> = t.read_versions.iter().map(|(&o, &v)| (o, v)).collect();
+        for (object, version) in read {
+            match self.shared(object) {
+                Ok(shared) if shared.version == version => {}
+                Ok(_) => return self.abort_transaction(txn, AbortReason::Conflict(object)),
+                Err(_) => return self.abort_transaction(txn, AbortReason::ObjectGone),
+            }
+        }
+        let Ok(t) = self.transaction_mut(txn) else { return };
+        let writes = core::mem::take(&mut t.writes);
+        for (object, bytes) in &writes {
+            if let Ok(shared) = self.shared_mut(*object) {
+                let _ = shared.replace(bytes);
+            }
+        }
+        let Ok(t) = self.transaction_mut(txn) else { return };
+        t.state = TxnState::Committed;
+        t.read_versions.clear();
+        let key = t.deadline_key.take();
+        let voters: Vec<Handle> = t.voters.drain().collect();
+        if let Some(key) = key {
+            self.timeline.remove(key);
+        }
+        self.wake_all(voters, WakeReason::Done);
+    }
+
+    /// A thread ended: every active transaction it belongs to and had not voted commit in
+    /// aborts.
+    pub fn transactions_member_ended(&mut self, thread: Handle, transactions: Vec<Handle>) {
+        for txn in transactions {
+            let voted = self
+                .transaction(txn)
+                .ok()
+                .and_then(|t| t.members.iter().find(|m| m.thread == thread).map(|m| m.voted_commit));
+            if voted == Some(false) {
+                self.abort_transaction(txn, AbortReason::MemberEnded);
+            }
+        }
+    }
+
+    /// The calling thread, which must be a member of the active transaction `txn`.
+    fn member_of(&mut self, txn: Handle) -> Result<Handle> {
+        let current = self.current.filter(|_| self.running).ok_or(Error::BadContext)?;
+        let t = self.transaction_mut(txn)?;
+        if t.member_mut(current).is_none() {
+            return Err(Error::BadState);
+        }
+        match t.state {
+            TxnState::Active => Ok(current),
+            TxnState::Committed => Err(Error::BadState),
+            TxnState::Aborted(_) => Err(Error::Aborted),
+        }
+    }
+
+    /// Checks the acting domain may access `object` as `wanted`.
+    fn check_access(&self, object: Handle, wanted: Access) -> Result<()> {
+        let domain = self.acting_domain();
+        if self.shared(object)?.allows(domain, wanted) || domain == DomainId::KERNEL {
+            Ok(())
+        } else {
+            Err(Error::AccessDenied)
+        }
+    }
+}
+
+impl<A: Arch> Kernel<A> {
+    /// Creates a zeroed shared object of `size` bytes owned by the caller's domain (the
+    /// kernel's for the host).
+    pub fn shared_create(&self, size: usize) -> Result<Handle> {
+        let mut cs = self.critical();
+        let object = SharedObject::new(cs.acting_domain(), size)?;
+        cs.objects.insert(Kind::SharedObject, Object::SharedObject(object))
+    }
+
+    /// Grants `domain` access to an object; only its owner (or the kernel) may.
+    pub fn shared_grant(&self, object: Handle, domain: DomainId, access: Access) -> Result<()> {
+        let mut cs = self.critical();
+        let acting = cs.acting_domain();
+        if cs.domains.get(domain.0 as usize).is_none() {
+            return Err(Error::InvalidArgument);
+        }
+        let shared = cs.shared_mut(object)?;
+        if acting != shared.owner && acting != DomainId::KERNEL {
+            return Err(Error::AccessDenied);
+        }
+        shared.grant(domain, access);
+        Ok(())
+    }
+
+    /// A consistent snapshot of an object into `buf` (at least its size); returns its version.
+    pub fn shared_read(&self, object: Handle, buf: &mut [u8]) -> Result<u64> {
+        let cs = self.critical();
+        cs.check_access(object, Access::Read)?;
+        let shared = cs.shared(object)?;
+        let size = shared.size();
+        if buf.len() < size {
+            return Err(Error::InvalidArgument);
+        }
+        buf[..size].copy_from_slice(shared.data());
+        Ok(shared.version)
+    }
+
+    /// Replaces an object's contents outside any transaction (one atomic update, next
+    /// version); returns the new version.
+    pub fn shared_write(&self, object: Handle, bytes: &[u8]) -> Result<u64> {
+        let mut cs = self.critical();
+        cs.check_access(object, Access::ReadWrite)?;
+        let shared = cs.shared_mut(object)?;
+        shared.replace(bytes)?;
+        Ok(shared.version)
+    }
+
+    /// Destroys an object (owner or kernel); transactions that used it abort when they commit.
+    pub fn shared_destroy(&self, object: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        let acting = cs.acting_domain();
+        let owner = cs.shared(object)?.owner;
+        if acting != owner && acting != DomainId::KERNEL {
+            return Err(Error::AccessDenied);
+        }
+        cs.objects.remove(object, Kind::SharedObject).map(drop)
+    }
+
+    /// Creates an active transaction with no members; with a deadline, it aborts if not
+    /// committed in time.
+    pub fn txn_create(&self, deadline: Timeout) -> Result<Handle> {
+        let mut cs = self.critical();
+        let handle = cs.objects.insert(Kind::Transaction, Object::Transaction(Box::<Transaction>::default()))?;
+        if let Timeout::Ns(ns) = deadline {
+            let at = self.host.now_ns().saturating_add(ns);
+            let key = cs.timeline.insert(at, Wakeup::Transaction(handle));
+            cs.transaction_mut(handle)?.deadline_key = Some(key);
+        }
+        Ok(handle)
+    }
+
+    /// Makes `thread` a member of an active transaction.
+    pub fn txn_add_member(&self, txn: Handle, thread: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        if cs.thread(thread)?.state == ThreadState::Exited {
+            return Err(Error::BadState);
+        }
+        let t = cs.transaction_mut(txn)?;
+        if !t.is_active() {
+            return Err(Error::BadState);
+        }
+        if t.member_mut(thread).is_some() {
+            return Ok(());
+        }
+        if t.members.len() >= MAX_MEMBERS {
+            return Err(Error::Limit);
+        }
+        t.members.push(Member { thread, voted_commit: false });
+        cs.thread_mut(thread)?.transactions.push(txn);
+        Ok(())
+    }
+
+    /// The calling thread joins a transaction.
+    pub fn txn_join(&self, txn: Handle) -> Result<()> {
+        let me = self.current_thread()?;
+        self.txn_add_member(txn, me)
+    }
+
+    /// Reads an object through the transaction: its own buffered write if it made one, else
+    /// the object's contents, whose version is remembered for the commit check.
+    pub fn txn_read(&self, txn: Handle, object: Handle, buf: &mut [u8]) -> Result<()> {
+        let mut cs = self.critical();
+        cs.member_of(txn)?;
+        cs.check_access(object, Access::Read)?;
+        let shared = cs.shared(object)?;
+        let (size, version) = (shared.size(), shared.version);
+        if buf.len() < size {
+            return Err(Error::InvalidArgument);
+        }
+        let t = cs.transaction(txn)?;
+        if let Some(buffered) = t.writes.get(&object) {
+            buf[..size].copy_from_slice(buffered);
+            return Ok(());
+        }
+        match t.read_versions.get(&object) {
+            // Changed since this transaction first read it: it can never commit.
+            Some(&first) if first != version => {
+                cs.abort_transaction(txn, AbortReason::Conflict(object));
+                return Err(Error::Aborted);
+            }
+            Some(_) => {}
+            None if t.read_versions.len() + t.writes.len() >= MAX_OBJECTS => return Err(Error::Limit),
+            None => {
+                cs.transaction_mut(txn)?.read_versions.insert(object, version);
+            }
+        }
+        let data = cs.shared(object)?.data();
+        buf[..size].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// Buffers a new value for an object (exactly its size). The object's version is
+    /// remembered too, so two transactions writing one object cannot both commit.
+    pub fn txn_write(&self, txn: Handle, object: Handle, bytes: &[u8]) -> Result<()> {
+        let mut cs = self.critical();
+        cs.member_of(txn)?;
+        cs.check_access(object, Access::ReadWrite)?;
+        let shared = cs.shared(object)?;
+        let (size, version) = (shared.size(), shared.version);
+        if bytes.len() != size {
+            return Err(Error::InvalidArgument);
+        }
+        let t = cs.transaction_mut(txn)?;
+        if !t.writes.contains_key(&object) && t.read_versions.len() + t.writes.len() >= MAX_OBJECTS {
+            return Err(Error::Limit);
+        }
+        let mut copy = Vec::new();
+        copy.try_reserve_exact(size).map_err(|_| Error::NoMemory)?;
+        copy.extend_from_slice(bytes);
+        t.read_versions.entry(object).or_insert(version);
+        t.writes.insert(object, copy);
+        Ok(())
+    }
+
+    /// Votes. Abort (`commit == false`) aborts the whole transaction. Commit waits (at most
+    /// `timeout`) until every member voted: then `Ok` when it committed, `Err(Aborted)` when
+    /// it did not (see `txn_state` for why), `Err(Timeout)` when others have not voted yet
+    /// (the vote stands).
+    pub fn txn_vote(&self, txn: Handle, commit: bool, timeout: Timeout) -> Result<()> {
+        let mut cs = self.critical();
+        let deadline = self.deadline(timeout);
+        let me = cs.member_of(txn)?;
+        if !commit {
+            cs.abort_transaction(txn, AbortReason::Voted);
+            return Err(Error::Aborted);
+        }
+        if let Some(member) = cs.transaction_mut(txn)?.member_mut(me) {
+            member.voted_commit = true;
+        }
+        cs.settle_transaction(txn);
+        loop {
+            match cs.transaction(txn)?.state {
+                TxnState::Committed => return Ok(()),
+                TxnState::Aborted(_) => return Err(Error::Aborted),
+                TxnState::Active => {}
+            }
+            if timeout == Timeout::NoWait {
+                return Err(Error::WouldBlock);
+            }
+            if deadline.is_some_and(|d| self.host.now_ns() >= d) {
+                return Err(Error::Timeout);
+            }
+            Self::blocking_caller(&cs)?;
+            cs.enqueue_waiter(txn, WaitSlot::Main, me);
+            match self.block(&mut cs, Some((txn, WaitSlot::Main)), deadline, ThreadState::Blocked) {
+                WakeReason::TimedOut => return Err(Error::Timeout),
+                WakeReason::Destroyed => return Err(Error::Destroyed),
+                _ => {}
+            }
+        }
+    }
+
+    /// Where a transaction stands.
+    pub fn txn_state(&self, txn: Handle) -> Result<TxnState> {
+        Ok(self.critical().transaction(txn)?.state)
+    }
+
+    /// Destroys a transaction (aborting it if still active); waiting voters get `Destroyed`.
+    pub fn txn_destroy(&self, txn: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        cs.abort_transaction(txn, AbortReason::Voted);
+        let Object::Transaction(mut t) = cs.objects.remove(txn, Kind::Transaction)? else { return Err(Error::WrongKind) };
+        let waiters: Vec<Handle> = t.voters.drain().collect();
+        cs.wake_all(waiters, WakeReason::Destroyed);
+        for member in &t.members {
+            if let Ok(thread) = cs.thread_mut(member.thread) {
+                thread.transactions.retain(|&x| x != txn);
+            }
+        }
+        Ok(())
+    }
+}

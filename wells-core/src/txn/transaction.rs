@@ -1,0 +1,94 @@
+//! A transaction: its members and their votes, the versions it read, the writes it buffered,
+//! and where it stands.
+
+use crate::handle::Handle;
+use crate::wait::WaitQueue;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+/// Most members one transaction may have.
+pub const MAX_MEMBERS: usize = 64;
+/// Most objects one transaction may read or write.
+pub const MAX_OBJECTS: usize = 256;
+
+/// Why a transaction aborted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortReason {
+    /// A member voted abort.
+    Voted,
+    /// An object it read changed before the commit (the object's handle).
+    Conflict(Handle),
+    /// Its deadline passed before every member voted commit.
+    Deadline,
+    /// A member ended (exited, faulted, was stopped) without voting.
+    MemberEnded,
+    /// An object it used was destroyed.
+    ObjectGone,
+}
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxnState {
+    /// Members read, write and vote.
+    Active,
+    /// Every write was applied at once.
+    Committed,
+    /// Nothing of it remains; the reason says why.
+    Aborted(AbortReason),
+}
+
+/// One member and its vote.
+#[derive(Debug, Clone, Copy)]
+pub struct Member {
+    pub thread: Handle,
+    pub voted_commit: bool,
+}
+
+/// A transaction.
+pub struct Transaction {
+    pub state: TxnState,
+    pub members: Vec<Member>,
+    /// Version of each object when the transaction first read it.
+    pub read_versions: BTreeMap<Handle, u64>,
+    /// Buffered new contents of each object it wrote.
+    pub writes: BTreeMap<Handle, Vec<u8>>,
+    /// Members waiting in `vote` for the outcome.
+    pub voters: WaitQueue,
+    /// Its entry in the kernel timeline while a deadline is pending.
+    pub deadline_key: Option<crate::kernel::timeline::TimelineKey>,
+}
+
+impl Transaction {
+    /// An active transaction with no members yet.
+    pub fn new() -> Transaction {
+        Transaction {
+            state: TxnState::Active,
+            members: Vec::new(),
+            read_versions: BTreeMap::new(),
+            writes: BTreeMap::new(),
+            voters: WaitQueue::new(),
+            deadline_key: None,
+        }
+    }
+
+    /// The member record of `thread`.
+    pub fn member_mut(&mut self, thread: Handle) -> Option<&mut Member> {
+        self.members.iter_mut().find(|m| m.thread == thread)
+    }
+
+    /// True when every member has voted commit.
+    pub fn all_voted_commit(&self) -> bool {
+        !self.members.is_empty() && self.members.iter().all(|m| m.voted_commit)
+    }
+
+    /// True while members may still act.
+    pub fn is_active(&self) -> bool {
+        self.state == TxnState::Active
+    }
+}
+
+impl Default for Transaction {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,231 @@
+//! Transactions on shared objects: conflicts, atomic visibility, aborts of every kind, access.
+
+mod common;
+use common::{Log, World, MS};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use wells_core::domain::DomainKind;
+use wells_core::txn::{AbortReason, Access, TxnState};
+use wells_core::{Error, Timeout};
+
+fn value(k: &common::K, object: wells_core::Handle) -> u64 {
+    let mut buf = [0u8; 8];
+    k.shared_read(object, &mut buf).unwrap();
+    u64::from_le_bytes(buf)
+}
+
+#[test]
+fn two_transactions_writing_one_object_exactly_one_commits() {
+    let world = World::new();
+    let k = world.kernel;
+    let object = k.shared_create(8).unwrap();
+    let log = Log::default();
+    for (name, v) in [("first", 1u64), ("second", 2)] {
+        let l = log.clone();
+        world.spawn(name, 5, move || {
+            let txn = k.txn_create(Timeout::Forever).unwrap();
+            k.txn_join(txn).unwrap();
+            k.txn_write(txn, object, &v.to_le_bytes()).unwrap();
+            k.yield_now().unwrap(); // let the other write too before either votes
+            let outcome = k.txn_vote(txn, true, Timeout::Forever);
+            l.push(format!("{name} {outcome:?} {:?}", k.txn_state(txn).unwrap()));
+            0
+        });
+    }
+    world.run().unwrap();
+    let entries = log.take();
+    assert_eq!(entries.len(), 2);
+    let committed: Vec<&String> = entries.iter().filter(|e| e.contains("Ok(())")).collect();
+    assert_eq!(committed.len(), 1, "{entries:?}");
+    let loser = entries.iter().find(|e| !e.contains("Ok(())")).unwrap();
+    assert!(loser.contains("Err(Aborted) Aborted(Conflict("), "{loser}");
+    let winner_value = if committed[0].starts_with("first") { 1 } else { 2 };
+    assert_eq!(value(k, object), winner_value);
+}
+
+/// Commits write two objects with the same number; a reader reading both through its own
+/// transaction never sees a mix (a commit between its reads makes its own transaction abort).
+#[test]
+fn a_reader_never_sees_part_of_a_commit() {
+    let world = World::new();
+    let k = world.kernel;
+    let (a, b) = (k.shared_create(8).unwrap(), k.shared_create(8).unwrap());
+    let w = World { kernel: k, clock: world.clock.clone() };
+    world.spawn("writer", 5, move || {
+        for n in 1..=200u64 {
+            let txn = k.txn_create(Timeout::Forever).unwrap();
+            k.txn_join(txn).unwrap();
+            k.txn_write(txn, a, &n.to_le_bytes()).unwrap();
+            w.tick_after(MS / 3); // a tick may switch to the reader mid-transaction
+            k.txn_write(txn, b, &n.to_le_bytes()).unwrap();
+            k.txn_vote(txn, true, Timeout::Forever).unwrap();
+            k.txn_destroy(txn).unwrap();
+        }
+        0
+    });
+    let (consistent, mixed, retried) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let (c, m, r) = (consistent.clone(), mixed.clone(), retried.clone());
+    let w = World { kernel: k, clock: world.clock.clone() };
+    world.spawn("reader", 5, move || {
+        for _ in 0..300 {
+            let txn = k.txn_create(Timeout::Forever).unwrap();
+            k.txn_join(txn).unwrap();
+            let (mut x, mut y) = ([0u8; 8], [0u8; 8]);
+            let reads = k.txn_read(txn, a, &mut x).and_then(|()| {
+                w.tick_after(MS / 2);
+                k.txn_read(txn, b, &mut y)
+            });
+            match reads.and_then(|()| k.txn_vote(txn, true, Timeout::Forever)) {
+                Ok(()) if x == y => c.fetch_add(1, Ordering::SeqCst),
+                Ok(()) => m.fetch_add(1, Ordering::SeqCst),
+                Err(Error::Aborted) => r.fetch_add(1, Ordering::SeqCst),
+                Err(e) => panic!("reader: {e:?}"),
+            };
+            k.txn_destroy(txn).unwrap();
+        }
+        0
+    });
+    world.run().unwrap();
+    assert_eq!(mixed.load(Ordering::SeqCst), 0, "a committed read saw a mix");
+    assert!(consistent.load(Ordering::SeqCst) > 0);
+    assert!(retried.load(Ordering::SeqCst) > 0, "commits never landed between the reader's reads: the test proves nothing");
+    assert_eq!(value(k, a), 200);
+    assert_eq!(value(k, b), 200);
+}
+
+#[test]
+fn one_abort_vote_aborts_everyone_and_nothing_remains() {
+    let world = World::new();
+    let k = world.kernel;
+    let object = k.shared_create(8).unwrap();
+    let txn = k.txn_create(Timeout::Forever).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    let committer = world.spawn("committer", 5, move || {
+        k.txn_write(txn, object, &7u64.to_le_bytes()).unwrap();
+        l.push(format!("committer {:?}", k.txn_vote(txn, true, Timeout::Forever)));
+        0
+    });
+    let l = log.clone();
+    let refuser = world.spawn("refuser", 4, move || {
+        l.push(format!("refuser {:?}", k.txn_vote(txn, false, Timeout::Forever)));
+        0
+    });
+    k.txn_add_member(txn, committer).unwrap();
+    k.txn_add_member(txn, refuser).unwrap();
+    world.run().unwrap();
+    // The committer (higher priority) runs as soon as the abort wakes it.
+    assert_eq!(log.take(), ["committer Err(Aborted)", "refuser Err(Aborted)"]);
+    assert_eq!(k.txn_state(txn), Ok(TxnState::Aborted(AbortReason::Voted)));
+    assert_eq!(value(k, object), 0);
+}
+
+#[test]
+fn a_member_ending_without_voting_or_a_passed_deadline_aborts() {
+    // Member ends (as when its task faults and is stopped).
+    let world = World::new();
+    let k = world.kernel;
+    let app = k.domain_create("app", DomainKind::UserApp, 0, 20).unwrap();
+    let object = k.shared_create(8).unwrap();
+    k.shared_grant(object, app, Access::ReadWrite).unwrap();
+    let txn = k.txn_create(Timeout::Forever).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    let voter = world.spawn("voter", 5, move || {
+        l.push(format!("voter {:?}", k.txn_vote(txn, true, Timeout::Forever)));
+        0
+    });
+    let quitter = k
+        .thread_create_in(app, "quitter", 5, 0, Box::new(move || {
+            k.txn_write(txn, object, &9u64.to_le_bytes()).unwrap();
+            k.sleep_ns(5 * MS).unwrap();
+            let _ = k.domain_stop(app, -1); // "faults"
+            0
+        }))
+        .unwrap();
+    k.thread_start(quitter).unwrap();
+    k.txn_add_member(txn, voter).unwrap();
+    k.txn_add_member(txn, quitter).unwrap();
+    world.run().unwrap();
+    assert_eq!(log.take(), ["voter Err(Aborted)"]);
+    assert_eq!(k.txn_state(txn), Ok(TxnState::Aborted(AbortReason::MemberEnded)));
+    assert_eq!(value(k, object), 0);
+
+    // Deadline.
+    let world = World::new();
+    let k = world.kernel;
+    let txn = k.txn_create(Timeout::Ns(10 * MS)).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    let slow = world.spawn("slow", 5, move || {
+        k.sleep_ns(50 * MS).unwrap();
+        l.push(format!("slow {:?}", k.txn_vote(txn, true, Timeout::Forever)));
+        0
+    });
+    let l = log.clone();
+    let quick = world.spawn("quick", 5, move || {
+        l.push(format!("quick {:?}", k.txn_vote(txn, true, Timeout::Forever)));
+        0
+    });
+    k.txn_add_member(txn, slow).unwrap();
+    k.txn_add_member(txn, quick).unwrap();
+    world.run().unwrap();
+    assert_eq!(log.take(), ["quick Err(Aborted)", "slow Err(Aborted)"]);
+    assert_eq!(k.txn_state(txn), Ok(TxnState::Aborted(AbortReason::Deadline)));
+}
+
+#[test]
+fn access_follows_grants_and_bad_use_gets_errors() {
+    let world = World::new();
+    let k = world.kernel;
+    let reader_app = k.domain_create("reader", DomainKind::UserApp, 0, 20).unwrap();
+    let stranger = k.domain_create("stranger", DomainKind::UserApp, 0, 20).unwrap();
+    let object = k.shared_create(8).unwrap();
+    k.shared_grant(object, reader_app, Access::Read).unwrap();
+    assert_eq!(k.shared_create(0).err(), Some(Error::InvalidArgument));
+    assert_eq!(k.shared_write(object, &[1, 2, 3]), Err(Error::InvalidArgument));
+    assert_eq!(k.shared_write(object, &5u64.to_le_bytes()), Ok(1));
+    let log = Log::default();
+    for (domain, name) in [(reader_app, "reader"), (stranger, "stranger")] {
+        let l = log.clone();
+        let t = k
+            .thread_create_in(domain, name, 5, 0, Box::new(move || {
+                let mut buf = [0u8; 8];
+                l.push(format!("{name} read {:?}", k.shared_read(object, &mut buf)));
+                l.push(format!("{name} write {:?}", k.shared_write(object, &[0; 8])));
+                l.push(format!("{name} grant {:?}", k.shared_grant(object, domain, Access::ReadWrite)));
+                0
+            }))
+            .unwrap();
+        k.thread_start(t).unwrap();
+    }
+    let l = log.clone();
+    world.spawn("outsider", 1, move || {
+        let txn = k.txn_create(Timeout::Forever).unwrap();
+        let mut buf = [0u8; 8];
+        l.push(format!("not a member {:?}", k.txn_read(txn, object, &mut buf)));
+        k.txn_join(txn).unwrap();
+        l.push(format!("small buffer {:?}", k.txn_read(txn, object, &mut [0u8; 4])));
+        l.push(format!("wrong kind {:?}", k.txn_read(object, object, &mut buf)));
+        l.push(format!("commit alone {:?}", k.txn_vote(txn, true, Timeout::NoWait)));
+        l.push(format!("after commit {:?}", k.txn_write(txn, object, &[0; 8])));
+        0
+    });
+    world.run().unwrap();
+    assert_eq!(
+        log.take(),
+        [
+            "reader read Ok(1)",
+            "reader write Err(AccessDenied)",
+            "reader grant Err(AccessDenied)",
+            "stranger read Err(AccessDenied)",
+            "stranger write Err(AccessDenied)",
+            "stranger grant Err(AccessDenied)",
+            "not a member Err(BadState)",
+            "small buffer Err(InvalidArgument)",
+            "wrong kind Err(WrongKind)",
+            "commit alone Ok(())",
+            "after commit Err(BadState)",
+        ]
+    );
+}
