@@ -59,6 +59,24 @@
 
 #define WELLS_THREAD_EXITED 6
 
+// Transaction states reported in `wells_txn_state_t.state`.
+#define WELLS_TXN_ACTIVE 0
+
+#define WELLS_TXN_COMMITTED 1
+
+#define WELLS_TXN_ABORTED 2
+
+// Abort reasons reported in `wells_txn_state_t.reason` (0 while not aborted).
+#define WELLS_TXN_ABORT_VOTED 1
+
+#define WELLS_TXN_ABORT_CONFLICT 2
+
+#define WELLS_TXN_ABORT_DEADLINE 3
+
+#define WELLS_TXN_ABORT_MEMBER_ENDED 4
+
+#define WELLS_TXN_ABORT_OBJECT_GONE 5
+
 // Result of a wells call: `WELLS_OK` (0) or a negative error code.
 enum wells_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -213,6 +231,26 @@ typedef struct wells_timer_t {
 // A timer callback. It runs in tick context: post, set and send with `WELLS_NO_WAIT` are
 // fine; any call given a timeout other than `WELLS_NO_WAIT` returns `WELLS_ERR_BAD_CONTEXT`.
 typedef void (*wells_timer_fn)(void *arg);
+
+// Handle of a shared object: index + generation + kind.
+typedef struct wells_shared_t {
+  uint64_t raw;
+} wells_shared_t;
+
+// Handle of a transaction: index + generation + kind.
+typedef struct wells_txn_t {
+  uint64_t raw;
+} wells_txn_t;
+
+// Where a transaction stands.
+typedef struct wells_txn_state_t {
+  // One of `WELLS_TXN_ACTIVE`, `WELLS_TXN_COMMITTED`, `WELLS_TXN_ABORTED`.
+  uint32_t state;
+  // One of `WELLS_TXN_ABORT_*` when aborted, else 0.
+  uint32_t reason;
+  // With `WELLS_TXN_ABORT_CONFLICT`: the object that changed.
+  struct wells_shared_t conflict;
+} wells_txn_state_t;
 
 #ifdef __cplusplus
 extern "C" {
@@ -432,6 +470,84 @@ wells_status wells_timer_cancel(struct wells_timer_t timer);
 
 // Stops and destroys a timer.
 wells_status wells_timer_destroy(struct wells_timer_t timer);
+
+// Creates a zeroed shared object of `size` bytes (version 0).
+//
+// # Safety
+// `out` is NULL or writable.
+wells_status wells_shared_create(struct wells_shared_t *out, size_t size);
+
+// Destroys a shared object; transactions that used it abort when they try to commit.
+wells_status wells_shared_destroy(struct wells_shared_t object);
+
+// Copies a consistent snapshot of an object into `buf` (`len` at least its size) and its
+// version into `*version` (may be NULL).
+//
+// # Safety
+// `buf` points to `len` writable bytes; `version` is NULL or writable.
+wells_status wells_shared_read(struct wells_shared_t object,
+                               void *buf,
+                               size_t len,
+                               uint64_t *version);
+
+// Replaces an object's contents (`len` = its size) in one atomic update, outside any
+// transaction; stores the new version in `*version` (may be NULL).
+//
+// # Safety
+// `data` points to `len` readable bytes; `version` is NULL or writable.
+wells_status wells_shared_write(struct wells_shared_t object,
+                                const void *data,
+                                size_t len,
+                                uint64_t *version);
+
+// Creates an active transaction with no members. It aborts if not committed within
+// `deadline_ms` (`WELLS_WAIT_FOREVER`: no deadline).
+//
+// # Safety
+// `out` is NULL or writable.
+wells_status wells_txn_create(struct wells_txn_t *out, uint32_t deadline_ms);
+
+// Makes `thread` a member of an active transaction.
+wells_status wells_txn_add_member(struct wells_txn_t txn, struct wells_thread_t thread);
+
+// The calling wells thread joins a transaction.
+wells_status wells_txn_join(struct wells_txn_t txn);
+
+// Reads an object through the transaction (the member's buffered write, or the object with
+// its version remembered for the commit check). `WELLS_ERR_ABORTED` when the object already
+// changed since this transaction first read it.
+//
+// # Safety
+// `buf` points to `len` writable bytes.
+wells_status wells_txn_read(struct wells_txn_t txn,
+                            struct wells_shared_t object,
+                            void *buf,
+                            size_t len);
+
+// Buffers a new value (`len` = the object's size) for the commit.
+//
+// # Safety
+// `data` points to `len` readable bytes.
+wells_status wells_txn_write(struct wells_txn_t txn,
+                             struct wells_shared_t object,
+                             const void *data,
+                             size_t len);
+
+// Votes commit (`commit` != 0) or abort. An abort vote aborts the transaction for everyone.
+// A commit vote waits at most `timeout_ms` for the others: `WELLS_OK` once every write was
+// applied at once, `WELLS_ERR_ABORTED` if it aborted (`wells_txn_state` says why),
+// `WELLS_ERR_TIMEOUT` if others have not voted yet (the vote stands).
+wells_status wells_txn_vote(struct wells_txn_t txn, int32_t commit, uint32_t timeout_ms);
+
+// Reports where a transaction stands.
+//
+// # Safety
+// `out` is NULL or writable.
+wells_status wells_txn_state(struct wells_txn_t txn, struct wells_txn_state_t *out);
+
+// Destroys a transaction (aborting it if active); members waiting in a vote get
+// `WELLS_ERR_DESTROYED`.
+wells_status wells_txn_destroy(struct wells_txn_t txn);
 
 #ifdef __cplusplus
 }  // extern "C"

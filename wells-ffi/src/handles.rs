@@ -45,6 +45,20 @@ pub struct wells_timer_t {
     pub raw: u64,
 }
 
+/// Handle of a shared object: index + generation + kind.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct wells_shared_t {
+    pub raw: u64,
+}
+
+/// Handle of a transaction: index + generation + kind.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct wells_txn_t {
+    pub raw: u64,
+}
+
 macro_rules! convert {
     ($($name:ident),*) => {$(
         impl From<$name> for wells_core::Handle {
@@ -61,4 +75,4 @@ macro_rules! convert {
     )*};
 }
 
-convert!(wells_thread_t, wells_mutex_t, wells_sem_t, wells_event_t, wells_port_t, wells_timer_t);
+convert!(wells_thread_t, wells_mutex_t, wells_sem_t, wells_event_t, wells_port_t, wells_timer_t, wells_shared_t, wells_txn_t);

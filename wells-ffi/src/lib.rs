@@ -18,6 +18,7 @@ mod status;
 mod sync;
 mod threads;
 mod timers;
+mod txn;
 
 pub use handles::*;
 pub use host::*;
@@ -27,3 +28,4 @@ pub use status::*;
 pub use sync::*;
 pub use threads::*;
 pub use timers::*;
+pub use txn::*;
