@@ -30,6 +30,8 @@ pub mod a64 {
         BENCH_SYSCALL = "bench-syscall",
         BENCH_IPC_CLIENT = "bench-ipc-client",
         BENCH_IPC_SERVER = "bench-ipc-server",
+        TXN_PARTNER = "txn-partner",
+        TXN_FAULTER = "txn-faulter",
     );
 }
 

@@ -214,3 +214,34 @@ pub fn port_receive(port: Handle, buf: &mut [u8], timeout: u32) -> Result<usize,
 pub fn nop() -> Result<(), Error> {
     call(nr::NOP, [0; 6]).map(drop)
 }
+
+/// 21: opens a shared object the system description grants this task under `name`.
+pub fn shared_open(name: &str) -> Result<Handle, Error> {
+    call(nr::SHARED_OPEN, [name.as_ptr() as usize, name.len(), 0, 0, 0, 0]).map(handle)
+}
+
+/// 22: a consistent snapshot of a shared object into `buf`; returns its version (low 32
+/// bits on AArch32).
+pub fn shared_read(object: Handle, buf: &mut [u8]) -> Result<usize, Error> {
+    call(nr::SHARED_READ, [object.arg(), buf.as_mut_ptr() as usize, buf.len(), 0, 0, 0])
+}
+
+/// 23: opens a transaction the system description made this task a member of.
+pub fn txn_open(name: &str) -> Result<Handle, Error> {
+    call(nr::TXN_OPEN, [name.as_ptr() as usize, name.len(), 0, 0, 0, 0]).map(handle)
+}
+
+/// 24: reads a shared object through a transaction.
+pub fn txn_read(txn: Handle, object: Handle, buf: &mut [u8]) -> Result<(), Error> {
+    call(nr::TXN_READ, [txn.arg(), object.arg(), buf.as_mut_ptr() as usize, buf.len(), 0, 0]).map(drop)
+}
+
+/// 25: buffers a new value of a shared object in a transaction.
+pub fn txn_write(txn: Handle, object: Handle, bytes: &[u8]) -> Result<(), Error> {
+    call(nr::TXN_WRITE, [txn.arg(), object.arg(), bytes.as_ptr() as usize, bytes.len(), 0, 0]).map(drop)
+}
+
+/// 26: votes commit or abort; a commit vote waits at most `timeout` ms for the others.
+pub fn txn_vote(txn: Handle, commit: bool, timeout: u32) -> Result<(), Error> {
+    call(nr::TXN_VOTE, [txn.arg(), commit as usize, timeout as usize, 0, 0, 0]).map(drop)
+}

@@ -20,6 +20,8 @@ impl Error {
     pub const BAD_STATE: Error = Error(-11);
     pub const BAD_CONTEXT: Error = Error(-14);
     pub const OWNER_DIED: Error = Error(-15);
+    pub const ABORTED: Error = Error(-17);
+    pub const ACCESS_DENIED: Error = Error(-18);
 
     /// Wraps a status code (meant for negative ones).
     pub const fn from_code(code: i32) -> Error {
@@ -50,6 +52,8 @@ impl Error {
             -14 => "bad context",
             -15 => "owner died",
             -16 => "ABI mismatch",
+            -17 => "transaction aborted",
+            -18 => "access denied",
             _ => "unknown status",
         }
     }

@@ -223,7 +223,44 @@ pub(crate) const TESTS_32: &[(&str, Test)] = &[
     ("user32_faults_are_contained", a32_tests::faults_are_contained),
 ];
 
+/// Two tasks in different address spaces commit one transaction on a shared object; then a
+/// task that faults before voting aborts the transaction its partner is in, with nothing
+/// applied.
+fn transactions_between_tasks(board: &Board) -> TestResult {
+    use wells_core::txn::{AbortReason, Access, TxnState};
+    for (partner_elf, second, expect_commit) in [(a64::TXN_PARTNER, a64::TXN_PARTNER, true), (a64::TXN_PARTNER, a64::TXN_FAULTER, false)] {
+        let k = board.new_kernel();
+        let account = k.shared_create(8).map_err(|e| format!("shared: {e}"))?;
+        k.shared_write(account, &100u64.to_le_bytes()).map_err(|e| format!("write: {e}"))?;
+        let deal = k.txn_create(Timeout::Ns(5000 * MS)).map_err(|e| format!("txn: {e}"))?;
+        let grants = [("account", account), ("deal", deal)];
+        let a = tasks::spawn(&k, &TaskSpec { name: "partner", elf: partner_elf, priority: 8, arg: 5, ports: &grants })?;
+        let b = tasks::spawn(&k, &TaskSpec { name: "second", elf: second, priority: 8, arg: 7, ports: &grants })?;
+        for task in [a, b] {
+            k.shared_grant(account, task.domain, Access::ReadWrite).map_err(|e| format!("grant: {e}"))?;
+            k.txn_add_member(deal, task.thread).map_err(|e| format!("member: {e}"))?;
+        }
+        k.run().map_err(|e| format!("run: {e}"))?;
+        let mut value = [0u8; 8];
+        k.shared_read(account, &mut value).map_err(|e| format!("read: {e}"))?;
+        let (value, state) = (u64::from_le_bytes(value), k.txn_state(deal).map_err(|e| format!("state: {e}"))?);
+        if expect_commit {
+            // Members share the transaction's buffered writes: the second reads the first's
+            // 105 and adds 7; both land at once.
+            check(state == TxnState::Committed && value == 112, || format!("commit: state {state:?}, value {value}"))?;
+            expect_codes(&k, &[("partner", a, 0), ("second", b, 0)])?;
+        } else {
+            check(state == TxnState::Aborted(AbortReason::MemberEnded) && value == 100, || {
+                format!("faulting member: state {state:?}, value {value}")
+            })?;
+            expect_codes(&k, &[("partner", a, 3), ("faulter", b, stopped(DATA_ABORT))])?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) const TESTS: &[(&str, Test)] = &[
+    ("user_transactions_between_tasks", transactions_between_tasks),
     ("user_hello", hello),
     ("user_system_calls", system_calls),
     ("user_ipc_between_tasks", ipc_between_tasks),

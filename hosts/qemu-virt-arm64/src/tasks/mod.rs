@@ -45,7 +45,7 @@ pub struct Task {
     handles: Vec<Option<Handle>>,
     /// Objects the task created: destroyed when it is stopped.
     pub created: Vec<Handle>,
-    /// Ports granted by name.
+    /// Objects granted by name (ports, shared objects, transactions).
     ports: Vec<(String, Handle)>,
     next_stack_slot: usize,
 }
@@ -102,7 +102,7 @@ impl Task {
         }
     }
 
-    /// A port granted to the task by name.
+    /// An object granted to the task by name.
     pub fn port(&self, name: &[u8]) -> Option<Handle> {
         self.ports.iter().find(|(n, _)| n.as_bytes() == name).map(|&(_, h)| h)
     }
@@ -134,7 +134,7 @@ pub struct TaskSpec<'a> {
     pub priority: u8,
     /// Passed to the program's entry in x0/r0.
     pub arg: usize,
-    /// Ports it may open, by name.
+    /// Objects it may open by name: ports, shared objects, transactions.
     pub ports: &'a [(&'a str, Handle)],
 }
 

@@ -7,7 +7,7 @@ use super::{create_thread, stop_current, with_task};
 use crate::board::kernel;
 use wells_core::arch::aarch64::TrapFrame;
 use wells_core::domain::DomainId;
-use wells_core::{Arch, Error, Handle, Timeout};
+use wells_core::{Arch, Error, Handle, Kind, Timeout};
 
 /// Status put in x0/r0 for a call that failed.
 fn status(error: Error) -> u64 {
@@ -118,14 +118,7 @@ fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value
         14 => none(k.event_wait(object(a0)?, timeout(a1))),
         15 => none(k.event_set(object(a0)?)),
         16 => none(k.event_reset(object(a0)?)),
-        17 => {
-            let domain = domain()?;
-            let port = with_task(domain, |task| {
-                let name = readable(&task.memory, a0 as usize, (a1 as usize).min(64))?;
-                task.port(name).ok_or(Error::InvalidArgument)
-            })?;
-            register(domain, port, false)
-        }
+        17 => open_named(domain()?, a0, a1, Kind::Port),
         18 => {
             let port = object(a0)?;
             let msg = with_task(domain()?, |task| readable(&task.memory, a1 as usize, a2 as usize))?;
@@ -137,8 +130,35 @@ fn call(number: u64, [a0, a1, a2, a3]: [u64; 4], svc_class: i32) -> Result<Value
             k.port_receive(port, buf, timeout(a3)).map(|size| Value::One(size as u64))
         }
         20 => Ok(Value::One(0)),
+        21 => open_named(domain()?, a0, a1, Kind::SharedObject),
+        22 => {
+            let object = object(a0)?;
+            let buf = with_task(domain()?, |task| writable(&task.memory, a1 as usize, a2 as usize))?;
+            k.shared_read(object, buf).map(Value::Wide)
+        }
+        23 => open_named(domain()?, a0, a1, Kind::Transaction),
+        24 => {
+            let (txn, shared) = (object(a0)?, object(a1)?);
+            let buf = with_task(domain()?, |task| writable(&task.memory, a2 as usize, a3 as usize))?;
+            none(k.txn_read(txn, shared, buf))
+        }
+        25 => {
+            let (txn, shared) = (object(a0)?, object(a1)?);
+            let bytes = with_task(domain()?, |task| readable(&task.memory, a2 as usize, a3 as usize))?;
+            none(k.txn_write(txn, shared, bytes))
+        }
+        26 => none(k.txn_vote(object(a0)?, a1 != 0, timeout(a2))),
         _ => stop_current(-1000 - svc_class, format_args!("unknown system call {number}")),
     }
+}
+
+/// `*_open(name ptr, len)`: a named object the task was granted, of the kind the call is for.
+fn open_named(domain: DomainId, name: u64, len: u64, kind: Kind) -> Result<Value, Error> {
+    let object = with_task(domain, |task| {
+        let name = readable(&task.memory, name as usize, (len as usize).min(64))?;
+        task.port(name).filter(|h| h.kind() == Some(kind)).ok_or(Error::InvalidArgument)
+    })?;
+    register(domain, object, false)
 }
 
 /// Puts a new object in the task's table (and its cleanup list when it owns it).
