@@ -7,6 +7,12 @@
 
 #[cfg(target_arch = "aarch64")]
 pub mod aarch64;
+#[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
+pub mod arm;
+// M-profile: the only stable cfg telling thumbv6m/v7m/v7em from A/R-profile Arm is the missing
+// 64-bit atomics (no LDREXD); `target_feature = "mclass"` is not visible on stable.
+#[cfg(all(target_arch = "arm", target_os = "none", not(target_has_atomic = "64")))]
+pub mod armv7m;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
 

@@ -31,8 +31,9 @@ impl<'k, A: Arch> Critical<'k, A> {
         if let Some(switch) = switch {
             drop(state);
             switch_context(self.kernel.arch, switch);
-            self.kernel.after_switch();
             state = self.kernel.state.lock();
+            // What `after_switch` does, under the lock we take anyway.
+            drop(state.dead_stack.take());
         }
         self.state = Some(state);
     }

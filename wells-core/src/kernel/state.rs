@@ -16,6 +16,14 @@ pub const MAX_OBJECTS: usize = 16384;
 /// Longest chain of mutex owners that priority inheritance follows.
 const MAX_INHERITANCE_DEPTH: usize = 32;
 
+/// The thread `handle` in `objects` (a free function, so the policy can be borrowed beside it).
+fn thread_in(objects: &mut ObjectTable<Object>, handle: Handle) -> Option<&mut crate::thread::Thread> {
+    match objects.get_mut(handle, Kind::Thread) {
+        Ok(Object::Thread(thread)) => Some(thread),
+        _ => None,
+    }
+}
+
 /// A switch the scheduler decided on.
 pub struct Switch {
     /// Where the current context's stack pointer goes.
@@ -208,47 +216,41 @@ impl State {
         if !self.running {
             return None;
         }
+        // Each thread is looked up once; `objects` and `policy` are borrowed apart.
         let previous = self.current;
+        let mut save: *mut usize = &mut self.idle_sp;
         if let Some(handle) = previous {
-            let thread = self.thread_mut(handle).expect("wells: current thread vanished");
+            let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
             thread.run_time_ns += now_ns.saturating_sub(thread.last_start_ns);
             if let Some(stack) = &thread.stack {
                 assert!(stack_intact(stack.as_slice()), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
             }
             if thread.state == ThreadState::Running {
                 thread.state = ThreadState::Ready;
-                let priority = thread.priority;
-                self.policy.enqueue(handle, priority, requeue);
+                self.policy.enqueue(handle, thread.priority, requeue);
             }
+            save = &mut thread.saved_sp;
         }
         self.resched = None;
         self.timer_dirty = true;
         let next = self.policy.pick_next();
-        if let Some(handle) = next {
-            let thread = self.thread_mut(handle).expect("wells: policy chose a dead thread");
-            thread.state = ThreadState::Running;
-            thread.last_start_ns = now_ns;
-            if next != previous {
-                thread.switches += 1;
-            }
-            let priority = thread.priority;
-            self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(priority));
-        }
-        if next == previous {
-            return None;
-        }
-        self.current = next;
-        let save: *mut usize = match previous {
-            Some(handle) => &mut self.thread_mut(handle).ok()?.saved_sp,
-            None => &mut self.idle_sp,
-        };
         let (resume, domain) = match next {
             Some(handle) => {
-                let thread = self.thread(handle).ok()?;
+                let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
+                thread.state = ThreadState::Running;
+                thread.last_start_ns = now_ns;
+                if next != previous {
+                    thread.switches += 1;
+                }
+                self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(thread.priority));
                 (thread.saved_sp, thread.exec.domain)
             }
             None => (self.idle_sp, crate::domain::DomainId::KERNEL),
         };
+        if next == previous {
+            return None;
+        }
+        self.current = next;
         let next_space = self.domains.get(domain.0 as usize).map_or(0, |d| d.space);
         let space = (next_space != self.active_space).then_some(next_space);
         self.active_space = next_space;
