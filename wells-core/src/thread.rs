@@ -3,6 +3,7 @@
 use crate::domain::Exec;
 use crate::handle::Handle;
 use crate::mem::Stack;
+use crate::sched::{Placement, SchedClass};
 use crate::wait::WaitQueue;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -103,6 +104,16 @@ pub struct Thread {
     pub owned_mutexes: Vec<Handle>,
     /// Transactions it is a member of (they abort if it ends without voting commit).
     pub transactions: Vec<Handle>,
+    /// Scheduling class (what decision sets match on).
+    pub class: SchedClass,
+    /// Deadline relative to each release (start or wake-up), if it has one.
+    pub relative_deadline_ns: Option<u64>,
+    /// Absolute deadline of the current release.
+    pub deadline_at: Option<u64>,
+    /// Transactions of it that aborted on a conflict.
+    pub conflicts: u32,
+    /// Where the policy placed it the last time it became runnable.
+    pub placement: Placement,
     /// Threads waiting in `join` for this one.
     pub joiners: WaitQueue,
     pub run_time_ns: u64,
@@ -136,6 +147,11 @@ impl Thread {
             wake_reason: None,
             owned_mutexes: Vec::new(),
             transactions: Vec::new(),
+            class: SchedClass::default(),
+            relative_deadline_ns: None,
+            deadline_at: None,
+            conflicts: 0,
+            placement: Placement { level: priority, slice_ns: 0 },
             joiners: WaitQueue::new(),
             run_time_ns: 0,
             switches: 0,

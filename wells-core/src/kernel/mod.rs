@@ -12,13 +12,14 @@ pub mod state;
 mod sync_calls;
 mod thread_calls;
 pub mod timeline;
+mod policy_calls;
 mod timer_calls;
 mod txn_calls;
 
 use crate::arch::{switch_context, Arch};
 use crate::error::{Error, Result};
 use crate::host::Host;
-use crate::sched::{ClassicPolicy, Policy, Requeue};
+use crate::sched::{DecisionSetPolicy, Policy, Requeue};
 use crate::thread::{ThreadState, WaitSlot, WakeReason};
 use crate::time::Timeout;
 use crate::handle::Handle;
@@ -45,9 +46,10 @@ pub struct Kernel<A: Arch> {
 }
 
 impl<A: Arch> Kernel<A> {
-    /// A kernel on CPU `arch` in environment `host`, scheduling with the classic policy.
+    /// A kernel on CPU `arch` in environment `host`. It schedules classically until an
+    /// advisor loads a decision set ([`Kernel::policy_load`]).
     pub fn new(arch: &'static A, host: Box<dyn Host>) -> Pin<Box<Self>> {
-        Self::with_policy(arch, host, Box::new(ClassicPolicy::default()))
+        Self::with_policy(arch, host, Box::new(DecisionSetPolicy::new()))
     }
 
     /// A kernel with a policy of the caller's choice behind the policy seam.

@@ -6,7 +6,7 @@ use super::timeline::{Timeline, Wakeup};
 use crate::domain::Domain;
 use crate::handle::{Handle, Kind, ObjectTable};
 use crate::host::Host;
-use crate::sched::{Policy, Requeue};
+use crate::sched::{Policy, Requeue, Runnable};
 use crate::thread::{stack_intact, ThreadState, WaitSlot, WakeReason};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -59,6 +59,8 @@ pub struct State {
     pub armed: Option<u64>,
     /// Address space of the running context.
     pub active_space: usize,
+    /// The clock as last read by the kernel (for deadline slack when placing threads).
+    pub now_ns: u64,
     /// The running thread, its slice or the ready set changed: the timer may need re-arming.
     pub timer_dirty: bool,
 }
@@ -81,22 +83,54 @@ impl State {
             armed: None,
             active_space: 0,
             timer_dirty: false,
+            now_ns: 0,
         }
     }
 
     /// Effective priority of the current thread, `None` for idle.
-    fn current_priority(&self) -> Option<u8> {
-        self.current.and_then(|c| self.thread(c).ok()).map(|t| t.priority)
+    /// Run-queue level of the current thread (where the policy placed it), `None` for idle.
+    fn current_level(&self) -> Option<u8> {
+        self.current.and_then(|c| self.thread(c).ok()).map(|t| t.placement.level)
     }
 
-    /// A thread of `priority` became runnable: ask for a switch if it beats the current one.
-    pub fn note_ready(&mut self, priority: u8) {
+    /// A thread at run-queue `level` became runnable: ask for a switch if it beats the
+    /// current one.
+    pub fn note_ready(&mut self, level: u8) {
         self.timer_dirty = true;
-        match self.current_priority() {
+        match self.current_level() {
             None if self.running => self.resched = Some(Requeue::Back),
-            Some(current) if priority > current => self.resched = Some(Requeue::Front),
+            Some(current) if level > current => self.resched = Some(Requeue::Front),
             _ => {}
         }
+    }
+
+    /// What the policy sees of a thread.
+    fn runnable(thread: &crate::thread::Thread, handle: Handle, now_ns: u64) -> Runnable {
+        Runnable {
+            thread: handle,
+            priority: thread.priority,
+            base_priority: thread.base_priority,
+            class: thread.class,
+            deadline_slack_ns: thread.deadline_at.map(|d| d as i64 - now_ns as i64),
+            in_transaction: !thread.transactions.is_empty(),
+            conflicts: thread.conflicts,
+        }
+    }
+
+    /// Makes a thread runnable: the policy places it, it is queued there. `released` when it
+    /// starts or wakes (a new release: its deadline restarts), not when it is preempted.
+    /// Returns its level.
+    pub fn make_runnable(&mut self, handle: Handle, at: Requeue, released: bool) -> Option<u8> {
+        let now = self.now_ns;
+        let thread = thread_in(&mut self.objects, handle)?;
+        if released {
+            thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
+        }
+        let placement = self.policy.place(&Self::runnable(thread, handle, now));
+        thread.placement = placement;
+        thread.state = ThreadState::Ready;
+        self.policy.enqueue(handle, placement.level, at);
+        Some(placement.level)
     }
 
     /// Makes a blocked or sleeping thread runnable with `reason` (or suspended, if asked).
@@ -105,14 +139,13 @@ impl State {
         let key = thread.timeout_key.take();
         thread.waiting_on = None;
         thread.wake_reason = Some(reason);
-        let priority = thread.priority;
         if thread.suspend_pending {
             thread.suspend_pending = false;
             thread.state = ThreadState::Suspended;
         } else {
-            thread.state = ThreadState::Ready;
-            self.policy.enqueue(handle, priority, Requeue::Back);
-            self.note_ready(priority);
+            if let Some(level) = self.make_runnable(handle, Requeue::Back, true) {
+                self.note_ready(level);
+            }
         }
         if let Some(key) = key {
             self.timeline.remove(key);
@@ -165,12 +198,20 @@ impl State {
             }
             match state {
                 ThreadState::Ready => {
-                    self.policy.remove(handle, old);
-                    self.policy.enqueue(handle, priority, Requeue::Back);
-                    self.note_ready(priority);
+                    let queued = self.thread(handle).map_or(old, |t| t.placement.level);
+                    self.policy.remove(handle, queued);
+                    if let Some(level) = self.make_runnable(handle, Requeue::Back, false) {
+                        self.note_ready(level);
+                    }
                 }
-                ThreadState::Running if self.policy.top_priority() > Some(priority) => {
-                    self.resched = Some(Requeue::Front);
+                ThreadState::Running => {
+                    let now = self.now_ns;
+                    if let Some(thread) = thread_in(&mut self.objects, handle) {
+                        thread.placement = self.policy.place(&Self::runnable(thread, handle, now));
+                        if self.policy.top_level() > Some(thread.placement.level) {
+                            self.resched = Some(Requeue::Front);
+                        }
+                    }
                 }
                 ThreadState::Blocked => {
                     let Some((object, slot)) = waiting_on else { return };
@@ -217,6 +258,7 @@ impl State {
             return None;
         }
         // Each thread is looked up once; `objects` and `policy` are borrowed apart.
+        self.now_ns = now_ns;
         let previous = self.current;
         let mut save: *mut usize = &mut self.idle_sp;
         if let Some(handle) = previous {
@@ -227,7 +269,8 @@ impl State {
             }
             if thread.state == ThreadState::Running {
                 thread.state = ThreadState::Ready;
-                self.policy.enqueue(handle, thread.priority, requeue);
+                // Preempted or yielding: same release, so the placement it has stands.
+                self.policy.enqueue(handle, thread.placement.level, requeue);
             }
             save = &mut thread.saved_sp;
         }
@@ -242,7 +285,7 @@ impl State {
                 if next != previous {
                     thread.switches += 1;
                 }
-                self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(thread.priority));
+                self.slice_end_ns = now_ns.saturating_add(thread.placement.slice_ns);
                 (thread.saved_sp, thread.exec.domain)
             }
             None => (self.idle_sp, crate::domain::DomainId::KERNEL),
@@ -267,7 +310,8 @@ impl State {
         }
         match state {
             ThreadState::Ready => {
-                self.policy.remove(handle, priority);
+                let level = self.thread(handle).map_or(priority, |t| t.placement.level);
+                self.policy.remove(handle, level);
             }
             ThreadState::Blocked | ThreadState::Sleeping => {
                 if let Some(key) = key {
@@ -312,14 +356,16 @@ impl State {
 
     /// The time slice of the current thread ended: let its peers run.
     pub fn slice_check(&mut self, now_ns: u64) {
-        let Some(priority) = self.current_priority() else { return };
+        self.now_ns = now_ns;
+        let Some(current) = self.current else { return };
+        let Some((level, slice)) = self.thread(current).ok().map(|t| (t.placement.level, t.placement.slice_ns)) else { return };
         if now_ns < self.slice_end_ns {
             return;
         }
-        if self.policy.top_priority() >= Some(priority) {
+        if self.policy.top_level() >= Some(level) {
             self.resched = Some(Requeue::Back);
         } else {
-            self.slice_end_ns = now_ns.saturating_add(self.policy.time_slice_ns(priority));
+            self.slice_end_ns = now_ns.saturating_add(slice);
             self.timer_dirty = true;
         }
     }
@@ -364,8 +410,8 @@ impl State {
         }
         self.timer_dirty = false;
         let mut next = self.timeline.first_deadline();
-        if let Some(priority) = self.current_priority() {
-            if self.policy.top_priority() >= Some(priority) {
+        if let Some(level) = self.current_level() {
+            if self.policy.top_level() >= Some(level) {
                 next = Some(next.map_or(self.slice_end_ns, |n| n.min(self.slice_end_ns)));
             }
         }

@@ -51,11 +51,11 @@ impl<A: Arch> Kernel<A> {
         if thread.state != ThreadState::Created {
             return Err(Error::BadState);
         }
-        thread.state = ThreadState::Ready;
-        let priority = thread.priority;
         cs.live_threads += 1;
-        cs.policy.enqueue(handle, priority, Requeue::Back);
-        cs.note_ready(priority);
+        cs.now_ns = self.host.now_ns();
+        if let Some(level) = cs.make_runnable(handle, Requeue::Back, true) {
+            cs.note_ready(level);
+        }
         Ok(())
     }
 
@@ -156,8 +156,8 @@ impl<A: Arch> Kernel<A> {
         match thread.state {
             ThreadState::Ready => {
                 thread.state = ThreadState::Suspended;
-                let priority = thread.priority;
-                cs.policy.remove(handle, priority);
+                let level = thread.placement.level;
+                cs.policy.remove(handle, level);
                 Ok(())
             }
             ThreadState::Blocked | ThreadState::Sleeping if !thread.suspend_pending => {
@@ -182,10 +182,10 @@ impl<A: Arch> Kernel<A> {
         let thread = cs.thread_mut(handle)?;
         match thread.state {
             ThreadState::Suspended => {
-                thread.state = ThreadState::Ready;
-                let priority = thread.priority;
-                cs.policy.enqueue(handle, priority, Requeue::Back);
-                cs.note_ready(priority);
+                cs.now_ns = self.host.now_ns();
+                if let Some(level) = cs.make_runnable(handle, Requeue::Back, false) {
+                    cs.note_ready(level);
+                }
                 Ok(())
             }
             ThreadState::Blocked | ThreadState::Sleeping if thread.suspend_pending => {

@@ -36,8 +36,17 @@ impl State {
         t.read_versions.clear();
         let key = t.deadline_key.take();
         let voters: Vec<Handle> = t.voters.drain().collect();
+        let members: Vec<Handle> = t.members.iter().map(|m| m.thread).collect();
         if let Some(key) = key {
             self.timeline.remove(key);
+        }
+        // Conflicts are a feature decision sets match on.
+        if matches!(reason, AbortReason::Conflict(_)) {
+            for member in members {
+                if let Ok(thread) = self.thread_mut(member) {
+                    thread.conflicts = thread.conflicts.saturating_add(1);
+                }
+            }
         }
         self.wake_all(voters, WakeReason::Done);
     }

@@ -1,7 +1,7 @@
 //! The classic policy: 32 priority levels, round-robin within a level, O(1) selection through a
 //! bitmap of non-empty run queues.
 
-use super::policy::{Policy, Requeue};
+use super::policy::{Placement, Policy, Requeue, Runnable};
 use super::{PRIORITY_LEVELS, TIME_SLICE_NS};
 use crate::handle::Handle;
 use alloc::collections::VecDeque;
@@ -32,8 +32,12 @@ impl ClassicPolicy {
 }
 
 impl Policy for ClassicPolicy {
-    fn enqueue(&mut self, thread: Handle, priority: u8, at: Requeue) {
-        let level = Self::level(priority);
+    fn place(&self, thread: &Runnable) -> Placement {
+        Placement { level: thread.priority, slice_ns: self.slice_ns }
+    }
+
+    fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue) {
+        let level = Self::level(level);
         match at {
             Requeue::Front => self.queues[level].push_front(thread),
             Requeue::Back => self.queues[level].push_back(thread),
@@ -41,8 +45,8 @@ impl Policy for ClassicPolicy {
         self.non_empty |= 1 << level;
     }
 
-    fn remove(&mut self, thread: Handle, priority: u8) -> bool {
-        let level = Self::level(priority);
+    fn remove(&mut self, thread: Handle, level: u8) -> bool {
+        let level = Self::level(level);
         let queue = &mut self.queues[level];
         let Some(at) = queue.iter().position(|&t| t == thread) else { return false };
         queue.remove(at);
@@ -53,7 +57,7 @@ impl Policy for ClassicPolicy {
     }
 
     fn pick_next(&mut self) -> Option<Handle> {
-        let level = self.top_priority()? as usize;
+        let level = self.top_level()? as usize;
         let queue = &mut self.queues[level];
         let thread = queue.pop_front();
         if queue.is_empty() {
@@ -62,15 +66,11 @@ impl Policy for ClassicPolicy {
         thread
     }
 
-    fn top_priority(&self) -> Option<u8> {
+    fn top_level(&self) -> Option<u8> {
         match self.non_empty {
             0 => None,
             bits => Some((31 - bits.leading_zeros()) as u8),
         }
-    }
-
-    fn time_slice_ns(&self, _priority: u8) -> u64 {
-        self.slice_ns
     }
 }
 
@@ -89,10 +89,10 @@ mod tests {
         p.enqueue(h(2), 20, Requeue::Back);
         p.enqueue(h(3), 3, Requeue::Back);
         p.enqueue(h(4), 20, Requeue::Front);
-        assert_eq!(p.top_priority(), Some(20));
+        assert_eq!(p.top_level(), Some(20));
         let order: Vec<u64> = core::iter::from_fn(|| p.pick_next()).map(|t| t.raw()).collect();
         assert_eq!(order, [4, 2, 1, 3]);
-        assert_eq!(p.top_priority(), None);
+        assert_eq!(p.top_level(), None);
     }
 
     #[test]
@@ -102,7 +102,7 @@ mod tests {
         p.enqueue(h(2), 0, Requeue::Back);
         assert!(p.remove(h(1), 31));
         assert!(!p.remove(h(1), 31));
-        assert_eq!(p.top_priority(), Some(0));
+        assert_eq!(p.top_level(), Some(0));
         assert_eq!(p.pick_next(), Some(h(2)));
         assert_eq!(p.pick_next(), None);
     }

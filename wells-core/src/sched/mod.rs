@@ -1,10 +1,12 @@
 //! Scheduling: the policy seam and the classic policy behind it.
 
 pub mod classic;
+pub mod decision;
 pub mod policy;
 
 pub use classic::ClassicPolicy;
-pub use policy::{Policy, Requeue};
+pub use decision::{DecisionSet, DecisionSetPolicy, SetError};
+pub use policy::{Placement, Policy, Requeue, Runnable, SchedClass};
 
 /// Number of priority levels; priorities run from 0 (lowest) to `PRIORITY_LEVELS - 1`.
 pub const PRIORITY_LEVELS: usize = 32;

@@ -1,9 +1,12 @@
 //! The policy seam: every choice of the next thread to run goes through [`Policy`].
 //!
-//! The kernel tells the policy which threads are runnable and asks it which one runs next. The
-//! classic O(1) priority policy is the default; a decision-set policy (loaded at run time by an
-//! outside advisor) replaces it behind this same trait and falls back to the classic one.
+//! When a thread becomes runnable the kernel describes it ([`Runnable`]) and asks the policy
+//! where it goes ([`Policy::place`]: a run-queue level and a time slice); picking the next
+//! thread is then O(1) over the levels. The classic policy places every thread at its
+//! priority; the decision-set policy (loaded at run time by an outside advisor) may place it
+//! elsewhere and falls back to the classic placement when no rule matches.
 
+use crate::error::{Error, Result};
 use crate::handle::Handle;
 
 /// Where a thread that is still runnable goes back into its queue.
@@ -11,21 +14,62 @@ use crate::handle::Handle;
 pub enum Requeue {
     /// It was preempted before its slice ended: it keeps its turn.
     Front,
-    /// It yielded or used up its slice: everyone else of its priority goes first.
+    /// It yielded or used up its slice: everyone else of its level goes first.
     Back,
+}
+
+/// Scheduling class of a thread (what an advisor's rules match on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SchedClass {
+    /// Hard real-time: never runs below its configured priority, whatever a set says.
+    HardRealTime,
+    /// Soft real-time.
+    SoftRealTime,
+    /// Everything else.
+    #[default]
+    BestEffort,
+}
+
+/// What the policy sees of a thread becoming runnable.
+#[derive(Debug, Clone, Copy)]
+pub struct Runnable {
+    pub thread: Handle,
+    /// Effective priority (base raised by priority inheritance).
+    pub priority: u8,
+    pub base_priority: u8,
+    pub class: SchedClass,
+    /// Time left to its deadline (negative: missed), if it has one.
+    pub deadline_slack_ns: Option<i64>,
+    /// Member of a transaction.
+    pub in_transaction: bool,
+    /// Transactions of it that aborted on a conflict.
+    pub conflicts: u32,
+}
+
+/// Where a runnable thread goes: the run-queue level picked from, and its time slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Placement {
+    pub level: u8,
+    pub slice_ns: u64,
 }
 
 /// A scheduling policy. Calls are made with the kernel's state locked and interrupts masked,
 /// so every method must be short and bounded.
 pub trait Policy: Send {
-    /// `thread` became runnable at effective priority `priority`.
-    fn enqueue(&mut self, thread: Handle, priority: u8, at: Requeue);
-    /// `thread`, queued at `priority`, is no longer runnable; false if it was not queued.
-    fn remove(&mut self, thread: Handle, priority: u8) -> bool;
+    /// Where `thread` goes when it becomes runnable.
+    fn place(&self, thread: &Runnable) -> Placement;
+    /// `thread` is runnable at run-queue `level`.
+    fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue);
+    /// `thread`, queued at `level`, is no longer runnable; false if it was not queued.
+    fn remove(&mut self, thread: Handle, level: u8) -> bool;
     /// Chooses the next thread to run and takes it out of the runnable set.
     fn pick_next(&mut self) -> Option<Handle>;
-    /// The priority of the thread [`Policy::pick_next`] would choose, to decide preemption.
-    fn top_priority(&self) -> Option<u8>;
-    /// How long `priority` may run before others of its level get a turn.
-    fn time_slice_ns(&self, priority: u8) -> u64;
+    /// The level of the thread [`Policy::pick_next`] would choose, to decide preemption.
+    fn top_level(&self) -> Option<u8>;
+    /// Swaps in a decision set (validated already); policies without sets refuse.
+    fn load_set(&mut self, _set: super::decision::DecisionSet) -> Result<()> {
+        Err(Error::BadState)
+    }
+    /// Drops the loaded decision set: back to the classic placement.
+    fn clear_set(&mut self) {}
 }

@@ -85,6 +85,8 @@ fn leaf_bits(access: Access) -> u32 {
 /// An address space: its level-1 table and every level-2 table it owns.
 pub struct AddressSpace {
     root: Box<L1Table>,
+    // Boxed so a table never moves: level-1 entries hold its address.
+    #[allow(clippy::vec_box)]
     owned: Vec<Box<L2Table>>,
     asid: u8,
 }

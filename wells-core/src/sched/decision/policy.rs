@@ -1,0 +1,74 @@
+//! The decision-set policy: rules first, classic placement as the fallback, the classic O(1)
+//! run queues underneath.
+
+use super::format::{Action, DecisionSet};
+use crate::error::Result;
+use crate::handle::Handle;
+use crate::sched::classic::ClassicPolicy;
+use crate::sched::policy::{Placement, Policy, Requeue, Runnable, SchedClass};
+use alloc::boxed::Box;
+
+/// Classic scheduling until an advisor loads a set; then each runnable thread is placed by the
+/// first matching rule, or classically when none matches.
+#[derive(Default)]
+pub struct DecisionSetPolicy {
+    queues: ClassicPolicy,
+    set: Option<Box<DecisionSet>>,
+}
+
+impl DecisionSetPolicy {
+    /// A policy with no set loaded (behaves exactly like the classic one).
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Policy for DecisionSetPolicy {
+    fn place(&self, thread: &Runnable) -> Placement {
+        let classic = self.queues.place(thread);
+        let Some(action) = self.set.as_ref().and_then(|set| set.decide(thread)) else { return classic };
+        match action {
+            // The guard: a hard real-time thread never runs below its own priority.
+            Action::Priority(level) if thread.class == SchedClass::HardRealTime => {
+                Placement { level: level.max(thread.priority), ..classic }
+            }
+            // Inheritance still wins: a thread holding a mutex others wait for keeps that priority.
+            Action::Priority(level) => Placement { level: level.max(inherited(thread)), ..classic },
+            Action::SliceNs(slice_ns) => Placement { slice_ns, ..classic },
+        }
+    }
+
+    fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue) {
+        self.queues.enqueue(thread, level, at)
+    }
+
+    fn remove(&mut self, thread: Handle, level: u8) -> bool {
+        self.queues.remove(thread, level)
+    }
+
+    fn pick_next(&mut self) -> Option<Handle> {
+        self.queues.pick_next()
+    }
+
+    fn top_level(&self) -> Option<u8> {
+        self.queues.top_level()
+    }
+
+    fn load_set(&mut self, set: DecisionSet) -> Result<()> {
+        self.set = Some(Box::new(set));
+        Ok(())
+    }
+
+    fn clear_set(&mut self) {
+        self.set = None;
+    }
+}
+
+/// The priority a thread has only through inheritance (0 when none).
+fn inherited(thread: &Runnable) -> u8 {
+    if thread.priority > thread.base_priority {
+        thread.priority
+    } else {
+        0
+    }
+}

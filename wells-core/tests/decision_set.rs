@@ -1,0 +1,113 @@
+//! The decision-set policy on real threads: rules reorder, the classic policy covers threads no
+//! rule matches, the hard-RT guard holds, a bad set leaves the old one in force, slices change.
+
+mod common;
+use common::{Log, World, MS};
+use wells_core::sched::decision::{Action, DecisionSet, Rule};
+use wells_core::sched::SchedClass;
+
+fn any(action: Action) -> Rule {
+    Rule { classes: 0, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, action }
+}
+
+/// Starts three threads (given classes) from a high-priority starter, which then blocks so
+/// they run in the order the policy gives; returns that order.
+fn run_order(world: &World, set: Option<&DecisionSet>, threads: &[(&'static str, u8, SchedClass)]) -> Vec<String> {
+    let k = world.kernel;
+    if let Some(set) = set {
+        k.policy_load(&set.encode()).unwrap();
+    }
+    let log = Log::default();
+    let mut handles = Vec::new();
+    for &(name, priority, class) in threads {
+        let l = log.clone();
+        let t = k.thread_create(name, priority, 0, Box::new(move || {
+            l.push(name);
+            0
+        })).unwrap();
+        k.thread_set_class(t, class, None).unwrap();
+        handles.push(t);
+    }
+    world.spawn("starter", 31, move || {
+        for &t in &handles {
+            k.thread_start(t).unwrap();
+        }
+        0
+    });
+    world.run().unwrap();
+    log.take()
+}
+
+const THREE: &[(&str, u8, SchedClass)] = &[
+    ("batch", 2, SchedClass::BestEffort),
+    ("control", 20, SchedClass::HardRealTime),
+    ("ui", 10, SchedClass::SoftRealTime),
+];
+
+#[test]
+fn no_set_or_no_matching_rule_is_the_classic_order() {
+    assert_eq!(run_order(&World::new(), None, THREE), ["control", "ui", "batch"]);
+    // A rule for a class none of them has: classic fallback for all.
+    let mut nobody = any(Action::Priority(31));
+    nobody.priority_min = 30;
+    let set = DecisionSet { rules: vec![nobody] };
+    assert_eq!(run_order(&World::new(), Some(&set), THREE), ["control", "ui", "batch"]);
+}
+
+#[test]
+fn a_rule_reorders_and_the_hard_rt_guard_holds() {
+    // Batch work first (priority 25), and an attempt to push the hard-RT thread down to 1.
+    let mut batch_up = any(Action::Priority(25));
+    batch_up.classes = 0b100;
+    let mut control_down = any(Action::Priority(1));
+    control_down.classes = 0b001;
+    let set = DecisionSet { rules: vec![batch_up, control_down] };
+    // control keeps its 20 (the guard); batch at 25 goes first; ui (no rule) stays at 10.
+    assert_eq!(run_order(&World::new(), Some(&set), THREE), ["batch", "control", "ui"]);
+}
+
+#[test]
+fn a_refused_set_names_the_bad_rule_and_leaves_the_old_one() {
+    let world = World::new();
+    let k = world.kernel;
+    let mut batch_up = any(Action::Priority(25));
+    batch_up.classes = 0b100;
+    k.policy_load(&DecisionSet { rules: vec![batch_up] }.encode()).unwrap();
+    let mut bad = DecisionSet { rules: vec![any(Action::Priority(3)), any(Action::Priority(4))] }.encode();
+    bad[16 + 16 + 6] = 99; // rule 1: unknown action
+    let error = k.policy_load(&bad).unwrap_err();
+    assert_eq!((error.rule, error.field), (Some(1), "action"));
+    assert_eq!(k.policy_load(&[1, 2, 3]).unwrap_err().rule, None);
+    // Still the first set: batch first.
+    assert_eq!(run_order(&world, None, THREE), ["batch", "control", "ui"]);
+    // And cleared: classic again.
+    let world = World::new();
+    world.kernel.policy_load(&DecisionSet { rules: vec![batch_up] }.encode()).unwrap();
+    world.kernel.policy_clear();
+    assert_eq!(run_order(&world, None, THREE), ["control", "ui", "batch"]);
+}
+
+#[test]
+fn a_slice_rule_changes_round_robin_turns() {
+    let world = World::new();
+    let k = world.kernel;
+    let mut short = any(Action::SliceNs(2 * MS));
+    short.classes = 0b010;
+    k.policy_load(&DecisionSet { rules: vec![short] }.encode()).unwrap();
+    let log = Log::default();
+    for name in ["a", "b"] {
+        let (l, w) = (log.clone(), World { kernel: k, clock: world.clock.clone() });
+        let t = k.thread_create(name, 7, 0, Box::new(move || {
+            for _ in 0..8 {
+                l.push(name);
+                w.tick_after(MS);
+            }
+            0
+        })).unwrap();
+        k.thread_set_class(t, SchedClass::SoftRealTime, None).unwrap();
+        k.thread_start(t).unwrap();
+    }
+    world.run().unwrap();
+    // 2 ms slices with 1 ms of work per entry: turns of two.
+    assert_eq!(log.take().concat(), "aabbaabbaabbaabb");
+}
