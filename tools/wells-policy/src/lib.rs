@@ -1,0 +1,115 @@
+//! The text form of a wells decision set, and its compiler to the binary form the kernel
+//! validates and loads (`wells_core::sched::decision::format`).
+//!
+//! ```toml
+//! version = 1
+//! [[rule]]                       # rules are tried in order; the first match wins
+//! class = ["hard-rt", "soft-rt", "best-effort"]   # any of these (default: any class)
+//! priority = [0, 31]             # base priority range (default: all)
+//! slack = ["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"]  # deadline slack (default: any)
+//! transaction = ["none", "member"]                # (default: any)
+//! conflicts_at_least = 0         # conflict aborts so far (default: 0)
+//! run_at_priority = 25           # the action: exactly one of run_at_priority / slice_us
+//! slice_us = 2000
+//! ```
+
+use serde::Deserialize;
+use wells_core::sched::decision::{Action, DecisionSet, Rule};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextSet {
+    version: u16,
+    #[serde(default, rename = "rule")]
+    rules: Vec<TextRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TextRule {
+    #[serde(default)]
+    class: Vec<String>,
+    priority: Option<[u8; 2]>,
+    #[serde(default)]
+    slack: Vec<String>,
+    #[serde(default)]
+    transaction: Vec<String>,
+    #[serde(default)]
+    conflicts_at_least: u8,
+    run_at_priority: Option<u8>,
+    slice_us: Option<u32>,
+}
+
+/// Turns a list of names into a bit mask over `names`.
+fn mask(rule: usize, what: &str, given: &[String], names: &[&str]) -> Result<u8, String> {
+    given.iter().try_fold(0u8, |mask, name| match names.iter().position(|n| n == name) {
+        Some(bit) => Ok(mask | 1 << bit),
+        None => Err(format!("rule {rule}: unknown {what} `{name}` (known: {})", names.join(", "))),
+    })
+}
+
+/// Compiles the text form into the binary set, checked exactly as the kernel will check it.
+pub fn compile(text: &str) -> Result<Vec<u8>, String> {
+    let set: TextSet = toml::from_str(text).map_err(|e| format!("not a decision set: {e}"))?;
+    if set.version != 1 {
+        return Err(format!("version {} (this compiler writes version 1)", set.version));
+    }
+    let mut rules = Vec::new();
+    for (i, r) in set.rules.iter().enumerate() {
+        let [priority_min, priority_max] = r.priority.unwrap_or([0, 31]);
+        let action = match (r.run_at_priority, r.slice_us) {
+            (Some(p), None) => Action::Priority(p),
+            (None, Some(us)) => Action::SliceNs(us as u64 * 1000),
+            _ => return Err(format!("rule {i}: give exactly one of run_at_priority and slice_us")),
+        };
+        rules.push(Rule {
+            classes: mask(i, "class", &r.class, &["hard-rt", "soft-rt", "best-effort"])?,
+            priority_min,
+            priority_max,
+            slack: mask(i, "slack", &r.slack, &["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"])?,
+            transaction: mask(i, "transaction", &r.transaction, &["none", "member"])?,
+            conflicts_min: r.conflicts_at_least,
+            action,
+        });
+    }
+    let bytes = DecisionSet { rules }.encode();
+    DecisionSet::parse(&bytes).map_err(|e| e.to_string())?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_compiles_to_what_the_kernel_accepts() {
+        let bytes = compile(include_str!("../examples/batch-first.toml")).unwrap();
+        let set = DecisionSet::parse(&bytes).unwrap();
+        assert_eq!(set.rules.len(), 3);
+        assert_eq!(set.rules[0].action, Action::SliceNs(1_000_000));
+        assert_eq!(set.rules[0].classes, 0b010);
+        assert_eq!(set.rules[0].slack, 0b1110);
+        assert_eq!(set.rules[1].transaction, 0b10);
+        assert_eq!(set.rules[2].action, Action::Priority(18));
+        assert_eq!((set.rules[2].priority_min, set.rules[2].priority_max), (0, 15));
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let cases = [
+            ("version = 2\n[[rule]]\nrun_at_priority = 1", "version 2"),
+            ("version = 1\n[[rule]]\nclass = [\"urgent\"]\nrun_at_priority = 1", "unknown class `urgent`"),
+            ("version = 1\n[[rule]]\nrun_at_priority = 1\nslice_us = 5", "exactly one"),
+            ("version = 1\n[[rule]]\nclass = []", "exactly one"),
+            ("version = 1\n[[rule]]\nrun_at_priority = 40", "rule 0: bad action priority"),
+            ("version = 1\n[[rule]]\nslice_us = 5", "rule 0: bad slice us"),
+            ("version = 1\n[[rule]]\npriority = [9, 3]\nrun_at_priority = 1", "rule 0: bad priority range"),
+            ("version = 1", "header: bad rule count"),
+            ("version = 1\n[[rule]]\nrun_at_priority = 1\ncolour = 3", "not a decision set"),
+        ];
+        for (text, want) in cases {
+            let error = compile(text).unwrap_err();
+            assert!(error.contains(want), "{text:?}: {error}");
+        }
+    }
+}
