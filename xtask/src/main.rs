@@ -3,7 +3,9 @@
 //! Every command either does its whole job or fails with a message that says what went wrong;
 //! nothing is skipped silently.
 
+mod arm32;
 mod bench;
+mod cortex_m3;
 mod header;
 mod hosted;
 mod qemu;
@@ -50,13 +52,21 @@ boards:
                     through ports to a 32-bit logger task, all at EL0 in their own
                     address spaces; a statistics line per second; QEMU exits when
                     the pipeline is done (image: target/images/wells-demo+user32.elf)
+  qemu-virt-arm32   the same demo on QEMU virt with a Cortex-A15 (ARMv7-A, SVC
+                    mode): sensor, filter and logger tasks in USR mode, each in
+                    its own short-descriptor address space
+                    (image: target/images/qemu-virt-arm32-wells-demo+user.elf)
   hosted            the C example examples/c-hosted: libwells.a (+ include/wells.h)
                     linked with adapters/posix, run as a Linux process: a port
                     pipeline, a mutex-protected counter at four priorities, a timer
+  qemu-mps2-an385   the same pipeline on QEMU mps2-an385 (Cortex-M3): sensor, filter
+                    and logger as unprivileged tasks, each isolated by the MPU; a
+                    statistics line per second
+                    (image: target/images/qemu-mps2-an385-wells-demo.elf)
 ";
 
 /// Boards `run` accepts: the hosted C example and the QEMU boards from `hosts/`.
-const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, "hosted"];
+const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, arm32::VIRT_ARM32.name, cortex_m3::MPS2_AN385.name, "hosted"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -186,6 +196,12 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
     if board == qemu::VIRT_ARM64.name {
         return qemu::run_demo(root, &qemu::VIRT_ARM64);
     }
+    if board == arm32::VIRT_ARM32.name {
+        return arm32::run_demo(root);
+    }
+    if board == cortex_m3::MPS2_AN385.name {
+        return cortex_m3::run_demo(root);
+    }
     build(root)?;
     hosted::run_example(root)
 }
@@ -218,6 +234,12 @@ fn test(root: &Path) -> Result<u8> {
     );
 
     for (name, result) in qemu::run_arm64_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in arm32::run_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in cortex_m3::run_tests(root) {
         summary.record(&name, result);
     }
 

@@ -153,7 +153,7 @@ fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
 }
 
 /// The QEMU command for `boot` with `extra` options before `-kernel <image>`.
-fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -> Command {
+pub fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -> Command {
     let mut qemu = Command::new(board.qemu);
     qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-nographic"])
         .args(board.options)
@@ -264,7 +264,7 @@ pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
 }
 
 /// Runs QEMU on this terminal until it ends; returns its exit status.
-fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> {
+pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> {
     let status = qemu.current_dir(root).status().map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
     match status.code() {
         Some(code) => Ok(code.clamp(0, 255) as u8),

@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::Result;
 
 /// Rustup targets beyond the host (always installed); e.g. "aarch64-unknown-none".
-const RUSTUP_TARGETS: &[&str] = &["aarch64-unknown-none-softfloat", "armv7a-none-eabi"];
+const RUSTUP_TARGETS: &[&str] = &["aarch64-unknown-none-softfloat", "armv7a-none-eabi", "thumbv7m-none-eabi"];
 
 /// Rustup components beyond the default profile; e.g. "rust-src".
 const RUSTUP_COMPONENTS: &[&str] = &[];

@@ -1,0 +1,265 @@
+//! The user programs built into this image. They run unprivileged on their own stack slot,
+//! use only the stack (no statics: kernel RAM is out of their reach) and reach the kernel only
+//! through `svc` (see `user.rs`). Same programs as `user/apps` on the A-profile boards, cut to
+//! what fits a Cortex-M3.
+
+use super::user::{self, FOREVER};
+use crate::uprintln;
+
+macro_rules! program {
+    ($(#[$doc:meta])* $name:ident = $main:path) => {
+        $(#[$doc])*
+        #[allow(non_snake_case)]
+        pub extern "C" fn $name(arg: usize) -> ! {
+            let code = $main(arg);
+            user::exit(code)
+        }
+    };
+}
+
+program!(/// Prints a line and exits 0.
+    HELLO = hello);
+program!(/// Exercises the system calls; port "loop" must be granted.
+    SYSCALL_TEST = syscall_test);
+program!(/// 100 round trips: sends on "ping", expects n + 1 on "pong".
+    PING = ping);
+program!(/// Answers ping until asked to stop.
+    PONG = pong);
+program!(/// Spins without system calls.
+    SPINNER = spinner);
+program!(/// Reads address 0.
+    FAULT_NULL = fault_null);
+program!(/// Writes kernel RAM.
+    FAULT_KERNEL_WRITE = fault_kernel_write);
+program!(/// Executes an undefined instruction.
+    FAULT_UNDEFINED = fault_undefined);
+program!(/// Recurses off the bottom of its stack.
+    FAULT_STACK = fault_stack);
+program!(/// Makes system call 999.
+    FAULT_BAD_SYSCALL = fault_bad_syscall);
+program!(/// Writes the RAM of another task (address in the argument).
+    ISOLATION = isolation);
+program!(/// Demo: sends readings on port "readings" every 5 ms.
+    DEMO_SENSOR = demo_sensor);
+program!(/// Demo: averages 10 readings, sends them on "averages".
+    DEMO_FILTER = demo_filter);
+program!(/// Demo: prints averages.
+    DEMO_LOGGER = demo_logger);
+
+fn hello(arg: usize) -> i32 {
+    uprintln!("hello from an unprivileged task (arg {})", arg);
+    0
+}
+
+fn check(ok: bool, what: &str) -> Result<(), i32> {
+    if ok {
+        Ok(())
+    } else {
+        uprintln!("syscall-test: FAILED {}", what);
+        Err(1)
+    }
+}
+
+extern "C" fn worker(arg: usize) -> ! {
+    user::exit(arg as i32 * 2)
+}
+
+fn syscall_test(_arg: usize) -> i32 {
+    match syscall_checks() {
+        Ok(()) => {
+            uprintln!("syscall-test: all calls ok");
+            0
+        }
+        Err(code) => code,
+    }
+}
+
+fn syscall_checks() -> Result<(), i32> {
+    user::nop();
+    user::yield_now();
+    let t0 = user::time_ns();
+    check(user::sleep_ms(5).is_ok(), "sleep")?;
+    let t1 = user::time_ns();
+    check(t1 >= t0 + 5_000_000, "time advances by the sleep")?;
+    let sem = user::sem_create(0, 2).map_err(|_| 1)?;
+    check(user::sem_post(sem).is_ok(), "sem_post")?;
+    check(user::sem_wait(sem, 0).is_ok(), "sem_wait")?;
+    check(user::sem_wait(sem, 0) == Err(-7), "sem_wait with no wait would block")?;
+    check(user::sem_wait(sem, 10) == Err(-6), "sem_wait 10 ms times out")?;
+    check(user::sem_post(77) == Err(-2), "bad handle")?;
+    // Bad pointers: NULL, kernel RAM, an unaligned wrap: refused, nothing touched.
+    check(user::syscall(3, [0, 4, 0, 0]).0 == -1, "NULL buffer")?;
+    check(user::syscall(3, [0x2000_0000, 4, 0, 0]).0 == -1, "kernel buffer")?;
+    check(user::syscall(3, [0xffff_fff0, 64, 0, 0]).0 == -1, "wrapping buffer")?;
+    let port = user::port_open("loop").map_err(|_| 1)?;
+    check(user::port_open("nope") == Err(-1), "ungranted port")?;
+    let msg = *b"0123456789abcdef";
+    check(user::port_send(port, &msg, 100).is_ok(), "port_send")?;
+    let mut back = [0u8; 16];
+    check(user::port_receive(port, &mut back, 100) == Ok(16) && back == msg, "port_receive")?;
+    check(user::syscall(19, [port, 0x2000_0000, 16, 0]).0 == -1, "receive into kernel RAM")?;
+    let thread = user::thread_create(worker, 21, 8).map_err(|_| 1)?;
+    check(user::thread_join(thread, 1000) == Ok(42), "thread exit code")?;
+    Ok(())
+}
+
+fn message(n: u32) -> [u8; 16] {
+    let mut m = [0u8; 16];
+    m[..4].copy_from_slice(&n.to_le_bytes());
+    m[4..8].copy_from_slice(&(!n).to_le_bytes());
+    m
+}
+
+fn number(m: &[u8; 16]) -> Option<u32> {
+    let n = u32::from_le_bytes([m[0], m[1], m[2], m[3]]);
+    let check = u32::from_le_bytes([m[4], m[5], m[6], m[7]]);
+    (check == !n).then_some(n)
+}
+
+const STOP: u32 = u32::MAX;
+
+fn ping(_arg: usize) -> i32 {
+    let (Ok(requests), Ok(replies)) = (user::port_open("ping"), user::port_open("pong")) else {
+        return 2;
+    };
+    for n in 0..100 {
+        if user::port_send(requests, &message(n), 5000).is_err() {
+            return 2;
+        }
+        let mut reply = [0u8; 16];
+        if user::port_receive(replies, &mut reply, 5000) != Ok(16) || number(&reply) != Some(n + 1) {
+            uprintln!("ping: bad reply to {}", n);
+            return 1;
+        }
+    }
+    let _ = user::port_send(requests, &message(STOP), 5000);
+    uprintln!("ping: 100 round trips ok");
+    0
+}
+
+fn pong(_arg: usize) -> i32 {
+    let (Ok(requests), Ok(replies)) = (user::port_open("ping"), user::port_open("pong")) else {
+        return 2;
+    };
+    loop {
+        let mut request = [0u8; 16];
+        if user::port_receive(requests, &mut request, 5000) != Ok(16) {
+            return 2;
+        }
+        match number(&request) {
+            Some(STOP) => return 0,
+            Some(n) => {
+                if user::port_send(replies, &message(n + 1), 5000).is_err() {
+                    return 2;
+                }
+            }
+            None => return 1,
+        }
+    }
+}
+
+fn spinner(_arg: usize) -> i32 {
+    let mut n = 0u32;
+    loop {
+        n = core::hint::black_box(n.wrapping_add(1));
+    }
+}
+
+fn read_word(address: usize) -> u32 {
+    let value: u32;
+    // SAFETY: none; meant to fault.
+    unsafe { core::arch::asm!("ldr {v}, [{a}]", v = out(reg) value, a = in(reg) address, options(nostack, readonly)) };
+    value
+}
+
+fn write_word(address: usize, value: u32) {
+    // SAFETY: none; meant to fault.
+    unsafe { core::arch::asm!("str {v}, [{a}]", v = in(reg) value, a = in(reg) address, options(nostack)) };
+}
+
+fn fault_null(_arg: usize) -> i32 {
+    let value = read_word(core::hint::black_box(0));
+    uprintln!("FAULT NOT CAUGHT (read {:#x})", value);
+    77
+}
+
+fn fault_kernel_write(_arg: usize) -> i32 {
+    write_word(core::hint::black_box(0x2000_0000), 0xdead_beef);
+    uprintln!("FAULT NOT CAUGHT (kernel RAM written)");
+    77
+}
+
+fn fault_undefined(_arg: usize) -> i32 {
+    // SAFETY: none; meant to fault.
+    unsafe { core::arch::asm!("udf #7", options(nostack)) };
+    uprintln!("FAULT NOT CAUGHT (udf)");
+    77
+}
+
+#[inline(never)]
+#[allow(unconditional_recursion)]
+fn recurse(depth: u32) -> u32 {
+    let buf = core::hint::black_box([depth; 16]);
+    buf[3] + recurse(depth + 1)
+}
+
+fn fault_stack(_arg: usize) -> i32 {
+    let n = recurse(0);
+    uprintln!("FAULT NOT CAUGHT (recursion returned {})", n);
+    77
+}
+
+fn fault_bad_syscall(_arg: usize) -> i32 {
+    user::syscall(999, [0; 4]);
+    uprintln!("FAULT NOT CAUGHT (call 999 returned)");
+    77
+}
+
+fn isolation(victim: usize) -> i32 {
+    write_word(victim + 16, 0xbad0_bad0);
+    uprintln!("FAULT NOT CAUGHT (wrote another task's RAM)");
+    77
+}
+
+fn demo_sensor(_arg: usize) -> i32 {
+    let Ok(readings) = user::port_open("readings") else { return 2 };
+    let mut value = 0u32;
+    for _ in 0..100 {
+        value = (value * 7 + 13) % 100;
+        let _ = user::port_send(readings, &value.to_le_bytes(), 50);
+        let _ = user::sleep_ms(5);
+    }
+    0
+}
+
+fn demo_filter(_arg: usize) -> i32 {
+    let (Ok(readings), Ok(averages)) = (user::port_open("readings"), user::port_open("averages")) else { return 2 };
+    let (mut sum, mut count) = (0u32, 0u32);
+    let mut buf = [0u8; 4];
+    for _ in 0..100 {
+        if user::port_receive(readings, &mut buf, 200).is_err() {
+            break;
+        }
+        sum += u32::from_le_bytes(buf);
+        count += 1;
+        if count == 10 {
+            let _ = user::port_send(averages, &(sum / 10).to_le_bytes(), 200);
+            sum = 0;
+            count = 0;
+        }
+    }
+    0
+}
+
+fn demo_logger(_arg: usize) -> i32 {
+    let Ok(averages) = user::port_open("averages") else { return 2 };
+    let mut buf = [0u8; 4];
+    for n in 0..10 {
+        if user::port_receive(averages, &mut buf, 1000).is_err() {
+            return 1;
+        }
+        uprintln!("logger: average {} = {} (t = {} ms)", n, u32::from_le_bytes(buf), user::time_ns() / 1_000_000);
+    }
+    let _ = FOREVER;
+    0
+}

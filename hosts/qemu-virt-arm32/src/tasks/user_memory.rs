@@ -1,0 +1,65 @@
+//! What a task may touch: its regions, and checked access to its buffers from system calls.
+
+use alloc::vec::Vec;
+use wells_core::Error;
+
+/// A range of a task's virtual memory and what the task may do there.
+#[derive(Debug, Clone, Copy)]
+pub struct Region {
+    pub start: usize,
+    pub end: usize,
+    pub writable: bool,
+    pub executable: bool,
+}
+
+/// The regions of one task.
+#[derive(Default)]
+pub struct UserMemory {
+    regions: Vec<Region>,
+}
+
+impl UserMemory {
+    pub fn add(&mut self, region: Region) {
+        self.regions.push(region);
+    }
+
+    /// True when `[start, start + len)` lies inside one region allowing `write`.
+    pub fn contains(&self, start: usize, len: usize, write: bool) -> bool {
+        let Some(end) = start.checked_add(len) else { return false };
+        self.regions.iter().any(|r| r.start <= start && end <= r.end && (r.writable || !write))
+    }
+
+    /// True when `pc` is inside executable memory of the task.
+    pub fn executable(&self, pc: usize) -> bool {
+        self.regions.iter().any(|r| r.executable && r.start <= pc && pc < r.end)
+    }
+}
+
+/// A buffer the task handed in for reading, checked against its regions.
+///
+/// The returned slice aliases user memory that the task's own threads may change at the same
+/// time; the kernel only copies bytes out of it, so a torn value is the task's own problem.
+pub fn readable<'a>(memory: &UserMemory, ptr: usize, len: usize) -> Result<&'a [u8], Error> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr == 0 || !memory.contains(ptr, len, false) {
+        return Err(Error::InvalidArgument);
+    }
+    // SAFETY: the range lies inside a region mapped readable in the current address space (the
+    // caller's, active during its system call); user regions are never unmapped while the task
+    // lives, and bytes have no invalid values.
+    Ok(unsafe { core::slice::from_raw_parts(ptr as *const u8, len) })
+}
+
+/// A buffer the task handed in for the kernel to fill, checked against its regions.
+pub fn writable<'a>(memory: &UserMemory, ptr: usize, len: usize) -> Result<&'a mut [u8], Error> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr == 0 || !memory.contains(ptr, len, true) {
+        return Err(Error::InvalidArgument);
+    }
+    // SAFETY: as for `readable`, in a region mapped writable for the task.
+    Ok(unsafe { core::slice::from_raw_parts_mut(ptr as *mut u8, len) })
+}
