@@ -25,6 +25,7 @@ pub mod kernel;
 pub mod mem;
 pub mod sched;
 pub mod sync;
+pub mod telemetry;
 pub mod thread;
 pub mod time;
 pub mod txn;

@@ -48,6 +48,12 @@ pub struct ThreadStats {
     /// How many times the thread was switched onto the CPU.
     pub switches: u64,
     pub exit_code: i32,
+    /// Time spent runnable but not running.
+    pub wait_time_ns: u64,
+    pub deadline_misses: u32,
+    /// Transactions of it that aborted on a conflict / for any reason.
+    pub conflicts: u32,
+    pub aborts: u32,
 }
 
 impl ThreadStats {
@@ -114,6 +120,16 @@ pub struct Thread {
     pub conflicts: u32,
     /// Where the policy placed it the last time it became runnable.
     pub placement: Placement,
+    /// Time spent runnable but not running.
+    pub wait_time_ns: u64,
+    /// What was left of its time slice when it was preempted (0: a fresh slice next time).
+    pub slice_left_ns: u64,
+    /// When it last became runnable.
+    pub ready_since_ns: u64,
+    /// Releases that ended after their deadline.
+    pub deadline_misses: u32,
+    /// Transactions of it that aborted (any reason).
+    pub aborts: u32,
     /// Threads waiting in `join` for this one.
     pub joiners: WaitQueue,
     pub run_time_ns: u64,
@@ -152,6 +168,11 @@ impl Thread {
             deadline_at: None,
             conflicts: 0,
             placement: Placement { level: priority, slice_ns: 0 },
+            wait_time_ns: 0,
+            slice_left_ns: 0,
+            ready_since_ns: 0,
+            deadline_misses: 0,
+            aborts: 0,
             joiners: WaitQueue::new(),
             run_time_ns: 0,
             switches: 0,
@@ -170,6 +191,10 @@ impl Thread {
             run_time_ns: self.run_time_ns + running,
             switches: self.switches,
             exit_code: self.exit_code,
+            wait_time_ns: self.wait_time_ns,
+            deadline_misses: self.deadline_misses,
+            conflicts: self.conflicts,
+            aborts: self.aborts,
         }
     }
 }

@@ -259,3 +259,35 @@ fn two_kernels_run_side_by_side() {
     }
     assert!(counters.iter().all(|c| c.load(Ordering::SeqCst) == 50));
 }
+
+/// A thread preempted by a higher-priority one keeps the rest of its slice: a frequently
+/// waking high-priority thread must not starve the others of its peer's level.
+#[test]
+fn a_preempted_thread_keeps_the_rest_of_its_slice() {
+    let world = World::new();
+    let log = Log::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    for name in ["a", "b"] {
+        let (l, w, s) = (log.clone(), World { kernel: world.kernel, clock: world.clock.clone() }, stop.clone());
+        world.spawn(name, 5, move || {
+            while !s.load(Ordering::SeqCst) {
+                l.push(name);
+                w.tick_after(MS);
+            }
+            0
+        });
+    }
+    let (kernel, s) = (world.kernel, stop.clone());
+    world.spawn("poller", 20, move || {
+        // Wakes every 4 ms, well inside the 10 ms slice of the level below.
+        for _ in 0..25 {
+            kernel.sleep_ns(4 * MS).unwrap();
+        }
+        s.store(true, Ordering::SeqCst);
+        0
+    });
+    world.run().unwrap();
+    let entries = log.take();
+    let b = entries.iter().filter(|e| *e == "b").count();
+    assert!(b >= 30, "b ran {b} of {} turns: starved by a's fresh slices", entries.len());
+}

@@ -137,6 +137,9 @@ impl<A: Arch> Kernel<A> {
         state: ThreadState,
     ) -> WakeReason {
         let Some(current) = cs.current else { return WakeReason::Destroyed };
+        let now = self.host.now_ns();
+        cs.end_release(current, now);
+        cs.telemetry.record(now, crate::telemetry::EventKind::Block, Some(current), 0);
         let key = deadline_ns.map(|d| cs.timeline.insert(d, timeline::Wakeup::Thread(current)));
         if let Ok(thread) = cs.thread_mut(current) {
             thread.state = state;

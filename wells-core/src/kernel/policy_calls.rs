@@ -4,7 +4,9 @@ use super::Kernel;
 use crate::arch::Arch;
 use crate::error::{Error, Result};
 use crate::handle::Handle;
+use crate::sched::guard::Revert;
 use crate::sched::{DecisionSet, SchedClass, SetError};
+use crate::telemetry::{Event, EventKind};
 
 impl<A: Arch> Kernel<A> {
     /// Gives a thread a scheduling class and, optionally, a deadline relative to each of its
@@ -22,14 +24,43 @@ impl<A: Arch> Kernel<A> {
     /// A refused set leaves the one in force, and the error names the bad rule and field.
     pub fn policy_load(&self, bytes: &[u8]) -> core::result::Result<(), SetError> {
         let set = DecisionSet::parse(bytes)?;
+        let rules = set.rules.len() as u64;
+        let now = self.host.now_ns();
         let mut cs = self.critical();
         cs.policy
             .load_set(set)
-            .map_err(|_: Error| SetError { rule: None, field: "policy (this kernel's policy takes no decision sets)" })
+            .map_err(|_: Error| SetError { rule: None, field: "policy (this kernel's policy takes no decision sets)" })?;
+        cs.guard.set_loaded(now);
+        cs.telemetry.record(now, EventKind::SetLoaded, None, rules);
+        Ok(())
     }
 
     /// Drops the decision set: classic scheduling again.
     pub fn policy_clear(&self) {
-        self.critical().policy.clear_set();
+        let mut cs = self.critical();
+        cs.policy.clear_set();
+        cs.guard.set_cleared();
+    }
+
+    /// Sets the guard: deadline misses are counted per `window_ns` (0: guard off), and a loaded
+    /// set with more than `margin` misses per window over the window before it is reverted.
+    pub fn policy_guard(&self, window_ns: u64, margin: u32) {
+        let mut cs = self.critical();
+        cs.guard.window_ns = window_ns;
+        cs.guard.margin = margin;
+    }
+
+    /// The guard's last revert, if any.
+    pub fn policy_last_revert(&self) -> Option<Revert> {
+        self.critical().guard.last_revert
+    }
+
+    /// Copies telemetry events from sequence `from` on; returns how many were copied, how many
+    /// were lost to overwriting, and the sequence to read from next time.
+    pub fn telemetry_read(&self, from: u64, out: &mut [Event]) -> (usize, u64, u64) {
+        let cs = self.critical();
+        let (copied, dropped) = cs.telemetry.read(from, out);
+        let next = out[..copied].last().map_or(cs.telemetry.next_sequence().max(from), |e| e.sequence + 1);
+        (copied, dropped, next)
     }
 }

@@ -7,6 +7,7 @@ use crate::domain::Domain;
 use crate::handle::{Handle, Kind, ObjectTable};
 use crate::host::Host;
 use crate::sched::{Policy, Requeue, Runnable};
+use crate::telemetry::EventKind;
 use crate::thread::{stack_intact, ThreadState, WaitSlot, WakeReason};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -61,6 +62,10 @@ pub struct State {
     pub active_space: usize,
     /// The clock as last read by the kernel (for deadline slack when placing threads).
     pub now_ns: u64,
+    /// Events for tools and advisors.
+    pub telemetry: crate::telemetry::Ring,
+    /// Deadline misses and the decision-set guard.
+    pub guard: crate::sched::guard::Guard,
     /// The running thread, its slice or the ready set changed: the timer may need re-arming.
     pub timer_dirty: bool,
 }
@@ -84,6 +89,8 @@ impl State {
             active_space: 0,
             timer_dirty: false,
             now_ns: 0,
+            telemetry: crate::telemetry::Ring::default(),
+            guard: crate::sched::guard::Guard::default(),
         }
     }
 
@@ -129,7 +136,11 @@ impl State {
         let placement = self.policy.place(&Self::runnable(thread, handle, now));
         thread.placement = placement;
         thread.state = ThreadState::Ready;
+        thread.ready_since_ns = now;
         self.policy.enqueue(handle, placement.level, at);
+        if released {
+            self.telemetry.record(now, EventKind::Wake, Some(handle), placement.level as u64);
+        }
         Some(placement.level)
     }
 
@@ -269,6 +280,12 @@ impl State {
             }
             if thread.state == ThreadState::Running {
                 thread.state = ThreadState::Ready;
+                thread.ready_since_ns = now_ns;
+                // Preempted: it keeps the rest of its slice; yielding or out of slice: a new one.
+                thread.slice_left_ns = match requeue {
+                    Requeue::Front => self.slice_end_ns.saturating_sub(now_ns),
+                    Requeue::Back => 0,
+                };
                 // Preempted or yielding: same release, so the placement it has stands.
                 self.policy.enqueue(handle, thread.placement.level, requeue);
             }
@@ -282,10 +299,16 @@ impl State {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
                 thread.state = ThreadState::Running;
                 thread.last_start_ns = now_ns;
+                thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
                 if next != previous {
                     thread.switches += 1;
+                    self.telemetry.record(now_ns, EventKind::Switch, Some(handle), thread.placement.level as u64);
                 }
-                self.slice_end_ns = now_ns.saturating_add(thread.placement.slice_ns);
+                let slice = match core::mem::take(&mut thread.slice_left_ns) {
+                    0 => thread.placement.slice_ns,
+                    left => left,
+                };
+                self.slice_end_ns = now_ns.saturating_add(slice);
                 (thread.saved_sp, thread.exec.domain)
             }
             None => (self.idle_sp, crate::domain::DomainId::KERNEL),
@@ -298,6 +321,23 @@ impl State {
         let space = (next_space != self.active_space).then_some(next_space);
         self.active_space = next_space;
         Some(Switch { save, resume, space })
+    }
+
+    /// The current release of `handle` ends at `now_ns` (it blocks, sleeps or exits): a late
+    /// end is a deadline miss, which the guard judges.
+    pub fn end_release(&mut self, handle: Handle, now_ns: u64) {
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return };
+        let Some(deadline) = thread.deadline_at.take() else { return };
+        if now_ns <= deadline {
+            return;
+        }
+        thread.deadline_misses += 1;
+        self.telemetry.record(now_ns, EventKind::DeadlineMiss, Some(handle), now_ns - deadline);
+        if let Some(revert) = self.guard.note_miss(now_ns) {
+            if self.policy.revert_set() {
+                self.telemetry.record(now_ns, EventKind::SetReverted, None, revert.misses as u64);
+            }
+        }
     }
 
     /// Ends a thread that is not running: out of every queue, its mutexes handed on, its

@@ -87,9 +87,10 @@ impl<A: Arch> Kernel<A> {
         self.arch.irq_save();
         let mut state = self.state.lock();
         let current = state.current.expect("wells: exit outside a thread");
+        let now = self.host.now_ns();
+        state.end_release(current, now);
         // We still run on this stack: the next context frees it.
         state.dead_stack = state.finish_thread(current, code, true);
-        let now = self.host.now_ns();
         let switch = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
         state.reprogram_timer(&*self.host);
         drop(state);

@@ -13,6 +13,7 @@ use crate::time::Timeout;
 use crate::txn::shared::SharedObject;
 use crate::txn::transaction::{Member, MAX_MEMBERS, MAX_OBJECTS};
 use crate::txn::{AbortReason, Access, Transaction, TxnState};
+use crate::telemetry::EventKind;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -40,14 +41,25 @@ impl State {
         if let Some(key) = key {
             self.timeline.remove(key);
         }
-        // Conflicts are a feature decision sets match on.
-        if matches!(reason, AbortReason::Conflict(_)) {
-            for member in members {
-                if let Ok(thread) = self.thread_mut(member) {
+        // Conflicts are a feature decision sets match on; aborts are telemetry.
+        let conflict = matches!(reason, AbortReason::Conflict(_));
+        for member in members {
+            if let Ok(thread) = self.thread_mut(member) {
+                thread.aborts = thread.aborts.saturating_add(1);
+                if conflict {
                     thread.conflicts = thread.conflicts.saturating_add(1);
                 }
             }
         }
+        let (kind, arg) = match reason {
+            AbortReason::Conflict(object) => (EventKind::TxnConflict, object.raw()),
+            AbortReason::Voted => (EventKind::TxnAbort, 1),
+            AbortReason::Deadline => (EventKind::TxnAbort, 3),
+            AbortReason::MemberEnded => (EventKind::TxnAbort, 4),
+            AbortReason::ObjectGone => (EventKind::TxnAbort, 5),
+        };
+        let now = self.now_ns;
+        self.telemetry.record(now, kind, Some(txn), arg);
         self.wake_all(voters, WakeReason::Done);
     }
 
@@ -73,6 +85,8 @@ impl State {
                 let _ = shared.replace(bytes);
             }
         }
+        let now = self.now_ns;
+        self.telemetry.record(now, EventKind::TxnCommit, Some(txn), 0);
         let Ok(t) = self.transaction_mut(txn) else { return };
         t.state = TxnState::Committed;
         t.read_versions.clear();
@@ -211,6 +225,10 @@ impl<A: Arch> Kernel<A> {
             return Err(Error::Limit);
         }
         t.members.push(Member { thread, voted_commit: false });
+        if t.members.len() == 1 {
+            let now = self.host.now_ns();
+            cs.telemetry.record(now, EventKind::TxnBegin, Some(txn), 0);
+        }
         cs.thread_mut(thread)?.transactions.push(txn);
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 pub mod classic;
 pub mod decision;
+pub mod guard;
 pub mod policy;
 
 pub use classic::ClassicPolicy;

@@ -72,4 +72,9 @@ pub trait Policy: Send {
     }
     /// Drops the loaded decision set: back to the classic placement.
     fn clear_set(&mut self) {}
+    /// Puts back the set that was in force before the last load (none: classic); false when
+    /// there was nothing to revert.
+    fn revert_set(&mut self) -> bool {
+        false
+    }
 }

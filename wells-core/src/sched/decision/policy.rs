@@ -14,6 +14,8 @@ use alloc::boxed::Box;
 pub struct DecisionSetPolicy {
     queues: ClassicPolicy,
     set: Option<Box<DecisionSet>>,
+    /// The set in force before the last load, for the guard to go back to.
+    previous: Option<Box<DecisionSet>>,
 }
 
 impl DecisionSetPolicy {
@@ -55,12 +57,20 @@ impl Policy for DecisionSetPolicy {
     }
 
     fn load_set(&mut self, set: DecisionSet) -> Result<()> {
-        self.set = Some(Box::new(set));
+        self.previous = self.set.replace(Box::new(set));
         Ok(())
     }
 
     fn clear_set(&mut self) {
-        self.set = None;
+        self.previous = self.set.take();
+    }
+
+    fn revert_set(&mut self) -> bool {
+        if self.set.is_none() {
+            return false;
+        }
+        self.set = self.previous.take();
+        true
     }
 }
 
