@@ -48,6 +48,7 @@ pub fn run(root: &Path) -> Result<()> {
     let arm64 = run_arm64(root)?;
     let mut report = render(&output, &table, &sizes)?;
     report.push_str(&render_arm64(&arm64));
+    report.push_str(&linux_section(root)?);
     let path = root.join(REPORT);
     std::fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\nimage size (text / data / bss, bytes):");
@@ -303,6 +304,11 @@ fn run_arm64(root: &Path) -> Result<Arm64> {
         sizes.push((format!("`{path}`: {what}"), size));
     }
     Ok(Arm64 { command, block: blocks.swap_remove(0), sizes })
+}
+
+/// The Linux kernel module section: wells.ko in Debian's kernel under QEMU (xtask/src/linux.rs).
+fn linux_section(root: &Path) -> Result<String> {
+    Ok(crate::linux::render_bench(&crate::linux::bench(root)?))
 }
 
 /// The lines the bench image printed between its markers, starting with its table.

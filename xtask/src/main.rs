@@ -8,6 +8,7 @@ mod bench;
 mod cortex_m3;
 mod header;
 mod hosted;
+mod linux;
 mod qemu;
 mod user_apps;
 mod setup;
@@ -36,6 +37,11 @@ commands:
   debug [--board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
                    with the gdb stub on :1234; prints the gdb command to attach
+  linux-module [--kdir DIR | --test | --bench]
+                   build wells.ko (wells as a Linux kernel module) into
+                   target/linux-module/build/; default DIR: Debian's linux-headers;
+                   --test: only the Linux module steps of `test` (QEMU, Debian kernel);
+                   --bench: only its part of `bench` (updates docs/benchmarks.md)
   help             this text
 ";
 
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
             .and_then(|()| bench::run(&root))
             .map(|()| 0),
         "debug" => qemu::debug_command(&root, rest),
+        "linux-module" => linux::command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");
@@ -240,6 +247,9 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     for (name, result) in cortex_m3::run_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in linux::tests(root) {
         summary.record(&name, result);
     }
 

@@ -13,7 +13,7 @@ use crate::Result;
 const RUSTUP_TARGETS: &[&str] = &["aarch64-unknown-none-softfloat", "armv7a-none-eabi", "thumbv7m-none-eabi"];
 
 /// Rustup components beyond the default profile; e.g. "rust-src".
-const RUSTUP_COMPONENTS: &[&str] = &[];
+const RUSTUP_COMPONENTS: &[&str] = &["rust-src"];
 
 /// A Debian package wells needs.
 struct DebPackage {
@@ -49,6 +49,28 @@ const DEB_PACKAGES: &[DebPackage] = &[
         name: "make",
         command: Some("make"),
         suite: None,
+    },
+    // The Linux kernel module (xtask/src/linux.rs): Debian's kernel and headers to build and
+    // boot it, busybox for the test initramfs, qemu-system-x86_64 to run it.
+    DebPackage {
+        name: "linux-image-amd64",
+        command: None,
+        suite: None,
+    },
+    DebPackage {
+        name: "linux-headers-amd64",
+        command: None,
+        suite: None,
+    },
+    DebPackage {
+        name: "busybox-static",
+        command: None,
+        suite: None,
+    },
+    DebPackage {
+        name: "qemu-system-x86",
+        command: Some("qemu-system-x86_64"),
+        suite: Some("bookworm-backports"),
     },
 ];
 
