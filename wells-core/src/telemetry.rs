@@ -1,11 +1,14 @@
 //! Telemetry: what an advisor (or a person) reads to judge the scheduling — a fixed-size ring of
-//! events and per-thread counters. Recording is O(1) and never allocates; when readers fall
-//! behind, the oldest events are overwritten and counted as dropped.
+//! events and per-thread counters. The ring is off until someone asks for it
+//! (`Kernel::telemetry_enable`), so small boards pay nothing; once on, recording is O(1) and
+//! never allocates, and when readers fall behind the oldest events are overwritten and counted
+//! as dropped.
 
 use crate::handle::Handle;
+use alloc::vec::Vec;
 
-/// Events the ring holds.
-pub const RING_SIZE: usize = 512;
+/// Most events a ring may hold.
+pub const MAX_RING_SIZE: usize = 1 << 16;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,38 +48,55 @@ pub struct Event {
     pub arg: u64,
 }
 
-/// The event ring.
+/// The event ring (empty, recording nothing, until enabled).
+#[derive(Default)]
 pub struct Ring {
-    events: [Option<Event>; RING_SIZE],
+    events: Vec<Event>,
+    capacity: usize,
     next_sequence: u64,
 }
 
-impl Default for Ring {
-    fn default() -> Self {
-        Ring { events: [None; RING_SIZE], next_sequence: 0 }
-    }
-}
-
 impl Ring {
-    /// Records an event.
+    /// Starts recording into a ring of `capacity` events (1..=MAX_RING_SIZE); false when the
+    /// capacity is out of range or the memory is not there.
+    pub fn enable(&mut self, capacity: usize) -> bool {
+        let mut events = Vec::new();
+        if capacity == 0 || capacity > MAX_RING_SIZE || events.try_reserve_exact(capacity).is_err() {
+            return false;
+        }
+        *self = Ring { events, capacity, next_sequence: self.next_sequence };
+        true
+    }
+
+    /// Records an event (nothing while the ring is off).
     pub fn record(&mut self, time_ns: u64, kind: EventKind, subject: Option<Handle>, arg: u64) {
+        if self.capacity == 0 {
+            return;
+        }
         let sequence = self.next_sequence;
-        self.events[(sequence % RING_SIZE as u64) as usize] =
-            Some(Event { sequence, time_ns, kind, subject: subject.map_or(0, |h| h.raw()), arg });
+        let event = Event { sequence, time_ns, kind, subject: subject.map_or(0, |h| h.raw()), arg };
+        let slot = (sequence % self.capacity as u64) as usize;
+        match self.events.get_mut(slot) {
+            Some(old) => *old = event,
+            None => self.events.push(event),
+        }
         self.next_sequence += 1;
     }
 
     /// Copies events from sequence `from` on into `out`; returns how many were copied and how
     /// many between `from` and the oldest still held were lost.
     pub fn read(&self, from: u64, out: &mut [Event]) -> (usize, u64) {
-        let oldest = self.next_sequence.saturating_sub(RING_SIZE as u64);
+        if self.capacity == 0 {
+            return (0, 0);
+        }
+        let oldest = self.next_sequence.saturating_sub(self.capacity as u64);
         let start = from.max(oldest);
         let dropped = start - from.min(start);
         let mut copied = 0;
         for sequence in start..self.next_sequence {
             let Some(slot) = out.get_mut(copied) else { break };
-            if let Some(event) = self.events[(sequence % RING_SIZE as u64) as usize] {
-                *slot = event;
+            if let Some(event) = self.events.get((sequence % self.capacity as u64) as usize) {
+                *slot = *event;
                 copied += 1;
             }
         }
@@ -93,9 +113,15 @@ impl Ring {
 mod tests {
     use super::*;
 
+    const RING_SIZE: usize = 512;
+
     #[test]
     fn overwrites_the_oldest_and_counts_what_was_lost() {
         let mut ring = Ring::default();
+        ring.record(0, EventKind::Wake, None, 0);
+        assert_eq!(ring.next_sequence(), 0, "off: nothing recorded");
+        assert!(!ring.enable(0) && !ring.enable(MAX_RING_SIZE + 1));
+        assert!(ring.enable(RING_SIZE));
         for i in 0..(RING_SIZE as u64 + 10) {
             ring.record(i, EventKind::Wake, None, i);
         }

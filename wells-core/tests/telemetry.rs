@@ -13,6 +13,7 @@ use wells_core::telemetry::{Event, EventKind};
 fn a_set_that_causes_deadline_misses_is_reverted() {
     let world = World::new();
     let k = world.kernel;
+    k.telemetry_enable(4096).unwrap();
     k.policy_guard(50 * MS, 1);
     let stop = Arc::new(AtomicBool::new(false));
     // "rt": released every 1 ms sleep, 1 ms of work, deadline 3 ms after each release.
@@ -95,6 +96,7 @@ fn a_set_that_causes_deadline_misses_is_reverted() {
 fn the_event_stream_can_be_read_in_pieces() {
     let world = World::new();
     let k = world.kernel;
+    k.telemetry_enable(64).unwrap();
     world.spawn("sleeper", 5, move || {
         for _ in 0..10 {
             k.sleep_ns(MS).unwrap();

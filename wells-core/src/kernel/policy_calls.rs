@@ -55,6 +55,16 @@ impl<A: Arch> Kernel<A> {
         self.critical().guard.last_revert
     }
 
+    /// Starts recording telemetry events into a ring of `capacity` (until then none are kept);
+    /// `InvalidArgument` for a capacity of 0 or above `telemetry::MAX_RING_SIZE`.
+    pub fn telemetry_enable(&self, capacity: usize) -> Result<()> {
+        if self.critical().telemetry.enable(capacity) {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument)
+        }
+    }
+
     /// Copies telemetry events from sequence `from` on; returns how many were copied, how many
     /// were lost to overwriting, and the sequence to read from next time.
     pub fn telemetry_read(&self, from: u64, out: &mut [Event]) -> (usize, u64, u64) {
