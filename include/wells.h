@@ -14,6 +14,37 @@
 // Kernel heap size used when `wells_host_ops.heap_size` is 0 (1 MiB).
 #define WELLS_DEFAULT_HEAP_SIZE (1024 * 1024)
 
+// Scheduling classes for `wells_thread_set_class`.
+#define WELLS_CLASS_HARD_RT 0
+
+#define WELLS_CLASS_SOFT_RT 1
+
+#define WELLS_CLASS_BEST_EFFORT 2
+
+// Version of `wells_telemetry_event_t`; `wells_telemetry_read` checks the record size it is given.
+#define WELLS_TELEMETRY_VERSION 1
+
+// Telemetry event kinds (`wells_telemetry_event_t.kind`).
+#define WELLS_TELEMETRY_SWITCH 1
+
+#define WELLS_TELEMETRY_WAKE 2
+
+#define WELLS_TELEMETRY_BLOCK 3
+
+#define WELLS_TELEMETRY_DEADLINE_MISS 4
+
+#define WELLS_TELEMETRY_TXN_BEGIN 5
+
+#define WELLS_TELEMETRY_TXN_COMMIT 6
+
+#define WELLS_TELEMETRY_TXN_ABORT 7
+
+#define WELLS_TELEMETRY_TXN_CONFLICT 8
+
+#define WELLS_TELEMETRY_SET_LOADED 9
+
+#define WELLS_TELEMETRY_SET_REVERTED 10
+
 // Event flag: a set releases one waiter and clears itself (without it: manual reset).
 #define WELLS_EVENT_AUTO_RESET 1
 
@@ -177,6 +208,33 @@ typedef struct wells_heap_stats_t {
   uint64_t allocations;
 } wells_heap_stats_t;
 
+// Handle of a thread: index + generation + kind.
+typedef struct wells_thread_t {
+  uint64_t raw;
+} wells_thread_t;
+
+// Why a decision set was refused.
+typedef struct wells_set_error_t {
+  // Index of the bad rule, or -1 for the header.
+  int32_t rule;
+  // NUL-terminated name of the bad field (static text).
+  const char *field;
+} wells_set_error_t;
+
+// One telemetry event (record version `WELLS_TELEMETRY_VERSION`).
+typedef struct wells_telemetry_event_t {
+  // Position in the stream of every event recorded.
+  uint64_t sequence;
+  uint64_t time_ns;
+  // One of `WELLS_EVENT_*`.
+  uint32_t kind;
+  uint32_t reserved;
+  // Raw handle of the thread or transaction concerned (0: none).
+  uint64_t subject;
+  // Depends on `kind` (run-queue level, ns late, abort reason, object, rule count...).
+  uint64_t arg;
+} wells_telemetry_event_t;
+
 // Handle of a port: index + generation + kind.
 typedef struct wells_port_t {
   uint64_t raw;
@@ -197,11 +255,6 @@ typedef struct wells_event_t {
   uint64_t raw;
 } wells_event_t;
 
-// Handle of a thread: index + generation + kind.
-typedef struct wells_thread_t {
-  uint64_t raw;
-} wells_thread_t;
-
 // Entry of a wells thread; returning from it is `wells_thread_exit(return value)`.
 typedef int32_t (*wells_thread_entry)(void *arg);
 
@@ -221,6 +274,14 @@ typedef struct wells_thread_stats_t {
   uint64_t switches;
   // Exit code once `state` is `WELLS_THREAD_EXITED`.
   int32_t exit_code;
+  // Deadline misses (releases that ended after their deadline).
+  uint32_t deadline_misses;
+  // Time runnable but not running, nanoseconds.
+  uint64_t wait_time_ns;
+  // Transactions of it that aborted on a conflict.
+  uint32_t conflicts;
+  // Transactions of it that aborted for any reason.
+  uint32_t aborts;
 } wells_thread_stats_t;
 
 // Handle of a timer: index + generation + kind.
@@ -297,6 +358,44 @@ wells_status wells_print(const char *text);
 // # Safety
 // `out` is NULL or points to a writable `wells_heap_stats_t`.
 wells_status wells_heap_stats(struct wells_heap_stats_t *out);
+
+// Gives a thread a scheduling class (`WELLS_CLASS_*`) and a deadline relative to each of its
+// releases (start or wake-up) in microseconds (0: none).
+wells_status wells_thread_set_class(struct wells_thread_t thread,
+                                    uint32_t class_,
+                                    uint64_t relative_deadline_us);
+
+// Loads a binary decision set (see `tools/wells-policy`; untrusted: every field is checked)
+// and swaps it in at once. On `WELLS_ERR_INVALID_ARGUMENT` the set in force stays and
+// `*error` (may be NULL) names the bad rule and field.
+//
+// # Safety
+// `set` points to `len` readable bytes; `error` is NULL or writable.
+wells_status wells_policy_load(const void *set, size_t len, struct wells_set_error_t *error);
+
+// Drops the decision set: classic scheduling again.
+wells_status wells_policy_clear(void);
+
+// Sets the guard: deadline misses are counted per `window_ms` window (0: off); a loaded set
+// with more than `margin` misses per window over the window before it is reverted.
+wells_status wells_policy_guard(uint32_t window_ms, uint32_t margin);
+
+// Starts recording telemetry into a ring of `capacity` events.
+wells_status wells_telemetry_enable(size_t capacity);
+
+// Copies up to `capacity` events from sequence `from` on into `out` (`record_size` must be
+// `sizeof(wells_telemetry_event_t)`, else `WELLS_ERR_ABI_MISMATCH`); stores how many in `*count`, how
+// many were lost to overwriting in `*dropped` and where to read next in `*next`.
+//
+// # Safety
+// `out` has room for `capacity` records; `count`, `dropped`, `next` are writable.
+wells_status wells_telemetry_read(uint64_t from,
+                                  struct wells_telemetry_event_t *out,
+                                  size_t capacity,
+                                  size_t record_size,
+                                  size_t *count,
+                                  uint64_t *dropped,
+                                  uint64_t *next);
 
 // Creates a port holding `capacity` messages of `msg_size` bytes (both > 0).
 //

@@ -215,6 +215,14 @@ pub struct wells_thread_stats_t {
     pub switches: u64,
     /// Exit code once `state` is `WELLS_THREAD_EXITED`.
     pub exit_code: i32,
+    /// Deadline misses (releases that ended after their deadline).
+    pub deadline_misses: u32,
+    /// Time runnable but not running, nanoseconds.
+    pub wait_time_ns: u64,
+    /// Transactions of it that aborted on a conflict.
+    pub conflicts: u32,
+    /// Transactions of it that aborted for any reason.
+    pub aborts: u32,
 }
 
 /// Fills `*out` with a snapshot of a thread.
@@ -244,6 +252,10 @@ pub unsafe extern "C" fn wells_thread_stats(thread: wells_thread_t, out: *mut we
             run_time_ns: stats.run_time_ns,
             switches: stats.switches,
             exit_code: stats.exit_code,
+            deadline_misses: stats.deadline_misses,
+            wait_time_ns: stats.wait_time_ns,
+            conflicts: stats.conflicts,
+            aborts: stats.aborts,
         },
     )
 }
