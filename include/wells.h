@@ -397,6 +397,10 @@ wells_status wells_telemetry_read(uint64_t from,
                                   uint64_t *dropped,
                                   uint64_t *next);
 
+// Bounds how long a runnable thread may wait, in milliseconds (0: no bound): past it,
+// whatever the decision set said, it runs at the top level next.
+wells_status wells_policy_wait_bound(uint32_t bound_ms);
+
 // Creates a port holding `capacity` messages of `msg_size` bytes (both > 0).
 //
 // # Safety

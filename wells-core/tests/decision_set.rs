@@ -111,3 +111,46 @@ fn a_slice_rule_changes_round_robin_turns() {
     // 2 ms slices with 1 ms of work per entry: turns of two.
     assert_eq!(log.take().concat(), "aabbaabbaabbaabb");
 }
+
+/// A set that parks a thread below others that never stop: the wait bound still gets it run.
+#[test]
+fn the_wait_bound_ends_starvation() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    for bound in [0, 30 * MS] {
+        let world = World::new();
+        let k = world.kernel;
+        k.policy_wait_bound(bound);
+        let mut park = any(Action::Priority(1));
+        park.classes = 0b100;
+        k.policy_load(&DecisionSet { rules: vec![park] }.encode()).unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let r = ran.clone();
+        let parked = k.thread_create("parked", 10, 0, Box::new(move || {
+            r.store(true, Ordering::SeqCst);
+            0
+        })).unwrap();
+        k.thread_set_class(parked, SchedClass::BestEffort, None).unwrap();
+        let (w, r) = (World { kernel: k, clock: world.clock.clone() }, ran.clone());
+        let busy = k.thread_create("busy", 10, 0, Box::new(move || {
+            for _ in 0..100 {
+                if r.load(Ordering::SeqCst) {
+                    break;
+                }
+                w.tick_after(MS);
+            }
+            0
+        })).unwrap();
+        k.thread_set_class(busy, SchedClass::SoftRealTime, None).unwrap();
+        k.thread_start(parked).unwrap();
+        k.thread_start(busy).unwrap();
+        world.run().unwrap();
+        let waited = k.thread_stats(parked).unwrap().wait_time_ns;
+        if bound == 0 {
+            assert!(waited >= 100 * MS, "no bound: parked until busy ended ({waited} ns)");
+        } else {
+            // At the front of the top level it runs when the current slice (10 ms) ends.
+            assert!(waited <= bound + 12 * MS, "bound {bound}: waited {waited} ns");
+        }
+    }
+}

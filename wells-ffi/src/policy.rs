@@ -187,3 +187,13 @@ pub unsafe extern "C" fn wells_telemetry_read(
     store(dropped, lost);
     store(next, position)
 }
+
+/// Bounds how long a runnable thread may wait, in milliseconds (0: no bound): past it,
+/// whatever the decision set said, it runs at the top level next.
+#[no_mangle]
+pub extern "C" fn wells_policy_wait_bound(bound_ms: u32) -> wells_status {
+    with_kernel(|k| {
+        k.policy_wait_bound(bound_ms as u64 * 1_000_000);
+        Ok(())
+    })
+}

@@ -3,6 +3,7 @@
 //! Every command either does its whole job or fails with a message that says what went wrong;
 //! nothing is skipped silently.
 
+mod advisor;
 mod arm32;
 mod bench;
 mod cortex_m3;
@@ -46,10 +47,12 @@ commands:
 ";
 
 const RUN_HELP: &str = "\
-usage: cargo xtask run [--board <board>]
+usage: cargo xtask run [--board <board>] | --example advisor [--advisor <command>]
 
 Runs `setup`, then builds and runs the program for the board, streaming its output;
-exits with the program's status.
+exits with the program's status. `--example advisor` runs the advisor loop instead
+(examples/advisor: a workload under the classic policy, telemetry to an advisor command
+-- by default examples/advisor/advisor.py -- its decision set loaded, the workload again).
 
 boards:
   qemu-virt-arm64 (default)
@@ -173,12 +176,21 @@ fn board_list() -> String {
 /// `cargo xtask run`: returns the program's exit status.
 fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
     let mut board = qemu::VIRT_ARM64.name.to_string();
+    let (mut example, mut advisor_command) = (None, None);
     let mut i = 0;
     while i < rest.len() {
         let arg = rest[i].as_str();
         if arg == "--help" || arg == "-h" {
             print!("{RUN_HELP}");
             return Ok(0);
+        } else if arg == "--example" || arg == "--advisor" {
+            let Some(value) = rest.get(i + 1) else { usage_error(&format!("`{arg}` needs a value"), RUN_HELP) };
+            if arg == "--example" {
+                example = Some(value.clone());
+            } else {
+                advisor_command = Some(value.clone());
+            }
+            i += 1;
         } else if arg == "--board" {
             match rest.get(i + 1) {
                 Some(value) => board = value.clone(),
@@ -191,6 +203,15 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             usage_error(&format!("unknown option `{arg}` for `run`"), RUN_HELP);
         }
         i += 1;
+    }
+    match example.as_deref() {
+        Some("advisor") => {
+            setup::run(root)?;
+            return advisor::run(root, advisor_command.as_deref());
+        }
+        Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor)"), RUN_HELP),
+        None if advisor_command.is_some() => usage_error("`--advisor` goes with `--example advisor`", RUN_HELP),
+        None => {}
     }
     if !BOARDS.contains(&board.as_str()) {
         usage_error(
@@ -239,6 +260,7 @@ fn test(root: &Path) -> Result<u8> {
         "example examples/c-hosted",
         hosted::test_example(root, library_ok),
     );
+    summary.record("example examples/advisor (two identical runs, fewer misses)", advisor::test(root));
 
     for (name, result) in qemu::run_arm64_tests(root) {
         summary.record(&name, result);

@@ -270,6 +270,7 @@ impl<A: Arch> Kernel<A> {
             }
         }
         let now = self.host.now_ns();
+        state.enforce_wait_bound(now);
         state.slice_check(now);
         self.finish(state);
     }

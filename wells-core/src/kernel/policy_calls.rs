@@ -50,6 +50,12 @@ impl<A: Arch> Kernel<A> {
         cs.guard.margin = margin;
     }
 
+    /// Bounds how long a runnable thread may wait (0: no bound): past it, whatever the
+    /// decision set said, it runs at the top level next. Checked on every timer tick.
+    pub fn policy_wait_bound(&self, bound_ns: u64) {
+        self.critical().guard.wait_bound_ns = bound_ns;
+    }
+
     /// The guard's last revert, if any.
     pub fn policy_last_revert(&self) -> Option<Revert> {
         self.critical().guard.last_revert

@@ -394,6 +394,31 @@ impl State {
         stack
     }
 
+    /// The wait-bound guard: a runnable thread that has waited longer than the bound is put
+    /// back where the classic policy would have it (its own priority, at the front), undoing a
+    /// decision set that parked it lower. Bounded: one look at the longest waiter of each level.
+    pub fn enforce_wait_bound(&mut self, now_ns: u64) {
+        let bound = self.guard.wait_bound_ns;
+        let Some(queued_top) = self.policy.top_level() else { return };
+        if bound == 0 {
+            return;
+        }
+        // The top is the running thread's level if it is higher than any queued one.
+        let top = queued_top.max(self.current_level().unwrap_or(0));
+        for level in 0..top {
+            let Some(handle) = self.policy.head(level) else { continue };
+            let Some(thread) = thread_in(&mut self.objects, handle) else { continue };
+            let classic = thread.priority;
+            if classic <= level || now_ns.saturating_sub(thread.ready_since_ns) <= bound {
+                continue;
+            }
+            self.policy.remove(handle, level);
+            thread.placement.level = classic;
+            self.policy.enqueue(handle, classic, Requeue::Front);
+            self.note_ready(classic);
+        }
+    }
+
     /// The time slice of the current thread ended: let its peers run.
     pub fn slice_check(&mut self, now_ns: u64) {
         self.now_ns = now_ns;

@@ -66,6 +66,10 @@ impl Policy for ClassicPolicy {
         thread
     }
 
+    fn head(&self, level: u8) -> Option<Handle> {
+        self.queues[Self::level(level)].front().copied()
+    }
+
     fn top_level(&self) -> Option<u8> {
         match self.non_empty {
             0 => None,

@@ -28,6 +28,8 @@ pub struct Guard {
     pub last_revert: Option<Revert>,
     /// Deadline misses since boot.
     pub total_misses: u64,
+    /// Longest a runnable thread may wait before it is run at the top level (0: no bound).
+    pub wait_bound_ns: u64,
 }
 
 impl Guard {

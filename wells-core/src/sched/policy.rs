@@ -66,6 +66,10 @@ pub trait Policy: Send {
     fn pick_next(&mut self) -> Option<Handle>;
     /// The level of the thread [`Policy::pick_next`] would choose, to decide preemption.
     fn top_level(&self) -> Option<u8>;
+    /// The thread that has waited longest at `level` (the wait-bound guard looks at these).
+    fn head(&self, _level: u8) -> Option<Handle> {
+        None
+    }
     /// Swaps in a decision set (validated already); policies without sets refuse.
     fn load_set(&mut self, _set: super::decision::DecisionSet) -> Result<()> {
         Err(Error::BadState)

@@ -56,6 +56,10 @@ impl Policy for DecisionSetPolicy {
         self.queues.top_level()
     }
 
+    fn head(&self, level: u8) -> Option<Handle> {
+        self.queues.head(level)
+    }
+
     fn load_set(&mut self, set: DecisionSet) -> Result<()> {
         self.previous = self.set.replace(Box::new(set));
         Ok(())
