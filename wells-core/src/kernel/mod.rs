@@ -275,6 +275,11 @@ impl<A: Arch> Kernel<A> {
         self.finish(state);
     }
 
+    /// Live kernel objects of every kind (threads until joined); for leak checks.
+    pub fn object_count(&self) -> usize {
+        self.critical().objects.len()
+    }
+
     /// True while `run` is running the threads.
     pub fn is_running(&self) -> bool {
         self.critical().running
