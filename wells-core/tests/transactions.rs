@@ -252,7 +252,7 @@ fn random_call_sequences_answer_and_leak_nothing() {
             let mut txns = Vec::new();
             for _ in 0..3000 {
                 let pick = |v: &Vec<wells_core::Handle>, r: u64| {
-                    if v.is_empty() || r % 7 == 0 {
+                    if v.is_empty() || r.is_multiple_of(7) {
                         wells_core::Handle::from_raw(r) // forged
                     } else {
                         v[(r as usize) % v.len()]
