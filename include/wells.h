@@ -108,6 +108,13 @@
 
 #define WELLS_TXN_ABORT_OBJECT_GONE 5
 
+// Abort policies for `wells_txn_set_policy`.
+#define WELLS_TXN_REPORT 0
+
+#define WELLS_TXN_RESTART 1
+
+#define WELLS_TXN_STOP 2
+
 // Result of a wells call: `WELLS_OK` (0) or a negative error code.
 enum wells_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -651,6 +658,12 @@ wells_status wells_txn_state(struct wells_txn_t txn, struct wells_txn_state_t *o
 // Destroys a transaction (aborting it if active); members waiting in a vote get
 // `WELLS_ERR_DESTROYED`.
 wells_status wells_txn_destroy(struct wells_txn_t txn);
+
+// What happens to the members when the transaction aborts: `WELLS_TXN_REPORT` (default: their
+// calls return `WELLS_ERR_ABORTED`), `WELLS_TXN_RESTART` (the transaction starts over and every
+// member is restarted from its entry, at most `max_retries` times), `WELLS_TXN_STOP` (every
+// member ends with exit code -1).
+wells_status wells_txn_set_policy(struct wells_txn_t txn, uint32_t policy, uint32_t max_retries);
 
 #ifdef __cplusplus
 }  // extern "C"

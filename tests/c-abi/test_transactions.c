@@ -185,8 +185,54 @@ static void commit_and_bad_inputs(void)
     STOP_WELLS();
 }
 
+/* ---- restart policy ----------------------------------------------------------------------------- */
+
+static atomic_int judge_runs;
+
+static int32_t adder(void *arg)
+{
+    (void)arg;
+    uint64_t v = 0;
+    if (wells_txn_read(txn, obj, &v, sizeof v) != WELLS_OK)
+        return 9;
+    v += 1;
+    wells_txn_write(txn, obj, &v, sizeof v);
+    return wells_txn_vote(txn, 1, 2000) == WELLS_OK ? 0 : 1;
+}
+
+static int32_t judge(void *arg)
+{
+    (void)arg;
+    int run = atomic_fetch_add(&judge_runs, 1) + 1;
+    return wells_txn_vote(txn, run > 1, 2000) == WELLS_OK ? 0 : 1; /* refuses the first attempt */
+}
+
+static void restart_policy(void)
+{
+    uint64_t v = 100;
+    wells_thread_stats_t st;
+    START_WELLS();
+    atomic_store(&judge_runs, 0);
+    CHECK_EQ(wells_shared_create(&obj, sizeof v), WELLS_OK);
+    CHECK_EQ(wells_shared_write(obj, &v, sizeof v, NULL), WELLS_OK);
+    CHECK_EQ(wells_txn_create(&txn, WELLS_WAIT_FOREVER), WELLS_OK);
+    CHECK_EQ(wells_txn_set_policy(txn, 9, 0), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_txn_set_policy(txn, WELLS_TXN_RESTART, 3), WELLS_OK);
+    wells_thread_t a = spawn("adder", 10, adder, NULL);
+    wells_thread_t j = spawn("judge", 8, judge, NULL);
+    CHECK_EQ(wells_txn_add_member(txn, a), WELLS_OK);
+    CHECK_EQ(wells_txn_add_member(txn, j), WELLS_OK);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    CHECK_INT(atomic_load(&judge_runs), 2); /* restarted once, then committed */
+    CHECK_INT(value_of(obj), 101);          /* the refused attempt left nothing */
+    CHECK_EQ(wells_thread_stats(a, &st), WELLS_OK);
+    CHECK_INT(st.exit_code, 0);
+    STOP_WELLS();
+}
+
 int main(void)
 {
+    RUN(restart_policy);
     RUN(conflicting_writers_exactly_one_commits);
     RUN(abort_vote_member_exit_and_deadline);
     RUN(commit_and_bad_inputs);

@@ -88,6 +88,15 @@ pub enum WaitSlot {
     PortReceivers,
 }
 
+/// What a transaction's abort decided for a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Start over from its entry.
+    Restart,
+    /// End with this exit code.
+    Stop(i32),
+}
+
 /// A thread control block.
 pub struct Thread {
     pub name: [u8; NAME_LEN + 1],
@@ -120,6 +129,9 @@ pub struct Thread {
     pub conflicts: u32,
     /// Where the policy placed it the last time it became runnable.
     pub placement: Placement,
+    /// A transaction it belongs to aborted with the restart (or stop) policy: it starts over
+    /// from its entry (or ends) at the end of the current kernel call.
+    pub pending_fate: Option<Fate>,
     /// Time spent runnable but not running.
     pub wait_time_ns: u64,
     /// What was left of its time slice when it was preempted (0: a fresh slice next time).
@@ -168,6 +180,7 @@ impl Thread {
             deadline_at: None,
             conflicts: 0,
             placement: Placement { level: priority, slice_ns: 0 },
+            pending_fate: None,
             wait_time_ns: 0,
             slice_left_ns: 0,
             ready_since_ns: 0,

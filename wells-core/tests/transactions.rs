@@ -314,3 +314,85 @@ fn random_call_sequences_answer_and_leak_nothing() {
     // Only the two exited (unjoined) fuzzer threads remain.
     assert_eq!(k.object_count(), baseline + 2);
 }
+
+/// Restart policy: an abort starts the transaction over with every member restarted from its
+/// entry; within the retry bound the second attempt commits; past it, it stays aborted.
+#[test]
+fn aborted_transactions_restart_their_members_within_the_bound() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use wells_core::txn::AbortPolicy;
+    for (refusals, max_retries, expect_value, expect_state) in [
+        (1, 3, 101u64, TxnState::Committed),
+        (10, 2, 100, TxnState::Aborted(AbortReason::Voted)),
+    ] {
+        let world = World::new();
+        let k = world.kernel;
+        let object = k.shared_create(8).unwrap();
+        k.shared_write(object, &100u64.to_le_bytes()).unwrap();
+        let txn = k.txn_create(Timeout::Forever).unwrap();
+        k.txn_set_policy(txn, AbortPolicy::Restart { max_retries }).unwrap();
+        let (attempts_a, attempts_b) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+        let a = attempts_a.clone();
+        let adder = k.thread_create("adder", 5, 0, Box::new(move || {
+            a.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 8];
+            if k.txn_read(txn, object, &mut buf).is_err() {
+                return 9;
+            }
+            let v = u64::from_le_bytes(buf) + 1;
+            let _ = k.txn_write(txn, object, &v.to_le_bytes());
+            match k.txn_vote(txn, true, Timeout::Forever) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            }
+        })).unwrap();
+        let b = attempts_b.clone();
+        let judge = k.thread_create("judge", 4, 0, Box::new(move || {
+            let attempt = b.fetch_add(1, Ordering::SeqCst) + 1;
+            let commit = attempt > refusals;
+            match k.txn_vote(txn, commit, Timeout::Forever) {
+                Ok(()) => 0,
+                Err(_) => 1,
+            }
+        })).unwrap();
+        for t in [adder, judge] {
+            k.txn_add_member(txn, t).unwrap();
+            k.thread_start(t).unwrap();
+        }
+        world.run().unwrap();
+        assert_eq!(k.txn_state(txn), Ok(expect_state), "refusals {refusals}, bound {max_retries}");
+        assert_eq!(value(k, object), expect_value);
+        let runs = (refusals.min(max_retries) + 1).min(max_retries + 1);
+        assert_eq!(attempts_a.load(Ordering::SeqCst), runs, "adder attempts");
+        assert_eq!(attempts_b.load(Ordering::SeqCst), runs, "judge attempts");
+        let code = if expect_state == TxnState::Committed { 0 } else { 1 };
+        assert_eq!(k.thread_stats(adder).unwrap().exit_code, code);
+    }
+}
+
+#[test]
+fn the_stop_policy_ends_every_member() {
+    use wells_core::txn::AbortPolicy;
+    let world = World::new();
+    let k = world.kernel;
+    let object = k.shared_create(8).unwrap();
+    let txn = k.txn_create(Timeout::Forever).unwrap();
+    k.txn_set_policy(txn, AbortPolicy::Stop).unwrap();
+    let writer = k.thread_create("writer", 5, 0, Box::new(move || {
+        k.txn_write(txn, object, &5u64.to_le_bytes()).unwrap();
+        let _ = k.txn_vote(txn, true, Timeout::Forever);
+        77 // must not get here
+    })).unwrap();
+    let refuser = k.thread_create("refuser", 4, 0, Box::new(move || {
+        let _ = k.txn_vote(txn, false, Timeout::Forever);
+        78
+    })).unwrap();
+    for t in [writer, refuser] {
+        k.txn_add_member(txn, t).unwrap();
+        k.thread_start(t).unwrap();
+    }
+    world.run().unwrap();
+    assert_eq!(k.thread_stats(writer).unwrap().exit_code, -1);
+    assert_eq!(k.thread_stats(refuser).unwrap().exit_code, -1);
+    assert_eq!(value(k, object), 0);
+}

@@ -205,3 +205,24 @@ pub unsafe extern "C" fn wells_txn_state(txn: wells_txn_t, out: *mut wells_txn_s
 pub extern "C" fn wells_txn_destroy(txn: wells_txn_t) -> wells_status {
     with_kernel(|k| k.txn_destroy(txn.into()))
 }
+
+/// Abort policies for `wells_txn_set_policy`.
+pub const WELLS_TXN_REPORT: u32 = 0;
+pub const WELLS_TXN_RESTART: u32 = 1;
+pub const WELLS_TXN_STOP: u32 = 2;
+
+/// What happens to the members when the transaction aborts: `WELLS_TXN_REPORT` (default: their
+/// calls return `WELLS_ERR_ABORTED`), `WELLS_TXN_RESTART` (the transaction starts over and every
+/// member is restarted from its entry, at most `max_retries` times), `WELLS_TXN_STOP` (every
+/// member ends with exit code -1).
+#[no_mangle]
+pub extern "C" fn wells_txn_set_policy(txn: wells_txn_t, policy: u32, max_retries: u32) -> wells_status {
+    use wells_core::txn::AbortPolicy;
+    let policy = match policy {
+        WELLS_TXN_REPORT => AbortPolicy::Report,
+        WELLS_TXN_RESTART => AbortPolicy::Restart { max_retries },
+        WELLS_TXN_STOP => AbortPolicy::Stop,
+        _ => return WELLS_ERR_INVALID_ARGUMENT,
+    };
+    with_kernel(|k| k.txn_set_policy(txn.into(), policy))
+}

@@ -13,6 +13,7 @@ mod sync_calls;
 mod thread_calls;
 pub mod timeline;
 mod policy_calls;
+mod restart;
 mod timer_calls;
 mod txn_calls;
 
@@ -105,7 +106,10 @@ impl<A: Arch> Kernel<A> {
 
     /// Ends a kernel call: makes a due switch (unless in a callback or outside `run`) and
     /// re-arms the host timer. Called with interrupts masked; consumes the lock.
-    fn finish(&self, mut state: spin::MutexGuard<'_, State>) {
+    fn finish<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
+        if !state.fates.is_empty() && state.callback_depth == 0 {
+            state = self.carry_out_fates(state);
+        }
         if state.callback_depth == 0 {
             if let Some(requeue) = state.resched {
                 let now = self.host.now_ns();

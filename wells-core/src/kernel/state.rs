@@ -66,6 +66,12 @@ pub struct State {
     pub telemetry: crate::telemetry::Ring,
     /// Deadline misses and the decision-set guard.
     pub guard: crate::sched::guard::Guard,
+    /// Threads with a pending fate (restart or stop) to carry out at the end of the call.
+    pub fates: Vec<Handle>,
+    /// Where a context that is abandoned (a thread restarting) saves its stack pointer.
+    pub discard_sp: usize,
+    /// The next switch abandons the current context instead of saving it.
+    pub abandon_current: bool,
     /// The running thread, its slice or the ready set changed: the timer may need re-arming.
     pub timer_dirty: bool,
 }
@@ -91,6 +97,9 @@ impl State {
             now_ns: 0,
             telemetry: crate::telemetry::Ring::default(),
             guard: crate::sched::guard::Guard::default(),
+            fates: Vec::new(),
+            discard_sp: 0,
+            abandon_current: false,
         }
     }
 
@@ -289,7 +298,7 @@ impl State {
                 // Preempted or yielding: same release, so the placement it has stands.
                 self.policy.enqueue(handle, thread.placement.level, requeue);
             }
-            save = &mut thread.saved_sp;
+            save = if core::mem::take(&mut self.abandon_current) { &mut self.discard_sp } else { &mut thread.saved_sp };
         }
         self.resched = None;
         self.timer_dirty = true;

@@ -12,7 +12,8 @@ use crate::thread::{ThreadState, WaitSlot, WakeReason};
 use crate::time::Timeout;
 use crate::txn::shared::SharedObject;
 use crate::txn::transaction::{Member, MAX_MEMBERS, MAX_OBJECTS};
-use crate::txn::{AbortReason, Access, Transaction, TxnState};
+use crate::thread::Fate;
+use crate::txn::{AbortPolicy, AbortReason, Access, Transaction, TxnState};
 use crate::telemetry::EventKind;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -26,17 +27,57 @@ impl State {
             .map_or(DomainId::KERNEL, |t| t.exec.domain)
     }
 
-    /// Aborts an active transaction: drops its writes and reads, wakes its waiting voters.
+    /// Aborts an active transaction: drops its writes and reads, then per its policy wakes its
+    /// waiting voters (report), or starts it over with every member restarted from its entry
+    /// (restart, bounded), or ends its members (stop).
     pub fn abort_transaction(&mut self, txn: Handle, reason: AbortReason) {
         let Ok(t) = self.transaction_mut(txn) else { return };
         if !t.is_active() {
             return;
         }
-        t.state = TxnState::Aborted(reason);
         t.writes.clear();
         t.read_versions.clear();
-        let key = t.deadline_key.take();
-        let voters: Vec<Handle> = t.voters.drain().collect();
+        let fate = match t.policy {
+            AbortPolicy::Restart { max_retries } if t.retries < max_retries && reason != AbortReason::ObjectGone => {
+                t.retries += 1;
+                for member in &mut t.members {
+                    member.voted_commit = false;
+                }
+                Some(Fate::Restart)
+            }
+            AbortPolicy::Stop => Some(Fate::Stop(-1)),
+            _ => None,
+        };
+        t.state = if fate == Some(Fate::Restart) { TxnState::Active } else { TxnState::Aborted(reason) };
+        if fate == Some(Fate::Restart) {
+            // A new attempt: its own deadline.
+            if let (Some(key), Some(relative)) = (t.deadline_key.take(), t.relative_deadline_ns) {
+                let now = self.now_ns;
+                self.timeline.remove(key);
+                let key = self.timeline.insert(now.saturating_add(relative), Wakeup::Transaction(txn));
+                if let Ok(t) = self.transaction_mut(txn) {
+                    t.deadline_key = Some(key);
+                }
+            }
+        }
+        let Ok(t) = self.transaction_mut(txn) else { return };
+        if let Some(fate) = fate {
+            let members: Vec<Handle> = t.members.iter().map(|m| m.thread).collect();
+            for member in members {
+                if let Ok(thread) = self.thread_mut(member) {
+                    if thread.state != ThreadState::Exited && thread.state != ThreadState::Created {
+                        thread.pending_fate = Some(fate);
+                        self.fates.push(member);
+                    }
+                }
+            }
+        }
+        let Ok(t) = self.transaction_mut(txn) else { return };
+        let restarting = fate == Some(Fate::Restart);
+        // Restarting members leave their waits when they are restarted; the new attempt keeps
+        // its deadline.
+        let key = if restarting { None } else { t.deadline_key.take() };
+        let voters: Vec<Handle> = if restarting { Vec::new() } else { t.voters.drain().collect() };
         let members: Vec<Handle> = t.members.iter().map(|m| m.thread).collect();
         if let Some(key) = key {
             self.timeline.remove(key);
@@ -203,7 +244,9 @@ impl<A: Arch> Kernel<A> {
         if let Timeout::Ns(ns) = deadline {
             let at = self.host.now_ns().saturating_add(ns);
             let key = cs.timeline.insert(at, Wakeup::Transaction(handle));
-            cs.transaction_mut(handle)?.deadline_key = Some(key);
+            let t = cs.transaction_mut(handle)?;
+            t.deadline_key = Some(key);
+            t.relative_deadline_ns = Some(ns);
         }
         Ok(handle)
     }
@@ -331,6 +374,12 @@ impl<A: Arch> Kernel<A> {
                 _ => {}
             }
         }
+    }
+
+    /// What happens to the members when the transaction aborts (default: they are told).
+    pub fn txn_set_policy(&self, txn: Handle, policy: AbortPolicy) -> Result<()> {
+        self.critical().transaction_mut(txn)?.policy = policy;
+        Ok(())
     }
 
     /// Where a transaction stands.

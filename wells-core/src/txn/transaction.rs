@@ -37,6 +37,19 @@ pub enum TxnState {
     Aborted(AbortReason),
 }
 
+/// What happens to the members when the transaction aborts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AbortPolicy {
+    /// They learn it from the status of their calls (`Aborted`).
+    #[default]
+    Report,
+    /// The transaction starts over: every member is restarted from its entry, at most this
+    /// many times; after that it stays aborted and the members learn it.
+    Restart { max_retries: u32 },
+    /// Every member is ended (exit code -1).
+    Stop,
+}
+
 /// One member and its vote.
 #[derive(Debug, Clone, Copy)]
 pub struct Member {
@@ -56,6 +69,11 @@ pub struct Transaction {
     pub voters: WaitQueue,
     /// Its entry in the kernel timeline while a deadline is pending.
     pub deadline_key: Option<crate::kernel::timeline::TimelineKey>,
+    /// Its deadline relative to each attempt, if it has one.
+    pub relative_deadline_ns: Option<u64>,
+    pub policy: AbortPolicy,
+    /// Attempts restarted so far.
+    pub retries: u32,
 }
 
 impl Transaction {
@@ -68,6 +86,9 @@ impl Transaction {
             writes: BTreeMap::new(),
             voters: WaitQueue::new(),
             deadline_key: None,
+            relative_deadline_ns: None,
+            policy: AbortPolicy::Report,
+            retries: 0,
         }
     }
 

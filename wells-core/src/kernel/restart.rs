@@ -1,0 +1,124 @@
+//! Carrying out what a transaction abort decided for its members: start over from the entry
+//! (restart policy) or end (stop policy). Done at the end of the kernel call in which the abort
+//! happened; a member that is the caller itself starts over on a fresh stack and never returns
+//! from that call.
+
+use super::state::State;
+use super::Kernel;
+use crate::arch::{switch_context, thread_bootstrap, Arch};
+use crate::handle::Handle;
+use crate::mem::Stack;
+use crate::sched::Requeue;
+use crate::thread::{Fate, ThreadState, WakeReason, STACK_CANARY};
+use alloc::vec::Vec;
+
+impl<A: Arch> Kernel<A> {
+    /// A fresh stack for `thread`, of the size its current one has, ready to run its entry.
+    fn fresh_stack(&self, state: &State, thread: Handle) -> Option<(Stack, usize)> {
+        let size = state.thread(thread).ok()?.stack.as_ref()?.as_slice().len();
+        let mut stack = Stack::new(size, self.arch.guard_pages())?;
+        stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
+        let sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
+        Some((stack, sp))
+    }
+
+    /// Carries out pending fates; returns only if the caller's own thread has none.
+    pub(super) fn carry_out_fates<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) -> spin::MutexGuard<'k, State> {
+        let pending: Vec<Handle> = core::mem::take(&mut state.fates);
+        let current = state.current.filter(|_| state.running);
+        let mut own = None;
+        for thread in pending {
+            let Some(fate) = state.thread_mut(thread).ok().and_then(|t| t.pending_fate.take()) else { continue };
+            if Some(thread) == current {
+                own = Some(fate);
+                continue;
+            }
+            match fate {
+                Fate::Stop(code) => state.kill(thread, code),
+                Fate::Restart => {
+                    if let Some((stack, sp)) = self.fresh_stack(&state, thread) {
+                        state.restart_other(thread, stack, sp);
+                    }
+                }
+            }
+        }
+        let (Some(fate), Some(me)) = (own, current) else { return state };
+        match fate {
+            Fate::Stop(code) => {
+                drop(state);
+                self.exit_current(code)
+            }
+            Fate::Restart => match self.fresh_stack(&state, me) {
+                Some((stack, sp)) => self.restart_current(state, me, stack, sp),
+                None => state,
+            },
+        }
+    }
+
+    /// The calling thread starts over from its entry on `stack`: this context is abandoned.
+    fn restart_current(&self, mut state: spin::MutexGuard<'_, State>, me: Handle, stack: Stack, sp: usize) -> ! {
+        state.release_for_restart(me);
+        if let Ok(thread) = state.thread_mut(me) {
+            thread.state = ThreadState::Ready;
+            thread.saved_sp = sp;
+            state.dead_stack = thread_swap_stack(&mut state, me, stack);
+        }
+        state.abandon_current = true;
+        let now = self.host.now_ns();
+        let switch = state.schedule(now, Requeue::Back).expect("wells: restart found nothing to switch to");
+        state.make_runnable(me, Requeue::Back, true);
+        state.reprogram_timer(&*self.host);
+        drop(state);
+        switch_context(self.arch, switch);
+        unreachable!("wells: an abandoned context was resumed")
+    }
+}
+
+fn thread_swap_stack(state: &mut State, thread: Handle, stack: Stack) -> Option<Stack> {
+    state.thread_mut(thread).ok().and_then(|t| t.stack.replace(stack))
+}
+
+impl State {
+    /// What a restarting thread lets go of: its wait, its mutexes (to the next waiter, with
+    /// owner-died). Its joiners keep waiting; it stays a member of its transactions.
+    fn release_for_restart(&mut self, thread: Handle) {
+        let Ok(t) = self.thread_mut(thread) else { return };
+        let (key, waiting_on) = (t.timeout_key.take(), t.waiting_on.take());
+        t.wake_reason = None;
+        t.suspend_pending = false;
+        t.slice_left_ns = 0;
+        let owned = core::mem::take(&mut t.owned_mutexes);
+        if let Some(key) = key {
+            self.timeline.remove(key);
+        }
+        if let Some((object, slot)) = waiting_on {
+            if let Some(queue) = self.wait_queue_mut(object, slot) {
+                queue.remove(thread);
+            }
+        }
+        for mutex in owned {
+            self.release_mutex(mutex, thread, WakeReason::OwnerDied);
+        }
+    }
+
+    /// A thread that is not running starts over from its entry on `stack`.
+    pub fn restart_other(&mut self, thread: Handle, stack: Stack, sp: usize) {
+        let Ok(t) = self.thread(thread) else { return };
+        let (state, level) = (t.state, t.placement.level);
+        match state {
+            ThreadState::Created | ThreadState::Exited | ThreadState::Running => return,
+            ThreadState::Ready => {
+                self.policy.remove(thread, level);
+            }
+            _ => {}
+        }
+        self.release_for_restart(thread);
+        if let Ok(t) = self.thread_mut(thread) {
+            t.saved_sp = sp;
+            t.stack = Some(stack);
+        }
+        if let Some(level) = self.make_runnable(thread, Requeue::Back, true) {
+            self.note_ready(level);
+        }
+    }
+}
