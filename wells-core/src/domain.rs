@@ -7,7 +7,6 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use bitflags::bitflags;
 
 /// Index of a domain in the kernel's domain list; 0 is the kernel's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +32,28 @@ pub enum DomainKind {
     TaskGroup,
 }
 
-bitflags! {
-    /// Access rights of a memory grant.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub struct Rights: u8 {
-        const READ = 1;
-        const WRITE = 2;
-        const EXECUTE = 4;
+/// Access rights of a memory grant (a bit set: `Rights::READ | Rights::WRITE`).
+///
+/// A plain bit set rather than `bitflags`: that crate's `std` feature, switched on by host
+/// tools built in the same workspace, would pull `std` into this `no_std` crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Rights(u8);
+
+impl Rights {
+    pub const READ: Rights = Rights(1);
+    pub const WRITE: Rights = Rights(2);
+    pub const EXECUTE: Rights = Rights(4);
+
+    /// True when every right of `other` is here.
+    pub const fn contains(self, other: Rights) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for Rights {
+    type Output = Rights;
+    fn bitor(self, other: Rights) -> Rights {
+        Rights(self.0 | other.0)
     }
 }
 

@@ -1,5 +1,7 @@
 //! QEMU boards: build a board image and boot it under QEMU with a time limit, checking its
-//! exit status (semihosting) and the lines it must print.
+//! exit status (semihosting) and the lines it must print. A board is a description ([`Board`]:
+//! crate, target, QEMU, user programs, test plan); this file has the arm64 one, `arm32.rs` and
+//! `cortex_m3.rs` the others.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -9,6 +11,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use crate::hosted::describe;
+use crate::user_apps::{self, UserPrograms};
 use crate::Result;
 
 /// A board image crate and how to build it.
@@ -23,15 +26,35 @@ pub struct Board {
     pub qemu: &'static str,
     /// Board options every boot gets (memory size, no network card...).
     pub options: &'static [&'static str],
+    /// The user programs its images embed, by feature (built first).
+    pub user_programs: &'static [UserPrograms],
+    /// What its image names in `target/images/` start with.
+    pub image_prefix: &'static str,
+    /// How `run`, `debug` and `bench` boot it.
+    pub plain_boot: Boot,
+    /// Features of the demo image `run` boots.
+    pub demo_features: &'static [&'static str],
+    /// Its test plan: the images `test` builds and how each must boot.
+    pub tests: &'static [TestImage],
 }
 
-/// The arm64 `virt` board.
+/// The arm64 `virt` board. Its image names have no prefix (they came first).
 pub const VIRT_ARM64: Board = Board {
     name: "qemu-virt-arm64",
     package: "wells-qemu-virt-arm64",
     target: "aarch64-unknown-none-softfloat",
     qemu: "qemu-system-aarch64",
     options: &["-m", "256M", "-nic", "none"],
+    user_programs: &[
+        UserPrograms { user: &user_apps::A64, features: &["user", "user32"] },
+        UserPrograms { user: &user_apps::A32, features: &["user32"] },
+    ],
+    image_prefix: "",
+    // EL1 entry, cortex-a53.
+    plain_boot: Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[], status: 0 },
+    // The demo with 64- and 32-bit tasks.
+    demo_features: &["user32"],
+    tests: ARM64_TESTS,
 };
 
 /// One way of booting an image: machine options, CPU, and what must be seen.
@@ -120,16 +143,14 @@ pub const ARM64_TESTS: &[TestImage] = &[
     },
 ];
 
-/// Features of the images `run` and `debug` boot: the demo with 64- and 32-bit tasks.
-pub const DEMO_FEATURES: &[&str] = &["user32"];
-
 /// Time a test boot may take before it counts as hung.
 const BOOT_LIMIT: Duration = Duration::from_secs(90);
 
 /// Builds binary `bin` of a board with `features` (building the user programs they embed
-/// first); returns a copy of the ELF named after both, so images of other features survive.
+/// first); returns a copy of the ELF in `target/images/` named after the board, the binary and
+/// the features, so images of other boards and features survive.
 pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result<PathBuf> {
-    let environment = crate::user_apps::build_for_features(root, features)?;
+    let environment = user_apps::build_for_features(root, board.user_programs, features)?;
     let mut args = vec!["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin];
     let joined = features.join(",");
     if !features.is_empty() {
@@ -142,8 +163,12 @@ pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result
     let built = root.join("target").join(board.target).join("release").join(bin);
     let images = root.join("target").join("images");
     std::fs::create_dir_all(&images).map_err(|e| format!("cannot create {}: {e}", images.display()))?;
-    let name = if features.is_empty() { format!("{bin}.elf") } else { format!("{bin}+{}.elf", features.join("+")) };
-    let image = images.join(name);
+    let mut name = format!("{}{bin}", board.image_prefix);
+    for feature in features {
+        name.push('+');
+        name.push_str(feature);
+    }
+    let image = images.join(format!("{name}.elf"));
     std::fs::copy(&built, &image).map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), image.display()))?;
     Ok(image)
 }
@@ -164,16 +189,13 @@ pub fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str
     qemu
 }
 
-/// The default way of booting an image: EL1 entry, cortex-a53.
-const PLAIN_BOOT: Boot = Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[], status: 0 };
-
 /// QEMU options for benchmarks: one virtual-clock tick per instruction, so the PMU cycle
 /// counter counts instructions and the figures repeat exactly.
 const ICOUNT: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
 
 /// The QEMU command that boots a bench image under `-icount`.
 pub fn bench_command(board: &Board, image: &Path) -> Command {
-    qemu_command_with(board, &PLAIN_BOOT, image, ICOUNT)
+    qemu_command_with(board, &board.plain_boot, image, ICOUNT)
 }
 
 /// A command as one shell line, paths under `root` written relative to it.
@@ -238,12 +260,18 @@ pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Resul
 
 /// Builds every arm64 test image and boots each of its configurations; one result per boot.
 pub fn run_arm64_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    run_tests(root, &VIRT_ARM64)
+}
+
+/// Builds every test image of `board` and boots each of its configurations; one result per
+/// boot.
+pub fn run_tests(root: &Path, board: &Board) -> Vec<(String, Result<()>)> {
     let mut results = Vec::new();
-    for test in ARM64_TESTS {
-        match build(root, &VIRT_ARM64, test.bin, test.features) {
+    for test in board.tests {
+        match build(root, board, test.bin, test.features) {
             Ok(image) => {
                 for boot in test.boots {
-                    results.push((boot.name.to_string(), test_boot(root, &VIRT_ARM64, boot, &image)));
+                    results.push((boot.name.to_string(), test_boot(root, board, boot, &image)));
                 }
             }
             Err(e) => {
@@ -259,8 +287,8 @@ pub fn run_arm64_tests(root: &Path) -> Vec<(String, Result<()>)> {
 /// `cargo xtask run --board <qemu board>`: builds the demo image and boots it interactively;
 /// returns QEMU's exit status.
 pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
-    let image = build(root, board, "wells-demo", DEMO_FEATURES)?;
-    interactive(root, board, qemu_command(board, &PLAIN_BOOT, &image))
+    let image = build(root, board, "wells-demo", board.demo_features)?;
+    interactive(root, board, qemu_command(board, &board.plain_boot, &image))
 }
 
 /// Runs QEMU on this terminal until it ends; returns its exit status.
@@ -313,8 +341,8 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
 /// `cargo xtask debug`: builds `bin` and starts QEMU halted at the first instruction with the
 /// gdb stub on TCP port 1234, after printing how to attach; returns QEMU's exit status.
 pub fn debug(root: &Path, board: &Board, bin: &str) -> Result<u8> {
-    let image = build(root, board, bin, DEMO_FEATURES)?;
-    let qemu = qemu_command_with(board, &PLAIN_BOOT, &image, &["-s", "-S"]);
+    let image = build(root, board, bin, board.demo_features)?;
+    let qemu = qemu_command_with(board, &board.plain_boot, &image, &["-s", "-S"]);
     println!("xtask: QEMU waits halted for a debugger; attach from another terminal with:");
     println!("  gdb-multiarch {} -ex 'target remote :1234'", image.display());
     if Command::new("gdb-multiarch").arg("--version").stdout(Stdio::null()).status().is_err() {

@@ -1,5 +1,6 @@
 //! The user programs of `user/apps`, built for each instruction set a board's tasks use; the
-//! board image embeds them (its `user` / `user32` features read the paths from the environment).
+//! board image embeds them (its features, e.g. `user` / `user32`, read the paths from the
+//! environment).
 
 use std::path::{Path, PathBuf};
 
@@ -23,15 +24,21 @@ pub fn build(root: &Path, user: &UserTarget) -> Result<PathBuf> {
     Ok(root.join("target").join(user.target).join("release"))
 }
 
-/// Builds every instruction set the features ask for; returns the environment the board
-/// image build needs.
-pub fn build_for_features(root: &Path, features: &[&str]) -> Result<Vec<(&'static str, PathBuf)>> {
+/// The user programs a board image embeds for one instruction set, when it is built with one
+/// of `features`.
+pub struct UserPrograms {
+    pub user: &'static UserTarget,
+    pub features: &'static [&'static str],
+}
+
+/// Builds every instruction set of `programs` that `features` ask for; returns the environment
+/// the board image build needs.
+pub fn build_for_features(root: &Path, programs: &[UserPrograms], features: &[&str]) -> Result<Vec<(&'static str, PathBuf)>> {
     let mut environment = Vec::new();
-    if features.contains(&"user") || features.contains(&"user32") {
-        environment.push((A64.env, build(root, &A64)?));
-    }
-    if features.contains(&"user32") {
-        environment.push((A32.env, build(root, &A32)?));
+    for program in programs {
+        if program.features.iter().any(|feature| features.contains(feature)) {
+            environment.push((program.user.env, build(root, program.user)?));
+        }
     }
     Ok(environment)
 }

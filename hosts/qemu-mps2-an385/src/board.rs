@@ -1,46 +1,26 @@
-//! The board as the core sees it: the Host implementation over SysTick and the CMSDK UART, the
-//! kernel heap, and the kernel instance PendSV goes to.
+//! The board as the core and the shared code see it: the Host implementation over SysTick and
+//! the CMSDK UART, the kernel heap, and the kernel PendSV goes to.
 
 use crate::uart;
 use alloc::boxed::Box;
 use core::fmt::Write;
-use core::ops::Deref;
-use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::arch::armv7m::{self, scb, Armv7m};
 use wells_core::mem::{HeapStats, KernelHeap};
-use wells_core::{Arch, Host, Kernel};
+use wells_core::{Host, Kernel};
 
-pub(crate) static CPU: Armv7m = Armv7m;
-
-fn irq_save() -> bool {
-    CPU.irq_save()
-}
-
-fn irq_restore(were_enabled: bool) {
-    CPU.irq_restore(were_enabled)
-}
+static CPU: Armv7m = Armv7m;
+static SLOT: KernelSlot<Armv7m> = KernelSlot::new();
 
 /// The kernel heap: RAM after the image's own data and stacks.
 #[global_allocator]
-pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save, irq_restore);
+pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
 
 /// A kernel on this board.
 pub type BoardKernel = Kernel<Armv7m>;
-
-static CURRENT: AtomicPtr<BoardKernel> = AtomicPtr::new(core::ptr::null_mut());
-
-/// The kernel of this board, for code running in its threads (which only run while it lives).
-pub fn kernel() -> &'static BoardKernel {
-    current_kernel().expect("wells: no kernel on this board")
-}
-
-/// The kernel receiving timer interrupts now, if any.
-pub(crate) fn current_kernel() -> Option<&'static BoardKernel> {
-    // SAFETY: a non-null pointer is the kernel of a live `KernelOnBoard`, which clears it (with
-    // interrupts masked) before the kernel is freed.
-    unsafe { CURRENT.load(Ordering::Acquire).as_ref() }
-}
+/// A kernel created on this board; PendSV reaches it while it lives.
+pub type KernelOnBoard = wells_board_common::KernelOnBoard<Board>;
 
 // ---- SysTick: a 1 ms tick counting time; the kernel is entered (PendSV) only at a deadline ----
 
@@ -136,26 +116,6 @@ impl Host for BoardHost {
     }
 }
 
-/// A kernel created on this board; PendSV reaches it while it lives.
-pub struct KernelOnBoard(Pin<Box<BoardKernel>>);
-
-impl Deref for KernelOnBoard {
-    type Target = BoardKernel;
-    fn deref(&self) -> &BoardKernel {
-        &self.0
-    }
-}
-
-impl Drop for KernelOnBoard {
-    fn drop(&mut self) {
-        let were_enabled = CPU.irq_save();
-        CURRENT.store(core::ptr::null_mut(), Ordering::Release);
-        ARMED.store(false, Ordering::SeqCst);
-        CPU.irq_restore(were_enabled);
-        crate::tasks::clear();
-    }
-}
-
 /// What the application gets: ways to make kernels and print.
 pub struct Board {
     _private: (),
@@ -167,7 +127,7 @@ impl Board {
     }
 
     pub(crate) fn announce(&self) {
-        let mut out = Console;
+        let mut out = Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-mps2-an385 (Cortex-M3): kernel in privileged thread mode, handlers on MSP");
         if crate::tasks::mpu_on() {
             let _ = writeln!(out, "wells: MPU on (PMSAv7, {} regions): tasks isolated", wells_core::arch::armv7m::mpu::regions());
@@ -175,39 +135,53 @@ impl Board {
             let _ = writeln!(out, "wells: MPU off: tasks unprivileged but not isolated");
         }
     }
-
-    /// A fresh kernel that receives this board's timer (replacing the last one).
-    pub fn new_kernel(&self) -> KernelOnBoard {
-        let kernel = KernelOnBoard(Kernel::new(&CPU, Box::new(BoardHost)));
-        CURRENT.store(&*kernel as *const BoardKernel as *mut BoardKernel, Ordering::Release);
-        kernel
-    }
-
-    /// Kernel heap use.
-    pub fn heap_stats(&self) -> HeapStats {
-        HEAP.stats()
-    }
 }
 
-/// The console as a `fmt::Write`; each write goes out whole.
-pub struct Console;
+impl Platform for Board {
+    type Arch = Armv7m;
 
-impl Write for Console {
-    fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        let were_enabled = CPU.irq_save();
-        uart::write(text.as_bytes());
-        CPU.irq_restore(were_enabled);
-        Ok(())
+    /// Kernel-thread stacks: small, RAM is 4 MiB.
+    const THREAD_STACK: usize = 4096;
+
+    fn cpu() -> &'static Armv7m {
+        &CPU
+    }
+
+    fn slot() -> &'static KernelSlot<Armv7m> {
+        &SLOT
+    }
+
+    fn console_write(bytes: &[u8]) {
+        uart::write(bytes);
+    }
+
+    fn wait_for_interrupt() {
+        armv7m::wait_for_interrupt();
+    }
+
+    fn timer_cancel() {
+        ARMED.store(false, Ordering::SeqCst);
+    }
+
+    fn forget_tasks() {
+        crate::tasks::TASKS.clear();
+    }
+
+    fn new_kernel(&self) -> KernelOnBoard {
+        KernelOnBoard::new(Box::new(BoardHost))
+    }
+
+    fn heap_stats(&self) -> HeapStats {
+        HEAP.stats()
     }
 }
 
 /// Prints to the board console.
 #[macro_export]
 macro_rules! println {
-    ($($arg:tt)*) => {{
-        use core::fmt::Write as _;
-        let _ = writeln!($crate::board::Console, $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::common::println!($crate::Board, $($arg)*)
+    };
 }
 
 /// Kernel heap use (for code without the `Board`, such as threads).

@@ -64,21 +64,14 @@ global_asm!(
     ".ltorg",
 );
 
-extern "C" {
-    static __heap_start: u8;
-    static __heap_end: u8;
-}
-
 #[no_mangle]
 extern "C" fn wells_board_main() -> ! {
     armv7m::init_exceptions();
     set_trap_handler(trap::handle);
     set_fault_handler(trap::kernel_fault);
     uart::init();
-    let (start, end) = (&raw const __heap_start as usize, &raw const __heap_end as usize);
-    // SAFETY: the linker script reserves __heap_start..__heap_end for the heap and nothing
-    // else uses it; this runs once, before any allocation.
-    unsafe { HEAP.init(start as *mut u8, end - start) };
+    // SAFETY: this runs once, before any allocation.
+    unsafe { wells_board_common::heap::init(&HEAP) };
     crate::board::systick_start();
     #[cfg(not(feature = "no-mpu"))]
     crate::tasks::mpu_init();

@@ -1,6 +1,6 @@
 //! A kernel panic on the board: report it and end the run with a failure status.
 
-use crate::board::Console;
+use crate::Board;
 use core::fmt::Write;
 
 /// Exit status of a kernel panic.
@@ -8,6 +8,6 @@ const PANIC_STATUS: i32 = 102;
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
-    let _ = writeln!(Console, "wells panic: {info}");
+    let _ = writeln!(wells_board_common::Console::<Board>::new(), "wells panic: {info}");
     crate::semihosting::exit(PANIC_STATUS)
 }

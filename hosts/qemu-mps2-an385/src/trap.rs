@@ -2,9 +2,11 @@
 //! from a task is a system call, a task's fault stops that task; a fault of the kernel itself
 //! is reported (CFSR, HFSR, MMFAR, BFAR, stacked PC) and ends the run with a failure status.
 
-use crate::board::{current_kernel, Console};
-use crate::tasks;
+use crate::tasks::Svc;
+use crate::Board;
 use core::fmt::Write;
+use wells_board_common::tasks::{stop_current, syscalls};
+use wells_board_common::{Console, Platform};
 use wells_core::arch::armv7m::exceptions::{PENDSV, SVCALL};
 use wells_core::arch::armv7m::{scb, FaultReport, TrapFrame};
 
@@ -14,11 +16,11 @@ const KERNEL_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut TrapFrame) {
     match frame.exception {
         PENDSV => {
-            if let Some(kernel) = current_kernel() {
+            if let Some(kernel) = Board::slot().get() {
                 kernel.timer_interrupt();
             }
         }
-        SVCALL => tasks::syscalls::handle(frame),
+        SVCALL => syscalls::handle::<Board>(Svc(frame)),
         _ => user_fault(frame),
     }
 }
@@ -43,7 +45,7 @@ fn user_fault(frame: &mut TrapFrame) {
     // SAFETY: the CPU pushed the frame (stacking did not fault).
     let pc = if stacked { unsafe { frame.stacked().pc } } else { 0 };
     let exception = frame.exception;
-    tasks::stop_current(
+    stop_current::<Board>(
         -1000 - exception as i32,
         format_args!(
             "{} (CFSR=0x{:08x} MMFAR=0x{:08x} BFAR=0x{:08x} PC=0x{:08x}{})",
@@ -59,7 +61,7 @@ fn user_fault(frame: &mut TrapFrame) {
 
 /// A fault of the kernel: report loudly and stop.
 pub(crate) fn kernel_fault(report: &FaultReport) -> ! {
-    let mut out = Console;
+    let mut out = Console::<Board>::new();
     let _ = writeln!(
         out,
         "wells: kernel fault: {} (exception {})\n  CFSR=0x{:08x} HFSR=0x{:08x} MMFAR=0x{:08x} BFAR=0x{:08x} EXC_RETURN=0x{:08x}",

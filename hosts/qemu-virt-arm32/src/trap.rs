@@ -1,13 +1,15 @@
 //! What the board does with each exception: timer interrupts drive the kernel; system calls
-//! and faults of user tasks go to `tasks`; anything unexpected is reported (mode, DFSR/DFAR,
-//! IFSR/IFAR, PC, LR) and ends the run with a failure status.
+//! and faults of user tasks go to the shared task code; anything unexpected is reported (mode,
+//! DFSR/DFAR, IFSR/IFAR, PC, LR) and ends the run with a failure status.
 
-use crate::board::{current_kernel, Console};
-use crate::gic;
-use crate::tasks;
+use crate::board::{GIC, VIRTUAL_TIMER};
+use crate::tasks::Svc;
+use crate::Board;
 use core::fmt::Write;
+use wells_board_common::tasks::{stop_current, syscalls};
+use wells_board_common::{heap, Console};
 use wells_core::arch::arm::exceptions::FaultStatus;
-use wells_core::arch::arm::{mmu, mode, virtual_timer_cancel, TrapFrame, TrapKind};
+use wells_core::arch::arm::{mmu, mode, TrapFrame, TrapKind};
 
 /// Exit status when the kernel itself takes an unexpected exception.
 const KERNEL_FAULT_STATUS: i32 = 101;
@@ -23,8 +25,8 @@ pub mod class {
 
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     match kind {
-        TrapKind::Irq => interrupt(),
-        TrapKind::Svc if frame.from_user() => tasks::syscalls::handle(frame),
+        TrapKind::Irq => GIC.interrupt::<Board>(VIRTUAL_TIMER),
+        TrapKind::Svc if frame.from_user() => syscalls::handle::<Board>(Svc(frame)),
         TrapKind::Undefined | TrapKind::PrefetchAbort | TrapKind::DataAbort if frame.from_user() => user_fault(frame, kind),
         _ => unexpected(frame, kind),
     }
@@ -35,7 +37,7 @@ fn user_fault(frame: &TrapFrame, kind: TrapKind) -> ! {
     let status = FaultStatus::read();
     let pc = frame.faulting_pc(kind);
     match kind {
-        TrapKind::Undefined => tasks::stop_current(
+        TrapKind::Undefined => stop_current::<Board>(
             -1000 - class::UNDEFINED,
             format_args!("undefined instruction (PC=0x{pc:08x}{})", if frame.thumb() { ", Thumb" } else { "" }),
         ),
@@ -47,7 +49,7 @@ fn user_fault(frame: &TrapFrame, kind: TrapKind) -> ! {
                 ("prefetch abort", class::INSTRUCTION_ABORT)
             };
             let access = if kind == TrapKind::DataAbort { if FaultStatus::write(fsr) { " on write" } else { " on read" } } else { "" };
-            tasks::stop_current(
+            stop_current::<Board>(
                 -1000 - code,
                 format_args!(
                     "{what}{access}: {} ({}=0x{fsr:08x} {}=0x{far:08x} PC=0x{pc:08x})",
@@ -60,27 +62,10 @@ fn user_fault(frame: &TrapFrame, kind: TrapKind) -> ! {
     }
 }
 
-fn interrupt() {
-    let id = gic::acknowledge();
-    if id >= 1020 {
-        return;
-    }
-    // One-shot: the line drops here and the kernel arms the next deadline itself.
-    if id == gic::VIRTUAL_TIMER {
-        virtual_timer_cancel();
-    }
-    gic::end(id);
-    if id == gic::VIRTUAL_TIMER {
-        if let Some(kernel) = current_kernel() {
-            kernel.timer_interrupt();
-        }
-    }
-}
-
 fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
     let status = FaultStatus::read();
-    let mut out = Console;
-    if kind == TrapKind::DataAbort && !mmu::kernel_mapped(status.dfar as usize) && crate::memory::in_heap(status.dfar as usize) {
+    let mut out = Console::<Board>::new();
+    if kind == TrapKind::DataAbort && !mmu::kernel_mapped(status.dfar as usize) && heap::contains(status.dfar as usize) {
         let _ = writeln!(out, "wells: kernel stack overflow: the guard page at 0x{:x} was hit", status.dfar & !0xfff);
     }
     let what = match kind {

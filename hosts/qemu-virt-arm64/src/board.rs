@@ -1,116 +1,35 @@
-//! The board as the core sees it: the Host implementation over the generic timer and the
-//! PL011, the kernel heap, and the kernel instance the timer interrupt goes to.
+//! The board as the core and the shared code see it: its CPU, console and timer, the kernel
+//! heap, and the kernel its timer interrupt goes to.
 
-use crate::pl011;
+use crate::memory::KERNEL_SPACE;
 use alloc::boxed::Box;
 use core::fmt::Write;
-use core::ops::Deref;
-use core::pin::Pin;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use wells_board_common::gic::Gic;
+use wells_board_common::pl011::Pl011;
+use wells_board_common::timer_host::{GenericTimer, TimerHost};
+use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::arch::aarch64::{self, Aarch64};
 use wells_core::mem::{HeapStats, KernelHeap};
-use wells_core::{Arch, Host, Kernel};
+use wells_core::Kernel;
+
+// SAFETY: QEMU virt's GICv2 distributor and CPU interface, mapped as device memory (`memory`).
+pub(crate) static GIC: Gic = unsafe { Gic::new(0x0800_0000, 0x0801_0000) };
+// SAFETY: QEMU virt's PL011 UART0, mapped as device memory (`memory`).
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(0x0900_0000) };
+/// EL1 virtual timer private interrupt.
+pub(crate) const VIRTUAL_TIMER: u32 = 27;
 
 static CPU: Aarch64 = Aarch64;
-
-fn irq_save() -> bool {
-    CPU.irq_save()
-}
-
-fn irq_restore(were_enabled: bool) {
-    CPU.irq_restore(were_enabled)
-}
+static SLOT: KernelSlot<Aarch64> = KernelSlot::new();
 
 /// The kernel heap: the linker script's region after the boot stack.
 #[global_allocator]
-pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save, irq_restore);
+pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
 
 /// A kernel on this board.
 pub type BoardKernel = Kernel<Aarch64>;
-
-/// The kernel timer interrupts go to (one at a time).
-static CURRENT: AtomicPtr<BoardKernel> = AtomicPtr::new(core::ptr::null_mut());
-
-/// The kernel of this board, for code running in its threads (which only run while it lives).
-pub fn kernel() -> &'static BoardKernel {
-    current_kernel().expect("wells: no kernel on this board")
-}
-
-/// The kernel receiving timer interrupts now, if any.
-pub(crate) fn current_kernel() -> Option<&'static BoardKernel> {
-    // SAFETY: a non-null pointer is the kernel of a live `KernelOnBoard`, which clears it (with
-    // interrupts masked) before the kernel is freed.
-    unsafe { CURRENT.load(Ordering::Acquire).as_ref() }
-}
-
-/// Time, timer and console from the board's own devices.
-pub struct BoardHost {
-    /// Nanoseconds per counter tick as a 32.32 fixed-point number: the clock is read on every
-    /// switch, and a multiply is far cheaper than a 128-bit division.
-    ns_per_tick_q32: u64,
-}
-
-const NS_PER_S: u128 = 1_000_000_000;
-
-impl BoardHost {
-    /// Reads the counter frequency once.
-    pub fn new() -> BoardHost {
-        let (_, frequency) = aarch64::counter();
-        BoardHost { ns_per_tick_q32: ((NS_PER_S << 32) / frequency.max(1) as u128) as u64 }
-    }
-}
-
-impl Default for BoardHost {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Host for BoardHost {
-    fn now_ns(&self) -> u64 {
-        let (count, _) = aarch64::counter();
-        ((count as u128 * self.ns_per_tick_q32 as u128) >> 32) as u64
-    }
-
-    fn timer_arm(&self, deadline_ns: u64) {
-        let (_, frequency) = aarch64::counter();
-        // Round up so the interrupt never comes before the deadline.
-        let compare = (deadline_ns as u128 * frequency as u128).div_ceil(NS_PER_S);
-        aarch64::virtual_timer_arm(compare.min(u64::MAX as u128) as u64);
-    }
-
-    fn timer_cancel(&self) {
-        aarch64::virtual_timer_cancel();
-    }
-
-    fn console_write(&self, text: &[u8]) {
-        pl011::write(text);
-    }
-
-    fn idle(&self) {
-        aarch64::wait_for_interrupt();
-    }
-}
-
 /// A kernel created on this board; timer interrupts reach it while it lives.
-pub struct KernelOnBoard(Pin<Box<BoardKernel>>);
-
-impl Deref for KernelOnBoard {
-    type Target = BoardKernel;
-    fn deref(&self) -> &BoardKernel {
-        &self.0
-    }
-}
-
-impl Drop for KernelOnBoard {
-    fn drop(&mut self) {
-        let were_enabled = CPU.irq_save();
-        CURRENT.store(core::ptr::null_mut(), Ordering::Release);
-        aarch64::virtual_timer_cancel();
-        CPU.irq_restore(were_enabled);
-        crate::tasks::clear();
-    }
-}
+pub type KernelOnBoard = wells_board_common::KernelOnBoard<Board>;
 
 /// What the application gets: the entry level and ways to make kernels and print.
 pub struct Board {
@@ -124,7 +43,7 @@ impl Board {
 
     /// Says where we started and where we run.
     pub(crate) fn announce(&self) {
-        let mut out = Console;
+        let mut out = Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-virt-arm64: entered at EL{}", self.entry_el);
         if self.entry_el == 3 {
             let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
@@ -134,39 +53,50 @@ impl Board {
         }
         let _ = writeln!(out, "wells: running at EL{}, MMU on (text RX, rodata R, data RW-XN)", aarch64::current_el());
     }
+}
 
-    /// A fresh kernel that receives this board's timer interrupts (replacing the last one).
-    pub fn new_kernel(&self) -> KernelOnBoard {
-        let kernel = KernelOnBoard(Kernel::new(&CPU, Box::new(BoardHost::new())));
-        let kernel_space = crate::memory::kernel_space().ttbr() as usize;
-        kernel.domain_set_space(wells_core::domain::DomainId::KERNEL, kernel_space).expect("kernel domain");
-        CURRENT.store(&*kernel as *const BoardKernel as *mut BoardKernel, Ordering::Release);
-        kernel
+impl Platform for Board {
+    type Arch = Aarch64;
+
+    fn cpu() -> &'static Aarch64 {
+        &CPU
     }
 
-    /// Kernel heap use.
-    pub fn heap_stats(&self) -> HeapStats {
+    fn slot() -> &'static KernelSlot<Aarch64> {
+        &SLOT
+    }
+
+    fn console_write(bytes: &[u8]) {
+        UART.write(bytes);
+    }
+
+    fn wait_for_interrupt() {
+        aarch64::wait_for_interrupt();
+    }
+
+    fn timer_cancel() {
+        aarch64::virtual_timer_cancel();
+    }
+
+    fn forget_tasks() {
+        crate::tasks::TASKS.clear();
+    }
+
+    fn new_kernel(&self) -> KernelOnBoard {
+        KERNEL_SPACE.new_kernel(Box::new(TimerHost::<Board>::new()))
+    }
+
+    fn heap_stats(&self) -> HeapStats {
         HEAP.stats()
     }
 }
 
-/// The console as a `fmt::Write`; each write goes out whole.
-pub struct Console;
-
-impl Write for Console {
-    fn write_str(&mut self, text: &str) -> core::fmt::Result {
-        let were_enabled = CPU.irq_save();
-        pl011::write(text.as_bytes());
-        CPU.irq_restore(were_enabled);
-        Ok(())
+impl GenericTimer for Board {
+    fn counter() -> (u64, u64) {
+        aarch64::counter()
     }
-}
 
-/// Prints to the board console.
-#[macro_export]
-macro_rules! println {
-    ($($arg:tt)*) => {{
-        use core::fmt::Write as _;
-        let _ = writeln!($crate::board::Console, $($arg)*);
-    }};
+    fn timer_arm(compare: u64) {
+        aarch64::virtual_timer_arm(compare);
+    }
 }

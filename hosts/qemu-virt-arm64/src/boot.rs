@@ -1,8 +1,8 @@
 //! From reset to `app_main`: boot stack, .bss, secure GIC set-up when entered at EL3, drop to
 //! EL1, heap, vectors, console, interrupt controller, timer.
 
-use crate::board::{Board, HEAP};
-use crate::{gic, pl011, trap};
+use crate::board::{Board, GIC, HEAP, UART, VIRTUAL_TIMER};
+use crate::trap;
 use core::arch::global_asm;
 use wells_core::arch::aarch64::{boot::wells_aarch64_drop_to_el1, set_trap_handler};
 
@@ -36,25 +36,18 @@ global_asm!(
 #[no_mangle]
 extern "C" fn wells_board_at_entry_level(entry_el: u64) {
     if entry_el == 3 {
-        gic::hand_interrupts_to_non_secure();
+        GIC.hand_interrupts_to_non_secure();
     }
-}
-
-extern "C" {
-    static __heap_start: u8;
-    static __heap_end: u8;
 }
 
 #[no_mangle]
 extern "C" fn wells_board_el1_main(entry_el: u64) -> ! {
     set_trap_handler(trap::handle);
-    pl011::init();
-    let (start, end) = (&raw const __heap_start as usize, &raw const __heap_end as usize);
-    // SAFETY: the linker script reserves __heap_start..__heap_end for the heap and nothing
-    // else uses it; this runs once, before any allocation.
-    unsafe { HEAP.init(start as *mut u8, end - start) };
+    UART.init();
+    // SAFETY: this runs once, before any allocation.
+    unsafe { wells_board_common::heap::init(&HEAP) };
     crate::memory::enable_mmu();
-    gic::init();
+    GIC.init(VIRTUAL_TIMER);
     let board = Board::new(entry_el as u8);
     board.announce();
     // SAFETY: `app_main` is defined by the binary this library is linked into.

@@ -1,11 +1,12 @@
 //! wells on QEMU `virt` (arm64): the board image library. It establishes EL1 from whatever
 //! level QEMU entered at, brings up the PL011 console, the GICv2 and the EL1 virtual timer, and
-//! hands a [`Board`] to the application (`app_main`, defined by each binary).
+//! hands a [`Board`] to the application (`app_main`, defined by each binary), which runs the
+//! shared code of `wells-board-common` on it.
 //!
 //! Board facts (QEMU 10 `virt`): RAM at 0x4000_0000, PL011 at 0x0900_0000, GICv2 distributor
 //! at 0x0800_0000 and CPU interface at 0x0801_0000, virtual timer PPI = INTID 27.
 //! GICv2 rather than v3: it is QEMU virt's default and the Cortex-A15 board has the same one, so
-//! the arm32 port and the hypervisor's GICH/GICV work share this driver.
+//! the two share its driver.
 #![no_std]
 
 extern crate alloc;
@@ -14,12 +15,11 @@ extern crate alloc;
 pub mod apps;
 mod boot;
 pub mod board;
-pub mod gic;
-pub mod memory;
+mod counter;
+mod memory;
 mod panic;
-pub mod tasks;
-pub mod pl011;
 pub mod semihosting;
+mod tasks;
 mod trap;
 
-pub use board::{kernel, Board, BoardHost, BoardKernel, KernelOnBoard};
+pub use board::{Board, BoardKernel, KernelOnBoard};

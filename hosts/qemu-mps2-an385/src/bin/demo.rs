@@ -7,8 +7,10 @@
 
 extern crate alloc;
 
-use wells_qemu_mps2_an385::tasks::{self, programs, TaskSpec};
-use wells_qemu_mps2_an385::{kernel, println, Board};
+use wells_board_common::tasks::{self, TaskSpec};
+use wells_board_common::Platform;
+use wells_qemu_mps2_an385::tasks::{programs, Program};
+use wells_qemu_mps2_an385::{println, Board};
 
 const MS: u64 = 1_000_000;
 
@@ -20,20 +22,20 @@ fn app_main(board: &Board) -> i32 {
     let grants = [("readings", readings), ("averages", averages)];
     let mut started = alloc::vec::Vec::new();
     for (name, program, priority) in [
-        ("sensor", programs::DEMO_SENSOR as tasks::Program, 12),
+        ("sensor", programs::DEMO_SENSOR as Program, 12),
         ("filter", programs::DEMO_FILTER, 10),
         ("logger", programs::DEMO_LOGGER, 8),
     ] {
-        started.push(tasks::spawn(&k, &TaskSpec { name, program, priority, arg: 0, ports: &grants }).expect("task"));
+        started.push(tasks::spawn::<Board>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants }).expect("task"));
     }
     let threads: alloc::vec::Vec<_> = started.iter().map(|s| s.thread).collect();
     let monitor = k
         .thread_create("monitor", 20, 4096, alloc::boxed::Box::new(move || {
             loop {
-                let _ = kernel().sleep_ns(1000 * MS);
-                let live = threads.iter().filter(|&&t| kernel().thread_stats(t).map(|s| s.state != wells_core::ThreadState::Exited).unwrap_or(false)).count();
+                let _ = Board::kernel().sleep_ns(1000 * MS);
+                let live = threads.iter().filter(|&&t| Board::kernel().thread_stats(t).map(|s| s.state != wells_core::ThreadState::Exited).unwrap_or(false)).count();
                 let heap = wells_qemu_mps2_an385::board::heap_stats();
-                println!("monitor: t = {} ms, {} task threads live, heap {} bytes used (peak {})", kernel().now_ns() / MS, live, heap.used, heap.peak_used);
+                println!("monitor: t = {} ms, {} task threads live, heap {} bytes used (peak {})", Board::kernel().now_ns() / MS, live, heap.used, heap.peak_used);
                 if live == 0 {
                     return 0;
                 }

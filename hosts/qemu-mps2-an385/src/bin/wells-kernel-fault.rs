@@ -6,7 +6,8 @@
 
 extern crate alloc;
 
-use wells_qemu_mps2_an385::{kernel, println, Board};
+use wells_board_common::Platform;
+use wells_qemu_mps2_an385::{println, Board};
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
@@ -16,7 +17,7 @@ fn app_main(board: &Board) -> i32 {
             println!("kernel thread: writing to 0x3000_0000 (no memory there)");
             // SAFETY: none; this write is meant to fault.
             unsafe { core::ptr::write_volatile(core::hint::black_box(0x3000_0000usize) as *mut u32, 1) };
-            let _ = kernel();
+            let _ = Board::kernel();
             0
         }))
         .expect("create");

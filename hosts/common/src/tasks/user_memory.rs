@@ -1,5 +1,7 @@
-//! What a task may touch: its regions, and checked access to its buffers from system calls.
+//! What a task may touch: regions of its memory, and checked access to its buffers from
+//! system calls.
 
+use super::UserSpace;
 use alloc::vec::Vec;
 use wells_core::Error;
 
@@ -24,6 +26,7 @@ impl UserMemory {
     }
 
     /// True when `[start, start + len)` lies inside one region allowing `write`.
+    #[inline]
     pub fn contains(&self, start: usize, len: usize, write: bool) -> bool {
         let Some(end) = start.checked_add(len) else { return false };
         self.regions.iter().any(|r| r.start <= start && end <= r.end && (r.writable || !write))
@@ -33,33 +36,38 @@ impl UserMemory {
     pub fn executable(&self, pc: usize) -> bool {
         self.regions.iter().any(|r| r.executable && r.start <= pc && pc < r.end)
     }
+
+    /// The first writable region.
+    pub fn first_writable(&self) -> Option<&Region> {
+        self.regions.iter().find(|r| r.writable)
+    }
 }
 
-/// A buffer the task handed in for reading, checked against its regions.
+/// A buffer the task handed in for reading, checked against its memory.
 ///
 /// The returned slice aliases user memory that the task's own threads may change at the same
 /// time; the kernel only copies bytes out of it, so a torn value is the task's own problem.
-pub fn readable<'a>(memory: &UserMemory, ptr: usize, len: usize) -> Result<&'a [u8], Error> {
+pub fn readable<'a>(space: &impl UserSpace, ptr: usize, len: usize) -> Result<&'a [u8], Error> {
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr == 0 || !memory.contains(ptr, len, false) {
+    if ptr == 0 || !space.may_access(ptr, len, false) {
         return Err(Error::InvalidArgument);
     }
-    // SAFETY: the range lies inside a region mapped readable in the current address space (the
-    // caller's, active during its system call); user regions are never unmapped while the task
+    // SAFETY: the range lies inside memory the task may read in the current address space (the
+    // caller's, active during its system call); task memory is never taken away while the task
     // lives, and bytes have no invalid values.
     Ok(unsafe { core::slice::from_raw_parts(ptr as *const u8, len) })
 }
 
-/// A buffer the task handed in for the kernel to fill, checked against its regions.
-pub fn writable<'a>(memory: &UserMemory, ptr: usize, len: usize) -> Result<&'a mut [u8], Error> {
+/// A buffer the task handed in for the kernel to fill, checked against its memory.
+pub fn writable<'a>(space: &impl UserSpace, ptr: usize, len: usize) -> Result<&'a mut [u8], Error> {
     if len == 0 {
         return Ok(&mut []);
     }
-    if ptr == 0 || !memory.contains(ptr, len, true) {
+    if ptr == 0 || !space.may_access(ptr, len, true) {
         return Err(Error::InvalidArgument);
     }
-    // SAFETY: as for `readable`, in a region mapped writable for the task.
+    // SAFETY: as for `readable`, in memory the task may write.
     Ok(unsafe { core::slice::from_raw_parts_mut(ptr as *mut u8, len) })
 }

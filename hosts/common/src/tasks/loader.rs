@@ -1,34 +1,23 @@
 //! Loads a user program (an ELF image embedded in the kernel) into a task's address space.
 
-use super::user_memory::{Region, UserMemory};
-use super::{Page, USER_BASE, USER_STACKS_TOP};
+use crate::mmu::Mmu;
+use super::paged::{user, Page, PagedSpace, PAGE, USER_BASE, USER_STACKS_TOP};
+use super::user_memory::Region;
+use super::Entry;
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec::Vec;
-use object::{Architecture, Object, ObjectSegment, SegmentFlags};
-use wells_core::arch::aarch64::mmu::{Access, AddressSpace, Memory, PAGE};
-use wells_core::arch::aarch64::UserMode;
+use object::{Object, ObjectSegment, SegmentFlags};
 
 const PF_X: u32 = 1;
 const PF_W: u32 = 2;
 
-/// What loading produced.
-pub struct Loaded {
-    pub entry: usize,
-    pub mode: UserMode,
-}
-
-/// Maps every `PT_LOAD` segment of `elf` into `space` with its own rights, copying it into
-/// fresh pages (kept in `pages`), and records the regions. Refuses images that are not
-/// AArch64/AArch32 executables or that reach outside the user image range.
-pub fn load(elf: &[u8], space: &mut AddressSpace, memory: &mut UserMemory, pages: &mut Vec<Box<Page>>) -> Result<Loaded, String> {
+/// Maps every `PT_LOAD` segment of `elf` into `task` with its own rights, copying it into fresh
+/// pages, and records the regions. Refuses images the CPU cannot run or that reach outside the
+/// user image range.
+pub fn load<M: Mmu>(task: &mut PagedSpace<M>, elf: &[u8]) -> Result<Entry<M::Mode>, String> {
     let file = object::File::parse(elf).map_err(|e| alloc::format!("not an ELF image: {e}"))?;
     let entry = file.entry() as usize;
-    let mode = match (file.architecture(), file.is_64()) {
-        (Architecture::Aarch64, true) => UserMode::A64,
-        (Architecture::Arm, false) => UserMode::A32 { thumb: entry & 1 == 1 },
-        (arch, _) => return Err(alloc::format!("unsupported architecture {arch:?}")),
-    };
+    let mode = M::mode(file.architecture(), file.is_64(), entry)?;
     for segment in file.segments() {
         let start = segment.address() as usize;
         let size = segment.size() as usize;
@@ -40,7 +29,7 @@ pub fn load(elf: &[u8], space: &mut AddressSpace, memory: &mut UserMemory, pages
             _ => 0,
         };
         let end = start.checked_add(size).ok_or("segment wraps around")?;
-        if start < USER_BASE || end > USER_STACKS_TOP || start % PAGE != 0 {
+        if start < USER_BASE || end > USER_STACKS_TOP || !start.is_multiple_of(PAGE) {
             return Err(alloc::format!("segment {start:#x}..{end:#x} outside the user range or not page aligned"));
         }
         let data = segment.data().map_err(|e| alloc::format!("segment data: {e}"))?;
@@ -49,20 +38,19 @@ pub fn load(elf: &[u8], space: &mut AddressSpace, memory: &mut UserMemory, pages
         if writable && executable {
             return Err(alloc::format!("segment {start:#x} is both writable and executable"));
         }
-        let access = Access { kind: Memory::Normal, user: true, writable, executable };
         for offset in (0..size).step_by(PAGE) {
             let mut page = Box::new(Page([0; PAGE]));
             if offset < data.len() {
                 let chunk = &data[offset..data.len().min(offset + PAGE)];
                 page.0[..chunk.len()].copy_from_slice(chunk);
             }
-            space.map_page(start + offset, page.0.as_ptr() as usize, access);
-            pages.push(page);
+            M::map(&mut task.space, start + offset, page.0.as_ptr() as usize, PAGE, user(writable, executable));
+            task.pages.push(page);
         }
-        memory.add(Region { start, end: start + size.div_ceil(PAGE) * PAGE, writable, executable });
+        task.memory.add(Region { start, end: start + size.div_ceil(PAGE) * PAGE, writable, executable });
     }
-    if !memory.executable(entry & !1) {
+    if !task.memory.executable(entry & !1) {
         return Err(alloc::format!("entry point {entry:#x} is not in executable memory"));
     }
-    Ok(Loaded { entry, mode })
+    Ok(Entry { pc: entry, mode })
 }

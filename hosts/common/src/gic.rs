@@ -1,0 +1,92 @@
+//! GICv2 (distributor and CPU interface), at the addresses the board gives: the interrupt
+//! controller of QEMU `virt` for both the arm64 and the Cortex-A15 boards.
+
+use crate::Platform;
+use core::ptr::{read_volatile, write_volatile};
+
+const GICD_CTLR: usize = 0x000;
+const GICD_IGROUPR: usize = 0x080;
+const GICD_ISENABLER: usize = 0x100;
+const GICD_IPRIORITYR: usize = 0x400;
+const GICC_CTLR: usize = 0x00;
+const GICC_PMR: usize = 0x04;
+const GICC_IAR: usize = 0x0c;
+const GICC_EOIR: usize = 0x10;
+
+/// Interrupt IDs from 1020 up are special (1023: spurious).
+pub const SPURIOUS: u32 = 1023;
+
+/// One GICv2.
+pub struct Gic {
+    distributor: usize,
+    cpu_interface: usize,
+}
+
+impl Gic {
+    /// The GICv2 whose distributor and CPU interface are at these addresses.
+    ///
+    /// # Safety
+    /// Both must be the MMIO blocks of a GICv2 (mapped as device memory wherever it is used).
+    pub const unsafe fn new(distributor: usize, cpu_interface: usize) -> Gic {
+        Gic { distributor, cpu_interface }
+    }
+
+    fn write(&self, base: usize, offset: usize, value: u32) {
+        // SAFETY: GIC MMIO registers of this board (the contract of `Gic::new`).
+        unsafe { write_volatile((base + offset) as *mut u32, value) }
+    }
+
+    fn read(&self, base: usize, offset: usize) -> u32 {
+        // SAFETY: GIC MMIO registers of this board (the contract of `Gic::new`).
+        unsafe { read_volatile((base + offset) as *const u32) }
+    }
+
+    /// In the secure world (arm64 at EL3, QEMU `secure=on`): make every private interrupt
+    /// non-secure (group 1) and enable both groups, so the non-secure kernel receives its timer.
+    pub fn hand_interrupts_to_non_secure(&self) {
+        self.write(self.distributor, GICD_IGROUPR, u32::MAX);
+        self.write(self.distributor, GICD_CTLR, 0b11);
+        self.write(self.cpu_interface, GICC_CTLR, 0b11);
+        self.write(self.cpu_interface, GICC_PMR, 0xff);
+    }
+
+    /// Enables the distributor, the CPU interface and interrupt `id` (the timer's).
+    pub fn init(&self, id: u32) {
+        self.write(self.distributor, GICD_CTLR, 1);
+        let priority_word = GICD_IPRIORITYR + (id as usize & !3);
+        let shift = (id % 4) * 8;
+        let priorities = self.read(self.distributor, priority_word) & !(0xff << shift);
+        self.write(self.distributor, priority_word, priorities | (0x80 << shift));
+        self.write(self.distributor, GICD_ISENABLER, 1 << id);
+        self.write(self.cpu_interface, GICC_PMR, 0xff);
+        self.write(self.cpu_interface, GICC_CTLR, 1);
+    }
+
+    /// Takes the highest pending interrupt (its ID, or `SPURIOUS`).
+    pub fn acknowledge(&self) -> u32 {
+        self.read(self.cpu_interface, GICC_IAR) & 0x3ff
+    }
+
+    /// Ends an interrupt taken with `acknowledge`.
+    pub fn end(&self, id: u32) {
+        self.write(self.cpu_interface, GICC_EOIR, id);
+    }
+
+    /// An IRQ of board `P`: when it is the timer's (`timer`), the one-shot timer is silenced
+    /// (the kernel arms the next deadline itself) and the kernel's timer interrupt runs.
+    pub fn interrupt<P: Platform>(&self, timer: u32) {
+        let id = self.acknowledge();
+        if id >= 1020 {
+            return;
+        }
+        if id == timer {
+            P::timer_cancel();
+        }
+        self.end(id);
+        if id == timer {
+            if let Some(kernel) = P::slot().get() {
+                kernel.timer_interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! What every standalone wells board image shares, written once against the [`Platform`] trait
+//! each board implements (and [`tasks::TaskPlatform`] for boards with user tasks): the
+//! in-kernel test suites, the benchmarks, the demo, the task registry and system-call
+//! dispatcher, and the drivers of devices several boards have (GICv2, PL011).
+//!
+//! A board crate keeps what is its own: boot code, linker script, device addresses, trap glue,
+//! MMU/MPU set-up and its trait impls; its binaries are thin calls into this crate. Nothing here
+//! knows a board address.
+#![no_std]
+
+extern crate alloc;
+
+pub mod atomic64;
+pub mod bench;
+mod console;
+pub mod demo;
+pub mod gic;
+pub mod heap;
+pub mod kernel_map;
+mod kernel_slot;
+pub mod mmu;
+pub mod pl011;
+mod platform;
+pub mod tasks;
+pub mod test;
+pub mod timer_host;
+mod user_programs;
+
+pub use console::Console;
+pub use kernel_slot::{KernelOnBoard, KernelSlot};
+pub use platform::{irq_restore, irq_save, Platform};

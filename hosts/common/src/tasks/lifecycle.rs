@@ -1,0 +1,104 @@
+//! A task's life: started from a program, more threads on its own request, stopped after a
+//! fault or a bad call.
+
+use super::{Entry, Program, Task, TaskPlatform, UserSpace};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use wells_core::domain::{DomainId, DomainKind};
+use wells_core::{Error, Handle, Kernel};
+
+/// How to start a task.
+pub struct TaskSpec<'a, P> {
+    pub name: &'a str,
+    pub program: P,
+    pub priority: u8,
+    /// Passed to the program's entry in its first argument register.
+    pub arg: usize,
+    /// Objects it may open by name: ports, shared objects, transactions.
+    pub grants: &'a [(&'a str, Handle)],
+}
+
+/// A started task: its domain and first thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Started {
+    pub domain: DomainId,
+    pub thread: Handle,
+}
+
+/// Loads and starts a task of board `P` on `kernel`.
+pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Program<P>>) -> Result<Started, String> {
+    let failed = |e: &dyn core::fmt::Display| format!("task '{}': {e}", spec.name);
+    let number = P::tasks().with(|tasks| tasks.len() + 1);
+    let mut space = P::Space::new(number)?;
+    let entry = space.load(spec.program).map_err(|e| failed(&e))?;
+    let domain = kernel
+        .domain_create(spec.name, DomainKind::UserApp, space.token(), spec.priority)
+        .map_err(|e| failed(&e))?;
+    let mut task = Task::<P>::new(spec.name, domain, spec.priority, space, entry.mode, spec.grants);
+    let stack = P::tasks().with(|_| task.space.add_stack()).map_err(|e| failed(&e))?;
+    P::tasks().with(|tasks| tasks.push(task));
+    let thread = start_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, stack, spec.arg).map_err(|e| failed(&e))?;
+    Ok(Started { domain, thread })
+}
+
+/// Creates and starts a thread of `domain` that enters user mode at `entry` on user stack `sp`.
+fn start_user_thread<P: TaskPlatform>(
+    kernel: &Kernel<P::Arch>,
+    domain: DomainId,
+    name: &str,
+    priority: u8,
+    entry: Entry<<P::Space as UserSpace>::Mode>,
+    sp: usize,
+    arg: usize,
+) -> Result<Handle, Error> {
+    let entry = Box::new(move || -> i32 { P::Space::enter(entry.mode, entry.pc, sp, arg) });
+    let thread = kernel.thread_create_in(domain, name, priority, P::KERNEL_STACK, entry)?;
+    kernel.thread_start(thread)?;
+    Ok(thread)
+}
+
+/// `thread_create` for the calling task: a new user thread at `pc` with a fresh stack.
+pub fn create_thread<P: TaskPlatform>(domain: DomainId, pc: usize, arg: usize, priority: u8) -> Result<Handle, Error> {
+    let (name, mode, sp) = P::tasks().with_task(domain, |task| {
+        if !task.space.may_start_at(pc) || priority > task.max_priority {
+            return Err(Error::InvalidArgument);
+        }
+        let sp = task.space.add_stack()?;
+        // The caller is this task: its space changed under it.
+        task.space.reload();
+        Ok((task.name.clone(), task.mode, sp))
+    })?;
+    start_user_thread::<P>(P::kernel(), domain, &name, priority, Entry { pc, mode }, sp, arg)
+}
+
+/// Stops the calling task after a fault or a bad call: reports it, destroys the objects it
+/// created (waking their waiters in other tasks), and ends all its threads with `code`.
+pub fn stop_current<P: TaskPlatform>(code: i32, why: core::fmt::Arguments<'_>) -> ! {
+    let kernel = P::kernel();
+    let domain = kernel.current_domain().unwrap_or(DomainId::KERNEL);
+    // Nothing on this stack may own heap memory past here: `domain_stop` does not return.
+    let created = P::tasks().with(|tasks| match tasks.iter_mut().find(|t| t.domain == domain) {
+        Some(task) => {
+            crate::println!(P, "wells: task '{}' stopped: {why}", task.name);
+            core::mem::take(&mut task.created)
+        }
+        None => {
+            crate::println!(P, "wells: a task (domain {}) stopped: {why}", domain.0);
+            Vec::new()
+        }
+    });
+    for object in created {
+        let _ = kernel
+            .mutex_destroy(object)
+            .or_else(|_| kernel.semaphore_destroy(object))
+            .or_else(|_| kernel.event_destroy(object));
+    }
+    let _ = kernel.domain_stop(domain, code);
+    // Only reached if the caller was not in a task (a kernel bug): park this thread.
+    let _ = kernel.thread_exit(code);
+    loop {
+        P::wait_for_interrupt();
+    }
+}

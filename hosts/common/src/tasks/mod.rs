@@ -1,0 +1,42 @@
+//! User tasks: each a domain of the kernel running its threads unprivileged, with memory of its
+//! own (an MMU address space, or MPU regions), a private handle table and the objects granted
+//! to it by name. What differs per CPU is behind [`UserSpace`] (memory, entering user mode) and
+//! [`syscalls::CallRegisters`] (where a call's number, arguments and results are).
+
+mod lifecycle;
+mod loader;
+pub mod paged;
+mod registry;
+pub mod syscalls;
+mod task;
+mod user_memory;
+mod user_space;
+
+pub use lifecycle::{create_thread, spawn, stop_current, Started, TaskSpec};
+pub use registry::Tasks;
+pub use task::Task;
+pub use user_memory::{readable, writable};
+pub use user_space::{Entry, UserSpace};
+
+use crate::Platform;
+
+/// A board with user tasks.
+pub trait TaskPlatform: Platform {
+    /// A task's memory on this board.
+    type Space: UserSpace;
+    /// Kernel stack of a user thread (its system calls and traps run there).
+    const KERNEL_STACK: usize = 16 * 1024;
+    /// Most handles one task may hold.
+    const MAX_HANDLES: usize = 1024;
+    /// Most bytes one `console_write` call takes.
+    const CONSOLE_MAX: usize = 4096;
+    /// False where the board's tasks have no shared-object and transaction calls (21..=26 are
+    /// then unknown calls).
+    const TRANSACTIONS: bool = true;
+
+    /// The board's task registry.
+    fn tasks() -> &'static Tasks<Self>;
+}
+
+/// What a task of board `P` starts from.
+pub type Program<P> = <<P as TaskPlatform>::Space as UserSpace>::Program;

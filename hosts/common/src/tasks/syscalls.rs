@@ -1,0 +1,158 @@
+//! The system-call dispatcher (ABI in docs/syscalls.md): take the call from the trap frame,
+//! check every pointer against the caller's memory and every handle against its table, call
+//! the kernel, and put status and value back into the frame.
+
+use super::{create_thread, readable, stop_current, writable, TaskPlatform};
+use wells_core::domain::DomainId;
+use wells_core::{Arch, Error, Handle, Kind, Timeout};
+
+/// The registers of a system call, wherever the CPU's trap frame keeps them.
+pub trait CallRegisters {
+    /// The call number and the first four arguments (zero-extended from 32-bit registers).
+    fn call(&mut self) -> (u64, [u64; 4]);
+    /// Status 0 and `value`; a `wide` value is split over two registers where they have 32 bits.
+    fn set_value(&mut self, value: u64, wide: bool);
+    /// A failed call: the (negative) status, value 0.
+    fn set_error(&mut self, status: i64);
+    /// The number an unknown call stops the task with (its exit code is -1000 - that).
+    fn unknown_call(&self) -> i32;
+}
+
+/// Handles a system call of the running task of board `P`.
+pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
+    let (number, args) = registers.call();
+    let unknown = registers.unknown_call();
+    // System calls may block: let interrupts in while the kernel works for the caller.
+    P::cpu().irq_restore(true);
+    let result = call::<P>(number, args, unknown);
+    P::cpu().irq_save();
+    match result {
+        Ok(Value::One(value)) => registers.set_value(value, false),
+        Ok(Value::Wide(value)) => registers.set_value(value, true),
+        Err(error) => registers.set_error(-(error as i32 as i64)),
+    }
+}
+
+/// What a call gives back besides its status.
+enum Value {
+    One(u64),
+    /// 64 bits even for 32-bit callers (split over two registers).
+    Wide(u64),
+}
+
+fn none(result: wells_core::Result<()>) -> Result<Value, Error> {
+    result.map(|()| Value::One(0))
+}
+
+fn timeout(ms: u64) -> Timeout {
+    Timeout::from_ms(ms as u32)
+}
+
+fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
+    let k = P::kernel();
+    let tasks = P::tasks();
+    // Looked up only by the calls that need the task (the cheap ones stay cheap).
+    let domain = || k.current_domain();
+    let object = |user: u64| tasks.with_task(domain()?, |task| task.handle(user as usize));
+    match number {
+        0 => {
+            let error = k.thread_exit(a0 as i32);
+            Err(error)
+        }
+        1 => none(k.yield_now()),
+        2 => none(k.sleep_ns(a0.saturating_mul(1_000_000))),
+        3 => {
+            let len = (a1 as usize).min(P::CONSOLE_MAX);
+            let text = tasks.with_task(domain()?, |task| readable(&task.space, a0 as usize, len))?;
+            k.console_write(text);
+            Ok(Value::One(len as u64))
+        }
+        4 => Ok(Value::Wide(k.now_ns())),
+        5 => {
+            let priority = u8::try_from(a2).map_err(|_| Error::InvalidArgument)?;
+            let domain = domain()?;
+            let thread = create_thread::<P>(domain, a0 as usize, a1 as usize, priority)?;
+            register::<P>(domain, thread, false)
+        }
+        6 => {
+            let thread = object(a0)?;
+            let code = k.thread_join(thread, timeout(a1))?;
+            tasks.with_task(domain()?, |task| {
+                task.forget_handle(a0 as usize);
+                Ok(())
+            })?;
+            Ok(Value::One(code as i64 as u64))
+        }
+        7 => register::<P>(domain()?, k.mutex_create()?, true),
+        8 => none(k.mutex_lock(object(a0)?, timeout(a1))),
+        9 => none(k.mutex_unlock(object(a0)?)),
+        10 => {
+            let (initial, max) = (u32::try_from(a0), u32::try_from(a1));
+            let (Ok(initial), Ok(max)) = (initial, max) else { return Err(Error::InvalidArgument) };
+            register::<P>(domain()?, k.semaphore_create(initial, max)?, true)
+        }
+        11 => none(k.semaphore_wait(object(a0)?, timeout(a1))),
+        12 => none(k.semaphore_post(object(a0)?)),
+        13 => {
+            if a0 & !3 != 0 {
+                return Err(Error::InvalidArgument);
+            }
+            register::<P>(domain()?, k.event_create(a0 & 1 != 0, a0 & 2 != 0)?, true)
+        }
+        14 => none(k.event_wait(object(a0)?, timeout(a1))),
+        15 => none(k.event_set(object(a0)?)),
+        16 => none(k.event_reset(object(a0)?)),
+        17 => open_named::<P>(domain()?, a0, a1, Kind::Port),
+        18 => {
+            let port = object(a0)?;
+            let msg = tasks.with_task(domain()?, |task| readable(&task.space, a1 as usize, a2 as usize))?;
+            none(k.port_send(port, msg, timeout(a3)))
+        }
+        19 => {
+            let port = object(a0)?;
+            let buf = tasks.with_task(domain()?, |task| writable(&task.space, a1 as usize, a2 as usize))?;
+            k.port_receive(port, buf, timeout(a3)).map(|size| Value::One(size as u64))
+        }
+        20 => Ok(Value::One(0)),
+        21..=26 if !P::TRANSACTIONS => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
+        21 => open_named::<P>(domain()?, a0, a1, Kind::SharedObject),
+        22 => {
+            let object = object(a0)?;
+            let buf = tasks.with_task(domain()?, |task| writable(&task.space, a1 as usize, a2 as usize))?;
+            k.shared_read(object, buf).map(Value::Wide)
+        }
+        23 => open_named::<P>(domain()?, a0, a1, Kind::Transaction),
+        24 => {
+            let (txn, shared) = (object(a0)?, object(a1)?);
+            let buf = tasks.with_task(domain()?, |task| writable(&task.space, a2 as usize, a3 as usize))?;
+            none(k.txn_read(txn, shared, buf))
+        }
+        25 => {
+            let (txn, shared) = (object(a0)?, object(a1)?);
+            let bytes = tasks.with_task(domain()?, |task| readable(&task.space, a2 as usize, a3 as usize))?;
+            none(k.txn_write(txn, shared, bytes))
+        }
+        26 => none(k.txn_vote(object(a0)?, a1 != 0, timeout(a2))),
+        _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
+    }
+}
+
+/// `*_open(name ptr, len)`: a named object the task was granted, of the kind the call is for.
+fn open_named<P: TaskPlatform>(domain: DomainId, name: u64, len: u64, kind: Kind) -> Result<Value, Error> {
+    let object = P::tasks().with_task(domain, |task| {
+        let name = readable(&task.space, name as usize, (len as usize).min(64))?;
+        task.granted(name).filter(|h| h.kind() == Some(kind)).ok_or(Error::InvalidArgument)
+    })?;
+    register::<P>(domain, object, false)
+}
+
+/// Puts a new object in the task's table (and its cleanup list when it owns it).
+fn register<P: TaskPlatform>(domain: DomainId, object: Handle, owned: bool) -> Result<Value, Error> {
+    P::tasks().with_task(domain, |task| {
+        let user = task.add_handle(object)?;
+        if owned {
+            task.created.push(object);
+        }
+        Ok(Value::One(user as u64))
+    })
+}

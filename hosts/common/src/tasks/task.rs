@@ -1,0 +1,75 @@
+//! One user task: its memory, its private handle table, what it created and what it was granted.
+
+use super::{TaskPlatform, UserSpace};
+use alloc::string::String;
+use alloc::vec::Vec;
+use wells_core::domain::DomainId;
+use wells_core::{Error, Handle};
+
+/// A user task of board `P`.
+pub struct Task<P: TaskPlatform> {
+    pub name: String,
+    pub domain: DomainId,
+    pub max_priority: u8,
+    pub space: P::Space,
+    /// How its threads enter user mode.
+    pub mode: <P::Space as UserSpace>::Mode,
+    /// The task's handles: user handle `n` is `handles[n]`.
+    handles: Vec<Option<Handle>>,
+    /// Objects the task created: destroyed when it is stopped.
+    pub created: Vec<Handle>,
+    /// Objects granted by name (ports, shared objects, transactions).
+    grants: Vec<(String, Handle)>,
+}
+
+impl<P: TaskPlatform> Task<P> {
+    pub(crate) fn new(
+        name: &str,
+        domain: DomainId,
+        max_priority: u8,
+        space: P::Space,
+        mode: <P::Space as UserSpace>::Mode,
+        grants: &[(&str, Handle)],
+    ) -> Self {
+        Task {
+            name: String::from(name),
+            domain,
+            max_priority,
+            space,
+            mode,
+            handles: Vec::new(),
+            created: Vec::new(),
+            grants: grants.iter().map(|&(n, h)| (String::from(n), h)).collect(),
+        }
+    }
+
+    /// Adds a kernel object to the task's handle table; returns the user handle.
+    pub fn add_handle(&mut self, handle: Handle) -> Result<usize, Error> {
+        if let Some(free) = self.handles.iter().position(Option::is_none) {
+            self.handles[free] = Some(handle);
+            return Ok(free);
+        }
+        if self.handles.len() >= P::MAX_HANDLES {
+            return Err(Error::Limit);
+        }
+        self.handles.push(Some(handle));
+        Ok(self.handles.len() - 1)
+    }
+
+    /// The kernel object behind a user handle.
+    pub fn handle(&self, user: usize) -> Result<Handle, Error> {
+        self.handles.get(user).copied().flatten().ok_or(Error::InvalidHandle)
+    }
+
+    /// Drops a user handle (after join).
+    pub fn forget_handle(&mut self, user: usize) {
+        if let Some(slot) = self.handles.get_mut(user) {
+            *slot = None;
+        }
+    }
+
+    /// An object granted to the task by name.
+    pub fn granted(&self, name: &[u8]) -> Option<Handle> {
+        self.grants.iter().find(|(n, _)| n.as_bytes() == name).map(|&(_, h)| h)
+    }
+}

@@ -1,0 +1,288 @@
+//! The user-task test scenarios: the board's programs run as tasks, each in memory of its own.
+//! System calls, IPC between tasks, preemption of a spinning task, faults that stop only the
+//! faulting task, a stopped task's objects, transactions between tasks.
+
+use super::{check, spawn, Test, TestResult, MS};
+use crate::tasks::{self, Program, Started, TaskPlatform, TaskSpec, UserSpace};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use wells_core::{Handle, Kernel, ThreadState, Timeout};
+
+/// Exit code of a task stopped for exception class (or number) `n`.
+pub const fn stopped(n: i32) -> i32 {
+    -1000 - n
+}
+
+/// A program that must fault, and the exit code that stops it with.
+#[derive(Clone, Copy)]
+pub struct Fault<P> {
+    pub name: &'static str,
+    pub program: P,
+    pub code: i32,
+    /// It gets the address of another task's RAM as its argument (0 otherwise).
+    pub victim: bool,
+}
+
+impl<P> Fault<P> {
+    /// `program` must be stopped for exception class (or number) `n`.
+    pub const fn new(name: &'static str, program: P, n: i32) -> Self {
+        Fault { name, program, code: stopped(n), victim: false }
+    }
+
+    /// The same, with another task's RAM as argument.
+    pub const fn against_victim(name: &'static str, program: P, n: i32) -> Self {
+        Fault { name, program, code: stopped(n), victim: true }
+    }
+}
+
+/// The programs of one instruction set the scenarios run.
+#[derive(Clone, Copy)]
+pub struct Programs<P: 'static> {
+    pub hello: P,
+    /// What `hello` gets as argument.
+    pub hello_arg: usize,
+    /// Exercises the system calls; port "loop" is granted.
+    pub syscall_test: P,
+    /// 100 round trips with `pong` over ports "ping" and "pong".
+    pub ping: P,
+    pub pong: P,
+    /// Spins without system calls.
+    pub spinner: P,
+    /// Started beside ping/pong, in this order.
+    pub faults: &'static [Fault<P>],
+}
+
+/// The two programs of the transaction scenario: the partner adds its argument to shared
+/// object "account" within transaction "deal"; the faulter faults before voting.
+#[derive(Clone, Copy)]
+pub struct Transactions<P> {
+    pub partner: P,
+    pub faulter: P,
+    pub faulter_code: i32,
+}
+
+/// The five scenarios every board with tasks runs.
+pub fn tests<P: TaskPlatform>(programs: Programs<Program<P>>) -> Vec<Test<P>> {
+    alloc::vec![
+        Test::new("user_hello", move |board| hello(board, &programs, "")),
+        Test::new("user_system_calls", move |board| system_calls(board, &programs, "")),
+        Test::new("user_ipc_between_tasks", move |board| ipc_between_tasks(board, &programs)),
+        Test::new("user_spinning_task_is_preempted", move |board| spinning_task_is_preempted(board, &programs)),
+        Test::new("user_faults_are_contained", move |board| faults_are_contained(board, &programs, "")),
+    ]
+}
+
+/// The MMU boards' plan: transactions first, the five, then a stopped task's objects.
+pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: Transactions<Program<P>>) -> Vec<Test<P>> {
+    let mut all = alloc::vec![Test::new("user_transactions_between_tasks", move |board| {
+        transactions_between_tasks(board, &transactions)
+    })];
+    all.extend(tests(programs));
+    all.push(Test::new("user_stopped_task_leaves_no_waiter_hanging", move |board| {
+        stopped_task_leaves_no_waiter_hanging(board, &programs)
+    }));
+    all
+}
+
+/// AArch32 tasks beside AArch64 ones (`second`, task names ending in "32"): their own system
+/// calls, IPC with the first set both ways, contained faults.
+pub fn second_set_tests<P: TaskPlatform>(first: Programs<Program<P>>, second: Programs<Program<P>>) -> Vec<Test<P>> {
+    alloc::vec![
+        Test::new("user32_hello", move |board| hello(board, &second, "32")),
+        Test::new("user32_system_calls", move |board| system_calls(board, &second, "32")),
+        Test::new("user32_ipc_across_instruction_sets", move |board| ipc_across_sets(board, &first, &second)),
+        Test::new("user32_faults_are_contained", move |board| faults_are_contained(board, &second, "32")),
+    ]
+}
+
+fn start<P: TaskPlatform>(
+    k: &Kernel<P::Arch>,
+    name: &str,
+    program: Program<P>,
+    priority: u8,
+    arg: usize,
+    grants: &[(&str, Handle)],
+) -> Result<Started, String> {
+    tasks::spawn::<P>(k, &TaskSpec { name, program, priority, arg, grants })
+}
+
+/// Exit code of a task's first thread after the run.
+fn exit_code<A: wells_core::Arch>(k: &Kernel<A>, started: Started) -> Result<i32, String> {
+    let stats = k.thread_stats(started.thread).map_err(|e| format!("stats: {e}"))?;
+    if stats.state != ThreadState::Exited {
+        return Err(format!("thread of {:?} still {:?}", started.domain, stats.state));
+    }
+    Ok(stats.exit_code)
+}
+
+fn expect_codes<A: wells_core::Arch, S: AsRef<str>>(k: &Kernel<A>, tasks: &[(S, Started, i32)]) -> TestResult {
+    let mut wrong = Vec::new();
+    for (name, started, want) in tasks {
+        let got = exit_code(k, *started)?;
+        if got != *want {
+            wrong.push(format!("{}: exit {got}, expected {want}", name.as_ref()));
+        }
+    }
+    check(wrong.is_empty(), || wrong.join("; "))
+}
+
+fn hello<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>, suffix: &str) -> TestResult {
+    let k = board.new_kernel();
+    let name = format!("hello{suffix}");
+    let task = start::<P>(&k, &name, programs.hello, 8, programs.hello_arg, &[])?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expect_codes(&k, &[(name, task, 0)])
+}
+
+fn system_calls<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>, suffix: &str) -> TestResult {
+    let k = board.new_kernel();
+    let port = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+    let name = format!("syscall-test{suffix}");
+    let task = start::<P>(&k, &name, programs.syscall_test, 8, 0, &[("loop", port)])?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expect_codes(&k, &[(name, task, 0)])
+}
+
+fn ipc_between_tasks<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>) -> TestResult {
+    let k = board.new_kernel();
+    let ping = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+    let pong = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+    let grants = [("ping", ping), ("pong", pong)];
+    let a = start::<P>(&k, "ping", programs.ping, 8, 0, &grants)?;
+    let b = start::<P>(&k, "pong", programs.pong, 8, 0, &grants)?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expect_codes(&k, &[("ping", a, 0), ("pong", b, 0)])
+}
+
+/// 64-bit ping with 32-bit pong, then 32-bit ping with 64-bit pong, all at once.
+fn ipc_across_sets<P: TaskPlatform>(board: &P, first: &Programs<Program<P>>, second: &Programs<Program<P>>) -> TestResult {
+    let k = board.new_kernel();
+    let mut ports = Vec::new();
+    for _ in 0..4 {
+        ports.push(k.port_create(16, 4).map_err(|e| format!("port: {e}"))?);
+    }
+    let one = [("ping", ports[0]), ("pong", ports[1])];
+    let two = [("ping", ports[2]), ("pong", ports[3])];
+    let a = start::<P>(&k, "ping64", first.ping, 8, 0, &one)?;
+    let b = start::<P>(&k, "pong32", second.pong, 8, 0, &one)?;
+    let c = start::<P>(&k, "ping32", second.ping, 8, 0, &two)?;
+    let d = start::<P>(&k, "pong64", first.pong, 8, 0, &two)?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expect_codes(&k, &[("ping64", a, 0), ("pong32", b, 0), ("ping32", c, 0), ("pong64", d, 0)])
+}
+
+/// A user task spinning without system calls is preempted when a higher-priority kernel
+/// thread's sleep ends on the timer; that thread then stops the spinner.
+fn spinning_task_is_preempted<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>) -> TestResult {
+    let k = board.new_kernel();
+    let spinner = start::<P>(&k, "spinner", programs.spinner, 3, 0, &[])?;
+    let live = alloc::sync::Arc::new(AtomicUsize::new(0));
+    let l = live.clone();
+    spawn::<P>("supervisor", 20, move || {
+        P::kernel().sleep_ns(30 * MS).unwrap();
+        l.store(P::kernel().domain_live_threads(spinner.domain), Ordering::SeqCst);
+        P::kernel().domain_stop(spinner.domain, -5).unwrap();
+        0
+    });
+    k.run().map_err(|e| format!("run: {e}"))?;
+    let live = live.load(Ordering::SeqCst);
+    check(live == 1, || format!("spinner had {live} live threads when the supervisor woke"))?;
+    expect_codes(&k, &[("spinner", spinner, -5)])
+}
+
+/// Every fault stops only its own task: the ping/pong pair beside them completes.
+fn faults_are_contained<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>, suffix: &str) -> TestResult {
+    let k = board.new_kernel();
+    let ping = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+    let pong = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+    let grants = [("ping", ping), ("pong", pong)];
+    let (ping_name, pong_name) = (format!("ping{suffix}"), format!("pong{suffix}"));
+    let a = start::<P>(&k, &ping_name, programs.ping, 8, 0, &grants)?;
+    let b = start::<P>(&k, &pong_name, programs.pong, 8, 0, &grants)?;
+    let mut expected = Vec::new();
+    for fault in programs.faults {
+        let arg = match fault.victim {
+            true => P::tasks().with_task(a.domain, |task| Ok(task.space.ram())).map_err(|e| format!("task: {e}"))?,
+            false => 0,
+        };
+        let name = format!("{}{suffix}", fault.name);
+        let started = start::<P>(&k, &name, fault.program, 8, arg, &[])?;
+        expected.push((name, started, fault.code));
+    }
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expected.push((ping_name, a, 0));
+    expected.push((pong_name, b, 0));
+    expect_codes(&k, &expected)
+}
+
+/// A task that faults while another task waits on a semaphore it owns: the waiter is woken
+/// with "destroyed" instead of hanging. (Covered through the kernel here: the object is
+/// created on the task's behalf the way `sem_create` does.)
+fn stopped_task_leaves_no_waiter_hanging<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>) -> TestResult {
+    let k = board.new_kernel();
+    let victim = start::<P>(&k, "spinner", programs.spinner, 3, 0, &[])?;
+    let sem = k.semaphore_create(0, 1).map_err(|e| format!("sem: {e}"))?;
+    P::tasks()
+        .with_task(victim.domain, |task| {
+            task.created.push(sem);
+            Ok(())
+        })
+        .map_err(|e| format!("task: {e}"))?;
+    let outcome = alloc::sync::Arc::new(spin::Mutex::new(None));
+    let o = outcome.clone();
+    spawn::<P>("waiter", 10, move || {
+        *o.lock() = Some(P::kernel().semaphore_wait(sem, Timeout::Forever));
+        0
+    });
+    spawn::<P>("stopper", 20, move || {
+        P::kernel().sleep_ns(10 * MS).unwrap();
+        // What a fault does: destroy the task's objects, then stop it.
+        let created = P::tasks().with_task(victim.domain, |task| Ok(core::mem::take(&mut task.created))).unwrap();
+        for object in created {
+            let _ = P::kernel().semaphore_destroy(object);
+        }
+        P::kernel().domain_stop(victim.domain, -1).unwrap();
+        0
+    });
+    k.run().map_err(|e| format!("run: {e}"))?;
+    let outcome = *outcome.lock();
+    check(outcome == Some(Err(wells_core::Error::Destroyed)), || format!("waiter got {outcome:?}"))
+}
+
+/// Two tasks in different address spaces commit one transaction on a shared object; then a
+/// task that faults before voting aborts the transaction its partner is in, with nothing
+/// applied.
+fn transactions_between_tasks<P: TaskPlatform>(board: &P, programs: &Transactions<Program<P>>) -> TestResult {
+    use wells_core::txn::{AbortReason, Access, TxnState};
+    for (second, expect_commit) in [(programs.partner, true), (programs.faulter, false)] {
+        let k = board.new_kernel();
+        let account = k.shared_create(8).map_err(|e| format!("shared: {e}"))?;
+        k.shared_write(account, &100u64.to_le_bytes()).map_err(|e| format!("write: {e}"))?;
+        let deal = k.txn_create(Timeout::Ns(5000 * MS)).map_err(|e| format!("txn: {e}"))?;
+        let grants = [("account", account), ("deal", deal)];
+        let a = start::<P>(&k, "partner", programs.partner, 8, 5, &grants)?;
+        let b = start::<P>(&k, "second", second, 8, 7, &grants)?;
+        for task in [a, b] {
+            k.shared_grant(account, task.domain, Access::ReadWrite).map_err(|e| format!("grant: {e}"))?;
+            k.txn_add_member(deal, task.thread).map_err(|e| format!("member: {e}"))?;
+        }
+        k.run().map_err(|e| format!("run: {e}"))?;
+        let mut value = [0u8; 8];
+        k.shared_read(account, &mut value).map_err(|e| format!("read: {e}"))?;
+        let (value, state) = (u64::from_le_bytes(value), k.txn_state(deal).map_err(|e| format!("state: {e}"))?);
+        if expect_commit {
+            // Members share the transaction's buffered writes: the second reads the first's
+            // 105 and adds 7; both land at once.
+            check(state == TxnState::Committed && value == 112, || format!("commit: state {state:?}, value {value}"))?;
+            expect_codes(&k, &[("partner", a, 0), ("second", b, 0)])?;
+        } else {
+            check(state == TxnState::Aborted(AbortReason::MemberEnded) && value == 100, || {
+                format!("faulting member: state {state:?}, value {value}")
+            })?;
+            expect_codes(&k, &[("partner", a, 3), ("faulter", b, programs.faulter_code)])?;
+        }
+    }
+    Ok(())
+}

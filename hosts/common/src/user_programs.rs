@@ -1,0 +1,62 @@
+//! The programs of `user/apps`, embedded in an MMU board's image: `cargo xtask` builds them for
+//! the task instruction set and points an environment variable at the output.
+
+/// Defines one constant per program of `user/apps` (ELF images) from the build output named by
+/// environment variable `$dir`, and the test scenarios' [`Programs`](crate::test::user::Programs)
+/// and [`Transactions`](crate::test::user::Transactions) over them with the fault exit codes
+/// given (AArch64 exception classes: a data abort, an undefined instruction, an unknown call).
+/// Programs a build does not use add nothing to its image.
+#[macro_export]
+macro_rules! user_programs {
+    ($dir:literal, data_abort: $abort:expr, undefined: $undefined:expr, unknown_call: $unknown:expr $(,)?) => {
+        $crate::user_programs!(@embed $dir,
+            HELLO = "hello",
+            SYSCALL_TEST = "syscall-test",
+            PING = "ping",
+            PONG = "pong",
+            SPINNER = "spinner",
+            FAULT_NULL = "fault-null",
+            FAULT_KERNEL_WRITE = "fault-kernel-write",
+            FAULT_UNDEFINED = "fault-undefined",
+            FAULT_STACK = "fault-stack",
+            FAULT_BAD_SYSCALL = "fault-bad-syscall",
+            ISOLATION = "isolation",
+            DEMO_SENSOR = "demo-sensor",
+            DEMO_FILTER = "demo-filter",
+            DEMO_LOGGER = "demo-logger",
+            BENCH_SYSCALL = "bench-syscall",
+            BENCH_IPC_CLIENT = "bench-ipc-client",
+            BENCH_IPC_SERVER = "bench-ipc-server",
+            TXN_PARTNER = "txn-partner",
+            TXN_FAULTER = "txn-faulter",
+        );
+
+        /// The programs of the user-task test scenarios.
+        pub const TESTS: $crate::test::user::Programs<&[u8]> = $crate::test::user::Programs {
+            hello: HELLO,
+            hello_arg: 0,
+            syscall_test: SYSCALL_TEST,
+            ping: PING,
+            pong: PONG,
+            spinner: SPINNER,
+            faults: &[
+                $crate::test::user::Fault::new("fault-null", FAULT_NULL, $abort),
+                $crate::test::user::Fault::new("fault-kernel-write", FAULT_KERNEL_WRITE, $abort),
+                $crate::test::user::Fault::new("fault-undefined", FAULT_UNDEFINED, $undefined),
+                $crate::test::user::Fault::new("fault-stack", FAULT_STACK, $abort),
+                $crate::test::user::Fault::new("fault-bad-syscall", FAULT_BAD_SYSCALL, $unknown),
+                $crate::test::user::Fault::new("isolation", ISOLATION, $abort),
+            ],
+        };
+
+        /// The programs of the transaction scenario.
+        pub const TRANSACTIONS: $crate::test::user::Transactions<&[u8]> =
+            $crate::test::user::Transactions { partner: TXN_PARTNER, faulter: TXN_FAULTER, faulter_code: $crate::test::user::stopped($abort) };
+    };
+    (@embed $dir:literal, $($name:ident = $file:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", $file, "` program.")]
+            pub const $name: &[u8] = include_bytes!(concat!(env!($dir), "/", $file));
+        )*
+    };
+}
