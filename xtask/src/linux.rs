@@ -131,7 +131,7 @@ pub fn build(root: &Path, kdir: &Path) -> Result<PathBuf> {
     let out = root.join(OUT);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut rust = Command::new(cargo);
-    rust.args(["build", "--release", "-p", "wells-ffi", "--target", RUST_TARGET, "-Zbuild-std=core,alloc"])
+    rust.args(["build", "--release", "-p", "wells-ffi", "--features", "linux-kernel", "--target", RUST_TARGET, "-Zbuild-std=core,alloc"])
         .current_dir(root)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", out.join("cargo"))

@@ -79,6 +79,36 @@ impl Arch for HostedX86 {
     }
 }
 
+/// How a hand-written function returns: a plain `ret`, or inside the Linux kernel through its
+/// return thunk (what `-Zfunction-return=thunk-extern` does for compiled code).
+#[cfg(not(feature = "linux-kernel"))]
+macro_rules! ret {
+    () => {
+        "ret"
+    };
+}
+#[cfg(feature = "linux-kernel")]
+macro_rules! ret {
+    () => {
+        "jmp __x86_return_thunk\nint3"
+    };
+}
+
+/// How the trampoline calls a thread's entry: directly, or inside the Linux kernel through the
+/// retpoline thunk (what `-Zretpoline-external-thunk` does for compiled code).
+#[cfg(not(feature = "linux-kernel"))]
+macro_rules! call_r12 {
+    () => {
+        "call r12"
+    };
+}
+#[cfg(feature = "linux-kernel")]
+macro_rules! call_r12 {
+    () => {
+        "call __x86_indirect_thunk_r12"
+    };
+}
+
 /// Saves callee-saved registers and rsp of the current context, loads the next one.
 #[unsafe(naked)]
 unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: usize) {
@@ -97,12 +127,12 @@ unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: usize) {
         "pop r12",
         "pop rbx",
         "pop rbp",
-        "ret",
+        ret!(),
     )
 }
 
 /// Entered by `ret` from `switch_stacks` on a fresh stack: r12 = entry, r13 = argument.
 #[unsafe(naked)]
 unsafe extern "C" fn thread_trampoline() -> ! {
-    core::arch::naked_asm!("mov rdi, r13", "call r12", "ud2")
+    core::arch::naked_asm!("mov rdi, r13", call_r12!(), "ud2")
 }
