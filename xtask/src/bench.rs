@@ -45,14 +45,17 @@ pub fn run(root: &Path) -> Result<()> {
         ),
     ];
 
-    let arm64 = run_arm64(root)?;
+    let boards = [
+        run_board(root, &VIRT_ARM64, "arm64 (Cortex-A53, EL1)", &["user"], &["user32"])?,
+        run_board(root, &crate::arm32::VIRT_ARM32, "arm32 (Cortex-A15, SVC)", &["user"], &["user"])?,
+    ];
     let mut report = render(&output, &table, &sizes)?;
-    report.push_str(&render_arm64(&arm64));
+    report.push_str(&render_boards(&boards));
     report.push_str(&linux_section(root)?);
     let path = root.join(REPORT);
     std::fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\nimage size (text / data / bss, bytes):");
-    for (what, (text, data, bss)) in sizes.iter().chain(&arm64.sizes) {
+    for (what, (text, data, bss)) in sizes.iter().chain(boards.iter().flat_map(|b| &b.sizes)) {
         println!("  {text:>8} {data:>7} {bss:>7}  {}", what.replace('`', ""));
     }
     println!("xtask: wrote {REPORT}");
@@ -204,7 +207,7 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
     md.push_str("# wells benchmarks\n\n");
     md.push_str(
         "Written by `cargo xtask bench` (do not edit by hand: run the command again). \
-         Sources: `benchmarks/hosted/` and `hosts/qemu-virt-arm64/src/bin/bench.rs`.\n\n",
+         Sources: `benchmarks/hosted/` and `hosts/common/src/bench.rs`.\n\n",
     );
     md.push_str("## Hosted: wells in a Linux process (x86_64)\n\n");
     md.push_str(
@@ -262,8 +265,10 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
     Ok(md)
 }
 
-/// The arm64 bench image's results.
-struct Arm64 {
+/// A board bench image's results.
+struct BoardBench {
+    /// Which board, for the report.
+    title: &'static str,
     /// The QEMU command line, paths relative to the repository.
     command: String,
     /// What the image printed between its markers: the table and every repetition.
@@ -276,16 +281,22 @@ const ARM64_TEST: &str = "wells-test";
 const BLOCK_START: &str = "--- bench table ---";
 const BLOCK_END: &str = "--- end ---";
 
-/// Builds the arm64 bench and test images, boots the bench twice under `-icount` and checks
+/// Builds a board's bench and test images, boots the bench twice under `-icount` and checks
 /// the two runs printed the same figures.
-fn run_arm64(root: &Path) -> Result<Arm64> {
-    let bench = qemu::build(root, &VIRT_ARM64, ARM64_BENCH, &["user"])?;
-    let test = qemu::build(root, &VIRT_ARM64, ARM64_TEST, &["user32"])?;
-    let command = qemu::command_line(&qemu::bench_command(&VIRT_ARM64, &bench), root);
+fn run_board(
+    root: &Path,
+    board: &qemu::Board,
+    title: &'static str,
+    bench_features: &[&str],
+    test_features: &[&str],
+) -> Result<BoardBench> {
+    let bench = qemu::build(root, board, ARM64_BENCH, bench_features)?;
+    let test = qemu::build(root, board, ARM64_TEST, test_features)?;
+    let command = qemu::command_line(&qemu::bench_command(board, &bench), root);
     let mut blocks = Vec::new();
     for boot in 1..=2 {
-        println!("xtask: arm64 bench, boot {boot} of 2: {command}");
-        let mut qemu = qemu::bench_command(&VIRT_ARM64, &bench);
+        println!("xtask: {title} bench, boot {boot} of 2: {command}");
+        let mut qemu = qemu::bench_command(board, &bench);
         qemu.current_dir(root);
         let output = run_with_limit(qemu, ARM64_BENCH)?;
         blocks.push(extract_block(&output)?);
@@ -303,7 +314,7 @@ fn run_arm64(root: &Path) -> Result<Arm64> {
         let size = size_of(root, &path)?;
         sizes.push((format!("`{path}`: {what}"), size));
     }
-    Ok(Arm64 { command, block: blocks.swap_remove(0), sizes })
+    Ok(BoardBench { title, command, block: blocks.swap_remove(0), sizes })
 }
 
 /// The Linux kernel module section: wells.ko in Debian's kernel under QEMU (xtask/src/linux.rs).
@@ -329,11 +340,11 @@ fn extract_block(output: &str) -> Result<String> {
     Ok(lines.join("\n"))
 }
 
-fn render_arm64(arm64: &Arm64) -> String {
+fn render_boards(boards: &[BoardBench]) -> String {
     let mut md = String::new();
-    md.push_str("\n## arm64: wells standalone on QEMU virt (instructions)\n\n");
+    md.push_str("\n## wells standalone on QEMU boards (instructions)\n\n");
     md.push_str(
-        "The image `wells-bench` (`hosts/qemu-virt-arm64/src/bin/bench.rs`) runs under \
+        "Each board's image `wells-bench` (measurements in `hosts/common/src/bench.rs`) runs under \
          `-icount shift=0,align=off,sleep=off`: QEMU's virtual clock then advances one tick per \
          instruction, and the PMU cycle counter `PMCCNTR_EL0` counts exactly one per \
          instruction. So these figures are **instruction counts**, not time: with the same build \
@@ -354,27 +365,31 @@ fn render_arm64(arm64: &Arm64) -> String {
          repetition, so it includes up to one spinner loop of a few instructions).\n\
          - **switch with N ready threads**: N threads of one priority (8 KiB stacks) all \
          yielding in turn; O(1) selection shows as a flat line.\n\
-         - **null syscall** and **IPC call/reply between user tasks** need user tasks, which \
-         do not exist yet.\n\n\
+         - **null system call**: a user task making 1000 `nop` calls (EL0/USR to the kernel and \
+         back), median of 5 runs, reported to the kernel through a port.\n\
+         - **IPC call/reply between two user tasks**: two tasks in their own address spaces, a \
+         16-byte request and reply through two ports, 500 round trips per run.\n\n\
          Every figure includes the few instructions of the measuring loop itself. Every loop \
          checks what it did (each thread ran once per turn, every reply matched its request); \
          the image exits non-zero if a check fails.\n\n",
     );
-    md.push_str(&format!(
-        "- command: `{}`\n- QEMU: {}\n- determinism: `cargo xtask bench` boots the image twice \
-         and fails unless both boots print exactly the same figures; they did.\n\n",
-        arm64.command,
-        command_text(VIRT_ARM64.qemu, &["--version"]).lines().next().unwrap_or("unknown"),
-    ));
-    md.push_str(&arm64.block);
-    md.push_str("\n\n## Image size (arm64)\n\n");
-    md.push_str("| what | text | data | bss |\n|---|---:|---:|---:|\n");
-    for (what, (text, data, bss)) in &arm64.sizes {
-        md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));
+    for board in boards {
+        md.push_str(&format!("\n### {}\n\n", board.title));
+        md.push_str(&format!(
+            "- command: `{}`\n- QEMU: {}\n- determinism: `cargo xtask bench` boots the image twice \
+             and fails unless both boots print exactly the same figures; they did.\n\n",
+            board.command,
+            command_text(VIRT_ARM64.qemu, &["--version"]).lines().next().unwrap_or("unknown"),
+        ));
+        md.push_str(&board.block);
+        md.push_str("\n\nImage size:\n\n| what | text | data | bss |\n|---|---:|---:|---:|\n");
+        for (what, (text, data, bss)) in &board.sizes {
+            md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));
+        }
     }
     md.push_str(
-        "\nBytes, from GNU `size` (it reads these aarch64 ELF files through its generic \
-         `elf64-little` target; `llvm-size` gives the same figures). Release builds for \
+        "\nBytes, from GNU `size` (it reads these ARM ELF files through its generic \
+         `elf64-little`/`elf32-little` targets; `llvm-size` gives the same figures). Release builds for \
          `aarch64-unknown-none-softfloat`; text includes read-only data. bss includes the \
          boot stack and its unmapped guard page (section `.stack`); the kernel heap is the RAM after the image and is \
          not counted.\n",
