@@ -390,7 +390,7 @@ fn render_boards(boards: &[BoardBench]) -> String {
     md.push_str(
         "\nBytes, from GNU `size` (it reads these ARM ELF files through its generic \
          `elf64-little`/`elf32-little` targets; `llvm-size` gives the same figures). Release builds for \
-         `aarch64-unknown-none-softfloat`; text includes read-only data. bss includes the \
+         `aarch64-unknown-none-softfloat` and `armv7a-none-eabi`; text includes read-only data. bss includes the \
          boot stack and its unmapped guard page (section `.stack`); the kernel heap is the RAM after the image and is \
          not counted.\n",
     );
