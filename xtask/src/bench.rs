@@ -365,6 +365,11 @@ fn render_boards(boards: &[BoardBench]) -> String {
          repetition, so it includes up to one spinner loop of a few instructions).\n\
          - **switch with N ready threads**: N threads of one priority (8 KiB stacks) all \
          yielding in turn; O(1) selection shows as a flat line.\n\
+         - **semaphore wake + switch with an 8-rule decision set**: the same, with a set whose \
+         eight rules match no thread, so each wake-up scans them all before the classic fallback: \
+         the cost of placing by a decision set.\n\
+         - **transaction commit / abort**: one thread running whole transactions (create, join, \
+         write 1 or 8 shared objects, vote commit or abort, destroy), per transaction.\n\
          - **null system call**: a user task making 1000 `nop` calls (EL0/USR to the kernel and \
          back), median of 5 runs, reported to the kernel through a port.\n\
          - **IPC call/reply between two user tasks**: two tasks in their own address spaces, a \

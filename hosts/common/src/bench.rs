@@ -150,8 +150,11 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
 
 /// Two threads of one priority waking each other through two semaphores; two wake + switch
 /// per round.
-fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64) -> Result<Vec<u64>, String> {
+fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64, set: Option<&[u8]>) -> Result<Vec<u64>, String> {
     let k = board.new_kernel();
+    if let Some(set) = set {
+        k.policy_load(set).map_err(|e| format!("decision set: {e}"))?;
+    }
     let ping = k.semaphore_create(0, 1).map_err(|e| format!("semaphore: {e}"))?;
     let pong = k.semaphore_create(0, 1).map_err(|e| format!("semaphore: {e}"))?;
     let shared = Shared::default();
@@ -187,6 +190,53 @@ fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64) -> Result<Vec<u64>, S
             answered.fetch_add(1, Ordering::Relaxed);
             if let Err(e) = P::kernel().semaphore_post(pong) {
                 return Samples::fail(&out, format!("pong: {e}"));
+            }
+        }
+        0
+    })?;
+    finish(&k, shared)
+}
+
+/// A decision set of eight rules that match no thread of the benchmarks (their classes are
+/// best effort; every rule asks for hard real time), so placing a thread scans them all.
+fn eight_rules_none_matching() -> Vec<u8> {
+    use wells_core::sched::decision::{Action, DecisionSet, Rule};
+    let rule = Rule { classes: 0b001, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, action: Action::Priority(20) };
+    DecisionSet { rules: alloc::vec![rule; 8] }.encode()
+}
+
+/// One thread running whole transactions on `objects` shared objects: create, join, write
+/// each, vote (commit or abort), destroy. One figure per transaction.
+fn transaction_cycle<P: Counter>(board: &P, objects: usize, commit: bool, rounds: u64) -> Result<Vec<u64>, String> {
+    let k = board.new_kernel();
+    let mut shared_objects = Vec::new();
+    for _ in 0..objects {
+        shared_objects.push(k.shared_create(8).map_err(|e| format!("shared: {e}"))?);
+    }
+    let shared = Shared::default();
+    let out = shared.clone();
+    spawn::<P>("txn", PRIORITY, 0, move || {
+        let k = P::kernel();
+        for rep in 0..=REPS {
+            let start = now::<P>();
+            for round in 0..rounds {
+                let outcome = k.txn_create(Timeout::Forever).and_then(|txn| {
+                    k.txn_join(txn)?;
+                    for &object in &shared_objects {
+                        k.txn_write(txn, object, &round.to_le_bytes())?;
+                    }
+                    let vote = k.txn_vote(txn, commit, Timeout::NoWait);
+                    k.txn_destroy(txn)?;
+                    vote
+                });
+                match (outcome, commit) {
+                    (Ok(()), true) | (Err(wells_core::Error::Aborted), false) => {}
+                    (other, _) => return Samples::fail(&out, format!("transaction: {other:?}")),
+                }
+            }
+            let elapsed = now::<P>() - start;
+            if rep > 0 {
+                Samples::record(&out, elapsed, rounds);
             }
         }
         0
@@ -357,7 +407,16 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
         rows.push((name, result));
     };
     measure("kernel thread switch (2 threads, yield)".into(), yield_ring(board, 2, 5000));
-    measure("semaphore wake + switch (ping-pong, per wake)".into(), semaphore_ping_pong(board, 2500));
+    measure("semaphore wake + switch (ping-pong, per wake)".into(), semaphore_ping_pong(board, 2500, None));
+    let set = eight_rules_none_matching();
+    measure(
+        "semaphore wake + switch with an 8-rule decision set (no rule matches: full scan, classic fallback)".into(),
+        semaphore_ping_pong(board, 2500, Some(&set)),
+    );
+    for (objects, commit) in [(1, true), (8, true), (1, false)] {
+        let what = if commit { "commit" } else { "abort" };
+        measure(format!("transaction {what}, {objects} object(s): create, join, write, vote, destroy"), transaction_cycle(board, objects, commit, 500));
+    }
     measure("port round trip (16-byte request + reply, kernel threads)".into(), port_round_trip(board, 2000));
     measure("timer IRQ to woken thread running".into(), timer_irq_to_thread(board));
     for (n, laps) in [(8, 1250), (64, 160), (512, 20), (4096, 3)] {
