@@ -12,6 +12,7 @@ pub const VIRT_ARM32: Board = Board {
     name: "qemu-virt-arm32",
     package: "wells-qemu-virt-arm32",
     target: "armv7a-none-eabi",
+    build_std: &[],
     qemu: "qemu-system-arm",
     options: &["-m", "256M", "-nic", "none"],
     user_programs: &[UserPrograms { user: &user_apps::A32, features: &["user"] }],

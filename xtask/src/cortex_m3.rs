@@ -13,6 +13,7 @@ pub const MPS2_AN385: Board = Board {
     name: "qemu-mps2-an385",
     package: "wells-qemu-mps2-an385",
     target: "thumbv7m-none-eabi",
+    build_std: &[],
     qemu: "qemu-system-arm",
     options: &[],
     user_programs: &[],

@@ -7,6 +7,7 @@ mod advisor;
 mod arm32;
 mod bench;
 mod cortex_m3;
+mod cortex_r52;
 mod header;
 mod hosted;
 mod linux;
@@ -72,10 +73,14 @@ boards:
                     and logger as unprivileged tasks, each isolated by the MPU; a
                     statistics line per second
                     (image: target/images/qemu-mps2-an385-wells-demo.elf)
+  qemu-mps3-an536   the same pipeline on QEMU mps3-an536 (Cortex-R52): entered at
+                    EL2, kernel at EL1, sensor, filter and logger at EL0, each
+                    isolated by the EL1 MPU (PMSAv8-32)
+                    (image: target/images/qemu-mps3-an536-wells-demo.elf)
 ";
 
 /// Boards `run` accepts: the hosted C example and the QEMU boards from `hosts/`.
-const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, arm32::VIRT_ARM32.name, cortex_m3::MPS2_AN385.name, "hosted"];
+const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, arm32::VIRT_ARM32.name, cortex_m3::MPS2_AN385.name, cortex_r52::MPS3_AN536.name, "hosted"];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -230,6 +235,9 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
     if board == cortex_m3::MPS2_AN385.name {
         return cortex_m3::run_demo(root);
     }
+    if board == cortex_r52::MPS3_AN536.name {
+        return cortex_r52::run_demo(root);
+    }
     build(root)?;
     hosted::run_example(root)
 }
@@ -269,6 +277,9 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     for (name, result) in cortex_m3::run_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in cortex_r52::run_tests(root) {
         summary.record(&name, result);
     }
     for (name, result) in linux::tests(root) {

@@ -22,6 +22,9 @@ pub struct Board {
     pub package: &'static str,
     /// Rust target it builds for.
     pub target: &'static str,
+    /// Standard crates built from source for a target rustup has no prebuilt std for
+    /// (`-Zbuild-std`, with `RUSTC_BOOTSTRAP=1` for that build only); empty: prebuilt.
+    pub build_std: &'static [&'static str],
     /// QEMU program.
     pub qemu: &'static str,
     /// Board options every boot gets (memory size, no network card...).
@@ -43,6 +46,7 @@ pub const VIRT_ARM64: Board = Board {
     name: "qemu-virt-arm64",
     package: "wells-qemu-virt-arm64",
     target: "aarch64-unknown-none-softfloat",
+    build_std: &[],
     qemu: "qemu-system-aarch64",
     options: &["-m", "256M", "-nic", "none"],
     user_programs: &[
@@ -156,9 +160,17 @@ pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result
     if !features.is_empty() {
         args.extend(["--features", joined.as_str()]);
     }
+    let build_std = format!("-Zbuild-std={}", board.build_std.join(","));
+    if !board.build_std.is_empty() {
+        // compiler_builtins then also provides memcpy and friends (no libc here).
+        args.extend([build_std.as_str(), "-Zbuild-std-features=compiler-builtins-mem"]);
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut command = Command::new(cargo);
     command.args(&args).current_dir(root).envs(environment);
+    if !board.build_std.is_empty() {
+        command.env("RUSTC_BOOTSTRAP", "1");
+    }
     crate::run_status(&mut command, &format!("cargo {}", args.join(" ")))?;
     let built = root.join("target").join(board.target).join("release").join(bin);
     let images = root.join("target").join("images");

@@ -9,6 +9,9 @@
 pub mod aarch64;
 #[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
 pub mod arm;
+// ARMv8-R AArch32 (Cortex-R52): the `arm` port with the EL1 MPU instead of the MMU.
+#[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
+pub mod armv8r;
 // M-profile: the only stable cfg telling thumbv6m/v7m/v7em from A/R-profile Arm is the missing
 // 64-bit atomics (no LDREXD); `target_feature = "mclass"` is not visible on stable.
 #[cfg(all(target_arch = "arm", target_os = "none", not(target_has_atomic = "64")))]

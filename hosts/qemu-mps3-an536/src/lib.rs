@@ -1,0 +1,29 @@
+//! wells on QEMU `mps3-an536` (Cortex-R52, ARMv8-R AArch32): the board image library. Entered at
+//! EL2 (HYP), it establishes EL2 minimally and drops to EL1 (SVC) with the A-profile AArch32
+//! code of `wells_core::arch::arm`, turns on the EL1 MPU (PMSAv8-32, `memory.rs`), brings up the
+//! CMSDK UART console, the GICv3 and the EL1 virtual timer, and hands a [`Board`] to the
+//! application (`app_main`, defined by each binary), which runs the shared code of
+//! `wells-board-common` on it.
+//!
+//! Board facts (QEMU 10 `mps3-an536`, `hw/arm/mps3r.c`): DDR (3 GiB) at 0x2000_0000, per-CPU
+//! CMSDK UART at 0xe7c0_0000, GICv3 distributor at 0xf000_0000 and redistributors at
+//! 0xf010_0000, generic timer PPIs with the usual numbers (EL1 virtual timer = INTID 27).
+#![no_std]
+
+extern crate alloc;
+
+mod boot;
+pub mod board;
+mod gic;
+mod memory;
+#[path = "../../qemu-virt-arm32/src/panic.rs"]
+mod panic;
+#[path = "../../qemu-virt-arm32/src/semihosting.rs"]
+pub mod semihosting;
+pub mod tasks;
+mod trap;
+/// Exception classes used in stopped tasks' exit codes.
+pub use trap::class as trap_class;
+mod uart;
+
+pub use board::{Board, BoardKernel, KernelOnBoard};

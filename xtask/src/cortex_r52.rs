@@ -1,0 +1,88 @@
+//! The Cortex-R52 board (`hosts/qemu-mps3-an536`, ARMv8-R AArch32): its QEMU description and
+//! test plan (kernel threads; EL0 tasks isolated by the EL1 MPU; a kernel fault); `qemu.rs`
+//! builds and boots it. `armv8r-none-eabihf` has no prebuilt std: core and alloc are built from
+//! source (`build_std`). Its tasks are built into the image, so no user programs are built first.
+
+use std::path::Path;
+
+use crate::qemu::{self, Board, Boot, TestImage};
+use crate::Result;
+
+/// QEMU `mps3-an536`: one Cortex-R52 (the default `-smp 1`), 3 GiB DDR at 0x2000_0000 by
+/// default, no network device.
+pub const MPS3_AN536: Board = Board {
+    name: "qemu-mps3-an536",
+    package: "wells-qemu-mps3-an536",
+    target: "armv8r-none-eabihf",
+    build_std: &["core", "alloc"],
+    qemu: "qemu-system-arm",
+    options: &[],
+    user_programs: &[],
+    image_prefix: "qemu-mps3-an536-",
+    plain_boot: Boot { name: "mps3-an536", machine: "mps3-an536", cpu: "cortex-r52", expect: &[], status: 0 },
+    // The demo's tasks are always in the image.
+    demo_features: &[],
+    tests: CORTEX_R52_TESTS,
+};
+
+const EL2_ENTRY: &[&str] = &["entered in HYP mode", "dropped to EL1", "running in SVC mode (EL1), MPU on"];
+
+/// The Cortex-R52 test plan.
+pub const CORTEX_R52_TESTS: &[TestImage] = &[
+    TestImage {
+        bin: "wells-test",
+        features: &[],
+        boots: &[Boot {
+            name: "cortex-r52 kernel threads, EL2 entry (mps3-an536)",
+            machine: "mps3-an536",
+            cpu: "cortex-r52",
+            expect: &["entered in HYP mode", "dropped to EL1", "ok - priority_inheritance", "10 passed, 0 failed"],
+            status: 0,
+        }],
+    },
+    TestImage {
+        bin: "wells-test",
+        features: &["tasks"],
+        boots: &[Boot {
+            name: "cortex-r52 EL0 tasks, EL1 MPU (mps3-an536)",
+            machine: "mps3-an536",
+            cpu: "cortex-r52",
+            expect: &[
+                EL2_ENTRY[0],
+                EL2_ENTRY[1],
+                EL2_ENTRY[2],
+                "task 'fault-null' stopped: data abort",
+                "task 'fault-kernel-write' stopped: data abort on write",
+                "task 'fault-stack' stopped: data abort on write",
+                "task 'isolation' stopped: data abort on write",
+                "task 'fault-undefined' stopped: undefined instruction",
+                "task 'fault-bad-syscall' stopped: unknown system call",
+                "ok - user_faults_are_contained",
+                "15 passed, 0 failed",
+            ],
+            status: 0,
+        }],
+    },
+    TestImage {
+        bin: "wells-kernel-fault",
+        features: &[],
+        boots: &[Boot {
+            name: "cortex-r52 kernel fault is reported",
+            machine: "mps3-an536",
+            cpu: "cortex-r52",
+            expect: &["unexpected exception: data abort in SVC mode", "DFAR=0x20000000", "PC="],
+            status: 101,
+        }],
+    },
+];
+
+/// Builds every Cortex-R52 test image and boots each; one result per boot.
+pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    qemu::run_tests(root, &MPS3_AN536)
+}
+
+/// `cargo xtask run --board qemu-mps3-an536`: builds the demo and boots it interactively;
+/// returns QEMU's exit status.
+pub fn run_demo(root: &Path) -> Result<u8> {
+    qemu::run_demo(root, &MPS3_AN536)
+}
