@@ -245,3 +245,15 @@ pub fn txn_write(txn: Handle, object: Handle, bytes: &[u8]) -> Result<(), Error>
 pub fn txn_vote(txn: Handle, commit: bool, timeout: u32) -> Result<(), Error> {
     call(nr::TXN_VOTE, [txn.arg(), commit as usize, timeout as usize, 0, 0, 0]).map(drop)
 }
+
+/// Scheduling classes for [`thread_set_class`].
+pub const CLASS_HARD_RT: u32 = 0;
+pub const CLASS_SOFT_RT: u32 = 1;
+pub const CLASS_BEST_EFFORT: u32 = 2;
+
+/// 27: gives a thread of this task (`None`: the calling thread) a scheduling class and a
+/// deadline relative to each of its releases in microseconds (0: none).
+pub fn thread_set_class(thread: Option<Handle>, class: u32, deadline_us: u32) -> Result<(), Error> {
+    let thread = thread.map_or(u32::MAX as usize, Handle::arg);
+    call(nr::THREAD_SET_CLASS, [thread, class as usize, deadline_us as usize, 0, 0, 0]).map(drop)
+}

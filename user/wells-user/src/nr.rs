@@ -27,3 +27,4 @@ pub const TXN_OPEN: usize = 23;
 pub const TXN_READ: usize = 24;
 pub const TXN_WRITE: usize = 25;
 pub const TXN_VOTE: usize = 26;
+pub const THREAD_SET_CLASS: usize = 27;

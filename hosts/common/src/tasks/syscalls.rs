@@ -133,6 +133,20 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             none(k.txn_write(txn, shared, bytes))
         }
         26 => none(k.txn_vote(object(a0)?, a1 != 0, timeout(a2))),
+        27 => {
+            // 0xFFFF_FFFF names the calling thread; other handles must be the task's own threads.
+            let thread = if a0 == u32::MAX as u64 { k.current_thread()? } else { object(a0)? };
+            if k.thread_domain(thread)? != domain()? {
+                return Err(Error::InvalidHandle);
+            }
+            let class = match a1 {
+                0 => wells_core::sched::SchedClass::HardRealTime,
+                1 => wells_core::sched::SchedClass::SoftRealTime,
+                2 => wells_core::sched::SchedClass::BestEffort,
+                _ => return Err(Error::InvalidArgument),
+            };
+            none(k.thread_set_class(thread, class, (a2 != 0).then(|| a2.saturating_mul(1000))))
+        }
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
 }

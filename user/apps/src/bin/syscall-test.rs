@@ -104,6 +104,7 @@ fn main(_arg: usize) -> i32 {
     events(&mut t);
     handles(&mut t);
     ports(&mut t);
+    classes(&mut t);
     println!(
         "user syscall-test: {} passed, {} failed",
         t.passed, t.failed
@@ -568,4 +569,16 @@ fn ports(t: &mut Tally) {
         in_order,
         format_args!("messages out of order or lost"),
     );
+}
+
+fn classes(t: &mut Tally) {
+    use wells_user::{thread_set_class, CLASS_BEST_EFFORT, CLASS_SOFT_RT};
+    t.ok("thread_set_class of the caller", thread_set_class(None, CLASS_SOFT_RT, 5000));
+    t.err("thread_set_class with class 7", thread_set_class(None, 7, 0), Error::INVALID_ARGUMENT);
+    t.err(
+        "thread_set_class of a handle never made",
+        thread_set_class(Some(Handle::from_raw(4321)), CLASS_BEST_EFFORT, 0),
+        Error::INVALID_HANDLE,
+    );
+    t.ok("thread_set_class back to best effort", thread_set_class(None, CLASS_BEST_EFFORT, 0));
 }
