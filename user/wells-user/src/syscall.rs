@@ -14,6 +14,7 @@ pub unsafe fn syscall(nr: usize, args: &[usize]) -> (isize, usize) {
     for (slot, value) in a.iter_mut().zip(args) {
         *slot = *value;
     }
+    // SAFETY: forwarded contract: the caller vouches for what the kernel may write.
     let (status, value, _) = unsafe { trap(nr, a) };
     (status, value)
 }
@@ -24,6 +25,8 @@ pub unsafe fn syscall(nr: usize, args: &[usize]) -> (isize, usize) {
 #[inline(always)]
 pub(crate) unsafe fn trap(nr: usize, a: [usize; 6]) -> (isize, usize, usize) {
     let (status, value, extra): (isize, usize, usize);
+    // SAFETY: `svc` enters the kernel, which touches only memory the arguments name (the
+    // caller's contract) and returns with every other register preserved.
     unsafe {
         asm!(
             "svc #0",
@@ -52,6 +55,7 @@ pub(crate) unsafe fn trap(nr: usize, a: [usize; 6]) -> (isize, usize, usize) {
 #[inline(always)]
 pub(crate) unsafe fn trap(nr: usize, a: [usize; 6]) -> (isize, usize, usize) {
     let (status, value, extra): (isize, usize, usize);
+    // SAFETY: as for AArch64; r7 is saved and restored around the call.
     unsafe {
         asm!(
             "mov {saved}, r7",

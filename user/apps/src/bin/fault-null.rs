@@ -17,6 +17,7 @@ fn main(_arg: usize) -> i32 {
 /// One load the compiler cannot reason away (a null read is UB to it, not to the CPU).
 unsafe fn read_word(addr: usize) -> usize {
     let value: usize;
+    // SAFETY: deliberately invalid: the load must fault and stop this task.
     unsafe {
         core::arch::asm!("ldr {v}, [{a}]", v = out(reg) value, a = in(reg) addr, options(nostack, readonly))
     };

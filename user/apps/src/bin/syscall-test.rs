@@ -130,11 +130,13 @@ fn console(t: &mut Tally) {
     );
     t.raw(
         "console_write kernel address -> -1 (task not stopped)",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
         unsafe { syscall(nr::CONSOLE_WRITE, &[KERNEL_ADDR, 16]) },
         -1,
     );
     t.raw(
         "console_write length past the end of memory -> -1",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
         unsafe { syscall(nr::CONSOLE_WRITE, &[text.as_ptr() as usize, usize::MAX - 8]) },
         -1,
     );
@@ -459,6 +461,7 @@ fn ports(t: &mut Tally) {
     );
     t.raw(
         "port_open with a NULL name -> -1",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
         unsafe { syscall(nr::PORT_OPEN, &[0, 4]) },
         -1,
     );
@@ -474,6 +477,7 @@ fn ports(t: &mut Tally) {
     );
     t.raw(
         "port_send from a kernel address -> -1",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
         unsafe { syscall(nr::PORT_SEND, &[pr, KERNEL_ADDR, 16, 0]) },
         -1,
     );
@@ -501,11 +505,13 @@ fn ports(t: &mut Tally) {
     );
     t.raw(
         "port_receive into a read-only buffer -> -1",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
         unsafe { syscall(nr::PORT_RECEIVE, &[pr, READ_ONLY.as_ptr() as usize, 16, 0]) },
         -1,
     );
     t.raw(
         "port_receive into a kernel address -> -1",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
         unsafe { syscall(nr::PORT_RECEIVE, &[pr, KERNEL_ADDR, 16, 0]) },
         -1,
     );
