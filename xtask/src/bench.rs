@@ -46,8 +46,10 @@ pub fn run(root: &Path) -> Result<()> {
     ];
 
     let boards = [
-        run_board(root, &VIRT_ARM64, "arm64 (Cortex-A53, EL1)", &["user"], &["user32"])?,
-        run_board(root, &crate::arm32::VIRT_ARM32, "arm32 (Cortex-A15, SVC)", &["user"], &["user"])?,
+        run_board(root, &VIRT_ARM64, "arm64 (Cortex-A53, EL1)", PMU_COUNTER, &["user"], &["user32"])?,
+        run_board(root, &crate::arm32::VIRT_ARM32, "arm32 (Cortex-A15, SVC)", PMU_COUNTER, &["user"], &["user"])?,
+        run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &[], &["tasks"])?,
+        run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["tasks"])?,
     ];
     let mut report = render(&output, &table, &sizes)?;
     report.push_str(&render_boards(&boards));
@@ -265,10 +267,39 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
     Ok(md)
 }
 
+/// How the A-profile boards count instructions.
+const PMU_COUNTER: &str = "the PMU cycle counter (`PMCCNTR_EL0` / `PMCCNTR`), which QEMU advances once per \
+     instruction under `-icount`; user tasks read it directly.";
+/// How the Cortex-R52 board counts instructions (`hosts/qemu-mps3-an536/src/counter.rs`).
+const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0, `PMCCNTR` reads 0, \
+     `-cpu cortex-r52,pmu=on` is refused), so the counter is the generic timer's `CNTVCT` converted to ns \
+     (x 10^9 / `CNTFRQ`): under `-icount shift=0` one ns of virtual time is one instruction. `CNTFRQ` is \
+     62.5 MHz, so the count moves in steps of **16 instructions** (a 200 000-instruction loop moves it by \
+     12 501). Figures of loops are averages over thousands of operations, so the step shows only in the \
+     single-sample timer row. The user tasks (the bench programs built into the image, \
+     `hosts/qemu-mps2-an385/src/tasks/programs.rs`, run at EL0) read the same clock through the `time` \
+     call at both ends of each loop. The 4096-thread row would need about 36 MiB of kernel heap \
+     (8 KiB stacks); the image's heap is the 32 MiB its linker script gives it (`hosts/qemu-mps3-an536/link.ld`), \
+     so that row is `n/a (RAM)`.";
+/// How the Cortex-M3 board counts instructions (`hosts/qemu-mps2-an385/src/counter.rs`).
+const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TRCENA, `DWT_CTRL` and \
+     `DWT_CYCCNT` at 0xE0001004 read as zero and ignore writes), so the counter is the board's SysTick clock \
+     in ns (its millisecond count plus the current value `SYST_CVR`, 40 ns per count at the 25 MHz system \
+     clock): under `-icount shift=0` one ns of virtual time is one instruction, so one SysTick count is \
+     **40 instructions** (a 200 000-instruction loop moves `SYST_CVR` by 5000) and figures move in steps of 40 \
+     instructions (visible only in the single-sample timer row). SysTick's 1 ms interrupt runs during every \
+     measurement (a few dozen instructions per million). Unprivileged tasks cannot read SysTick (Private \
+     Peripheral Bus), so the user tasks (the bench programs built into the image, \
+     `hosts/qemu-mps2-an385/src/tasks/programs.rs`) read the same clock through the `time` call at both ends \
+     of each loop. The 4096-thread row does not fit: about 8 MiB of kernel heap (1 KiB stacks plus \
+     the thread records) against the 4 MiB of RAM, so it is `n/a (RAM)`.";
+
 /// A board bench image's results.
 struct BoardBench {
     /// Which board, for the report.
     title: &'static str,
+    /// What counts instructions on it, for the report.
+    counter: &'static str,
     /// The QEMU command line, paths relative to the repository.
     command: String,
     /// What the image printed between its markers: the table and every repetition.
@@ -287,6 +318,7 @@ fn run_board(
     root: &Path,
     board: &qemu::Board,
     title: &'static str,
+    counter: &'static str,
     bench_features: &[&str],
     test_features: &[&str],
 ) -> Result<BoardBench> {
@@ -314,7 +346,7 @@ fn run_board(
         let size = size_of(root, &path)?;
         sizes.push((format!("`{path}`: {what}"), size));
     }
-    Ok(BoardBench { title, command, block: blocks.swap_remove(0), sizes })
+    Ok(BoardBench { title, counter, command, block: blocks.swap_remove(0), sizes })
 }
 
 /// The Linux kernel module section: wells.ko in Debian's kernel under QEMU (xtask/src/linux.rs).
@@ -346,7 +378,8 @@ fn render_boards(boards: &[BoardBench]) -> String {
     md.push_str(
         "Each board's image `wells-bench` (measurements in `hosts/common/src/bench.rs`) runs under \
          `-icount shift=0,align=off,sleep=off`: QEMU's virtual clock then advances one tick per \
-         instruction, and the PMU cycle counter `PMCCNTR_EL0` counts exactly one per \
+         instruction, and each board's counter (said under its table: the PMU cycle counter where \
+         QEMU models one, else a timer read in virtual ns) counts exactly one per \
          instruction. So these figures are **instruction counts**, not time: with the same build \
          and QEMU version they repeat exactly from run to run and machine to machine, and they \
          say nothing about caches, pipelines \
@@ -381,10 +414,11 @@ fn render_boards(boards: &[BoardBench]) -> String {
     for board in boards {
         md.push_str(&format!("\n### {}\n\n", board.title));
         md.push_str(&format!(
-            "- command: `{}`\n- QEMU: {}\n- determinism: `cargo xtask bench` boots the image twice \
+            "- command: `{}`\n- QEMU: {}\n- counter: {}\n- determinism: `cargo xtask bench` boots the image twice \
              and fails unless both boots print exactly the same figures; they did.\n\n",
             board.command,
             command_text(VIRT_ARM64.qemu, &["--version"]).lines().next().unwrap_or("unknown"),
+            board.counter,
         ));
         md.push_str(&board.block);
         md.push_str("\n\nImage size:\n\n| what | text | data | bss |\n|---|---:|---:|---:|\n");
@@ -395,9 +429,10 @@ fn render_boards(boards: &[BoardBench]) -> String {
     md.push_str(
         "\nBytes, from GNU `size` (it reads these ARM ELF files through its generic \
          `elf64-little`/`elf32-little` targets; `llvm-size` gives the same figures). Release builds for \
-         `aarch64-unknown-none-softfloat` and `armv7a-none-eabi`; text includes read-only data. bss includes the \
-         boot stack and its unmapped guard page (section `.stack`); the kernel heap is the RAM after the image and is \
-         not counted.\n",
+         `aarch64-unknown-none-softfloat`, `armv7a-none-eabi`, `armv8r-none-eabihf` (core and alloc built from \
+         source) and `thumbv7m-none-eabi`; text includes read-only data. bss includes the boot stack (on arm64 and \
+         arm32 with its unmapped guard page, section `.stack`) and on the MPU boards the static stack slots of user \
+         tasks; the kernel heap is the RAM after the image and is not counted.\n",
     );
     md
 }

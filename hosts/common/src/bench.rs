@@ -47,6 +47,25 @@ const REPS: u64 = 7;
 /// Priority of the threads measured (the timer bench uses two others).
 const PRIORITY: u8 = 10;
 const MS: u64 = 1_000_000;
+/// Kernel heap a ready thread of `yield_ring` takes besides its stack (thread record, boxed
+/// closure, allocator headers), rounded up: enough to tell beforehand whether N threads fit.
+const THREAD_HEAP: usize = 1024;
+
+/// What a row of the table holds.
+enum Outcome {
+    /// The measured repetitions.
+    Runs(Vec<u64>),
+    /// Not measured on this board, and why (e.g. the threads do not fit its RAM).
+    NotApplicable(String),
+    /// A check failed, and why.
+    Failed(String),
+}
+
+impl From<Result<Vec<u64>, String>> for Outcome {
+    fn from(result: Result<Vec<u64>, String>) -> Outcome {
+        result.map_or_else(Outcome::Failed, Outcome::Runs)
+    }
+}
 
 /// The instruction counter, kept in program order with the code around it.
 fn now<P: Counter>() -> u64 {
@@ -398,51 +417,63 @@ fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str
 /// Runs every measurement on `board` and prints the table; returns 1 when one failed.
 pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
     P::counter_start();
-    let mut rows: Vec<(String, Result<Vec<u64>, String>)> = Vec::new();
-    let mut measure = |name: String, result: Result<Vec<u64>, String>| {
-        match &result {
-            Ok(runs) => crate::println!(P, "bench: {name}: {} instructions", tenths(median(runs))),
-            Err(why) => crate::println!(P, "bench: {name}: FAILED: {why}"),
+    let mut rows: Vec<(String, Outcome)> = Vec::new();
+    let mut measure = |name: String, outcome: Outcome| {
+        match &outcome {
+            Outcome::Runs(runs) => crate::println!(P, "bench: {name}: {} instructions", tenths(median(runs))),
+            Outcome::NotApplicable(why) => crate::println!(P, "bench: {name}: not measured: {why}"),
+            Outcome::Failed(why) => crate::println!(P, "bench: {name}: FAILED: {why}"),
         }
-        rows.push((name, result));
+        rows.push((name, outcome));
     };
-    measure("kernel thread switch (2 threads, yield)".into(), yield_ring(board, 2, 5000));
-    measure("semaphore wake + switch (ping-pong, per wake)".into(), semaphore_ping_pong(board, 2500, None));
+    measure("kernel thread switch (2 threads, yield)".into(), yield_ring(board, 2, 5000).into());
+    measure("semaphore wake + switch (ping-pong, per wake)".into(), semaphore_ping_pong(board, 2500, None).into());
     let set = eight_rules_none_matching();
     measure(
         "semaphore wake + switch with an 8-rule decision set (no rule matches: full scan, classic fallback)".into(),
-        semaphore_ping_pong(board, 2500, Some(&set)),
+        semaphore_ping_pong(board, 2500, Some(&set)).into(),
     );
     for (objects, commit) in [(1, true), (8, true), (1, false)] {
         let what = if commit { "commit" } else { "abort" };
-        measure(format!("transaction {what}, {objects} object(s): create, join, write, vote, destroy"), transaction_cycle(board, objects, commit, 500));
+        measure(format!("transaction {what}, {objects} object(s): create, join, write, vote, destroy"), transaction_cycle(board, objects, commit, 500).into());
     }
-    measure("port round trip (16-byte request + reply, kernel threads)".into(), port_round_trip(board, 2000));
-    measure("timer IRQ to woken thread running".into(), timer_irq_to_thread(board));
+    measure("port round trip (16-byte request + reply, kernel threads)".into(), port_round_trip(board, 2000).into());
+    measure("timer IRQ to woken thread running".into(), timer_irq_to_thread(board).into());
     for (n, laps) in [(8, 1250), (64, 160), (512, 20), (4096, 3)] {
-        measure(format!("switch with {n} ready threads (yield, per switch)"), yield_ring(board, n, laps));
+        let name = format!("switch with {n} ready threads (yield, per switch)");
+        // Checked beforehand: a kernel heap that runs out part way may fail an allocation the
+        // kernel cannot refuse gracefully (the thread record), which would stop the image.
+        let need = n as usize * (P::Arch::MIN_STACK + THREAD_HEAP);
+        let free = board.heap_stats().free;
+        if free < need {
+            let why = format!("RAM: {n} threads need about {} KiB of kernel heap, {} KiB free", need / 1024, free / 1024);
+            measure(name, Outcome::NotApplicable(why));
+            continue;
+        }
+        measure(name, yield_ring(board, n, laps).into());
     }
-    measure(format!("null system call, {} (user task)", user.round_trip), user_bench(board, &[("bench-syscall", user.syscall)], &[]));
+    measure(format!("null system call, {} (user task)", user.round_trip), user_bench(board, &[("bench-syscall", user.syscall)], &[]).into());
     measure(
         "IPC call/reply between two user tasks (16-byte port messages)".into(),
-        user_bench(board, &[("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)], &["requests", "replies"]),
+        user_bench(board, &[("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)], &["requests", "replies"]).into(),
     );
 
-    let failed = rows.iter().filter(|(_, r)| r.is_err()).count();
+    let failed = rows.iter().filter(|(_, r)| matches!(r, Outcome::Failed(_))).count();
     crate::println!(P, "--- bench table ---");
     crate::println!(P, "| measurement | instructions |");
     crate::println!(P, "|---|---:|");
-    for (name, result) in &rows {
-        match result {
-            Ok(runs) => crate::println!(P, "| {name} | {} |", tenths(median(runs))),
-            Err(why) => crate::println!(P, "| {name} | FAILED: {why} |"),
+    for (name, outcome) in &rows {
+        match outcome {
+            Outcome::Runs(runs) => crate::println!(P, "| {name} | {} |", tenths(median(runs))),
+            Outcome::NotApplicable(why) => crate::println!(P, "| {name} | n/a ({}) |", why.split(':').next().unwrap_or(why)),
+            Outcome::Failed(why) => crate::println!(P, "| {name} | FAILED: {why} |"),
         }
     }
     crate::println!(P, "");
     crate::println!(P, "All runs (instructions per operation, in the order measured):");
     crate::println!(P, "");
-    for (name, result) in &rows {
-        if let Ok(runs) = result {
+    for (name, outcome) in &rows {
+        if let Outcome::Runs(runs) = outcome {
             let runs: Vec<String> = runs.iter().map(|&r| tenths(r)).collect();
             crate::println!(P, "- {name}: {}", runs.join(" "));
         }

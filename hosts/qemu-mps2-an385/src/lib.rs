@@ -12,6 +12,7 @@
 extern crate alloc;
 
 mod boot;
+pub mod counter;
 pub mod board;
 mod panic;
 pub mod semihosting;

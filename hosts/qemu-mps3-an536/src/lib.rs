@@ -13,6 +13,7 @@
 extern crate alloc;
 
 mod boot;
+pub mod counter;
 pub mod board;
 mod gic;
 mod memory;

@@ -263,3 +263,88 @@ fn demo_logger(_arg: usize) -> i32 {
     let _ = FOREVER;
     0
 }
+
+// ---- Benchmarks (`src/bin/bench.rs`; the same measurements as `user/apps/src/bin/bench-*`) ----
+
+program!(/// Benchmark: 5 runs of 1000 null calls; sends the median per call on "results".
+    BENCH_SYSCALL = bench_syscall);
+program!(/// Benchmark: 5 runs of 500 call/reply round trips with BENCH_IPC_SERVER over
+    /// "requests" and "replies"; sends the median per round trip on "results".
+    BENCH_IPC_CLIENT = bench_ipc_client);
+program!(/// Benchmark: answers each request with its number + 1 until the number u32::MAX.
+    BENCH_IPC_SERVER = bench_ipc_server);
+
+/// The board's instruction counter as a task reads it: neither board has a counter its tasks
+/// may read (the Cortex-M3's SysTick is privileged-only, QEMU's Cortex-R52 has no PMU), so this
+/// is the kernel's clock (`time`), in ns: under QEMU `-icount shift=0` one ns is one
+/// instruction (see each board's `counter.rs`). 32 bits: subtract with `wrapping_sub`. The
+/// call's own cost at both ends of a loop is spread over all its iterations.
+fn bench_cycles() -> u32 {
+    user::time_ns() as u32
+}
+
+/// The median of 5 runs.
+fn median5(mut runs: [u32; 5]) -> u32 {
+    runs.sort_unstable();
+    runs[2]
+}
+
+fn bench_syscall(_arg: usize) -> i32 {
+    const CALLS: u32 = 1000;
+    let Ok(results) = user::port_open("results") else { return 2 };
+    let mut runs = [0u32; 5];
+    for run in runs.iter_mut() {
+        let start = bench_cycles();
+        for _ in 0..CALLS {
+            user::nop();
+        }
+        *run = bench_cycles().wrapping_sub(start) / CALLS;
+    }
+    let _ = user::port_send(results, &(median5(runs) as u64).to_le_bytes(), FOREVER);
+    0
+}
+
+fn bench_ipc_client(_arg: usize) -> i32 {
+    const ROUND_TRIPS: u32 = 500;
+    let (Ok(requests), Ok(replies), Ok(results)) = (user::port_open("requests"), user::port_open("replies"), user::port_open("results")) else {
+        return 2;
+    };
+    let mut runs = [0u32; 5];
+    let mut reply = [0u8; 16];
+    for run in runs.iter_mut() {
+        let start = bench_cycles();
+        for n in 0..ROUND_TRIPS {
+            if user::port_send(requests, &message(n), FOREVER).is_err() || user::port_receive(replies, &mut reply, FOREVER) != Ok(16) {
+                return 1;
+            }
+            if number(&reply) != Some(n + 1) {
+                return 3;
+            }
+        }
+        *run = bench_cycles().wrapping_sub(start) / ROUND_TRIPS;
+    }
+    let _ = user::port_send(requests, &message(STOP), FOREVER);
+    let _ = user::port_send(results, &(median5(runs) as u64).to_le_bytes(), FOREVER);
+    0
+}
+
+fn bench_ipc_server(_arg: usize) -> i32 {
+    let (Ok(requests), Ok(replies)) = (user::port_open("requests"), user::port_open("replies")) else {
+        return 2;
+    };
+    let mut request = [0u8; 16];
+    loop {
+        if user::port_receive(requests, &mut request, FOREVER) != Ok(16) {
+            return 1;
+        }
+        match number(&request) {
+            Some(STOP) => return 0,
+            Some(n) => {
+                if user::port_send(replies, &message(n + 1), FOREVER).is_err() {
+                    return 1;
+                }
+            }
+            None => return 3,
+        }
+    }
+}

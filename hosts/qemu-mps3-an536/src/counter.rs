@@ -1,0 +1,33 @@
+//! The instruction counter of the bench image. QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon
+//! is 0, `-cpu cortex-r52,pmu=on` is refused, PMCCNTR reads 0), so the counter is the generic
+//! timer's virtual count CNTVCT (CP15, 64 bits) in nanoseconds: under `-icount shift=0` QEMU's
+//! virtual clock advances exactly 1 ns per instruction, so the count times 10^9 / CNTFRQ is an
+//! instruction count. CNTFRQ is 62.5 MHz here: one count per 16 instructions (measured: a
+//! 200 000-instruction loop moves CNTVCT by 12 501), so figures move in steps of 16 instructions.
+
+use crate::Board;
+use wells_board_common::bench::Counter;
+use wells_core::arch::arm;
+
+/// Nanoseconds (instructions under `-icount shift=0`) per count of CNTVCT.
+fn ns_per_count(frequency: u64) -> u64 {
+    1_000_000_000 / frequency
+}
+
+impl Counter for Board {
+    /// The generic timer always runs.
+    fn counter_start() {}
+
+    fn counter() -> u64 {
+        let (count, frequency) = arm::counter();
+        count * ns_per_count(frequency)
+    }
+
+    fn counter_raw() -> u64 {
+        Self::counter()
+    }
+
+    fn counter_between(earlier: u64, later: u64) -> u64 {
+        later - earlier
+    }
+}
