@@ -316,7 +316,8 @@ pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> 
 const DEBUG_BINS: &[&str] = &["wells-demo", "wells-test"];
 
 const DEBUG_HELP: &str = "\
-usage: cargo xtask debug [--board qemu-virt-arm64] [--bin wells-demo|wells-test]
+usage: cargo xtask debug [--board qemu-virt-arm64|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
+                         [--bin wells-demo|wells-test]
 
 Builds the image (default: the demo) and starts QEMU halted at its first instruction
 with the gdb stub on TCP port 1234 (-s -S); prints the gdb command to attach first.
@@ -341,13 +342,15 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
             None => crate::usage_error(&format!("`{arg}` needs a value"), DEBUG_HELP),
         }
     }
-    if board != VIRT_ARM64.name {
-        crate::usage_error(&format!("unknown board `{board}` (boards: {})", VIRT_ARM64.name), DEBUG_HELP);
-    }
+    let boards = [&VIRT_ARM64, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385, &crate::cortex_r52::MPS3_AN536];
+    let Some(chosen) = boards.iter().find(|b| b.name == board) else {
+        let names: Vec<&str> = boards.iter().map(|b| b.name).collect();
+        crate::usage_error(&format!("unknown board `{board}` (boards: {})", names.join(", ")), DEBUG_HELP)
+    };
     if !DEBUG_BINS.contains(&bin.as_str()) {
         crate::usage_error(&format!("unknown binary `{bin}` (binaries: {})", DEBUG_BINS.join(", ")), DEBUG_HELP);
     }
-    debug(root, &VIRT_ARM64, &bin)
+    debug(root, chosen, &bin)
 }
 
 /// `cargo xtask debug`: builds `bin` and starts QEMU halted at the first instruction with the
