@@ -153,14 +153,12 @@ fn port_pipeline<P: Platform>(board: &P) -> TestResult {
     let s = sum.clone();
     spawn::<P>("consumer", 4, move || {
         let mut buf = [0u8; 8];
-        let mut expected = 1u64;
-        for _ in 0..500 {
+        for expected in 1..=500u64 {
             P::kernel().port_receive(port, &mut buf, Timeout::Forever).unwrap();
             let value = u64::from_le_bytes(buf);
             if value != expected {
                 return 1;
             }
-            expected += 1;
             s.fetch_add(value, Ordering::SeqCst);
         }
         0
