@@ -106,6 +106,8 @@ pub struct Thread {
     pub state: ThreadState,
     /// A suspend asked for while blocked takes effect when the wait ends.
     pub suspend_pending: bool,
+    /// Held back by a decision-set defer action; its next queueing is not a new release.
+    pub deferred: bool,
     pub stack: Option<Stack>,
     pub saved_sp: usize,
     pub entry: Option<Entry>,
@@ -166,6 +168,7 @@ impl Thread {
             priority,
             state: ThreadState::Created,
             suspend_pending: false,
+            deferred: false,
             stack: Some(stack),
             saved_sp: 0,
             entry: Some(entry),
@@ -179,7 +182,7 @@ impl Thread {
             relative_deadline_ns: None,
             deadline_at: None,
             conflicts: 0,
-            placement: Placement { level: priority, slice_ns: 0 },
+            placement: Placement { level: priority, ..Placement::default() },
             pending_fate: None,
             wait_time_ns: 0,
             slice_left_ns: 0,

@@ -154,3 +154,46 @@ fn the_wait_bound_ends_starvation() {
         }
     }
 }
+
+/// A defer rule holds a started or woken best-effort thread back for its time (once per
+/// release), never holds a hard-RT thread back, and the woken thread keeps its wake reason.
+#[test]
+fn a_defer_rule_holds_a_woken_thread_back_once() {
+    use wells_core::{Error, Timeout};
+    for (class, expected) in [(SchedClass::BestEffort, "start 5 timed-out 13"), (SchedClass::HardRealTime, "start 0 timed-out 3")] {
+        let world = World::new();
+        let k = world.kernel;
+        let mut hold = any(Action::DeferNs(5 * MS));
+        hold.classes = 0b101;
+        (hold.priority_min, hold.priority_max) = (20, 20);
+        k.policy_load(&DecisionSet { rules: vec![hold] }.encode()).unwrap();
+        let log = Log::default();
+        let semaphore = k.semaphore_create(0, 1).unwrap();
+        let (l, w) = (log.clone(), World { kernel: k, clock: world.clock.clone() });
+        let urgent = k.thread_create("urgent", 20, 0, Box::new(move || {
+            l.push(format!("start {}", w.now() / MS));
+            // Woken by its timeout at 3 ms: deferred again, and the answer is still the timeout.
+            let answer = k.semaphore_wait(semaphore, Timeout::Ns(3 * MS));
+            let reason = if answer == Err(Error::Timeout) { "timed-out" } else { "wrong-reason" };
+            l.push(format!("{reason} {}", w.now() / MS));
+            0
+        })).unwrap();
+        k.thread_set_class(urgent, class, None).unwrap();
+        // Lower-priority work that ticks the clock by 1 ms steps and is preempted when urgent runs.
+        let w = World { kernel: k, clock: world.clock.clone() };
+        let worker = k.thread_create("worker", 10, 0, Box::new(move || {
+            for _ in 0..20 {
+                w.tick_after(MS);
+            }
+            0
+        })).unwrap();
+        k.thread_set_class(worker, SchedClass::SoftRealTime, None).unwrap();
+        world.spawn("starter", 31, move || {
+            k.thread_start(urgent).unwrap();
+            k.thread_start(worker).unwrap();
+            0
+        });
+        world.run().unwrap();
+        assert_eq!(log.take().join(" "), expected, "{class:?}");
+    }
+}

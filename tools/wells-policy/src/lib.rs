@@ -9,8 +9,9 @@
 //! slack = ["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"]  # deadline slack (default: any)
 //! transaction = ["none", "member"]                # (default: any)
 //! conflicts_at_least = 0         # conflict aborts so far (default: 0)
-//! run_at_priority = 25           # the action: exactly one of run_at_priority / slice_us
-//! slice_us = 2000
+//! run_at_priority = 25           # the action: exactly one of run_at_priority / slice_us /
+//! slice_us = 2000                # defer_us (hold a started or woken thread back, once per
+//! defer_us = 500                 # release; never a hard-RT thread)
 //! ```
 
 use serde::Deserialize;
@@ -38,6 +39,7 @@ struct TextRule {
     conflicts_at_least: u8,
     run_at_priority: Option<u8>,
     slice_us: Option<u32>,
+    defer_us: Option<u32>,
 }
 
 /// Turns a list of names into a bit mask over `names`.
@@ -57,10 +59,11 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
     let mut rules = Vec::new();
     for (i, r) in set.rules.iter().enumerate() {
         let [priority_min, priority_max] = r.priority.unwrap_or([0, 31]);
-        let action = match (r.run_at_priority, r.slice_us) {
-            (Some(p), None) => Action::Priority(p),
-            (None, Some(us)) => Action::SliceNs(us as u64 * 1000),
-            _ => return Err(format!("rule {i}: give exactly one of run_at_priority and slice_us")),
+        let action = match (r.run_at_priority, r.slice_us, r.defer_us) {
+            (Some(p), None, None) => Action::Priority(p),
+            (None, Some(us), None) => Action::SliceNs(us as u64 * 1000),
+            (None, None, Some(us)) => Action::DeferNs(us as u64 * 1000),
+            _ => return Err(format!("rule {i}: give exactly one of run_at_priority, slice_us and defer_us")),
         };
         rules.push(Rule {
             classes: mask(i, "class", &r.class, &["hard-rt", "soft-rt", "best-effort"])?,
@@ -95,6 +98,12 @@ mod tests {
     }
 
     #[test]
+    fn a_defer_rule_compiles() {
+        let bytes = compile("version = 1\n[[rule]]\nclass = [\"best-effort\"]\ndefer_us = 500").unwrap();
+        assert_eq!(DecisionSet::parse(&bytes).unwrap().rules[0].action, Action::DeferNs(500_000));
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let cases = [
             ("version = 2\n[[rule]]\nrun_at_priority = 1", "version 2"),
@@ -103,6 +112,8 @@ mod tests {
             ("version = 1\n[[rule]]\nclass = []", "exactly one"),
             ("version = 1\n[[rule]]\nrun_at_priority = 40", "rule 0: bad action priority"),
             ("version = 1\n[[rule]]\nslice_us = 5", "rule 0: bad slice us"),
+            ("version = 1\n[[rule]]\ndefer_us = 5", "rule 0: bad defer us"),
+            ("version = 1\n[[rule]]\nslice_us = 500\ndefer_us = 500", "exactly one"),
             ("version = 1\n[[rule]]\npriority = [9, 3]\nrun_at_priority = 1", "rule 0: bad priority range"),
             ("version = 1", "header: bad rule count"),
             ("version = 1\n[[rule]]\nrun_at_priority = 1\ncolour = 3", "not a decision set"),

@@ -86,6 +86,7 @@ impl State {
         let (key, waiting_on) = (t.timeout_key.take(), t.waiting_on.take());
         t.wake_reason = None;
         t.suspend_pending = false;
+        t.deferred = false;
         t.slice_left_ns = 0;
         let owned = core::mem::take(&mut t.owned_mutexes);
         if let Some(key) = key {

@@ -135,14 +135,22 @@ impl State {
 
     /// Makes a thread runnable: the policy places it, it is queued there. `released` when it
     /// starts or wakes (a new release: its deadline restarts), not when it is preempted.
-    /// Returns its level.
+    /// Returns its level, or `None` when the policy deferred it: it then sleeps on the
+    /// timeline and is queued, once, when the deferral ends.
     pub fn make_runnable(&mut self, handle: Handle, at: Requeue, released: bool) -> Option<u8> {
         let now = self.now_ns;
         let thread = thread_in(&mut self.objects, handle)?;
-        if released {
+        let deferral_ended = core::mem::take(&mut thread.deferred);
+        if released && !deferral_ended {
             thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
         }
         let placement = self.policy.place(&Self::runnable(thread, handle, now));
+        if released && !deferral_ended && placement.defer_ns > 0 {
+            thread.deferred = true;
+            thread.state = ThreadState::Sleeping;
+            thread.timeout_key = Some(self.timeline.insert(now.saturating_add(placement.defer_ns), Wakeup::Thread(handle)));
+            return None;
+        }
         thread.placement = placement;
         thread.state = ThreadState::Ready;
         thread.ready_since_ns = now;
@@ -177,7 +185,8 @@ impl State {
         let Ok(thread) = self.thread_mut(handle) else { return };
         thread.timeout_key = None;
         let (reason, waited) = match thread.state {
-            ThreadState::Sleeping => (WakeReason::Done, None),
+            // A plain sleep has no reason yet; a deferred thread keeps the one it was woken with.
+            ThreadState::Sleeping => (thread.wake_reason.unwrap_or(WakeReason::Done), None),
             _ => (WakeReason::TimedOut, thread.waiting_on),
         };
         if let Some((object, slot)) = waited {
@@ -447,6 +456,8 @@ impl State {
     /// Runs the deadlines that passed; returns a timer whose callback must run now (the caller
     /// drops the lock for it), or `None` when nothing more is due.
     pub fn expire_one(&mut self, now_ns: u64) -> Option<Handle> {
+        // Threads woken here start their release (deadline, deferral) now, not at the last call.
+        self.now_ns = now_ns;
         loop {
             let (deadline, wakeup) = self.timeline.pop_due(now_ns)?;
             match wakeup {

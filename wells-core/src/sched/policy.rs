@@ -51,6 +51,8 @@ pub struct Runnable {
 pub struct Placement {
     pub level: u8,
     pub slice_ns: u64,
+    /// Hold a just-released thread back this long before it is queued (0: queue it now).
+    pub defer_ns: u64,
 }
 
 /// A scheduling policy. Calls are made with the kernel's state locked and interrupts masked,

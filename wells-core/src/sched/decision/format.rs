@@ -8,9 +8,10 @@
 //!         slack mask u8    bit 0 no deadline, 1 missed, 2 < 1 ms, 3 < 10 ms, 4 < 100 ms, 5 >= 100 ms (0 = any)
 //!         transaction u8   bit 0 in none, 1 in one (0 = any)
 //!         conflicts min u8 at least this many conflict aborts
-//!         action u8        1 = run at priority, 2 = time slice
-//!         priority u8      for action 1: 0..=31 (0 for action 2)
-//!         slice us u32     for action 2: 100..=1_000_000 (0 for action 1)
+//!         action u8        1 = run at priority, 2 = time slice, 3 = defer
+//!         priority u8      for action 1: 0..=31 (0 otherwise)
+//!         time us u32      the slice (action 2) or how long a woken thread is held back
+//!                          (action 3): 100..=1_000_000; 0 for action 1
 //!         4 reserved bytes (0)
 //! ```
 
@@ -33,6 +34,10 @@ pub enum Action {
     Priority(u8),
     /// Keep the priority, use this time slice.
     SliceNs(u64),
+    /// Hold a thread that was just started or woken back this long, then queue it as placed
+    /// without the rule (once per release, so it cannot be held back forever). A hard-RT
+    /// thread is never deferred.
+    DeferNs(u64),
 }
 
 /// One rule: what it matches and what it does.
@@ -130,6 +135,8 @@ impl Rule {
             1 => return Err(bad(if priority > 31 { "action priority" } else { "slice (must be 0 for a priority action)" })),
             2 if priority == 0 && SLICE_US.contains(&slice_us) => Action::SliceNs(slice_us as u64 * 1000),
             2 => return Err(bad(if priority != 0 { "action priority (must be 0 for a slice action)" } else { "slice us" })),
+            3 if priority == 0 && SLICE_US.contains(&slice_us) => Action::DeferNs(slice_us as u64 * 1000),
+            3 => return Err(bad(if priority != 0 { "action priority (must be 0 for a defer action)" } else { "defer us" })),
             _ => return Err(bad("action")),
         };
         Ok(Rule { classes, priority_min, priority_max, slack, transaction, conflicts_min, action })
@@ -139,6 +146,7 @@ impl Rule {
         let (action, priority, slice_us) = match self.action {
             Action::Priority(p) => (1u8, p, 0u32),
             Action::SliceNs(ns) => (2u8, 0, (ns / 1000) as u32),
+            Action::DeferNs(ns) => (3u8, 0, (ns / 1000) as u32),
         };
         out.extend_from_slice(&[
             self.classes,
@@ -263,6 +271,18 @@ mod tests {
         }
         assert!(DecisionSet::parse(&good[..good.len() - 1]).is_err());
         assert!(DecisionSet::parse(&[]).is_err());
+    }
+
+    #[test]
+    fn defer_round_trips_and_its_time_is_checked() {
+        let set = DecisionSet { rules: alloc::vec![rule(Action::DeferNs(500_000))] };
+        assert_eq!(DecisionSet::parse(&set.encode()).unwrap(), set);
+        let mut no_time = set.encode();
+        no_time[16 + 8..16 + 12].fill(0);
+        assert_eq!(DecisionSet::parse(&no_time).unwrap_err().field, "defer us");
+        let mut with_priority = set.encode();
+        with_priority[16 + 7] = 1;
+        assert!(DecisionSet::parse(&with_priority).unwrap_err().field.starts_with("action priority"));
     }
 
     #[test]

@@ -37,6 +37,9 @@ impl Policy for DecisionSetPolicy {
             // Inheritance still wins: a thread holding a mutex others wait for keeps that priority.
             Action::Priority(level) => Placement { level: level.max(inherited(thread)), ..classic },
             Action::SliceNs(slice_ns) => Placement { slice_ns, ..classic },
+            // The guard again: a hard real-time thread is never held back.
+            Action::DeferNs(_) if thread.class == SchedClass::HardRealTime => classic,
+            Action::DeferNs(defer_ns) => Placement { defer_ns, ..classic },
         }
     }
 
