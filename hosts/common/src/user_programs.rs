@@ -29,6 +29,7 @@ macro_rules! user_programs {
             BENCH_IPC_SERVER = "bench-ipc-server",
             TXN_PARTNER = "txn-partner",
             TXN_FAULTER = "txn-faulter",
+            ADVISOR_TASK = "advisor-task",
         );
 
         /// The programs of the user-task test scenarios.
@@ -49,9 +50,14 @@ macro_rules! user_programs {
             ],
         };
 
-        /// The programs of the transaction scenario.
+        /// The programs of the transaction and advisor scenarios.
         pub const TRANSACTIONS: $crate::test::user::Transactions<&[u8]> =
-            $crate::test::user::Transactions { partner: TXN_PARTNER, faulter: TXN_FAULTER, faulter_code: $crate::test::user::stopped($abort) };
+            $crate::test::user::Transactions {
+                partner: TXN_PARTNER,
+                faulter: TXN_FAULTER,
+                faulter_code: $crate::test::user::stopped($abort),
+                advisor: ADVISOR_TASK,
+            };
     };
     (@embed $dir:literal, $($name:ident = $file:literal),* $(,)?) => {
         $(

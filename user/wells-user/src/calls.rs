@@ -257,3 +257,15 @@ pub fn thread_set_class(thread: Option<Handle>, class: u32, deadline_us: u32) ->
     let thread = thread.map_or(u32::MAX as usize, Handle::arg);
     call(nr::THREAD_SET_CLASS, [thread, class as usize, deadline_us as usize, 0, 0, 0]).map(drop)
 }
+
+/// 28: hands the kernel a binary decision set (`tools/wells-policy` writes them). Only a task
+/// the system description lets load sets may (-18 otherwise); a refused set (-1) leaves the
+/// one in force, and the kernel names the bad rule on its console.
+pub fn policy_load(set: &[u8]) -> Result<(), Error> {
+    call(nr::POLICY_LOAD, [set.as_ptr() as usize, set.len(), 0, 0, 0, 0]).map(drop)
+}
+
+/// 29: drops the decision set: classic scheduling again (same right as [`policy_load`]).
+pub fn policy_clear() -> Result<(), Error> {
+    call(nr::POLICY_CLEAR, [0; 6]).map(drop)
+}

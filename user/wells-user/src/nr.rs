@@ -28,3 +28,5 @@ pub const TXN_READ: usize = 24;
 pub const TXN_WRITE: usize = 25;
 pub const TXN_VOTE: usize = 26;
 pub const THREAD_SET_CLASS: usize = 27;
+pub const POLICY_LOAD: usize = 28;
+pub const POLICY_CLEAR: usize = 29;

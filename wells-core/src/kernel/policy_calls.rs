@@ -35,6 +35,11 @@ impl<A: Arch> Kernel<A> {
         Ok(())
     }
 
+    /// Rules of the decision set in force (0: none, classic scheduling).
+    pub fn policy_rules(&self) -> usize {
+        self.critical().policy.rules_in_force()
+    }
+
     /// Drops the decision set: classic scheduling again.
     pub fn policy_clear(&self) {
         let mut cs = self.critical();

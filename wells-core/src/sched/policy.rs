@@ -83,4 +83,8 @@ pub trait Policy: Send {
     fn revert_set(&mut self) -> bool {
         false
     }
+    /// Rules of the decision set in force (0: none, classic placement).
+    fn rules_in_force(&self) -> usize {
+        0
+    }
 }

@@ -147,6 +147,26 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             };
             none(k.thread_set_class(thread, class, (a2 != 0).then(|| a2.saturating_mul(1000))))
         }
+        28 => {
+            let bytes = tasks.with_task(domain()?, |task| {
+                if !task.may_load_policy {
+                    return Err(Error::AccessDenied);
+                }
+                readable(&task.space, a0 as usize, a1 as usize)
+            })?;
+            // The set is untrusted input; the kernel names what it refused on the console.
+            k.policy_load(bytes).map(|()| Value::One(0)).map_err(|refused| {
+                k.console_write(alloc::format!("wells: decision set from a task refused: {refused}\n").as_bytes());
+                Error::InvalidArgument
+            })
+        }
+        29 => {
+            if !tasks.with_task(domain()?, |task| Ok(task.may_load_policy))? {
+                return Err(Error::AccessDenied);
+            }
+            k.policy_clear();
+            Ok(Value::One(0))
+        }
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
 }

@@ -54,13 +54,15 @@ pub struct Programs<P: 'static> {
     pub faults: &'static [Fault<P>],
 }
 
-/// The two programs of the transaction scenario: the partner adds its argument to shared
-/// object "account" within transaction "deal"; the faulter faults before voting.
+/// The programs of the transaction scenario: the partner adds its argument to shared object
+/// "account" within transaction "deal"; the faulter faults before voting. And the advisor,
+/// which loads decision sets through system calls.
 #[derive(Clone, Copy)]
 pub struct Transactions<P> {
     pub partner: P,
     pub faulter: P,
     pub faulter_code: i32,
+    pub advisor: P,
 }
 
 /// The five scenarios every board with tasks runs.
@@ -79,6 +81,7 @@ pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: 
     let mut all = alloc::vec![Test::new("user_transactions_between_tasks", move |board| {
         transactions_between_tasks(board, &transactions)
     })];
+    all.push(Test::new("user_advisor_loads_a_decision_set", move |board| advisor_loads_a_decision_set(board, &transactions)));
     all.extend(tests(programs));
     all.push(Test::new("user_stopped_task_leaves_no_waiter_hanging", move |board| {
         stopped_task_leaves_no_waiter_hanging(board, &programs)
@@ -105,7 +108,7 @@ fn start<P: TaskPlatform>(
     arg: usize,
     grants: &[(&str, Handle)],
 ) -> Result<Started, String> {
-    tasks::spawn::<P>(k, &TaskSpec { name, program, priority, arg, grants })
+    tasks::spawn::<P>(k, &TaskSpec { name, program, priority, arg, grants, may_load_policy: false })
 }
 
 /// Exit code of a task's first thread after the run.
@@ -283,6 +286,21 @@ fn transactions_between_tasks<P: TaskPlatform>(board: &P, programs: &Transaction
             })?;
             expect_codes(&k, &[("partner", a, 3), ("faulter", b, programs.faulter_code)])?;
         }
+    }
+    Ok(())
+}
+
+/// A task the system description lets load decision sets gets a malformed set refused and a
+/// good one into force; a task without that right is denied, and the set in force stays.
+fn advisor_loads_a_decision_set<P: TaskPlatform>(board: &P, programs: &Transactions<Program<P>>) -> TestResult {
+    for may_load_policy in [true, false] {
+        let k = board.new_kernel();
+        let spec = TaskSpec { name: "advisor", program: programs.advisor, priority: 8, arg: 0, grants: &[], may_load_policy };
+        let task = tasks::spawn::<P>(&k, &spec)?;
+        k.run().map_err(|e| format!("run: {e}"))?;
+        let (code, rules) = if may_load_policy { (0, 1) } else { (1, 0) };
+        expect_codes(&k, &[("advisor", task, code)])?;
+        check(k.policy_rules() == rules, || format!("may load: {may_load_policy}: {} rules in force", k.policy_rules()))?;
     }
     Ok(())
 }

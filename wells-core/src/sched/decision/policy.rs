@@ -79,6 +79,10 @@ impl Policy for DecisionSetPolicy {
         self.set = self.previous.take();
         true
     }
+
+    fn rules_in_force(&self) -> usize {
+        self.set.as_ref().map_or(0, |set| set.rules.len())
+    }
 }
 
 /// The priority a thread has only through inheritance (0 when none).

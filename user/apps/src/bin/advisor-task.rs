@@ -1,0 +1,47 @@
+//! A user task acting as a scheduling advisor: it hands the kernel a malformed decision set
+//! (which must be refused), a good one, clears it and loads the good one again (which stays in
+//! force). Exit 0 when every answer was right, 1 when the task may not load sets at all (load
+//! and clear denied), 2 or more for a wrong answer.
+#![no_std]
+#![no_main]
+
+use wells_user::{policy_clear, policy_load, println, Error};
+
+wells_user::entry!(main);
+
+/// One rule: best-effort threads run at priority 3 (format: wells-core/src/sched/decision/format.rs).
+const GOOD_SET: [u8; 32] = [
+    b'W', b'D', b'S', b'1', 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, // header: version 1, one rule
+    0b100, 0, 31, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0, 0, 0, 0, // best-effort, any priority -> run at 3
+];
+
+fn main(_arg: usize) -> i32 {
+    let mut bad = GOOD_SET;
+    bad[16 + 6] = 9; // an action that does not exist
+    match policy_load(&bad) {
+        Err(error) if error == Error::ACCESS_DENIED => {
+            let denied_again = policy_load(&GOOD_SET) == Err(Error::ACCESS_DENIED) && policy_clear() == Err(Error::ACCESS_DENIED);
+            println!("advisor-task: not allowed to load decision sets");
+            return if denied_again { 1 } else { 2 };
+        }
+        Err(error) if error == Error::INVALID_ARGUMENT => {}
+        other => {
+            println!("advisor-task: a malformed set got {:?}", other.err());
+            return 3;
+        }
+    }
+    if let Err(error) = policy_load(&GOOD_SET).and_then(|()| policy_clear()) {
+        println!("advisor-task: a good set or its clearing failed: {}", error);
+        return 4;
+    }
+    match policy_load(&GOOD_SET) {
+        Ok(()) => {
+            println!("advisor-task: decision set loaded");
+            0
+        }
+        Err(error) => {
+            println!("advisor-task: a good set was refused: {}", error);
+            5
+        }
+    }
+}
