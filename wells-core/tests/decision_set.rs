@@ -197,3 +197,42 @@ fn a_defer_rule_holds_a_woken_thread_back_once() {
         assert_eq!(log.take().join(" "), expected, "{class:?}");
     }
 }
+
+/// A gang rule for transaction members: when one member is queued, its ready partners queued
+/// lower run right behind it instead of after unrelated work; without the rule, classic order.
+#[test]
+fn a_gang_rule_runs_transaction_members_together() {
+    use wells_core::Timeout;
+    let mut gang = any(Action::Gang);
+    gang.transaction = 0b10;
+    for (set, expected) in [(None, ["high", "other", "low"]), (Some(DecisionSet { rules: vec![gang] }), ["high", "low", "other"])] {
+        let world = World::new();
+        let k = world.kernel;
+        if let Some(set) = &set {
+            k.policy_load(&set.encode()).unwrap();
+        }
+        let txn = k.txn_create(Timeout::Forever).unwrap();
+        let log = Log::default();
+        let mut threads = Vec::new();
+        // Two members of one transaction (priorities 5 and 15) and an unrelated thread at 10.
+        for (name, priority, member) in [("low", 5, true), ("other", 10, false), ("high", 15, true)] {
+            let l = log.clone();
+            let t = k.thread_create(name, priority, 0, Box::new(move || {
+                l.push(name);
+                0
+            })).unwrap();
+            if member {
+                k.txn_add_member(txn, t).unwrap();
+            }
+            threads.push(t);
+        }
+        world.spawn("starter", 31, move || {
+            for &t in &threads {
+                k.thread_start(t).unwrap();
+            }
+            0
+        });
+        world.run().unwrap();
+        assert_eq!(log.take(), expected, "gang rule loaded: {}", set.is_some());
+    }
+}

@@ -11,7 +11,8 @@
 //! conflicts_at_least = 0         # conflict aborts so far (default: 0)
 //! run_at_priority = 25           # the action: exactly one of run_at_priority / slice_us /
 //! slice_us = 2000                # defer_us (hold a started or woken thread back, once per
-//! defer_us = 500                 # release; never a hard-RT thread)
+//! defer_us = 500                 # release; never a hard-RT thread) / gang (its ready
+//! gang = true                    # transaction partners move up to its level, behind it)
 //! ```
 
 use serde::Deserialize;
@@ -40,6 +41,8 @@ struct TextRule {
     run_at_priority: Option<u8>,
     slice_us: Option<u32>,
     defer_us: Option<u32>,
+    #[serde(default)]
+    gang: bool,
 }
 
 /// Turns a list of names into a bit mask over `names`.
@@ -59,11 +62,12 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
     let mut rules = Vec::new();
     for (i, r) in set.rules.iter().enumerate() {
         let [priority_min, priority_max] = r.priority.unwrap_or([0, 31]);
-        let action = match (r.run_at_priority, r.slice_us, r.defer_us) {
-            (Some(p), None, None) => Action::Priority(p),
-            (None, Some(us), None) => Action::SliceNs(us as u64 * 1000),
-            (None, None, Some(us)) => Action::DeferNs(us as u64 * 1000),
-            _ => return Err(format!("rule {i}: give exactly one of run_at_priority, slice_us and defer_us")),
+        let action = match (r.run_at_priority, r.slice_us, r.defer_us, r.gang) {
+            (Some(p), None, None, false) => Action::Priority(p),
+            (None, Some(us), None, false) => Action::SliceNs(us as u64 * 1000),
+            (None, None, Some(us), false) => Action::DeferNs(us as u64 * 1000),
+            (None, None, None, true) => Action::Gang,
+            _ => return Err(format!("rule {i}: give exactly one of run_at_priority, slice_us, defer_us and gang = true")),
         };
         rules.push(Rule {
             classes: mask(i, "class", &r.class, &["hard-rt", "soft-rt", "best-effort"])?,
@@ -98,9 +102,10 @@ mod tests {
     }
 
     #[test]
-    fn a_defer_rule_compiles() {
-        let bytes = compile("version = 1\n[[rule]]\nclass = [\"best-effort\"]\ndefer_us = 500").unwrap();
-        assert_eq!(DecisionSet::parse(&bytes).unwrap().rules[0].action, Action::DeferNs(500_000));
+    fn defer_and_gang_rules_compile() {
+        let bytes = compile("version = 1\n[[rule]]\nclass = [\"best-effort\"]\ndefer_us = 500\n[[rule]]\ngang = true").unwrap();
+        let set = DecisionSet::parse(&bytes).unwrap();
+        assert_eq!((set.rules[0].action, set.rules[1].action), (Action::DeferNs(500_000), Action::Gang));
     }
 
     #[test]
@@ -114,6 +119,7 @@ mod tests {
             ("version = 1\n[[rule]]\nslice_us = 5", "rule 0: bad slice us"),
             ("version = 1\n[[rule]]\ndefer_us = 5", "rule 0: bad defer us"),
             ("version = 1\n[[rule]]\nslice_us = 500\ndefer_us = 500", "exactly one"),
+            ("version = 1\n[[rule]]\nrun_at_priority = 3\ngang = true", "exactly one"),
             ("version = 1\n[[rule]]\npriority = [9, 3]\nrun_at_priority = 1", "rule 0: bad priority range"),
             ("version = 1", "header: bad rule count"),
             ("version = 1\n[[rule]]\nrun_at_priority = 1\ncolour = 3", "not a decision set"),

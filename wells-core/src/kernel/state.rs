@@ -155,10 +155,35 @@ impl State {
         thread.state = ThreadState::Ready;
         thread.ready_since_ns = now;
         self.policy.enqueue(handle, placement.level, at);
+        if placement.gang {
+            self.gang_up(handle, placement.level);
+        }
         if released {
             self.telemetry.record(now, EventKind::Wake, Some(handle), placement.level as u64);
         }
         Some(placement.level)
+    }
+
+    /// A gang action: the ready partners of `thread` (members of its transactions) queued
+    /// below `level` move up to it. Bounded by the thread's transactions times MAX_MEMBERS;
+    /// a partner is only ever raised, and its next placement is its own again.
+    fn gang_up(&mut self, thread: Handle, level: u8) {
+        let transactions = self.thread(thread).map_or(0, |t| t.transactions.len());
+        for i in 0..transactions {
+            let Some(txn) = self.thread(thread).ok().and_then(|t| t.transactions.get(i).copied()) else { return };
+            let members = self.transaction(txn).map_or(0, |t| t.members.len());
+            for j in 0..members {
+                let Some(partner) = self.transaction(txn).ok().and_then(|t| t.members.get(j)).map(|m| m.thread) else { break };
+                let Ok(p) = self.thread_mut(partner) else { continue };
+                if partner == thread || p.state != ThreadState::Ready || p.placement.level >= level {
+                    continue;
+                }
+                let queued = core::mem::replace(&mut p.placement.level, level);
+                if self.policy.remove(partner, queued) {
+                    self.policy.enqueue(partner, level, Requeue::Back);
+                }
+            }
+        }
     }
 
     /// Makes a blocked or sleeping thread runnable with `reason` (or suspended, if asked).

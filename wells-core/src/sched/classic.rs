@@ -33,7 +33,7 @@ impl ClassicPolicy {
 
 impl Policy for ClassicPolicy {
     fn place(&self, thread: &Runnable) -> Placement {
-        Placement { level: thread.priority, slice_ns: self.slice_ns, defer_ns: 0 }
+        Placement { level: thread.priority, slice_ns: self.slice_ns, ..Placement::default() }
     }
 
     fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue) {

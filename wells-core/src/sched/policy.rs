@@ -53,6 +53,8 @@ pub struct Placement {
     pub slice_ns: u64,
     /// Hold a just-released thread back this long before it is queued (0: queue it now).
     pub defer_ns: u64,
+    /// Pull the ready members of its transactions up to its level, so they run together.
+    pub gang: bool,
 }
 
 /// A scheduling policy. Calls are made with the kernel's state locked and interrupts masked,

@@ -8,10 +8,10 @@
 //!         slack mask u8    bit 0 no deadline, 1 missed, 2 < 1 ms, 3 < 10 ms, 4 < 100 ms, 5 >= 100 ms (0 = any)
 //!         transaction u8   bit 0 in none, 1 in one (0 = any)
 //!         conflicts min u8 at least this many conflict aborts
-//!         action u8        1 = run at priority, 2 = time slice, 3 = defer
+//!         action u8        1 = run at priority, 2 = time slice, 3 = defer, 4 = gang
 //!         priority u8      for action 1: 0..=31 (0 otherwise)
 //!         time us u32      the slice (action 2) or how long a woken thread is held back
-//!                          (action 3): 100..=1_000_000; 0 for action 1
+//!                          (action 3): 100..=1_000_000; 0 for actions 1 and 4
 //!         4 reserved bytes (0)
 //! ```
 
@@ -38,6 +38,9 @@ pub enum Action {
     /// without the rule (once per release, so it cannot be held back forever). A hard-RT
     /// thread is never deferred.
     DeferNs(u64),
+    /// Run the thread's transaction partners together with it: when it is queued, its ready
+    /// partners queued lower move up to its level, behind it. Only ever raises a thread.
+    Gang,
 }
 
 /// One rule: what it matches and what it does.
@@ -137,6 +140,8 @@ impl Rule {
             2 => return Err(bad(if priority != 0 { "action priority (must be 0 for a slice action)" } else { "slice us" })),
             3 if priority == 0 && SLICE_US.contains(&slice_us) => Action::DeferNs(slice_us as u64 * 1000),
             3 => return Err(bad(if priority != 0 { "action priority (must be 0 for a defer action)" } else { "defer us" })),
+            4 if priority == 0 && slice_us == 0 => Action::Gang,
+            4 => return Err(bad(if priority != 0 { "action priority (must be 0 for a gang action)" } else { "time (must be 0 for a gang action)" })),
             _ => return Err(bad("action")),
         };
         Ok(Rule { classes, priority_min, priority_max, slack, transaction, conflicts_min, action })
@@ -147,6 +152,7 @@ impl Rule {
             Action::Priority(p) => (1u8, p, 0u32),
             Action::SliceNs(ns) => (2u8, 0, (ns / 1000) as u32),
             Action::DeferNs(ns) => (3u8, 0, (ns / 1000) as u32),
+            Action::Gang => (4u8, 0, 0),
         };
         out.extend_from_slice(&[
             self.classes,
@@ -274,8 +280,8 @@ mod tests {
     }
 
     #[test]
-    fn defer_round_trips_and_its_time_is_checked() {
-        let set = DecisionSet { rules: alloc::vec![rule(Action::DeferNs(500_000))] };
+    fn defer_and_gang_round_trip_and_their_fields_are_checked() {
+        let set = DecisionSet { rules: alloc::vec![rule(Action::DeferNs(500_000)), rule(Action::Gang)] };
         assert_eq!(DecisionSet::parse(&set.encode()).unwrap(), set);
         let mut no_time = set.encode();
         no_time[16 + 8..16 + 12].fill(0);
@@ -283,6 +289,9 @@ mod tests {
         let mut with_priority = set.encode();
         with_priority[16 + 7] = 1;
         assert!(DecisionSet::parse(&with_priority).unwrap_err().field.starts_with("action priority"));
+        let mut gang_with_time = set.encode();
+        gang_with_time[16 + 16 + 8] = 1;
+        assert_eq!(DecisionSet::parse(&gang_with_time).unwrap_err().rule, Some(1));
     }
 
     #[test]

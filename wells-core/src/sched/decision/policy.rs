@@ -40,6 +40,7 @@ impl Policy for DecisionSetPolicy {
             // The guard again: a hard real-time thread is never held back.
             Action::DeferNs(_) if thread.class == SchedClass::HardRealTime => classic,
             Action::DeferNs(defer_ns) => Placement { defer_ns, ..classic },
+            Action::Gang => Placement { gang: thread.in_transaction, ..classic },
         }
     }
 
