@@ -236,3 +236,50 @@ fn a_gang_rule_runs_transaction_members_together() {
         assert_eq!(log.take(), expected, "gang rule loaded: {}", set.is_some());
     }
 }
+
+/// An abort-conflicting rule for one thread: when it wakes, the other transaction writing the
+/// object it wrote aborts at once, so its own commits. Without the rule, the other one, voting
+/// first, commits and its own aborts at its vote.
+#[test]
+fn an_abort_conflicting_rule_makes_its_transaction_win() {
+    use wells_core::txn::{AbortReason, TxnState};
+    use wells_core::Timeout;
+    let mut win = any(Action::AbortConflicting);
+    (win.priority_min, win.priority_max) = (20, 20);
+    for with_rule in [false, true] {
+        let world = World::new();
+        let k = world.kernel;
+        if with_rule {
+            k.policy_load(&DecisionSet { rules: vec![win] }.encode()).unwrap();
+        }
+        let object = k.shared_create(8).unwrap();
+        let log = Log::default();
+        // "favoured" writes first and votes last; "other" writes second and votes first.
+        for (name, priority, value, naps) in [("favoured", 20, 1u64, [1, 5]), ("other", 10, 2, [2, 0])] {
+            let l = log.clone();
+            world.spawn(name, priority, move || {
+                let txn = k.txn_create(Timeout::Forever).unwrap();
+                k.txn_join(txn).unwrap();
+                k.txn_write(txn, object, &value.to_le_bytes()).unwrap();
+                for nap in naps {
+                    k.sleep_ns(nap * MS).unwrap();
+                }
+                let outcome = k.txn_vote(txn, true, Timeout::Forever);
+                let state = k.txn_state(txn).unwrap();
+                let aborted_on_object = state == TxnState::Aborted(AbortReason::Conflict(object));
+                l.push(format!("{name} {}", if outcome.is_ok() { "committed" } else if aborted_on_object { "conflict" } else { "?" }));
+                0
+            });
+        }
+        world.run().unwrap();
+        let mut buf = [0u8; 8];
+        k.shared_read(object, &mut buf).unwrap();
+        let (expected, value) = if with_rule {
+            (["other conflict", "favoured committed"], 1)
+        } else {
+            (["other committed", "favoured conflict"], 2)
+        };
+        assert_eq!(log.take(), expected, "rule loaded: {with_rule}");
+        assert_eq!(u64::from_le_bytes(buf), value, "rule loaded: {with_rule}");
+    }
+}

@@ -12,7 +12,8 @@
 //! run_at_priority = 25           # the action: exactly one of run_at_priority / slice_us /
 //! slice_us = 2000                # defer_us (hold a started or woken thread back, once per
 //! defer_us = 500                 # release; never a hard-RT thread) / gang (its ready
-//! gang = true                    # transaction partners move up to its level, behind it)
+//! gang = true                    # transaction partners move up to its level, behind it) /
+//! abort_conflicting = true       # (other transactions conflicting with its own abort)
 //! ```
 
 use serde::Deserialize;
@@ -43,6 +44,8 @@ struct TextRule {
     defer_us: Option<u32>,
     #[serde(default)]
     gang: bool,
+    #[serde(default)]
+    abort_conflicting: bool,
 }
 
 /// Turns a list of names into a bit mask over `names`.
@@ -62,12 +65,17 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
     let mut rules = Vec::new();
     for (i, r) in set.rules.iter().enumerate() {
         let [priority_min, priority_max] = r.priority.unwrap_or([0, 31]);
-        let action = match (r.run_at_priority, r.slice_us, r.defer_us, r.gang) {
-            (Some(p), None, None, false) => Action::Priority(p),
-            (None, Some(us), None, false) => Action::SliceNs(us as u64 * 1000),
-            (None, None, Some(us), false) => Action::DeferNs(us as u64 * 1000),
-            (None, None, None, true) => Action::Gang,
-            _ => return Err(format!("rule {i}: give exactly one of run_at_priority, slice_us, defer_us and gang = true")),
+        let action = match (r.run_at_priority, r.slice_us, r.defer_us, r.gang, r.abort_conflicting) {
+            (Some(p), None, None, false, false) => Action::Priority(p),
+            (None, Some(us), None, false, false) => Action::SliceNs(us as u64 * 1000),
+            (None, None, Some(us), false, false) => Action::DeferNs(us as u64 * 1000),
+            (None, None, None, true, false) => Action::Gang,
+            (None, None, None, false, true) => Action::AbortConflicting,
+            _ => {
+                return Err(format!(
+                    "rule {i}: give exactly one of run_at_priority, slice_us, defer_us, gang = true and abort_conflicting = true"
+                ))
+            }
         };
         rules.push(Rule {
             classes: mask(i, "class", &r.class, &["hard-rt", "soft-rt", "best-effort"])?,
@@ -102,10 +110,11 @@ mod tests {
     }
 
     #[test]
-    fn defer_and_gang_rules_compile() {
-        let bytes = compile("version = 1\n[[rule]]\nclass = [\"best-effort\"]\ndefer_us = 500\n[[rule]]\ngang = true").unwrap();
-        let set = DecisionSet::parse(&bytes).unwrap();
-        assert_eq!((set.rules[0].action, set.rules[1].action), (Action::DeferNs(500_000), Action::Gang));
+    fn defer_gang_and_abort_rules_compile() {
+        let text = "version = 1\n[[rule]]\nclass = [\"best-effort\"]\ndefer_us = 500\n[[rule]]\ngang = true\n[[rule]]\nabort_conflicting = true";
+        let set = DecisionSet::parse(&compile(text).unwrap()).unwrap();
+        let actions: Vec<Action> = set.rules.iter().map(|r| r.action).collect();
+        assert_eq!(actions, [Action::DeferNs(500_000), Action::Gang, Action::AbortConflicting]);
     }
 
     #[test]

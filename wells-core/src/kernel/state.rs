@@ -158,6 +158,9 @@ impl State {
         if placement.gang {
             self.gang_up(handle, placement.level);
         }
+        if placement.abort_conflicting {
+            self.abort_conflicting_with(handle);
+        }
         if released {
             self.telemetry.record(now, EventKind::Wake, Some(handle), placement.level as u64);
         }

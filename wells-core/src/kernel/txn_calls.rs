@@ -19,6 +19,26 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 impl State {
+    /// An abort-conflicting action for `thread`: every other active transaction conflicting
+    /// with one of its transactions aborts now, so its own win. Bounded by the live
+    /// transactions times MAX_OBJECTS lookups.
+    pub fn abort_conflicting_with(&mut self, thread: Handle) {
+        let Ok(t) = self.thread(thread) else { return };
+        let mine = t.transactions.clone();
+        let others: Vec<Handle> = self.objects.handles(Kind::Transaction).filter(|h| !mine.contains(h)).collect();
+        for &txn in &mine {
+            for &other in &others {
+                let conflict = match (self.transaction(txn), self.transaction(other)) {
+                    (Ok(a), Ok(b)) if a.is_active() && b.is_active() => first_conflict(a, b),
+                    _ => None,
+                };
+                if let Some(object) = conflict {
+                    self.abort_transaction(other, AbortReason::Conflict(object));
+                }
+            }
+        }
+    }
+
     /// The domain acting now: the current thread's, or the kernel's for the host.
     fn acting_domain(&self) -> DomainId {
         self.current
@@ -176,6 +196,12 @@ impl State {
             Err(Error::AccessDenied)
         }
     }
+}
+
+/// An object on which `a` and `b` conflict: one wrote what the other read (or also wrote).
+fn first_conflict(a: &Transaction, b: &Transaction) -> Option<Handle> {
+    let wrote_what_other_read = |w: &Transaction, r: &Transaction| w.writes.keys().find(|o| r.read_versions.contains_key(o)).copied();
+    wrote_what_other_read(b, a).or_else(|| wrote_what_other_read(a, b))
 }
 
 impl<A: Arch> Kernel<A> {

@@ -55,6 +55,8 @@ pub struct Placement {
     pub defer_ns: u64,
     /// Pull the ready members of its transactions up to its level, so they run together.
     pub gang: bool,
+    /// Abort the other transactions that conflict with its own, so its own wins.
+    pub abort_conflicting: bool,
 }
 
 /// A scheduling policy. Calls are made with the kernel's state locked and interrupts masked,

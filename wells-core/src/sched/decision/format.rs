@@ -8,10 +8,11 @@
 //!         slack mask u8    bit 0 no deadline, 1 missed, 2 < 1 ms, 3 < 10 ms, 4 < 100 ms, 5 >= 100 ms (0 = any)
 //!         transaction u8   bit 0 in none, 1 in one (0 = any)
 //!         conflicts min u8 at least this many conflict aborts
-//!         action u8        1 = run at priority, 2 = time slice, 3 = defer, 4 = gang
+//!         action u8        1 = run at priority, 2 = time slice, 3 = defer, 4 = gang,
+//!                          5 = abort conflicting
 //!         priority u8      for action 1: 0..=31 (0 otherwise)
 //!         time us u32      the slice (action 2) or how long a woken thread is held back
-//!                          (action 3): 100..=1_000_000; 0 for actions 1 and 4
+//!                          (action 3): 100..=1_000_000; 0 for actions 1, 4 and 5
 //!         4 reserved bytes (0)
 //! ```
 
@@ -41,6 +42,10 @@ pub enum Action {
     /// Run the thread's transaction partners together with it: when it is queued, its ready
     /// partners queued lower move up to its level, behind it. Only ever raises a thread.
     Gang,
+    /// Make the thread's transactions win: when it is queued, every other active transaction
+    /// that conflicts with one of them (wrote what it read, or read what it wrote) aborts now
+    /// with a conflict, instead of one of them failing at commit later.
+    AbortConflicting,
 }
 
 /// One rule: what it matches and what it does.
@@ -142,6 +147,8 @@ impl Rule {
             3 => return Err(bad(if priority != 0 { "action priority (must be 0 for a defer action)" } else { "defer us" })),
             4 if priority == 0 && slice_us == 0 => Action::Gang,
             4 => return Err(bad(if priority != 0 { "action priority (must be 0 for a gang action)" } else { "time (must be 0 for a gang action)" })),
+            5 if priority == 0 && slice_us == 0 => Action::AbortConflicting,
+            5 => return Err(bad(if priority != 0 { "action priority (must be 0 for an abort action)" } else { "time (must be 0 for an abort action)" })),
             _ => return Err(bad("action")),
         };
         Ok(Rule { classes, priority_min, priority_max, slack, transaction, conflicts_min, action })
@@ -153,6 +160,7 @@ impl Rule {
             Action::SliceNs(ns) => (2u8, 0, (ns / 1000) as u32),
             Action::DeferNs(ns) => (3u8, 0, (ns / 1000) as u32),
             Action::Gang => (4u8, 0, 0),
+            Action::AbortConflicting => (5u8, 0, 0),
         };
         out.extend_from_slice(&[
             self.classes,
@@ -280,8 +288,8 @@ mod tests {
     }
 
     #[test]
-    fn defer_and_gang_round_trip_and_their_fields_are_checked() {
-        let set = DecisionSet { rules: alloc::vec![rule(Action::DeferNs(500_000)), rule(Action::Gang)] };
+    fn defer_gang_and_abort_round_trip_and_their_fields_are_checked() {
+        let set = DecisionSet { rules: alloc::vec![rule(Action::DeferNs(500_000)), rule(Action::Gang), rule(Action::AbortConflicting)] };
         assert_eq!(DecisionSet::parse(&set.encode()).unwrap(), set);
         let mut no_time = set.encode();
         no_time[16 + 8..16 + 12].fill(0);
@@ -292,6 +300,9 @@ mod tests {
         let mut gang_with_time = set.encode();
         gang_with_time[16 + 16 + 8] = 1;
         assert_eq!(DecisionSet::parse(&gang_with_time).unwrap_err().rule, Some(1));
+        let mut abort_with_priority = set.encode();
+        abort_with_priority[16 + 32 + 7] = 2;
+        assert_eq!(DecisionSet::parse(&abort_with_priority).unwrap_err().rule, Some(2));
     }
 
     #[test]

@@ -41,6 +41,7 @@ impl Policy for DecisionSetPolicy {
             Action::DeferNs(_) if thread.class == SchedClass::HardRealTime => classic,
             Action::DeferNs(defer_ns) => Placement { defer_ns, ..classic },
             Action::Gang => Placement { gang: thread.in_transaction, ..classic },
+            Action::AbortConflicting => Placement { abort_conflicting: thread.in_transaction, ..classic },
         }
     }
 
