@@ -393,7 +393,7 @@ fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str
         grants.push((name, k.port_create(16, 4).map_err(|e| format!("port: {e}"))?));
     }
     for &(name, program) in tasks {
-        crate::tasks::spawn::<P>(&k, &TaskSpec { name, program, priority: PRIORITY, arg: 0, grants: &grants, may_load_policy: false })?;
+        crate::tasks::spawn::<P>(&k, &TaskSpec { name, program, priority: PRIORITY, arg: 0, grants: &grants, scheduling_advisor: false })?;
     }
     let figure = Arc::new(AtomicU64::new(0));
     let f = figure.clone();

@@ -102,7 +102,7 @@ pub fn tasks<P: TaskPlatform>(board: &P, pipeline: [(&'static str, Program<P>, u
     let grants = [("readings", readings), ("averages", averages)];
     let mut started = Vec::new();
     for (name, program, priority) in pipeline {
-        match crate::tasks::spawn::<P>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, may_load_policy: false }) {
+        match crate::tasks::spawn::<P>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, scheduling_advisor: false }) {
             Ok(task) => started.push((name, task)),
             Err(error) => {
                 crate::println!(P, "demo: {error}");

@@ -259,7 +259,7 @@ pub fn thread_set_class(thread: Option<Handle>, class: u32, deadline_us: u32) ->
 }
 
 /// 28: hands the kernel a binary decision set (`tools/wells-policy` writes them). Only a task
-/// the system description lets load sets may (-18 otherwise); a refused set (-1) leaves the
+/// the system description makes a scheduling advisor may (-18 otherwise); a refused set (-1) leaves the
 /// one in force, and the kernel names the bad rule on its console.
 pub fn policy_load(set: &[u8]) -> Result<(), Error> {
     call(nr::POLICY_LOAD, [set.as_ptr() as usize, set.len(), 0, 0, 0, 0]).map(drop)
@@ -268,4 +268,51 @@ pub fn policy_load(set: &[u8]) -> Result<(), Error> {
 /// 29: drops the decision set: classic scheduling again (same right as [`policy_load`]).
 pub fn policy_clear() -> Result<(), Error> {
     call(nr::POLICY_CLEAR, [0; 6]).map(drop)
+}
+
+/// Telemetry event kinds ([`TelemetryEvent::kind`]), as `WELLS_TELEMETRY_*` in `wells.h`.
+pub const TELEMETRY_SET_LOADED: u32 = 9;
+
+/// One telemetry event, laid out as `wells_telemetry_event_t`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TelemetryEvent {
+    pub sequence: u64,
+    pub time_ns: u64,
+    pub kind: u32,
+    pub reserved: u32,
+    /// Raw handle of the thread or transaction concerned (0: none).
+    pub subject: u64,
+    pub arg: u64,
+}
+
+/// What [`telemetry_read`] fills: read from `from` on; `next` is where to go on next time.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TelemetryBatch<const N: usize> {
+    pub from: u64,
+    pub next: u64,
+    pub count: u32,
+    /// Events lost to overwriting before they were read.
+    pub dropped: u32,
+    pub events: [TelemetryEvent; N],
+}
+
+impl<const N: usize> TelemetryBatch<N> {
+    /// An empty batch that reads from sequence `from` on.
+    pub fn starting_at(from: u64) -> Self {
+        TelemetryBatch { from, next: from, count: 0, dropped: 0, events: [TelemetryEvent::default(); N] }
+    }
+
+    /// The events read.
+    pub fn events(&self) -> &[TelemetryEvent] {
+        &self.events[..(self.count as usize).min(N)]
+    }
+}
+
+/// 30: reads telemetry events into `batch` (a scheduling advisor only, -18 otherwise); returns
+/// how many. The ring records only once the system description turned it on.
+pub fn telemetry_read<const N: usize>(batch: &mut TelemetryBatch<N>) -> Result<usize, Error> {
+    let len = core::mem::size_of::<TelemetryBatch<N>>();
+    call(nr::TELEMETRY_READ, [batch as *mut TelemetryBatch<N> as usize, len, 0, 0, 0, 0])
 }

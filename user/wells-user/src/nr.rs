@@ -30,3 +30,4 @@ pub const TXN_VOTE: usize = 26;
 pub const THREAD_SET_CLASS: usize = 27;
 pub const POLICY_LOAD: usize = 28;
 pub const POLICY_CLEAR: usize = 29;
+pub const TELEMETRY_READ: usize = 30;

@@ -18,8 +18,9 @@ pub struct TaskSpec<'a, P> {
     pub arg: usize,
     /// Objects it may open by name: ports, shared objects, transactions.
     pub grants: &'a [(&'a str, Handle)],
-    /// It may load and clear the kernel's scheduling decision set (a scheduling advisor).
-    pub may_load_policy: bool,
+    /// It is a scheduling advisor: it may read telemetry and load and clear the kernel's
+    /// decision set (system calls 28-30).
+    pub scheduling_advisor: bool,
 }
 
 /// A started task: its domain and first thread.
@@ -39,7 +40,7 @@ pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Prog
         .domain_create(spec.name, DomainKind::UserApp, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
     let mut task = Task::<P>::new(spec.name, domain, spec.priority, space, entry.mode, spec.grants);
-    task.may_load_policy = spec.may_load_policy;
+    task.scheduling_advisor = spec.scheduling_advisor;
     let stack = P::tasks().with(|_| task.space.add_stack()).map_err(|e| failed(&e))?;
     P::tasks().with(|tasks| tasks.push(task));
     let thread = start_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, stack, spec.arg).map_err(|e| failed(&e))?;

@@ -149,7 +149,7 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
         }
         28 => {
             let bytes = tasks.with_task(domain()?, |task| {
-                if !task.may_load_policy {
+                if !task.scheduling_advisor {
                     return Err(Error::AccessDenied);
                 }
                 readable(&task.space, a0 as usize, a1 as usize)
@@ -161,14 +161,67 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             })
         }
         29 => {
-            if !tasks.with_task(domain()?, |task| Ok(task.may_load_policy))? {
+            if !tasks.with_task(domain()?, |task| Ok(task.scheduling_advisor))? {
                 return Err(Error::AccessDenied);
             }
             k.policy_clear();
             Ok(Value::One(0))
         }
+        30 => {
+            let buffer = tasks.with_task(domain()?, |task| {
+                if !task.scheduling_advisor {
+                    return Err(Error::AccessDenied);
+                }
+                writable(&task.space, a0 as usize, a1 as usize)
+            })?;
+            telemetry_to_user(&k, buffer).map(|count| Value::One(count as u64))
+        }
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
+}
+
+/// Bytes of the header of a `telemetry_read` buffer (from, next: u64; count, dropped: u32)
+/// and of one record (`wells_telemetry_event_t`), little-endian.
+const TELEMETRY_HEADER: usize = 24;
+const TELEMETRY_RECORD: usize = 40;
+
+/// `telemetry_read(buffer, len)`: events from the header's `from` on, as many as fit; fills
+/// in the header and returns the count.
+fn telemetry_to_user<A: wells_core::Arch>(k: &wells_core::Kernel<A>, buffer: &mut [u8]) -> Result<usize, Error> {
+    use wells_core::telemetry::{Event, EventKind};
+    if buffer.len() < TELEMETRY_HEADER {
+        return Err(Error::InvalidArgument);
+    }
+    let (header, records) = buffer.split_at_mut(TELEMETRY_HEADER);
+    let mut from = u64::from_le_bytes(header[0..8].try_into().map_err(|_| Error::InvalidArgument)?);
+    let (mut count, mut dropped) = (0usize, 0u64);
+    // In small batches: the kernel stack stays small whatever the buffer size.
+    let mut batch = [Event { sequence: 0, time_ns: 0, kind: EventKind::Wake, subject: 0, arg: 0 }; 8];
+    let capacity = records.len() / TELEMETRY_RECORD;
+    while count < capacity {
+        let want = (capacity - count).min(batch.len());
+        let (copied, lost, next) = k.telemetry_read(from, &mut batch[..want]);
+        dropped += lost;
+        for (i, event) in batch[..copied].iter().enumerate() {
+            let at = (count + i) * TELEMETRY_RECORD;
+            let record = &mut records[at..at + TELEMETRY_RECORD];
+            record[0..8].copy_from_slice(&event.sequence.to_le_bytes());
+            record[8..16].copy_from_slice(&event.time_ns.to_le_bytes());
+            record[16..20].copy_from_slice(&(event.kind as u32).to_le_bytes());
+            record[20..24].fill(0);
+            record[24..32].copy_from_slice(&event.subject.to_le_bytes());
+            record[32..40].copy_from_slice(&event.arg.to_le_bytes());
+        }
+        count += copied;
+        from = next;
+        if copied < want {
+            break;
+        }
+    }
+    header[8..16].copy_from_slice(&from.to_le_bytes());
+    header[16..20].copy_from_slice(&(count as u32).to_le_bytes());
+    header[20..24].copy_from_slice(&(dropped.min(u32::MAX as u64) as u32).to_le_bytes());
+    Ok(count)
 }
 
 /// `*_open(name ptr, len)`: a named object the task was granted, of the kind the call is for.

@@ -20,8 +20,8 @@ pub struct Task<P: TaskPlatform> {
     pub created: Vec<Handle>,
     /// Objects granted by name (ports, shared objects, transactions).
     grants: Vec<(String, Handle)>,
-    /// It may load and clear the scheduling decision set (system calls 28 and 29).
-    pub may_load_policy: bool,
+    /// It may read telemetry and load and clear the decision set (system calls 28-30).
+    pub scheduling_advisor: bool,
 }
 
 impl<P: TaskPlatform> Task<P> {
@@ -42,7 +42,7 @@ impl<P: TaskPlatform> Task<P> {
             handles: Vec::new(),
             created: Vec::new(),
             grants: grants.iter().map(|&(n, h)| (String::from(n), h)).collect(),
-            may_load_policy: false,
+            scheduling_advisor: false,
         }
     }
 

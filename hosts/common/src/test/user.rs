@@ -108,7 +108,7 @@ fn start<P: TaskPlatform>(
     arg: usize,
     grants: &[(&str, Handle)],
 ) -> Result<Started, String> {
-    tasks::spawn::<P>(k, &TaskSpec { name, program, priority, arg, grants, may_load_policy: false })
+    tasks::spawn::<P>(k, &TaskSpec { name, program, priority, arg, grants, scheduling_advisor: false })
 }
 
 /// Exit code of a task's first thread after the run.
@@ -290,17 +290,19 @@ fn transactions_between_tasks<P: TaskPlatform>(board: &P, programs: &Transaction
     Ok(())
 }
 
-/// A task the system description lets load decision sets gets a malformed set refused and a
-/// good one into force; a task without that right is denied, and the set in force stays.
+/// A task the system description makes a scheduling advisor gets a malformed set refused, a
+/// good one into force, and reads both loads back from the telemetry; a task without that
+/// right is denied all three, and no set is in force.
 fn advisor_loads_a_decision_set<P: TaskPlatform>(board: &P, programs: &Transactions<Program<P>>) -> TestResult {
-    for may_load_policy in [true, false] {
+    for scheduling_advisor in [true, false] {
         let k = board.new_kernel();
-        let spec = TaskSpec { name: "advisor", program: programs.advisor, priority: 8, arg: 0, grants: &[], may_load_policy };
+        k.telemetry_enable(256).map_err(|e| format!("telemetry: {e}"))?;
+        let spec = TaskSpec { name: "advisor", program: programs.advisor, priority: 8, arg: 0, grants: &[], scheduling_advisor };
         let task = tasks::spawn::<P>(&k, &spec)?;
         k.run().map_err(|e| format!("run: {e}"))?;
-        let (code, rules) = if may_load_policy { (0, 1) } else { (1, 0) };
+        let (code, rules) = if scheduling_advisor { (0, 1) } else { (1, 0) };
         expect_codes(&k, &[("advisor", task, code)])?;
-        check(k.policy_rules() == rules, || format!("may load: {may_load_policy}: {} rules in force", k.policy_rules()))?;
+        check(k.policy_rules() == rules, || format!("advisor: {scheduling_advisor}: {} rules in force", k.policy_rules()))?;
     }
     Ok(())
 }

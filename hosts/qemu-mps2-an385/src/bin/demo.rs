@@ -26,7 +26,7 @@ fn app_main(board: &Board) -> i32 {
         ("filter", programs::DEMO_FILTER, 10),
         ("logger", programs::DEMO_LOGGER, 8),
     ] {
-        started.push(tasks::spawn::<Board>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, may_load_policy: false }).expect("task"));
+        started.push(tasks::spawn::<Board>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, scheduling_advisor: false }).expect("task"));
     }
     let threads: alloc::vec::Vec<_> = started.iter().map(|s| s.thread).collect();
     let monitor = k

@@ -1,11 +1,11 @@
 //! A user task acting as a scheduling advisor: it hands the kernel a malformed decision set
-//! (which must be refused), a good one, clears it and loads the good one again (which stays in
-//! force). Exit 0 when every answer was right, 1 when the task may not load sets at all (load
-//! and clear denied), 2 or more for a wrong answer.
+//! (which must be refused), a good one, clears it, loads the good one again (which stays in
+//! force) and finds the loads in the telemetry. Exit 0 when every answer was right, 1 when the
+//! task is no advisor (every call denied), 2 or more for a wrong answer.
 #![no_std]
 #![no_main]
 
-use wells_user::{policy_clear, policy_load, println, Error};
+use wells_user::{policy_clear, policy_load, println, telemetry_read, Error, TelemetryBatch, TELEMETRY_SET_LOADED};
 
 wells_user::entry!(main);
 
@@ -20,7 +20,9 @@ fn main(_arg: usize) -> i32 {
     bad[16 + 6] = 9; // an action that does not exist
     match policy_load(&bad) {
         Err(error) if error == Error::ACCESS_DENIED => {
-            let denied_again = policy_load(&GOOD_SET) == Err(Error::ACCESS_DENIED) && policy_clear() == Err(Error::ACCESS_DENIED);
+            let denied_again = policy_load(&GOOD_SET) == Err(Error::ACCESS_DENIED)
+                && policy_clear() == Err(Error::ACCESS_DENIED)
+                && telemetry_read(&mut TelemetryBatch::<4>::starting_at(0)).err() == Some(Error::ACCESS_DENIED);
             println!("advisor-task: not allowed to load decision sets");
             return if denied_again { 1 } else { 2 };
         }
@@ -34,14 +36,31 @@ fn main(_arg: usize) -> i32 {
         println!("advisor-task: a good set or its clearing failed: {}", error);
         return 4;
     }
-    match policy_load(&GOOD_SET) {
-        Ok(()) => {
-            println!("advisor-task: decision set loaded");
-            0
+    if let Err(error) = policy_load(&GOOD_SET) {
+        println!("advisor-task: a good set was refused: {}", error);
+        return 5;
+    }
+    // Both loads are in the telemetry, each with its one rule, read in batches of three.
+    let (mut loads, mut from) = (0, 0);
+    loop {
+        let mut batch = TelemetryBatch::<3>::starting_at(from);
+        match telemetry_read(&mut batch) {
+            Ok(count) if count == batch.events().len() => {}
+            other => {
+                println!("advisor-task: telemetry read gave {:?}", other);
+                return 6;
+            }
         }
-        Err(error) => {
-            println!("advisor-task: a good set was refused: {}", error);
-            5
+        loads += batch.events().iter().filter(|e| e.kind == TELEMETRY_SET_LOADED && e.arg == 1).count();
+        if batch.count == 0 {
+            break;
         }
+        from = batch.next;
+    }
+    println!("advisor-task: decision set loaded; telemetry shows {} loads", loads);
+    if loads == 2 {
+        0
+    } else {
+        7
     }
 }
