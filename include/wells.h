@@ -320,6 +320,24 @@ typedef struct wells_txn_state_t {
   struct wells_shared_t conflict;
 } wells_txn_state_t;
 
+// A transaction's counters: what its members did while members (members that ended
+// included), and its own conflicts and aborts (restarted attempts included).
+typedef struct wells_txn_counters_t {
+  // Time members spent on the CPU, nanoseconds.
+  uint64_t run_time_ns;
+  // Time members were runnable but not running, nanoseconds.
+  uint64_t wait_time_ns;
+  // Times members were switched onto the CPU.
+  uint64_t switches;
+  // Deadline misses of members.
+  uint32_t deadline_misses;
+  // Attempts aborted on a conflict.
+  uint32_t conflicts;
+  // Attempts aborted for any reason.
+  uint32_t aborts;
+  uint32_t reserved;
+} wells_txn_counters_t;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -654,6 +672,12 @@ wells_status wells_txn_vote(struct wells_txn_t txn, int32_t commit, uint32_t tim
 // # Safety
 // `out` is NULL or writable.
 wells_status wells_txn_state(struct wells_txn_t txn, struct wells_txn_state_t *out);
+
+// Reports a transaction's counters.
+//
+// # Safety
+// `out` is NULL or writable.
+wells_status wells_txn_counters(struct wells_txn_t txn, struct wells_txn_counters_t *out);
 
 // Destroys a transaction (aborting it if active); members waiting in a vote get
 // `WELLS_ERR_DESTROYED`.

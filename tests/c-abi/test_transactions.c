@@ -50,6 +50,16 @@ static void conflicting_writers_exactly_one_commits(void)
     CHECK_INT(st.reason, WELLS_TXN_ABORT_CONFLICT);
     CHECK(st.conflict.raw == obj.raw);
     CHECK_INT(value_of(obj), a == WELLS_OK ? 1 : 2);
+    /* Counters: the loser counts one conflict abort, the winner none; each member switched in. */
+    wells_txn_counters_t won, lost;
+    CHECK_EQ(wells_txn_counters(a == WELLS_OK ? txn_a : txn_b, &won), WELLS_OK);
+    CHECK_EQ(wells_txn_counters(a == WELLS_OK ? txn_b : txn_a, &lost), WELLS_OK);
+    CHECK_INT(won.aborts, 0);
+    CHECK_INT(lost.aborts, 1);
+    CHECK_INT(lost.conflicts, 1);
+    CHECK(won.switches >= 1 && lost.switches >= 1);
+    CHECK_EQ(wells_txn_counters(txn_a, NULL), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_txn_counters((wells_txn_t){obj.raw}, &won), WELLS_ERR_WRONG_KIND);
     STOP_WELLS();
 }
 

@@ -396,3 +396,34 @@ fn the_stop_policy_ends_every_member() {
     assert_eq!(k.thread_stats(refuser).unwrap().exit_code, -1);
     assert_eq!(value(k, object), 0);
 }
+
+/// A transaction's counters: what its members did while members (ended members included),
+/// and its own conflicts and aborts.
+#[test]
+fn transaction_counters_add_up_members_and_aborts() {
+    let world = World::new();
+    let k = world.kernel;
+    let object = k.shared_create(8).unwrap();
+    let (winner, loser) = (k.txn_create(Timeout::Forever).unwrap(), k.txn_create(Timeout::Forever).unwrap());
+    for (name, txn, work_ms) in [("winner", winner, 3u64), ("loser", loser, 2)] {
+        let w = World { kernel: k, clock: world.clock.clone() };
+        let t = k.thread_create(name, 5, 0, Box::new(move || {
+            k.txn_write(txn, object, &work_ms.to_le_bytes()).unwrap();
+            k.yield_now().unwrap(); // both write before either votes
+            for _ in 0..work_ms {
+                w.tick_after(MS);
+            }
+            let _ = k.txn_vote(txn, true, Timeout::Forever);
+            0
+        })).unwrap();
+        k.txn_add_member(txn, t).unwrap();
+        k.thread_start(t).unwrap();
+    }
+    world.run().unwrap();
+    let (won, lost) = (k.txn_counters(winner).unwrap(), k.txn_counters(loser).unwrap());
+    assert_eq!((won.conflicts, won.aborts, lost.conflicts, lost.aborts), (0, 0, 1, 1), "{won:?} {lost:?}");
+    // Each member's work was its run time as a member (both ended, so from the retired part).
+    assert_eq!((won.run_time_ns, lost.run_time_ns), (3 * MS, 2 * MS), "{won:?} {lost:?}");
+    assert!(won.switches >= 1 && lost.switches >= 1, "{won:?} {lost:?}");
+    assert_eq!(k.txn_counters(object).unwrap_err(), Error::WrongKind);
+}

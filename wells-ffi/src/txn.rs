@@ -5,7 +5,7 @@ use crate::instance::{kernel, kernel_for_create, with_kernel};
 use crate::status::{wells_status, wells_status::*};
 use crate::threads::store;
 use core::ffi::c_void;
-use wells_core::txn::{AbortReason, TxnState};
+use wells_core::txn::{AbortReason, TxnCounters, TxnState};
 use wells_core::Timeout;
 
 /// Transaction states reported in `wells_txn_state_t.state`.
@@ -31,6 +31,41 @@ pub struct wells_txn_state_t {
     pub reason: u32,
     /// With `WELLS_TXN_ABORT_CONFLICT`: the object that changed.
     pub conflict: wells_shared_t,
+}
+
+/// A transaction's counters: what its members did while members (members that ended
+/// included), and its own conflicts and aborts (restarted attempts included).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct wells_txn_counters_t {
+    /// Time members spent on the CPU, nanoseconds.
+    pub run_time_ns: u64,
+    /// Time members were runnable but not running, nanoseconds.
+    pub wait_time_ns: u64,
+    /// Times members were switched onto the CPU.
+    pub switches: u64,
+    /// Deadline misses of members.
+    pub deadline_misses: u32,
+    /// Attempts aborted on a conflict.
+    pub conflicts: u32,
+    /// Attempts aborted for any reason.
+    pub aborts: u32,
+    pub reserved: u32,
+}
+
+impl From<TxnCounters> for wells_txn_counters_t {
+    fn from(c: TxnCounters) -> Self {
+        wells_txn_counters_t {
+            run_time_ns: c.run_time_ns,
+            wait_time_ns: c.wait_time_ns,
+            switches: c.switches,
+            deadline_misses: c.deadline_misses,
+            conflicts: c.conflicts,
+            aborts: c.aborts,
+            reserved: 0,
+        }
+    }
 }
 
 /// Reads `len` bytes at `ptr` from C (NULL only with 0 bytes).
@@ -197,6 +232,21 @@ pub unsafe extern "C" fn wells_txn_state(txn: wells_txn_t, out: *mut wells_txn_s
         }
     }
     store(out, value)
+}
+
+/// Reports a transaction's counters.
+///
+/// # Safety
+/// `out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn wells_txn_counters(txn: wells_txn_t, out: *mut wells_txn_counters_t) -> wells_status {
+    if out.is_null() {
+        return WELLS_ERR_INVALID_ARGUMENT;
+    }
+    match kernel().and_then(|k| k.txn_counters(txn.into())) {
+        Ok(counters) => store(out, counters.into()),
+        Err(error) => error.into(),
+    }
 }
 
 /// Destroys a transaction (aborting it if active); members waiting in a vote get

@@ -420,7 +420,10 @@ impl State {
     /// The common end of a thread: exit code, mutexes handed on (`OwnerDied`), joiners woken.
     /// Returns its stack, which the caller frees once nobody runs on it.
     pub fn finish_thread(&mut self, handle: Handle, code: i32, was_started: bool) -> Option<crate::mem::Stack> {
+        let now = self.now_ns;
         let thread = self.thread_mut(handle).ok()?;
+        // Taken while it still runs, so its last stretch on the CPU counts.
+        let counters = crate::txn::TxnCounters::of_thread(&thread.stats(now));
         thread.state = ThreadState::Exited;
         thread.exit_code = code;
         thread.priority = thread.base_priority;
@@ -429,7 +432,7 @@ impl State {
         let joiners: Vec<Handle> = thread.joiners.drain().collect();
         let transactions = core::mem::take(&mut thread.transactions);
         let stack = thread.stack.take();
-        self.transactions_member_ended(handle, transactions);
+        self.transactions_member_ended(handle, &counters, transactions);
         for mutex in owned {
             self.release_mutex(mutex, handle, WakeReason::OwnerDied);
         }

@@ -88,6 +88,7 @@ impl<A: Arch> Kernel<A> {
         let mut state = self.state.lock();
         let current = state.current.expect("wells: exit outside a thread");
         let now = self.host.now_ns();
+        state.now_ns = now;
         state.end_release(current, now);
         // We still run on this stack: the next context frees it.
         state.dead_stack = state.finish_thread(current, code, true);

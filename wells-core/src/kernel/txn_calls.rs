@@ -13,7 +13,7 @@ use crate::time::Timeout;
 use crate::txn::shared::SharedObject;
 use crate::txn::transaction::{Member, MAX_MEMBERS, MAX_OBJECTS};
 use crate::thread::Fate;
-use crate::txn::{AbortPolicy, AbortReason, Access, Transaction, TxnState};
+use crate::txn::{AbortPolicy, AbortReason, Access, Transaction, TxnCounters, TxnState};
 use crate::telemetry::EventKind;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -57,6 +57,10 @@ impl State {
         }
         t.writes.clear();
         t.read_versions.clear();
+        t.retired.aborts = t.retired.aborts.saturating_add(1);
+        if matches!(reason, AbortReason::Conflict(_)) {
+            t.retired.conflicts = t.retired.conflicts.saturating_add(1);
+        }
         let fate = match t.policy {
             AbortPolicy::Restart { max_retries } if t.retries < max_retries && reason != AbortReason::ObjectGone => {
                 t.retries += 1;
@@ -160,8 +164,18 @@ impl State {
     }
 
     /// A thread ended: every active transaction it belongs to and had not voted commit in
-    /// aborts.
-    pub fn transactions_member_ended(&mut self, thread: Handle, transactions: Vec<Handle>) {
+    /// aborts, and what it did as a member goes to each one's counters (`at_end`: its
+    /// counters as it ended).
+    pub fn transactions_member_ended(&mut self, thread: Handle, at_end: &TxnCounters, transactions: Vec<Handle>) {
+        for &txn in &transactions {
+            if let Ok(t) = self.transaction_mut(txn) {
+                if let Some(member) = t.members.iter_mut().find(|m| m.thread == thread && !m.ended) {
+                    member.ended = true;
+                    let joined_at = member.joined_at;
+                    t.retired.add_since(at_end, &joined_at);
+                }
+            }
+        }
         for txn in transactions {
             let voted = self
                 .transaction(txn)
@@ -279,8 +293,10 @@ impl<A: Arch> Kernel<A> {
 
     /// Makes `thread` a member of an active transaction.
     pub fn txn_add_member(&self, txn: Handle, thread: Handle) -> Result<()> {
+        let now = self.host.now_ns();
         let mut cs = self.critical();
-        if cs.thread(thread)?.state == ThreadState::Exited {
+        let joiner = cs.thread(thread)?.stats(now);
+        if joiner.state == ThreadState::Exited {
             return Err(Error::BadState);
         }
         let t = cs.transaction_mut(txn)?;
@@ -293,7 +309,8 @@ impl<A: Arch> Kernel<A> {
         if t.members.len() >= MAX_MEMBERS {
             return Err(Error::Limit);
         }
-        t.members.push(Member { thread, voted_commit: false });
+        let joined_at = TxnCounters::of_thread(&joiner);
+        t.members.push(Member { thread, voted_commit: false, joined_at, ended: false });
         if t.members.len() == 1 {
             let now = self.host.now_ns();
             cs.telemetry.record(now, EventKind::TxnBegin, Some(txn), 0);
@@ -411,6 +428,21 @@ impl<A: Arch> Kernel<A> {
     /// Where a transaction stands.
     pub fn txn_state(&self, txn: Handle) -> Result<TxnState> {
         Ok(self.critical().transaction(txn)?.state)
+    }
+
+    /// What the members did while members (ended members included) and the transaction's
+    /// conflicts and aborts. Bounded by MAX_MEMBERS.
+    pub fn txn_counters(&self, txn: Handle) -> Result<TxnCounters> {
+        let now = self.host.now_ns();
+        let cs = self.critical();
+        let t = cs.transaction(txn)?;
+        let mut total = t.retired;
+        for member in t.members.iter().filter(|m| !m.ended) {
+            if let Ok(thread) = cs.thread(member.thread) {
+                total.add_since(&TxnCounters::of_thread(&thread.stats(now)), &member.joined_at);
+            }
+        }
+        Ok(total)
     }
 
     /// Destroys a transaction (aborting it if still active); waiting voters get `Destroyed`.

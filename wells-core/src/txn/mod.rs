@@ -12,4 +12,4 @@ pub mod shared;
 pub mod transaction;
 
 pub use shared::{Access, SharedObject};
-pub use transaction::{AbortPolicy, AbortReason, Transaction, TxnState};
+pub use transaction::{AbortPolicy, AbortReason, Transaction, TxnCounters, TxnState};

@@ -55,6 +55,43 @@ pub enum AbortPolicy {
 pub struct Member {
     pub thread: Handle,
     pub voted_commit: bool,
+    /// The thread's own counters when it joined: what it did as a member is the difference.
+    pub joined_at: TxnCounters,
+    /// It ended; what it did as a member is in the transaction's `retired` counters.
+    pub ended: bool,
+}
+
+/// What a transaction's members did while members (run time, waiting, switches, misses),
+/// and the transaction's own conflicts and aborts (restarted attempts included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TxnCounters {
+    pub run_time_ns: u64,
+    pub wait_time_ns: u64,
+    pub switches: u64,
+    pub deadline_misses: u32,
+    pub conflicts: u32,
+    pub aborts: u32,
+}
+
+impl TxnCounters {
+    /// The thread part of a thread's statistics.
+    pub fn of_thread(stats: &crate::thread::ThreadStats) -> TxnCounters {
+        TxnCounters {
+            run_time_ns: stats.run_time_ns,
+            wait_time_ns: stats.wait_time_ns,
+            switches: stats.switches,
+            deadline_misses: stats.deadline_misses,
+            ..TxnCounters::default()
+        }
+    }
+
+    /// Adds `now - then` of the thread part.
+    pub fn add_since(&mut self, now: &TxnCounters, then: &TxnCounters) {
+        self.run_time_ns += now.run_time_ns.saturating_sub(then.run_time_ns);
+        self.wait_time_ns += now.wait_time_ns.saturating_sub(then.wait_time_ns);
+        self.switches += now.switches.saturating_sub(then.switches);
+        self.deadline_misses += now.deadline_misses.saturating_sub(then.deadline_misses);
+    }
 }
 
 /// A transaction.
@@ -74,6 +111,8 @@ pub struct Transaction {
     pub policy: AbortPolicy,
     /// Attempts restarted so far.
     pub retries: u32,
+    /// Counters of members that ended, and the transaction's conflicts and aborts.
+    pub retired: TxnCounters,
 }
 
 impl Transaction {
@@ -89,6 +128,7 @@ impl Transaction {
             relative_deadline_ns: None,
             policy: AbortPolicy::Report,
             retries: 0,
+            retired: TxnCounters::default(),
         }
     }
 
