@@ -150,6 +150,13 @@ pub struct Thread {
     pub switches: u64,
     /// When it last went onto the CPU.
     pub last_start_ns: u64,
+    /// When it last left the CPU.
+    pub stopped_at_ns: u64,
+    /// CPU share accounting: the window being measured, the run time in it, and the share of
+    /// the last full window.
+    pub share_window_start_ns: u64,
+    pub share_window_run_ns: u64,
+    pub cpu_share_pct: u8,
 }
 
 impl Thread {
@@ -193,6 +200,20 @@ impl Thread {
             run_time_ns: 0,
             switches: 0,
             last_start_ns: 0,
+            stopped_at_ns: 0,
+            share_window_start_ns: 0,
+            share_window_run_ns: 0,
+            cpu_share_pct: 0,
+        }
+    }
+
+    /// Closes the CPU-share window once it is `CPU_SHARE_WINDOW_NS` long.
+    pub fn roll_cpu_share(&mut self, now_ns: u64) {
+        let length = now_ns.saturating_sub(self.share_window_start_ns);
+        if length >= CPU_SHARE_WINDOW_NS {
+            self.cpu_share_pct = (self.share_window_run_ns.saturating_mul(100) / length).min(100) as u8;
+            self.share_window_start_ns = now_ns;
+            self.share_window_run_ns = 0;
         }
     }
 
@@ -214,6 +235,9 @@ impl Thread {
         }
     }
 }
+
+/// Length of the window a thread's recent CPU share is measured over.
+pub const CPU_SHARE_WINDOW_NS: u64 = 100_000_000;
 
 /// Written at the lowest 8 bytes of every stack; a thread that overwrote it overflowed.
 pub const STACK_CANARY: u64 = 0x57e1_15ca_4a12_e5ed;

@@ -7,7 +7,7 @@ use wells_core::sched::decision::{Action, DecisionSet, Rule};
 use wells_core::sched::SchedClass;
 
 fn any(action: Action) -> Rule {
-    Rule { classes: 0, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, action }
+    Rule { classes: 0, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, waited: 0, cpu_share: 0, action }
 }
 
 /// Starts three threads (given classes) from a high-priority starter, which then blocks so
@@ -281,5 +281,68 @@ fn an_abort_conflicting_rule_makes_its_transaction_win() {
         };
         assert_eq!(log.take(), expected, "rule loaded: {with_rule}");
         assert_eq!(u64::from_le_bytes(buf), value, "rule loaded: {with_rule}");
+    }
+}
+
+/// Rules on time since a thread last ran and on its recent CPU share: a thread back from a
+/// long sleep jumps ahead; a CPU hog is placed low when it wakes.
+#[test]
+fn rules_match_time_waited_and_cpu_share() {
+    // A long sleeper (priority 5) wakes while a thread at 10 works: with the rule it preempts.
+    let mut long_sleeper_up = any(Action::Priority(20));
+    (long_sleeper_up.priority_max, long_sleeper_up.waited) = (5, 0b1000);
+    for (set, expected) in [(None, "bbbbbbbbbba"), (Some(long_sleeper_up), "bbbbbabbbbb")] {
+        let world = World::new();
+        let k = world.kernel;
+        if let Some(rule) = set {
+            k.policy_load(&DecisionSet { rules: vec![rule] }.encode()).unwrap();
+        }
+        let log = Log::default();
+        let l = log.clone();
+        world.spawn("a", 5, move || {
+            k.sleep_ns(150 * MS).unwrap();
+            l.push("a");
+            0
+        });
+        let (l, w) = (log.clone(), World { kernel: k, clock: world.clock.clone() });
+        world.spawn("b", 10, move || {
+            k.sleep_ns(145 * MS).unwrap();
+            for _ in 0..10 {
+                l.push("b");
+                w.tick_after(MS);
+            }
+            0
+        });
+        world.run().unwrap();
+        assert_eq!(log.take().concat(), expected, "rule loaded: {}", set.is_some());
+    }
+    // A hog (priority 10) that used the CPU for 200 ms and a light thread (5) wake together:
+    // with the rule the hog, at >= 50 % share, is placed at 1 and the light one goes first.
+    let mut hog_down = any(Action::Priority(1));
+    hog_down.cpu_share = 0b100;
+    for (set, expected) in [(None, ["hog", "light"]), (Some(hog_down), ["light", "hog"])] {
+        let world = World::new();
+        let k = world.kernel;
+        if let Some(rule) = set {
+            k.policy_load(&DecisionSet { rules: vec![rule] }.encode()).unwrap();
+        }
+        let log = Log::default();
+        let (l, w) = (log.clone(), World { kernel: k, clock: world.clock.clone() });
+        world.spawn("hog", 10, move || {
+            for _ in 0..200 {
+                w.tick_after(MS);
+            }
+            k.sleep_ns(5 * MS).unwrap();
+            l.push("hog");
+            0
+        });
+        let l = log.clone();
+        world.spawn("light", 5, move || {
+            k.sleep_ns(5 * MS).unwrap(); // runs only once the hog sleeps, and wakes with it
+            l.push("light");
+            0
+        });
+        world.run().unwrap();
+        assert_eq!(log.take(), expected, "rule loaded: {}", set.is_some());
     }
 }

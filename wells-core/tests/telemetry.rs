@@ -39,7 +39,7 @@ fn a_set_that_causes_deadline_misses_is_reverted() {
     })).unwrap();
     k.thread_set_class(hog, SchedClass::BestEffort, None).unwrap();
     // The advisor's bad idea: best-effort work above everything.
-    let mut hog_first = Rule { classes: 0b100, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, action: Action::Priority(20) };
+    let mut hog_first = Rule { classes: 0b100, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, waited: 0, cpu_share: 0, action: Action::Priority(20) };
     hog_first.priority_max = 31;
     let set = DecisionSet { rules: vec![hog_first] }.encode();
     // The advisor loads the set after a clean window and keeps reading telemetry (the ring is

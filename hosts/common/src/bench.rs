@@ -220,7 +220,7 @@ fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64, set: Option<&[u8]>) -
 /// best effort; every rule asks for hard real time), so placing a thread scans them all.
 fn eight_rules_none_matching() -> Vec<u8> {
     use wells_core::sched::decision::{Action, DecisionSet, Rule};
-    let rule = Rule { classes: 0b001, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, action: Action::Priority(20) };
+    let rule = Rule { classes: 0b001, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, waited: 0, cpu_share: 0, action: Action::Priority(20) };
     DecisionSet { rules: alloc::vec![rule; 8] }.encode()
 }
 

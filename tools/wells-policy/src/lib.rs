@@ -9,6 +9,8 @@
 //! slack = ["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"]  # deadline slack (default: any)
 //! transaction = ["none", "member"]                # (default: any)
 //! conflicts_at_least = 0         # conflict aborts so far (default: 0)
+//! waited = ["<1ms", "<10ms", "<100ms", ">=100ms"]  # time since it last ran (default: any)
+//! cpu_share = ["<10%", "<50%", ">=50%"]            # in its last 100 ms window (default: any)
 //! run_at_priority = 25           # the action: exactly one of run_at_priority / slice_us /
 //! slice_us = 2000                # defer_us (hold a started or woken thread back, once per
 //! defer_us = 500                 # release; never a hard-RT thread) / gang (its ready
@@ -39,6 +41,10 @@ struct TextRule {
     transaction: Vec<String>,
     #[serde(default)]
     conflicts_at_least: u8,
+    #[serde(default)]
+    waited: Vec<String>,
+    #[serde(default)]
+    cpu_share: Vec<String>,
     run_at_priority: Option<u8>,
     slice_us: Option<u32>,
     defer_us: Option<u32>,
@@ -84,6 +90,8 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
             slack: mask(i, "slack", &r.slack, &["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"])?,
             transaction: mask(i, "transaction", &r.transaction, &["none", "member"])?,
             conflicts_min: r.conflicts_at_least,
+            waited: mask(i, "waited", &r.waited, &["<1ms", "<10ms", "<100ms", ">=100ms"])?,
+            cpu_share: mask(i, "cpu_share", &r.cpu_share, &["<10%", "<50%", ">=50%"])?,
             action,
         });
     }
@@ -111,10 +119,11 @@ mod tests {
 
     #[test]
     fn defer_gang_and_abort_rules_compile() {
-        let text = "version = 1\n[[rule]]\nclass = [\"best-effort\"]\ndefer_us = 500\n[[rule]]\ngang = true\n[[rule]]\nabort_conflicting = true";
+        let text = "version = 1\n[[rule]]\nclass = [\"best-effort\"]\nwaited = [\">=100ms\"]\ncpu_share = [\"<10%\", \">=50%\"]\ndefer_us = 500\n[[rule]]\ngang = true\n[[rule]]\nabort_conflicting = true";
         let set = DecisionSet::parse(&compile(text).unwrap()).unwrap();
         let actions: Vec<Action> = set.rules.iter().map(|r| r.action).collect();
         assert_eq!(actions, [Action::DeferNs(500_000), Action::Gang, Action::AbortConflicting]);
+        assert_eq!((set.rules[0].waited, set.rules[0].cpu_share), (0b1000, 0b101));
     }
 
     #[test]

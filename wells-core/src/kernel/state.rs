@@ -130,6 +130,8 @@ impl State {
             deadline_slack_ns: thread.deadline_at.map(|d| d as i64 - now_ns as i64),
             in_transaction: !thread.transactions.is_empty(),
             conflicts: thread.conflicts,
+            waited_ns: now_ns.saturating_sub(thread.stopped_at_ns),
+            cpu_share_pct: thread.cpu_share_pct,
         }
     }
 
@@ -141,6 +143,7 @@ impl State {
         let now = self.now_ns;
         let thread = thread_in(&mut self.objects, handle)?;
         let deferral_ended = core::mem::take(&mut thread.deferred);
+        thread.roll_cpu_share(now);
         if released && !deferral_ended {
             thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
         }
@@ -320,7 +323,10 @@ impl State {
         let mut save: *mut usize = &mut self.idle_sp;
         if let Some(handle) = previous {
             let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
-            thread.run_time_ns += now_ns.saturating_sub(thread.last_start_ns);
+            let ran = now_ns.saturating_sub(thread.last_start_ns);
+            thread.run_time_ns += ran;
+            thread.share_window_run_ns += ran;
+            thread.stopped_at_ns = now_ns;
             if let Some(stack) = &thread.stack {
                 assert!(stack_intact(stack.as_slice()), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
             }

@@ -44,6 +44,10 @@ pub struct Runnable {
     pub in_transaction: bool,
     /// Transactions of it that aborted on a conflict.
     pub conflicts: u32,
+    /// Time since it last left the CPU (since boot if it never ran).
+    pub waited_ns: u64,
+    /// Its share of the CPU in its last full accounting window, percent.
+    pub cpu_share_pct: u8,
 }
 
 /// Where a runnable thread goes: the run-queue level picked from, and its time slice.

@@ -13,7 +13,11 @@
 //!         priority u8      for action 1: 0..=31 (0 otherwise)
 //!         time us u32      the slice (action 2) or how long a woken thread is held back
 //!                          (action 3): 100..=1_000_000; 0 for actions 1, 4 and 5
-//!         4 reserved bytes (0)
+//!         waited mask u8   time since it last ran: bit 0 < 1 ms, 1 < 10 ms, 2 < 100 ms,
+//!                          3 >= 100 ms (0 = any)
+//!         CPU share mask u8  share in its last 100 ms window: bit 0 < 10 %, 1 < 50 %,
+//!                          2 >= 50 % (0 = any)
+//!         2 reserved bytes (0)
 //! ```
 
 use super::super::policy::{Runnable, SchedClass};
@@ -57,6 +61,8 @@ pub struct Rule {
     pub slack: u8,
     pub transaction: u8,
     pub conflicts_min: u8,
+    pub waited: u8,
+    pub cpu_share: u8,
     pub action: Action,
 }
 
@@ -99,6 +105,26 @@ fn slack_bit(slack: Option<i64>) -> u8 {
     }
 }
 
+/// The waited bucket bit of a thread.
+fn waited_bit(waited_ns: u64) -> u8 {
+    const MS: u64 = 1_000_000;
+    match waited_ns {
+        w if w < MS => 1 << 0,
+        w if w < 10 * MS => 1 << 1,
+        w if w < 100 * MS => 1 << 2,
+        _ => 1 << 3,
+    }
+}
+
+/// The CPU-share bucket bit of a thread.
+fn cpu_share_bit(percent: u8) -> u8 {
+    match percent {
+        p if p < 10 => 1 << 0,
+        p if p < 50 => 1 << 1,
+        _ => 1 << 2,
+    }
+}
+
 fn class_bit(class: SchedClass) -> u8 {
     match class {
         SchedClass::HardRealTime => 1 << 0,
@@ -116,6 +142,8 @@ impl Rule {
             && any_or(self.slack, slack_bit(thread.deadline_slack_ns))
             && any_or(self.transaction, if thread.in_transaction { 2 } else { 1 })
             && thread.conflicts >= self.conflicts_min as u32
+            && any_or(self.waited, waited_bit(thread.waited_ns))
+            && any_or(self.cpu_share, cpu_share_bit(thread.cpu_share_pct))
     }
 
     fn parse(index: u16, b: &[u8]) -> Result<Rule, SetError> {
@@ -135,7 +163,14 @@ impl Rule {
         if transaction & !0b11 != 0 {
             return Err(bad("transaction mask"));
         }
-        if b[12..16] != [0; 4] {
+        let (waited, cpu_share) = (b[12], b[13]);
+        if waited & !0b1111 != 0 {
+            return Err(bad("waited mask"));
+        }
+        if cpu_share & !0b111 != 0 {
+            return Err(bad("cpu share mask"));
+        }
+        if b[14..16] != [0; 2] {
             return Err(bad("reserved bytes"));
         }
         let action = match action {
@@ -151,7 +186,7 @@ impl Rule {
             5 => return Err(bad(if priority != 0 { "action priority (must be 0 for an abort action)" } else { "time (must be 0 for an abort action)" })),
             _ => return Err(bad("action")),
         };
-        Ok(Rule { classes, priority_min, priority_max, slack, transaction, conflicts_min, action })
+        Ok(Rule { classes, priority_min, priority_max, slack, transaction, conflicts_min, waited, cpu_share, action })
     }
 
     fn encode(&self, out: &mut Vec<u8>) {
@@ -173,7 +208,7 @@ impl Rule {
             priority,
         ]);
         out.extend_from_slice(&slice_us.to_le_bytes());
-        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&[self.waited, self.cpu_share, 0, 0]);
     }
 }
 
@@ -233,7 +268,7 @@ mod tests {
     use crate::handle::Handle;
 
     fn rule(action: Action) -> Rule {
-        Rule { classes: 0, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, action }
+        Rule { classes: 0, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, waited: 0, cpu_share: 0, action }
     }
 
     fn thread(class: SchedClass, base: u8) -> Runnable {
@@ -245,6 +280,8 @@ mod tests {
             deadline_slack_ns: None,
             in_transaction: false,
             conflicts: 0,
+            waited_ns: 0,
+            cpu_share_pct: 0,
         }
     }
 
@@ -274,7 +311,9 @@ mod tests {
             (16 + 4, 4, Some(0), "transaction mask"),
             (16 + 6, 9, Some(0), "action"),
             (16 + 7, 40, Some(0), "action priority"),
-            (16 + 16 + 13, 1, Some(1), "reserved bytes"),
+            (16 + 16 + 12, 0b1_0000, Some(1), "waited mask"),
+            (16 + 13, 0b1000, Some(0), "cpu share mask"),
+            (16 + 16 + 14, 1, Some(1), "reserved bytes"),
         ];
         for &(at, value, rule, field) in cases {
             let mut bytes = good.clone();
