@@ -346,3 +346,47 @@ fn rules_match_time_waited_and_cpu_share() {
         assert_eq!(log.take(), expected, "rule loaded: {}", set.is_some());
     }
 }
+
+/// A rule for members whose partners already voted commit and wait for them: the laggard runs
+/// before unrelated work at a higher priority, so the transaction completes sooner.
+#[test]
+fn a_rule_on_awaited_members_runs_the_laggard_first() {
+    use wells_core::Timeout;
+    let mut laggard_up = any(Action::Priority(20));
+    laggard_up.transaction = 0b100;
+    for (set, expected) in [(None, ["other done", "slow voted"]), (Some(laggard_up), ["slow voted", "other done"])] {
+        let world = World::new();
+        let k = world.kernel;
+        if let Some(rule) = set {
+            k.policy_load(&DecisionSet { rules: vec![rule] }.encode()).unwrap();
+        }
+        let txn = k.txn_create(Timeout::Forever).unwrap();
+        let log = Log::default();
+        let l = log.clone();
+        let slow = k.thread_create("slow", 5, 0, Box::new(move || {
+            k.sleep_ns(MS).unwrap();
+            l.push("slow voted");
+            k.txn_vote(txn, true, Timeout::Forever).unwrap();
+            0
+        })).unwrap();
+        let fast = k.thread_create("fast", 15, 0, Box::new(move || {
+            k.txn_vote(txn, true, Timeout::Forever).unwrap(); // waits for slow
+            0
+        })).unwrap();
+        for t in [slow, fast] {
+            k.txn_add_member(txn, t).unwrap();
+            k.thread_start(t).unwrap();
+        }
+        let (l, w) = (log.clone(), World { kernel: k, clock: world.clock.clone() });
+        world.spawn("other", 10, move || {
+            k.sleep_ns(MS).unwrap(); // wakes with slow
+            for _ in 0..10 {
+                w.tick_after(MS);
+            }
+            l.push("other done");
+            0
+        });
+        world.run().unwrap();
+        assert_eq!(log.take(), expected, "rule loaded: {}", set.is_some());
+    }
+}

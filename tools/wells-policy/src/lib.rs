@@ -7,7 +7,8 @@
 //! class = ["hard-rt", "soft-rt", "best-effort"]   # any of these (default: any class)
 //! priority = [0, 31]             # base priority range (default: all)
 //! slack = ["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"]  # deadline slack (default: any)
-//! transaction = ["none", "member"]                # (default: any)
+//! transaction = ["none", "member", "awaited"]     # awaited: its partners voted commit and
+//!                                                 # wait for it (default: any)
 //! conflicts_at_least = 0         # conflict aborts so far (default: 0)
 //! waited = ["<1ms", "<10ms", "<100ms", ">=100ms"]  # time since it last ran (default: any)
 //! cpu_share = ["<10%", "<50%", ">=50%"]            # in its last 100 ms window (default: any)
@@ -88,7 +89,7 @@ pub fn compile(text: &str) -> Result<Vec<u8>, String> {
             priority_min,
             priority_max,
             slack: mask(i, "slack", &r.slack, &["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"])?,
-            transaction: mask(i, "transaction", &r.transaction, &["none", "member"])?,
+            transaction: mask(i, "transaction", &r.transaction, &["none", "member", "awaited"])?,
             conflicts_min: r.conflicts_at_least,
             waited: mask(i, "waited", &r.waited, &["<1ms", "<10ms", "<100ms", ">=100ms"])?,
             cpu_share: mask(i, "cpu_share", &r.cpu_share, &["<10%", "<50%", ">=50%"])?,

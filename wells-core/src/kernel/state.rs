@@ -121,7 +121,7 @@ impl State {
     }
 
     /// What the policy sees of a thread.
-    fn runnable(thread: &crate::thread::Thread, handle: Handle, now_ns: u64) -> Runnable {
+    fn runnable(thread: &crate::thread::Thread, handle: Handle, now_ns: u64, awaited_by_partners: bool) -> Runnable {
         Runnable {
             thread: handle,
             priority: thread.priority,
@@ -129,6 +129,7 @@ impl State {
             class: thread.class,
             deadline_slack_ns: thread.deadline_at.map(|d| d as i64 - now_ns as i64),
             in_transaction: !thread.transactions.is_empty(),
+            awaited_by_partners,
             conflicts: thread.conflicts,
             waited_ns: now_ns.saturating_sub(thread.stopped_at_ns),
             cpu_share_pct: thread.cpu_share_pct,
@@ -141,13 +142,14 @@ impl State {
     /// timeline and is queued, once, when the deferral ends.
     pub fn make_runnable(&mut self, handle: Handle, at: Requeue, released: bool) -> Option<u8> {
         let now = self.now_ns;
+        let awaited = self.awaited_by_partners(handle);
         let thread = thread_in(&mut self.objects, handle)?;
         let deferral_ended = core::mem::take(&mut thread.deferred);
         thread.roll_cpu_share(now);
         if released && !deferral_ended {
             thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
         }
-        let placement = self.policy.place(&Self::runnable(thread, handle, now));
+        let placement = self.policy.place(&Self::runnable(thread, handle, now, awaited));
         if released && !deferral_ended && placement.defer_ns > 0 {
             thread.deferred = true;
             thread.state = ThreadState::Sleeping;
@@ -168,6 +170,16 @@ impl State {
             self.telemetry.record(now, EventKind::Wake, Some(handle), placement.level as u64);
         }
         Some(placement.level)
+    }
+
+    /// True when, in one of `thread`'s active transactions, another member voted commit and
+    /// `thread` has not: the partners wait for it. Bounded by its transactions x MAX_MEMBERS.
+    fn awaited_by_partners(&self, thread: Handle) -> bool {
+        let Ok(t) = self.thread(thread) else { return false };
+        t.transactions.iter().filter_map(|&txn| self.transaction(txn).ok()).filter(|txn| txn.is_active()).any(|txn| {
+            let mine = txn.members.iter().find(|m| m.thread == thread).is_some_and(|m| m.voted_commit);
+            !mine && txn.members.iter().any(|m| m.voted_commit)
+        })
     }
 
     /// A gang action: the ready partners of `thread` (members of its transactions) queued
@@ -266,8 +278,9 @@ impl State {
                 }
                 ThreadState::Running => {
                     let now = self.now_ns;
+                    let awaited = self.awaited_by_partners(handle);
                     if let Some(thread) = thread_in(&mut self.objects, handle) {
-                        thread.placement = self.policy.place(&Self::runnable(thread, handle, now));
+                        thread.placement = self.policy.place(&Self::runnable(thread, handle, now, awaited));
                         if self.policy.top_level() > Some(thread.placement.level) {
                             self.resched = Some(Requeue::Front);
                         }

@@ -42,6 +42,8 @@ pub struct Runnable {
     pub deadline_slack_ns: Option<i64>,
     /// Member of a transaction.
     pub in_transaction: bool,
+    /// Other members of one of its transactions voted commit and wait for its vote.
+    pub awaited_by_partners: bool,
     /// Transactions of it that aborted on a conflict.
     pub conflicts: u32,
     /// Time since it last left the CPU (since boot if it never ran).

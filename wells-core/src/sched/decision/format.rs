@@ -6,7 +6,8 @@
 //! rule:   class mask u8    bit 0 hard-RT, 1 soft-RT, 2 best-effort (0 = any)
 //!         priority min u8, priority max u8   base priority range, 0..=31, min <= max
 //!         slack mask u8    bit 0 no deadline, 1 missed, 2 < 1 ms, 3 < 10 ms, 4 < 100 ms, 5 >= 100 ms (0 = any)
-//!         transaction u8   bit 0 in none, 1 in one (0 = any)
+//!         transaction u8   bit 0 in none, 1 in one, 2 in one whose other members voted
+//!                          commit and wait for its vote (0 = any)
 //!         conflicts min u8 at least this many conflict aborts
 //!         action u8        1 = run at priority, 2 = time slice, 3 = defer, 4 = gang,
 //!                          5 = abort conflicting
@@ -105,6 +106,15 @@ fn slack_bit(slack: Option<i64>) -> u8 {
     }
 }
 
+/// The transaction bits of a thread: none, or member (and awaited by its partners).
+fn transaction_bits(thread: &Runnable) -> u8 {
+    match (thread.in_transaction, thread.awaited_by_partners) {
+        (false, _) => 1 << 0,
+        (true, false) => 1 << 1,
+        (true, true) => 1 << 1 | 1 << 2,
+    }
+}
+
 /// The waited bucket bit of a thread.
 fn waited_bit(waited_ns: u64) -> u8 {
     const MS: u64 = 1_000_000;
@@ -140,7 +150,7 @@ impl Rule {
         any_or(self.classes, class_bit(thread.class))
             && (self.priority_min..=self.priority_max).contains(&thread.base_priority)
             && any_or(self.slack, slack_bit(thread.deadline_slack_ns))
-            && any_or(self.transaction, if thread.in_transaction { 2 } else { 1 })
+            && any_or(self.transaction, transaction_bits(thread))
             && thread.conflicts >= self.conflicts_min as u32
             && any_or(self.waited, waited_bit(thread.waited_ns))
             && any_or(self.cpu_share, cpu_share_bit(thread.cpu_share_pct))
@@ -160,7 +170,7 @@ impl Rule {
         if slack & !0b11_1111 != 0 {
             return Err(bad("slack mask"));
         }
-        if transaction & !0b11 != 0 {
+        if transaction & !0b111 != 0 {
             return Err(bad("transaction mask"));
         }
         let (waited, cpu_share) = (b[12], b[13]);
@@ -282,6 +292,7 @@ mod tests {
             conflicts: 0,
             waited_ns: 0,
             cpu_share_pct: 0,
+            awaited_by_partners: false,
         }
     }
 
@@ -308,7 +319,7 @@ mod tests {
             (16 + 16, 0b1000, Some(1), "class mask"),
             (16 + 1, 32, Some(0), "priority range"),
             (16 + 3, 0b100_0000, Some(0), "slack mask"),
-            (16 + 4, 4, Some(0), "transaction mask"),
+            (16 + 4, 8, Some(0), "transaction mask"),
             (16 + 6, 9, Some(0), "action"),
             (16 + 7, 40, Some(0), "action priority"),
             (16 + 16 + 12, 0b1_0000, Some(1), "waited mask"),
