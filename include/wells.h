@@ -97,6 +97,9 @@
 
 #define WELLS_TXN_ABORTED 2
 
+// Active, and at least one member voted commit: it commits (or aborts) at the last vote.
+#define WELLS_TXN_COMMITTING 3
+
 // Abort reasons reported in `wells_txn_state_t.reason` (0 while not aborted).
 #define WELLS_TXN_ABORT_VOTED 1
 
@@ -312,12 +315,15 @@ typedef struct wells_txn_t {
 
 // Where a transaction stands.
 typedef struct wells_txn_state_t {
-  // One of `WELLS_TXN_ACTIVE`, `WELLS_TXN_COMMITTED`, `WELLS_TXN_ABORTED`.
+  // One of `WELLS_TXN_ACTIVE`, `WELLS_TXN_COMMITTING`, `WELLS_TXN_COMMITTED`, `WELLS_TXN_ABORTED`.
   uint32_t state;
   // One of `WELLS_TXN_ABORT_*` when aborted, else 0.
   uint32_t reason;
   // With `WELLS_TXN_ABORT_CONFLICT`: the object that changed.
   struct wells_shared_t conflict;
+  // Members, and how many of them voted commit (in this attempt).
+  uint32_t members;
+  uint32_t commit_votes;
 } wells_txn_state_t;
 
 // A transaction's counters: what its members did while members (members that ended

@@ -78,6 +78,12 @@ static int32_t refuser(void *arg)
 {
     (void)arg;
     CHECK_EQ(wells_thread_sleep(10), WELLS_OK);
+    /* The committer voted: the transaction is committing, waiting for this vote. */
+    wells_txn_state_t st;
+    CHECK_EQ(wells_txn_state(txn, &st), WELLS_OK);
+    CHECK_INT(st.state, WELLS_TXN_COMMITTING);
+    CHECK_INT(st.members, 2);
+    CHECK_INT(st.commit_votes, 1);
     atomic_store(&outcome_b, (int)wells_txn_vote(txn, 0, 2000));
     return 0;
 }

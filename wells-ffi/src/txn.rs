@@ -12,6 +12,8 @@ use wells_core::Timeout;
 pub const WELLS_TXN_ACTIVE: u32 = 0;
 pub const WELLS_TXN_COMMITTED: u32 = 1;
 pub const WELLS_TXN_ABORTED: u32 = 2;
+/// Active, and at least one member voted commit: it commits (or aborts) at the last vote.
+pub const WELLS_TXN_COMMITTING: u32 = 3;
 
 /// Abort reasons reported in `wells_txn_state_t.reason` (0 while not aborted).
 pub const WELLS_TXN_ABORT_VOTED: u32 = 1;
@@ -25,12 +27,15 @@ pub const WELLS_TXN_ABORT_OBJECT_GONE: u32 = 5;
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct wells_txn_state_t {
-    /// One of `WELLS_TXN_ACTIVE`, `WELLS_TXN_COMMITTED`, `WELLS_TXN_ABORTED`.
+    /// One of `WELLS_TXN_ACTIVE`, `WELLS_TXN_COMMITTING`, `WELLS_TXN_COMMITTED`, `WELLS_TXN_ABORTED`.
     pub state: u32,
     /// One of `WELLS_TXN_ABORT_*` when aborted, else 0.
     pub reason: u32,
     /// With `WELLS_TXN_ABORT_CONFLICT`: the object that changed.
     pub conflict: wells_shared_t,
+    /// Members, and how many of them voted commit (in this attempt).
+    pub members: u32,
+    pub commit_votes: u32,
 }
 
 /// A transaction's counters: what its members did while members (members that ended
@@ -209,12 +214,14 @@ pub unsafe extern "C" fn wells_txn_state(txn: wells_txn_t, out: *mut wells_txn_s
     if out.is_null() {
         return WELLS_ERR_INVALID_ARGUMENT;
     }
-    let state = match kernel().and_then(|k| k.txn_state(txn.into())) {
-        Ok(state) => state,
+    let read = kernel().and_then(|k| Ok((k.txn_state(txn.into())?, k.txn_votes(txn.into())?)));
+    let (state, (commit_votes, members)) = match read {
+        Ok(read) => read,
         Err(error) => return error.into(),
     };
-    let mut value = wells_txn_state_t::default();
+    let mut value = wells_txn_state_t { members: members as u32, commit_votes: commit_votes as u32, ..Default::default() };
     match state {
+        TxnState::Active if commit_votes > 0 => value.state = WELLS_TXN_COMMITTING,
         TxnState::Active => value.state = WELLS_TXN_ACTIVE,
         TxnState::Committed => value.state = WELLS_TXN_COMMITTED,
         TxnState::Aborted(reason) => {

@@ -430,6 +430,14 @@ impl<A: Arch> Kernel<A> {
         Ok(self.critical().transaction(txn)?.state)
     }
 
+    /// Votes so far: (members that voted commit, members). While the transaction is active, a
+    /// commit vote makes it *committing*: it commits (or aborts) when the last member votes.
+    pub fn txn_votes(&self, txn: Handle) -> Result<(usize, usize)> {
+        let cs = self.critical();
+        let t = cs.transaction(txn)?;
+        Ok((t.members.iter().filter(|m| m.voted_commit).count(), t.members.len()))
+    }
+
     /// What the members did while members (ended members included) and the transaction's
     /// conflicts and aborts. Bounded by MAX_MEMBERS.
     pub fn txn_counters(&self, txn: Handle) -> Result<TxnCounters> {
