@@ -177,8 +177,8 @@ impl State {
     fn awaited_by_partners(&self, thread: Handle) -> bool {
         let Ok(t) = self.thread(thread) else { return false };
         t.transactions.iter().filter_map(|&txn| self.transaction(txn).ok()).filter(|txn| txn.is_active()).any(|txn| {
-            let mine = txn.members.iter().find(|m| m.thread == thread).is_some_and(|m| m.voted_commit);
-            !mine && txn.members.iter().any(|m| m.voted_commit)
+            let mine = txn.members.iter().any(|m| m.thread == thread && m.voted_commit);
+            !mine && txn.commit_votes() > 0
         })
     }
 

@@ -435,7 +435,7 @@ impl<A: Arch> Kernel<A> {
     pub fn txn_votes(&self, txn: Handle) -> Result<(usize, usize)> {
         let cs = self.critical();
         let t = cs.transaction(txn)?;
-        Ok((t.members.iter().filter(|m| m.voted_commit).count(), t.members.len()))
+        Ok((t.commit_votes(), t.members.len()))
     }
 
     /// What the members did while members (ended members included) and the transaction's

@@ -142,6 +142,11 @@ impl Transaction {
         !self.members.is_empty() && self.members.iter().all(|m| m.voted_commit)
     }
 
+    /// Members that voted commit in this attempt.
+    pub fn commit_votes(&self) -> usize {
+        self.members.iter().filter(|m| m.voted_commit).count()
+    }
+
     /// True while members may still act.
     pub fn is_active(&self) -> bool {
         self.state == TxnState::Active

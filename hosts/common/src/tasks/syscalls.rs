@@ -148,12 +148,7 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             none(k.thread_set_class(thread, class, (a2 != 0).then(|| a2.saturating_mul(1000))))
         }
         28 => {
-            let bytes = tasks.with_task(domain()?, |task| {
-                if !task.scheduling_advisor {
-                    return Err(Error::AccessDenied);
-                }
-                readable(&task.space, a0 as usize, a1 as usize)
-            })?;
+            let bytes = as_advisor::<P, _>(domain()?, |task| readable(&task.space, a0 as usize, a1 as usize))?;
             // The set is untrusted input; the kernel names what it refused on the console.
             k.policy_load(bytes).map(|()| Value::One(0)).map_err(|refused| {
                 k.console_write(alloc::format!("wells: decision set from a task refused: {refused}\n").as_bytes());
@@ -161,23 +156,22 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             })
         }
         29 => {
-            if !tasks.with_task(domain()?, |task| Ok(task.scheduling_advisor))? {
-                return Err(Error::AccessDenied);
-            }
+            as_advisor::<P, _>(domain()?, |_| Ok(()))?;
             k.policy_clear();
             Ok(Value::One(0))
         }
         30 => {
-            let buffer = tasks.with_task(domain()?, |task| {
-                if !task.scheduling_advisor {
-                    return Err(Error::AccessDenied);
-                }
-                writable(&task.space, a0 as usize, a1 as usize)
-            })?;
+            let buffer = as_advisor::<P, _>(domain()?, |task| writable(&task.space, a0 as usize, a1 as usize))?;
             telemetry_to_user(&k, buffer).map(|count| Value::One(count as u64))
         }
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
+}
+
+/// Runs `f` on the calling task if the system description made it a scheduling advisor (the
+/// right behind calls 28-30); `AccessDenied` otherwise.
+fn as_advisor<P: TaskPlatform, R>(domain: DomainId, f: impl FnOnce(&mut super::Task<P>) -> Result<R, Error>) -> Result<R, Error> {
+    P::tasks().with_task(domain, |task| if task.scheduling_advisor { f(task) } else { Err(Error::AccessDenied) })
 }
 
 /// Bytes of the header of a `telemetry_read` buffer (from, next: u64; count, dropped: u32)
