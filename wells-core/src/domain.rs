@@ -2,8 +2,9 @@
 //!
 //! A [`Domain`] is a protection domain of the level below (a user app for a supervisor, a VM for
 //! a hypervisor, a world for a monitor, a task group for an administrator). An [`Exec`] is
-//! something schedulable inside a domain (a thread, a vCPU, a world context). Today only the
-//! kernel domain and its threads exist; later levels add kinds, not new models.
+//! something schedulable inside a domain (a thread, a vCPU, a world context). The kernel's own
+//! domain, user apps (supervisor level) and VMs (hypervisor level, whose threads are their
+//! vCPUs) exist today; later levels add kinds, not new models.
 
 use alloc::string::String;
 use alloc::vec::Vec;

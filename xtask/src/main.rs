@@ -7,6 +7,7 @@ mod advisor;
 mod arm32;
 mod bench;
 mod cortex_m3;
+mod hyper;
 mod cortex_r52;
 mod header;
 mod hosted;
@@ -48,12 +49,17 @@ commands:
 ";
 
 const RUN_HELP: &str = "\
-usage: cargo xtask run [--board <board>] | --example advisor [--advisor <command>]
+usage: cargo xtask run [--board <board>] [--level super|hyper]
+       cargo xtask run --example advisor [--advisor <command>]
 
 Runs `setup`, then builds and runs the program for the board, streaming its output;
 exits with the program's status. `--example advisor` runs the advisor loop instead
 (examples/advisor: a workload under the classic policy, telemetry to an advisor command
 -- by default examples/advisor/advisor.py -- its decision set loaded, the workload again).
+
+`--level` is the privilege level wells manages from: `super` (the default: a supervisor
+with user tasks) or `hyper` (a hypervisor with VMs; only qemu-virt-arm64 so far). Board
+names may leave out their `qemu-` prefix.
 
 boards:
   qemu-virt-arm64 (default)
@@ -62,6 +68,11 @@ boards:
                     through ports to a 32-bit logger task, all at EL0 in their own
                     address spaces; a statistics line per second; QEMU exits when
                     the pipeline is done (image: target/images/wells-demo+user32.elf)
+  qemu-virt-arm64 --level hyper
+                    wells as hypervisor at EL2 on QEMU virt (virtualization=on):
+                    two bare guests in their own stage-2 address spaces, preempted
+                    in turn, their console lines prefixed with the VM's name
+                    (image: target/images/qemu-virt-arm64-hyper-wells-demo.elf)
   qemu-virt-arm32   the same demo on QEMU virt with a Cortex-A15 (ARMv7-A, SVC
                     mode): sensor, filter and logger tasks in USR mode, each in
                     its own short-descriptor address space
@@ -181,6 +192,7 @@ fn board_list() -> String {
 /// `cargo xtask run`: returns the program's exit status.
 fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
     let mut board = qemu::VIRT_ARM64.name.to_string();
+    let mut level = String::from("super");
     let (mut example, mut advisor_command) = (None, None);
     let mut i = 0;
     while i < rest.len() {
@@ -204,6 +216,14 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             i += 1;
         } else if let Some(value) = arg.strip_prefix("--board=") {
             board = value.to_string();
+        } else if arg == "--level" {
+            match rest.get(i + 1) {
+                Some(value) => level = value.clone(),
+                None => usage_error("`--level` needs super or hyper", RUN_HELP),
+            }
+            i += 1;
+        } else if let Some(value) = arg.strip_prefix("--level=") {
+            level = value.to_string();
         } else {
             usage_error(&format!("unknown option `{arg}` for `run`"), RUN_HELP);
         }
@@ -218,6 +238,9 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
         None if advisor_command.is_some() => usage_error("`--advisor` goes with `--example advisor`", RUN_HELP),
         None => {}
     }
+    if !BOARDS.contains(&board.as_str()) && BOARDS.contains(&format!("qemu-{board}").as_str()) {
+        board = format!("qemu-{board}");
+    }
     if !BOARDS.contains(&board.as_str()) {
         usage_error(
             &format!("unknown board `{board}` (boards: {})", board_list()),
@@ -225,6 +248,15 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
         );
     }
 
+    match level.as_str() {
+        "super" => {}
+        "hyper" if board == qemu::VIRT_ARM64.name => {
+            setup::run(root)?;
+            return hyper::run_demo(root);
+        }
+        "hyper" => usage_error(&format!("no hypervisor for `{board}` yet (only qemu-virt-arm64)"), RUN_HELP),
+        other => usage_error(&format!("unknown level `{other}` (levels: super, hyper)"), RUN_HELP),
+    }
     setup::run(root)?;
     if board == qemu::VIRT_ARM64.name {
         return qemu::run_demo(root, &qemu::VIRT_ARM64);
@@ -271,6 +303,9 @@ fn test(root: &Path) -> Result<u8> {
     summary.record("example examples/advisor (two identical runs, fewer misses)", advisor::test(root));
 
     for (name, result) in qemu::run_arm64_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in hyper::run_tests(root) {
         summary.record(&name, result);
     }
     for (name, result) in arm32::run_tests(root) {

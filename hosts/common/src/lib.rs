@@ -24,6 +24,7 @@ mod platform;
 pub mod tasks;
 pub mod test;
 pub mod timer_host;
+pub mod vms;
 mod user_programs;
 
 pub use console::Console;

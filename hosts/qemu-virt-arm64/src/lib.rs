@@ -18,7 +18,7 @@ pub mod board;
 mod counter;
 mod memory;
 mod panic;
-pub mod semihosting;
+pub use wells_core::arch::aarch64::semihosting;
 mod tasks;
 mod trap;
 

@@ -3,7 +3,7 @@
 use super::objects::Object;
 use super::{Kernel, DEFAULT_STACK_SIZE, MAX_STACK_SIZE};
 use crate::arch::{call_entry, switch_context, thread_bootstrap, Arch};
-use crate::domain::{DomainId, Exec, ExecKind};
+use crate::domain::{DomainId, DomainKind, Exec, ExecKind};
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
 use crate::mem::Stack;
@@ -31,16 +31,17 @@ impl<A: Arch> Kernel<A> {
         let mut stack = Stack::new(stack_size, self.arch.guard_pages()).ok_or(Error::NoMemory)?;
         stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
         let initial_sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
-        let exec = Exec { domain, kind: ExecKind::Thread };
-        let mut thread = Box::new(Thread::new(name, priority, exec, stack, entry));
-        thread.saved_sp = initial_sp;
         let mut cs = self.critical();
-        match cs.domains.get(domain.0 as usize) {
+        // A thread of a VM is one of its virtual CPUs.
+        let kind = match cs.domains.get(domain.0 as usize) {
             None => return Err(Error::InvalidArgument),
             Some(d) if d.stopped => return Err(Error::BadState),
             Some(d) if priority > d.max_priority => return Err(Error::InvalidArgument),
-            Some(_) => {}
-        }
+            Some(d) if d.kind == DomainKind::VirtualMachine => ExecKind::Vcpu,
+            Some(_) => ExecKind::Thread,
+        };
+        let mut thread = Box::new(Thread::new(name, priority, Exec { domain, kind }, stack, entry));
+        thread.saved_sp = initial_sp;
         cs.objects.insert(Kind::Thread, Object::Thread(thread))
     }
 

@@ -6,6 +6,7 @@
 pub mod kernel;
 pub mod stack_overflow;
 pub mod user;
+pub mod vms;
 
 use crate::Platform;
 use alloc::boxed::Box;

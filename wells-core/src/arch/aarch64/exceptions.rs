@@ -1,6 +1,6 @@
-//! EL1 exception vectors: every exception saves a full general-register frame on the current
-//! stack and calls the trap handler the board registered; an exception with no handler parks
-//! the CPU.
+//! Exception vectors for EL1 (a supervisor) and EL2 (a hypervisor): every exception saves a full
+//! general-register frame on the current stack and calls the trap handler the board registered;
+//! an exception with no handler parks the CPU.
 
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -84,6 +84,14 @@ impl Syndrome {
         Syndrome { esr, far }
     }
 
+    /// Reads ESR_EL2 and FAR_EL2 (inside a synchronous exception taken to EL2).
+    pub fn read_el2() -> Syndrome {
+        let (esr, far): (u64, u64);
+        // SAFETY: reads two EL2 syndrome registers; only called at EL2.
+        unsafe { asm!("mrs {0}, esr_el2", "mrs {1}, far_el2", out(reg) esr, out(reg) far, options(nomem, nostack)) };
+        Syndrome { esr, far }
+    }
+
     /// Exception class (ESR bits 31:26).
     pub fn class(&self) -> u8 {
         ((self.esr >> 26) & 0x3f) as u8
@@ -105,6 +113,8 @@ impl Syndrome {
             0x15 => "SVC from AArch64",
             0x11 => "SVC from AArch32",
             0x16 => "HVC from AArch64",
+            0x12 => "HVC from AArch32",
+            0x13 => "SMC from AArch32",
             0x17 => "SMC from AArch64",
             0x18 => "system register access trapped",
             0x20 => "instruction abort from a lower level",
@@ -128,11 +138,19 @@ pub type TrapHandler = fn(&mut TrapFrame, TrapKind);
 
 static HANDLER: AtomicUsize = AtomicUsize::new(0);
 
-/// Installs the vector table on this CPU and routes every exception to `handler`.
+/// Installs the EL1 vector table on this CPU and routes every exception to `handler`.
 pub fn set_trap_handler(handler: TrapHandler) {
     HANDLER.store(handler as usize, Ordering::Release);
     // SAFETY: the table is 2 KiB aligned code that saves and restores the full register frame.
     unsafe { asm!("adr {0}, wells_aarch64_vectors", "msr vbar_el1, {0}", "isb", out(reg) _, options(nostack)) };
+}
+
+/// Installs the EL2 vector table (the hypervisor's, see `el2`) and routes every exception
+/// taken to EL2 to `handler`: "lower" sources are then the guests at EL1 and EL0.
+pub fn set_el2_trap_handler(handler: TrapHandler) {
+    HANDLER.store(handler as usize, Ordering::Release);
+    // SAFETY: as above, for the table that uses the EL2 exception registers; only valid at EL2.
+    unsafe { asm!("adr {0}, wells_aarch64_el2_vectors", "msr vbar_el2, {0}", "isb", out(reg) _, options(nostack)) };
 }
 
 #[no_mangle]
@@ -148,98 +166,103 @@ extern "C" fn wells_aarch64_trap(frame: &mut TrapFrame, vector: u64) {
     handler(frame, TrapKind::from_vector(vector));
 }
 
-macro_rules! vector_entry {
-    ($index:literal) => {
+/// One vector table for exceptions taken to EL`$el` ("1" or "2"): every entry pushes a
+/// [`TrapFrame`] and calls `wells_aarch64_trap` with its index. Synchronous exceptions at the
+/// same level are always kernel faults (calls come from below), so they run on an emergency
+/// stack: a kernel stack overflow into its guard page is reported instead of faulting again on
+/// the frame push.
+macro_rules! vector_table {
+    ($table:literal, $el:literal) => {
+        global_asm!(
+            concat!(".section .text.", $table),
+            ".balign 0x800",
+            concat!(".global ", $table),
+            concat!($table, ":"),
+            vector_table!(@entry $table, 0),
+            vector_table!(@entry $table, 1),
+            vector_table!(@entry $table, 2),
+            vector_table!(@entry $table, 3),
+            ".balign 0x80",
+            concat!("    msr tpidr_el", $el, ", x0"),
+            concat!("    adrp x0, ", $table, "_emergency_stack_top"),
+            concat!("    add x0, x0, :lo12:", $table, "_emergency_stack_top"),
+            "    mov sp, x0",
+            concat!("    mrs x0, tpidr_el", $el),
+            "    sub sp, sp, #272",
+            "    stp x0, x1, [sp, #0]",
+            "    mov x1, #4",
+            concat!("    b ", $table, "_common"),
+            vector_table!(@entry $table, 5),
+            vector_table!(@entry $table, 6),
+            vector_table!(@entry $table, 7),
+            vector_table!(@entry $table, 8),
+            vector_table!(@entry $table, 9),
+            vector_table!(@entry $table, 10),
+            vector_table!(@entry $table, 11),
+            vector_table!(@entry $table, 12),
+            vector_table!(@entry $table, 13),
+            vector_table!(@entry $table, 14),
+            vector_table!(@entry $table, 15),
+            concat!($table, "_common:"),
+            "    stp x2, x3, [sp, #16]",
+            "    stp x4, x5, [sp, #32]",
+            "    stp x6, x7, [sp, #48]",
+            "    stp x8, x9, [sp, #64]",
+            "    stp x10, x11, [sp, #80]",
+            "    stp x12, x13, [sp, #96]",
+            "    stp x14, x15, [sp, #112]",
+            "    stp x16, x17, [sp, #128]",
+            "    stp x18, x19, [sp, #144]",
+            "    stp x20, x21, [sp, #160]",
+            "    stp x22, x23, [sp, #176]",
+            "    stp x24, x25, [sp, #192]",
+            "    stp x26, x27, [sp, #208]",
+            "    stp x28, x29, [sp, #224]",
+            concat!("    mrs x9, elr_el", $el),
+            concat!("    mrs x10, spsr_el", $el),
+            "    mrs x11, sp_el0",
+            "    stp x30, x9, [sp, #240]",
+            "    stp x10, x11, [sp, #256]",
+            "    mov x0, sp",
+            "    bl wells_aarch64_trap",
+            "    ldp x10, x11, [sp, #256]",
+            "    ldp x30, x9, [sp, #240]",
+            concat!("    msr elr_el", $el, ", x9"),
+            concat!("    msr spsr_el", $el, ", x10"),
+            "    msr sp_el0, x11",
+            "    ldp x28, x29, [sp, #224]",
+            "    ldp x26, x27, [sp, #208]",
+            "    ldp x24, x25, [sp, #192]",
+            "    ldp x22, x23, [sp, #176]",
+            "    ldp x20, x21, [sp, #160]",
+            "    ldp x18, x19, [sp, #144]",
+            "    ldp x16, x17, [sp, #128]",
+            "    ldp x14, x15, [sp, #112]",
+            "    ldp x12, x13, [sp, #96]",
+            "    ldp x10, x11, [sp, #80]",
+            "    ldp x8, x9, [sp, #64]",
+            "    ldp x6, x7, [sp, #48]",
+            "    ldp x4, x5, [sp, #32]",
+            "    ldp x2, x3, [sp, #16]",
+            "    ldp x0, x1, [sp, #0]",
+            "    add sp, sp, #272",
+            "    eret",
+            concat!(".section .bss.", $table, "_emergency_stack, \"aw\", %nobits"),
+            ".balign 16",
+            "    .space 16384",
+            concat!($table, "_emergency_stack_top:"),
+        );
+    };
+    (@entry $table:literal, $index:literal) => {
         concat!(
             ".balign 0x80\n",
             "    sub sp, sp, #272\n",
             "    stp x0, x1, [sp, #0]\n",
             "    mov x1, #", $index, "\n",
-            "    b wells_aarch64_trap_common\n"
+            "    b ", $table, "_common\n"
         )
     };
 }
 
-global_asm!(
-    ".section .text.wells_aarch64_vectors",
-    ".balign 0x800",
-    ".global wells_aarch64_vectors",
-    "wells_aarch64_vectors:",
-    vector_entry!(0),
-    vector_entry!(1),
-    vector_entry!(2),
-    vector_entry!(3),
-    // EL1 synchronous exceptions are always kernel faults (system calls come from EL0): take
-    // them on an emergency stack, so a kernel stack overflow into its guard page is reported
-    // instead of faulting again on the frame push.
-    ".balign 0x80",
-    "    msr tpidr_el1, x0",
-    "    adrp x0, wells_aarch64_emergency_stack_top",
-    "    add x0, x0, :lo12:wells_aarch64_emergency_stack_top",
-    "    mov sp, x0",
-    "    mrs x0, tpidr_el1",
-    "    sub sp, sp, #272",
-    "    stp x0, x1, [sp, #0]",
-    "    mov x1, #4",
-    "    b wells_aarch64_trap_common",
-    vector_entry!(5),
-    vector_entry!(6),
-    vector_entry!(7),
-    vector_entry!(8),
-    vector_entry!(9),
-    vector_entry!(10),
-    vector_entry!(11),
-    vector_entry!(12),
-    vector_entry!(13),
-    vector_entry!(14),
-    vector_entry!(15),
-    "wells_aarch64_trap_common:",
-    "    stp x2, x3, [sp, #16]",
-    "    stp x4, x5, [sp, #32]",
-    "    stp x6, x7, [sp, #48]",
-    "    stp x8, x9, [sp, #64]",
-    "    stp x10, x11, [sp, #80]",
-    "    stp x12, x13, [sp, #96]",
-    "    stp x14, x15, [sp, #112]",
-    "    stp x16, x17, [sp, #128]",
-    "    stp x18, x19, [sp, #144]",
-    "    stp x20, x21, [sp, #160]",
-    "    stp x22, x23, [sp, #176]",
-    "    stp x24, x25, [sp, #192]",
-    "    stp x26, x27, [sp, #208]",
-    "    stp x28, x29, [sp, #224]",
-    "    mrs x9, elr_el1",
-    "    mrs x10, spsr_el1",
-    "    mrs x11, sp_el0",
-    "    stp x30, x9, [sp, #240]",
-    "    stp x10, x11, [sp, #256]",
-    "    mov x0, sp",
-    "    bl wells_aarch64_trap",
-    "    ldp x10, x11, [sp, #256]",
-    "    ldp x30, x9, [sp, #240]",
-    "    msr elr_el1, x9",
-    "    msr spsr_el1, x10",
-    "    msr sp_el0, x11",
-    "    ldp x28, x29, [sp, #224]",
-    "    ldp x26, x27, [sp, #208]",
-    "    ldp x24, x25, [sp, #192]",
-    "    ldp x22, x23, [sp, #176]",
-    "    ldp x20, x21, [sp, #160]",
-    "    ldp x18, x19, [sp, #144]",
-    "    ldp x16, x17, [sp, #128]",
-    "    ldp x14, x15, [sp, #112]",
-    "    ldp x12, x13, [sp, #96]",
-    "    ldp x10, x11, [sp, #80]",
-    "    ldp x8, x9, [sp, #64]",
-    "    ldp x6, x7, [sp, #48]",
-    "    ldp x4, x5, [sp, #32]",
-    "    ldp x2, x3, [sp, #16]",
-    "    ldp x0, x1, [sp, #0]",
-    "    add sp, sp, #272",
-    "    eret",
-    ".section .bss.wells_aarch64_emergency_stack, \"aw\", %nobits",
-    ".balign 16",
-    "wells_aarch64_emergency_stack:",
-    "    .space 16384",
-    "wells_aarch64_emergency_stack_top:",
-);
+vector_table!("wells_aarch64_vectors", "1");
+vector_table!("wells_aarch64_el2_vectors", "2");

@@ -5,13 +5,15 @@
 //! registers, so contexts and trap frames hold general registers only.
 
 pub mod boot;
+pub mod el2;
 pub mod exceptions;
 pub mod mmu;
+pub mod semihosting;
 
 use super::Arch;
 use core::arch::{asm, global_asm};
 
-pub use exceptions::{set_trap_handler, Syndrome, TrapFrame, TrapKind};
+pub use exceptions::{set_el2_trap_handler, set_trap_handler, Syndrome, TrapFrame, TrapKind};
 
 /// An AArch64 CPU running the kernel at EL1.
 pub struct Aarch64;

@@ -13,6 +13,6 @@ pub fn exit(status: i32) -> ! {
         asm!("hlt #0xf000", in("x0") SYS_EXIT_EXTENDED, in("x1") block.as_ptr(), options(nostack));
     }
     loop {
-        wells_core::arch::aarch64::wait_for_interrupt();
+        super::wait_for_interrupt();
     }
 }

@@ -1,0 +1,198 @@
+//! A bare AArch64 EL1 guest: one scenario per `x0` at entry (see [`Scenario`]), console on the
+//! PL011, hypercalls through `hvc #0` (SMCCC, `docs/hypervisor.md`), end through PSCI.
+#![no_std]
+#![no_main]
+
+mod hypercall;
+mod uart;
+
+use core::arch::global_asm;
+use core::fmt::Write;
+use hypercall::{console_write, port_receive, port_send, system_off, system_reset, FOREVER};
+
+global_asm!(
+    ".section .text.boot",
+    ".global _start",
+    "_start:",
+    "    ldr x9, =__stack_top",
+    "    mov sp, x9",
+    "    ldr x9, =__bss_start",
+    "    ldr x10, =__bss_end",
+    "1:  cmp x9, x10",
+    "    b.hs 2f",
+    "    str xzr, [x9], #8",
+    "    b 1b",
+    "2:  bl guest_main",
+    "3:  wfi",
+    "    b 3b",
+);
+
+/// What the guest does, chosen by `x0` at entry.
+#[derive(Clone, Copy)]
+enum Scenario {
+    /// Prints ten numbered lines 5 ms apart (busy, no yields: only preemption lets another VM
+    /// run meanwhile), then powers off with status 0.
+    Count = 0,
+    /// Prints, then writes to 0x5000_0000, outside its RAM: it must be stopped there.
+    WildWrite = 1,
+    /// Asks for SYSTEM_RESET on its first run; after the restart (x1 = 1) powers off with 0.
+    ResetOnce = 2,
+    /// Ten round trips: sends n on port 0, expects n + 1 back on port 1.
+    Ping = 3,
+    /// Answers `Ping`: receives on port 0, sends n + 1 on port 1, ten times.
+    Pong = 4,
+    /// Makes hypercall 0xC600_00FF, which does not exist: it must be stopped there.
+    BadHypercall = 5,
+    /// Reads the virtio-mmio page at 0x0A00_0000, a device it was not given: must be stopped.
+    ForeignDevice = 6,
+    /// The console hypercall with good and bad buffers, a yield and PSCI VERSION.
+    Hypercalls = 7,
+    /// Prints once, then spins forever without a single exit: only preemption takes the CPU.
+    Spin = 8,
+}
+
+impl Scenario {
+    fn from(x0: u64) -> Option<Scenario> {
+        use Scenario::*;
+        [Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin].get(x0 as usize).copied()
+    }
+}
+
+/// Spins for 5 ms of the virtual counter: work that takes time (half a scheduler time slice).
+fn busy() {
+    let (start, frequency): (u64, u64);
+    // SAFETY: reads the virtual counter and its frequency, always readable at EL1.
+    unsafe { core::arch::asm!("isb", "mrs {0}, cntvct_el0", "mrs {1}, cntfrq_el0", out(reg) start, out(reg) frequency) };
+    let ticks = frequency / 200;
+    loop {
+        let now: u64;
+        // SAFETY: as above.
+        unsafe { core::arch::asm!("isb", "mrs {0}, cntvct_el0", out(reg) now) };
+        if now.wrapping_sub(start) >= ticks {
+            return;
+        }
+    }
+}
+
+#[no_mangle]
+extern "C" fn guest_main(x0: u64, restarts: u64) -> ! {
+    let mut out = uart::Uart;
+    let Some(scenario) = Scenario::from(x0) else {
+        let _ = writeln!(out, "bare guest: unknown scenario {x0}");
+        system_off(2)
+    };
+    let status = match scenario {
+        Scenario::Count => count(&mut out),
+        Scenario::WildWrite => wild_write(&mut out),
+        Scenario::ResetOnce => reset_once(&mut out, restarts),
+        Scenario::Ping => ping(&mut out),
+        Scenario::Pong => pong(&mut out),
+        Scenario::BadHypercall => {
+            let _ = writeln!(out, "making hypercall 0xc60000ff");
+            hypercall::call(0xC600_00FF, [0; 4]);
+            let _ = writeln!(out, "FAILED: the undefined hypercall came back");
+            1
+        }
+        Scenario::ForeignDevice => {
+            let _ = writeln!(out, "reading 0x0a000000");
+            // SAFETY: a deliberate access to a device this VM was not given.
+            let value = unsafe { core::ptr::read_volatile(0x0a00_0000 as *const u32) };
+            let _ = writeln!(out, "FAILED: read 0x{value:x} from a foreign device");
+            1
+        }
+        Scenario::Hypercalls => hypercalls(&mut out),
+        Scenario::Spin => {
+            let _ = writeln!(out, "spinning");
+            loop {
+                core::hint::spin_loop();
+            }
+        }
+    };
+    system_off(status)
+}
+
+fn count(out: &mut uart::Uart) -> u64 {
+    for n in 1..=10 {
+        let _ = writeln!(out, "tick {n}");
+        busy();
+    }
+    0
+}
+
+fn wild_write(out: &mut uart::Uart) -> u64 {
+    let _ = writeln!(out, "about to write outside my RAM");
+    // SAFETY: a deliberate write outside the VM's memory grant.
+    unsafe { core::ptr::write_volatile(0x5000_0000 as *mut u64, 0xbad) };
+    let _ = writeln!(out, "FAILED: the wild write went through");
+    1
+}
+
+fn reset_once(out: &mut uart::Uart, restarts: u64) -> u64 {
+    if restarts == 0 {
+        let _ = writeln!(out, "first run: asking for a reset");
+        system_reset();
+    }
+    let _ = writeln!(out, "back after {restarts} reset(s)");
+    0
+}
+
+fn ping(out: &mut uart::Uart) -> u64 {
+    for n in 0u32..10 {
+        if port_send(0, &n.to_le_bytes(), FOREVER) < 0 {
+            let _ = writeln!(out, "FAILED: send {n}");
+            return 1;
+        }
+        let mut reply = [0u8; 4];
+        let got = port_receive(1, &mut reply, FOREVER);
+        if got != 4 || u32::from_le_bytes(reply) != n + 1 {
+            let _ = writeln!(out, "FAILED: round trip {n}: got {got} bytes, {}", u32::from_le_bytes(reply));
+            return 1;
+        }
+    }
+    let _ = writeln!(out, "ping: 10 round trips ok");
+    0
+}
+
+fn pong(out: &mut uart::Uart) -> u64 {
+    for _ in 0..10 {
+        let mut message = [0u8; 4];
+        if port_receive(0, &mut message, FOREVER) != 4 {
+            let _ = writeln!(out, "FAILED: receive");
+            return 1;
+        }
+        let answer = u32::from_le_bytes(message) + 1;
+        if port_send(1, &answer.to_le_bytes(), FOREVER) < 0 {
+            let _ = writeln!(out, "FAILED: send");
+            return 1;
+        }
+    }
+    let _ = writeln!(out, "pong: answered 10");
+    0
+}
+
+fn hypercalls(out: &mut uart::Uart) -> u64 {
+    let text = b"through the console hypercall\n";
+    let written = console_write(text.as_ptr() as u64, text.len() as u64);
+    let outside = console_write(0x7000_0000, 16);
+    let straddling = console_write(0x4000_0000 + (4 << 20) - 8, 16);
+    let psci = hypercall::call(0x8400_0000, [0; 4]);
+    let yielded = hypercall::call(0xC600_0002, [0; 4]);
+    let cpu_on = hypercall::call(0xC400_0003, [1, 0x4008_0000, 0, 0]);
+    let _ = writeln!(
+        out,
+        "console {written}, outside RAM {outside}, straddling {straddling}, PSCI 0x{psci:x}, yield {yielded}, CPU_ON {cpu_on}"
+    );
+    let expected = written == text.len() as i64 && outside < 0 && straddling < 0 && psci == 0x10000 && yielded == 0 && cpu_on == -1;
+    if expected {
+        0
+    } else {
+        let _ = writeln!(out, "FAILED: unexpected hypercall results");
+        1
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let _ = writeln!(uart::Uart, "bare guest panic: {info}");
+    system_off(3)
+}

@@ -1,0 +1,169 @@
+//! The VM scenarios of a hypervisor image: guests that share the CPU, a guest stopped by a
+//! stage-2 fault while the other goes on, a guest restarted by SYSTEM_RESET, a message round
+//! trip between guests through ports, the hypercall ABI with bad buffers, and faults that stop
+//! or (bounded) restart a VM. Every scenario runs the bare test guest (`hosts/bare-guest`),
+//! whose behaviour its argument selects.
+
+use super::{check, spawn, Test, TestResult, MS};
+use crate::vms::{self, OnFault, Outcome, StartedVm, VmPlatform, VmSpec};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use wells_core::{Handle, Kernel};
+
+/// The bare guest's scenarios (its `Scenario`, `hosts/bare-guest/src/main.rs`).
+mod scenario {
+    pub const COUNT: u64 = 0;
+    pub const WILD_WRITE: u64 = 1;
+    pub const RESET_ONCE: u64 = 2;
+    pub const PING: u64 = 3;
+    pub const PONG: u64 = 4;
+    pub const BAD_HYPERCALL: u64 = 5;
+    pub const FOREIGN_DEVICE: u64 = 6;
+    pub const HYPERCALLS: u64 = 7;
+    pub const SPIN: u64 = 8;
+}
+
+/// RAM of one bare guest.
+const GUEST_RAM: usize = 4 << 20;
+
+/// The scenarios, on guest image `bare`.
+pub fn tests<P: VmPlatform>(bare: &'static [u8]) -> Vec<Test<P>> {
+    alloc::vec![
+        Test::new("vm_two_guests_share_the_cpu", move |board| two_guests_share_the_cpu(board, bare)),
+        Test::new("vm_spinning_guest_is_preempted", move |board| spinning_guest_is_preempted(board, bare)),
+        Test::new("vm_stage2_fault_stops_only_that_vm", move |board| stage2_fault_stops_only_that_vm(board, bare)),
+        Test::new("vm_system_reset_restarts_the_vm", move |board| system_reset_restarts_the_vm(board, bare)),
+        Test::new("vm_message_round_trip_between_guests", move |board| message_round_trip(board, bare)),
+        Test::new("vm_hypercalls_check_guest_buffers", move |board| hypercalls_check_buffers(board, bare)),
+        Test::new("vm_bad_hypercall_and_foreign_device_are_contained", move |board| bad_calls_are_contained(board, bare)),
+        Test::new("vm_fault_restarts_are_bounded", move |board| fault_restarts_are_bounded(board, bare)),
+    ]
+}
+
+fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on_fault: OnFault, ports: &'a [Handle]) -> VmSpec<'a> {
+    VmSpec { name, image: bare, ram_base: P::RAM_IPA, ram_size: GUEST_RAM, priority: 8, arg: scenario, on_fault, ports }
+}
+
+fn start<P: VmPlatform>(k: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
+    vms::start::<P>(k, spec)
+}
+
+fn run<A: wells_core::Arch>(k: &Kernel<A>) -> TestResult {
+    k.run().map_err(|e| format!("run: {e}"))
+}
+
+/// VM `name` ended with `want`; returns how many console lines it printed.
+fn expect<P: VmPlatform>(name: &str, want: &Outcome) -> Result<usize, String> {
+    let report = P::vms().report(name).ok_or_else(|| format!("no VM '{name}'"))?;
+    check(report.outcome == *want, || format!("vm '{name}': {:?}, expected {want:?}", report.outcome))?;
+    Ok(report.lines)
+}
+
+/// VM `name` was stopped, with a reason containing `why`.
+fn expect_stopped<P: VmPlatform>(name: &str, why: &str) -> TestResult {
+    let report = P::vms().report(name).ok_or_else(|| format!("no VM '{name}'"))?;
+    match report.outcome {
+        Outcome::Stopped(reason) if reason.contains(why) => Ok(()),
+        other => Err(format!("vm '{name}': {other:?}, expected stopped for '{why}'")),
+    }
+}
+
+fn two_guests_share_the_cpu<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("alpha", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    start::<P>(&k, &spec::<P>("beta", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    run(&k)?;
+    let alpha = expect::<P>("alpha", &Outcome::Off(0))?;
+    let beta = expect::<P>("beta", &Outcome::Off(0))?;
+    check(alpha == 10 && beta == 10, || format!("lines: alpha {alpha}, beta {beta}, expected 10 each"))?;
+    // Neither guest yields: their lines interleave only if the hypervisor preempts them.
+    let transcript = P::vms().transcript();
+    let turns = transcript.windows(2).filter(|pair| pair[0] != pair[1]).count();
+    check(turns >= 3, || format!("the guests' lines changed hands {turns} times, expected at least 3: {transcript:?}"))
+}
+
+fn spinning_guest_is_preempted<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    let spinner = start::<P>(&k, &spec::<P>("spinner", bare, scenario::SPIN, OnFault::Stop, &[]))?;
+    let counter = start::<P>(&k, &spec::<P>("counter", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    // A watchdog above both: once the counter is done (or after 2 s), it shuts the spinner down.
+    spawn::<P>("watchdog", 20, move || {
+        let k = P::kernel();
+        for _ in 0..200 {
+            if k.domain_live_threads(counter.domain) == 0 {
+                break;
+            }
+            let _ = k.sleep_ns(10 * MS);
+        }
+        let _ = vms::shut_down::<P>(k, spinner.domain, "the test is over");
+        let _ = vms::shut_down::<P>(k, counter.domain, "the test is over");
+        0
+    });
+    run(&k)?;
+    // The counter can only finish while the spinner, which never exits, is preempted.
+    let lines = expect::<P>("counter", &Outcome::Off(0))?;
+    check(lines == 10, || format!("counter printed {lines} lines, expected 10"))?;
+    expect_stopped::<P>("spinner", "the test is over")
+}
+
+fn stage2_fault_stops_only_that_vm<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    start::<P>(&k, &spec::<P>("wild", bare, scenario::WILD_WRITE, OnFault::Stop, &[]))?;
+    run(&k)?;
+    expect_stopped::<P>("wild", "stage-2 data abort at IPA 0x50000000")?;
+    let lines = expect::<P>("steady", &Outcome::Off(0))?;
+    check(lines == 10, || format!("steady printed {lines} lines, expected 10"))
+}
+
+fn system_reset_restarts_the_vm<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("phoenix", bare, scenario::RESET_ONCE, OnFault::Stop, &[]))?;
+    run(&k)?;
+    expect::<P>("phoenix", &Outcome::Off(0))?;
+    let restarts = P::vms().report("phoenix").map(|r| r.restarts);
+    check(restarts == Some(1), || format!("restarts {restarts:?}, expected 1"))
+}
+
+fn message_round_trip<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    let to_pong = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
+    let to_ping = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
+    start::<P>(&k, &spec::<P>("ping", bare, scenario::PING, OnFault::Stop, &[to_pong, to_ping]))?;
+    start::<P>(&k, &spec::<P>("pong", bare, scenario::PONG, OnFault::Stop, &[to_pong, to_ping]))?;
+    run(&k)?;
+    expect::<P>("ping", &Outcome::Off(0))?;
+    expect::<P>("pong", &Outcome::Off(0))?;
+    let (_, _) = (k.port_destroy(to_pong), k.port_destroy(to_ping));
+    Ok(())
+}
+
+fn hypercalls_check_buffers<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("caller", bare, scenario::HYPERCALLS, OnFault::Stop, &[]))?;
+    run(&k)?;
+    expect::<P>("caller", &Outcome::Off(0)).map(|_| ())
+}
+
+fn bad_calls_are_contained<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    start::<P>(&k, &spec::<P>("caller", bare, scenario::BAD_HYPERCALL, OnFault::Stop, &[]))?;
+    start::<P>(&k, &spec::<P>("prober", bare, scenario::FOREIGN_DEVICE, OnFault::Stop, &[]))?;
+    run(&k)?;
+    expect_stopped::<P>("caller", "undefined hypercall 0xc60000ff")?;
+    expect_stopped::<P>("prober", "stage-2 data abort at IPA 0xa000000")?;
+    expect::<P>("steady", &Outcome::Off(0)).map(|_| ())
+}
+
+fn fault_restarts_are_bounded<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("relapse", bare, scenario::WILD_WRITE, OnFault::Restart { at_most: 2 }, &[]))?;
+    run(&k)?;
+    expect_stopped::<P>("relapse", "stage-2 data abort")?;
+    let report = P::vms().report("relapse").ok_or("no report")?;
+    check(report.restarts == 2, || format!("restarts {}, expected 2", report.restarts))?;
+    // Each run printed its first line before faulting: three runs.
+    check(report.lines == 3, || format!("lines {}, expected 3 (one per run)", report.lines))
+}

@@ -1,0 +1,107 @@
+//! The hypercall ABI (`docs/hypervisor.md`): SMCCC function IDs in x0 (r0), arguments in
+//! x1..x4, result in x0. PSCI for power (VERSION, FEATURES, SYSTEM_OFF, SYSTEM_RESET), and
+//! wells' own calls in the vendor-specific hypervisor range: console write, yield, port send
+//! and receive. Both the SMC32 (0x8...) and SMC64 (0xC...) forms of an ID are accepted.
+
+use super::lifecycle::{self, guest_memory};
+use super::{GuestRegisters, Resume, VmPlatform};
+use wells_core::{Error, Timeout};
+
+pub const PSCI_VERSION: u32 = 0x8400_0000;
+pub const PSCI_CPU_ON: u32 = 0x8400_0003;
+pub const PSCI_SYSTEM_OFF: u32 = 0x8400_0008;
+pub const PSCI_SYSTEM_RESET: u32 = 0x8400_0009;
+pub const PSCI_FEATURES: u32 = 0x8400_000A;
+pub const WELLS_VERSION: u32 = 0x8600_0000;
+pub const WELLS_CONSOLE_WRITE: u32 = 0x8600_0001;
+pub const WELLS_YIELD: u32 = 0x8600_0002;
+pub const WELLS_PORT_SEND: u32 = 0x8600_0003;
+pub const WELLS_PORT_RECEIVE: u32 = 0x8600_0004;
+
+/// PSCI 1.0.
+const PSCI_1_0: i64 = 0x1_0000;
+/// PSCI / SMCCC "not supported".
+const NOT_SUPPORTED: i64 = -1;
+/// Version of wells' own calls.
+const WELLS_ABI: i64 = 1;
+/// Most bytes one console write or port message may carry.
+const TRANSFER_MAX: u64 = 4096;
+/// Timeout argument meaning "as long as it takes".
+const FOREVER: u64 = u64::MAX;
+
+/// The PSCI functions this hypervisor implements.
+const PSCI_IMPLEMENTED: [u32; 4] = [PSCI_VERSION, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES];
+
+/// A hypercall (HVC, or a trapped SMC) of the running VM. An ID outside PSCI and wells' range
+/// is a fault of the VM; a PSCI function wells does not offer answers NOT_SUPPORTED, as PSCI
+/// asks. wells' calls answer a negative `wells_core::Error` code on a bad argument.
+pub fn hypercall<P: VmPlatform>(regs: &mut dyn GuestRegisters) -> Resume {
+    // SMC64 IDs differ from the SMC32 ones only in bit 30.
+    let function = (regs.get(0) as u32) & !(1 << 30);
+    let a = [regs.get(1), regs.get(2), regs.get(3), regs.get(4)];
+    let result = match function {
+        PSCI_VERSION => PSCI_1_0,
+        PSCI_FEATURES => {
+            let asked = (a[0] as u32) & !(1 << 30);
+            if PSCI_IMPLEMENTED.contains(&asked) {
+                0
+            } else {
+                NOT_SUPPORTED
+            }
+        }
+        PSCI_SYSTEM_OFF => lifecycle::power_off::<P>(a[0]),
+        PSCI_SYSTEM_RESET => return lifecycle::restart::<P>("PSCI SYSTEM_RESET"),
+        0x8400_0000..=0x8400_001f => NOT_SUPPORTED,
+        WELLS_VERSION => WELLS_ABI,
+        WELLS_CONSOLE_WRITE => status(console_write::<P>(a[0], a[1])),
+        WELLS_YIELD => status(P::kernel().yield_now().map(|()| 0)),
+        WELLS_PORT_SEND => status(port_send::<P>(a[0], a[1], a[2], a[3])),
+        WELLS_PORT_RECEIVE => status(port_receive::<P>(a[0], a[1], a[2], a[3])),
+        _ => return lifecycle::fault::<P>(format_args!("undefined hypercall {:#x}", regs.get(0))),
+    };
+    regs.set(0, result as u64);
+    Resume::Next
+}
+
+fn status(result: Result<u64, Error>) -> i64 {
+    match result {
+        Ok(value) => value as i64,
+        Err(e) => -(e as i64),
+    }
+}
+
+fn timeout(ms: u64) -> Timeout {
+    match ms {
+        0 => Timeout::NoWait,
+        FOREVER => Timeout::Forever,
+        ms => Timeout::Ns(ms.saturating_mul(1_000_000)),
+    }
+}
+
+fn console_write<P: VmPlatform>(ipa: u64, len: u64) -> Result<u64, Error> {
+    if len > TRANSFER_MAX {
+        return Err(Error::InvalidArgument);
+    }
+    let text = guest_memory::<P>(ipa, len).ok_or(Error::InvalidArgument)?;
+    P::vms().console_write(P::kernel().current_domain()?, text);
+    Ok(len)
+}
+
+fn port_send<P: VmPlatform>(port: u64, ipa: u64, len: u64, timeout_ms: u64) -> Result<u64, Error> {
+    let port = lifecycle::port::<P>(port).ok_or(Error::InvalidHandle)?;
+    if len > TRANSFER_MAX {
+        return Err(Error::InvalidArgument);
+    }
+    let message = guest_memory::<P>(ipa, len).ok_or(Error::InvalidArgument)?;
+    P::kernel().port_send(port, message, timeout(timeout_ms))?;
+    Ok(0)
+}
+
+fn port_receive<P: VmPlatform>(port: u64, ipa: u64, len: u64, timeout_ms: u64) -> Result<u64, Error> {
+    let port = lifecycle::port::<P>(port).ok_or(Error::InvalidHandle)?;
+    if len > TRANSFER_MAX {
+        return Err(Error::InvalidArgument);
+    }
+    let buffer = guest_memory::<P>(ipa, len).ok_or(Error::InvalidArgument)?;
+    Ok(P::kernel().port_receive(port, buffer, timeout(timeout_ms))? as u64)
+}

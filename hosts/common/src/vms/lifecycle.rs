@@ -1,0 +1,174 @@
+//! A VM's life: started from its image, powered off or reset by its guest, stopped or
+//! restarted by the hypervisor after a fault.
+
+use super::loader;
+use super::ram::GuestRam;
+use super::registry::{Outcome, Vm};
+use super::{GuestEntry, GuestSpace, OnFault, Resume, VmPlatform, VmSpec};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use wells_core::domain::{DomainId, DomainKind};
+use wells_core::{Arch, Error, Handle, Kernel};
+
+/// A started VM: its domain and vCPU thread.
+#[derive(Debug, Clone, Copy)]
+pub struct StartedVm {
+    pub domain: DomainId,
+    pub vcpu: Handle,
+}
+
+/// Most VMs one kernel runs (VMIDs 1..=255).
+const MAX_VMS: usize = 255;
+
+/// Loads and starts VM `spec` of board `P` on `kernel`: RAM, stage-2 translation, domain, and
+/// a vCPU thread that enters the guest at its image's entry point.
+pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
+    let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
+    let number = P::vms().count() + 1;
+    if number > MAX_VMS {
+        return Err(failed(&"no VMID left"));
+    }
+    let mut ram = GuestRam::new(spec.ram_size).map_err(|e| failed(&e))?;
+    let pc = loader::load(spec.image, &mut ram, spec.ram_base).map_err(|e| failed(&e))?;
+    let mut space = P::Space::new(number as u8).map_err(|e| failed(&e))?;
+    space.flush();
+    space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
+    let domain = kernel
+        .domain_create(spec.name, DomainKind::VirtualMachine, space.token(), spec.priority)
+        .map_err(|e| failed(&e))?;
+    P::vms().add(Vm {
+        name: spec.name.to_string(),
+        domain,
+        space,
+        ram,
+        ram_base: spec.ram_base,
+        image: spec.image,
+        arg: spec.arg,
+        on_fault: spec.on_fault,
+        fault_restarts: 0,
+        restarts: 0,
+        console: Default::default(),
+        ports: spec.ports.to_vec(),
+        thread: None,
+        outcome: Outcome::Running,
+    });
+    let entry = GuestEntry { pc, x0: spec.arg, x1: 0 };
+    let vcpu = kernel
+        .thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry)))
+        .map_err(|e| failed(&e))?;
+    P::vms().with_vm(domain, |vm| vm.thread = Some(vcpu));
+    kernel.thread_start(vcpu).map_err(|e| failed(&e))?;
+    Ok(StartedVm { domain, vcpu })
+}
+
+/// Ends the VM of the running vCPU: PSCI SYSTEM_OFF with `status` (the guest's x1).
+pub fn power_off<P: VmPlatform>(status: u64) -> ! {
+    end::<P>(Outcome::Off(status), status as i32)
+}
+
+/// Restarts the VM of the running vCPU from its image (PSCI SYSTEM_RESET, or a fault its
+/// description says to restart after).
+pub fn restart<P: VmPlatform>(why: &str) -> Resume {
+    let reloaded = P::vms().with_current(|vm| {
+        vm.restarts += 1;
+        flush_console::<P>(vm);
+        crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
+        let pc = loader::load(vm.image, &mut vm.ram, vm.ram_base);
+        pc.map(|pc| GuestEntry { pc, x0: vm.arg, x1: vm.restarts as u64 })
+    });
+    match reloaded {
+        Some(Ok(entry)) => Resume::Restart(entry),
+        Some(Err(e)) => stop::<P>(format!("its image no longer loads: {e}")),
+        None => stop::<P>(String::from("not a VM")),
+    }
+}
+
+/// A fault of the running VM: restarted when its description allows one more restart,
+/// otherwise stopped. Reports the VM's name and `why` either way.
+pub fn fault<P: VmPlatform>(why: core::fmt::Arguments<'_>) -> Resume {
+    // No switch from here on: the report below lives on this stack until it is handed over.
+    P::cpu().irq_save();
+    let why = format!("{why}");
+    let again = P::vms().with_current(|vm| match vm.on_fault {
+        OnFault::Restart { at_most } if vm.fault_restarts < at_most => {
+            vm.fault_restarts += 1;
+            true
+        }
+        _ => false,
+    });
+    if again == Some(true) {
+        restart::<P>(&why)
+    } else {
+        stop::<P>(why)
+    }
+}
+
+/// Stops VM `domain` from outside (a kernel thread of the hypervisor: a watchdog, a manager):
+/// its vCPUs end wherever they are. `BadState` when it has ended already. Called from one of
+/// its own vCPUs, it does not return.
+pub fn shut_down<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId, why: &str) -> Result<(), Error> {
+    P::vms()
+        .with_vm(domain, |vm| {
+            if vm.outcome != Outcome::Running {
+                return Err(Error::BadState);
+            }
+            flush_console::<P>(vm);
+            crate::println!(P, "wells: vm '{}' shut down: {why}", vm.name);
+            vm.outcome = Outcome::Stopped(why.to_string());
+            Ok(())
+        })
+        .ok_or(Error::InvalidArgument)??;
+    kernel.domain_stop(domain, -1)
+}
+
+/// Stops the VM of the running vCPU for good.
+pub fn stop<P: VmPlatform>(why: String) -> ! {
+    end::<P>(Outcome::Stopped(why), -1)
+}
+
+/// Prints what the VM's console holds without a line end.
+fn flush_console<P: VmPlatform>(vm: &mut Vm<P>) {
+    if vm.console.pending() {
+        let line = vm.console.take();
+        crate::println!(P, "[{}] {}", vm.name, String::from_utf8_lossy(&line));
+    }
+}
+
+/// Records how the running VM ended, reports it, and ends its vCPUs with `code`.
+fn end<P: VmPlatform>(outcome: Outcome, code: i32) -> ! {
+    let kernel = P::kernel();
+    let domain = kernel.current_domain().unwrap_or(DomainId::KERNEL);
+    P::vms().with_vm(domain, |vm| {
+        flush_console::<P>(vm);
+        match &outcome {
+            Outcome::Off(status) => crate::println!(P, "wells: vm '{}' powered off (status {status})", vm.name),
+            Outcome::Stopped(why) => crate::println!(P, "wells: vm '{}' stopped: {why}", vm.name),
+            Outcome::Running => {}
+        }
+        vm.outcome = outcome;
+    });
+    // Nothing on this stack may own heap memory past here: `domain_stop` does not return.
+    let _ = kernel.domain_stop(domain, code);
+    let _ = kernel.thread_exit(code);
+    loop {
+        P::wait_for_interrupt();
+    }
+}
+
+/// Copies of the VM's granted ports (so no lock is held while a call blocks on one).
+pub(crate) fn port<P: VmPlatform>(number: u64) -> Option<Handle> {
+    P::vms().with_current(|vm| vm.ports.get(number as usize).copied()).flatten()
+}
+
+/// The running VM's RAM at guest address `ipa`, `len` bytes, or `None` when the range is not
+/// all inside its RAM. Calls work on it in place: nothing is allocated on a vCPU's stack, so a
+/// vCPU stopped while it waits in a call leaves nothing behind. Its other vCPUs (none yet) may
+/// change the bytes meanwhile; that only ever affects what the VM itself sends or receives.
+pub(crate) fn guest_memory<P: VmPlatform>(ipa: u64, len: u64) -> Option<&'static mut [u8]> {
+    let (address, len) = P::vms().with_current(|vm| vm.ram_range(ipa, len).map(|pa| (pa, len as usize))).flatten()?;
+    // SAFETY: the range lies inside the VM's RAM block (checked against its grant just now),
+    // which is freed only by `Vms::clear` once the kernel and every vCPU thread are gone; the
+    // hypervisor addresses memory physically, so the block's address is the range's.
+    Some(unsafe { core::slice::from_raw_parts_mut(address as *mut u8, len) })
+}

@@ -1,0 +1,155 @@
+//! The board's record of its VMs: what each was given, its console, how it ended.
+
+use super::console::VirtualUart;
+use super::ram::GuestRam;
+use super::{GuestSpace, OnFault, VmPlatform};
+use alloc::string::String;
+use alloc::vec::Vec;
+use wells_core::domain::DomainId;
+use wells_core::{Arch, Handle};
+
+/// How a VM ended, or that it has not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Running,
+    /// PSCI SYSTEM_OFF, with the status the guest put in x1.
+    Off(u64),
+    /// Stopped by the hypervisor (a fault, or restarts used up), and why.
+    Stopped(String),
+}
+
+/// One VM.
+pub struct Vm<P: VmPlatform> {
+    pub name: String,
+    pub domain: DomainId,
+    pub space: P::Space,
+    pub ram: GuestRam,
+    pub ram_base: usize,
+    pub image: &'static [u8],
+    pub arg: u64,
+    pub on_fault: OnFault,
+    /// Restarts after faults (bounded by `on_fault`).
+    pub fault_restarts: u32,
+    /// Every restart: after faults and SYSTEM_RESET.
+    pub restarts: u32,
+    pub console: VirtualUart,
+    pub ports: Vec<Handle>,
+    pub thread: Option<Handle>,
+    pub outcome: Outcome,
+}
+
+impl<P: VmPlatform> Vm<P> {
+    /// The physical address of `[ipa, ipa + len)` when it lies inside the VM's RAM.
+    pub fn ram_range(&self, ipa: u64, len: u64) -> Option<usize> {
+        let start = usize::try_from(ipa).ok()?.checked_sub(self.ram_base)?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        (end <= self.ram.size()).then(|| self.ram.address() + start)
+    }
+}
+
+/// What a test or the demo learns about a VM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmReport {
+    pub name: String,
+    pub outcome: Outcome,
+    pub restarts: u32,
+    /// Console lines it printed.
+    pub lines: usize,
+}
+
+struct State<P: VmPlatform> {
+    vms: Vec<Vm<P>>,
+    /// Which VM (index) printed each console line, in order (the first `TRANSCRIPT_MAX`).
+    transcript: Vec<u8>,
+}
+
+const TRANSCRIPT_MAX: usize = 4096;
+
+/// The VMs of the kernel of the moment; a board with VMs has one, in a static.
+pub struct Vms<P: VmPlatform>(spin::Mutex<State<P>>);
+
+impl<P: VmPlatform> Vms<P> {
+    pub const fn new() -> Self {
+        Vms(spin::Mutex::new(State { vms: Vec::new(), transcript: Vec::new() }))
+    }
+
+    /// Runs `f` on the VMs with interrupts masked (a timer interrupt must not switch to a
+    /// vCPU that wants the registry while this one holds it).
+    fn with<R>(&self, f: impl FnOnce(&mut State<P>) -> R) -> R {
+        let were_enabled = P::cpu().irq_save();
+        let r = f(&mut self.0.lock());
+        P::cpu().irq_restore(were_enabled);
+        r
+    }
+
+    pub(crate) fn add(&self, vm: Vm<P>) {
+        self.with(|s| s.vms.push(vm));
+    }
+
+    pub(crate) fn count(&self) -> usize {
+        self.with(|s| s.vms.len())
+    }
+
+    /// Runs `f` on the VM of `domain` (`None` if there is none).
+    pub(crate) fn with_vm<R>(&self, domain: DomainId, f: impl FnOnce(&mut Vm<P>) -> R) -> Option<R> {
+        self.with(|s| s.vms.iter_mut().find(|vm| vm.domain == domain).map(f))
+    }
+
+    /// Runs `f` on the VM whose vCPU is running now.
+    pub(crate) fn with_current<R>(&self, f: impl FnOnce(&mut Vm<P>) -> R) -> Option<R> {
+        let domain = P::kernel().current_domain().ok()?;
+        self.with_vm(domain, f)
+    }
+
+    /// Text the VM of `domain` wrote to its console (UART data register or hypercall): each
+    /// completed line goes out prefixed with the VM's name. Lines are taken and printed with
+    /// the registry locked, so no line buffer is ever left on a vCPU stack.
+    pub(crate) fn console_write(&self, domain: DomainId, bytes: &[u8]) {
+        self.with(|s| {
+            let Some(index) = s.vms.iter().position(|vm| vm.domain == domain) else { return };
+            for &byte in bytes {
+                let Some(line) = s.vms[index].console.push(byte) else { continue };
+                if s.transcript.len() < TRANSCRIPT_MAX {
+                    s.transcript.push(index as u8);
+                }
+                crate::println!(P, "[{}] {}", s.vms[index].name, String::from_utf8_lossy(&line));
+            }
+        });
+    }
+
+    /// The report of VM `name`.
+    pub fn report(&self, name: &str) -> Option<VmReport> {
+        self.with(|s| {
+            s.vms.iter().find(|vm| vm.name == name).map(|vm| VmReport {
+                name: vm.name.clone(),
+                outcome: vm.outcome.clone(),
+                restarts: vm.restarts,
+                lines: vm.console.lines,
+            })
+        })
+    }
+
+    /// Which VM (by start order) printed each console line, in order.
+    pub fn transcript(&self) -> Vec<u8> {
+        self.with(|s| s.transcript.clone())
+    }
+
+    /// Forgets every VM (RAM and tables freed, VMIDs flushed): the kernel they ran on is gone.
+    pub fn clear(&self) {
+        let state = self.with(|s| {
+            s.transcript = Vec::new();
+            core::mem::take(&mut s.vms)
+        });
+        for vm in &state {
+            vm.space.flush();
+        }
+        drop(state);
+    }
+}
+
+impl<P: VmPlatform> Default for Vms<P> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+

@@ -1,0 +1,12 @@
+//! The hypervisor test image: the shared kernel-thread tests (the core at EL2, on the EL2
+//! timer) and the VM scenarios (`wells_board_common::test::vms`) on the bare test guest.
+#![no_std]
+#![no_main]
+
+use wells_board_common::test;
+use wells_qemu_virt_arm64_hyper::{guests, Board};
+
+#[no_mangle]
+fn app_main(board: &Board) -> i32 {
+    test::run(board, test::vms::tests::<Board>(guests::BARE))
+}

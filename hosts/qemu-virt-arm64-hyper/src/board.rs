@@ -1,0 +1,118 @@
+//! The board as the core and the shared code see it: the CPU at EL2, console, the EL2 physical
+//! timer, the heap (VM RAM comes from it), and the VMs.
+
+use crate::vcpu::VmSpace;
+use alloc::boxed::Box;
+use core::fmt::Write;
+use wells_board_common::gic::Gic;
+use wells_board_common::pl011::Pl011;
+use wells_board_common::timer_host::{GenericTimer, TimerHost};
+use wells_board_common::vms::{GuestEntry, VmPlatform, Vms};
+use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
+use wells_core::arch::aarch64::el2::{self, guest, Aarch64El2};
+use wells_core::arch::aarch64;
+use wells_core::mem::{HeapStats, KernelHeap};
+
+// SAFETY: QEMU virt's GICv2 distributor and CPU interface (EL2 runs with physical addresses).
+pub(crate) static GIC: Gic = unsafe { Gic::new(0x0800_0000, 0x0801_0000) };
+// SAFETY: QEMU virt's PL011 UART0.
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(0x0900_0000) };
+/// EL2 physical timer private interrupt.
+pub(crate) const HYP_TIMER: u32 = 26;
+
+static CPU: Aarch64El2 = Aarch64El2;
+static SLOT: KernelSlot<Aarch64El2> = KernelSlot::new();
+static VMS: Vms<Board> = Vms::new();
+
+/// The heap: the rest of RAM after the image (`link.ld`).
+#[global_allocator]
+pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
+
+/// A kernel created on this board; its timer reaches it while it lives.
+pub type KernelOnBoard = wells_board_common::KernelOnBoard<Board>;
+
+/// What the application gets: the entry level and ways to make kernels and VMs.
+pub struct Board {
+    pub entry_el: u8,
+}
+
+impl Board {
+    pub(crate) fn new(entry_el: u8) -> Board {
+        Board { entry_el }
+    }
+
+    /// Says where we started and where we run.
+    pub(crate) fn announce(&self) {
+        let mut out = Console::<Board>::new();
+        let _ = writeln!(out, "wells hypervisor on qemu-virt-arm64: entered at EL{}", self.entry_el);
+        if self.entry_el == 3 {
+            let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
+        }
+        let _ = writeln!(
+            out,
+            "wells: running at EL{}: stage 2 on, IRQ/FIQ/SError to EL2, WFI/WFE/SMC trapped, guest FP trapped",
+            aarch64::current_el()
+        );
+    }
+}
+
+impl Platform for Board {
+    type Arch = Aarch64El2;
+
+    fn cpu() -> &'static Aarch64El2 {
+        &CPU
+    }
+
+    fn slot() -> &'static KernelSlot<Aarch64El2> {
+        &SLOT
+    }
+
+    fn console_write(bytes: &[u8]) {
+        UART.write(bytes);
+    }
+
+    fn wait_for_interrupt() {
+        aarch64::wait_for_interrupt();
+    }
+
+    fn timer_cancel() {
+        el2::hyp_timer_cancel();
+    }
+
+    fn forget_tasks() {
+        VMS.clear();
+    }
+
+    fn new_kernel(&self) -> KernelOnBoard {
+        KernelOnBoard::new(Box::new(TimerHost::<Board>::new()))
+    }
+
+    fn heap_stats(&self) -> HeapStats {
+        HEAP.stats()
+    }
+}
+
+impl GenericTimer for Board {
+    fn counter() -> (u64, u64) {
+        el2::counter()
+    }
+
+    fn timer_arm(compare: u64) {
+        el2::hyp_timer_arm(compare);
+    }
+}
+
+impl VmPlatform for Board {
+    type Space = VmSpace;
+    const RAM_IPA: usize = 0x4000_0000;
+    const UART_IPA: usize = 0x0900_0000;
+
+    fn vms() -> &'static Vms<Board> {
+        &VMS
+    }
+
+    fn enter_guest(entry: GuestEntry) -> ! {
+        guest::GuestContext::reset().restore();
+        guest::enter_guest(entry.pc, entry.x0, entry.x1)
+    }
+}

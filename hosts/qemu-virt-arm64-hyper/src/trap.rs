@@ -1,0 +1,105 @@
+//! What the hypervisor does with each exception taken to EL2. From a guest: its EL1 registers
+//! are saved on the vCPU thread's stack first (another vCPU may run before it resumes), the
+//! exit is decoded and handed to the shared VM code, and the registers are loaded again. At
+//! EL2 itself: the timer interrupt drives the kernel; anything else is a hypervisor fault,
+//! reported before the run ends with a failure status.
+
+use crate::board::{Board, GIC, HYP_TIMER};
+use crate::vcpu::Registers;
+use core::fmt::Write;
+use wells_board_common::vms::{exits, Resume};
+use wells_board_common::{Console, Platform};
+use wells_core::Arch;
+use wells_core::arch::aarch64::el2::guest::{self, GuestContext, MmioAccess};
+use wells_core::arch::aarch64::exceptions::{Class, Source};
+use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
+
+/// Exit status when the hypervisor itself takes an unexpected exception.
+const HYPERVISOR_FAULT_STATUS: i32 = 101;
+
+pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
+    if !matches!(kind.source, Source::Lower64 | Source::Lower32) {
+        match kind.class {
+            Class::Irq => GIC.interrupt::<Board>(HYP_TIMER),
+            _ => unexpected(frame, kind),
+        }
+        return;
+    }
+    // This frame lives on the vCPU thread's stack, across any switch the exit causes.
+    let mut context = GuestContext::default();
+    context.save();
+    let resume = match kind.class {
+        Class::Irq => {
+            GIC.interrupt::<Board>(HYP_TIMER);
+            Resume::Next
+        }
+        Class::Synchronous => guest_synchronous(frame),
+        Class::Fiq | Class::SError => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
+    };
+    if let Resume::Restart(entry) = resume {
+        frame.x = [0; 31];
+        frame.x[0] = entry.x0;
+        frame.x[1] = entry.x1;
+        frame.elr = entry.pc;
+        frame.spsr = guest::SPSR_EL1H_MASKED;
+        frame.sp_el0 = 0;
+        context = GuestContext::reset();
+    }
+    context.restore();
+}
+
+/// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
+fn guest_synchronous(frame: &mut TrapFrame) -> Resume {
+    let syndrome = Syndrome::read_el2();
+    let esr = syndrome.esr;
+    let (elr, far) = (frame.elr, syndrome.far);
+    let resume = match syndrome.class() {
+        // HVC: ELR is already past the instruction.
+        0x16 => return blocking(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        // A trapped SMC: ELR is the SMC itself.
+        0x17 => blocking(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        0x24 => {
+            let ipa = guest::faulting_ipa_page() | (far & 0xfff);
+            let access = MmioAccess::decode(esr).map(|a| exits::MmioAccess { size: a.size, register: a.register, write: a.write });
+            exits::mmio::<Board>(ipa, access, &mut Registers(frame), format_args!("ESR={esr:#010x} FAR={far:#x} ELR={elr:#x}"))
+        }
+        0x20 => {
+            let ipa = guest::faulting_ipa_page() | (far & 0xfff);
+            exits::fault::<Board>(format_args!("stage-2 instruction abort at IPA {ipa:#x} (ESR={esr:#010x} ELR={elr:#x})"))
+        }
+        0x01 => blocking(exits::wait_for_interrupt::<Board>),
+        _ => exits::fault::<Board>(format_args!("{} (ESR={esr:#010x} ELR={elr:#x})", syndrome.describe())),
+    };
+    if resume == Resume::Next {
+        frame.elr += guest::instruction_length(esr);
+    }
+    resume
+}
+
+/// Runs an exit that may block the vCPU (a hypercall on a port, a yield) with interrupts let
+/// in, as the kernel requires of a caller that may wait. Other exits run masked: they never
+/// wait, and nothing can switch away while they hold temporaries.
+fn blocking(exit: impl FnOnce() -> Resume) -> Resume {
+    Board::cpu().irq_restore(true);
+    let resume = exit();
+    Board::cpu().irq_save();
+    resume
+}
+
+fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
+    let syndrome = Syndrome::read_el2();
+    let _ = writeln!(
+        Console::<Board>::new(),
+        "wells: unexpected exception at EL2: {} ({:?} from {:?})\n  ESR=0x{:08x} (class 0x{:02x}) FAR=0x{:016x}\n  ELR=0x{:016x} SPSR=0x{:08x} LR=0x{:016x}",
+        syndrome.describe(),
+        kind.class,
+        kind.source,
+        syndrome.esr,
+        syndrome.class(),
+        syndrome.far,
+        frame.elr,
+        frame.spsr,
+        frame.x[30],
+    );
+    crate::semihosting::exit(HYPERVISOR_FAULT_STATUS)
+}

@@ -1,0 +1,127 @@
+//! EL2 for a hypervisor: the CPU port when wells runs at EL2 ([`Aarch64El2`]), setting up the
+//! traps a VMM needs, the hypervisor's own timer (CNTHP), stage-2 translation ([`stage2`]) and
+//! the guest side of a vCPU ([`guest`]: EL1 registers, entering a guest, decoding its exits).
+//!
+//! The hypervisor runs with its own stage-1 MMU off (EL2 sees physical addresses). Guests are
+//! AArch64 EL1 software with FP/SIMD trapped: their FP registers are not switched, so a guest
+//! touching them is stopped instead of reading another guest's values.
+
+pub mod guest;
+pub mod stage2;
+
+use super::Aarch64;
+use crate::arch::Arch;
+use core::arch::asm;
+
+/// An AArch64 CPU running the kernel at EL2: the same switch and interrupt mask as at EL1; a
+/// domain's address space token is its VTTBR_EL2 value (stage-2 tables and VMID).
+pub struct Aarch64El2;
+
+impl Arch for Aarch64El2 {
+    const MIN_STACK: usize = Aarch64::MIN_STACK;
+
+    fn irq_save(&self) -> bool {
+        Aarch64.irq_save()
+    }
+
+    fn irq_restore(&self, were_enabled: bool) {
+        Aarch64.irq_restore(were_enabled)
+    }
+
+    fn cpu_id(&self) -> usize {
+        Aarch64.cpu_id()
+    }
+
+    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+        Aarch64.init_stack(stack, entry, arg)
+    }
+
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+        // SAFETY: forwarded contract of `Arch::switch`; the switch code is level-independent.
+        unsafe { Aarch64.switch(save_sp, next_sp) }
+    }
+
+    /// `space` is a VTTBR_EL2 value; 0 (the hypervisor's own threads) leaves the last VM's.
+    fn switch_space(&self, space: usize) {
+        if space != 0 {
+            stage2::activate(space as u64);
+        }
+    }
+}
+
+/// HCR_EL2 while guests run: stage 2 on (VM), set/way invalidation as clean (SWIO), physical
+/// FIQ/IRQ/SError to EL2 (FMO/IMO/AMO), WFI and WFE trapped (TWI/TWE), SMC trapped (TSC),
+/// EL1 is AArch64 (RW).
+pub const HCR_GUESTS: u64 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 13) | (1 << 14) | (1 << 19) | (1 << 31);
+
+/// HCR_EL2.VI: a virtual IRQ is pending for the guest.
+pub const HCR_VI: u64 = 1 << 7;
+
+/// SCTLR_EL2: RES1 bits, instruction cache on, MMU and data cache off, no alignment checks.
+const SCTLR_EL2: u64 = 0x30c5_1830;
+
+/// CPTR_EL2: RES1 bits plus TFP (bit 10): guest FP/SIMD traps to EL2.
+const CPTR_EL2_TRAP_FP: u64 = 0x33ff | (1 << 10);
+
+/// CNTHCTL_EL2: EL1 may read the physical counter (EL1PCTEN); its physical timer traps
+/// (EL1PCEN clear) — the CPU's timers are the hypervisor's and the guests' virtual one.
+const CNTHCTL_EL2: u64 = 1;
+
+/// Configures EL2 for running guests: traps, stage-2 translation control, timers, no FP for
+/// guests. Touches only EL2 registers; call once at EL2 before the first guest runs.
+pub fn establish() {
+    // SAFETY: EL2 control registers only; the hypervisor itself runs at EL2 with its MMU off,
+    // which none of these change. Stage 2 and the traps act on EL1/EL0 only.
+    unsafe {
+        asm!(
+            "msr sctlr_el2, {sctlr}",
+            "msr hcr_el2, {hcr}",
+            "msr vtcr_el2, {vtcr}",
+            "msr cptr_el2, {cptr}",
+            "msr hstr_el2, xzr",
+            "msr cnthctl_el2, {cnthctl}",
+            "msr cntvoff_el2, xzr",
+            "msr vttbr_el2, xzr",
+            "isb",
+            sctlr = in(reg) SCTLR_EL2,
+            hcr = in(reg) HCR_GUESTS,
+            vtcr = in(reg) stage2::VTCR,
+            cptr = in(reg) CPTR_EL2_TRAP_FP,
+            cnthctl = in(reg) CNTHCTL_EL2,
+            options(nostack)
+        )
+    };
+}
+
+/// Sets or clears the virtual IRQ line of the guest that runs next (HCR_EL2.VI).
+pub fn set_virtual_irq(pending: bool) {
+    let mut hcr: u64;
+    // SAFETY: read-modify-write of HCR_EL2's VI bit only.
+    unsafe {
+        asm!("mrs {0}, hcr_el2", out(reg) hcr, options(nomem, nostack));
+        hcr = if pending { hcr | HCR_VI } else { hcr & !HCR_VI };
+        asm!("msr hcr_el2, {0}", "isb", in(reg) hcr, options(nomem, nostack));
+    }
+}
+
+/// Reads the physical counter (CNTPCT_EL0) and its frequency: the hypervisor's clock.
+pub fn counter() -> (u64, u64) {
+    let (count, frequency): (u64, u64);
+    // SAFETY: reads counter registers, always accessible at EL2.
+    unsafe {
+        asm!("isb", "mrs {0}, cntpct_el0", "mrs {1}, cntfrq_el0", out(reg) count, out(reg) frequency, options(nomem, nostack))
+    };
+    (count, frequency)
+}
+
+/// Programs the EL2 physical timer (CNTHP, PPI 26) to fire at counter value `compare`.
+pub fn hyp_timer_arm(compare: u64) {
+    // SAFETY: writes the EL2 physical timer, which only raises its own interrupt.
+    unsafe { asm!("msr cnthp_cval_el2, {0}", "mov {1}, #1", "msr cnthp_ctl_el2, {1}", "isb", in(reg) compare, out(reg) _, options(nomem, nostack)) };
+}
+
+/// Stops the EL2 physical timer (its interrupt line drops).
+pub fn hyp_timer_cancel() {
+    // SAFETY: as above; IMASK | !ENABLE silences it.
+    unsafe { asm!("msr cnthp_ctl_el2, {0}", "isb", in(reg) 2u64, options(nomem, nostack)) };
+}

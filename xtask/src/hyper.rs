@@ -1,0 +1,83 @@
+//! wells as a hypervisor (`hosts/qemu-virt-arm64-hyper`): its QEMU description and test plan;
+//! `qemu.rs` builds and boots it. Its guests (`hosts/bare-guest`) are built first and embedded.
+
+use std::path::Path;
+
+use crate::qemu::{self, Board, Boot, TestImage};
+use crate::user_apps::{self, UserPrograms};
+use crate::Result;
+
+/// QEMU `virt` with EL2 (`virtualization=on`) and 1 GiB: the hypervisor's heap holds its VMs'
+/// RAM.
+pub const VIRT_ARM64_HYPER: Board = Board {
+    name: "qemu-virt-arm64-hyper",
+    package: "wells-qemu-virt-arm64-hyper",
+    target: "aarch64-unknown-none-softfloat",
+    build_std: &[],
+    qemu: "qemu-system-aarch64",
+    options: &["-m", "1G", "-nic", "none"],
+    user_programs: &[UserPrograms { user: &user_apps::GUESTS_A64, features: &[] }],
+    image_prefix: "qemu-virt-arm64-hyper-",
+    plain_boot: Boot { name: "virt, EL2", machine: "virt,virtualization=on", cpu: "cortex-a53", expect: &[], status: 0 },
+    demo_features: &[],
+    tests: HYPER_TESTS,
+};
+
+/// Lines every passing run of the test image prints.
+const VM_SCENARIOS: &[&str] = &[
+    "running at EL2: stage 2 on",
+    "ok - timer_preempts_a_spinning_thread",
+    "ok - vm_two_guests_share_the_cpu",
+    "ok - vm_spinning_guest_is_preempted",
+    "wells: vm 'wild' stopped: stage-2 data abort at IPA 0x50000000",
+    "ok - vm_stage2_fault_stops_only_that_vm",
+    "[phoenix] back after 1 reset(s)",
+    "ok - vm_system_reset_restarts_the_vm",
+    "[ping] ping: 10 round trips ok",
+    "ok - vm_message_round_trip_between_guests",
+    "ok - vm_hypercalls_check_guest_buffers",
+    "wells: vm 'caller' stopped: undefined hypercall 0xc60000ff",
+    "ok - vm_bad_hypercall_and_foreign_device_are_contained",
+    "ok - vm_fault_restarts_are_bounded",
+    " passed, 0 failed",
+];
+
+/// The hypervisor test plan: the scenarios at EL2 entry and at EL3 entry (dropped to EL2), and
+/// a clear refusal when QEMU offers no EL2.
+pub const HYPER_TESTS: &[TestImage] = &[TestImage {
+    bin: "wells-test",
+    features: &[],
+    boots: &[
+        Boot {
+            name: "arm64 hypervisor: VMs, EL2 entry (cortex-a53, virtualization=on)",
+            machine: "virt,virtualization=on",
+            cpu: "cortex-a53",
+            expect: VM_SCENARIOS,
+            status: 0,
+        },
+        Boot {
+            name: "arm64 hypervisor: VMs, EL3 entry (cortex-a57, secure=on,virtualization=on)",
+            machine: "virt,secure=on,virtualization=on",
+            cpu: "cortex-a57",
+            expect: &["entered at EL3", "dropped to EL2", "ok - vm_stage2_fault_stops_only_that_vm", " passed, 0 failed"],
+            status: 0,
+        },
+        Boot {
+            name: "arm64 hypervisor refuses to run without EL2 (virt)",
+            machine: "virt",
+            cpu: "cortex-a53",
+            expect: &["the hypervisor needs EL2, but QEMU entered at EL1"],
+            status: 103,
+        },
+    ],
+}];
+
+/// Builds every hypervisor test image and boots each configuration; one result per boot.
+pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    qemu::run_tests(root, &VIRT_ARM64_HYPER)
+}
+
+/// `cargo xtask run --board qemu-virt-arm64 --level hyper`: two guests side by side.
+pub fn run_demo(root: &Path) -> Result<u8> {
+    qemu::run_demo(root, &VIRT_ARM64_HYPER)
+}
