@@ -5,4 +5,5 @@ fn main() {
     println!("cargo:rustc-link-arg=-T{dir}/link.ld");
     println!("cargo:rerun-if-changed=link.ld");
     println!("cargo:rerun-if-env-changed=WELLS_GUESTS_64");
+    println!("cargo:rerun-if-env-changed=WELLS_GUEST_SUPERVISOR_64");
 }

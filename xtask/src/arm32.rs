@@ -16,6 +16,7 @@ pub const VIRT_ARM32: Board = Board {
     qemu: "qemu-system-arm",
     options: &["-m", "256M", "-nic", "none"],
     user_programs: &[UserPrograms { user: &user_apps::A32, features: &["user"] }],
+    guest_images: &[],
     image_prefix: "qemu-virt-arm32-",
     // SVC entry.
     plain_boot: Boot { name: "arm32 virt", machine: "virt", cpu: "cortex-a15", expect: &[], status: 0 },

@@ -17,6 +17,7 @@ pub const MPS2_AN385: Board = Board {
     qemu: "qemu-system-arm",
     options: &[],
     user_programs: &[],
+    guest_images: &[],
     image_prefix: "qemu-mps2-an385-",
     plain_boot: Boot { name: "mps2-an385", machine: "mps2-an385", cpu: "cortex-m3", expect: &[], status: 0 },
     // The demo's tasks are always in the image.

@@ -18,6 +18,7 @@ pub const MPS3_AN536: Board = Board {
     qemu: "qemu-system-arm",
     options: &[],
     user_programs: &[],
+    guest_images: &[],
     image_prefix: "qemu-mps3-an536-",
     plain_boot: Boot { name: "mps3-an536", machine: "mps3-an536", cpu: "cortex-r52", expect: &[], status: 0 },
     // The demo's tasks are always in the image.

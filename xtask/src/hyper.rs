@@ -1,9 +1,10 @@
 //! wells as a hypervisor (`hosts/qemu-virt-arm64-hyper`): its QEMU description and test plan;
-//! `qemu.rs` builds and boots it. Its guests (`hosts/bare-guest`) are built first and embedded.
+//! `qemu.rs` builds and boots it. Its guests are built first and embedded: the bare test guest
+//! (`hosts/bare-guest`) and the arm64 supervisor's demo image.
 
 use std::path::Path;
 
-use crate::qemu::{self, Board, Boot, TestImage};
+use crate::qemu::{self, Board, Boot, GuestImage, TestImage};
 use crate::user_apps::{self, UserPrograms};
 use crate::Result;
 
@@ -17,6 +18,8 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     qemu: "qemu-system-aarch64",
     options: &["-m", "1G", "-nic", "none"],
     user_programs: &[UserPrograms { user: &user_apps::GUESTS_A64, features: &[] }],
+    // The arm64 supervisor's demo, with its 64- and 32-bit user tasks, built to end through PSCI.
+    guest_images: &[GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["user32", "guest"], env: "WELLS_GUEST_SUPERVISOR_64" }],
     image_prefix: "qemu-virt-arm64-hyper-",
     plain_boot: Boot { name: "virt, EL2", machine: "virt,virtualization=on", cpu: "cortex-a53", expect: &[], status: 0 },
     demo_features: &[],
@@ -27,6 +30,10 @@ pub const VIRT_ARM64_HYPER: Board = Board {
 const VM_SCENARIOS: &[&str] = &[
     "running at EL2: stage 2 on",
     "ok - timer_preempts_a_spinning_thread",
+    "[left] wells: running at EL1, MMU on",
+    "[left] logger (32-bit): 30 averages logged, done",
+    "[right] logger (32-bit): 30 averages logged, done",
+    "ok - vm_supervisor_guests_run_their_demo",
     "ok - vm_two_guests_share_the_cpu",
     "ok - vm_spinning_guest_is_preempted",
     "wells: vm 'wild' stopped: stage-2 data abort at IPA 0x50000000",

@@ -70,8 +70,9 @@ boards:
                     the pipeline is done (image: target/images/wells-demo+user32.elf)
   qemu-virt-arm64 --level hyper
                     wells as hypervisor at EL2 on QEMU virt (virtualization=on):
-                    two bare guests in their own stage-2 address spaces, preempted
-                    in turn, their console lines prefixed with the VM's name
+                    two VMs, each running the supervisor demo above (unmodified,
+                    with its user tasks) in its own stage-2 address space, their
+                    console lines prefixed with the VM's name
                     (image: target/images/qemu-virt-arm64-hyper-wells-demo.elf)
   qemu-virt-arm32   the same demo on QEMU virt with a Cortex-A15 (ARMv7-A, SVC
                     mode): sensor, filter and logger tasks in USR mode, each in

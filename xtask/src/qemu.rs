@@ -31,6 +31,8 @@ pub struct Board {
     pub options: &'static [&'static str],
     /// The user programs its images embed, by feature (built first).
     pub user_programs: &'static [UserPrograms],
+    /// Other boards' images its images embed as guests (built first).
+    pub guest_images: &'static [GuestImage],
     /// What its image names in `target/images/` start with.
     pub image_prefix: &'static str,
     /// How `run`, `debug` and `bench` boot it.
@@ -53,6 +55,7 @@ pub const VIRT_ARM64: Board = Board {
         UserPrograms { user: &user_apps::A64, features: &["user", "user32"] },
         UserPrograms { user: &user_apps::A32, features: &["user32"] },
     ],
+    guest_images: &[],
     image_prefix: "",
     // EL1 entry, cortex-a53.
     plain_boot: Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[], status: 0 },
@@ -60,6 +63,15 @@ pub const VIRT_ARM64: Board = Board {
     demo_features: &["user32"],
     tests: ARM64_TESTS,
 };
+
+/// An image of another board that a hypervisor image embeds as a guest: built first, its path
+/// handed to the build in environment variable `env`.
+pub struct GuestImage {
+    pub board: &'static Board,
+    pub bin: &'static str,
+    pub features: &'static [&'static str],
+    pub env: &'static str,
+}
 
 /// One way of booting an image: machine options, CPU, and what must be seen.
 pub struct Boot {
@@ -154,7 +166,10 @@ const BOOT_LIMIT: Duration = Duration::from_secs(90);
 /// first); returns a copy of the ELF in `target/images/` named after the board, the binary and
 /// the features, so images of other boards and features survive.
 pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result<PathBuf> {
-    let environment = user_apps::build_for_features(root, board.user_programs, features)?;
+    let mut environment = user_apps::build_for_features(root, board.user_programs, features)?;
+    for guest in board.guest_images {
+        environment.push((guest.env, build(root, guest.board, guest.bin, guest.features)?));
+    }
     let mut args = vec!["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin];
     let joined = features.join(",");
     if !features.is_empty() {

@@ -12,6 +12,9 @@ const GICC_CTLR: usize = 0x00;
 const GICC_PMR: usize = 0x04;
 const GICC_IAR: usize = 0x0c;
 const GICC_EOIR: usize = 0x10;
+const GICC_DIR: usize = 0x1000;
+/// GICC_CTLR.EOImode: GICC_EOIR only drops the priority; GICC_DIR deactivates.
+const GICC_CTLR_EOI_MODE: u32 = 1 << 9;
 
 /// Interrupt IDs from 1020 up are special (1023: spurious).
 pub const SPURIOUS: u32 = 1023;
@@ -60,6 +63,24 @@ impl Gic {
         self.write(self.distributor, GICD_ISENABLER, 1 << id);
         self.write(self.cpu_interface, GICC_PMR, 0xff);
         self.write(self.cpu_interface, GICC_CTLR, 1);
+    }
+
+    /// For a hypervisor: as `init` for its own interrupt `own` and the guests' timer
+    /// `forwarded`, with split priority drop and deactivation (GICC_CTLR.EOImode), so an
+    /// interrupt handed to a guest can stay active until the hypervisor deactivates it.
+    pub fn init_hypervisor(&self, own: u32, forwarded: u32) {
+        self.init(own);
+        let priority_word = GICD_IPRIORITYR + (forwarded as usize & !3);
+        let shift = (forwarded % 4) * 8;
+        let priorities = self.read(self.distributor, priority_word) & !(0xff << shift);
+        self.write(self.distributor, priority_word, priorities | (0x80 << shift));
+        self.write(self.distributor, GICD_ISENABLER, 1 << forwarded);
+        self.write(self.cpu_interface, GICC_CTLR, 1 | GICC_CTLR_EOI_MODE);
+    }
+
+    /// Deactivates an interrupt whose priority `end` dropped (EOImode set by `init_hypervisor`).
+    pub fn deactivate(&self, id: u32) {
+        self.write(self.cpu_interface, GICC_DIR, id);
     }
 
     /// Takes the highest pending interrupt (its ID, or `SPURIOUS`).

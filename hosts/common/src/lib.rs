@@ -22,6 +22,7 @@ pub mod mmu;
 pub mod pl011;
 mod platform;
 pub mod tasks;
+pub mod vgic;
 pub mod test;
 pub mod timer_host;
 pub mod vms;

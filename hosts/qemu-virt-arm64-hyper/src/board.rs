@@ -7,6 +7,7 @@ use core::fmt::Write;
 use wells_board_common::gic::Gic;
 use wells_board_common::pl011::Pl011;
 use wells_board_common::timer_host::{GenericTimer, TimerHost};
+use wells_board_common::vgic::{Gich, VgicCpu};
 use wells_board_common::vms::{GuestEntry, VmPlatform, Vms};
 use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::arch::aarch64::el2::{self, guest, Aarch64El2};
@@ -17,8 +18,12 @@ use wells_core::mem::{HeapStats, KernelHeap};
 pub(crate) static GIC: Gic = unsafe { Gic::new(0x0800_0000, 0x0801_0000) };
 // SAFETY: QEMU virt's PL011 UART0.
 pub(crate) static UART: Pl011 = unsafe { Pl011::new(0x0900_0000) };
+// SAFETY: QEMU virt's GICv2 virtual interface control block (with virtualization=on).
+pub(crate) static GICH: Gich = unsafe { Gich::new(0x0803_0000) };
 /// EL2 physical timer private interrupt.
 pub(crate) const HYP_TIMER: u32 = 26;
+/// EL1 virtual timer private interrupt: the guests' timer.
+pub(crate) const GUEST_TIMER: u32 = 27;
 
 static CPU: Aarch64El2 = Aarch64El2;
 static SLOT: KernelSlot<Aarch64El2> = KernelSlot::new();
@@ -50,7 +55,7 @@ impl Board {
         }
         let _ = writeln!(
             out,
-            "wells: running at EL{}: stage 2 on, IRQ/FIQ/SError to EL2, WFI/WFE/SMC trapped, guest FP trapped",
+            "wells: running at EL{}: stage 2 on, IRQ/FIQ/SError to EL2, WFI/WFE/SMC trapped, guest FP trapped, GICv2 virtual CPU interface",
             aarch64::current_el()
         );
     }
@@ -106,12 +111,18 @@ impl VmPlatform for Board {
     type Space = VmSpace;
     const RAM_IPA: usize = 0x4000_0000;
     const UART_IPA: usize = 0x0900_0000;
+    const GICD_IPA: usize = 0x0800_0000;
+    const GICC_IPA: usize = 0x0801_0000;
+    const GICV_PA: usize = 0x0804_0000;
+    const GICV_SIZE: usize = 0x2000;
+    const GUEST_TIMER_IRQ: u32 = GUEST_TIMER;
 
     fn vms() -> &'static Vms<Board> {
         &VMS
     }
 
     fn enter_guest(entry: GuestEntry) -> ! {
+        VgicCpu::reset().restore(&GICH);
         guest::GuestContext::reset().restore();
         guest::enter_guest(entry.pc, entry.x0, entry.x1)
     }

@@ -2,7 +2,7 @@
 //! (refusing to go on without it), vectors, console, heap, EL2 traps and stage-2 control,
 //! interrupt controller and the hypervisor timer.
 
-use crate::board::{Board, GIC, HEAP, HYP_TIMER, UART};
+use crate::board::{Board, GIC, GUEST_TIMER, HEAP, HYP_TIMER, UART};
 use crate::trap;
 use core::arch::global_asm;
 use wells_board_common::Console;
@@ -61,7 +61,7 @@ extern "C" fn wells_hyper_el2_main(entry_el: u64) -> ! {
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
     el2::establish();
-    GIC.init(HYP_TIMER);
+    GIC.init_hypervisor(HYP_TIMER, GUEST_TIMER);
     let board = Board::new(entry_el as u8);
     board.announce();
     // SAFETY: `app_main` is defined by the binary this library is linked into.

@@ -1,5 +1,11 @@
-//! The guest images this hypervisor image carries, built by `cargo xtask` for AArch64 EL1 into
-//! the directory WELLS_GUESTS_64 names.
+//! The guest images this hypervisor image carries, built by `cargo xtask` for AArch64 EL1: the
+//! bare test guest in the directory WELLS_GUESTS_64 names, the supervisor image in the file
+//! WELLS_GUEST_SUPERVISOR_64 names.
 
 /// The bare test guest (`hosts/bare-guest`).
 pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_64"), "/wells-bare-guest"));
+
+/// The arm64 supervisor's demo (`hosts/qemu-virt-arm64`, features `user32,guest`): wells at EL1
+/// with a 64-bit sensor and filter task and a 32-bit logger task at EL0. It does not know it
+/// runs in a VM.
+pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_64"));

@@ -22,6 +22,10 @@ impl GuestSpace for VmSpace {
         self.0.map(ipa, pa, size, Rights::RAM).map_err(|e| format!("stage 2 {ipa:#x}+{size:#x}: {e:?}"))
     }
 
+    fn map_device(&mut self, ipa: usize, pa: usize, size: usize) -> Result<(), String> {
+        self.0.map(ipa, pa, size, Rights::DEVICE).map_err(|e| format!("stage 2 {ipa:#x}+{size:#x}: {e:?}"))
+    }
+
     fn token(&self) -> usize {
         self.0.vttbr() as usize
     }

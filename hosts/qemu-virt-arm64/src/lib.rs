@@ -16,9 +16,9 @@ pub mod apps;
 mod boot;
 pub mod board;
 mod counter;
+pub mod exit;
 mod memory;
 mod panic;
-pub use wells_core::arch::aarch64::semihosting;
 mod tasks;
 mod trap;
 

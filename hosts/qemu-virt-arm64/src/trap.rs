@@ -65,5 +65,5 @@ fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
         frame.spsr,
         frame.x[30],
     );
-    crate::semihosting::exit(KERNEL_FAULT_STATUS)
+    crate::exit::exit(KERNEL_FAULT_STATUS)
 }

@@ -1,10 +1,11 @@
 //! What the hypervisor does with a guest's exits, once the board's trap glue has decoded them:
-//! MMIO to the emulated UART, WFI, and faults (stop or restart the VM). Hypercalls are in
-//! `hypercalls`.
+//! MMIO to the emulated UART and distributor, the virtual timer, WFI, and faults (stop or
+//! restart the VM). Hypercalls are in `hypercalls`.
 
 use super::console::VirtualUart;
 use super::lifecycle;
 use super::{GuestRegisters, Resume, VmPlatform};
+use crate::vgic::VgicCpu;
 
 pub use super::hypercalls::hypercall;
 pub use super::lifecycle::{fault, power_off, restart, shut_down, stop};
@@ -19,8 +20,8 @@ pub struct MmioAccess {
     pub write: bool,
 }
 
-/// A guest access at `ipa` that stage 2 did not map. The emulated UART page is served;
-/// anything else is a fault of the VM (`syndrome` says what the CPU reported).
+/// A guest access at `ipa` that stage 2 did not map. The emulated UART and distributor pages
+/// are served; anything else is a fault of the VM (`syndrome` says what the CPU reported).
 pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn GuestRegisters, syndrome: core::fmt::Arguments<'_>) -> Resume {
     let page = ipa as usize & !0xfff;
     let offset = ipa as usize & 0xfff;
@@ -39,14 +40,47 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
             }
             Resume::Next
         }
-        _ if page == P::UART_IPA => lifecycle::fault::<P>(format_args!("UART access at {ipa:#x} that cannot be emulated ({syndrome})")),
+        Some(access) if page == P::GICD_IPA => {
+            let register = access.register as usize;
+            if access.write {
+                let value = if register == 31 { 0 } else { regs.get(register) as u32 };
+                P::vms().with_current(|vm| vm.distributor.write(offset, access.size, value));
+            } else if register != 31 {
+                let value = P::vms().with_current(|vm| vm.distributor.read(offset, access.size)).unwrap_or(0);
+                regs.set(register, value as u64);
+            }
+            Resume::Next
+        }
+        _ if page == P::UART_IPA || page == P::GICD_IPA => lifecycle::fault::<P>(format_args!("device access at {ipa:#x} that cannot be emulated ({syndrome})")),
         _ => lifecycle::fault::<P>(format_args!("stage-2 data abort at IPA {ipa:#x}, outside its grants ({syndrome})")),
     }
 }
 
-/// The guest waits for an interrupt. VMs get no virtual interrupts yet, so the vCPU gives the
-/// CPU to the others and the guest goes on.
-pub fn wait_for_interrupt<P: VmPlatform>() -> Resume {
-    let _ = P::kernel().yield_now();
+/// The guest's virtual timer fired while it ran (the glue has masked the timer): its interrupt
+/// goes into the vCPU's list registers when the VM's distributor lets it through.
+pub fn virtual_timer<P: VmPlatform>(vgic: &mut VgicCpu) {
+    let id = P::GUEST_TIMER_IRQ;
+    if let Some(Some(priority)) = P::vms().with_current(|vm| vm.distributor.forwards(id).then(|| vm.distributor.priority(id))) {
+        vgic.inject(id, priority);
+    }
+}
+
+/// The guest waits for an interrupt (WFI). With one pending for it, it goes on at once;
+/// otherwise its vCPU sleeps until `wake_at_ns` (when its armed virtual timer fires), or, with
+/// no timer armed, gives the CPU to the others once.
+pub fn wait_for_interrupt<P: VmPlatform>(vgic: &VgicCpu, wake_at_ns: Option<u64>) -> Resume {
+    let kernel = P::kernel();
+    match wake_at_ns {
+        _ if vgic.has_pending() => {}
+        Some(at) => {
+            let now = kernel.now_ns();
+            if at > now {
+                let _ = kernel.sleep_ns(at - now);
+            }
+        }
+        None => {
+            let _ = kernel.yield_now();
+        }
+    }
     Resume::Next
 }

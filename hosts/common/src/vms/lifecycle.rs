@@ -34,6 +34,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
     let mut space = P::Space::new(number as u8).map_err(|e| failed(&e))?;
     space.flush();
     space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
+    space.map_device(P::GICC_IPA, P::GICV_PA, P::GICV_SIZE).map_err(|e| failed(&e))?;
     let domain = kernel
         .domain_create(spec.name, DomainKind::VirtualMachine, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
@@ -49,6 +50,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
         fault_restarts: 0,
         restarts: 0,
         console: Default::default(),
+        distributor: Default::default(),
         ports: spec.ports.to_vec(),
         thread: None,
         outcome: Outcome::Running,
@@ -74,6 +76,9 @@ pub fn restart<P: VmPlatform>(why: &str) -> Resume {
         vm.restarts += 1;
         flush_console::<P>(vm);
         crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
+        vm.distributor = Default::default();
+        // Nothing of the last run may survive into the next.
+        vm.ram.bytes().fill(0);
         let pc = loader::load(vm.image, &mut vm.ram, vm.ram_base);
         pc.map(|pc| GuestEntry { pc, x0: vm.arg, x1: vm.restarts as u64 })
     });

@@ -6,12 +6,12 @@ use alloc::format;
 use alloc::string::String;
 use object::{Object, ObjectSegment};
 
-/// Clears `ram` and copies the segments of `image` into it; returns the entry point.
+/// Copies the segments of `image` into `ram` (which the caller has zeroed); returns the entry
+/// point.
 pub fn load(image: &[u8], ram: &mut GuestRam, ram_base: usize) -> Result<u64, String> {
     let file = object::File::parse(image).map_err(|e| format!("not an ELF image: {e}"))?;
     let ram_end = ram_base + ram.size();
     let bytes = ram.bytes();
-    bytes.fill(0);
     for segment in file.segments() {
         let start = segment.address() as usize;
         let size = segment.size() as usize;

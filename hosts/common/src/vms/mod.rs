@@ -3,6 +3,10 @@
 //! kernel thread of that domain that enters the guest and comes back on every exit, so vCPUs are
 //! scheduled, preempted and blocked by the same scheduler as every other thread.
 //!
+//! Each VM sees RAM, an emulated PL011 and a GICv2: its distributor emulated, its CPU interface
+//! the hardware's virtual one (GICV), its virtual timer's interrupt injected through a list
+//! register.
+//!
 //! What differs per CPU is behind [`VmPlatform`] (entering a guest), [`GuestSpace`] (stage-2
 //! translation) and [`GuestRegisters`] (the exit's general registers); the board's trap glue
 //! decodes each exit and calls [`exits`]. Everything a guest hands over (addresses, lengths,
@@ -33,6 +37,15 @@ pub trait VmPlatform: Platform {
     const RAM_IPA: usize;
     /// Guest-physical address of the PL011 every VM sees (emulated, page sized).
     const UART_IPA: usize;
+    /// Guest-physical address of the GIC distributor every VM sees (emulated).
+    const GICD_IPA: usize;
+    /// Guest-physical address of the GIC CPU interface every VM sees, and the physical address
+    /// of the hardware virtual CPU interface (GICV) stage 2 maps there, and its size.
+    const GICC_IPA: usize;
+    const GICV_PA: usize;
+    const GICV_SIZE: usize;
+    /// The interrupt of the guests' virtual timer.
+    const GUEST_TIMER_IRQ: u32;
     /// Stack of a vCPU thread (its exits are handled there).
     const VCPU_STACK: usize = 16 * 1024;
 
@@ -48,6 +61,8 @@ pub trait GuestSpace: Sized + Send {
     fn new(vmid: u8) -> Result<Self, String>;
     /// Maps normal memory the guest may read, write and execute.
     fn map_ram(&mut self, ipa: usize, pa: usize, size: usize) -> Result<(), String>;
+    /// Maps a device the guest drives itself (read and write, never execute).
+    fn map_device(&mut self, ipa: usize, pa: usize, size: usize) -> Result<(), String>;
     /// The token the scheduler hands the CPU port when a thread of the VM runs.
     fn token(&self) -> usize;
     /// Forgets cached translations (before the VMID is used again).

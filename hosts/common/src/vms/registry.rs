@@ -1,6 +1,7 @@
 //! The board's record of its VMs: what each was given, its console, how it ended.
 
 use super::console::VirtualUart;
+use crate::vgic::VirtualDistributor;
 use super::ram::GuestRam;
 use super::{GuestSpace, OnFault, VmPlatform};
 use alloc::string::String;
@@ -33,6 +34,7 @@ pub struct Vm<P: VmPlatform> {
     /// Every restart: after faults and SYSTEM_RESET.
     pub restarts: u32,
     pub console: VirtualUart,
+    pub distributor: VirtualDistributor,
     pub ports: Vec<Handle>,
     pub thread: Option<Handle>,
     pub outcome: Outcome,

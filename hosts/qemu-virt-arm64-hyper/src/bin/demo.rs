@@ -1,4 +1,6 @@
-//! The hypervisor demo: two guests side by side, their console lines prefixed with their names.
+//! The hypervisor demo: two VMs side by side, each running the arm64 supervisor's own demo (a
+//! sensor, a filter and a logger task at EL0 of its guest kernel), their console lines prefixed
+//! with the VM's name. QEMU exits when both guests have powered off.
 #![no_std]
 #![no_main]
 
@@ -9,14 +11,14 @@ use wells_qemu_virt_arm64_hyper::{guests, Board};
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
     let k = board.new_kernel();
-    for (name, scenario) in [("alpha", 0), ("beta", 0)] {
+    for name in ["left", "right"] {
         let spec = VmSpec {
             name,
-            image: guests::BARE,
+            image: guests::SUPERVISOR,
             ram_base: Board::RAM_IPA,
-            ram_size: 4 << 20,
+            ram_size: 128 << 20,
             priority: 8,
-            arg: scenario,
+            arg: 0,
             on_fault: OnFault::Stop,
             ports: &[],
         };

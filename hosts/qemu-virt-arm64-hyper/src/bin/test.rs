@@ -1,5 +1,6 @@
 //! The hypervisor test image: the shared kernel-thread tests (the core at EL2, on the EL2
-//! timer) and the VM scenarios (`wells_board_common::test::vms`) on the bare test guest.
+//! timer) and the VM scenarios (`wells_board_common::test::vms`) on the bare test guest and
+//! the arm64 supervisor's demo image.
 #![no_std]
 #![no_main]
 
@@ -8,5 +9,5 @@ use wells_qemu_virt_arm64_hyper::{guests, Board};
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
-    test::run(board, test::vms::tests::<Board>(guests::BARE))
+    test::run(board, test::vms::tests::<Board>(guests::BARE, guests::SUPERVISOR))
 }

@@ -8,6 +8,7 @@ pub mod boot;
 pub mod el2;
 pub mod exceptions;
 pub mod mmu;
+pub mod psci;
 pub mod semihosting;
 
 use super::Arch;

@@ -44,7 +44,8 @@ impl GuestContext {
         GuestContext { sctlr: SCTLR_EL1_RESET, ..GuestContext::default() }
     }
 
-    /// Saves the guest registers now in the CPU (after an exit of this vCPU's guest).
+    /// Saves the guest registers now in the CPU (after an exit of this vCPU's guest). The
+    /// guest's virtual timer keeps running until [`GuestContext::stop_timer`].
     pub fn save(&mut self) {
         // SAFETY: reads EL1 registers at EL2 into this structure; no side effects.
         unsafe {
@@ -70,6 +71,24 @@ impl GuestContext {
                 options(nomem, nostack)
             );
         }
+    }
+
+    /// Stops the guest's virtual timer in the CPU once its state is saved: it must not fire
+    /// for a guest that is not running. `restore` starts it again from the saved state. (An
+    /// interrupt it raised must be acknowledged first, or it vanishes before it is read.)
+    pub fn stop_timer() {
+        // SAFETY: disables the EL1 virtual timer, which only raises the guests' interrupt.
+        unsafe { asm!("msr cntv_ctl_el0, xzr", "isb", options(nomem, nostack)) };
+    }
+
+    /// CNTV_CTL.IMASK: the hypervisor masks a guest's timer when it injects its interrupt (the
+    /// guest unmasks it when it programs the timer again, as timer drivers do).
+    pub const TIMER_IMASK: u64 = 1 << 1;
+
+    /// True when the guest's virtual timer is enabled and not masked: it will interrupt when
+    /// the virtual counter reaches `cntv_cval`.
+    pub fn timer_armed(&self) -> bool {
+        self.cntv_ctl & 1 != 0 && self.cntv_ctl & Self::TIMER_IMASK == 0
     }
 
     /// Loads these registers into the CPU (before this vCPU's guest runs again).

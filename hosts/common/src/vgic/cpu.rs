@@ -1,0 +1,103 @@
+//! The virtual CPU interface of one vCPU: GICH's control, VM control, active priorities and list
+//! registers. The trap glue saves them on every exit of a guest and loads them before it runs
+//! again (beside its EL1 registers), so each vCPU finds its own pending and active interrupts.
+
+use core::ptr::{read_volatile, write_volatile};
+
+const GICH_HCR: usize = 0x000;
+const GICH_VTR: usize = 0x004;
+const GICH_VMCR: usize = 0x008;
+const GICH_APR: usize = 0x0f0;
+const GICH_LR: usize = 0x100;
+/// GICH_HCR.En: the virtual CPU interface works.
+const HCR_ENABLE: u32 = 1;
+
+/// List registers kept per vCPU (QEMU's GICv2 has 4).
+pub const LIST_REGISTERS: usize = 4;
+
+/// LR.State = pending.
+const LR_PENDING: u32 = 1 << 28;
+/// LR.State (both bits): 0 when the register is free.
+const LR_STATE: u32 = 3 << 28;
+
+/// The GICH block of a board.
+pub struct Gich {
+    base: usize,
+}
+
+impl Gich {
+    /// The GICH registers at `base`.
+    ///
+    /// # Safety
+    /// `base` must be the GICH block of a GICv2 with the virtualization extension, reachable
+    /// wherever it is used.
+    pub const unsafe fn new(base: usize) -> Gich {
+        Gich { base }
+    }
+
+    fn read(&self, offset: usize) -> u32 {
+        // SAFETY: GICH registers of this board (the contract of `Gich::new`).
+        unsafe { read_volatile((self.base + offset) as *const u32) }
+    }
+
+    fn write(&self, offset: usize, value: u32) {
+        // SAFETY: GICH registers of this board (the contract of `Gich::new`).
+        unsafe { write_volatile((self.base + offset) as *mut u32, value) }
+    }
+
+    /// List registers the hardware has (at most [`LIST_REGISTERS`] are used).
+    pub fn list_registers(&self) -> usize {
+        ((self.read(GICH_VTR) & 0x3f) as usize + 1).min(LIST_REGISTERS)
+    }
+}
+
+/// One vCPU's virtual CPU interface state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VgicCpu {
+    pub hcr: u32,
+    pub vmcr: u32,
+    pub apr: u32,
+    pub lr: [u32; LIST_REGISTERS],
+}
+
+impl VgicCpu {
+    /// A vCPU out of reset: interface enabled, nothing pending or active.
+    pub const fn reset() -> VgicCpu {
+        VgicCpu { hcr: HCR_ENABLE, vmcr: 0, apr: 0, lr: [0; LIST_REGISTERS] }
+    }
+
+    /// Reads the state of the vCPU that just exited.
+    pub fn save(gich: &Gich) -> VgicCpu {
+        let mut state = VgicCpu { hcr: gich.read(GICH_HCR), vmcr: gich.read(GICH_VMCR), apr: gich.read(GICH_APR), lr: [0; LIST_REGISTERS] };
+        for n in 0..gich.list_registers() {
+            state.lr[n] = gich.read(GICH_LR + 4 * n);
+        }
+        state
+    }
+
+    /// Loads this state before its vCPU runs again.
+    pub fn restore(&self, gich: &Gich) {
+        gich.write(GICH_VMCR, self.vmcr);
+        gich.write(GICH_APR, self.apr);
+        for n in 0..gich.list_registers() {
+            gich.write(GICH_LR + 4 * n, self.lr[n]);
+        }
+        gich.write(GICH_HCR, self.hcr);
+    }
+
+    /// Makes virtual interrupt `id` pending at `priority` (of which a GICv2 list register keeps
+    /// the top 5 bits). False when it is pending already or no list register is free.
+    pub fn inject(&mut self, id: u32, priority: u8) -> bool {
+        if self.lr.iter().any(|&lr| lr & 0x3ff == id && lr & LR_STATE == LR_PENDING) {
+            return false;
+        }
+        let Some(free) = self.lr.iter_mut().find(|lr| **lr & LR_STATE == 0) else { return false };
+        *free = LR_PENDING | (((priority >> 3) as u32) << 23) | (id & 0x3ff);
+        true
+    }
+
+    /// True when an interrupt waits for the guest (a WFI should return at once).
+    pub fn has_pending(&self) -> bool {
+        self.lr.iter().any(|&lr| lr & LR_STATE == LR_PENDING)
+    }
+}
