@@ -6,4 +6,5 @@ fn main() {
     println!("cargo:rerun-if-changed=link.ld");
     println!("cargo:rerun-if-env-changed=WELLS_GUESTS_64");
     println!("cargo:rerun-if-env-changed=WELLS_GUEST_SUPERVISOR_64");
+    println!("cargo:rerun-if-env-changed=WELLS_GUEST_SUPERVISOR_BENCH_64");
 }

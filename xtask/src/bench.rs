@@ -47,6 +47,7 @@ pub fn run(root: &Path) -> Result<()> {
 
     let boards = [
         run_board(root, &VIRT_ARM64, "arm64 (Cortex-A53, EL1)", PMU_COUNTER, &["user"], &["user32"])?,
+        run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &["bench"], &[])?,
         run_board(root, &crate::arm32::VIRT_ARM32, "arm32 (Cortex-A15, SVC)", PMU_COUNTER, &["user"], &["user"])?,
         run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &[], &["tasks"])?,
         run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["tasks"])?,
@@ -270,6 +271,14 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
 /// How the A-profile boards count instructions.
 const PMU_COUNTER: &str = "the PMU cycle counter (`PMCCNTR_EL0` / `PMCCNTR`), which QEMU advances once per \
      instruction under `-icount`; user tasks read it directly.";
+/// How the hypervisor's guests count instructions.
+const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1 (`PMCCNTR_EL0`, one per instruction \
+     under `-icount`); the hypervisor sets `PMCCFILTR_EL0.NSH`, so it also counts what runs at EL2 for the guest. \
+     The rows are measured by the bare test guest (`hosts/bare-guest/src/bench.rs`): 1000 hypercalls per repetition; \
+     1000 yields against a second VM doing the same (each yield exits, switches to the other vCPU, which returns \
+     to its guest and yields back); the guest's virtual timer fired while it spins storing the counter, its IRQ \
+     handler's first reading minus the last stored value (one sample per repetition). Below the table: the \
+     supervisor's benchmark image run unchanged as a guest, against the same image run natively above.";
 /// How the Cortex-R52 board counts instructions (`hosts/qemu-mps3-an536/src/counter.rs`).
 const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0, `PMCCNTR` reads 0, \
      `-cpu cortex-r52,pmu=on` is refused), so the counter is the generic timer's `CNTVCT` converted to ns \
@@ -304,6 +313,8 @@ struct BoardBench {
     command: String,
     /// What the image printed between its markers: the table and every repetition.
     block: String,
+    /// The same from a guest named `guest` (a hypervisor's image), its lines prefixed.
+    guest_block: Option<String>,
     sizes: Vec<(String, (u64, u64, u64))>,
 }
 
@@ -311,6 +322,8 @@ const ARM64_BENCH: &str = "wells-bench";
 const ARM64_TEST: &str = "wells-test";
 const BLOCK_START: &str = "--- bench table ---";
 const BLOCK_END: &str = "--- end ---";
+/// How a hypervisor's bench image prefixes the lines of its guest named `guest`.
+const GUEST_PREFIX: &str = "[guest] ";
 
 /// Builds a board's bench and test images, boots the bench twice under `-icount` and checks
 /// the two runs printed the same figures.
@@ -326,12 +339,15 @@ fn run_board(
     let test = qemu::build(root, board, ARM64_TEST, test_features)?;
     let command = qemu::command_line(&qemu::bench_command(board, &bench), root);
     let mut blocks = Vec::new();
+    let mut guest_block = None;
     for boot in 1..=2 {
         println!("xtask: {title} bench, boot {boot} of 2: {command}");
         let mut qemu = qemu::bench_command(board, &bench);
         qemu.current_dir(root);
         let output = run_with_limit(qemu, ARM64_BENCH)?;
         blocks.push(extract_block(&output)?);
+        let guest_lines: String = output.lines().filter_map(|l| l.strip_prefix(GUEST_PREFIX)).map(|l| format!("{l}\n")).collect();
+        guest_block = extract_block(&guest_lines).ok();
     }
     if blocks[0] != blocks[1] {
         return Err(format!(
@@ -346,7 +362,7 @@ fn run_board(
         let size = size_of(root, &path)?;
         sizes.push((format!("`{path}`: {what}"), size));
     }
-    Ok(BoardBench { title, counter, command, block: blocks.swap_remove(0), sizes })
+    Ok(BoardBench { title, counter, command, block: blocks.swap_remove(0), guest_block, sizes })
 }
 
 /// The Linux kernel module section: wells.ko in Debian's kernel under QEMU (xtask/src/linux.rs).
@@ -370,6 +386,35 @@ fn extract_block(output: &str) -> Result<String> {
         ));
     }
     Ok(lines.join("\n"))
+}
+
+/// The figures of a table block by row name.
+fn table_rows(block: &str) -> Vec<(String, f64)> {
+    block
+        .lines()
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.trim_matches('|').split('|').map(str::trim).collect();
+            Some((cells.first()?.to_string(), cells.get(1)?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The supervisor's benchmark as a guest against the same image natively (the first board).
+fn guest_overhead(native: &str, guest: &str) -> String {
+    let native = table_rows(native);
+    let mut md = String::from(
+        "\n\nThe arm64 supervisor's `wells-bench` (features `user,guest`) run as a guest of this hypervisor, \
+         against the same measurements natively (first table above):\n\n\
+         | measurement | native | as a guest | guest / native |\n|---|---:|---:|---:|\n",
+    );
+    for (name, in_guest) in table_rows(guest) {
+        if let Some((_, alone)) = native.iter().find(|(n, _)| *n == name) {
+            md.push_str(&format!("| {name} | {alone:.1} | {in_guest:.1} | {:.3} |\n", in_guest / alone));
+        }
+    }
+    md
 }
 
 fn render_boards(boards: &[BoardBench]) -> String {
@@ -421,6 +466,9 @@ fn render_boards(boards: &[BoardBench]) -> String {
             board.counter,
         ));
         md.push_str(&board.block);
+        if let (Some(guest), Some(native)) = (&board.guest_block, boards.first()) {
+            md.push_str(&guest_overhead(&native.block, guest));
+        }
         md.push_str("\n\nImage size:\n\n| what | text | data | bss |\n|---|---:|---:|---:|\n");
         for (what, (text, data, bss)) in &board.sizes {
             md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));

@@ -18,8 +18,18 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     qemu: "qemu-system-aarch64",
     options: &["-m", "1G", "-nic", "none"],
     user_programs: &[UserPrograms { user: &user_apps::GUESTS_A64, features: &[] }],
-    // The arm64 supervisor's demo, with its 64- and 32-bit user tasks, built to end through PSCI.
-    guest_images: &[GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["user32", "guest"], env: "WELLS_GUEST_SUPERVISOR_64" }],
+    // The arm64 supervisor's demo, with its 64- and 32-bit user tasks, built to end through
+    // PSCI; and for the benchmark image, the supervisor's own benchmark the same way.
+    guest_images: &[
+        GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["user32", "guest"], env: "WELLS_GUEST_SUPERVISOR_64", when: &[] },
+        GuestImage {
+            board: &qemu::VIRT_ARM64,
+            bin: "wells-bench",
+            features: &["user", "guest"],
+            env: "WELLS_GUEST_SUPERVISOR_BENCH_64",
+            when: &["bench"],
+        },
+    ],
     image_prefix: "qemu-virt-arm64-hyper-",
     plain_boot: Boot { name: "virt, EL2", machine: "virt,virtualization=on", cpu: "cortex-a53", expect: &[], status: 0 },
     demo_features: &[],

@@ -71,6 +71,8 @@ pub struct GuestImage {
     pub bin: &'static str,
     pub features: &'static [&'static str],
     pub env: &'static str,
+    /// Built only for hypervisor images with one of these features (always when empty).
+    pub when: &'static [&'static str],
 }
 
 /// One way of booting an image: machine options, CPU, and what must be seen.
@@ -168,7 +170,9 @@ const BOOT_LIMIT: Duration = Duration::from_secs(90);
 pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result<PathBuf> {
     let mut environment = user_apps::build_for_features(root, board.user_programs, features)?;
     for guest in board.guest_images {
-        environment.push((guest.env, build(root, guest.board, guest.bin, guest.features)?));
+        if guest.when.is_empty() || guest.when.iter().any(|feature| features.contains(feature)) {
+            environment.push((guest.env, build(root, guest.board, guest.bin, guest.features)?));
+        }
     }
     let mut args = vec!["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin];
     let joined = features.join(",");

@@ -3,6 +3,7 @@
 #![no_std]
 #![no_main]
 
+mod bench;
 mod hypercall;
 mod uart;
 
@@ -49,12 +50,22 @@ enum Scenario {
     Hypercalls = 7,
     /// Prints once, then spins forever without a single exit: only preemption takes the CPU.
     Spin = 8,
+    /// Benchmark: hypercall round trips (`bench.rs`), figures sent on port 0.
+    BenchHypercall = 9,
+    /// Benchmark: yield hypercalls against a partner VM running `BenchYieldPartner`.
+    BenchYield = 10,
+    BenchYieldPartner = 11,
+    /// Benchmark: virtual timer interrupt to this guest's handler running.
+    BenchTimerInterrupt = 12,
 }
 
 impl Scenario {
     fn from(x0: u64) -> Option<Scenario> {
         use Scenario::*;
-        [Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin].get(x0 as usize).copied()
+        [
+            Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
+            BenchYieldPartner, BenchTimerInterrupt,
+        ].get(x0 as usize).copied()
     }
 }
 
@@ -101,6 +112,10 @@ extern "C" fn guest_main(x0: u64, restarts: u64) -> ! {
             1
         }
         Scenario::Hypercalls => hypercalls(&mut out),
+        Scenario::BenchHypercall => bench::hypercall_round_trip(),
+        Scenario::BenchYield => bench::yield_ping(true),
+        Scenario::BenchYieldPartner => bench::yield_ping(false),
+        Scenario::BenchTimerInterrupt => bench::timer_interrupt(),
         Scenario::Spin => {
             let _ = writeln!(out, "spinning");
             loop {

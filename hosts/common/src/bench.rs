@@ -52,7 +52,7 @@ const MS: u64 = 1_000_000;
 const THREAD_HEAP: usize = 1024;
 
 /// What a row of the table holds.
-enum Outcome {
+pub(crate) enum Outcome {
     /// The measured repetitions.
     Runs(Vec<u64>),
     /// Not measured on this board, and why (e.g. the threads do not fit its RAM).
@@ -419,11 +419,7 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
     P::counter_start();
     let mut rows: Vec<(String, Outcome)> = Vec::new();
     let mut measure = |name: String, outcome: Outcome| {
-        match &outcome {
-            Outcome::Runs(runs) => crate::println!(P, "bench: {name}: {} instructions", tenths(median(runs))),
-            Outcome::NotApplicable(why) => crate::println!(P, "bench: {name}: not measured: {why}"),
-            Outcome::Failed(why) => crate::println!(P, "bench: {name}: FAILED: {why}"),
-        }
+        report::<P>(&name, &outcome);
         rows.push((name, outcome));
     };
     measure("kernel thread switch (2 threads, yield)".into(), yield_ring(board, 2, 5000).into());
@@ -458,11 +454,26 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
         user_bench(board, &[("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)], &["requests", "replies"]).into(),
     );
 
+    print_table::<P>(&rows)
+}
+
+/// Prints a measurement as it is taken.
+pub(crate) fn report<P: Platform>(name: &str, outcome: &Outcome) {
+    match outcome {
+        Outcome::Runs(runs) => crate::println!(P, "bench: {name}: {} instructions", tenths(median(runs))),
+        Outcome::NotApplicable(why) => crate::println!(P, "bench: {name}: not measured: {why}"),
+        Outcome::Failed(why) => crate::println!(P, "bench: {name}: FAILED: {why}"),
+    }
+}
+
+/// Prints the table and every repetition between the markers `cargo xtask bench` looks for;
+/// returns 1 when a measurement failed.
+pub(crate) fn print_table<P: Platform>(rows: &[(String, Outcome)]) -> i32 {
     let failed = rows.iter().filter(|(_, r)| matches!(r, Outcome::Failed(_))).count();
     crate::println!(P, "--- bench table ---");
     crate::println!(P, "| measurement | instructions |");
     crate::println!(P, "|---|---:|");
-    for (name, outcome) in &rows {
+    for (name, outcome) in rows {
         match outcome {
             Outcome::Runs(runs) => crate::println!(P, "| {name} | {} |", tenths(median(runs))),
             Outcome::NotApplicable(why) => crate::println!(P, "| {name} | n/a ({}) |", why.split(':').next().unwrap_or(why)),
@@ -472,7 +483,7 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
     crate::println!(P, "");
     crate::println!(P, "All runs (instructions per operation, in the order measured):");
     crate::println!(P, "");
-    for (name, outcome) in &rows {
+    for (name, outcome) in rows {
         if let Outcome::Runs(runs) = outcome {
             let runs: Vec<String> = runs.iter().map(|&r| tenths(r)).collect();
             crate::println!(P, "- {name}: {}", runs.join(" "));

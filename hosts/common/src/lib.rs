@@ -27,6 +27,7 @@ pub mod test;
 pub mod timer_host;
 pub mod vms;
 mod user_programs;
+pub mod vm_bench;
 
 pub use console::Console;
 pub use kernel_slot::{KernelOnBoard, KernelSlot};

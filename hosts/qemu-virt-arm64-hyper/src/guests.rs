@@ -9,3 +9,8 @@ pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_64"), "/wells-
 /// with a 64-bit sensor and filter task and a 32-bit logger task at EL0. It does not know it
 /// runs in a VM.
 pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_64"));
+
+/// The arm64 supervisor's benchmark image (features `user,guest`), run as a guest by the
+/// hypervisor's own benchmark to compare with its native run.
+#[cfg(feature = "bench")]
+pub const SUPERVISOR_BENCH: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_BENCH_64"));

@@ -67,11 +67,16 @@ const CPTR_EL2_TRAP_FP: u64 = 0x33ff | (1 << 10);
 /// (EL1PCEN clear) — the CPU's timers are the hypervisor's and the guests' virtual one.
 const CNTHCTL_EL2: u64 = 1;
 
+/// PMCCFILTR_EL0.NSH: the cycle counter also counts at EL2, so a guest that measures itself
+/// with it sees what its exits to the hypervisor cost.
+const PMCCFILTR_COUNT_EL2: u64 = 1 << 27;
+
 /// Configures EL2 for running guests: traps, stage-2 translation control, timers, no FP for
-/// guests. Touches only EL2 registers; call once at EL2 before the first guest runs.
+/// guests, a cycle counter that counts at EL2. Call once at EL2 before the first guest runs.
 pub fn establish() {
-    // SAFETY: EL2 control registers only; the hypervisor itself runs at EL2 with its MMU off,
-    // which none of these change. Stage 2 and the traps act on EL1/EL0 only.
+    // SAFETY: EL2 control registers (and the cycle counter's filter) only; the hypervisor itself
+    // runs at EL2 with its MMU off, which none of these change. Stage 2 and the traps act on
+    // EL1/EL0 only.
     unsafe {
         asm!(
             "msr sctlr_el2, {sctlr}",
@@ -82,12 +87,14 @@ pub fn establish() {
             "msr cnthctl_el2, {cnthctl}",
             "msr cntvoff_el2, xzr",
             "msr vttbr_el2, xzr",
+            "msr pmccfiltr_el0, {pmccfiltr}",
             "isb",
             sctlr = in(reg) SCTLR_EL2,
             hcr = in(reg) HCR_GUESTS,
             vtcr = in(reg) stage2::VTCR,
             cptr = in(reg) CPTR_EL2_TRAP_FP,
             cnthctl = in(reg) CNTHCTL_EL2,
+            pmccfiltr = in(reg) PMCCFILTR_COUNT_EL2,
             options(nostack)
         )
     };

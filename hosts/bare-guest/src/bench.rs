@@ -1,0 +1,178 @@
+//! The guest side of the hypervisor's benchmarks, counting instructions with the PMU cycle
+//! counter (PMCCNTR_EL0; one per instruction under QEMU `-icount`). Every figure is sent to the
+//! hypervisor on port 0 as a u64 in tenths of an instruction per operation: one warm-up
+//! repetition, then `REPS` measured ones.
+
+use crate::hypercall::{self, port_send, FOREVER};
+use core::arch::{asm, global_asm};
+use core::ptr::{read_volatile, write_volatile};
+use core::sync::atomic::{compiler_fence, AtomicBool, AtomicU64, Ordering};
+
+/// Repetitions sent, the first being the warm-up.
+const REPS: usize = 8;
+/// Operations per repetition.
+const N: u64 = 1000;
+const WELLS_VERSION: u64 = 0xC600_0000;
+const WELLS_YIELD: u64 = 0xC600_0002;
+
+fn cycles_start() {
+    // SAFETY: PMCR_EL0.E | C and the cycle counter's enable bit: only the PMU is affected.
+    unsafe { asm!("msr pmcr_el0, {0}", "msr pmcntenset_el0, {1}", "isb", in(reg) 0b101u64, in(reg) 1u64 << 31) };
+}
+
+fn cycles() -> u64 {
+    compiler_fence(Ordering::SeqCst);
+    let count: u64;
+    // SAFETY: reads the cycle counter started by `cycles_start`.
+    unsafe { asm!("isb", "mrs {0}, pmccntr_el0", out(reg) count) };
+    compiler_fence(Ordering::SeqCst);
+    count
+}
+
+fn send(figure_tenths: u64) -> bool {
+    port_send(0, &figure_tenths.to_le_bytes(), FOREVER) == 0
+}
+
+/// N hypercalls of `function` per repetition; returns false if a send failed.
+fn loop_of(function: u64) -> bool {
+    cycles_start();
+    for _ in 0..REPS {
+        let start = cycles();
+        for _ in 0..N {
+            hypercall::call(function, [0; 4]);
+        }
+        let elapsed = cycles() - start;
+        if !send(elapsed * 10 / N) {
+            return false;
+        }
+    }
+    true
+}
+
+/// The round trip of the cheapest hypercall (wells version): guest -> EL2 -> guest.
+pub fn hypercall_round_trip() -> u64 {
+    if loop_of(WELLS_VERSION) { 0 } else { 1 }
+}
+
+/// Yield hypercalls against a partner VM doing the same: each one exits, switches to the other
+/// vCPU, which returns to its guest and yields back.
+pub fn yield_ping(measure: bool) -> u64 {
+    if measure {
+        return if loop_of(WELLS_YIELD) { 0 } else { 1 };
+    }
+    for _ in 0..REPS as u64 * N {
+        hypercall::call(WELLS_YIELD, [0; 4]);
+    }
+    0
+}
+
+/// The counter value the spinner stored last, and the handler's first reading minus it.
+static SPINNER: AtomicU64 = AtomicU64::new(0);
+static LATENCY: AtomicU64 = AtomicU64::new(0);
+static FIRED: AtomicBool = AtomicBool::new(false);
+
+const GICD: usize = 0x0800_0000;
+const GICC: usize = 0x0801_0000;
+
+fn write32(address: usize, value: u32) {
+    // SAFETY: GIC registers of the `virt` layout (the hypervisor emulates or maps them).
+    unsafe { write_volatile(address as *mut u32, value) }
+}
+
+fn read32(address: usize) -> u32 {
+    // SAFETY: as above.
+    unsafe { read_volatile(address as *const u32) }
+}
+
+/// Virtual timer interrupt to the guest's handler running: the guest arms its timer while a
+/// loop stores the counter; the handler's first counter reading minus the loop's last stored
+/// value is the figure (exit to EL2, injection, the guest's vector; it includes up to one loop
+/// of the spinner, a few instructions).
+pub fn timer_interrupt() -> u64 {
+    // SAFETY: installs this guest's own vector table (below) at EL1.
+    unsafe { asm!("adr {0}, bare_guest_vectors", "msr vbar_el1, {0}", "isb", out(reg) _) };
+    write32(GICD, 1);
+    write32(GICD + 0x418, 0x80 << 24); // priority of INTID 27
+    write32(GICD + 0x100, 1 << 27);
+    write32(GICC + 0x04, 0xff);
+    write32(GICC, 1);
+    cycles_start();
+    // SAFETY: lets IRQs in at EL1 (the handler below takes them).
+    unsafe { asm!("msr daifclr, #2") };
+    for _ in 0..REPS {
+        FIRED.store(false, Ordering::SeqCst);
+        let (now, frequency): (u64, u64);
+        // SAFETY: reads the virtual counter and its frequency; then arms the virtual timer
+        // 100 us ahead (CNTV_CTL.ENABLE).
+        unsafe {
+            asm!("isb", "mrs {0}, cntvct_el0", "mrs {1}, cntfrq_el0", out(reg) now, out(reg) frequency);
+            asm!("msr cntv_cval_el0, {0}", "msr cntv_ctl_el0, {1}", "isb", in(reg) now + frequency / 10_000, in(reg) 1u64);
+        }
+        while !FIRED.load(Ordering::Relaxed) {
+            SPINNER.store(cycles(), Ordering::Relaxed);
+        }
+        if !send(LATENCY.load(Ordering::SeqCst) * 10) {
+            return 1;
+        }
+    }
+    0
+}
+
+/// The IRQ handler (EL1, SPx): reads the counter first, silences the timer, acknowledges and
+/// ends the interrupt.
+#[no_mangle]
+extern "C" fn bare_guest_irq() {
+    let at = cycles();
+    let id = read32(GICC + 0x0c);
+    // SAFETY: IMASK | !ENABLE: the timer's interrupt line drops.
+    unsafe { asm!("msr cntv_ctl_el0, {0}", "isb", in(reg) 2u64) };
+    write32(GICC + 0x10, id);
+    if id == 27 {
+        LATENCY.store(at.wrapping_sub(SPINNER.load(Ordering::SeqCst)), Ordering::SeqCst);
+        FIRED.store(true, Ordering::SeqCst);
+    }
+}
+
+// The guest's EL1 vectors: only "current EL with SPx, IRQ" (entry 5) is expected; it saves the
+// caller-saved registers around `bare_guest_irq`. Every other entry spins.
+global_asm!(
+    ".section .text.bare_guest_vectors",
+    ".balign 0x800",
+    ".global bare_guest_vectors",
+    "bare_guest_vectors:",
+    ".rept 5",
+    ".balign 0x80",
+    "    b .",
+    ".endr",
+    ".balign 0x80",
+    "    sub sp, sp, #176",
+    "    stp x0, x1, [sp, #0]",
+    "    stp x2, x3, [sp, #16]",
+    "    stp x4, x5, [sp, #32]",
+    "    stp x6, x7, [sp, #48]",
+    "    stp x8, x9, [sp, #64]",
+    "    stp x10, x11, [sp, #80]",
+    "    stp x12, x13, [sp, #96]",
+    "    stp x14, x15, [sp, #112]",
+    "    stp x16, x17, [sp, #128]",
+    "    stp x18, x29, [sp, #144]",
+    "    str x30, [sp, #160]",
+    "    bl bare_guest_irq",
+    "    ldr x30, [sp, #160]",
+    "    ldp x18, x29, [sp, #144]",
+    "    ldp x16, x17, [sp, #128]",
+    "    ldp x14, x15, [sp, #112]",
+    "    ldp x12, x13, [sp, #96]",
+    "    ldp x10, x11, [sp, #80]",
+    "    ldp x8, x9, [sp, #64]",
+    "    ldp x6, x7, [sp, #48]",
+    "    ldp x4, x5, [sp, #32]",
+    "    ldp x2, x3, [sp, #16]",
+    "    ldp x0, x1, [sp, #0]",
+    "    add sp, sp, #176",
+    "    eret",
+    ".rept 10",
+    ".balign 0x80",
+    "    b .",
+    ".endr",
+);
