@@ -4,7 +4,8 @@
 use alloc::format;
 use alloc::string::String;
 use wells_board_common::vms::{GuestRegisters, GuestSpace};
-use wells_core::arch::aarch64::el2::stage2::{Rights, Stage2};
+use wells_core::arch::aarch64::el2::stage2::Stage2;
+use wells_core::arch::stage2::Rights;
 use wells_core::arch::aarch64::TrapFrame;
 
 /// A VM's stage-2 tables.
