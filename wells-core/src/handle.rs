@@ -70,6 +70,12 @@ impl Handle {
         (self.0 & INDEX_MASK) as usize
     }
 
+    /// The object-table slot it names (below the table's capacity for a live object), for
+    /// structures indexed by object.
+    pub const fn slot(self) -> usize {
+        (self.0 & INDEX_MASK) as usize
+    }
+
     fn generation(self) -> u32 {
         ((self.0 >> INDEX_BITS) & GENERATION_MASK) as u32
     }
@@ -97,6 +103,20 @@ impl<T> ObjectTable<T> {
     /// An empty table that holds at most `capacity` objects.
     pub const fn new(capacity: usize) -> Self {
         ObjectTable { slots: Vec::new(), free: Vec::new(), capacity, live: 0 }
+    }
+
+    /// Limits the table to `capacity` objects (at most the one it was made with) and makes
+    /// room for all of them, so inserting and removing never allocate; [`Error::NoMemory`]
+    /// when the room is not there, [`Error::BadState`] when more objects are live.
+    pub fn reserve(&mut self, capacity: usize) -> Result<()> {
+        let capacity = capacity.min(self.capacity);
+        if self.slots.len() > capacity {
+            return Err(Error::BadState);
+        }
+        self.slots.try_reserve_exact(capacity - self.slots.len()).map_err(|_| Error::NoMemory)?;
+        self.free.try_reserve_exact(capacity.saturating_sub(self.free.len())).map_err(|_| Error::NoMemory)?;
+        self.capacity = capacity;
+        Ok(())
     }
 
     /// Number of live objects.

@@ -15,6 +15,7 @@ impl<A: Arch> Kernel<A> {
     /// Creates a domain whose threads run in address space `space` (a token for
     /// [`Arch::switch_space`]); at most `max_priority` for its threads.
     pub fn domain_create(&self, name: &str, kind: DomainKind, space: usize, max_priority: u8) -> Result<DomainId> {
+        self.unsealed()?;
         let mut cs = self.critical();
         if cs.domains.len() >= MAX_DOMAINS {
             return Err(Error::Limit);
