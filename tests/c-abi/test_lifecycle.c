@@ -157,7 +157,7 @@ static void status_names(void)
             CHECK(strcmp(name, wells_status_str(all[j])) != 0);
     }
     CHECK(strcmp(wells_status_str(1), "unknown status") == 0);
-    CHECK(strcmp(wells_status_str(-19), "unknown status") == 0);
+    CHECK(strcmp(wells_status_str(-20), "unknown status") == 0);
     CHECK(strcmp(wells_status_str(INT32_MIN), "unknown status") == 0);
 }
 

@@ -45,6 +45,8 @@ program!(/// Demo: averages 10 readings, sends them on "averages".
     DEMO_FILTER = demo_filter);
 program!(/// Demo: prints averages.
     DEMO_LOGGER = demo_logger);
+program!(/// On a sealed kernel: every object-creating call must be refused with -19.
+    SEALED_PROBE = sealed_probe);
 
 fn hello(arg: usize) -> i32 {
     uprintln!("hello from an unprivileged task (arg {})", arg);
@@ -261,6 +263,26 @@ fn demo_logger(_arg: usize) -> i32 {
         uprintln!("logger: average {} = {} (t = {} ms)", n, u32::from_le_bytes(buf), user::time_ns() / 1_000_000);
     }
     let _ = FOREVER;
+    0
+}
+
+/// The status of a sealed kernel (`wells_status` -19).
+const SEALED: i32 = -19;
+
+fn sealed_probe(_arg: usize) -> i32 {
+    let refused = [
+        ("sem_create", user::syscall(10, [0, 1, 0, 0]).0),
+        ("mutex_create", user::syscall(7, [0; 4]).0),
+        ("event_create", user::syscall(13, [0; 4]).0),
+        ("thread_create", user::thread_create(worker, 0, 1).err().unwrap_or(0)),
+    ];
+    for (call, status) in refused {
+        if status != SEALED {
+            uprintln!("sealed-probe: {} gave {}, not {}", call, status, SEALED);
+            return 1;
+        }
+    }
+    uprintln!("sealed-probe: sem_create, mutex_create, event_create, thread_create refused with {} (sealed)", SEALED);
     0
 }
 
