@@ -1,31 +1,36 @@
 //! Run queues threaded through one link table: 32 FIFO queues of threads, where a thread is in
 //! at most one queue at a time, so one link per thread's table slot serves every queue.
 //!
-//! Queue, dequeue and removal are O(1) and never allocate once the link table covers the
-//! slots in use ([`RunQueues::reserve`]); without a reservation the table grows to the highest
-//! slot index queued so far (the object table's slots are reused, so it stops growing).
+//! Singly linked, with a head and a tail per queue: queueing at either end and taking the
+//! first thread are O(1) and as cheap as a ring buffer; removing a thread from the middle
+//! (a priority change, a kill) walks its queue, as the ring buffer did. Nothing allocates
+//! once the link table covers the slots in use ([`RunQueues::reserve`]); without a
+//! reservation the table grows to the highest slot index queued so far (the object table
+//! reuses its slots, so it stops growing).
 
 use super::PRIORITY_LEVELS;
 use crate::handle::Handle;
 use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
-/// No slot: the end of a queue, or a link that is in no queue.
+/// No slot: the end of a queue.
 const NONE: u32 = u32::MAX;
+/// The level of a link that is in no queue.
+const NOT_QUEUED: u8 = u8::MAX;
 
 #[derive(Clone, Copy)]
 struct Link {
     /// The queued thread (the handle, not only its slot, so a stale handle is told apart).
     thread: Handle,
     next: u32,
-    prev: u32,
-    /// The level it is queued at, `None` when it is in no queue.
-    level: Option<u8>,
+    /// The queue it is in, [`NOT_QUEUED`] when none.
+    level: u8,
 }
 
-const UNLINKED: Link = Link { thread: Handle::from_raw(0), next: NONE, prev: NONE, level: None };
+const UNLINKED: Link = Link { thread: Handle::from_raw(0), next: NONE, level: NOT_QUEUED };
 
 /// Queue number of `level`: levels above the last share the last queue.
+#[inline]
 fn index(level: u8) -> usize {
     (level as usize).min(PRIORITY_LEVELS - 1)
 }
@@ -56,61 +61,87 @@ impl RunQueues {
         self.links.capacity()
     }
 
-    /// Queues `thread` at `level`, at the back or, with `front`, at the front. A
-    /// thread already queued somewhere is moved.
+    /// Queues `thread` at `level`, at the back or, with `front`, at the front. A thread
+    /// already queued somewhere is moved.
+    #[inline]
     pub fn push(&mut self, thread: Handle, level: u8, front: bool) {
         let level = index(level);
         let slot = thread.slot();
         if slot >= self.links.len() {
             self.links.resize(slot + 1, UNLINKED);
         }
-        if let Some(queued) = self.links[slot].level {
-            let queued_thread = self.links[slot].thread;
-            self.remove(queued_thread, queued);
+        if self.links[slot].level != NOT_QUEUED {
+            let queued = self.links[slot];
+            self.remove(queued.thread, queued.level);
         }
-        let slot = slot as u32;
-        let link = &mut self.links[slot as usize];
-        link.thread = thread;
-        link.level = Some(level as u8);
+        let (head, tail) = (self.heads[level], self.tails[level]);
+        let at = slot as u32;
         if front {
-            link.prev = NONE;
-            link.next = self.heads[level];
-            match self.heads[level] {
-                NONE => self.tails[level] = slot,
-                head => self.links[head as usize].prev = slot,
+            self.links[slot] = Link { thread, next: head, level: level as u8 };
+            if head == NONE {
+                self.tails[level] = at;
             }
-            self.heads[level] = slot;
+            self.heads[level] = at;
         } else {
-            link.next = NONE;
-            link.prev = self.tails[level];
-            match self.tails[level] {
-                NONE => self.heads[level] = slot,
-                tail => self.links[tail as usize].next = slot,
+            self.links[slot] = Link { thread, next: NONE, level: level as u8 };
+            match tail {
+                NONE => self.heads[level] = at,
+                tail => self.links[tail as usize].next = at,
             }
-            self.tails[level] = slot;
+            self.tails[level] = at;
         }
     }
 
-    /// Takes `thread` out of queue `level`; false when it is not queued there.
-    pub fn remove(&mut self, thread: Handle, level: u8) -> bool {
-        let Some(link) = self.links.get(thread.slot()).copied() else { return false };
+    /// Takes the first thread of queue `level`.
+    #[inline]
+    pub fn pop(&mut self, level: u8) -> Option<Handle> {
         let level = index(level);
-        if link.thread != thread || link.level != Some(level as u8) {
-            return false;
+        let slot = self.heads[level];
+        if slot == NONE {
+            return None;
         }
-        match link.prev {
-            NONE => self.heads[level] = link.next,
-            prev => self.links[prev as usize].next = link.next,
+        let link = &mut self.links[slot as usize];
+        link.level = NOT_QUEUED;
+        self.heads[level] = link.next;
+        if link.next == NONE {
+            self.tails[level] = NONE;
         }
-        match link.next {
-            NONE => self.tails[level] = link.prev,
-            next => self.links[next as usize].prev = link.prev,
+        Some(link.thread)
+    }
+
+    /// Takes `thread` out of queue `level`; false when it is not queued there. Walks the
+    /// queue up to it.
+    pub fn remove(&mut self, thread: Handle, level: u8) -> bool {
+        let level = index(level);
+        let slot = thread.slot();
+        match self.links.get(slot) {
+            Some(link) if link.thread == thread && link.level as usize == level => {}
+            _ => return false,
         }
-        self.links[thread.slot()] = Link { thread, ..UNLINKED };
+        let at = slot as u32;
+        let next = self.links[slot].next;
+        self.links[slot].level = NOT_QUEUED;
+        if self.heads[level] == at {
+            self.heads[level] = next;
+        } else {
+            let mut prev = self.heads[level];
+            while self.links[prev as usize].next != at {
+                prev = self.links[prev as usize].next;
+            }
+            self.links[prev as usize].next = next;
+            if next == NONE {
+                self.tails[level] = prev;
+            }
+            return true;
+        }
+        if next == NONE {
+            self.tails[level] = NONE;
+        }
         true
     }
 
     /// The first thread of queue `level`.
+    #[inline]
     pub fn head(&self, level: u8) -> Option<Handle> {
         match self.heads[index(level)] {
             NONE => None,
@@ -118,15 +149,9 @@ impl RunQueues {
         }
     }
 
-    /// Takes the first thread of queue `level`.
-    pub fn pop(&mut self, level: u8) -> Option<Handle> {
-        let thread = self.head(level)?;
-        self.remove(thread, level);
-        Some(thread)
-    }
-
     /// True when queue `level` is empty.
+    #[inline]
     pub fn is_empty(&self, level: u8) -> bool {
-        self.head(level).is_none()
+        self.heads[index(level)] == NONE
     }
 }
