@@ -203,7 +203,13 @@ impl<T> ObjectTable<T> {
 
     /// Handles of every live object of `kind`, in slot order.
     pub fn handles(&self, kind: Kind) -> impl Iterator<Item = Handle> + '_ {
-        self.slots.iter().enumerate().filter_map(move |(i, s)| match &s.value {
+        self.handles_from(kind, 0)
+    }
+
+    /// Handles of the live objects of `kind` in slots `first..`, in slot order (to walk the
+    /// table while changing it, without collecting).
+    pub fn handles_from(&self, kind: Kind, first: usize) -> impl Iterator<Item = Handle> + '_ {
+        self.slots.iter().enumerate().skip(first).filter_map(move |(i, s)| match &s.value {
             Some((k, _)) if *k == kind => Some(Handle::new(i, s.generation, kind)),
             _ => None,
         })

@@ -1,6 +1,7 @@
 //! Static configuration: a kernel reserved from bounds and sealed makes no heap allocation
 //! while its threads sleep, time out, pass port messages, use semaphores, mutexes, events,
-//! timers and joins, and refuses every object creation with `Sealed`.
+//! timers and joins, exit, and stop a domain; and it refuses every object creation with
+//! `Sealed`.
 //!
 //! This test binary has its own global allocator, which counts the allocations of host threads
 //! that asked for it: the kernel's threads all run on the one host thread that runs the kernel,
@@ -53,7 +54,7 @@ unsafe impl GlobalAlloc for Counting {
 static COUNTING: Counting = Counting;
 
 const ROUNDS: u32 = 50;
-const BOUNDS: StaticBounds = StaticBounds { objects: 9, threads: 3, held_mutexes: 1 };
+const BOUNDS: StaticBounds = StaticBounds { objects: 10, threads: 4, held_mutexes: 1 };
 
 #[test]
 fn a_sealed_kernel_does_its_work_without_allocating() {
@@ -124,9 +125,20 @@ fn a_sealed_kernel_does_its_work_without_allocating() {
         check(k.timer_cancel(timer).is_ok());
         0
     });
+    // A thread of another domain, stopped (as a faulting task is) while it sleeps.
+    let domain = k.domain_create("doomed", DomainKind::UserApp, 0, 10).unwrap();
+    let sleeper = k.thread_create_in(domain, "sleeper", 3, 0, Box::new(move || {
+        let _ = k.sleep_ns(10_000 * MS);
+        0
+    })).unwrap();
+    k.thread_start(sleeper).unwrap();
     world.spawn("joiner", 5, move || {
         check(k.thread_join(producer, Timeout::Forever) == Ok(0));
         check(k.thread_join(consumer, Timeout::Forever) == Ok(0));
+        check(k.domain_live_threads(domain) == 1);
+        check(k.domain_stop(domain, -7).is_ok());
+        check(k.thread_join(sleeper, Timeout::Forever) == Ok(-7));
+        check(k.domain_live_threads(domain) == 0);
         END.store(ALLOCATIONS.load(Ordering::SeqCst), Ordering::SeqCst);
         0
     });

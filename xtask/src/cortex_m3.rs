@@ -75,6 +75,7 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
             cpu: "cortex-m3",
             expect: &[
                 "static: sealed with",
+                "task 'fault-null' stopped: MemManage",
                 "logger: average 9",
                 "sealed-probe: sem_create, mutex_create, event_create, thread_create refused with -19 (sealed)",
                 "static: tasks done; kernel object creation refused with Sealed",
