@@ -164,6 +164,8 @@ enum wells_status
   WELLS_ERR_ABORTED = -17,
   // The caller's domain was not granted this access.
   WELLS_ERR_ACCESS_DENIED = -18,
+  // The kernel is sealed (static configuration): it creates no more objects.
+  WELLS_ERR_SEALED = -19,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

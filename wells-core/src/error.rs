@@ -40,6 +40,8 @@ pub enum Error {
     Aborted = 17,
     /// The caller's domain was not granted this access to the object.
     AccessDenied = 18,
+    /// The kernel is sealed (static configuration): no object may be created any more.
+    Sealed = 19,
 }
 
 impl Error {
@@ -64,6 +66,7 @@ impl Error {
             Error::AbiMismatch => "ABI version or size mismatch",
             Error::Aborted => "transaction aborted",
             Error::AccessDenied => "access denied",
+            Error::Sealed => "kernel sealed: no new objects",
         }
     }
 }

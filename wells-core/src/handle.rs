@@ -70,6 +70,12 @@ impl Handle {
         (self.0 & INDEX_MASK) as usize
     }
 
+    /// The object-table slot it names (below the table's capacity for a live object), for
+    /// structures indexed by object.
+    pub const fn slot(self) -> usize {
+        (self.0 & INDEX_MASK) as usize
+    }
+
     fn generation(self) -> u32 {
         ((self.0 >> INDEX_BITS) & GENERATION_MASK) as u32
     }
@@ -97,6 +103,20 @@ impl<T> ObjectTable<T> {
     /// An empty table that holds at most `capacity` objects.
     pub const fn new(capacity: usize) -> Self {
         ObjectTable { slots: Vec::new(), free: Vec::new(), capacity, live: 0 }
+    }
+
+    /// Limits the table to `capacity` objects (at most the one it was made with) and makes
+    /// room for all of them, so inserting and removing never allocate; [`Error::NoMemory`]
+    /// when the room is not there, [`Error::BadState`] when more objects are live.
+    pub fn reserve(&mut self, capacity: usize) -> Result<()> {
+        let capacity = capacity.min(self.capacity);
+        if self.slots.len() > capacity {
+            return Err(Error::BadState);
+        }
+        self.slots.try_reserve_exact(capacity - self.slots.len()).map_err(|_| Error::NoMemory)?;
+        self.free.try_reserve_exact(capacity.saturating_sub(self.free.len())).map_err(|_| Error::NoMemory)?;
+        self.capacity = capacity;
+        Ok(())
     }
 
     /// Number of live objects.
@@ -183,7 +203,13 @@ impl<T> ObjectTable<T> {
 
     /// Handles of every live object of `kind`, in slot order.
     pub fn handles(&self, kind: Kind) -> impl Iterator<Item = Handle> + '_ {
-        self.slots.iter().enumerate().filter_map(move |(i, s)| match &s.value {
+        self.handles_from(kind, 0)
+    }
+
+    /// Handles of the live objects of `kind` in slots `first..`, in slot order (to walk the
+    /// table while changing it, without collecting).
+    pub fn handles_from(&self, kind: Kind, first: usize) -> impl Iterator<Item = Handle> + '_ {
+        self.slots.iter().enumerate().skip(first).filter_map(move |(i, s)| match &s.value {
             Some((k, _)) if *k == kind => Some(Handle::new(i, s.generation, kind)),
             _ => None,
         })

@@ -11,6 +11,9 @@
 //!    switch, thread bootstrap) and `mem/heap.rs` (the allocator), each block with a `SAFETY:` line.
 //! 4. **No hidden globals.** A [`Kernel`] is a value; several can exist side by side (the C
 //!    library holds one, host tests create one per test).
+//! 5. **Static when asked.** A kernel reserved from declared bounds and then sealed
+//!    (`kernel/sealing.rs`) makes no heap allocation at all after start-up; what would have to
+//!    allocate answers `Error::Sealed` or `Error::Limit` instead.
 #![cfg_attr(not(test), no_std)]
 
 extern crate alloc;

@@ -115,7 +115,7 @@ pub struct Thread {
     /// The object and queue the thread is blocked in.
     pub waiting_on: Option<(Handle, WaitSlot)>,
     /// Its entry in the kernel's timeline while a timed wait runs.
-    pub timeout_key: Option<(u64, u64)>,
+    pub timeout_key: Option<crate::kernel::timeline::TimelineKey>,
     pub wake_reason: Option<WakeReason>,
     /// Mutexes this thread holds (for priority inheritance and owner-died hand-over).
     pub owned_mutexes: Vec<Handle>,

@@ -16,6 +16,11 @@ impl WaitQueue {
         WaitQueue { waiters: VecDeque::new() }
     }
 
+    /// Makes room for `waiters` threads, so that queueing up to that many never allocates.
+    pub fn reserve(&mut self, waiters: usize) -> Result<(), alloc::collections::TryReserveError> {
+        self.waiters.try_reserve_exact(waiters.saturating_sub(self.waiters.len()))
+    }
+
     /// Adds `thread` behind every waiter of the same or higher priority.
     pub fn push(&mut self, thread: Handle, priority: u8) {
         let at = self.waiters.iter().position(|&(_, p)| p < priority).unwrap_or(self.waiters.len());

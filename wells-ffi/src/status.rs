@@ -47,6 +47,8 @@ pub enum wells_status {
     WELLS_ERR_ABORTED = -17,
     /// The caller's domain was not granted this access.
     WELLS_ERR_ACCESS_DENIED = -18,
+    /// The kernel is sealed (static configuration): it creates no more objects.
+    WELLS_ERR_SEALED = -19,
 }
 
 use wells_status::*;
@@ -72,6 +74,7 @@ impl From<Error> for wells_status {
             Error::AbiMismatch => WELLS_ERR_ABI_MISMATCH,
             Error::Aborted => WELLS_ERR_ABORTED,
             Error::AccessDenied => WELLS_ERR_ACCESS_DENIED,
+            Error::Sealed => WELLS_ERR_SEALED,
         }
     }
 }
@@ -107,6 +110,7 @@ pub extern "C" fn wells_status_str(status: i32) -> *const core::ffi::c_char {
         -16 => c"ABI version or size mismatch",
         -17 => c"transaction aborted",
         -18 => c"access denied",
+        -19 => c"kernel sealed: no new objects",
         _ => c"unknown status",
     };
     text.as_ptr()

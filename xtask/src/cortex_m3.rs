@@ -68,6 +68,24 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
         }],
     },
     TestImage {
+        bin: "wells-static",
+        features: &["static"],
+        boots: &[Boot {
+            name: "cortex-m3 static configuration: sealed kernel, no heap allocation (mps2-an385)",
+            machine: "mps2-an385",
+            cpu: "cortex-m3",
+            expect: &[
+                "static: sealed with",
+                "task 'fault-null' stopped: MemManage",
+                "logger: average 9",
+                "sealed-probe: sem_create, mutex_create, event_create, thread_create refused with -19 (sealed)",
+                "static: tasks done; kernel object creation refused with Sealed",
+                "static: 0 heap allocations after sealing",
+            ],
+            status: 0,
+        }],
+    },
+    TestImage {
         bin: "wells-kernel-fault",
         features: &[],
         boots: &[Boot {

@@ -22,6 +22,7 @@ impl Error {
     pub const OWNER_DIED: Error = Error(-15);
     pub const ABORTED: Error = Error(-17);
     pub const ACCESS_DENIED: Error = Error(-18);
+    pub const SEALED: Error = Error(-19);
 
     /// Wraps a status code (meant for negative ones).
     pub const fn from_code(code: i32) -> Error {
@@ -54,6 +55,7 @@ impl Error {
             -16 => "ABI mismatch",
             -17 => "transaction aborted",
             -18 => "access denied",
+            -19 => "kernel sealed",
             _ => "unknown status",
         }
     }

@@ -22,15 +22,20 @@
 //! - **Exit**: return from `main`, or call [`exit`] anywhere. `exit` ends the *calling thread*;
 //!   a thread made with [`thread::spawn`] must end with `exit`.
 //! - **Panics** print the message and `exit(-101)`.
+//! - Feature `rt` (default) provides `_start`, [`entry!`] and the panic handler. A kernel
+//!   image whose task programs are built into it (Cortex-M3, Cortex-R52) turns it off and uses
+//!   the calls only; this crate has no statics, so such tasks touch no kernel RAM through it.
 //! - Every call of the ABI is a safe function returning `Result<T, Error>`; [`syscall`] is the
 //!   raw, unchecked trap for tests that make deliberately bad calls.
 #![no_std]
 
 mod calls;
 mod cycles;
+#[cfg(feature = "rt")]
 mod entry;
 mod error;
 pub mod nr;
+#[cfg(feature = "rt")]
 mod panic;
 mod print;
 mod syscall;

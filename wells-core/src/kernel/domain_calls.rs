@@ -4,9 +4,8 @@ use super::Kernel;
 use crate::arch::Arch;
 use crate::domain::{Domain, DomainId, DomainKind};
 use crate::error::{Error, Result};
-use crate::handle::Handle;
+use crate::handle::{Handle, Kind};
 use crate::thread::ThreadState;
-use alloc::vec::Vec;
 
 /// Most domains one kernel holds.
 pub const MAX_DOMAINS: usize = 256;
@@ -15,6 +14,7 @@ impl<A: Arch> Kernel<A> {
     /// Creates a domain whose threads run in address space `space` (a token for
     /// [`Arch::switch_space`]); at most `max_priority` for its threads.
     pub fn domain_create(&self, name: &str, kind: DomainKind, space: usize, max_priority: u8) -> Result<DomainId> {
+        self.unsealed()?;
         let mut cs = self.critical();
         if cs.domains.len() >= MAX_DOMAINS {
             return Err(Error::Limit);
@@ -58,11 +58,7 @@ impl<A: Arch> Kernel<A> {
     /// Live (not exited) threads of a domain.
     pub fn domain_live_threads(&self, id: DomainId) -> usize {
         let cs = self.critical();
-        let threads: Vec<Handle> = cs.thread_handles().collect();
-        threads
-            .into_iter()
-            .filter(|&t| cs.thread(t).is_ok_and(|t| t.exec.domain == id && t.state != ThreadState::Exited))
-            .count()
+        cs.thread_handles().filter(|&t| cs.thread(t).is_ok_and(|t| t.exec.domain == id && t.state != ThreadState::Exited)).count()
     }
 
     /// Stops a domain: every thread of it ends with `code` (mutexes handed on with
@@ -76,18 +72,17 @@ impl<A: Arch> Kernel<A> {
             let mut cs = self.critical();
             let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
             domain.stopped = true;
-            let members: Vec<Handle> = cs.thread_handles().collect();
-            let members: Vec<Handle> = members
-                .into_iter()
-                .filter(|&t| cs.thread(t).is_ok_and(|t| t.exec.domain == id))
-                .collect();
             let current = cs.current.filter(|_| cs.running);
-            for &thread in &members {
-                if Some(thread) != current {
-                    cs.kill(thread, code);
-                }
+            // One pass over the table in slot order (killing a thread keeps its slot), so a
+            // stop allocates nothing: a static kernel stops a faulting task too.
+            let mut from = 0;
+            loop {
+                let member = cs.objects.handles_from(Kind::Thread, from).find(|&t| Some(t) != current && cs.thread(t).is_ok_and(|t| t.exec.domain == id));
+                let Some(thread) = member else { break };
+                cs.kill(thread, code);
+                from = thread.slot() + 1;
             }
-            current.is_some_and(|c| members.contains(&c))
+            current.is_some_and(|c| cs.thread(c).is_ok_and(|t| t.exec.domain == id))
         };
         if caller_inside {
             self.exit_current(code);

@@ -14,6 +14,7 @@ mod thread_calls;
 pub mod timeline;
 mod policy_calls;
 mod restart;
+mod sealing;
 mod timer_calls;
 mod txn_calls;
 
@@ -27,7 +28,9 @@ use crate::handle::Handle;
 use alloc::boxed::Box;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
+use core::sync::atomic::AtomicBool;
 use critical::Critical;
+pub use sealing::StaticBounds;
 use state::State;
 
 /// Default stack size of a thread.
@@ -43,6 +46,8 @@ pub struct Kernel<A: Arch> {
     arch: &'static A,
     host: Box<dyn Host>,
     state: spin::Mutex<State>,
+    /// Set by [`Kernel::seal`]: no more objects (read without the lock, before allocating).
+    sealed: AtomicBool,
     _pinned: PhantomPinned,
 }
 
@@ -55,7 +60,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A kernel with a policy of the caller's choice behind the policy seam.
     pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
-        Box::pin(Kernel { arch, host, state: spin::Mutex::new(State::new(policy)), _pinned: PhantomPinned })
+        Box::pin(Kernel { arch, host, state: spin::Mutex::new(State::new(policy)), sealed: AtomicBool::new(false), _pinned: PhantomPinned })
     }
 
     /// The host this kernel runs in.

@@ -1,6 +1,7 @@
 //! The kernel's object table entries and typed access to them.
 
 use super::state::State;
+use super::StaticBounds;
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
 use crate::ipc::Port;
@@ -32,6 +33,36 @@ pub enum Object {
     Transaction(Box<Transaction>),
 }
 
+impl Object {
+    fn kind(&self) -> Kind {
+        match self {
+            Object::Thread(_) => Kind::Thread,
+            Object::Mutex(_) => Kind::Mutex,
+            Object::Semaphore(_) => Kind::Semaphore,
+            Object::Event(_) => Kind::Event,
+            Object::Port(_) => Kind::Port,
+            Object::Timer(_) => Kind::Timer,
+            Object::SharedObject(_) => Kind::SharedObject,
+            Object::Transaction(_) => Kind::Transaction,
+        }
+    }
+
+    /// Sizes its queues from a static configuration's bounds, so they never grow later.
+    fn reserve(&mut self, bounds: &StaticBounds) -> Result<()> {
+        let waiters = bounds.threads;
+        let done = match self {
+            Object::Thread(t) => t.joiners.reserve(waiters).and_then(|()| t.owned_mutexes.try_reserve_exact(bounds.held_mutexes)),
+            Object::Mutex(m) => m.waiters.reserve(waiters),
+            Object::Semaphore(s) => s.waiters.reserve(waiters),
+            Object::Event(e) => e.waiters.reserve(waiters),
+            Object::Port(p) => p.senders.reserve(waiters).and_then(|()| p.receivers.reserve(waiters)),
+            Object::Transaction(t) => t.voters.reserve(waiters),
+            Object::Timer(_) | Object::SharedObject(_) => Ok(()),
+        };
+        done.map_err(|_| Error::NoMemory)
+    }
+}
+
 macro_rules! typed_access {
     ($get:ident, $get_mut:ident, $variant:ident, $ty:ty) => {
         /// The object named by `handle`, checked to be of this kind.
@@ -61,6 +92,14 @@ impl State {
     typed_access!(timer, timer_mut, Timer, Timer);
     typed_access!(shared, shared_mut, SharedObject, SharedObject);
     typed_access!(transaction, transaction_mut, Transaction, Transaction);
+
+    /// Stores a new object; under a static configuration its queues are sized first.
+    pub fn insert_object(&mut self, mut object: Object) -> Result<Handle> {
+        if let Some(bounds) = &self.bounds {
+            object.reserve(bounds)?;
+        }
+        self.objects.insert(object.kind(), object)
+    }
 
     /// The wait queue `slot` of object `handle`, whatever its kind.
     pub fn wait_queue_mut(&mut self, handle: Handle, slot: WaitSlot) -> Option<&mut WaitQueue> {

@@ -23,6 +23,9 @@ impl<A: Arch> Kernel<A> {
     /// swaps it in at once; threads are placed by it from the next time they become runnable.
     /// A refused set leaves the one in force, and the error names the bad rule and field.
     pub fn policy_load(&self, bytes: &[u8]) -> core::result::Result<(), SetError> {
+        if self.is_sealed() {
+            return Err(SetError { rule: None, field: "kernel sealed (static configuration): no new decision sets" });
+        }
         let set = DecisionSet::parse(bytes)?;
         let rules = set.rules.len() as u64;
         let now = self.host.now_ns();
@@ -69,6 +72,7 @@ impl<A: Arch> Kernel<A> {
     /// Starts recording telemetry events into a ring of `capacity` (until then none are kept);
     /// `InvalidArgument` for a capacity of 0 or above `telemetry::MAX_RING_SIZE`.
     pub fn telemetry_enable(&self, capacity: usize) -> Result<()> {
+        self.unsealed()?;
         if self.critical().telemetry.enable(capacity) {
             Ok(())
         } else {

@@ -12,17 +12,17 @@ use crate::time::Timeout;
 impl<A: Arch> Kernel<A> {
     /// Creates a port of `capacity` messages of `msg_size` bytes.
     pub fn port_create(&self, msg_size: usize, capacity: u32) -> Result<Handle> {
+        self.unsealed()?;
         let port = Port::new(msg_size, capacity)?;
-        self.critical().objects.insert(Kind::Port, Object::Port(port))
+        self.critical().insert_object(Object::Port(port))
     }
 
     /// Destroys a port; blocked senders and receivers get [`Error::Destroyed`].
     pub fn port_destroy(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         let Object::Port(mut port) = cs.objects.remove(handle, Kind::Port)? else { return Err(Error::WrongKind) };
-        let mut waiters: alloc::vec::Vec<Handle> = port.senders.drain().collect();
-        waiters.extend(port.receivers.drain());
-        cs.wake_all(waiters, WakeReason::Destroyed);
+        cs.wake_all(port.senders.drain(), WakeReason::Destroyed);
+        cs.wake_all(port.receivers.drain(), WakeReason::Destroyed);
         Ok(())
     }
 

@@ -74,6 +74,9 @@ pub struct State {
     pub abandon_current: bool,
     /// The running thread, its slice or the ready set changed: the timer may need re-arming.
     pub timer_dirty: bool,
+    /// The static configuration's bounds, once reserved: new objects get their queues sized
+    /// from them.
+    pub bounds: Option<super::StaticBounds>,
 }
 
 impl State {
@@ -100,6 +103,7 @@ impl State {
             fates: Vec::new(),
             discard_sp: 0,
             abandon_current: false,
+            bounds: None,
         }
     }
 
@@ -243,8 +247,9 @@ impl State {
         self.wake(handle, reason);
     }
 
-    /// Wakes every waiter of a queue being destroyed.
-    pub fn wake_all(&mut self, waiters: Vec<Handle>, reason: WakeReason) {
+    /// Wakes every waiter of a queue being destroyed (an iterator, so draining a queue taken
+    /// out of the table allocates nothing).
+    pub fn wake_all(&mut self, waiters: impl IntoIterator<Item = Handle>, reason: WakeReason) {
         for waiter in waiters {
             self.wake(waiter, reason);
         }
@@ -448,14 +453,14 @@ impl State {
         thread.priority = thread.base_priority;
         thread.suspend_pending = false;
         let owned = core::mem::take(&mut thread.owned_mutexes);
-        let joiners: Vec<Handle> = thread.joiners.drain().collect();
+        let mut joiners = core::mem::take(&mut thread.joiners);
         let transactions = core::mem::take(&mut thread.transactions);
         let stack = thread.stack.take();
         self.transactions_member_ended(handle, &counters, transactions);
         for mutex in owned {
             self.release_mutex(mutex, handle, WakeReason::OwnerDied);
         }
-        self.wake_all(joiners, WakeReason::Done);
+        self.wake_all(joiners.drain(), WakeReason::Done);
         if was_started {
             self.live_threads -= 1;
         }

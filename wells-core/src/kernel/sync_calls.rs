@@ -8,19 +8,19 @@ use crate::handle::{Handle, Kind};
 use crate::sync::{Event, Mutex, Semaphore};
 use crate::thread::{ThreadState, WaitSlot, WakeReason};
 use crate::time::Timeout;
-use alloc::vec::Vec;
 
 impl<A: Arch> Kernel<A> {
     /// Creates an unlocked mutex.
     pub fn mutex_create(&self) -> Result<Handle> {
-        self.critical().objects.insert(Kind::Mutex, Object::Mutex(Mutex::default()))
+        self.unsealed()?;
+        self.critical().insert_object(Object::Mutex(Mutex::default()))
     }
 
     /// Destroys a mutex; its waiters get [`Error::Destroyed`].
     pub fn mutex_destroy(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         let Object::Mutex(mut mutex) = cs.objects.remove(handle, Kind::Mutex)? else { return Err(Error::WrongKind) };
-        cs.wake_all(mutex.waiters.drain().collect(), WakeReason::Destroyed);
+        cs.wake_all(mutex.waiters.drain(), WakeReason::Destroyed);
         if let Some(owner) = mutex.owner {
             if let Ok(thread) = cs.thread_mut(owner) {
                 thread.owned_mutexes.retain(|&m| m != handle);
@@ -38,9 +38,14 @@ impl<A: Arch> Kernel<A> {
         let current = cs.current.filter(|_| cs.running);
         cs.mutex(handle)?;
         Self::check_may_wait(&cs, timeout)?;
-        let mutex = cs.mutex_mut(handle)?;
         let me = current.ok_or(Error::BadContext)?;
+        // A static configuration sized each thread's list of held mutexes: one more would
+        // have to grow it.
+        let holds_most = cs.bounds.is_some_and(|b| cs.thread(me).is_ok_and(|t| t.owned_mutexes.len() >= b.held_mutexes));
+        let mutex = cs.mutex_mut(handle)?;
         match mutex.owner {
+            Some(owner) if owner == me => Err(Error::Deadlock),
+            _ if holds_most => Err(Error::Limit),
             None => {
                 mutex.owner = Some(me);
                 let owner_died = core::mem::take(&mut mutex.owner_died);
@@ -50,7 +55,6 @@ impl<A: Arch> Kernel<A> {
                 }
                 Ok(())
             }
-            Some(owner) if owner == me => Err(Error::Deadlock),
             Some(owner) => {
                 if timeout == Timeout::NoWait {
                     return Err(Error::WouldBlock);
@@ -78,15 +82,16 @@ impl<A: Arch> Kernel<A> {
 
     /// Creates a semaphore with `initial` units of at most `max`.
     pub fn semaphore_create(&self, initial: u32, max: u32) -> Result<Handle> {
+        self.unsealed()?;
         let semaphore = Semaphore::new(initial, max)?;
-        self.critical().objects.insert(Kind::Semaphore, Object::Semaphore(semaphore))
+        self.critical().insert_object(Object::Semaphore(semaphore))
     }
 
     /// Destroys a semaphore; its waiters get [`Error::Destroyed`].
     pub fn semaphore_destroy(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         let Object::Semaphore(mut s) = cs.objects.remove(handle, Kind::Semaphore)? else { return Err(Error::WrongKind) };
-        cs.wake_all(s.waiters.drain().collect(), WakeReason::Destroyed);
+        cs.wake_all(s.waiters.drain(), WakeReason::Destroyed);
         Ok(())
     }
 
@@ -131,14 +136,15 @@ impl<A: Arch> Kernel<A> {
 
     /// Creates an event.
     pub fn event_create(&self, auto_reset: bool, initially_set: bool) -> Result<Handle> {
-        self.critical().objects.insert(Kind::Event, Object::Event(Event::new(auto_reset, initially_set)))
+        self.unsealed()?;
+        self.critical().insert_object(Object::Event(Event::new(auto_reset, initially_set)))
     }
 
     /// Destroys an event; its waiters get [`Error::Destroyed`].
     pub fn event_destroy(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         let Object::Event(mut e) = cs.objects.remove(handle, Kind::Event)? else { return Err(Error::WrongKind) };
-        cs.wake_all(e.waiters.drain().collect(), WakeReason::Destroyed);
+        cs.wake_all(e.waiters.drain(), WakeReason::Destroyed);
         Ok(())
     }
 
@@ -169,19 +175,19 @@ impl<A: Arch> Kernel<A> {
     pub fn event_set(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         let event = cs.event_mut(handle)?;
-        let released: Vec<Handle> = if event.auto_reset {
+        if event.auto_reset {
             match event.waiters.pop() {
-                Some(waiter) => alloc::vec![waiter],
-                None => {
-                    event.signaled = true;
-                    Vec::new()
-                }
+                Some(waiter) => cs.wake(waiter, WakeReason::Done),
+                None => event.signaled = true,
             }
-        } else {
-            event.signaled = true;
-            event.waiters.drain().collect()
-        };
-        cs.wake_all(released, WakeReason::Done);
+            return Ok(());
+        }
+        event.signaled = true;
+        // One at a time from the queue: a woken thread does not run (nor wait again) before
+        // this call ends, and nothing is copied out.
+        while let Some(waiter) = cs.event_mut(handle)?.waiters.pop() {
+            cs.wake(waiter, WakeReason::Done);
+        }
         Ok(())
     }
 

@@ -21,6 +21,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Creates a thread of `domain` (its address space is made current whenever it runs).
     pub fn thread_create_in(&self, domain: DomainId, name: &str, priority: u8, stack_size: usize, entry: Entry) -> Result<Handle> {
+        self.unsealed()?;
         if priority > PRIORITY_MAX {
             return Err(Error::InvalidArgument);
         }
@@ -42,7 +43,7 @@ impl<A: Arch> Kernel<A> {
         };
         let mut thread = Box::new(Thread::new(name, priority, Exec { domain, kind }, stack, entry));
         thread.saved_sp = initial_sp;
-        cs.objects.insert(Kind::Thread, Object::Thread(thread))
+        cs.insert_object(Object::Thread(thread))
     }
 
     /// Makes a created thread runnable.

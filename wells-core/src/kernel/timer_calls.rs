@@ -12,8 +12,9 @@ impl<A: Arch> Kernel<A> {
     /// Creates a stopped timer. Its callback runs in tick context: it may post, set and send
     /// without waiting; a call that would block gets [`Error::BadContext`].
     pub fn timer_create(&self, callback: Box<dyn FnMut() + Send>) -> Result<Handle> {
+        self.unsealed()?;
         let timer = Timer { callback: Some(callback), period_ns: 0, key: None };
-        self.critical().objects.insert(Kind::Timer, Object::Timer(timer))
+        self.critical().insert_object(Object::Timer(timer))
     }
 
     /// Starts (or restarts) a timer: first run after `delay_ns`, then every `period_ns`

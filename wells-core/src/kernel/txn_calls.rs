@@ -222,9 +222,10 @@ impl<A: Arch> Kernel<A> {
     /// Creates a zeroed shared object of `size` bytes owned by the caller's domain (the
     /// kernel's for the host).
     pub fn shared_create(&self, size: usize) -> Result<Handle> {
+        self.unsealed()?;
         let mut cs = self.critical();
         let object = SharedObject::new(cs.acting_domain(), size)?;
-        cs.objects.insert(Kind::SharedObject, Object::SharedObject(object))
+        cs.insert_object(Object::SharedObject(object))
     }
 
     /// Grants `domain` access to an object; only its owner (or the kernel) may.
@@ -279,8 +280,9 @@ impl<A: Arch> Kernel<A> {
     /// Creates an active transaction with no members; with a deadline, it aborts if not
     /// committed in time.
     pub fn txn_create(&self, deadline: Timeout) -> Result<Handle> {
+        self.unsealed()?;
         let mut cs = self.critical();
-        let handle = cs.objects.insert(Kind::Transaction, Object::Transaction(Box::<Transaction>::default()))?;
+        let handle = cs.insert_object(Object::Transaction(Box::<Transaction>::default()))?;
         if let Timeout::Ns(ns) = deadline {
             let at = self.host.now_ns().saturating_add(ns);
             let key = cs.timeline.insert(at, Wakeup::Transaction(handle));

@@ -2,14 +2,15 @@
 //! bitmap of non-empty run queues.
 
 use super::policy::{Placement, Policy, Requeue, Runnable};
+use super::run_queues::RunQueues;
 use super::{PRIORITY_LEVELS, TIME_SLICE_NS};
+use crate::error::{Error, Result};
 use crate::handle::Handle;
-use alloc::collections::VecDeque;
 
 /// Fixed-priority preemptive scheduling with round-robin time slices.
 pub struct ClassicPolicy {
-    queues: [VecDeque<Handle>; PRIORITY_LEVELS],
-    /// Bit `p` is set when `queues[p]` is not empty.
+    queues: RunQueues,
+    /// Bit `p` is set when queue `p` is not empty.
     non_empty: u32,
     slice_ns: u64,
 }
@@ -23,11 +24,18 @@ impl Default for ClassicPolicy {
 impl ClassicPolicy {
     /// A policy giving each thread `slice_ns` before the next of its level runs.
     pub fn new(slice_ns: u64) -> Self {
-        ClassicPolicy { queues: core::array::from_fn(|_| VecDeque::new()), non_empty: 0, slice_ns }
+        ClassicPolicy { queues: RunQueues::default(), non_empty: 0, slice_ns }
     }
 
-    fn level(priority: u8) -> usize {
-        (priority as usize).min(PRIORITY_LEVELS - 1)
+    fn level(priority: u8) -> u8 {
+        priority.min(PRIORITY_LEVELS as u8 - 1)
+    }
+
+    /// Clears the level's bit once its queue is empty.
+    fn note_taken(&mut self, level: u8) {
+        if self.queues.is_empty(level) {
+            self.non_empty &= !(1 << level);
+        }
     }
 }
 
@@ -38,36 +46,26 @@ impl Policy for ClassicPolicy {
 
     fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue) {
         let level = Self::level(level);
-        match at {
-            Requeue::Front => self.queues[level].push_front(thread),
-            Requeue::Back => self.queues[level].push_back(thread),
-        }
+        self.queues.push(thread, level, at == Requeue::Front);
         self.non_empty |= 1 << level;
     }
 
     fn remove(&mut self, thread: Handle, level: u8) -> bool {
         let level = Self::level(level);
-        let queue = &mut self.queues[level];
-        let Some(at) = queue.iter().position(|&t| t == thread) else { return false };
-        queue.remove(at);
-        if queue.is_empty() {
-            self.non_empty &= !(1 << level);
-        }
-        true
+        let removed = self.queues.remove(thread, level);
+        self.note_taken(level);
+        removed
     }
 
     fn pick_next(&mut self) -> Option<Handle> {
-        let level = self.top_level()? as usize;
-        let queue = &mut self.queues[level];
-        let thread = queue.pop_front();
-        if queue.is_empty() {
-            self.non_empty &= !(1 << level);
-        }
+        let level = self.top_level()?;
+        let thread = self.queues.pop(level);
+        self.note_taken(level);
         thread
     }
 
     fn head(&self, level: u8) -> Option<Handle> {
-        self.queues[Self::level(level)].front().copied()
+        self.queues.head(Self::level(level))
     }
 
     fn top_level(&self) -> Option<u8> {
@@ -75,6 +73,10 @@ impl Policy for ClassicPolicy {
             0 => None,
             bits => Some((31 - bits.leading_zeros()) as u8),
         }
+    }
+
+    fn reserve(&mut self, slots: usize) -> Result<()> {
+        self.queues.reserve(slots).map_err(|_| Error::NoMemory)
     }
 }
 

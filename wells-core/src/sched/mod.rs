@@ -4,6 +4,7 @@ pub mod classic;
 pub mod decision;
 pub mod guard;
 pub mod policy;
+pub mod run_queues;
 
 pub use classic::ClassicPolicy;
 pub use decision::{DecisionSet, DecisionSetPolicy, SetError};

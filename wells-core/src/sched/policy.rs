@@ -78,6 +78,9 @@ pub trait Policy: Send {
     fn pick_next(&mut self) -> Option<Handle>;
     /// The level of the thread [`Policy::pick_next`] would choose, to decide preemption.
     fn top_level(&self) -> Option<u8>;
+    /// Makes room for threads of object-table slots `0..slots`, so that queueing them never
+    /// allocates (a static configuration's bound).
+    fn reserve(&mut self, slots: usize) -> Result<()>;
     /// The thread that has waited longest at `level` (the wait-bound guard looks at these).
     fn head(&self, _level: u8) -> Option<Handle> {
         None

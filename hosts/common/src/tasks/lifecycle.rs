@@ -65,6 +65,10 @@ fn start_user_thread<P: TaskPlatform>(
 
 /// `thread_create` for the calling task: a new user thread at `pc` with a fresh stack.
 pub fn create_thread<P: TaskPlatform>(domain: DomainId, pc: usize, arg: usize, priority: u8) -> Result<Handle, Error> {
+    // Before the stack slot, the name copy and the entry box below.
+    if P::kernel().is_sealed() {
+        return Err(Error::Sealed);
+    }
     let (name, mode, sp) = P::tasks().with_task(domain, |task| {
         if !task.space.may_start_at(pc) || priority > task.max_priority {
             return Err(Error::InvalidArgument);

@@ -8,6 +8,7 @@ mod loader;
 pub mod paged;
 mod registry;
 pub mod syscalls;
+pub mod system;
 mod task;
 mod user_memory;
 mod user_space;

@@ -230,7 +230,7 @@ fn open_named<P: TaskPlatform>(domain: DomainId, name: u64, len: u64, kind: Kind
 /// Puts a new object in the task's table (and its cleanup list when it owns it).
 fn register<P: TaskPlatform>(domain: DomainId, object: Handle, owned: bool) -> Result<Value, Error> {
     P::tasks().with_task(domain, |task| {
-        let user = task.add_handle(object)?;
+        let user = task.add_handle(object, P::kernel().is_sealed())?;
         if owned {
             task.created.push(object);
         }

@@ -39,21 +39,26 @@ impl<P: TaskPlatform> Task<P> {
             max_priority,
             space,
             mode,
-            handles: Vec::new(),
+            // Each grant is opened once: a sealed kernel's tasks then never grow the table.
+            handles: Vec::with_capacity(grants.len()),
             created: Vec::new(),
             grants: grants.iter().map(|&(n, h)| (String::from(n), h)).collect(),
             scheduling_advisor: false,
         }
     }
 
-    /// Adds a kernel object to the task's handle table; returns the user handle.
-    pub fn add_handle(&mut self, handle: Handle) -> Result<usize, Error> {
+    /// Adds a kernel object to the task's handle table; returns the user handle. With `sealed`
+    /// (the kernel allocates no more) the table may not grow past its room: `Sealed`.
+    pub fn add_handle(&mut self, handle: Handle, sealed: bool) -> Result<usize, Error> {
         if let Some(free) = self.handles.iter().position(Option::is_none) {
             self.handles[free] = Some(handle);
             return Ok(free);
         }
         if self.handles.len() >= P::MAX_HANDLES {
             return Err(Error::Limit);
+        }
+        if sealed && self.handles.len() == self.handles.capacity() {
+            return Err(Error::Sealed);
         }
         self.handles.push(Some(handle));
         Ok(self.handles.len() - 1)

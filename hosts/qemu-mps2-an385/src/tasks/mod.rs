@@ -5,7 +5,6 @@
 
 pub mod programs;
 mod space;
-pub mod user;
 
 pub use space::MpuSpace;
 

@@ -1,10 +1,21 @@
 //! The user programs built into this image. They run unprivileged on their own stack slot,
 //! use only the stack (no statics: kernel RAM is out of their reach) and reach the kernel only
-//! through `svc` (see `user.rs`). Same programs as `user/apps` on the A-profile boards, cut to
-//! what fits a Cortex-M3.
+//! through the user library `wells-user` (its calls, without its program runtime). Same
+//! programs as `user/apps` on the A-profile boards, cut to what fits a Cortex-M3.
 
-use super::user::{self, FOREVER};
-use crate::uprintln;
+use wells_user::{self as user, println, Error, Handle, FOREVER};
+
+/// Nanoseconds since boot (0 if the call failed, which it does not).
+fn time_ns() -> u64 {
+    user::time().unwrap_or(0)
+}
+
+/// A raw call for the checks that pass bad arguments on purpose; returns the status.
+fn raw(nr: usize, args: &[usize]) -> isize {
+    // SAFETY: the programs pass only numbers here (bad pointers the kernel must refuse, an
+    // unknown call number that must stop the task): no memory of theirs is at stake.
+    unsafe { user::syscall(nr, args) }.0
+}
 
 macro_rules! program {
     ($(#[$doc:meta])* $name:ident = $main:path) => {
@@ -45,9 +56,11 @@ program!(/// Demo: averages 10 readings, sends them on "averages".
     DEMO_FILTER = demo_filter);
 program!(/// Demo: prints averages.
     DEMO_LOGGER = demo_logger);
+program!(/// On a sealed kernel: every object-creating call must be refused with -19.
+    SEALED_PROBE = sealed_probe);
 
 fn hello(arg: usize) -> i32 {
-    uprintln!("hello from an unprivileged task (arg {})", arg);
+    println!("hello from an unprivileged task (arg {})", arg);
     0
 }
 
@@ -55,7 +68,7 @@ fn check(ok: bool, what: &str) -> Result<(), i32> {
     if ok {
         Ok(())
     } else {
-        uprintln!("syscall-test: FAILED {}", what);
+        println!("syscall-test: FAILED {}", what);
         Err(1)
     }
 }
@@ -67,7 +80,7 @@ extern "C" fn worker(arg: usize) -> ! {
 fn syscall_test(_arg: usize) -> i32 {
     match syscall_checks() {
         Ok(()) => {
-            uprintln!("syscall-test: all calls ok");
+            println!("syscall-test: all calls ok");
             0
         }
         Err(code) => code,
@@ -75,29 +88,29 @@ fn syscall_test(_arg: usize) -> i32 {
 }
 
 fn syscall_checks() -> Result<(), i32> {
-    user::nop();
-    user::yield_now();
-    let t0 = user::time_ns();
-    check(user::sleep_ms(5).is_ok(), "sleep")?;
-    let t1 = user::time_ns();
+    check(user::nop().is_ok(), "nop")?;
+    check(user::yield_now().is_ok(), "yield")?;
+    let t0 = time_ns();
+    check(user::sleep(5).is_ok(), "sleep")?;
+    let t1 = time_ns();
     check(t1 >= t0 + 5_000_000, "time advances by the sleep")?;
     let sem = user::sem_create(0, 2).map_err(|_| 1)?;
     check(user::sem_post(sem).is_ok(), "sem_post")?;
     check(user::sem_wait(sem, 0).is_ok(), "sem_wait")?;
-    check(user::sem_wait(sem, 0) == Err(-7), "sem_wait with no wait would block")?;
-    check(user::sem_wait(sem, 10) == Err(-6), "sem_wait 10 ms times out")?;
-    check(user::sem_post(77) == Err(-2), "bad handle")?;
+    check(user::sem_wait(sem, 0) == Err(Error::WOULD_BLOCK), "sem_wait with no wait would block")?;
+    check(user::sem_wait(sem, 10) == Err(Error::TIMEOUT), "sem_wait 10 ms times out")?;
+    check(user::sem_post(Handle::from_raw(77)) == Err(Error::INVALID_HANDLE), "bad handle")?;
     // Bad pointers: NULL, kernel RAM, an unaligned wrap: refused, nothing touched.
-    check(user::syscall(3, [0, 4, 0, 0]).0 == -1, "NULL buffer")?;
-    check(user::syscall(3, [0x2000_0000, 4, 0, 0]).0 == -1, "kernel buffer")?;
-    check(user::syscall(3, [0xffff_fff0, 64, 0, 0]).0 == -1, "wrapping buffer")?;
+    check(raw(3, &[0, 4]) == -1, "NULL buffer")?;
+    check(raw(3, &[0x2000_0000, 4]) == -1, "kernel buffer")?;
+    check(raw(3, &[0xffff_fff0, 64]) == -1, "wrapping buffer")?;
     let port = user::port_open("loop").map_err(|_| 1)?;
-    check(user::port_open("nope") == Err(-1), "ungranted port")?;
+    check(user::port_open("nope") == Err(Error::INVALID_ARGUMENT), "ungranted port")?;
     let msg = *b"0123456789abcdef";
     check(user::port_send(port, &msg, 100).is_ok(), "port_send")?;
     let mut back = [0u8; 16];
     check(user::port_receive(port, &mut back, 100) == Ok(16) && back == msg, "port_receive")?;
-    check(user::syscall(19, [port, 0x2000_0000, 16, 0]).0 == -1, "receive into kernel RAM")?;
+    check(raw(19, &[port.raw() as usize, 0x2000_0000, 16]) == -1, "receive into kernel RAM")?;
     let thread = user::thread_create(worker, 21, 8).map_err(|_| 1)?;
     check(user::thread_join(thread, 1000) == Ok(42), "thread exit code")?;
     Ok(())
@@ -128,12 +141,12 @@ fn ping(_arg: usize) -> i32 {
         }
         let mut reply = [0u8; 16];
         if user::port_receive(replies, &mut reply, 5000) != Ok(16) || number(&reply) != Some(n + 1) {
-            uprintln!("ping: bad reply to {}", n);
+            println!("ping: bad reply to {}", n);
             return 1;
         }
     }
     let _ = user::port_send(requests, &message(STOP), 5000);
-    uprintln!("ping: 100 round trips ok");
+    println!("ping: 100 round trips ok");
     0
 }
 
@@ -179,20 +192,20 @@ fn write_word(address: usize, value: u32) {
 
 fn fault_null(_arg: usize) -> i32 {
     let value = read_word(core::hint::black_box(0));
-    uprintln!("FAULT NOT CAUGHT (read {:#x})", value);
+    println!("FAULT NOT CAUGHT (read {:#x})", value);
     77
 }
 
 fn fault_kernel_write(_arg: usize) -> i32 {
     write_word(core::hint::black_box(0x2000_0000), 0xdead_beef);
-    uprintln!("FAULT NOT CAUGHT (kernel RAM written)");
+    println!("FAULT NOT CAUGHT (kernel RAM written)");
     77
 }
 
 fn fault_undefined(_arg: usize) -> i32 {
     // SAFETY: none; meant to fault.
     unsafe { core::arch::asm!("udf #7", options(nostack)) };
-    uprintln!("FAULT NOT CAUGHT (udf)");
+    println!("FAULT NOT CAUGHT (udf)");
     77
 }
 
@@ -205,19 +218,19 @@ fn recurse(depth: u32) -> u32 {
 
 fn fault_stack(_arg: usize) -> i32 {
     let n = recurse(0);
-    uprintln!("FAULT NOT CAUGHT (recursion returned {})", n);
+    println!("FAULT NOT CAUGHT (recursion returned {})", n);
     77
 }
 
 fn fault_bad_syscall(_arg: usize) -> i32 {
-    user::syscall(999, [0; 4]);
-    uprintln!("FAULT NOT CAUGHT (call 999 returned)");
+    raw(999, &[]);
+    println!("FAULT NOT CAUGHT (call 999 returned)");
     77
 }
 
 fn isolation(victim: usize) -> i32 {
     write_word(victim + 16, 0xbad0_bad0);
-    uprintln!("FAULT NOT CAUGHT (wrote another task's RAM)");
+    println!("FAULT NOT CAUGHT (wrote another task's RAM)");
     77
 }
 
@@ -227,7 +240,7 @@ fn demo_sensor(_arg: usize) -> i32 {
     for _ in 0..100 {
         value = (value * 7 + 13) % 100;
         let _ = user::port_send(readings, &value.to_le_bytes(), 50);
-        let _ = user::sleep_ms(5);
+        let _ = user::sleep(5);
     }
     0
 }
@@ -258,9 +271,25 @@ fn demo_logger(_arg: usize) -> i32 {
         if user::port_receive(averages, &mut buf, 1000).is_err() {
             return 1;
         }
-        uprintln!("logger: average {} = {} (t = {} ms)", n, u32::from_le_bytes(buf), user::time_ns() / 1_000_000);
+        println!("logger: average {} = {} (t = {} ms)", n, u32::from_le_bytes(buf), time_ns() / 1_000_000);
     }
-    let _ = FOREVER;
+    0
+}
+
+fn sealed_probe(_arg: usize) -> i32 {
+    let refused = [
+        ("sem_create", user::sem_create(0, 1).err()),
+        ("mutex_create", user::mutex_create().err()),
+        ("event_create", user::event_create(0).err()),
+        ("thread_create", user::thread_create(worker, 0, 1).err()),
+    ];
+    for (call, error) in refused {
+        if error != Some(Error::SEALED) {
+            println!("sealed-probe: {} gave {:?}, not {:?}", call, error, Error::SEALED);
+            return 1;
+        }
+    }
+    println!("sealed-probe: sem_create, mutex_create, event_create, thread_create refused with {} (sealed)", Error::SEALED.code());
     0
 }
 
@@ -280,7 +309,7 @@ program!(/// Benchmark: answers each request with its number + 1 until the numbe
 /// instruction (see each board's `counter.rs`). 32 bits: subtract with `wrapping_sub`. The
 /// call's own cost at both ends of a loop is spread over all its iterations.
 fn bench_cycles() -> u32 {
-    user::time_ns() as u32
+    time_ns() as u32
 }
 
 /// The median of 5 runs.
@@ -296,7 +325,7 @@ fn bench_syscall(_arg: usize) -> i32 {
     for run in runs.iter_mut() {
         let start = bench_cycles();
         for _ in 0..CALLS {
-            user::nop();
+            let _ = user::nop();
         }
         *run = bench_cycles().wrapping_sub(start) / CALLS;
     }

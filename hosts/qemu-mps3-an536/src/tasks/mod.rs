@@ -1,17 +1,16 @@
 //! User tasks on this board (see `wells_board_common::tasks`): domains whose threads run at EL0
 //! (USR mode), with RAM from a static pool of stack slots (one EL1 MPU region each, `space.rs`).
 //! Their code is built into this image: the programs of the Cortex-M3 board
-//! (`hosts/qemu-mps2-an385/src/tasks/{programs,user}.rs`, included as they are — plain Rust
-//! plus `svc #0` with the number in r7, which is the same trap and ABI in A32), since without
-//! an MMU every task would need its own link address for the `user/apps` ELF programs.
+//! (`hosts/qemu-mps2-an385/src/tasks/programs.rs`, included as it is — plain Rust over the
+//! calls of `user/wells-user`, whose `svc #0` with the number in r7 is the same trap and ABI in
+//! A32), since without an MMU every task would need its own link address for the `user/apps`
+//! ELF programs.
 //! All tasks may read and execute the image's text and read its rodata; none may touch kernel
 //! RAM, devices or another task's RAM.
 
 #[path = "../../../qemu-mps2-an385/src/tasks/programs.rs"]
 pub mod programs;
 mod space;
-#[path = "../../../qemu-mps2-an385/src/tasks/user.rs"]
-pub mod user;
 
 pub use space::MpuSpace;
 

@@ -65,6 +65,10 @@ impl Policy for DecisionSetPolicy {
         self.queues.head(level)
     }
 
+    fn reserve(&mut self, slots: usize) -> Result<()> {
+        self.queues.reserve(slots)
+    }
+
     fn load_set(&mut self, set: DecisionSet) -> Result<()> {
         self.previous = self.set.replace(Box::new(set));
         Ok(())
