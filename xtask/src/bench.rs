@@ -46,9 +46,12 @@ pub fn run(root: &Path) -> Result<()> {
     ];
 
     let boards = [
-        run_board(root, &VIRT_ARM64, "arm64 (Cortex-A53, EL1)", PMU_COUNTER, &["user"], &["user32"])?,
-        run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &["bench"], &[])?,
-        run_board(root, &crate::arm32::VIRT_ARM32, "arm32 (Cortex-A15, SVC)", PMU_COUNTER, &["user"], &["user"])?,
+        run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["user"], &["user32"])?,
+        run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &["bench"], &[])?
+            .compared_with(ARM64_TITLE),
+        run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"], &["user"])?,
+        run_board(root, &crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &["bench"], &[])?
+            .compared_with(ARM32_TITLE),
         run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &[], &["tasks"])?,
         run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["tasks"])?,
     ];
@@ -271,9 +274,13 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
 /// How the A-profile boards count instructions.
 const PMU_COUNTER: &str = "the PMU cycle counter (`PMCCNTR_EL0` / `PMCCNTR`), which QEMU advances once per \
      instruction under `-icount`; user tasks read it directly.";
+const ARM64_TITLE: &str = "arm64 (Cortex-A53, EL1)";
+const ARM32_TITLE: &str = "arm32 (Cortex-A15, SVC)";
+
 /// How the hypervisor's guests count instructions.
-const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1 (`PMCCNTR_EL0`, one per instruction \
-     under `-icount`); the hypervisor sets `PMCCFILTR_EL0.NSH`, so it also counts what runs at EL2 for the guest. \
+const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1/PL1 (`PMCCNTR_EL0` / `PMCCNTR`, one per \
+     instruction under `-icount`); the hypervisor sets the cycle counter's NSH filter bit, so it also counts what runs at \
+     EL2/HYP for the guest. \
      The rows are measured by the bare test guest (`hosts/bare-guest/src/bench.rs`): 1000 hypercalls per repetition; \
      1000 yields against a second VM doing the same (each yield exits, switches to the other vCPU, which returns \
      to its guest and yields back); the guest's virtual timer fired while it spins storing the counter, its IRQ \
@@ -303,6 +310,13 @@ const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TR
      of each loop. The 4096-thread row does not fit: about 8 MiB of kernel heap (1 KiB stacks plus \
      the thread records) against the 4 MiB of RAM, so it is `n/a (RAM)`.";
 
+impl BoardBench {
+    /// Compares its guest's figures with those of board `title`.
+    fn compared_with(self, title: &'static str) -> BoardBench {
+        BoardBench { native: Some(title), ..self }
+    }
+}
+
 /// A board bench image's results.
 struct BoardBench {
     /// Which board, for the report.
@@ -315,6 +329,8 @@ struct BoardBench {
     block: String,
     /// The same from a guest named `guest` (a hypervisor's image), its lines prefixed.
     guest_block: Option<String>,
+    /// The board (title) whose native figures the guest's are compared with.
+    native: Option<&'static str>,
     sizes: Vec<(String, (u64, u64, u64))>,
 }
 
@@ -362,7 +378,7 @@ fn run_board(
         let size = size_of(root, &path)?;
         sizes.push((format!("`{path}`: {what}"), size));
     }
-    Ok(BoardBench { title, counter, command, block: blocks.swap_remove(0), guest_block, sizes })
+    Ok(BoardBench { title, counter, command, block: blocks.swap_remove(0), guest_block, native: None, sizes })
 }
 
 /// The Linux kernel module section: wells.ko in Debian's kernel under QEMU (xtask/src/linux.rs).
@@ -401,12 +417,13 @@ fn table_rows(block: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
-/// The supervisor's benchmark as a guest against the same image natively (the first board).
-fn guest_overhead(native: &str, guest: &str) -> String {
-    let native = table_rows(native);
-    let mut md = String::from(
-        "\n\nThe arm64 supervisor's `wells-bench` (features `user,guest`) run as a guest of this hypervisor, \
-         against the same measurements natively (first table above):\n\n\
+/// The supervisor's benchmark as a guest against the same image natively.
+fn guest_overhead(native: &BoardBench, guest: &str) -> String {
+    let title = native.title;
+    let native = table_rows(&native.block);
+    let mut md = format!(
+        "\n\nThe supervisor's `wells-bench` (features `user,guest`) run as a guest of this hypervisor, \
+         against the same measurements natively ({title}, above):\n\n\
          | measurement | native | as a guest | guest / native |\n|---|---:|---:|---:|\n",
     );
     for (name, in_guest) in table_rows(guest) {
@@ -466,8 +483,9 @@ fn render_boards(boards: &[BoardBench]) -> String {
             board.counter,
         ));
         md.push_str(&board.block);
-        if let (Some(guest), Some(native)) = (&board.guest_block, boards.first()) {
-            md.push_str(&guest_overhead(&native.block, guest));
+        let native = boards.iter().find(|b| Some(b.title) == board.native);
+        if let (Some(guest), Some(native)) = (&board.guest_block, native) {
+            md.push_str(&guest_overhead(native, guest));
         }
         md.push_str("\n\nImage size:\n\n| what | text | data | bss |\n|---|---:|---:|---:|\n");
         for (what, (text, data, bss)) in &board.sizes {

@@ -98,3 +98,80 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
 pub fn run_demo(root: &Path) -> Result<u8> {
     qemu::run_demo(root, &VIRT_ARM64_HYPER)
 }
+
+/// QEMU `virt` with a Cortex-A15 entered in HYP mode (`virtualization=on`) and 1 GiB.
+pub const VIRT_ARM32_HYPER: Board = Board {
+    name: "qemu-virt-arm32-hyper",
+    package: "wells-qemu-virt-arm32-hyper",
+    target: "armv7a-none-eabi",
+    build_std: &[],
+    qemu: "qemu-system-arm",
+    options: &["-m", "1G", "-nic", "none"],
+    user_programs: &[UserPrograms { user: &user_apps::GUESTS_A32, features: &[] }],
+    image_prefix: "qemu-virt-arm32-hyper-",
+    plain_boot: Boot { name: "virt, HYP", machine: "virt,virtualization=on", cpu: "cortex-a15", expect: &[], status: 0 },
+    // The Cortex-A15 supervisor's demo with its USR tasks, built to end through PSCI.
+    guest_images: &[
+        GuestImage { board: &crate::arm32::VIRT_ARM32, bin: "wells-demo", features: &["user", "guest"], env: "WELLS_GUEST_SUPERVISOR_32", when: &[] },
+        GuestImage {
+            board: &crate::arm32::VIRT_ARM32,
+            bin: "wells-bench",
+            features: &["user", "guest"],
+            env: "WELLS_GUEST_SUPERVISOR_BENCH_32",
+            when: &["bench"],
+        },
+    ],
+    demo_features: &[],
+    tests: HYPER32_TESTS,
+};
+
+/// The Cortex-A15 hypervisor test plan: the scenarios in HYP mode, and a clear refusal when
+/// QEMU enters in SVC mode.
+pub const HYPER32_TESTS: &[TestImage] = &[TestImage {
+    bin: "wells-test",
+    features: &[],
+    boots: &[
+        Boot {
+            name: "arm32 hypervisor: VMs, HYP entry (cortex-a15, virtualization=on)",
+            machine: "virt,virtualization=on",
+            cpu: "cortex-a15",
+            expect: &[
+                "running in HYP mode: stage 2 on",
+                "ok - timer_preempts_a_spinning_thread",
+                "[left] wells: running in SVC mode, MMU on",
+                "[left] logger (32-bit): 30 averages logged, done",
+                "ok - vm_supervisor_guests_run_their_demo",
+                "ok - vm_two_guests_share_the_cpu",
+                "ok - vm_spinning_guest_is_preempted",
+                "wells: vm 'wild' stopped: stage-2 data abort at IPA 0x50000000",
+                "ok - vm_stage2_fault_stops_only_that_vm",
+                "[phoenix] back after 1 reset(s)",
+                "ok - vm_system_reset_restarts_the_vm",
+                "[ping] ping: 10 round trips ok",
+                "ok - vm_message_round_trip_between_guests",
+                "ok - vm_hypercalls_check_guest_buffers",
+                "ok - vm_bad_hypercall_and_foreign_device_are_contained",
+                "ok - vm_fault_restarts_are_bounded",
+                " passed, 0 failed",
+            ],
+            status: 0,
+        },
+        Boot {
+            name: "arm32 hypervisor refuses to run without HYP mode (virt)",
+            machine: "virt",
+            cpu: "cortex-a15",
+            expect: &["the hypervisor needs HYP mode, but QEMU entered in SVC mode"],
+            status: 103,
+        },
+    ],
+}];
+
+/// Builds every Cortex-A15 hypervisor test image and boots each configuration.
+pub fn run_tests_32(root: &Path) -> Vec<(String, Result<()>)> {
+    qemu::run_tests(root, &VIRT_ARM32_HYPER)
+}
+
+/// `cargo xtask run --board qemu-virt-arm32 --level hyper`: two guests side by side.
+pub fn run_demo_32(root: &Path) -> Result<u8> {
+    qemu::run_demo(root, &VIRT_ARM32_HYPER)
+}

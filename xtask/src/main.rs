@@ -58,7 +58,7 @@ exits with the program's status. `--example advisor` runs the advisor loop inste
 -- by default examples/advisor/advisor.py -- its decision set loaded, the workload again).
 
 `--level` is the privilege level wells manages from: `super` (the default: a supervisor
-with user tasks) or `hyper` (a hypervisor with VMs; only qemu-virt-arm64 so far). Board
+with user tasks) or `hyper` (a hypervisor with VMs: qemu-virt-arm64 and qemu-virt-arm32). Board
 names may leave out their `qemu-` prefix.
 
 boards:
@@ -74,6 +74,10 @@ boards:
                     with its user tasks) in its own stage-2 address space, their
                     console lines prefixed with the VM's name
                     (image: target/images/qemu-virt-arm64-hyper-wells-demo.elf)
+  qemu-virt-arm32 --level hyper
+                    wells as hypervisor in HYP mode on QEMU virt with a Cortex-A15:
+                    two VMs, each running the Cortex-A15 supervisor demo below
+                    (image: target/images/qemu-virt-arm32-hyper-wells-demo.elf)
   qemu-virt-arm32   the same demo on QEMU virt with a Cortex-A15 (ARMv7-A, SVC
                     mode): sensor, filter and logger tasks in USR mode, each in
                     its own short-descriptor address space
@@ -255,7 +259,11 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             setup::run(root)?;
             return hyper::run_demo(root);
         }
-        "hyper" => usage_error(&format!("no hypervisor for `{board}` yet (only qemu-virt-arm64)"), RUN_HELP),
+        "hyper" if board == arm32::VIRT_ARM32.name => {
+            setup::run(root)?;
+            return hyper::run_demo_32(root);
+        }
+        "hyper" => usage_error(&format!("no hypervisor for `{board}` (only qemu-virt-arm64 and qemu-virt-arm32)"), RUN_HELP),
         other => usage_error(&format!("unknown level `{other}` (levels: super, hyper)"), RUN_HELP),
     }
     setup::run(root)?;
@@ -307,6 +315,9 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     for (name, result) in hyper::run_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in hyper::run_tests_32(root) {
         summary.record(&name, result);
     }
     for (name, result) in arm32::run_tests(root) {

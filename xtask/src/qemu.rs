@@ -335,7 +335,7 @@ pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> 
 const DEBUG_BINS: &[&str] = &["wells-demo", "wells-test"];
 
 const DEBUG_HELP: &str = "\
-usage: cargo xtask debug [--board qemu-virt-arm64|qemu-virt-arm64-hyper|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
+usage: cargo xtask debug [--board qemu-virt-arm64|qemu-virt-arm64-hyper|qemu-virt-arm32-hyper|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
                          [--bin wells-demo|wells-test]
 
 Builds the image (default: the demo) and starts QEMU halted at its first instruction
@@ -361,7 +361,7 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
             None => crate::usage_error(&format!("`{arg}` needs a value"), DEBUG_HELP),
         }
     }
-    let boards = [&VIRT_ARM64, &crate::hyper::VIRT_ARM64_HYPER, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385, &crate::cortex_r52::MPS3_AN536];
+    let boards = [&VIRT_ARM64, &crate::hyper::VIRT_ARM64_HYPER, &crate::hyper::VIRT_ARM32_HYPER, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385, &crate::cortex_r52::MPS3_AN536];
     let Some(chosen) = boards.iter().find(|b| b.name == board) else {
         let names: Vec<&str> = boards.iter().map(|b| b.name).collect();
         crate::usage_error(&format!("unknown board `{board}` (boards: {})", names.join(", ")), DEBUG_HELP)

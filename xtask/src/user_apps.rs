@@ -20,6 +20,8 @@ pub const A64: UserTarget = UserTarget { package: "wells-user-apps", target: "aa
 pub const A32: UserTarget = UserTarget { package: "wells-user-apps", target: "armv7a-none-eabi", env: "WELLS_USER_APPS_32" };
 /// AArch64 EL1 guests of the hypervisor (the bare test guest).
 pub const GUESTS_A64: UserTarget = UserTarget { package: "wells-bare-guest", target: "aarch64-unknown-none-softfloat", env: "WELLS_GUESTS_64" };
+/// ARMv7-A PL1 guests of the hypervisor (the bare test guest).
+pub const GUESTS_A32: UserTarget = UserTarget { package: "wells-bare-guest", target: "armv7a-none-eabi", env: "WELLS_GUESTS_32" };
 
 /// Builds the programs of `user`; returns the directory holding the ELF files.
 pub fn build(root: &Path, user: &UserTarget) -> Result<PathBuf> {

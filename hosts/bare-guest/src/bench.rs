@@ -1,5 +1,5 @@
 //! The guest side of the hypervisor's benchmarks, counting instructions with the PMU cycle
-//! counter (PMCCNTR_EL0; one per instruction under QEMU `-icount`). Every figure is sent to the
+//! counter (PMCCNTR_EL0 or PMCCNTR; one per instruction under QEMU `-icount`). Every figure is sent to the
 //! hypervisor on port 0 as a u64 in tenths of an instruction per operation: one warm-up
 //! repetition, then `REPS` measured ones.
 
@@ -15,18 +15,45 @@ const N: u64 = 1000;
 const WELLS_VERSION: u64 = 0xC600_0000;
 const WELLS_YIELD: u64 = 0xC600_0002;
 
+#[cfg(target_arch = "aarch64")]
 fn cycles_start() {
     // SAFETY: PMCR_EL0.E | C and the cycle counter's enable bit: only the PMU is affected.
     unsafe { asm!("msr pmcr_el0, {0}", "msr pmcntenset_el0, {1}", "isb", in(reg) 0b101u64, in(reg) 1u64 << 31) };
 }
 
+#[cfg(target_arch = "arm")]
+fn cycles_start() {
+    // SAFETY: PMCR.E | C and PMCNTENSET's cycle counter bit: only the PMU is affected.
+    unsafe { asm!("mcr p15, 0, {0}, c9, c12, 0", "mcr p15, 0, {1}, c9, c12, 1", "isb", in(reg) 0b101u32, in(reg) 1u32 << 31) };
+}
+
+/// The cycle counter (32 bits on ARMv7: differences use `wrapping_sub`).
 fn cycles() -> u64 {
     compiler_fence(Ordering::SeqCst);
     let count: u64;
+    #[cfg(target_arch = "aarch64")]
     // SAFETY: reads the cycle counter started by `cycles_start`.
-    unsafe { asm!("isb", "mrs {0}, pmccntr_el0", out(reg) count) };
+    unsafe {
+        asm!("isb", "mrs {0}, pmccntr_el0", out(reg) count)
+    };
+    #[cfg(target_arch = "arm")]
+    {
+        let low: u32;
+        // SAFETY: reads PMCCNTR, started by `cycles_start`.
+        unsafe { asm!("isb", "mrc p15, 0, {0}, c9, c13, 0", out(reg) low) };
+        count = low as u64;
+    }
     compiler_fence(Ordering::SeqCst);
     count
+}
+
+/// Instructions from reading `earlier` to reading `later`.
+fn between(earlier: u64, later: u64) -> u64 {
+    if cfg!(target_arch = "arm") {
+        (later as u32).wrapping_sub(earlier as u32) as u64
+    } else {
+        later.wrapping_sub(earlier)
+    }
 }
 
 fn send(figure_tenths: u64) -> bool {
@@ -41,7 +68,7 @@ fn loop_of(function: u64) -> bool {
         for _ in 0..N {
             hypercall::call(function, [0; 4]);
         }
-        let elapsed = cycles() - start;
+        let elapsed = between(start, cycles());
         if !send(elapsed * 10 / N) {
             return false;
         }
@@ -89,25 +116,19 @@ fn read32(address: usize) -> u32 {
 /// value is the figure (exit to EL2, injection, the guest's vector; it includes up to one loop
 /// of the spinner, a few instructions).
 pub fn timer_interrupt() -> u64 {
-    // SAFETY: installs this guest's own vector table (below) at EL1.
-    unsafe { asm!("adr {0}, bare_guest_vectors", "msr vbar_el1, {0}", "isb", out(reg) _) };
+    install_vectors();
     write32(GICD, 1);
     write32(GICD + 0x418, 0x80 << 24); // priority of INTID 27
     write32(GICD + 0x100, 1 << 27);
     write32(GICC + 0x04, 0xff);
     write32(GICC, 1);
     cycles_start();
-    // SAFETY: lets IRQs in at EL1 (the handler below takes them).
-    unsafe { asm!("msr daifclr, #2") };
+    irq_enable();
     for _ in 0..REPS {
         FIRED.store(false, Ordering::SeqCst);
-        let (now, frequency): (u64, u64);
-        // SAFETY: reads the virtual counter and its frequency; then arms the virtual timer
-        // 100 us ahead (CNTV_CTL.ENABLE).
-        unsafe {
-            asm!("isb", "mrs {0}, cntvct_el0", "mrs {1}, cntfrq_el0", out(reg) now, out(reg) frequency);
-            asm!("msr cntv_cval_el0, {0}", "msr cntv_ctl_el0, {1}", "isb", in(reg) now + frequency / 10_000, in(reg) 1u64);
-        }
+        let (now, frequency) = crate::counter::virtual_counter();
+        // 100 us ahead.
+        timer_arm(now + frequency / 10_000);
         while !FIRED.load(Ordering::Relaxed) {
             SPINNER.store(cycles(), Ordering::Relaxed);
         }
@@ -124,17 +145,41 @@ pub fn timer_interrupt() -> u64 {
 extern "C" fn bare_guest_irq() {
     let at = cycles();
     let id = read32(GICC + 0x0c);
-    // SAFETY: IMASK | !ENABLE: the timer's interrupt line drops.
-    unsafe { asm!("msr cntv_ctl_el0, {0}", "isb", in(reg) 2u64) };
+    timer_silence();
     write32(GICC + 0x10, id);
     if id == 27 {
-        LATENCY.store(at.wrapping_sub(SPINNER.load(Ordering::SeqCst)), Ordering::SeqCst);
+        LATENCY.store(between(SPINNER.load(Ordering::SeqCst), at), Ordering::SeqCst);
         FIRED.store(true, Ordering::SeqCst);
     }
 }
 
+#[cfg(target_arch = "aarch64")]
+fn install_vectors() {
+    // SAFETY: installs this guest's own vector table (below) at EL1.
+    unsafe { asm!("adr {0}, bare_guest_vectors", "msr vbar_el1, {0}", "isb", out(reg) _) };
+}
+
+#[cfg(target_arch = "aarch64")]
+fn irq_enable() {
+    // SAFETY: lets IRQs in at EL1 (the handler below takes them).
+    unsafe { asm!("msr daifclr, #2") };
+}
+
+#[cfg(target_arch = "aarch64")]
+fn timer_arm(compare: u64) {
+    // SAFETY: programs and enables this guest's virtual timer.
+    unsafe { asm!("msr cntv_cval_el0, {0}", "msr cntv_ctl_el0, {1}", "isb", in(reg) compare, in(reg) 1u64) };
+}
+
+#[cfg(target_arch = "aarch64")]
+fn timer_silence() {
+    // SAFETY: IMASK | !ENABLE: the timer's interrupt line drops.
+    unsafe { asm!("msr cntv_ctl_el0, {0}", "isb", in(reg) 2u64) };
+}
+
 // The guest's EL1 vectors: only "current EL with SPx, IRQ" (entry 5) is expected; it saves the
 // caller-saved registers around `bare_guest_irq`. Every other entry spins.
+#[cfg(target_arch = "aarch64")]
 global_asm!(
     ".section .text.bare_guest_vectors",
     ".balign 0x800",
@@ -175,4 +220,67 @@ global_asm!(
     ".balign 0x80",
     "    b .",
     ".endr",
+);
+
+#[cfg(target_arch = "arm")]
+fn install_vectors() {
+    // SAFETY: VBAR = this guest's own vector table (below); IRQ mode gets its own stack.
+    unsafe {
+        asm!(
+            "ldr {0}, =bare_guest_vectors",
+            "mcr p15, 0, {0}, c12, c0, 0",
+            "cps #0x12",
+            "ldr sp, =bare_guest_irq_stack_top",
+            "cps #0x13",
+            "isb",
+            out(reg) _
+        )
+    };
+}
+
+#[cfg(target_arch = "arm")]
+fn irq_enable() {
+    // SAFETY: lets IRQs in at PL1 (the handler below takes them).
+    unsafe { asm!("cpsie i") };
+}
+
+#[cfg(target_arch = "arm")]
+fn timer_arm(compare: u64) {
+    // SAFETY: programs and enables this guest's virtual timer (CNTV_CVAL, CNTV_CTL).
+    unsafe {
+        asm!("mcrr p15, 3, {0}, {1}, c14", "mcr p15, 0, {2}, c14, c3, 1", "isb", in(reg) compare as u32, in(reg) (compare >> 32) as u32, in(reg) 1u32)
+    };
+}
+
+#[cfg(target_arch = "arm")]
+fn timer_silence() {
+    // SAFETY: IMASK | !ENABLE: the timer's interrupt line drops.
+    unsafe { asm!("mcr p15, 0, {0}, c14, c3, 1", "isb", in(reg) 2u32) };
+}
+
+// The guest's PL1 vectors: only IRQ (offset 0x18) is expected; it saves the caller-saved
+// registers on IRQ mode's stack around `bare_guest_irq`. Every other entry spins.
+#[cfg(target_arch = "arm")]
+global_asm!(
+    ".section .text.bare_guest_vectors",
+    ".arm",
+    ".balign 32",
+    ".global bare_guest_vectors",
+    "bare_guest_vectors:",
+    ".rept 6",
+    "    b .",
+    ".endr",
+    "    b bare_guest_irq_entry",
+    "    b .",
+    "bare_guest_irq_entry:",
+    "    sub lr, lr, #4",
+    "    push {{r0-r3, r12, lr}}",
+    "    bl bare_guest_irq",
+    "    pop {{r0-r3, r12, lr}}",
+    "    movs pc, lr",
+    ".ltorg",
+    ".section .bss.bare_guest_irq_stack, \"aw\", %nobits",
+    ".balign 8",
+    "    .space 1024",
+    "bare_guest_irq_stack_top:",
 );

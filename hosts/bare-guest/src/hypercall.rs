@@ -1,11 +1,13 @@
-//! Hypercalls: `hvc #0` with an SMCCC function ID in x0, arguments in x1..x4, result in x0.
+//! Hypercalls: `hvc #0` with an SMCCC function ID in x0 (r0), arguments in x1..x4 (r1..r4),
+//! result in x0 (r0).
 
 use core::arch::asm;
 
 /// Timeout meaning "wait as long as it takes".
 pub const FOREVER: u64 = u64::MAX;
 
-/// Makes hypercall `function` with four arguments; returns x0.
+/// Makes hypercall `function` with four arguments; returns x0 (r0, sign-extended).
+#[cfg(target_arch = "aarch64")]
 pub fn call(function: u64, args: [u64; 4]) -> i64 {
     let result: i64;
     // SAFETY: the hypervisor (or QEMU's PSCI when running bare) handles the call and touches
@@ -24,12 +26,32 @@ pub fn call(function: u64, args: [u64; 4]) -> i64 {
     result
 }
 
+/// Makes hypercall `function` with four arguments (32 bits each); returns r0 sign-extended.
+#[cfg(target_arch = "arm")]
+pub fn call(function: u64, args: [u64; 4]) -> i64 {
+    let result: i32;
+    // SAFETY: as for AArch64.
+    unsafe {
+        asm!(
+            ".arch_extension virt",
+            "hvc #0",
+            inlateout("r0") function as u32 => result,
+            inlateout("r1") args[0] as u32 => _,
+            inlateout("r2") args[1] as u32 => _,
+            inlateout("r3") args[2] as u32 => _,
+            in("r4") args[3] as u32,
+            options(nostack)
+        )
+    };
+    result as i64
+}
+
 /// Writes `len` bytes at guest address `ipa` to the console; bytes written or a negative error.
 pub fn console_write(ipa: u64, len: u64) -> i64 {
     call(0xC600_0001, [ipa, len, 0, 0])
 }
 
-/// Sends `message` on the VM's port `port`.
+/// Sends `message` on the VM's port `port` (`FOREVER`: wait as long as it takes).
 pub fn port_send(port: u64, message: &[u8], timeout_ms: u64) -> i64 {
     call(0xC600_0003, [port, message.as_ptr() as u64, message.len() as u64, timeout_ms])
 }

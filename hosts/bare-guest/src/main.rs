@@ -1,16 +1,20 @@
-//! A bare AArch64 EL1 guest: one scenario per `x0` at entry (see [`Scenario`]), console on the
-//! PL011, hypercalls through `hvc #0` (SMCCC, `docs/hypervisor.md`), end through PSCI.
+//! A bare guest for AArch64 EL1 or ARMv7-A SVC mode: one scenario per first argument register
+//! at entry (see [`Scenario`]), console on the PL011, hypercalls through `hvc #0` (SMCCC,
+//! `docs/hypervisor.md`), end through PSCI.
 #![no_std]
 #![no_main]
 
 mod bench;
+mod counter;
 mod hypercall;
 mod uart;
 
 use core::arch::global_asm;
+use counter::virtual_counter;
 use core::fmt::Write;
 use hypercall::{console_write, port_receive, port_send, system_off, system_reset, FOREVER};
 
+#[cfg(target_arch = "aarch64")]
 global_asm!(
     ".section .text.boot",
     ".global _start",
@@ -26,6 +30,25 @@ global_asm!(
     "2:  bl guest_main",
     "3:  wfi",
     "    b 3b",
+);
+
+#[cfg(target_arch = "arm")]
+global_asm!(
+    ".section .text.boot",
+    ".arm",
+    ".global _start",
+    "_start:",
+    "    ldr sp, =__stack_top",
+    "    ldr r4, =__bss_start",
+    "    ldr r5, =__bss_end",
+    "    mov r6, #0",
+    "1:  cmp r4, r5",
+    "    strlo r6, [r4], #4",
+    "    blo 1b",
+    "    bl guest_main",
+    "3:  wfi",
+    "    b 3b",
+    ".ltorg",
 );
 
 /// What the guest does, chosen by `x0` at entry.
@@ -71,22 +94,14 @@ impl Scenario {
 
 /// Spins for 5 ms of the virtual counter: work that takes time (half a scheduler time slice).
 fn busy() {
-    let (start, frequency): (u64, u64);
-    // SAFETY: reads the virtual counter and its frequency, always readable at EL1.
-    unsafe { core::arch::asm!("isb", "mrs {0}, cntvct_el0", "mrs {1}, cntfrq_el0", out(reg) start, out(reg) frequency) };
+    let (start, frequency) = virtual_counter();
     let ticks = frequency / 200;
-    loop {
-        let now: u64;
-        // SAFETY: as above.
-        unsafe { core::arch::asm!("isb", "mrs {0}, cntvct_el0", out(reg) now) };
-        if now.wrapping_sub(start) >= ticks {
-            return;
-        }
-    }
+    while virtual_counter().0.wrapping_sub(start) < ticks {}
 }
 
 #[no_mangle]
-extern "C" fn guest_main(x0: u64, restarts: u64) -> ! {
+extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
+    let (x0, restarts) = (x0 as u64, restarts as u64);
     let mut out = uart::Uart;
     let Some(scenario) = Scenario::from(x0) else {
         let _ = writeln!(out, "bare guest: unknown scenario {x0}");

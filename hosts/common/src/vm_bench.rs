@@ -35,7 +35,7 @@ pub fn run<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor_bench: &'st
         report::<P>(name, &outcome);
         rows.push((String::from(name), outcome));
     };
-    measure("hypercall round trip (guest EL1 -> EL2 -> EL1, wells version call)", bare_figures(board, bare, &[HYPERCALL]).into());
+    measure("hypercall round trip (guest -> hypervisor -> guest, wells version call)", bare_figures(board, bare, &[HYPERCALL]).into());
     measure("yield hypercall switching to another VM's vCPU (per yield)", bare_figures(board, bare, &[YIELD, YIELD_PARTNER]).into());
     measure("virtual timer IRQ to the guest's handler running", bare_figures(board, bare, &[TIMER_INTERRUPT]).into());
     if let Err(why) = guest {

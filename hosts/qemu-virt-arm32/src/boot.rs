@@ -42,7 +42,7 @@ extern "C" fn wells_board_svc_main(entry_mode: u32) -> ! {
     board.announce();
     // SAFETY: `app_main` is defined by the binary this library is linked into.
     let status = unsafe { app_main(&board) };
-    crate::semihosting::exit(status)
+    crate::exit::exit(status)
 }
 
 // Keeps the symbol referenced so the linker does not drop the drop routine.

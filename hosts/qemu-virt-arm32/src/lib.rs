@@ -16,6 +16,7 @@ pub mod apps;
 mod boot;
 pub mod board;
 mod counter;
+pub mod exit;
 mod memory;
 mod panic;
 pub mod semihosting;

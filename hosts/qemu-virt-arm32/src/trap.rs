@@ -95,5 +95,5 @@ fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
         frame.sp_svc,
         frame.lr_svc,
     );
-    crate::semihosting::exit(KERNEL_FAULT_STATUS)
+    crate::exit::exit(KERNEL_FAULT_STATUS)
 }

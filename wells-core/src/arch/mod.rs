@@ -18,7 +18,9 @@ pub mod armv8r;
 pub mod armv7m;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
-// Stage-2 tables for the hypervisor ports (AArch64 EL2, ARMv7 HYP with LPAE).
+// Stage-2 tables and exit syndromes for the hypervisor ports (AArch64 EL2, ARMv7 HYP).
+#[cfg(any(target_arch = "aarch64", all(target_arch = "arm", target_has_atomic = "64")))]
+pub mod guest_exit;
 #[cfg(any(target_arch = "aarch64", all(target_arch = "arm", target_has_atomic = "64")))]
 pub mod stage2;
 

@@ -26,8 +26,9 @@ const NOT_SUPPORTED: i64 = -1;
 const WELLS_ABI: i64 = 1;
 /// Most bytes one console write or port message may carry.
 const TRANSFER_MAX: u64 = 4096;
-/// Timeout argument meaning "as long as it takes".
+/// Timeout arguments meaning "as long as it takes": all ones, in a 64- or a 32-bit register.
 const FOREVER: u64 = u64::MAX;
+const FOREVER_32: u64 = u32::MAX as u64;
 
 /// The PSCI functions this hypervisor implements.
 const PSCI_IMPLEMENTED: [u32; 4] = [PSCI_VERSION, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES];
@@ -73,7 +74,7 @@ fn status(result: Result<u64, Error>) -> i64 {
 fn timeout(ms: u64) -> Timeout {
     match ms {
         0 => Timeout::NoWait,
-        FOREVER => Timeout::Forever,
+        FOREVER | FOREVER_32 => Timeout::Forever,
         ms => Timeout::Ns(ms.saturating_mul(1_000_000)),
     }
 }

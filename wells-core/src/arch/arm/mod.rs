@@ -7,7 +7,9 @@
 
 pub mod boot;
 pub mod exceptions;
+pub mod hyp;
 pub mod mmu;
+pub mod psci;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

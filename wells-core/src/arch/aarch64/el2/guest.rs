@@ -1,7 +1,8 @@
 //! The guest side of a vCPU: the EL1 registers a guest owns (switched when another vCPU runs),
-//! entering a guest for the first time, and what an exit to EL2 says (syndrome, faulting IPA,
-//! the register an MMIO access uses).
+//! entering a guest for the first time, and the faulting IPA of an exit (the syndrome's other
+//! parts are decoded by `arch::guest_exit`).
 
+pub use crate::arch::guest_exit::{instruction_length, MmioAccess};
 use core::arch::asm;
 
 /// The EL1 (and EL0 thread-pointer, virtual-timer) registers of one vCPU. General registers
@@ -161,46 +162,4 @@ pub fn faulting_ipa_page() -> u64 {
     // SAFETY: reads a syndrome register at EL2.
     unsafe { asm!("mrs {0}, hpfar_el2", out(reg) hpfar, options(nomem, nostack)) };
     ((hpfar >> 4) & 0xff_ffff_ffff) << 12
-}
-
-/// A data abort's instruction syndrome, when the CPU gave one (ISV): enough to emulate a load
-/// or store to an MMIO page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MmioAccess {
-    /// Access size in bytes (1, 2, 4, 8).
-    pub size: u8,
-    /// The general register loaded or stored (31 = xzr).
-    pub register: u8,
-    /// A store (else a load).
-    pub write: bool,
-    /// A load sign-extends.
-    pub sign_extend: bool,
-    /// The register is 64 bits wide (else 32).
-    pub wide: bool,
-}
-
-impl MmioAccess {
-    /// Decodes the ISS of a data abort syndrome (ESR_EL2), or `None` when it has no valid
-    /// instruction syndrome (e.g. a load pair, which cannot be emulated).
-    pub fn decode(esr: u64) -> Option<MmioAccess> {
-        if esr & (1 << 24) == 0 {
-            return None;
-        }
-        Some(MmioAccess {
-            size: 1 << ((esr >> 22) & 3),
-            register: ((esr >> 16) & 31) as u8,
-            write: esr & (1 << 6) != 0,
-            sign_extend: esr & (1 << 21) != 0,
-            wide: esr & (1 << 15) != 0,
-        })
-    }
-}
-
-/// Bytes of the instruction that caused an exit (ESR.IL: 4, else a 16-bit T32 instruction).
-pub fn instruction_length(esr: u64) -> u64 {
-    if esr & (1 << 25) != 0 {
-        4
-    } else {
-        2
-    }
 }

@@ -1,0 +1,125 @@
+//! The board as the core and the shared code see it: the CPU in HYP mode, console, the HYP
+//! physical timer, the heap (VM RAM comes from it), and the VMs.
+
+use crate::vcpu::VmSpace;
+use alloc::boxed::Box;
+use core::fmt::Write;
+use wells_board_common::gic::Gic;
+use wells_board_common::pl011::Pl011;
+use wells_board_common::timer_host::{GenericTimer, TimerHost};
+use wells_board_common::vgic::{Gich, VgicCpu};
+use wells_board_common::vms::{GuestEntry, VmPlatform, Vms};
+use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
+use wells_core::arch::arm::hyp::{self, guest, ArmHyp};
+use wells_core::arch::arm::{self, mode};
+use wells_core::mem::{HeapStats, KernelHeap};
+
+// SAFETY: QEMU virt's GICv2 distributor and CPU interface (HYP runs with physical addresses).
+pub(crate) static GIC: Gic = unsafe { Gic::new(0x0800_0000, 0x0801_0000) };
+// SAFETY: QEMU virt's GICv2 virtual interface control block (with virtualization=on).
+pub(crate) static GICH: Gich = unsafe { Gich::new(0x0803_0000) };
+// SAFETY: QEMU virt's PL011 UART0.
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(0x0900_0000) };
+/// HYP physical timer private interrupt.
+pub(crate) const HYP_TIMER: u32 = 26;
+/// PL1 virtual timer private interrupt: the guests' timer.
+pub(crate) const GUEST_TIMER: u32 = 27;
+
+static CPU: ArmHyp = ArmHyp;
+static SLOT: KernelSlot<ArmHyp> = KernelSlot::new();
+static VMS: Vms<Board> = Vms::new();
+
+/// The heap: the rest of RAM after the image (`link.ld`).
+#[global_allocator]
+pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
+
+/// A kernel created on this board; its timer reaches it while it lives.
+pub type KernelOnBoard = wells_board_common::KernelOnBoard<Board>;
+
+/// What the application gets: the entry mode and ways to make kernels and VMs.
+pub struct Board {
+    pub entry_mode: u32,
+}
+
+impl Board {
+    pub(crate) fn new(entry_mode: u32) -> Board {
+        Board { entry_mode }
+    }
+
+    /// Says where we started and where we run.
+    pub(crate) fn announce(&self) {
+        let _ = writeln!(
+            Console::<Board>::new(),
+            "wells hypervisor on qemu-virt-arm32: entered in {} mode\nwells: running in {} mode: stage 2 on, IRQ/FIQ/aborts to HYP, WFI/WFE/SMC trapped, guest coprocessors trapped, GICv2 virtual CPU interface",
+            mode::name(self.entry_mode),
+            mode::name(arm::current_mode())
+        );
+    }
+}
+
+impl Platform for Board {
+    type Arch = ArmHyp;
+
+    fn cpu() -> &'static ArmHyp {
+        &CPU
+    }
+
+    fn slot() -> &'static KernelSlot<ArmHyp> {
+        &SLOT
+    }
+
+    fn console_write(bytes: &[u8]) {
+        UART.write(bytes);
+    }
+
+    fn wait_for_interrupt() {
+        arm::wait_for_interrupt();
+    }
+
+    fn timer_cancel() {
+        hyp::hyp_timer_cancel();
+    }
+
+    fn forget_tasks() {
+        VMS.clear();
+    }
+
+    fn new_kernel(&self) -> KernelOnBoard {
+        KernelOnBoard::new(Box::new(TimerHost::<Board>::new()))
+    }
+
+    fn heap_stats(&self) -> HeapStats {
+        HEAP.stats()
+    }
+}
+
+impl GenericTimer for Board {
+    fn counter() -> (u64, u64) {
+        hyp::counter()
+    }
+
+    fn timer_arm(compare: u64) {
+        hyp::hyp_timer_arm(compare);
+    }
+}
+
+impl VmPlatform for Board {
+    type Space = VmSpace;
+    const RAM_IPA: usize = 0x4000_0000;
+    const UART_IPA: usize = 0x0900_0000;
+    const GICD_IPA: usize = 0x0800_0000;
+    const GICC_IPA: usize = 0x0801_0000;
+    const GICV_PA: usize = 0x0804_0000;
+    const GICV_SIZE: usize = 0x2000;
+    const GUEST_TIMER_IRQ: u32 = GUEST_TIMER;
+
+    fn vms() -> &'static Vms<Board> {
+        &VMS
+    }
+
+    fn enter_guest(entry: GuestEntry) -> ! {
+        VgicCpu::reset().restore(&GICH);
+        guest::GuestContext::reset().restore();
+        guest::enter_guest(entry.pc as u32, entry.x0 as u32, entry.x1 as u32)
+    }
+}

@@ -1,0 +1,13 @@
+//! A hypervisor panic: report it and end the run with a failure status.
+
+use crate::Board;
+use core::fmt::Write;
+
+/// Exit status of a panic.
+const PANIC_STATUS: i32 = 102;
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    let _ = writeln!(wells_board_common::Console::<Board>::new(), "wells panic: {info}");
+    crate::semihosting::exit(PANIC_STATUS)
+}

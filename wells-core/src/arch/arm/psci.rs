@@ -1,0 +1,16 @@
+//! PSCI calls a kernel at PL1 makes to the level above it (QEMU's built-in firmware, or a wells
+//! hypervisor): through `hvc #0`, the conduit QEMU `virt` uses when it has no EL3 firmware.
+
+use core::arch::asm;
+
+const SYSTEM_OFF: u32 = 0x8400_0008;
+
+/// Powers the machine (or the VM) off. `status` goes in r1: plain PSCI ignores it, a wells
+/// hypervisor reports it as the guest's result (`docs/hypervisor.md`).
+pub fn system_off(status: i32) -> ! {
+    // SAFETY: SYSTEM_OFF does not return; the firmware or hypervisor reads only r0 and r1.
+    unsafe { asm!(".arch_extension virt", "hvc #0", in("r0") SYSTEM_OFF, in("r1") status as u32, options(nostack)) };
+    loop {
+        super::wait_for_interrupt();
+    }
+}
