@@ -90,6 +90,9 @@
 
 #define WELLS_THREAD_EXITED 6
 
+// Runnable, but its domain used its CPU budget for this period.
+#define WELLS_THREAD_THROTTLED 7
+
 // Transaction states reported in `wells_txn_state_t.state`.
 #define WELLS_TXN_ACTIVE 0
 

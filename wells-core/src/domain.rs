@@ -58,6 +58,26 @@ impl core::ops::BitOr for Rights {
     }
 }
 
+/// A CPU budget: the domain's threads together run at most `budget_ns` in every `period_ns`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuBudget {
+    pub budget_ns: u64,
+    pub period_ns: u64,
+}
+
+/// Where a budgeted domain stands in its current period.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BudgetState {
+    /// CPU time its threads used in the current period.
+    pub used_ns: u64,
+    /// When the current period ends.
+    pub period_end_ns: u64,
+    /// The budget of this period is used up: its threads wait for the next period.
+    pub throttled: bool,
+    /// Its runnable threads taken off the CPU until then (state `Throttled`).
+    pub parked: Vec<crate::handle::Handle>,
+}
+
 /// A memory region granted to a domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryGrant {
@@ -78,7 +98,9 @@ pub struct Domain {
     /// Highest priority its execs may take.
     pub max_priority: u8,
     /// CPU budget per period, `None` when unlimited.
-    pub cpu_budget_ns: Option<u64>,
+    pub cpu_budget: Option<CpuBudget>,
+    /// Its use of the budget.
+    pub budget: BudgetState,
     /// The arch's token for the domain's address space (`Arch::switch_space`); 0 = the
     /// kernel's own.
     pub space: usize,
@@ -96,10 +118,24 @@ impl Domain {
             memory: Vec::new(),
             irqs: Vec::new(),
             max_priority: crate::sched::PRIORITY_MAX,
-            cpu_budget_ns: None,
+            cpu_budget: None,
+            budget: BudgetState::default(),
             space: 0,
             stopped: false,
         }
+    }
+
+    /// CPU time left in the current period at `now_ns` (`None`: unlimited). A period that has
+    /// ended without a new charge counts as a fresh one.
+    pub fn budget_left(&self, now_ns: u64) -> Option<u64> {
+        let budget = self.cpu_budget?;
+        if self.budget.throttled {
+            return Some(0);
+        }
+        if now_ns >= self.budget.period_end_ns {
+            return Some(budget.budget_ns);
+        }
+        Some(budget.budget_ns.saturating_sub(self.budget.used_ns))
     }
 
     /// A new domain of `kind` with the address space `space`.

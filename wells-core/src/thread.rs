@@ -34,6 +34,8 @@ pub enum ThreadState {
     Suspended = 5,
     /// Exited; its exit code waits for `join`.
     Exited = 6,
+    /// Runnable, but its domain used its CPU budget for this period: it waits for the next.
+    Throttled = 7,
 }
 
 /// A snapshot of one thread for tools and tests.

@@ -32,6 +32,8 @@ pub const WELLS_THREAD_BLOCKED: u32 = 3;
 pub const WELLS_THREAD_SLEEPING: u32 = 4;
 pub const WELLS_THREAD_SUSPENDED: u32 = 5;
 pub const WELLS_THREAD_EXITED: u32 = 6;
+/// Runnable, but its domain used its CPU budget for this period.
+pub const WELLS_THREAD_THROTTLED: u32 = 7;
 
 // The header needs literal values; these keep them equal to the core's.
 const _: () = {

@@ -6,7 +6,7 @@
 //! reaching its handler. Prints one table between the markers `cargo xtask bench` looks for.
 
 use crate::bench::{print_table, report, Outcome};
-use crate::vms::{self, OnFault, Outcome as VmOutcome, VmPlatform, VmSpec};
+use crate::vms::{self, Outcome as VmOutcome, VmPlatform, VmSpec};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
@@ -47,8 +47,7 @@ pub fn run<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor_bench: &'st
 /// The supervisor's benchmark image in a VM named `guest`: its own table is its result.
 fn supervisor_as_guest<P: VmPlatform>(board: &P, image: &'static [u8]) -> Result<(), String> {
     let k = board.new_kernel();
-    let spec = VmSpec { name: "guest", image, ram_base: P::RAM_IPA, ram_size: SUPERVISOR_RAM, priority: 8, arg: 0, on_fault: OnFault::Stop, ports: &[] };
-    vms::start::<P>(&k, &spec)?;
+    vms::start::<P>(&k, &VmSpec::new("guest", image, P::RAM_IPA, SUPERVISOR_RAM))?;
     k.run().map_err(|e| format!("run: {e}"))?;
     match P::vms().report("guest").map(|r| r.outcome) {
         Some(VmOutcome::Off(0)) => Ok(()),
@@ -63,7 +62,7 @@ fn bare_figures<P: VmPlatform>(board: &P, bare: &'static [u8], scenarios: &[u64]
     let results = k.port_create(8, SENT as u32).map_err(|e| format!("port: {e}"))?;
     let names = ["bench", "partner"];
     for (&scenario, name) in scenarios.iter().zip(names) {
-        let spec = VmSpec { name, image: bare, ram_base: P::RAM_IPA, ram_size: BARE_RAM, priority: 8, arg: scenario, on_fault: OnFault::Stop, ports: &[results] };
+        let spec = VmSpec { arg: scenario, ports: &[results], ..VmSpec::new(name, bare, P::RAM_IPA, BARE_RAM) };
         vms::start::<P>(&k, &spec)?;
     }
     // Above the VMs, so each figure is taken at once (after the guest's measured loop).

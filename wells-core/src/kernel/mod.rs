@@ -4,6 +4,7 @@
 //! The calls themselves are grouped by subject: `thread_calls.rs`, `sync_calls.rs`,
 //! `port_calls.rs`, `timer_calls.rs`.
 
+mod budget;
 mod critical;
 pub mod domain_calls;
 pub mod objects;

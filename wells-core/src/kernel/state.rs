@@ -52,6 +52,8 @@ pub struct State {
     /// A switch is due at the end of the current kernel call.
     pub resched: Option<Requeue>,
     pub slice_end_ns: u64,
+    /// When the running thread's domain uses up its CPU budget (`None`: no budget).
+    pub budget_end_ns: Option<u64>,
     /// Started threads that have not exited.
     pub live_threads: usize,
     /// Stack of a thread that just exited, freed once we are off it.
@@ -92,6 +94,7 @@ impl State {
             callback_depth: 0,
             resched: None,
             slice_end_ns: 0,
+            budget_end_ns: None,
             live_threads: 0,
             dead_stack: None,
             armed: None,
@@ -339,9 +342,11 @@ impl State {
         self.now_ns = now_ns;
         let previous = self.current;
         let mut save: *mut usize = &mut self.idle_sp;
+        let mut charge = None;
         if let Some(handle) = previous {
             let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
             let ran = now_ns.saturating_sub(thread.last_start_ns);
+            charge = Some((thread.exec.domain, ran));
             thread.run_time_ns += ran;
             thread.share_window_run_ns += ran;
             thread.stopped_at_ns = now_ns;
@@ -361,9 +366,18 @@ impl State {
             }
             save = if core::mem::take(&mut self.abandon_current) { &mut self.discard_sp } else { &mut thread.saved_sp };
         }
+        if let Some((domain, ran)) = charge {
+            self.charge_budget(domain, ran, now_ns);
+        }
         self.resched = None;
         self.timer_dirty = true;
-        let next = self.policy.pick_next();
+        let next = loop {
+            match self.policy.pick_next() {
+                Some(handle) if self.park_if_throttled(handle) => continue,
+                picked => break picked,
+            }
+        };
+        self.budget_end_ns = None;
         let (resume, domain) = match next {
             Some(handle) => {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
@@ -379,7 +393,10 @@ impl State {
                     left => left,
                 };
                 self.slice_end_ns = now_ns.saturating_add(slice);
-                (thread.saved_sp, thread.exec.domain)
+                let domain = thread.exec.domain;
+                let left = self.domains.get(domain.0 as usize).and_then(|d| d.budget_left(now_ns));
+                self.budget_end_ns = left.map(|left| now_ns.saturating_add(left));
+                (thread.saved_sp, domain)
             }
             None => (self.idle_sp, crate::domain::DomainId::KERNEL),
         };
@@ -495,6 +512,11 @@ impl State {
     /// The time slice of the current thread ended: let its peers run.
     pub fn slice_check(&mut self, now_ns: u64) {
         self.now_ns = now_ns;
+        // Its domain's budget for the period is used up: off the CPU (`schedule` throttles).
+        if self.budget_end_ns.is_some_and(|end| now_ns >= end) {
+            self.resched = Some(Requeue::Back);
+            return;
+        }
         let Some(current) = self.current else { return };
         let Some((level, slice)) = self.thread(current).ok().map(|t| (t.placement.level, t.placement.slice_ns)) else { return };
         if now_ns < self.slice_end_ns {
@@ -517,6 +539,7 @@ impl State {
             let (deadline, wakeup) = self.timeline.pop_due(now_ns)?;
             match wakeup {
                 Wakeup::Thread(thread) => self.time_out(thread),
+                Wakeup::Budget(domain) => self.replenish_budget(domain, now_ns),
                 Wakeup::Transaction(txn) => {
                     if let Ok(t) = self.transaction_mut(txn) {
                         t.deadline_key = None;
@@ -554,6 +577,9 @@ impl State {
             if self.policy.top_level() >= Some(level) {
                 next = Some(next.map_or(self.slice_end_ns, |n| n.min(self.slice_end_ns)));
             }
+        }
+        if let Some(end) = self.budget_end_ns {
+            next = Some(next.map_or(end, |n| n.min(end)));
         }
         // Re-arm only to move the interrupt earlier. A timer armed too early costs one spurious
         // tick (which re-arms for the right time); re-arming on every switch would cost a host

@@ -168,6 +168,11 @@ impl<A: Arch> Kernel<A> {
                 thread.suspend_pending = true;
                 Ok(())
             }
+            // Parked by its domain's budget: out of every queue already.
+            ThreadState::Throttled => {
+                thread.state = ThreadState::Suspended;
+                Ok(())
+            }
             ThreadState::Running => {
                 Self::blocking_caller(&cs)?;
                 if let Ok(thread) = cs.thread_mut(handle) {

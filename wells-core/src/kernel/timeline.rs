@@ -18,6 +18,8 @@ pub enum Wakeup {
     Timer(Handle),
     /// A transaction's deadline passes.
     Transaction(Handle),
+    /// A throttled domain's next budget period starts.
+    Budget(crate::domain::DomainId),
 }
 
 /// Names one entry, to cancel it: its slot, and its sequence number so that a key whose

@@ -1,11 +1,15 @@
-//! The VM scenarios of a hypervisor image: guests that share the CPU, a guest stopped by a
-//! stage-2 fault while the other goes on, a guest restarted by SYSTEM_RESET, a message round
-//! trip between guests through ports, the hypercall ABI with bad buffers, and faults that stop
-//! or (bounded) restart a VM. Every scenario runs the bare test guest (`hosts/bare-guest`),
+//! The VM scenarios of a hypervisor image: guests that share the CPU, a guest held to its time
+//! budget, a guest stopped by a stage-2 fault while the other goes on, a guest restarted by
+//! SYSTEM_RESET, a message round trip between guests through ports, the hypercall ABI with bad
+//! buffers, and faults that stop or (bounded) restart a VM (a device it was not given too). Every scenario runs the bare test guest (`hosts/bare-guest`),
 //! whose behaviour its argument selects.
 
 use super::{check, spawn, Test, TestResult, MS};
-use crate::vms::{self, OnFault, Outcome, StartedVm, VmPlatform, VmSpec};
+use crate::vms::{self, Devices, OnFault, Outcome, StartedVm, VmPlatform, VmSpec};
+use alloc::sync::Arc;
+use crate::atomic64::AtomicU64;
+use core::sync::atomic::Ordering;
+use wells_core::domain::CpuBudget;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -36,6 +40,7 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
         Test::new("vm_supervisor_guests_run_their_demo", move |board| supervisors_run_their_demo(board, supervisor)),
         Test::new("vm_two_guests_share_the_cpu", move |board| two_guests_share_the_cpu(board, bare)),
         Test::new("vm_spinning_guest_is_preempted", move |board| spinning_guest_is_preempted(board, bare)),
+        Test::new("vm_time_budget_bounds_a_spinning_guest", move |board| time_budget_bounds_a_spinning_guest(board, bare)),
         Test::new("vm_stage2_fault_stops_only_that_vm", move |board| stage2_fault_stops_only_that_vm(board, bare)),
         Test::new("vm_system_reset_restarts_the_vm", move |board| system_reset_restarts_the_vm(board, bare)),
         Test::new("vm_message_round_trip_between_guests", move |board| message_round_trip(board, bare)),
@@ -46,7 +51,7 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
 }
 
 fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on_fault: OnFault, ports: &'a [Handle]) -> VmSpec<'a> {
-    VmSpec { name, image: bare, ram_base: P::RAM_IPA, ram_size: GUEST_RAM, priority: 8, arg: scenario, on_fault, ports }
+    VmSpec { arg: scenario, on_fault, ports, ..VmSpec::new(name, bare, P::RAM_IPA, GUEST_RAM) }
 }
 
 fn start<P: VmPlatform>(k: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
@@ -79,8 +84,7 @@ fn expect_stopped<P: VmPlatform>(name: &str, why: &str) -> TestResult {
 fn supervisors_run_their_demo<P: VmPlatform>(board: &P, supervisor: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
     for name in ["left", "right"] {
-        let spec = VmSpec { name, image: supervisor, ram_base: P::RAM_IPA, ram_size: SUPERVISOR_RAM, priority: 8, arg: 0, on_fault: OnFault::Stop, ports: &[] };
-        start::<P>(&k, &spec)?;
+        start::<P>(&k, &VmSpec::new(name, supervisor, P::RAM_IPA, SUPERVISOR_RAM))?;
     }
     run(&k)?;
     let left = expect::<P>("left", &Outcome::Off(0))?;
@@ -129,6 +133,39 @@ fn spinning_guest_is_preempted<P: VmPlatform>(board: &P, bare: &'static [u8]) ->
     expect_stopped::<P>("spinner", "the test is over")
 }
 
+/// A guest that spins without an exit, above another VM, with a budget of 2 ms per 10 ms: the
+/// other VM still finishes, and the spinner's vCPU ran about a fifth of the time.
+fn time_budget_bounds_a_spinning_guest<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    let budget = CpuBudget { budget_ns: 2 * MS, period_ns: 10 * MS };
+    let hog = VmSpec { arg: scenario::SPIN, priority: 9, budget: Some(budget), ..VmSpec::new("hog", bare, P::RAM_IPA, GUEST_RAM) };
+    let hog = start::<P>(&k, &hog)?;
+    let counter = start::<P>(&k, &spec::<P>("counter", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    let started = k.now_ns();
+    let finished = Arc::new(AtomicU64::new(0));
+    let at = finished.clone();
+    spawn::<P>("watchdog", 20, move || {
+        let k = P::kernel();
+        for _ in 0..300 {
+            if k.domain_live_threads(counter.domain) == 0 {
+                break;
+            }
+            let _ = k.sleep_ns(10 * MS);
+        }
+        at.store(k.now_ns(), Ordering::SeqCst);
+        let _ = vms::shut_down::<P>(k, hog.domain, "the test is over");
+        let _ = vms::shut_down::<P>(k, counter.domain, "the test is over");
+        0
+    });
+    run(&k)?;
+    // Above the counter and never exiting, the hog would keep the CPU but for its budget.
+    let lines = expect::<P>("counter", &Outcome::Off(0))?;
+    check(lines == 10, || format!("counter printed {lines} lines, expected 10"))?;
+    let elapsed = finished.load(Ordering::SeqCst).saturating_sub(started);
+    let ran = k.thread_stats(hog.vcpu).map_err(|e| format!("stats: {e}"))?.run_time_ns;
+    check(ran * 100 <= elapsed * 30, || format!("the hog ran {} ms of {} ms, budget 20%", ran / MS, elapsed / MS))
+}
+
 fn stage2_fault_stops_only_that_vm<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
     start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
@@ -173,7 +210,10 @@ fn bad_calls_are_contained<P: VmPlatform>(board: &P, bare: &'static [u8]) -> Tes
     start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
     start::<P>(&k, &spec::<P>("caller", bare, scenario::BAD_HYPERCALL, OnFault::Stop, &[]))?;
     start::<P>(&k, &spec::<P>("prober", bare, scenario::FOREIGN_DEVICE, OnFault::Stop, &[]))?;
+    let mute = VmSpec { devices: Devices { uart: false, ..Devices::ALL }, ..spec::<P>("mute", bare, scenario::COUNT, OnFault::Stop, &[]) };
+    start::<P>(&k, &mute)?;
     run(&k)?;
+    expect_stopped::<P>("mute", "stage-2 data abort at IPA 0x9000018")?;
     expect_stopped::<P>("caller", "undefined hypercall 0xc60000ff")?;
     expect_stopped::<P>("prober", "stage-2 data abort at IPA 0xa000000")?;
     expect::<P>("steady", &Outcome::Off(0)).map(|_| ())

@@ -4,7 +4,8 @@
 
 use super::console::VirtualUart;
 use super::lifecycle;
-use super::{GuestRegisters, Resume, VmPlatform};
+use super::{Devices, GuestRegisters, Resume, VmPlatform};
+use super::registry::Vm;
 use crate::vgic::VgicCpu;
 
 pub use super::hypercalls::hypercall;
@@ -25,7 +26,10 @@ pub struct MmioAccess {
 pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn GuestRegisters, syndrome: core::fmt::Arguments<'_>) -> Resume {
     let page = ipa as usize & !0xfff;
     let offset = ipa as usize & 0xfff;
-    let emulated = page == P::UART_IPA && access.is_some_and(|a| a.size == 1 || a.size == 4);
+    let devices = P::vms().with_current(|vm| vm.devices).unwrap_or(Devices::NONE);
+    let uart = devices.uart && page == P::UART_IPA;
+    let distributor = devices.interrupt_controller && page == P::GICD_IPA;
+    let emulated = uart && access.is_some_and(|a| a.size == 1 || a.size == 4);
     match access {
         Some(access) if emulated => {
             let register = access.register as usize;
@@ -40,7 +44,7 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
             }
             Resume::Next
         }
-        Some(access) if page == P::GICD_IPA => {
+        Some(access) if distributor => {
             let register = access.register as usize;
             if access.write {
                 let value = if register == 31 { 0 } else { regs.get(register) as u32 };
@@ -51,7 +55,7 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
             }
             Resume::Next
         }
-        _ if page == P::UART_IPA || page == P::GICD_IPA => lifecycle::fault::<P>(format_args!("device access at {ipa:#x} that cannot be emulated ({syndrome})")),
+        _ if uart || distributor => lifecycle::fault::<P>(format_args!("device access at {ipa:#x} that cannot be emulated ({syndrome})")),
         _ => lifecycle::fault::<P>(format_args!("stage-2 data abort at IPA {ipa:#x}, outside its grants ({syndrome})")),
     }
 }
@@ -60,7 +64,8 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
 /// goes into the vCPU's list registers when the VM's distributor lets it through.
 pub fn virtual_timer<P: VmPlatform>(vgic: &mut VgicCpu) {
     let id = P::GUEST_TIMER_IRQ;
-    if let Some(Some(priority)) = P::vms().with_current(|vm| vm.distributor.forwards(id).then(|| vm.distributor.priority(id))) {
+    let forwarded = |vm: &mut Vm<P>| (vm.devices.interrupt_controller && vm.distributor.forwards(id)).then(|| vm.distributor.priority(id));
+    if let Some(Some(priority)) = P::vms().with_current(forwarded) {
         vgic.inject(id, priority);
     }
 }

@@ -34,10 +34,13 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
     let mut space = P::Space::new(number as u8).map_err(|e| failed(&e))?;
     space.flush();
     space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
-    space.map_device(P::GICC_IPA, P::GICV_PA, P::GICV_SIZE).map_err(|e| failed(&e))?;
+    if spec.devices.interrupt_controller {
+        space.map_device(P::GICC_IPA, P::GICV_PA, P::GICV_SIZE).map_err(|e| failed(&e))?;
+    }
     let domain = kernel
         .domain_create(spec.name, DomainKind::VirtualMachine, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
+    kernel.domain_set_budget(domain, spec.budget).map_err(|e| failed(&e))?;
     P::vms().add(Vm {
         name: spec.name.to_string(),
         domain,
@@ -51,6 +54,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
         restarts: 0,
         console: Default::default(),
         distributor: Default::default(),
+        devices: spec.devices,
         ports: spec.ports.to_vec(),
         thread: None,
         outcome: Outcome::Running,

@@ -24,7 +24,7 @@ mod spec;
 
 pub use lifecycle::{shut_down, start, StartedVm};
 pub use registry::{Outcome, VmReport, Vms};
-pub use spec::{OnFault, VmSpec};
+pub use spec::{Devices, OnFault, VmSpec};
 
 use crate::Platform;
 use alloc::string::String;

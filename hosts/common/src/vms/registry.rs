@@ -3,7 +3,7 @@
 use super::console::VirtualUart;
 use crate::vgic::VirtualDistributor;
 use super::ram::GuestRam;
-use super::{GuestSpace, OnFault, VmPlatform};
+use super::{Devices, GuestSpace, OnFault, VmPlatform};
 use alloc::string::String;
 use alloc::vec::Vec;
 use wells_core::domain::DomainId;
@@ -35,6 +35,7 @@ pub struct Vm<P: VmPlatform> {
     pub restarts: u32,
     pub console: VirtualUart,
     pub distributor: VirtualDistributor,
+    pub devices: Devices,
     pub ports: Vec<Handle>,
     pub thread: Option<Handle>,
     pub outcome: Outcome,

@@ -1,5 +1,6 @@
 //! What the system description says about one VM.
 
+use wells_core::domain::CpuBudget;
 use wells_core::Handle;
 
 /// What happens to a VM that faults (stage-2 abort, a device it does not own, an undefined
@@ -30,4 +31,33 @@ pub struct VmSpec<'a> {
     pub on_fault: OnFault,
     /// Ports it may use: hypercall port number n is `ports[n]`.
     pub ports: &'a [Handle],
+    /// CPU time its vCPUs may use per period (`None`: as the scheduler gives).
+    pub budget: Option<CpuBudget>,
+    /// The virtual devices it sees; without one, its pages fault like any address it was not
+    /// given.
+    pub devices: Devices,
+}
+
+/// The virtual devices of a VM (all emulated or virtualised by the hypervisor; none is passed
+/// through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Devices {
+    /// The emulated PL011.
+    pub uart: bool,
+    /// The GIC: emulated distributor, GICV as CPU interface, the virtual timer's interrupt.
+    pub interrupt_controller: bool,
+}
+
+impl Devices {
+    pub const ALL: Devices = Devices { uart: true, interrupt_controller: true };
+    pub const NONE: Devices = Devices { uart: false, interrupt_controller: false };
+}
+
+impl<'a> VmSpec<'a> {
+    /// A VM of `image` with `ram_size` bytes of RAM at `ram_base`: priority 8, argument 0,
+    /// stopped on a fault, no ports, no budget, every device. Change fields with struct update
+    /// syntax: `VmSpec { arg: 3, ..VmSpec::new(...) }`.
+    pub const fn new(name: &'a str, image: &'static [u8], ram_base: usize, ram_size: usize) -> VmSpec<'a> {
+        VmSpec { name, image, ram_base, ram_size, priority: 8, arg: 0, on_fault: OnFault::Stop, ports: &[], budget: None, devices: Devices::ALL }
+    }
 }

@@ -4,7 +4,7 @@
 #![no_std]
 #![no_main]
 
-use wells_board_common::vms::{self, OnFault, VmPlatform, VmSpec};
+use wells_board_common::vms::{self, VmPlatform, VmSpec};
 use wells_board_common::{println, Platform};
 use wells_qemu_virt_arm32_hyper::{guests, Board};
 
@@ -12,16 +12,7 @@ use wells_qemu_virt_arm32_hyper::{guests, Board};
 fn app_main(board: &Board) -> i32 {
     let k = board.new_kernel();
     for name in ["left", "right"] {
-        let spec = VmSpec {
-            name,
-            image: guests::SUPERVISOR,
-            ram_base: Board::RAM_IPA,
-            ram_size: 128 << 20,
-            priority: 8,
-            arg: 0,
-            on_fault: OnFault::Stop,
-            ports: &[],
-        };
+        let spec = VmSpec::new(name, guests::SUPERVISOR, Board::RAM_IPA, 128 << 20);
         if let Err(e) = vms::start::<Board>(&k, &spec) {
             println!(Board, "wells: {e}");
             return 1;
