@@ -76,6 +76,8 @@ pub struct BudgetState {
     pub throttled: bool,
     /// Its runnable threads taken off the CPU until then (state `Throttled`).
     pub parked: Vec<crate::handle::Handle>,
+    /// The timeline entry that ends the throttling.
+    pub replenish_key: Option<crate::kernel::timeline::TimelineKey>,
 }
 
 /// A memory region granted to a domain.

@@ -90,3 +90,45 @@ fn bad_budgets_are_refused() {
     assert_eq!(kernel.domain_set_budget(DomainId(99), None), Err(Error::InvalidArgument));
     assert_eq!(kernel.domain_set_budget(vm, None), Ok(()));
 }
+
+#[test]
+fn lifting_the_budget_of_a_throttled_domain_lets_its_threads_run_again() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let vm = kernel.domain_create("vm", DomainKind::VirtualMachine, 0, 20).unwrap();
+    kernel.domain_set_budget(vm, Some(CpuBudget { budget_ns: MS, period_ns: 1000 * MS })).unwrap();
+    let greedy = spinner(&world, vm, "greedy", 10);
+    let w = World { kernel, clock: world.clock.clone() };
+    world.spawn("manager", 5, move || {
+        // Runs once the greedy one is throttled for the rest of its long period.
+        w.tick_after(MS);
+        kernel.domain_set_budget(vm, None).unwrap();
+        0
+    });
+    world.run().unwrap();
+    // Unthrottled at once, it spun until the end instead of waiting a whole second.
+    let ran = kernel.thread_stats(greedy).unwrap().run_time_ns;
+    assert!(ran >= 90 * MS, "ran {ran} ns");
+}
+
+#[test]
+fn setting_the_same_budget_again_gives_no_extra_time() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let vm = kernel.domain_create("vm", DomainKind::VirtualMachine, 0, 20).unwrap();
+    let budget = CpuBudget { budget_ns: 2 * MS, period_ns: 10 * MS };
+    kernel.domain_set_budget(vm, Some(budget)).unwrap();
+    let greedy = spinner(&world, vm, "greedy", 10);
+    let w = World { kernel, clock: world.clock.clone() };
+    world.spawn("manager", 5, move || {
+        // Runs while the greedy one is throttled; sets the budget again, once.
+        kernel.domain_set_budget(vm, Some(budget)).unwrap();
+        while w.now() < RUN {
+            w.tick_after(MS / 2);
+        }
+        0
+    });
+    world.run().unwrap();
+    let ran = kernel.thread_stats(greedy).unwrap().run_time_ns;
+    assert!(ran <= 23 * MS, "ran {ran} ns with a budget of 2 ms per 10 ms over 100 ms");
+}

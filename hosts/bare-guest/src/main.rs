@@ -80,6 +80,10 @@ enum Scenario {
     BenchYieldPartner = 11,
     /// Benchmark: virtual timer interrupt to this guest's handler running.
     BenchTimerInterrupt = 12,
+    /// Writes a debug register (shared hardware breakpoints): it must be stopped there.
+    TouchDebug = 13,
+    /// Reads the PMU cycle counter (shared): stopped there, unless the hypervisor shares it.
+    TouchPmu = 14,
 }
 
 impl Scenario {
@@ -87,7 +91,7 @@ impl Scenario {
         use Scenario::*;
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
-            BenchYieldPartner, BenchTimerInterrupt,
+            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu,
         ].get(x0 as usize).copied()
     }
 }
@@ -131,6 +135,18 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
         Scenario::BenchYield => bench::yield_ping(true),
         Scenario::BenchYieldPartner => bench::yield_ping(false),
         Scenario::BenchTimerInterrupt => bench::timer_interrupt(),
+        Scenario::TouchDebug => {
+            let _ = writeln!(out, "writing a debug register");
+            counter::touch_debug_register();
+            let _ = writeln!(out, "FAILED: the debug register write went through");
+            1
+        }
+        Scenario::TouchPmu => {
+            let _ = writeln!(out, "reading the PMU cycle counter");
+            let count = counter::read_pmu();
+            let _ = writeln!(out, "FAILED: read the PMU ({count})");
+            1
+        }
         Scenario::Spin => {
             let _ = writeln!(out, "spinning");
             loop {

@@ -1,15 +1,16 @@
 //! The board as the core and the shared code see it: the CPU in HYP mode, console, the HYP
 //! physical timer, the heap (VM RAM comes from it), and the VMs.
 
-use crate::vcpu::VmSpace;
+use crate::vcpu::{Vcpu, VmSpace};
 use alloc::boxed::Box;
 use core::fmt::Write;
 use wells_board_common::gic::Gic;
 use wells_board_common::pl011::Pl011;
 use wells_board_common::timer_host::{GenericTimer, TimerHost};
-use wells_board_common::vgic::{Gich, VgicCpu};
-use wells_board_common::vms::{GuestEntry, VmPlatform, Vms};
+use wells_board_common::vgic::Gich;
+use wells_board_common::vms::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
 use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
+use wells_core::Arch;
 use wells_core::arch::arm::hyp::{self, guest, ArmHyp};
 use wells_core::arch::arm::{self, mode};
 use wells_core::mem::{HeapStats, KernelHeap};
@@ -28,6 +29,7 @@ pub(crate) const GUEST_TIMER: u32 = 27;
 static CPU: ArmHyp = ArmHyp;
 static SLOT: KernelSlot<ArmHyp> = KernelSlot::new();
 static VMS: Vms<Board> = Vms::new();
+pub(crate) static LOADED: LoadedVcpu = LoadedVcpu::new();
 
 /// The heap: the rest of RAM after the image (`link.ld`).
 #[global_allocator]
@@ -105,6 +107,7 @@ impl GenericTimer for Board {
 
 impl VmPlatform for Board {
     type Space = VmSpace;
+    type Vcpu = Vcpu;
     const RAM_IPA: usize = 0x4000_0000;
     const UART_IPA: usize = 0x0900_0000;
     const GICD_IPA: usize = 0x0800_0000;
@@ -117,9 +120,17 @@ impl VmPlatform for Board {
         &VMS
     }
 
-    fn enter_guest(entry: GuestEntry) -> ! {
-        VgicCpu::reset().restore(&GICH);
-        guest::GuestContext::reset().restore();
+    fn loaded() -> &'static LoadedVcpu {
+        &LOADED
+    }
+
+    fn enter_guest(entry: GuestEntry, vcpu: *mut Vcpu) -> ! {
+        // Nothing may switch between loading this vCPU's registers and entering its guest.
+        Board::cpu().irq_save();
+        // SAFETY: `vcpu` is this vCPU's save area in the VM registry (alive until
+        // `Vms::clear`), holding its reset state; the CPU held no registers of it yet.
+        unsafe { LOADED.ensure(vcpu) };
+        hyp::set_vcpu_pointer(vcpu as usize);
         guest::enter_guest(entry.pc as u32, entry.x0 as u32, entry.x1 as u32)
     }
 }

@@ -51,7 +51,8 @@ extern "C" fn wells_hyper_main(entry_mode: u32) -> ! {
     set_hyp_trap_handler(trap::handle);
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
-    hyp::establish();
+    // Guests get the PMU only in the benchmark image (it is shared by all VMs).
+    hyp::establish(cfg!(feature = "bench"));
     GIC.init_hypervisor(HYP_TIMER, GUEST_TIMER);
     let board = Board::new(entry_mode);
     board.announce();

@@ -1,14 +1,13 @@
-//! What the hypervisor does with each exception taken to HYP. From a guest: its PL1 registers
-//! and virtual CPU interface are saved on the vCPU thread's stack first (another vCPU may run
-//! before it resumes), the exit is decoded and handed to the shared VM code, and both are
-//! loaded again. In HYP itself: interrupts drive the kernel; anything else is a hypervisor
-//! fault, reported before the run ends with a failure status.
+//! What the hypervisor does with each exception taken to HYP. From a guest: the exit is
+//! decoded and handed to the shared VM code while the guest's PL1 registers and virtual CPU
+//! interface stay in the CPU; before the guest resumes, they are loaded again only if another
+//! vCPU ran meanwhile (`LoadedVcpu`). In HYP itself: interrupts drive the kernel; anything else
+//! is a hypervisor fault, reported before the run ends with a failure status.
 
-use crate::board::{Board, GIC, GICH, GUEST_TIMER, HYP_TIMER};
-use crate::vcpu::Registers;
+use crate::board::{Board, GIC, GICH, GUEST_TIMER, HYP_TIMER, LOADED};
+use crate::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::vgic::VgicCpu;
-use wells_board_common::vms::{exits, Resume};
+use wells_board_common::vms::{exits, Resume, VcpuRegisters};
 use wells_board_common::{Console, Platform};
 use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
 use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
@@ -19,53 +18,46 @@ use wells_core::Arch;
 /// Exit status when the hypervisor itself takes an unexpected exception.
 const HYPERVISOR_FAULT_STATUS: i32 = 101;
 
-/// The state of the guest of the running vCPU while it is out of the CPU.
-struct Guest {
-    context: GuestContext,
-    vgic: VgicCpu,
-}
-
 pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     if frame.from_hyp() {
         match kind {
-            HypTrapKind::Irq => interrupt(GIC.acknowledge(), None),
+            HypTrapKind::Irq => interrupt(GIC.acknowledge()),
             _ => unexpected(frame, kind),
         }
         return;
     }
-    // This lives on the vCPU thread's stack, across any switch the exit causes.
-    let mut context = GuestContext::default();
-    context.save();
-    let mut guest = Guest { context, vgic: VgicCpu::save(&GICH) };
-    // Take the interrupt (if that is why the guest left) before stopping its timer, which
-    // would withdraw a timer interrupt not yet acknowledged.
-    let interrupt_id = (kind == HypTrapKind::Irq).then(|| GIC.acknowledge());
-    GuestContext::stop_timer();
-    let resume = match (kind, interrupt_id) {
-        (_, Some(id)) => {
-            interrupt(id, Some(&mut guest));
+    // The exit came from the guest entered last, whose save area the entry recorded.
+    let me = hyp::vcpu_pointer() as *mut Vcpu;
+    let resume = match kind {
+        HypTrapKind::Irq => {
+            interrupt(GIC.acknowledge());
             Resume::Next
         }
-        (HypTrapKind::GuestTrap, _) => guest_synchronous(frame, &mut guest),
+        // SAFETY: `me` is alive (see below) and the CPU holds its registers: no other vCPU
+        // entered its guest since this one's exit.
+        HypTrapKind::GuestTrap => guest_synchronous(frame, unsafe { &mut *me }),
         _ => exits::fault::<Board>(format_args!("{kind:?} from the guest (PC={:#x})", frame.elr)),
     };
+    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
+    // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
+    // (which cannot run while one of the kernel's threads does); interrupts are masked here.
+    unsafe { LOADED.ensure(me) };
+    hyp::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.r = [0; 13];
         frame.r[0] = entry.x0 as u32;
         frame.r[1] = entry.x1 as u32;
-        frame.elr = entry.pc as u32;
-        frame.spsr = guest::SPSR_SVC_MASKED;
+        (frame.elr, frame.spsr) = guest::entry_state(entry.pc as u32);
         frame.lr_usr = 0;
-        guest = Guest { context: GuestContext::reset(), vgic: VgicCpu::reset() };
+        Vcpu::reset().restore();
     }
-    guest.vgic.restore(&GICH);
-    guest.context.restore();
 }
 
 /// A physical interrupt `id` (acknowledged): the hypervisor's timer drives the kernel; the
-/// guests' timer, taken while a guest ran, is masked in that guest and injected into it as a
-/// virtual interrupt. Interrupts are deactivated at once: nothing stays active for a guest.
-fn interrupt(id: u32, guest: Option<&mut Guest>) {
+/// guests' timer belongs to the vCPU whose registers the CPU holds (whether its guest runs or
+/// not): it is masked there and injected into its list registers as a virtual interrupt.
+/// Interrupts are deactivated at once: nothing stays active for a guest.
+fn interrupt(id: u32) {
     if id >= 1020 {
         return;
     }
@@ -74,49 +66,53 @@ fn interrupt(id: u32, guest: Option<&mut Guest>) {
     }
     GIC.end(id);
     GIC.deactivate(id);
-    match (id, guest) {
-        (HYP_TIMER, _) => {
+    match id {
+        HYP_TIMER => {
             if let Some(kernel) = Board::slot().get() {
                 kernel.timer_interrupt();
             }
         }
-        (GUEST_TIMER, Some(guest)) => {
-            guest.context.cntv_ctl |= GuestContext::TIMER_IMASK;
-            exits::virtual_timer::<Board>(&mut guest.vgic);
+        GUEST_TIMER if LOADED.get() != 0 => {
+            GuestContext::mask_live_timer();
+            if let Some(priority) = exits::loaded_timer_priority::<Board>() {
+                GICH.inject(GUEST_TIMER, priority);
+            }
         }
-        // A guest timer that fired just as its guest left: it fires again when the guest is back.
         _ => {}
     }
 }
 
 /// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
-fn guest_synchronous(frame: &mut HypFrame, guest: &mut Guest) -> Resume {
+fn guest_synchronous(frame: &mut HypFrame, vcpu: &mut Vcpu) -> Resume {
     let syndrome = HypSyndrome::read();
     let hsr = syndrome.hsr as u64;
     let pc = frame.elr;
     let resume = match guest_exit::class(hsr) {
         // HVC: ELR is already past the instruction.
-        0x12 => return blocking(|| exits::hypercall::<Board>(&mut Registers { frame, context: &mut guest.context })),
+        0x12 => return blocking(|| exits::hypercall::<Board>(&mut Registers { frame, vcpu })),
         // A trapped SMC: ELR is the SMC itself.
-        0x13 => blocking(|| exits::hypercall::<Board>(&mut Registers { frame, context: &mut guest.context })),
+        0x13 => blocking(|| exits::hypercall::<Board>(&mut Registers { frame, vcpu })),
         0x24 => {
             let ipa = guest::faulting_ipa_page() | (syndrome.hdfar & 0xfff) as u64;
             let access = MmioAccess::decode(hsr).map(|a| exits::MmioAccess { size: a.size, register: a.register, write: a.write });
             let hdfar = syndrome.hdfar;
-            exits::mmio::<Board>(ipa, access, &mut Registers { frame, context: &mut guest.context }, format_args!("HSR={hsr:#010x} HDFAR={hdfar:#x} PC={pc:#x}"))
+            exits::mmio::<Board>(ipa, access, &mut Registers { frame, vcpu }, format_args!("HSR={hsr:#010x} HDFAR={hdfar:#x} PC={pc:#x}"))
         }
         0x20 => {
             let ipa = guest::faulting_ipa_page() | (syndrome.hifar & 0xfff) as u64;
             exits::fault::<Board>(format_args!("stage-2 instruction abort at IPA {ipa:#x} (HSR={hsr:#010x} PC={pc:#x})"))
         }
+        // WFE (ISS bit 0) waits for an event another CPU would send: yield and go on.
+        0x01 if hsr & 1 != 0 => blocking(exits::yield_once::<Board>),
         0x01 => {
-            let wake_at = guest.context.timer_armed().then(|| counter_to_ns(guest.context.cntv_cval));
-            blocking(|| exits::wait_for_interrupt::<Board>(&guest.vgic, wake_at))
+            let wake_at = GuestContext::live_timer_deadline().map(counter_to_ns);
+            let pending = GICH.has_pending();
+            blocking(|| exits::wait_for_interrupt::<Board>(pending, wake_at))
         }
         class => exits::fault::<Board>(format_args!("{} (HSR={hsr:#010x} PC={pc:#x})", guest_exit::describe(class))),
     };
     if resume == Resume::Next {
-        frame.elr += guest_exit::instruction_length(hsr) as u32;
+        frame.elr = frame.elr.wrapping_add(guest_exit::instruction_length(hsr) as u32);
     }
     resume
 }

@@ -1,9 +1,12 @@
 //! The ARMv7 side of a VM: its stage-2 translation as the shared VM code uses it, and the
-//! general registers of an exit (banked per guest mode).
+//! general registers of an exit (banked per guest mode), and a vCPU's guest registers
+//! (switched lazily, see `wells_board_common::vms::LoadedVcpu`).
 
 use alloc::format;
 use alloc::string::String;
-use wells_board_common::vms::{GuestRegisters, GuestSpace};
+use crate::board::GICH;
+use wells_board_common::vgic::VgicCpu;
+use wells_board_common::vms::{GuestRegisters, GuestSpace, VcpuRegisters};
 use wells_core::arch::arm::hyp::stage2::Stage2;
 use wells_core::arch::arm::hyp::guest::GuestContext;
 use wells_core::arch::arm::hyp::HypFrame;
@@ -40,41 +43,101 @@ impl GuestSpace for VmSpace {
 
 /// The general registers of an exit as the guest's mode at the exit sees them: r0..r12 and
 /// USR's LR in the trap frame on the vCPU thread's stack; SP, LR (and FIQ's r8..r12) banked
-/// per mode, in the guest's saved PL1 state (loaded back before it resumes).
+/// per mode, in the CPU, which holds the exiting vCPU's registers. Those are read and written
+/// through its save area (rarely: only a load or store through SP or LR reaches them).
 pub struct Registers<'a> {
     pub frame: &'a mut HypFrame,
-    pub context: &'a mut GuestContext,
+    pub vcpu: &'a mut Vcpu,
+}
+
+/// Where register `n` of a guest in `mode` lives.
+enum Slot {
+    Frame(usize),
+    LrUsr,
+    Banked,
+    Nowhere,
+}
+
+fn slot(mode: u32, n: usize) -> Slot {
+    match (mode, n) {
+        (mode::FIQ, 8..=14) => Slot::Banked,
+        (_, 0..=12) => Slot::Frame(n),
+        (mode::USR | mode::SYS, 14) => Slot::LrUsr,
+        (mode::USR | mode::SYS | mode::SVC | mode::ABT | mode::UND | mode::IRQ, 13 | 14) => Slot::Banked,
+        _ => Slot::Nowhere,
+    }
+}
+
+/// The banked register `n` of `mode` in a saved context.
+fn banked(context: &mut GuestContext, mode: u32, n: usize) -> Option<&mut u32> {
+    match (mode, n) {
+        (mode::FIQ, 8..=14) => context.fiq.get_mut(n - 8),
+        (mode::USR | mode::SYS, 13) => Some(&mut context.sp_usr),
+        (mode::SVC, 13 | 14) => context.svc.get_mut(n - 13),
+        (mode::ABT, 13 | 14) => context.abt.get_mut(n - 13),
+        (mode::UND, 13 | 14) => context.und.get_mut(n - 13),
+        (mode::IRQ, 13 | 14) => context.irq.get_mut(n - 13),
+        _ => None,
+    }
 }
 
 impl GuestRegisters for Registers<'_> {
     fn get(&self, n: usize) -> u64 {
-        let context = &*self.context;
-        let value = match (self.frame.spsr & 0x1f, n) {
-            (mode::FIQ, 8..=14) => context.fiq.get(n - 8).copied(),
-            (_, 0..=12) => self.frame.r.get(n).copied(),
-            (mode::USR | mode::SYS, 13) => Some(context.sp_usr),
-            (mode::USR | mode::SYS, 14) => Some(self.frame.lr_usr),
-            (mode::SVC, 13 | 14) => Some(context.svc[n - 13]),
-            (mode::ABT, 13 | 14) => Some(context.abt[n - 13]),
-            (mode::UND, 13 | 14) => Some(context.und[n - 13]),
-            (mode::IRQ, 13 | 14) => Some(context.irq[n - 13]),
-            _ => None,
+        let mode = self.frame.spsr & 0x1f;
+        let value = match slot(mode, n) {
+            Slot::Frame(n) => self.frame.r[n],
+            Slot::LrUsr => self.frame.lr_usr,
+            Slot::Banked => {
+                let mut context = GuestContext::default();
+                context.save();
+                banked(&mut context, mode, n).map_or(0, |r| *r)
+            }
+            Slot::Nowhere => 0,
         };
-        value.unwrap_or(0) as u64
+        value as u64
     }
 
     fn set(&mut self, n: usize, value: u64) {
-        let (value, context) = (value as u32, &mut *self.context);
-        match (self.frame.spsr & 0x1f, n) {
-            (mode::FIQ, 8..=14) => context.fiq[n - 8] = value,
-            (_, 0..=12) => self.frame.r[n] = value,
-            (mode::USR | mode::SYS, 13) => context.sp_usr = value,
-            (mode::USR | mode::SYS, 14) => self.frame.lr_usr = value,
-            (mode::SVC, 13 | 14) => context.svc[n - 13] = value,
-            (mode::ABT, 13 | 14) => context.abt[n - 13] = value,
-            (mode::UND, 13 | 14) => context.und[n - 13] = value,
-            (mode::IRQ, 13 | 14) => context.irq[n - 13] = value,
-            _ => {}
+        let mode = self.frame.spsr & 0x1f;
+        match slot(mode, n) {
+            Slot::Frame(n) => self.frame.r[n] = value as u32,
+            Slot::LrUsr => self.frame.lr_usr = value as u32,
+            Slot::Banked => {
+                let context = &mut self.vcpu.context;
+                context.save();
+                if let Some(register) = banked(context, mode, n) {
+                    *register = value as u32;
+                }
+                context.restore();
+            }
+            Slot::Nowhere => {}
         }
+    }
+}
+
+/// A vCPU's guest registers on this board: PL1 state (with the banked registers) and the virtual CPU interface.
+pub struct Vcpu {
+    context: GuestContext,
+    vgic: VgicCpu,
+}
+
+impl VcpuRegisters for Vcpu {
+    fn reset() -> Vcpu {
+        Vcpu { context: GuestContext::reset(), vgic: VgicCpu::reset() }
+    }
+
+    fn save(&mut self) {
+        self.context.save();
+        self.vgic = VgicCpu::save(&GICH);
+    }
+
+    fn restore(&self) {
+        self.vgic.restore(&GICH);
+        self.context.restore();
+    }
+
+    fn quiesce() {
+        GuestContext::stop_timer();
+        GICH.disable();
     }
 }

@@ -60,7 +60,8 @@ extern "C" fn wells_hyper_el2_main(entry_el: u64) -> ! {
     set_el2_trap_handler(trap::handle);
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
-    el2::establish();
+    // Guests get the PMU only in the benchmark image (it is shared by all VMs).
+    el2::establish(cfg!(feature = "bench"));
     GIC.init_hypervisor(HYP_TIMER, GUEST_TIMER);
     let board = Board::new(entry_el as u8);
     board.announce();

@@ -1,14 +1,13 @@
-//! What the hypervisor does with each exception taken to EL2. From a guest: its EL1 registers
-//! and virtual CPU interface are saved on the vCPU thread's stack first (another vCPU may run
-//! before it resumes), the exit is decoded and handed to the shared VM code, and both are
-//! loaded again. At EL2 itself: interrupts drive the kernel; anything else is a hypervisor
-//! fault, reported before the run ends with a failure status.
+//! What the hypervisor does with each exception taken to EL2. From a guest: the exit is
+//! decoded and handed to the shared VM code while the guest's EL1 registers and virtual CPU
+//! interface stay in the CPU; before the guest resumes, they are loaded again only if another
+//! vCPU ran meanwhile (`LoadedVcpu`). At EL2 itself: interrupts drive the kernel; anything
+//! else is a hypervisor fault, reported before the run ends with a failure status.
 
-use crate::board::{Board, GIC, GICH, GUEST_TIMER, HYP_TIMER};
-use crate::vcpu::Registers;
+use crate::board::{Board, GIC, GICH, GUEST_TIMER, HYP_TIMER, LOADED};
+use crate::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::vgic::VgicCpu;
-use wells_board_common::vms::{exits, Resume};
+use wells_board_common::vms::{exits, Resume, VcpuRegisters};
 use wells_board_common::{Console, Platform};
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
@@ -18,36 +17,29 @@ use wells_core::Arch;
 /// Exit status when the hypervisor itself takes an unexpected exception.
 const HYPERVISOR_FAULT_STATUS: i32 = 101;
 
-/// The state of the guest of the running vCPU while it is out of the CPU.
-struct Guest {
-    context: GuestContext,
-    vgic: VgicCpu,
-}
-
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     if !matches!(kind.source, Source::Lower64 | Source::Lower32) {
         match kind.class {
-            Class::Irq => interrupt(GIC.acknowledge(), None),
+            Class::Irq => interrupt(GIC.acknowledge()),
             _ => unexpected(frame, kind),
         }
         return;
     }
-    // This lives on the vCPU thread's stack, across any switch the exit causes.
-    let mut context = GuestContext::default();
-    context.save();
-    let mut guest = Guest { context, vgic: VgicCpu::save(&GICH) };
-    // Take the interrupt (if that is why the guest left) before stopping its timer, which
-    // would withdraw a timer interrupt not yet acknowledged.
-    let interrupt_id = (kind.class == Class::Irq).then(|| GIC.acknowledge());
-    GuestContext::stop_timer();
-    let resume = match (kind.class, interrupt_id) {
-        (_, Some(id)) => {
-            interrupt(id, Some(&mut guest));
+    // The exit came from the guest entered last, whose save area the entry recorded.
+    let me = el2::vcpu_pointer() as *mut Vcpu;
+    let resume = match kind.class {
+        Class::Irq => {
+            interrupt(GIC.acknowledge());
             Resume::Next
         }
-        (Class::Synchronous, _) => guest_synchronous(frame, &mut guest),
-        _ => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
+        Class::Synchronous => guest_synchronous(frame),
+        Class::Fiq | Class::SError => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
     };
+    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
+    // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
+    // (which cannot run while one of the kernel's threads does); interrupts are masked here.
+    unsafe { LOADED.ensure(me) };
+    el2::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.x = [0; 31];
         frame.x[0] = entry.x0;
@@ -55,16 +47,15 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         frame.elr = entry.pc;
         frame.spsr = guest::SPSR_EL1H_MASKED;
         frame.sp_el0 = 0;
-        guest = Guest { context: GuestContext::reset(), vgic: VgicCpu::reset() };
+        Vcpu::reset().restore();
     }
-    guest.vgic.restore(&GICH);
-    guest.context.restore();
 }
 
 /// A physical interrupt `id` (acknowledged): the hypervisor's timer drives the kernel; the
-/// guests' timer, taken while a guest ran, is masked in that guest and injected into it as a
-/// virtual interrupt. Interrupts are deactivated at once: nothing stays active for a guest.
-fn interrupt(id: u32, guest: Option<&mut Guest>) {
+/// guests' timer belongs to the vCPU whose registers the CPU holds (whether its guest runs or
+/// not): it is masked there and injected into its list registers as a virtual interrupt.
+/// Interrupts are deactivated at once: nothing stays active for a guest.
+fn interrupt(id: u32) {
     if id >= 1020 {
         return;
     }
@@ -73,23 +64,24 @@ fn interrupt(id: u32, guest: Option<&mut Guest>) {
     }
     GIC.end(id);
     GIC.deactivate(id);
-    match (id, guest) {
-        (HYP_TIMER, _) => {
+    match id {
+        HYP_TIMER => {
             if let Some(kernel) = Board::slot().get() {
                 kernel.timer_interrupt();
             }
         }
-        (GUEST_TIMER, Some(guest)) => {
-            guest.context.cntv_ctl |= GuestContext::TIMER_IMASK;
-            exits::virtual_timer::<Board>(&mut guest.vgic);
+        GUEST_TIMER if LOADED.get() != 0 => {
+            GuestContext::mask_live_timer();
+            if let Some(priority) = exits::loaded_timer_priority::<Board>() {
+                GICH.inject(GUEST_TIMER, priority);
+            }
         }
-        // A guest timer that fired just as its guest left: it fires again when the guest is back.
         _ => {}
     }
 }
 
 /// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
-fn guest_synchronous(frame: &mut TrapFrame, guest: &mut Guest) -> Resume {
+fn guest_synchronous(frame: &mut TrapFrame) -> Resume {
     let syndrome = Syndrome::read_el2();
     let esr = syndrome.esr;
     let (elr, far) = (frame.elr, syndrome.far);
@@ -107,14 +99,17 @@ fn guest_synchronous(frame: &mut TrapFrame, guest: &mut Guest) -> Resume {
             let ipa = guest::faulting_ipa_page() | (far & 0xfff);
             exits::fault::<Board>(format_args!("stage-2 instruction abort at IPA {ipa:#x} (ESR={esr:#010x} ELR={elr:#x})"))
         }
+        // WFE (ISS bit 0) waits for an event another CPU would send: yield and go on.
+        0x01 if esr & 1 != 0 => blocking(exits::yield_once::<Board>),
         0x01 => {
-            let wake_at = guest.context.timer_armed().then(|| counter_to_ns(guest.context.cntv_cval));
-            blocking(|| exits::wait_for_interrupt::<Board>(&guest.vgic, wake_at))
+            let wake_at = GuestContext::live_timer_deadline().map(counter_to_ns);
+            let pending = GICH.has_pending();
+            blocking(|| exits::wait_for_interrupt::<Board>(pending, wake_at))
         }
         _ => exits::fault::<Board>(format_args!("{} (ESR={esr:#010x} ELR={elr:#x})", syndrome.describe())),
     };
     if resume == Resume::Next {
-        frame.elr += guest::instruction_length(esr);
+        frame.elr = frame.elr.wrapping_add(guest::instruction_length(esr));
     }
     resume
 }

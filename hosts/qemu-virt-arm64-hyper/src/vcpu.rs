@@ -1,9 +1,13 @@
 //! The arm64 side of a VM: its stage-2 translation as the shared VM code uses it, and the
-//! general registers of an exit.
+//! general registers of an exit, and a vCPU's guest registers (switched lazily, see
+//! `wells_board_common::vms::LoadedVcpu`).
 
 use alloc::format;
 use alloc::string::String;
-use wells_board_common::vms::{GuestRegisters, GuestSpace};
+use crate::board::GICH;
+use wells_board_common::vgic::VgicCpu;
+use wells_board_common::vms::{GuestRegisters, GuestSpace, VcpuRegisters};
+use wells_core::arch::aarch64::el2::guest::GuestContext;
 use wells_core::arch::aarch64::el2::stage2::Stage2;
 use wells_core::arch::stage2::Rights;
 use wells_core::arch::aarch64::TrapFrame;
@@ -48,5 +52,32 @@ impl GuestRegisters for Registers<'_> {
         if let Some(register) = self.0.x.get_mut(n) {
             *register = value;
         }
+    }
+}
+
+/// A vCPU's guest registers on this board: EL1 state and the virtual CPU interface.
+pub struct Vcpu {
+    context: GuestContext,
+    vgic: VgicCpu,
+}
+
+impl VcpuRegisters for Vcpu {
+    fn reset() -> Vcpu {
+        Vcpu { context: GuestContext::reset(), vgic: VgicCpu::reset() }
+    }
+
+    fn save(&mut self) {
+        self.context.save();
+        self.vgic = VgicCpu::save(&GICH);
+    }
+
+    fn restore(&self) {
+        self.vgic.restore(&GICH);
+        self.context.restore();
+    }
+
+    fn quiesce() {
+        GuestContext::stop_timer();
+        GICH.disable();
     }
 }

@@ -98,11 +98,11 @@ impl Stage2Tables {
             let (at, to) = (ipa + offset, pa + offset);
             let block = at % BLOCK == 0 && to % BLOCK == 0 && size - offset >= BLOCK && self.level2_slot_free(at);
             if block {
-                let level2 = self.next_table(at, 1);
+                let level2 = self.next_table(at, 1).ok_or(MapError::Overlap)?;
                 level2[index(at, 2)] = to as u64 | rights.bits() | 0b01;
                 offset += BLOCK;
             } else {
-                let level3 = self.next_table(at, 2);
+                let level3 = self.next_table(at, 2).ok_or(MapError::Overlap)?;
                 level3[index(at, 3)] = to as u64 | rights.bits() | 0b11;
                 offset += PAGE;
             }
@@ -140,8 +140,9 @@ impl Stage2Tables {
         level2.0[index(ipa, 2)] & 1 == 0
     }
 
-    /// The table at `level + 1` for `ipa`, made when missing.
-    fn next_table(&mut self, ipa: usize, level: u32) -> &mut [u64; ENTRIES] {
+    /// The table at `level + 1` for `ipa`, made when missing; `None` when a block already
+    /// maps the range on the way (the overlap check in `map` rules that out first).
+    fn next_table(&mut self, ipa: usize, level: u32) -> Option<&mut [u64; ENTRIES]> {
         let mut table: *mut Table = &mut *self.root;
         for at in 1..=level {
             // SAFETY: `table` is the root or a table owned by `self.owned`.
@@ -150,11 +151,13 @@ impl Stage2Tables {
                 let mut new = Table::new();
                 *slot = (&mut *new as *mut Table as usize as u64) | 0b11;
                 self.owned.push(new);
+            } else if *slot & 0b10 == 0 {
+                return None;
             }
             table = (*slot & ADDRESS) as usize as *mut Table;
         }
         // SAFETY: as above; the borrow of `self` covers the owned tables.
-        unsafe { &mut (*table).0 }
+        Some(unsafe { &mut (*table).0 })
     }
 }
 

@@ -34,7 +34,10 @@ impl State {
         if d.budget.used_ns >= budget.budget_ns {
             d.budget.throttled = true;
             let at = d.budget.period_end_ns;
-            self.timeline.insert(at, Wakeup::Budget(domain));
+            let key = self.timeline.insert(at, Wakeup::Budget(domain));
+            if let Some(d) = self.domains.get_mut(domain.0 as usize) {
+                d.budget.replenish_key = Some(key);
+            }
         }
     }
 
@@ -53,13 +56,17 @@ impl State {
         true
     }
 
-    /// A throttled domain's next period starts: its parked threads are queued again.
+    /// A throttled domain's next period starts (or its budget was lifted): its parked threads
+    /// are queued again. Nothing happens for a domain that is not throttled.
     pub(super) fn replenish_budget(&mut self, domain: DomainId, now_ns: u64) {
         let Some(d) = self.domains.get_mut(domain.0 as usize) else { return };
-        let Some(budget) = d.cpu_budget else { return };
+        if !d.budget.throttled {
+            return;
+        }
         d.budget.throttled = false;
+        d.budget.replenish_key = None;
         d.budget.used_ns = 0;
-        d.budget.period_end_ns = now_ns.saturating_add(budget.period_ns);
+        d.budget.period_end_ns = now_ns.saturating_add(d.cpu_budget.map_or(0, |b| b.period_ns));
         let mut parked = core::mem::take(&mut d.budget.parked);
         for &thread in &parked {
             if self.thread(thread).is_ok_and(|t| t.state == ThreadState::Throttled) {
@@ -92,14 +99,16 @@ impl<A: Arch> Kernel<A> {
         let now = self.host.now_ns();
         let mut cs = self.critical();
         let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
-        let was_throttled = domain.budget.throttled;
         domain.cpu_budget = budget;
-        domain.budget.used_ns = 0;
-        domain.budget.period_end_ns = now.saturating_add(budget.map_or(0, |b| b.period_ns));
-        if was_throttled {
-            // Its parked threads run under the new budget from now on.
-            domain.budget.throttled = true;
-            cs.replenish_budget(id, now);
+        let pending = domain.budget.replenish_key.take();
+        if let Some(key) = pending {
+            cs.timeline.remove(key);
+        }
+        // A throttled domain's parked threads run under the new budget (or none) from now on.
+        cs.replenish_budget(id, now);
+        if let Some(domain) = cs.domains.get_mut(id.0 as usize) {
+            domain.budget.used_ns = 0;
+            domain.budget.period_end_ns = now.saturating_add(budget.map_or(0, |b| b.period_ns));
         }
         Ok(())
     }

@@ -26,6 +26,8 @@ mod scenario {
     pub const FOREIGN_DEVICE: u64 = 6;
     pub const HYPERCALLS: u64 = 7;
     pub const SPIN: u64 = 8;
+    pub const TOUCH_DEBUG: u64 = 13;
+    pub const TOUCH_PMU: u64 = 14;
 }
 
 /// RAM of one bare guest.
@@ -212,8 +214,12 @@ fn bad_calls_are_contained<P: VmPlatform>(board: &P, bare: &'static [u8]) -> Tes
     start::<P>(&k, &spec::<P>("prober", bare, scenario::FOREIGN_DEVICE, OnFault::Stop, &[]))?;
     let mute = VmSpec { devices: Devices { uart: false, ..Devices::ALL }, ..spec::<P>("mute", bare, scenario::COUNT, OnFault::Stop, &[]) };
     start::<P>(&k, &mute)?;
+    start::<P>(&k, &spec::<P>("debugger", bare, scenario::TOUCH_DEBUG, OnFault::Stop, &[]))?;
+    start::<P>(&k, &spec::<P>("profiler", bare, scenario::TOUCH_PMU, OnFault::Stop, &[]))?;
     run(&k)?;
     expect_stopped::<P>("mute", "stage-2 data abort at IPA 0x9000018")?;
+    expect_stopped::<P>("debugger", "access trapped")?;
+    expect_stopped::<P>("profiler", "access trapped")?;
     expect_stopped::<P>("caller", "undefined hypercall 0xc60000ff")?;
     expect_stopped::<P>("prober", "stage-2 data abort at IPA 0xa000000")?;
     expect::<P>("steady", &Outcome::Off(0)).map(|_| ())

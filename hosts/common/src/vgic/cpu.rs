@@ -17,6 +17,8 @@ pub const LIST_REGISTERS: usize = 4;
 
 /// LR.State = pending.
 const LR_PENDING: u32 = 1 << 28;
+/// LR.State = active.
+const LR_ACTIVE: u32 = 2 << 28;
 /// LR.State (both bits): 0 when the register is free.
 const LR_STATE: u32 = 3 << 28;
 
@@ -43,6 +45,27 @@ impl Gich {
     fn write(&self, offset: usize, value: u32) {
         // SAFETY: GICH registers of this board (the contract of `Gich::new`).
         unsafe { write_volatile((self.base + offset) as *mut u32, value) }
+    }
+
+    /// Makes virtual interrupt `id` pending in the list registers the CPU holds (see
+    /// [`VgicCpu::inject`]).
+    pub fn inject(&self, id: u32, priority: u8) -> bool {
+        let mut state = VgicCpu::save(self);
+        let injected = state.inject(id, priority);
+        if injected {
+            state.restore(self);
+        }
+        injected
+    }
+
+    /// True when the list registers the CPU holds have an interrupt pending for the guest.
+    pub fn has_pending(&self) -> bool {
+        (0..self.list_registers()).any(|n| self.read(GICH_LR + 4 * n) & LR_STATE == LR_PENDING)
+    }
+
+    /// Turns the virtual CPU interface off: no virtual interrupt reaches anyone.
+    pub fn disable(&self) {
+        self.write(GICH_HCR, 0);
     }
 
     /// List registers the hardware has (at most [`LIST_REGISTERS`] are used).
@@ -88,7 +111,12 @@ impl VgicCpu {
     /// Makes virtual interrupt `id` pending at `priority` (of which a GICv2 list register keeps
     /// the top 5 bits). False when it is pending already or no list register is free.
     pub fn inject(&mut self, id: u32, priority: u8) -> bool {
-        if self.lr.iter().any(|&lr| lr & 0x3ff == id && lr & LR_STATE == LR_PENDING) {
+        // An interrupt is in one list register at most: active there, it becomes pending too.
+        if let Some(lr) = self.lr.iter_mut().find(|lr| **lr & 0x3ff == id && **lr & LR_STATE != 0) {
+            if *lr & LR_STATE == LR_ACTIVE {
+                *lr |= LR_PENDING;
+                return true;
+            }
             return false;
         }
         let Some(free) = self.lr.iter_mut().find(|lr| **lr & LR_STATE == 0) else { return false };

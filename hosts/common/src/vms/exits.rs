@@ -6,7 +6,6 @@ use super::console::VirtualUart;
 use super::lifecycle;
 use super::{Devices, GuestRegisters, Resume, VmPlatform};
 use super::registry::Vm;
-use crate::vgic::VgicCpu;
 
 pub use super::hypercalls::hypercall;
 pub use super::lifecycle::{fault, power_off, restart, shut_down, stop};
@@ -60,23 +59,23 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
     }
 }
 
-/// The guest's virtual timer fired while it ran (the glue has masked the timer): its interrupt
-/// goes into the vCPU's list registers when the VM's distributor lets it through.
-pub fn virtual_timer<P: VmPlatform>(vgic: &mut VgicCpu) {
+/// The guests' virtual timer fired (the glue has masked it in the CPU): the priority at which
+/// the VM whose vCPU the CPU holds wants its interrupt, or `None` when its distributor does not
+/// let it through (then nothing is injected).
+pub fn loaded_timer_priority<P: VmPlatform>() -> Option<u8> {
     let id = P::GUEST_TIMER_IRQ;
     let forwarded = |vm: &mut Vm<P>| (vm.devices.interrupt_controller && vm.distributor.forwards(id)).then(|| vm.distributor.priority(id));
-    if let Some(Some(priority)) = P::vms().with_current(forwarded) {
-        vgic.inject(id, priority);
-    }
+    P::vms().with_loaded(forwarded).flatten()
 }
 
-/// The guest waits for an interrupt (WFI). With one pending for it, it goes on at once;
-/// otherwise its vCPU sleeps until `wake_at_ns` (when its armed virtual timer fires), or, with
-/// no timer armed, gives the CPU to the others once.
-pub fn wait_for_interrupt<P: VmPlatform>(vgic: &VgicCpu, wake_at_ns: Option<u64>) -> Resume {
+/// The guest waits for an interrupt (WFI). With one `pending` for it, it goes on at once; with
+/// its virtual timer armed, its vCPU sleeps until `wake_at_ns`, when the timer fires. With
+/// neither, no interrupt can come for it (VMs get no other ones yet): the vCPU sleeps a
+/// millisecond at a time, so an idle guest never keeps the CPU from lower-priority work.
+pub fn wait_for_interrupt<P: VmPlatform>(pending: bool, wake_at_ns: Option<u64>) -> Resume {
     let kernel = P::kernel();
     match wake_at_ns {
-        _ if vgic.has_pending() => {}
+        _ if pending => {}
         Some(at) => {
             let now = kernel.now_ns();
             if at > now {
@@ -84,8 +83,18 @@ pub fn wait_for_interrupt<P: VmPlatform>(vgic: &VgicCpu, wake_at_ns: Option<u64>
             }
         }
         None => {
-            let _ = kernel.yield_now();
+            let _ = kernel.sleep_ns(IDLE_NAP_NS);
         }
     }
+    Resume::Next
+}
+
+/// How long a guest waiting with nothing to wake it sleeps before it looks again.
+const IDLE_NAP_NS: u64 = 1_000_000;
+
+/// The guest waits for an event (WFE), which only another CPU would send: its vCPU lets the
+/// others of its priority run once, and the guest goes on.
+pub fn yield_once<P: VmPlatform>() -> Resume {
+    let _ = P::kernel().yield_now();
     Resume::Next
 }

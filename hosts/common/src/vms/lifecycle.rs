@@ -4,7 +4,7 @@
 use super::loader;
 use super::ram::GuestRam;
 use super::registry::{Outcome, Vm};
-use super::{GuestEntry, GuestSpace, OnFault, Resume, VmPlatform, VmSpec};
+use super::{GuestEntry, GuestSpace, OnFault, Resume, VcpuRegisters, VmPlatform, VmSpec};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -18,20 +18,15 @@ pub struct StartedVm {
     pub vcpu: Handle,
 }
 
-/// Most VMs one kernel runs (VMIDs 1..=255).
-const MAX_VMS: usize = 255;
-
 /// Loads and starts VM `spec` of board `P` on `kernel`: RAM, stage-2 translation, domain, and
 /// a vCPU thread that enters the guest at its image's entry point.
 pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
-    let number = P::vms().count() + 1;
-    if number > MAX_VMS {
-        return Err(failed(&"no VMID left"));
-    }
+    // Reserved at once: two VMs started at the same time must not share one.
+    let vmid = P::vms().reserve_vmid().ok_or_else(|| failed(&"no VMID left (255 VMs per kernel)"))?;
     let mut ram = GuestRam::new(spec.ram_size).map_err(|e| failed(&e))?;
     let pc = loader::load(spec.image, &mut ram, spec.ram_base).map_err(|e| failed(&e))?;
-    let mut space = P::Space::new(number as u8).map_err(|e| failed(&e))?;
+    let mut space = P::Space::new(vmid).map_err(|e| failed(&e))?;
     space.flush();
     space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
     if spec.devices.interrupt_controller {
@@ -58,10 +53,13 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
         ports: spec.ports.to_vec(),
         thread: None,
         outcome: Outcome::Running,
+        vcpu: Box::new(P::Vcpu::reset()),
     });
     let entry = GuestEntry { pc, x0: spec.arg, x1: 0 };
+    // The save area's address: the box stays in the registry until `Vms::clear`.
+    let registers = P::vms().with_vm(domain, |vm| &mut *vm.vcpu as *mut P::Vcpu as usize).ok_or_else(|| failed(&"vanished"))?;
     let vcpu = kernel
-        .thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry)))
+        .thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry, registers as *mut P::Vcpu)))
         .map_err(|e| failed(&e))?;
     P::vms().with_vm(domain, |vm| vm.thread = Some(vcpu));
     kernel.thread_start(vcpu).map_err(|e| failed(&e))?;
@@ -81,8 +79,9 @@ pub fn restart<P: VmPlatform>(why: &str) -> Resume {
         flush_console::<P>(vm);
         crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
         vm.distributor = Default::default();
-        // Nothing of the last run may survive into the next.
+        // Nothing of the last run may survive into the next: its RAM, its cached translations.
         vm.ram.bytes().fill(0);
+        vm.space.flush();
         let pc = loader::load(vm.image, &mut vm.ram, vm.ram_base);
         pc.map(|pc| GuestEntry { pc, x0: vm.arg, x1: vm.restarts as u64 })
     });

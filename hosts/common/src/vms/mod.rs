@@ -21,10 +21,12 @@ mod loader;
 mod ram;
 mod registry;
 mod spec;
+mod vcpu;
 
 pub use lifecycle::{shut_down, start, StartedVm};
 pub use registry::{Outcome, VmReport, Vms};
 pub use spec::{Devices, OnFault, VmSpec};
+pub use vcpu::{LoadedVcpu, VcpuRegisters};
 
 use crate::Platform;
 use alloc::string::String;
@@ -33,6 +35,8 @@ use alloc::string::String;
 pub trait VmPlatform: Platform {
     /// A VM's stage-2 translation on this board.
     type Space: GuestSpace;
+    /// A vCPU's guest registers on this board.
+    type Vcpu: VcpuRegisters;
     /// Guest-physical address where this board's guests expect RAM.
     const RAM_IPA: usize;
     /// Guest-physical address of the PL011 every VM sees (emulated, page sized).
@@ -51,8 +55,11 @@ pub trait VmPlatform: Platform {
 
     /// The board's VM registry.
     fn vms() -> &'static Vms<Self>;
-    /// Leaves for the guest of the current vCPU thread from reset: fresh EL1 state, `entry`.
-    fn enter_guest(entry: GuestEntry) -> !;
+    /// Which vCPU's registers the CPU holds.
+    fn loaded() -> &'static LoadedVcpu;
+    /// Leaves for the guest of the current vCPU thread from reset at `entry`; `vcpu` is the
+    /// vCPU's save area (in the VM registry, alive until `Vms::clear`).
+    fn enter_guest(entry: GuestEntry, vcpu: *mut Self::Vcpu) -> !;
 }
 
 /// A VM's stage-2 translation.

@@ -4,6 +4,7 @@ use super::console::VirtualUart;
 use crate::vgic::VirtualDistributor;
 use super::ram::GuestRam;
 use super::{Devices, GuestSpace, OnFault, VmPlatform};
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use wells_core::domain::DomainId;
@@ -39,6 +40,8 @@ pub struct Vm<P: VmPlatform> {
     pub ports: Vec<Handle>,
     pub thread: Option<Handle>,
     pub outcome: Outcome,
+    /// The save area of its vCPU's guest registers (boxed: its address is handed to the vCPU).
+    pub vcpu: Box<P::Vcpu>,
 }
 
 impl<P: VmPlatform> Vm<P> {
@@ -62,6 +65,8 @@ pub struct VmReport {
 
 struct State<P: VmPlatform> {
     vms: Vec<Vm<P>>,
+    /// VMIDs handed out so far (each VM of a kernel gets its own; they are not reused).
+    vmids: usize,
     /// Which VM (index) printed each console line, in order (the first `TRANSCRIPT_MAX`).
     transcript: Vec<u8>,
 }
@@ -73,7 +78,7 @@ pub struct Vms<P: VmPlatform>(spin::Mutex<State<P>>);
 
 impl<P: VmPlatform> Vms<P> {
     pub const fn new() -> Self {
-        Vms(spin::Mutex::new(State { vms: Vec::new(), transcript: Vec::new() }))
+        Vms(spin::Mutex::new(State { vms: Vec::new(), vmids: 0, transcript: Vec::new() }))
     }
 
     /// Runs `f` on the VMs with interrupts masked (a timer interrupt must not switch to a
@@ -89,8 +94,13 @@ impl<P: VmPlatform> Vms<P> {
         self.with(|s| s.vms.push(vm));
     }
 
-    pub(crate) fn count(&self) -> usize {
-        self.with(|s| s.vms.len())
+    /// A VMID no other VM of this kernel has (1..=255), or `None` when all are taken.
+    pub(crate) fn reserve_vmid(&self) -> Option<u8> {
+        self.with(|s| {
+            let vmid = u8::try_from(s.vmids + 1).ok()?;
+            s.vmids += 1;
+            Some(vmid)
+        })
     }
 
     /// Runs `f` on the VM of `domain` (`None` if there is none).
@@ -137,10 +147,18 @@ impl<P: VmPlatform> Vms<P> {
         self.with(|s| s.transcript.clone())
     }
 
+    /// The VM whose vCPU's registers the CPU holds, with `f`.
+    pub(crate) fn with_loaded<R>(&self, f: impl FnOnce(&mut Vm<P>) -> R) -> Option<R> {
+        let loaded = P::loaded().get();
+        self.with(|s| s.vms.iter_mut().find(|vm| &*vm.vcpu as *const P::Vcpu as usize == loaded).map(f))
+    }
+
     /// Forgets every VM (RAM and tables freed, VMIDs flushed): the kernel they ran on is gone.
     pub fn clear(&self) {
+        self.with(|_| P::loaded().forget::<P::Vcpu>());
         let state = self.with(|s| {
             s.transcript = Vec::new();
+            s.vmids = 0;
             core::mem::take(&mut s.vms)
         });
         for vm in &state {

@@ -45,8 +45,8 @@ impl GuestContext {
         GuestContext { sctlr: SCTLR_EL1_RESET, ..GuestContext::default() }
     }
 
-    /// Saves the guest registers now in the CPU (after an exit of this vCPU's guest). The
-    /// guest's virtual timer keeps running until [`GuestContext::stop_timer`].
+    /// Saves the guest registers the CPU holds. The guest's virtual timer keeps running until
+    /// [`GuestContext::stop_timer`].
     pub fn save(&mut self) {
         // SAFETY: reads EL1 registers at EL2 into this structure; no side effects.
         unsafe {
@@ -86,10 +86,22 @@ impl GuestContext {
     /// guest unmasks it when it programs the timer again, as timer drivers do).
     pub const TIMER_IMASK: u64 = 1 << 1;
 
-    /// True when the guest's virtual timer is enabled and not masked: it will interrupt when
-    /// the virtual counter reaches `cntv_cval`.
-    pub fn timer_armed(&self) -> bool {
-        self.cntv_ctl & 1 != 0 && self.cntv_ctl & Self::TIMER_IMASK == 0
+    /// The counter value at which the virtual timer the CPU holds will interrupt, when it is
+    /// enabled and not masked.
+    pub fn live_timer_deadline() -> Option<u64> {
+        let (ctl, cval): (u64, u64);
+        // SAFETY: reads the EL1 virtual timer's registers; no side effects.
+        unsafe { asm!("mrs {0}, cntv_ctl_el0", "mrs {1}, cntv_cval_el0", out(reg) ctl, out(reg) cval, options(nomem, nostack)) };
+        (ctl & 1 != 0 && ctl & Self::TIMER_IMASK == 0).then_some(cval)
+    }
+
+    /// Masks the virtual timer the CPU holds (its interrupt line drops): the hypervisor took
+    /// its interrupt for the guest.
+    pub fn mask_live_timer() {
+        // SAFETY: sets CNTV_CTL_EL0.IMASK; only the guest's timer interrupt is affected.
+        unsafe {
+            asm!("mrs {0}, cntv_ctl_el0", "orr {0}, {0}, #2", "msr cntv_ctl_el0, {0}", "isb", out(reg) _, options(nomem, nostack))
+        };
     }
 
     /// Loads these registers into the CPU (before this vCPU's guest runs again).

@@ -71,9 +71,23 @@ const CNTHCTL_EL2: u64 = 1;
 /// with it sees what its exits to the hypervisor cost.
 const PMCCFILTR_COUNT_EL2: u64 = 1 << 27;
 
+/// MDCR_EL2: guests' debug registers trap (TDA, TDOSA, TDRA): hardware breakpoints and
+/// watchpoints are shared by every VM and are not switched.
+const MDCR_TRAP_DEBUG: u64 = (1 << 9) | (1 << 10) | (1 << 11);
+/// MDCR_EL2: guests' performance monitors trap too (TPM, TPMCR): the PMU is one for all VMs.
+const MDCR_TRAP_PMU: u64 = (1 << 5) | (1 << 6);
+
 /// Configures EL2 for running guests: traps, stage-2 translation control, timers, no FP for
-/// guests, a cycle counter that counts at EL2. Call once at EL2 before the first guest runs.
-pub fn establish() {
+/// guests, debug registers trapped, virtual IDs, a cycle counter that counts at EL2. With
+/// `shared_pmu`, guests may use the performance monitors (one for all VMs: only for
+/// benchmarks); otherwise those accesses trap like the debug registers'. Call once at EL2
+/// before the first guest runs.
+pub fn establish(shared_pmu: bool) {
+    let pmcr: u64;
+    // SAFETY: reads PMCR_EL0 for its number of counters (N, bits 15:11).
+    unsafe { asm!("mrs {0}, pmcr_el0", out(reg) pmcr, options(nomem, nostack)) };
+    let counters = (pmcr >> 11) & 0x1f;
+    let mdcr = counters | MDCR_TRAP_DEBUG | if shared_pmu { 0 } else { MDCR_TRAP_PMU };
     // SAFETY: EL2 control registers (and the cycle counter's filter) only; the hypervisor itself
     // runs at EL2 with its MMU off, which none of these change. Stage 2 and the traps act on
     // EL1/EL0 only.
@@ -88,6 +102,11 @@ pub fn establish() {
             "msr cntvoff_el2, xzr",
             "msr vttbr_el2, xzr",
             "msr pmccfiltr_el0, {pmccfiltr}",
+            "msr mdcr_el2, {mdcr}",
+            "mrs {scratch}, midr_el1",
+            "msr vpidr_el2, {scratch}",
+            "mrs {scratch}, mpidr_el1",
+            "msr vmpidr_el2, {scratch}",
             "isb",
             sctlr = in(reg) SCTLR_EL2,
             hcr = in(reg) HCR_GUESTS,
@@ -95,6 +114,8 @@ pub fn establish() {
             cptr = in(reg) CPTR_EL2_TRAP_FP,
             cnthctl = in(reg) CNTHCTL_EL2,
             pmccfiltr = in(reg) PMCCFILTR_COUNT_EL2,
+            mdcr = in(reg) mdcr,
+            scratch = out(reg) _,
             options(nostack)
         )
     };
@@ -131,4 +152,19 @@ pub fn hyp_timer_arm(compare: u64) {
 pub fn hyp_timer_cancel() {
     // SAFETY: as above; IMASK | !ENABLE silences it.
     unsafe { asm!("msr cnthp_ctl_el2, {0}", "isb", in(reg) 2u64, options(nomem, nostack)) };
+}
+
+/// Records the save area of the vCPU whose guest runs next (TPIDR_EL2, which nothing else at
+/// EL2 uses): an exit of that guest finds its vCPU there.
+pub fn set_vcpu_pointer(vcpu: usize) {
+    // SAFETY: TPIDR_EL2 is a scratch register for EL2 software; nothing else reads it.
+    unsafe { asm!("msr tpidr_el2, {0}", in(reg) vcpu as u64, options(nomem, nostack)) };
+}
+
+/// The save area [`set_vcpu_pointer`] recorded.
+pub fn vcpu_pointer() -> usize {
+    let vcpu: u64;
+    // SAFETY: reads TPIDR_EL2.
+    unsafe { asm!("mrs {0}, tpidr_el2", out(reg) vcpu, options(nomem, nostack)) };
+    vcpu as usize
 }

@@ -58,9 +58,12 @@ pub fn activate(vttbr: u64) {
 /// Invalidates the TLB entries of the VMID in `vttbr` (all stages), then restores the VTTBR
 /// that was current.
 fn flush_vmid(vttbr: u64) {
-    // SAFETY: TLB maintenance for one VMID; VTTBR_EL2 is put back before returning.
+    // SAFETY: TLB maintenance for one VMID, with interrupts masked so no switch can change
+    // VTTBR_EL2 in between; VTTBR_EL2 and DAIF are put back before returning.
     unsafe {
         asm!(
+            "mrs {daif}, daif",
+            "msr daifset, #2",
             "mrs {saved}, vttbr_el2",
             "msr vttbr_el2, {vttbr}",
             "isb",
@@ -68,6 +71,8 @@ fn flush_vmid(vttbr: u64) {
             "dsb ish",
             "msr vttbr_el2, {saved}",
             "isb",
+            "msr daif, {daif}",
+            daif = out(reg) _,
             saved = out(reg) _,
             vttbr = in(reg) vttbr,
             options(nostack)

@@ -113,8 +113,8 @@ impl GuestContext {
         GuestContext { sctlr: SCTLR_RESET, ..GuestContext::default() }
     }
 
-    /// Saves the guest registers now in the CPU (after an exit of this vCPU's guest). The
-    /// guest's virtual timer keeps running until [`GuestContext::stop_timer`].
+    /// Saves the guest registers the CPU holds. The guest's virtual timer keeps running until
+    /// [`GuestContext::stop_timer`].
     pub fn save(&mut self) {
         self.sctlr = mrc!(0, "c1", "c0", 0);
         self.cpacr = mrc!(0, "c1", "c0", 2);
@@ -211,10 +211,18 @@ impl GuestContext {
         mcr!(0, 0, "c14", "c3", 1);
     }
 
-    /// True when the guest's virtual timer is enabled and not masked: it will interrupt when
-    /// the virtual counter reaches `cntv_cval`.
-    pub fn timer_armed(&self) -> bool {
-        self.cntv_ctl & 1 != 0 && self.cntv_ctl & Self::TIMER_IMASK == 0
+    /// The counter value at which the virtual timer the CPU holds will interrupt, when it is
+    /// enabled and not masked.
+    pub fn live_timer_deadline() -> Option<u64> {
+        let ctl = mrc!(0, "c14", "c3", 1);
+        (ctl & 1 != 0 && ctl & Self::TIMER_IMASK == 0).then(|| mrrc!(3, "c14"))
+    }
+
+    /// Masks the virtual timer the CPU holds (its interrupt line drops): the hypervisor took
+    /// its interrupt for the guest.
+    pub fn mask_live_timer() {
+        let ctl = mrc!(0, "c14", "c3", 1);
+        mcr!(ctl | Self::TIMER_IMASK, 0, "c14", "c3", 1);
     }
 }
 
@@ -222,10 +230,21 @@ impl GuestContext {
 /// (as out of reset).
 pub const SPSR_SVC_MASKED: u32 = 0x1d3;
 
+/// Where and how a guest starts at entry point `pc`: an odd address is T32 code (the ELF
+/// convention), entered with SPSR.T set at the even address.
+pub fn entry_state(pc: u32) -> (u32, u32) {
+    if pc & 1 != 0 {
+        (pc & !1, SPSR_SVC_MASKED | (1 << 5))
+    } else {
+        (pc, SPSR_SVC_MASKED)
+    }
+}
+
 /// Leaves the hypervisor for the guest whose PL1 registers and stage 2 are loaded: the current
-/// (vCPU) thread continues at guest `pc` in SVC mode with `r0`, `r1` set and every other
+/// (vCPU) thread continues at guest `pc` (see [`entry_state`]) in SVC mode with `r0`, `r1` set and every other
 /// general register zero. It comes back only through exceptions to HYP, on this thread's stack.
 pub fn enter_guest(pc: u32, r0: u32, r1: u32) -> ! {
+    let (pc, spsr) = entry_state(pc);
     // SAFETY: `eret` to SVC with stage 2 and the HYP traps in force cannot reach beyond the
     // VM's grants; HYP's stack pointer stays this thread's stack, where the exits will land.
     unsafe {
@@ -240,7 +259,7 @@ pub fn enter_guest(pc: u32, r0: u32, r1: u32) -> ! {
             in("r0") r0,
             in("r1") r1,
             in("r2") pc,
-            in("r3") SPSR_SVC_MASKED,
+            in("r3") spsr,
             options(noreturn)
         )
     }

@@ -74,10 +74,22 @@ const CNTHCTL: u32 = 1;
 /// that measures itself sees what its exits cost.
 const PMCCFILTR_COUNT_HYP: u32 = 1 << 27;
 
+/// HDCR: guests' debug registers trap (TDA, TDOSA, TDRA): hardware breakpoints and
+/// watchpoints are shared by every VM and are not switched.
+const HDCR_TRAP_DEBUG: u32 = (1 << 9) | (1 << 10) | (1 << 11);
+/// HDCR: guests' performance monitors trap too (TPM, TPMCR): the PMU is one for all VMs.
+const HDCR_TRAP_PMU: u32 = (1 << 5) | (1 << 6);
+
 /// Configures HYP mode for running guests: traps, stage-2 translation control, timers, no
-/// coprocessors for guests, a cycle counter that counts in HYP. Touches only HYP registers
-/// (and the cycle counter's filter); call once in HYP mode before the first guest runs.
-pub fn establish() {
+/// coprocessors for guests, debug registers trapped, virtual IDs, a cycle counter that counts
+/// in HYP. With `shared_pmu`, guests may use the performance monitors (one for all VMs: only
+/// for benchmarks); otherwise those accesses trap like the debug registers'. Touches only HYP
+/// registers (and the cycle counter's filter); call once in HYP mode before the first guest.
+pub fn establish(shared_pmu: bool) {
+    let pmcr: u32;
+    // SAFETY: reads PMCR for its number of counters (N, bits 15:11).
+    unsafe { asm!("mrc p15, 0, {0}, c9, c12, 0", out(reg) pmcr, options(nomem, nostack)) };
+    let hdcr = ((pmcr >> 11) & 0x1f) | HDCR_TRAP_DEBUG | if shared_pmu { 0 } else { HDCR_TRAP_PMU };
     // SAFETY: HYP control registers only; the hypervisor itself runs in HYP with its MMU off,
     // which none of these change. Stage 2 and the traps act on PL1/PL0 only.
     unsafe {
@@ -93,6 +105,11 @@ pub fn establish() {
             "mcrr p15, 6, {zero}, {zero}, c2",
             "mcr p15, 0, {select}, c9, c12, 5",
             "mcr p15, 0, {filter}, c9, c13, 1",
+            "mcr p15, 4, {hdcr}, c1, c1, 1",
+            "mrc p15, 0, {scratch}, c0, c0, 0",
+            "mcr p15, 4, {scratch}, c0, c0, 0",
+            "mrc p15, 0, {scratch}, c0, c0, 5",
+            "mcr p15, 4, {scratch}, c0, c0, 5",
             "isb",
             hsctlr = in(reg) HSCTLR,
             hcr = in(reg) HCR_GUESTS,
@@ -102,6 +119,8 @@ pub fn establish() {
             cnthctl = in(reg) CNTHCTL,
             select = in(reg) 31u32,
             filter = in(reg) PMCCFILTR_COUNT_HYP,
+            hdcr = in(reg) hdcr,
+            scratch = out(reg) _,
             options(nostack)
         )
     };
@@ -141,4 +160,19 @@ pub fn hyp_timer_arm(compare: u64) {
 pub fn hyp_timer_cancel() {
     // SAFETY: as above; IMASK | !ENABLE silences it.
     unsafe { asm!("mcr p15, 4, {0}, c14, c2, 1", "isb", in(reg) 2u32, options(nomem, nostack)) };
+}
+
+/// Records the save area of the vCPU whose guest runs next (HTPIDR, which nothing else in HYP
+/// uses): an exit of that guest finds its vCPU there.
+pub fn set_vcpu_pointer(vcpu: usize) {
+    // SAFETY: HTPIDR is a scratch register for HYP software; nothing else reads it.
+    unsafe { asm!("mcr p15, 4, {0}, c13, c0, 2", in(reg) vcpu as u32, options(nomem, nostack)) };
+}
+
+/// The save area [`set_vcpu_pointer`] recorded.
+pub fn vcpu_pointer() -> usize {
+    let vcpu: u32;
+    // SAFETY: reads HTPIDR.
+    unsafe { asm!("mrc p15, 4, {0}, c13, c0, 2", out(reg) vcpu, options(nomem, nostack)) };
+    vcpu as usize
 }
