@@ -67,3 +67,33 @@ fn a_thread_stopping_its_own_domain_does_not_return() {
     let stats = kernel.thread_stats(t).unwrap();
     assert_eq!((stats.state, stats.exit_code), (ThreadState::Exited, 3));
 }
+
+#[test]
+fn a_timer_callback_may_stop_the_domain_of_the_thread_it_interrupted() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let app = kernel.domain_create("app", DomainKind::UserApp, 0, 20).unwrap();
+    let w = World { kernel, clock: world.clock.clone() };
+    // Spins until the timer fires in the middle of it (each loop is a 1 ms tick).
+    let spinner = kernel.thread_create_in(app, "spinner", 5, 0, Box::new(move || {
+        for _ in 0..1000 {
+            w.tick_after(MS);
+        }
+        0
+    })).unwrap();
+    kernel.thread_start(spinner).unwrap();
+    let timer = kernel.timer_create(Box::new(move || {
+        let _ = kernel.domain_stop(app, -7);
+    })).unwrap();
+    kernel.timer_start(timer, 5 * MS, 0).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    world.spawn("after", 1, move || {
+        // Runs once the spinner is gone; it must still be able to block.
+        l.push(format!("sleep {:?}", kernel.sleep_ns(MS)));
+        l.push(format!("join {:?}", kernel.thread_join(spinner, Timeout::NoWait)));
+        0
+    });
+    world.run().unwrap();
+    assert_eq!(log.take(), vec!["sleep Ok(())", "join Ok(-7)"]);
+}

@@ -5,7 +5,7 @@ use crate::arch::Arch;
 use crate::domain::{Domain, DomainId, DomainKind};
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
-use crate::thread::ThreadState;
+use crate::thread::{Fate, ThreadState};
 
 /// Most domains one kernel holds.
 pub const MAX_DOMAINS: usize = 256;
@@ -63,7 +63,8 @@ impl<A: Arch> Kernel<A> {
 
     /// Stops a domain: every thread of it ends with `code` (mutexes handed on with
     /// `OwnerDied`, joiners woken) and no new thread may start in it. Called from one of its
-    /// own threads, it does not return.
+    /// own threads, it does not return; from a timer callback that interrupted one of them,
+    /// that thread ends as soon as the callback has returned.
     pub fn domain_stop(&self, id: DomainId, code: i32) -> Result<()> {
         if id == DomainId::KERNEL {
             return Err(Error::InvalidArgument);
@@ -82,7 +83,18 @@ impl<A: Arch> Kernel<A> {
                 cs.kill(thread, code);
                 from = thread.slot() + 1;
             }
-            current.is_some_and(|c| cs.thread(c).is_ok_and(|t| t.exec.domain == id))
+            let inside = current.filter(|&c| cs.thread(c).is_ok_and(|t| t.exec.domain == id));
+            // From a timer callback that interrupted a thread of the domain, that thread cannot
+            // end under the callback: it ends once the callback has returned (its fate).
+            if let (Some(thread), true) = (inside, cs.callback_depth > 0) {
+                if let Ok(t) = cs.thread_mut(thread) {
+                    t.pending_fate = Some(Fate::Stop(code));
+                }
+                cs.fates.push(thread);
+                false
+            } else {
+                inside.is_some()
+            }
         };
         if caller_inside {
             self.exit_current(code);
