@@ -99,8 +99,13 @@ impl<A: Arch> Kernel<A> {
         let now = self.host.now_ns();
         let mut cs = self.critical();
         let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
-        domain.cpu_budget = budget;
+        let had = core::mem::replace(&mut domain.cpu_budget, budget).is_some();
         let pending = domain.budget.replenish_key.take();
+        match (had, budget.is_some()) {
+            (false, true) => cs.budgeted_domains += 1,
+            (true, false) => cs.budgeted_domains -= 1,
+            _ => {}
+        }
         if let Some(key) = pending {
             cs.timeline.remove(key);
         }

@@ -54,6 +54,8 @@ pub struct State {
     pub slice_end_ns: u64,
     /// When the running thread's domain uses up its CPU budget (`None`: no budget).
     pub budget_end_ns: Option<u64>,
+    /// Domains with a CPU budget: while 0, scheduling skips budget accounting altogether.
+    pub budgeted_domains: usize,
     /// Started threads that have not exited.
     pub live_threads: usize,
     /// Stack of a thread that just exited, freed once we are off it.
@@ -95,6 +97,7 @@ impl State {
             resched: None,
             slice_end_ns: 0,
             budget_end_ns: None,
+            budgeted_domains: 0,
             live_threads: 0,
             dead_stack: None,
             armed: None,
@@ -366,14 +369,15 @@ impl State {
             }
             save = if core::mem::take(&mut self.abandon_current) { &mut self.discard_sp } else { &mut thread.saved_sp };
         }
-        if let Some((domain, ran)) = charge {
+        let budgets = self.budgeted_domains > 0;
+        if let (Some((domain, ran)), true) = (charge, budgets) {
             self.charge_budget(domain, ran, now_ns);
         }
         self.resched = None;
         self.timer_dirty = true;
         let next = loop {
             match self.policy.pick_next() {
-                Some(handle) if self.park_if_throttled(handle) => continue,
+                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
                 picked => break picked,
             }
         };
@@ -394,8 +398,10 @@ impl State {
                 };
                 self.slice_end_ns = now_ns.saturating_add(slice);
                 let domain = thread.exec.domain;
-                let left = self.domains.get(domain.0 as usize).and_then(|d| d.budget_left(now_ns));
-                self.budget_end_ns = left.map(|left| now_ns.saturating_add(left));
+                if budgets {
+                    let left = self.domains.get(domain.0 as usize).and_then(|d| d.budget_left(now_ns));
+                    self.budget_end_ns = left.map(|left| now_ns.saturating_add(left));
+                }
                 (thread.saved_sp, domain)
             }
             None => (self.idle_sp, crate::domain::DomainId::KERNEL),
