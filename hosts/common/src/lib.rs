@@ -28,6 +28,7 @@ pub mod timer_host;
 pub mod vms;
 mod user_programs;
 pub mod vm_bench;
+pub mod vm_demo;
 
 pub use console::Console;
 pub use kernel_slot::{KernelOnBoard, KernelSlot};

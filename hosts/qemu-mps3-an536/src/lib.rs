@@ -19,8 +19,7 @@ mod gic;
 mod memory;
 #[path = "../../qemu-virt-arm32/src/panic.rs"]
 mod panic;
-#[path = "../../qemu-virt-arm32/src/semihosting.rs"]
-pub mod semihosting;
+pub use wells_core::arch::arm::semihosting;
 /// How a run ends (the shared panic handler calls it): always semihosting on this board.
 mod exit {
     pub use crate::semihosting::exit;

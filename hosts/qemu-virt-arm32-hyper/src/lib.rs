@@ -17,7 +17,7 @@ pub mod board;
 mod boot;
 pub mod guests;
 mod panic;
-pub mod semihosting;
+pub use wells_core::arch::arm::semihosting;
 mod trap;
 mod vcpu;
 

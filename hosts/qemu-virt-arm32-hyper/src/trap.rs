@@ -4,7 +4,7 @@
 //! vCPU ran meanwhile (`LoadedVcpu`). In HYP itself: interrupts drive the kernel; anything else
 //! is a hypervisor fault, reported before the run ends with a failure status.
 
-use crate::board::{Board, GIC, GICH, GUEST_TIMER, HYP_TIMER, LOADED};
+use crate::board::{Board, GIC, GICH, LOADED};
 use crate::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
 use wells_board_common::vms::{exits, Resume, VcpuRegisters};
@@ -21,7 +21,7 @@ const HYPERVISOR_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     if frame.from_hyp() {
         match kind {
-            HypTrapKind::Irq => interrupt(GIC.acknowledge()),
+            HypTrapKind::Irq => exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge()),
             _ => unexpected(frame, kind),
         }
         return;
@@ -30,7 +30,7 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     let me = hyp::vcpu_pointer() as *mut Vcpu;
     let resume = match kind {
         HypTrapKind::Irq => {
-            interrupt(GIC.acknowledge());
+            exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge());
             Resume::Next
         }
         // SAFETY: `me` is alive (see below) and the CPU holds its registers: no other vCPU
@@ -50,35 +50,6 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
         (frame.elr, frame.spsr) = guest::entry_state(entry.pc as u32);
         frame.lr_usr = 0;
         Vcpu::reset().restore();
-    }
-}
-
-/// A physical interrupt `id` (acknowledged): the hypervisor's timer drives the kernel; the
-/// guests' timer belongs to the vCPU whose registers the CPU holds (whether its guest runs or
-/// not): it is masked there and injected into its list registers as a virtual interrupt.
-/// Interrupts are deactivated at once: nothing stays active for a guest.
-fn interrupt(id: u32) {
-    if id >= 1020 {
-        return;
-    }
-    if id == HYP_TIMER {
-        hyp::hyp_timer_cancel();
-    }
-    GIC.end(id);
-    GIC.deactivate(id);
-    match id {
-        HYP_TIMER => {
-            if let Some(kernel) = Board::slot().get() {
-                kernel.timer_interrupt();
-            }
-        }
-        GUEST_TIMER if LOADED.get() != 0 => {
-            GuestContext::mask_live_timer();
-            if let Some(priority) = exits::loaded_timer_priority::<Board>() {
-                GICH.inject(GUEST_TIMER, priority);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -19,7 +19,7 @@ mod counter;
 pub mod exit;
 mod memory;
 mod panic;
-pub mod semihosting;
+pub use wells_core::arch::arm::semihosting;
 mod tasks;
 mod trap;
 

@@ -119,6 +119,7 @@ impl VmPlatform for Board {
     const GICV_PA: usize = 0x0804_0000;
     const GICV_SIZE: usize = 0x2000;
     const GUEST_TIMER_IRQ: u32 = GUEST_TIMER;
+    const HYP_TIMER_IRQ: u32 = HYP_TIMER;
 
     fn vms() -> &'static Vms<Board> {
         &VMS

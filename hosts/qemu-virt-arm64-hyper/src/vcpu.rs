@@ -80,4 +80,8 @@ impl VcpuRegisters for Vcpu {
         GuestContext::stop_timer();
         GICH.disable();
     }
+
+    fn mask_timer() {
+        GuestContext::mask_live_timer();
+    }
 }

@@ -1,10 +1,13 @@
 //! What the hypervisor does with a guest's exits, once the board's trap glue has decoded them:
-//! MMIO to the emulated UART and distributor, the virtual timer, WFI, and faults (stop or
-//! restart the VM). Hypercalls are in `hypercalls`.
+//! MMIO to the emulated UART and distributor, physical interrupts (its own timer, the guests'
+//! virtual timer), WFI and WFE, and faults (stop or restart the VM). Hypercalls are in
+//! `hypercalls`.
 
 use super::console::VirtualUart;
 use super::lifecycle;
-use super::{Devices, GuestRegisters, Resume, VmPlatform};
+use super::{Devices, GuestRegisters, Resume, VcpuRegisters, VmPlatform};
+use crate::gic::Gic;
+use crate::vgic::Gich;
 use super::registry::Vm;
 
 pub use super::hypercalls::hypercall;
@@ -98,3 +101,31 @@ pub fn yield_once<P: VmPlatform>() -> Resume {
     let _ = P::kernel().yield_now();
     Resume::Next
 }
+
+/// A physical interrupt `id` (acknowledged from `gic`) taken in the hypervisor: its timer
+/// drives the kernel; the guests' timer belongs to the vCPU whose registers the CPU holds
+/// (whether its guest runs or not): it is masked there and put in its list registers as a
+/// virtual interrupt. Interrupts are deactivated at once: nothing stays active for a guest.
+pub fn interrupt<P: VmPlatform>(gic: &Gic, gich: &Gich, id: u32) {
+    if id >= SPURIOUS_FROM {
+        return;
+    }
+    if id == P::HYP_TIMER_IRQ {
+        P::timer_cancel();
+    }
+    gic.end(id);
+    gic.deactivate(id);
+    if id == P::HYP_TIMER_IRQ {
+        if let Some(kernel) = P::slot().get() {
+            kernel.timer_interrupt();
+        }
+    } else if id == P::GUEST_TIMER_IRQ && P::loaded().get() != 0 {
+        P::Vcpu::mask_timer();
+        if let Some(priority) = loaded_timer_priority::<P>() {
+            gich.inject(id, priority);
+        }
+    }
+}
+
+/// Interrupt IDs from here up are special (1023: spurious).
+const SPURIOUS_FROM: u32 = 1020;

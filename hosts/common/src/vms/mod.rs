@@ -50,6 +50,8 @@ pub trait VmPlatform: Platform {
     const GICV_SIZE: usize;
     /// The interrupt of the guests' virtual timer.
     const GUEST_TIMER_IRQ: u32;
+    /// The interrupt of the hypervisor's own timer.
+    const HYP_TIMER_IRQ: u32;
     /// Stack of a vCPU thread (its exits are handled there).
     const VCPU_STACK: usize = 16 * 1024;
 

@@ -17,6 +17,9 @@ pub trait VcpuRegisters: Send + 'static {
     /// Stops what the CPU holds of a guest from signalling anything (its virtual timer, its
     /// virtual CPU interface): when no vCPU's registers are wanted there any more.
     fn quiesce();
+    /// Masks the virtual timer the CPU holds (its interrupt was taken for the guest; the guest
+    /// unmasks it when it programs the timer again).
+    fn mask_timer();
 }
 
 /// Which vCPU's registers the CPU holds: the address of their save area (a box in the VM

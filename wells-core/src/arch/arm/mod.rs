@@ -10,6 +10,7 @@ pub mod exceptions;
 pub mod hyp;
 pub mod mmu;
 pub mod psci;
+pub mod semihosting;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

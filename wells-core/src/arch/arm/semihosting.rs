@@ -16,6 +16,6 @@ pub fn exit(status: i32) -> ! {
         asm!("svc 0x123456", in("r0") SYS_EXIT_EXTENDED, in("r1") block.as_ptr(), options(nostack));
     }
     loop {
-        wells_core::arch::arm::wait_for_interrupt();
+        super::wait_for_interrupt();
     }
 }
