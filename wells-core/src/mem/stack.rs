@@ -1,11 +1,13 @@
-//! Thread stacks: page-aligned memory from the kernel heap, with a guard page below when the
+//! Thread stacks: memory from the kernel heap, page-aligned with a guard page below when the
 //! CPU port can make one (an MMU), and a canary at the bottom of the usable part either way.
 
 use core::alloc::Layout;
 use core::ptr::NonNull;
 
-/// Page size stacks are aligned to.
+/// Page size stacks with a guard page are aligned to.
 pub const PAGE: usize = 4096;
+/// Alignment of stacks without one (what every port's ABI asks of a stack pointer, at most).
+const ALIGN: usize = 16;
 
 /// What a CPU port offers to guard stacks: making one page inaccessible and accessible again.
 pub trait GuardPages: Sync {
@@ -25,12 +27,15 @@ pub struct Stack {
 unsafe impl Send for Stack {}
 
 impl Stack {
-    /// A zeroed stack of `usable` bytes (rounded up to pages), plus a guard page below it when
-    /// `guard` is given. `None` when the heap cannot provide it.
+    /// A zeroed stack of `usable` bytes, plus a guard page below it when `guard` is given (the
+    /// stack is then rounded up to whole pages); without one, rounded to 16 bytes only, so
+    /// small boards (no MMU) spend no RAM on page rounding. `None` when the heap cannot provide
+    /// it.
     pub fn new(usable: usize, guard: Option<&'static dyn GuardPages>) -> Option<Stack> {
-        let usable = usable.checked_next_multiple_of(PAGE)?;
+        let granule = if guard.is_some() { PAGE } else { ALIGN };
+        let usable = usable.checked_next_multiple_of(granule)?;
         let total = usable.checked_add(if guard.is_some() { PAGE } else { 0 })?;
-        let layout = Layout::from_size_align(total, PAGE).ok()?;
+        let layout = Layout::from_size_align(total, granule).ok()?;
         // SAFETY: `layout` has a non-zero size.
         let base = NonNull::new(unsafe { alloc::alloc::alloc_zeroed(layout) })?;
         if let Some(guard) = guard {
