@@ -108,6 +108,8 @@ pub struct Domain {
     pub space: usize,
     /// Stopped (after a fault or on request): its threads are gone and no new one starts.
     pub stopped: bool,
+    /// Destroyed: the slot waits for the next domain created (its id is then reused).
+    pub destroyed: bool,
 }
 
 impl Domain {
@@ -124,6 +126,7 @@ impl Domain {
             budget: BudgetState::default(),
             space: 0,
             stopped: false,
+            destroyed: false,
         }
     }
 

@@ -97,3 +97,25 @@ fn a_timer_callback_may_stop_the_domain_of_the_thread_it_interrupted() {
     world.run().unwrap();
     assert_eq!(log.take(), vec!["sleep Ok(())", "join Ok(-7)"]);
 }
+
+#[test]
+fn a_stopped_domain_whose_threads_are_joined_can_be_destroyed_and_its_id_reused() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let app = kernel.domain_create("app", DomainKind::UserApp, 0, 20).unwrap();
+    let worker = kernel.thread_create_in(app, "worker", 5, 0, Box::new(|| 3)).unwrap();
+    kernel.thread_start(worker).unwrap();
+    assert_eq!(kernel.domain_destroy(app), Err(Error::BadState), "not stopped");
+    world.run().unwrap();
+    kernel.domain_stop(app, 0).unwrap();
+    assert_eq!(kernel.domain_destroy(app), Err(Error::BadState), "its thread is not joined");
+    assert_eq!(kernel.thread_join(worker, Timeout::NoWait), Ok(3));
+    assert_eq!(kernel.domain_destroy(app), Ok(()));
+    assert_eq!(kernel.domain_destroy(app), Err(Error::InvalidArgument), "destroyed twice");
+    assert_eq!(kernel.domain(app).err(), Some(Error::InvalidArgument));
+    assert_eq!(kernel.thread_create_in(app, "late", 5, 0, Box::new(|| 0)).err(), Some(Error::InvalidArgument));
+    assert_eq!(kernel.domain_destroy(DomainId::KERNEL), Err(Error::InvalidArgument));
+    let next = kernel.domain_create("next", DomainKind::UserApp, 0, 20).unwrap();
+    assert_eq!(next, app, "the slot is reused");
+    assert_eq!(kernel.domain(next).unwrap().name, "next");
+}

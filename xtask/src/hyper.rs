@@ -60,6 +60,7 @@ const VM_SCENARIOS: &[&str] = &[
     "wells: vm 'profiler' stopped: ",
     "ok - vm_bad_hypercall_and_foreign_device_are_contained",
     "ok - vm_fault_restarts_are_bounded",
+    "ok - vm_destroyed_vms_give_everything_back",
     " passed, 0 failed",
 ];
 

@@ -98,7 +98,7 @@ impl<A: Arch> Kernel<A> {
         }
         let now = self.host.now_ns();
         let mut cs = self.critical();
-        let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
+        let domain = cs.live_domain_mut(id).ok_or(Error::InvalidArgument)?;
         let had = core::mem::replace(&mut domain.cpu_budget, budget).is_some();
         let pending = domain.budget.replenish_key.take();
         match (had, budget.is_some()) {

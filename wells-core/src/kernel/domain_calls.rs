@@ -16,21 +16,28 @@ impl<A: Arch> Kernel<A> {
     pub fn domain_create(&self, name: &str, kind: DomainKind, space: usize, max_priority: u8) -> Result<DomainId> {
         self.unsealed()?;
         let mut cs = self.critical();
-        if cs.domains.len() >= MAX_DOMAINS {
+        // A destroyed domain's slot first, so domains come and go without a bound.
+        let reused = cs.domains.iter().position(|d| d.destroyed);
+        if reused.is_none() && cs.domains.len() >= MAX_DOMAINS {
             return Err(Error::Limit);
         }
-        let id = DomainId(cs.domains.len() as u16);
+        let id = DomainId(reused.unwrap_or(cs.domains.len()) as u16);
         let mut domain = Domain::new(id, name, kind, space);
         domain.max_priority = max_priority.min(crate::sched::PRIORITY_MAX);
-        cs.domains.try_reserve(1).map_err(|_| Error::NoMemory)?;
-        cs.domains.push(domain);
+        match reused {
+            Some(slot) => cs.domains[slot] = domain,
+            None => {
+                cs.domains.try_reserve(1).map_err(|_| Error::NoMemory)?;
+                cs.domains.push(domain);
+            }
+        }
         Ok(id)
     }
 
     /// Gives a domain (the kernel's own, typically) its address-space token.
     pub fn domain_set_space(&self, id: DomainId, space: usize) -> Result<()> {
         let mut cs = self.critical();
-        let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
+        let domain = cs.live_domain_mut(id).ok_or(Error::InvalidArgument)?;
         domain.space = space;
         if id == DomainId::KERNEL && cs.current.is_none() {
             cs.active_space = space;
@@ -40,7 +47,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A copy of a domain's description.
     pub fn domain(&self, id: DomainId) -> Result<Domain> {
-        self.critical().domains.get(id.0 as usize).cloned().ok_or(Error::InvalidArgument)
+        self.critical().live_domain(id).cloned().ok_or(Error::InvalidArgument)
     }
 
     /// The domain of the calling thread.
@@ -71,7 +78,7 @@ impl<A: Arch> Kernel<A> {
         }
         let caller_inside = {
             let mut cs = self.critical();
-            let domain = cs.domains.get_mut(id.0 as usize).ok_or(Error::InvalidArgument)?;
+            let domain = cs.live_domain_mut(id).ok_or(Error::InvalidArgument)?;
             domain.stopped = true;
             let current = cs.current.filter(|_| cs.running);
             // One pass over the table in slot order (killing a thread keeps its slot), so a
@@ -99,6 +106,33 @@ impl<A: Arch> Kernel<A> {
         if caller_inside {
             self.exit_current(code);
         }
+        Ok(())
+    }
+
+    /// Forgets a stopped domain none of whose threads is left in the thread table (all joined):
+    /// its slot and id serve the next `domain_create`. `BadState` while it is not stopped or a
+    /// thread of it waits to be joined; `InvalidArgument` for the kernel's domain or an unknown
+    /// or already destroyed one.
+    pub fn domain_destroy(&self, id: DomainId) -> Result<()> {
+        if id == DomainId::KERNEL {
+            return Err(Error::InvalidArgument);
+        }
+        let mut cs = self.critical();
+        let domain = cs.live_domain(id).ok_or(Error::InvalidArgument)?;
+        if !domain.stopped || cs.thread_handles().any(|t| cs.thread(t).is_ok_and(|t| t.exec.domain == id)) {
+            return Err(Error::BadState);
+        }
+        let (kind, budgeted, pending) = (domain.kind, domain.cpu_budget.is_some(), domain.budget.replenish_key);
+        if budgeted {
+            cs.budgeted_domains -= 1;
+        }
+        if let Some(key) = pending {
+            cs.timeline.remove(key);
+        }
+        let mut tombstone = Domain::new(id, "", kind, 0);
+        tombstone.stopped = true;
+        tombstone.destroyed = true;
+        cs.domains[id.0 as usize] = tombstone;
         Ok(())
     }
 }

@@ -598,6 +598,16 @@ impl State {
         }
     }
 
+    /// Domain `id`, unless it does not exist or was destroyed.
+    pub fn live_domain(&self, id: crate::domain::DomainId) -> Option<&Domain> {
+        self.domains.get(id.0 as usize).filter(|d| !d.destroyed)
+    }
+
+    /// Domain `id`, writable, unless it does not exist or was destroyed.
+    pub fn live_domain_mut(&mut self, id: crate::domain::DomainId) -> Option<&mut Domain> {
+        self.domains.get_mut(id.0 as usize).filter(|d| !d.destroyed)
+    }
+
     /// Handles of live threads.
     pub fn thread_handles(&self) -> impl Iterator<Item = Handle> + '_ {
         self.objects.handles(Kind::Thread)

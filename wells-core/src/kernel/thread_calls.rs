@@ -34,7 +34,7 @@ impl<A: Arch> Kernel<A> {
         let initial_sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
         let mut cs = self.critical();
         // A thread of a VM is one of its virtual CPUs.
-        let kind = match cs.domains.get(domain.0 as usize) {
+        let kind = match cs.live_domain(domain) {
             None => return Err(Error::InvalidArgument),
             Some(d) if d.stopped => return Err(Error::BadState),
             Some(d) if priority > d.max_priority => return Err(Error::InvalidArgument),

@@ -232,7 +232,7 @@ impl<A: Arch> Kernel<A> {
     pub fn shared_grant(&self, object: Handle, domain: DomainId, access: Access) -> Result<()> {
         let mut cs = self.critical();
         let acting = cs.acting_domain();
-        if cs.domains.get(domain.0 as usize).is_none() {
+        if cs.live_domain(domain).is_none() {
             return Err(Error::InvalidArgument);
         }
         let shared = cs.shared_mut(object)?;

@@ -49,6 +49,7 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
         Test::new("vm_hypercalls_check_guest_buffers", move |board| hypercalls_check_buffers(board, bare)),
         Test::new("vm_bad_hypercall_and_foreign_device_are_contained", move |board| bad_calls_are_contained(board, bare)),
         Test::new("vm_fault_restarts_are_bounded", move |board| fault_restarts_are_bounded(board, bare)),
+        Test::new("vm_destroyed_vms_give_everything_back", move |board| destroyed_vms_give_everything_back(board, bare)),
     ]
 }
 
@@ -234,4 +235,22 @@ fn fault_restarts_are_bounded<P: VmPlatform>(board: &P, bare: &'static [u8]) -> 
     check(report.restarts == 2, || format!("restarts {}, expected 2", report.restarts))?;
     // Each run printed its first line before faulting: three runs.
     check(report.lines == 3, || format!("lines {}, expected 3 (one per run)", report.lines))
+}
+
+/// More VMs, one after the other, than there are VMIDs, and more RAM than the heap has: each
+/// ends (stopped by its undefined hypercall) and is destroyed before the next starts.
+fn destroyed_vms_give_everything_back<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    const ROUNDS: usize = 260;
+    let k = board.new_kernel();
+    let ram = board.heap_stats().free;
+    for round in 0..ROUNDS {
+        let vm = VmSpec { arg: scenario::BAD_HYPERCALL, ..VmSpec::new("brief", bare, P::RAM_IPA, GUEST_RAM) };
+        let vm = start::<P>(&k, &vm).map_err(|e| format!("round {round}: {e}"))?;
+        check(vms::destroy::<P>(&k, vm.domain) == Err(wells_core::Error::BadState), || format!("round {round}: a running VM was destroyed"))?;
+        run(&k)?;
+        expect_stopped::<P>("brief", "undefined hypercall")?;
+        vms::destroy::<P>(&k, vm.domain).map_err(|e| format!("round {round}: destroy: {e}"))?;
+    }
+    check(P::vms().report("brief").is_none(), || String::from("a destroyed VM is still listed"))?;
+    check(ROUNDS * GUEST_RAM > ram, || format!("{ROUNDS} VMs of {} MiB fit the heap anyway: the test proves nothing", GUEST_RAM >> 20))
 }

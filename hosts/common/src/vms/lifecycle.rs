@@ -9,7 +9,7 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
 use wells_core::domain::{DomainId, DomainKind};
-use wells_core::{Arch, Error, Handle, Kernel};
+use wells_core::{Arch, Error, Handle, Kernel, Timeout};
 
 /// A started VM: its domain and vCPU thread.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +23,17 @@ pub struct StartedVm {
 pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
     // Reserved at once: two VMs started at the same time must not share one.
-    let vmid = P::vms().reserve_vmid().ok_or_else(|| failed(&"no VMID left (255 VMs per kernel)"))?;
+    let vmid = P::vms().reserve_vmid().ok_or_else(|| failed(&"no VMID left (255 VMs at a time)"))?;
+    let started = prepare::<P>(kernel, spec, vmid);
+    if started.is_err() {
+        P::vms().release_vmid(vmid);
+    }
+    started
+}
+
+/// `start` with a VMID reserved.
+fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8) -> Result<StartedVm, String> {
+    let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
     let mut ram = GuestRam::new(spec.ram_size).map_err(|e| failed(&e))?;
     let pc = loader::load(spec.image, &mut ram, spec.ram_base).map_err(|e| failed(&e))?;
     let mut space = P::Space::new(vmid).map_err(|e| failed(&e))?;
@@ -39,6 +49,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
     P::vms().add(Vm {
         name: spec.name.to_string(),
         domain,
+        vmid,
         space,
         ram,
         ram_base: spec.ram_base,
@@ -128,6 +139,27 @@ pub fn shut_down<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId, why:
         })
         .ok_or(Error::InvalidArgument)??;
     kernel.domain_stop(domain, -1)
+}
+
+/// Gives back all an ended VM holds: its vCPU thread is joined (waiting for it to finish
+/// ending), its RAM, stage-2 tables and record are freed, its VMID is flushed and free for the
+/// next VM, and its domain is destroyed (its slot free too). `BadState` while it runs
+/// (`shut_down` it first), `InvalidArgument` for a domain that is no VM.
+pub fn destroy<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId) -> Result<(), Error> {
+    let (vcpu, running) = P::vms().with_vm(domain, |vm| (vm.thread, vm.outcome == Outcome::Running)).ok_or(Error::InvalidArgument)?;
+    if running {
+        return Err(Error::BadState);
+    }
+    if let Some(vcpu) = vcpu {
+        // Ended already (always, outside the kernel's threads), or about to: then wait.
+        match kernel.thread_join(vcpu, Timeout::NoWait) {
+            Err(Error::WouldBlock) => kernel.thread_join(vcpu, Timeout::Forever).map(drop)?,
+            other => other.map(drop)?,
+        }
+    }
+    let vm = P::vms().remove(domain).ok_or(Error::InvalidArgument)?;
+    drop(vm);
+    kernel.domain_destroy(domain)
 }
 
 /// Stops the VM of the running vCPU for good.

@@ -23,7 +23,7 @@ mod registry;
 mod spec;
 mod vcpu;
 
-pub use lifecycle::{shut_down, start, StartedVm};
+pub use lifecycle::{destroy, shut_down, start, StartedVm};
 pub use registry::{Outcome, VmReport, Vms};
 pub use spec::{Devices, OnFault, VmSpec};
 pub use vcpu::{LoadedVcpu, VcpuRegisters};

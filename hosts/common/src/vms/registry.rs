@@ -24,6 +24,7 @@ pub enum Outcome {
 pub struct Vm<P: VmPlatform> {
     pub name: String,
     pub domain: DomainId,
+    pub vmid: u8,
     pub space: P::Space,
     pub ram: GuestRam,
     pub ram_base: usize,
@@ -65,9 +66,10 @@ pub struct VmReport {
 
 struct State<P: VmPlatform> {
     vms: Vec<Vm<P>>,
-    /// VMIDs handed out so far (each VM of a kernel gets its own; they are not reused).
+    /// VMIDs handed out so far; those of destroyed VMs wait in `free_vmids` to be used again.
     vmids: usize,
-    /// Which VM (index) printed each console line, in order (the first `TRANSCRIPT_MAX`).
+    free_vmids: Vec<u8>,
+    /// Which VM (VMID) printed each console line, in order (the first `TRANSCRIPT_MAX`).
     transcript: Vec<u8>,
 }
 
@@ -78,7 +80,7 @@ pub struct Vms<P: VmPlatform>(spin::Mutex<State<P>>);
 
 impl<P: VmPlatform> Vms<P> {
     pub const fn new() -> Self {
-        Vms(spin::Mutex::new(State { vms: Vec::new(), vmids: 0, transcript: Vec::new() }))
+        Vms(spin::Mutex::new(State { vms: Vec::new(), vmids: 0, free_vmids: Vec::new(), transcript: Vec::new() }))
     }
 
     /// Runs `f` on the VMs with interrupts masked (a timer interrupt must not switch to a
@@ -94,12 +96,42 @@ impl<P: VmPlatform> Vms<P> {
         self.with(|s| s.vms.push(vm));
     }
 
-    /// A VMID no other VM of this kernel has (1..=255), or `None` when all are taken.
+    /// A VMID no other VM of this kernel has (1..=255), or `None` when all are taken. A VMID
+    /// given back by `remove` comes first (its TLB entries were flushed then).
     pub(crate) fn reserve_vmid(&self) -> Option<u8> {
         self.with(|s| {
+            if let Some(vmid) = s.free_vmids.pop() {
+                return Some(vmid);
+            }
             let vmid = u8::try_from(s.vmids + 1).ok()?;
             s.vmids += 1;
             Some(vmid)
+        })
+    }
+
+    /// Gives back a VMID reserved for a VM that did not start, with its record if it got one.
+    pub(crate) fn release_vmid(&self, vmid: u8) {
+        let record = self.with(|s| {
+            s.free_vmids.push(vmid);
+            let index = s.vms.iter().position(|vm| vm.vmid == vmid)?;
+            Some(s.vms.remove(index))
+        });
+        drop(record);
+    }
+
+    /// Takes VM `domain` out of the registry: if the CPU held its vCPU's registers, they are
+    /// silenced and forgotten; its VMID's TLB entries are flushed and the VMID is free again.
+    /// The caller drops the record (its RAM and tables).
+    pub(crate) fn remove(&self, domain: DomainId) -> Option<Vm<P>> {
+        self.with(|s| {
+            let index = s.vms.iter().position(|vm| vm.domain == domain)?;
+            let vm = s.vms.remove(index);
+            if P::loaded().get() == &*vm.vcpu as *const P::Vcpu as usize {
+                P::loaded().forget::<P::Vcpu>();
+            }
+            vm.space.flush();
+            s.free_vmids.push(vm.vmid);
+            Some(vm)
         })
     }
 
@@ -123,7 +155,7 @@ impl<P: VmPlatform> Vms<P> {
             for &byte in bytes {
                 let Some(line) = s.vms[index].console.push(byte) else { continue };
                 if s.transcript.len() < TRANSCRIPT_MAX {
-                    s.transcript.push(index as u8);
+                    s.transcript.push(s.vms[index].vmid);
                 }
                 crate::println!(P, "[{}] {}", s.vms[index].name, String::from_utf8_lossy(&line));
             }
@@ -142,7 +174,7 @@ impl<P: VmPlatform> Vms<P> {
         })
     }
 
-    /// Which VM (by start order) printed each console line, in order.
+    /// Which VM (by VMID) printed each console line, in order.
     pub fn transcript(&self) -> Vec<u8> {
         self.with(|s| s.transcript.clone())
     }
@@ -159,6 +191,7 @@ impl<P: VmPlatform> Vms<P> {
         let state = self.with(|s| {
             s.transcript = Vec::new();
             s.vmids = 0;
+            s.free_vmids = Vec::new();
             core::mem::take(&mut s.vms)
         });
         for vm in &state {
