@@ -69,7 +69,7 @@ enum Scenario {
     BadHypercall = 5,
     /// Reads the virtio-mmio page at 0x0A00_0000, a device it was not given: must be stopped.
     ForeignDevice = 6,
-    /// The console hypercall with good and bad buffers, a yield and PSCI VERSION.
+    /// The console hypercall with good and bad buffers, a yield and the PSCI calls.
     Hypercalls = 7,
     /// Prints once, then spins forever without a single exit: only preemption takes the CPU.
     Spin = 8,
@@ -224,11 +224,26 @@ fn hypercalls(out: &mut uart::Uart) -> u64 {
     let psci = hypercall::call(0x8400_0000, [0; 4]);
     let yielded = hypercall::call(0xC600_0002, [0; 4]);
     let cpu_on = hypercall::call(0xC400_0003, [1, 0x4008_0000, 0, 0]);
+    let psci_calls = [
+        hypercall::call(0x8400_000A, [0x8400_0002, 0, 0, 0]), // FEATURES(CPU_OFF): 0
+        hypercall::call(0x8400_000A, [0xC400_0003, 0, 0, 0]), // FEATURES(CPU_ON): -1
+        hypercall::call(0xC400_0004, [0, 0, 0, 0]),           // AFFINITY_INFO(0): 0, on
+        hypercall::call(0xC400_0004, [1, 0, 0, 0]),           // AFFINITY_INFO(1): -2
+        hypercall::call(0x8400_0006, [0; 4]),                 // MIGRATE_INFO_TYPE: 2
+        hypercall::call(0xC400_0001, [0, 0, 0, 0]),           // CPU_SUSPEND(standby): 0
+        hypercall::call(0xC400_0001, [1 << 16, 0, 0, 0]),     // CPU_SUSPEND(power-down): -1
+    ];
     let _ = writeln!(
         out,
-        "console {written}, outside RAM {outside}, straddling {straddling}, PSCI 0x{psci:x}, yield {yielded}, CPU_ON {cpu_on}"
+        "console {written}, outside RAM {outside}, straddling {straddling}, PSCI 0x{psci:x}, yield {yielded}, CPU_ON {cpu_on}, PSCI calls {psci_calls:?}"
     );
-    let expected = written == text.len() as i64 && outside < 0 && straddling < 0 && psci == 0x10000 && yielded == 0 && cpu_on == -1;
+    let expected = written == text.len() as i64
+        && outside < 0
+        && straddling < 0
+        && psci == 0x10000
+        && yielded == 0
+        && cpu_on == -1
+        && psci_calls == [0, -1, 0, -2, 2, 0, -1];
     if expected {
         0
     } else {

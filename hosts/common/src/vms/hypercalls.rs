@@ -1,5 +1,6 @@
 //! The hypercall ABI (`docs/hypervisor.md`): SMCCC function IDs in x0 (r0), arguments in
-//! x1..x4, result in x0. PSCI for power (VERSION, FEATURES, SYSTEM_OFF, SYSTEM_RESET), and
+//! x1..x4, result in x0. PSCI 1.0 for power (the functions it requires of a one-CPU system),
+//! and
 //! wells' own calls in the vendor-specific hypervisor range: console write, yield, port send
 //! and receive. Both the SMC32 (0x8...) and SMC64 (0xC...) forms of an ID are accepted.
 
@@ -8,7 +9,11 @@ use super::{GuestRegisters, Resume, VmPlatform};
 use wells_core::{Error, Timeout};
 
 pub const PSCI_VERSION: u32 = 0x8400_0000;
+pub const PSCI_CPU_SUSPEND: u32 = 0x8400_0001;
+pub const PSCI_CPU_OFF: u32 = 0x8400_0002;
 pub const PSCI_CPU_ON: u32 = 0x8400_0003;
+pub const PSCI_AFFINITY_INFO: u32 = 0x8400_0004;
+pub const PSCI_MIGRATE_INFO_TYPE: u32 = 0x8400_0006;
 pub const PSCI_SYSTEM_OFF: u32 = 0x8400_0008;
 pub const PSCI_SYSTEM_RESET: u32 = 0x8400_0009;
 pub const PSCI_FEATURES: u32 = 0x8400_000A;
@@ -22,6 +27,14 @@ pub const WELLS_PORT_RECEIVE: u32 = 0x8600_0004;
 const PSCI_1_0: i64 = 0x1_0000;
 /// PSCI / SMCCC "not supported".
 const NOT_SUPPORTED: i64 = -1;
+/// PSCI "invalid parameters".
+const INVALID_PARAMETERS: i64 = -2;
+/// AFFINITY_INFO: the CPU is on.
+const AFFINITY_ON: i64 = 0;
+/// MIGRATE_INFO_TYPE: no Trusted OS, nothing to migrate.
+const NO_MIGRATION: i64 = 2;
+/// CPU_SUSPEND's power state: StateType (bit 16) set asks for a power-down state.
+const POWER_DOWN: u64 = 1 << 16;
 /// Version of wells' own calls.
 const WELLS_ABI: i64 = 1;
 /// Most bytes one console write or port message may carry.
@@ -30,8 +43,18 @@ const TRANSFER_MAX: u64 = 4096;
 const FOREVER: u64 = u64::MAX;
 const FOREVER_32: u64 = u32::MAX as u64;
 
-/// The PSCI functions this hypervisor implements.
-const PSCI_IMPLEMENTED: [u32; 4] = [PSCI_VERSION, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET, PSCI_FEATURES];
+/// The PSCI functions this hypervisor implements (those PSCI 1.0 requires; a VM has one vCPU,
+/// so there is no CPU_ON).
+const PSCI_IMPLEMENTED: [u32; 8] = [
+    PSCI_VERSION,
+    PSCI_CPU_SUSPEND,
+    PSCI_CPU_OFF,
+    PSCI_AFFINITY_INFO,
+    PSCI_MIGRATE_INFO_TYPE,
+    PSCI_SYSTEM_OFF,
+    PSCI_SYSTEM_RESET,
+    PSCI_FEATURES,
+];
 
 /// A hypercall (HVC, or a trapped SMC) of the running VM. An ID outside PSCI and wells' range
 /// is a fault of the VM; a PSCI function wells does not offer answers NOT_SUPPORTED, as PSCI
@@ -50,6 +73,16 @@ pub fn hypercall<P: VmPlatform>(regs: &mut dyn GuestRegisters) -> Resume {
                 NOT_SUPPORTED
             }
         }
+        // Standby: the vCPU lets others run and the guest goes on (a wake-up may end a
+        // standby at any time). Power-down states are not offered.
+        PSCI_CPU_SUSPEND if a[0] & POWER_DOWN == 0 => status(P::kernel().yield_now().map(|()| 0)),
+        PSCI_CPU_SUSPEND => NOT_SUPPORTED,
+        // The VM's only vCPU turning off: the VM is off.
+        PSCI_CPU_OFF => lifecycle::power_off::<P>(0),
+        // The VM's one CPU (affinity 0) is on; there is no other.
+        PSCI_AFFINITY_INFO if a[0] & 0xff_00ff_ffff == 0 => AFFINITY_ON,
+        PSCI_AFFINITY_INFO => INVALID_PARAMETERS,
+        PSCI_MIGRATE_INFO_TYPE => NO_MIGRATION,
         PSCI_SYSTEM_OFF => lifecycle::power_off::<P>(a[0]),
         PSCI_SYSTEM_RESET => return lifecycle::restart::<P>("PSCI SYSTEM_RESET"),
         0x8400_0000..=0x8400_001f => NOT_SUPPORTED,
