@@ -202,13 +202,16 @@ pub(crate) fn port<P: VmPlatform>(number: u64) -> Option<Handle> {
 }
 
 /// The running VM's RAM at guest address `ipa`, `len` bytes, or `None` when the range is not
-/// all inside its RAM. Calls work on it in place: nothing is allocated on a vCPU's stack, so a
+/// all inside its RAM; for the calling vCPU's hypercall only (the lifetime is the caller's to
+/// keep that short). Calls work on it in place: nothing is allocated on a vCPU's stack, so a
 /// vCPU stopped while it waits in a call leaves nothing behind. Its other vCPUs (none yet) may
 /// change the bytes meanwhile; that only ever affects what the VM itself sends or receives.
-pub(crate) fn guest_memory<P: VmPlatform>(ipa: u64, len: u64) -> Option<&'static mut [u8]> {
+pub(crate) fn guest_memory<'call, P: VmPlatform>(ipa: u64, len: u64) -> Option<&'call mut [u8]> {
     let (address, len) = P::vms().with_current(|vm| vm.ram_range(ipa, len).map(|pa| (pa, len as usize))).flatten()?;
-    // SAFETY: the range lies inside the VM's RAM block (checked against its grant just now),
-    // which is freed only by `Vms::clear` once the kernel and every vCPU thread are gone; the
-    // hypervisor addresses memory physically, so the block's address is the range's.
+    // SAFETY: the range lies inside the VM's RAM block (checked against its grant just now).
+    // The block outlives the calling vCPU thread: `destroy` frees it only after joining that
+    // thread, `Vms::clear` only once no thread of the kernel runs; a vCPU killed while it waits
+    // in a call is first taken off every wait queue, so nothing writes to the block after.
+    // The hypervisor addresses memory physically, so the block's address is the range's.
     Some(unsafe { core::slice::from_raw_parts_mut(address as *mut u8, len) })
 }
