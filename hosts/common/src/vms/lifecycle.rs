@@ -35,7 +35,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
 fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8) -> Result<StartedVm, String> {
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
     let mut ram = GuestRam::new(spec.ram_size).map_err(|e| failed(&e))?;
-    let pc = loader::load(spec.image, &mut ram, spec.ram_base).map_err(|e| failed(&e))?;
+    let pc = loader::load(spec.image, ram.bytes(), spec.ram_base).map_err(|e| failed(&e))?;
     let mut space = P::Space::new(vmid).map_err(|e| failed(&e))?;
     space.flush();
     space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
@@ -85,21 +85,52 @@ pub fn power_off<P: VmPlatform>(status: u64) -> ! {
 /// Restarts the VM of the running vCPU from its image (PSCI SYSTEM_RESET, or a fault its
 /// description says to restart after).
 pub fn restart<P: VmPlatform>(why: &str) -> Resume {
-    let reloaded = P::vms().with_current(|vm| {
+    let plan = begin_restart::<P>(why);
+    finish_restart::<P>(plan)
+}
+
+/// What reloading a VM needs, taken from its record.
+struct Reload {
+    image: &'static [u8],
+    ram: usize,
+    ram_size: usize,
+    ram_base: usize,
+    entry: GuestEntry,
+}
+
+/// Counts and reports the restart and resets what the VM's record holds of its last run (its
+/// distributor, its cached translations); the RAM is reloaded by `finish_restart`.
+fn begin_restart<P: VmPlatform>(why: &str) -> Option<Reload> {
+    P::vms().with_current(|vm| {
         vm.restarts += 1;
         flush_console::<P>(vm);
         crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
         vm.distributor = Default::default();
-        // Nothing of the last run may survive into the next: its RAM, its cached translations.
-        vm.ram.bytes().fill(0);
         vm.space.flush();
-        let pc = loader::load(vm.image, &mut vm.ram, vm.ram_base);
-        pc.map(|pc| GuestEntry { pc, x0: vm.arg, x1: vm.restarts as u64 })
-    });
-    match reloaded {
-        Some(Ok(entry)) => Resume::Restart(entry),
-        Some(Err(e)) => stop::<P>(format!("its image no longer loads: {e}")),
-        None => stop::<P>(String::from("not a VM")),
+        let entry = GuestEntry { pc: 0, x0: vm.arg, x1: vm.restarts as u64 };
+        Reload { image: vm.image, ram: vm.ram.address(), ram_size: vm.ram.size(), ram_base: vm.ram_base, entry }
+    })
+}
+
+/// Clears the VM's RAM (nothing of the last run may survive into the next) and loads its
+/// image again. This takes a while for a large VM, so interrupts are let in meanwhile: other
+/// VMs must not wait on one that resets. Nothing on this stack owns heap memory while they
+/// are, so a vCPU stopped from outside meanwhile leaves nothing behind.
+fn finish_restart<P: VmPlatform>(plan: Option<Reload>) -> Resume {
+    let Some(plan) = plan else { stop::<P>(String::from("not a VM")) };
+    // SAFETY: the VM's RAM block outlives its running vCPU (`destroy` frees it only after
+    // joining the vCPU thread, `Vms::clear` only once no thread of the kernel runs), and no
+    // one else writes it: its only vCPU is this one, and it is in the hypervisor.
+    let ram = unsafe { core::slice::from_raw_parts_mut(plan.ram as *mut u8, plan.ram_size) };
+    let were_enabled = P::cpu().irq_save();
+    P::cpu().irq_restore(true);
+    ram.fill(0);
+    let loaded = loader::load(plan.image, ram, plan.ram_base);
+    P::cpu().irq_save();
+    P::cpu().irq_restore(were_enabled);
+    match loaded {
+        Ok(pc) => Resume::Restart(GuestEntry { pc, ..plan.entry }),
+        Err(e) => stop::<P>(format!("its image no longer loads: {e}")),
     }
 }
 
@@ -117,7 +148,10 @@ pub fn fault<P: VmPlatform>(why: core::fmt::Arguments<'_>) -> Resume {
         _ => false,
     });
     if again == Some(true) {
-        restart::<P>(&why)
+        let plan = begin_restart::<P>(&why);
+        // Reported: the restart may let interrupts in, so nothing may stay on this stack.
+        drop(why);
+        finish_restart::<P>(plan)
     } else {
         stop::<P>(why)
     }

@@ -1,17 +1,16 @@
 //! Loads a guest image (ELF) into a VM's RAM: every loadable segment must lie inside the RAM
 //! the VM was given, at the guest-physical address it was linked for.
 
-use super::ram::GuestRam;
 use alloc::format;
 use alloc::string::String;
 use object::{Object, ObjectSegment};
 
-/// Copies the segments of `image` into `ram` (which the caller has zeroed); returns the entry
-/// point.
-pub fn load(image: &[u8], ram: &mut GuestRam, ram_base: usize) -> Result<u64, String> {
+/// Copies the segments of `image` into `ram`, the VM's RAM at guest address `ram_base` (the
+/// caller has zeroed it); returns the entry point.
+pub fn load(image: &[u8], ram: &mut [u8], ram_base: usize) -> Result<u64, String> {
     let file = object::File::parse(image).map_err(|e| format!("not an ELF image: {e}"))?;
-    let ram_end = ram_base + ram.size();
-    let bytes = ram.bytes();
+    let ram_end = ram_base + ram.len();
+    let bytes = ram;
     for segment in file.segments() {
         let start = segment.address() as usize;
         let size = segment.size() as usize;
