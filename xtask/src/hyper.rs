@@ -46,6 +46,8 @@ const VM_SCENARIOS: &[&str] = &[
     "ok - vm_supervisor_guests_run_their_demo",
     "ok - vm_two_guests_share_the_cpu",
     "ok - vm_spinning_guest_is_preempted",
+    "[ticker] timer re-armed by compare: 10 interrupts",
+    "ok - vm_timer_rearmed_by_compare_keeps_firing",
     "ok - vm_time_budget_bounds_a_spinning_guest",
     "wells: vm 'wild' stopped: stage-2 data abort at IPA 0x50000000",
     "ok - vm_stage2_fault_stops_only_that_vm",

@@ -116,12 +116,7 @@ fn read32(address: usize) -> u32 {
 /// value is the figure (exit to EL2, injection, the guest's vector; it includes up to one loop
 /// of the spinner, a few instructions).
 pub fn timer_interrupt() -> u64 {
-    install_vectors();
-    write32(GICD, 1);
-    write32(GICD + 0x418, 0x80 << 24); // priority of INTID 27
-    write32(GICD + 0x100, 1 << 27);
-    write32(GICC + 0x04, 0xff);
-    write32(GICC, 1);
+    timer_interrupts_on();
     cycles_start();
     irq_enable();
     for _ in 0..REPS {
@@ -143,14 +138,54 @@ pub fn timer_interrupt() -> u64 {
 /// ends the interrupt.
 #[no_mangle]
 extern "C" fn bare_guest_irq() {
-    let at = cycles();
+    let by_compare = RE_ARM_BY_COMPARE.load(Ordering::Relaxed);
+    // The periodic scenario runs where the PMU is not shared: it reads no cycle counter.
+    let at = if by_compare { 0 } else { cycles() };
     let id = read32(GICC + 0x0c);
-    timer_silence();
+    if by_compare {
+        // Only the compare value moves on; the control register is never touched again.
+        let (now, frequency) = crate::counter::virtual_counter();
+        timer_compare(now + frequency / 1000);
+    } else {
+        timer_silence();
+    }
     write32(GICC + 0x10, id);
     if id == 27 {
         LATENCY.store(between(SPINNER.load(Ordering::SeqCst), at), Ordering::SeqCst);
+        TICKS.fetch_add(1, Ordering::SeqCst);
         FIRED.store(true, Ordering::SeqCst);
     }
+}
+
+/// The timer interrupt reaches this guest's handler: its vectors, the distributor and CPU
+/// interface set up for INTID 27.
+fn timer_interrupts_on() {
+    install_vectors();
+    write32(GICD, 1);
+    write32(GICD + 0x418, 0x80 << 24); // priority of INTID 27
+    write32(GICD + 0x100, 1 << 27);
+    write32(GICC + 0x04, 0xff);
+    write32(GICC, 1);
+}
+
+/// The handler re-arms the timer by its compare value alone (as some timer drivers do).
+static RE_ARM_BY_COMPARE: AtomicBool = AtomicBool::new(false);
+/// Timer interrupts the handler took.
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+/// A periodic timer kept going by the compare value alone: armed once, then each interrupt
+/// moves the compare value 1 ms on. Waits (WFI) for ten interrupts; returns 0 when they came.
+pub fn periodic_by_compare() -> u64 {
+    timer_interrupts_on();
+    RE_ARM_BY_COMPARE.store(true, Ordering::SeqCst);
+    let (now, frequency) = crate::counter::virtual_counter();
+    timer_arm(now + frequency / 1000);
+    irq_enable();
+    let deadline = now + frequency; // one second at most
+    while TICKS.load(Ordering::SeqCst) < 10 && crate::counter::virtual_counter().0 < deadline {
+        wait_for_interrupt();
+    }
+    if TICKS.load(Ordering::SeqCst) >= 10 { 0 } else { 1 }
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -169,6 +204,17 @@ fn irq_enable() {
 fn timer_arm(compare: u64) {
     // SAFETY: programs and enables this guest's virtual timer.
     unsafe { asm!("msr cntv_cval_el0, {0}", "msr cntv_ctl_el0, {1}", "isb", in(reg) compare, in(reg) 1u64) };
+}
+
+#[cfg(target_arch = "aarch64")]
+fn timer_compare(compare: u64) {
+    // SAFETY: moves this guest's virtual timer compare value only.
+    unsafe { asm!("msr cntv_cval_el0, {0}", "isb", in(reg) compare) };
+}
+
+fn wait_for_interrupt() {
+    // SAFETY: waits for an interrupt (the hypervisor sees a WFI exit).
+    unsafe { asm!("wfi") };
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -250,6 +296,12 @@ fn timer_arm(compare: u64) {
     unsafe {
         asm!("mcrr p15, 3, {0}, {1}, c14", "mcr p15, 0, {2}, c14, c3, 1", "isb", in(reg) compare as u32, in(reg) (compare >> 32) as u32, in(reg) 1u32)
     };
+}
+
+#[cfg(target_arch = "arm")]
+fn timer_compare(compare: u64) {
+    // SAFETY: moves this guest's virtual timer compare value only (CNTV_CVAL).
+    unsafe { asm!("mcrr p15, 3, {0}, {1}, c14", "isb", in(reg) compare as u32, in(reg) (compare >> 32) as u32) };
 }
 
 #[cfg(target_arch = "arm")]

@@ -84,6 +84,8 @@ enum Scenario {
     TouchDebug = 13,
     /// Reads the PMU cycle counter (shared): stopped there, unless the hypervisor shares it.
     TouchPmu = 14,
+    /// A periodic virtual timer re-armed by its compare value alone: ten interrupts must come.
+    TimerByCompare = 15,
 }
 
 impl Scenario {
@@ -91,7 +93,7 @@ impl Scenario {
         use Scenario::*;
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
-            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu,
+            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare,
         ].get(x0 as usize).copied()
     }
 }
@@ -135,6 +137,11 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
         Scenario::BenchYield => bench::yield_ping(true),
         Scenario::BenchYieldPartner => bench::yield_ping(false),
         Scenario::BenchTimerInterrupt => bench::timer_interrupt(),
+        Scenario::TimerByCompare => {
+            let status = bench::periodic_by_compare();
+            let _ = writeln!(out, "timer re-armed by compare: {}", if status == 0 { "10 interrupts" } else { "FAILED: interrupts stopped" });
+            status
+        }
         Scenario::TouchDebug => {
             let _ = writeln!(out, "writing a debug register");
             counter::touch_debug_register();

@@ -7,6 +7,8 @@ use core::ptr::{read_volatile, write_volatile};
 const GICD_CTLR: usize = 0x000;
 const GICD_IGROUPR: usize = 0x080;
 const GICD_ISENABLER: usize = 0x100;
+const GICD_ISACTIVER: usize = 0x300;
+const GICD_ICACTIVER: usize = 0x380;
 const GICD_IPRIORITYR: usize = 0x400;
 const GICC_CTLR: usize = 0x00;
 const GICC_PMR: usize = 0x04;
@@ -81,6 +83,18 @@ impl Gic {
     /// Deactivates an interrupt whose priority `end` dropped (EOImode set by `init_hypervisor`).
     pub fn deactivate(&self, id: u32) {
         self.write(self.cpu_interface, GICC_DIR, id);
+    }
+
+    /// True when interrupt `id` (a private one: this CPU's bank) is active.
+    pub fn is_active(&self, id: u32) -> bool {
+        self.read(self.distributor, GICD_ISACTIVER + (id as usize / 32) * 4) & (1 << (id % 32)) != 0
+    }
+
+    /// Makes interrupt `id` active or not (a private one: this CPU's bank): how a hypervisor
+    /// hands an interrupt it forwarded to a guest from one vCPU to the next.
+    pub fn set_active(&self, id: u32, active: bool) {
+        let register = if active { GICD_ISACTIVER } else { GICD_ICACTIVER };
+        self.write(self.distributor, register + (id as usize / 32) * 4, 1 << (id % 32));
     }
 
     /// Takes the highest pending interrupt (its ID, or `SPURIOUS`).

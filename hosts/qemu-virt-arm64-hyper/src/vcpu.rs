@@ -4,7 +4,7 @@
 
 use alloc::format;
 use alloc::string::String;
-use crate::board::GICH;
+use crate::board::{GIC, GICH, GUEST_TIMER};
 use wells_board_common::vgic::VgicCpu;
 use wells_board_common::vms::{GuestRegisters, GuestSpace, VcpuRegisters};
 use wells_core::arch::aarch64::el2::guest::GuestContext;
@@ -59,19 +59,28 @@ impl GuestRegisters for Registers<'_> {
 pub struct Vcpu {
     context: GuestContext,
     vgic: VgicCpu,
+    /// The physical timer interrupt was active for this vCPU (forwarded, not yet ended by its
+    /// guest): it is one per CPU, so it moves with the vCPU.
+    timer_active: bool,
 }
 
 impl VcpuRegisters for Vcpu {
     fn reset() -> Vcpu {
-        Vcpu { context: GuestContext::reset(), vgic: VgicCpu::reset() }
+        Vcpu { context: GuestContext::reset(), vgic: VgicCpu::reset(), timer_active: false }
     }
 
     fn save(&mut self) {
         self.context.save();
         self.vgic = VgicCpu::save(&GICH);
+        // Its timer stops before the physical interrupt it holds is let go, so it cannot fire
+        // again for a guest that is not in the CPU.
+        GuestContext::stop_timer();
+        self.timer_active = GIC.is_active(GUEST_TIMER);
+        GIC.set_active(GUEST_TIMER, false);
     }
 
     fn restore(&self) {
+        GIC.set_active(GUEST_TIMER, self.timer_active);
         self.vgic.restore(&GICH);
         self.context.restore();
     }
@@ -79,6 +88,7 @@ impl VcpuRegisters for Vcpu {
     fn quiesce() {
         GuestContext::stop_timer();
         GICH.disable();
+        GIC.set_active(GUEST_TIMER, false);
     }
 
     fn mask_timer() {

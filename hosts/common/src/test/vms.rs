@@ -28,6 +28,7 @@ mod scenario {
     pub const SPIN: u64 = 8;
     pub const TOUCH_DEBUG: u64 = 13;
     pub const TOUCH_PMU: u64 = 14;
+    pub const TIMER_BY_COMPARE: u64 = 15;
 }
 
 /// RAM of one bare guest.
@@ -42,6 +43,7 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
         Test::new("vm_supervisor_guests_run_their_demo", move |board| supervisors_run_their_demo(board, supervisor)),
         Test::new("vm_two_guests_share_the_cpu", move |board| two_guests_share_the_cpu(board, bare)),
         Test::new("vm_spinning_guest_is_preempted", move |board| spinning_guest_is_preempted(board, bare)),
+        Test::new("vm_timer_rearmed_by_compare_keeps_firing", move |board| timer_rearmed_by_compare(board, bare)),
         Test::new("vm_time_budget_bounds_a_spinning_guest", move |board| time_budget_bounds_a_spinning_guest(board, bare)),
         Test::new("vm_stage2_fault_stops_only_that_vm", move |board| stage2_fault_stops_only_that_vm(board, bare)),
         Test::new("vm_system_reset_restarts_the_vm", move |board| system_reset_restarts_the_vm(board, bare)),
@@ -134,6 +136,15 @@ fn spinning_guest_is_preempted<P: VmPlatform>(board: &P, bare: &'static [u8]) ->
     let lines = expect::<P>("counter", &Outcome::Off(0))?;
     check(lines == 10, || format!("counter printed {lines} lines, expected 10"))?;
     expect_stopped::<P>("spinner", "the test is over")
+}
+
+/// A guest whose timer interrupt handler only moves the compare value on (never touching the
+/// control register): the virtual timer must keep interrupting it, ten times.
+fn timer_rearmed_by_compare<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    start::<P>(&k, &spec::<P>("ticker", bare, scenario::TIMER_BY_COMPARE, OnFault::Stop, &[]))?;
+    run(&k)?;
+    expect::<P>("ticker", &Outcome::Off(0)).map(|_| ())
 }
 
 /// A guest that spins without an exit, above another VM, with a budget of 2 ms per 10 ms: the

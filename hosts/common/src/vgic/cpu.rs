@@ -17,8 +17,8 @@ pub const LIST_REGISTERS: usize = 4;
 
 /// LR.State = pending.
 const LR_PENDING: u32 = 1 << 28;
-/// LR.State = active.
-const LR_ACTIVE: u32 = 2 << 28;
+/// LR.HW: the virtual interrupt stands for a physical one (PhysicalID, bits 19:10).
+const LR_HARDWARE: u32 = 1 << 31;
 /// LR.State (both bits): 0 when the register is free.
 const LR_STATE: u32 = 3 << 28;
 
@@ -47,11 +47,11 @@ impl Gich {
         unsafe { write_volatile((self.base + offset) as *mut u32, value) }
     }
 
-    /// Makes virtual interrupt `id` pending in the list registers the CPU holds (see
-    /// [`VgicCpu::inject`]).
-    pub fn inject(&self, id: u32, priority: u8) -> bool {
+    /// Makes virtual interrupt `id` pending in the list registers the CPU holds, tied to
+    /// physical interrupt `id` (see [`VgicCpu::inject_hardware`]).
+    pub fn inject_hardware(&self, id: u32, priority: u8) -> bool {
         let mut state = VgicCpu::save(self);
-        let injected = state.inject(id, priority);
+        let injected = state.inject_hardware(id, priority);
         if injected {
             state.restore(self);
         }
@@ -109,18 +109,16 @@ impl VgicCpu {
     }
 
     /// Makes virtual interrupt `id` pending at `priority` (of which a GICv2 list register keeps
-    /// the top 5 bits). False when it is pending already or no list register is free.
-    pub fn inject(&mut self, id: u32, priority: u8) -> bool {
-        // An interrupt is in one list register at most: active there, it becomes pending too.
-        if let Some(lr) = self.lr.iter_mut().find(|lr| **lr & 0x3ff == id && **lr & LR_STATE != 0) {
-            if *lr & LR_STATE == LR_ACTIVE {
-                *lr |= LR_PENDING;
-                return true;
-            }
+    /// the top 5 bits), tied to the physical interrupt of the same ID (the HW bit): the guest
+    /// ending it deactivates the physical one, which the hypervisor left active. False when the
+    /// interrupt is in a list register already (it cannot be: the physical one is active until
+    /// the guest ends it) or none is free; the caller then deactivates it itself.
+    pub fn inject_hardware(&mut self, id: u32, priority: u8) -> bool {
+        if self.lr.iter().any(|&lr| lr & 0x3ff == id && lr & LR_STATE != 0) {
             return false;
         }
         let Some(free) = self.lr.iter_mut().find(|lr| **lr & LR_STATE == 0) else { return false };
-        *free = LR_PENDING | (((priority >> 3) as u32) << 23) | (id & 0x3ff);
+        *free = LR_HARDWARE | LR_PENDING | (((priority >> 3) as u32) << 23) | ((id & 0x3ff) << 10) | (id & 0x3ff);
         true
     }
 

@@ -62,9 +62,8 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
     }
 }
 
-/// The guests' virtual timer fired (the glue has masked it in the CPU): the priority at which
-/// the VM whose vCPU the CPU holds wants its interrupt, or `None` when its distributor does not
-/// let it through (then nothing is injected).
+/// The guests' virtual timer fired: the priority at which the VM whose vCPU the CPU holds
+/// wants its interrupt, or `None` when its distributor does not let it through.
 pub fn loaded_timer_priority<P: VmPlatform>() -> Option<u8> {
     let id = P::GUEST_TIMER_IRQ;
     let forwarded = |vm: &mut Vm<P>| (vm.devices.interrupt_controller && vm.distributor.forwards(id)).then(|| vm.distributor.priority(id));
@@ -103,9 +102,11 @@ pub fn yield_once<P: VmPlatform>() -> Resume {
 }
 
 /// A physical interrupt `id` (acknowledged from `gic`) taken in the hypervisor: its timer
-/// drives the kernel; the guests' timer belongs to the vCPU whose registers the CPU holds
-/// (whether its guest runs or not): it is masked there and put in its list registers as a
-/// virtual interrupt. Interrupts are deactivated at once: nothing stays active for a guest.
+/// drives the kernel. The guests' timer belongs to the vCPU whose registers the CPU holds
+/// (whether its guest runs or not): it goes into its list registers tied to the physical
+/// interrupt, which stays active until the guest ends it — so the guest's timer needs no
+/// masking and behaves as on bare hardware. When the VM's distributor does not let it through
+/// (or no list register is free), it is dropped: the timer is masked and the interrupt ended.
 pub fn interrupt<P: VmPlatform>(gic: &Gic, gich: &Gich, id: u32) {
     if id >= SPURIOUS_FROM {
         return;
@@ -114,15 +115,17 @@ pub fn interrupt<P: VmPlatform>(gic: &Gic, gich: &Gich, id: u32) {
         P::timer_cancel();
     }
     gic.end(id);
+    if id == P::GUEST_TIMER_IRQ {
+        let priority = if P::loaded().get() != 0 { loaded_timer_priority::<P>() } else { None };
+        if priority.is_some_and(|priority| gich.inject_hardware(id, priority)) {
+            return;
+        }
+        P::Vcpu::mask_timer();
+    }
     gic.deactivate(id);
     if id == P::HYP_TIMER_IRQ {
         if let Some(kernel) = P::slot().get() {
             kernel.timer_interrupt();
-        }
-    } else if id == P::GUEST_TIMER_IRQ && P::loaded().get() != 0 {
-        P::Vcpu::mask_timer();
-        if let Some(priority) = loaded_timer_priority::<P>() {
-            gich.inject(id, priority);
         }
     }
 }
