@@ -33,9 +33,7 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
             exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge());
             Resume::Next
         }
-        // SAFETY: `me` is alive (see below) and the CPU holds its registers: no other vCPU
-        // entered its guest since this one's exit.
-        HypTrapKind::GuestTrap => guest_synchronous(frame, unsafe { &mut *me }),
+        HypTrapKind::GuestTrap => guest_synchronous(frame),
         _ => exits::fault::<Board>(format_args!("{kind:?} from the guest (PC={:#x})", frame.elr)),
     };
     // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
@@ -54,20 +52,20 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
 }
 
 /// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
-fn guest_synchronous(frame: &mut HypFrame, vcpu: &mut Vcpu) -> Resume {
+fn guest_synchronous(frame: &mut HypFrame) -> Resume {
     let syndrome = HypSyndrome::read();
     let hsr = syndrome.hsr as u64;
     let pc = frame.elr;
     let resume = match guest_exit::class(hsr) {
         // HVC: ELR is already past the instruction.
-        0x12 => return blocking(|| exits::hypercall::<Board>(&mut Registers { frame, vcpu })),
+        0x12 => return blocking(|| exits::hypercall::<Board>(&mut Registers { frame })),
         // A trapped SMC: ELR is the SMC itself.
-        0x13 => blocking(|| exits::hypercall::<Board>(&mut Registers { frame, vcpu })),
+        0x13 => blocking(|| exits::hypercall::<Board>(&mut Registers { frame })),
         0x24 => {
             let ipa = guest::faulting_ipa_page() | (syndrome.hdfar & 0xfff) as u64;
             let access = MmioAccess::decode(hsr).map(|a| exits::MmioAccess { size: a.size, register: a.register, write: a.write });
             let hdfar = syndrome.hdfar;
-            exits::mmio::<Board>(ipa, access, &mut Registers { frame, vcpu }, format_args!("HSR={hsr:#010x} HDFAR={hdfar:#x} PC={pc:#x}"))
+            exits::mmio::<Board>(ipa, access, &mut Registers { frame }, format_args!("HSR={hsr:#010x} HDFAR={hdfar:#x} PC={pc:#x}"))
         }
         0x20 => {
             let ipa = guest::faulting_ipa_page() | (syndrome.hifar & 0xfff) as u64;

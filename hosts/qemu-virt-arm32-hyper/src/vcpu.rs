@@ -4,9 +4,10 @@
 
 use alloc::format;
 use alloc::string::String;
-use crate::board::{GIC, GICH, GUEST_TIMER};
-use wells_board_common::vgic::VgicCpu;
-use wells_board_common::vms::{GuestRegisters, GuestSpace, VcpuRegisters};
+use crate::board::{Board, GIC, GICH, GUEST_TIMER};
+use wells_board_common::gic::Gic;
+use wells_board_common::vgic::Gich;
+use wells_board_common::vms::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
 use wells_core::arch::arm::hyp::stage2::Stage2;
 use wells_core::arch::arm::hyp::guest::GuestContext;
 use wells_core::arch::arm::hyp::HypFrame;
@@ -44,10 +45,9 @@ impl GuestSpace for VmSpace {
 /// The general registers of an exit as the guest's mode at the exit sees them: r0..r12 and
 /// USR's LR in the trap frame on the vCPU thread's stack; SP, LR (and FIQ's r8..r12) banked
 /// per mode, in the CPU, which holds the exiting vCPU's registers. Those are read and written
-/// through its save area (rarely: only a load or store through SP or LR reaches them).
+/// through a copy of its PL1 state (rarely: only a load or store through SP or LR reaches them).
 pub struct Registers<'a> {
     pub frame: &'a mut HypFrame,
-    pub vcpu: &'a mut Vcpu,
 }
 
 /// Where register `n` of a guest in `mode` lives.
@@ -103,9 +103,9 @@ impl GuestRegisters for Registers<'_> {
             Slot::Frame(n) => self.frame.r[n] = value as u32,
             Slot::LrUsr => self.frame.lr_usr = value as u32,
             Slot::Banked => {
-                let context = &mut self.vcpu.context;
+                let mut context = GuestContext::default();
                 context.save();
-                if let Some(register) = banked(context, mode, n) {
+                if let Some(register) = banked(&mut context, mode, n) {
                     *register = value as u32;
                 }
                 context.restore();
@@ -115,43 +115,18 @@ impl GuestRegisters for Registers<'_> {
     }
 }
 
-/// A vCPU's guest registers on this board: PL1 state (with the banked registers) and the virtual CPU interface.
-pub struct Vcpu {
-    context: GuestContext,
-    vgic: VgicCpu,
-    /// The physical timer interrupt was active for this vCPU (forwarded, not yet ended by its
-    /// guest): it is one per CPU, so it moves with the vCPU.
-    timer_active: bool,
-}
+/// A vCPU's guest registers on this board.
+pub type Vcpu = GicVcpu<Board>;
 
-impl VcpuRegisters for Vcpu {
-    fn reset() -> Vcpu {
-        Vcpu { context: GuestContext::reset(), vgic: VgicCpu::reset(), timer_active: false }
+impl GicBoard for Board {
+    type Guest = GuestContext;
+    const GUEST_TIMER: u32 = GUEST_TIMER;
+
+    fn gic() -> &'static Gic {
+        &GIC
     }
 
-    fn save(&mut self) {
-        self.context.save();
-        self.vgic = VgicCpu::save(&GICH);
-        // Its timer stops before the physical interrupt it holds is let go, so it cannot fire
-        // again for a guest that is not in the CPU.
-        GuestContext::stop_timer();
-        self.timer_active = GIC.is_active(GUEST_TIMER);
-        GIC.set_active(GUEST_TIMER, false);
-    }
-
-    fn restore(&self) {
-        GIC.set_active(GUEST_TIMER, self.timer_active);
-        self.vgic.restore(&GICH);
-        self.context.restore();
-    }
-
-    fn quiesce() {
-        GuestContext::stop_timer();
-        GICH.disable();
-        GIC.set_active(GUEST_TIMER, false);
-    }
-
-    fn mask_timer() {
-        GuestContext::mask_live_timer();
+    fn gich() -> &'static Gich {
+        &GICH
     }
 }

@@ -4,9 +4,10 @@
 
 use alloc::format;
 use alloc::string::String;
-use crate::board::{GIC, GICH, GUEST_TIMER};
-use wells_board_common::vgic::VgicCpu;
-use wells_board_common::vms::{GuestRegisters, GuestSpace, VcpuRegisters};
+use crate::board::{Board, GIC, GICH, GUEST_TIMER};
+use wells_board_common::gic::Gic;
+use wells_board_common::vgic::Gich;
+use wells_board_common::vms::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
 use wells_core::arch::aarch64::el2::guest::GuestContext;
 use wells_core::arch::aarch64::el2::stage2::Stage2;
 use wells_core::arch::stage2::Rights;
@@ -55,43 +56,18 @@ impl GuestRegisters for Registers<'_> {
     }
 }
 
-/// A vCPU's guest registers on this board: EL1 state and the virtual CPU interface.
-pub struct Vcpu {
-    context: GuestContext,
-    vgic: VgicCpu,
-    /// The physical timer interrupt was active for this vCPU (forwarded, not yet ended by its
-    /// guest): it is one per CPU, so it moves with the vCPU.
-    timer_active: bool,
-}
+/// A vCPU's guest registers on this board.
+pub type Vcpu = GicVcpu<Board>;
 
-impl VcpuRegisters for Vcpu {
-    fn reset() -> Vcpu {
-        Vcpu { context: GuestContext::reset(), vgic: VgicCpu::reset(), timer_active: false }
+impl GicBoard for Board {
+    type Guest = GuestContext;
+    const GUEST_TIMER: u32 = GUEST_TIMER;
+
+    fn gic() -> &'static Gic {
+        &GIC
     }
 
-    fn save(&mut self) {
-        self.context.save();
-        self.vgic = VgicCpu::save(&GICH);
-        // Its timer stops before the physical interrupt it holds is let go, so it cannot fire
-        // again for a guest that is not in the CPU.
-        GuestContext::stop_timer();
-        self.timer_active = GIC.is_active(GUEST_TIMER);
-        GIC.set_active(GUEST_TIMER, false);
-    }
-
-    fn restore(&self) {
-        GIC.set_active(GUEST_TIMER, self.timer_active);
-        self.vgic.restore(&GICH);
-        self.context.restore();
-    }
-
-    fn quiesce() {
-        GuestContext::stop_timer();
-        GICH.disable();
-        GIC.set_active(GUEST_TIMER, false);
-    }
-
-    fn mask_timer() {
-        GuestContext::mask_live_timer();
+    fn gich() -> &'static Gich {
+        &GICH
     }
 }

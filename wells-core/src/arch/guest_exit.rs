@@ -1,6 +1,22 @@
 //! What a guest's exit to the hypervisor says, in the syndrome format AArch64 EL2 (ESR_EL2) and
 //! ARMv7 HYP (HSR) share: the exception class, the instruction's length, and for a data abort
-//! the load or store to emulate.
+//! the load or store to emulate. And what both ports offer of a guest's CPU state
+//! ([`GuestState`]).
+
+/// A guest's CPU state (EL1 or PL1 registers, its virtual timer) as a hypervisor port saves
+/// and loads it per vCPU.
+pub trait GuestState: Default + Send + 'static {
+    /// The state of a CPU coming out of reset.
+    fn reset() -> Self;
+    /// Reads the state the CPU holds (its virtual timer keeps running).
+    fn save(&mut self);
+    /// Loads this state into the CPU.
+    fn restore(&self);
+    /// Stops the virtual timer the CPU holds.
+    fn stop_timer();
+    /// Masks the virtual timer the CPU holds (its interrupt line drops).
+    fn mask_live_timer();
+}
 
 /// Exception class (syndrome bits 31:26).
 pub fn class(syndrome: u64) -> u8 {

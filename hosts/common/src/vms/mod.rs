@@ -26,7 +26,7 @@ mod vcpu;
 pub use lifecycle::{destroy, shut_down, start, StartedVm};
 pub use registry::{Outcome, VmReport, Vms};
 pub use spec::{Devices, OnFault, VmSpec};
-pub use vcpu::{LoadedVcpu, VcpuRegisters};
+pub use vcpu::{GicBoard, GicVcpu, LoadedVcpu, VcpuRegisters};
 
 use crate::Platform;
 use alloc::string::String;

@@ -1,10 +1,13 @@
-//! A vCPU's guest registers (EL1/PL1 state and virtual CPU interface) live in the CPU for as
-//! long as no other vCPU needs it: an exit that comes back to the same guest — a hypercall, an
+//! A vCPU's guest registers (EL1/PL1 state and virtual CPU interface; [`GicVcpu`] on the
+//! GICv2 boards) live in the CPU for as long as no other vCPU needs it: an exit that comes back to the same guest — a hypercall, an
 //! emulated access, an interrupt of the hypervisor's own — saves and reloads nothing. Only when
 //! another vCPU is about to enter its guest are the registers of the one the CPU holds saved
 //! into its VM's record, and the newcomer's loaded ([`LoadedVcpu::ensure`]).
 
+use crate::gic::Gic;
+use crate::vgic::{Gich, VgicCpu};
 use core::sync::atomic::{AtomicUsize, Ordering};
+use wells_core::arch::guest_exit::GuestState;
 
 /// The guest registers of one vCPU, as the board saves and loads them.
 pub trait VcpuRegisters: Send + 'static {
@@ -67,5 +70,57 @@ impl LoadedVcpu {
 impl Default for LoadedVcpu {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A board whose guests' interrupts go through a GICv2 with the virtualization extension.
+pub trait GicBoard: 'static {
+    /// A guest's CPU state on this board.
+    type Guest: GuestState;
+    /// The interrupt of the guests' virtual timer.
+    const GUEST_TIMER: u32;
+    fn gic() -> &'static Gic;
+    fn gich() -> &'static Gich;
+}
+
+/// A vCPU's guest registers on a GICv2 board: its CPU state, its virtual CPU interface, and
+/// whether it holds the physical timer interrupt.
+pub struct GicVcpu<B: GicBoard> {
+    guest: B::Guest,
+    vgic: VgicCpu,
+    /// The physical timer interrupt was active for this vCPU (forwarded, not yet ended by its
+    /// guest): it is one per CPU, so it moves with the vCPU.
+    timer_active: bool,
+}
+
+impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
+    fn reset() -> Self {
+        GicVcpu { guest: B::Guest::reset(), vgic: VgicCpu::reset(), timer_active: false }
+    }
+
+    fn save(&mut self) {
+        self.guest.save();
+        self.vgic = VgicCpu::save(B::gich());
+        // Its timer stops before the physical interrupt it holds is let go, so it cannot fire
+        // again for a guest that is not in the CPU.
+        B::Guest::stop_timer();
+        self.timer_active = B::gic().is_active(B::GUEST_TIMER);
+        B::gic().set_active(B::GUEST_TIMER, false);
+    }
+
+    fn restore(&self) {
+        B::gic().set_active(B::GUEST_TIMER, self.timer_active);
+        self.vgic.restore(B::gich());
+        self.guest.restore();
+    }
+
+    fn quiesce() {
+        B::Guest::stop_timer();
+        B::gich().disable();
+        B::gic().set_active(B::GUEST_TIMER, false);
+    }
+
+    fn mask_timer() {
+        B::Guest::mask_live_timer();
     }
 }

@@ -2,7 +2,7 @@
 //! entering a guest for the first time, and the faulting IPA of an exit (the syndrome's other
 //! parts are decoded by `arch::guest_exit`).
 
-pub use crate::arch::guest_exit::{instruction_length, MmioAccess};
+pub use crate::arch::guest_exit::{instruction_length, GuestState, MmioAccess};
 use core::arch::asm;
 
 /// The EL1 (and EL0 thread-pointer, virtual-timer) registers of one vCPU. General registers
@@ -132,6 +132,28 @@ impl GuestContext {
                 options(nomem, nostack)
             );
         }
+    }
+}
+
+impl GuestState for GuestContext {
+    fn reset() -> Self {
+        GuestContext::reset()
+    }
+
+    fn save(&mut self) {
+        GuestContext::save(self)
+    }
+
+    fn restore(&self) {
+        GuestContext::restore(self)
+    }
+
+    fn stop_timer() {
+        GuestContext::stop_timer()
+    }
+
+    fn mask_live_timer() {
+        GuestContext::mask_live_timer()
     }
 }
 

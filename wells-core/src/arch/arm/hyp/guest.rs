@@ -3,7 +3,7 @@
 //! first time, and the faulting IPA of an exit (the syndrome's other parts are decoded by
 //! `arch::guest_exit`).
 
-pub use crate::arch::guest_exit::{instruction_length, MmioAccess};
+pub use crate::arch::guest_exit::{instruction_length, GuestState, MmioAccess};
 use core::arch::asm;
 
 /// Reads a 32-bit CP15 register.
@@ -223,6 +223,28 @@ impl GuestContext {
     pub fn mask_live_timer() {
         let ctl = mrc!(0, "c14", "c3", 1);
         mcr!(ctl | Self::TIMER_IMASK, 0, "c14", "c3", 1);
+    }
+}
+
+impl GuestState for GuestContext {
+    fn reset() -> Self {
+        GuestContext::reset()
+    }
+
+    fn save(&mut self) {
+        GuestContext::save(self)
+    }
+
+    fn restore(&self) {
+        GuestContext::restore(self)
+    }
+
+    fn stop_timer() {
+        GuestContext::stop_timer()
+    }
+
+    fn mask_live_timer() {
+        GuestContext::mask_live_timer()
     }
 }
 
