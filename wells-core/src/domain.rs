@@ -72,12 +72,18 @@ pub struct BudgetState {
     pub used_ns: u64,
     /// When the current period ends.
     pub period_end_ns: u64,
-    /// The budget of this period is used up: its threads wait for the next period.
-    pub throttled: bool,
-    /// Its runnable threads taken off the CPU until then (state `Throttled`).
+    /// Its runnable threads taken off the CPU until the next period (state `Throttled`).
     pub parked: Vec<crate::handle::Handle>,
-    /// The timeline entry that ends the throttling.
+    /// The timeline entry that starts the next period of a throttled domain.
     pub replenish_key: Option<crate::kernel::timeline::TimelineKey>,
+}
+
+impl BudgetState {
+    /// The budget of this period is used up: its threads wait for the next period (which the
+    /// timeline entry starts).
+    pub fn throttled(&self) -> bool {
+        self.replenish_key.is_some()
+    }
 }
 
 /// A memory region granted to a domain.
@@ -134,7 +140,7 @@ impl Domain {
     /// ended without a new charge counts as a fresh one.
     pub fn budget_left(&self, now_ns: u64) -> Option<u64> {
         let budget = self.cpu_budget?;
-        if self.budget.throttled {
+        if self.budget.throttled() {
             return Some(0);
         }
         if now_ns >= self.budget.period_end_ns {

@@ -21,7 +21,7 @@ const HYPERVISOR_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     if frame.from_hyp() {
         match kind {
-            HypTrapKind::Irq => exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge()),
+            HypTrapKind::Irq => exits::interrupt::<Board>(GIC.acknowledge()),
             _ => unexpected(frame, kind),
         }
         return;
@@ -30,7 +30,7 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     let me = hyp::vcpu_pointer() as *mut Vcpu;
     let resume = match kind {
         HypTrapKind::Irq => {
-            exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge());
+            exits::interrupt::<Board>(GIC.acknowledge());
             Resume::Next
         }
         HypTrapKind::GuestTrap => guest_synchronous(frame),

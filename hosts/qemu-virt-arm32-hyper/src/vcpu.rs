@@ -4,7 +4,7 @@
 
 use alloc::format;
 use alloc::string::String;
-use crate::board::{Board, GIC, GICH, GUEST_TIMER};
+use crate::board::{Board, GIC, GICH};
 use wells_board_common::gic::Gic;
 use wells_board_common::vgic::Gich;
 use wells_board_common::vms::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
@@ -120,7 +120,6 @@ pub type Vcpu = GicVcpu<Board>;
 
 impl GicBoard for Board {
     type Guest = GuestContext;
-    const GUEST_TIMER: u32 = GUEST_TIMER;
 
     fn gic() -> &'static Gic {
         &GIC

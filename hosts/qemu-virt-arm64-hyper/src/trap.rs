@@ -20,7 +20,7 @@ const HYPERVISOR_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     if !matches!(kind.source, Source::Lower64 | Source::Lower32) {
         match kind.class {
-            Class::Irq => exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge()),
+            Class::Irq => exits::interrupt::<Board>(GIC.acknowledge()),
             _ => unexpected(frame, kind),
         }
         return;
@@ -29,7 +29,7 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     let me = el2::vcpu_pointer() as *mut Vcpu;
     let resume = match kind.class {
         Class::Irq => {
-            exits::interrupt::<Board>(&GIC, &GICH, GIC.acknowledge());
+            exits::interrupt::<Board>(GIC.acknowledge());
             Resume::Next
         }
         Class::Synchronous => guest_synchronous(frame),

@@ -65,7 +65,7 @@ impl MmioAccess {
     }
 }
 
-/// An exit's class in words (the classes a hypervisor sees from AArch64 or AArch32 guests).
+/// An exception class in words (ESR_ELx / HSR bits 31:26; AArch64 and AArch32 names alike).
 pub fn describe(class: u8) -> &'static str {
     match class {
         0x00 => "unknown reason (undefined instruction)",
@@ -74,9 +74,12 @@ pub fn describe(class: u8) -> &'static str {
         0x05 | 0x06 => "CP14 access trapped",
         0x07 => "FP/SIMD access trapped",
         0x0e => "illegal execution state",
-        0x11 | 0x15 => "SVC",
-        0x12 | 0x16 => "HVC",
-        0x13 | 0x17 => "SMC",
+        0x15 => "SVC from AArch64",
+        0x11 => "SVC from AArch32",
+        0x16 => "HVC from AArch64",
+        0x12 => "HVC from AArch32",
+        0x13 => "SMC from AArch32",
+        0x17 => "SMC from AArch64",
         0x18 => "system register access trapped",
         0x20 => "instruction abort from a lower level",
         0x21 => "instruction abort at the same level",
@@ -85,6 +88,10 @@ pub fn describe(class: u8) -> &'static str {
         0x25 => "data abort at the same level",
         0x26 => "SP alignment fault",
         0x2f => "SError",
+        0x30 | 0x31 => "breakpoint",
+        0x32 | 0x33 => "software step",
+        0x34 | 0x35 => "watchpoint",
+        0x3c => "BRK instruction",
         _ => "other exception class",
     }
 }

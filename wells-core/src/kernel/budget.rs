@@ -23,7 +23,7 @@ impl State {
     pub(super) fn charge_budget(&mut self, domain: DomainId, ran_ns: u64, now_ns: u64) {
         let Some(d) = self.domains.get_mut(domain.0 as usize) else { return };
         let Some(budget) = d.cpu_budget else { return };
-        if d.budget.throttled {
+        if d.budget.throttled() {
             return;
         }
         if now_ns >= d.budget.period_end_ns {
@@ -32,7 +32,6 @@ impl State {
         }
         d.budget.used_ns = d.budget.used_ns.saturating_add(ran_ns);
         if d.budget.used_ns >= budget.budget_ns {
-            d.budget.throttled = true;
             let at = d.budget.period_end_ns;
             let key = self.timeline.insert(at, Wakeup::Budget(domain));
             if let Some(d) = self.domains.get_mut(domain.0 as usize) {
@@ -46,7 +45,7 @@ impl State {
     pub(super) fn park_if_throttled(&mut self, thread: Handle) -> bool {
         let Ok(domain) = self.thread(thread).map(|t| t.exec.domain) else { return false };
         let Some(d) = self.domains.get_mut(domain.0 as usize) else { return false };
-        if !d.budget.throttled {
+        if !d.budget.throttled() {
             return false;
         }
         d.budget.parked.push(thread);
@@ -60,11 +59,9 @@ impl State {
     /// are queued again. Nothing happens for a domain that is not throttled.
     pub(super) fn replenish_budget(&mut self, domain: DomainId, now_ns: u64) {
         let Some(d) = self.domains.get_mut(domain.0 as usize) else { return };
-        if !d.budget.throttled {
+        if d.budget.replenish_key.take().is_none() {
             return;
         }
-        d.budget.throttled = false;
-        d.budget.replenish_key = None;
         d.budget.used_ns = 0;
         d.budget.period_end_ns = now_ns.saturating_add(d.cpu_budget.map_or(0, |b| b.period_ns));
         let mut parked = core::mem::take(&mut d.budget.parked);
@@ -100,16 +97,17 @@ impl<A: Arch> Kernel<A> {
         let mut cs = self.critical();
         let domain = cs.live_domain_mut(id).ok_or(Error::InvalidArgument)?;
         let had = core::mem::replace(&mut domain.cpu_budget, budget).is_some();
-        let pending = domain.budget.replenish_key.take();
+        let pending = domain.budget.replenish_key;
         match (had, budget.is_some()) {
             (false, true) => cs.budgeted_domains += 1,
             (true, false) => cs.budgeted_domains -= 1,
             _ => {}
         }
+        // A throttled domain's parked threads run under the new budget (or none) from now on;
+        // its pending start of the next period goes.
         if let Some(key) = pending {
             cs.timeline.remove(key);
         }
-        // A throttled domain's parked threads run under the new budget (or none) from now on.
         cs.replenish_budget(id, now);
         if let Some(domain) = cs.domains.get_mut(id.0 as usize) {
             domain.budget.used_ns = 0;

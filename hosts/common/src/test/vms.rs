@@ -5,7 +5,7 @@
 //! whose behaviour its argument selects.
 
 use super::{check, spawn, Test, TestResult, MS};
-use crate::vms::{self, Devices, OnFault, Outcome, StartedVm, VmPlatform, VmSpec};
+use crate::vms::{self, Devices, OnFault, Outcome, VmPlatform, VmSpec};
 use alloc::sync::Arc;
 use crate::atomic64::AtomicU64;
 use core::sync::atomic::Ordering;
@@ -59,10 +59,6 @@ fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on
     VmSpec { arg: scenario, on_fault, ports, ..VmSpec::new(name, bare, P::RAM_IPA, GUEST_RAM) }
 }
 
-fn start<P: VmPlatform>(k: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
-    vms::start::<P>(k, spec)
-}
-
 fn run<A: wells_core::Arch>(k: &Kernel<A>) -> TestResult {
     k.run().map_err(|e| format!("run: {e}"))
 }
@@ -89,7 +85,7 @@ fn expect_stopped<P: VmPlatform>(name: &str, why: &str) -> TestResult {
 fn supervisors_run_their_demo<P: VmPlatform>(board: &P, supervisor: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
     for name in ["left", "right"] {
-        start::<P>(&k, &VmSpec::new(name, supervisor, P::RAM_IPA, SUPERVISOR_RAM))?;
+        vms::start::<P>(&k, &VmSpec::new(name, supervisor, P::RAM_IPA, SUPERVISOR_RAM))?;
     }
     run(&k)?;
     let left = expect::<P>("left", &Outcome::Off(0))?;
@@ -102,8 +98,8 @@ fn supervisors_run_their_demo<P: VmPlatform>(board: &P, supervisor: &'static [u8
 
 fn two_guests_share_the_cpu<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("alpha", bare, scenario::COUNT, OnFault::Stop, &[]))?;
-    start::<P>(&k, &spec::<P>("beta", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("alpha", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("beta", bare, scenario::COUNT, OnFault::Stop, &[]))?;
     run(&k)?;
     let alpha = expect::<P>("alpha", &Outcome::Off(0))?;
     let beta = expect::<P>("beta", &Outcome::Off(0))?;
@@ -116,8 +112,8 @@ fn two_guests_share_the_cpu<P: VmPlatform>(board: &P, bare: &'static [u8]) -> Te
 
 fn spinning_guest_is_preempted<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    let spinner = start::<P>(&k, &spec::<P>("spinner", bare, scenario::SPIN, OnFault::Stop, &[]))?;
-    let counter = start::<P>(&k, &spec::<P>("counter", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    let spinner = vms::start::<P>(&k, &spec::<P>("spinner", bare, scenario::SPIN, OnFault::Stop, &[]))?;
+    let counter = vms::start::<P>(&k, &spec::<P>("counter", bare, scenario::COUNT, OnFault::Stop, &[]))?;
     // A watchdog above both: once the counter is done (or after 2 s), it shuts the spinner down.
     spawn::<P>("watchdog", 20, move || {
         let k = P::kernel();
@@ -142,7 +138,7 @@ fn spinning_guest_is_preempted<P: VmPlatform>(board: &P, bare: &'static [u8]) ->
 /// control register): the virtual timer must keep interrupting it, ten times.
 fn timer_rearmed_by_compare<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("ticker", bare, scenario::TIMER_BY_COMPARE, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("ticker", bare, scenario::TIMER_BY_COMPARE, OnFault::Stop, &[]))?;
     run(&k)?;
     expect::<P>("ticker", &Outcome::Off(0)).map(|_| ())
 }
@@ -153,8 +149,8 @@ fn time_budget_bounds_a_spinning_guest<P: VmPlatform>(board: &P, bare: &'static 
     let k = board.new_kernel();
     let budget = CpuBudget { budget_ns: 2 * MS, period_ns: 10 * MS };
     let hog = VmSpec { arg: scenario::SPIN, priority: 9, budget: Some(budget), ..VmSpec::new("hog", bare, P::RAM_IPA, GUEST_RAM) };
-    let hog = start::<P>(&k, &hog)?;
-    let counter = start::<P>(&k, &spec::<P>("counter", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    let hog = vms::start::<P>(&k, &hog)?;
+    let counter = vms::start::<P>(&k, &spec::<P>("counter", bare, scenario::COUNT, OnFault::Stop, &[]))?;
     let started = k.now_ns();
     let finished = Arc::new(AtomicU64::new(0));
     let at = finished.clone();
@@ -182,8 +178,8 @@ fn time_budget_bounds_a_spinning_guest<P: VmPlatform>(board: &P, bare: &'static 
 
 fn stage2_fault_stops_only_that_vm<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
-    start::<P>(&k, &spec::<P>("wild", bare, scenario::WILD_WRITE, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("wild", bare, scenario::WILD_WRITE, OnFault::Stop, &[]))?;
     run(&k)?;
     expect_stopped::<P>("wild", "stage-2 data abort at IPA 0x50000000")?;
     let lines = expect::<P>("steady", &Outcome::Off(0))?;
@@ -192,7 +188,7 @@ fn stage2_fault_stops_only_that_vm<P: VmPlatform>(board: &P, bare: &'static [u8]
 
 fn system_reset_restarts_the_vm<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("phoenix", bare, scenario::RESET_ONCE, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("phoenix", bare, scenario::RESET_ONCE, OnFault::Stop, &[]))?;
     run(&k)?;
     expect::<P>("phoenix", &Outcome::Off(0))?;
     let restarts = P::vms().report("phoenix").map(|r| r.restarts);
@@ -203,8 +199,8 @@ fn message_round_trip<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResu
     let k = board.new_kernel();
     let to_pong = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
     let to_ping = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
-    start::<P>(&k, &spec::<P>("ping", bare, scenario::PING, OnFault::Stop, &[to_pong, to_ping]))?;
-    start::<P>(&k, &spec::<P>("pong", bare, scenario::PONG, OnFault::Stop, &[to_pong, to_ping]))?;
+    vms::start::<P>(&k, &spec::<P>("ping", bare, scenario::PING, OnFault::Stop, &[to_pong, to_ping]))?;
+    vms::start::<P>(&k, &spec::<P>("pong", bare, scenario::PONG, OnFault::Stop, &[to_pong, to_ping]))?;
     run(&k)?;
     expect::<P>("ping", &Outcome::Off(0))?;
     expect::<P>("pong", &Outcome::Off(0))?;
@@ -214,20 +210,20 @@ fn message_round_trip<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResu
 
 fn hypercalls_check_buffers<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("caller", bare, scenario::HYPERCALLS, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("caller", bare, scenario::HYPERCALLS, OnFault::Stop, &[]))?;
     run(&k)?;
     expect::<P>("caller", &Outcome::Off(0)).map(|_| ())
 }
 
 fn bad_calls_are_contained<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
-    start::<P>(&k, &spec::<P>("caller", bare, scenario::BAD_HYPERCALL, OnFault::Stop, &[]))?;
-    start::<P>(&k, &spec::<P>("prober", bare, scenario::FOREIGN_DEVICE, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("caller", bare, scenario::BAD_HYPERCALL, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("prober", bare, scenario::FOREIGN_DEVICE, OnFault::Stop, &[]))?;
     let mute = VmSpec { devices: Devices { uart: false, ..Devices::ALL }, ..spec::<P>("mute", bare, scenario::COUNT, OnFault::Stop, &[]) };
-    start::<P>(&k, &mute)?;
-    start::<P>(&k, &spec::<P>("debugger", bare, scenario::TOUCH_DEBUG, OnFault::Stop, &[]))?;
-    start::<P>(&k, &spec::<P>("profiler", bare, scenario::TOUCH_PMU, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &mute)?;
+    vms::start::<P>(&k, &spec::<P>("debugger", bare, scenario::TOUCH_DEBUG, OnFault::Stop, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("profiler", bare, scenario::TOUCH_PMU, OnFault::Stop, &[]))?;
     run(&k)?;
     expect_stopped::<P>("mute", "stage-2 data abort at IPA 0x9000018")?;
     expect_stopped::<P>("debugger", "access trapped")?;
@@ -239,7 +235,7 @@ fn bad_calls_are_contained<P: VmPlatform>(board: &P, bare: &'static [u8]) -> Tes
 
 fn fault_restarts_are_bounded<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    start::<P>(&k, &spec::<P>("relapse", bare, scenario::WILD_WRITE, OnFault::Restart { at_most: 2 }, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("relapse", bare, scenario::WILD_WRITE, OnFault::Restart { at_most: 2 }, &[]))?;
     run(&k)?;
     expect_stopped::<P>("relapse", "stage-2 data abort")?;
     let report = P::vms().report("relapse").ok_or("no report")?;
@@ -256,7 +252,7 @@ fn destroyed_vms_give_everything_back<P: VmPlatform>(board: &P, bare: &'static [
     let ram = board.heap_stats().free;
     for round in 0..ROUNDS {
         let vm = VmSpec { arg: scenario::BAD_HYPERCALL, ..VmSpec::new("brief", bare, P::RAM_IPA, GUEST_RAM) };
-        let vm = start::<P>(&k, &vm).map_err(|e| format!("round {round}: {e}"))?;
+        let vm = vms::start::<P>(&k, &vm).map_err(|e| format!("round {round}: {e}"))?;
         check(vms::destroy::<P>(&k, vm.domain) == Err(wells_core::Error::BadState), || format!("round {round}: a running VM was destroyed"))?;
         run(&k)?;
         expect_stopped::<P>("brief", "undefined hypercall")?;

@@ -121,9 +121,4 @@ impl VgicCpu {
         *free = LR_HARDWARE | LR_PENDING | (((priority >> 3) as u32) << 23) | ((id & 0x3ff) << 10) | (id & 0x3ff);
         true
     }
-
-    /// True when an interrupt waits for the guest (a WFI should return at once).
-    pub fn has_pending(&self) -> bool {
-        self.lr.iter().any(|&lr| lr & LR_STATE == LR_PENDING)
-    }
 }

@@ -5,9 +5,8 @@
 
 use super::console::VirtualUart;
 use super::lifecycle;
-use super::{Devices, GuestRegisters, Resume, VcpuRegisters, VmPlatform};
-use crate::gic::Gic;
-use crate::vgic::Gich;
+use super::{Devices, GicBoard, GuestRegisters, Resume, VmPlatform};
+use wells_core::arch::guest_exit::GuestState;
 use super::registry::Vm;
 
 pub use super::hypercalls::hypercall;
@@ -101,13 +100,14 @@ pub fn yield_once<P: VmPlatform>() -> Resume {
     Resume::Next
 }
 
-/// A physical interrupt `id` (acknowledged from `gic`) taken in the hypervisor: its timer
+/// A physical interrupt `id` (acknowledged from the board's GIC) taken in the hypervisor: its timer
 /// drives the kernel. The guests' timer belongs to the vCPU whose registers the CPU holds
 /// (whether its guest runs or not): it goes into its list registers tied to the physical
 /// interrupt, which stays active until the guest ends it — so the guest's timer needs no
 /// masking and behaves as on bare hardware. When the VM's distributor does not let it through
 /// (or no list register is free), it is dropped: the timer is masked and the interrupt ended.
-pub fn interrupt<P: VmPlatform>(gic: &Gic, gich: &Gich, id: u32) {
+pub fn interrupt<P: GicBoard>(id: u32) {
+    let gic = P::gic();
     if id >= SPURIOUS_FROM {
         return;
     }
@@ -117,10 +117,10 @@ pub fn interrupt<P: VmPlatform>(gic: &Gic, gich: &Gich, id: u32) {
     gic.end(id);
     if id == P::GUEST_TIMER_IRQ {
         let priority = if P::loaded().get() != 0 { loaded_timer_priority::<P>() } else { None };
-        if priority.is_some_and(|priority| gich.inject_hardware(id, priority)) {
+        if priority.is_some_and(|priority| P::gich().inject_hardware(id, priority)) {
             return;
         }
-        P::Vcpu::mask_timer();
+        P::Guest::mask_live_timer();
     }
     gic.deactivate(id);
     if id == P::HYP_TIMER_IRQ {

@@ -6,6 +6,7 @@
 
 use crate::gic::Gic;
 use crate::vgic::{Gich, VgicCpu};
+use super::VmPlatform;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use wells_core::arch::guest_exit::GuestState;
 
@@ -20,9 +21,6 @@ pub trait VcpuRegisters: Send + 'static {
     /// Stops what the CPU holds of a guest from signalling anything (its virtual timer, its
     /// virtual CPU interface): when no vCPU's registers are wanted there any more.
     fn quiesce();
-    /// Masks the virtual timer the CPU holds (its interrupt was taken for the guest; the guest
-    /// unmasks it when it programs the timer again).
-    fn mask_timer();
 }
 
 /// Which vCPU's registers the CPU holds: the address of their save area (a box in the VM
@@ -74,11 +72,9 @@ impl Default for LoadedVcpu {
 }
 
 /// A board whose guests' interrupts go through a GICv2 with the virtualization extension.
-pub trait GicBoard: 'static {
+pub trait GicBoard: VmPlatform {
     /// A guest's CPU state on this board.
     type Guest: GuestState;
-    /// The interrupt of the guests' virtual timer.
-    const GUEST_TIMER: u32;
     fn gic() -> &'static Gic;
     fn gich() -> &'static Gich;
 }
@@ -104,12 +100,12 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
         // Its timer stops before the physical interrupt it holds is let go, so it cannot fire
         // again for a guest that is not in the CPU.
         B::Guest::stop_timer();
-        self.timer_active = B::gic().is_active(B::GUEST_TIMER);
-        B::gic().set_active(B::GUEST_TIMER, false);
+        self.timer_active = B::gic().is_active(B::GUEST_TIMER_IRQ);
+        B::gic().set_active(B::GUEST_TIMER_IRQ, false);
     }
 
     fn restore(&self) {
-        B::gic().set_active(B::GUEST_TIMER, self.timer_active);
+        B::gic().set_active(B::GUEST_TIMER_IRQ, self.timer_active);
         self.vgic.restore(B::gich());
         self.guest.restore();
     }
@@ -117,10 +113,6 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
     fn quiesce() {
         B::Guest::stop_timer();
         B::gich().disable();
-        B::gic().set_active(B::GUEST_TIMER, false);
-    }
-
-    fn mask_timer() {
-        B::Guest::mask_live_timer();
+        B::gic().set_active(B::GUEST_TIMER_IRQ, false);
     }
 }

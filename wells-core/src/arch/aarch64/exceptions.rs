@@ -94,7 +94,7 @@ impl Syndrome {
 
     /// Exception class (ESR bits 31:26).
     pub fn class(&self) -> u8 {
-        ((self.esr >> 26) & 0x3f) as u8
+        crate::arch::guest_exit::class(self.esr)
     }
 
     /// True when FAR_EL1 holds the faulting address (aborts, alignment faults, watchpoints);
@@ -105,31 +105,7 @@ impl Syndrome {
 
     /// The exception class in words.
     pub fn describe(&self) -> &'static str {
-        match self.class() {
-            0x00 => "unknown reason (undefined instruction)",
-            0x01 => "WFI/WFE trapped",
-            0x07 => "FP/SIMD access trapped",
-            0x0e => "illegal execution state",
-            0x15 => "SVC from AArch64",
-            0x11 => "SVC from AArch32",
-            0x16 => "HVC from AArch64",
-            0x12 => "HVC from AArch32",
-            0x13 => "SMC from AArch32",
-            0x17 => "SMC from AArch64",
-            0x18 => "system register access trapped",
-            0x20 => "instruction abort from a lower level",
-            0x21 => "instruction abort at the same level",
-            0x22 => "PC alignment fault",
-            0x24 => "data abort from a lower level",
-            0x25 => "data abort at the same level",
-            0x26 => "SP alignment fault",
-            0x2f => "SError",
-            0x30 | 0x31 => "breakpoint",
-            0x32 | 0x33 => "software step",
-            0x34 | 0x35 => "watchpoint",
-            0x3c => "BRK instruction",
-            _ => "other exception class",
-        }
+        crate::arch::guest_exit::describe(self.class())
     }
 }
 

@@ -54,9 +54,6 @@ impl Arch for Aarch64El2 {
 /// EL1 is AArch64 (RW).
 pub const HCR_GUESTS: u64 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 13) | (1 << 14) | (1 << 19) | (1 << 31);
 
-/// HCR_EL2.VI: a virtual IRQ is pending for the guest.
-pub const HCR_VI: u64 = 1 << 7;
-
 /// SCTLR_EL2: RES1 bits, instruction cache on, MMU and data cache off, no alignment checks.
 const SCTLR_EL2: u64 = 0x30c5_1830;
 
@@ -119,17 +116,6 @@ pub fn establish(shared_pmu: bool) {
             options(nostack)
         )
     };
-}
-
-/// Sets or clears the virtual IRQ line of the guest that runs next (HCR_EL2.VI).
-pub fn set_virtual_irq(pending: bool) {
-    let mut hcr: u64;
-    // SAFETY: read-modify-write of HCR_EL2's VI bit only.
-    unsafe {
-        asm!("mrs {0}, hcr_el2", out(reg) hcr, options(nomem, nostack));
-        hcr = if pending { hcr | HCR_VI } else { hcr & !HCR_VI };
-        asm!("msr hcr_el2, {0}", "isb", in(reg) hcr, options(nomem, nostack));
-    }
 }
 
 /// Reads the physical counter (CNTPCT_EL0) and its frequency: the hypervisor's clock.

@@ -37,11 +37,6 @@ impl Stage2 {
         Ok(())
     }
 
-    /// The physical address `ipa` maps to and its descriptor, or `None` when unmapped.
-    pub fn translate(&self, ipa: usize) -> Option<(usize, u64)> {
-        self.tables.translate(ipa)
-    }
-
     /// Forgets every cached translation of this VM (before its VMID is used again).
     pub fn flush(&self) {
         flush_vmid(self.vttbr());

@@ -37,11 +37,6 @@ impl Stage2 {
         Ok(())
     }
 
-    /// The physical address `ipa` maps to and its descriptor, or `None` when unmapped.
-    pub fn translate(&self, ipa: usize) -> Option<(usize, u64)> {
-        self.tables.translate(ipa)
-    }
-
     /// Forgets cached stage-1 and stage-2 translations of every VM (ARMv7 has no per-VMID
     /// invalidation from HYP but this one): before a VMID is used again.
     pub fn flush(&self) {
