@@ -44,9 +44,18 @@ fn none(result: wells_core::Result<()>) -> Result<Value, Error> {
     result.map(|()| Value::One(0))
 }
 
+/// A timeout argument in milliseconds: `0` no wait, `0xFFFF_FFFF` forever, any other value
+/// (64-bit tasks may pass more than 32 bits) that many milliseconds, never cut short.
 fn timeout(ms: u64) -> Timeout {
-    Timeout::from_ms(ms as u32)
+    match ms {
+        0 => Timeout::NoWait,
+        0xFFFF_FFFF => Timeout::Forever,
+        ms => Timeout::Ns(ms.saturating_mul(wells_core::time::NS_PER_MS)),
+    }
 }
+
+/// Longest name `*_open` compares; a longer one is refused, never compared cut short.
+pub const NAME_MAX: usize = 64;
 
 fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
     let k = P::kernel();
@@ -62,10 +71,12 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
         1 => none(k.yield_now()),
         2 => none(k.sleep_ns(a0.saturating_mul(1_000_000))),
         3 => {
-            let len = (a1 as usize).min(P::CONSOLE_MAX);
-            let text = tasks.with_task(domain()?, |task| readable(&task.space, a0 as usize, len))?;
+            // The whole buffer is checked first; then at most CONSOLE_MAX bytes are written and
+            // the count returned (a longer text takes more calls, as with write(2)).
+            let text = tasks.with_task(domain()?, |task| readable(&task.space, a0 as usize, a1 as usize))?;
+            let text = &text[..text.len().min(P::CONSOLE_MAX)];
             k.console_write(text);
-            Ok(Value::One(len as u64))
+            Ok(Value::One(text.len() as u64))
         }
         4 => Ok(Value::Wide(k.now_ns())),
         5 => {
@@ -221,7 +232,10 @@ fn telemetry_to_user<A: wells_core::Arch>(k: &wells_core::Kernel<A>, buffer: &mu
 /// `*_open(name ptr, len)`: a named object the task was granted, of the kind the call is for.
 fn open_named<P: TaskPlatform>(domain: DomainId, name: u64, len: u64, kind: Kind) -> Result<Value, Error> {
     let object = P::tasks().with_task(domain, |task| {
-        let name = readable(&task.space, name as usize, (len as usize).min(64))?;
+        if len > NAME_MAX as u64 {
+            return Err(Error::InvalidArgument);
+        }
+        let name = readable(&task.space, name as usize, len as usize)?;
         task.granted(name).filter(|h| h.kind() == Some(kind)).ok_or(Error::InvalidArgument)
     })?;
     register::<P>(domain, object, false)

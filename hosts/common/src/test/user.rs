@@ -139,11 +139,15 @@ fn hello<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>, suffix: &s
     expect_codes(&k, &[(name, task, 0)])
 }
 
+/// The longest name a task may open (64 bytes): syscall-test opens it, and is refused the same
+/// name with one byte more.
+pub const LONGEST_NAME: &str = "loop-named-with-exactly-64-bytes-the-longest-name-tasks-may-open";
+
 fn system_calls<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>, suffix: &str) -> TestResult {
     let k = board.new_kernel();
     let port = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
     let name = format!("syscall-test{suffix}");
-    let task = start::<P>(&k, &name, programs.syscall_test, 8, 0, &[("loop", port)])?;
+    let task = start::<P>(&k, &name, programs.syscall_test, 8, 0, &[("loop", port), (LONGEST_NAME, port)])?;
     k.run().map_err(|e| format!("run: {e}"))?;
     expect_codes(&k, &[(name, task, 0)])
 }

@@ -104,6 +104,15 @@ fn syscall_checks() -> Result<(), i32> {
     check(raw(3, &[0, 4]) == -1, "NULL buffer")?;
     check(raw(3, &[0x2000_0000, 4]) == -1, "kernel buffer")?;
     check(raw(3, &[0xffff_fff0, 64]) == -1, "wrapping buffer")?;
+    // Readable for its first 1024 bytes (what one write takes), not beyond: refused whole.
+    let stack = [b'.'; 16];
+    check(raw(3, &[stack.as_ptr() as usize, 1 << 28]) == -1, "buffer running off memory")?;
+    // A name one byte longer than the longest granted one is refused, not compared cut short.
+    let longest = wells_board_common::test::user::LONGEST_NAME;
+    check(user::port_open(longest).is_ok(), "64-byte name")?;
+    let mut longer = [b'x'; 65];
+    longer[..64].copy_from_slice(longest.as_bytes());
+    check(raw(17, &[longer.as_ptr() as usize, 65]) == -1, "65-byte name")?;
     let port = user::port_open("loop").map_err(|_| 1)?;
     check(user::port_open("nope") == Err(Error::INVALID_ARGUMENT), "ungranted port")?;
     let msg = *b"0123456789abcdef";

@@ -2,7 +2,8 @@
 //! `user ok - <name>` / `user not ok - <name>: <why>` line per check, then
 //! `user syscall-test: N passed, N failed`; the exit code is the number of failures.
 //!
-//! Needs a port named "loop" granted to the task (16-byte messages, capacity 4).
+//! Needs a port named "loop" granted to the task (16-byte messages, capacity 4), also under
+//! the 64-byte name [`LONGEST_NAME`].
 #![no_std]
 #![no_main]
 
@@ -21,6 +22,11 @@ const NEVER_CREATED: u32 = 12345;
 /// Priority of the helper threads (main waits for them in join, so any priority works).
 const HELPER_PRIORITY: u32 = 8;
 const MS: u64 = 1_000_000;
+
+/// The longest name a task may open: the "loop" port is granted under it too.
+const LONGEST_NAME: &str = "loop-named-with-exactly-64-bytes-the-longest-name-tasks-may-open";
+/// More than console_write writes at once (4096 bytes), all of it printable.
+static DOTS: [u8; 4096] = [b'.'; 4096];
 
 /// A read-only buffer (in .rodata, mapped R): the kernel must refuse to write into it.
 static READ_ONLY: [u8; 16] = [0xA5; 16];
@@ -140,6 +146,14 @@ fn console(t: &mut Tally) {
         unsafe { syscall(nr::CONSOLE_WRITE, &[text.as_ptr() as usize, usize::MAX - 8]) },
         -1,
     );
+    // Its first 4096 bytes are readable, the rest is not: refused whole, nothing written (it
+    // used to write the 4096 dots and return 4096).
+    t.raw(
+        "console_write of a long buffer running off memory -> -1, nothing written",
+        // SAFETY: a deliberately bad call; the kernel must refuse it without touching memory.
+        unsafe { syscall(nr::CONSOLE_WRITE, &[DOTS.as_ptr() as usize, 1 << 28]) },
+        -1,
+    );
 }
 
 fn clock(t: &mut Tally) {
@@ -212,6 +226,7 @@ const PROBE_LOCK_NO_WAIT: usize = 1;
 const PROBE_LOCK_10_MS: usize = 2;
 const PROBE_EVENT_WAIT: usize = 3;
 const PROBE_SEM_POST: usize = 4;
+const PROBE_SLEEP_SEM_POST: usize = 5;
 
 extern "C" fn probe(op: usize) -> ! {
     let h = Handle::from_raw(PROBE_HANDLE.load(Ordering::SeqCst) as u32);
@@ -228,6 +243,7 @@ extern "C" fn probe(op: usize) -> ! {
         }
         PROBE_EVENT_WAIT => event_wait(h, FOREVER),
         PROBE_SEM_POST => sem_post(h),
+        PROBE_SLEEP_SEM_POST => sleep(5).and_then(|()| sem_post(h)),
         _ => Err(Error::INVALID_ARGUMENT),
     };
     exit(match result {
@@ -326,6 +342,7 @@ fn semaphores(t: &mut Tally) {
     t.err("sem_post at max -> -5", sem_post(s), Error::LIMIT);
     t.ok("sem_wait 1", sem_wait(s, NO_WAIT));
     t.ok("sem_wait 2", sem_wait(s, NO_WAIT));
+    long_timeout(t, s);
     // Another thread posts; this one waits for it.
     PROBE_HANDLE.store(s.raw() as usize, Ordering::SeqCst);
     match thread::spawn(probe, PROBE_SEM_POST, HELPER_PRIORITY) {
@@ -342,6 +359,28 @@ fn semaphores(t: &mut Tally) {
         ),
     }
 }
+
+/// A 64-bit task's timeout of more than 32 bits waits (it used to be cut to 0: "don't wait",
+/// -7 at once); another thread posts after 5 ms.
+#[cfg(target_pointer_width = "64")]
+fn long_timeout(t: &mut Tally, s: Handle) {
+    PROBE_HANDLE.store(s.raw() as usize, Ordering::SeqCst);
+    match thread::spawn(probe, PROBE_SLEEP_SEM_POST, HELPER_PRIORITY) {
+        Ok(helper) => {
+            t.raw(
+                "sem_wait with a 0x1_0000_0000 ms timeout waits for the post",
+                // SAFETY: no pointer.
+                unsafe { syscall(nr::SEM_WAIT, &[s.raw() as usize, 0x1_0000_0000]) },
+                0,
+            );
+            let _ = helper.join(FOREVER);
+        }
+        Err(e) => t.fail("sem_wait with a long timeout", format_args!("thread_create: {}", e)),
+    }
+}
+
+#[cfg(not(target_pointer_width = "64"))]
+fn long_timeout(_: &mut Tally, _: Handle) {}
 
 fn events(t: &mut Tally) {
     let Some(e) = t.ok("event_create (manual reset)", event_create(0)) else {
@@ -469,6 +508,15 @@ fn ports(t: &mut Tally) {
         return;
     };
     let pr = p.raw() as usize;
+    t.ok("port_open of a 64-byte name", port_open(LONGEST_NAME));
+    let mut longer = [b'x'; 65];
+    longer[..64].copy_from_slice(LONGEST_NAME.as_bytes());
+    t.raw(
+        "port_open of a 65-byte name -> -1 (not compared cut to 64)",
+        // SAFETY: the kernel only reads the 65 bytes of `longer`.
+        unsafe { syscall(nr::PORT_OPEN, &[longer.as_ptr() as usize, longer.len()]) },
+        -1,
+    );
 
     t.err(
         "port_send of 8 bytes on a 16-byte port -> -1",
