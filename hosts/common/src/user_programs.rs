@@ -12,6 +12,7 @@ macro_rules! user_programs {
         $crate::user_programs!(@embed $dir,
             HELLO = "hello",
             SYSCALL_TEST = "syscall-test",
+            SYSCALL_FUZZ = "syscall-fuzz",
             PING = "ping",
             PONG = "pong",
             SPINNER = "spinner",

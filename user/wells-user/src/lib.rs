@@ -34,6 +34,7 @@ mod cycles;
 #[cfg(feature = "rt")]
 mod entry;
 mod error;
+pub mod fuzz;
 pub mod nr;
 #[cfg(feature = "rt")]
 mod panic;

@@ -100,7 +100,7 @@ pub fn second_set_tests<P: TaskPlatform>(first: Programs<Program<P>>, second: Pr
     ]
 }
 
-fn start<P: TaskPlatform>(
+pub(super) fn start<P: TaskPlatform>(
     k: &Kernel<P::Arch>,
     name: &str,
     program: Program<P>,
@@ -120,7 +120,7 @@ fn exit_code<A: wells_core::Arch>(k: &Kernel<A>, started: Started) -> Result<i32
     Ok(stats.exit_code)
 }
 
-fn expect_codes<A: wells_core::Arch, S: AsRef<str>>(k: &Kernel<A>, tasks: &[(S, Started, i32)]) -> TestResult {
+pub(super) fn expect_codes<A: wells_core::Arch, S: AsRef<str>>(k: &Kernel<A>, tasks: &[(S, Started, i32)]) -> TestResult {
     let mut wrong = Vec::new();
     for (name, started, want) in tasks {
         let got = exit_code(k, *started)?;

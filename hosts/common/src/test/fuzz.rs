@@ -1,0 +1,57 @@
+//! System-call fuzzing: a fuzzer task makes random calls (`wells_user::fuzz`) while a spinner
+//! task at its priority must keep getting the CPU; then the fuzzer must report no accepted bad
+//! buffer, the kernel must not have faulted, and the heap must be consistent (the runner then
+//! checks every allocation came back).
+
+use super::user::{expect_codes, start};
+use super::{check, spawn, Test, TestResult, MS};
+use crate::tasks::{Program, TaskPlatform};
+use alloc::format;
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicU64, Ordering};
+use wells_core::ThreadState;
+
+/// Calls per fuzzer in `cargo xtask test`; an image built with feature `soak` makes 1 000 000.
+pub const CALLS: usize = 100_000;
+pub const SOAK_CALLS: usize = 1_000_000;
+
+/// How often the watchdog looks at the spinner: it must have run in every such window.
+const WINDOW_NS: u64 = 50 * MS;
+
+/// Fuzzes with `fuzzer` (`calls` calls, port "fuzz" granted) beside `spinner`.
+pub fn test<P: TaskPlatform>(name: &'static str, fuzzer: Program<P>, spinner: Program<P>, calls: usize) -> Test<P> {
+    Test::new(name, move |board| fuzz(board, fuzzer, spinner, calls))
+}
+
+fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, calls: usize) -> TestResult {
+    let k = board.new_kernel();
+    let port = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
+    let fuzz = start::<P>(&k, "fuzzer", fuzzer, 8, calls, &[("fuzz", port)])?;
+    let spin = start::<P>(&k, "heartbeat", spinner, 8, 0, &[])?;
+    // Windows watched, and those in which the spinner did not run.
+    let (windows, stalls) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (w, s) = (windows.clone(), stalls.clone());
+    spawn::<P>("watchdog", 20, move || {
+        let k = P::kernel();
+        let run_time = || k.thread_stats(spin.thread).map_or(0, |t| t.run_time_ns);
+        let mut last = run_time();
+        while k.thread_stats(fuzz.thread).is_ok_and(|t| t.state != ThreadState::Exited) {
+            k.sleep_ns(WINDOW_NS).unwrap();
+            let now = run_time();
+            w.fetch_add(1, Ordering::SeqCst);
+            if now == last {
+                s.fetch_add(1, Ordering::SeqCst);
+            }
+            last = now;
+        }
+        k.domain_stop(spin.domain, -5).unwrap();
+        0
+    });
+    k.run().map_err(|e| format!("run: {e}"))?;
+    let heap = board.heap_stats();
+    crate::println!(P, "fuzz: heartbeat ran in {} of {} windows of 50 ms; heap {} used + {} free of {}, {} live allocations",
+        windows.load(Ordering::SeqCst) - stalls.load(Ordering::SeqCst), windows.load(Ordering::SeqCst), heap.used, heap.free, heap.total, heap.allocations);
+    check(heap.used + heap.free == heap.total && heap.used <= heap.peak_used, || format!("heap inconsistent: {heap:?}"))?;
+    check(stalls.load(Ordering::SeqCst) == 0, || format!("the heartbeat stalled in {} windows", stalls.load(Ordering::SeqCst)))?;
+    expect_codes(&k, &[("fuzzer", fuzz, 0), ("heartbeat", spin, -5)])
+}

@@ -1,0 +1,40 @@
+//! Makes as many random system calls as its argument says (`wells_user::fuzz`), then prints
+//! `fuzz syscalls (64-bit): N calls, ...` (or 32-bit); exits 1 if the kernel accepted a
+//! buffer it had to refuse or wrote outside the buffer it was given.
+//!
+//! Needs a port named "fuzz" granted to the task (16-byte messages).
+#![no_std]
+#![no_main]
+
+use wells_user::fuzz::{self, Targets};
+use wells_user::println;
+
+wells_user::entry!(main);
+
+/// The same sequence every run; another width gets another one.
+const SEED: u64 = 0x5EED_0000 + usize::BITS as u64;
+
+/// Read-only data of this program (mapped R only).
+static READ_ONLY: [u8; 16] = [0xA5; 16];
+
+fn main(calls: usize) -> i32 {
+    let targets = Targets {
+        // QEMU virt: kernel RAM, the kernel image, the PL011, the GIC.
+        kernel: &[0x4000_0000, 0x4008_0000, 0x0900_0000, 0x0800_0000],
+        read_only: READ_ONLY.as_ptr() as usize,
+        // What the test gives it.
+        priority: 8,
+        transactions: true,
+    };
+    let r = fuzz::run(SEED, calls as u64, &targets);
+    println!(
+        "fuzz syscalls ({}-bit): {} calls, {} ok, {} violations, {} threads created, {} ran",
+        usize::BITS,
+        r.calls,
+        r.ok,
+        r.violations,
+        r.threads_created,
+        r.threads_ran
+    );
+    (r.violations != 0) as i32
+}
