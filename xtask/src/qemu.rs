@@ -149,6 +149,17 @@ pub const ARM64_TESTS: &[TestImage] = &[
         ],
     },
     TestImage {
+        bin: "wells-test",
+        features: &["user32", "fuzz"],
+        boots: &[Boot {
+            name: "arm64 system-call fuzzing, 64- and 32-bit tasks (cortex-a53)",
+            machine: "virt",
+            cpu: "cortex-a53",
+            expect: &["fuzz syscalls (64-bit): 100000 calls, ", "fuzz syscalls (32-bit): 100000 calls, ", "ok - user_syscall_fuzz", "ok - user32_syscall_fuzz", " passed, 0 failed"],
+            status: 0,
+        }],
+    },
+    TestImage {
         bin: "wells-kernel-fault",
         features: &[],
         boots: &[Boot {

@@ -243,11 +243,17 @@ fn open_named<P: TaskPlatform>(domain: DomainId, name: u64, len: u64, kind: Kind
 
 /// Puts a new object in the task's table (and its cleanup list when it owns it).
 fn register<P: TaskPlatform>(domain: DomainId, object: Handle, owned: bool) -> Result<Value, Error> {
-    P::tasks().with_task(domain, |task| {
+    let added = P::tasks().with_task(domain, |task| {
         let user = task.add_handle(object, P::kernel().is_sealed())?;
         if owned {
             task.created.push(object);
         }
         Ok(Value::One(user as u64))
-    })
+    });
+    if added.is_err() && owned {
+        // No handle for it: nobody could use or free it, so it goes now.
+        let k = P::kernel();
+        let _ = k.mutex_destroy(object).or_else(|_| k.semaphore_destroy(object)).or_else(|_| k.event_destroy(object));
+    }
+    added
 }
