@@ -16,8 +16,8 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 /// Where the fuzzer aims, for the board it runs on.
 pub struct Targets<'a> {
-    /// Addresses a task may never touch (kernel RAM, devices), each with 64 KiB after it.
-    pub kernel: &'a [usize],
+    /// Ranges a task may never touch (kernel RAM, devices): start and length.
+    pub kernel: &'a [(usize, usize)],
     /// Readable, never writable by the task (its image's read-only data).
     pub read_only: usize,
     /// The fuzzer's priority (its task's maximum): its threads get it, so no other task at that
@@ -152,7 +152,7 @@ fn pick(rng: &mut Rng, t: &Targets<'_>, scratch: usize, ran: &AtomicU32, handles
                 args = [counted as *const () as usize, ran as *const AtomicU32 as usize, priority, 0];
             } else {
                 // Never a random place in the task's own code: the thread would run garbage.
-                args[0] = [0, 1, t.kernel[0], t.kernel[0] | 1, usize::MAX][rng.below(5) as usize];
+                args[0] = [0, 1, t.kernel[0].0, t.kernel[0].0 | 1, usize::MAX][rng.below(5) as usize];
             }
         }
         nr::THREAD_JOIN | nr::MUTEX_LOCK | nr::SEM_WAIT | nr::EVENT_WAIT => args[..2].copy_from_slice(&[handle, timeout]),
@@ -214,7 +214,8 @@ fn buffer(rng: &mut Rng, t: &Targets<'_>, scratch: usize, write: bool) -> (usize
         7 => usize::MAX - rng.below(16) as usize,
         _ => rng.word() >> rng.below(usize::BITS as u64),
     };
-    let kernel = t.kernel[rng.below(t.kernel.len() as u64) as usize] + rng.below(0x1_0000) as usize;
+    let (start, size) = t.kernel[rng.below(t.kernel.len() as u64) as usize];
+    let kernel = start + rng.below(size as u64) as usize;
     let ptr = match rng.below(8) {
         0 => 0,
         1 => kernel,
@@ -225,7 +226,7 @@ fn buffer(rng: &mut Rng, t: &Targets<'_>, scratch: usize, write: bool) -> (usize
         _ => scratch + rng.below(SCRATCH as u64) as usize,
     };
     let end = ptr.checked_add(len);
-    let in_kernel = t.kernel.iter().any(|&k| (k..k + 0x1_0000).contains(&ptr));
+    let in_kernel = t.kernel.iter().any(|&(start, size)| (start..start + size).contains(&ptr));
     let refused = len > 0 && (ptr == 0 || end.is_none() || len >= 0x8000_0000 || in_kernel || (write && ptr >= t.read_only && ptr < t.read_only + 4));
     if write && !refused && !(ptr >= scratch && end.is_some_and(|e| e <= scratch + SCRATCH)) {
         // Would let the kernel write elsewhere into the fuzzer's own memory: keep it in the scratch.

@@ -8,7 +8,7 @@ use super::{check, spawn, Test, TestResult, MS};
 use crate::tasks::{Program, TaskPlatform};
 use alloc::format;
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 use wells_core::ThreadState;
 
 /// Calls per fuzzer in `cargo xtask test`; an image built with feature `soak` makes 1 000 000.
@@ -29,7 +29,7 @@ fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, cal
     let fuzz = start::<P>(&k, "fuzzer", fuzzer, 8, calls, &[("fuzz", port)])?;
     let spin = start::<P>(&k, "heartbeat", spinner, 8, 0, &[])?;
     // Windows watched, and those in which the spinner did not run.
-    let (windows, stalls) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (windows, stalls) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
     let (w, s) = (windows.clone(), stalls.clone());
     spawn::<P>("watchdog", 20, move || {
         let k = P::kernel();

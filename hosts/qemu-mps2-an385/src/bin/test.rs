@@ -1,6 +1,6 @@
 //! The Cortex-M3 test image: the shared in-kernel test runner (`wells_board_common::test`) with
 //! the kernel-thread tests, plus (feature `tasks`) the five user-task scenarios every board runs,
-//! on the programs built into the image. Without the MPU (feature `no-mpu`) the faults that
+//! on the programs built into the image; with feature `fuzz` the system-call fuzzer instead. Without the MPU (feature `no-mpu`) the faults that
 //! need isolation (NULL, kernel write, stack overflow, another task's RAM) are not caught by
 //! hardware, so only the undefined instruction and the bad call are tested there.
 #![no_std]
@@ -11,7 +11,7 @@ extern crate alloc;
 use wells_board_common::test;
 use wells_qemu_mps2_an385::Board;
 
-#[cfg(feature = "tasks")]
+#[cfg(all(feature = "tasks", not(feature = "fuzz")))]
 mod plan {
     use wells_board_common::test::user::{Fault, Programs};
     use wells_core::arch::armv7m::exceptions::{MEMMANAGE, SVCALL, USAGEFAULT};
@@ -43,7 +43,13 @@ mod plan {
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
-    #[cfg(feature = "tasks")]
+    #[cfg(feature = "fuzz")]
+    let user = {
+        use wells_qemu_mps2_an385::tasks::{self, programs};
+        let calls = if cfg!(feature = "soak") { test::fuzz::SOAK_CALLS } else { test::fuzz::CALLS };
+        alloc::vec![test::fuzz::test("user_syscall_fuzz", programs::SYSCALL_FUZZ as tasks::Program, programs::SPINNER as tasks::Program, calls)]
+    };
+    #[cfg(all(feature = "tasks", not(feature = "fuzz")))]
     let user = test::user::tests(plan::programs());
     #[cfg(not(feature = "tasks"))]
     let user = alloc::vec::Vec::new();

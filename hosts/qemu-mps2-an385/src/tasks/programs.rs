@@ -56,12 +56,31 @@ program!(/// Demo: averages 10 readings, sends them on "averages".
     DEMO_FILTER = demo_filter);
 program!(/// Demo: prints averages.
     DEMO_LOGGER = demo_logger);
+program!(/// Makes `arg` random system calls (`wells_user::fuzz`); port "fuzz" must be granted.
+    SYSCALL_FUZZ = syscall_fuzz);
 program!(/// On a sealed kernel: every object-creating call must be refused with -19.
     SEALED_PROBE = sealed_probe);
 
 fn hello(arg: usize) -> i32 {
     println!("hello from an unprivileged task (arg {})", arg);
     0
+}
+
+fn syscall_fuzz(calls: usize) -> i32 {
+    let targets = user::fuzz::Targets {
+        // Kernel RAM (its first bytes: task RAM lies further up), the UART, the SCS (MPU, NVIC).
+        kernel: &[(0x2000_0000, 0x100), (0x4000_4000, 0x1000), (0xE000_E000, 0x1000)],
+        read_only: b"read-only".as_ptr() as usize,
+        // What the test gives it.
+        priority: 8,
+        transactions: false,
+    };
+    let r = user::fuzz::run(0x5EED_00A3, calls as u64, &targets);
+    println!(
+        "fuzz syscalls (cortex-m3): {} calls, {} ok, {} violations, {} threads created, {} ran",
+        r.calls, r.ok, r.violations, r.threads_created, r.threads_ran
+    );
+    (r.violations != 0) as i32
 }
 
 fn check(ok: bool, what: &str) -> Result<(), i32> {

@@ -20,7 +20,7 @@ static READ_ONLY: [u8; 16] = [0xA5; 16];
 fn main(calls: usize) -> i32 {
     let targets = Targets {
         // QEMU virt: kernel RAM, the kernel image, the PL011, the GIC.
-        kernel: &[0x4000_0000, 0x4008_0000, 0x0900_0000, 0x0800_0000],
+        kernel: &[(0x4000_0000, 0x1_0000), (0x4008_0000, 0x1_0000), (0x0900_0000, 0x1000), (0x0800_0000, 0x1_0000)],
         read_only: READ_ONLY.as_ptr() as usize,
         // What the test gives it.
         priority: 8,
