@@ -94,6 +94,16 @@ pub const HYPER_TESTS: &[TestImage] = &[TestImage {
             status: 103,
         },
     ],
+}, TestImage {
+    bin: "wells-test",
+    features: &["fuzz"],
+    boots: &[Boot {
+        name: "arm64 hypervisor: hypercall fuzzing (cortex-a53, virtualization=on)",
+        machine: "virt,virtualization=on",
+        cpu: "cortex-a53",
+        expect: &["[fuzzer] fuzz hypercalls (64-bit guest): 100000 calls, ", "ok - vm_hypercall_fuzz", " passed, 0 failed"],
+        status: 0,
+    }],
 }];
 
 /// Builds every hypervisor test image and boots each configuration; one result per boot.
@@ -153,6 +163,16 @@ pub const HYPER32_TESTS: &[TestImage] = &[TestImage {
             status: 103,
         },
     ],
+}, TestImage {
+    bin: "wells-test",
+    features: &["fuzz"],
+    boots: &[Boot {
+        name: "arm32 hypervisor: hypercall fuzzing (cortex-a15, virtualization=on)",
+        machine: "virt,virtualization=on",
+        cpu: "cortex-a15",
+        expect: &["[fuzzer] fuzz hypercalls (32-bit guest): 100000 calls, ", "ok - vm_hypercall_fuzz", " passed, 0 failed"],
+        status: 0,
+    }],
 }];
 
 /// Builds every Cortex-A15 hypervisor test image and boots each configuration.

@@ -6,6 +6,7 @@
 
 mod bench;
 mod counter;
+mod fuzz;
 mod hypercall;
 mod uart;
 
@@ -86,6 +87,10 @@ enum Scenario {
     TouchPmu = 14,
     /// A periodic virtual timer re-armed by its compare value alone: ten interrupts must come.
     TimerByCompare = 15,
+    /// 100 000 random hypercalls (`fuzz.rs`); powers off with the number of violations.
+    Fuzz = 16,
+    /// The same with 1 000 000, for soak runs.
+    FuzzSoak = 17,
 }
 
 impl Scenario {
@@ -93,7 +98,7 @@ impl Scenario {
         use Scenario::*;
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
-            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare,
+            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, Fuzz, FuzzSoak,
         ].get(x0 as usize).copied()
     }
 }
@@ -154,6 +159,8 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
             let _ = writeln!(out, "FAILED: read the PMU ({count})");
             1
         }
+        Scenario::Fuzz => fuzz::run(&mut out, 100_000),
+        Scenario::FuzzSoak => fuzz::run(&mut out, 1_000_000),
         Scenario::Spin => {
             let _ = writeln!(out, "spinning");
             loop {

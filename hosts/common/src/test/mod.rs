@@ -7,6 +7,7 @@ pub mod fuzz;
 pub mod kernel;
 pub mod stack_overflow;
 pub mod user;
+pub mod vm_fuzz;
 pub mod vms;
 
 use crate::Platform;

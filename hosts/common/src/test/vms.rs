@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use wells_core::{Handle, Kernel};
 
 /// The bare guest's scenarios (its `Scenario`, `hosts/bare-guest/src/main.rs`).
-mod scenario {
+pub(super) mod scenario {
     pub const COUNT: u64 = 0;
     pub const WILD_WRITE: u64 = 1;
     pub const RESET_ONCE: u64 = 2;
@@ -29,6 +29,8 @@ mod scenario {
     pub const TOUCH_DEBUG: u64 = 13;
     pub const TOUCH_PMU: u64 = 14;
     pub const TIMER_BY_COMPARE: u64 = 15;
+    pub const FUZZ: u64 = 16;
+    pub const FUZZ_SOAK: u64 = 17;
 }
 
 /// RAM of one bare guest.
@@ -55,23 +57,23 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
     ]
 }
 
-fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on_fault: OnFault, ports: &'a [Handle]) -> VmSpec<'a> {
+pub(super) fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on_fault: OnFault, ports: &'a [Handle]) -> VmSpec<'a> {
     VmSpec { arg: scenario, on_fault, ports, ..VmSpec::new(name, bare, P::RAM_IPA, GUEST_RAM) }
 }
 
-fn run<A: wells_core::Arch>(k: &Kernel<A>) -> TestResult {
+pub(super) fn run<A: wells_core::Arch>(k: &Kernel<A>) -> TestResult {
     k.run().map_err(|e| format!("run: {e}"))
 }
 
 /// VM `name` ended with `want`; returns how many console lines it printed.
-fn expect<P: VmPlatform>(name: &str, want: &Outcome) -> Result<usize, String> {
+pub(super) fn expect<P: VmPlatform>(name: &str, want: &Outcome) -> Result<usize, String> {
     let report = P::vms().report(name).ok_or_else(|| format!("no VM '{name}'"))?;
     check(report.outcome == *want, || format!("vm '{name}': {:?}, expected {want:?}", report.outcome))?;
     Ok(report.lines)
 }
 
 /// VM `name` was stopped, with a reason containing `why`.
-fn expect_stopped<P: VmPlatform>(name: &str, why: &str) -> TestResult {
+pub(super) fn expect_stopped<P: VmPlatform>(name: &str, why: &str) -> TestResult {
     let report = P::vms().report(name).ok_or_else(|| format!("no VM '{name}'"))?;
     match report.outcome {
         Outcome::Stopped(reason) if reason.contains(why) => Ok(()),

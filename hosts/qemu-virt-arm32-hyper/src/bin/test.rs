@@ -4,10 +4,16 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 use wells_board_common::test;
 use wells_qemu_virt_arm32_hyper::{guests, Board};
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
+    // Feature `fuzz`: only the hypercall fuzzer (`soak`: ten times the calls).
+    if cfg!(feature = "fuzz") {
+        return test::run(board, alloc::vec![test::vm_fuzz::test::<Board>(guests::BARE, cfg!(feature = "soak"))]);
+    }
     test::run(board, test::vms::tests::<Board>(guests::BARE, guests::SUPERVISOR))
 }
