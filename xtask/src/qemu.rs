@@ -110,7 +110,7 @@ pub const ARM64_TESTS: &[TestImage] = &[
             name: "arm64 64-bit user tasks, EL1 entry (cortex-a53)",
             machine: "virt",
             cpu: "cortex-a53",
-            expect: &["running at EL1", "ok - user_faults_are_contained", " passed, 0 failed"],
+            expect: &["running at EL1", "ok - user_faults_are_contained", "ok - user_full_handle_table_leaks_nothing", " passed, 0 failed"],
             status: 0,
         }],
     },

@@ -13,6 +13,7 @@ macro_rules! user_programs {
             HELLO = "hello",
             SYSCALL_TEST = "syscall-test",
             SYSCALL_FUZZ = "syscall-fuzz",
+            HANDLE_FILLER = "handle-filler",
             PING = "ping",
             PONG = "pong",
             SPINNER = "spinner",

@@ -89,6 +89,21 @@ pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: 
     all
 }
 
+/// A task that fills its handle table, then asks for ten more mutexes: each is refused, and
+/// none is left behind in the kernel (they used to leak: created, then no handle for them).
+pub fn handle_table_test<P: TaskPlatform>(filler: Program<P>) -> Test<P> {
+    Test::new("user_full_handle_table_leaks_nothing", move |board: &P| {
+        let k = board.new_kernel();
+        let task = start::<P>(&k, "handle-filler", filler, 8, 0, &[])?;
+        let before = k.object_count();
+        k.run().map_err(|e| format!("run: {e}"))?;
+        expect_codes(&k, &[("handle-filler", task, 0)])?;
+        let created = P::tasks().with_task(task.domain, |task| Ok(task.created.len())).map_err(|e| format!("task: {e}"))?;
+        let after = k.object_count();
+        check(after == before + created, || format!("{after} kernel objects, expected {before} + the {created} the task holds"))
+    })
+}
+
 /// AArch32 tasks beside AArch64 ones (`second`, task names ending in "32"): their own system
 /// calls, IPC with the first set both ways, contained faults.
 pub fn second_set_tests<P: TaskPlatform>(first: Programs<Program<P>>, second: Programs<Program<P>>) -> Vec<Test<P>> {

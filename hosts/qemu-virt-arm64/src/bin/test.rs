@@ -29,6 +29,7 @@ fn app_main(board: &Board) -> i32 {
     {
         use wells_qemu_virt_arm64::apps::a64;
         user.extend(test::user::mmu_tests(a64::TESTS, a64::TRANSACTIONS));
+        user.push(test::user::handle_table_test(a64::HANDLE_FILLER));
         #[cfg(feature = "user32")]
         user.extend(test::user::second_set_tests(a64::TESTS, wells_qemu_virt_arm64::apps::a32::TESTS));
     }
