@@ -74,6 +74,21 @@ pub fn run(out: &mut crate::uart::Uart, calls: u64) -> u64 {
     violations
 }
 
+/// Defined calls as `run` makes them, and one time in 64 a random function ID, until an
+/// undefined one stops the VM; `restarts` seeds the run, so each restart fuzzes anew.
+pub fn until_stopped(restarts: u64) -> ! {
+    let mut rng = Rng(0x5EED_0000 + usize::BITS as u64 + (restarts << 16));
+    let scratch = (&raw mut MEMORY) as u64 + SCRATCH as u64;
+    loop {
+        let (function, args, _) = pick(&mut rng, scratch);
+        let random = register(rng.next());
+        // Never CPU_OFF, SYSTEM_OFF or SYSTEM_RESET: those end the VM by design.
+        let ends = matches!((random as u32) & !(1 << 30), 0x8400_0002 | 0x8400_0008 | 0x8400_0009);
+        let function = if rng.one_in(64) && !ends { random } else { function };
+        call(function, args);
+    }
+}
+
 /// One call: function ID, arguments, and whether it hands over a buffer that must be refused.
 fn pick(rng: &mut Rng, scratch: u64) -> (u64, [u64; 4], bool) {
     let mut args = [rng.next(), rng.next(), rng.next(), rng.next()];

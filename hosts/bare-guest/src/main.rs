@@ -91,6 +91,8 @@ enum Scenario {
     Fuzz = 16,
     /// The same with 1 000 000, for soak runs.
     FuzzSoak = 17,
+    /// Random hypercalls with random function IDs among them, until one stops the VM.
+    FuzzUndefined = 18,
 }
 
 impl Scenario {
@@ -98,7 +100,7 @@ impl Scenario {
         use Scenario::*;
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
-            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, Fuzz, FuzzSoak,
+            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, Fuzz, FuzzSoak, FuzzUndefined,
         ].get(x0 as usize).copied()
     }
 }
@@ -161,6 +163,7 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
         }
         Scenario::Fuzz => fuzz::run(&mut out, 100_000),
         Scenario::FuzzSoak => fuzz::run(&mut out, 1_000_000),
+        Scenario::FuzzUndefined => fuzz::until_stopped(restarts),
         Scenario::Spin => {
             let _ = writeln!(out, "spinning");
             // No `yield` hint: single-threaded QEMU (as under -icount) leaves its loop on each

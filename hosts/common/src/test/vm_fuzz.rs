@@ -8,15 +8,39 @@ use super::{check, spawn, Test, TestResult, MS};
 use crate::vms::{self, OnFault, VmPlatform};
 use alloc::format;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 /// How often the watchdog looks at the spinning VM: it must have run in every such window.
 const WINDOW_NS: u64 = 50 * MS;
 
-/// The fuzzer VM makes 100 000 hypercalls, or 1 000 000 with `soak`.
-pub fn test<P: VmPlatform>(bare: &'static [u8], soak: bool) -> Test<P> {
+/// Restarts of the VM whose random function IDs stop it.
+const RESTARTS: u32 = 20;
+
+/// The fuzzer VM makes 100 000 hypercalls, or 1 000 000 with `soak`; then a VM that also
+/// makes random function IDs is stopped by them and restarted, 20 times.
+pub fn tests<P: VmPlatform>(bare: &'static [u8], soak: bool) -> Vec<Test<P>> {
     let scenario = if soak { scenario::FUZZ_SOAK } else { scenario::FUZZ };
-    Test::new("vm_hypercall_fuzz", move |board| fuzz(board, bare, scenario))
+    alloc::vec![
+        Test::new("vm_hypercall_fuzz", move |board| fuzz(board, bare, scenario)),
+        Test::new("vm_undefined_hypercalls_restart_only_that_vm", move |board| undefined(board, bare)),
+    ]
+}
+
+/// Random function IDs end each run of "chaos" (an undefined one is a fault) until its
+/// restarts are used up; "steady" beside it finishes its count.
+fn undefined<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    vms::start::<P>(&k, &spec::<P>("chaos", bare, scenario::FUZZ_UNDEFINED, OnFault::Restart { at_most: RESTARTS }, &[]))?;
+    vms::start::<P>(&k, &spec::<P>("steady", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    run(&k)?;
+    expect_stopped::<P>("chaos", "undefined hypercall")?;
+    let restarts = P::vms().report("chaos").map(|r| r.restarts);
+    check(restarts == Some(RESTARTS), || format!("chaos restarted {restarts:?} times, expected {RESTARTS}"))?;
+    let lines = expect::<P>("steady", &crate::vms::Outcome::Off(0))?;
+    check(lines == 10, || format!("steady printed {lines} lines, expected 10"))?;
+    let heap = board.heap_stats();
+    check(heap.used + heap.free == heap.total, || format!("heap inconsistent: {heap:?}"))
 }
 
 fn fuzz<P: VmPlatform>(board: &P, bare: &'static [u8], fuzz_scenario: u64) -> TestResult {

@@ -31,6 +31,7 @@ pub(super) mod scenario {
     pub const TIMER_BY_COMPARE: u64 = 15;
     pub const FUZZ: u64 = 16;
     pub const FUZZ_SOAK: u64 = 17;
+    pub const FUZZ_UNDEFINED: u64 = 18;
 }
 
 /// RAM of one bare guest.

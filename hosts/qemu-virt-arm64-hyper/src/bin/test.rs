@@ -13,7 +13,7 @@ use wells_qemu_virt_arm64_hyper::{guests, Board};
 fn app_main(board: &Board) -> i32 {
     // Feature `fuzz`: only the hypercall fuzzer (`soak`: ten times the calls).
     if cfg!(feature = "fuzz") {
-        return test::run(board, alloc::vec![test::vm_fuzz::test::<Board>(guests::BARE, cfg!(feature = "soak"))]);
+        return test::run(board, test::vm_fuzz::tests::<Board>(guests::BARE, cfg!(feature = "soak")));
     }
     test::run(board, test::vms::tests::<Board>(guests::BARE, guests::SUPERVISOR))
 }
