@@ -288,7 +288,7 @@ fn test(root: &Path) -> Result<u8> {
     setup::run(root)?;
     let mut summary = summary::Summary::new("xtask test");
 
-    for package in ["wells-core", "wells-ffi", "wells-policy"] {
+    for package in ["wells-core", "wells-ffi", "wells-policy", "xtask"] {
         let name = format!("cargo test -p {package}");
         let result = cargo(root, &["test", "-p", package]);
         summary.record(&name, result);
