@@ -12,6 +12,7 @@ mod cortex_r52;
 mod header;
 mod hosted;
 mod linux;
+mod load;
 mod qemu;
 mod user_apps;
 mod setup;
@@ -33,7 +34,10 @@ commands:
                    --check fails when the checked-in header is stale
   build            build libwells.a (release) and regenerate include/wells.h
   run [--board B]  setup, build, then run a program on a board (`run --help`)
-  test             setup, then every test step; prints a PASS/FAIL tally
+  test [--under-load]
+                   setup, then every test step; prints a PASS/FAIL tally;
+                   --under-load: the same with a CPU hog on every core (the
+                   verdicts must not change)
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then the arm64 bench image under QEMU -icount (instruction counts);
                    prints the tables and writes docs/benchmarks.md
@@ -120,7 +124,14 @@ fn main() -> ExitCode {
             .and_then(|()| build(&root))
             .map(|()| 0),
         "run" => run_command(&root, rest),
-        "test" => no_options("test", rest).and_then(|()| test(&root)),
+        "test" => match rest {
+            [] => test(&root),
+            [flag] if flag == "--under-load" => {
+                let _hogs = load::CpuHogs::start();
+                test(&root)
+            }
+            _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),
+        },
         "bench" => no_options("bench", rest)
             .and_then(|()| bench::run(&root))
             .map(|()| 0),
