@@ -13,9 +13,11 @@ mod header;
 mod hosted;
 mod linux;
 mod load;
+mod miri;
 mod qemu;
 mod user_apps;
 mod setup;
+mod soak;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -49,6 +51,9 @@ commands:
                    target/linux-module/build/; default DIR: Debian's linux-headers;
                    --test: only the Linux module steps of `test` (QEMU, Debian kernel);
                    --bench: only its part of `bench` (updates docs/benchmarks.md)
+  soak             the long soaks: an hour of virtual time on each hypervisor image
+                   (kernel objects and VMs churned, heap flat) and ten minutes of
+                   the hosted library (heap and RSS flat); a PASS/FAIL tally
   help             this text
 ";
 
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
             .and_then(|()| bench::run(&root))
             .map(|()| 0),
         "debug" => qemu::debug_command(&root, rest),
+        "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
         "linux-module" => linux::command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
@@ -305,6 +311,11 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
 
+    match miri::run(root) {
+        miri::Step::Ran(result) => summary.record("Miri: wells-core tests that switch no stacks (cargo +nightly miri test)", result),
+        miri::Step::Skipped(why) => summary.skip("Miri: wells-core tests that switch no stacks", why),
+    }
+
     let library = hosted::build_library(root);
     let library_ok = library.is_ok();
     summary.record(
@@ -338,6 +349,9 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     for (name, result) in cortex_r52::run_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in soak::run(root, soak::SHORT, library_ok) {
         summary.record(&name, result);
     }
     for (name, result) in linux::tests(root) {

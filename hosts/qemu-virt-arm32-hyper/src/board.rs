@@ -135,3 +135,8 @@ impl VmPlatform for Board {
         guest::enter_guest(entry.pc as u32, entry.x0 as u32, entry.x1 as u32)
     }
 }
+
+/// Kernel heap use (for code without the `Board`, such as threads).
+pub fn heap_stats() -> wells_core::mem::HeapStats {
+    HEAP.stats()
+}

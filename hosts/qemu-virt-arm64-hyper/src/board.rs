@@ -139,3 +139,8 @@ impl VmPlatform for Board {
         guest::enter_guest(entry.pc, entry.x0, entry.x1)
     }
 }
+
+/// Kernel heap use (for code without the `Board`, such as threads).
+pub fn heap_stats() -> wells_core::mem::HeapStats {
+    HEAP.stats()
+}
