@@ -56,6 +56,8 @@ const VM_SCENARIOS: &[&str] = &[
     "[ping] ping: 10 round trips ok",
     "ok - vm_message_round_trip_between_guests",
     "ok - vm_hypercalls_check_guest_buffers",
+    "[porter] port buffers: all refused, port untouched",
+    "ok - vm_port_calls_check_guest_buffers",
     "wells: vm 'caller' stopped: undefined hypercall 0xc60000ff",
     "wells: vm 'mute' stopped: stage-2 data abort at IPA 0x9000018",
     "wells: vm 'debugger' stopped: ",
