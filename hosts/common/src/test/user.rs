@@ -76,13 +76,17 @@ pub fn tests<P: TaskPlatform>(programs: Programs<Program<P>>) -> Vec<Test<P>> {
     ]
 }
 
-/// The MMU boards' plan: transactions first, the five, then a stopped task's objects.
+/// The MMU boards' plan: transactions first, the five, then two instances of the `isolation`
+/// fault program trying to reach each other, then a stopped task's objects.
 pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: Transactions<Program<P>>) -> Vec<Test<P>> {
     let mut all = alloc::vec![Test::new("user_transactions_between_tasks", move |board| {
         transactions_between_tasks(board, &transactions)
     })];
     all.push(Test::new("user_advisor_loads_a_decision_set", move |board| advisor_loads_a_decision_set(board, &transactions)));
     all.extend(tests(programs));
+    if let Some(isolation) = programs.faults.iter().find(|fault| fault.name == "isolation").copied() {
+        all.push(Test::new("user_tasks_cannot_reach_each_other", move |board| tasks_cannot_reach_each_other(board, isolation)));
+    }
     all.push(Test::new("user_stopped_task_leaves_no_waiter_hanging", move |board| {
         stopped_task_leaves_no_waiter_hanging(board, &programs)
     }));
@@ -90,14 +94,18 @@ pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: 
 }
 
 /// AArch32 tasks beside AArch64 ones (`second`, task names ending in "32"): their own system
-/// calls, IPC with the first set both ways, contained faults.
+/// calls, IPC with the first set both ways, contained faults, two that cannot reach each other.
 pub fn second_set_tests<P: TaskPlatform>(first: Programs<Program<P>>, second: Programs<Program<P>>) -> Vec<Test<P>> {
-    alloc::vec![
+    let mut all = alloc::vec![
         Test::new("user32_hello", move |board| hello(board, &second, "32")),
         Test::new("user32_system_calls", move |board| system_calls(board, &second, "32")),
         Test::new("user32_ipc_across_instruction_sets", move |board| ipc_across_sets(board, &first, &second)),
         Test::new("user32_faults_are_contained", move |board| faults_are_contained(board, &second, "32")),
-    ]
+    ];
+    if let Some(isolation) = second.faults.iter().find(|fault| fault.name == "isolation").copied() {
+        all.push(Test::new("user32_tasks_cannot_reach_each_other", move |board| tasks_cannot_reach_each_other(board, isolation)));
+    }
+    all
 }
 
 fn start<P: TaskPlatform>(
@@ -218,6 +226,20 @@ fn faults_are_contained<P: TaskPlatform>(board: &P, programs: &Programs<Program<
     expected.push((ping_name, a, 0));
     expected.push((pong_name, b, 0));
     expect_codes(&k, &expected)
+}
+
+/// Two instances of one program, at the same addresses: the holder publishes the address of its
+/// marker, the prober writes there through its own mapping (landing in its own copy) and then
+/// faults on the kernel's text; the holder's marker must be unchanged.
+fn tasks_cannot_reach_each_other<P: TaskPlatform>(board: &P, isolation: Fault<Program<P>>) -> TestResult {
+    let k = board.new_kernel();
+    let marker = k.port_create(8, 1).map_err(|e| format!("port: {e}"))?;
+    let done = k.port_create(8, 1).map_err(|e| format!("port: {e}"))?;
+    let grants = [("marker", marker), ("done", done)];
+    let holder = start::<P>(&k, "holder", isolation.program, 8, 1, &grants)?;
+    let prober = start::<P>(&k, "prober", isolation.program, 8, 2, &grants)?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expect_codes(&k, &[("holder", holder, 0), ("prober", prober, isolation.code)])
 }
 
 /// A task that faults while another task waits on a semaphore it owns: the waiter is woken
