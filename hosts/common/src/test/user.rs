@@ -84,11 +84,11 @@ pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: 
     })];
     all.push(Test::new("user_advisor_loads_a_decision_set", move |board| advisor_loads_a_decision_set(board, &transactions)));
     all.extend(tests(programs));
-    if let Some(isolation) = programs.faults.iter().find(|fault| fault.name == "isolation").copied() {
-        all.push(Test::new("user_tasks_cannot_reach_each_other", move |board| tasks_cannot_reach_each_other(board, isolation)));
-    }
+    all.push(Test::new("user_tasks_cannot_reach_each_other", move |board| {
+        tasks_cannot_reach_each_other(board, fault_program(&programs, "isolation")?)
+    }));
     all.push(Test::new("user_stopped_task_leaves_no_waiter_hanging", move |board| {
-        stopped_task_leaves_no_waiter_hanging(board, &programs)
+        stopped_task_leaves_no_waiter_hanging(board, fault_program(&programs, "fault-owner")?)
     }));
     all
 }
@@ -102,10 +102,15 @@ pub fn second_set_tests<P: TaskPlatform>(first: Programs<Program<P>>, second: Pr
         Test::new("user32_ipc_across_instruction_sets", move |board| ipc_across_sets(board, &first, &second)),
         Test::new("user32_faults_are_contained", move |board| faults_are_contained(board, &second, "32")),
     ];
-    if let Some(isolation) = second.faults.iter().find(|fault| fault.name == "isolation").copied() {
-        all.push(Test::new("user32_tasks_cannot_reach_each_other", move |board| tasks_cannot_reach_each_other(board, isolation)));
-    }
+    all.push(Test::new("user32_tasks_cannot_reach_each_other", move |board| {
+        tasks_cannot_reach_each_other(board, fault_program(&second, "isolation")?)
+    }));
     all
+}
+
+/// The fault program called `name`.
+fn fault_program<P: Copy>(programs: &Programs<P>, name: &str) -> Result<Fault<P>, String> {
+    programs.faults.iter().find(|fault| fault.name == name).copied().ok_or_else(|| format!("no program '{name}'"))
 }
 
 fn start<P: TaskPlatform>(
@@ -242,38 +247,30 @@ fn tasks_cannot_reach_each_other<P: TaskPlatform>(board: &P, isolation: Fault<Pr
     expect_codes(&k, &[("holder", holder, 0), ("prober", prober, isolation.code)])
 }
 
-/// A task that faults while another task waits on a semaphore it owns: the waiter is woken
-/// with "destroyed" instead of hanging. (Covered through the kernel here: the object is
-/// created on the task's behalf the way `sem_create` does.)
-fn stopped_task_leaves_no_waiter_hanging<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>) -> TestResult {
+/// A task that really faults while a kernel thread waits on a semaphore the task created: the
+/// waiter is woken with "destroyed" instead of hanging. The task makes its semaphore and blocks
+/// on port "go"; a thread below it then lines the waiter up (above it) and lets the task go on
+/// to its fault.
+fn stopped_task_leaves_no_waiter_hanging<P: TaskPlatform>(board: &P, owner: Fault<Program<P>>) -> TestResult {
     let k = board.new_kernel();
-    let victim = start::<P>(&k, "spinner", programs.spinner, 3, 0, &[])?;
-    let sem = k.semaphore_create(0, 1).map_err(|e| format!("sem: {e}"))?;
-    P::tasks()
-        .with_task(victim.domain, |task| {
-            task.created.push(sem);
-            Ok(())
-        })
-        .map_err(|e| format!("task: {e}"))?;
+    let go = k.port_create(8, 1).map_err(|e| format!("port: {e}"))?;
+    let task = start::<P>(&k, "fault-owner", owner.program, 8, 1, &[("go", go)])?;
     let outcome = alloc::sync::Arc::new(spin::Mutex::new(None));
     let o = outcome.clone();
-    spawn::<P>("waiter", 10, move || {
-        *o.lock() = Some(P::kernel().semaphore_wait(sem, Timeout::Forever));
-        0
-    });
-    spawn::<P>("stopper", 20, move || {
-        P::kernel().sleep_ns(10 * MS).unwrap();
-        // What a fault does: destroy the task's objects, then stop it.
-        let created = P::tasks().with_task(victim.domain, |task| Ok(core::mem::take(&mut task.created))).unwrap();
-        for object in created {
-            let _ = P::kernel().semaphore_destroy(object);
-        }
-        P::kernel().domain_stop(victim.domain, -1).unwrap();
+    spawn::<P>("driver", 5, move || {
+        let created = P::tasks().with_task(task.domain, |task| Ok(task.created.clone())).unwrap_or_default();
+        let [semaphore] = created[..] else { return 1 };
+        spawn::<P>("waiter", 10, move || {
+            *o.lock() = Some(P::kernel().semaphore_wait(semaphore, Timeout::Forever));
+            0
+        });
+        let _ = P::kernel().port_send(go, &[0; 8], Timeout::NoWait);
         0
     });
     k.run().map_err(|e| format!("run: {e}"))?;
     let outcome = *outcome.lock();
-    check(outcome == Some(Err(wells_core::Error::Destroyed)), || format!("waiter got {outcome:?}"))
+    check(outcome == Some(Err(wells_core::Error::Destroyed)), || format!("waiter got {outcome:?}"))?;
+    expect_codes(&k, &[("fault-owner", task, owner.code)])
 }
 
 /// Two tasks in different address spaces commit one transaction on a shared object; then a
