@@ -51,8 +51,11 @@ impl Board {
         }
         let _ = writeln!(
             out,
-            "wells: running in {} mode, MMU on (short descriptors; text RX, rodata R, data RW-XN)",
-            mode::name(arm::current_mode())
+            "wells: running in {} mode, MMU {}, WXN {} (short descriptors; text RX, rodata R, data RW-XN)",
+            mode::name(arm::current_mode()),
+            // Read back, so the line says what the CPU does.
+            if arm::mmu::sctlr() & 1 != 0 { "on" } else { "OFF" },
+            if arm::mmu::sctlr() & (1 << 19) != 0 { "on" } else { "OFF" }
         );
     }
 }

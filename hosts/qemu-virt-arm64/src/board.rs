@@ -51,7 +51,15 @@ impl Board {
         if self.entry_el >= 2 {
             let _ = writeln!(out, "wells: EL2 configured (AArch64 EL1, timer access), dropped to EL1");
         }
-        let _ = writeln!(out, "wells: running at EL{}, MMU on (text RX, rodata R, data RW-XN)", aarch64::current_el());
+        // Read back, so the line says what the CPU does.
+        let sctlr = aarch64::mmu::sctlr();
+        let _ = writeln!(
+            out,
+            "wells: running at EL{}, MMU {}, WXN {} (text RX, rodata R, data RW-XN)",
+            aarch64::current_el(),
+            if sctlr & 1 != 0 { "on" } else { "OFF" },
+            if sctlr & (1 << 19) != 0 { "on" } else { "OFF" }
+        );
     }
 }
 
