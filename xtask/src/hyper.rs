@@ -85,7 +85,7 @@ pub const HYPER_TESTS: &[TestImage] = &[TestImage {
             name: "arm64 hypervisor: VMs, EL3 entry (cortex-a57, secure=on,virtualization=on)",
             machine: "virt,secure=on,virtualization=on",
             cpu: "cortex-a57",
-            expect: &["entered at EL3", "dropped to EL2", "ok - vm_stage2_fault_stops_only_that_vm", " passed, 0 failed"],
+            expect: &["entered at EL3", "dropped to EL2", "running at EL2: stage 2 on,", "ok - vm_stage2_fault_stops_only_that_vm", " passed, 0 failed"],
             status: 0,
         },
         Boot {
