@@ -46,6 +46,9 @@ impl Board {
     pub(crate) fn announce(&self) {
         let mut out = Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-virt-arm32: entered in {} mode", mode::name(self.entry_mode));
+        if crate::exit::is_guest() {
+            let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
+        }
         if self.entry_mode == mode::HYP {
             let _ = writeln!(out, "wells: HYP configured (no PL1 traps, timer access, CNTVOFF=0), dropped to SVC");
         }

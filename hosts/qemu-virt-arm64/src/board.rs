@@ -45,6 +45,9 @@ impl Board {
     pub(crate) fn announce(&self) {
         let mut out = Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-virt-arm64: entered at EL{}", self.entry_el);
+        if crate::exit::is_guest() {
+            let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
+        }
         if self.entry_el == 3 {
             let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
         }

@@ -38,7 +38,7 @@ const GUEST_RAM: usize = 4 << 20;
 const SUPERVISOR_RAM: usize = 128 << 20;
 
 /// The scenarios, on guest images `bare` (the bare test guest) and `supervisor` (a supervisor
-/// image's demo, built to end through PSCI).
+/// image's demo, the same image that runs natively).
 pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> Vec<Test<P>> {
     alloc::vec![
         Test::new("vm_supervisor_guests_run_their_demo", move |board| supervisors_run_their_demo(board, supervisor)),
