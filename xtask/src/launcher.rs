@@ -90,6 +90,9 @@ fn purpose(launch: &Launch) -> &'static str {
 
 fn run(root: &Path, launch: &Launch) -> Result<()> {
     println!("xtask: scripts/do-qemuarm {}", launch.flags.join(" "));
+    if launch.status.is_none() && TcpStream::connect(GDB_STUB).is_ok() {
+        return Err(format!("something already listens on {GDB_STUB}: QEMU's gdb stub could not be told from it"));
+    }
     // Its own process group: the script's cargo, xtask and QEMU go together when killed.
     let mut child = Command::new(root.join("scripts/do-qemuarm"))
         .args(launch.flags)
