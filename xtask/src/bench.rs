@@ -421,7 +421,7 @@ fn guest_overhead(native: &BoardBench, guest: &str) -> String {
     let title = native.title;
     let native = table_rows(&native.block);
     let mut md = format!(
-        "\n\nThe supervisor's `wells-bench` (features `user,guest`) run as a guest of this hypervisor, \
+        "\n\nThe supervisor's `wells-bench` (feature `user`, the native image) run as a guest of this hypervisor, \
          against the same measurements natively ({title}, above):\n\n\
          | measurement | native | as a guest | guest / native |\n|---|---:|---:|---:|\n",
     );

@@ -11,6 +11,7 @@ mod hyper;
 mod cortex_r52;
 mod header;
 mod hosted;
+mod launcher;
 mod linux;
 mod load;
 mod miri;
@@ -355,6 +356,9 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     for (name, result) in linux::tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in launcher::tests(root) {
         summary.record(&name, result);
     }
 

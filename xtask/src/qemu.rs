@@ -136,7 +136,7 @@ pub const ARM64_TESTS: &[TestImage] = &[
                 name: "arm64 64+32-bit user tasks, EL3 entry (cortex-a53, secure=on,virtualization=on)",
                 machine: "virt,secure=on,virtualization=on",
                 cpu: "cortex-a53",
-                expect: &["entered at EL3", "dropped to EL2", "dropped to EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
+                expect: &["entered at EL3", "dropped to EL2", "dropped to EL1", "running at EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
                 status: 0,
             },
             Boot {

@@ -7,6 +7,7 @@
 mod bench;
 mod counter;
 mod hypercall;
+mod port_buffers;
 mod uart;
 
 use core::arch::global_asm;
@@ -86,6 +87,8 @@ enum Scenario {
     TouchPmu = 14,
     /// A periodic virtual timer re-armed by its compare value alone: ten interrupts must come.
     TimerByCompare = 15,
+    /// Port send and receive with bad buffers (`port_buffers.rs`); port 0 of 8-byte messages.
+    PortBuffers = 16,
 }
 
 impl Scenario {
@@ -93,7 +96,7 @@ impl Scenario {
         use Scenario::*;
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
-            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare,
+            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, PortBuffers,
         ].get(x0 as usize).copied()
     }
 }
@@ -133,6 +136,7 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
             1
         }
         Scenario::Hypercalls => hypercalls(&mut out),
+        Scenario::PortBuffers => port_buffers::run(&mut out),
         Scenario::BenchHypercall => bench::hypercall_round_trip(),
         Scenario::BenchYield => bench::yield_ping(true),
         Scenario::BenchYieldPartner => bench::yield_ping(false),
