@@ -156,7 +156,9 @@ int32_t wm_selftest_thread(void *arg)
 	t0 = wells_now_ns();
 	CHECK(wells_thread_sleep(10) == WELLS_OK);
 	dt = wells_now_ns() - t0;
-	CHECK(dt >= 10ull * 1000 * 1000 && dt < 1000ull * 1000 * 1000);
+	/* The test boot runs under QEMU -icount: the guest's time follows its instructions, so
+	 * a loaded host cannot stretch the sleep and the bound can be tight. */
+	CHECK(dt >= 10ull * 1000 * 1000 && dt < 12ull * 1000 * 1000);
 
 	/* Bad input is refused, never a crash. */
 	CHECK(wells_mutex_create(NULL) == WELLS_ERR_INVALID_ARGUMENT);
@@ -237,10 +239,14 @@ int32_t wm_selftest_thread(void *arg)
 	/* Periodic timer from the hrtimer. */
 	timer_calls = 0;
 	CHECK(wells_timer_create(&timer, count_call, NULL) == WELLS_OK);
+	t0 = wells_now_ns();
 	CHECK(wells_timer_start(timer, 2, 2) == WELLS_OK);
 	CHECK(wells_thread_sleep(30) == WELLS_OK);
 	CHECK(wells_timer_cancel(timer) == WELLS_OK);
-	CHECK(timer_calls >= 5);
+	/* Measured, not assumed: every 2 ms period that ended before the cancel fired once (one
+	 * may still have been on its way), none more. */
+	dt = (wells_now_ns() - t0) / (2ull * 1000 * 1000);
+	CHECK(timer_calls <= dt && timer_calls + 1 >= dt && dt >= 15);
 	CHECK(wells_timer_destroy(timer) == WELLS_OK);
 
 	/* Join: exit code, then the handle is stale. */

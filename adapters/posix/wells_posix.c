@@ -1,14 +1,20 @@
 /* wells_posix.c - wells host operations for a POSIX process (Linux user space; other POSIX OSes).
  *
- * One POSIX timer (CLOCK_MONOTONIC) delivers a real-time signal to the host thread that called
- * wells_posix_start; the handler calls wells_tick(). Everything else maps one-to-one onto libc.
- * See README.md in this folder for why the signal is installed the way it is.
+ * One POSIX timer delivers a real-time signal to the host thread that called wells_posix_start;
+ * the handler calls wells_tick(). Everything else maps one-to-one onto libc. See README.md in
+ * this folder for why the signal is installed the way it is.
+ *
+ * Two clocks: CLOCK_MONOTONIC (wells_posix_start), or the host thread's CPU time plus the idle
+ * time skipped (wells_posix_start_clock with WELLS_POSIX_CLOCK_CPU): while wells has nothing to
+ * run, that clock jumps to the armed deadline at once, so time follows only the work wells did,
+ * like QEMU's -icount. A loaded machine cannot stretch it: timing tests use it.
  */
 #define _GNU_SOURCE
 #include "wells_posix.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +37,13 @@
 static struct {
     bool started;
     int signo;
+    int clock;             /* WELLS_POSIX_CLOCK_* */
+    clockid_t timer_clock; /* what the timer counts: CLOCK_MONOTONIC or this thread's CPU time */
+    pthread_t host_thread;
+    /* CPU clock: the deadline armed (0: none) and the idle time skipped so far. Read by the
+     * tick handler, so atomic. */
+    _Atomic uint64_t armed_deadline;
+    _Atomic uint64_t skipped_ns;
     timer_t timer;
     struct sigaction old_action; /* disposition of signo before start */
     sigset_t old_mask;           /* signal mask of the host thread before start */
@@ -39,12 +52,19 @@ static struct {
 
 /* ---- host operations ---------------------------------------------------------------------- */
 
+static uint64_t clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t posix_now_ns(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+    if (g.clock == WELLS_POSIX_CLOCK_CPU)
+        return clock_ns(g.timer_clock) + atomic_load(&g.skipped_ns);
+    return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* One-shot, absolute. Called from thread context and from inside the tick handler, so it
@@ -55,13 +75,20 @@ static void posix_timer_arm(void *ctx, uint64_t deadline_ns)
     int saved = errno;
     if (deadline_ns == 0)
         deadline_ns = 1; /* it_value 0 would disarm; a past absolute time fires at once */
-    uint64_t sec = deadline_ns / NS_PER_S;
+    atomic_store(&g.armed_deadline, deadline_ns);
+    uint64_t on_timer_clock = deadline_ns;
+    if (g.clock == WELLS_POSIX_CLOCK_CPU) {
+        /* The timer counts CPU time only: the skipped idle time is not on it. */
+        uint64_t skipped = atomic_load(&g.skipped_ns);
+        on_timer_clock = deadline_ns > skipped ? deadline_ns - skipped : 1;
+    }
+    uint64_t sec = on_timer_clock / NS_PER_S;
     if (sizeof(time_t) < 8 && sec > INT32_MAX)
         sec = INT32_MAX;
     struct itimerspec its;
     memset(&its, 0, sizeof its);
     its.it_value.tv_sec = (time_t)sec;
-    its.it_value.tv_nsec = (long)(deadline_ns % NS_PER_S);
+    its.it_value.tv_nsec = (long)(on_timer_clock % NS_PER_S);
     (void)timer_settime(g.timer, TIMER_ABSTIME, &its, NULL);
     errno = saved;
 }
@@ -70,6 +97,7 @@ static void posix_timer_cancel(void *ctx)
 {
     (void)ctx;
     int saved = errno;
+    atomic_store(&g.armed_deadline, 0);
     struct itimerspec its;
     memset(&its, 0, sizeof its); /* it_value 0 = disarm */
     (void)timer_settime(g.timer, 0, &its, NULL);
@@ -129,8 +157,18 @@ static void posix_idle(void *ctx)
 {
     (void)ctx;
     int saved = errno;
-    struct timespec ts = { 0, 1000000 };
-    (void)nanosleep(&ts, NULL);
+    uint64_t deadline = atomic_load(&g.armed_deadline);
+    if (g.clock == WELLS_POSIX_CLOCK_CPU && deadline != 0) {
+        /* Nothing to run until the deadline: the CPU clock skips the wait and the tick comes
+         * now (a tick already on its way only makes the kernel look once more). */
+        uint64_t now = posix_now_ns(NULL);
+        if (deadline > now)
+            atomic_fetch_add(&g.skipped_ns, deadline - now);
+        pthread_kill(g.host_thread, g.signo);
+    } else {
+        struct timespec ts = { 0, 1000000 };
+        (void)nanosleep(&ts, NULL);
+    }
     errno = saved;
 }
 
@@ -177,10 +215,24 @@ static void uninstall(void)
 
 wells_status wells_posix_start(size_t heap_size)
 {
+    return wells_posix_start_clock(heap_size, WELLS_POSIX_CLOCK_MONOTONIC);
+}
+
+wells_status wells_posix_start_clock(size_t heap_size, int clock)
+{
     if (g.started)
         return WELLS_ERR_ALREADY_INITIALIZED;
+    if (clock != WELLS_POSIX_CLOCK_MONOTONIC && clock != WELLS_POSIX_CLOCK_CPU)
+        return WELLS_ERR_INVALID_ARGUMENT;
 
     g.signo = SIGRTMIN;
+    g.clock = clock;
+    g.host_thread = pthread_self();
+    atomic_store(&g.armed_deadline, 0);
+    atomic_store(&g.skipped_ns, 0);
+    g.timer_clock = CLOCK_MONOTONIC;
+    if (clock == WELLS_POSIX_CLOCK_CPU && pthread_getcpuclockid(g.host_thread, &g.timer_clock) != 0)
+        return WELLS_ERR_LIMIT;
 
     /* SA_NODEFER + empty mask: wells may switch stacks inside the handler, and the signal must
      * stay deliverable to whichever wells thread runs next. SA_RESTART keeps host calls made
@@ -202,7 +254,7 @@ wells_status wells_posix_start(size_t heap_size)
 #else
     sev.sigev_notify = SIGEV_SIGNAL; /* to the process; other threads should block g.signo */
 #endif
-    if (timer_create(CLOCK_MONOTONIC, &sev, &g.timer) != 0) {
+    if (timer_create(g.timer_clock, &sev, &g.timer) != 0) {
         sigaction(g.signo, &g.old_action, NULL);
         return WELLS_ERR_LIMIT;
     }

@@ -27,6 +27,18 @@ extern "C" {
  * start without a stop returns WELLS_ERR_ALREADY_INITIALIZED. */
 wells_status wells_posix_start(size_t heap_size);
 
+/* Clocks for wells_posix_start_clock. */
+#define WELLS_POSIX_CLOCK_MONOTONIC 0 /* the host's CLOCK_MONOTONIC (what wells_posix_start uses) */
+#define WELLS_POSIX_CLOCK_CPU 1       /* the host thread's CPU time plus the idle time skipped */
+
+/* wells_posix_start with a chosen clock. WELLS_POSIX_CLOCK_CPU counts only the CPU time the
+ * wells host thread used, and when wells has nothing to run it jumps straight to the next
+ * deadline instead of waiting: time then follows the work wells did, like QEMU's -icount,
+ * whatever else loads the machine (the timing tests use it). Its timer expires on the host
+ * kernel's scheduler tick while a wells thread computes (a few ms late at most), exactly when
+ * wells is idle. WELLS_ERR_INVALID_ARGUMENT for an unknown clock. */
+wells_status wells_posix_start_clock(size_t heap_size, int clock);
+
 /* wells_shutdown, then deletes the timer and restores the previous signal disposition and mask.
  * Returns wells_shutdown's status; if that is an error other than WELLS_ERR_NOT_INITIALIZED
  * (e.g. WELLS_ERR_BAD_CONTEXT when called from a wells thread) the adapter stays installed. */

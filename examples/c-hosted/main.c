@@ -318,8 +318,9 @@ int main(void)
     say("(c) timer: %u periodic ticks of %d ms in %u.%u ms\n", ticks_seen, TICK_PERIOD_MS,
         (unsigned)(tick_ms10 / 10), (unsigned)(tick_ms10 % 10));
     check(ticks_seen == TICKS, "(c) 20 timer ticks received");
-    check(tick_ms10 >= (TICKS * TICK_PERIOD_MS - 10) * 10 && tick_ms10 < 2000 * 10,
-          "(c) 20 ticks took about 200 ms");
+    /* Never early; how late depends on how busy the machine is (real time here: the tests
+     * that bound lateness run on the adapter's CPU clock, tests/c-abi). */
+    check(tick_ms10 >= (TICKS * TICK_PERIOD_MS - 10) * 10, "(c) 20 ticks took at least 190 ms");
 
     /* per-thread statistics, then join (NO_WAIT: host main may not block; all have exited) */
     say("\nthreads:\n  %-14s %4s %4s %-9s %12s %9s %5s\n", "name", "base", "prio", "state",

@@ -207,11 +207,20 @@ static inline int check_summary(void)
 /* Starts wells through the POSIX adapter; on failure the case returns at once. */
 #define START_WELLS()                                                                          \
     do {                                                                                       \
-        if (!CHECK_EQ(wells_posix_start(0), WELLS_OK))                                          \
+        if (!CHECK_EQ(wells_posix_start_clock(0, WELLS_POSIX_CLOCK_CPU), WELLS_OK))             \
             return;                                                                            \
     } while (0)
 
 #define STOP_WELLS() CHECK_EQ(wells_posix_stop(), WELLS_OK)
+
+/* How late a timed wake-up may come. START_WELLS runs wells on the adapter's CPU clock
+ * (WELLS_POSIX_CLOCK_CPU): time follows the work the wells host thread does and jumps over idle
+ * waits, so a loaded machine cannot stretch it. A wait with nothing else to run ends at its
+ * deadline, plus the wake-up path (microseconds): IDLE_LATE_MS. While a wells thread computes,
+ * the host's CPU-time timer only expires on its scheduler tick (4 ms at HZ=250; 10 ms at
+ * HZ=100): BUSY_LATE_MS. */
+#define IDLE_LATE_MS 1
+#define BUSY_LATE_MS 12
 
 /* Creates and starts a thread with the default stack; records a failed check on error. */
 static inline wells_thread_t spawn(const char *name, uint32_t priority, wells_thread_entry entry,

@@ -160,7 +160,7 @@ static int32_t join_with_timeout(void *arg)
     CHECK_EQ(wells_thread_join(w, &code, 50), WELLS_ERR_TIMEOUT);
     uint64_t el = wells_now_ns() - t0;
     CHECK(el >= 50 * MS);
-    CHECK(el < 1000 * MS);
+    CHECK(el < (50 + IDLE_LATE_MS) * MS);
     CHECK_EQ(wells_thread_stats(w, &st), WELLS_OK); /* still valid after a timed-out join */
     jt_stop = 1;
     CHECK_EQ(wells_thread_join(w, &code, WELLS_WAIT_FOREVER), WELLS_OK);
@@ -192,7 +192,7 @@ static int32_t sleeps(void *arg)
         CHECK_EQ(wells_thread_sleep(asked[i]), WELLS_OK);
         uint64_t el = wells_now_ns() - t0;
         CHECK(el >= asked[i] * MS);
-        CHECK(el < (asked[i] + 500) * MS);
+        CHECK(el < (asked[i] + IDLE_LATE_MS) * MS);
     }
     return 0;
 }
@@ -353,7 +353,7 @@ static int32_t rr_judge(void *arg)
     CHECK(rr_count[1] > 0);
     for (int i = 0; i < 2; i++) {
         CHECK_EQ(wells_thread_stats(s[i], &st), WELLS_OK);
-        CHECK(st.run_time_ns >= 20 * MS); /* each got a fair share of ~100 ms */
+        CHECK(st.run_time_ns >= 80 * MS); /* each got about half of the 200 ms */
         CHECK(st.switches >= 3);          /* 10 ms slices: switched many times */
     }
     rr_stop = 1;
@@ -406,7 +406,7 @@ static void preemption(void)
     pre_t0 = wells_now_ns();
     CHECK_EQ(wells_run(), WELLS_OK); /* hangs (watchdog) if the tick cannot preempt */
     CHECK(pre_woke - pre_t0 >= 50 * MS);
-    CHECK(pre_woke - pre_t0 < 1000 * MS);
+    CHECK(pre_woke - pre_t0 < (50 + BUSY_LATE_MS) * MS); /* a spinner has the CPU meanwhile */
     STOP_WELLS();
 }
 

@@ -1,5 +1,8 @@
-//! wells-core: one kernel core for every level wells manages (monitor, hypervisor, supervisor,
-//! administrator inside another OS).
+//! wells-core: one kernel core meant for every level wells manages. Today it runs as a
+//! supervisor (user tasks on arm64, Cortex-A15, Cortex-R52 and Cortex-M3), as a hypervisor
+//! (VMs at arm64 EL2 and Cortex-A15 HYP) and inside another OS through the C library (a Linux
+//! process, a Linux kernel module). Still to come: the EL3 monitor (worlds), task groups as an
+//! administrator's domains, the Arm builds of the library and the AUTOSAR OS API on it.
 //!
 //! Design principles, in the order they win when they conflict:
 //! 1. **Every outside input gets a defined answer.** Public calls return `Result<_, Error>`;

@@ -299,9 +299,8 @@ const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0,
      so that row is `n/a (RAM)`.";
 /// How the Cortex-M3 board counts instructions (`hosts/qemu-mps2-an385/src/counter.rs`).
 const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TRCENA, `DWT_CTRL` and \
-     `DWT_CYCCNT` at 0xE0001004 read as zero and ignore writes), so the counter is the board's SysTick clock \
-     in ns (its millisecond count plus the current value `SYST_CVR`, 40 ns per count at the 25 MHz system \
-     clock): under `-icount shift=0` one ns of virtual time is one instruction, so one SysTick count is \
+     `DWT_CYCCNT` at 0xE0001004 read as zero and ignore writes), so the counter is the board's clock in ns \
+     (CMSDK APB timer 0 counting down freely, 40 ns per count at the 25 MHz system clock, like SysTick): under `-icount shift=0` one ns of virtual time is one instruction, so one SysTick count is \
      **40 instructions** (a 200 000-instruction loop moves `SYST_CVR` by 5000) and figures move in steps of 40 \
      instructions (visible only in the single-sample timer row). SysTick's 1 ms interrupt runs during every \
      measurement (a few dozen instructions per million). Unprivileged tasks cannot read SysTick (Private \
@@ -422,7 +421,7 @@ fn guest_overhead(native: &BoardBench, guest: &str) -> String {
     let title = native.title;
     let native = table_rows(&native.block);
     let mut md = format!(
-        "\n\nThe supervisor's `wells-bench` (features `user,guest`) run as a guest of this hypervisor, \
+        "\n\nThe supervisor's `wells-bench` (feature `user`, the native image) run as a guest of this hypervisor, \
          against the same measurements natively ({title}, above):\n\n\
          | measurement | native | as a guest | guest / native |\n|---|---:|---:|---:|\n",
     );

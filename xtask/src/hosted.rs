@@ -103,14 +103,15 @@ pub fn describe(status: ExitStatus) -> String {
     }
 }
 
-/// Runs `program` with inherited output; kills it and fails when it outlives `limit`.
-fn run_with_limit(root: &Path, program: &Path, limit: Duration) -> Result<()> {
+/// Runs `program` with `args` and inherited output; kills it and fails when it outlives `limit`.
+pub(crate) fn run_with_limit(root: &Path, program: &Path, args: &[&str], limit: Duration) -> Result<()> {
     println!(
         "xtask: running {} (limit {} s)",
         program.display(),
         limit.as_secs()
     );
     let mut child = Command::new(program)
+        .args(args)
         .current_dir(root)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
@@ -170,7 +171,7 @@ pub fn test_example(root: &Path, library_ok: bool) -> Result<()> {
     }
     let binary = example_binary(root);
     compile(root, &c_files(root, "examples/c-hosted")?, &binary)?;
-    run_with_limit(root, &binary, EXAMPLE_TIME_LIMIT)
+    run_with_limit(root, &binary, &[], EXAMPLE_TIME_LIMIT)
 }
 
 /// Test steps: every tests/c-abi/*.c as its own program, 120 s each.
@@ -191,7 +192,7 @@ pub fn run_c_abi_tests(root: &Path, library_ok: bool) -> Vec<(String, Result<()>
         let result = if library_ok {
             let binary = output_dir(root).join("c-abi").join(&stem);
             compile(root, std::slice::from_ref(&source), &binary)
-                .and_then(|()| run_with_limit(root, &binary, C_ABI_TIME_LIMIT))
+                .and_then(|()| run_with_limit(root, &binary, &[], C_ABI_TIME_LIMIT))
         } else {
             Err("not run: libwells.a did not build".to_string())
         };

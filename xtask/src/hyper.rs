@@ -18,14 +18,14 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     qemu: "qemu-system-aarch64",
     options: &["-m", "1G", "-nic", "none"],
     user_programs: &[UserPrograms { user: &user_apps::GUESTS_A64, features: &[] }],
-    // The arm64 supervisor's demo, with its 64- and 32-bit user tasks, built to end through
-    // PSCI; and for the benchmark image, the supervisor's own benchmark the same way.
+    // The arm64 supervisor's demo, with its 64- and 32-bit user tasks, as it runs natively; and
+    // for the benchmark image, the supervisor's own benchmark.
     guest_images: &[
-        GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["user32", "guest"], env: "WELLS_GUEST_SUPERVISOR_64", when: &[] },
+        GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["user32"], env: "WELLS_GUEST_SUPERVISOR_64", when: &[] },
         GuestImage {
             board: &qemu::VIRT_ARM64,
             bin: "wells-bench",
-            features: &["user", "guest"],
+            features: &["user"],
             env: "WELLS_GUEST_SUPERVISOR_BENCH_64",
             when: &["bench"],
         },
@@ -40,6 +40,7 @@ pub const VIRT_ARM64_HYPER: Board = Board {
 const VM_SCENARIOS: &[&str] = &[
     ": stage 2 on,",
     "ok - timer_preempts_a_spinning_thread",
+    "[left] wells: a guest of the wells hypervisor (it answered VERSION)",
     "[left] wells: running ",
     "[left] logger (32-bit): 30 averages logged, done",
     "[right] logger (32-bit): 30 averages logged, done",
@@ -56,6 +57,8 @@ const VM_SCENARIOS: &[&str] = &[
     "[ping] ping: 10 round trips ok",
     "ok - vm_message_round_trip_between_guests",
     "ok - vm_hypercalls_check_guest_buffers",
+    "[porter] port buffers: all refused, port untouched",
+    "ok - vm_port_calls_check_guest_buffers",
     "wells: vm 'caller' stopped: undefined hypercall 0xc60000ff",
     "wells: vm 'mute' stopped: stage-2 data abort at IPA 0x9000018",
     "wells: vm 'debugger' stopped: ",
@@ -83,7 +86,7 @@ pub const HYPER_TESTS: &[TestImage] = &[TestImage {
             name: "arm64 hypervisor: VMs, EL3 entry (cortex-a57, secure=on,virtualization=on)",
             machine: "virt,secure=on,virtualization=on",
             cpu: "cortex-a57",
-            expect: &["entered at EL3", "dropped to EL2", "ok - vm_stage2_fault_stops_only_that_vm", " passed, 0 failed"],
+            expect: &["entered at EL3", "dropped to EL2", "running at EL2: stage 2 on,", "ok - vm_stage2_fault_stops_only_that_vm", " passed, 0 failed"],
             status: 0,
         },
         Boot {
@@ -127,13 +130,13 @@ pub const VIRT_ARM32_HYPER: Board = Board {
     user_programs: &[UserPrograms { user: &user_apps::GUESTS_A32, features: &[] }],
     image_prefix: "qemu-virt-arm32-hyper-",
     plain_boot: Boot { name: "virt, HYP", machine: "virt,virtualization=on", cpu: "cortex-a15", expect: &[], status: 0 },
-    // The Cortex-A15 supervisor's demo with its USR tasks, built to end through PSCI.
+    // The Cortex-A15 supervisor's demo with its USR tasks, as it runs natively.
     guest_images: &[
-        GuestImage { board: &crate::arm32::VIRT_ARM32, bin: "wells-demo", features: &["user", "guest"], env: "WELLS_GUEST_SUPERVISOR_32", when: &[] },
+        GuestImage { board: &crate::arm32::VIRT_ARM32, bin: "wells-demo", features: &["user"], env: "WELLS_GUEST_SUPERVISOR_32", when: &[] },
         GuestImage {
             board: &crate::arm32::VIRT_ARM32,
             bin: "wells-bench",
-            features: &["user", "guest"],
+            features: &["user"],
             env: "WELLS_GUEST_SUPERVISOR_BENCH_32",
             when: &["bench"],
         },

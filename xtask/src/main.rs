@@ -11,10 +11,14 @@ mod hyper;
 mod cortex_r52;
 mod header;
 mod hosted;
+mod launcher;
 mod linux;
+mod load;
+mod miri;
 mod qemu;
 mod user_apps;
 mod setup;
+mod soak;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -33,7 +37,10 @@ commands:
                    --check fails when the checked-in header is stale
   build            build libwells.a (release) and regenerate include/wells.h
   run [--board B]  setup, build, then run a program on a board (`run --help`)
-  test             setup, then every test step; prints a PASS/FAIL tally
+  test [--under-load]
+                   setup, then every test step; prints a PASS/FAIL tally;
+                   --under-load: the same with a CPU hog on every core (the
+                   verdicts must not change)
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then the arm64 bench image under QEMU -icount (instruction counts);
                    prints the tables and writes docs/benchmarks.md
@@ -45,6 +52,9 @@ commands:
                    target/linux-module/build/; default DIR: Debian's linux-headers;
                    --test: only the Linux module steps of `test` (QEMU, Debian kernel);
                    --bench: only its part of `bench` (updates docs/benchmarks.md)
+  soak             the long soaks: an hour of virtual time on each hypervisor image
+                   (kernel objects and VMs churned, heap flat) and ten minutes of
+                   the hosted library (heap and RSS flat); a PASS/FAIL tally
   help             this text
 ";
 
@@ -120,11 +130,19 @@ fn main() -> ExitCode {
             .and_then(|()| build(&root))
             .map(|()| 0),
         "run" => run_command(&root, rest),
-        "test" => no_options("test", rest).and_then(|()| test(&root)),
+        "test" => match rest {
+            [] => test(&root),
+            [flag] if flag == "--under-load" => {
+                let _hogs = load::CpuHogs::start();
+                test(&root)
+            }
+            _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),
+        },
         "bench" => no_options("bench", rest)
             .and_then(|()| bench::run(&root))
             .map(|()| 0),
         "debug" => qemu::debug_command(&root, rest),
+        "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
         "linux-module" => linux::command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
@@ -288,10 +306,15 @@ fn test(root: &Path) -> Result<u8> {
     setup::run(root)?;
     let mut summary = summary::Summary::new("xtask test");
 
-    for package in ["wells-core", "wells-ffi", "wells-policy"] {
+    for package in ["wells-core", "wells-ffi", "wells-policy", "xtask"] {
         let name = format!("cargo test -p {package}");
         let result = cargo(root, &["test", "-p", package]);
         summary.record(&name, result);
+    }
+
+    match miri::run(root) {
+        miri::Step::Ran(result) => summary.record("Miri: wells-core tests that switch no stacks (cargo +nightly miri test)", result),
+        miri::Step::Skipped(why) => summary.skip("Miri: wells-core tests that switch no stacks", why),
     }
 
     let library = hosted::build_library(root);
@@ -329,7 +352,13 @@ fn test(root: &Path) -> Result<u8> {
     for (name, result) in cortex_r52::run_tests(root) {
         summary.record(&name, result);
     }
+    for (name, result) in soak::run(root, soak::SHORT, library_ok) {
+        summary.record(&name, result);
+    }
     for (name, result) in linux::tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in launcher::tests(root) {
         summary.record(&name, result);
     }
 

@@ -74,7 +74,6 @@ const DEB_PACKAGES: &[DebPackage] = &[
     },
 ];
 
-const DEBIAN_MIRROR: &str = "http://deb.debian.org/debian";
 const APT_SOURCES: &str = "/etc/apt/sources.list";
 const APT_SOURCES_DIR: &str = "/etc/apt/sources.list.d";
 
@@ -178,8 +177,12 @@ fn suites<'a>(packages: &[&'a DebPackage]) -> Vec<&'a str> {
 fn manual_commands(missing: &[&DebPackage]) -> String {
     let mut lines = Vec::new();
     for suite in suites(missing) {
+        if apt_sources_mention(suite) {
+            continue;
+        }
+        let mirror = mirror_for(suite).unwrap_or_else(|| "<your Debian mirror>".to_string());
         lines.push(format!(
-            "  echo 'deb {DEBIAN_MIRROR} {suite} main' | sudo tee {APT_SOURCES_DIR}/{suite}.list"
+            "  echo 'deb {mirror} {suite} main' | sudo tee {APT_SOURCES_DIR}/{suite}.list"
         ));
     }
     lines.push("  sudo apt-get update".to_string());
@@ -206,13 +209,22 @@ fn manual_commands(missing: &[&DebPackage]) -> String {
     lines.join("\n")
 }
 
-/// Adds `deb <mirror> <suite> main` to /etc/apt/sources.list.d/ unless apt already knows the suite.
+/// Adds `deb <mirror> <suite> main` to /etc/apt/sources.list.d/ unless apt already knows the
+/// suite. The mirror is the one apt already uses for the release the suite belongs to
+/// (`bookworm` for `bookworm-backports`): nothing here names a mirror of its own.
 fn add_suite(suite: &str) -> Result<()> {
     if apt_sources_mention(suite) {
         return Ok(());
     }
+    let release = suite.split('-').next().unwrap_or(suite);
+    let Some(mirror) = mirror_for(suite) else {
+        return Err(format!(
+            "apt's sources name no mirror for `{release}`, so the suite `{suite}` cannot be added \
+             beside it: add `{suite}` (component main) to apt's sources yourself, then run this again"
+        ));
+    };
     let path = format!("{APT_SOURCES_DIR}/{suite}.list");
-    let line = format!("deb {DEBIAN_MIRROR} {suite} main\n");
+    let line = format!("deb {mirror} {suite} main\n");
     std::fs::write(&path, line).map_err(|e| format!("cannot write {path}: {e}"))?;
     println!("xtask setup: added {suite} to apt sources ({path})");
     Ok(())
@@ -221,6 +233,64 @@ fn add_suite(suite: &str) -> Result<()> {
 /// True when a non-comment line of apt's sources names `suite` as a word
 /// (`deb ... <suite> main` in .list files, `Suites: ... <suite>` in .sources files).
 fn apt_sources_mention(suite: &str) -> bool {
+    apt_source_texts().iter().any(|text| {
+        text.lines()
+            .filter(|line| !line.trim_start().starts_with('#'))
+            .any(|line| line.split_whitespace().any(|word| word == suite))
+    })
+}
+
+/// The mirror apt already uses for the release `suite` belongs to (the part before the first
+/// `-`): the URI of a `deb` line or of a deb822 stanza whose suites include that release.
+fn mirror_for(suite: &str) -> Option<String> {
+    mirror_in(&apt_source_texts(), suite)
+}
+
+/// [`mirror_for`] over given source texts.
+fn mirror_in(texts: &[String], suite: &str) -> Option<String> {
+    let release = suite.split('-').next().unwrap_or(suite);
+    for text in texts {
+        let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.starts_with('#')).collect();
+        // One-line format: deb [options] URI SUITE COMPONENT...
+        for line in &lines {
+            let mut words = line.split_whitespace().peekable();
+            if words.next() != Some("deb") {
+                continue;
+            }
+            if words.peek().is_some_and(|w| w.starts_with('[')) {
+                while let Some(word) = words.next() {
+                    if word.ends_with(']') {
+                        break;
+                    }
+                }
+            }
+            if let (Some(uri), Some(line_suite)) = (words.next(), words.next()) {
+                if line_suite == release {
+                    return Some(uri.to_string());
+                }
+            }
+        }
+        // deb822 format: stanzas separated by blank lines, with Types, URIs and Suites fields.
+        for stanza in text.split("\n\n") {
+            let field = |name: &str| {
+                stanza
+                    .lines()
+                    .find_map(|line| line.trim().strip_prefix(name).map(|rest| rest.trim().to_string()))
+            };
+            let is_deb = field("Types:").is_some_and(|t| t.split_whitespace().any(|w| w == "deb"));
+            let has_release = field("Suites:").is_some_and(|s| s.split_whitespace().any(|w| w == release));
+            if let (true, true, Some(uris)) = (is_deb, has_release, field("URIs:")) {
+                if let Some(uri) = uris.split_whitespace().next() {
+                    return Some(uri.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The text of every file apt reads its sources from.
+fn apt_source_texts() -> Vec<String> {
     let mut files = vec![std::path::PathBuf::from(APT_SOURCES)];
     if let Ok(entries) = std::fs::read_dir(APT_SOURCES_DIR) {
         // apt reads only *.list and *.sources there.
@@ -234,14 +304,8 @@ fn apt_sources_mention(suite: &str) -> bool {
                 }),
         );
     }
-    files
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(f).ok())
-        .any(|text| {
-            text.lines()
-                .filter(|line| !line.trim_start().starts_with('#'))
-                .any(|line| line.split_whitespace().any(|word| word == suite))
-        })
+    files.sort();
+    files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).collect()
 }
 
 fn apt_get(args: &[&str]) -> Result<()> {
@@ -260,7 +324,7 @@ fn rustup(kind: &str, wanted: &[&str], root: &Path) -> Result<()> {
     }
     if !on_path("rustup") {
         return Err(format!(
-            "rustup is not installed; wells needs rustup {kind}s {}: install rustup from https://rustup.rs",
+            "rustup is not installed; wells needs rustup {kind}s {}: install rustup (Debian package `rustup`, or the installer rustup publishes)",
             wanted.join(", ")
         ));
     }
@@ -331,4 +395,19 @@ fn is_root() -> bool {
                 .and_then(|line| line.split_whitespace().nth(2).map(|euid| euid == "0"))
         })
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mirror_in;
+
+    #[test]
+    fn mirror_comes_from_the_release_line_or_stanza() {
+        let list = "# deb http://old.example/debian bookworm main\ndeb [arch=amd64] http://mirror.example/debian bookworm main\n".to_string();
+        assert_eq!(mirror_in(&[list], "bookworm-backports").as_deref(), Some("http://mirror.example/debian"));
+        let deb822 = "Types: deb\nURIs: http://sec.example/debian-security\nSuites: bookworm-security\n\nTypes: deb deb-src\nURIs: http://stanza.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n".to_string();
+        assert_eq!(mirror_in(&[deb822], "bookworm-backports").as_deref(), Some("http://stanza.example/debian"));
+        let other = "deb http://mirror.example/debian trixie main\n".to_string();
+        assert_eq!(mirror_in(&[other], "bookworm-backports"), None);
+    }
 }

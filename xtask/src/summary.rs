@@ -2,9 +2,17 @@
 
 use crate::Result;
 
+/// How a step ended.
+enum Outcome {
+    Passed,
+    Failed(String),
+    /// Could not run here (a tool the machine cannot get); says why. Counted apart, never as a pass.
+    Skipped(String),
+}
+
 pub struct Summary {
     title: &'static str,
-    steps: Vec<(String, Option<String>)>,
+    steps: Vec<(String, Outcome)>,
 }
 
 impl Summary {
@@ -17,25 +25,46 @@ impl Summary {
 
     /// Records a step and says at once how it went (the step's own output came before).
     pub fn record(&mut self, name: &str, result: Result<()>) {
-        match &result {
-            Ok(()) => println!("{}: PASS {name}", self.title),
-            Err(message) => println!("{}: FAIL {name}: {message}", self.title),
-        }
-        self.steps.push((name.to_string(), result.err()));
+        let outcome = match result {
+            Ok(()) => Outcome::Passed,
+            Err(message) => Outcome::Failed(message),
+        };
+        self.push(name, outcome);
     }
 
-    /// Prints one line per step and the tally; returns true when every step passed.
+    /// Records a step that could not run on this machine, and why.
+    pub fn skip(&mut self, name: &str, why: String) {
+        self.push(name, Outcome::Skipped(why));
+    }
+
+    fn push(&mut self, name: &str, outcome: Outcome) {
+        println!("{}: {}", self.title, line(name, &outcome));
+        self.steps.push((name.to_string(), outcome));
+    }
+
+    /// Prints one line per step and the tally; returns true when no step failed and one passed.
     pub fn finish(&self) -> bool {
         println!();
-        for (name, failure) in &self.steps {
-            match failure {
-                None => println!("PASS {name}"),
-                Some(message) => println!("FAIL {name}: {message}"),
-            }
+        for (name, outcome) in &self.steps {
+            println!("{}", line(name, outcome));
         }
-        let failed = self.steps.iter().filter(|(_, f)| f.is_some()).count();
-        let passed = self.steps.len() - failed;
-        println!("{}: {passed} passed, {failed} failed", self.title);
+        let count = |f: fn(&Outcome) -> bool| self.steps.iter().filter(|(_, o)| f(o)).count();
+        let passed = count(|o| matches!(o, Outcome::Passed));
+        let failed = count(|o| matches!(o, Outcome::Failed(_)));
+        let skipped = count(|o| matches!(o, Outcome::Skipped(_)));
+        if skipped > 0 {
+            println!("{}: {passed} passed, {failed} failed, {skipped} skipped", self.title);
+        } else {
+            println!("{}: {passed} passed, {failed} failed", self.title);
+        }
         failed == 0 && passed > 0
+    }
+}
+
+fn line(name: &str, outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Passed => format!("PASS {name}"),
+        Outcome::Failed(message) => format!("FAIL {name}: {message}"),
+        Outcome::Skipped(why) => format!("SKIP {name}: {why}"),
     }
 }

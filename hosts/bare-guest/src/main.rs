@@ -8,6 +8,7 @@ mod bench;
 mod counter;
 mod fuzz;
 mod hypercall;
+mod port_buffers;
 mod uart;
 
 use core::arch::global_asm;
@@ -87,12 +88,14 @@ enum Scenario {
     TouchPmu = 14,
     /// A periodic virtual timer re-armed by its compare value alone: ten interrupts must come.
     TimerByCompare = 15,
+    /// Port send and receive with bad buffers (`port_buffers.rs`); port 0 of 8-byte messages.
+    PortBuffers = 16,
     /// 100 000 random hypercalls (`fuzz.rs`); powers off with the number of violations.
-    Fuzz = 16,
+    Fuzz = 17,
     /// The same with 1 000 000, for soak runs.
-    FuzzSoak = 17,
+    FuzzSoak = 18,
     /// Random hypercalls with random function IDs among them, until one stops the VM.
-    FuzzUndefined = 18,
+    FuzzUndefined = 19,
 }
 
 impl Scenario {
@@ -100,7 +103,7 @@ impl Scenario {
         use Scenario::*;
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
-            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, Fuzz, FuzzSoak, FuzzUndefined,
+            BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, PortBuffers, Fuzz, FuzzSoak, FuzzUndefined,
         ].get(x0 as usize).copied()
     }
 }
@@ -140,6 +143,7 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
             1
         }
         Scenario::Hypercalls => hypercalls(&mut out),
+        Scenario::PortBuffers => port_buffers::run(&mut out),
         Scenario::BenchHypercall => bench::hypercall_round_trip(),
         Scenario::BenchYield => bench::yield_ping(true),
         Scenario::BenchYieldPartner => bench::yield_ping(false),

@@ -20,6 +20,7 @@ pub mod kernel_map;
 mod kernel_slot;
 pub mod mmu;
 pub mod pl011;
+pub mod soak;
 mod platform;
 pub mod tasks;
 pub mod vgic;

@@ -13,6 +13,10 @@ pub trait Platform: Sized + 'static {
     /// Stack size of the kernel threads the shared tests start (0: the core's default).
     const THREAD_STACK: usize = 0;
 
+    /// How late the board's timer may notice a deadline: 0 for a one-shot timer programmed
+    /// to the deadline, the tick for a periodic tick (the Cortex-M3's SysTick).
+    const TIMER_RESOLUTION_NS: u64 = 0;
+
     /// The CPU the board's kernels run on.
     fn cpu() -> &'static Self::Arch;
     /// Where the kernel the board's timer reaches is kept.

@@ -22,6 +22,7 @@ macro_rules! user_programs {
             FAULT_UNDEFINED = "fault-undefined",
             FAULT_STACK = "fault-stack",
             FAULT_BAD_SYSCALL = "fault-bad-syscall",
+            FAULT_OWNER = "fault-owner",
             ISOLATION = "isolation",
             DEMO_SENSOR = "demo-sensor",
             DEMO_FILTER = "demo-filter",
@@ -49,6 +50,7 @@ macro_rules! user_programs {
                 $crate::test::user::Fault::new("fault-stack", FAULT_STACK, $abort),
                 $crate::test::user::Fault::new("fault-bad-syscall", FAULT_BAD_SYSCALL, $unknown),
                 $crate::test::user::Fault::new("isolation", ISOLATION, $abort),
+                $crate::test::user::Fault::new("fault-owner", FAULT_OWNER, $abort),
             ],
         };
 

@@ -1,7 +1,7 @@
-//! The board as the core and the shared code see it: the Host implementation over SysTick and
-//! the CMSDK UART, the kernel heap, and the kernel PendSV goes to.
+//! The board as the core and the shared code see it: the Host implementation over SysTick, the
+//! free-running clock and the CMSDK UART, the kernel heap, and the kernel PendSV goes to.
 
-use crate::uart;
+use crate::{clock, uart};
 use alloc::boxed::Box;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -30,7 +30,6 @@ const SYST_CVR: usize = 0xe000_e018;
 /// SysTick runs on the 25 MHz processor clock.
 const CPU_HZ: u32 = 25_000_000;
 const TICK_CYCLES: u32 = CPU_HZ / 1000;
-const NS_PER_CYCLE: u32 = 1_000_000_000 / CPU_HZ;
 const NS_PER_TICK: u64 = 1_000_000;
 
 static TICKS_LO: AtomicU32 = AtomicU32::new(0);
@@ -39,6 +38,7 @@ static DEADLINE: AtomicU32 = AtomicU32::new(0);
 static ARMED: AtomicBool = AtomicBool::new(false);
 
 pub(crate) fn systick_start() {
+    clock::start();
     scb::write(SYST_RVR, TICK_CYCLES - 1);
     scb::write(SYST_CVR, 0);
     // CLKSOURCE (processor clock) | TICKINT | ENABLE.
@@ -49,6 +49,7 @@ pub(crate) fn systick_start() {
 /// when the armed deadline has come.
 #[no_mangle]
 extern "C" fn wells_board_systick() {
+    clock::fold();
     let lo = TICKS_LO.load(Ordering::Relaxed).wrapping_add(1);
     TICKS_LO.store(lo, Ordering::Relaxed);
     if lo == 0 {
@@ -60,22 +61,14 @@ extern "C" fn wells_board_systick() {
     }
 }
 
-/// Milliseconds since start and cycles into the current one.
-fn ticks_and_cycles() -> (u64, u32) {
+/// Milliseconds counted by the SysTick handler.
+fn ticks() -> u64 {
     loop {
         let hi = TICKS_HI.load(Ordering::SeqCst);
         let lo = TICKS_LO.load(Ordering::SeqCst);
-        let cvr = scb::read(SYST_CVR);
-        let pending = scb::read(scb::ICSR) & scb::ICSR_PENDSTSET != 0;
-        if TICKS_LO.load(Ordering::SeqCst) != lo || TICKS_HI.load(Ordering::SeqCst) != hi {
-            continue;
+        if TICKS_HI.load(Ordering::SeqCst) == hi {
+            return ((hi as u64) << 32) | lo as u64;
         }
-        let ticks = ((hi as u64) << 32) | lo as u64;
-        if pending {
-            // Wrapped but not counted yet (we run above SysTick's priority).
-            return (ticks + 1, TICK_CYCLES - 1 - scb::read(SYST_CVR));
-        }
-        return (ticks, TICK_CYCLES - 1 - cvr);
     }
 }
 
@@ -85,12 +78,13 @@ pub struct BoardHost;
 
 impl Host for BoardHost {
     fn now_ns(&self) -> u64 {
-        let (ticks, cycles) = ticks_and_cycles();
-        ticks * NS_PER_TICK + (cycles * NS_PER_CYCLE) as u64
+        clock::now_ns()
     }
 
     fn timer_arm(&self, deadline_ns: u64) {
-        let (now, _) = ticks_and_cycles();
+        // Deadlines are kept in SysTick's milliseconds; the tick may lag the clock by its own
+        // interrupt latency, never lead it.
+        let now = ticks();
         let due = deadline_ns.div_ceil(NS_PER_TICK);
         if due <= now {
             ARMED.store(false, Ordering::SeqCst);
@@ -142,6 +136,7 @@ impl Platform for Board {
 
     /// Kernel-thread stacks: small, RAM is 4 MiB.
     const THREAD_STACK: usize = 4096;
+    const TIMER_RESOLUTION_NS: u64 = NS_PER_TICK;
 
     fn cpu() -> &'static Armv7m {
         &CPU

@@ -1,9 +1,9 @@
 //! The instruction counter of the bench image. QEMU 10's Cortex-M3 has no DWT cycle counter
 //! (DEMCR.TRCENA, DWT_CTRL and DWT_CYCCNT read as zero and ignore writes), so the counter is
 //! time: under `-icount shift=0` QEMU's virtual clock advances exactly 1 ns per instruction, and
-//! the board's clock (`BoardHost::now_ns`: SysTick's millisecond count plus its current value,
-//! 40 ns per count at 25 MHz) is then an instruction count, in steps of 40 instructions (one
-//! SysTick count per 40 instructions, measured: a 200 000-instruction loop moves SYST_CVR by
+//! the board's clock (`BoardHost::now_ns`: the free-running CMSDK timer 0 of `clock.rs`, 40 ns
+//! per count at 25 MHz, like SysTick on the same clock) is then an instruction count, in steps
+//! of 40 instructions (measured with SysTick: a 200 000-instruction loop moves SYST_CVR by
 //! 5000).
 
 use crate::{Board, BoardHost};
@@ -11,7 +11,7 @@ use wells_board_common::bench::Counter;
 use wells_core::Host;
 
 impl Counter for Board {
-    /// SysTick already runs (the board's clock).
+    /// The board's clock already runs.
     fn counter_start() {}
 
     fn counter() -> u64 {

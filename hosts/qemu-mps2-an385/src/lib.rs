@@ -14,6 +14,7 @@ extern crate alloc;
 mod boot;
 pub mod counter;
 pub mod board;
+mod clock;
 mod panic;
 pub mod semihosting;
 pub mod tasks;

@@ -50,11 +50,19 @@ impl Board {
 
     /// Says where we started and where we run.
     pub(crate) fn announce(&self) {
+        // Read back, so the line says what the CPU does: HCR VM (bit 0), FMO/IMO/AMO (3-5),
+        // TWI/TWE (13-14), TSC (19); HCPTR TCP0..13.
+        let (hcr, vtcr, hcptr) = hyp::controls();
+        let all = |value: u32, bits: u32, yes: &'static str, no: &'static str| if value & bits == bits { yes } else { no };
         let _ = writeln!(
             Console::<Board>::new(),
-            "wells hypervisor on qemu-virt-arm32: entered in {} mode\nwells: running in {} mode: stage 2 on, IRQ/FIQ/aborts to HYP, WFI/WFE/SMC trapped, guest coprocessors trapped, GICv2 virtual CPU interface",
+            "wells hypervisor on qemu-virt-arm32: entered in {} mode\nwells: running in {} mode: stage 2 {}, IRQ/FIQ/aborts {} HYP, WFI/WFE/SMC {}, guest coprocessors {} (HCR={hcr:#x} VTCR={vtcr:#x} HCPTR={hcptr:#x}), GICv2 virtual CPU interface",
             mode::name(self.entry_mode),
-            mode::name(arm::current_mode())
+            mode::name(arm::current_mode()),
+            all(hcr, 1, "on", "OFF"),
+            all(hcr, 0b111 << 3, "to", "NOT to"),
+            all(hcr, (0b11 << 13) | (1 << 19), "trapped", "NOT trapped"),
+            all(hcptr, 0x3fff, "trapped", "NOT trapped"),
         );
     }
 }
@@ -134,4 +142,9 @@ impl VmPlatform for Board {
         hyp::set_vcpu_pointer(vcpu as usize);
         guest::enter_guest(entry.pc as u32, entry.x0 as u32, entry.x1 as u32)
     }
+}
+
+/// Kernel heap use (for code without the `Board`, such as threads).
+pub fn heap_stats() -> wells_core::mem::HeapStats {
+    HEAP.stats()
 }

@@ -5,12 +5,12 @@
 /// The bare test guest (`hosts/bare-guest`, built for `armv7a-none-eabi`).
 pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_32"), "/wells-bare-guest"));
 
-/// The Cortex-A15 supervisor's demo (`hosts/qemu-virt-arm32`, features `user,guest`): wells in
-/// SVC mode with a sensor, a filter and a logger task in USR mode. It does not know it runs in
-/// a VM.
+/// The Cortex-A15 supervisor's demo (`hosts/qemu-virt-arm32`, feature `user`), the image that
+/// runs natively: wells in SVC mode with a sensor, a filter and a logger task in USR mode. It
+/// finds out at boot that it runs in a VM only to end through PSCI.
 pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_32"));
 
-/// The Cortex-A15 supervisor's benchmark image (features `user,guest`), run as a guest by the
+/// The Cortex-A15 supervisor's benchmark image (feature `user`), run as a guest by the
 /// hypervisor's own benchmark to compare with its native run.
 #[cfg(feature = "bench")]
 pub const SUPERVISOR_BENCH: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_BENCH_32"));

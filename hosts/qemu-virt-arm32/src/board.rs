@@ -46,13 +46,19 @@ impl Board {
     pub(crate) fn announce(&self) {
         let mut out = Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-virt-arm32: entered in {} mode", mode::name(self.entry_mode));
+        if crate::exit::is_guest() {
+            let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
+        }
         if self.entry_mode == mode::HYP {
             let _ = writeln!(out, "wells: HYP configured (no PL1 traps, timer access, CNTVOFF=0), dropped to SVC");
         }
         let _ = writeln!(
             out,
-            "wells: running in {} mode, MMU on (short descriptors; text RX, rodata R, data RW-XN)",
-            mode::name(arm::current_mode())
+            "wells: running in {} mode, MMU {}, WXN {} (short descriptors; text RX, rodata R, data RW-XN)",
+            mode::name(arm::current_mode()),
+            // Read back, so the line says what the CPU does.
+            if arm::mmu::sctlr() & 1 != 0 { "on" } else { "OFF" },
+            if arm::mmu::sctlr() & (1 << 19) != 0 { "on" } else { "OFF" }
         );
     }
 }

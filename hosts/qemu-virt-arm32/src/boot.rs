@@ -38,6 +38,7 @@ extern "C" fn wells_board_svc_main(entry_mode: u32) -> ! {
     unsafe { wells_board_common::heap::init(&HEAP) };
     crate::memory::enable_mmu();
     GIC.init(VIRTUAL_TIMER);
+    crate::exit::detect(entry_mode);
     let board = Board::new(entry_mode);
     board.announce();
     // SAFETY: `app_main` is defined by the binary this library is linked into.

@@ -55,10 +55,18 @@ impl Board {
         if self.entry_el == 3 {
             let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
         }
+        // Read back, so the line says what the CPU does: HCR_EL2 VM (bit 0), FMO/IMO/AMO (3-5),
+        // TWI/TWE (13-14), TSC (19); CPTR_EL2 TFP (10).
+        let (hcr, vtcr, cptr) = el2::controls();
+        let all = |value: u64, bits: u64, yes: &'static str, no: &'static str| if value & bits == bits { yes } else { no };
         let _ = writeln!(
             out,
-            "wells: running at EL{}: stage 2 on, IRQ/FIQ/SError to EL2, WFI/WFE/SMC trapped, guest FP trapped, GICv2 virtual CPU interface",
-            aarch64::current_el()
+            "wells: running at EL{}: stage 2 {}, IRQ/FIQ/SError {} EL2, WFI/WFE/SMC {}, guest FP {} (HCR_EL2={hcr:#x} VTCR_EL2={vtcr:#x} CPTR_EL2={cptr:#x}), GICv2 virtual CPU interface",
+            aarch64::current_el(),
+            all(hcr, 1, "on", "OFF"),
+            all(hcr, 0b111 << 3, "to", "NOT to"),
+            all(hcr, (0b11 << 13) | (1 << 19), "trapped", "NOT trapped"),
+            all(cptr, 1 << 10, "trapped", "NOT trapped"),
         );
     }
 }
@@ -138,4 +146,9 @@ impl VmPlatform for Board {
         el2::set_vcpu_pointer(vcpu as usize);
         guest::enter_guest(entry.pc, entry.x0, entry.x1)
     }
+}
+
+/// Kernel heap use (for code without the `Board`, such as threads).
+pub fn heap_stats() -> wells_core::mem::HeapStats {
+    HEAP.stats()
 }

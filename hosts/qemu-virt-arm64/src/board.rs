@@ -45,13 +45,24 @@ impl Board {
     pub(crate) fn announce(&self) {
         let mut out = Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-virt-arm64: entered at EL{}", self.entry_el);
+        if crate::exit::is_guest() {
+            let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
+        }
         if self.entry_el == 3 {
             let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
         }
         if self.entry_el >= 2 {
             let _ = writeln!(out, "wells: EL2 configured (AArch64 EL1, timer access), dropped to EL1");
         }
-        let _ = writeln!(out, "wells: running at EL{}, MMU on (text RX, rodata R, data RW-XN)", aarch64::current_el());
+        // Read back, so the line says what the CPU does.
+        let sctlr = aarch64::mmu::sctlr();
+        let _ = writeln!(
+            out,
+            "wells: running at EL{}, MMU {}, WXN {} (text RX, rodata R, data RW-XN)",
+            aarch64::current_el(),
+            if sctlr & 1 != 0 { "on" } else { "OFF" },
+            if sctlr & (1 << 19) != 0 { "on" } else { "OFF" }
+        );
     }
 }
 

@@ -48,6 +48,7 @@ extern "C" fn wells_board_el1_main(entry_el: u64) -> ! {
     unsafe { wells_board_common::heap::init(&HEAP) };
     crate::memory::enable_mmu();
     GIC.init(VIRTUAL_TIMER);
+    crate::exit::detect(entry_el as u8);
     let board = Board::new(entry_el as u8);
     board.announce();
     // SAFETY: `app_main` is defined by the binary this library is linked into.

@@ -76,15 +76,19 @@ pub fn tests<P: TaskPlatform>(programs: Programs<Program<P>>) -> Vec<Test<P>> {
     ]
 }
 
-/// The MMU boards' plan: transactions first, the five, then a stopped task's objects.
+/// The MMU boards' plan: transactions first, the five, then two instances of the `isolation`
+/// fault program trying to reach each other, then a stopped task's objects.
 pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: Transactions<Program<P>>) -> Vec<Test<P>> {
     let mut all = alloc::vec![Test::new("user_transactions_between_tasks", move |board| {
         transactions_between_tasks(board, &transactions)
     })];
     all.push(Test::new("user_advisor_loads_a_decision_set", move |board| advisor_loads_a_decision_set(board, &transactions)));
     all.extend(tests(programs));
+    all.push(Test::new("user_tasks_cannot_reach_each_other", move |board| {
+        tasks_cannot_reach_each_other(board, fault_program(&programs, "isolation")?)
+    }));
     all.push(Test::new("user_stopped_task_leaves_no_waiter_hanging", move |board| {
-        stopped_task_leaves_no_waiter_hanging(board, &programs)
+        stopped_task_leaves_no_waiter_hanging(board, fault_program(&programs, "fault-owner")?)
     }));
     all
 }
@@ -105,14 +109,23 @@ pub fn handle_table_test<P: TaskPlatform>(filler: Program<P>) -> Test<P> {
 }
 
 /// AArch32 tasks beside AArch64 ones (`second`, task names ending in "32"): their own system
-/// calls, IPC with the first set both ways, contained faults.
+/// calls, IPC with the first set both ways, contained faults, two that cannot reach each other.
 pub fn second_set_tests<P: TaskPlatform>(first: Programs<Program<P>>, second: Programs<Program<P>>) -> Vec<Test<P>> {
-    alloc::vec![
+    let mut all = alloc::vec![
         Test::new("user32_hello", move |board| hello(board, &second, "32")),
         Test::new("user32_system_calls", move |board| system_calls(board, &second, "32")),
         Test::new("user32_ipc_across_instruction_sets", move |board| ipc_across_sets(board, &first, &second)),
         Test::new("user32_faults_are_contained", move |board| faults_are_contained(board, &second, "32")),
-    ]
+    ];
+    all.push(Test::new("user32_tasks_cannot_reach_each_other", move |board| {
+        tasks_cannot_reach_each_other(board, fault_program(&second, "isolation")?)
+    }));
+    all
+}
+
+/// The fault program called `name`.
+fn fault_program<P: Copy>(programs: &Programs<P>, name: &str) -> Result<Fault<P>, String> {
+    programs.faults.iter().find(|fault| fault.name == name).copied().ok_or_else(|| format!("no program '{name}'"))
 }
 
 pub(super) fn start<P: TaskPlatform>(
@@ -239,38 +252,44 @@ fn faults_are_contained<P: TaskPlatform>(board: &P, programs: &Programs<Program<
     expect_codes(&k, &expected)
 }
 
-/// A task that faults while another task waits on a semaphore it owns: the waiter is woken
-/// with "destroyed" instead of hanging. (Covered through the kernel here: the object is
-/// created on the task's behalf the way `sem_create` does.)
-fn stopped_task_leaves_no_waiter_hanging<P: TaskPlatform>(board: &P, programs: &Programs<Program<P>>) -> TestResult {
+/// Two instances of one program, at the same addresses: the holder publishes the address of its
+/// marker, the prober writes there through its own mapping (landing in its own copy) and then
+/// faults on the kernel's text; the holder's marker must be unchanged.
+fn tasks_cannot_reach_each_other<P: TaskPlatform>(board: &P, isolation: Fault<Program<P>>) -> TestResult {
     let k = board.new_kernel();
-    let victim = start::<P>(&k, "spinner", programs.spinner, 3, 0, &[])?;
-    let sem = k.semaphore_create(0, 1).map_err(|e| format!("sem: {e}"))?;
-    P::tasks()
-        .with_task(victim.domain, |task| {
-            task.created.push(sem);
-            Ok(())
-        })
-        .map_err(|e| format!("task: {e}"))?;
+    let marker = k.port_create(8, 1).map_err(|e| format!("port: {e}"))?;
+    let done = k.port_create(8, 1).map_err(|e| format!("port: {e}"))?;
+    let grants = [("marker", marker), ("done", done)];
+    let holder = start::<P>(&k, "holder", isolation.program, 8, 1, &grants)?;
+    let prober = start::<P>(&k, "prober", isolation.program, 8, 2, &grants)?;
+    k.run().map_err(|e| format!("run: {e}"))?;
+    expect_codes(&k, &[("holder", holder, 0), ("prober", prober, isolation.code)])
+}
+
+/// A task that really faults while a kernel thread waits on a semaphore the task created: the
+/// waiter is woken with "destroyed" instead of hanging. The task makes its semaphore and blocks
+/// on port "go"; a thread below it then lines the waiter up (above it) and lets the task go on
+/// to its fault.
+fn stopped_task_leaves_no_waiter_hanging<P: TaskPlatform>(board: &P, owner: Fault<Program<P>>) -> TestResult {
+    let k = board.new_kernel();
+    let go = k.port_create(8, 1).map_err(|e| format!("port: {e}"))?;
+    let task = start::<P>(&k, "fault-owner", owner.program, 8, 1, &[("go", go)])?;
     let outcome = alloc::sync::Arc::new(spin::Mutex::new(None));
     let o = outcome.clone();
-    spawn::<P>("waiter", 10, move || {
-        *o.lock() = Some(P::kernel().semaphore_wait(sem, Timeout::Forever));
-        0
-    });
-    spawn::<P>("stopper", 20, move || {
-        P::kernel().sleep_ns(10 * MS).unwrap();
-        // What a fault does: destroy the task's objects, then stop it.
-        let created = P::tasks().with_task(victim.domain, |task| Ok(core::mem::take(&mut task.created))).unwrap();
-        for object in created {
-            let _ = P::kernel().semaphore_destroy(object);
-        }
-        P::kernel().domain_stop(victim.domain, -1).unwrap();
+    spawn::<P>("driver", 5, move || {
+        let created = P::tasks().with_task(task.domain, |task| Ok(task.created.clone())).unwrap_or_default();
+        let [semaphore] = created[..] else { return 1 };
+        spawn::<P>("waiter", 10, move || {
+            *o.lock() = Some(P::kernel().semaphore_wait(semaphore, Timeout::Forever));
+            0
+        });
+        let _ = P::kernel().port_send(go, &[0; 8], Timeout::NoWait);
         0
     });
     k.run().map_err(|e| format!("run: {e}"))?;
     let outcome = *outcome.lock();
-    check(outcome == Some(Err(wells_core::Error::Destroyed)), || format!("waiter got {outcome:?}"))
+    check(outcome == Some(Err(wells_core::Error::Destroyed)), || format!("waiter got {outcome:?}"))?;
+    expect_codes(&k, &[("fault-owner", task, owner.code)])
 }
 
 /// Two tasks in different address spaces commit one transaction on a shared object; then a

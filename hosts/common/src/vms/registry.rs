@@ -154,6 +154,11 @@ impl<P: VmPlatform> Vms<P> {
             let Some(index) = s.vms.iter().position(|vm| vm.domain == domain) else { return };
             for &byte in bytes {
                 let Some(line) = s.vms[index].console.push(byte) else { continue };
+                if s.transcript.capacity() == 0 {
+                    // All of it at once: the heap must not creep up while guests print (the
+                    // soak checks that it stays exactly where it was).
+                    s.transcript.reserve_exact(TRANSCRIPT_MAX);
+                }
                 if s.transcript.len() < TRANSCRIPT_MAX {
                     s.transcript.push(s.vms[index].vmid);
                 }

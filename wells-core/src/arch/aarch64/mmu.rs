@@ -281,3 +281,11 @@ pub fn activate(ttbr: u64) {
     // SAFETY: every space shares the kernel's mappings, so the running code stays mapped.
     unsafe { asm!("msr ttbr0_el1, {0}", "isb", in(reg) ttbr, options(nostack)) };
 }
+
+/// SCTLR_EL1 as the CPU has it: what the console reports (M, bit 0: MMU on; WXN, bit 19).
+pub fn sctlr() -> u64 {
+    let sctlr: u64;
+    // SAFETY: reads SCTLR_EL1.
+    unsafe { asm!("mrs {0}, sctlr_el1", out(reg) sctlr, options(nomem, nostack)) };
+    sctlr
+}

@@ -5,6 +5,25 @@ use core::arch::asm;
 
 const SYSTEM_OFF: u64 = 0x8400_0008;
 
+/// An SMCCC call with no arguments; returns x0. QEMU's own PSCI answers a function it does not
+/// know with NOT_SUPPORTED (-1), as SMCCC asks.
+pub fn call(function: u32) -> i64 {
+    let result: i64;
+    // SAFETY: the firmware or hypervisor answers in x0 and may change x1..x3 (SMCCC 1.0); it
+    // touches no memory of ours.
+    unsafe {
+        asm!(
+            "hvc #0",
+            inlateout("x0") function as u64 => result,
+            lateout("x1") _,
+            lateout("x2") _,
+            lateout("x3") _,
+            options(nostack)
+        )
+    };
+    result
+}
+
 /// Powers the machine (or the VM) off. `status` goes in x1: plain PSCI ignores it, a wells
 /// hypervisor reports it as the guest's result (`docs/hypervisor.md`).
 pub fn system_off(status: i32) -> ! {

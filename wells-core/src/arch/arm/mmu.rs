@@ -266,3 +266,11 @@ pub fn activate(token: usize) {
         )
     };
 }
+
+/// SCTLR as the CPU has it: what the console reports (M, bit 0: MMU on; WXN, bit 19).
+pub fn sctlr() -> u32 {
+    let sctlr: u32;
+    // SAFETY: reads SCTLR.
+    unsafe { asm!("mrc p15, 0, {0}, c1, c0, 0", out(reg) sctlr, options(nomem, nostack)) };
+    sctlr
+}

@@ -5,8 +5,6 @@
 //! everything; unprivileged code sees only what a region grants, and anything else faults
 //! (MemManage).
 
-use core::sync::atomic::{AtomicBool, Ordering};
-
 const MPU_TYPE: usize = 0xe000_ed90;
 const MPU_CTRL: usize = 0xe000_ed94;
 const MPU_RBAR: usize = 0xe000_ed9c;
@@ -85,8 +83,6 @@ impl RegionSet {
     }
 }
 
-static ENABLED: AtomicBool = AtomicBool::new(false);
-
 /// Number of data regions the MPU has (0 = no MPU).
 pub fn regions() -> u32 {
     (super::scb::read(MPU_TYPE) >> 8) & 0xff
@@ -105,12 +101,11 @@ pub fn enable() {
     // PRIVDEFENA (2) | ENABLE (1).
     super::scb::write(MPU_CTRL, 0b101);
     barrier();
-    ENABLED.store(true, Ordering::Release);
 }
 
-/// True once [`enable`] ran.
+/// True when the MPU is on (MPU_CTRL.ENABLE, read back).
 pub fn enabled() -> bool {
-    ENABLED.load(Ordering::Acquire)
+    super::scb::read(MPU_CTRL) & 1 != 0
 }
 
 fn barrier() {

@@ -118,6 +118,24 @@ pub fn establish(shared_pmu: bool) {
     };
 }
 
+/// HCR_EL2, VTCR_EL2 and CPTR_EL2 as the CPU has them: what the console reports.
+pub fn controls() -> (u64, u64, u64) {
+    let (hcr, vtcr, cptr): (u64, u64, u64);
+    // SAFETY: reads EL2 control registers.
+    unsafe {
+        asm!(
+            "mrs {hcr}, hcr_el2",
+            "mrs {vtcr}, vtcr_el2",
+            "mrs {cptr}, cptr_el2",
+            hcr = out(reg) hcr,
+            vtcr = out(reg) vtcr,
+            cptr = out(reg) cptr,
+            options(nomem, nostack)
+        )
+    };
+    (hcr, vtcr, cptr)
+}
+
 /// Reads the physical counter (CNTPCT_EL0) and its frequency: the hypervisor's clock.
 pub fn counter() -> (u64, u64) {
     let (count, frequency): (u64, u64);

@@ -126,6 +126,25 @@ pub fn establish(shared_pmu: bool) {
     };
 }
 
+/// HCR, VTCR and HCPTR as the CPU has them: what the console reports.
+pub fn controls() -> (u32, u32, u32) {
+    let (hcr, vtcr, hcptr): (u32, u32, u32);
+    // SAFETY: reads HYP control registers.
+    unsafe {
+        asm!(
+            ".arch_extension virt",
+            "mrc p15, 4, {hcr}, c1, c1, 0",
+            "mrc p15, 4, {vtcr}, c2, c1, 2",
+            "mrc p15, 4, {hcptr}, c1, c1, 2",
+            hcr = out(reg) hcr,
+            vtcr = out(reg) vtcr,
+            hcptr = out(reg) hcptr,
+            options(nomem, nostack)
+        )
+    };
+    (hcr, vtcr, hcptr)
+}
+
 /// Reads the physical counter (CNTPCT) and its frequency: the hypervisor's clock.
 pub fn counter() -> (u64, u64) {
     let (low, high, frequency): (u32, u32, u32);

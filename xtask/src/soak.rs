@@ -1,0 +1,71 @@
+//! Soaks: wells churns every kind of object for a long stretch and must end where it began.
+//! `cargo xtask test` runs short ones; `cargo xtask soak` the long ones: an hour of virtual time
+//! on each hypervisor image under `-icount` (kernel objects and VMs) and ten minutes of wall
+//! time hosted (`tests/soak/soak.c`: heap at its baseline after every round, RSS flat).
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::hyper::{VIRT_ARM32_HYPER, VIRT_ARM64_HYPER};
+use crate::qemu::{self, Board, Boot};
+use crate::Result;
+
+/// How long each soak runs.
+#[derive(Clone, Copy)]
+pub struct Length {
+    /// Virtual seconds on the QEMU images.
+    pub virtual_seconds: u64,
+    /// Wall seconds hosted.
+    pub hosted_seconds: u64,
+}
+
+/// The suite's soak: long enough for thousands of rounds, short enough for CI.
+pub const SHORT: Length = Length { virtual_seconds: 60, hosted_seconds: 10 };
+/// `cargo xtask soak`.
+pub const LONG: Length = Length { virtual_seconds: 3600, hosted_seconds: 600 };
+
+/// One result per soak: both hypervisor images and the hosted library.
+pub fn run(root: &Path, length: Length, library_ok: bool) -> Vec<(String, Result<()>)> {
+    let mut results = Vec::new();
+    for (board, cpu) in [(&VIRT_ARM64_HYPER, "cortex-a53"), (&VIRT_ARM32_HYPER, "cortex-a15")] {
+        let name = format!("soak {}: {} s of virtual time, kernel objects and VMs, heap flat", board.name, length.virtual_seconds);
+        results.push((name, soak_board(root, board, cpu, length.virtual_seconds)));
+    }
+    let name = format!("soak hosted: {} s, every C API object kind, heap and RSS flat", length.hosted_seconds);
+    let hosted = if library_ok { soak_hosted(root, length.hosted_seconds) } else { Err("not run: libwells.a did not build".to_string()) };
+    results.push((name, hosted));
+    results
+}
+
+fn soak_board(root: &Path, board: &Board, cpu: &'static str, seconds: u64) -> Result<()> {
+    let image = qemu::build_with_env(root, board, "wells-soak", &[], &[("WELLS_SOAK_SECONDS", seconds.to_string())])?;
+    let boot = Boot {
+        name: "soak",
+        machine: "virt,virtualization=on",
+        cpu,
+        expect: &[" s of virtual time, ", "heap back at its baseline every round"],
+        status: 0,
+    };
+    // An hour of virtual time is mostly idle (skipped under -icount sleep=off): minutes.
+    let limit = Duration::from_secs(120 + seconds / 4);
+    qemu::test_boot_within(root, board, &boot, &image, limit)
+}
+
+fn soak_hosted(root: &Path, seconds: u64) -> Result<()> {
+    let binary = root.join("target/hosted/soak");
+    crate::hosted::compile(root, &[Path::new("tests/soak/soak.c").to_path_buf()], &binary)?;
+    crate::hosted::run_with_limit(root, &binary, &[&seconds.to_string()], Duration::from_secs(seconds + 60))
+}
+
+/// `cargo xtask soak`: setup, the library, then every long soak; a PASS/FAIL tally.
+pub fn command(root: &Path) -> Result<u8> {
+    crate::setup::run(root)?;
+    let mut summary = crate::summary::Summary::new("xtask soak");
+    let library = crate::hosted::build_library(root);
+    let library_ok = library.is_ok();
+    summary.record("build libwells.a", library);
+    for (name, result) in run(root, LONG, library_ok) {
+        summary.record(&name, result);
+    }
+    Ok(if summary.finish() { 0 } else { 1 })
+}
