@@ -14,7 +14,9 @@ fn app_main(board: &Board) -> i32 {
     #[cfg(feature = "user")]
     let user = {
         use wells_qemu_virt_arm32::apps::a32;
-        test::user::mmu_tests(a32::TESTS, a32::TRANSACTIONS)
+        let mut user = test::user::mmu_tests(a32::TESTS, a32::TRANSACTIONS);
+        user.push(test::user::handle_table_test(a32::HANDLE_FILLER));
+        user
     };
     #[cfg(not(feature = "user"))]
     let user = alloc::vec::Vec::new();
