@@ -96,7 +96,8 @@ pub fn time() -> Result<u64, Error> {
     Ok(((high as u64) << 32) | low as u64)
 }
 
-/// 5: starts a thread of this task at `entry(arg)` on a new 16 KiB stack. `entry` must end
+/// 5: starts a thread of this task at `entry(arg)` on a new stack (`docs/syscalls.md`: its size
+/// and guard depend on the board). `entry` must end
 /// with [`exit`]. `priority` is 0 (lowest) ..31, capped by the task's maximum.
 pub fn thread_create(
     entry: extern "C" fn(usize) -> !,

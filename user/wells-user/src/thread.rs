@@ -7,8 +7,8 @@ use crate::error::Error;
 #[derive(Clone, Copy, Debug)]
 pub struct Thread(Handle);
 
-/// Starts `entry(arg)` at `priority` on its own 16 KiB stack (the kernel maps it, with a guard
-/// page below). `entry` must end with [`exit`](crate::exit): returning is undefined.
+/// Starts `entry(arg)` at `priority` on its own stack (16 KiB with a guard page below on the
+/// MMU boards; one MPU slot, 2 or 4 KiB, without a guard on the Cortex-M3 and Cortex-R52). `entry` must end with [`exit`](crate::exit): returning is undefined.
 pub fn spawn(entry: extern "C" fn(usize) -> !, arg: usize, priority: u32) -> Result<Thread, Error> {
     thread_create(entry, arg, priority).map(Thread)
 }
