@@ -97,16 +97,35 @@ pub fn stop_current<P: TaskPlatform>(code: i32, why: core::fmt::Arguments<'_>) -
             Vec::new()
         }
     });
-    for object in created {
-        let _ = kernel
-            .mutex_destroy(object)
-            .or_else(|_| kernel.semaphore_destroy(object))
-            .or_else(|_| kernel.event_destroy(object));
-    }
+    destroy::<P>(created);
     let _ = kernel.domain_stop(domain, code);
     // Only reached if the caller was not in a task (a kernel bug): park this thread.
     let _ = kernel.thread_exit(code);
     loop {
         P::wait_for_interrupt();
+    }
+}
+
+/// `exit` of the calling thread: when it is its task's last, what the task created goes too,
+/// as when a task is stopped (its handles were its own: nobody else can use the objects).
+pub fn exit_current<P: TaskPlatform>(code: i32) -> Error {
+    let kernel = P::kernel();
+    if let Ok(domain) = kernel.current_domain() {
+        if kernel.domain_live_threads(domain) == 1 {
+            let created = P::tasks().with_task(domain, |task| Ok(core::mem::take(&mut task.created))).unwrap_or_default();
+            destroy::<P>(created);
+        }
+    }
+    kernel.thread_exit(code)
+}
+
+/// Destroys a task's objects (waking their waiters).
+fn destroy<P: TaskPlatform>(created: Vec<Handle>) {
+    let kernel = P::kernel();
+    for object in created {
+        let _ = kernel
+            .mutex_destroy(object)
+            .or_else(|_| kernel.semaphore_destroy(object))
+            .or_else(|_| kernel.event_destroy(object));
     }
 }

@@ -13,7 +13,7 @@ mod task;
 mod user_memory;
 mod user_space;
 
-pub use lifecycle::{create_thread, spawn, stop_current, Started, TaskSpec};
+pub use lifecycle::{create_thread, exit_current, spawn, stop_current, Started, TaskSpec};
 pub use registry::Tasks;
 pub use task::Task;
 pub use user_memory::{readable, writable};

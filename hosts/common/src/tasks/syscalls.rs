@@ -64,10 +64,7 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
     let domain = || k.current_domain();
     let object = |user: u64| tasks.with_task(domain()?, |task| task.handle(user as usize));
     match number {
-        0 => {
-            let error = k.thread_exit(a0 as i32);
-            Err(error)
-        }
+        0 => Err(super::exit_current::<P>(a0 as i32)),
         1 => none(k.yield_now()),
         2 => none(k.sleep_ns(a0.saturating_mul(1_000_000))),
         3 => {

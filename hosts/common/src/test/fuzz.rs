@@ -1,7 +1,7 @@
 //! System-call fuzzing: a fuzzer task makes random calls (`wells_user::fuzz`) while a spinner
 //! task at its priority must keep getting the CPU; then the fuzzer must report no accepted bad
-//! buffer, the kernel must not have faulted, and the heap must be consistent (the runner then
-//! checks every allocation came back).
+//! buffer, the kernel must not have faulted, the fuzzer's objects must be gone with it, and the
+//! heap must be consistent (the runner then checks every allocation came back).
 
 use super::user::{expect_codes, start};
 use super::{check, spawn, Test, TestResult, MS};
@@ -49,9 +49,12 @@ fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, cal
     });
     k.run().map_err(|e| format!("run: {e}"))?;
     let heap = board.heap_stats();
-    crate::println!(P, "fuzz: heartbeat ran in {} of {} windows of 50 ms; heap {} used + {} free of {}, {} live allocations",
-        windows.load(Ordering::SeqCst) - stalls.load(Ordering::SeqCst), windows.load(Ordering::SeqCst), heap.used, heap.free, heap.total, heap.allocations);
+    // Its last thread's exit destroyed what it created (nothing for the kernel's end).
+    let kept = P::tasks().with_task(fuzz.domain, |task| Ok(task.created.len())).unwrap_or(0);
+    crate::println!(P, "fuzz: heartbeat ran in {} of {} windows of 50 ms; heap {} used + {} free of {}, {} live allocations; {} kernel objects, {kept} of them the fuzzer's",
+        windows.load(Ordering::SeqCst) - stalls.load(Ordering::SeqCst), windows.load(Ordering::SeqCst), heap.used, heap.free, heap.total, heap.allocations, k.object_count());
     check(heap.used + heap.free == heap.total && heap.used <= heap.peak_used, || format!("heap inconsistent: {heap:?}"))?;
+    check(kept == 0, || format!("the fuzzer ended with {kept} objects of its own left"))?;
     check(stalls.load(Ordering::SeqCst) == 0, || format!("the heartbeat stalled in {} windows", stalls.load(Ordering::SeqCst)))?;
     expect_codes(&k, &[("fuzzer", fuzz, 0), ("heartbeat", spin, -5)])
 }
