@@ -53,8 +53,9 @@ commands:
                    --test: only the Linux module steps of `test` (QEMU, Debian kernel);
                    --bench: only its part of `bench` (updates docs/benchmarks.md)
   soak             the long soaks: an hour of virtual time on each hypervisor image
-                   (kernel objects and VMs churned, heap flat) and ten minutes of
-                   the hosted library (heap and RSS flat); a PASS/FAIL tally
+                   (kernel objects and VMs churned, heap flat), ten minutes of the
+                   hosted library (heap and RSS flat), and the system-call and
+                   hypercall fuzzers at 1 000 000 calls each; a PASS/FAIL tally
   help             this text
 ";
 
