@@ -416,7 +416,8 @@ wells_status wells_policy_clear(void);
 // with more than `margin` misses per window over the window before it is reverted.
 wells_status wells_policy_guard(uint32_t window_ms, uint32_t margin);
 
-// Starts recording telemetry into a ring of `capacity` events.
+// Starts recording telemetry into a ring of `capacity` events (1..=65536; a ring in force is
+// replaced). `WELLS_ERR_NO_MEMORY` when the ring would eat into the heap's reserve.
 wells_status wells_telemetry_enable(size_t capacity);
 
 // Copies up to `capacity` events from sequence `from` on into `out` (`record_size` must be

