@@ -105,9 +105,69 @@ static void txn_writes_keep_the_reserve(void)
     STOP_WELLS();
 }
 
+/* ---- restart and a member that ends without voting ------------------------------------------ */
+
+static wells_shared_t obj;
+static wells_txn_t rtxn;
+static atomic_int voter_runs, voter_outcome;
+static uint32_t vote_timeout;
+
+static int32_t restart_voter(void *arg)
+{
+    (void)arg;
+    uint64_t v = 1;
+    atomic_fetch_add(&voter_runs, 1);
+    CHECK_EQ(wells_txn_write(rtxn, obj, &v, sizeof v), WELLS_OK);
+    atomic_store(&voter_outcome, (int)wells_txn_vote(rtxn, 1, vote_timeout));
+    return 0;
+}
+
+static int32_t restart_leaver(void *arg)
+{
+    (void)arg;
+    uint64_t v = 2;
+    CHECK_EQ(wells_txn_write(rtxn, obj, &v, sizeof v), WELLS_OK);
+    CHECK_EQ(wells_thread_sleep(10), WELLS_OK);
+    return 0; /* without voting */
+}
+
+/* A restart cannot bring back a member that ended, whose vote it needs: it aborts for good. */
+static void restart_with_an_ended_member_aborts_for_good(void)
+{
+    uint32_t timeouts[] = {WELLS_WAIT_FOREVER, 500};
+    for (int i = 0; i < 2; i++) {
+        START_WELLS();
+        vote_timeout = timeouts[i];
+        atomic_store(&voter_runs, 0);
+        atomic_store(&voter_outcome, 1);
+        CHECK_EQ(wells_shared_create(&obj, sizeof(uint64_t)), WELLS_OK);
+        CHECK_EQ(wells_txn_create(&rtxn, WELLS_WAIT_FOREVER), WELLS_OK);
+        CHECK_EQ(wells_txn_set_policy(rtxn, WELLS_TXN_RESTART, 3), WELLS_OK);
+        wells_thread_t a, b;
+        CHECK_EQ(wells_thread_create(&a, "voter", 10, 0, restart_voter, NULL), WELLS_OK);
+        CHECK_EQ(wells_thread_create(&b, "leaver", 10, 0, restart_leaver, NULL), WELLS_OK);
+        CHECK_EQ(wells_txn_add_member(rtxn, a), WELLS_OK);
+        CHECK_EQ(wells_txn_add_member(rtxn, b), WELLS_OK);
+        CHECK_EQ(wells_thread_start(a), WELLS_OK);
+        CHECK_EQ(wells_thread_start(b), WELLS_OK);
+        CHECK_EQ(wells_run(), WELLS_OK);
+        wells_txn_state_t st;
+        CHECK_EQ(wells_txn_state(rtxn, &st), WELLS_OK);
+        CHECK_INT(st.state, WELLS_TXN_ABORTED);
+        CHECK_INT(st.reason, WELLS_TXN_ABORT_MEMBER_ENDED);
+        CHECK_EQ(atomic_load(&voter_outcome), WELLS_ERR_ABORTED);
+        CHECK_INT(atomic_load(&voter_runs), 1);
+        uint64_t v = 7, version = 0;
+        CHECK_EQ(wells_shared_read(obj, &v, sizeof v, &version), WELLS_OK);
+        CHECK_INT(v, 0);
+        STOP_WELLS();
+    }
+}
+
 int main(void)
 {
     RUN(telemetry_ring_keeps_the_reserve);
     RUN(txn_writes_keep_the_reserve);
+    RUN(restart_with_an_ended_member_aborts_for_good);
     return check_summary();
 }
