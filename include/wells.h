@@ -207,6 +207,11 @@ typedef struct wells_host_ops {
   void (*idle)(void *ctx);
   // Optional: wells found an internal bug; must not return.
   void (*panic)(void *ctx, const char *msg, size_t len);
+  // Optional: a number naming the calling host thread (e.g. `pthread_self()`), callable from
+  // a signal handler. Given, only the host thread that called `wells_init` may call wells;
+  // calls from any other return `WELLS_ERR_BAD_CONTEXT` (one CPU: wells code must never run
+  // on two host threads at once) and `wells_tick` from another is deferred to it.
+  uint64_t (*host_thread)(void *ctx);
 } wells_host_ops;
 
 // Kernel heap use.

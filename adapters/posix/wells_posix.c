@@ -144,6 +144,14 @@ static void posix_panic(void *ctx, const char *msg, size_t len)
     abort();
 }
 
+/* Names the calling host thread, so wells refuses calls from any but its own (pthread_self
+ * reads a thread register: safe in the tick's signal handler). */
+static uint64_t posix_host_thread(void *ctx)
+{
+    (void)ctx;
+    return (uint64_t)(uintptr_t)pthread_self();
+}
+
 /* ---- the tick signal ---------------------------------------------------------------------- */
 
 /* wells_tick may switch to another wells thread's stack and come back here much later, when the
@@ -226,6 +234,7 @@ wells_status wells_posix_start(size_t heap_size)
     g.ops.mem_free = posix_mem_free;
     g.ops.idle = posix_idle;
     g.ops.panic = posix_panic;
+    g.ops.host_thread = posix_host_thread;
 
     wells_status s = wells_init(&g.ops);
     if (s != WELLS_OK)

@@ -164,10 +164,91 @@ static void restart_with_an_ended_member_aborts_for_good(void)
     }
 }
 
+/* ---- calls from a host thread other than the wells one ------------------------------------- */
+
+static pthread_t wells_host;
+static wells_sem_t fsem;
+static atomic_int spinner_running, foreign_done, in_wells, overlaps, woken_elsewhere;
+static atomic_int foreign_post, foreign_sleep, foreign_create, foreign_self, foreign_value;
+
+static void enter_wells_code(void)
+{
+    if (atomic_fetch_add(&in_wells, 1) != 0)
+        atomic_fetch_add(&overlaps, 1);
+}
+
+static int32_t foreign_waiter(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(wells_sem_wait(fsem, 2000), WELLS_OK);
+    enter_wells_code();
+    if (!pthread_equal(pthread_self(), wells_host))
+        atomic_store(&woken_elsewhere, 1);
+    busy_ms(20);
+    atomic_fetch_sub(&in_wells, 1);
+    return 0;
+}
+
+static int32_t foreign_spinner(void *arg)
+{
+    (void)arg;
+    enter_wells_code();
+    atomic_store(&spinner_running, 1);
+    uint64_t t0 = wells_now_ns();
+    while (!atomic_load(&foreign_done) && ms_since(t0) < 2000) {
+    }
+    atomic_fetch_sub(&in_wells, 1);
+    CHECK_EQ(wells_sem_post(fsem), WELLS_OK); /* the waiter's wake-up, from a wells thread */
+    return 0;
+}
+
+static void *foreign_thread(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&spinner_running))
+        usleep(100);
+    atomic_store(&foreign_post, (int)wells_sem_post(fsem));
+    usleep(30000); /* time for a waiter wrongly woken here to run alongside the spinner */
+    atomic_store(&foreign_sleep, (int)wells_thread_sleep(1));
+    wells_mutex_t m;
+    atomic_store(&foreign_create, (int)wells_mutex_create(&m));
+    wells_thread_t me;
+    atomic_store(&foreign_self, (int)wells_thread_self(&me));
+    uint32_t value;
+    atomic_store(&foreign_value, (int)wells_sem_value(fsem, &value));
+    wells_tick(); /* deferred to the wells host thread, like an interrupt */
+    atomic_store(&foreign_done, 1);
+    return NULL;
+}
+
+/* One CPU: a call from another host thread could run wells code there while the wells host
+ * thread runs another wells thread. Such calls are refused with BAD_CONTEXT. */
+static void calls_from_other_host_threads_are_refused(void)
+{
+    START_WELLS();
+    wells_host = pthread_self();
+    CHECK_EQ(wells_sem_create(&fsem, 0, 2), WELLS_OK);
+    spawn("waiter", 10, foreign_waiter, NULL);
+    spawn("spinner", 5, foreign_spinner, NULL);
+    pthread_t other;
+    CHECK(pthread_create(&other, NULL, foreign_thread, NULL) == 0);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    pthread_join(other, NULL);
+    CHECK_EQ(atomic_load(&foreign_post), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(atomic_load(&foreign_sleep), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(atomic_load(&foreign_create), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(atomic_load(&foreign_self), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(atomic_load(&foreign_value), WELLS_ERR_BAD_CONTEXT);
+    CHECK_INT(atomic_load(&overlaps), 0);
+    CHECK_INT(atomic_load(&woken_elsewhere), 0);
+    STOP_WELLS();
+}
+
 int main(void)
 {
     RUN(telemetry_ring_keeps_the_reserve);
     RUN(txn_writes_keep_the_reserve);
     RUN(restart_with_an_ended_member_aborts_for_good);
+    RUN(calls_from_other_host_threads_are_refused);
     return check_summary();
 }

@@ -40,6 +40,11 @@ pub struct wells_host_ops {
     pub idle: Option<unsafe extern "C" fn(ctx: *mut c_void)>,
     /// Optional: wells found an internal bug; must not return.
     pub panic: Option<unsafe extern "C" fn(ctx: *mut c_void, msg: *const c_char, len: usize)>,
+    /// Optional: a number naming the calling host thread (e.g. `pthread_self()`), callable from
+    /// a signal handler. Given, only the host thread that called `wells_init` may call wells;
+    /// calls from any other return `WELLS_ERR_BAD_CONTEXT` (one CPU: wells code must never run
+    /// on two host threads at once) and `wells_tick` from another is deferred to it.
+    pub host_thread: Option<unsafe extern "C" fn(ctx: *mut c_void) -> u64>,
 }
 
 impl wells_host_ops {

@@ -6,7 +6,7 @@ use crate::status::{status_of, wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void, CStr};
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use wells_core::arch::x86_64::HostedX86;
 use wells_core::mem::KernelHeap;
 use wells_core::{Arch, Error, Kernel};
@@ -21,6 +21,11 @@ static INSTANCE: AtomicPtr<WellsKernel> = AtomicPtr::new(core::ptr::null_mut());
 static REGION: spin::Mutex<(usize, usize)> = spin::Mutex::new((0, 0));
 /// The host table of the live kernel (for shutdown and panic reports).
 static HOST_OPS: spin::Mutex<Option<CHost>> = spin::Mutex::new(None);
+/// The host's `host_thread` callback and its `ctx` (null: the host gave none, no check), and
+/// the host thread that called `wells_init`. Atomics, not the table's lock: every call checks.
+static HOST_THREAD_FN: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+static HOST_THREAD_CTX: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+static WELLS_HOST_THREAD: AtomicU64 = AtomicU64::new(0);
 static CRITICAL_DEPTH: AtomicU32 = AtomicU32::new(0);
 static CRITICAL_WERE_ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -44,9 +49,26 @@ fn heap_irq_restore(were_enabled: bool) {
 #[cfg_attr(not(test), global_allocator)]
 pub(crate) static HEAP: KernelHeap = KernelHeap::new(heap_irq_save, heap_irq_restore);
 
-/// The live kernel, or `NotInitialized`.
+/// True when the host names threads and the caller is not the one that called `wells_init`.
+fn on_foreign_host_thread() -> bool {
+    let function = HOST_THREAD_FN.load(Ordering::Acquire);
+    if function.is_null() {
+        return false;
+    }
+    // SAFETY: a non-null value is the host's `host_thread` callback stored by `wells_init`.
+    let function: unsafe extern "C" fn(*mut c_void) -> u64 = unsafe { core::mem::transmute(function) };
+    // SAFETY: the host promises the callback may be called from any thread, any time.
+    let me = unsafe { function(HOST_THREAD_CTX.load(Ordering::Acquire)) };
+    me != WELLS_HOST_THREAD.load(Ordering::Acquire)
+}
+
+/// The live kernel, or `NotInitialized`; `BadContext` on a host thread other than wells' own
+/// (wells is one CPU: its code must not run on two host threads at once).
 pub(crate) fn kernel() -> Result<&'static WellsKernel, Error> {
     let pointer = INSTANCE.load(Ordering::Acquire);
+    if !pointer.is_null() && on_foreign_host_thread() {
+        return Err(Error::BadContext);
+    }
     // SAFETY: a non-null pointer is the leaked box `wells_init` stored; `wells_shutdown` clears
     // it (with ticks masked) before freeing, and the C contract forbids other calls during it.
     unsafe { pointer.as_ref() }.ok_or(Error::NotInitialized)
@@ -110,6 +132,12 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
     CRITICAL_DEPTH.store(0, Ordering::Relaxed);
     CPU.irq_take_deferred();
     *HOST_OPS.lock() = Some(CHost { ops });
+    if let Some(host_thread) = ops.host_thread {
+        // SAFETY: the host promises the callback may be called any time.
+        WELLS_HOST_THREAD.store(unsafe { host_thread(ops.ctx) }, Ordering::Release);
+        HOST_THREAD_CTX.store(ops.ctx, Ordering::Release);
+        HOST_THREAD_FN.store(host_thread as *mut (), Ordering::Release);
+    }
     let kernel = Kernel::new(&CPU, Box::new(CHost { ops }));
     // SAFETY: the kernel stays pinned: it is only ever reached through this pointer and
     // reboxed (never moved) by `wells_shutdown`.
@@ -145,6 +173,7 @@ pub extern "C" fn wells_shutdown() -> wells_status {
         return if kernel.current_thread().is_ok() { WELLS_ERR_BAD_CONTEXT } else { WELLS_ERR_BAD_STATE };
     }
     let pointer = INSTANCE.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    HOST_THREAD_FN.store(core::ptr::null_mut(), Ordering::Release);
     // SAFETY: `pointer` came from `Box::into_raw` in `wells_init` and is no longer reachable.
     drop(unsafe { Box::from_raw(pointer) });
     let leaked = HEAP.release().allocations;
@@ -171,6 +200,11 @@ pub extern "C" fn wells_shutdown() -> wells_status {
 /// critical section the tick is deferred until the section ends.
 #[no_mangle]
 pub extern "C" fn wells_tick() {
+    // From another host thread: delivered on wells' own, as an interrupt would be.
+    if !INSTANCE.load(Ordering::Acquire).is_null() && on_foreign_host_thread() {
+        CPU.irq_defer();
+        return;
+    }
     if !CPU.irq_save() {
         CPU.irq_defer();
         return;
