@@ -212,6 +212,10 @@ typedef struct wells_host_ops {
   // calls from any other return `WELLS_ERR_BAD_CONTEXT` (one CPU: wells code must never run
   // on two host threads at once) and `wells_tick` from another is deferred to it.
   uint64_t (*host_thread)(void *ctx);
+  // Optional: make the 4096-byte page at `page` inaccessible (`guarded` != 0) or accessible
+  // again (0). Given, every thread stack gets such a guard page below it, so a stack
+  // overflow faults there instead of overwriting the heap; the host reports the fault.
+  void (*guard_page)(void *ctx, void *page, int32_t guarded);
 } wells_host_ops;
 
 // Kernel heap use.

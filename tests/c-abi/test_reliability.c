@@ -244,11 +244,70 @@ static void calls_from_other_host_threads_are_refused(void)
     STOP_WELLS();
 }
 
+/* ---- stack overflow -------------------------------------------------------------------------- */
+
+static volatile int recursion_limit = 1 << 30; /* far past any stack */
+
+static int recurse(volatile uint8_t *above, int depth)
+{
+    if (depth > recursion_limit)
+        return 0;
+    volatile uint8_t frame[512];
+    frame[0] = (uint8_t)depth;
+    frame[511] = above ? above[0] : 0;
+    return recurse(frame, depth + 1) + frame[1];
+}
+
+static int32_t overflower(void *arg)
+{
+    (void)arg;
+    return recurse(NULL, 0);
+}
+
+/* In a child: a wells thread runs past its stack. The guard page stops it and the adapter
+ * names the cause before the process dies of SIGSEGV. */
+static void a_stack_overflow_is_reported(void)
+{
+    int fds[2];
+    if (!CHECK(pipe(fds) == 0))
+        return;
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        dup2(fds[1], 2);
+        close(fds[0]);
+        alarm(20);
+        if (wells_posix_start(0) != WELLS_OK)
+            _exit(3);
+        wells_thread_t t;
+        if (wells_thread_create(&t, "deep", 10, WELLS_MIN_STACK_SIZE, overflower, NULL) != WELLS_OK ||
+            wells_thread_start(t) != WELLS_OK)
+            _exit(4);
+        wells_run();
+        _exit(5); /* must not get here */
+    }
+    close(fds[1]);
+    char text[1024];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof text - 1 && (n = read(fds[0], text + got, sizeof text - 1 - got)) > 0)
+        got += (size_t)n;
+    text[got] = 0;
+    close(fds[0]);
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+    CHECK(strstr(text, "wells: stack overflow") != NULL);
+    if (strstr(text, "stack overflow") == NULL)
+        printf("# child's stderr: %s\n", text);
+}
+
 int main(void)
 {
     RUN(telemetry_ring_keeps_the_reserve);
     RUN(txn_writes_keep_the_reserve);
     RUN(restart_with_an_ended_member_aborts_for_good);
     RUN(calls_from_other_host_threads_are_refused);
+    RUN(a_stack_overflow_is_reported);
     return check_summary();
 }

@@ -45,6 +45,10 @@ pub struct wells_host_ops {
     /// calls from any other return `WELLS_ERR_BAD_CONTEXT` (one CPU: wells code must never run
     /// on two host threads at once) and `wells_tick` from another is deferred to it.
     pub host_thread: Option<unsafe extern "C" fn(ctx: *mut c_void) -> u64>,
+    /// Optional: make the 4096-byte page at `page` inaccessible (`guarded` != 0) or accessible
+    /// again (0). Given, every thread stack gets such a guard page below it, so a stack
+    /// overflow faults there instead of overwriting the heap; the host reports the fault.
+    pub guard_page: Option<unsafe extern "C" fn(ctx: *mut c_void, page: *mut c_void, guarded: i32)>,
 }
 
 impl wells_host_ops {

@@ -7,7 +7,7 @@ use alloc::boxed::Box;
 use core::ffi::{c_char, c_void, CStr};
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
-use wells_core::arch::x86_64::HostedX86;
+use wells_core::arch::x86_64::{HostedX86, HOST_GUARD_PAGES};
 use wells_core::mem::KernelHeap;
 use wells_core::{Arch, Error, Kernel};
 
@@ -33,6 +33,15 @@ static CRITICAL_WERE_ENABLED: AtomicBool = AtomicBool::new(false);
 const HEAP_ALIGN: usize = 64;
 /// Smallest heap wells accepts.
 const MIN_HEAP_SIZE: usize = 64 * 1024;
+
+/// Guards or releases a stack's guard page through the host table.
+fn guard_page_via_host(address: usize, guarded: bool) {
+    let Some(CHost { ops }) = *HOST_OPS.lock() else { return };
+    if let Some(guard_page) = ops.guard_page {
+        // SAFETY: the host's callback, checked present; `address` is a page of its heap region.
+        unsafe { guard_page(ops.ctx, address as *mut c_void, i32::from(guarded)) };
+    }
+}
 
 fn heap_irq_save() -> bool {
     CPU.irq_save()
@@ -138,6 +147,9 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
         HOST_THREAD_CTX.store(ops.ctx, Ordering::Release);
         HOST_THREAD_FN.store(host_thread as *mut (), Ordering::Release);
     }
+    if ops.guard_page.is_some() {
+        HOST_GUARD_PAGES.install(Some(guard_page_via_host));
+    }
     let kernel = Kernel::new(&CPU, Box::new(CHost { ops }));
     // SAFETY: the kernel stays pinned: it is only ever reached through this pointer and
     // reboxed (never moved) by `wells_shutdown`.
@@ -176,6 +188,8 @@ pub extern "C" fn wells_shutdown() -> wells_status {
     HOST_THREAD_FN.store(core::ptr::null_mut(), Ordering::Release);
     // SAFETY: `pointer` came from `Box::into_raw` in `wells_init` and is no longer reachable.
     drop(unsafe { Box::from_raw(pointer) });
+    // Every stack is gone with the kernel.
+    HOST_GUARD_PAGES.install(None);
     let leaked = HEAP.release().allocations;
     let (region, size) = core::mem::take(&mut *REGION.lock());
     let Some(CHost { ops }) = HOST_OPS.lock().take() else { return WELLS_ERR_NOT_INITIALIZED };
