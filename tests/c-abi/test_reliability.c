@@ -302,6 +302,54 @@ static void a_stack_overflow_is_reported(void)
         printf("# child's stderr: %s\n", text);
 }
 
+/* ---- codes docs/c-api.md lists that are easy to miss ----------------------------------------- */
+
+static atomic_int inner_run, inner_vote, inner_unlock;
+
+static int32_t codes_inner(void *arg)
+{
+    (void)arg;
+    atomic_store(&inner_run, (int)wells_run());
+    wells_txn_t t;
+    CHECK_EQ(wells_txn_create(&t, WELLS_WAIT_FOREVER), WELLS_OK);
+    atomic_store(&inner_vote, (int)wells_txn_vote(t, 1, WELLS_NO_WAIT)); /* not a member */
+    wells_mutex_t m;
+    CHECK_EQ(wells_mutex_create(&m), WELLS_OK);
+    atomic_store(&inner_unlock, (int)wells_mutex_unlock(m)); /* not locked */
+    return 0;
+}
+
+static int32_t never_started(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+static void documented_codes(void)
+{
+    START_WELLS();
+    wells_mutex_t m;
+    CHECK_EQ(wells_mutex_create(&m), WELLS_OK);
+    /* Only a wells thread can own a mutex, so host main is refused even with NO_WAIT. */
+    CHECK_EQ(wells_mutex_lock(m, WELLS_NO_WAIT), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(wells_mutex_unlock(m), WELLS_ERR_NOT_OWNER);
+    /* A created, unstarted thread could never end: BAD_STATE whatever the timeout. */
+    wells_thread_t t;
+    CHECK_EQ(wells_thread_create(&t, "unstarted", 10, 0, never_started, NULL), WELLS_OK);
+    CHECK_EQ(wells_thread_join(t, NULL, WELLS_NO_WAIT), WELLS_ERR_BAD_STATE);
+    CHECK_EQ(wells_thread_resume(t), WELLS_ERR_BAD_STATE);
+    wells_shared_t s;
+    CHECK_EQ(wells_shared_create(&s, 0), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_thread_yield(), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(wells_init(NULL), WELLS_ERR_INVALID_ARGUMENT);
+    spawn("inner", 10, codes_inner, NULL);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    CHECK_EQ(atomic_load(&inner_run), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(atomic_load(&inner_vote), WELLS_ERR_BAD_STATE);
+    CHECK_EQ(atomic_load(&inner_unlock), WELLS_ERR_NOT_OWNER);
+    STOP_WELLS();
+}
+
 int main(void)
 {
     RUN(telemetry_ring_keeps_the_reserve);
@@ -309,5 +357,6 @@ int main(void)
     RUN(restart_with_an_ended_member_aborts_for_good);
     RUN(calls_from_other_host_threads_are_refused);
     RUN(a_stack_overflow_is_reported);
+    RUN(documented_codes);
     return check_summary();
 }

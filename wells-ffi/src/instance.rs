@@ -121,7 +121,9 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
         Ok(ops) => ops,
         Err(error) => return error.into(),
     };
-    if kernel().is_ok() {
+    // The instance itself, not `kernel()`: that refuses other host threads, which must not
+    // take this for "no kernel" and start a second one.
+    if !INSTANCE.load(Ordering::Acquire).is_null() {
         return WELLS_ERR_ALREADY_INITIALIZED;
     }
     let heap_size = if ops.heap_size == 0 { WELLS_DEFAULT_HEAP_SIZE } else { ops.heap_size };
