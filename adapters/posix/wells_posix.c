@@ -126,12 +126,18 @@ static void *posix_mem_alloc(void *ctx, size_t size, size_t align)
     return aligned_alloc(align, rounded);
 }
 
-/* Called once by wells_shutdown. */
+static void posix_guard_page(void *ctx, void *page, int guarded);
+
+/* Called once by wells_shutdown. A guard page still set (a stack wells leaked) must not go
+ * back to malloc inaccessible. */
 static void posix_mem_free(void *ctx, void *ptr, size_t size, size_t align)
 {
-    (void)ctx;
-    (void)size;
     (void)align;
+    for (size_t i = 0; i < MAX_GUARDS; i++) {
+        uintptr_t page = atomic_load(&guards[i]);
+        if (page != 0 && page >= (uintptr_t)ptr && page < (uintptr_t)ptr + size)
+            posix_guard_page(ctx, (void *)page, 0);
+    }
     free(ptr);
 }
 

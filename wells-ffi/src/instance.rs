@@ -34,13 +34,22 @@ const HEAP_ALIGN: usize = 64;
 /// Smallest heap wells accepts.
 const MIN_HEAP_SIZE: usize = 64 * 1024;
 
+/// The host's `guard_page` callback and its `ctx`, in atomics: a lock could be held by a
+/// thread preempted inside the callback while another drops a stack (one CPU: it would spin
+/// for ever).
+static GUARD_PAGE_FN: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+static GUARD_PAGE_CTX: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+
 /// Guards or releases a stack's guard page through the host table.
 fn guard_page_via_host(address: usize, guarded: bool) {
-    let Some(CHost { ops }) = *HOST_OPS.lock() else { return };
-    if let Some(guard_page) = ops.guard_page {
-        // SAFETY: the host's callback, checked present; `address` is a page of its heap region.
-        unsafe { guard_page(ops.ctx, address as *mut c_void, i32::from(guarded)) };
+    let function = GUARD_PAGE_FN.load(Ordering::Acquire);
+    if function.is_null() {
+        return;
     }
+    // SAFETY: a non-null value is the host's `guard_page` callback stored by `wells_init`.
+    let function: unsafe extern "C" fn(*mut c_void, *mut c_void, i32) = unsafe { core::mem::transmute(function) };
+    // SAFETY: the host's callback; `address` is a page of its heap region.
+    unsafe { function(GUARD_PAGE_CTX.load(Ordering::Acquire), address as *mut c_void, i32::from(guarded)) };
 }
 
 fn heap_irq_save() -> bool {
@@ -149,7 +158,9 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
         HOST_THREAD_CTX.store(ops.ctx, Ordering::Release);
         HOST_THREAD_FN.store(host_thread as *mut (), Ordering::Release);
     }
-    if ops.guard_page.is_some() {
+    if let Some(guard_page) = ops.guard_page {
+        GUARD_PAGE_CTX.store(ops.ctx, Ordering::Release);
+        GUARD_PAGE_FN.store(guard_page as *mut (), Ordering::Release);
         HOST_GUARD_PAGES.install(Some(guard_page_via_host));
     }
     let kernel = Kernel::new(&CPU, Box::new(CHost { ops }));
@@ -192,6 +203,7 @@ pub extern "C" fn wells_shutdown() -> wells_status {
     drop(unsafe { Box::from_raw(pointer) });
     // Every stack is gone with the kernel.
     HOST_GUARD_PAGES.install(None);
+    GUARD_PAGE_FN.store(core::ptr::null_mut(), Ordering::Release);
     let leaked = HEAP.release().allocations;
     let (region, size) = core::mem::take(&mut *REGION.lock());
     let Some(CHost { ops }) = HOST_OPS.lock().take() else { return WELLS_ERR_NOT_INITIALIZED };
