@@ -261,6 +261,9 @@ pub extern "C" fn wells_critical_enter() {
         let were_enabled = kernel.irq_save();
         if CRITICAL_DEPTH.fetch_add(1, Ordering::AcqRel) == 0 {
             CRITICAL_WERE_ENABLED.store(were_enabled, Ordering::Release);
+            // A call inside that wakes a higher thread must not switch to it: the section
+            // would stay held (ticks masked) while another thread runs.
+            kernel.hold(true);
         }
     }
 }
@@ -275,6 +278,7 @@ pub extern "C" fn wells_critical_exit() {
     }
     CRITICAL_DEPTH.store(depth - 1, Ordering::Release);
     if depth == 1 {
+        kernel.hold(false);
         kernel.irq_restore(CRITICAL_WERE_ENABLED.load(Ordering::Acquire));
     }
 }
