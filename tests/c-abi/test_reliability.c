@@ -350,6 +350,48 @@ static void documented_codes(void)
     STOP_WELLS();
 }
 
+/* ---- no switch inside a critical section ---------------------------------------------------- */
+
+static wells_sem_t csem;
+static atomic_int high_ran, high_ran_inside, low_after;
+
+static int32_t high_waiter(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(wells_sem_wait(csem, 1000), WELLS_OK);
+    atomic_store(&high_ran, 1);
+    CHECK_EQ(wells_thread_sleep(1), WELLS_OK); /* would be BAD_CONTEXT with the section held */
+    return 0;
+}
+
+static int32_t low_poster(void *arg)
+{
+    (void)arg;
+    CHECK_EQ(wells_thread_sleep(5), WELLS_OK); /* the waiter blocks first */
+    wells_critical_enter();
+    CHECK_EQ(wells_sem_post(csem), WELLS_OK);
+    atomic_store(&high_ran_inside, atomic_load(&high_ran));
+    wells_critical_exit();
+    CHECK_EQ(wells_thread_yield(), WELLS_OK);
+    atomic_store(&low_after, 1);
+    return 0;
+}
+
+/* Waking a higher thread inside a critical section must not switch to it there: it would run
+ * with the section (ticks masked) held by a thread that is not running. */
+static void no_switch_inside_a_critical_section(void)
+{
+    START_WELLS();
+    CHECK_EQ(wells_sem_create(&csem, 0, 1), WELLS_OK);
+    spawn("high", 20, high_waiter, NULL);
+    spawn("low", 5, low_poster, NULL);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    CHECK_INT(atomic_load(&high_ran_inside), 0);
+    CHECK_INT(atomic_load(&high_ran), 1);
+    CHECK_INT(atomic_load(&low_after), 1);
+    STOP_WELLS();
+}
+
 int main(void)
 {
     RUN(telemetry_ring_keeps_the_reserve);
@@ -358,5 +400,6 @@ int main(void)
     RUN(calls_from_other_host_threads_are_refused);
     RUN(a_stack_overflow_is_reported);
     RUN(documented_codes);
+    RUN(no_switch_inside_a_critical_section);
     return check_summary();
 }
