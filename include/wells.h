@@ -207,6 +207,15 @@ typedef struct wells_host_ops {
   void (*idle)(void *ctx);
   // Optional: wells found an internal bug; must not return.
   void (*panic)(void *ctx, const char *msg, size_t len);
+  // Optional: a number naming the calling host thread (e.g. `pthread_self()`), callable from
+  // a signal handler. Given, only the host thread that called `wells_init` may call wells;
+  // calls from any other return `WELLS_ERR_BAD_CONTEXT` (one CPU: wells code must never run
+  // on two host threads at once) and `wells_tick` from another is deferred to it.
+  uint64_t (*host_thread)(void *ctx);
+  // Optional: make the 4096-byte page at `page` inaccessible (`guarded` != 0) or accessible
+  // again (0). Given, every thread stack gets such a guard page below it, so a stack
+  // overflow faults there instead of overwriting the heap; the host reports the fault.
+  void (*guard_page)(void *ctx, void *page, int32_t guarded);
 } wells_host_ops;
 
 // Kernel heap use.
@@ -416,7 +425,8 @@ wells_status wells_policy_clear(void);
 // with more than `margin` misses per window over the window before it is reverted.
 wells_status wells_policy_guard(uint32_t window_ms, uint32_t margin);
 
-// Starts recording telemetry into a ring of `capacity` events.
+// Starts recording telemetry into a ring of `capacity` events (1..=65536; a ring in force is
+// replaced). `WELLS_ERR_NO_MEMORY` when the ring would eat into the heap's reserve.
 wells_status wells_telemetry_enable(size_t capacity);
 
 // Copies up to `capacity` events from sequence `from` on into `out` (`record_size` must be

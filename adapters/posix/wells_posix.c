@@ -16,10 +16,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -32,6 +34,9 @@
 #endif
 
 #define NS_PER_S 1000000000ull
+#define GUARD_PAGE 4096
+/* Guard pages remembered for the fault handler; more stacks still get one, unnamed. */
+#define MAX_GUARDS 1024
 
 /* The adapter is a singleton, like wells itself. */
 static struct {
@@ -47,8 +52,15 @@ static struct {
     timer_t timer;
     struct sigaction old_action; /* disposition of signo before start */
     sigset_t old_mask;           /* signal mask of the host thread before start */
+    struct sigaction old_segv;   /* SIGSEGV disposition before start */
+    stack_t old_altstack;        /* alternate signal stack of the host thread before start */
     struct wells_host_ops ops;
 } g;
+
+/* Thread stacks' guard pages (0: free slot), read by the SIGSEGV handler. */
+static _Atomic uintptr_t guards[MAX_GUARDS];
+/* The SIGSEGV handler runs here: the faulting stack has no room left. */
+static char altstack[64 * 1024];
 
 /* ---- host operations ---------------------------------------------------------------------- */
 
@@ -142,12 +154,18 @@ static void *posix_mem_alloc(void *ctx, size_t size, size_t align)
     return aligned_alloc(align, rounded);
 }
 
-/* Called once by wells_shutdown. */
+static void posix_guard_page(void *ctx, void *page, int guarded);
+
+/* Called once by wells_shutdown. A guard page still set (a stack wells leaked) must not go
+ * back to malloc inaccessible. */
 static void posix_mem_free(void *ctx, void *ptr, size_t size, size_t align)
 {
-    (void)ctx;
-    (void)size;
     (void)align;
+    for (size_t i = 0; i < MAX_GUARDS; i++) {
+        uintptr_t page = atomic_load(&guards[i]);
+        if (page != 0 && page >= (uintptr_t)ptr && page < (uintptr_t)ptr + size)
+            posix_guard_page(ctx, (void *)page, 0);
+    }
     free(ptr);
 }
 
@@ -182,6 +200,49 @@ static void posix_panic(void *ctx, const char *msg, size_t len)
     abort();
 }
 
+/* Names the calling host thread, so wells refuses calls from any but its own (pthread_self
+ * reads a thread register: safe in the tick's signal handler). */
+static uint64_t posix_host_thread(void *ctx)
+{
+    (void)ctx;
+    return (uint64_t)(uintptr_t)pthread_self();
+}
+
+/* Makes a stack's guard page inaccessible (or accessible again) and remembers it, so that
+ * a fault there can be reported as a stack overflow. */
+static void posix_guard_page(void *ctx, void *page, int guarded)
+{
+    (void)ctx;
+    int saved = errno;
+    (void)mprotect(page, GUARD_PAGE, guarded ? PROT_NONE : PROT_READ | PROT_WRITE);
+    uintptr_t want = guarded ? 0 : (uintptr_t)page, put = guarded ? (uintptr_t)page : 0;
+    for (size_t i = 0; i < MAX_GUARDS; i++) {
+        uintptr_t expected = want;
+        if (atomic_compare_exchange_strong(&guards[i], &expected, put))
+            break;
+    }
+    errno = saved;
+}
+
+/* SIGSEGV: in a guard page it is a wells thread that ran past its stack; say so (the default
+ * message is none at all), then let the fault kill the process as before. */
+static void on_segv(int signo, siginfo_t *info, void *context)
+{
+    (void)context;
+    uintptr_t address = (uintptr_t)info->si_addr;
+    for (size_t i = 0; i < MAX_GUARDS; i++) {
+        uintptr_t page = atomic_load(&guards[i]);
+        if (page != 0 && address >= page && address < page + GUARD_PAGE) {
+            static const char text[] =
+                "wells: stack overflow: a wells thread ran past the end of its stack (into its "
+                "guard page); give it a bigger stack_size in wells_thread_create\n";
+            write_all(2, text, sizeof text - 1);
+            break;
+        }
+    }
+    signal(signo, SIG_DFL); /* returning re-runs the access, which now kills the process */
+}
+
 /* ---- the tick signal ---------------------------------------------------------------------- */
 
 /* wells_tick may switch to another wells thread's stack and come back here much later, when the
@@ -210,6 +271,8 @@ static void uninstall(void)
     }
     sigaction(g.signo, &g.old_action, NULL);
     pthread_sigmask(SIG_SETMASK, &g.old_mask, NULL);
+    sigaction(SIGSEGV, &g.old_segv, NULL);
+    sigaltstack(&g.old_altstack, NULL);
     g.started = false;
 }
 
@@ -259,6 +322,19 @@ wells_status wells_posix_start_clock(size_t heap_size, int clock)
         return WELLS_ERR_LIMIT;
     }
 
+    /* Stack overflows fault in a guard page; the report runs on its own stack. */
+    stack_t ss;
+    memset(&ss, 0, sizeof ss);
+    ss.ss_sp = altstack;
+    ss.ss_size = sizeof altstack;
+    sigaltstack(&ss, &g.old_altstack);
+    struct sigaction segv;
+    memset(&segv, 0, sizeof segv);
+    segv.sa_sigaction = on_segv;
+    sigemptyset(&segv.sa_mask);
+    segv.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigaction(SIGSEGV, &segv, &g.old_segv);
+
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, g.signo);
@@ -278,6 +354,8 @@ wells_status wells_posix_start_clock(size_t heap_size, int clock)
     g.ops.mem_free = posix_mem_free;
     g.ops.idle = posix_idle;
     g.ops.panic = posix_panic;
+    g.ops.host_thread = posix_host_thread;
+    g.ops.guard_page = posix_guard_page;
 
     wells_status s = wells_init(&g.ops);
     if (s != WELLS_OK)

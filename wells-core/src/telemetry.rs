@@ -4,6 +4,7 @@
 //! never allocates, and when readers fall behind the oldest events are overwritten and counted
 //! as dropped.
 
+use crate::error::Error;
 use crate::handle::Handle;
 use alloc::vec::Vec;
 
@@ -57,15 +58,16 @@ pub struct Ring {
 }
 
 impl Ring {
-    /// Starts recording into a ring of `capacity` events (1..=MAX_RING_SIZE); false when the
-    /// capacity is out of range or the memory is not there.
-    pub fn enable(&mut self, capacity: usize) -> bool {
-        let mut events = Vec::new();
-        if capacity == 0 || capacity > MAX_RING_SIZE || events.try_reserve_exact(capacity).is_err() {
-            return false;
+    /// Starts recording into a ring of `capacity` events (1..=MAX_RING_SIZE): `InvalidArgument`
+    /// out of range, `NoMemory` when the memory is not there (the ring in force then stays).
+    pub fn enable(&mut self, capacity: usize) -> Result<(), Error> {
+        if capacity == 0 || capacity > MAX_RING_SIZE {
+            return Err(Error::InvalidArgument);
         }
+        let mut events = Vec::new();
+        events.try_reserve_exact(capacity).map_err(|_| Error::NoMemory)?;
         *self = Ring { events, capacity, next_sequence: self.next_sequence };
-        true
+        Ok(())
     }
 
     /// Records an event (nothing while the ring is off).
@@ -120,8 +122,9 @@ mod tests {
         let mut ring = Ring::default();
         ring.record(0, EventKind::Wake, None, 0);
         assert_eq!(ring.next_sequence(), 0, "off: nothing recorded");
-        assert!(!ring.enable(0) && !ring.enable(MAX_RING_SIZE + 1));
-        assert!(ring.enable(RING_SIZE));
+        assert_eq!(ring.enable(0), Err(Error::InvalidArgument));
+        assert_eq!(ring.enable(MAX_RING_SIZE + 1), Err(Error::InvalidArgument));
+        assert_eq!(ring.enable(RING_SIZE), Ok(()));
         for i in 0..(RING_SIZE as u64 + 10) {
             ring.record(i, EventKind::Wake, None, i);
         }

@@ -370,6 +370,46 @@ fn aborted_transactions_restart_their_members_within_the_bound() {
     }
 }
 
+/// Restart policy and a member that ends without voting: the member cannot be brought back
+/// for a new attempt, so the transaction aborts for good (`MemberEnded`), the members still
+/// waiting learn it, and every member that ran ends (no deadlock, no endless `Active`).
+#[test]
+fn a_restart_cannot_bring_back_an_ended_member_so_it_aborts_for_good() {
+    use wells_core::txn::AbortPolicy;
+    for timeout in [Timeout::Forever, Timeout::Ns(200 * MS)] {
+        let world = World::new();
+        let k = world.kernel;
+        let object = k.shared_create(8).unwrap();
+        let txn = k.txn_create(Timeout::Forever).unwrap();
+        k.txn_set_policy(txn, AbortPolicy::Restart { max_retries: 3 }).unwrap();
+        let attempts = Arc::new(AtomicU32::new(0));
+        let a_attempts = attempts.clone();
+        let voter = k.thread_create("voter", 5, 0, Box::new(move || {
+            a_attempts.fetch_add(1, Ordering::SeqCst);
+            let _ = k.txn_write(txn, object, &1u64.to_le_bytes());
+            match k.txn_vote(txn, true, timeout) {
+                Ok(()) => 0,
+                Err(Error::Aborted) => 1,
+                Err(_) => 2,
+            }
+        })).unwrap();
+        let leaver = k.thread_create("leaver", 5, 0, Box::new(move || {
+            let _ = k.txn_write(txn, object, &2u64.to_le_bytes());
+            k.sleep_ns(10 * MS).unwrap();
+            0 // returns without voting
+        })).unwrap();
+        for t in [voter, leaver] {
+            k.txn_add_member(txn, t).unwrap();
+            k.thread_start(t).unwrap();
+        }
+        assert_eq!(world.run(), Ok(()), "{timeout:?}");
+        assert_eq!(k.txn_state(txn), Ok(TxnState::Aborted(AbortReason::MemberEnded)), "{timeout:?}");
+        assert_eq!(k.thread_stats(voter).unwrap().exit_code, 1, "{timeout:?}");
+        assert_eq!(attempts.load(Ordering::SeqCst), 1, "no attempt without the leaver");
+        assert_eq!(value(k, object), 0);
+    }
+}
+
 #[test]
 fn the_stop_policy_ends_every_member() {
     use wells_core::txn::AbortPolicy;

@@ -40,6 +40,15 @@ pub struct wells_host_ops {
     pub idle: Option<unsafe extern "C" fn(ctx: *mut c_void)>,
     /// Optional: wells found an internal bug; must not return.
     pub panic: Option<unsafe extern "C" fn(ctx: *mut c_void, msg: *const c_char, len: usize)>,
+    /// Optional: a number naming the calling host thread (e.g. `pthread_self()`), callable from
+    /// a signal handler. Given, only the host thread that called `wells_init` may call wells;
+    /// calls from any other return `WELLS_ERR_BAD_CONTEXT` (one CPU: wells code must never run
+    /// on two host threads at once) and `wells_tick` from another is deferred to it.
+    pub host_thread: Option<unsafe extern "C" fn(ctx: *mut c_void) -> u64>,
+    /// Optional: make the 4096-byte page at `page` inaccessible (`guarded` != 0) or accessible
+    /// again (0). Given, every thread stack gets such a guard page below it, so a stack
+    /// overflow faults there instead of overwriting the heap; the host reports the fault.
+    pub guard_page: Option<unsafe extern "C" fn(ctx: *mut c_void, page: *mut c_void, guarded: i32)>,
 }
 
 impl wells_host_ops {

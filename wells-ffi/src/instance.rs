@@ -6,8 +6,8 @@ use crate::status::{status_of, wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void, CStr};
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
-use wells_core::arch::x86_64::HostedX86;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use wells_core::arch::x86_64::{HostedX86, HOST_GUARD_PAGES};
 use wells_core::mem::KernelHeap;
 use wells_core::{Arch, Error, Kernel};
 
@@ -21,6 +21,11 @@ static INSTANCE: AtomicPtr<WellsKernel> = AtomicPtr::new(core::ptr::null_mut());
 static REGION: spin::Mutex<(usize, usize)> = spin::Mutex::new((0, 0));
 /// The host table of the live kernel (for shutdown and panic reports).
 static HOST_OPS: spin::Mutex<Option<CHost>> = spin::Mutex::new(None);
+/// The host's `host_thread` callback and its `ctx` (null: the host gave none, no check), and
+/// the host thread that called `wells_init`. Atomics, not the table's lock: every call checks.
+static HOST_THREAD_FN: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+static HOST_THREAD_CTX: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+static WELLS_HOST_THREAD: AtomicU64 = AtomicU64::new(0);
 static CRITICAL_DEPTH: AtomicU32 = AtomicU32::new(0);
 static CRITICAL_WERE_ENABLED: AtomicBool = AtomicBool::new(false);
 
@@ -28,6 +33,24 @@ static CRITICAL_WERE_ENABLED: AtomicBool = AtomicBool::new(false);
 const HEAP_ALIGN: usize = 64;
 /// Smallest heap wells accepts.
 const MIN_HEAP_SIZE: usize = 64 * 1024;
+
+/// The host's `guard_page` callback and its `ctx`, in atomics: a lock could be held by a
+/// thread preempted inside the callback while another drops a stack (one CPU: it would spin
+/// for ever).
+static GUARD_PAGE_FN: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
+static GUARD_PAGE_CTX: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Guards or releases a stack's guard page through the host table.
+fn guard_page_via_host(address: usize, guarded: bool) {
+    let function = GUARD_PAGE_FN.load(Ordering::Acquire);
+    if function.is_null() {
+        return;
+    }
+    // SAFETY: a non-null value is the host's `guard_page` callback stored by `wells_init`.
+    let function: unsafe extern "C" fn(*mut c_void, *mut c_void, i32) = unsafe { core::mem::transmute(function) };
+    // SAFETY: the host's callback; `address` is a page of its heap region.
+    unsafe { function(GUARD_PAGE_CTX.load(Ordering::Acquire), address as *mut c_void, i32::from(guarded)) };
+}
 
 fn heap_irq_save() -> bool {
     CPU.irq_save()
@@ -44,9 +67,26 @@ fn heap_irq_restore(were_enabled: bool) {
 #[cfg_attr(not(test), global_allocator)]
 pub(crate) static HEAP: KernelHeap = KernelHeap::new(heap_irq_save, heap_irq_restore);
 
-/// The live kernel, or `NotInitialized`.
+/// True when the host names threads and the caller is not the one that called `wells_init`.
+fn on_foreign_host_thread() -> bool {
+    let function = HOST_THREAD_FN.load(Ordering::Acquire);
+    if function.is_null() {
+        return false;
+    }
+    // SAFETY: a non-null value is the host's `host_thread` callback stored by `wells_init`.
+    let function: unsafe extern "C" fn(*mut c_void) -> u64 = unsafe { core::mem::transmute(function) };
+    // SAFETY: the host promises the callback may be called from any thread, any time.
+    let me = unsafe { function(HOST_THREAD_CTX.load(Ordering::Acquire)) };
+    me != WELLS_HOST_THREAD.load(Ordering::Acquire)
+}
+
+/// The live kernel, or `NotInitialized`; `BadContext` on a host thread other than wells' own
+/// (wells is one CPU: its code must not run on two host threads at once).
 pub(crate) fn kernel() -> Result<&'static WellsKernel, Error> {
     let pointer = INSTANCE.load(Ordering::Acquire);
+    if !pointer.is_null() && on_foreign_host_thread() {
+        return Err(Error::BadContext);
+    }
     // SAFETY: a non-null pointer is the leaked box `wells_init` stored; `wells_shutdown` clears
     // it (with ticks masked) before freeing, and the C contract forbids other calls during it.
     unsafe { pointer.as_ref() }.ok_or(Error::NotInitialized)
@@ -59,8 +99,12 @@ fn heap_reserve() -> usize {
     (HEAP.stats().total / 16).max(16 * 1024)
 }
 
-/// The live kernel, for a call that creates an object needing about `bytes` of heap:
-/// `NoMemory` when that would eat into the bookkeeping reserve.
+/// Heap a call may take for small bookkeeping of its own (a map node, a list entry).
+pub(crate) const SMALL_ALLOCATION: usize = 256;
+
+/// The live kernel, for a call that allocates about `bytes` of heap for its caller (an object,
+/// a copy, a ring, a list entry): `NoMemory` when that would eat into the bookkeeping reserve.
+/// Every caller-driven allocation goes through here, so no call ever finds the heap empty.
 pub(crate) fn kernel_for_create(bytes: usize) -> Result<&'static WellsKernel, Error> {
     let kernel = kernel()?;
     let free = HEAP.stats().free;
@@ -86,7 +130,9 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
         Ok(ops) => ops,
         Err(error) => return error.into(),
     };
-    if kernel().is_ok() {
+    // The instance itself, not `kernel()`: that refuses other host threads, which must not
+    // take this for "no kernel" and start a second one.
+    if !INSTANCE.load(Ordering::Acquire).is_null() {
         return WELLS_ERR_ALREADY_INITIALIZED;
     }
     let heap_size = if ops.heap_size == 0 { WELLS_DEFAULT_HEAP_SIZE } else { ops.heap_size };
@@ -106,6 +152,17 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
     CRITICAL_DEPTH.store(0, Ordering::Relaxed);
     CPU.irq_take_deferred();
     *HOST_OPS.lock() = Some(CHost { ops });
+    if let Some(host_thread) = ops.host_thread {
+        // SAFETY: the host promises the callback may be called any time.
+        WELLS_HOST_THREAD.store(unsafe { host_thread(ops.ctx) }, Ordering::Release);
+        HOST_THREAD_CTX.store(ops.ctx, Ordering::Release);
+        HOST_THREAD_FN.store(host_thread as *mut (), Ordering::Release);
+    }
+    if let Some(guard_page) = ops.guard_page {
+        GUARD_PAGE_CTX.store(ops.ctx, Ordering::Release);
+        GUARD_PAGE_FN.store(guard_page as *mut (), Ordering::Release);
+        HOST_GUARD_PAGES.install(Some(guard_page_via_host));
+    }
     let kernel = Kernel::new(&CPU, Box::new(CHost { ops }));
     // SAFETY: the kernel stays pinned: it is only ever reached through this pointer and
     // reboxed (never moved) by `wells_shutdown`.
@@ -141,8 +198,12 @@ pub extern "C" fn wells_shutdown() -> wells_status {
         return if kernel.current_thread().is_ok() { WELLS_ERR_BAD_CONTEXT } else { WELLS_ERR_BAD_STATE };
     }
     let pointer = INSTANCE.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    HOST_THREAD_FN.store(core::ptr::null_mut(), Ordering::Release);
     // SAFETY: `pointer` came from `Box::into_raw` in `wells_init` and is no longer reachable.
     drop(unsafe { Box::from_raw(pointer) });
+    // Every stack is gone with the kernel.
+    HOST_GUARD_PAGES.install(None);
+    GUARD_PAGE_FN.store(core::ptr::null_mut(), Ordering::Release);
     let leaked = HEAP.release().allocations;
     let (region, size) = core::mem::take(&mut *REGION.lock());
     let Some(CHost { ops }) = HOST_OPS.lock().take() else { return WELLS_ERR_NOT_INITIALIZED };
@@ -167,6 +228,11 @@ pub extern "C" fn wells_shutdown() -> wells_status {
 /// critical section the tick is deferred until the section ends.
 #[no_mangle]
 pub extern "C" fn wells_tick() {
+    // From another host thread: delivered on wells' own, as an interrupt would be.
+    if !INSTANCE.load(Ordering::Acquire).is_null() && on_foreign_host_thread() {
+        CPU.irq_defer();
+        return;
+    }
     if !CPU.irq_save() {
         CPU.irq_defer();
         return;
@@ -195,6 +261,9 @@ pub extern "C" fn wells_critical_enter() {
         let were_enabled = kernel.irq_save();
         if CRITICAL_DEPTH.fetch_add(1, Ordering::AcqRel) == 0 {
             CRITICAL_WERE_ENABLED.store(were_enabled, Ordering::Release);
+            // A call inside that wakes a higher thread must not switch to it: the section
+            // would stay held (ticks masked) while another thread runs.
+            kernel.hold(true);
         }
     }
 }
@@ -209,6 +278,7 @@ pub extern "C" fn wells_critical_exit() {
     }
     CRITICAL_DEPTH.store(depth - 1, Ordering::Release);
     if depth == 1 {
+        kernel.hold(false);
         kernel.irq_restore(CRITICAL_WERE_ENABLED.load(Ordering::Acquire));
     }
 }

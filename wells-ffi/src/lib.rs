@@ -20,6 +20,8 @@ mod sync;
 mod threads;
 mod timers;
 mod txn;
+#[cfg(test)]
+mod tests;
 
 pub use handles::*;
 pub use host::*;

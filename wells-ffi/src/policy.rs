@@ -1,12 +1,12 @@
 //! Scheduling classes, decision sets from an outside advisor, the guard, and telemetry.
 
 use crate::handles::wells_thread_t;
-use crate::instance::{kernel, with_kernel};
-use crate::status::{wells_status, wells_status::*};
+use crate::instance::{kernel, kernel_for_create, with_kernel};
+use crate::status::{status_of, wells_status, wells_status::*};
 use crate::threads::store;
 use core::ffi::{c_char, c_void};
 use wells_core::sched::SchedClass;
-use wells_core::telemetry::{Event, EventKind};
+use wells_core::telemetry::{Event, EventKind, MAX_RING_SIZE};
 
 /// Scheduling classes for `wells_thread_set_class`.
 pub const WELLS_CLASS_HARD_RT: u32 = 0;
@@ -83,7 +83,8 @@ pub unsafe extern "C" fn wells_policy_load(set: *const c_void, len: usize, error
     }
     // SAFETY: the caller promises `len` readable bytes at `set`.
     let bytes = unsafe { core::slice::from_raw_parts(set.cast::<u8>(), len) };
-    let kernel = match kernel() {
+    // The parsed rules take about as much heap as their encoding.
+    let kernel = match kernel_for_create(len) {
         Ok(kernel) => kernel,
         Err(e) => return e.into(),
     };
@@ -124,10 +125,15 @@ pub extern "C" fn wells_policy_guard(window_ms: u32, margin: u32) -> wells_statu
     })
 }
 
-/// Starts recording telemetry into a ring of `capacity` events.
+/// Starts recording telemetry into a ring of `capacity` events (1..=65536; a ring in force is
+/// replaced). `WELLS_ERR_NO_MEMORY` when the ring would eat into the heap's reserve.
 #[no_mangle]
 pub extern "C" fn wells_telemetry_enable(capacity: usize) -> wells_status {
-    with_kernel(|k| k.telemetry_enable(capacity))
+    if capacity == 0 || capacity > MAX_RING_SIZE {
+        return WELLS_ERR_INVALID_ARGUMENT;
+    }
+    let bytes = capacity.saturating_mul(core::mem::size_of::<Event>());
+    status_of(kernel_for_create(bytes).and_then(|k| k.telemetry_enable(capacity)))
 }
 
 /// Copies up to `capacity` events from sequence `from` on into `out` (`record_size` must be

@@ -1,7 +1,7 @@
 //! Thread calls.
 
 use crate::handles::wells_thread_t;
-use crate::instance::{kernel, kernel_for_create, with_kernel};
+use crate::instance::{kernel, kernel_for_create, with_kernel, SMALL_ALLOCATION};
 use crate::status::{wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void};
@@ -109,7 +109,9 @@ pub unsafe extern "C" fn wells_thread_create(
     let name = read_name(name, &mut buffer);
     // Checked before anything is allocated: without a kernel there is no heap.
     let stack_bytes = if stack_size == 0 { WELLS_DEFAULT_STACK_SIZE } else { stack_size };
-    let kernel = match kernel_for_create(stack_bytes) {
+    // The stack, its page rounding and guard page, the control block and run-queue room.
+    let room = stack_bytes.saturating_add(2 * 4096 + 2 * SMALL_ALLOCATION);
+    let kernel = match kernel_for_create(room) {
         Ok(kernel) => kernel,
         Err(error) => return error.into(),
     };

@@ -1,8 +1,8 @@
 //! Shared objects and transactions (wells' transactional tasks).
 
 use crate::handles::{wells_shared_t, wells_thread_t, wells_txn_t};
-use crate::instance::{kernel, kernel_for_create, with_kernel};
-use crate::status::{wells_status, wells_status::*};
+use crate::instance::{kernel, kernel_for_create, with_kernel, SMALL_ALLOCATION};
+use crate::status::{status_of, wells_status, wells_status::*};
 use crate::threads::store;
 use core::ffi::c_void;
 use wells_core::txn::{AbortReason, TxnCounters, TxnState};
@@ -165,13 +165,13 @@ pub unsafe extern "C" fn wells_txn_create(out: *mut wells_txn_t, deadline_ms: u3
 /// Makes `thread` a member of an active transaction.
 #[no_mangle]
 pub extern "C" fn wells_txn_add_member(txn: wells_txn_t, thread: wells_thread_t) -> wells_status {
-    with_kernel(|k| k.txn_add_member(txn.into(), thread.into()))
+    status_of(kernel_for_create(SMALL_ALLOCATION).and_then(|k| k.txn_add_member(txn.into(), thread.into())))
 }
 
 /// The calling wells thread joins a transaction.
 #[no_mangle]
 pub extern "C" fn wells_txn_join(txn: wells_txn_t) -> wells_status {
-    with_kernel(|k| k.txn_join(txn.into()))
+    status_of(kernel_for_create(SMALL_ALLOCATION).and_then(|k| k.txn_join(txn.into())))
 }
 
 /// Reads an object through the transaction (the member's buffered write, or the object with
@@ -183,7 +183,8 @@ pub extern "C" fn wells_txn_join(txn: wells_txn_t) -> wells_status {
 #[no_mangle]
 pub unsafe extern "C" fn wells_txn_read(txn: wells_txn_t, object: wells_shared_t, buf: *mut c_void, len: usize) -> wells_status {
     let Some(buf) = bytes_mut(buf, len) else { return WELLS_ERR_INVALID_ARGUMENT };
-    with_kernel(|k| k.txn_read(txn.into(), object.into(), buf))
+    // The version read is remembered (a map entry).
+    status_of(kernel_for_create(SMALL_ALLOCATION).and_then(|k| k.txn_read(txn.into(), object.into(), buf)))
 }
 
 /// Buffers a new value (`len` = the object's size) for the commit.
@@ -193,7 +194,9 @@ pub unsafe extern "C" fn wells_txn_read(txn: wells_txn_t, object: wells_shared_t
 #[no_mangle]
 pub unsafe extern "C" fn wells_txn_write(txn: wells_txn_t, object: wells_shared_t, data: *const c_void, len: usize) -> wells_status {
     let Some(data) = bytes(data, len) else { return WELLS_ERR_INVALID_ARGUMENT };
-    with_kernel(|k| k.txn_write(txn.into(), object.into(), data))
+    // The value is copied until the commit.
+    let room = len.saturating_add(SMALL_ALLOCATION);
+    status_of(kernel_for_create(room).and_then(|k| k.txn_write(txn.into(), object.into(), data)))
 }
 
 /// Votes commit (`commit` != 0) or abort. An abort vote aborts the transaction for everyone.

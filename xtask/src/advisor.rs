@@ -41,7 +41,16 @@ pub fn run(root: &Path, advisor: Option<&str>) -> Result<u8> {
     Ok(status.code().unwrap_or(1).clamp(0, 255) as u8)
 }
 
-/// Test step: two runs with the shipped advisor, identical output, exit 0.
+/// The (classic, advised) deadline misses the example printed.
+fn misses(output: &str) -> Option<(u32, u32)> {
+    let line = output.lines().find_map(|l| l.strip_prefix("advisor: deadline misses: classic "))?;
+    let (classic, advised) = line.split_once(", advised ")?;
+    Some((classic.trim().parse().ok()?, advised.trim().parse().ok()?))
+}
+
+/// Test step: two runs with the shipped advisor, identical output, exit 0, and the advised run
+/// misses fewer deadlines than a classic run that misses some (counted on simulated time, so
+/// the verdict does not depend on how loaded the machine is).
 pub fn test(root: &Path) -> Result<()> {
     let binary = build(root)?;
     let mut outputs = Vec::new();
@@ -59,5 +68,9 @@ pub fn test(root: &Path) -> Result<()> {
     if outputs[0] != outputs[1] {
         return Err("two runs of the advisor example printed different figures".to_string());
     }
-    Ok(())
+    match misses(&outputs[0]) {
+        Some((classic, advised)) if classic > 0 && advised < classic => Ok(()),
+        Some((classic, advised)) => Err(format!("deadline misses: classic {classic}, advised {advised}: the classic run must miss and the advised one miss fewer")),
+        None => Err("the advisor example printed no `advisor: deadline misses:` line".to_string()),
+    }
 }

@@ -200,3 +200,56 @@ pub fn run_c_abi_tests(root: &Path, library_ok: bool) -> Vec<(String, Result<()>
     }
     results
 }
+
+/// gcc flags for the sanitizer builds. Stack instrumentation is off: wells threads run on
+/// stacks the library switches, and frames that never return (thread exit, transaction
+/// restart) would leave ASan's stack redzones poisoned in memory the heap hands out again.
+const SANITIZE: &[&str] = &["-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "--param", "asan-stack=0", "-Itests/fuzz"];
+/// Each sanitizer and fuzz program must end within this.
+const SANITIZE_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// Compiles like `compile`, with the sanitizers.
+fn compile_sanitized(root: &Path, source: &Path, output: &Path) -> Result<()> {
+    let adapter = c_files(root, "adapters/posix")?;
+    if let Some(dir) = output.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut gcc = Command::new("gcc");
+    gcc.current_dir(root)
+        .args(CFLAGS)
+        .args(SANITIZE)
+        .arg(source)
+        .args(&adapter)
+        .arg(library_path(root))
+        .args(LDLIBS)
+        .arg("-o")
+        .arg(output);
+    println!("xtask: gcc -fsanitize=address,undefined {} -> {}", source.display(), output.display());
+    crate::run_status(&mut gcc, "gcc (sanitizers)")
+}
+
+/// Test step: every tests/c-abi/*.c built with ASan and UBSan, run once.
+pub fn run_c_abi_sanitized(root: &Path, library_ok: bool) -> Result<()> {
+    if !library_ok {
+        return Err("not run: libwells.a did not build".to_string());
+    }
+    for source in c_files(root, "tests/c-abi")? {
+        let stem = source.file_stem().unwrap_or_default().to_string_lossy().to_string();
+        let binary = output_dir(root).join("c-abi-sanitized").join(&stem);
+        compile_sanitized(root, &source, &binary)?;
+        run_with_limit(root, &binary, SANITIZE_TIME_LIMIT)?;
+    }
+    Ok(())
+}
+
+/// Test step: one seeded fuzz driver of tests/fuzz (`fuzz_<name>.c`), with the sanitizers; it
+/// prints its count of inputs or calls and findings, and fails on any finding.
+pub fn run_fuzz(root: &Path, library_ok: bool, name: &str) -> Result<()> {
+    if !library_ok {
+        return Err("not run: libwells.a did not build".to_string());
+    }
+    let source = PathBuf::from(format!("tests/fuzz/fuzz_{name}.c"));
+    let binary = output_dir(root).join("fuzz").join(name);
+    compile_sanitized(root, &source, &binary)?;
+    run_with_limit(root, &binary, SANITIZE_TIME_LIMIT)
+}

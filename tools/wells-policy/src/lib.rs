@@ -4,7 +4,8 @@
 //! ```toml
 //! version = 1
 //! [[rule]]                       # rules are tried in order; the first match wins
-//! class = ["hard-rt", "soft-rt", "best-effort"]   # any of these (default: any class)
+//! class = ["hard-rt", "soft-rt", "best-effort"]   # any of these (default: any class; an
+//!                                                 # empty list is refused: it matches nothing)
 //! priority = [0, 31]             # base priority range (default: all)
 //! slack = ["none", "missed", "<1ms", "<10ms", "<100ms", ">=100ms"]  # deadline slack (default: any)
 //! transaction = ["none", "member", "awaited"]     # awaited: its partners voted commit and
@@ -33,19 +34,15 @@ struct TextSet {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TextRule {
-    #[serde(default)]
-    class: Vec<String>,
+    // Lists are `None` when absent (any); an empty list is refused (see `mask`).
+    class: Option<Vec<String>>,
     priority: Option<[u8; 2]>,
-    #[serde(default)]
-    slack: Vec<String>,
-    #[serde(default)]
-    transaction: Vec<String>,
+    slack: Option<Vec<String>>,
+    transaction: Option<Vec<String>>,
     #[serde(default)]
     conflicts_at_least: u8,
-    #[serde(default)]
-    waited: Vec<String>,
-    #[serde(default)]
-    cpu_share: Vec<String>,
+    waited: Option<Vec<String>>,
+    cpu_share: Option<Vec<String>>,
     run_at_priority: Option<u8>,
     slice_us: Option<u32>,
     defer_us: Option<u32>,
@@ -55,8 +52,29 @@ struct TextRule {
     abort_conflicting: bool,
 }
 
-/// Turns a list of names into a bit mask over `names`.
-fn mask(rule: usize, what: &str, given: &[String], names: &[&str]) -> Result<u8, String> {
+/// Largest text set the compiler reads (a set has at most a few hundred short rules).
+pub const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+/// Reads a text set from `path`, refusing one larger than `MAX_INPUT_BYTES` (so `/dev/zero`
+/// or a wrong file cannot make the compiler read without end).
+pub fn read_text(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {path}: {e}"))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(format!("larger than {MAX_INPUT_BYTES} bytes: not a decision set"));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text: not a decision set".to_string())
+}
+
+/// Turns a list of names into a bit mask over `names`. Mask 0 means "any", so an absent list
+/// gives 0 and an empty one is refused: it would match everything, not nothing.
+fn mask(rule: usize, what: &str, given: &Option<Vec<String>>, names: &[&str]) -> Result<u8, String> {
+    let Some(given) = given else { return Ok(0) };
+    if given.is_empty() {
+        return Err(format!("rule {rule}: `{what} = []` matches nothing (leave `{what}` out to match any)"));
+    }
     given.iter().try_fold(0u8, |mask, name| match names.iter().position(|n| n == name) {
         Some(bit) => Ok(mask | 1 << bit),
         None => Err(format!("rule {rule}: unknown {what} `{name}` (known: {})", names.join(", "))),
@@ -133,7 +151,7 @@ mod tests {
             ("version = 2\n[[rule]]\nrun_at_priority = 1", "version 2"),
             ("version = 1\n[[rule]]\nclass = [\"urgent\"]\nrun_at_priority = 1", "unknown class `urgent`"),
             ("version = 1\n[[rule]]\nrun_at_priority = 1\nslice_us = 5", "exactly one"),
-            ("version = 1\n[[rule]]\nclass = []", "exactly one"),
+            ("version = 1\n[[rule]]\nclass = [\"soft-rt\"]", "exactly one"),
             ("version = 1\n[[rule]]\nrun_at_priority = 40", "rule 0: bad action priority"),
             ("version = 1\n[[rule]]\nslice_us = 5", "rule 0: bad slice us"),
             ("version = 1\n[[rule]]\ndefer_us = 5", "rule 0: bad defer us"),
@@ -142,10 +160,23 @@ mod tests {
             ("version = 1\n[[rule]]\npriority = [9, 3]\nrun_at_priority = 1", "rule 0: bad priority range"),
             ("version = 1", "header: bad rule count"),
             ("version = 1\n[[rule]]\nrun_at_priority = 1\ncolour = 3", "not a decision set"),
+            ("version = 1\n[[rule]]\nclass = []\nrun_at_priority = 1", "rule 0: `class = []` matches nothing"),
+            ("version = 1\n[[rule]]\ntransaction = []\ngang = true", "rule 0: `transaction = []` matches nothing"),
+            ("version = 1\n[[rule]]\nslack = []\ngang = true", "rule 0: `slack = []`"),
+            ("version = 1\n[[rule]]\nwaited = []\ngang = true", "rule 0: `waited = []`"),
+            ("version = 1\n[[rule]]\ncpu_share = []\ngang = true", "rule 0: `cpu_share = []`"),
         ];
         for (text, want) in cases {
             let error = compile(text).unwrap_err();
             assert!(error.contains(want), "{text:?}: {error}");
         }
+    }
+
+    #[test]
+    fn endless_input_is_refused() {
+        let error = read_text("/dev/zero").unwrap_err();
+        assert!(error.contains("larger than"), "{error}");
+        let error = read_text("/nonexistent/set.toml").unwrap_err();
+        assert!(error.contains("cannot read /nonexistent/set.toml"), "{error}");
     }
 }

@@ -7,8 +7,7 @@ fn main() -> std::process::ExitCode {
         eprintln!("usage: wells-policy <set.toml> <set.bin>");
         return std::process::ExitCode::from(2);
     };
-    let result = std::fs::read_to_string(input)
-        .map_err(|e| format!("cannot read {input}: {e}"))
+    let result = wells_policy::read_text(input)
         .and_then(|text| wells_policy::compile(&text))
         .and_then(|bytes| std::fs::write(output, &bytes).map(|()| bytes.len()).map_err(|e| format!("cannot write {output}: {e}")));
     match result {

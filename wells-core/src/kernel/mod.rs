@@ -84,6 +84,14 @@ impl<A: Arch> Kernel<A> {
         Critical::enter(self)
     }
 
+    /// Starts (`true`) or ends (`false`) a section of the embedder's own (the C library's
+    /// `wells_critical_enter`), nestable: no switch and no transaction fate happens inside.
+    /// Call with interrupts masked.
+    pub fn hold(&self, start: bool) {
+        let mut state = self.state.lock();
+        state.held = if start { state.held + 1 } else { state.held.saturating_sub(1) };
+    }
+
     /// Masks this kernel's interrupts (ticks); returns whether they were enabled. For
     /// embedders that must keep wells out of a non-reentrant section of their own.
     pub fn irq_save(&self) -> bool {
@@ -113,6 +121,12 @@ impl<A: Arch> Kernel<A> {
     /// Ends a kernel call: makes a due switch (unless in a callback or outside `run`) and
     /// re-arms the host timer. Called with interrupts masked; consumes the lock.
     fn finish<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
+        if state.held > 0 {
+            // Inside the embedder's section: a switch or a fate now would leave it held by a
+            // thread that is not running; the next call or tick outside does them.
+            state.reprogram_timer(&*self.host);
+            return;
+        }
         if !state.fates.is_empty() && state.callback_depth == 0 {
             state = self.carry_out_fates(state);
         }
@@ -202,9 +216,12 @@ impl<A: Arch> Kernel<A> {
         {
             let mut state = self.state.lock();
             if state.running {
+                // Decided under the lock: taking it again after the mask is lifted would let
+                // a tick find it held and spin for ever.
+                let error = if state.current.is_some() { Error::BadContext } else { Error::BadState };
                 drop(state);
                 self.irq_restore(were_enabled);
-                return Err(if self.state.lock().current.is_some() { Error::BadContext } else { Error::BadState });
+                return Err(error);
             }
             state.running = true;
             state.current = None;

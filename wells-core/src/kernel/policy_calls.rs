@@ -70,14 +70,11 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// Starts recording telemetry events into a ring of `capacity` (until then none are kept);
-    /// `InvalidArgument` for a capacity of 0 or above `telemetry::MAX_RING_SIZE`.
+    /// `InvalidArgument` for a capacity of 0 or above `telemetry::MAX_RING_SIZE`, `NoMemory`
+    /// when the heap cannot hold it (the ring in force stays).
     pub fn telemetry_enable(&self, capacity: usize) -> Result<()> {
         self.unsealed()?;
-        if self.critical().telemetry.enable(capacity) {
-            Ok(())
-        } else {
-            Err(Error::InvalidArgument)
-        }
+        self.critical().telemetry.enable(capacity)
     }
 
     /// Copies telemetry events from sequence `from` on; returns how many were copied, how many

@@ -49,6 +49,9 @@ pub struct State {
     pub running: bool,
     /// Nesting depth of timer callbacks running now (they must not block or switch).
     pub callback_depth: u32,
+    /// Depth of the embedder's own critical sections (`Kernel::hold`): no switch and no fate
+    /// is carried out inside one.
+    pub held: u32,
     /// A switch is due at the end of the current kernel call.
     pub resched: Option<Requeue>,
     pub slice_end_ns: u64,
@@ -94,6 +97,7 @@ impl State {
             idle_sp: 0,
             running: false,
             callback_depth: 0,
+            held: 0,
             resched: None,
             slice_end_ns: 0,
             budget_end_ns: None,

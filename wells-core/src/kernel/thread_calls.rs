@@ -43,7 +43,14 @@ impl<A: Arch> Kernel<A> {
         };
         let mut thread = Box::new(Thread::new(name, priority, Exec { domain, kind }, stack, entry));
         thread.saved_sp = initial_sp;
-        cs.insert_object(Object::Thread(thread))
+        let handle = cs.insert_object(Object::Thread(thread))?;
+        // Room in the run queues now, while the caller can still be told `NoMemory`: queueing
+        // it later (start, wake-up) must never allocate.
+        if cs.policy.reserve(handle.slot() + 1).is_err() {
+            let _ = cs.objects.remove(handle, Kind::Thread);
+            return Err(Error::NoMemory);
+        }
+        Ok(handle)
     }
 
     /// Makes a created thread runnable.

@@ -49,12 +49,15 @@ impl State {
 
     /// Aborts an active transaction: drops its writes and reads, then per its policy wakes its
     /// waiting voters (report), or starts it over with every member restarted from its entry
-    /// (restart, bounded), or ends its members (stop).
+    /// (restart, bounded), or ends its members (stop). A restart needs every member's vote
+    /// again, and a member that ended cannot be brought back: then it aborts for good, as with
+    /// report, so a transaction always ends committed or aborted.
     pub fn abort_transaction(&mut self, txn: Handle, reason: AbortReason) {
         let Ok(t) = self.transaction_mut(txn) else { return };
         if !t.is_active() {
             return;
         }
+        let member_ended = t.members.iter().any(|m| m.ended);
         t.writes.clear();
         t.read_versions.clear();
         t.retired.aborts = t.retired.aborts.saturating_add(1);
@@ -62,7 +65,7 @@ impl State {
             t.retired.conflicts = t.retired.conflicts.saturating_add(1);
         }
         let fate = match t.policy {
-            AbortPolicy::Restart { max_retries } if t.retries < max_retries && reason != AbortReason::ObjectGone => {
+            AbortPolicy::Restart { max_retries } if t.retries < max_retries && reason != AbortReason::ObjectGone && !member_ended => {
                 t.retries += 1;
                 for member in &mut t.members {
                     member.voted_commit = false;

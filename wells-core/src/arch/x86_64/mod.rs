@@ -6,7 +6,40 @@
 //! mask is lifted.
 
 use super::Arch;
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::mem::GuardPages;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+/// Guard pages the host makes (`mprotect` in a process), when its embedder installs a way to.
+pub struct HostGuardPages {
+    /// The embedder's `fn(address, guarded)`, or null.
+    set: AtomicPtr<()>,
+}
+
+/// The one host guard-page maker of hosted ports.
+pub static HOST_GUARD_PAGES: HostGuardPages = HostGuardPages { set: AtomicPtr::new(core::ptr::null_mut()) };
+
+impl HostGuardPages {
+    /// Installs (or, with `None`, removes) the host's guard-page maker. Stacks made while one
+    /// is installed get a guard page; remove it only once they are all gone.
+    pub fn install(&self, set: Option<fn(usize, bool)>) {
+        self.set.store(set.map_or(core::ptr::null_mut(), |f| f as *mut ()), Ordering::Release);
+    }
+
+    fn installed(&self) -> bool {
+        !self.set.load(Ordering::Acquire).is_null()
+    }
+}
+
+impl GuardPages for HostGuardPages {
+    fn set_guard(&self, address: usize, guarded: bool) {
+        let set = self.set.load(Ordering::Acquire);
+        if !set.is_null() {
+            // SAFETY: a non-null value was stored by `install` from a `fn(usize, bool)`.
+            let set: fn(usize, bool) = unsafe { core::mem::transmute(set) };
+            set(address, guarded);
+        }
+    }
+}
 
 /// The hosted x86_64 CPU.
 pub struct HostedX86 {
@@ -56,6 +89,10 @@ impl Arch for HostedX86 {
 
     fn cpu_id(&self) -> usize {
         0
+    }
+
+    fn guard_pages(&self) -> Option<&'static dyn GuardPages> {
+        HOST_GUARD_PAGES.installed().then_some(&HOST_GUARD_PAGES as &'static dyn GuardPages)
     }
 
     fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
