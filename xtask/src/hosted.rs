@@ -237,7 +237,7 @@ pub fn run_c_abi_sanitized(root: &Path, library_ok: bool) -> Result<()> {
         let stem = source.file_stem().unwrap_or_default().to_string_lossy().to_string();
         let binary = output_dir(root).join("c-abi-sanitized").join(&stem);
         compile_sanitized(root, &source, &binary)?;
-        run_with_limit(root, &binary, SANITIZE_TIME_LIMIT)?;
+        run_with_limit(root, &binary, &[], SANITIZE_TIME_LIMIT)?;
     }
     Ok(())
 }
@@ -251,5 +251,5 @@ pub fn run_fuzz(root: &Path, library_ok: bool, name: &str) -> Result<()> {
     let source = PathBuf::from(format!("tests/fuzz/fuzz_{name}.c"));
     let binary = output_dir(root).join("fuzz").join(name);
     compile_sanitized(root, &source, &binary)?;
-    run_with_limit(root, &binary, SANITIZE_TIME_LIMIT)
+    run_with_limit(root, &binary, &[], SANITIZE_TIME_LIMIT)
 }
