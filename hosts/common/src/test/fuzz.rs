@@ -9,13 +9,13 @@ use crate::tasks::{Program, TaskPlatform};
 use alloc::format;
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU32, Ordering};
-use wells_core::ThreadState;
+use wells_core::{Handle, ThreadState};
 
 /// Calls per fuzzer in `cargo xtask test`; an image built with feature `soak` makes 1 000 000.
 pub const CALLS: usize = 100_000;
 pub const SOAK_CALLS: usize = 1_000_000;
 
-/// How often the watchdog looks at the spinner: it must have run in every such window.
+/// How often a heartbeat watchdog looks at its thread: it must have run in every such window.
 const WINDOW_NS: u64 = 50 * MS;
 
 /// Fuzzes with `fuzzer` (`calls` calls, port "fuzz" granted) beside `spinner`.
@@ -28,14 +28,48 @@ fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, cal
     let port = k.port_create(16, 4).map_err(|e| format!("port: {e}"))?;
     let fuzz = start::<P>(&k, "fuzzer", fuzzer, 8, calls, &[("fuzz", port)])?;
     let spin = start::<P>(&k, "heartbeat", spinner, 8, 0, &[])?;
-    // Windows watched, and those in which the spinner did not run.
-    let (windows, stalls) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-    let (w, s) = (windows.clone(), stalls.clone());
+    let k2 = P::kernel();
+    let heartbeat = watch_heartbeat::<P>(
+        spin.thread,
+        move || P::kernel().thread_stats(fuzz.thread).is_ok_and(|t| t.state != ThreadState::Exited),
+        move || k2.domain_stop(spin.domain, -5).unwrap(),
+    );
+    k.run().map_err(|e| format!("run: {e}"))?;
+    let heap = board.heap_stats();
+    // Its last thread's exit destroyed what it created (nothing for the kernel's end).
+    let kept = P::tasks().with_task(fuzz.domain, |task| Ok(task.created.len())).unwrap_or(0);
+    let (windows, stalls) = heartbeat.counts();
+    crate::println!(P, "fuzz: heartbeat ran in {} of {windows} windows of 50 ms; heap {} used + {} free of {}, {} live allocations; {} kernel objects, {kept} of them the fuzzer's",
+        windows - stalls, heap.used, heap.free, heap.total, heap.allocations, k.object_count());
+    check(heap.used + heap.free == heap.total && heap.used <= heap.peak_used, || format!("heap inconsistent: {heap:?}"))?;
+    check(kept == 0, || format!("the fuzzer ended with {kept} objects of its own left"))?;
+    check(stalls == 0, || format!("the heartbeat stalled in {stalls} windows"))?;
+    expect_codes(&k, &[("fuzzer", fuzz, 0), ("heartbeat", spin, -5)])
+}
+
+/// What a heartbeat watchdog saw: windows of 50 ms watched, and those in which its thread did
+/// not run.
+pub(super) struct Heartbeat {
+    windows: Arc<AtomicU32>,
+    stalls: Arc<AtomicU32>,
+}
+
+impl Heartbeat {
+    pub(super) fn counts(&self) -> (u32, u32) {
+        (self.windows.load(Ordering::SeqCst), self.stalls.load(Ordering::SeqCst))
+    }
+}
+
+/// Starts a watchdog thread that checks `thread` ran in every 50 ms window while `busy()`
+/// holds, then calls `done()`.
+pub(super) fn watch_heartbeat<P: crate::Platform>(thread: Handle, busy: impl Fn() -> bool + Send + 'static, done: impl FnOnce() + Send + 'static) -> Heartbeat {
+    let heartbeat = Heartbeat { windows: Arc::new(AtomicU32::new(0)), stalls: Arc::new(AtomicU32::new(0)) };
+    let (w, s) = (heartbeat.windows.clone(), heartbeat.stalls.clone());
     spawn::<P>("watchdog", 20, move || {
         let k = P::kernel();
-        let run_time = || k.thread_stats(spin.thread).map_or(0, |t| t.run_time_ns);
+        let run_time = || k.thread_stats(thread).map_or(0, |t| t.run_time_ns);
         let mut last = run_time();
-        while k.thread_stats(fuzz.thread).is_ok_and(|t| t.state != ThreadState::Exited) {
+        while busy() {
             k.sleep_ns(WINDOW_NS).unwrap();
             let now = run_time();
             w.fetch_add(1, Ordering::SeqCst);
@@ -44,17 +78,8 @@ fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, cal
             }
             last = now;
         }
-        k.domain_stop(spin.domain, -5).unwrap();
+        done();
         0
     });
-    k.run().map_err(|e| format!("run: {e}"))?;
-    let heap = board.heap_stats();
-    // Its last thread's exit destroyed what it created (nothing for the kernel's end).
-    let kept = P::tasks().with_task(fuzz.domain, |task| Ok(task.created.len())).unwrap_or(0);
-    crate::println!(P, "fuzz: heartbeat ran in {} of {} windows of 50 ms; heap {} used + {} free of {}, {} live allocations; {} kernel objects, {kept} of them the fuzzer's",
-        windows.load(Ordering::SeqCst) - stalls.load(Ordering::SeqCst), windows.load(Ordering::SeqCst), heap.used, heap.free, heap.total, heap.allocations, k.object_count());
-    check(heap.used + heap.free == heap.total && heap.used <= heap.peak_used, || format!("heap inconsistent: {heap:?}"))?;
-    check(kept == 0, || format!("the fuzzer ended with {kept} objects of its own left"))?;
-    check(stalls.load(Ordering::SeqCst) == 0, || format!("the heartbeat stalled in {} windows", stalls.load(Ordering::SeqCst)))?;
-    expect_codes(&k, &[("fuzzer", fuzz, 0), ("heartbeat", spin, -5)])
+    heartbeat
 }

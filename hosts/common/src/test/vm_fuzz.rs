@@ -4,15 +4,10 @@
 //! back).
 
 use super::vms::{expect, expect_stopped, run, scenario, spec};
-use super::{check, spawn, Test, TestResult, MS};
+use super::{check, Test, TestResult};
 use crate::vms::{self, OnFault, VmPlatform};
 use alloc::format;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
-
-/// How often the watchdog looks at the spinning VM: it must have run in every such window.
-const WINDOW_NS: u64 = 50 * MS;
 
 /// Restarts of the VM whose random function IDs stop it.
 const RESTARTS: u32 = 20;
@@ -48,28 +43,17 @@ fn fuzz<P: VmPlatform>(board: &P, bare: &'static [u8], fuzz_scenario: u64) -> Te
     let port = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
     let fuzzer = vms::start::<P>(&k, &spec::<P>("fuzzer", bare, fuzz_scenario, OnFault::Stop, &[port]))?;
     let spinner = vms::start::<P>(&k, &spec::<P>("spinner", bare, scenario::SPIN, OnFault::Stop, &[]))?;
-    let (windows, stalls) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
-    let (w, s) = (windows.clone(), stalls.clone());
-    spawn::<P>("watchdog", 20, move || {
-        let k = P::kernel();
-        let run_time = || k.thread_stats(spinner.vcpu).map_or(0, |t| t.run_time_ns);
-        let mut last = run_time();
-        while k.domain_live_threads(fuzzer.domain) > 0 {
-            k.sleep_ns(WINDOW_NS).unwrap();
-            let now = run_time();
-            w.fetch_add(1, Ordering::SeqCst);
-            if now == last {
-                s.fetch_add(1, Ordering::SeqCst);
-            }
-            last = now;
-        }
-        let _ = vms::shut_down::<P>(k, spinner.domain, "the test is over");
-        0
-    });
+    let heartbeat = super::fuzz::watch_heartbeat::<P>(
+        spinner.vcpu,
+        move || P::kernel().domain_live_threads(fuzzer.domain) > 0,
+        move || {
+            let _ = vms::shut_down::<P>(P::kernel(), spinner.domain, "the test is over");
+        },
+    );
     run(&k)?;
     let _ = k.port_destroy(port);
     let heap = board.heap_stats();
-    let (windows, stalls) = (windows.load(Ordering::SeqCst), stalls.load(Ordering::SeqCst));
+    let (windows, stalls) = heartbeat.counts();
     crate::println!(P, "fuzz: the spinning VM ran in {} of {windows} windows of 50 ms; heap {} used + {} free of {}", windows - stalls, heap.used, heap.free, heap.total);
     check(heap.used + heap.free == heap.total && heap.used <= heap.peak_used, || format!("heap inconsistent: {heap:?}"))?;
     check(stalls == 0, || format!("the spinning VM stalled in {stalls} windows"))?;
