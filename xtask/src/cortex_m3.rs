@@ -71,7 +71,7 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
         bin: "wells-test",
         features: &["fuzz"],
         boots: &[Boot {
-            name: "cortex-m3 system-call fuzzing (mps2-an385)",
+            name: "cortex-m3 system-call fuzzing: 100 000 calls (mps2-an385)",
             machine: "mps2-an385",
             cpu: "cortex-m3",
             expect: &["fuzz syscalls (cortex-m3): 100000 calls, ", "ok - user_syscall_fuzz", " passed, 0 failed"],

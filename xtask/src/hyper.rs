@@ -101,7 +101,7 @@ pub const HYPER_TESTS: &[TestImage] = &[TestImage {
     bin: "wells-test",
     features: &["fuzz"],
     boots: &[Boot {
-        name: "arm64 hypervisor: hypercall fuzzing (cortex-a53, virtualization=on)",
+        name: "arm64 hypervisor: hypercall fuzzing, 100 000 calls and 20 restarts on random IDs (cortex-a53, virtualization=on)",
         machine: "virt,virtualization=on",
         cpu: "cortex-a53",
         expect: &["[fuzzer] fuzz hypercalls (64-bit guest): 100000 calls, ", "ok - vm_hypercall_fuzz", "ok - vm_undefined_hypercalls_restart_only_that_vm", " passed, 0 failed"],
@@ -170,7 +170,7 @@ pub const HYPER32_TESTS: &[TestImage] = &[TestImage {
     bin: "wells-test",
     features: &["fuzz"],
     boots: &[Boot {
-        name: "arm32 hypervisor: hypercall fuzzing (cortex-a15, virtualization=on)",
+        name: "arm32 hypervisor: hypercall fuzzing, 100 000 calls and 20 restarts on random IDs (cortex-a15, virtualization=on)",
         machine: "virt,virtualization=on",
         cpu: "cortex-a15",
         expect: &["[fuzzer] fuzz hypercalls (32-bit guest): 100000 calls, ", "ok - vm_hypercall_fuzz", "ok - vm_undefined_hypercalls_restart_only_that_vm", " passed, 0 failed"],

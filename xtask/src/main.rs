@@ -329,9 +329,9 @@ fn test(root: &Path) -> Result<u8> {
     for (name, result) in hosted::run_c_abi_tests(root, library_ok) {
         summary.record(&name, result);
     }
-    summary.record("C ABI tests with ASan + UBSan", hosted::run_c_abi_sanitized(root, library_ok));
-    summary.record("fuzz policy-load (tests/fuzz, ASan + UBSan)", hosted::run_fuzz(root, library_ok, "policy"));
-    summary.record("fuzz c-api (tests/fuzz, ASan + UBSan)", hosted::run_fuzz(root, library_ok, "capi"));
+    summary.record("C ABI tests, every tests/c-abi program built with ASan + UBSan", hosted::run_c_abi_sanitized(root, library_ok));
+    summary.record("fuzz policy-load: 1 000 000 decision-set inputs (tests/fuzz, ASan + UBSan)", hosted::run_fuzz(root, library_ok, "policy"));
+    summary.record("fuzz c-api: 200 000 calls from several wells threads (tests/fuzz, ASan + UBSan)", hosted::run_fuzz(root, library_ok, "capi"));
     summary.record(
         "example examples/c-hosted",
         hosted::test_example(root, library_ok),
