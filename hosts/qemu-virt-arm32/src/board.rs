@@ -52,13 +52,14 @@ impl Board {
         if self.entry_mode == mode::HYP {
             let _ = writeln!(out, "wells: HYP configured (no PL1 traps, timer access, CNTVOFF=0), dropped to SVC");
         }
+        // Read back, so the line says what the CPU does.
+        let sctlr = arm::mmu::sctlr();
         let _ = writeln!(
             out,
             "wells: running in {} mode, MMU {}, WXN {} (short descriptors; text RX, rodata R, data RW-XN)",
             mode::name(arm::current_mode()),
-            // Read back, so the line says what the CPU does.
-            if arm::mmu::sctlr() & 1 != 0 { "on" } else { "OFF" },
-            if arm::mmu::sctlr() & (1 << 19) != 0 { "on" } else { "OFF" }
+            if sctlr & 1 != 0 { "on" } else { "OFF" },
+            if sctlr & (1 << 19) != 0 { "on" } else { "OFF" }
         );
     }
 }

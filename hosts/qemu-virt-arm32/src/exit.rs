@@ -4,10 +4,9 @@
 //! Which of the two is found out at boot ([`detect`]): the same image runs both ways.
 
 use core::sync::atomic::{AtomicBool, Ordering};
+use wells_board_common::vms::hypercalls::WELLS_VERSION;
 use wells_core::arch::arm::{mode, psci};
 
-/// The wells hypervisor's VERSION call (`docs/hypervisor.md`).
-const WELLS_VERSION: u32 = 0x8600_0000;
 
 static GUEST: AtomicBool = AtomicBool::new(false);
 
