@@ -1,7 +1,13 @@
-//! Links the guest at the addresses of `link.ld` (those of the supervisor images: RAM from
-//! 0x4000_0000, image at 0x4008_0000).
+//! Generates the guest's constants and linker script from `boards/qemu-virt.toml`: linked where
+//! a VM of the wells hypervisor loads it (`[guest]`), a 16 KiB stack, no heap. One crate for both
+//! CPU families: the target picks the description's `arm64` or `arm32`.
+use wells_board::{Heap, Layout, KIB};
+
 fn main() {
-    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
-    println!("cargo:rustc-link-arg=-T{dir}/link.ld");
-    println!("cargo:rerun-if-changed=link.ld");
+    let cpu = match std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() {
+        Ok("aarch64") => "arm64",
+        _ => "arm32",
+    };
+    let layout = Layout { as_guest: true, ..Layout::kernel(16 * KIB, Heap::None) };
+    wells_board::build_script("qemu-virt", cpu, &layout);
 }

@@ -11,10 +11,9 @@ use crate::Result;
 pub const VIRT_ARM32: Board = Board {
     name: "qemu-virt-arm32",
     package: "wells-qemu-virt-arm32",
-    target: "armv7a-none-eabi",
-    build_std: &[],
-    qemu: "qemu-system-arm",
-    options: &["-m", "256M", "-nic", "none"],
+    description: "qemu-virt",
+    cpu: "arm32",
+    options: &["-m", "256M"],
     user_programs: &[UserPrograms { user: &user_apps::A32, features: &["user"] }],
     guest_images: &[],
     image_prefix: "qemu-virt-arm32-",

@@ -478,7 +478,7 @@ fn render_boards(boards: &[BoardBench]) -> String {
             "- command: `{}`\n- QEMU: {}\n- counter: {}\n- determinism: `cargo xtask bench` boots the image twice \
              and fails unless both boots print exactly the same figures; they did.\n\n",
             board.command,
-            command_text(VIRT_ARM64.qemu, &["--version"]).lines().next().unwrap_or("unknown"),
+            command_text(&VIRT_ARM64.facts().qemu, &["--version"]).lines().next().unwrap_or("unknown"),
             board.counter,
         ));
         md.push_str(&board.block);

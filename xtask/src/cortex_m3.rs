@@ -12,9 +12,8 @@ use crate::Result;
 pub const MPS2_AN385: Board = Board {
     name: "qemu-mps2-an385",
     package: "wells-qemu-mps2-an385",
-    target: "thumbv7m-none-eabi",
-    build_std: &[],
-    qemu: "qemu-system-arm",
+    description: "mps2-an385",
+    cpu: "cortex-m3",
     options: &[],
     user_programs: &[],
     guest_images: &[],

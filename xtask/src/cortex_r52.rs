@@ -13,9 +13,8 @@ use crate::Result;
 pub const MPS3_AN536: Board = Board {
     name: "qemu-mps3-an536",
     package: "wells-qemu-mps3-an536",
-    target: "armv8r-none-eabihf",
-    build_std: &["core", "alloc"],
-    qemu: "qemu-system-arm",
+    description: "mps3-an536",
+    cpu: "cortex-r52",
     options: &[],
     user_programs: &[],
     guest_images: &[],

@@ -13,10 +13,9 @@ use crate::Result;
 pub const VIRT_ARM64_HYPER: Board = Board {
     name: "qemu-virt-arm64-hyper",
     package: "wells-qemu-virt-arm64-hyper",
-    target: "aarch64-unknown-none-softfloat",
-    build_std: &[],
-    qemu: "qemu-system-aarch64",
-    options: &["-m", "1G", "-nic", "none"],
+    description: "qemu-virt",
+    cpu: "arm64",
+    options: &["-m", "1G"],
     user_programs: &[UserPrograms { user: &user_apps::GUESTS_A64, features: &[] }],
     // The arm64 supervisor's demo, with its 64- and 32-bit user tasks, as it runs natively; and
     // for the benchmark image, the supervisor's own benchmark.
@@ -123,10 +122,9 @@ pub fn run_demo(root: &Path) -> Result<u8> {
 pub const VIRT_ARM32_HYPER: Board = Board {
     name: "qemu-virt-arm32-hyper",
     package: "wells-qemu-virt-arm32-hyper",
-    target: "armv7a-none-eabi",
-    build_std: &[],
-    qemu: "qemu-system-arm",
-    options: &["-m", "1G", "-nic", "none"],
+    description: "qemu-virt",
+    cpu: "arm32",
+    options: &["-m", "1G"],
     user_programs: &[UserPrograms { user: &user_apps::GUESTS_A32, features: &[] }],
     image_prefix: "qemu-virt-arm32-hyper-",
     plain_boot: Boot { name: "virt, HYP", machine: "virt,virtualization=on", cpu: "cortex-a15", expect: &[], status: 0 },

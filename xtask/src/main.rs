@@ -162,7 +162,7 @@ fn main() -> ExitCode {
 }
 
 /// The workspace root: the parent of this crate's directory.
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask/ has a parent directory")
@@ -307,7 +307,7 @@ fn test(root: &Path) -> Result<u8> {
     setup::run(root)?;
     let mut summary = summary::Summary::new("xtask test");
 
-    for package in ["wells-core", "wells-ffi", "wells-policy", "xtask"] {
+    for package in ["wells-core", "wells-ffi", "wells-policy", "wells-board", "xtask"] {
         let name = format!("cargo test -p {package}");
         let result = cargo(root, &["test", "-p", package]);
         summary.record(&name, result);

@@ -20,14 +20,11 @@ pub struct Board {
     pub name: &'static str,
     /// Cargo package in `hosts/`.
     pub package: &'static str,
-    /// Rust target it builds for.
-    pub target: &'static str,
-    /// Standard crates built from source for a target rustup has no prebuilt std for
-    /// (`-Zbuild-std`, with `RUSTC_BOOTSTRAP=1` for that build only); empty: prebuilt.
-    pub build_std: &'static [&'static str],
-    /// QEMU program.
-    pub qemu: &'static str,
-    /// Board options every boot gets (memory size, no network card...).
+    /// Its description, `boards/<description>.toml`: Rust target, QEMU program and options.
+    pub description: &'static str,
+    /// The CPU family of the description the image is for.
+    pub cpu: &'static str,
+    /// QEMU options its images need beyond the board's own (memory size).
     pub options: &'static [&'static str],
     /// The user programs its images embed, by feature (built first).
     pub user_programs: &'static [UserPrograms],
@@ -43,14 +40,41 @@ pub struct Board {
     pub tests: &'static [TestImage],
 }
 
+/// What a board's description says about one of its CPU families.
+pub struct Facts {
+    /// Rust target its images build for.
+    pub target: String,
+    /// Standard crates built from source for a target rustup has no prebuilt std for
+    /// (`-Zbuild-std`, with `RUSTC_BOOTSTRAP=1` for that build only); empty: prebuilt.
+    pub build_std: Vec<String>,
+    /// QEMU program.
+    pub qemu: String,
+    /// QEMU options every boot of the board gets.
+    pub options: Vec<String>,
+}
+
+impl Board {
+    /// Reads the board's description; a bad one ends xtask with its message (file, line, field).
+    pub fn facts(&self) -> Facts {
+        let described = wells_board::load(&crate::repo_root().join("boards"), self.description)
+            .and_then(|description| {
+                let cpu = description.cpu(self.cpu)?;
+                Ok(Facts { target: cpu.target.clone(), build_std: cpu.build_std.clone(), qemu: cpu.qemu.clone(), options: description.options.clone() })
+            });
+        described.unwrap_or_else(|message| {
+            eprintln!("xtask: bad board description: {message}");
+            std::process::exit(2)
+        })
+    }
+}
+
 /// The arm64 `virt` board. Its image names have no prefix (they came first).
 pub const VIRT_ARM64: Board = Board {
     name: "qemu-virt-arm64",
     package: "wells-qemu-virt-arm64",
-    target: "aarch64-unknown-none-softfloat",
-    build_std: &[],
-    qemu: "qemu-system-aarch64",
-    options: &["-m", "256M", "-nic", "none"],
+    description: "qemu-virt",
+    cpu: "arm64",
+    options: &["-m", "256M"],
     user_programs: &[
         UserPrograms { user: &user_apps::A64, features: &["user", "user32"] },
         UserPrograms { user: &user_apps::A32, features: &["user32"] },
@@ -191,24 +215,25 @@ pub fn build_with_env(root: &Path, board: &Board, bin: &str, features: &[&str], 
             environment.push((guest.env, build(root, guest.board, guest.bin, guest.features)?));
         }
     }
-    let mut args = vec!["build", "--release", "-p", board.package, "--target", board.target, "--bin", bin];
+    let facts = board.facts();
+    let mut args = vec!["build", "--release", "-p", board.package, "--target", facts.target.as_str(), "--bin", bin];
     let joined = features.join(",");
     if !features.is_empty() {
         args.extend(["--features", joined.as_str()]);
     }
-    let build_std = format!("-Zbuild-std={}", board.build_std.join(","));
-    if !board.build_std.is_empty() {
+    let build_std = format!("-Zbuild-std={}", facts.build_std.join(","));
+    if !facts.build_std.is_empty() {
         // compiler_builtins then also provides memcpy and friends (no libc here).
         args.extend([build_std.as_str(), "-Zbuild-std-features=compiler-builtins-mem"]);
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut command = Command::new(cargo);
     command.args(&args).current_dir(root).envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
-    if !board.build_std.is_empty() {
+    if !facts.build_std.is_empty() {
         command.env("RUSTC_BOOTSTRAP", "1");
     }
     crate::run_status(&mut command, &format!("cargo {}", args.join(" ")))?;
-    let built = root.join("target").join(board.target).join("release").join(bin);
+    let built = root.join("target").join(&facts.target).join("release").join(bin);
     let images = root.join("target").join("images");
     std::fs::create_dir_all(&images).map_err(|e| format!("cannot create {}: {e}", images.display()))?;
     let mut name = format!("{}{bin}", board.image_prefix);
@@ -227,8 +252,10 @@ fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
 
 /// The QEMU command for `boot` with `extra` options before `-kernel <image>`.
 pub fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -> Command {
-    let mut qemu = Command::new(board.qemu);
+    let facts = board.facts();
+    let mut qemu = Command::new(&facts.qemu);
     qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-nographic"])
+        .args(&facts.options)
         .args(board.options)
         .args(["-semihosting-config", "enable=on,target=native"])
         .args(extra)
@@ -266,14 +293,15 @@ pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Resul
 
 /// [`test_boot`] with its own wall-clock limit (a soak runs longer).
 pub fn test_boot_within(root: &Path, board: &Board, boot: &Boot, image: &Path, limit: Duration) -> Result<()> {
-    println!("xtask: booting {} on {} -M {} -cpu {}", image.display(), board.qemu, boot.machine, boot.cpu);
+    let qemu = board.facts().qemu;
+    println!("xtask: booting {} on {qemu} -M {} -cpu {}", image.display(), boot.machine, boot.cpu);
     let mut child = qemu_command_with(board, boot, image, ICOUNT)
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
+        .map_err(|e| format!("cannot start {qemu}: {e}"))?;
     let stdout = child.stdout.take().ok_or("no stdout from QEMU")?;
     let (lines_out, lines) = mpsc::channel();
     let reader = std::thread::spawn(move || {
@@ -348,7 +376,7 @@ pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
 
 /// Runs QEMU on this terminal until it ends; returns its exit status.
 pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> {
-    let status = qemu.current_dir(root).status().map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
+    let status = qemu.current_dir(root).status().map_err(|e| format!("cannot start {}: {e}", board.facts().qemu))?;
     match status.code() {
         Some(code) => Ok(code.clamp(0, 255) as u8),
         None => Err(format!("QEMU ended with {}", describe(status))),

@@ -98,8 +98,8 @@ static SPINNER: AtomicU64 = AtomicU64::new(0);
 static LATENCY: AtomicU64 = AtomicU64::new(0);
 static FIRED: AtomicBool = AtomicBool::new(false);
 
-const GICD: usize = 0x0800_0000;
-const GICC: usize = 0x0801_0000;
+const GICD: usize = crate::facts::GUEST_GIC_DISTRIBUTOR;
+const GICC: usize = crate::facts::GUEST_GIC_CPU;
 
 fn write32(address: usize, value: u32) {
     // SAFETY: GIC registers of the `virt` layout (the hypervisor emulates or maps them).

@@ -12,7 +12,7 @@ use crate::hypercall::call;
 use core::fmt::Write;
 
 /// The VM's RAM as the test's system description gives it.
-const RAM: u64 = 0x4000_0000;
+const RAM: u64 = crate::facts::GUEST_RAM as u64;
 const RAM_END: u64 = RAM + (4 << 20);
 /// Most bytes one console write or port message may carry.
 const TRANSFER_MAX: u64 = 4096;

@@ -6,6 +6,7 @@
 
 mod bench;
 mod counter;
+mod facts;
 mod fuzz;
 mod hypercall;
 mod port_buffers;
@@ -21,7 +22,7 @@ global_asm!(
     ".section .text.boot",
     ".global _start",
     "_start:",
-    "    ldr x9, =__stack_top",
+    "    ldr x9, =__boot_stack_top",
     "    mov sp, x9",
     "    ldr x9, =__bss_start",
     "    ldr x10, =__bss_end",
@@ -40,7 +41,7 @@ global_asm!(
     ".arm",
     ".global _start",
     "_start:",
-    "    ldr sp, =__stack_top",
+    "    ldr sp, =__boot_stack_top",
     "    ldr r4, =__bss_start",
     "    ldr r5, =__bss_end",
     "    mov r6, #0",
@@ -244,10 +245,10 @@ fn hypercalls(out: &mut uart::Uart) -> u64 {
     let text = b"through the console hypercall\n";
     let written = console_write(text.as_ptr() as u64, text.len() as u64);
     let outside = console_write(0x7000_0000, 16);
-    let straddling = console_write(0x4000_0000 + (4 << 20) - 8, 16);
+    let straddling = console_write(facts::GUEST_RAM as u64 + (4 << 20) - 8, 16);
     let psci = hypercall::call(0x8400_0000, [0; 4]);
     let yielded = hypercall::call(0xC600_0002, [0; 4]);
-    let cpu_on = hypercall::call(0xC400_0003, [1, 0x4008_0000, 0, 0]);
+    let cpu_on = hypercall::call(0xC400_0003, [1, facts::GUEST_IMAGE as u64, 0, 0]);
     let psci_calls = [
         hypercall::call(0x8400_000A, [0x8400_0002, 0, 0, 0]), // FEATURES(CPU_OFF): 0
         hypercall::call(0x8400_000A, [0xC400_0003, 0, 0, 0]), // FEATURES(CPU_ON): -1

@@ -6,8 +6,8 @@ use crate::hypercall::{self, port_receive, port_send};
 use crate::uart::Uart;
 use core::fmt::Write;
 
-/// The VM's RAM (the test gives this scenario 4 MiB at 0x4000_0000).
-const RAM_END: u64 = 0x4000_0000 + (4 << 20);
+/// The VM's RAM end (the test gives this scenario 4 MiB).
+const RAM_END: u64 = crate::facts::GUEST_RAM as u64 + (4 << 20);
 /// Message size of the port the test grants as port 0.
 const MESSAGE: u64 = 8;
 /// `InvalidArgument` and `WouldBlock`, as hypercall results.

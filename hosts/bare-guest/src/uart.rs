@@ -1,8 +1,8 @@
-//! The PL011 of QEMU virt at 0x0900_0000, polled: what the guest believes its console is.
+//! The PL011 a VM sees (emulated by the hypervisor), polled: what the guest believes its console is.
 
 use core::ptr::{read_volatile, write_volatile};
 
-const BASE: usize = 0x0900_0000;
+const BASE: usize = crate::facts::GUEST_CONSOLE;
 const DR: usize = 0x00;
 const FR: usize = 0x18;
 const FR_TXFF: u32 = 1 << 5;

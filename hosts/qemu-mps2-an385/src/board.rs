@@ -1,14 +1,18 @@
 //! The board as the core and the shared code see it: the Host implementation over SysTick, the
 //! free-running clock and the CMSDK UART, the kernel heap, and the kernel PendSV goes to.
 
-use crate::{clock, uart};
+use crate::{clock, facts};
 use alloc::boxed::Box;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use wells_board_common::cmsdk_uart::CmsdkUart;
 use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::arch::armv7m::{self, scb, Armv7m};
 use wells_core::mem::{HeapStats, KernelHeap};
 use wells_core::{Host, Kernel};
+
+// SAFETY: the board's CMSDK UART, device memory for the kernel in the MPU map.
+pub(crate) static UART: CmsdkUart = unsafe { CmsdkUart::new(facts::CONSOLE_BASE) };
 
 static CPU: Armv7m = Armv7m;
 static SLOT: KernelSlot<Armv7m> = KernelSlot::new();
@@ -102,7 +106,7 @@ impl Host for BoardHost {
     }
 
     fn console_write(&self, text: &[u8]) {
-        uart::write(text);
+        UART.write(text);
     }
 
     fn idle(&self) {
@@ -147,7 +151,7 @@ impl Platform for Board {
     }
 
     fn console_write(bytes: &[u8]) {
-        uart::write(bytes);
+        UART.write(bytes);
     }
 
     fn wait_for_interrupt() {

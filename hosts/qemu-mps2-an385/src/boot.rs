@@ -2,7 +2,7 @@
 //! PSP (MSP stays for handlers), exception priorities, console, heap, SysTick, MPU.
 
 use crate::board::{Board, HEAP};
-use crate::{trap, uart};
+use crate::trap;
 use core::arch::global_asm;
 use wells_core::arch::armv7m::{self, set_fault_handler, set_trap_handler};
 
@@ -69,7 +69,7 @@ extern "C" fn wells_board_main() -> ! {
     armv7m::init_exceptions();
     set_trap_handler(trap::handle);
     set_fault_handler(trap::kernel_fault);
-    uart::init();
+    crate::board::UART.init();
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
     crate::board::systick_start();

@@ -8,9 +8,9 @@
 
 use core::sync::atomic::{AtomicU32, Ordering};
 
-const TIMER0_CTRL: usize = 0x4000_0000;
-const TIMER0_VALUE: usize = 0x4000_0004;
-const TIMER0_RELOAD: usize = 0x4000_0008;
+const TIMER0_CTRL: usize = crate::facts::CLOCK_BASE;
+const TIMER0_VALUE: usize = crate::facts::CLOCK_BASE + 0x4;
+const TIMER0_RELOAD: usize = crate::facts::CLOCK_BASE + 0x8;
 /// The timer runs on the 25 MHz peripheral clock: 40 ns a count.
 pub const NS_PER_CYCLE: u64 = 40;
 

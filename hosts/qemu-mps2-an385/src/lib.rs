@@ -3,10 +3,9 @@
 //! [`Board`] to the application (`app_main`, defined by each binary), which runs the shared code
 //! of `wells-board-common` on it.
 //!
-//! Board facts (QEMU 10 `mps2-an385`): 4 MiB SSRAM1 at 0 (the image), 4 MiB SSRAM2/3 at
-//! 0x2000_0000 (RAM), fixed memory (QEMU refuses `-m` other than 16M), CMSDK UART0 at
-//! 0x4000_4000, 25 MHz system clock feeding SysTick, 8-region PMSAv7 MPU, semihosting through
-//! `bkpt 0xab`. Entered in privileged thread mode on MSP.
+//! Board facts (addresses) come from `boards/mps2-an385.toml` ([`facts`]). Besides: a 25 MHz
+//! system clock feeding SysTick, an 8-region PMSAv7 MPU, semihosting through `bkpt 0xab`;
+//! entered in privileged thread mode on MSP.
 #![no_std]
 
 extern crate alloc;
@@ -15,11 +14,11 @@ mod boot;
 pub mod counter;
 pub mod board;
 mod clock;
+pub mod facts;
 mod panic;
 pub mod semihosting;
 pub mod tasks;
 mod trap;
-pub mod uart;
 
 pub use board::{Board, BoardHost, BoardKernel, KernelOnBoard};
 pub use wells_board_common as common;

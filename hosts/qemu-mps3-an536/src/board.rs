@@ -1,9 +1,10 @@
 //! The board as the core and the shared code see it: its CPU, console and timer, the kernel
 //! heap, and the kernel its timer interrupt goes to.
 
-use crate::uart;
+use crate::facts;
 use alloc::boxed::Box;
 use core::fmt::Write;
+use wells_board_common::cmsdk_uart::CmsdkUart;
 use wells_board_common::timer_host::{GenericTimer, TimerHost};
 use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::arch::arm::{self, mode};
@@ -11,8 +12,10 @@ use wells_core::arch::armv8r::{mpu, Armv8r};
 use wells_core::mem::{HeapStats, KernelHeap};
 use wells_core::Kernel;
 
-/// EL1 virtual timer private interrupt (QEMU wires the generic timer outputs to the usual PPIs).
-pub(crate) const VIRTUAL_TIMER: u32 = 27;
+/// EL1 virtual timer private interrupt.
+pub(crate) const VIRTUAL_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
+// SAFETY: the board's CMSDK UART, device memory for EL1 in the MPU map (`memory`).
+pub(crate) static UART: CmsdkUart = unsafe { CmsdkUart::new(facts::CONSOLE_BASE) };
 
 static CPU: Armv8r = Armv8r;
 static SLOT: KernelSlot<Armv8r> = KernelSlot::new();
@@ -66,7 +69,7 @@ impl Platform for Board {
     }
 
     fn console_write(bytes: &[u8]) {
-        uart::write(bytes);
+        UART.write(bytes);
     }
 
     fn wait_for_interrupt() {

@@ -3,7 +3,7 @@
 //! HYP registers it writes), mode stacks, heap, vectors, console, MPU, interrupt controller.
 
 use crate::board::{Board, HEAP, VIRTUAL_TIMER};
-use crate::{gic, trap, uart};
+use crate::{gic, trap};
 use core::arch::global_asm;
 use wells_core::arch::arm::{boot::wells_arm_establish_svc, set_trap_handler};
 
@@ -41,7 +41,7 @@ global_asm!(
 #[no_mangle]
 extern "C" fn wells_board_svc_main(entry_mode: u32) -> ! {
     set_trap_handler(trap::handle);
-    uart::init();
+    crate::board::UART.init();
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
     crate::memory::enable_mpu();

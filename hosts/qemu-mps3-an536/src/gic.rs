@@ -1,5 +1,5 @@
-//! The AN536's GICv3: distributor at 0xf000_0000, one redistributor per CPU from 0xf010_0000
-//! (RD_base frame, then the SGI/PPI frame 64 KiB above), CPU interface through the system
+//! The AN536's GICv3: the distributor, and one redistributor per CPU (RD_base frame, then the
+//! SGI/PPI frame 64 KiB above), CPU interface through the system
 //! registers (ICC_*, CP15 in AArch32). QEMU's model has one security state: the kernel uses
 //! group 1 only. Only the timer's private interrupt is enabled.
 
@@ -8,8 +8,8 @@ use core::arch::asm;
 use core::ptr::{read_volatile, write_volatile};
 use wells_board_common::Platform;
 
-const GICD: usize = 0xf000_0000;
-const GICR: usize = 0xf010_0000;
+const GICD: usize = crate::facts::GIC_DISTRIBUTOR_BASE;
+const GICR: usize = crate::facts::GIC_REDISTRIBUTOR_BASE;
 const SGI: usize = GICR + 0x1_0000;
 
 const GICD_CTLR: usize = GICD;
@@ -17,9 +17,6 @@ const GICR_WAKER: usize = GICR + 0x14;
 const GICR_IGROUPR0: usize = SGI + 0x080;
 const GICR_ISENABLER0: usize = SGI + 0x100;
 const GICR_IPRIORITYR: usize = SGI + 0x400;
-
-/// MMIO blocks, for the MPU: the distributor, CPU 0's redistributor (two 64 KiB frames).
-pub(crate) const BLOCKS: [(usize, usize); 2] = [(GICD, 0x1_0000), (GICR, 0x2_0000)];
 
 fn write(address: usize, value: u32) {
     // SAFETY: GICv3 registers of this board (device memory in the MPU map).

@@ -5,9 +5,7 @@
 //! application (`app_main`, defined by each binary), which runs the shared code of
 //! `wells-board-common` on it.
 //!
-//! Board facts (QEMU 10 `mps3-an536`, `hw/arm/mps3r.c`): DDR (3 GiB) at 0x2000_0000, per-CPU
-//! CMSDK UART at 0xe7c0_0000, GICv3 distributor at 0xf000_0000 and redistributors at
-//! 0xf010_0000, generic timer PPIs with the usual numbers (EL1 virtual timer = INTID 27).
+//! Board facts (addresses, interrupts) come from `boards/mps3-an536.toml` ([`facts`]).
 #![no_std]
 
 extern crate alloc;
@@ -15,6 +13,7 @@ extern crate alloc;
 mod boot;
 pub mod counter;
 pub mod board;
+pub mod facts;
 mod gic;
 mod memory;
 #[path = "../../qemu-virt-arm32/src/panic.rs"]
@@ -28,6 +27,5 @@ pub mod tasks;
 mod trap;
 /// Exception classes used in stopped tasks' exit codes.
 pub use trap::class as trap_class;
-mod uart;
 
 pub use board::{Board, BoardKernel, KernelOnBoard};

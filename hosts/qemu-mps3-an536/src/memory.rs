@@ -4,7 +4,7 @@
 //! memory for EL1 only. Nothing else is reachable, not even by the kernel (no background
 //! region): NULL, the bottom of DDR, other devices all fault. Task regions: `tasks::space`.
 
-use crate::{gic, uart};
+use crate::facts;
 use wells_core::arch::armv8r::mpu::{self, Region};
 
 extern "C" {
@@ -39,13 +39,11 @@ pub(crate) fn enable_mpu() {
         Region { user: true, ..kernel(symbol(&raw const __text_start), symbol(&raw const __text_end), false, true) },
         Region { user: true, ..kernel(symbol(&raw const __rodata_start), symbol(&raw const __rodata_end), false, false) },
         kernel(symbol(&raw const __data_start), symbol(&raw const __heap_end), true, false),
-        device(uart::BLOCK),
-        device(gic::BLOCKS[0]),
-        device(gic::BLOCKS[1]),
     ];
+    let regions = regions.into_iter().chain(facts::KERNEL_DEVICES.iter().map(|&block| device(block)));
     assert!(mpu::regions() >= mpu::TASK_FIRST + mpu::TASK_REGIONS as u32, "wells: too few MPU regions");
-    for (number, region) in regions.iter().enumerate() {
-        mpu::set_fixed(number as u32, region).expect("wells: MPU region not 64-byte aligned");
+    for (number, region) in regions.enumerate() {
+        mpu::set_fixed(number as u32, &region).expect("wells: MPU region not 64-byte aligned");
     }
     mpu::activate(0);
     // SAFETY: the regions cover the code, rodata, data, stacks, heap and devices the kernel uses.

@@ -1,6 +1,7 @@
 //! The board as the core and the shared code see it: the CPU in HYP mode, console, the HYP
 //! physical timer, the heap (VM RAM comes from it), and the VMs.
 
+use crate::facts;
 use crate::vcpu::{Vcpu, VmSpace};
 use alloc::boxed::Box;
 use core::fmt::Write;
@@ -15,16 +16,16 @@ use wells_core::arch::arm::hyp::{self, guest, ArmHyp};
 use wells_core::arch::arm::{self, mode};
 use wells_core::mem::{HeapStats, KernelHeap};
 
-// SAFETY: QEMU virt's GICv2 distributor and CPU interface (HYP runs with physical addresses).
-pub(crate) static GIC: Gic = unsafe { Gic::new(0x0800_0000, 0x0801_0000) };
-// SAFETY: QEMU virt's GICv2 virtual interface control block (with virtualization=on).
-pub(crate) static GICH: Gich = unsafe { Gich::new(0x0803_0000) };
-// SAFETY: QEMU virt's PL011 UART0.
-pub(crate) static UART: Pl011 = unsafe { Pl011::new(0x0900_0000) };
+// SAFETY: the board's GICv2 distributor and CPU interface (HYP runs with physical addresses).
+pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, facts::GIC_CPU_BASE) };
+// SAFETY: the board's GICv2 virtual interface control block (with virtualization=on).
+pub(crate) static GICH: Gich = unsafe { Gich::new(facts::GIC_HYPERVISOR_BASE) };
+// SAFETY: the board's PL011 UART0.
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(facts::CONSOLE_BASE) };
 /// HYP physical timer private interrupt.
-pub(crate) const HYP_TIMER: u32 = 26;
+pub(crate) const HYP_TIMER: u32 = facts::TIMER_EL2_PHYSICAL_INTID;
 /// PL1 virtual timer private interrupt: the guests' timer.
-pub(crate) const GUEST_TIMER: u32 = 27;
+pub(crate) const GUEST_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
 
 static CPU: ArmHyp = ArmHyp;
 static SLOT: KernelSlot<ArmHyp> = KernelSlot::new();
@@ -116,12 +117,12 @@ impl GenericTimer for Board {
 impl VmPlatform for Board {
     type Space = VmSpace;
     type Vcpu = Vcpu;
-    const RAM_IPA: usize = 0x4000_0000;
-    const UART_IPA: usize = 0x0900_0000;
-    const GICD_IPA: usize = 0x0800_0000;
-    const GICC_IPA: usize = 0x0801_0000;
-    const GICV_PA: usize = 0x0804_0000;
-    const GICV_SIZE: usize = 0x2000;
+    const RAM_IPA: usize = facts::GUEST_RAM;
+    const UART_IPA: usize = facts::GUEST_CONSOLE;
+    const GICD_IPA: usize = facts::GUEST_GIC_DISTRIBUTOR;
+    const GICC_IPA: usize = facts::GUEST_GIC_CPU;
+    const GICV_PA: usize = facts::GIC_VIRTUAL_CPU_BASE;
+    const GICV_SIZE: usize = facts::GIC_VIRTUAL_CPU_SIZE;
     const GUEST_TIMER_IRQ: u32 = GUEST_TIMER;
     const HYP_TIMER_IRQ: u32 = HYP_TIMER;
 

@@ -1,6 +1,7 @@
 //! The board as the core and the shared code see it: its CPU, console and timer, the kernel
 //! heap, and the kernel its timer interrupt goes to.
 
+use crate::facts;
 use crate::memory::KERNEL_SPACE;
 use alloc::boxed::Box;
 use core::fmt::Write;
@@ -12,12 +13,12 @@ use wells_core::arch::arm::{self, mode, Armv7a};
 use wells_core::mem::{HeapStats, KernelHeap};
 use wells_core::Kernel;
 
-// SAFETY: QEMU virt's GICv2 distributor and CPU interface, mapped as device memory (`memory`).
-pub(crate) static GIC: Gic = unsafe { Gic::new(0x0800_0000, 0x0801_0000) };
-// SAFETY: QEMU virt's PL011 UART0, mapped as device memory (`memory`).
-pub(crate) static UART: Pl011 = unsafe { Pl011::new(0x0900_0000) };
+// SAFETY: the board's GICv2 distributor and CPU interface, mapped as device memory (`memory`).
+pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, facts::GIC_CPU_BASE) };
+// SAFETY: the board's PL011, mapped as device memory (`memory`).
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(facts::CONSOLE_BASE) };
 /// PL1 virtual timer private interrupt.
-pub(crate) const VIRTUAL_TIMER: u32 = 27;
+pub(crate) const VIRTUAL_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
 
 static CPU: Armv7a = Armv7a;
 static SLOT: KernelSlot<Armv7a> = KernelSlot::new();

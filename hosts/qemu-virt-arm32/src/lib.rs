@@ -4,9 +4,8 @@
 //! application (`app_main`, defined by each binary), which runs the shared code of
 //! `wells-board-common` on it.
 //!
-//! Board facts (QEMU 10 `virt`, 32-bit): RAM at 0x4000_0000, PL011 at 0x0900_0000, GICv2
-//! distributor at 0x0800_0000 and CPU interface at 0x0801_0000, virtual timer PPI = INTID 27.
-//! The GICv2 and PL011 drivers are the shared ones (same devices, same addresses as arm64).
+//! Board facts (addresses, interrupts) come from `boards/qemu-virt.toml` ([`facts`]), the
+//! same as arm64's; so do the GICv2 and PL011 drivers.
 #![no_std]
 
 extern crate alloc;
@@ -16,6 +15,7 @@ pub mod apps;
 mod boot;
 pub mod board;
 mod counter;
+pub mod facts;
 pub mod exit;
 mod memory;
 mod panic;

@@ -3,7 +3,7 @@
 //! image, see `wells_board_common::kernel_map`, plus the devices it drives) and the tasks'
 //! spaces (8-bit ASID = task number), whose A32/T32 code runs in USR mode.
 
-use crate::Board;
+use crate::{facts, Board};
 use alloc::format;
 use alloc::string::String;
 use wells_board_common::kernel_map::KernelSpace;
@@ -11,15 +11,12 @@ use wells_board_common::mmu::{Architecture, Mmu};
 use wells_core::arch::arm::enter_user;
 use wells_core::arch::arm::mmu::{self, Access, AddressSpace, Memory};
 
-/// MMIO this kernel uses: GIC distributor and CPU interface, PL011.
-const DEVICES: &[(usize, usize)] = &[(0x0800_0000, 0x1_0000), (0x0801_0000, 0x1_0000), (0x0900_0000, 0x1000)];
-
 /// The kernel's address space (task spaces share its entries).
 pub(crate) static KERNEL_SPACE: KernelSpace<Board> = KernelSpace::new();
 
 /// Builds the kernel's address space and turns the MMU on. Runs once, on the boot stack.
 pub(crate) fn enable_mmu() {
-    KERNEL_SPACE.enable(DEVICES);
+    KERNEL_SPACE.enable(facts::KERNEL_DEVICES);
 }
 
 impl Mmu for Board {

@@ -3,8 +3,7 @@
 //! hands a [`Board`] to the application (`app_main`, defined by each binary), which runs the
 //! shared code of `wells-board-common` on it.
 //!
-//! Board facts (QEMU 10 `virt`): RAM at 0x4000_0000, PL011 at 0x0900_0000, GICv2 distributor
-//! at 0x0800_0000 and CPU interface at 0x0801_0000, virtual timer PPI = INTID 27.
+//! Board facts (addresses, interrupts) come from `boards/qemu-virt.toml` ([`facts`]).
 //! GICv2 rather than v3: it is QEMU virt's default and the Cortex-A15 board has the same one, so
 //! the two share its driver.
 #![no_std]
@@ -16,6 +15,7 @@ pub mod apps;
 mod boot;
 pub mod board;
 mod counter;
+pub mod facts;
 pub mod exit;
 mod memory;
 mod panic;

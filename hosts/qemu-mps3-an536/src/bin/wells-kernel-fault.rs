@@ -1,5 +1,5 @@
 //! A kernel fault must be reported loudly: a kernel thread writes to the bottom of DDR
-//! (0x2000_0000), which no MPU region covers — the kernel too is held to its least-rights map.
+//! (the bottom of RAM, below the image), which no MPU region covers — the kernel too is held to its least-rights map.
 //! The run must end with status 101 and a report naming the abort, DFSR, DFAR and PC.
 #![no_std]
 #![no_main]
@@ -7,16 +7,17 @@
 extern crate alloc;
 
 use wells_board_common::{println, Platform};
-use wells_qemu_mps3_an536::Board;
+use wells_qemu_mps3_an536::{facts, Board};
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
     let k = board.new_kernel();
     let thread = k
         .thread_create("bad", 5, 0, alloc::boxed::Box::new(|| {
-            println!(Board, "kernel thread: writing to 0x2000_0000 (in no MPU region)");
+            let below_image = facts::RAM_BASE;
+            println!(Board, "kernel thread: writing to {below_image:#x} (in no MPU region)");
             // SAFETY: none; this write is meant to fault.
-            unsafe { core::ptr::write_volatile(core::hint::black_box(0x2000_0000usize) as *mut u32, 1) };
+            unsafe { core::ptr::write_volatile(core::hint::black_box(below_image) as *mut u32, 1) };
             let _ = Board::kernel();
             0
         }))

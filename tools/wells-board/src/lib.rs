@@ -1,0 +1,60 @@
+//! Board descriptions: one TOML file per board in `boards/` holds its facts — RAM, console,
+//! interrupt controller, timer interrupts, what its VMs see, QEMU's machine and the CPUs it
+//! runs with their Rust targets. An image's build script turns a description into Rust
+//! constants and a linker script ([`build_script`]); `cargo xtask` reads the same file for
+//! QEMU's command line. No board address is written anywhere else.
+//!
+//! A description that does not make sense fails the build with the file, line and field.
+
+mod description;
+mod generate;
+mod layout;
+
+pub use description::{Cpu, Description, Gic, Region};
+pub use layout::{Heap, Layout, GIB, KIB, MIB};
+
+use std::path::{Path, PathBuf};
+
+/// `boards/` of the repository that holds `start` (a crate's manifest directory).
+pub fn boards_dir(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .map(|dir| dir.join("boards"))
+        .find(|dir| dir.join("layout").is_dir())
+        .unwrap_or_else(|| panic!("wells-board: no boards/ directory above {}", start.display()))
+}
+
+/// Reads and checks `boards/<board>.toml`.
+pub fn load(boards: &Path, board: &str) -> Result<Description, String> {
+    let path = boards.join(format!("{board}.toml"));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    Description::parse(&text).map_err(|e| format!("{}:{e}", path.display()))
+}
+
+/// What a build script calls: checks `boards/<board>.toml`, checks that it has CPU family `cpu`,
+/// writes the image's constants (`$OUT_DIR/facts.rs`, for `include!`) and linker script, and
+/// tells cargo to link with it. A bad description stops the build with its message.
+pub fn build_script(board: &str, cpu: &str, layout: &Layout) {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("wells-board: run from a build script"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("wells-board: run from a build script"));
+    let boards = boards_dir(&manifest);
+    println!("cargo:rerun-if-changed={}", boards.join(format!("{board}.toml")).display());
+    println!("cargo:rerun-if-changed={}", boards.join("layout").display());
+    let outcome = load(&boards, board).and_then(|description| {
+        description.cpu(cpu)?;
+        let facts = generate::rust(&description, board);
+        let script = generate::linker_script(&description, board, layout)?;
+        write(&out.join("facts.rs"), &facts)?;
+        write(&out.join("memory.ld"), &script)
+    });
+    if let Err(message) = outcome {
+        // A build script's panic message is what cargo shows.
+        panic!("\nbad board description: {message}\n");
+    }
+    println!("cargo:rustc-link-arg=-L{}", boards.join("layout").display());
+    println!("cargo:rustc-link-arg=-T{}", out.join("memory.ld").display());
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
