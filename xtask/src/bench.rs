@@ -295,7 +295,7 @@ const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0,
      single-sample timer row. The user tasks (the bench programs built into the image, \
      `hosts/qemu-mps2-an385/src/tasks/programs.rs`, run at EL0) read the same clock through the `time` \
      call at both ends of each loop. The 4096-thread row would need about 36 MiB of kernel heap \
-     (8 KiB stacks); the image's heap is the 32 MiB its linker script gives it (`hosts/qemu-mps3-an536/link.ld`), \
+     (8 KiB stacks); the image's heap is the 32 MiB its build script asks for (`hosts/qemu-mps3-an536/build.rs`), \
      so that row is `n/a (RAM)`.";
 /// How the Cortex-M3 board counts instructions (`hosts/qemu-mps2-an385/src/counter.rs`).
 const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TRCENA, `DWT_CTRL` and \

@@ -1,4 +1,4 @@
-//! The kernel heap's region: what every board's `link.ld` reserves between `__heap_start` and
+//! The kernel heap's region: what every board's linker script (`boards/layout/`) reserves between `__heap_start` and
 //! `__heap_end`.
 
 use wells_core::mem::KernelHeap;

@@ -1,7 +1,7 @@
 //! The kernel's address space on MMU boards: least rights for every part of the image (text
 //! read+execute, rodata read-only, data/bss/stack/heap read+write never-execute), the devices it
 //! drives, nothing else; the guard page below the boot stack stays unmapped. The parts come from
-//! the symbols every MMU board's `link.ld` defines.
+//! the symbols the shared linker layout (`boards/layout/ram.ld`) defines.
 
 use crate::mmu::{Access, Mmu, PAGE};
 use crate::{KernelOnBoard, Platform};

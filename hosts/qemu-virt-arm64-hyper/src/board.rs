@@ -32,7 +32,7 @@ static SLOT: KernelSlot<Aarch64El2> = KernelSlot::new();
 static VMS: Vms<Board> = Vms::new();
 pub(crate) static LOADED: LoadedVcpu = LoadedVcpu::new();
 
-/// The heap: the rest of RAM after the image (`link.ld`).
+/// The heap: the rest of RAM after the image (`build.rs`).
 #[global_allocator]
 pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
 

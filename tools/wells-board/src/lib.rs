@@ -48,8 +48,9 @@ pub fn build_script(board: &str, cpu: &str, layout: &Layout) {
         write(&out.join("memory.ld"), &script)
     });
     if let Err(message) = outcome {
-        // A build script's panic message is what cargo shows.
-        panic!("\nbad board description: {message}\n");
+        // Cargo shows a failed build script's stderr.
+        eprintln!("bad board description: {message}");
+        std::process::exit(1);
     }
     println!("cargo:rustc-link-arg=-L{}", boards.join("layout").display());
     println!("cargo:rustc-link-arg=-T{}", out.join("memory.ld").display());
