@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::qemu::{self, Board, Boot, TestImage};
+use crate::qemu::{self, Board, Boot, EveryModel, TestImage};
 use crate::user_apps::{self, UserPrograms};
 use crate::Result;
 
@@ -22,6 +22,14 @@ pub const VIRT_ARM32: Board = Board {
     // The demo with user tasks.
     demo_features: &["user"],
     tests: ARM32_TESTS,
+    // cortex-a7: the user-task boot on each other model.
+    every_model: Some(EveryModel {
+        bin: "wells-test",
+        features: &["user"],
+        name: "arm32 user tasks (USR), SVC entry",
+        machine: "virt",
+        expect: &["entered in SVC mode", "ok - user_faults_are_contained", " passed, 0 failed"],
+    }),
 };
 
 const SVC_ENTRY: &[&str] = &["entered in SVC mode", "running in SVC mode"];

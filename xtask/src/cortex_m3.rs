@@ -22,6 +22,7 @@ pub const MPS2_AN385: Board = Board {
     // The demo's tasks are always in the image.
     demo_features: &[],
     tests: CORTEX_M3_TESTS,
+    every_model: None,
 };
 
 /// The Cortex-M3 test plan.

@@ -23,6 +23,7 @@ pub const MPS3_AN536: Board = Board {
     // The demo's tasks are always in the image.
     demo_features: &[],
     tests: CORTEX_R52_TESTS,
+    every_model: None,
 };
 
 const EL2_ENTRY: &[&str] = &["entered in HYP mode", "dropped to EL1", "running in SVC mode (EL1), MPU on"];

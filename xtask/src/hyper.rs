@@ -33,6 +33,7 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     plain_boot: Boot { name: "virt, EL2", machine: "virt,virtualization=on", cpu: "cortex-a53", expect: &[], status: 0 },
     demo_features: &[],
     tests: HYPER_TESTS,
+    every_model: None,
 };
 
 /// Lines every passing run of a hypervisor's test image prints, on either board.
@@ -141,6 +142,7 @@ pub const VIRT_ARM32_HYPER: Board = Board {
     ],
     demo_features: &[],
     tests: HYPER32_TESTS,
+    every_model: None,
 };
 
 /// The Cortex-A15 hypervisor test plan: the scenarios in HYP mode, and a clear refusal when

@@ -1,5 +1,5 @@
-//! The kernel heap's region: what every board's linker script (`boards/layout/`) reserves between `__heap_start` and
-//! `__heap_end`.
+//! The kernel heap's region: what every board's linker script (`boards/layout/`) reserves
+//! between `__heap_start` and `__heap_end`.
 
 use wells_core::mem::KernelHeap;
 

@@ -56,6 +56,20 @@ pub fn build_script(board: &str, cpu: &str, layout: &Layout) {
     println!("cargo:rustc-link-arg=-T{}", out.join("memory.ld").display());
 }
 
+/// For a build script that needs only the constants (programs run on the board, linked their
+/// own way): checks `boards/<board>.toml` and writes `$OUT_DIR/facts.rs`.
+pub fn facts_only(board: &str) {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("wells-board: run from a build script"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("wells-board: run from a build script"));
+    let boards = boards_dir(&manifest);
+    println!("cargo:rerun-if-changed={}", boards.join(format!("{board}.toml")).display());
+    let outcome = load(&boards, board).and_then(|description| write(&out.join("facts.rs"), &generate::rust(&description, board)));
+    if let Err(message) = outcome {
+        eprintln!("bad board description: {message}");
+        std::process::exit(1);
+    }
+}
+
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

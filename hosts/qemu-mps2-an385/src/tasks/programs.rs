@@ -3,6 +3,7 @@
 //! through the user library `wells-user` (its calls, without its program runtime). Same
 //! programs as `user/apps` on the A-profile boards, cut to what fits a Cortex-M3.
 
+use crate::facts;
 use wells_user::{self as user, println, Error, Handle, FOREVER};
 
 /// Nanoseconds since boot (0 if the call failed, which it does not).
@@ -69,7 +70,7 @@ fn hello(arg: usize) -> i32 {
 fn syscall_fuzz(calls: usize) -> i32 {
     let targets = user::fuzz::Targets {
         // Kernel RAM (its first bytes: task RAM lies further up), the UART, the SCS (MPU, NVIC).
-        kernel: &[(0x2000_0000, 0x100), (0x4000_4000, 0x1000), (0xE000_E000, 0x1000)],
+        kernel: &[(facts::RAM_BASE, 0x100), (facts::CONSOLE_BASE, facts::CONSOLE_SIZE), (0xE000_E000, 0x1000)],
         read_only: b"read-only".as_ptr() as usize,
         // What the test gives it.
         priority: 8,
@@ -121,7 +122,7 @@ fn syscall_checks() -> Result<(), i32> {
     check(user::sem_post(Handle::from_raw(77)) == Err(Error::INVALID_HANDLE), "bad handle")?;
     // Bad pointers: NULL, kernel RAM, an unaligned wrap: refused, nothing touched.
     check(raw(3, &[0, 4]) == -1, "NULL buffer")?;
-    check(raw(3, &[0x2000_0000, 4]) == -1, "kernel buffer")?;
+    check(raw(3, &[facts::RAM_BASE, 4]) == -1, "kernel buffer")?;
     check(raw(3, &[0xffff_fff0, 64]) == -1, "wrapping buffer")?;
     // Readable for its first 1024 bytes (what one write takes), not beyond: refused whole.
     let stack = [b'.'; 16];
@@ -138,7 +139,7 @@ fn syscall_checks() -> Result<(), i32> {
     check(user::port_send(port, &msg, 100).is_ok(), "port_send")?;
     let mut back = [0u8; 16];
     check(user::port_receive(port, &mut back, 100) == Ok(16) && back == msg, "port_receive")?;
-    check(raw(19, &[port.raw() as usize, 0x2000_0000, 16]) == -1, "receive into kernel RAM")?;
+    check(raw(19, &[port.raw() as usize, facts::RAM_BASE, 16]) == -1, "receive into kernel RAM")?;
     let thread = user::thread_create(worker, 21, 8).map_err(|_| 1)?;
     check(user::thread_join(thread, 1000) == Ok(42), "thread exit code")?;
     Ok(())
@@ -225,7 +226,7 @@ fn fault_null(_arg: usize) -> i32 {
 }
 
 fn fault_kernel_write(_arg: usize) -> i32 {
-    write_word(core::hint::black_box(0x2000_0000), 0xdead_beef);
+    write_word(core::hint::black_box(facts::RAM_BASE), 0xdead_beef);
     println!("FAULT NOT CAUGHT (kernel RAM written)");
     77
 }

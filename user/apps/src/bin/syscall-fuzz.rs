@@ -14,13 +14,24 @@ wells_user::entry!(main);
 /// The same sequence every run; another width gets another one.
 const SEED: u64 = 0x5EED_0000 + usize::BITS as u64;
 
+/// The board the kernel runs on (`boards/qemu-virt.toml`).
+#[allow(dead_code)]
+mod facts {
+    include!(concat!(env!("OUT_DIR"), "/facts.rs"));
+}
+
 /// Read-only data of this program (mapped R only).
 static READ_ONLY: [u8; 16] = [0xA5; 16];
 
 fn main(calls: usize) -> i32 {
     let targets = Targets {
-        // QEMU virt: kernel RAM, the kernel image, the PL011, the GIC.
-        kernel: &[(0x4000_0000, 0x1_0000), (0x4008_0000, 0x1_0000), (0x0900_0000, 0x1000), (0x0800_0000, 0x1_0000)],
+        // Kernel RAM, the kernel image, the console, the GIC.
+        kernel: &[
+            (facts::RAM_BASE, 0x1_0000),
+            (facts::IMAGE_BASE, 0x1_0000),
+            (facts::CONSOLE_BASE, facts::CONSOLE_SIZE),
+            (facts::GIC_DISTRIBUTOR_BASE, facts::GIC_DISTRIBUTOR_SIZE),
+        ],
         read_only: READ_ONLY.as_ptr() as usize,
         // What the test gives it.
         priority: 8,
