@@ -11,6 +11,7 @@ use crate::Result;
 pub const VIRT_ARM32: Board = Board {
     name: "qemu-virt-arm32",
     package: "wells-qemu-virt-arm32",
+    level: &[],
     description: "qemu-virt",
     cpu: "arm32",
     options: &["-m", "256M"],

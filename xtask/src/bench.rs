@@ -46,7 +46,7 @@ pub fn run(root: &Path) -> Result<()> {
     ];
 
     let boards = [
-        run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["user"], &["user32"])?,
+        run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["bench"], &["user32"])?,
         run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &["bench"], &[])?
             .compared_with(ARM64_TITLE),
         run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"], &["user"])?,

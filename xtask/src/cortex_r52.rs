@@ -13,6 +13,7 @@ use crate::Result;
 pub const MPS3_AN536: Board = Board {
     name: "qemu-mps3-an536",
     package: "wells-qemu-mps3-an536",
+    level: &[],
     description: "mps3-an536",
     cpu: "cortex-r52",
     options: &[],

@@ -1,4 +1,4 @@
-//! wells as a hypervisor (`hosts/qemu-virt-arm64-hyper`): its QEMU description and test plan;
+//! wells as a hypervisor (`images/arm64`, feature `hypervisor`; `hosts/qemu-virt-arm32-hyper`): its QEMU description and test plan;
 //! `qemu.rs` builds and boots it. Its guests are built first and embedded: the bare test guest
 //! (`hosts/bare-guest`) and the arm64 supervisor's demo image.
 
@@ -12,7 +12,8 @@ use crate::Result;
 /// RAM.
 pub const VIRT_ARM64_HYPER: Board = Board {
     name: "qemu-virt-arm64-hyper",
-    package: "wells-qemu-virt-arm64-hyper",
+    package: "wells-image-arm64",
+    level: &["hypervisor"],
     description: "qemu-virt",
     cpu: "arm64",
     options: &["-m", "1G"],
@@ -24,7 +25,7 @@ pub const VIRT_ARM64_HYPER: Board = Board {
         GuestImage {
             board: &qemu::VIRT_ARM64,
             bin: "wells-bench",
-            features: &["user"],
+            features: &["bench"],
             env: "WELLS_GUEST_SUPERVISOR_BENCH_64",
             when: &["bench"],
         },
@@ -123,6 +124,7 @@ pub fn run_demo(root: &Path) -> Result<u8> {
 pub const VIRT_ARM32_HYPER: Board = Board {
     name: "qemu-virt-arm32-hyper",
     package: "wells-qemu-virt-arm32-hyper",
+    level: &[],
     description: "qemu-virt",
     cpu: "arm32",
     options: &["-m", "1G"],

@@ -18,8 +18,11 @@ use crate::Result;
 pub struct Board {
     /// Name used by `run --board`.
     pub name: &'static str,
-    /// Cargo package in `hosts/`.
+    /// Its image crate (in `images/`, or `hosts/` for those not yet one crate per CPU family).
     pub package: &'static str,
+    /// Features every build of it gets: the level its image crate builds (`supervisor`,
+    /// `hypervisor`). They do not appear in image names.
+    pub level: &'static [&'static str],
     /// Its description, `boards/<description>.toml`: Rust target, QEMU program and options.
     pub description: &'static str,
     /// The CPU family of the description the image is for.
@@ -92,12 +95,13 @@ impl Board {
 /// The arm64 `virt` board. Its image names have no prefix (they came first).
 pub const VIRT_ARM64: Board = Board {
     name: "qemu-virt-arm64",
-    package: "wells-qemu-virt-arm64",
+    package: "wells-image-arm64",
+    level: &["supervisor"],
     description: "qemu-virt",
     cpu: "arm64",
     options: &["-m", "256M"],
     user_programs: &[
-        UserPrograms { user: &user_apps::A64, features: &["user", "user32"] },
+        UserPrograms { user: &user_apps::A64, features: &["user", "user32", "bench"] },
         UserPrograms { user: &user_apps::A32, features: &["user32"] },
     ],
     guest_images: &[],
@@ -239,8 +243,8 @@ pub fn build_with_env(root: &Path, board: &Board, bin: &str, features: &[&str], 
     }
     let facts = board.facts();
     let mut args = vec!["build", "--release", "-p", board.package, "--target", facts.target.as_str(), "--bin", bin];
-    let joined = features.join(",");
-    if !features.is_empty() {
+    let joined = board.level.iter().chain(features).copied().collect::<Vec<_>>().join(",");
+    if !joined.is_empty() {
         args.extend(["--features", joined.as_str()]);
     }
     let build_std = format!("-Zbuild-std={}", facts.build_std.join(","));

@@ -1,0 +1,19 @@
+//! Generates the image's constants and linker script from `boards/qemu-virt.toml`. Both levels
+//! load where QEMU puts a kernel. The supervisor: a 64 KiB boot stack above an unmapped guard
+//! page, a 96 MiB heap. The hypervisor (physical addresses; its guests see their own layout
+//! through stage 2): a 64 KiB boot stack, and the rest of the 1 GiB it asks QEMU for as the
+//! heap, 2 MiB aligned, from which VMs get their RAM.
+use wells_board::{Heap, Layout, GIB, KIB, MIB};
+
+fn main() {
+    let layout = if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
+        Layout { heap_align: 2 * MIB, ..Layout::kernel(64 * KIB, Heap::RestOfRam { ram_size: Some(GIB) }) }
+    } else {
+        Layout { stack_guard: 4 * KIB, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) }
+    };
+    wells_board::build_script("qemu-virt", "arm64", &layout);
+    // What cargo xtask builds first and the image embeds.
+    for embedded in ["WELLS_USER_APPS_64", "WELLS_USER_APPS_32", "WELLS_GUESTS_64", "WELLS_GUEST_SUPERVISOR_64", "WELLS_GUEST_SUPERVISOR_BENCH_64"] {
+        println!("cargo:rerun-if-env-changed={embedded}");
+    }
+}

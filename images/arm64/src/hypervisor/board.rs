@@ -1,0 +1,155 @@
+//! The board as the core and the shared code see it: the CPU at EL2, console, the EL2 physical
+//! timer, the heap (VM RAM comes from it), and the VMs.
+
+use crate::facts;
+use super::vcpu::{Vcpu, VmSpace};
+use alloc::boxed::Box;
+use core::fmt::Write;
+use wells_board_common::gic::Gic;
+use wells_board_common::pl011::Pl011;
+use wells_board_common::timer_host::{GenericTimer, TimerHost};
+use wells_board_common::vgic::Gich;
+use wells_board_common::vms::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
+use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
+use wells_core::Arch;
+use wells_core::arch::aarch64::el2::{self, guest, Aarch64El2};
+use wells_core::arch::aarch64;
+use wells_core::mem::{HeapStats, KernelHeap};
+
+// SAFETY: the board's GICv2 distributor and CPU interface (EL2 runs with physical addresses).
+pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, facts::GIC_CPU_BASE) };
+// SAFETY: the board's PL011 UART0.
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(facts::CONSOLE_BASE) };
+// SAFETY: the board's GICv2 virtual interface control block (with virtualization=on).
+pub(crate) static GICH: Gich = unsafe { Gich::new(facts::GIC_HYPERVISOR_BASE) };
+/// EL2 physical timer private interrupt.
+pub(crate) const HYP_TIMER: u32 = facts::TIMER_EL2_PHYSICAL_INTID;
+/// EL1 virtual timer private interrupt: the guests' timer.
+pub(crate) const GUEST_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
+
+static CPU: Aarch64El2 = Aarch64El2;
+static SLOT: KernelSlot<Aarch64El2> = KernelSlot::new();
+static VMS: Vms<Board> = Vms::new();
+pub(crate) static LOADED: LoadedVcpu = LoadedVcpu::new();
+
+/// The heap: the rest of RAM after the image (`build.rs`).
+#[global_allocator]
+pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
+
+/// A kernel created on this board; its timer reaches it while it lives.
+pub type KernelOnBoard = wells_board_common::KernelOnBoard<Board>;
+
+/// What the application gets: the entry level and ways to make kernels and VMs.
+pub struct Board {
+    pub entry_el: u8,
+}
+
+impl Board {
+    pub(crate) fn new(entry_el: u8) -> Board {
+        Board { entry_el }
+    }
+
+    /// Says where we started and where we run.
+    pub(crate) fn announce(&self) {
+        let mut out = Console::<Board>::new();
+        let _ = writeln!(out, "wells hypervisor on qemu-virt-arm64: entered at EL{}", self.entry_el);
+        if self.entry_el == 3 {
+            let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
+        }
+        // Read back, so the line says what the CPU does: HCR_EL2 VM (bit 0), FMO/IMO/AMO (3-5),
+        // TWI/TWE (13-14), TSC (19); CPTR_EL2 TFP (10).
+        let (hcr, vtcr, cptr) = el2::controls();
+        let all = |value: u64, bits: u64, yes: &'static str, no: &'static str| if value & bits == bits { yes } else { no };
+        let _ = writeln!(
+            out,
+            "wells: running at EL{}: stage 2 {}, IRQ/FIQ/SError {} EL2, WFI/WFE/SMC {}, guest FP {} (HCR_EL2={hcr:#x} VTCR_EL2={vtcr:#x} CPTR_EL2={cptr:#x}), GICv2 virtual CPU interface",
+            aarch64::current_el(),
+            all(hcr, 1, "on", "OFF"),
+            all(hcr, 0b111 << 3, "to", "NOT to"),
+            all(hcr, (0b11 << 13) | (1 << 19), "trapped", "NOT trapped"),
+            all(cptr, 1 << 10, "trapped", "NOT trapped"),
+        );
+    }
+}
+
+impl Platform for Board {
+    type Arch = Aarch64El2;
+
+    fn cpu() -> &'static Aarch64El2 {
+        &CPU
+    }
+
+    fn slot() -> &'static KernelSlot<Aarch64El2> {
+        &SLOT
+    }
+
+    fn console_write(bytes: &[u8]) {
+        UART.write(bytes);
+    }
+
+    fn wait_for_interrupt() {
+        aarch64::wait_for_interrupt();
+    }
+
+    fn timer_cancel() {
+        el2::hyp_timer_cancel();
+    }
+
+    fn forget_tasks() {
+        VMS.clear();
+    }
+
+    fn new_kernel(&self) -> KernelOnBoard {
+        KernelOnBoard::new(Box::new(TimerHost::<Board>::new()))
+    }
+
+    fn heap_stats(&self) -> HeapStats {
+        HEAP.stats()
+    }
+}
+
+impl GenericTimer for Board {
+    fn counter() -> (u64, u64) {
+        el2::counter()
+    }
+
+    fn timer_arm(compare: u64) {
+        el2::hyp_timer_arm(compare);
+    }
+}
+
+impl VmPlatform for Board {
+    type Space = VmSpace;
+    type Vcpu = Vcpu;
+    const RAM_IPA: usize = facts::GUEST_RAM;
+    const UART_IPA: usize = facts::GUEST_CONSOLE;
+    const GICD_IPA: usize = facts::GUEST_GIC_DISTRIBUTOR;
+    const GICC_IPA: usize = facts::GUEST_GIC_CPU;
+    const GICV_PA: usize = facts::GIC_VIRTUAL_CPU_BASE;
+    const GICV_SIZE: usize = facts::GIC_VIRTUAL_CPU_SIZE;
+    const GUEST_TIMER_IRQ: u32 = GUEST_TIMER;
+    const HYP_TIMER_IRQ: u32 = HYP_TIMER;
+
+    fn vms() -> &'static Vms<Board> {
+        &VMS
+    }
+
+    fn loaded() -> &'static LoadedVcpu {
+        &LOADED
+    }
+
+    fn enter_guest(entry: GuestEntry, vcpu: *mut Vcpu) -> ! {
+        // Nothing may switch between loading this vCPU's registers and entering its guest.
+        Board::cpu().irq_save();
+        // SAFETY: `vcpu` is this vCPU's save area in the VM registry (alive until
+        // `Vms::clear`), holding its reset state; the CPU held no registers of it yet.
+        unsafe { LOADED.ensure(vcpu) };
+        el2::set_vcpu_pointer(vcpu as usize);
+        guest::enter_guest(entry.pc, entry.x0, entry.x1)
+    }
+}
+
+/// Kernel heap use (for code without the `Board`, such as threads).
+pub fn heap_stats() -> wells_core::mem::HeapStats {
+    HEAP.stats()
+}

@@ -1,0 +1,16 @@
+//! The guest images this hypervisor image carries, built by `cargo xtask` for AArch64 EL1: the
+//! bare test guest in the directory WELLS_GUESTS_64 names, the supervisor image in the file
+//! WELLS_GUEST_SUPERVISOR_64 names.
+
+/// The bare test guest (`hosts/bare-guest`).
+pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_64"), "/wells-bare-guest"));
+
+/// The arm64 supervisor's demo (this crate with features `supervisor,user32`), the image that runs
+/// natively: wells at EL1 with a 64-bit sensor and filter task and a 32-bit logger task at EL0.
+/// It finds out at boot that it runs in a VM only to end through PSCI.
+pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_64"));
+
+/// The arm64 supervisor's benchmark image (feature `user`), run as a guest by the
+/// hypervisor's own benchmark to compare with its native run.
+#[cfg(feature = "bench")]
+pub const SUPERVISOR_BENCH: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_BENCH_64"));

@@ -1,0 +1,120 @@
+//! What the hypervisor does with each exception taken to EL2. From a guest: the exit is
+//! decoded and handed to the shared VM code while the guest's EL1 registers and virtual CPU
+//! interface stay in the CPU; before the guest resumes, they are loaded again only if another
+//! vCPU ran meanwhile (`LoadedVcpu`). At EL2 itself: interrupts drive the kernel; anything
+//! else is a hypervisor fault, reported before the run ends with a failure status.
+
+use super::board::{Board, GIC, GICH, LOADED};
+use super::vcpu::{Registers, Vcpu};
+use core::fmt::Write;
+use wells_board_common::vms::{exits, Resume, VcpuRegisters};
+use wells_board_common::{Console, Platform};
+use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
+use wells_core::arch::aarch64::exceptions::{Class, Source};
+use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
+use wells_core::Arch;
+
+/// Exit status when the hypervisor itself takes an unexpected exception.
+const HYPERVISOR_FAULT_STATUS: i32 = 101;
+
+pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
+    if !matches!(kind.source, Source::Lower64 | Source::Lower32) {
+        match kind.class {
+            Class::Irq => exits::interrupt::<Board>(GIC.acknowledge()),
+            _ => unexpected(frame, kind),
+        }
+        return;
+    }
+    // The exit came from the guest entered last, whose save area the entry recorded.
+    let me = el2::vcpu_pointer() as *mut Vcpu;
+    let resume = match kind.class {
+        Class::Irq => {
+            exits::interrupt::<Board>(GIC.acknowledge());
+            Resume::Next
+        }
+        Class::Synchronous => guest_synchronous(frame),
+        Class::Fiq | Class::SError => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
+    };
+    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
+    // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
+    // (which cannot run while one of the kernel's threads does); interrupts are masked here.
+    unsafe { LOADED.ensure(me) };
+    el2::set_vcpu_pointer(me as usize);
+    if let Resume::Restart(entry) = resume {
+        frame.x = [0; 31];
+        frame.x[0] = entry.x0;
+        frame.x[1] = entry.x1;
+        frame.elr = entry.pc;
+        frame.spsr = guest::SPSR_EL1H_MASKED;
+        frame.sp_el0 = 0;
+        Vcpu::reset().restore();
+    }
+}
+
+/// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
+fn guest_synchronous(frame: &mut TrapFrame) -> Resume {
+    let syndrome = Syndrome::read_el2();
+    let esr = syndrome.esr;
+    let (elr, far) = (frame.elr, syndrome.far);
+    let resume = match syndrome.class() {
+        // HVC: ELR is already past the instruction.
+        0x16 => return blocking(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        // A trapped SMC: ELR is the SMC itself.
+        0x17 => blocking(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        0x24 => {
+            let ipa = guest::faulting_ipa_page() | (far & 0xfff);
+            let access = MmioAccess::decode(esr).map(|a| exits::MmioAccess { size: a.size, register: a.register, write: a.write });
+            exits::mmio::<Board>(ipa, access, &mut Registers(frame), format_args!("ESR={esr:#010x} FAR={far:#x} ELR={elr:#x}"))
+        }
+        0x20 => {
+            let ipa = guest::faulting_ipa_page() | (far & 0xfff);
+            exits::fault::<Board>(format_args!("stage-2 instruction abort at IPA {ipa:#x} (ESR={esr:#010x} ELR={elr:#x})"))
+        }
+        // WFE (ISS bit 0) waits for an event another CPU would send: yield and go on.
+        0x01 if esr & 1 != 0 => blocking(exits::yield_once::<Board>),
+        0x01 => {
+            let wake_at = GuestContext::live_timer_deadline().map(counter_to_ns);
+            let pending = GICH.has_pending();
+            blocking(|| exits::wait_for_interrupt::<Board>(pending, wake_at))
+        }
+        _ => exits::fault::<Board>(format_args!("{} (ESR={esr:#010x} ELR={elr:#x})", syndrome.describe())),
+    };
+    if resume == Resume::Next {
+        frame.elr = frame.elr.wrapping_add(guest::instruction_length(esr));
+    }
+    resume
+}
+
+/// The kernel time (ns) at which the counter reads `count` (guests' virtual counter = physical).
+fn counter_to_ns(count: u64) -> u64 {
+    let (_, frequency) = el2::counter();
+    (count as u128 * 1_000_000_000 / frequency.max(1) as u128).min(u64::MAX as u128) as u64
+}
+
+/// Runs an exit that may block the vCPU (a hypercall on a port, a yield, a WFI) with interrupts
+/// let in, as the kernel requires of a caller that may wait. Other exits run masked: they never
+/// wait, and nothing can switch away while they hold temporaries.
+fn blocking(exit: impl FnOnce() -> Resume) -> Resume {
+    Board::cpu().irq_restore(true);
+    let resume = exit();
+    Board::cpu().irq_save();
+    resume
+}
+
+fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
+    let syndrome = Syndrome::read_el2();
+    let _ = writeln!(
+        Console::<Board>::new(),
+        "wells: unexpected exception at EL2: {} ({:?} from {:?})\n  ESR=0x{:08x} (class 0x{:02x}) FAR=0x{:016x}\n  ELR=0x{:016x} SPSR=0x{:08x} LR=0x{:016x}",
+        syndrome.describe(),
+        kind.class,
+        kind.source,
+        syndrome.esr,
+        syndrome.class(),
+        syndrome.far,
+        frame.elr,
+        frame.spsr,
+        frame.x[30],
+    );
+    crate::exit::exit(HYPERVISOR_FAULT_STATUS)
+}

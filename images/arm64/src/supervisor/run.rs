@@ -1,0 +1,66 @@
+//! What each binary of a supervisor image runs.
+
+use super::Board;
+use wells_board_common::{demo, test};
+
+/// The test image: the shared in-kernel test runner (`wells_board_common::test`) with the
+/// kernel-thread tests, plus the user-task scenarios for 64-bit tasks (feature `user`) and for
+/// 32-bit tasks beside them (feature `user32`); with feature `fuzz` the system-call fuzzers
+/// instead (`soak`: 1 000 000 calls each instead of 100 000).
+pub fn test(board: &Board) -> i32 {
+    #[cfg_attr(not(feature = "user"), allow(unused_mut))]
+    let mut user = alloc::vec::Vec::new();
+    #[cfg(feature = "fuzz")]
+    {
+        use super::apps::a64;
+        let calls = if cfg!(feature = "soak") { test::fuzz::SOAK_CALLS } else { test::fuzz::CALLS };
+        user.push(test::fuzz::test("user_syscall_fuzz", a64::SYSCALL_FUZZ, a64::SPINNER, calls));
+        #[cfg(feature = "user32")]
+        {
+            use super::apps::a32;
+            user.push(test::fuzz::test("user32_syscall_fuzz", a32::SYSCALL_FUZZ, a32::SPINNER, calls));
+        }
+    }
+    #[cfg(all(feature = "user", not(feature = "fuzz")))]
+    {
+        use super::apps::a64;
+        user.extend(test::user::mmu_tests(a64::TESTS, a64::TRANSACTIONS));
+        user.push(test::user::handle_table_test(a64::HANDLE_FILLER));
+        #[cfg(feature = "user32")]
+        user.extend(test::user::second_set_tests(a64::TESTS, super::apps::a32::TESTS));
+    }
+    test::run(board, user)
+}
+
+/// The demo. With user tasks (feature `user32`, what `cargo xtask run` builds): a 64-bit sensor
+/// task and a 64-bit filter task pass readings and averages through ports to a 32-bit logger
+/// task. Without them the pipeline runs as kernel threads.
+pub fn demo(board: &Board) -> i32 {
+    #[cfg(feature = "user32")]
+    {
+        use super::apps::{a32, a64};
+        demo::tasks(board, [("sensor", a64::DEMO_SENSOR, 12), ("filter", a64::DEMO_FILTER, 10), ("logger", a32::DEMO_LOGGER, 8)])
+    }
+    #[cfg(not(feature = "user32"))]
+    demo::threads(board)
+}
+
+/// The benchmark image (`wells_board_common::bench`), counting instructions with PMCCNTR_EL0
+/// under `-icount`.
+#[cfg(feature = "bench")]
+pub fn bench(board: &Board) -> i32 {
+    use super::apps::a64;
+    let user = wells_board_common::bench::UserBench {
+        round_trip: "EL0 -> EL1 -> EL0",
+        syscall: a64::BENCH_SYSCALL,
+        ipc_client: a64::BENCH_IPC_CLIENT,
+        ipc_server: a64::BENCH_IPC_SERVER,
+    };
+    wells_board_common::bench::run(board, &user)
+}
+
+/// The kernel stack overflow image (`wells_board_common::test::stack_overflow`): the board must
+/// report the guard page hit and end the run with status 101.
+pub fn kernel_fault(board: &Board) -> i32 {
+    test::stack_overflow::run(board)
+}

@@ -1,0 +1,69 @@
+//! What the board does with each exception: timer interrupts drive the kernel; system calls
+//! and faults of user tasks go to the shared task code; anything unexpected is reported (class,
+//! ESR, FAR, ELR) and ends the run with a failure status.
+
+use super::board::{GIC, VIRTUAL_TIMER};
+use super::tasks::Svc;
+use super::Board;
+use core::fmt::Write;
+use wells_board_common::tasks::{stop_current, syscalls};
+use wells_board_common::{heap, Console};
+use wells_core::arch::aarch64::exceptions::{Class, Source};
+use wells_core::arch::aarch64::mmu;
+use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
+
+/// Exit status when the kernel itself takes an unexpected exception.
+const KERNEL_FAULT_STATUS: i32 = 101;
+
+pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
+    let from_user = matches!(kind.source, Source::Lower64 | Source::Lower32);
+    match kind.class {
+        Class::Irq => GIC.interrupt::<Board>(VIRTUAL_TIMER),
+        Class::Synchronous if from_user => user_synchronous(frame, kind),
+        _ => unexpected(frame, kind),
+    }
+}
+
+/// A system call, or a fault of a user task: the task is stopped, the kernel goes on.
+fn user_synchronous(frame: &mut TrapFrame, kind: TrapKind) {
+    let syndrome = Syndrome::read();
+    match syndrome.class() {
+        0x15 | 0x11 => syscalls::handle::<Board>(Svc { frame, a32: kind.source == Source::Lower32 }),
+        class if syndrome.far_valid() => stop_current::<Board>(
+            -1000 - class as i32,
+            format_args!(
+                "{} (ESR=0x{:08x} FAR=0x{:x} ELR=0x{:x})",
+                syndrome.describe(),
+                syndrome.esr,
+                syndrome.far,
+                frame.elr
+            ),
+        ),
+        class => stop_current::<Board>(
+            -1000 - class as i32,
+            format_args!("{} (ESR=0x{:08x} ELR=0x{:x})", syndrome.describe(), syndrome.esr, frame.elr),
+        ),
+    }
+}
+
+fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
+    let syndrome = Syndrome::read();
+    let mut out = Console::<Board>::new();
+    if syndrome.far_valid() && !mmu::kernel_mapped(syndrome.far as usize) && heap::contains(syndrome.far as usize) {
+        let _ = writeln!(out, "wells: kernel stack overflow: the guard page at 0x{:x} was hit", syndrome.far & !0xfff);
+    }
+    let _ = writeln!(
+        out,
+        "wells: unexpected exception: {} ({:?} from {:?})\n  ESR=0x{:08x} (class 0x{:02x}) FAR=0x{:016x}\n  ELR=0x{:016x} SPSR=0x{:08x} LR=0x{:016x}",
+        syndrome.describe(),
+        kind.class,
+        kind.source,
+        syndrome.esr,
+        syndrome.class(),
+        syndrome.far,
+        frame.elr,
+        frame.spsr,
+        frame.x[30],
+    );
+    crate::exit::exit(KERNEL_FAULT_STATUS)
+}
