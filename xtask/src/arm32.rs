@@ -1,4 +1,4 @@
-//! The Cortex-A15 board (`hosts/qemu-virt-arm32`, ARMv7-A): its QEMU description (user
+//! The Cortex-A15 board (`images/arm32`, features `qemu-virt,supervisor`; ARMv7-A): its QEMU description (user
 //! programs for `armv7a-none-eabi` only) and test plan; `qemu.rs` builds and boots it.
 
 use std::path::Path;
@@ -10,12 +10,12 @@ use crate::Result;
 /// QEMU `virt` with a Cortex-A15 (32-bit).
 pub const VIRT_ARM32: Board = Board {
     name: "qemu-virt-arm32",
-    package: "wells-qemu-virt-arm32",
-    level: &[],
+    package: "wells-image-arm32",
+    base_features: &["qemu-virt", "supervisor"],
     description: "qemu-virt",
     cpu: "arm32",
     options: &["-m", "256M"],
-    user_programs: &[UserPrograms { user: &user_apps::A32, features: &["user"] }],
+    user_programs: &[UserPrograms { user: &user_apps::A32, features: &["user", "bench"] }],
     guest_images: &[],
     image_prefix: "qemu-virt-arm32-",
     // SVC entry.

@@ -49,10 +49,10 @@ pub fn run(root: &Path) -> Result<()> {
         run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["bench"], &["user32"])?,
         run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &["bench"], &[])?
             .compared_with(ARM64_TITLE),
-        run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"], &["user"])?,
+        run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["bench"], &["user"])?,
         run_board(root, &crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &["bench"], &[])?
             .compared_with(ARM32_TITLE),
-        run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &[], &["tasks"])?,
+        run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["bench"], &["user"])?,
         run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["tasks"])?,
     ];
     let mut report = render(&output, &table, &sizes)?;
@@ -286,7 +286,7 @@ const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1/PL1
      to its guest and yields back); the guest's virtual timer fired while it spins storing the counter, its IRQ \
      handler's first reading minus the last stored value (one sample per repetition). Below the table: the \
      supervisor's benchmark image run unchanged as a guest, against the same image run natively above.";
-/// How the Cortex-R52 board counts instructions (`hosts/qemu-mps3-an536/src/counter.rs`).
+/// How the Cortex-R52 board counts instructions (`images/arm32/src/supervisor/counter.rs`).
 const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0, `PMCCNTR` reads 0, \
      `-cpu cortex-r52,pmu=on` is refused), so the counter is the generic timer's `CNTVCT` converted to ns \
      (x 10^9 / `CNTFRQ`): under `-icount shift=0` one ns of virtual time is one instruction. `CNTFRQ` is \
@@ -295,7 +295,7 @@ const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0,
      single-sample timer row. The user tasks (the bench programs built into the image, \
      `hosts/qemu-mps2-an385/src/tasks/programs.rs`, run at EL0) read the same clock through the `time` \
      call at both ends of each loop. The 4096-thread row would need about 36 MiB of kernel heap \
-     (8 KiB stacks); the image's heap is the 32 MiB its build script asks for (`hosts/qemu-mps3-an536/build.rs`), \
+     (8 KiB stacks); the image's heap is the 32 MiB its build script asks for (`images/arm32/build.rs`), \
      so that row is `n/a (RAM)`.";
 /// How the Cortex-M3 board counts instructions (`hosts/qemu-mps2-an385/src/counter.rs`).
 const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TRCENA, `DWT_CTRL` and \

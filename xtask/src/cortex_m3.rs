@@ -12,7 +12,7 @@ use crate::Result;
 pub const MPS2_AN385: Board = Board {
     name: "qemu-mps2-an385",
     package: "wells-qemu-mps2-an385",
-    level: &[],
+    base_features: &[],
     description: "mps2-an385",
     cpu: "cortex-m3",
     options: &[],

@@ -1,4 +1,4 @@
-//! The Cortex-R52 board (`hosts/qemu-mps3-an536`, ARMv8-R AArch32): its QEMU description and
+//! The Cortex-R52 board (`images/arm32`, features `mps3-an536,supervisor`; ARMv8-R AArch32): its QEMU description and
 //! test plan (kernel threads; EL0 tasks isolated by the EL1 MPU; a kernel fault); `qemu.rs`
 //! builds and boots it. `armv8r-none-eabihf` has no prebuilt std: core and alloc are built from
 //! source (`build_std`). Its tasks are built into the image, so no user programs are built first.
@@ -12,8 +12,8 @@ use crate::Result;
 /// default, no network device.
 pub const MPS3_AN536: Board = Board {
     name: "qemu-mps3-an536",
-    package: "wells-qemu-mps3-an536",
-    level: &[],
+    package: "wells-image-arm32",
+    base_features: &["mps3-an536", "supervisor"],
     description: "mps3-an536",
     cpu: "cortex-r52",
     options: &[],
@@ -44,7 +44,7 @@ pub const CORTEX_R52_TESTS: &[TestImage] = &[
     },
     TestImage {
         bin: "wells-test",
-        features: &["tasks"],
+        features: &["user"],
         boots: &[Boot {
             name: "cortex-r52 EL0 tasks, EL1 MPU (mps3-an536)",
             machine: "mps3-an536",

@@ -1,4 +1,4 @@
-//! wells as a hypervisor (`images/arm64`, feature `hypervisor`; `hosts/qemu-virt-arm32-hyper`): its QEMU description and test plan;
+//! wells as a hypervisor (`images/arm64` and `images/arm32`, feature `hypervisor`): its QEMU description and test plan;
 //! `qemu.rs` builds and boots it. Its guests are built first and embedded: the bare test guest
 //! (`hosts/bare-guest`) and the arm64 supervisor's demo image.
 
@@ -13,7 +13,7 @@ use crate::Result;
 pub const VIRT_ARM64_HYPER: Board = Board {
     name: "qemu-virt-arm64-hyper",
     package: "wells-image-arm64",
-    level: &["hypervisor"],
+    base_features: &["hypervisor"],
     description: "qemu-virt",
     cpu: "arm64",
     options: &["-m", "1G"],
@@ -123,8 +123,8 @@ pub fn run_demo(root: &Path) -> Result<u8> {
 /// QEMU `virt` with a Cortex-A15 entered in HYP mode (`virtualization=on`) and 1 GiB.
 pub const VIRT_ARM32_HYPER: Board = Board {
     name: "qemu-virt-arm32-hyper",
-    package: "wells-qemu-virt-arm32-hyper",
-    level: &[],
+    package: "wells-image-arm32",
+    base_features: &["qemu-virt", "hypervisor"],
     description: "qemu-virt",
     cpu: "arm32",
     options: &["-m", "1G"],
@@ -137,7 +137,7 @@ pub const VIRT_ARM32_HYPER: Board = Board {
         GuestImage {
             board: &crate::arm32::VIRT_ARM32,
             bin: "wells-bench",
-            features: &["user"],
+            features: &["bench"],
             env: "WELLS_GUEST_SUPERVISOR_BENCH_32",
             when: &["bench"],
         },

@@ -20,9 +20,9 @@ pub struct Board {
     pub name: &'static str,
     /// Its image crate (in `images/`, or `hosts/` for those not yet one crate per CPU family).
     pub package: &'static str,
-    /// Features every build of it gets: the level its image crate builds (`supervisor`,
-    /// `hypervisor`). They do not appear in image names.
-    pub level: &'static [&'static str],
+    /// Features every build of it gets: the board and the level its image crate builds
+    /// (`qemu-virt`, `supervisor`...). They do not appear in image names.
+    pub base_features: &'static [&'static str],
     /// Its description, `boards/<description>.toml`: Rust target, QEMU program and options.
     pub description: &'static str,
     /// The CPU family of the description the image is for.
@@ -96,7 +96,7 @@ impl Board {
 pub const VIRT_ARM64: Board = Board {
     name: "qemu-virt-arm64",
     package: "wells-image-arm64",
-    level: &["supervisor"],
+    base_features: &["supervisor"],
     description: "qemu-virt",
     cpu: "arm64",
     options: &["-m", "256M"],
@@ -243,7 +243,7 @@ pub fn build_with_env(root: &Path, board: &Board, bin: &str, features: &[&str], 
     }
     let facts = board.facts();
     let mut args = vec!["build", "--release", "-p", board.package, "--target", facts.target.as_str(), "--bin", bin];
-    let joined = board.level.iter().chain(features).copied().collect::<Vec<_>>().join(",");
+    let joined = board.base_features.iter().chain(features).copied().collect::<Vec<_>>().join(",");
     if !joined.is_empty() {
         args.extend(["--features", joined.as_str()]);
     }

@@ -1,0 +1,23 @@
+//! Generates the image's constants and linker script from its board's description. On QEMU
+//! virt both levels load where QEMU puts a kernel: the supervisor with a 64 KiB boot stack above
+//! an unmapped guard page and a 96 MiB heap; the hypervisor (physical addresses; its guests see
+//! their own layout through stage 2) with a 64 KiB boot stack and the rest of the 1 GiB it asks
+//! QEMU for as the heap, 2 MiB aligned, from which VMs get their RAM. On the mps3-an536: a
+//! 64 KiB boot stack, a 32 MiB heap, and the tasks' stack slots past it (one MPU region each).
+use wells_board::{Heap, Layout, GIB, KIB, MIB};
+
+fn main() {
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    let (board, cpu, layout) = if feature("MPS3_AN536") {
+        ("mps3-an536", "cortex-r52", Layout { task_ram: true, ..Layout::kernel(64 * KIB, Heap::Size(32 * MIB)) })
+    } else if feature("HYPERVISOR") {
+        ("qemu-virt", "arm32", Layout { heap_align: 2 * MIB, ..Layout::kernel(64 * KIB, Heap::RestOfRam { ram_size: Some(GIB) }) })
+    } else {
+        ("qemu-virt", "arm32", Layout { stack_guard: 4 * KIB, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) })
+    };
+    wells_board::build_script(board, cpu, &layout);
+    // What cargo xtask builds first and the image embeds.
+    for embedded in ["WELLS_USER_APPS_32", "WELLS_GUESTS_32", "WELLS_GUEST_SUPERVISOR_32", "WELLS_GUEST_SUPERVISOR_BENCH_32"] {
+        println!("cargo:rerun-if-env-changed={embedded}");
+    }
+}

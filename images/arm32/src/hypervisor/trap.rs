@@ -1,0 +1,119 @@
+//! What the hypervisor does with each exception taken to HYP. From a guest: the exit is
+//! decoded and handed to the shared VM code while the guest's PL1 registers and virtual CPU
+//! interface stay in the CPU; before the guest resumes, they are loaded again only if another
+//! vCPU ran meanwhile (`LoadedVcpu`). In HYP itself: interrupts drive the kernel; anything else
+//! is a hypervisor fault, reported before the run ends with a failure status.
+
+use super::board::{Board, GIC, GICH, LOADED};
+use super::vcpu::{Registers, Vcpu};
+use core::fmt::Write;
+use wells_board_common::vms::{exits, Resume, VcpuRegisters};
+use wells_board_common::{Console, Platform};
+use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
+use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
+use wells_core::arch::arm::hyp::{self, HypFrame, HypTrapKind};
+use wells_core::arch::guest_exit;
+use wells_core::Arch;
+
+/// Exit status when the hypervisor itself takes an unexpected exception.
+const HYPERVISOR_FAULT_STATUS: i32 = 101;
+
+pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
+    if frame.from_hyp() {
+        match kind {
+            HypTrapKind::Irq => exits::interrupt::<Board>(GIC.acknowledge()),
+            _ => unexpected(frame, kind),
+        }
+        return;
+    }
+    // The exit came from the guest entered last, whose save area the entry recorded.
+    let me = hyp::vcpu_pointer() as *mut Vcpu;
+    let resume = match kind {
+        HypTrapKind::Irq => {
+            exits::interrupt::<Board>(GIC.acknowledge());
+            Resume::Next
+        }
+        HypTrapKind::GuestTrap => guest_synchronous(frame),
+        _ => exits::fault::<Board>(format_args!("{kind:?} from the guest (PC={:#x})", frame.elr)),
+    };
+    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
+    // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
+    // (which cannot run while one of the kernel's threads does); interrupts are masked here.
+    unsafe { LOADED.ensure(me) };
+    hyp::set_vcpu_pointer(me as usize);
+    if let Resume::Restart(entry) = resume {
+        frame.r = [0; 13];
+        frame.r[0] = entry.x0 as u32;
+        frame.r[1] = entry.x1 as u32;
+        (frame.elr, frame.spsr) = guest::entry_state(entry.pc as u32);
+        frame.lr_usr = 0;
+        Vcpu::reset().restore();
+    }
+}
+
+/// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
+fn guest_synchronous(frame: &mut HypFrame) -> Resume {
+    let syndrome = HypSyndrome::read();
+    let hsr = syndrome.hsr as u64;
+    let pc = frame.elr;
+    let resume = match guest_exit::class(hsr) {
+        // HVC: ELR is already past the instruction.
+        0x12 => return blocking(|| exits::hypercall::<Board>(&mut Registers { frame })),
+        // A trapped SMC: ELR is the SMC itself.
+        0x13 => blocking(|| exits::hypercall::<Board>(&mut Registers { frame })),
+        0x24 => {
+            let ipa = guest::faulting_ipa_page() | (syndrome.hdfar & 0xfff) as u64;
+            let access = MmioAccess::decode(hsr).map(|a| exits::MmioAccess { size: a.size, register: a.register, write: a.write });
+            let hdfar = syndrome.hdfar;
+            exits::mmio::<Board>(ipa, access, &mut Registers { frame }, format_args!("HSR={hsr:#010x} HDFAR={hdfar:#x} PC={pc:#x}"))
+        }
+        0x20 => {
+            let ipa = guest::faulting_ipa_page() | (syndrome.hifar & 0xfff) as u64;
+            exits::fault::<Board>(format_args!("stage-2 instruction abort at IPA {ipa:#x} (HSR={hsr:#010x} PC={pc:#x})"))
+        }
+        // WFE (ISS bit 0) waits for an event another CPU would send: yield and go on.
+        0x01 if hsr & 1 != 0 => blocking(exits::yield_once::<Board>),
+        0x01 => {
+            let wake_at = GuestContext::live_timer_deadline().map(counter_to_ns);
+            let pending = GICH.has_pending();
+            blocking(|| exits::wait_for_interrupt::<Board>(pending, wake_at))
+        }
+        class => exits::fault::<Board>(format_args!("{} (HSR={hsr:#010x} PC={pc:#x})", guest_exit::describe(class))),
+    };
+    if resume == Resume::Next {
+        frame.elr = frame.elr.wrapping_add(guest_exit::instruction_length(hsr) as u32);
+    }
+    resume
+}
+
+/// The kernel time (ns) at which the counter reads `count` (guests' virtual counter = physical).
+fn counter_to_ns(count: u64) -> u64 {
+    let (_, frequency) = hyp::counter();
+    (count as u128 * 1_000_000_000 / frequency.max(1) as u128).min(u64::MAX as u128) as u64
+}
+
+/// Runs an exit that may block the vCPU (a hypercall on a port, a yield, a WFI) with interrupts
+/// let in, as the kernel requires of a caller that may wait. Other exits run masked: they never
+/// wait, and nothing can switch away while they hold temporaries.
+fn blocking(exit: impl FnOnce() -> Resume) -> Resume {
+    Board::cpu().irq_restore(true);
+    let resume = exit();
+    Board::cpu().irq_save();
+    resume
+}
+
+fn unexpected(frame: &HypFrame, kind: HypTrapKind) -> ! {
+    let syndrome = HypSyndrome::read();
+    let _ = writeln!(
+        Console::<Board>::new(),
+        "wells: unexpected exception in HYP mode: {kind:?}\n  HSR=0x{:08x} ({}) HDFAR=0x{:08x} HIFAR=0x{:08x}\n  PC=0x{:08x} SPSR=0x{:08x} LR=0x{:08x}",
+        syndrome.hsr,
+        guest_exit::describe(guest_exit::class(syndrome.hsr as u64)),
+        syndrome.hdfar,
+        syndrome.hifar,
+        frame.elr,
+        frame.spsr,
+        frame.lr_usr,
+    );
+    crate::exit::exit(HYPERVISOR_FAULT_STATUS)
+}
