@@ -68,6 +68,18 @@ impl<A: Arch> Kernel<A> {
         Ok(())
     }
 
+    /// Destroys a thread that was created but never started (its creator could not finish
+    /// what it was making it for): it leaves the table and its stack is freed. `BadState` for
+    /// a started thread.
+    pub fn thread_discard(&self, handle: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        if cs.thread(handle)?.state != ThreadState::Created {
+            return Err(Error::BadState);
+        }
+        cs.objects.remove(handle, Kind::Thread)?;
+        Ok(())
+    }
+
     /// Runs on a new thread's stack (from `thread_bootstrap`): calls its entry, then exits.
     pub(crate) fn run_new_thread(&self) -> ! {
         self.after_switch();
