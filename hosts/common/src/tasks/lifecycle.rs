@@ -31,6 +31,11 @@ pub struct Started {
 }
 
 /// Loads and starts a task of board `P` on `kernel`.
+///
+/// All or nothing (#23): what can fail runs before the task is registered — the stack's room
+/// is checked and the first thread made (not started) while the space is still the caller's —
+/// and a failure gives back the domain it made, so a task that cannot start leaves no domain,
+/// registry entry, stack slot or thread behind.
 pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Program<P>>) -> Result<Started, String> {
     let failed = |e: &dyn core::fmt::Display| format!("task '{}': {e}", spec.name);
     let number = P::tasks().with(|tasks| tasks.len() + 1);
@@ -39,27 +44,32 @@ pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Prog
     let domain = kernel
         .domain_create(spec.name, DomainKind::UserApp, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
-    let mut task = Task::<P>::new(spec.name, domain, spec.priority, space, entry.mode, spec.grants);
-    task.scheduling_advisor = spec.scheduling_advisor;
-    let stack = P::tasks().with(|_| task.space.add_stack()).map_err(|e| failed(&e))?;
-    P::tasks().with(|tasks| tasks.push(task));
-    let thread = start_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, stack, spec.arg).map_err(|e| failed(&e))?;
+    // Under the registry's lock: MPU boards take stack slots from a pool all tasks share.
+    let made = P::tasks().with(|tasks| {
+        let sp = space.next_stack()?;
+        let thread = new_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, sp, spec.arg)?;
+        // Nothing below fails (the room was checked); if it did, the thread goes again.
+        if space.add_stack() != Ok(sp) {
+            let _ = kernel.thread_discard(thread);
+            return Err(Error::BadState);
+        }
+        let mut task = Task::<P>::new(spec.name, domain, spec.priority, space, entry.mode, spec.grants);
+        task.scheduling_advisor = spec.scheduling_advisor;
+        tasks.push(task);
+        Ok(thread)
+    });
+    let thread = match made {
+        Ok(thread) => thread,
+        Err(error) => {
+            // Not yet anyone's: stopping it ends nothing, destroying it frees its slot.
+            let _ = kernel.domain_stop(domain, 0);
+            let _ = kernel.domain_destroy(domain);
+            return Err(failed(&error));
+        }
+    };
+    // Outside the lock: starting may switch to it. A thread just created always starts.
+    kernel.thread_start(thread).map_err(|e| failed(&e))?;
     Ok(Started { domain, thread })
-}
-
-/// Creates and starts a thread of `domain` that enters user mode at `entry` on user stack `sp`.
-fn start_user_thread<P: TaskPlatform>(
-    kernel: &Kernel<P::Arch>,
-    domain: DomainId,
-    name: &str,
-    priority: u8,
-    entry: Entry<<P::Space as UserSpace>::Mode>,
-    sp: usize,
-    arg: usize,
-) -> Result<Handle, Error> {
-    let thread = new_user_thread::<P>(kernel, domain, name, priority, entry, sp, arg)?;
-    kernel.thread_start(thread)?;
-    Ok(thread)
 }
 
 /// Creates (not starts) a thread of `domain` that will enter user mode at `entry` on user

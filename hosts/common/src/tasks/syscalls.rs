@@ -161,7 +161,11 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             let bytes = as_advisor::<P, _>(domain()?, |task| readable(&task.space, a0 as usize, a1 as usize))?;
             // The set is untrusted input; the kernel names what it refused on the console.
             k.policy_load(bytes).map(|()| Value::One(0)).map_err(|refused| {
+                // Not preempted while the message is held: a transaction's fate could end or
+                // restart the caller there, and the message would be lost (#23).
+                let were_enabled = P::cpu().irq_save();
                 k.console_write(alloc::format!("wells: decision set from a task refused: {refused}\n").as_bytes());
+                P::cpu().irq_restore(were_enabled);
                 Error::InvalidArgument
             })
         }
