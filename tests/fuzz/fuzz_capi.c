@@ -7,10 +7,9 @@
  * is a finding. What a thread calls is fixed by the seed; how calls interleave depends on the
  * timer, so a finding prints its call and answer to be reproduced by a directed test.
  *
- * usage: fuzz_capi [seed] [calls] [all]. Known finding, left out unless `all` is given: with
- * the RESTART and STOP abort policies a thread can be restarted or ended while preempted
- * inside a wells call that holds heap it has not handed to the kernel yet (a new stack, a
- * parsed set), which then leaks ("wells: heap allocations leaked at shutdown").
+ * usage: fuzz_capi [seed] [calls]. Transactions get every abort policy, RESTART and STOP
+ * included: a thread restarted or ended while preempted inside a wells call used to lose the
+ * heap that call held (a new stack, a closure, a parsed set) or a lock it had taken (#23).
  */
 #include "fuzz.h"
 
@@ -24,7 +23,6 @@
 #define WAITS (S(WELLS_ERR_WOULD_BLOCK) | S(WELLS_ERR_TIMEOUT) | S(WELLS_ERR_DESTROYED))
 
 static atomic_ulong calls;
-static int all_policies; /* RESTART and STOP too: see the known finding above */
 
 static void expect(wells_status s, uint32_t allowed, const char *what, int line)
 {
@@ -232,8 +230,6 @@ static void one_call(struct actor *me)
         if (s == WELLS_OK) {
             keep(rng, K_TXN, t.raw);
             uint32_t policy = fuzz_below(rng, 4);
-            if (!all_policies && (policy == WELLS_TXN_RESTART || policy == WELLS_TXN_STOP))
-                policy = WELLS_TXN_REPORT;
             EXPECT(wells_txn_set_policy(t, policy, fuzz_below(rng, 3)), OK | S(WELLS_ERR_INVALID_ARGUMENT));
         }
         break;
@@ -375,6 +371,34 @@ static int32_t actor_main(void *arg)
 #define ACTORS 4
 static struct actor actors[ACTORS];
 
+/* Ends the round. wells_shutdown says on the console when heap did not come back (a kernel
+ * bug: every object is gone by then); that line is caught here and is a finding. */
+static void stop_round(void)
+{
+    int pipefd[2];
+    if (pipe(pipefd) != 0) {
+        EXPECT(wells_posix_stop(), OK);
+        return;
+    }
+    fflush(stdout);
+    int saved = dup(1);
+    dup2(pipefd[1], 1);
+    close(pipefd[1]);
+    EXPECT(wells_posix_stop(), OK);
+    dup2(saved, 1);
+    close(saved);
+    /* Every writing end is closed now: the read ends at what shutdown printed. */
+    char said[512];
+    ssize_t n = read(pipefd[0], said, sizeof said - 1);
+    close(pipefd[0]);
+    if (n > 0) {
+        said[n] = 0;
+        fputs(said, stdout);
+        if (strstr(said, "leaked") != NULL)
+            fuzz_finding("wells_posix_stop (heap leaked)", __LINE__, WELLS_OK);
+    }
+}
+
 static void on_watchdog(int signo)
 {
     (void)signo;
@@ -387,7 +411,6 @@ int main(int argc, char **argv)
 {
     uint64_t rng = fuzz_seed(argc > 1 ? strtoull(argv[1], NULL, 0) : 1);
     unsigned long target = argc > 2 ? strtoul(argv[2], NULL, 0) : 200000;
-    all_policies = argc > 3 && strcmp(argv[3], "all") == 0;
     signal(SIGALRM, on_watchdog);
     unsigned long rounds = 0, deadlocks = 0;
     while (atomic_load(&calls) < target) {
@@ -417,7 +440,7 @@ int main(int argc, char **argv)
         s = wells_run();
         EXPECT(s, OK | S(WELLS_ERR_DEADLOCK));
         deadlocks += s == WELLS_ERR_DEADLOCK;
-        EXPECT(wells_posix_stop(), OK);
+        stop_round();
         rounds++;
         alarm(0);
     }

@@ -129,6 +129,15 @@ impl<T> ObjectTable<T> {
         self.live == 0
     }
 
+    /// The slot the next [`ObjectTable::insert`] takes, `None` when the table is full.
+    pub fn next_slot(&self) -> Option<usize> {
+        match self.free.last() {
+            Some(&index) => Some(index),
+            None if self.slots.len() < self.capacity.min(INDEX_MASK as usize) => Some(self.slots.len()),
+            None => None,
+        }
+    }
+
     /// Stores `value` and returns its handle; [`Error::Limit`] when the table is full.
     pub fn insert(&mut self, kind: Kind, value: T) -> Result<Handle> {
         let index = match self.free.pop() {
@@ -240,6 +249,7 @@ mod tests {
         let mut table = ObjectTable::new(2);
         table.insert(Kind::Event, ()).unwrap();
         table.insert(Kind::Event, ()).unwrap();
+        assert_eq!(table.next_slot(), None);
         assert_eq!(table.insert(Kind::Event, ()), Err(Error::Limit));
         assert_eq!(table.len(), 2);
     }

@@ -114,6 +114,17 @@ pub(crate) fn kernel_for_create(bytes: usize) -> Result<&'static WellsKernel, Er
     Ok(kernel)
 }
 
+/// Runs `f` with the kernel's ticks held off, for a call that holds heap of its own (a
+/// closure's box, a list) until the kernel takes it or it is freed: preempted there, the
+/// thread could be restarted or ended by a transaction's fate, and the heap would be lost
+/// with its stack (#23). Such calls do not block.
+pub(crate) fn unpreempted<R>(kernel: &WellsKernel, f: impl FnOnce() -> R) -> R {
+    let were_enabled = kernel.irq_save();
+    let result = f();
+    kernel.irq_restore(were_enabled);
+    result
+}
+
 /// Runs `f` on the live kernel and turns the result into a status.
 pub(crate) fn with_kernel(f: impl FnOnce(&'static WellsKernel) -> wells_core::Result<()>) -> wells_status {
     status_of(kernel().and_then(f))

@@ -1,7 +1,7 @@
 //! Scheduling classes, decision sets from an outside advisor, the guard, and telemetry.
 
 use crate::handles::wells_thread_t;
-use crate::instance::{kernel, kernel_for_create, with_kernel};
+use crate::instance::{kernel, kernel_for_create, unpreempted, with_kernel};
 use crate::status::{status_of, wells_status, wells_status::*};
 use crate::threads::store;
 use core::ffi::{c_char, c_void};
@@ -91,15 +91,19 @@ pub unsafe extern "C" fn wells_policy_load(set: *const c_void, len: usize, error
     match kernel.policy_load(bytes) {
         Ok(()) => WELLS_OK,
         Err(refused) => {
+            // The copy's lock must not be held by a thread a transaction's fate restarts or
+            // ends while it is preempted: it would never be let go (#23).
             if !error.is_null() {
-                // The field names are static text; a NUL-terminated copy is kept here.
-                static FIELD: spin::Mutex<[u8; 96]> = spin::Mutex::new([0; 96]);
-                let mut field = FIELD.lock();
-                let len = refused.field.len().min(field.len() - 1);
-                field[..len].copy_from_slice(&refused.field.as_bytes()[..len]);
-                field[len] = 0;
-                let value = wells_set_error_t { rule: refused.rule.map_or(-1, i32::from), field: field.as_ptr().cast() };
-                store(error, value);
+                unpreempted(kernel, || {
+                    // The field names are static text; a NUL-terminated copy is kept here.
+                    static FIELD: spin::Mutex<[u8; 96]> = spin::Mutex::new([0; 96]);
+                    let mut field = FIELD.lock();
+                    let len = refused.field.len().min(field.len() - 1);
+                    field[..len].copy_from_slice(&refused.field.as_bytes()[..len]);
+                    field[len] = 0;
+                    let value = wells_set_error_t { rule: refused.rule.map_or(-1, i32::from), field: field.as_ptr().cast() };
+                    store(error, value);
+                });
             }
             WELLS_ERR_INVALID_ARGUMENT
         }

@@ -1,7 +1,7 @@
 //! Thread calls.
 
 use crate::handles::wells_thread_t;
-use crate::instance::{kernel, kernel_for_create, with_kernel, SMALL_ALLOCATION};
+use crate::instance::{kernel, kernel_for_create, unpreempted, with_kernel, SMALL_ALLOCATION};
 use crate::status::{wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void};
@@ -116,9 +116,12 @@ pub unsafe extern "C" fn wells_thread_create(
         Err(error) => return error.into(),
     };
     let arg = CArg(arg);
-    // SAFETY: the C caller promises `entry` may be called with `arg` on a wells thread.
-    let body = Box::new(move || unsafe { entry(arg.get()) });
-    match kernel.thread_create(name, priority, stack_size, body) {
+    let made = unpreempted(kernel, || {
+        // SAFETY: the C caller promises `entry` may be called with `arg` on a wells thread.
+        let body = Box::new(move || unsafe { entry(arg.get()) });
+        kernel.thread_create(name, priority, stack_size, body)
+    });
+    match made {
         Ok(handle) => store(out, handle.into()),
         Err(error) => error.into(),
     }
@@ -282,12 +285,15 @@ pub unsafe extern "C" fn wells_thread_list(out: *mut wells_thread_t, capacity: u
     let mut total = kernel.thread_list(&mut handles);
     if total > handles.len() && capacity > handles.len() {
         // More threads than the quick buffer: list into a heap buffer of the right size.
-        let mut all = alloc::vec![Handle::from_raw(0); total.min(capacity)];
-        total = kernel.thread_list(&mut all);
-        for (i, handle) in all.iter().enumerate() {
-            // SAFETY: `i < capacity` and the caller promises room for `capacity` handles.
-            unsafe { out.add(i).write((*handle).into()) };
-        }
+        total = unpreempted(kernel, || {
+            let mut all = alloc::vec![Handle::from_raw(0); total.min(capacity)];
+            let total = kernel.thread_list(&mut all);
+            for (i, handle) in all.iter().enumerate() {
+                // SAFETY: `i < capacity` and the caller promises room for `capacity` handles.
+                unsafe { out.add(i).write((*handle).into()) };
+            }
+            total
+        });
     } else {
         for (i, handle) in handles.iter().take(total.min(capacity)).enumerate() {
             // SAFETY: as above.

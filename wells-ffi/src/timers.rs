@@ -1,7 +1,7 @@
 //! Timer calls: callbacks from the tick, one-shot or periodic.
 
 use crate::handles::wells_timer_t;
-use crate::instance::{kernel_for_create, with_kernel};
+use crate::instance::{kernel_for_create, unpreempted, with_kernel};
 use crate::status::{wells_status, wells_status::*};
 use crate::threads::{store, CArg};
 use alloc::boxed::Box;
@@ -25,9 +25,12 @@ pub unsafe extern "C" fn wells_timer_create(out: *mut wells_timer_t, callback: w
         Err(error) => return error.into(),
     };
     let arg = CArg(arg);
-    // SAFETY: the C caller promises `callback(arg)` may run from the tick.
-    let body = Box::new(move || unsafe { callback(arg.get()) });
-    match kernel.timer_create(body) {
+    let made = unpreempted(kernel, || {
+        // SAFETY: the C caller promises `callback(arg)` may run from the tick.
+        let body = Box::new(move || unsafe { callback(arg.get()) });
+        kernel.timer_create(body)
+    });
+    match made {
         Ok(handle) => store(out, handle.into()),
         Err(error) => error.into(),
     }

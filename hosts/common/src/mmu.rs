@@ -39,6 +39,9 @@ pub trait Mmu: 'static {
     /// How a program for `architecture` (`is_64`: 64-bit) starting at `entry` runs, or why it
     /// cannot on this CPU.
     fn mode(architecture: Architecture, is_64: bool, entry: usize) -> Result<Self::Mode, String>;
+    /// True when a thread of a task in `mode` may start at an odd address: bit 0 then means
+    /// Thumb, which only 32-bit code on a CPU that runs Thumb has (never A64).
+    fn thumb_entry(mode: Self::Mode) -> bool;
     /// Leaves the kernel for user code at `pc` on stack `sp`, `arg` in its first argument register.
     fn enter(mode: Self::Mode, pc: usize, sp: usize, arg: usize) -> !;
 }

@@ -33,11 +33,13 @@ pub struct Report {
     pub calls: u64,
     /// Status 0.
     pub ok: u64,
-    /// A bad buffer accepted, or the scratch canary changed: kernel bugs.
+    /// A bad buffer accepted, the scratch canary changed, or more threads ran than were
+    /// created: kernel bugs.
     pub violations: u64,
     /// `thread_create` returned a handle.
     pub threads_created: u64,
-    /// Threads that really ran (more than created: `thread_create` failed after starting one, #23).
+    /// Threads that really ran (more than created would be a `thread_create` that failed after
+    /// starting one, #23).
     pub threads_ran: u32,
 }
 
@@ -113,6 +115,11 @@ pub fn run(seed: u64, calls: u64, targets: &Targets<'_>) -> Report {
     // Threads that failed to be reported may still be about to run: give them time.
     let _ = crate::sleep(2);
     report.threads_ran = ran.load(Ordering::SeqCst);
+    // Only threads `thread_create` answered with a handle may run (#23).
+    if report.threads_ran as u64 > report.threads_created {
+        report.violations += 1;
+        crate::println!("fuzz: {} threads ran, {} were created", report.threads_ran, report.threads_created);
+    }
     let canaries = memory[..SCRATCH].iter().chain(&memory[SCRATCH * 2..]);
     if canaries.into_iter().any(|&b| b != CANARY) {
         report.violations += 1;

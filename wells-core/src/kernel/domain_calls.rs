@@ -7,6 +7,19 @@ use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
 use crate::thread::{Fate, ThreadState};
 
+/// A count of what exists ([`Kernel::census`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Census {
+    /// Live objects of every kind (threads until joined).
+    pub objects: usize,
+    /// Threads of the domain not yet joined.
+    pub threads: usize,
+    /// Started threads that have not exited, of every domain.
+    pub live_threads: usize,
+    /// Threads in the run queues, of every domain.
+    pub ready: usize,
+}
+
 /// Most domains one kernel holds.
 pub const MAX_DOMAINS: usize = 256;
 
@@ -66,6 +79,19 @@ impl<A: Arch> Kernel<A> {
     pub fn domain_live_threads(&self, id: DomainId) -> usize {
         let cs = self.critical();
         cs.thread_handles().filter(|&t| cs.thread(t).is_ok_and(|t| t.exec.domain == id && t.state != ThreadState::Exited)).count()
+    }
+
+    /// What exists now, as seen from `id`: for checks that a failed call left everything as
+    /// it was (#23).
+    pub fn census(&self, id: DomainId) -> Census {
+        let cs = self.critical();
+        let of_domain = |t: Handle| cs.thread(t).is_ok_and(|t| t.exec.domain == id);
+        Census {
+            objects: cs.objects.len(),
+            threads: cs.thread_handles().filter(|&t| of_domain(t)).count(),
+            live_threads: cs.live_threads,
+            ready: cs.thread_handles().filter(|&t| cs.thread(t).is_ok_and(|t| t.state == ThreadState::Ready)).count(),
+        }
     }
 
     /// Stops a domain: every thread of it ends with `code` (mutexes handed on with

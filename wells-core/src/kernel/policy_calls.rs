@@ -26,10 +26,12 @@ impl<A: Arch> Kernel<A> {
         if self.is_sealed() {
             return Err(SetError { rule: None, field: "kernel sealed (static configuration): no new decision sets" });
         }
-        let set = DecisionSet::parse(bytes)?;
-        let rules = set.rules.len() as u64;
         let now = self.host.now_ns();
         let mut cs = self.critical();
+        // Parsed inside the critical section: a caller preempted while holding the parsed set
+        // could be restarted or ended by a transaction's fate, and the set lost (#23).
+        let set = DecisionSet::parse(bytes)?;
+        let rules = set.rules.len() as u64;
         cs.policy
             .load_set(set)
             .map_err(|_: Error| SetError { rule: None, field: "policy (this kernel's policy takes no decision sets)" })?;

@@ -13,8 +13,11 @@ impl<A: Arch> Kernel<A> {
     /// Creates a port of `capacity` messages of `msg_size` bytes.
     pub fn port_create(&self, msg_size: usize, capacity: u32) -> Result<Handle> {
         self.unsealed()?;
+        // Its buffer is made inside the critical section: a caller preempted while holding it
+        // could be restarted or ended by a transaction's fate, and the buffer lost (#23).
+        let mut cs = self.critical();
         let port = Port::new(msg_size, capacity)?;
-        self.critical().insert_object(Object::Port(port))
+        cs.insert_object(Object::Port(port))
     }
 
     /// Destroys a port; blocked senders and receivers get [`Error::Destroyed`].

@@ -37,9 +37,10 @@ impl<A: Arch> Kernel<A> {
         if cs.bounds.is_some() || !cs.objects.is_empty() || bounds.threads > bounds.objects {
             return Err(Error::BadState);
         }
-        cs.objects.reserve(bounds.objects)?;
+        // Room first; the table's limit last, so a refusal leaves the kernel unbounded (#23).
         cs.timeline.reserve(bounds.objects).map_err(|_| Error::NoMemory)?;
         cs.policy.reserve(bounds.objects)?;
+        cs.objects.reserve(bounds.objects)?;
         cs.bounds = Some(bounds);
         Ok(())
     }

@@ -29,9 +29,6 @@ impl<A: Arch> Kernel<A> {
         if !(A::MIN_STACK..=MAX_STACK_SIZE).contains(&stack_size) {
             return Err(Error::InvalidArgument);
         }
-        let mut stack = Stack::new(stack_size, self.arch.guard_pages()).ok_or(Error::NoMemory)?;
-        stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
-        let initial_sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
         let mut cs = self.critical();
         // A thread of a VM is one of its virtual CPUs.
         let kind = match cs.live_domain(domain) {
@@ -41,16 +38,20 @@ impl<A: Arch> Kernel<A> {
             Some(d) if d.kind == DomainKind::VirtualMachine => ExecKind::Vcpu,
             Some(_) => ExecKind::Thread,
         };
+        // Room in the run queues now, while the caller can still be told `NoMemory`: queueing
+        // it later (start, wake-up) must never allocate. Before the insert, and only when the
+        // table has room, so a refused thread leaves neither a table slot nor queue room (#23).
+        let slot = cs.objects.next_slot().ok_or(Error::Limit)?;
+        cs.policy.reserve(slot + 1)?;
+        // The stack last, and inside the critical section: a refused thread never made one
+        // (on MMU boards a stack's guard page may split a kernel table for good), and a caller
+        // restarted or stopped by a transaction's fate cannot be preempted holding it.
+        let mut stack = Stack::new(stack_size, self.arch.guard_pages()).ok_or(Error::NoMemory)?;
+        stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
+        let initial_sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
         let mut thread = Box::new(Thread::new(name, priority, Exec { domain, kind }, stack, entry));
         thread.saved_sp = initial_sp;
-        let handle = cs.insert_object(Object::Thread(thread))?;
-        // Room in the run queues now, while the caller can still be told `NoMemory`: queueing
-        // it later (start, wake-up) must never allocate.
-        if cs.policy.reserve(handle.slot() + 1).is_err() {
-            let _ = cs.objects.remove(handle, Kind::Thread);
-            return Err(Error::NoMemory);
-        }
-        Ok(handle)
+        cs.insert_object(Object::Thread(thread))
     }
 
     /// Makes a created thread runnable.
@@ -65,6 +66,18 @@ impl<A: Arch> Kernel<A> {
         if let Some(level) = cs.make_runnable(handle, Requeue::Back, true) {
             cs.note_ready(level);
         }
+        Ok(())
+    }
+
+    /// Destroys a thread that was created but never started (its creator could not finish
+    /// what it was making it for): it leaves the table and its stack is freed. `BadState` for
+    /// a started thread.
+    pub fn thread_discard(&self, handle: Handle) -> Result<()> {
+        let mut cs = self.critical();
+        if cs.thread(handle)?.state != ThreadState::Created {
+            return Err(Error::BadState);
+        }
+        cs.objects.remove(handle, Kind::Thread)?;
         Ok(())
     }
 

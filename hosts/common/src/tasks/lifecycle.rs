@@ -31,6 +31,11 @@ pub struct Started {
 }
 
 /// Loads and starts a task of board `P` on `kernel`.
+///
+/// All or nothing (#23): what can fail runs before the task is registered — the stack's room
+/// is checked and the first thread made (not started) while the space is still the caller's —
+/// and a failure gives back the domain it made, so a task that cannot start leaves no domain,
+/// registry entry, stack slot or thread behind.
 pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Program<P>>) -> Result<Started, String> {
     let failed = |e: &dyn core::fmt::Display| format!("task '{}': {e}", spec.name);
     let number = P::tasks().with(|tasks| tasks.len() + 1);
@@ -39,16 +44,37 @@ pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Prog
     let domain = kernel
         .domain_create(spec.name, DomainKind::UserApp, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
-    let mut task = Task::<P>::new(spec.name, domain, spec.priority, space, entry.mode, spec.grants);
-    task.scheduling_advisor = spec.scheduling_advisor;
-    let stack = P::tasks().with(|_| task.space.add_stack()).map_err(|e| failed(&e))?;
-    P::tasks().with(|tasks| tasks.push(task));
-    let thread = start_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, stack, spec.arg).map_err(|e| failed(&e))?;
+    // Under the registry's lock: MPU boards take stack slots from a pool all tasks share.
+    let made = P::tasks().with(|tasks| {
+        let sp = space.next_stack()?;
+        let thread = new_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, sp, spec.arg)?;
+        // Nothing below fails (the room was checked); if it did, the thread goes again.
+        if space.add_stack() != Ok(sp) {
+            let _ = kernel.thread_discard(thread);
+            return Err(Error::BadState);
+        }
+        let mut task = Task::<P>::new(spec.name, domain, spec.priority, space, entry.mode, spec.grants);
+        task.scheduling_advisor = spec.scheduling_advisor;
+        tasks.push(task);
+        Ok(thread)
+    });
+    let thread = match made {
+        Ok(thread) => thread,
+        Err(error) => {
+            // Not yet anyone's: stopping it ends nothing, destroying it frees its slot.
+            let _ = kernel.domain_stop(domain, 0);
+            let _ = kernel.domain_destroy(domain);
+            return Err(failed(&error));
+        }
+    };
+    // Outside the lock: starting may switch to it. A thread just created always starts.
+    kernel.thread_start(thread).map_err(|e| failed(&e))?;
     Ok(Started { domain, thread })
 }
 
-/// Creates and starts a thread of `domain` that enters user mode at `entry` on user stack `sp`.
-fn start_user_thread<P: TaskPlatform>(
+/// Creates (not starts) a thread of `domain` that will enter user mode at `entry` on user
+/// stack `sp`.
+fn new_user_thread<P: TaskPlatform>(
     kernel: &Kernel<P::Arch>,
     domain: DomainId,
     name: &str,
@@ -58,27 +84,50 @@ fn start_user_thread<P: TaskPlatform>(
     arg: usize,
 ) -> Result<Handle, Error> {
     let entry = Box::new(move || -> i32 { P::Space::enter(entry.mode, entry.pc, sp, arg) });
-    let thread = kernel.thread_create_in(domain, name, priority, P::KERNEL_STACK, entry)?;
-    kernel.thread_start(thread)?;
-    Ok(thread)
+    kernel.thread_create_in(domain, name, priority, P::KERNEL_STACK, entry)
 }
 
-/// `thread_create` for the calling task: a new user thread at `pc` with a fresh stack.
-pub fn create_thread<P: TaskPlatform>(domain: DomainId, pc: usize, arg: usize, priority: u8) -> Result<Handle, Error> {
-    // Before the stack slot, the name copy and the entry box below.
-    if P::kernel().is_sealed() {
+/// `thread_create` for the calling task: a new user thread at `pc` with a fresh stack and a
+/// handle in the task's table; returns the user handle.
+///
+/// All or nothing (#23): every step that can fail runs before anything is made — the
+/// handle's room and the stack's are checked, then the kernel makes the thread (undoing its
+/// own work if it fails) — and only then are the stack and handle added and the thread
+/// started. All but the start under the registry's lock, so no other thread of the task takes
+/// the room checked for.
+pub fn create_thread<P: TaskPlatform>(domain: DomainId, pc: usize, arg: usize, priority: u8) -> Result<usize, Error> {
+    let kernel = P::kernel();
+    // Before the name copy and the entry box below.
+    if kernel.is_sealed() {
         return Err(Error::Sealed);
     }
-    let (name, mode, sp) = P::tasks().with_task(domain, |task| {
-        if !task.space.may_start_at(pc) || priority > task.max_priority {
+    P::tasks().with_task(domain, |task| {
+        if !task.space.may_start_at(task.mode, pc) || priority > task.max_priority {
             return Err(Error::InvalidArgument);
         }
-        let sp = task.space.add_stack()?;
+        task.handle_room(kernel.is_sealed())?;
+        let sp = task.space.next_stack()?;
+        let name = task.name.clone();
+        let thread = new_user_thread::<P>(kernel, domain, &name, priority, Entry { pc, mode: task.mode }, sp, arg)?;
+        // Nothing below fails (room checked above); if it did, the thread goes again.
+        let added = task.space.add_stack().and_then(|top| if top == sp { Ok(()) } else { Err(Error::BadState) });
+        let user = match added.and_then(|()| task.add_handle(thread, kernel.is_sealed())) {
+            Ok(user) => user,
+            Err(error) => {
+                let _ = kernel.thread_discard(thread);
+                return Err(error);
+            }
+        };
         // The caller is this task: its space changed under it.
         task.space.reload();
-        Ok((task.name.clone(), task.mode, sp))
-    })?;
-    start_user_thread::<P>(P::kernel(), domain, &name, priority, Entry { pc, mode }, sp, arg)
+        Ok((user, thread))
+    })
+    .and_then(|(user, thread)| {
+        // Outside the lock: starting may switch to the new thread. A thread just created
+        // always starts.
+        kernel.thread_start(thread)?;
+        Ok(user)
+    })
 }
 
 /// Stops the calling task after a fault or a bad call: reports it, destroys the objects it
@@ -121,11 +170,14 @@ pub fn exit_current<P: TaskPlatform>(code: i32) -> Error {
 
 /// Destroys a task's objects (waking their waiters).
 fn destroy<P: TaskPlatform>(created: Vec<Handle>) {
-    let kernel = P::kernel();
     for object in created {
-        let _ = kernel
-            .mutex_destroy(object)
-            .or_else(|_| kernel.semaphore_destroy(object))
-            .or_else(|_| kernel.event_destroy(object));
+        destroy_object::<P>(object);
     }
+}
+
+/// Destroys one object a task created (a mutex, semaphore or event: the kinds tasks create),
+/// waking its waiters.
+pub fn destroy_object<P: TaskPlatform>(object: Handle) {
+    let kernel = P::kernel();
+    let _ = kernel.mutex_destroy(object).or_else(|_| kernel.semaphore_destroy(object)).or_else(|_| kernel.event_destroy(object));
 }

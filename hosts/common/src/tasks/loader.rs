@@ -3,7 +3,7 @@
 use crate::mmu::Mmu;
 use super::paged::{user, Page, PagedSpace, PAGE, USER_BASE, USER_STACKS_TOP};
 use super::user_memory::Region;
-use super::Entry;
+use super::{Entry, UserSpace};
 use alloc::boxed::Box;
 use alloc::string::String;
 use object::{Object, ObjectSegment, SegmentFlags};
@@ -49,8 +49,8 @@ pub fn load<M: Mmu>(task: &mut PagedSpace<M>, elf: &[u8]) -> Result<Entry<M::Mod
         }
         task.memory.add(Region { start, end: start + size.div_ceil(PAGE) * PAGE, writable, executable });
     }
-    if !task.memory.executable(entry & !1) {
-        return Err(alloc::format!("entry point {entry:#x} is not in executable memory"));
+    if !task.may_start_at(mode, entry) {
+        return Err(alloc::format!("entry point {entry:#x} is not in executable memory (or odd on A64)"));
     }
     Ok(Entry { pc: entry, mode })
 }

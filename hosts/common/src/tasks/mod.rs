@@ -3,6 +3,7 @@
 //! to it by name. What differs per CPU is behind [`UserSpace`] (memory, entering user mode) and
 //! [`syscalls::CallRegisters`] (where a call's number, arguments and results are).
 
+pub mod audit;
 mod lifecycle;
 mod loader;
 pub mod paged;
@@ -13,7 +14,7 @@ mod task;
 mod user_memory;
 mod user_space;
 
-pub use lifecycle::{create_thread, exit_current, spawn, stop_current, Started, TaskSpec};
+pub use lifecycle::{create_thread, destroy_object, exit_current, spawn, stop_current, Started, TaskSpec};
 pub use registry::Tasks;
 pub use task::Task;
 pub use user_memory::{readable, writable};
@@ -37,6 +38,8 @@ pub trait TaskPlatform: Platform {
 
     /// The board's task registry.
     fn tasks() -> &'static Tasks<Self>;
+    /// Kernel heap use (what [`audit`] compares around a failed call).
+    fn heap() -> wells_core::mem::HeapStats;
 }
 
 /// What a task of board `P` starts from.

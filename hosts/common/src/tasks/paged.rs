@@ -64,18 +64,21 @@ impl<M: Mmu> UserSpace for PagedSpace<M> {
         self.memory.contains(start, len, write)
     }
 
-    fn may_start_at(&self, pc: usize) -> bool {
-        self.memory.executable(pc & !1)
+    fn may_start_at(&self, mode: M::Mode, pc: usize) -> bool {
+        (pc & 1 == 0 || M::thumb_entry(mode)) && self.memory.executable(pc & !1)
+    }
+
+    fn next_stack(&self) -> Result<usize, Error> {
+        if self.next_stack_slot >= MAX_STACK_SLOTS {
+            return Err(Error::Limit);
+        }
+        Ok(USER_STACKS_TOP - self.next_stack_slot * (USER_STACK_SIZE + PAGE))
     }
 
     /// Maps a fresh user stack (with an unmapped guard page below it); returns its top.
     fn add_stack(&mut self) -> Result<usize, Error> {
-        if self.next_stack_slot >= MAX_STACK_SLOTS {
-            return Err(Error::Limit);
-        }
-        let slot = self.next_stack_slot;
+        let top = self.next_stack()?;
         self.next_stack_slot += 1;
-        let top = USER_STACKS_TOP - slot * (USER_STACK_SIZE + PAGE);
         let bottom = top - USER_STACK_SIZE;
         for va in (bottom..top).step_by(PAGE) {
             let page = Box::new(Page([0; PAGE]));

@@ -2,7 +2,7 @@
 //! check every pointer against the caller's memory and every handle against its table, call
 //! the kernel, and put status and value back into the frame.
 
-use super::{create_thread, readable, stop_current, writable, TaskPlatform};
+use super::{audit, create_thread, destroy_object, readable, stop_current, writable, TaskPlatform};
 use wells_core::domain::DomainId;
 use wells_core::{Arch, Error, Handle, Kind, Timeout};
 
@@ -24,7 +24,11 @@ pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     let unknown = registers.unknown_call();
     // System calls may block: let interrupts in while the kernel works for the caller.
     P::cpu().irq_restore(true);
+    let before = audit::snapshot::<P>();
     let result = call::<P>(number, args, unknown);
+    if let (Some(before), Err(error)) = (before, &result) {
+        audit::check::<P>(before, number, *error);
+    }
     P::cpu().irq_save();
     match result {
         Ok(Value::One(value)) => registers.set_value(value, false),
@@ -78,9 +82,7 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
         4 => Ok(Value::Wide(k.now_ns())),
         5 => {
             let priority = u8::try_from(a2).map_err(|_| Error::InvalidArgument)?;
-            let domain = domain()?;
-            let thread = create_thread::<P>(domain, a0 as usize, a1 as usize, priority)?;
-            register::<P>(domain, thread, false)
+            create_thread::<P>(domain()?, a0 as usize, a1 as usize, priority).map(|user| Value::One(user as u64))
         }
         6 => {
             let thread = object(a0)?;
@@ -91,13 +93,13 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             })?;
             Ok(Value::One(code as i64 as u64))
         }
-        7 => register::<P>(domain()?, k.mutex_create()?, true),
+        7 => create_owned::<P>(domain()?, || k.mutex_create()),
         8 => none(k.mutex_lock(object(a0)?, timeout(a1))),
         9 => none(k.mutex_unlock(object(a0)?)),
         10 => {
             let (initial, max) = (u32::try_from(a0), u32::try_from(a1));
             let (Ok(initial), Ok(max)) = (initial, max) else { return Err(Error::InvalidArgument) };
-            register::<P>(domain()?, k.semaphore_create(initial, max)?, true)
+            create_owned::<P>(domain()?, || k.semaphore_create(initial, max))
         }
         11 => none(k.semaphore_wait(object(a0)?, timeout(a1))),
         12 => none(k.semaphore_post(object(a0)?)),
@@ -105,7 +107,7 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             if a0 & !3 != 0 {
                 return Err(Error::InvalidArgument);
             }
-            register::<P>(domain()?, k.event_create(a0 & 1 != 0, a0 & 2 != 0)?, true)
+            create_owned::<P>(domain()?, || k.event_create(a0 & 1 != 0, a0 & 2 != 0))
         }
         14 => none(k.event_wait(object(a0)?, timeout(a1))),
         15 => none(k.event_set(object(a0)?)),
@@ -159,7 +161,11 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
             let bytes = as_advisor::<P, _>(domain()?, |task| readable(&task.space, a0 as usize, a1 as usize))?;
             // The set is untrusted input; the kernel names what it refused on the console.
             k.policy_load(bytes).map(|()| Value::One(0)).map_err(|refused| {
+                // Not preempted while the message is held: a transaction's fate could end or
+                // restart the caller there, and the message would be lost (#23).
+                let were_enabled = P::cpu().irq_save();
                 k.console_write(alloc::format!("wells: decision set from a task refused: {refused}\n").as_bytes());
+                P::cpu().irq_restore(were_enabled);
                 Error::InvalidArgument
             })
         }
@@ -235,22 +241,28 @@ fn open_named<P: TaskPlatform>(domain: DomainId, name: u64, len: u64, kind: Kind
         let name = readable(&task.space, name as usize, len as usize)?;
         task.granted(name).filter(|h| h.kind() == Some(kind)).ok_or(Error::InvalidArgument)
     })?;
-    register::<P>(domain, object, false)
+    let sealed = P::kernel().is_sealed();
+    P::tasks().with_task(domain, |task| task.add_handle(object, sealed).map(|user| Value::One(user as u64)))
 }
 
-/// Puts a new object in the task's table (and its cleanup list when it owns it).
-fn register<P: TaskPlatform>(domain: DomainId, object: Handle, owned: bool) -> Result<Value, Error> {
-    let added = P::tasks().with_task(domain, |task| {
-        let user = task.add_handle(object, P::kernel().is_sealed())?;
-        if owned {
-            task.created.push(object);
+/// Makes an object the task will own (`make`) and gives the task a handle to it, all or
+/// nothing (#23): room for the handle is checked first, and the object made and registered
+/// under the same lock of the registry, so a call that fails leaves no object behind.
+fn create_owned<P: TaskPlatform>(domain: DomainId, make: impl FnOnce() -> Result<Handle, Error>) -> Result<Value, Error> {
+    let sealed = P::kernel().is_sealed();
+    P::tasks().with_task(domain, |task| {
+        task.handle_room(sealed)?;
+        let object = make()?;
+        match task.add_handle(object, sealed) {
+            Ok(user) => {
+                task.created.push(object);
+                Ok(Value::One(user as u64))
+            }
+            // Not reached (the room was checked); nobody could use or free it, so it goes.
+            Err(error) => {
+                destroy_object::<P>(object);
+                Err(error)
+            }
         }
-        Ok(Value::One(user as u64))
-    });
-    if added.is_err() && owned {
-        // No handle for it: nobody could use or free it, so it goes now.
-        let k = P::kernel();
-        let _ = k.mutex_destroy(object).or_else(|_| k.semaphore_destroy(object)).or_else(|_| k.event_destroy(object));
-    }
-    added
+    })
 }

@@ -50,9 +50,20 @@ impl<P: TaskPlatform> Task<P> {
     /// Adds a kernel object to the task's handle table; returns the user handle. With `sealed`
     /// (the kernel allocates no more) the table may not grow past its room: `Sealed`.
     pub fn add_handle(&mut self, handle: Handle, sealed: bool) -> Result<usize, Error> {
+        self.handle_room(sealed)?;
         if let Some(free) = self.handles.iter().position(Option::is_none) {
             self.handles[free] = Some(handle);
             return Ok(free);
+        }
+        self.handles.push(Some(handle));
+        Ok(self.handles.len() - 1)
+    }
+
+    /// What [`Task::add_handle`] would say about room for one more handle, changing nothing:
+    /// a call checks it before it makes the object the handle is for.
+    pub fn handle_room(&self, sealed: bool) -> Result<(), Error> {
+        if self.handles.iter().any(Option::is_none) {
+            return Ok(());
         }
         if self.handles.len() >= P::MAX_HANDLES {
             return Err(Error::Limit);
@@ -60,8 +71,12 @@ impl<P: TaskPlatform> Task<P> {
         if sealed && self.handles.len() == self.handles.capacity() {
             return Err(Error::Sealed);
         }
-        self.handles.push(Some(handle));
-        Ok(self.handles.len() - 1)
+        Ok(())
+    }
+
+    /// Handles the task holds now.
+    pub fn handle_count(&self) -> usize {
+        self.handles.iter().filter(|h| h.is_some()).count()
     }
 
     /// The kernel object behind a user handle.

@@ -26,8 +26,12 @@ pub trait UserSpace: Sized + Send + 'static {
     fn token(&self) -> usize;
     /// True when the task may read (with `write`: write) `[start, start + len)`.
     fn may_access(&self, start: usize, len: usize, write: bool) -> bool;
-    /// True when a new thread of the task may start at `pc`.
-    fn may_start_at(&self, pc: usize) -> bool;
+    /// True when a new thread of the task may start at `pc` in `mode`: in the task's code, and
+    /// at an odd address (Thumb) only where the mode runs Thumb (never on A64).
+    fn may_start_at(&self, mode: Self::Mode, pc: usize) -> bool;
+    /// The top `add_stack` would return next, or the error it would give; changes nothing.
+    /// Lets a caller make everything else first and add the stack last, when nothing can fail.
+    fn next_stack(&self) -> Result<usize, Error>;
     /// A fresh user stack; returns its top. Runs with the registry locked.
     fn add_stack(&mut self) -> Result<usize, Error>;
     /// Makes a change to the running task's own space take effect (a stack added under it).

@@ -1,7 +1,8 @@
 //! System-call fuzzing: a fuzzer task makes random calls (`wells_user::fuzz`) while a spinner
 //! task at its priority must keep getting the CPU; then the fuzzer must report no accepted bad
-//! buffer, the kernel must not have faulted, the fuzzer's objects must be gone with it, and the
-//! heap must be consistent (the runner then checks every allocation came back).
+//! buffer, the kernel must not have faulted, the fuzzer's objects must be gone with it, no
+//! failed call may have changed anything (`tasks::audit`), and the heap must be consistent
+//! (the runner then checks every allocation came back).
 
 use super::user::{expect_codes, start};
 use super::{check, spawn, Test, TestResult, MS};
@@ -34,7 +35,11 @@ fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, cal
         move || P::kernel().thread_stats(fuzz.thread).is_ok_and(|t| t.state != ThreadState::Exited),
         move || k2.domain_stop(spin.domain, -5).unwrap(),
     );
-    k.run().map_err(|e| format!("run: {e}"))?;
+    // Every failed call of both tasks must leave everything as it was (#23).
+    crate::tasks::audit::start();
+    let ran = k.run();
+    let audit = crate::tasks::audit::finish();
+    ran.map_err(|e| format!("run: {e}"))?;
     let heap = board.heap_stats();
     // Its last thread's exit destroyed what it created (nothing for the kernel's end).
     let kept = P::tasks().with_task(fuzz.domain, |task| Ok(task.created.len())).unwrap_or(0);
@@ -44,6 +49,8 @@ fn fuzz<P: TaskPlatform>(board: &P, fuzzer: Program<P>, spinner: Program<P>, cal
     check(heap.used + heap.free == heap.total && heap.used <= heap.peak_used, || format!("heap inconsistent: {heap:?}"))?;
     check(kept == 0, || format!("the fuzzer ended with {kept} objects of its own left"))?;
     check(stalls == 0, || format!("the heartbeat stalled in {stalls} windows"))?;
+    crate::println!(P, "fuzz: {} failed calls compared before and after, {} changed something", audit.compared, audit.changed);
+    check(audit.compared > 0 && audit.changed == 0, || format!("{} of {} failed calls changed something", audit.changed, audit.compared))?;
     expect_codes(&k, &[("fuzzer", fuzz, 0), ("heartbeat", spin, -5)])
 }
 

@@ -57,6 +57,7 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
         Test::new("vm_bad_hypercall_and_foreign_device_are_contained", move |board| bad_calls_are_contained(board, bare)),
         Test::new("vm_fault_restarts_are_bounded", move |board| fault_restarts_are_bounded(board, bare)),
         Test::new("vm_destroyed_vms_give_everything_back", move |board| destroyed_vms_give_everything_back(board, bare)),
+        Test::new("vm_failed_start_leaves_nothing", move |board| failed_start_leaves_nothing(board, bare)),
     ]
 }
 
@@ -284,4 +285,36 @@ fn destroyed_vms_give_everything_back<P: VmPlatform>(board: &P, bare: &'static [
     }
     check(P::vms().report("brief").is_none(), || String::from("a destroyed VM is still listed"))?;
     check(ROUNDS * GUEST_RAM > ram, || format!("{ROUNDS} VMs of {} MiB fit the heap anyway: the test proves nothing", GUEST_RAM >> 20))
+}
+
+/// A VM that cannot start (the object table is full: no vCPU thread for it) leaves nothing
+/// behind (#23): no record, no domain, no object, no allocation; with room again, the next VM
+/// starts in the domain slot the refused one gave back, and runs.
+fn failed_start_leaves_nothing<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    use wells_core::domain::DomainId;
+    use wells_core::kernel::StaticBounds;
+    let k = board.new_kernel();
+    k.reserve(StaticBounds { objects: 4, threads: 4, held_mutexes: 1 }).map_err(|e| format!("reserve: {e}"))?;
+    // A VM started and destroyed first: the VMID pool's list then has its room.
+    let warm = vms::start::<P>(&k, &spec::<P>("warm", bare, scenario::BAD_HYPERCALL, OnFault::Stop, &[]))?;
+    run(&k)?;
+    vms::destroy::<P>(&k, warm.domain).map_err(|e| format!("destroy: {e}"))?;
+    let mut mutexes = Vec::new();
+    for _ in 0..4 {
+        mutexes.push(k.mutex_create().map_err(|e| format!("mutex: {e}"))?);
+    }
+    let (objects, allocations) = (k.object_count(), board.heap_stats().allocations);
+    // Only whether it failed: the message is an allocation of its own.
+    let refused = vms::start::<P>(&k, &spec::<P>("refused", bare, scenario::COUNT, OnFault::Stop, &[])).is_err();
+    check(refused, || String::from("a VM started with the object table full"))?;
+    check(P::vms().report("refused").is_none(), || String::from("the refused VM is still listed"))?;
+    check(k.domain(DomainId(1)).is_err(), || String::from("the refused VM's domain is still there"))?;
+    check(k.object_count() == objects, || format!("{} kernel objects after the refusal, {objects} before", k.object_count()))?;
+    let now = board.heap_stats().allocations;
+    check(now == allocations, || format!("{now} live allocations after the refusal, {allocations} before"))?;
+    k.mutex_destroy(mutexes[0]).map_err(|e| format!("mutex_destroy: {e}"))?;
+    let alpha = vms::start::<P>(&k, &spec::<P>("alpha", bare, scenario::COUNT, OnFault::Stop, &[]))?;
+    check(alpha.domain == DomainId(1), || format!("the VM got domain {}, not the slot given back (1)", alpha.domain.0))?;
+    run(&k)?;
+    expect::<P>("alpha", &Outcome::Off(0)).map(drop)
 }

@@ -45,7 +45,28 @@ fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8)
     let domain = kernel
         .domain_create(spec.name, DomainKind::VirtualMachine, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
-    kernel.domain_set_budget(domain, spec.budget).map_err(|e| failed(&e))?;
+    // All or nothing (#23): a VM that cannot start gives its domain back too (`start` gives
+    // back the VMID and the record), so it leaves nothing behind.
+    let started = register_and_start::<P>(kernel, spec, vmid, domain, space, ram, pc);
+    if started.is_err() {
+        // No thread of it exists: stopping it ends nothing, destroying it frees its slot.
+        let _ = kernel.domain_stop(domain, 0);
+        let _ = kernel.domain_destroy(domain);
+    }
+    started.map_err(|e| failed(&e))
+}
+
+/// The part of [`prepare`] after the domain exists: the record, the vCPU.
+fn register_and_start<P: VmPlatform>(
+    kernel: &Kernel<P::Arch>,
+    spec: &VmSpec<'_>,
+    vmid: u8,
+    domain: DomainId,
+    space: P::Space,
+    ram: GuestRam,
+    pc: u64,
+) -> Result<StartedVm, Error> {
+    kernel.domain_set_budget(domain, spec.budget)?;
     P::vms().add(Vm {
         name: spec.name.to_string(),
         domain,
@@ -68,12 +89,10 @@ fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8)
     });
     let entry = GuestEntry { pc, x0: spec.arg, x1: 0 };
     // The save area's address: the box stays in the registry until `Vms::clear`.
-    let registers = P::vms().with_vm(domain, |vm| &mut *vm.vcpu as *mut P::Vcpu as usize).ok_or_else(|| failed(&"vanished"))?;
-    let vcpu = kernel
-        .thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry, registers as *mut P::Vcpu)))
-        .map_err(|e| failed(&e))?;
+    let registers = P::vms().with_vm(domain, |vm| &mut *vm.vcpu as *mut P::Vcpu as usize).ok_or(Error::BadState)?;
+    let vcpu = kernel.thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry, registers as *mut P::Vcpu)))?;
     P::vms().with_vm(domain, |vm| vm.thread = Some(vcpu));
-    kernel.thread_start(vcpu).map_err(|e| failed(&e))?;
+    kernel.thread_start(vcpu)?;
     Ok(StartedVm { domain, vcpu })
 }
 

@@ -32,6 +32,10 @@ impl TaskPlatform for Board {
     fn tasks() -> &'static Tasks<Board> {
         &TASKS
     }
+
+    fn heap() -> wells_core::mem::HeapStats {
+        crate::board::HEAP.stats()
+    }
 }
 
 /// True when the MPU isolates tasks in this build.

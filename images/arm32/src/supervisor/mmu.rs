@@ -109,6 +109,11 @@ impl Mmu for Board {
         }
     }
 
+    /// The Cortex-A15 runs Thumb: bit 0 picks it.
+    fn thumb_entry(_: ()) -> bool {
+        true
+    }
+
     fn enter(_: (), pc: usize, sp: usize, arg: usize) -> ! {
         enter_user(pc & !1, sp, arg, pc & 1 == 1)
     }

@@ -30,16 +30,19 @@ fn slot_base(n: usize) -> usize {
     (&raw const TASK_RAM) as usize + n * SLOT_SIZE
 }
 
-fn take_slot() -> Result<usize, Error> {
-    // SAFETY: called with the registry locked (`UserSpace::add_stack`).
-    unsafe {
-        let free = (!SLOTS_USED).trailing_zeros() as usize;
-        if free >= SLOTS {
-            return Err(Error::NoMemory);
-        }
-        SLOTS_USED |= 1 << free;
-        Ok(free)
+/// The first free slot of the pool.
+fn free_slot() -> Result<usize, Error> {
+    // SAFETY: called with the registry locked (`UserSpace::next_stack`, `add_stack`).
+    let free = unsafe { (!SLOTS_USED).trailing_zeros() } as usize;
+    if free >= SLOTS {
+        return Err(Error::NoMemory);
     }
+    Ok(free)
+}
+
+fn take_slot(slot: usize) {
+    // SAFETY: called with the registry locked (`UserSpace::add_stack`).
+    unsafe { SLOTS_USED |= 1 << slot };
 }
 
 /// A task's MPU regions and stack slots.
@@ -47,6 +50,31 @@ pub struct MpuSpace {
     /// The MPU regions; boxed so its address (the domain's space token) stays put.
     regions: Box<RegionSet>,
     slots: Vec<usize>,
+}
+
+impl MpuSpace {
+    /// The slot the next stack gets and the task's regions with it, or why there is none;
+    /// changes nothing.
+    fn with_next_slot(&self) -> Result<(usize, RegionSet), Error> {
+        if self.slots.len() >= mpu::TASK_REGIONS {
+            return Err(Error::Limit);
+        }
+        let slot = free_slot()?;
+        let regions: Vec<Region> = self
+            .slots
+            .iter()
+            .chain([&slot])
+            .map(|&n| Region {
+                start: slot_base(n),
+                end: slot_base(n) + SLOT_SIZE,
+                user: true,
+                writable: true,
+                executable: false,
+                device: false,
+            })
+            .collect();
+        Ok((slot, RegionSet::new(&regions).ok_or(Error::InvalidArgument)?))
+    }
 }
 
 impl UserSpace for MpuSpace {
@@ -77,30 +105,20 @@ impl UserSpace for MpuSpace {
     }
 
     /// Code in the image's text (A32, or T32 with bit 0 set).
-    fn may_start_at(&self, pc: usize) -> bool {
+    fn may_start_at(&self, _: (), pc: usize) -> bool {
         self.may_access(pc & !1, 2, false)
+    }
+
+    fn next_stack(&self) -> Result<usize, Error> {
+        self.with_next_slot().map(|(slot, _)| slot_base(slot) + SLOT_SIZE)
     }
 
     /// A fresh stack slot (one more MPU region); returns its top.
     fn add_stack(&mut self) -> Result<usize, Error> {
-        if self.slots.len() >= mpu::TASK_REGIONS {
-            return Err(Error::Limit);
-        }
-        let slot = take_slot()?;
+        let (slot, regions) = self.with_next_slot()?;
+        take_slot(slot);
         self.slots.push(slot);
-        let regions: Vec<Region> = self
-            .slots
-            .iter()
-            .map(|&n| Region {
-                start: slot_base(n),
-                end: slot_base(n) + SLOT_SIZE,
-                user: true,
-                writable: true,
-                executable: false,
-                device: false,
-            })
-            .collect();
-        *self.regions = RegionSet::new(&regions).ok_or(Error::InvalidArgument)?;
+        *self.regions = regions;
         Ok(slot_base(slot) + SLOT_SIZE)
     }
 

@@ -19,6 +19,10 @@ impl TaskPlatform for Board {
     fn tasks() -> &'static Tasks<Board> {
         &TASKS
     }
+
+    fn heap() -> wells_core::mem::HeapStats {
+        super::board::HEAP.stats()
+    }
 }
 
 /// A system call in the trap frame: number in r7, arguments r0..r3, status r0, value r1 (r2 =

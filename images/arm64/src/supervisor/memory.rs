@@ -59,6 +59,11 @@ impl Mmu for Board {
         }
     }
 
+    /// A32 tasks may start Thumb code; A64 has no instruction at an odd address.
+    fn thumb_entry(mode: UserMode) -> bool {
+        matches!(mode, UserMode::A32 { .. })
+    }
+
     fn enter(mode: UserMode, pc: usize, sp: usize, arg: usize) -> ! {
         let mode = match mode {
             UserMode::A32 { .. } => UserMode::A32 { thumb: pc & 1 == 1 },

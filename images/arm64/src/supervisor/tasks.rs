@@ -16,6 +16,10 @@ impl TaskPlatform for Board {
     fn tasks() -> &'static Tasks<Board> {
         &TASKS
     }
+
+    fn heap() -> wells_core::mem::HeapStats {
+        super::board::HEAP.stats()
+    }
 }
 
 /// A system call in the trap frame; `a32` when the caller runs AArch32.
