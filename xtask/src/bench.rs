@@ -53,7 +53,7 @@ pub fn run(root: &Path) -> Result<()> {
         run_board(root, &crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &["bench"], &[])?
             .compared_with(ARM32_TITLE),
         run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["bench"], &["user"])?,
-        run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["tasks"])?,
+        run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["user"])?,
     ];
     let mut report = render(&output, &table, &sizes)?;
     report.push_str(&render_boards(&boards));
@@ -213,7 +213,7 @@ fn render(output: &str, table: &str, sizes: &[(String, (u64, u64, u64))]) -> Res
     md.push_str("# wells benchmarks\n\n");
     md.push_str(
         "Written by `cargo xtask bench` (do not edit by hand: run the command again). \
-         Sources: `benchmarks/hosted/` and `hosts/common/src/bench.rs`.\n\n",
+         Sources: `benchmarks/hosted/` and `images/common/src/bench.rs`.\n\n",
     );
     md.push_str("## Hosted: wells in a Linux process (x86_64)\n\n");
     md.push_str(
@@ -281,7 +281,7 @@ const ARM32_TITLE: &str = "arm32 (Cortex-A15, SVC)";
 const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1/PL1 (`PMCCNTR_EL0` / `PMCCNTR`, one per \
      instruction under `-icount`); the hypervisor sets the cycle counter's NSH filter bit, so it also counts what runs at \
      EL2/HYP for the guest. \
-     The rows are measured by the bare test guest (`hosts/bare-guest/src/bench.rs`): 1000 hypercalls per repetition; \
+     The rows are measured by the bare test guest (`images/bare-guest/src/bench.rs`): 1000 hypercalls per repetition; \
      1000 yields against a second VM doing the same (each yield exits, switches to the other vCPU, which returns \
      to its guest and yields back); the guest's virtual timer fired while it spins storing the counter, its IRQ \
      handler's first reading minus the last stored value (one sample per repetition). Below the table: the \
@@ -293,11 +293,11 @@ const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0,
      62.5 MHz, so the count moves in steps of **16 instructions** (a 200 000-instruction loop moves it by \
      12 501). Figures of loops are averages over thousands of operations, so the step shows only in the \
      single-sample timer row. The user tasks (the bench programs built into the image, \
-     `hosts/qemu-mps2-an385/src/tasks/programs.rs`, run at EL0) read the same clock through the `time` \
+     `images/cortex-m3/src/tasks/programs.rs`, run at EL0) read the same clock through the `time` \
      call at both ends of each loop. The 4096-thread row would need about 36 MiB of kernel heap \
      (8 KiB stacks); the image's heap is the 32 MiB its build script asks for (`images/arm32/build.rs`), \
      so that row is `n/a (RAM)`.";
-/// How the Cortex-M3 board counts instructions (`hosts/qemu-mps2-an385/src/counter.rs`).
+/// How the Cortex-M3 board counts instructions (`images/cortex-m3/src/counter.rs`).
 const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TRCENA, `DWT_CTRL` and \
      `DWT_CYCCNT` at 0xE0001004 read as zero and ignore writes), so the counter is the board's clock in ns \
      (CMSDK APB timer 0 counting down freely, 40 ns per count at the 25 MHz system clock, like SysTick): under `-icount shift=0` one ns of virtual time is one instruction, so one SysTick count is \
@@ -305,7 +305,7 @@ const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TR
      instructions (visible only in the single-sample timer row). SysTick's 1 ms interrupt runs during every \
      measurement (a few dozen instructions per million). Unprivileged tasks cannot read SysTick (Private \
      Peripheral Bus), so the user tasks (the bench programs built into the image, \
-     `hosts/qemu-mps2-an385/src/tasks/programs.rs`) read the same clock through the `time` call at both ends \
+     `images/cortex-m3/src/tasks/programs.rs`) read the same clock through the `time` call at both ends \
      of each loop. The 4096-thread row does not fit: about 8 MiB of kernel heap (1 KiB stacks plus \
      the thread records) against the 4 MiB of RAM, so it is `n/a (RAM)`.";
 
@@ -437,7 +437,7 @@ fn render_boards(boards: &[BoardBench]) -> String {
     let mut md = String::new();
     md.push_str("\n## wells standalone on QEMU boards (instructions)\n\n");
     md.push_str(
-        "Each board's image `wells-bench` (measurements in `hosts/common/src/bench.rs`) runs under \
+        "Each board's image `wells-bench` (measurements in `images/common/src/bench.rs`) runs under \
          `-icount shift=0,align=off,sleep=off`: QEMU's virtual clock then advances one tick per \
          instruction, and each board's counter (said under its table: the PMU cycle counter where \
          QEMU models one, else a timer read in virtual ns) counts exactly one per \

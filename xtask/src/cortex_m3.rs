@@ -1,4 +1,4 @@
-//! The Cortex-M3 board (`hosts/qemu-mps2-an385`, ARMv7-M): its QEMU description and test plan
+//! The Cortex-M3 board (`images/cortex-m3`, ARMv7-M): its QEMU description and test plan
 //! (kernel threads; unprivileged tasks with the MPU on and off; a kernel fault); `qemu.rs`
 //! builds and boots it. Its tasks are built into the image, so no user programs are built first.
 
@@ -11,8 +11,8 @@ use crate::Result;
 /// option needed (its LAN9118 has no backend without `-nic`).
 pub const MPS2_AN385: Board = Board {
     name: "qemu-mps2-an385",
-    package: "wells-qemu-mps2-an385",
-    base_features: &[],
+    package: "wells-image-cortex-m3",
+    base_features: &["supervisor"],
     description: "mps2-an385",
     cpu: "cortex-m3",
     options: &[],
@@ -41,7 +41,7 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
     },
     TestImage {
         bin: "wells-test",
-        features: &["tasks"],
+        features: &["user"],
         boots: &[Boot {
             name: "cortex-m3 unprivileged tasks, MPU on (mps2-an385)",
             machine: "mps2-an385",
@@ -59,7 +59,7 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
     },
     TestImage {
         bin: "wells-test",
-        features: &["tasks", "no-mpu"],
+        features: &["user", "no-mpu"],
         boots: &[Boot {
             name: "cortex-m3 unprivileged tasks, MPU off (mps2-an385)",
             machine: "mps2-an385",

@@ -1,6 +1,6 @@
 //! wells as a hypervisor (`images/arm64` and `images/arm32`, feature `hypervisor`): its QEMU description and test plan;
 //! `qemu.rs` builds and boots it. Its guests are built first and embedded: the bare test guest
-//! (`hosts/bare-guest`) and the arm64 supervisor's demo image.
+//! (`images/bare-guest`) and the arm64 supervisor's demo image.
 
 use std::path::Path;
 

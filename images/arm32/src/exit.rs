@@ -4,7 +4,7 @@
 //! Which of the two is found out at boot ([`detect`]): the same image runs both ways.
 
 use core::sync::atomic::{AtomicBool, Ordering};
-use wells_board_common::vms::hypercalls::WELLS_VERSION;
+use wells_board_common::hypervisor::hypercalls::WELLS_VERSION;
 use wells_core::arch::arm::{mode, psci};
 
 

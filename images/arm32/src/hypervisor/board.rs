@@ -7,8 +7,8 @@ use crate::facts;
 use alloc::boxed::Box;
 use core::fmt::Write;
 use wells_board_common::timer_host::{GenericTimer, TimerHost};
-use wells_board_common::vgic::Gich;
-use wells_board_common::vms::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
+use wells_board_common::hypervisor::vgic::Gich;
+use wells_board_common::hypervisor::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
 use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::Arch;
 use wells_core::arch::arm::hyp::{self, guest, ArmHyp};
@@ -86,9 +86,6 @@ impl Platform for Board {
         hyp::hyp_timer_cancel();
     }
 
-    fn forget_tasks() {
-        VMS.clear();
-    }
 
     fn new_kernel(&self) -> KernelOnBoard {
         KernelOnBoard::new(Box::new(TimerHost::<Board>::new()))

@@ -2,7 +2,7 @@
 //! bare test guest in the directory WELLS_GUESTS_32 names, the supervisor image in the file
 //! WELLS_GUEST_SUPERVISOR_32 names.
 
-/// The bare test guest (`hosts/bare-guest`, built for `armv7a-none-eabi`).
+/// The bare test guest (`images/bare-guest`, built for `armv7a-none-eabi`).
 pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_32"), "/wells-bare-guest"));
 
 /// The Cortex-A15 supervisor's demo (this crate with features `qemu-virt,supervisor,user`), the image that

@@ -1,13 +1,13 @@
 //! The ARMv7 side of a VM: its stage-2 translation as the shared VM code uses it, and the
 //! general registers of an exit (banked per guest mode), and a vCPU's guest registers
-//! (switched lazily, see `wells_board_common::vms::LoadedVcpu`).
+//! (switched lazily, see `wells_board_common::hypervisor::LoadedVcpu`).
 
 use alloc::format;
 use alloc::string::String;
 use super::board::{Board, GIC, GICH};
 use wells_board_common::gic::Gic;
-use wells_board_common::vgic::Gich;
-use wells_board_common::vms::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
+use wells_board_common::hypervisor::vgic::Gich;
+use wells_board_common::hypervisor::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
 use wells_core::arch::arm::hyp::stage2::Stage2;
 use wells_core::arch::arm::hyp::guest::GuestContext;
 use wells_core::arch::arm::hyp::HypFrame;

@@ -66,9 +66,6 @@ impl Platform for Board {
         arm::virtual_timer_cancel();
     }
 
-    fn forget_tasks() {
-        super::tasks::TASKS.clear();
-    }
 
     fn new_kernel(&self) -> KernelOnBoard {
         protection::new_kernel(alloc::boxed::Box::new(TimerHost::<Board>::new()))

@@ -9,9 +9,9 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::fmt::Write;
-use wells_board_common::kernel_map::KernelSpace;
-use wells_board_common::mmu::{Architecture, Mmu};
-use wells_board_common::tasks::paged::PagedSpace;
+use wells_board_common::supervisor::kernel_map::KernelSpace;
+use wells_board_common::supervisor::mmu::{Architecture, Mmu};
+use wells_board_common::supervisor::paged::PagedSpace;
 use wells_board_common::{heap, Console};
 use wells_core::arch::arm::exceptions::FaultStatus;
 use wells_core::arch::arm::mmu::{self, Access, AddressSpace, Memory};
@@ -96,7 +96,7 @@ impl Mmu for Board {
         space.token()
     }
 
-    fn map(space: &mut AddressSpace, va: usize, pa: usize, size: usize, access: wells_board_common::mmu::Access) {
+    fn map(space: &mut AddressSpace, va: usize, pa: usize, size: usize, access: wells_board_common::supervisor::mmu::Access) {
         let kind = if access.device { Memory::Device } else { Memory::Normal };
         let (user, writable, executable) = (access.user, access.writable, access.executable);
         space.map_range(va, pa, size, Access { kind, user, writable, executable });

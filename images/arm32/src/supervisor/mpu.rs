@@ -6,7 +6,7 @@
 //! region): NULL, the bottom of DDR, other devices all fault. Task regions: `mpu_space.rs`.
 //!
 //! The tasks' code is built into this image: the programs of the Cortex-M3 board
-//! (`hosts/qemu-mps2-an385/src/tasks/programs.rs`, included as it is — plain Rust over the calls
+//! (`images/cortex-m3/src/tasks/programs.rs`, included as it is — plain Rust over the calls
 //! of `user/wells-user`, whose `svc #0` with the number in r7 is the same trap and ABI in A32),
 //! since without an MMU every task would need its own link address for the `user/apps` ELF
 //! programs.
@@ -20,7 +20,7 @@ use wells_core::arch::arm::{self, mode};
 use wells_core::arch::armv8r::mpu::{self, Region};
 use wells_core::Host;
 
-#[path = "../../../../hosts/qemu-mps2-an385/src/tasks/programs.rs"]
+#[path = "../../../cortex-m3/src/tasks/programs.rs"]
 pub mod programs;
 
 /// The CPU as the core sees it.

@@ -7,7 +7,7 @@ use super::protection::Program;
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
-use wells_board_common::tasks::{Entry, UserSpace};
+use wells_board_common::supervisor::{Entry, UserSpace};
 use wells_core::arch::arm::enter_user;
 use wells_core::arch::armv8r::mpu::{self, Region, RegionSet};
 use wells_core::Error;

@@ -76,7 +76,7 @@ pub fn demo(board: &Board) -> i32 {
 #[cfg(feature = "mps3-an536")]
 pub fn demo(board: &Board) -> i32 {
     use super::protection::{programs, Program};
-    use wells_board_common::tasks::{self, TaskSpec};
+    use wells_board_common::supervisor::{self as tasks, TaskSpec};
     use wells_board_common::{println, Platform};
     use wells_core::ThreadState;
 

@@ -1,12 +1,12 @@
-//! User tasks (see `wells_board_common::tasks`): in address spaces of their own (MMU) or in
+//! User tasks (see `wells_board_common::supervisor`): in address spaces of their own (MMU) or in
 //! stack slots fenced by the MPU (`protection::TaskSpace`); system calls by `svc #0` with the
 //! number in r7.
 
 use super::protection::{TaskSpace, TASK_TRANSACTIONS};
 use super::trap::class;
 use super::Board;
-use wells_board_common::tasks::syscalls::CallRegisters;
-use wells_board_common::tasks::{TaskPlatform, Tasks};
+use wells_board_common::supervisor::syscalls::CallRegisters;
+use wells_board_common::supervisor::{TaskPlatform, Tasks};
 use wells_core::arch::arm::TrapFrame;
 
 /// The tasks of the kernel of the moment.

@@ -8,7 +8,7 @@ use super::protection::{describe_fault, guard_page_hit};
 use super::tasks::Svc;
 use super::Board;
 use core::fmt::Write;
-use wells_board_common::tasks::{stop_current, syscalls};
+use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::Console;
 use wells_core::arch::arm::exceptions::FaultStatus;
 use wells_core::arch::arm::{mode, TrapFrame, TrapKind};

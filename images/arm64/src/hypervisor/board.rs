@@ -8,8 +8,8 @@ use core::fmt::Write;
 use wells_board_common::gic::Gic;
 use wells_board_common::pl011::Pl011;
 use wells_board_common::timer_host::{GenericTimer, TimerHost};
-use wells_board_common::vgic::Gich;
-use wells_board_common::vms::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
+use wells_board_common::hypervisor::vgic::Gich;
+use wells_board_common::hypervisor::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
 use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
 use wells_core::Arch;
 use wells_core::arch::aarch64::el2::{self, guest, Aarch64El2};
@@ -95,9 +95,6 @@ impl Platform for Board {
         el2::hyp_timer_cancel();
     }
 
-    fn forget_tasks() {
-        VMS.clear();
-    }
 
     fn new_kernel(&self) -> KernelOnBoard {
         KernelOnBoard::new(Box::new(TimerHost::<Board>::new()))

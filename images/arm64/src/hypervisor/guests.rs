@@ -2,7 +2,7 @@
 //! bare test guest in the directory WELLS_GUESTS_64 names, the supervisor image in the file
 //! WELLS_GUEST_SUPERVISOR_64 names.
 
-/// The bare test guest (`hosts/bare-guest`).
+/// The bare test guest (`images/bare-guest`).
 pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_64"), "/wells-bare-guest"));
 
 /// The arm64 supervisor's demo (this crate with features `supervisor,user32`), the image that runs

@@ -1,7 +1,8 @@
 //! What each binary of a hypervisor image runs.
 
 use super::{board, guests, Board};
-use wells_board_common::{soak, test, vm_demo};
+use wells_board_common::hypervisor::{demo as vm_demo, soak};
+use wells_board_common::test;
 
 /// The test image: the shared kernel-thread tests (the core at EL2, on the EL2 timer) and the
 /// VM scenarios (`wells_board_common::test::vms`) on the bare test guest and the arm64
@@ -14,21 +15,21 @@ pub fn test(board: &Board) -> i32 {
     test::run(board, test::vms::tests::<Board>(guests::BARE, guests::SUPERVISOR))
 }
 
-/// The demo (`wells_board_common::vm_demo`): two VMs side by side, each running the arm64
+/// The demo (`wells_board_common::hypervisor::demo`): two VMs side by side, each running the arm64
 /// supervisor's own demo (a sensor, a filter and a logger task at EL0 of its guest kernel).
 pub fn demo(board: &Board) -> i32 {
     vm_demo::run(board, guests::SUPERVISOR)
 }
 
-/// The benchmark image (`wells_board_common::vm_bench`): the guests count instructions with
+/// The benchmark image (`wells_board_common::hypervisor::bench`): the guests count instructions with
 /// PMCCNTR_EL0 under `-icount`.
 #[cfg(feature = "bench")]
 pub fn bench(board: &Board) -> i32 {
-    wells_board_common::vm_bench::run(board, guests::BARE, guests::SUPERVISOR_BENCH)
+    wells_board_common::hypervisor::bench::run(board, guests::BARE, guests::SUPERVISOR_BENCH)
 }
 
 /// The soak image: one kernel at EL2 churns kernel objects and VMs for a stretch of virtual
-/// time (`wells_board_common::soak`, which says how long).
+/// time (`wells_board_common::hypervisor::soak`, which says how long).
 pub fn soak(board: &Board) -> i32 {
     soak::run(board, guests::BARE, soak::SECONDS, board::heap_stats)
 }

@@ -7,7 +7,7 @@
 use super::board::{Board, GIC, GICH, LOADED};
 use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::vms::{exits, Resume, VcpuRegisters};
+use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
 use wells_board_common::{Console, Platform};
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};

@@ -1,13 +1,13 @@
 //! The arm64 side of a VM: its stage-2 translation as the shared VM code uses it, and the
 //! general registers of an exit, and a vCPU's guest registers (switched lazily, see
-//! `wells_board_common::vms::LoadedVcpu`).
+//! `wells_board_common::hypervisor::LoadedVcpu`).
 
 use alloc::format;
 use alloc::string::String;
 use super::board::{Board, GIC, GICH};
 use wells_board_common::gic::Gic;
-use wells_board_common::vgic::Gich;
-use wells_board_common::vms::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
+use wells_board_common::hypervisor::vgic::Gich;
+use wells_board_common::hypervisor::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
 use wells_core::arch::aarch64::el2::guest::GuestContext;
 use wells_core::arch::aarch64::el2::stage2::Stage2;
 use wells_core::arch::stage2::Rights;

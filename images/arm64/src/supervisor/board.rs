@@ -90,9 +90,6 @@ impl Platform for Board {
         aarch64::virtual_timer_cancel();
     }
 
-    fn forget_tasks() {
-        super::tasks::TASKS.clear();
-    }
 
     fn new_kernel(&self) -> KernelOnBoard {
         KERNEL_SPACE.new_kernel(Box::new(TimerHost::<Board>::new()))

@@ -6,8 +6,8 @@ use super::Board;
 use crate::facts;
 use alloc::format;
 use alloc::string::String;
-use wells_board_common::kernel_map::KernelSpace;
-use wells_board_common::mmu::{Architecture, Mmu};
+use wells_board_common::supervisor::kernel_map::KernelSpace;
+use wells_board_common::supervisor::mmu::{Architecture, Mmu};
 use wells_core::arch::aarch64::mmu::{self, Access, AddressSpace, Memory};
 use wells_core::arch::aarch64::{enter_user, UserMode};
 
@@ -45,7 +45,7 @@ impl Mmu for Board {
         space.ttbr() as usize
     }
 
-    fn map(space: &mut AddressSpace, va: usize, pa: usize, size: usize, access: wells_board_common::mmu::Access) {
+    fn map(space: &mut AddressSpace, va: usize, pa: usize, size: usize, access: wells_board_common::supervisor::mmu::Access) {
         let kind = if access.device { Memory::Device } else { Memory::Normal };
         let (user, writable, executable) = (access.user, access.writable, access.executable);
         space.map_range(va, pa, size, Access { kind, user, writable, executable });

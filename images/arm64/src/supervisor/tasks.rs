@@ -1,10 +1,10 @@
-//! User tasks on this board (see `wells_board_common::tasks`): address spaces of their own,
+//! User tasks on this board (see `wells_board_common::supervisor`): address spaces of their own,
 //! system calls from AArch64 (`svc #0`, number in x8) and AArch32 (number in r7).
 
 use super::Board;
-use wells_board_common::tasks::paged::PagedSpace;
-use wells_board_common::tasks::syscalls::CallRegisters;
-use wells_board_common::tasks::{TaskPlatform, Tasks};
+use wells_board_common::supervisor::paged::PagedSpace;
+use wells_board_common::supervisor::syscalls::CallRegisters;
+use wells_board_common::supervisor::{TaskPlatform, Tasks};
 use wells_core::arch::aarch64::TrapFrame;
 
 /// The tasks of the kernel of the moment.

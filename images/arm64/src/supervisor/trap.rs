@@ -6,7 +6,7 @@ use super::board::{GIC, VIRTUAL_TIMER};
 use super::tasks::Svc;
 use super::Board;
 use core::fmt::Write;
-use wells_board_common::tasks::{stop_current, syscalls};
+use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::{heap, Console};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
 use wells_core::arch::aarch64::mmu;

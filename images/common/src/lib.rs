@@ -1,0 +1,33 @@
+//! What every standalone wells image shares, written once against the [`Platform`] trait each
+//! image implements. By level: [`supervisor`] (user tasks: registry, memory, system calls,
+//! the ELF loader; [`supervisor::TaskPlatform`]), [`hypervisor`] (VMs: registry, stage 2,
+//! hypercalls, exits, the virtual GIC; [`hypervisor::VmPlatform`]) and [`monitor`] (EL3, still
+//! to come). For every level: the in-kernel test suites, the benchmarks, the demo, and the
+//! drivers of devices several boards have (GICv2, PL011, CMSDK UART).
+//!
+//! An image crate keeps what is its own: boot code, trap glue, MMU/MPU set-up and its trait
+//! impls; its binaries are thin calls into this crate. Nothing here knows a board address: those
+//! come from the board descriptions (`boards/`).
+#![no_std]
+
+extern crate alloc;
+
+pub mod atomic64;
+pub mod cmsdk_uart;
+pub mod bench;
+mod console;
+pub mod demo;
+pub mod gic;
+pub mod heap;
+pub mod hypervisor;
+mod kernel_slot;
+pub mod monitor;
+pub mod pl011;
+mod platform;
+pub mod supervisor;
+pub mod test;
+pub mod timer_host;
+
+pub use console::Console;
+pub use kernel_slot::{KernelOnBoard, KernelSlot};
+pub use platform::{irq_restore, irq_save, Platform};

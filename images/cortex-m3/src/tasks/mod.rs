@@ -1,0 +1,93 @@
+//! User tasks on this board (see `wells_board_common::supervisor`): domains whose threads run in
+//! unprivileged thread mode, with RAM from a static pool of slots (one MPU region each). Their
+//! code is part of this image (`programs.rs`): all tasks may read and execute the image, none
+//! may touch kernel RAM, devices or another task's RAM (with the MPU on).
+
+pub mod programs;
+mod space;
+
+pub use space::MpuSpace;
+
+use crate::Board;
+use wells_board_common::supervisor::syscalls::CallRegisters;
+use wells_board_common::supervisor::{TaskPlatform, Tasks};
+use wells_core::arch::armv7m::exceptions::SVCALL;
+use wells_core::arch::armv7m::mpu;
+use wells_core::arch::armv7m::TrapFrame;
+
+/// The code a task's thread starts at: `arg` in r0; it must end with the `exit` call.
+pub type Program = extern "C" fn(usize) -> !;
+
+/// The tasks of the kernel of the moment.
+pub(crate) static TASKS: Tasks<Board> = Tasks::new();
+
+impl TaskPlatform for Board {
+    type Space = MpuSpace;
+    const KERNEL_STACK: usize = 2048;
+    const MAX_HANDLES: usize = 64;
+    const CONSOLE_MAX: usize = 1024;
+    /// The built-in programs make no shared-object or transaction calls.
+    const TRANSACTIONS: bool = false;
+
+    fn tasks() -> &'static Tasks<Board> {
+        &TASKS
+    }
+
+    fn heap() -> wells_core::mem::HeapStats {
+        crate::board::HEAP.stats()
+    }
+}
+
+/// True when the MPU isolates tasks in this build.
+pub fn mpu_on() -> bool {
+    mpu::enabled()
+}
+
+/// The image: readable and executable by every task (region 0); the vector table below 256
+/// bytes is kernel-only (region 3), so a NULL access faults.
+#[cfg(not(feature = "no-mpu"))]
+pub(crate) fn mpu_init() {
+    use mpu::{Access, Region};
+    if mpu::regions() < 8 {
+        crate::println!("wells: no 8-region MPU; tasks not isolated");
+        return;
+    }
+    let image = space::flash_end().next_power_of_two().max(32);
+    mpu::set_fixed(0, &Region { base: 0, size: image, access: Access::ReadExecute }).expect("image region");
+    mpu::set_fixed(3, &Region { base: 0, size: 256, access: Access::Guard }).expect("null guard");
+    mpu::enable();
+}
+
+/// A system call (ABI in docs/syscalls.md, AArch32 column): number in r7, arguments r0..r3 in
+/// the frame the CPU stacked on the task's stack, status r0, value r1, `time`'s high word r2.
+pub(crate) struct Svc<'a>(pub &'a mut TrapFrame);
+
+impl CallRegisters for Svc<'_> {
+    fn call(&mut self) -> (u64, [u64; 4]) {
+        let number = self.0.high(7);
+        // SAFETY: an SVC was taken, so the CPU stacked the frame on the task's stack.
+        let stacked = unsafe { self.0.stacked() };
+        (number as u64, [stacked.r0 as u64, stacked.r1 as u64, stacked.r2 as u64, stacked.r3 as u64])
+    }
+
+    fn set_value(&mut self, value: u64, wide: bool) {
+        // SAFETY: as above; the kernel stack kept the frame alive across any switch.
+        let stacked = unsafe { self.0.stacked() };
+        stacked.r0 = 0;
+        stacked.r1 = value as u32;
+        if wide {
+            stacked.r2 = (value >> 32) as u32;
+        }
+    }
+
+    fn set_error(&mut self, status: i64) {
+        // SAFETY: as above; the kernel stack kept the frame alive across any switch.
+        let stacked = unsafe { self.0.stacked() };
+        stacked.r0 = status as u32;
+        stacked.r1 = 0;
+    }
+
+    fn unknown_call(&self) -> i32 {
+        SVCALL as i32
+    }
+}
