@@ -13,6 +13,8 @@
  *   /proc/wells/selftest  write "run": start the self-test; read: "not run", "running" or verdict
  *   /proc/wells/demo      write "start" | "stop"; read: "running"/"stopped" and its counters
  *   /proc/wells/bench     write "run": benchmarks (wells vs kthread+completion); read: figures
+ *   /proc/wells/host      write "normal" | "fifo N" (1..99): Linux scheduling class of the host
+ *                         kthread; read: the class it has now
  * Any other write is refused with -EINVAL and a dmesg line.
  */
 #include <linux/completion.h>
@@ -41,6 +43,10 @@ MODULE_PARM_DESC(heap_kib, "wells kernel heap in KiB (default 4096)");
 static int leak;
 module_param(leak, int, 0444);
 MODULE_PARM_DESC(leak, "test only: leak one allocation so unload reports it (default 0)");
+
+static int host_prio;
+module_param(host_prio, int, 0444);
+MODULE_PARM_DESC(host_prio, "SCHED_FIFO priority of the wells host kthread, 1..99; 0 = SCHED_NORMAL (default)");
 
 #define CONTROL_PRIORITY 30
 #define SELFTEST_PRIORITY 20
@@ -142,9 +148,14 @@ static void format_state(struct wm_buf *b)
 			  heap.total, heap.used, heap.free, heap.peak_used,
 			  (unsigned long long)heap.allocations);
 	wells_linux_stats(&host);
-	wm_printf(b, "host: live allocations %ld, hrtimer fires %llu, ticks delivered %llu, idles %llu\n",
+	wm_printf(b, "host: live allocations %ld, hrtimer fires %llu (in hard irq %llu), ticks delivered %llu, idles %llu\n",
 		  wells_linux_live_allocations(), (unsigned long long)host.timer_fires,
+		  (unsigned long long)host.timer_fires_hardirq,
 		  (unsigned long long)host.ticks_delivered, (unsigned long long)host.idles);
+	if (host_task && wells_linux_host_priority(host_task))
+		wm_printf(b, "host kthread: SCHED_FIFO %d\n", wells_linux_host_priority(host_task));
+	else
+		wm_printf(b, "host kthread: SCHED_NORMAL\n");
 	wm_printf(b, "selftest: %s; demo: %s\n",
 		  selftest_state == ST_NOT_RUN ? "not run" :
 		  selftest_state == ST_RUNNING ? "running" : wm_selftest_verdict,
@@ -415,6 +426,38 @@ static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t count
 	return count;
 }
 
+static int host_show(struct seq_file *m, void *v)
+{
+	int prio = wells_linux_host_priority(host_task);
+
+	if (prio)
+		seq_printf(m, "fifo %d\n", prio);
+	else
+		seq_puts(m, "normal\n");
+	return 0;
+}
+
+/* Runs in the writer's context: the Linux scheduling class is Linux's business, wells is
+ * not involved. */
+static ssize_t host_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
+{
+	char word[16];
+	int prio, r = read_command(ubuf, count, word, sizeof word, "host");
+
+	if (r)
+		return r;
+	if (strcmp(word, "normal") == 0)
+		prio = 0;
+	else if (strncmp(word, "fifo ", 5) != 0 || kstrtoint(word + 5, 10, &prio) != 0 || prio < 1 ||
+		 prio > WELLS_LINUX_MAX_FIFO)
+		return invalid("host", word);
+	r = wells_linux_set_host_priority(host_task, prio);
+	if (r)
+		return r;
+	pr_info("wells: host kthread now %s %d\n", prio ? "SCHED_FIFO" : "SCHED_NORMAL", prio);
+	return count;
+}
+
 static ssize_t read_only_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
 {
 	pr_warn("wells: /proc/wells/state is read-only (-EINVAL)\n");
@@ -438,6 +481,7 @@ WM_PROC_FILE(state, read_only_write);
 WM_PROC_FILE(selftest, selftest_write);
 WM_PROC_FILE(demo, demo_write);
 WM_PROC_FILE(bench, bench_write);
+WM_PROC_FILE(host, host_write);
 
 /* ---- load / unload ----------------------------------------------------------------------- */
 
@@ -452,6 +496,11 @@ static int __init wells_module_init(void)
 	atomic_set(&stopping, 0);
 	selftest_state = ST_NOT_RUN;
 	have_bench = false;
+	if (host_prio < 0 || host_prio > WELLS_LINUX_MAX_FIFO) {
+		pr_err("wells: host_prio=%d: must be 0 (SCHED_NORMAL) or 1..%d (SCHED_FIFO)\n",
+		       host_prio, WELLS_LINUX_MAX_FIFO);
+		return -EINVAL;
+	}
 
 	s = wells_linux_start(heap_kib * 1024);
 	if (s != WELLS_OK) {
@@ -481,6 +530,13 @@ static int __init wells_module_init(void)
 		wells_linux_stop();
 		return err;
 	}
+	if (host_prio) {
+		int err = wells_linux_set_host_priority(host_task, host_prio);
+
+		if (err)
+			pr_warn("wells: cannot make the host kthread SCHED_FIFO %d (%d): it stays SCHED_NORMAL\n",
+				host_prio, err);
+	}
 	wells_linux_set_host_task(host_task);
 	wake_up_process(host_task);
 
@@ -488,13 +544,16 @@ static int __init wells_module_init(void)
 	if (!proc_dir || !proc_create("state", 0400, proc_dir, &state_ops) ||
 	    !proc_create("selftest", 0600, proc_dir, &selftest_ops) ||
 	    !proc_create("demo", 0600, proc_dir, &demo_ops) ||
-	    !proc_create("bench", 0600, proc_dir, &bench_ops))
+	    !proc_create("bench", 0600, proc_dir, &bench_ops) ||
+	    !proc_create("host", 0600, proc_dir, &host_ops))
 		pr_warn("wells: cannot create all of /proc/wells\n");
 
 	if (leak)
 		leaked = wells_linux_alloc(64); /* deliberately never freed: unload must report it */
-	pr_info("wells: loaded: heap %lu KiB, host kthread pid %d%s\n", heap_kib,
-		task_pid_nr(host_task), leak ? ", leak test on" : "");
+	pr_info("wells: loaded: heap %lu KiB, host kthread pid %d %s %d%s\n", heap_kib,
+		task_pid_nr(host_task),
+		wells_linux_host_priority(host_task) ? "SCHED_FIFO" : "SCHED_NORMAL",
+		wells_linux_host_priority(host_task), leak ? ", leak test on" : "");
 	return 0;
 }
 
