@@ -13,6 +13,8 @@
  *   /proc/wells/selftest  write "run": start the self-test; read: "not run", "running" or verdict
  *   /proc/wells/demo      write "start" | "stop"; read: "running"/"stopped" and its counters
  *   /proc/wells/bench     write "run": benchmarks (wells vs kthread+completion); read: figures
+ *   /proc/wells/latency   write "run": tick-to-thread latency, idle and under an RT load;
+ *                         read: percentiles and histograms
  *   /proc/wells/host      write "normal" | "fifo N" (1..99): Linux scheduling class of the host
  *                         kthread; read: the class it has now
  * Any other write is refused with -EINVAL and a dmesg line.
@@ -61,6 +63,7 @@ enum wm_req {
 	WM_REQ_DEMO_STOP,
 	WM_REQ_DEMO_READ,
 	WM_REQ_BENCH,
+	WM_REQ_LATENCY,
 };
 
 /* The mailbox between /proc handlers (any process) and the control thread (in wells). */
@@ -85,6 +88,9 @@ static void *leaked;
 
 static struct wm_bench_result last_bench; /* under ctl.lock */
 static bool have_bench;
+static struct wm_lat_result last_latency; /* under latency_lock */
+static bool have_latency;
+static DEFINE_MUTEX(latency_lock);
 
 /* Control-thread state (only wells threads touch it). */
 static wells_thread_t control_thread;
@@ -212,6 +218,8 @@ static int serve(enum wm_req req, struct wm_buf *out, struct wm_bench_result *be
 	case WM_REQ_BENCH:
 		wm_bench_wells(bench);
 		return bench->status == WELLS_OK ? 0 : -EIO;
+	case WM_REQ_LATENCY:
+		return wm_latency_wells() == WELLS_OK ? 0 : -EIO;
 	}
 	return -EINVAL;
 }
@@ -426,6 +434,38 @@ static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t count
 	return count;
 }
 
+static int latency_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&latency_lock);
+	if (have_latency)
+		wm_latency_report(m, &last_latency);
+	else
+		seq_puts(m, "not run\n");
+	mutex_unlock(&latency_lock);
+	return 0;
+}
+
+static int latency_measure(void)
+{
+	return ctl_request(WM_REQ_LATENCY, NULL, NULL);
+}
+
+static ssize_t latency_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
+{
+	char word[16];
+	int r = read_command(ubuf, count, word, sizeof word, "latency");
+
+	if (r)
+		return r;
+	if (strcmp(word, "run") != 0)
+		return invalid("latency", word);
+	mutex_lock(&latency_lock);
+	r = wm_latency_linux(host_task, latency_measure, &last_latency);
+	have_latency = r == 0;
+	mutex_unlock(&latency_lock);
+	return r ? r : (ssize_t)count;
+}
+
 static int host_show(struct seq_file *m, void *v)
 {
 	int prio = wells_linux_host_priority(host_task);
@@ -482,6 +522,7 @@ WM_PROC_FILE(selftest, selftest_write);
 WM_PROC_FILE(demo, demo_write);
 WM_PROC_FILE(bench, bench_write);
 WM_PROC_FILE(host, host_write);
+WM_PROC_FILE(latency, latency_write);
 
 /* ---- load / unload ----------------------------------------------------------------------- */
 
@@ -496,6 +537,7 @@ static int __init wells_module_init(void)
 	atomic_set(&stopping, 0);
 	selftest_state = ST_NOT_RUN;
 	have_bench = false;
+	have_latency = false;
 	if (host_prio < 0 || host_prio > WELLS_LINUX_MAX_FIFO) {
 		pr_err("wells: host_prio=%d: must be 0 (SCHED_NORMAL) or 1..%d (SCHED_FIFO)\n",
 		       host_prio, WELLS_LINUX_MAX_FIFO);
@@ -545,7 +587,8 @@ static int __init wells_module_init(void)
 	    !proc_create("selftest", 0600, proc_dir, &selftest_ops) ||
 	    !proc_create("demo", 0600, proc_dir, &demo_ops) ||
 	    !proc_create("bench", 0600, proc_dir, &bench_ops) ||
-	    !proc_create("host", 0600, proc_dir, &host_ops))
+	    !proc_create("host", 0600, proc_dir, &host_ops) ||
+	    !proc_create("latency", 0600, proc_dir, &latency_ops))
 		pr_warn("wells: cannot create all of /proc/wells\n");
 
 	if (leak)

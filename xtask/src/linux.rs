@@ -1,17 +1,19 @@
 //! wells.ko, wells as a Linux kernel module: build it against Debian's headers, boot Debian's
-//! kernel in QEMU (TCG) with a busybox initramfs that drives the scenario, judge the log.
+//! kernels in QEMU (TCG) with a busybox initramfs that drives the scenario, judge the log.
 //!
 //! Build (`cargo xtask linux-module [--kdir DIR]`): libwells.a for `x86_64-unknown-none` with
-//! `-Zbuild-std=core,alloc` and the kernel's mitigation flags (RUSTC_BOOTSTRAP=1 for this
+//! `-Zbuild-std=core,alloc`, LTO and the kernel's mitigation flags (RUSTC_BOOTSTRAP=1 for this
 //! build only, own target dir `target/linux-module/cargo`), then Kbuild in
-//! `target/linux-module/build/`, a copy of `linux-module/`, `adapters/linux/` and `wells.h`
+//! `target/linux-module/<release>/`, a copy of `linux-module/`, `adapters/linux/` and `wells.h`
 //! (the source tree is never written). Kbuild turns the archive into one object (`ld -r`
 //! rooted at every exported `wells_*` symbol, objcopy, objtool): see `linux-module/Kbuild`.
+//! objtool's warnings are collected: the test allows none.
 //!
-//! Test: the initramfs holds busybox, wells.ko and `linux-module/test/init`; QEMU boots the
-//! kernel of `linux-image-amd64` with a time limit. A run fails on a wrong verdict, any
-//! oops/BUG/WARNING/panic/lockup line, an unload that reports live allocations or an armed
-//! timer, a missing unload report, or a hang.
+//! Test: on each suite kernel (the installed 6.1, bookworm-backports' 6.12 and 6.12-rt from
+//! setup's cache), the initramfs holds busybox, wells.ko and `linux-module/test/init`; QEMU
+//! boots that kernel, named explicitly, with a time limit. A run fails on a wrong verdict or
+//! kernel, any oops/BUG/WARNING/panic/lockup line, an unload that reports live allocations or
+//! an armed timer, a missing unload report, or a hang.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -56,7 +58,12 @@ const BAD_PATTERNS: &[&str] = &[
     "traps: ",
 ];
 
-const USAGE: &str = "usage: cargo xtask linux-module [--kdir DIR] [--kernel VMLINUZ|RELEASE] [--test | --bench]";
+const USAGE: &str =
+    "usage: cargo xtask linux-module [--kdir DIR] [--kernel VMLINUZ|RELEASE] [--append 'KERNEL ARGS'] [--test | --bench]";
+
+/// Extra kernel command line words from `--append` (e.g. `mitigations=off`, to see what the
+/// kernel's mitigations cost); with them `--bench` does not touch docs/benchmarks.md.
+static EXTRA_APPEND: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// `cargo xtask linux-module [--kdir DIR] [--kernel K] [--test | --bench]`: builds wells.ko
 /// (and with `--test`/`--bench` boots it).
@@ -67,6 +74,9 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
         match arg.as_str() {
             "--kdir" => kdir = Some(PathBuf::from(args.next().ok_or(USAGE)?)),
             "--kernel" => kernel = Some(args.next().ok_or(USAGE)?.clone()),
+            "--append" => {
+                let _ = EXTRA_APPEND.set(args.next().ok_or(USAGE)?.clone());
+            }
             "--test" | "--bench" if mode.is_none() => mode = Some(arg.clone()),
             _ => return Err(format!("{USAGE}; got `{}`", rest.join(" "))),
         }
@@ -98,7 +108,9 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
             let benches = kernels.iter().map(|k| bench_on(root, k)).collect::<Result<Vec<_>>>()?;
             let section = render_bench(&benches);
             print!("{section}");
-            replace_report_section(root, &section)?;
+            if EXTRA_APPEND.get().is_none() {
+                replace_report_section(root, &section)?;
+            }
             Ok(0)
         }
         None => {
@@ -428,11 +440,18 @@ pub struct Boot {
 /// `target/linux-module/<release>/<scenario>.log`. Only wells lines are echoed.
 fn boot(root: &Path, kernel: &Kernel, initrd: &Path, scenario: &str) -> Result<Boot> {
     let image = kernel.image.as_ref().ok_or_else(|| format!("no image of kernel {} to boot", kernel.release))?;
-    let append = format!("console=ttyS0 panic=-1 quiet wells.scenario={scenario}");
+    let mut append = format!("console=ttyS0 panic=-1 quiet wells.scenario={scenario}");
+    if let Some(extra) = EXTRA_APPEND.get() {
+        append = format!("{append} {extra}");
+    }
     let mut qemu = Command::new("qemu-system-x86_64");
     // Under -icount the guest's clock follows its instructions, so the module's timing checks
     // give the same verdict on an idle and on a loaded host.
-    qemu.args(["-M", "q35", "-cpu", "max", "-smp", "2", "-m", "512", "-nographic", "-no-reboot", "-nic", "none"])
+    // Benchmarks boot one CPU: under -icount every vCPU's instructions advance the one
+    // virtual clock, so whatever a second CPU ran would be counted into the figures (seen on
+    // 6.12: one boot's rounds measured a switch at 642, 1217 and 1292 ns).
+    let smp = if scenario == "bench" { "1" } else { "2" };
+    qemu.args(["-M", "q35", "-cpu", "max", "-smp", smp, "-m", "512", "-nographic", "-no-reboot", "-nic", "none"])
         .args(["-icount", "shift=0,align=off,sleep=off"])
         .arg("-kernel")
         .arg(image)
@@ -626,7 +645,41 @@ fn check_kernel(log: &str, release: &str) -> Result<()> {
 pub struct Bench {
     pub kernel: Kernel,
     pub figures: Vec<(String, u64)>,
+    /// Tick-to-thread latency series from /proc/wells/latency.
+    pub latency: Vec<Latency>,
     pub seconds: f64,
+}
+
+/// One latency series: `lat_<name> samples N p50_ns A p99_ns B max_ns C hist h0 .. h9`.
+pub struct Latency {
+    pub name: String,
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+    pub hist: Vec<u64>,
+}
+
+/// Upper bounds (µs) of the histogram buckets `/proc/wells/latency` prints; the last is open.
+const LATENCY_BUCKETS: &[&str] = &["<10", "<20", "<50", "<100", "<200", "<500", "<1000", "<2000", "<5000", "≥5000"];
+
+fn parse_latency(log: &str) -> Vec<Latency> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let mut f = line.split_whitespace();
+        let Some(name) = f.next().and_then(|n| n.strip_prefix("lat_")) else { continue };
+        let words: Vec<&str> = f.collect();
+        let field = |key: &str| words.iter().position(|w| *w == key).and_then(|i| words.get(i + 1)?.parse::<u64>().ok());
+        let hist: Vec<u64> = words
+            .iter()
+            .skip_while(|w| **w != "hist")
+            .skip(1)
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        if let (Some(p50_ns), Some(p99_ns), Some(max_ns)) = (field("p50_ns"), field("p99_ns"), field("max_ns")) {
+            out.push(Latency { name: name.to_string(), p50_ns, p99_ns, max_ns, hist });
+        }
+    }
+    out
 }
 
 /// `cargo xtask bench` part: the bench scenario on every suite kernel.
@@ -669,7 +722,11 @@ pub fn bench_on(root: &Path, kernel: &Kernel) -> Result<Bench> {
             (name.clone(), values[values.len() / 2])
         })
         .collect();
-    Ok(Bench { kernel: kernel.clone(), figures, seconds: b.seconds })
+    let latency = parse_latency(&b.log);
+    if latency.len() != 3 || latency.iter().any(|l| l.hist.len() != LATENCY_BUCKETS.len()) {
+        return Err(format!("expected 3 latency series of {} buckets from /proc/wells/latency", LATENCY_BUCKETS.len()));
+    }
+    Ok(Bench { kernel: kernel.clone(), figures, latency, seconds: b.seconds })
 }
 
 const REPORT: &str = "docs/benchmarks.md";
@@ -728,6 +785,35 @@ pub fn render_bench(benches: &[Bench]) -> String {
             ratio(port, rt),
             b.seconds
         ));
+    }
+    md.push_str(
+        "\n### Tick-to-thread latency, and PREEMPT_RT\n\n\
+         The same boot writes `run` to `/proc/wells/latency`: a wells thread (priority 25) sleeps \
+         1 ms, 200 times, and records how late it ran — hrtimer (hard irq) → wake of the host \
+         kthread → tick in the host kthread → switch to the thread. Three series: **idle**; \
+         **rtload_normal**: a SCHED_FIFO 50 kthread on the host kthread's CPU, busy 2 ms then \
+         asleep 1 ms, while the host kthread is SCHED_NORMAL; **rtload_fifo**: the same load, host \
+         kthread SCHED_FIFO 60 (`echo 'fifo 60' > /proc/wells/host`, or `insmod wells.ko \
+         host_prio=60`). Nanoseconds of emulated time (`-icount`); histogram counts per bucket (µs).\n\n",
+    );
+    md.push_str(&format!(
+        "| kernel | series | p50 (ns) | p99 (ns) | max (ns) | {} |\n|---|---|---:|---:|---:|{}\n",
+        LATENCY_BUCKETS.join(" | "),
+        "---:|".repeat(LATENCY_BUCKETS.len())
+    ));
+    for b in benches {
+        for l in &b.latency {
+            let hist: Vec<String> = l.hist.iter().map(u64::to_string).collect();
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                b.kernel.release,
+                l.name,
+                l.p50_ns,
+                l.p99_ns,
+                l.max_ns,
+                hist.join(" | ")
+            ));
+        }
     }
     md
 }
