@@ -146,7 +146,16 @@ pub fn kernel_cache(root: &Path) -> std::path::PathBuf {
 /// `dpkg-deb -x` into the cache when not there yet (never installed: /boot and /usr/src are
 /// not touched). Only apt's own sources are used; the suite must already be in them.
 pub fn cached_kernel(root: &Path, kernel: &ExtraKernel) -> Result<CachedKernel> {
-    let image_pkg = dependency(kernel.image_meta, kernel.suite, "linux-image-")?;
+    let image_pkg = match dependency(kernel.image_meta, kernel.suite, "linux-image-") {
+        Ok(package) => package,
+        // apt may not know the suite yet: add it (as root) and ask again.
+        Err(_) if is_root() && !apt_sources_mention(kernel.suite) => {
+            add_suite(kernel.suite)?;
+            apt_get(&["update"])?;
+            dependency(kernel.image_meta, kernel.suite, "linux-image-")?
+        }
+        Err(e) => return Err(e),
+    };
     let release = image_pkg.trim_start_matches("linux-image-").to_string();
     let dir = kernel_cache(root).join(&release);
     let found = CachedKernel {
