@@ -794,6 +794,20 @@ pub fn render_bench(benches: &[Bench]) -> String {
         ));
     }
     md.push_str(
+        "\nThe same module switches in the same number of instructions on every kernel (its path \
+         is wells' own code); the kthread hand-off is Linux's scheduler and differs by kernel \
+         (PREEMPT_RT's is the dearest). QEMU's `-cpu max` is an AMD CPU to these kernels: \
+         `retbleed` and `spec_rstack_overflow` are \"Not affected\", so `__x86_return_thunk` \
+         is a plain `ret` on 6.1 and 6.12 alike, and spectre_v2 uses retpolines on both \
+         (`/sys/devices/system/cpu/vulnerabilities/*`, printed in the bench log). Figures that \
+         once showed wells switching 2.3× faster on 6.12 were disturbance, not mitigation: \
+         6.12 runs boot-time work for a few seconds, and with two vCPUs the other CPU's \
+         instructions advance the shared `-icount` clock too (one 6.12 boot measured 642, 1217 \
+         and 1292 ns in its three rounds); hence one vCPU, the pause and the least disturbed \
+         round. See docs/linux-module.md (Benchmarks) for how this was found and where wells' \
+         own cost goes.\n",
+    );
+    md.push_str(
         "\n### Tick-to-thread latency, and PREEMPT_RT\n\n\
          The same boot writes `run` to `/proc/wells/latency`: a wells thread (priority 25) sleeps \
          1 ms, 200 times, and records how late it ran — hrtimer (hard irq) → wake of the host \
