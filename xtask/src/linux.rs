@@ -189,7 +189,7 @@ pub fn suite_kernels(root: &Path) -> Result<Vec<Kernel>> {
     let mut kernels = vec![installed_kernel()?];
     for extra in crate::setup::EXTRA_KERNELS {
         let k = crate::setup::cached_kernel(root, extra)?;
-        kernels.push(Kernel { label: extra.label.to_string(), release: k.release, headers: k.headers, image: Some(k.image) });
+        kernels.push(Kernel { label: short_label(&k.release), release: k.release, headers: k.headers, image: Some(k.image) });
     }
     Ok(kernels)
 }

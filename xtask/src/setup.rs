@@ -82,22 +82,16 @@ const DEB_PACKAGES: &[DebPackage] = &[
 ];
 
 /// The extra kernels the module suite builds for and boots (besides the installed
-/// `linux-image-amd64`): Debian's newer kernel from bookworm-backports, plain and PREEMPT_RT.
-/// Each entry names the meta-packages whose current dependency is fetched.
+/// `linux-image-amd64`): Debian's newer kernel from bookworm-backports (6.12 in 2026-12), plain
+/// and PREEMPT_RT. Each entry names the meta-packages whose current dependency is fetched; test
+/// steps are named by the release fetched ("6.12", "6.12-rt").
 pub const EXTRA_KERNELS: &[ExtraKernel] = &[
-    ExtraKernel { label: "6.12", image_meta: "linux-image-amd64", headers_meta: "linux-headers-amd64", suite: "bookworm-backports" },
-    ExtraKernel {
-        label: "6.12-rt",
-        image_meta: "linux-image-rt-amd64",
-        headers_meta: "linux-headers-rt-amd64",
-        suite: "bookworm-backports",
-    },
+    ExtraKernel { image_meta: "linux-image-amd64", headers_meta: "linux-headers-amd64", suite: "bookworm-backports" },
+    ExtraKernel { image_meta: "linux-image-rt-amd64", headers_meta: "linux-headers-rt-amd64", suite: "bookworm-backports" },
 ];
 
 /// A kernel flavour fetched into the cache rather than installed.
 pub struct ExtraKernel {
-    /// Short name in test step names ("6.12-rt").
-    pub label: &'static str,
     /// Meta-package whose dependency is the kernel image package (`linux-image-<release>`).
     pub image_meta: &'static str,
     /// Meta-package whose dependency is the headers package (`linux-headers-<release>`).
