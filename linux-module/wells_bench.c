@@ -13,7 +13,11 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/seq_file.h>
 #include <linux/smp.h>
+#include <linux/sort.h>
 
 #include "wells_linux.h"
 #include "wells_module.h"
@@ -182,4 +186,146 @@ int wm_bench_linux(struct wm_bench_result *r)
 	kthread_stop(a);
 	kthread_stop(b);
 	return 0;
+}
+
+/* ---- tick-to-thread latency under a competing RT load ------------------------------------- */
+
+/* A wells thread sleeps 1 ms, LAT_SAMPLES times, and records how late it ran: the path hrtimer
+ * (hard irq) -> wake of the host kthread -> tick in the host kthread -> switch to the thread.
+ * The competing load is a SCHED_FIFO 50 kthread on the host kthread's CPU, busy for 2 ms then
+ * asleep for 1 ms, with a preemption point in its busy loop: with the host kthread SCHED_NORMAL wells waits behind it, with SCHED_FIFO 60
+ * it preempts it. */
+#define LAT_SAMPLES 200
+#define LAT_PRIORITY 25
+#define HOG_PRIORITY 50
+#define HOG_BUSY_NS (2 * NSEC_PER_MSEC)
+#define HOG_IDLE_US 1000
+#define LAT_CPU 0
+
+static u32 lat_ns[LAT_SAMPLES];
+static wells_status lat_status;
+
+static int32_t lat_thread(void *arg)
+{
+	int i;
+
+	for (i = 0; i < LAT_SAMPLES; i++) {
+		u64 t0 = wells_now_ns(), t1;
+
+		lat_status = wells_thread_sleep(1);
+		if (lat_status != WELLS_OK)
+			return -1;
+		t1 = wells_now_ns();
+		lat_ns[i] = (u32)min_t(u64, t1 - t0 - NSEC_PER_MSEC, U32_MAX);
+	}
+	return 0;
+}
+
+/* In the control thread: one series of samples. */
+wells_status wm_latency_wells(void)
+{
+	wells_thread_t t;
+	wells_status s = spawn(&t, "latency", LAT_PRIORITY, lat_thread);
+
+	if (s != WELLS_OK)
+		return s;
+	s = wells_thread_join(t, NULL, WELLS_WAIT_FOREVER);
+	return s != WELLS_OK ? s : lat_status;
+}
+
+static int hog_main(void *arg)
+{
+	while (!kthread_should_stop()) {
+		u64 end = ktime_get_ns() + HOG_BUSY_NS;
+
+		/* cond_resched: preemptible as a user-space RT task would be, also on kernels
+		 * with voluntary preemption (6.1, 6.12), where a kthread spinning in the kernel
+		 * is preempted by nothing. */
+		while (ktime_get_ns() < end && !kthread_should_stop())
+			cond_resched();
+		usleep_range(HOG_IDLE_US, HOG_IDLE_US);
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Histogram bucket upper bounds in microseconds; the last bucket is everything above. */
+static const u32 lat_bounds_us[WM_LAT_BUCKETS - 1] = { 10, 20, 50, 100, 200, 500, 1000, 2000, 5000 };
+
+static void summarize(struct wm_lat_series *out)
+{
+	int i, b;
+
+	sort(lat_ns, LAT_SAMPLES, sizeof lat_ns[0], cmp_u32, NULL);
+	out->samples = LAT_SAMPLES;
+	out->p50_ns = lat_ns[LAT_SAMPLES / 2];
+	out->p99_ns = lat_ns[LAT_SAMPLES * 99 / 100];
+	out->max_ns = lat_ns[LAT_SAMPLES - 1];
+	memset(out->hist, 0, sizeof out->hist);
+	for (i = 0; i < LAT_SAMPLES; i++) {
+		for (b = 0; b < WM_LAT_BUCKETS - 1 && lat_ns[i] >= lat_bounds_us[b] * 1000; b++)
+			;
+		out->hist[b]++;
+	}
+}
+
+/* In the writer's process context: the three series (no load; RT load with the host kthread
+ * SCHED_NORMAL; RT load with it SCHED_FIFO 60). measure() posts one series to wells. The host
+ * kthread's class and CPUs are put back afterwards. */
+int wm_latency_linux(struct task_struct *host, int (*measure)(void), struct wm_lat_result *r)
+{
+	static const struct { bool load; int host_fifo; } series[WM_LAT_SERIES] = {
+		{ false, 0 }, { true, 0 }, { true, 60 },
+	};
+	int restore_prio = wells_linux_host_priority(host);
+	int i, err = 0;
+
+	err = set_cpus_allowed_ptr(host, cpumask_of(LAT_CPU));
+	for (i = 0; i < WM_LAT_SERIES && !err; i++) {
+		struct task_struct *hog = NULL;
+
+		err = wells_linux_set_host_priority(host, series[i].host_fifo);
+		if (!err && series[i].load) {
+			hog = kthread_create(hog_main, NULL, "wells-rt-hog");
+			if (IS_ERR(hog)) {
+				err = PTR_ERR(hog);
+				break;
+			}
+			kthread_bind(hog, LAT_CPU);
+			err = wells_linux_set_host_priority(hog, HOG_PRIORITY);
+			wake_up_process(hog);
+		}
+		if (!err)
+			err = measure();
+		if (hog)
+			kthread_stop(hog);
+		if (!err)
+			summarize(&r->series[i]);
+	}
+	wells_linux_set_host_priority(host, restore_prio);
+	set_cpus_allowed_ptr(host, cpu_possible_mask);
+	return err;
+}
+
+void wm_latency_report(struct seq_file *m, const struct wm_lat_result *r)
+{
+	static const char *const names[WM_LAT_SERIES] = { "idle", "rtload_normal", "rtload_fifo" };
+	int i, b;
+
+	seq_puts(m, "buckets_us <10 <20 <50 <100 <200 <500 <1000 <2000 <5000 >=5000\n");
+	for (i = 0; i < WM_LAT_SERIES; i++) {
+		const struct wm_lat_series *s = &r->series[i];
+
+		seq_printf(m, "lat_%s samples %u p50_ns %u p99_ns %u max_ns %u hist", names[i],
+			   s->samples, s->p50_ns, s->p99_ns, s->max_ns);
+		for (b = 0; b < WM_LAT_BUCKETS; b++)
+			seq_printf(m, " %u", s->hist[b]);
+		seq_puts(m, "\n");
+	}
 }

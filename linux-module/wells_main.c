@@ -13,6 +13,10 @@
  *   /proc/wells/selftest  write "run": start the self-test; read: "not run", "running" or verdict
  *   /proc/wells/demo      write "start" | "stop"; read: "running"/"stopped" and its counters
  *   /proc/wells/bench     write "run": benchmarks (wells vs kthread+completion); read: figures
+ *   /proc/wells/latency   write "run": tick-to-thread latency, idle and under an RT load;
+ *                         read: percentiles and histograms
+ *   /proc/wells/host      write "normal" | "fifo N" (1..99): Linux scheduling class of the host
+ *                         kthread; read: the class it has now
  * Any other write is refused with -EINVAL and a dmesg line.
  */
 #include <linux/completion.h>
@@ -42,6 +46,10 @@ static int leak;
 module_param(leak, int, 0444);
 MODULE_PARM_DESC(leak, "test only: leak one allocation so unload reports it (default 0)");
 
+static int host_prio;
+module_param(host_prio, int, 0444);
+MODULE_PARM_DESC(host_prio, "SCHED_FIFO priority of the wells host kthread, 1..99; 0 = SCHED_NORMAL (default)");
+
 #define CONTROL_PRIORITY 30
 #define SELFTEST_PRIORITY 20
 #define CONTROL_POLL_MS 10
@@ -55,6 +63,7 @@ enum wm_req {
 	WM_REQ_DEMO_STOP,
 	WM_REQ_DEMO_READ,
 	WM_REQ_BENCH,
+	WM_REQ_LATENCY,
 };
 
 /* The mailbox between /proc handlers (any process) and the control thread (in wells). */
@@ -79,6 +88,9 @@ static void *leaked;
 
 static struct wm_bench_result last_bench; /* under ctl.lock */
 static bool have_bench;
+static struct wm_lat_result last_latency; /* under latency_lock */
+static bool have_latency;
+static DEFINE_MUTEX(latency_lock);
 
 /* Control-thread state (only wells threads touch it). */
 static wells_thread_t control_thread;
@@ -142,9 +154,14 @@ static void format_state(struct wm_buf *b)
 			  heap.total, heap.used, heap.free, heap.peak_used,
 			  (unsigned long long)heap.allocations);
 	wells_linux_stats(&host);
-	wm_printf(b, "host: live allocations %ld, hrtimer fires %llu, ticks delivered %llu, idles %llu\n",
+	wm_printf(b, "host: live allocations %ld, hrtimer fires %llu (in hard irq %llu), ticks delivered %llu, idles %llu\n",
 		  wells_linux_live_allocations(), (unsigned long long)host.timer_fires,
+		  (unsigned long long)host.timer_fires_hardirq,
 		  (unsigned long long)host.ticks_delivered, (unsigned long long)host.idles);
+	if (host_task && wells_linux_host_priority(host_task))
+		wm_printf(b, "host kthread: SCHED_FIFO %d\n", wells_linux_host_priority(host_task));
+	else
+		wm_printf(b, "host kthread: SCHED_NORMAL\n");
 	wm_printf(b, "selftest: %s; demo: %s\n",
 		  selftest_state == ST_NOT_RUN ? "not run" :
 		  selftest_state == ST_RUNNING ? "running" : wm_selftest_verdict,
@@ -201,6 +218,8 @@ static int serve(enum wm_req req, struct wm_buf *out, struct wm_bench_result *be
 	case WM_REQ_BENCH:
 		wm_bench_wells(bench);
 		return bench->status == WELLS_OK ? 0 : -EIO;
+	case WM_REQ_LATENCY:
+		return wm_latency_wells() == WELLS_OK ? 0 : -EIO;
 	}
 	return -EINVAL;
 }
@@ -415,6 +434,70 @@ static ssize_t bench_write(struct file *f, const char __user *ubuf, size_t count
 	return count;
 }
 
+static int latency_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&latency_lock);
+	if (have_latency)
+		wm_latency_report(m, &last_latency);
+	else
+		seq_puts(m, "not run\n");
+	mutex_unlock(&latency_lock);
+	return 0;
+}
+
+static int latency_measure(void)
+{
+	return ctl_request(WM_REQ_LATENCY, NULL, NULL);
+}
+
+static ssize_t latency_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
+{
+	char word[16];
+	int r = read_command(ubuf, count, word, sizeof word, "latency");
+
+	if (r)
+		return r;
+	if (strcmp(word, "run") != 0)
+		return invalid("latency", word);
+	mutex_lock(&latency_lock);
+	r = wm_latency_linux(host_task, latency_measure, &last_latency);
+	have_latency = r == 0;
+	mutex_unlock(&latency_lock);
+	return r ? r : (ssize_t)count;
+}
+
+static int host_show(struct seq_file *m, void *v)
+{
+	int prio = wells_linux_host_priority(host_task);
+
+	if (prio)
+		seq_printf(m, "fifo %d\n", prio);
+	else
+		seq_puts(m, "normal\n");
+	return 0;
+}
+
+/* Runs in the writer's context: the Linux scheduling class is Linux's business, wells is
+ * not involved. */
+static ssize_t host_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
+{
+	char word[16];
+	int prio, r = read_command(ubuf, count, word, sizeof word, "host");
+
+	if (r)
+		return r;
+	if (strcmp(word, "normal") == 0)
+		prio = 0;
+	else if (strncmp(word, "fifo ", 5) != 0 || kstrtoint(word + 5, 10, &prio) != 0 || prio < 1 ||
+		 prio > WELLS_LINUX_MAX_FIFO)
+		return invalid("host", word);
+	r = wells_linux_set_host_priority(host_task, prio);
+	if (r)
+		return r;
+	pr_info("wells: host kthread now %s %d\n", prio ? "SCHED_FIFO" : "SCHED_NORMAL", prio);
+	return count;
+}
+
 static ssize_t read_only_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
 {
 	pr_warn("wells: /proc/wells/state is read-only (-EINVAL)\n");
@@ -438,6 +521,8 @@ WM_PROC_FILE(state, read_only_write);
 WM_PROC_FILE(selftest, selftest_write);
 WM_PROC_FILE(demo, demo_write);
 WM_PROC_FILE(bench, bench_write);
+WM_PROC_FILE(host, host_write);
+WM_PROC_FILE(latency, latency_write);
 
 /* ---- load / unload ----------------------------------------------------------------------- */
 
@@ -452,6 +537,12 @@ static int __init wells_module_init(void)
 	atomic_set(&stopping, 0);
 	selftest_state = ST_NOT_RUN;
 	have_bench = false;
+	have_latency = false;
+	if (host_prio < 0 || host_prio > WELLS_LINUX_MAX_FIFO) {
+		pr_err("wells: host_prio=%d: must be 0 (SCHED_NORMAL) or 1..%d (SCHED_FIFO)\n",
+		       host_prio, WELLS_LINUX_MAX_FIFO);
+		return -EINVAL;
+	}
 
 	s = wells_linux_start(heap_kib * 1024);
 	if (s != WELLS_OK) {
@@ -481,6 +572,13 @@ static int __init wells_module_init(void)
 		wells_linux_stop();
 		return err;
 	}
+	if (host_prio) {
+		int err = wells_linux_set_host_priority(host_task, host_prio);
+
+		if (err)
+			pr_warn("wells: cannot make the host kthread SCHED_FIFO %d (%d): it stays SCHED_NORMAL\n",
+				host_prio, err);
+	}
 	wells_linux_set_host_task(host_task);
 	wake_up_process(host_task);
 
@@ -488,13 +586,17 @@ static int __init wells_module_init(void)
 	if (!proc_dir || !proc_create("state", 0400, proc_dir, &state_ops) ||
 	    !proc_create("selftest", 0600, proc_dir, &selftest_ops) ||
 	    !proc_create("demo", 0600, proc_dir, &demo_ops) ||
-	    !proc_create("bench", 0600, proc_dir, &bench_ops))
+	    !proc_create("bench", 0600, proc_dir, &bench_ops) ||
+	    !proc_create("host", 0600, proc_dir, &host_ops) ||
+	    !proc_create("latency", 0600, proc_dir, &latency_ops))
 		pr_warn("wells: cannot create all of /proc/wells\n");
 
 	if (leak)
 		leaked = wells_linux_alloc(64); /* deliberately never freed: unload must report it */
-	pr_info("wells: loaded: heap %lu KiB, host kthread pid %d%s\n", heap_kib,
-		task_pid_nr(host_task), leak ? ", leak test on" : "");
+	pr_info("wells: loaded: heap %lu KiB, host kthread pid %d %s %d%s\n", heap_kib,
+		task_pid_nr(host_task),
+		wells_linux_host_priority(host_task) ? "SCHED_FIFO" : "SCHED_NORMAL",
+		wells_linux_host_priority(host_task), leak ? ", leak test on" : "");
 	return 0;
 }
 

@@ -37,6 +37,24 @@ struct wm_bench_result {
 void wm_bench_wells(struct wm_bench_result *r);
 int wm_bench_linux(struct wm_bench_result *r);
 
+/* Tick-to-thread latency (wells_bench.c): wm_latency_linux runs in the writer's process
+ * context and calls measure() for each series, which must have the control thread run
+ * wm_latency_wells. */
+#define WM_LAT_BUCKETS 10
+#define WM_LAT_SERIES 3
+struct wm_lat_series {
+	u32 samples, p50_ns, p99_ns, max_ns;
+	u32 hist[WM_LAT_BUCKETS];
+};
+struct wm_lat_result {
+	struct wm_lat_series series[WM_LAT_SERIES];
+};
+struct task_struct;
+struct seq_file;
+wells_status wm_latency_wells(void);
+int wm_latency_linux(struct task_struct *host, int (*measure)(void), struct wm_lat_result *r);
+void wm_latency_report(struct seq_file *m, const struct wm_lat_result *r);
+
 /* The "expect" helper the self-test and demo use. */
 const char *wm_state_name(uint32_t state);
 

@@ -4,7 +4,8 @@
  * wells_run): its threads are contexts of that task on their own stacks. Nothing else ever
  * enters wells, so the only state shared with other Linux contexts is small and atomic:
  *
- *  - the hrtimer callback (hard interrupt context) never calls into wells: switching stacks
+ *  - the hrtimer callback (hard interrupt context, also on PREEMPT_RT: the timer is started
+ *    with a _HARD mode, else RT would run it in the ktimers thread) never calls into wells: switching stacks
  *    inside an interrupt handler is not allowed in Linux. It marks a tick pending and wakes
  *    the host task. The tick is delivered in the host task: by the idle callback (wells_run's
  *    loop ticks right after idle returns) and by the clock callback, which wells calls on
@@ -28,8 +29,14 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmalloc.h>
+#include <linux/version.h>
+#include <uapi/linux/sched/types.h>
 
 #include "wells_linux.h"
+
+/* Hard interrupt context on every kernel: on PREEMPT_RT a plain mode means a soft timer, run
+ * by the ktimers thread at its priority, after any RT task above it. */
+#define WELLS_HRTIMER_MODE HRTIMER_MODE_ABS_HARD
 
 static atomic_long_t live_allocations = ATOMIC_LONG_INIT(0);
 
@@ -39,6 +46,7 @@ static struct {
 	struct task_struct *host_task;
 	atomic_t tick_pending;
 	atomic64_t timer_fires;
+	atomic64_t timer_fires_hardirq; /* of those, how many ran in hard interrupt context */
 	u64 ticks_delivered; /* host task only */
 	u64 idles;           /* host task only */
 	struct wells_host_ops ops;
@@ -117,6 +125,8 @@ static enum hrtimer_restart on_hrtimer(struct hrtimer *timer)
 
 	(void)timer;
 	atomic64_inc(&g.timer_fires);
+	if (in_hardirq())
+		atomic64_inc(&g.timer_fires_hardirq);
 	atomic_set(&g.tick_pending, 1);
 	task = READ_ONCE(g.host_task);
 	if (task)
@@ -136,7 +146,7 @@ static u64 linux_now_ns(void *ctx)
 static void linux_timer_arm(void *ctx, u64 deadline_ns)
 {
 	(void)ctx;
-	hrtimer_start(&g.timer, ns_to_ktime(deadline_ns), HRTIMER_MODE_ABS);
+	hrtimer_start(&g.timer, ns_to_ktime(deadline_ns), WELLS_HRTIMER_MODE);
 }
 
 static void linux_timer_cancel(void *ctx)
@@ -209,11 +219,17 @@ wells_status wells_linux_start(size_t heap_size)
 	g.console_len = 0;
 	atomic_set(&g.tick_pending, 0);
 	atomic64_set(&g.timer_fires, 0);
+	atomic64_set(&g.timer_fires_hardirq, 0);
 	g.ticks_delivered = 0;
 	g.idles = 0;
 	WRITE_ONCE(g.host_task, NULL);
-	hrtimer_init(&g.timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	/* 6.13 added hrtimer_setup (function set with the timer); later kernels drop hrtimer_init. */
+	hrtimer_setup(&g.timer, on_hrtimer, CLOCK_MONOTONIC, WELLS_HRTIMER_MODE);
+#else
+	hrtimer_init(&g.timer, CLOCK_MONOTONIC, WELLS_HRTIMER_MODE);
 	g.timer.function = on_hrtimer;
+#endif
 	g.timer_ready = true;
 
 	memset(&g.ops, 0, sizeof g.ops);
@@ -270,6 +286,31 @@ bool wells_linux_timer_active(void)
 void wells_linux_stats(struct wells_linux_stats *out)
 {
 	out->timer_fires = (u64)atomic64_read(&g.timer_fires);
+	out->timer_fires_hardirq = (u64)atomic64_read(&g.timer_fires_hardirq);
 	out->ticks_delivered = g.ticks_delivered;
 	out->idles = g.idles;
+}
+
+/* ---- Linux scheduling of the host task ----------------------------------------------------- */
+
+int wells_linux_set_host_priority(struct task_struct *task, int fifo_priority)
+{
+	struct sched_attr attr = { .size = sizeof attr };
+
+	if (fifo_priority < 0 || fifo_priority > WELLS_LINUX_MAX_FIFO)
+		return -EINVAL;
+	if (fifo_priority == 0) {
+		attr.sched_policy = SCHED_NORMAL;
+	} else {
+		attr.sched_policy = SCHED_FIFO;
+		attr.sched_priority = fifo_priority;
+	}
+	/* _nocheck: the module decides, not the permissions of whoever wrote /proc/wells/host
+	 * (root only anyway). */
+	return sched_setattr_nocheck(task, &attr);
+}
+
+int wells_linux_host_priority(struct task_struct *task)
+{
+	return task->policy == SCHED_FIFO ? task->rt_priority : 0;
 }

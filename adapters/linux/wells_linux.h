@@ -34,10 +34,18 @@ bool wells_linux_timer_active(void);
 /* Counters for the state table. */
 struct wells_linux_stats {
 	u64 timer_fires;     /* hrtimer callbacks */
+	u64 timer_fires_hardirq; /* of those, run in hard interrupt context (all, on RT too) */
 	u64 ticks_delivered; /* wells_tick calls made in the host task */
 	u64 idles;           /* times the host task slept waiting for a tick */
 };
 void wells_linux_stats(struct wells_linux_stats *out);
+
+/* The Linux scheduling class of the host task: 0 = SCHED_NORMAL (the default), 1..99 =
+ * SCHED_FIFO at that priority, so RT tasks below it cannot starve wells. Returns 0 or -errno. */
+#define WELLS_LINUX_MAX_FIFO 99
+int wells_linux_set_host_priority(struct task_struct *task, int fifo_priority);
+/* 0 for SCHED_NORMAL (or any non-FIFO class), else the SCHED_FIFO priority. */
+int wells_linux_host_priority(struct task_struct *task);
 
 /* printk with the "wells: " prefix (for the module's own messages). */
 #define wells_pr(fmt, ...) printk(KERN_INFO "wells: " fmt, ##__VA_ARGS__)

@@ -47,11 +47,15 @@ commands:
   debug [--board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
                    with the gdb stub on :1234; prints the gdb command to attach
-  linux-module [--kdir DIR | --test | --bench]
+  linux-module [--kdir DIR] [--kernel VMLINUZ|RELEASE] [--append ARGS] [--test | --bench]
                    build wells.ko (wells as a Linux kernel module) into
-                   target/linux-module/build/; default DIR: Debian's linux-headers;
-                   --test: only the Linux module steps of `test` (QEMU, Debian kernel);
-                   --bench: only its part of `bench` (updates docs/benchmarks.md)
+                   target/linux-module/<release>/; default DIR: the installed
+                   linux-headers-amd64; fails on an objtool warning;
+                   --test: only the Linux module steps of `test` (QEMU: Debian's 6.1,
+                   6.12 and 6.12-rt; with --kdir/--kernel only that kernel, booting
+                   the headers' own release unless --kernel names another);
+                   --bench: only its part of `bench` (updates docs/benchmarks.md);
+                   --append: extra kernel command line (then --bench only prints)
   soak             the long soaks: an hour of virtual time on each hypervisor image
                    (kernel objects and VMs churned, heap flat), ten minutes of the
                    hosted library (heap and RSS flat), and the system-call and

@@ -72,7 +72,33 @@ const DEB_PACKAGES: &[DebPackage] = &[
         command: Some("qemu-system-x86_64"),
         suite: Some("bookworm-backports"),
     },
+    // Kbuild makes BTF for a module when the headers ship a `vmlinux` (Debian's 6.12 do, for
+    // CONFIG_DEBUG_INFO_BTF_MODULES): that needs pahole.
+    DebPackage {
+        name: "dwarves",
+        command: Some("pahole"),
+        suite: None,
+    },
 ];
+
+/// The extra kernels the module suite builds for and boots (besides the installed
+/// `linux-image-amd64`): Debian's newer kernel from bookworm-backports (6.12 in 2026-12), plain
+/// and PREEMPT_RT. Each entry names the meta-packages whose current dependency is fetched; test
+/// steps are named by the release fetched ("6.12", "6.12-rt").
+pub const EXTRA_KERNELS: &[ExtraKernel] = &[
+    ExtraKernel { image_meta: "linux-image-amd64", headers_meta: "linux-headers-amd64", suite: "bookworm-backports" },
+    ExtraKernel { image_meta: "linux-image-rt-amd64", headers_meta: "linux-headers-rt-amd64", suite: "bookworm-backports" },
+];
+
+/// A kernel flavour fetched into the cache rather than installed.
+pub struct ExtraKernel {
+    /// Meta-package whose dependency is the kernel image package (`linux-image-<release>`).
+    pub image_meta: &'static str,
+    /// Meta-package whose dependency is the headers package (`linux-headers-<release>`).
+    pub headers_meta: &'static str,
+    /// The suite the meta-packages are taken from.
+    pub suite: &'static str,
+}
 
 const APT_SOURCES: &str = "/etc/apt/sources.list";
 const APT_SOURCES_DIR: &str = "/etc/apt/sources.list.d";
@@ -82,8 +108,146 @@ pub fn run(root: &Path) -> Result<()> {
     debian_packages()?;
     rustup("target", RUSTUP_TARGETS, root)?;
     rustup("component", RUSTUP_COMPONENTS, root)?;
+    for kernel in EXTRA_KERNELS {
+        cached_kernel(root, kernel)?;
+    }
     println!("xtask setup: all present");
     Ok(())
+}
+
+// ---------------------------------------------------------------- kernels in the cache
+
+/// A kernel unpacked in the cache: its release (`uname -r`), image and headers.
+pub struct CachedKernel {
+    pub release: String,
+    pub image: std::path::PathBuf,
+    pub headers: std::path::PathBuf,
+}
+
+/// Where fetched kernels are unpacked: `$XDG_CACHE_HOME/wells/linux` (or `~/.cache/...`), shared
+/// by every checkout of wells on this machine; `target/cache/linux` without a home.
+pub fn kernel_cache(root: &Path) -> std::path::PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")));
+    match base {
+        Some(base) => base.join("wells/linux"),
+        None => root.join("target/cache/linux"),
+    }
+}
+
+/// The kernel `kernel` names today, fetched with `apt-get download` and unpacked with
+/// `dpkg-deb -x` into the cache when not there yet (never installed: /boot and /usr/src are
+/// not touched). Only apt's own sources are used; the suite must already be in them.
+pub fn cached_kernel(root: &Path, kernel: &ExtraKernel) -> Result<CachedKernel> {
+    let image_pkg = match dependency(kernel.image_meta, kernel.suite, "linux-image-") {
+        Ok(package) => package,
+        // apt may not know the suite yet: add it (as root) and ask again.
+        Err(_) if is_root() && !apt_sources_mention(kernel.suite) => {
+            add_suite(kernel.suite)?;
+            apt_get(&["update"])?;
+            dependency(kernel.image_meta, kernel.suite, "linux-image-")?
+        }
+        Err(e) => return Err(e),
+    };
+    let release = image_pkg.trim_start_matches("linux-image-").to_string();
+    let dir = kernel_cache(root).join(&release);
+    let found = CachedKernel {
+        image: dir.join(format!("boot/vmlinuz-{release}")),
+        headers: dir.join(format!("usr/src/linux-headers-{release}")),
+        release: release.clone(),
+    };
+    if dir.join(".complete").exists() {
+        return Ok(found);
+    }
+    let headers_pkg = dependency(kernel.headers_meta, kernel.suite, "linux-headers-")?;
+    // The headers package needs its -common part and the kbuild tools (scripts, objtool).
+    let mut packages = vec![image_pkg, headers_pkg.clone()];
+    for dep in dependencies(&headers_pkg)? {
+        if dep.starts_with("linux-headers-") || dep.starts_with("linux-kbuild-") {
+            packages.push(dep);
+        }
+    }
+    println!("xtask setup: fetching kernel {release} for the module suite: {}", packages.join(" "));
+    let tmp = kernel_cache(root).join(format!(".{release}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let debs = tmp.join("debs");
+    std::fs::create_dir_all(&debs).map_err(|e| format!("cannot create {}: {e}", debs.display()))?;
+    let mut download = Command::new("apt-get");
+    download.arg("download").args(&packages).current_dir(&debs);
+    crate::run_status(&mut download, &format!("apt-get download {}", packages.join(" ")))?;
+    let tree = tmp.join("tree");
+    for deb in std::fs::read_dir(&debs).map_err(|e| e.to_string())? {
+        let deb = deb.map_err(|e| e.to_string())?.path();
+        let mut unpack = Command::new("dpkg-deb");
+        unpack.arg("-x").arg(&deb).arg(&tree);
+        crate::run_status(&mut unpack, &format!("dpkg-deb -x {}", deb.display()))?;
+    }
+    // The image package's modules are not needed (only vmlinuz boots); the .debs neither.
+    let _ = std::fs::remove_dir_all(tree.join("lib/modules"));
+    let _ = std::fs::remove_dir_all(&debs);
+    // Unpacked under a temporary name, renamed when whole, marked complete last: a checkout
+    // running setup at the same time never takes half a tree for a whole one. A tree left
+    // unmarked by an interrupted setup is replaced.
+    if dir.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    std::fs::rename(&tree, &dir).map_err(|e| {
+        format!("cannot move the unpacked kernel to {} ({e}); if another setup is fetching it, run again", dir.display())
+    })?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    // Debian's headers Makefile includes the -common one by its absolute /usr/src path.
+    fix_makefiles(&dir.join("usr/src"), Path::new("/usr/src"))?;
+    if !found.image.exists() || !found.headers.join("Makefile").exists() {
+        return Err(format!("{} lacks boot/vmlinuz-{release} or its headers", dir.display()));
+    }
+    std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
+    Ok(found)
+}
+
+/// Points the `include <old>/...` line of each headers Makefile under `new` at `new`.
+fn fix_makefiles(new: &Path, old: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(new).map_err(|e| e.to_string())? {
+        let makefile = entry.map_err(|e| e.to_string())?.path().join("Makefile");
+        let Ok(text) = std::fs::read_to_string(&makefile) else { continue };
+        let fixed = text.replace(&format!("include {}/", old.display()), &format!("include {}/", new.display()));
+        if fixed != text {
+            std::fs::write(&makefile, fixed).map_err(|e| format!("cannot write {}: {e}", makefile.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The one dependency of `meta` (as `suite` has it) whose name starts with `prefix`.
+fn dependency(meta: &str, suite: &str, prefix: &str) -> Result<String> {
+    let deps = dependencies(&format!("{meta}/{suite}"))?;
+    deps.into_iter().find(|d| d.starts_with(prefix)).ok_or_else(|| {
+        format!(
+            "apt knows no {meta} in {suite} (run `apt-cache policy {meta}`): add {suite} to apt's sources \
+             (`cargo xtask setup` does, as root) and run apt-get update"
+        )
+    })
+}
+
+/// `apt-cache depends` of a package: the names on its `Depends:` lines.
+fn dependencies(package: &str) -> Result<Vec<String>> {
+    let out = Command::new("apt-cache")
+        .args(["depends", "--no-recommends", "--no-suggests", package])
+        .output()
+        .map_err(|e| format!("cannot run apt-cache: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("apt-cache depends {package}: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(parse_depends(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The package names of `Depends:` lines in `apt-cache depends` output (`|Depends:` too).
+fn parse_depends(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| line.trim().trim_start_matches('|').strip_prefix("Depends:"))
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.starts_with('<'))
+        .collect()
 }
 
 // ---------------------------------------------------------------- Debian packages
@@ -399,7 +563,16 @@ fn is_root() -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::mirror_in;
+    use super::{mirror_in, parse_depends};
+
+    #[test]
+    fn depends_lines_name_the_packages() {
+        let text = "linux-headers-6.12.95+deb12-amd64\n  Depends: linux-base\n  Depends: linux-headers-6.12.95+deb12-common\n |Depends: linux-image-6.12.95+deb12-amd64\n  Depends: <linux-initramfs-tool>\n  Depends: linux-kbuild-6.12.95+deb12\n";
+        assert_eq!(
+            parse_depends(text),
+            ["linux-base", "linux-headers-6.12.95+deb12-common", "linux-image-6.12.95+deb12-amd64", "linux-kbuild-6.12.95+deb12"]
+        );
+    }
 
     #[test]
     fn mirror_comes_from_the_release_line_or_stanza() {

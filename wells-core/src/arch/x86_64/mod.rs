@@ -111,8 +111,12 @@ impl Arch for HostedX86 {
     }
 
     unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
-        // SAFETY: forwarded contract of `Arch::switch`.
-        unsafe { switch_stacks(save_sp, next_sp) }
+        // The next stack pointer is handed over in memory: `switch_stacks` loads rsp from it, the
+        // form of stack switch objtool accepts in the Linux kernel (it cannot follow
+        // `mov rsp, <register>`). The local lives on the current stack, read before it is left.
+        let next = next_sp;
+        // SAFETY: forwarded contract of `Arch::switch`; `&next` is valid for the call.
+        unsafe { switch_stacks(save_sp, &next) }
     }
 }
 
@@ -146,9 +150,11 @@ macro_rules! call_r12 {
     };
 }
 
-/// Saves callee-saved registers and rsp of the current context, loads the next one.
+/// Saves callee-saved registers and rsp of the current context, loads the next one from
+/// `*next_sp` (the way the Linux kernel's own `__switch_to_asm` does, so objtool keeps
+/// tracking the frame: same shape on both stacks).
 #[unsafe(naked)]
-unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: usize) {
+unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: *const usize) {
     core::arch::naked_asm!(
         "push rbp",
         "push rbx",
@@ -157,7 +163,7 @@ unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: usize) {
         "push r14",
         "push r15",
         "mov [rdi], rsp",
-        "mov rsp, rsi",
+        "mov rsp, [rsi]",
         "pop r15",
         "pop r14",
         "pop r13",
@@ -169,7 +175,9 @@ unsafe extern "C" fn switch_stacks(save_sp: *mut usize, next_sp: usize) {
 }
 
 /// Entered by `ret` from `switch_stacks` on a fresh stack: r12 = entry, r13 = argument.
+/// `endbr64` first: its address is taken (`init_stack`), and under the kernel's IBT every
+/// address-taken function must start with one (objtool checks; a no-op on other CPUs).
 #[unsafe(naked)]
 unsafe extern "C" fn thread_trampoline() -> ! {
-    core::arch::naked_asm!("mov rdi, r13", call_r12!(), "ud2")
+    core::arch::naked_asm!("endbr64", "mov rdi, r13", call_r12!(), "ud2")
 }
