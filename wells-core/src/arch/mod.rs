@@ -18,12 +18,8 @@ pub mod armv8r;
 pub mod armv7m;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;
-// What the hypervisor ports (AArch64 EL2, ARMv7 HYP) share: exit syndromes and the guest
-// state trait (plain logic, built everywhere so board-independent code can name them), and
-// stage-2 tables.
-pub mod guest_exit;
-#[cfg(any(target_arch = "aarch64", all(target_arch = "arm", target_has_atomic = "64")))]
-pub mod stage2;
+// What the hypervisor levels of every CPU (AArch64 EL2, ARMv7 HYP) share.
+pub mod hypervisor;
 
 use crate::kernel::state::Switch;
 use crate::kernel::Kernel;

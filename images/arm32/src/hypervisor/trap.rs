@@ -12,7 +12,7 @@ use wells_board_common::{Console, Platform};
 use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
 use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
 use wells_core::arch::arm::hyp::{self, HypFrame, HypTrapKind};
-use wells_core::arch::guest_exit;
+use wells_core::arch::hypervisor::guest_exit;
 use wells_core::Arch;
 
 /// Exit status when the hypervisor itself takes an unexpected exception.

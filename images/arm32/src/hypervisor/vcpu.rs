@@ -12,7 +12,7 @@ use wells_core::arch::arm::hyp::stage2::Stage2;
 use wells_core::arch::arm::hyp::guest::GuestContext;
 use wells_core::arch::arm::hyp::HypFrame;
 use wells_core::arch::arm::mode;
-use wells_core::arch::stage2::Rights;
+use wells_core::arch::hypervisor::stage2::Rights;
 
 /// A VM's stage-2 tables.
 pub struct VmSpace(Stage2);

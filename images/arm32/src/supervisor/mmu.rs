@@ -1,5 +1,5 @@
 //! The supervisor on an MMU (Cortex-A15, ARMv7-A; short descriptors, see
-//! `wells_core::arch::arm::mmu`): the kernel's address space (least rights for each part of the
+//! `wells_core::arch::arm::pl1::mmu`): the kernel's address space (least rights for each part of the
 //! image, see `wells_board_common::kernel_map`, plus the devices it drives), the tasks' spaces
 //! (8-bit ASID = task number) whose A32/T32 code runs in USR mode, and what the boot says.
 
@@ -14,7 +14,7 @@ use wells_board_common::supervisor::mmu::{Architecture, Mmu};
 use wells_board_common::supervisor::paged::PagedSpace;
 use wells_board_common::{heap, Console};
 use wells_core::arch::arm::exceptions::FaultStatus;
-use wells_core::arch::arm::mmu::{self, Access, AddressSpace, Memory};
+use wells_core::arch::arm::pl1::mmu::{self, Access, AddressSpace, Memory};
 use wells_core::arch::arm::{self, enter_user, mode};
 use wells_core::Host;
 

@@ -10,7 +10,7 @@ use wells_board_common::hypervisor::vgic::Gich;
 use wells_board_common::hypervisor::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
 use wells_core::arch::aarch64::el2::guest::GuestContext;
 use wells_core::arch::aarch64::el2::stage2::Stage2;
-use wells_core::arch::stage2::Rights;
+use wells_core::arch::hypervisor::stage2::Rights;
 use wells_core::arch::aarch64::TrapFrame;
 
 /// A VM's stage-2 tables.

@@ -56,7 +56,7 @@ impl Board {
             let _ = writeln!(out, "wells: EL2 configured (AArch64 EL1, timer access), dropped to EL1");
         }
         // Read back, so the line says what the CPU does.
-        let sctlr = aarch64::mmu::sctlr();
+        let sctlr = aarch64::el1::mmu::sctlr();
         let _ = writeln!(
             out,
             "wells: running at EL{}, MMU {}, WXN {} (text RX, rodata R, data RW-XN)",

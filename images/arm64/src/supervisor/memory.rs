@@ -8,7 +8,7 @@ use alloc::format;
 use alloc::string::String;
 use wells_board_common::supervisor::kernel_map::KernelSpace;
 use wells_board_common::supervisor::mmu::{Architecture, Mmu};
-use wells_core::arch::aarch64::mmu::{self, Access, AddressSpace, Memory};
+use wells_core::arch::aarch64::el1::mmu::{self, Access, AddressSpace, Memory};
 use wells_core::arch::aarch64::{enter_user, UserMode};
 
 /// The kernel's address space (task spaces share its entries).

@@ -9,7 +9,7 @@ use core::fmt::Write;
 use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::{heap, Console};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
-use wells_core::arch::aarch64::mmu;
+use wells_core::arch::aarch64::el1::mmu;
 use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
 
 /// Exit status when the kernel itself takes an unexpected exception.

@@ -6,7 +6,7 @@
 use super::console::VirtualUart;
 use super::lifecycle;
 use super::{Devices, GicBoard, GuestRegisters, Resume, VmPlatform};
-use wells_core::arch::guest_exit::GuestState;
+use wells_core::arch::hypervisor::guest_exit::GuestState;
 use super::registry::Vm;
 
 pub use super::hypercalls::hypercall;

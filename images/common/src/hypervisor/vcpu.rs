@@ -8,7 +8,7 @@ use crate::gic::Gic;
 use crate::hypervisor::vgic::{Gich, VgicCpu};
 use super::VmPlatform;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use wells_core::arch::guest_exit::GuestState;
+use wells_core::arch::hypervisor::guest_exit::GuestState;
 
 /// The guest registers of one vCPU, as the board saves and loads them.
 pub trait VcpuRegisters: Send + 'static {

@@ -94,7 +94,7 @@ impl Syndrome {
 
     /// Exception class (ESR bits 31:26).
     pub fn class(&self) -> u8 {
-        crate::arch::guest_exit::class(self.esr)
+        crate::arch::hypervisor::guest_exit::class(self.esr)
     }
 
     /// True when FAR_EL1 holds the faulting address (aborts, alignment faults, watchpoints);
@@ -105,7 +105,7 @@ impl Syndrome {
 
     /// The exception class in words.
     pub fn describe(&self) -> &'static str {
-        crate::arch::guest_exit::describe(self.class())
+        crate::arch::hypervisor::guest_exit::describe(self.class())
     }
 }
 

@@ -5,9 +5,11 @@
 //! registers, so contexts and trap frames hold general registers only.
 
 pub mod boot;
+pub mod el1;
 pub mod el2;
+pub mod el3;
+use el1::mmu;
 pub mod exceptions;
-pub mod mmu;
 pub mod psci;
 pub mod semihosting;
 

@@ -8,7 +8,8 @@
 pub mod boot;
 pub mod exceptions;
 pub mod hyp;
-pub mod mmu;
+pub mod pl1;
+use pl1::mmu;
 pub mod psci;
 pub mod semihosting;
 

@@ -1,8 +1,8 @@
 //! The guest side of a vCPU: the EL1 registers a guest owns (switched when another vCPU runs),
 //! entering a guest for the first time, and the faulting IPA of an exit (the syndrome's other
-//! parts are decoded by `arch::guest_exit`).
+//! parts are decoded by `arch::hypervisor::guest_exit`).
 
-pub use crate::arch::guest_exit::{instruction_length, GuestState, MmioAccess};
+pub use crate::arch::hypervisor::guest_exit::{instruction_length, GuestState, MmioAccess};
 use core::arch::asm;
 
 /// The EL1 (and EL0 thread-pointer, virtual-timer) registers of one vCPU. General registers

@@ -1,7 +1,7 @@
-//! Stage 2 on AArch64: the shared long-descriptor tables (`arch::stage2`) with a 39-bit IPA
+//! Stage 2 on AArch64: the shared long-descriptor tables (`arch::hypervisor::stage2`) with a 39-bit IPA
 //! space, tagged with a VMID in VTTBR_EL2.
 
-use crate::arch::stage2::{MapError, Rights, Stage2Tables};
+use crate::arch::hypervisor::stage2::{MapError, Rights, Stage2Tables};
 use core::arch::asm;
 
 /// Bits of IPA the tables translate.

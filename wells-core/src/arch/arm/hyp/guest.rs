@@ -1,9 +1,9 @@
 //! The guest side of a vCPU on ARMv7: the PL1 registers a guest owns (system registers and the
 //! banked registers of its modes, switched when another vCPU runs), entering a guest for the
 //! first time, and the faulting IPA of an exit (the syndrome's other parts are decoded by
-//! `arch::guest_exit`).
+//! `arch::hypervisor::guest_exit`).
 
-pub use crate::arch::guest_exit::{instruction_length, GuestState, MmioAccess};
+pub use crate::arch::hypervisor::guest_exit::{instruction_length, GuestState, MmioAccess};
 use core::arch::asm;
 
 /// Reads a 32-bit CP15 register.

@@ -1,7 +1,7 @@
-//! Stage 2 on ARMv7 (LPAE): the shared long-descriptor tables (`arch::stage2`) with a 32-bit
+//! Stage 2 on ARMv7 (LPAE): the shared long-descriptor tables (`arch::hypervisor::stage2`) with a 32-bit
 //! IPA space, tagged with a VMID in VTTBR.
 
-use crate::arch::stage2::{MapError, Rights, Stage2Tables};
+use crate::arch::hypervisor::stage2::{MapError, Rights, Stage2Tables};
 use core::arch::asm;
 
 /// Bits of IPA the tables translate: guests of a 32-bit machine.
