@@ -4,6 +4,7 @@
 use crate::facts;
 use wells_board_common::gic::Gic;
 use wells_board_common::pl011::Pl011;
+#[cfg(feature = "supervisor")]
 use wells_board_common::Platform;
 
 // SAFETY: the board's GICv2 distributor and CPU interface (device memory in the supervisor's
@@ -15,11 +16,13 @@ pub(crate) static UART: Pl011 = unsafe { Pl011::new(facts::CONSOLE_BASE) };
 pub(crate) extern "C" fn at_entry_mode(_mode: u32) {}
 
 /// Sets the interrupt controller up for a kernel whose timer interrupt is `timer`.
+#[cfg(feature = "supervisor")]
 pub(crate) fn interrupts_init(timer: u32) {
     GIC.init(timer);
 }
 
 /// An IRQ: the timer's reaches the kernel of `P`.
+#[cfg(feature = "supervisor")]
 pub(crate) fn interrupt<P: Platform>(timer: u32) {
     GIC.interrupt::<P>(timer);
 }

@@ -1,46 +1,14 @@
-//! The ARMv7 side of a VM: its stage-2 translation as the shared VM code uses it, and the
-//! general registers of an exit (banked per guest mode), and a vCPU's guest registers
-//! (switched lazily, see `wells_board_common::hypervisor::LoadedVcpu`).
+//! The ARMv7 side of a VM: the general registers of an exit (banked per guest mode), and a
+//! vCPU's guest registers (switched lazily, see `wells_board_common::hypervisor::LoadedVcpu`).
+//! Its stage-2 tables are `wells_board_common::hypervisor::image::Stage2Space`.
 
-use alloc::format;
-use alloc::string::String;
 use super::board::{Board, GIC, GICH};
 use wells_board_common::gic::Gic;
 use wells_board_common::hypervisor::vgic::Gich;
-use wells_board_common::hypervisor::{GicBoard, GicVcpu, GuestRegisters, GuestSpace};
-use wells_core::arch::arm::hyp::stage2::Stage2;
+use wells_board_common::hypervisor::{GicBoard, GicVcpu, GuestRegisters};
 use wells_core::arch::arm::hyp::guest::GuestContext;
 use wells_core::arch::arm::hyp::HypFrame;
 use wells_core::arch::arm::mode;
-use wells_core::arch::hypervisor::stage2::Rights;
-
-/// A VM's stage-2 tables.
-pub struct VmSpace(Stage2);
-
-impl GuestSpace for VmSpace {
-    fn new(vmid: u8) -> Result<Self, String> {
-        if vmid == 0 {
-            return Err(String::from("VMID 0 is the hypervisor's"));
-        }
-        Ok(VmSpace(Stage2::new(vmid)))
-    }
-
-    fn map_ram(&mut self, ipa: usize, pa: usize, size: usize) -> Result<(), String> {
-        self.0.map(ipa, pa, size, Rights::RAM).map_err(|e| format!("stage 2 {ipa:#x}+{size:#x}: {e:?}"))
-    }
-
-    fn map_device(&mut self, ipa: usize, pa: usize, size: usize) -> Result<(), String> {
-        self.0.map(ipa, pa, size, Rights::DEVICE).map_err(|e| format!("stage 2 {ipa:#x}+{size:#x}: {e:?}"))
-    }
-
-    fn token(&self) -> usize {
-        self.0.token()
-    }
-
-    fn flush(&self) {
-        self.0.flush();
-    }
-}
 
 /// The general registers of an exit as the guest's mode at the exit sees them: r0..r12 and
 /// USR's LR in the trap frame on the vCPU thread's stack; SP, LR (and FIQ's r8..r12) banked

@@ -2,19 +2,16 @@
 //! timer, the heap (VM RAM comes from it), and the VMs.
 
 use crate::facts;
-use super::vcpu::{Vcpu, VmSpace};
-use alloc::boxed::Box;
+use super::vcpu::Vcpu;
 use core::fmt::Write;
 use wells_board_common::gic::Gic;
 use wells_board_common::pl011::Pl011;
-use wells_board_common::timer_host::{GenericTimer, TimerHost};
 use wells_board_common::hypervisor::vgic::Gich;
-use wells_board_common::hypervisor::{GuestEntry, LoadedVcpu, VmPlatform, Vms};
-use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
-use wells_core::Arch;
-use wells_core::arch::aarch64::el2::{self, guest, Aarch64El2};
+use wells_board_common::hypervisor::image::Stage2Space;
+use wells_board_common::Console;
+use wells_core::arch::aarch64::el2::stage2::Stage2;
+use wells_core::arch::aarch64::el2::{self, Aarch64El2};
 use wells_core::arch::aarch64;
-use wells_core::mem::{HeapStats, KernelHeap};
 
 // SAFETY: the board's GICv2 distributor and CPU interface (EL2 runs with physical addresses).
 pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, facts::GIC_CPU_BASE) };
@@ -26,15 +23,6 @@ pub(crate) static GICH: Gich = unsafe { Gich::new(facts::GIC_HYPERVISOR_BASE) };
 pub(crate) const HYP_TIMER: u32 = facts::TIMER_EL2_PHYSICAL_INTID;
 /// EL1 virtual timer private interrupt: the guests' timer.
 pub(crate) const GUEST_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
-
-static CPU: Aarch64El2 = Aarch64El2;
-static SLOT: KernelSlot<Aarch64El2> = KernelSlot::new();
-static VMS: Vms<Board> = Vms::new();
-pub(crate) static LOADED: LoadedVcpu = LoadedVcpu::new();
-
-/// The heap: the rest of RAM after the image (`build.rs`).
-#[global_allocator]
-pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
 
 /// A kernel created on this board; its timer reaches it while it lives.
 pub type KernelOnBoard = wells_board_common::KernelOnBoard<Board>;
@@ -72,81 +60,4 @@ impl Board {
     }
 }
 
-impl Platform for Board {
-    type Arch = Aarch64El2;
-
-    fn cpu() -> &'static Aarch64El2 {
-        &CPU
-    }
-
-    fn slot() -> &'static KernelSlot<Aarch64El2> {
-        &SLOT
-    }
-
-    fn console_write(bytes: &[u8]) {
-        UART.write(bytes);
-    }
-
-    fn wait_for_interrupt() {
-        aarch64::wait_for_interrupt();
-    }
-
-    fn timer_cancel() {
-        el2::hyp_timer_cancel();
-    }
-
-
-    fn new_kernel(&self) -> KernelOnBoard {
-        KernelOnBoard::new(Box::new(TimerHost::<Board>::new()))
-    }
-
-    fn heap_stats(&self) -> HeapStats {
-        HEAP.stats()
-    }
-}
-
-impl GenericTimer for Board {
-    fn counter() -> (u64, u64) {
-        el2::counter()
-    }
-
-    fn timer_arm(compare: u64) {
-        el2::hyp_timer_arm(compare);
-    }
-}
-
-impl VmPlatform for Board {
-    type Space = VmSpace;
-    type Vcpu = Vcpu;
-    const RAM_IPA: usize = facts::GUEST_RAM;
-    const UART_IPA: usize = facts::GUEST_CONSOLE;
-    const GICD_IPA: usize = facts::GUEST_GIC_DISTRIBUTOR;
-    const GICC_IPA: usize = facts::GUEST_GIC_CPU;
-    const GICV_PA: usize = facts::GIC_VIRTUAL_CPU_BASE;
-    const GICV_SIZE: usize = facts::GIC_VIRTUAL_CPU_SIZE;
-    const GUEST_TIMER_IRQ: u32 = GUEST_TIMER;
-    const HYP_TIMER_IRQ: u32 = HYP_TIMER;
-
-    fn vms() -> &'static Vms<Board> {
-        &VMS
-    }
-
-    fn loaded() -> &'static LoadedVcpu {
-        &LOADED
-    }
-
-    fn enter_guest(entry: GuestEntry, vcpu: *mut Vcpu) -> ! {
-        // Nothing may switch between loading this vCPU's registers and entering its guest.
-        Board::cpu().irq_save();
-        // SAFETY: `vcpu` is this vCPU's save area in the VM registry (alive until
-        // `Vms::clear`), holding its reset state; the CPU held no registers of it yet.
-        unsafe { LOADED.ensure(vcpu) };
-        el2::set_vcpu_pointer(vcpu as usize);
-        guest::enter_guest(entry.pc, entry.x0, entry.x1)
-    }
-}
-
-/// Kernel heap use (for code without the `Board`, such as threads).
-pub fn heap_stats() -> wells_core::mem::HeapStats {
-    HEAP.stats()
-}
+wells_board_common::hypervisor_platform!(Board, cpu: Aarch64El2, console: UART, facts: facts, space: Stage2Space<Stage2>, vcpu: Vcpu);

@@ -15,6 +15,9 @@
 
 pub mod bench;
 mod console;
+// Over the CPU's stage-2 tables: only on CPUs with a hypervisor level.
+#[cfg(any(target_arch = "aarch64", all(target_arch = "arm", target_has_atomic = "64")))]
+pub mod image;
 pub mod demo;
 pub mod exits;
 pub mod hypercalls;

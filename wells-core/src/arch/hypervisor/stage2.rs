@@ -164,3 +164,15 @@ impl Stage2Tables {
 fn index(ipa: usize, level: u32) -> usize {
     ((ipa as u64 >> (12 + 9 * (3 - level))) as usize) & (ENTRIES - 1)
 }
+
+/// A CPU's stage-2 translation of one VM, as hypervisor code of every CPU uses it.
+pub trait GuestTranslation: Sized + Send {
+    /// Empty tables (every access faults) tagged with `vmid`.
+    fn new(vmid: u8) -> Self;
+    /// Maps `[ipa, ipa + size)` to `[pa, pa + size)` with `rights`.
+    fn map(&mut self, ipa: usize, pa: usize, size: usize, rights: Rights) -> Result<(), MapError>;
+    /// What the scheduler hands the CPU port when a thread of the VM runs (its VTTBR).
+    fn token(&self) -> usize;
+    /// Forgets every cached translation of this VM.
+    fn flush(&self);
+}

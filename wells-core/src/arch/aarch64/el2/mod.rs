@@ -172,3 +172,26 @@ pub fn vcpu_pointer() -> usize {
     unsafe { asm!("mrs {0}, tpidr_el2", out(reg) vcpu, options(nomem, nostack)) };
     vcpu as usize
 }
+
+impl crate::arch::hypervisor::HypervisorCpu for Aarch64El2 {
+    fn wait_for_interrupt() {
+        super::wait_for_interrupt();
+    }
+
+    fn counter() -> (u64, u64) {
+        counter()
+    }
+
+    fn timer_arm(compare: u64) {
+        hyp_timer_arm(compare);
+    }
+
+    fn timer_cancel() {
+        hyp_timer_cancel();
+    }
+
+    fn enter_guest(vcpu: usize, pc: u64, x0: u64, x1: u64) -> ! {
+        set_vcpu_pointer(vcpu);
+        guest::enter_guest(pc, x0, x1)
+    }
+}

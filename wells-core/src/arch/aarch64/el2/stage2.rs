@@ -74,3 +74,21 @@ fn flush_vmid(vttbr: u64) {
         )
     };
 }
+
+impl crate::arch::hypervisor::stage2::GuestTranslation for Stage2 {
+    fn new(vmid: u8) -> Stage2 {
+        Stage2::new(vmid)
+    }
+
+    fn map(&mut self, ipa: usize, pa: usize, size: usize, rights: Rights) -> Result<(), MapError> {
+        Stage2::map(self, ipa, pa, size, rights)
+    }
+
+    fn token(&self) -> usize {
+        self.vttbr() as usize
+    }
+
+    fn flush(&self) {
+        Stage2::flush(self);
+    }
+}

@@ -195,3 +195,27 @@ pub fn vcpu_pointer() -> usize {
     unsafe { asm!("mrc p15, 4, {0}, c13, c0, 2", out(reg) vcpu, options(nomem, nostack)) };
     vcpu as usize
 }
+
+impl crate::arch::hypervisor::HypervisorCpu for ArmHyp {
+    fn wait_for_interrupt() {
+        super::wait_for_interrupt();
+    }
+
+    fn counter() -> (u64, u64) {
+        counter()
+    }
+
+    fn timer_arm(compare: u64) {
+        hyp_timer_arm(compare);
+    }
+
+    fn timer_cancel() {
+        hyp_timer_cancel();
+    }
+
+    /// A 32-bit guest: the entry point and arguments are 32-bit values.
+    fn enter_guest(vcpu: usize, pc: u64, r0: u64, r1: u64) -> ! {
+        set_vcpu_pointer(vcpu);
+        guest::enter_guest(pc as u32, r0 as u32, r1 as u32)
+    }
+}

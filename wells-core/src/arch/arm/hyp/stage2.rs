@@ -54,3 +54,21 @@ pub fn activate(token: usize) {
     // (the scheduler switches to it only while the VM exists).
     unsafe { asm!("mcrr p15, 6, {0}, {1}, c2", "isb", in(reg) base, in(reg) vmid << 16, options(nostack)) };
 }
+
+impl crate::arch::hypervisor::stage2::GuestTranslation for Stage2 {
+    fn new(vmid: u8) -> Stage2 {
+        Stage2::new(vmid)
+    }
+
+    fn map(&mut self, ipa: usize, pa: usize, size: usize, rights: Rights) -> Result<(), MapError> {
+        Stage2::map(self, ipa, pa, size, rights)
+    }
+
+    fn token(&self) -> usize {
+        Stage2::token(self)
+    }
+
+    fn flush(&self) {
+        Stage2::flush(self);
+    }
+}
