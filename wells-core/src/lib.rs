@@ -18,9 +18,12 @@
 //!    (`kernel/sealing.rs`) makes no heap allocation at all after start-up; what would have to
 //!    allocate answers `Error::Sealed` or `Error::Limit` instead.
 #![cfg_attr(not(test), no_std)]
+// `unsafe` only where the CPU or the allocator needs it: `arch/` and `mem/`.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
+#[allow(unsafe_code)]
 pub mod arch;
 pub mod domain;
 pub mod error;
@@ -28,6 +31,7 @@ pub mod handle;
 pub mod host;
 pub mod ipc;
 pub mod kernel;
+#[allow(unsafe_code)]
 pub mod mem;
 pub mod sched;
 pub mod sync;

@@ -22,6 +22,7 @@ pub const VIRT_ARM32: Board = Board {
     plain_boot: Boot { name: "arm32 virt", machine: "virt", cpu: "cortex-a15", expect: &[], status: 0 },
     // The demo with user tasks.
     demo_features: &["user"],
+    bench_features: &["bench"],
     tests: ARM32_TESTS,
     // cortex-a7: the user-task boot on each other model.
     every_model: Some(EveryModel {

@@ -46,14 +46,14 @@ pub fn run(root: &Path) -> Result<()> {
     ];
 
     let boards = [
-        run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["bench"], &["user32"])?,
-        run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &["bench"], &[])?
+        run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["user32"])?,
+        run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &[])?
             .compared_with(ARM64_TITLE),
-        run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["bench"], &["user"])?,
-        run_board(root, &crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &["bench"], &[])?
+        run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"])?,
+        run_board(root, &crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &[])?
             .compared_with(ARM32_TITLE),
-        run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["bench"], &["user"])?,
-        run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &[], &["user"])?,
+        run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["user"])?,
+        run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &["user"])?,
     ];
     let mut report = render(&output, &table, &sizes)?;
     report.push_str(&render_boards(&boards));
@@ -347,10 +347,9 @@ fn run_board(
     board: &qemu::Board,
     title: &'static str,
     counter: &'static str,
-    bench_features: &[&str],
     test_features: &[&str],
 ) -> Result<BoardBench> {
-    let bench = qemu::build(root, board, ARM64_BENCH, bench_features)?;
+    let bench = qemu::build(root, board, ARM64_BENCH, board.bench_features)?;
     let test = qemu::build(root, board, ARM64_TEST, test_features)?;
     let command = qemu::command_line(&qemu::bench_command(board, &bench), root);
     let mut blocks = Vec::new();

@@ -22,6 +22,7 @@ pub const MPS2_AN385: Board = Board {
     plain_boot: Boot { name: "mps2-an385", machine: "mps2-an385", cpu: "cortex-m3", expect: &[], status: 0 },
     // The demo's tasks are always in the image.
     demo_features: &[],
+    bench_features: &[],
     tests: CORTEX_M3_TESTS,
     every_model: None,
 };

@@ -23,6 +23,7 @@ pub const MPS3_AN536: Board = Board {
     plain_boot: Boot { name: "mps3-an536", machine: "mps3-an536", cpu: "cortex-r52", expect: &[], status: 0 },
     // The demo's tasks are always in the image.
     demo_features: &[],
+    bench_features: &["bench"],
     tests: CORTEX_R52_TESTS,
     every_model: None,
 };

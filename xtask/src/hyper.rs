@@ -33,6 +33,7 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     image_prefix: "qemu-virt-arm64-hyper-",
     plain_boot: Boot { name: "virt, EL2", machine: "virt,virtualization=on", cpu: "cortex-a53", expect: &[], status: 0 },
     demo_features: &[],
+    bench_features: &["bench"],
     tests: HYPER_TESTS,
     every_model: None,
 };
@@ -143,6 +144,7 @@ pub const VIRT_ARM32_HYPER: Board = Board {
         },
     ],
     demo_features: &[],
+    bench_features: &["bench"],
     tests: HYPER32_TESTS,
     every_model: None,
 };

@@ -6,6 +6,7 @@
 mod advisor;
 mod arm32;
 mod bench;
+mod clippy;
 mod cortex_m3;
 mod hyper;
 mod cortex_r52;
@@ -56,6 +57,8 @@ commands:
                    the headers' own release unless --kernel names another);
                    --bench: only its part of `bench` (updates docs/benchmarks.md);
                    --append: extra kernel command line (then --bench only prints)
+  clippy           clippy, warnings denied, over the host crates and every image crate with
+                   each feature set its test plan, demo and bench build (a step of `test`)
   soak             the long soaks: an hour of virtual time on each hypervisor image
                    (kernel objects and VMs churned, heap flat), ten minutes of the
                    hosted library (heap and RSS flat), and the system-call and
@@ -148,6 +151,7 @@ fn main() -> ExitCode {
             .map(|()| 0),
         "debug" => qemu::debug_command(&root, rest),
         "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
+        "clippy" => no_options("clippy", rest).and_then(|()| clippy::command(&root)),
         "linux-module" => linux::command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
@@ -314,6 +318,10 @@ fn test(root: &Path) -> Result<u8> {
     for package in ["wells-core", "wells-ffi", "wells-policy", "wells-board", "xtask"] {
         let name = format!("cargo test -p {package}");
         let result = cargo(root, &["test", "-p", package]);
+        summary.record(&name, result);
+    }
+
+    for (name, result) in clippy::run(root) {
         summary.record(&name, result);
     }
 

@@ -39,6 +39,8 @@ pub struct Board {
     pub plain_boot: Boot,
     /// Features of the demo image `run` boots.
     pub demo_features: &'static [&'static str],
+    /// Features of its benchmark image (`cargo xtask bench`).
+    pub bench_features: &'static [&'static str],
     /// Its test plan: the images `test` builds and how each must boot.
     pub tests: &'static [TestImage],
     /// A boot of the plan repeated on the description's other QEMU models.
@@ -110,6 +112,7 @@ pub const VIRT_ARM64: Board = Board {
     plain_boot: Boot { name: "virt", machine: "virt", cpu: "cortex-a53", expect: &[], status: 0 },
     // The demo with 64- and 32-bit tasks.
     demo_features: &["user32"],
+    bench_features: &["bench"],
     tests: ARM64_TESTS,
     // cortex-a57, cortex-a72: the most complete supervisor boot on each other model.
     every_model: Some(EveryModel {
@@ -235,30 +238,8 @@ pub fn build(root: &Path, board: &Board, bin: &str, features: &[&str]) -> Result
 /// [`build`] with more environment variables for the image's own build (such as the soak's
 /// length); guests and user programs are built without them.
 pub fn build_with_env(root: &Path, board: &Board, bin: &str, features: &[&str], env: &[(&str, String)]) -> Result<PathBuf> {
-    let mut environment = user_apps::build_for_features(root, board.user_programs, features)?;
-    for guest in board.guest_images {
-        if guest.when.is_empty() || guest.when.iter().any(|feature| features.contains(feature)) {
-            environment.push((guest.env, build(root, guest.board, guest.bin, guest.features)?));
-        }
-    }
     let facts = board.facts();
-    let mut args = vec!["build", "--release", "-p", board.package, "--target", facts.target.as_str(), "--bin", bin];
-    let joined = board.base_features.iter().chain(features).copied().collect::<Vec<_>>().join(",");
-    if !joined.is_empty() {
-        args.extend(["--features", joined.as_str()]);
-    }
-    let build_std = format!("-Zbuild-std={}", facts.build_std.join(","));
-    if !facts.build_std.is_empty() {
-        // compiler_builtins then also provides memcpy and friends (no libc here).
-        args.extend([build_std.as_str(), "-Zbuild-std-features=compiler-builtins-mem"]);
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut command = Command::new(cargo);
-    command.args(&args).current_dir(root).envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
-    if !facts.build_std.is_empty() {
-        command.env("RUSTC_BOOTSTRAP", "1");
-    }
-    crate::run_status(&mut command, &format!("cargo {}", args.join(" ")))?;
+    cargo_image(root, board, &["build", "--bin", bin], features, env, &[])?;
     let built = root.join("target").join(&facts.target).join("release").join(bin);
     let images = root.join("target").join("images");
     std::fs::create_dir_all(&images).map_err(|e| format!("cannot create {}: {e}", images.display()))?;
@@ -270,6 +251,43 @@ pub fn build_with_env(root: &Path, board: &Board, bin: &str, features: &[&str], 
     let image = images.join(format!("{name}.elf"));
     std::fs::copy(&built, &image).map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), image.display()))?;
     Ok(image)
+}
+
+/// Clippy over the board's image crate with `features`: the library and every binary those
+/// features build, warnings denied.
+pub fn clippy(root: &Path, board: &Board, features: &[&str]) -> Result<()> {
+    cargo_image(root, board, &["clippy", "--bins"], features, &[], &["--", "-D", "warnings"])
+}
+
+/// Runs cargo `command` on the board's image crate for its target with its base features and
+/// `features`, after building what the image embeds (user programs, guest images).
+fn cargo_image(root: &Path, board: &Board, command: &[&str], features: &[&str], env: &[(&str, String)], tail: &[&str]) -> Result<()> {
+    let mut environment = user_apps::build_for_features(root, board.user_programs, features)?;
+    for guest in board.guest_images {
+        if guest.when.is_empty() || guest.when.iter().any(|feature| features.contains(feature)) {
+            environment.push((guest.env, build(root, guest.board, guest.bin, guest.features)?));
+        }
+    }
+    let facts = board.facts();
+    let mut args: Vec<&str> = command.to_vec();
+    args.extend(["--release", "-p", board.package, "--target", facts.target.as_str()]);
+    let joined = board.base_features.iter().chain(features).copied().collect::<Vec<_>>().join(",");
+    if !joined.is_empty() {
+        args.extend(["--features", joined.as_str()]);
+    }
+    let build_std = format!("-Zbuild-std={}", facts.build_std.join(","));
+    if !facts.build_std.is_empty() {
+        // compiler_builtins then also provides memcpy and friends (no libc here).
+        args.extend([build_std.as_str(), "-Zbuild-std-features=compiler-builtins-mem"]);
+    }
+    args.extend(tail);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut command = Command::new(cargo);
+    command.args(&args).current_dir(root).envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
+    if !facts.build_std.is_empty() {
+        command.env("RUSTC_BOOTSTRAP", "1");
+    }
+    crate::run_status(&mut command, &format!("cargo {}", args.join(" ")))
 }
 
 fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {

@@ -422,7 +422,7 @@ fn mirror_in(texts: &[String], suite: &str) -> Option<String> {
                 continue;
             }
             if words.peek().is_some_and(|w| w.starts_with('[')) {
-                while let Some(word) = words.next() {
+                for word in words.by_ref() {
                     if word.ends_with(']') {
                         break;
                     }

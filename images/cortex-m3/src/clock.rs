@@ -60,7 +60,7 @@ pub fn cycles() -> u64 {
         let folded = ((FOLDED_HI.load(Ordering::SeqCst) as u64) << 32) | FOLDED_LO.load(Ordering::SeqCst) as u64;
         let at_fold = VALUE_AT_FOLD.load(Ordering::SeqCst);
         let now = value();
-        if before % 2 == 0 && SEQUENCE.load(Ordering::SeqCst) == before {
+        if before.is_multiple_of(2) && SEQUENCE.load(Ordering::SeqCst) == before {
             return folded + at_fold.wrapping_sub(now) as u64;
         }
     }

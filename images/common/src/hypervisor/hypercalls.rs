@@ -59,6 +59,8 @@ const PSCI_IMPLEMENTED: [u32; 8] = [
 /// A hypercall (HVC, or a trapped SMC) of the running VM. An ID outside PSCI and wells' range
 /// is a fault of the VM; a PSCI function wells does not offer answers NOT_SUPPORTED, as PSCI
 /// asks. wells' calls answer a negative `wells_core::Error` code on a bad argument.
+// The functions wells answers come first; the PSCI range after them answers every other one.
+#[allow(clippy::match_overlapping_arm)]
 pub fn hypercall<P: VmPlatform>(regs: &mut dyn GuestRegisters) -> Resume {
     // SMC64 IDs differ from the SMC32 ones only in bit 30.
     let function = (regs.get(0) as u32) & !(1 << 30);

@@ -127,6 +127,8 @@ macro_rules! hypervisor_platform {
                 &LOADED
             }
 
+            // `vcpu` comes from the VM registry, never from a guest (the trait's contract).
+            #[allow(clippy::not_unsafe_ptr_arg_deref)]
             fn enter_guest(entry: $crate::hypervisor::GuestEntry, vcpu: *mut $vcpu) -> ! {
                 use wells_core::Arch;
                 // Nothing may switch between loading this vCPU's registers and entering its guest.

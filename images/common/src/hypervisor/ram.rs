@@ -20,7 +20,7 @@ unsafe impl Send for GuestRam {}
 impl GuestRam {
     /// `size` bytes of zeroed RAM.
     pub fn new(size: usize) -> Result<GuestRam, String> {
-        if size == 0 || size % GRANULE != 0 {
+        if size == 0 || !size.is_multiple_of(GRANULE) {
             return Err(format!("RAM size {size:#x} is not a non-zero multiple of 2 MiB"));
         }
         let layout = Layout::from_size_align(size, GRANULE).map_err(|e| format!("RAM size {size:#x}: {e}"))?;

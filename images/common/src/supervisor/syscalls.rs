@@ -176,7 +176,7 @@ fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) 
         }
         30 => {
             let buffer = as_advisor::<P, _>(domain()?, |task| writable(&task.space, a0 as usize, a1 as usize))?;
-            telemetry_to_user(&k, buffer).map(|count| Value::One(count as u64))
+            telemetry_to_user(k, buffer).map(|count| Value::One(count as u64))
         }
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }

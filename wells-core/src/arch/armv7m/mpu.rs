@@ -42,7 +42,7 @@ impl Region {
     /// The (RBAR, RASR) pair for region number `number`, or `None` when base/size are not
     /// a valid PMSAv7 region.
     pub fn encode(&self, number: u32) -> Option<(u32, u32)> {
-        if self.size < 32 || !self.size.is_power_of_two() || self.base % self.size != 0 {
+        if self.size < 32 || !self.size.is_power_of_two() || !self.base.is_multiple_of(self.size) {
             return None;
         }
         let size_field = self.size.trailing_zeros() - 1;

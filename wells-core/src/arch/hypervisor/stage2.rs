@@ -83,7 +83,7 @@ impl Stage2Tables {
     /// outside the IPA space, or overlapping an existing mapping. The caller makes the writes
     /// visible to the table walker (a barrier) before a guest uses them.
     pub fn map(&mut self, ipa: usize, pa: usize, size: usize, rights: Rights) -> Result<(), MapError> {
-        if size == 0 || ipa % PAGE != 0 || pa % PAGE != 0 || size % PAGE != 0 {
+        if size == 0 || !ipa.is_multiple_of(PAGE) || !pa.is_multiple_of(PAGE) || !size.is_multiple_of(PAGE) {
             return Err(MapError::Unaligned);
         }
         let end = ipa.checked_add(size).ok_or(MapError::OutOfRange)?;

@@ -21,6 +21,7 @@ const ICFGR0_SGIS: u32 = 0xaaaa_aaaa;
 
 /// One VM's distributor.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Default)]
 pub struct VirtualDistributor {
     enabled_globally: bool,
     /// Bit n: interrupt n is enabled.
@@ -30,11 +31,6 @@ pub struct VirtualDistributor {
     ppi_config: u32,
 }
 
-impl Default for VirtualDistributor {
-    fn default() -> Self {
-        VirtualDistributor { enabled_globally: false, enabled: 0, priority: [0; 32], ppi_config: 0 }
-    }
-}
 
 impl VirtualDistributor {
     /// The size of its register page.

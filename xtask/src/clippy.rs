@@ -1,0 +1,77 @@
+//! Clippy over every crate, warnings denied: the host crates with their tests, and each image
+//! crate for its own target with every feature set its test plan, demo and bench build (cfg'd
+//! code is only checked where it is compiled).
+
+use std::path::Path;
+
+use crate::qemu::{self, Board};
+use crate::Result;
+
+/// The host crates (`cargo clippy --all-targets`).
+const HOST_CRATES: &[&str] = &["wells-core", "wells-ffi", "wells-policy", "wells-board", "xtask"];
+
+/// Every image's board.
+const BOARDS: [&Board; 6] = [
+    &qemu::VIRT_ARM64,
+    &crate::hyper::VIRT_ARM64_HYPER,
+    &crate::arm32::VIRT_ARM32,
+    &crate::hyper::VIRT_ARM32_HYPER,
+    &crate::cortex_r52::MPS3_AN536,
+    &crate::cortex_m3::MPS2_AN385,
+];
+
+/// `cargo xtask clippy`: setup, then [`run`]; a PASS/FAIL tally.
+pub fn command(root: &Path) -> Result<u8> {
+    crate::setup::run(root)?;
+    let mut summary = crate::summary::Summary::new("xtask clippy");
+    for (name, result) in run(root) {
+        summary.record(&name, result);
+    }
+    Ok(if summary.finish() { 0 } else { 1 })
+}
+
+/// One result for the host crates, one per board.
+pub fn run(root: &Path) -> Vec<(String, Result<()>)> {
+    let mut args = vec!["clippy", "--all-targets"];
+    for package in HOST_CRATES {
+        args.extend(["-p", package]);
+    }
+    args.extend(["--", "-D", "warnings"]);
+    let mut results = vec![(format!("clippy: {} (all targets)", HOST_CRATES.join(", ")), crate::cargo(root, &args))];
+    for board in BOARDS {
+        let sets = feature_sets(board);
+        let result = sets.iter().try_for_each(|features| qemu::clippy(root, board, features));
+        results.push((format!("clippy: {} image, {} feature sets", board.name, sets.len()), result));
+    }
+    results
+}
+
+/// Every distinct feature set a board's images are built with.
+fn feature_sets(board: &Board) -> Vec<Vec<&'static str>> {
+    let mut sets: Vec<Vec<&'static str>> = Vec::new();
+    let planned = board.tests.iter().map(|test| test.features).chain([board.demo_features, board.bench_features]);
+    for features in planned {
+        let mut set = features.to_vec();
+        set.sort_unstable();
+        if !sets.contains(&set) {
+            sets.push(set);
+        }
+    }
+    sets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_planned_feature_set_is_checked_once() {
+        let sets = feature_sets(&qemu::VIRT_ARM64);
+        assert!(sets.contains(&vec![]));
+        assert!(sets.contains(&vec!["fuzz", "user32"]));
+        assert!(sets.contains(&vec!["bench"]));
+        let mut unique = sets.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), sets.len());
+    }
+}
