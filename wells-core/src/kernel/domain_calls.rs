@@ -5,8 +5,8 @@ use super::Kernel;
 use crate::arch::Arch;
 use crate::domain::{CpuBudget, Domain, DomainId, DomainKind};
 use crate::error::{Error, Result};
-use crate::handle::{Handle, Kind};
-use crate::thread::{Fate, ThreadState};
+use crate::handle::Handle;
+use crate::thread::ThreadState;
 
 pub use super::domains::MAX_DOMAINS;
 
@@ -86,33 +86,7 @@ impl<A: Arch> Kernel<A> {
         if id == DomainId::KERNEL {
             return Err(Error::InvalidArgument);
         }
-        let caller_inside = {
-            let mut cs = self.critical();
-            let domain = cs.domains.live_mut(id).ok_or(Error::InvalidArgument)?;
-            domain.stopped = true;
-            let current = cs.sched.caller();
-            // One pass over the table in slot order (killing a thread keeps its slot), so a
-            // stop allocates nothing: a static kernel stops a faulting task too.
-            let mut from = 0;
-            loop {
-                let member = cs.objects.handles_from(Kind::Thread, from).find(|&t| Some(t) != current && cs.thread(t).is_ok_and(|t| t.exec.domain == id));
-                let Some(thread) = member else { break };
-                cs.kill(thread, code);
-                from = thread.slot() + 1;
-            }
-            let inside = current.filter(|&c| cs.thread(c).is_ok_and(|t| t.exec.domain == id));
-            // From a timer callback that interrupted a thread of the domain, that thread cannot
-            // end under the callback: it ends once the callback has returned (its fate).
-            if let (Some(thread), true) = (inside, cs.sched.callback_running()) {
-                if let Ok(t) = cs.thread_mut(thread) {
-                    t.pending_fate = Some(Fate::Stop(code));
-                }
-                cs.push_fate(thread);
-                false
-            } else {
-                inside.is_some()
-            }
-        };
+        let caller_inside = self.critical().stop_domain(id, code)?;
         if caller_inside {
             self.exit_current(code);
         }

@@ -13,9 +13,9 @@ use super::state::State;
 use super::timeline::{TimelineKey, Wakeup};
 use crate::domain::{CpuBudget, Domain, DomainId, DomainKind};
 use crate::error::{Error, Result};
-use crate::handle::Handle;
+use crate::handle::{Handle, Kind};
 use crate::sched::Requeue;
-use crate::thread::ThreadState;
+use crate::thread::{Fate, ThreadState};
 use alloc::vec::Vec;
 
 /// Most domains one kernel holds.
@@ -208,6 +208,37 @@ impl State {
             domain.budget.period_end_ns = now_ns.saturating_add(budget.map_or(0, |b| b.period_ns));
         }
         Ok(())
+    }
+
+    /// Stops live domain `id`: every thread of it but the caller ends with `code`, and no new
+    /// one starts. Returns true when the caller is one of its threads and must end now; from a
+    /// timer callback that interrupted one, that thread gets the fate to end once the callback
+    /// returned instead.
+    pub(super) fn stop_domain(&mut self, id: DomainId, code: i32) -> Result<bool> {
+        let domain = self.domains.live_mut(id).ok_or(Error::InvalidArgument)?;
+        domain.stopped = true;
+        let current = self.sched.caller();
+        // One pass over the table in slot order (killing a thread keeps its slot), so a
+        // stop allocates nothing: a static kernel stops a faulting task too.
+        let mut from = 0;
+        loop {
+            let member = self.objects.handles_from(Kind::Thread, from).find(|&t| Some(t) != current && self.thread(t).is_ok_and(|t| t.exec.domain == id));
+            let Some(thread) = member else { break };
+            self.kill(thread, code);
+            from = thread.slot() + 1;
+        }
+        let inside = current.filter(|&c| self.thread(c).is_ok_and(|t| t.exec.domain == id));
+        // From a timer callback that interrupted a thread of the domain, that thread cannot
+        // end under the callback: it ends once the callback has returned (its fate).
+        if let (Some(thread), true) = (inside, self.sched.callback_running()) {
+            if let Ok(t) = self.thread_mut(thread) {
+                t.pending_fate = Some(Fate::Stop(code));
+            }
+            self.push_fate(thread);
+            Ok(false)
+        } else {
+            Ok(inside.is_some())
+        }
     }
 
     /// Forgets stopped domain `id` (its threads all joined): its slot and id serve the next.
