@@ -94,15 +94,6 @@ impl Clock {
     }
 }
 
-/// The earlier of two optional instants.
-fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
-    }
-}
-
 impl State {
     /// Runs the deadlines that passed; returns a timer whose callback must run now (the caller
     /// drops the lock for it), or `None` when nothing more is due.
@@ -144,8 +135,17 @@ impl State {
         if !self.clock.take_changed() {
             return;
         }
-        let next = earliest(self.clock.timeline.first_deadline(), self.slice_deadline());
-        let next = earliest(next, self.domains.budget_end());
+        let mut next = self.clock.timeline.first_deadline();
+        // The running thread's slice end matters only while a peer waits for it.
+        if let Some(level) = self.current_level() {
+            if self.sched.policy().top_level() >= Some(level) {
+                let end = self.sched.slice_end_ns();
+                next = Some(next.map_or(end, |n| n.min(end)));
+            }
+        }
+        if let Some(end) = self.domains.budget_end() {
+            next = Some(next.map_or(end, |n| n.min(end)));
+        }
         self.clock.arm(host, next);
     }
 }

@@ -143,6 +143,12 @@ impl Scheduler {
         self.callback_depth > 0
     }
 
+    /// When the running thread's time slice ends.
+    #[inline]
+    pub(super) fn slice_end_ns(&self) -> u64 {
+        self.slice_end_ns
+    }
+
     /// The switch due at the end of this kernel call, if any.
     #[inline]
     pub(super) fn resched(&self) -> Option<Requeue> {
@@ -440,13 +446,6 @@ impl State {
             self.sched.slice_end_ns = now_ns.saturating_add(slice);
             self.clock.mark_dirty();
         }
-    }
-
-    /// When the running thread's slice ends, if a peer waits for it to end (`None`: no
-    /// interrupt needed for the slice).
-    pub(super) fn slice_deadline(&self) -> Option<u64> {
-        let level = self.current_level()?;
-        (self.sched.policy.top_level() >= Some(level)).then_some(self.sched.slice_end_ns)
     }
 
     /// Takes a ready thread out of the run queues (it leaves the Ready state).
