@@ -72,9 +72,9 @@ pub(crate) fn switch_context<A: Arch>(arch: &A, switch: Switch) {
         arch.switch_space(space);
     }
     // SAFETY: the scheduler hands over the saved-SP slot of the context being left (a boxed
-    // thread or the kernel's idle slot, both alive for the switch) and a stack pointer it saved
-    // or built with `init_stack` for a thread whose stack is owned by the thread table; the
-    // caller holds interrupts masked.
+    // thread, or the scheduler's idle or discard slot inside the pinned kernel; all alive for
+    // the switch) and a stack pointer it saved or built with `init_stack` for a thread whose
+    // stack is owned by the thread table; the caller holds interrupts masked.
     unsafe { arch.switch(switch.save, switch.resume) }
 }
 

@@ -1,11 +1,14 @@
-//! Domain calls: create a protection domain of the level below, find the caller's, stop one.
+//! Domain calls: create a protection domain of the level below, find the caller's, give it a
+//! CPU budget, stop and destroy one. The domains themselves and budgets: `domains.rs`.
 
 use super::Kernel;
 use crate::arch::Arch;
-use crate::domain::{Domain, DomainId, DomainKind};
+use crate::domain::{CpuBudget, Domain, DomainId, DomainKind};
 use crate::error::{Error, Result};
-use crate::handle::{Handle, Kind};
-use crate::thread::{Fate, ThreadState};
+use crate::handle::Handle;
+use crate::thread::ThreadState;
+
+pub use super::domains::MAX_DOMAINS;
 
 /// A count of what exists ([`Kernel::census`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,53 +23,34 @@ pub struct Census {
     pub ready: usize,
 }
 
-/// Most domains one kernel holds.
-pub const MAX_DOMAINS: usize = 256;
-
 impl<A: Arch> Kernel<A> {
     /// Creates a domain whose threads run in address space `space` (a token for
     /// [`Arch::switch_space`]); at most `max_priority` for its threads.
     pub fn domain_create(&self, name: &str, kind: DomainKind, space: usize, max_priority: u8) -> Result<DomainId> {
         self.unsealed()?;
-        let mut cs = self.critical();
-        // A destroyed domain's slot first, so domains come and go without a bound.
-        let reused = cs.domains.iter().position(|d| d.destroyed);
-        if reused.is_none() && cs.domains.len() >= MAX_DOMAINS {
-            return Err(Error::Limit);
-        }
-        let id = DomainId(reused.unwrap_or(cs.domains.len()) as u16);
-        let mut domain = Domain::new(id, name, kind, space);
-        domain.max_priority = max_priority.min(crate::sched::PRIORITY_MAX);
-        match reused {
-            Some(slot) => cs.domains[slot] = domain,
-            None => {
-                cs.domains.try_reserve(1).map_err(|_| Error::NoMemory)?;
-                cs.domains.push(domain);
-            }
-        }
-        Ok(id)
+        self.critical().domains.create(name, kind, space, max_priority)
     }
 
     /// Gives a domain (the kernel's own, typically) its address-space token.
     pub fn domain_set_space(&self, id: DomainId, space: usize) -> Result<()> {
         let mut cs = self.critical();
-        let domain = cs.live_domain_mut(id).ok_or(Error::InvalidArgument)?;
+        let domain = cs.domains.live_mut(id).ok_or(Error::InvalidArgument)?;
         domain.space = space;
-        if id == DomainId::KERNEL && cs.current.is_none() {
-            cs.active_space = space;
+        if id == DomainId::KERNEL && cs.sched.current().is_none() {
+            cs.domains.set_active_space(space);
         }
         Ok(())
     }
 
     /// A copy of a domain's description.
     pub fn domain(&self, id: DomainId) -> Result<Domain> {
-        self.critical().live_domain(id).cloned().ok_or(Error::InvalidArgument)
+        self.critical().domains.live(id).cloned().ok_or(Error::InvalidArgument)
     }
 
     /// The domain of the calling thread.
     pub fn current_domain(&self) -> Result<DomainId> {
         let cs = self.critical();
-        let current = cs.current.filter(|_| cs.running).ok_or(Error::BadContext)?;
+        let current = cs.sched.caller().ok_or(Error::BadContext)?;
         Ok(cs.thread(current)?.exec.domain)
     }
 
@@ -89,7 +73,7 @@ impl<A: Arch> Kernel<A> {
         Census {
             objects: cs.objects.len(),
             threads: cs.thread_handles().filter(|&t| of_domain(t)).count(),
-            live_threads: cs.live_threads,
+            live_threads: cs.sched.live_threads(),
             ready: cs.thread_handles().filter(|&t| cs.thread(t).is_ok_and(|t| t.state == ThreadState::Ready)).count(),
         }
     }
@@ -102,33 +86,7 @@ impl<A: Arch> Kernel<A> {
         if id == DomainId::KERNEL {
             return Err(Error::InvalidArgument);
         }
-        let caller_inside = {
-            let mut cs = self.critical();
-            let domain = cs.live_domain_mut(id).ok_or(Error::InvalidArgument)?;
-            domain.stopped = true;
-            let current = cs.current.filter(|_| cs.running);
-            // One pass over the table in slot order (killing a thread keeps its slot), so a
-            // stop allocates nothing: a static kernel stops a faulting task too.
-            let mut from = 0;
-            loop {
-                let member = cs.objects.handles_from(Kind::Thread, from).find(|&t| Some(t) != current && cs.thread(t).is_ok_and(|t| t.exec.domain == id));
-                let Some(thread) = member else { break };
-                cs.kill(thread, code);
-                from = thread.slot() + 1;
-            }
-            let inside = current.filter(|&c| cs.thread(c).is_ok_and(|t| t.exec.domain == id));
-            // From a timer callback that interrupted a thread of the domain, that thread cannot
-            // end under the callback: it ends once the callback has returned (its fate).
-            if let (Some(thread), true) = (inside, cs.callback_depth > 0) {
-                if let Ok(t) = cs.thread_mut(thread) {
-                    t.pending_fate = Some(Fate::Stop(code));
-                }
-                cs.fates.push(thread);
-                false
-            } else {
-                inside.is_some()
-            }
-        };
+        let caller_inside = self.critical().stop_domain(id, code)?;
         if caller_inside {
             self.exit_current(code);
         }
@@ -144,21 +102,27 @@ impl<A: Arch> Kernel<A> {
             return Err(Error::InvalidArgument);
         }
         let mut cs = self.critical();
-        let domain = cs.live_domain(id).ok_or(Error::InvalidArgument)?;
+        let domain = cs.domains.live(id).ok_or(Error::InvalidArgument)?;
         if !domain.stopped || cs.thread_handles().any(|t| cs.thread(t).is_ok_and(|t| t.exec.domain == id)) {
             return Err(Error::BadState);
         }
-        let (kind, budgeted, pending) = (domain.kind, domain.cpu_budget.is_some(), domain.budget.replenish_key);
-        if budgeted {
-            cs.budgeted_domains -= 1;
-        }
-        if let Some(key) = pending {
-            cs.timeline.remove(key);
-        }
-        let mut tombstone = Domain::new(id, "", kind, 0);
-        tombstone.stopped = true;
-        tombstone.destroyed = true;
-        cs.domains[id.0 as usize] = tombstone;
+        cs.destroy_domain(id);
         Ok(())
+    }
+
+    /// Gives domain `id` a CPU budget (`None`: unlimited again): its threads together run at
+    /// most `budget_ns` in every `period_ns`. `InvalidArgument` for the kernel's own domain, a
+    /// zero period or a budget longer than its period.
+    pub fn domain_set_budget(&self, id: DomainId, budget: Option<CpuBudget>) -> Result<()> {
+        if id == DomainId::KERNEL {
+            return Err(Error::InvalidArgument);
+        }
+        if let Some(b) = budget {
+            if b.period_ns == 0 || b.budget_ns == 0 || b.budget_ns > b.period_ns {
+                return Err(Error::InvalidArgument);
+            }
+        }
+        let now = self.host.now_ns();
+        self.critical().set_domain_budget(id, budget, now)
     }
 }

@@ -1,22 +1,30 @@
 //! The kernel: one value holding the state, the CPU port and the host, and the mechanics of
 //! entering it (critical sections), blocking, switching, idling and ticking.
 //!
-//! The calls themselves are grouped by subject: `thread_calls.rs`, `sync_calls.rs`,
-//! `port_calls.rs`, `timer_calls.rs`.
+//! The state behind the lock (`state.rs`) is made of parts that own their data: the
+//! scheduler (`scheduler.rs`), the clock (`clock.rs`), the domains and budgets
+//! (`domains.rs`), beside the object table (`objects.rs`). The calls are grouped by subject
+//! in `*_calls.rs`: each enters the critical section, asks the owning part, and blocks or
+//! switches when that says so.
 
-mod budget;
+mod clock;
 mod critical;
 pub mod domain_calls;
+mod domains;
+mod mutexes;
 pub mod objects;
 mod port_calls;
+mod scheduler;
 pub mod state;
 mod sync_calls;
 mod thread_calls;
+mod threads;
 pub mod timeline;
 mod policy_calls;
 mod restart;
 mod sealing;
 mod timer_calls;
+mod transactions;
 mod txn_calls;
 
 use crate::arch::{switch_context, Arch};
@@ -88,8 +96,7 @@ impl<A: Arch> Kernel<A> {
     /// `wells_critical_enter`), nestable: no switch and no transaction fate happens inside.
     /// Call with interrupts masked.
     pub fn hold(&self, start: bool) {
-        let mut state = self.state.lock();
-        state.held = if start { state.held + 1 } else { state.held.saturating_sub(1) };
+        self.state.lock().sched.hold(start);
     }
 
     /// Masks this kernel's interrupts (ticks); returns whether they were enabled. For
@@ -121,17 +128,17 @@ impl<A: Arch> Kernel<A> {
     /// Ends a kernel call: makes a due switch (unless in a callback or outside `run`) and
     /// re-arms the host timer. Called with interrupts masked; consumes the lock.
     fn finish<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
-        if state.held > 0 {
+        if state.sched.held() {
             // Inside the embedder's section: a switch or a fate now would leave it held by a
             // thread that is not running; the next call or tick outside does them.
             state.reprogram_timer(&*self.host);
             return;
         }
-        if !state.fates.is_empty() && state.callback_depth == 0 {
+        if state.has_fates() && !state.sched.callback_running() {
             state = self.carry_out_fates(state);
         }
-        if state.callback_depth == 0 {
-            if let Some(requeue) = state.resched {
+        if !state.sched.callback_running() {
+            if let Some(requeue) = state.sched.resched() {
                 let now = self.host.now_ns();
                 if let Some(switch) = state.schedule(now, requeue) {
                     state.reprogram_timer(&*self.host);
@@ -147,7 +154,7 @@ impl<A: Arch> Kernel<A> {
 
     /// First thing every context does when it is resumed: free what the previous one left.
     fn after_switch(&self) {
-        let dead_stack = self.state.lock().dead_stack.take();
+        let dead_stack = self.state.lock().sched.take_dead_stack();
         drop(dead_stack);
     }
 
@@ -160,11 +167,11 @@ impl<A: Arch> Kernel<A> {
         deadline_ns: Option<u64>,
         state: ThreadState,
     ) -> WakeReason {
-        let Some(current) = cs.current else { return WakeReason::Destroyed };
+        let Some(current) = cs.sched.current() else { return WakeReason::Destroyed };
         let now = self.host.now_ns();
         cs.end_release(current, now);
         cs.telemetry.record(now, crate::telemetry::EventKind::Block, Some(current), 0);
-        let key = deadline_ns.map(|d| cs.timeline.insert(d, timeline::Wakeup::Thread(current)));
+        let key = deadline_ns.map(|d| cs.clock.insert(d, timeline::Wakeup::Thread(current)));
         if let Ok(thread) = cs.thread_mut(current) {
             thread.state = state;
             thread.waiting_on = waiting_on;
@@ -177,7 +184,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Checks the caller may block and returns its thread.
     fn blocking_caller(cs: &Critical<'_, A>) -> Result<Handle> {
-        match cs.may_block() {
+        match cs.sched.may_block() {
             Some(current) if cs.were_enabled => Ok(current),
             _ => Err(Error::BadContext),
         }
@@ -215,21 +222,19 @@ impl<A: Arch> Kernel<A> {
         let were_enabled = self.arch.irq_save();
         {
             let mut state = self.state.lock();
-            if state.running {
+            if state.sched.running() {
                 // Decided under the lock: taking it again after the mask is lifted would let
                 // a tick find it held and spin for ever.
-                let error = if state.current.is_some() { Error::BadContext } else { Error::BadState };
+                let error = if state.sched.current().is_some() { Error::BadContext } else { Error::BadState };
                 drop(state);
                 self.irq_restore(were_enabled);
                 return Err(error);
             }
-            state.running = true;
-            state.current = None;
-            state.resched = None;
+            state.sched.set_running(true);
         }
         let result = loop {
             let mut state = self.state.lock();
-            if state.live_threads == 0 {
+            if state.sched.live_threads() == 0 {
                 break Ok(());
             }
             let now = self.host.now_ns();
@@ -240,7 +245,7 @@ impl<A: Arch> Kernel<A> {
                 self.after_switch();
                 continue;
             }
-            if state.timeline.is_empty() {
+            if state.clock.is_idle() {
                 break Err(Error::Deadlock);
             }
             state.reprogram_timer(&*self.host);
@@ -251,10 +256,7 @@ impl<A: Arch> Kernel<A> {
             self.tick_masked();
         };
         {
-            let mut state = self.state.lock();
-            state.running = false;
-            state.current = None;
-            state.resched = None;
+            self.state.lock().sched.set_running(false);
         }
         self.irq_restore(were_enabled);
         result
@@ -280,17 +282,16 @@ impl<A: Arch> Kernel<A> {
     fn tick_masked(&self) {
         let mut state = self.state.lock();
         // The host's one-shot fired (or we cannot tell): make the next reprogram arm again.
-        state.armed = None;
-        state.timer_dirty = true;
+        state.clock.fired();
         loop {
             let now = self.host.now_ns();
             let Some(timer) = state.expire_one(now) else { break };
             let Some(mut callback) = state.timer_mut(timer).ok().and_then(|t| t.callback.take()) else { continue };
-            state.callback_depth += 1;
+            state.sched.in_callback(true);
             drop(state);
             callback();
             state = self.state.lock();
-            state.callback_depth -= 1;
+            state.sched.in_callback(false);
             // The callback may have destroyed its own timer; then its closure is dropped here.
             if let Ok(t) = state.timer_mut(timer) {
                 t.callback = Some(callback);
@@ -309,7 +310,7 @@ impl<A: Arch> Kernel<A> {
 
     /// True while `run` is running the threads.
     pub fn is_running(&self) -> bool {
-        self.critical().running
+        self.critical().sched.running()
     }
 
     /// Writes text to the host console.

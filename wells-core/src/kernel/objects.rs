@@ -95,7 +95,7 @@ impl State {
 
     /// Stores a new object; under a static configuration its queues are sized first.
     pub fn insert_object(&mut self, mut object: Object) -> Result<Handle> {
-        if let Some(bounds) = &self.bounds {
+        if let Some(bounds) = self.bounds() {
             object.reserve(bounds)?;
         }
         self.objects.insert(object.kind(), object)

@@ -32,43 +32,45 @@ impl<A: Arch> Kernel<A> {
         // could be restarted or ended by a transaction's fate, and the set lost (#23).
         let set = DecisionSet::parse(bytes)?;
         let rules = set.rules.len() as u64;
-        cs.policy
+        cs.sched
+            .policy_mut()
             .load_set(set)
             .map_err(|_: Error| SetError { rule: None, field: "policy (this kernel's policy takes no decision sets)" })?;
-        cs.guard.set_loaded(now);
+        cs.sched.guard_mut().set_loaded(now);
         cs.telemetry.record(now, EventKind::SetLoaded, None, rules);
         Ok(())
     }
 
     /// Rules of the decision set in force (0: none, classic scheduling).
     pub fn policy_rules(&self) -> usize {
-        self.critical().policy.rules_in_force()
+        self.critical().sched.policy().rules_in_force()
     }
 
     /// Drops the decision set: classic scheduling again.
     pub fn policy_clear(&self) {
         let mut cs = self.critical();
-        cs.policy.clear_set();
-        cs.guard.set_cleared();
+        cs.sched.policy_mut().clear_set();
+        cs.sched.guard_mut().set_cleared();
     }
 
     /// Sets the guard: deadline misses are counted per `window_ns` (0: guard off), and a loaded
     /// set with more than `margin` misses per window over the window before it is reverted.
     pub fn policy_guard(&self, window_ns: u64, margin: u32) {
         let mut cs = self.critical();
-        cs.guard.window_ns = window_ns;
-        cs.guard.margin = margin;
+        let guard = cs.sched.guard_mut();
+        guard.window_ns = window_ns;
+        guard.margin = margin;
     }
 
     /// Bounds how long a runnable thread may wait (0: no bound): past it, whatever the
     /// decision set said, it runs at the top level next. Checked on every timer tick.
     pub fn policy_wait_bound(&self, bound_ns: u64) {
-        self.critical().guard.wait_bound_ns = bound_ns;
+        self.critical().sched.guard_mut().wait_bound_ns = bound_ns;
     }
 
     /// The guard's last revert, if any.
     pub fn policy_last_revert(&self) -> Option<Revert> {
-        self.critical().guard.last_revert
+        self.critical().sched.guard().last_revert
     }
 
     /// Starts recording telemetry events into a ring of `capacity` (until then none are kept);

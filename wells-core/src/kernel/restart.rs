@@ -24,8 +24,8 @@ impl<A: Arch> Kernel<A> {
 
     /// Carries out pending fates; returns only if the caller's own thread has none.
     pub(super) fn carry_out_fates<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) -> spin::MutexGuard<'k, State> {
-        let pending: Vec<Handle> = core::mem::take(&mut state.fates);
-        let current = state.current.filter(|_| state.running);
+        let pending: Vec<Handle> = state.take_fates();
+        let current = state.sched.caller();
         let mut own = None;
         for thread in pending {
             let Some(fate) = state.thread_mut(thread).ok().and_then(|t| t.pending_fate.take()) else { continue };
@@ -61,9 +61,10 @@ impl<A: Arch> Kernel<A> {
         if let Ok(thread) = state.thread_mut(me) {
             thread.state = ThreadState::Ready;
             thread.saved_sp = sp;
-            state.dead_stack = thread_swap_stack(&mut state, me, stack);
+            let old = thread_swap_stack(&mut state, me, stack);
+            state.sched.set_dead_stack(old);
         }
-        state.abandon_current = true;
+        state.sched.abandon_current();
         let now = self.host.now_ns();
         let switch = state.schedule(now, Requeue::Back).expect("wells: restart found nothing to switch to");
         state.make_runnable(me, Requeue::Back, true);
@@ -90,7 +91,7 @@ impl State {
         t.slice_left_ns = 0;
         let owned = core::mem::take(&mut t.owned_mutexes);
         if let Some(key) = key {
-            self.timeline.remove(key);
+            self.clock.remove(key);
         }
         if let Some((object, slot)) = waiting_on {
             if let Some(queue) = self.wait_queue_mut(object, slot) {
@@ -109,7 +110,7 @@ impl State {
         match state {
             ThreadState::Created | ThreadState::Exited | ThreadState::Running => return,
             ThreadState::Ready => {
-                self.policy.remove(thread, level);
+                self.dequeue(thread, level);
             }
             _ => {}
         }

@@ -34,14 +34,14 @@ impl<A: Arch> Kernel<A> {
     pub fn reserve(&self, bounds: StaticBounds) -> Result<()> {
         self.unsealed()?;
         let mut cs = self.critical();
-        if cs.bounds.is_some() || !cs.objects.is_empty() || bounds.threads > bounds.objects {
+        if cs.bounds().is_some() || !cs.objects.is_empty() || bounds.threads > bounds.objects {
             return Err(Error::BadState);
         }
         // Room first; the table's limit last, so a refusal leaves the kernel unbounded (#23).
-        cs.timeline.reserve(bounds.objects).map_err(|_| Error::NoMemory)?;
-        cs.policy.reserve(bounds.objects)?;
+        cs.clock.reserve(bounds.objects).map_err(|_| Error::NoMemory)?;
+        cs.sched.policy_mut().reserve(bounds.objects)?;
         cs.objects.reserve(bounds.objects)?;
-        cs.bounds = Some(bounds);
+        cs.set_bounds(bounds);
         Ok(())
     }
 
@@ -52,7 +52,7 @@ impl<A: Arch> Kernel<A> {
     pub fn seal(&self) -> Result<()> {
         let cs = self.critical();
         let buffered = cs.objects.handles(Kind::Transaction).chain(cs.objects.handles(Kind::SharedObject)).next();
-        if cs.bounds.is_none() || buffered.is_some() {
+        if cs.bounds().is_none() || buffered.is_some() {
             return Err(Error::BadState);
         }
         self.sealed.store(true, Ordering::Release);

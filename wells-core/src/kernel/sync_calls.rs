@@ -22,10 +22,7 @@ impl<A: Arch> Kernel<A> {
         let Object::Mutex(mut mutex) = cs.objects.remove(handle, Kind::Mutex)? else { return Err(Error::WrongKind) };
         cs.wake_all(mutex.waiters.drain(), WakeReason::Destroyed);
         if let Some(owner) = mutex.owner {
-            if let Ok(thread) = cs.thread_mut(owner) {
-                thread.owned_mutexes.retain(|&m| m != handle);
-            }
-            cs.update_priority(owner);
+            cs.forget_mutex(handle, owner);
         }
         Ok(())
     }
@@ -35,13 +32,13 @@ impl<A: Arch> Kernel<A> {
     pub fn mutex_lock(&self, handle: Handle, timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
-        let current = cs.current.filter(|_| cs.running);
+        let current = cs.sched.caller();
         cs.mutex(handle)?;
         Self::check_may_wait(&cs, timeout)?;
         let me = current.ok_or(Error::BadContext)?;
         // A static configuration sized each thread's list of held mutexes: one more would
         // have to grow it.
-        let holds_most = cs.bounds.is_some_and(|b| cs.thread(me).is_ok_and(|t| t.owned_mutexes.len() >= b.held_mutexes));
+        let holds_most = cs.bounds().is_some_and(|b| cs.thread(me).is_ok_and(|t| t.owned_mutexes.len() >= b.held_mutexes));
         let mutex = cs.mutex_mut(handle)?;
         match mutex.owner {
             Some(owner) if owner == me => Err(Error::Deadlock),
@@ -70,7 +67,7 @@ impl<A: Arch> Kernel<A> {
     /// Unlocks a mutex held by the caller, handing it to the first waiter.
     pub fn mutex_unlock(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
-        let current = cs.current.filter(|_| cs.running);
+        let current = cs.sched.caller();
         let mutex = cs.mutex(handle)?;
         if mutex.owner.is_none() || mutex.owner != current {
             return Err(Error::NotOwner);

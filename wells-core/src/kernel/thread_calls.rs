@@ -31,7 +31,7 @@ impl<A: Arch> Kernel<A> {
         }
         let mut cs = self.critical();
         // A thread of a VM is one of its virtual CPUs.
-        let kind = match cs.live_domain(domain) {
+        let kind = match cs.domains.live(domain) {
             None => return Err(Error::InvalidArgument),
             Some(d) if d.stopped => return Err(Error::BadState),
             Some(d) if priority > d.max_priority => return Err(Error::InvalidArgument),
@@ -42,7 +42,7 @@ impl<A: Arch> Kernel<A> {
         // it later (start, wake-up) must never allocate. Before the insert, and only when the
         // table has room, so a refused thread leaves neither a table slot nor queue room (#23).
         let slot = cs.objects.next_slot().ok_or(Error::Limit)?;
-        cs.policy.reserve(slot + 1)?;
+        cs.sched.policy_mut().reserve(slot + 1)?;
         // The stack last, and inside the critical section: a refused thread never made one
         // (on MMU boards a stack's guard page may split a kernel table for good), and a caller
         // restarted or stopped by a transaction's fate cannot be preempted holding it.
@@ -61,8 +61,8 @@ impl<A: Arch> Kernel<A> {
         if thread.state != ThreadState::Created {
             return Err(Error::BadState);
         }
-        cs.live_threads += 1;
-        cs.now_ns = self.host.now_ns();
+        cs.sched.thread_started();
+        cs.clock.set_now(self.host.now_ns());
         if let Some(level) = cs.make_runnable(handle, Requeue::Back, true) {
             cs.note_ready(level);
         }
@@ -86,7 +86,7 @@ impl<A: Arch> Kernel<A> {
         self.after_switch();
         let entry = {
             let mut state = self.state.lock();
-            let current = state.current;
+            let current = state.sched.current();
             let thread = current.and_then(|c| state.thread_mut(c).ok());
             thread.and_then(|t| t.entry.as_mut()).map(|entry| &mut **entry as *mut (dyn FnMut() -> i32 + Send))
         };
@@ -108,12 +108,13 @@ impl<A: Arch> Kernel<A> {
         // Masked for good: this context never comes back.
         self.arch.irq_save();
         let mut state = self.state.lock();
-        let current = state.current.expect("wells: exit outside a thread");
+        let current = state.sched.current().expect("wells: exit outside a thread");
         let now = self.host.now_ns();
-        state.now_ns = now;
+        state.clock.set_now(now);
         state.end_release(current, now);
         // We still run on this stack: the next context frees it.
-        state.dead_stack = state.finish_thread(current, code, true);
+        let stack = state.finish_thread(current, code, true);
+        state.sched.set_dead_stack(stack);
         let switch = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
         state.reprogram_timer(&*self.host);
         drop(state);
@@ -125,7 +126,7 @@ impl<A: Arch> Kernel<A> {
     pub fn thread_join(&self, handle: Handle, timeout: Timeout) -> Result<i32> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
-        if cs.current == Some(handle) {
+        if cs.sched.current() == Some(handle) {
             return Err(Error::Deadlock);
         }
         cs.thread(handle)?;
@@ -141,7 +142,7 @@ impl<A: Arch> Kernel<A> {
                 ThreadState::Created => return Err(Error::BadState),
                 _ => {}
             }
-            if cs.current == Some(handle) {
+            if cs.sched.current() == Some(handle) {
                 return Err(Error::Deadlock);
             }
             if timeout == Timeout::NoWait {
@@ -181,7 +182,7 @@ impl<A: Arch> Kernel<A> {
             ThreadState::Ready => {
                 thread.state = ThreadState::Suspended;
                 let level = thread.placement.level;
-                cs.policy.remove(handle, level);
+                cs.dequeue(handle, level);
                 Ok(())
             }
             ThreadState::Blocked | ThreadState::Sleeping if !thread.suspend_pending => {
@@ -211,7 +212,7 @@ impl<A: Arch> Kernel<A> {
         let thread = cs.thread_mut(handle)?;
         match thread.state {
             ThreadState::Suspended => {
-                cs.now_ns = self.host.now_ns();
+                cs.clock.set_now(self.host.now_ns());
                 if let Some(level) = cs.make_runnable(handle, Requeue::Back, false) {
                     cs.note_ready(level);
                 }
@@ -228,10 +229,7 @@ impl<A: Arch> Kernel<A> {
     /// The calling thread.
     pub fn current_thread(&self) -> Result<Handle> {
         let cs = self.critical();
-        match (cs.running, cs.current) {
-            (true, Some(current)) => Ok(current),
-            _ => Err(Error::BadContext),
-        }
+        cs.sched.caller().ok_or(Error::BadContext)
     }
 
     /// Changes a thread's base priority (its effective priority may stay higher while it

@@ -24,9 +24,9 @@ impl<A: Arch> Kernel<A> {
         let deadline = self.host.now_ns().saturating_add(delay_ns);
         let old_key = cs.timer_mut(handle)?.key.take();
         if let Some(key) = old_key {
-            cs.timeline.remove(key);
+            cs.clock.remove(key);
         }
-        let key = cs.timeline.insert(deadline, Wakeup::Timer(handle));
+        let key = cs.clock.insert(deadline, Wakeup::Timer(handle));
         let timer = cs.timer_mut(handle)?;
         timer.key = Some(key);
         timer.period_ns = period_ns;
@@ -37,7 +37,7 @@ impl<A: Arch> Kernel<A> {
     pub fn timer_cancel(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         if let Some(key) = cs.timer_mut(handle)?.key.take() {
-            cs.timeline.remove(key);
+            cs.clock.remove(key);
         }
         Ok(())
     }
@@ -47,7 +47,7 @@ impl<A: Arch> Kernel<A> {
         let mut cs = self.critical();
         let Object::Timer(timer) = cs.objects.remove(handle, Kind::Timer)? else { return Err(Error::WrongKind) };
         if let Some(key) = timer.key {
-            cs.timeline.remove(key);
+            cs.clock.remove(key);
         }
         Ok(())
     }

@@ -1,0 +1,455 @@
+//! The scheduler: which context has the CPU, the run queues (behind the policy seam), time
+//! slices, pending switches, and the decision what runs next (`schedule`). It only decides:
+//! the switch itself is made by the kernel once the lock is dropped (`arch::switch_context`).
+
+use super::state::{thread_in, State, Switch};
+use super::timeline::Wakeup;
+use crate::handle::Handle;
+use crate::mem::Stack;
+use crate::sched::guard::Guard;
+use crate::sched::{Policy, Requeue, Runnable};
+use crate::telemetry::EventKind;
+use crate::thread::{stack_intact, ThreadState};
+use alloc::boxed::Box;
+
+/// Who has the CPU and who waits for it.
+pub struct Scheduler {
+    /// Places runnable threads in the run queues and picks the next one.
+    policy: Box<dyn Policy>,
+    /// Deadline misses and the decision-set guard.
+    guard: Guard,
+    /// The thread on the CPU; `None` for the idle context or the host outside `run`.
+    current: Option<Handle>,
+    /// True inside `run`: threads may be switched to.
+    running: bool,
+    /// Nesting depth of timer callbacks running now (they must not block or switch).
+    callback_depth: u32,
+    /// Depth of the embedder's own critical sections (`Kernel::hold`): no switch and no fate
+    /// is carried out inside one.
+    held: u32,
+    /// A switch is due at the end of the current kernel call.
+    resched: Option<Requeue>,
+    /// When the running thread's time slice ends.
+    slice_end_ns: u64,
+    /// Started threads that have not exited.
+    live_threads: usize,
+    /// Saved stack pointer of the idle context (the host thread inside `run`).
+    idle_sp: usize,
+    /// Stack of a thread that just exited, freed once we are off it.
+    dead_stack: Option<Stack>,
+    /// Where a context that is abandoned (a thread restarting) saves its stack pointer.
+    discard_sp: usize,
+    /// The next switch abandons the current context instead of saving it.
+    abandon_current: bool,
+}
+
+impl Scheduler {
+    pub(super) fn new(policy: Box<dyn Policy>) -> Scheduler {
+        Scheduler {
+            policy,
+            guard: Guard::default(),
+            current: None,
+            running: false,
+            callback_depth: 0,
+            held: 0,
+            resched: None,
+            slice_end_ns: 0,
+            live_threads: 0,
+            idle_sp: 0,
+            dead_stack: None,
+            discard_sp: 0,
+            abandon_current: false,
+        }
+    }
+
+    /// The thread on the CPU (`None`: idle, or the host outside `run`).
+    #[inline]
+    pub(super) fn current(&self) -> Option<Handle> {
+        self.current
+    }
+
+    /// True inside `run`.
+    #[inline]
+    pub(super) fn running(&self) -> bool {
+        self.running
+    }
+
+    /// The calling thread: the current one while `run` runs threads.
+    #[inline]
+    pub(super) fn caller(&self) -> Option<Handle> {
+        self.current.filter(|_| self.running)
+    }
+
+    /// The current context, when it is a thread that may block (not a timer callback).
+    #[inline]
+    pub(super) fn may_block(&self) -> Option<Handle> {
+        match (self.running, self.callback_depth, self.current) {
+            (true, 0, Some(current)) => Some(current),
+            _ => None,
+        }
+    }
+
+    /// `run` starts (`true`) or ends: the caller is the idle context, nothing is due.
+    pub(super) fn set_running(&mut self, running: bool) {
+        self.running = running;
+        self.current = None;
+        self.resched = None;
+    }
+
+    #[inline]
+    pub(super) fn policy(&self) -> &dyn Policy {
+        &*self.policy
+    }
+
+    #[inline]
+    pub(super) fn policy_mut(&mut self) -> &mut dyn Policy {
+        &mut *self.policy
+    }
+
+    #[inline]
+    pub(super) fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    #[inline]
+    pub(super) fn guard_mut(&mut self) -> &mut Guard {
+        &mut self.guard
+    }
+
+    /// Enters (`true`) or leaves an embedder's section (`Kernel::hold`), nestable.
+    pub(super) fn hold(&mut self, start: bool) {
+        self.held = if start { self.held + 1 } else { self.held.saturating_sub(1) };
+    }
+
+    /// True inside an embedder's section: no switch, no fate.
+    #[inline]
+    pub(super) fn held(&self) -> bool {
+        self.held > 0
+    }
+
+    /// A timer callback starts (`true`) or returned.
+    #[inline]
+    pub(super) fn in_callback(&mut self, entering: bool) {
+        if entering {
+            self.callback_depth += 1;
+        } else {
+            self.callback_depth -= 1;
+        }
+    }
+
+    /// True while a timer callback runs.
+    #[inline]
+    pub(super) fn callback_running(&self) -> bool {
+        self.callback_depth > 0
+    }
+
+    /// When the running thread's time slice ends.
+    #[inline]
+    pub(super) fn slice_end_ns(&self) -> u64 {
+        self.slice_end_ns
+    }
+
+    /// The switch due at the end of this kernel call, if any.
+    #[inline]
+    pub(super) fn resched(&self) -> Option<Requeue> {
+        self.resched
+    }
+
+    /// A thread was started: one more to run before `run` may return.
+    #[inline]
+    pub(super) fn thread_started(&mut self) {
+        self.live_threads += 1;
+    }
+
+    /// A started thread exited.
+    #[inline]
+    pub(super) fn thread_ended(&mut self) {
+        self.live_threads -= 1;
+    }
+
+    /// Started threads that have not exited.
+    #[inline]
+    pub(super) fn live_threads(&self) -> usize {
+        self.live_threads
+    }
+
+    /// The stack of the thread that exited last, to free once nobody runs on it.
+    pub(super) fn set_dead_stack(&mut self, stack: Option<Stack>) {
+        self.dead_stack = stack;
+    }
+
+    /// Takes the dead thread's stack (the context resumed after it frees it).
+    #[inline]
+    pub(super) fn take_dead_stack(&mut self) -> Option<Stack> {
+        self.dead_stack.take()
+    }
+
+    /// The next switch abandons the current context (a thread restarting on a new stack).
+    pub(super) fn abandon_current(&mut self) {
+        self.abandon_current = true;
+    }
+}
+
+impl State {
+    /// Run-queue level of the current thread (where the policy placed it), `None` for idle.
+    pub(super) fn current_level(&self) -> Option<u8> {
+        self.sched.current.and_then(|c| self.thread(c).ok()).map(|t| t.placement.level)
+    }
+
+    /// A thread at run-queue `level` became runnable: ask for a switch if it beats the
+    /// current one.
+    pub fn note_ready(&mut self, level: u8) {
+        self.clock.mark_dirty();
+        match self.current_level() {
+            None if self.sched.running => self.sched.resched = Some(Requeue::Back),
+            Some(current) if level > current => self.sched.resched = Some(Requeue::Front),
+            _ => {}
+        }
+    }
+
+    /// What the policy sees of a thread.
+    fn runnable(thread: &crate::thread::Thread, handle: Handle, now_ns: u64, awaited_by_partners: bool) -> Runnable {
+        Runnable {
+            thread: handle,
+            priority: thread.priority,
+            base_priority: thread.base_priority,
+            class: thread.class,
+            deadline_slack_ns: thread.deadline_at.map(|d| d as i64 - now_ns as i64),
+            in_transaction: !thread.transactions.is_empty(),
+            awaited_by_partners,
+            conflicts: thread.conflicts,
+            waited_ns: now_ns.saturating_sub(thread.stopped_at_ns),
+            cpu_share_pct: thread.cpu_share_pct,
+        }
+    }
+
+    /// Makes a thread runnable: the policy places it, it is queued there. `released` when it
+    /// starts or wakes (a new release: its deadline restarts), not when it is preempted.
+    /// Returns its level, or `None` when the policy deferred it: it then sleeps on the
+    /// timeline and is queued, once, when the deferral ends.
+    pub fn make_runnable(&mut self, handle: Handle, at: Requeue, released: bool) -> Option<u8> {
+        let now = self.clock.now();
+        let awaited = self.awaited_by_partners(handle);
+        let thread = thread_in(&mut self.objects, handle)?;
+        let deferral_ended = core::mem::take(&mut thread.deferred);
+        thread.roll_cpu_share(now);
+        if released && !deferral_ended {
+            thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
+        }
+        let placement = self.sched.policy.place(&Self::runnable(thread, handle, now, awaited));
+        if released && !deferral_ended && placement.defer_ns > 0 {
+            thread.deferred = true;
+            thread.state = ThreadState::Sleeping;
+            thread.timeout_key = Some(self.clock.insert(now.saturating_add(placement.defer_ns), Wakeup::Thread(handle)));
+            return None;
+        }
+        thread.placement = placement;
+        thread.state = ThreadState::Ready;
+        thread.ready_since_ns = now;
+        self.sched.policy.enqueue(handle, placement.level, at);
+        if placement.gang {
+            self.gang_up(handle, placement.level);
+        }
+        if placement.abort_conflicting {
+            self.abort_conflicting_with(handle);
+        }
+        if released {
+            self.telemetry.record(now, EventKind::Wake, Some(handle), placement.level as u64);
+        }
+        Some(placement.level)
+    }
+
+    /// Places the thread `handle` on the CPU again (its priority changed while it runs): a
+    /// switch is due when a queued thread now beats it.
+    pub(super) fn replace_running(&mut self, handle: Handle) {
+        let now = self.clock.now();
+        let awaited = self.awaited_by_partners(handle);
+        if let Some(thread) = thread_in(&mut self.objects, handle) {
+            thread.placement = self.sched.policy.place(&Self::runnable(thread, handle, now, awaited));
+            if self.sched.policy.top_level() > Some(thread.placement.level) {
+                self.sched.resched = Some(Requeue::Front);
+            }
+        }
+    }
+
+    /// True when, in one of `thread`'s active transactions, another member voted commit and
+    /// `thread` has not: the partners wait for it. Bounded by its transactions x MAX_MEMBERS.
+    fn awaited_by_partners(&self, thread: Handle) -> bool {
+        let Ok(t) = self.thread(thread) else { return false };
+        t.transactions.iter().filter_map(|&txn| self.transaction(txn).ok()).filter(|txn| txn.is_active()).any(|txn| {
+            let mine = txn.members.iter().any(|m| m.thread == thread && m.voted_commit);
+            !mine && txn.commit_votes() > 0
+        })
+    }
+
+    /// A gang action: the ready partners of `thread` (members of its transactions) queued
+    /// below `level` move up to it. Bounded by the thread's transactions times MAX_MEMBERS;
+    /// a partner is only ever raised, and its next placement is its own again.
+    fn gang_up(&mut self, thread: Handle, level: u8) {
+        let transactions = self.thread(thread).map_or(0, |t| t.transactions.len());
+        for i in 0..transactions {
+            let Some(txn) = self.thread(thread).ok().and_then(|t| t.transactions.get(i).copied()) else { return };
+            let members = self.transaction(txn).map_or(0, |t| t.members.len());
+            for j in 0..members {
+                let Some(partner) = self.transaction(txn).ok().and_then(|t| t.members.get(j)).map(|m| m.thread) else { break };
+                let Ok(p) = self.thread_mut(partner) else { continue };
+                if partner == thread || p.state != ThreadState::Ready || p.placement.level >= level {
+                    continue;
+                }
+                let queued = core::mem::replace(&mut p.placement.level, level);
+                if self.sched.policy.remove(partner, queued) {
+                    self.sched.policy.enqueue(partner, level, Requeue::Back);
+                }
+            }
+        }
+    }
+
+    /// Decides what runs next. The current thread, if still running, goes back to the policy
+    /// (`requeue` says where). Returns the switch to make, `None` when the current context
+    /// stays. Panics only on a broken kernel invariant or a smashed stack canary.
+    pub fn schedule(&mut self, now_ns: u64, requeue: Requeue) -> Option<Switch> {
+        if !self.sched.running {
+            return None;
+        }
+        // Each thread is looked up once; `objects` and the scheduler are borrowed apart.
+        self.clock.set_now(now_ns);
+        let sched = &mut self.sched;
+        let previous = sched.current;
+        let mut save: *mut usize = &mut sched.idle_sp;
+        let mut charge = None;
+        if let Some(handle) = previous {
+            let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
+            let ran = now_ns.saturating_sub(thread.last_start_ns);
+            charge = Some((thread.exec.domain, ran));
+            thread.run_time_ns += ran;
+            thread.share_window_run_ns += ran;
+            thread.stopped_at_ns = now_ns;
+            if let Some(stack) = &thread.stack {
+                assert!(stack_intact(stack.as_slice()), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+            }
+            if thread.state == ThreadState::Running {
+                thread.state = ThreadState::Ready;
+                thread.ready_since_ns = now_ns;
+                // Preempted: it keeps the rest of its slice; yielding or out of slice: a new one.
+                thread.slice_left_ns = match requeue {
+                    Requeue::Front => sched.slice_end_ns.saturating_sub(now_ns),
+                    Requeue::Back => 0,
+                };
+                // Preempted or yielding: same release, so the placement it has stands.
+                sched.policy.enqueue(handle, thread.placement.level, requeue);
+            }
+            save = if core::mem::take(&mut sched.abandon_current) { &mut sched.discard_sp } else { &mut thread.saved_sp };
+        }
+        let budgets = self.domains.any_budgeted();
+        if let (Some((domain, ran)), true) = (charge, budgets) {
+            self.charge_budget(domain, ran, now_ns);
+        }
+        self.sched.resched = None;
+        self.clock.mark_dirty();
+        let next = loop {
+            match self.sched.policy.pick_next() {
+                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
+                picked => break picked,
+            }
+        };
+        self.domains.set_budget_end(None);
+        let (resume, domain) = match next {
+            Some(handle) => {
+                let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
+                thread.state = ThreadState::Running;
+                thread.last_start_ns = now_ns;
+                thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
+                if next != previous {
+                    thread.switches += 1;
+                    self.telemetry.record(now_ns, EventKind::Switch, Some(handle), thread.placement.level as u64);
+                }
+                let slice = match core::mem::take(&mut thread.slice_left_ns) {
+                    0 => thread.placement.slice_ns,
+                    left => left,
+                };
+                self.sched.slice_end_ns = now_ns.saturating_add(slice);
+                let domain = thread.exec.domain;
+                if budgets {
+                    let end = self.domains.budget_left(domain, now_ns).map(|left| now_ns.saturating_add(left));
+                    self.domains.set_budget_end(end);
+                }
+                (thread.saved_sp, domain)
+            }
+            None => (self.sched.idle_sp, crate::domain::DomainId::KERNEL),
+        };
+        if next == previous {
+            return None;
+        }
+        self.sched.current = next;
+        let space = self.domains.enter_space_of(domain);
+        Some(Switch { save, resume, space })
+    }
+
+    /// The current release of `handle` ends at `now_ns` (it blocks, sleeps or exits): a late
+    /// end is a deadline miss, which the guard judges.
+    pub fn end_release(&mut self, handle: Handle, now_ns: u64) {
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return };
+        let Some(deadline) = thread.deadline_at.take() else { return };
+        if now_ns <= deadline {
+            return;
+        }
+        thread.deadline_misses += 1;
+        self.telemetry.record(now_ns, EventKind::DeadlineMiss, Some(handle), now_ns - deadline);
+        if let Some(revert) = self.sched.guard.note_miss(now_ns) {
+            if self.sched.policy.revert_set() {
+                self.telemetry.record(now_ns, EventKind::SetReverted, None, revert.misses as u64);
+            }
+        }
+    }
+
+    /// The wait-bound guard: a runnable thread that has waited longer than the bound is put
+    /// back where the classic policy would have it (its own priority, at the front), undoing a
+    /// decision set that parked it lower. Bounded: one look at the longest waiter of each level.
+    pub fn enforce_wait_bound(&mut self, now_ns: u64) {
+        let bound = self.sched.guard.wait_bound_ns;
+        let Some(queued_top) = self.sched.policy.top_level() else { return };
+        if bound == 0 {
+            return;
+        }
+        // The top is the running thread's level if it is higher than any queued one.
+        let top = queued_top.max(self.current_level().unwrap_or(0));
+        for level in 0..top {
+            let Some(handle) = self.sched.policy.head(level) else { continue };
+            let Some(thread) = thread_in(&mut self.objects, handle) else { continue };
+            let classic = thread.priority;
+            if classic <= level || now_ns.saturating_sub(thread.ready_since_ns) <= bound {
+                continue;
+            }
+            self.sched.policy.remove(handle, level);
+            thread.placement.level = classic;
+            self.sched.policy.enqueue(handle, classic, Requeue::Front);
+            self.note_ready(classic);
+        }
+    }
+
+    /// The time slice of the current thread ended: let its peers run.
+    pub fn slice_check(&mut self, now_ns: u64) {
+        self.clock.set_now(now_ns);
+        // Its domain's budget for the period is used up: off the CPU (`schedule` throttles).
+        if self.domains.budget_end().is_some_and(|end| now_ns >= end) {
+            self.sched.resched = Some(Requeue::Back);
+            return;
+        }
+        let Some(current) = self.sched.current else { return };
+        let Some((level, slice)) = self.thread(current).ok().map(|t| (t.placement.level, t.placement.slice_ns)) else { return };
+        if now_ns < self.sched.slice_end_ns {
+            return;
+        }
+        if self.sched.policy.top_level() >= Some(level) {
+            self.sched.resched = Some(Requeue::Back);
+        } else {
+            self.sched.slice_end_ns = now_ns.saturating_add(slice);
+            self.clock.mark_dirty();
+        }
+    }
+
+    /// Takes a ready thread out of the run queues (it leaves the Ready state).
+    pub(super) fn dequeue(&mut self, handle: Handle, level: u8) {
+        self.sched.policy.remove(handle, level);
+    }
+}
