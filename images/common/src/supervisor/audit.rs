@@ -28,7 +28,9 @@ pub struct Snapshot {
     created: usize,
     heap_used: usize,
     allocations: u64,
-    /// Times the calling thread was switched in (not compared: says whether to compare).
+    /// The calling thread, and the times it was switched in (they say whether to compare:
+    /// another thread's call may have taken the place of this one's `before`).
+    thread: wells_core::Handle,
     switches: u64,
 }
 
@@ -54,27 +56,56 @@ pub fn finish() -> Report {
     Report { compared: COMPARED.load(Ordering::SeqCst), changed: CHANGED.load(Ordering::SeqCst) }
 }
 
+/// True while a test has the audit on.
+#[inline(always)]
+pub(super) fn on() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
+/// The snapshot taken before the call being audited (one CPU: one call at a time reaches the
+/// dispatcher between `before` and `after_failure`; a switch in between is detected).
+static BEFORE: spin::Mutex<Option<Snapshot>> = spin::Mutex::new(None);
+
+/// Takes the snapshot before a call. Out of line: the dispatcher's common path only tests [`on`].
+#[cold]
+#[inline(never)]
+pub(super) fn before<P: TaskPlatform>() {
+    let snapshot = snapshot::<P>();
+    *BEFORE.lock() = snapshot;
+}
+
+/// After call `number` failed with `error`: checks it changed nothing since [`before`].
+#[cold]
+#[inline(never)]
+pub(super) fn after_failure<P: TaskPlatform>(number: u64, error: Error) {
+    let before = BEFORE.lock().take();
+    if let Some(before) = before {
+        check::<P>(before, number, error);
+    }
+}
+
 /// A snapshot for the calling task, if the audit is on.
-pub(super) fn snapshot<P: TaskPlatform>() -> Option<Snapshot> {
-    if !ON.load(Ordering::Relaxed) {
+fn snapshot<P: TaskPlatform>() -> Option<Snapshot> {
+    if !on() {
         return None;
     }
     let k = P::kernel();
     let domain = k.current_domain().ok()?;
-    let switches = k.thread_stats(k.current_thread().ok()?).ok()?.switches;
+    let thread = k.current_thread().ok()?;
+    let switches = k.thread_stats(thread).ok()?.switches;
     let (handles, created) = P::tasks().with_task(domain, |task| Ok((task.handle_count(), task.created.len()))).ok()?;
     // Last: nothing above allocates, but the heap is what changes most easily.
     let heap = P::heap();
-    Some(Snapshot { census: k.census(domain), handles, created, heap_used: heap.used, allocations: heap.allocations, switches })
+    Some(Snapshot { census: k.census(domain), handles, created, heap_used: heap.used, allocations: heap.allocations, thread, switches })
 }
 
 /// Compares `before` with now, after call `number` failed with `error`.
-pub(super) fn check<P: TaskPlatform>(before: Snapshot, number: u64, error: Error) {
+fn check<P: TaskPlatform>(before: Snapshot, number: u64, error: Error) {
     if matches!(error, Error::OwnerDied | Error::Aborted) {
         return;
     }
     let Some(after) = snapshot::<P>() else { return };
-    if after.switches != before.switches {
+    if after.thread != before.thread || after.switches != before.switches {
         return;
     }
     COMPARED.fetch_add(1, Ordering::Relaxed);

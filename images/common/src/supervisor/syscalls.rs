@@ -24,10 +24,14 @@ pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     let unknown = registers.unknown_call();
     // System calls may block: let interrupts in while the kernel works for the caller.
     P::cpu().irq_restore(true);
-    let before = audit::snapshot::<P>();
+    // The audit (tests only) stays off the hot path: a flag test, and its work out of line.
+    let audited = audit::on();
+    if audited {
+        audit::before::<P>();
+    }
     let result = call::<P>(number, args, unknown);
-    if let (Some(before), Err(error)) = (before, &result) {
-        audit::check::<P>(before, number, *error);
+    if let (true, Err(error)) = (audited, &result) {
+        audit::after_failure::<P>(number, *error);
     }
     P::cpu().irq_save();
     match result {
@@ -61,6 +65,8 @@ fn timeout(ms: u64) -> Timeout {
 /// Longest name `*_open` compares; a longer one is refused, never compared cut short.
 pub const NAME_MAX: usize = 64;
 
+// Inlined into `handle`, its one caller: a cheap call then costs no call and no result in memory.
+#[inline(always)]
 fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
     let k = P::kernel();
     let tasks = P::tasks();
