@@ -113,7 +113,7 @@ boards:
                     (image: target/images/qemu-mps3-an536-wells-demo.elf)
 ";
 
-/// Boards `run` accepts: the hosted C example and the QEMU boards from `hosts/`.
+/// Boards `run` accepts: the hosted C example and the QEMU boards of `images/`.
 const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, arm32::VIRT_ARM32.name, cortex_m3::MPS2_AN385.name, cortex_r52::MPS3_AN536.name, "hosted"];
 
 fn main() -> ExitCode {

@@ -18,7 +18,7 @@ use crate::Result;
 pub struct Board {
     /// Name used by `run --board`.
     pub name: &'static str,
-    /// Its image crate (in `images/`, or `hosts/` for those not yet one crate per CPU family).
+    /// Its image crate in `images/`.
     pub package: &'static str,
     /// Features every build of it gets: the board and the level its image crate builds
     /// (`qemu-virt`, `supervisor`...). They do not appear in image names.
