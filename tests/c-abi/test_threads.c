@@ -1,6 +1,6 @@
 /* test_threads.c - wells threads through include/wells.h: create/start/join, bad arguments,
  * sleep, priorities, round-robin, preemption by the tick, suspend/resume, stats, list, critical
- * sections. */
+ * sections, and the registers C keeps across a call (FP ones included) surviving a switch. */
 #include "check.h"
 
 #include <stdint.h>
@@ -660,6 +660,53 @@ static void critical_section_defers_tick(void)
     STOP_WELLS();
 }
 
+/* ---- registers kept across a switch ------------------------------------------------------- */
+
+/* Eight doubles live across every yield: the compiler keeps them in the callee-saved FP
+ * registers where the ABI has them (d8-d15 on arm64), so a switch that forgot them would hand
+ * one thread's values to the other. Each thread computes the same chain from its own seed; the
+ * results must match the chain computed without switches. */
+#define FP_ROUNDS 200
+
+static double fp_chain(double seed, bool yield)
+{
+    double a = seed, b = seed + 1, c = seed + 2, d = seed + 3;
+    double e = seed + 4, f = seed + 5, g = seed + 6, h = seed + 7;
+    for (int i = 0; i < FP_ROUNDS; i++) {
+        if (yield)
+            wells_thread_yield();
+        a = a * 0.5 + b;
+        b = b * 0.5 + c;
+        c = c * 0.5 + d;
+        d = d * 0.5 + e;
+        e = e * 0.5 + f;
+        f = f * 0.5 + g;
+        g = g * 0.5 + h;
+        h = h * 0.5 + a;
+    }
+    return a + b + c + d + e + f + g + h;
+}
+
+static double fp_result[2];
+
+static int32_t fp_thread(void *arg)
+{
+    intptr_t index = (intptr_t)arg;
+    fp_result[index] = fp_chain((double)(index * 100 + 1), true);
+    return 0;
+}
+
+static void fp_registers_survive_switch(void)
+{
+    START_WELLS();
+    spawn("fp0", 10, fp_thread, (void *)(intptr_t)0);
+    spawn("fp1", 10, fp_thread, (void *)(intptr_t)1);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    CHECK(fp_result[0] == fp_chain(1, false));
+    CHECK(fp_result[1] == fp_chain(101, false));
+    STOP_WELLS();
+}
+
 int main(void)
 {
     RUN(create_start_join);
@@ -677,5 +724,6 @@ int main(void)
     RUN(thread_stats);
     RUN(thread_list);
     RUN(critical_section_defers_tick);
+    RUN(fp_registers_survive_switch);
     return check_summary();
 }

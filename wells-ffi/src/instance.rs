@@ -6,16 +6,16 @@ use crate::status::{status_of, wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void, CStr};
 use core::pin::Pin;
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
-use wells_core::arch::x86_64::{HostedX86, HOST_GUARD_PAGES};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
+use wells_core::arch::joined::{Joined, HOST_GUARD_PAGES};
 use wells_core::mem::KernelHeap;
 use wells_core::{Arch, Error, Kernel};
 
-type WellsKernel = Kernel<HostedX86>;
+type WellsKernel = Kernel<Joined>;
 
 /// The CPU this library runs on (outside the kernel so the heap and the tick reach it even
 /// while no kernel exists).
-static CPU: HostedX86 = HostedX86::new();
+static CPU: Joined = Joined::new();
 static INSTANCE: AtomicPtr<WellsKernel> = AtomicPtr::new(core::ptr::null_mut());
 /// The heap region from the host: (address, size).
 static REGION: spin::Mutex<(usize, usize)> = spin::Mutex::new((0, 0));
@@ -25,9 +25,32 @@ static HOST_OPS: spin::Mutex<Option<CHost>> = spin::Mutex::new(None);
 /// the host thread that called `wells_init`. Atomics, not the table's lock: every call checks.
 static HOST_THREAD_FN: AtomicPtr<()> = AtomicPtr::new(core::ptr::null_mut());
 static HOST_THREAD_CTX: AtomicPtr<c_void> = AtomicPtr::new(core::ptr::null_mut());
-static WELLS_HOST_THREAD: AtomicU64 = AtomicU64::new(0);
+static WELLS_HOST_THREAD: HostThreadId = HostThreadId::new();
 static CRITICAL_DEPTH: AtomicU32 = AtomicU32::new(0);
 static CRITICAL_WERE_ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// The host's name for the thread that called `wells_init`, as two 32-bit halves: Cortex-M3
+/// has no 64-bit atomics. Written before `HOST_THREAD_FN` is published (release) and read after
+/// it is seen (acquire), so a reader never sees halves of two values.
+struct HostThreadId {
+    low: AtomicU32,
+    high: AtomicU32,
+}
+
+impl HostThreadId {
+    const fn new() -> Self {
+        HostThreadId { low: AtomicU32::new(0), high: AtomicU32::new(0) }
+    }
+
+    fn store(&self, id: u64, order: Ordering) {
+        self.high.store((id >> 32) as u32, order);
+        self.low.store(id as u32, order);
+    }
+
+    fn load(&self, order: Ordering) -> u64 {
+        (u64::from(self.high.load(order)) << 32) | u64::from(self.low.load(order))
+    }
+}
 
 /// Alignment of the heap region asked from the host.
 const HEAP_ALIGN: usize = 64;

@@ -37,7 +37,7 @@ pub const WELLS_THREAD_THROTTLED: u32 = 7;
 
 // The header needs literal values; these keep them equal to the core's.
 const _: () = {
-    assert!(WELLS_MIN_STACK_SIZE == <wells_core::arch::x86_64::HostedX86 as wells_core::Arch>::MIN_STACK);
+    assert!(WELLS_MIN_STACK_SIZE == <wells_core::arch::joined::Joined as wells_core::Arch>::MIN_STACK);
     assert!(WELLS_PRIORITY_MAX == wells_core::sched::PRIORITY_MAX as u32);
     assert!(WELLS_PRIORITY_DEFAULT == wells_core::sched::PRIORITY_DEFAULT as u32);
     assert!(WELLS_TIME_SLICE_MS as u64 * 1_000_000 == wells_core::sched::TIME_SLICE_NS);
@@ -74,8 +74,9 @@ fn read_name(name: *const c_char, buffer: &mut [u8; 31]) -> &str {
     }
     let mut len = 0;
     while len < buffer.len() {
-        // SAFETY: the caller promises a NUL-terminated string; we stop at its NUL.
-        let byte = unsafe { *name.add(len) } as u8;
+        // SAFETY: the caller promises a NUL-terminated string; we stop at its NUL. Read as a
+        // byte: `c_char` is signed on x86_64 and unsigned on Arm.
+        let byte = unsafe { *name.cast::<u8>().add(len) };
         if byte == 0 {
             break;
         }

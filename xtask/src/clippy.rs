@@ -43,6 +43,10 @@ pub fn run(root: &Path) -> Vec<(String, Result<()>)> {
         let result = sets.iter().try_for_each(|features| qemu::clippy(root, board, features));
         results.push((format!("clippy: {} image, {} feature sets", board.name, sets.len()), result));
     }
+    let libraries = crate::library_arm::LIBRARIES;
+    let result = libraries.iter().try_for_each(|library| crate::library_arm::clippy(root, library));
+    let targets: Vec<&str> = libraries.iter().map(|library| library.target).collect();
+    results.push((format!("clippy: wells-ffi (libwells.a) for {}", targets.join(", ")), result));
     results
 }
 

@@ -22,14 +22,14 @@ const CFLAGS: &[&str] = &[
 /// Link flags: unused archive members of libwells.a (core formatting, tables) are dropped.
 const LDLIBS: &[&str] = &["-Wl,--gc-sections", "-lpthread", "-lrt"];
 
-const C_ABI_TIME_LIMIT: Duration = Duration::from_secs(120);
+pub(crate) const C_ABI_TIME_LIMIT: Duration = Duration::from_secs(120);
 const EXAMPLE_TIME_LIMIT: Duration = Duration::from_secs(60);
 
 fn library_path(root: &Path) -> PathBuf {
     root.join("target/release/libwells.a")
 }
 
-fn output_dir(root: &Path) -> PathBuf {
+pub(crate) fn output_dir(root: &Path) -> PathBuf {
     root.join("target/hosted")
 }
 
@@ -66,32 +66,55 @@ pub(crate) fn c_files(root: &Path, dir: &str) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// A C compiler and the libwells.a it links: the machine's own, or a cross compiler and the
+/// library built for its CPU (`library_arm.rs`).
+pub(crate) struct Toolchain {
+    /// The gcc to run.
+    pub gcc: &'static str,
+    /// The libwells.a to link.
+    pub library: PathBuf,
+    /// Extra flags (`-D...`) for the C files.
+    pub cflags: &'static [&'static str],
+}
+
+impl Toolchain {
+    /// The machine's gcc and target/release/libwells.a.
+    pub fn host(root: &Path) -> Toolchain {
+        Toolchain { gcc: "gcc", library: library_path(root), cflags: &[] }
+    }
+}
+
 /// Compiles `sources` + adapters/posix/*.c + libwells.a into `output` with gcc.
 pub(crate) fn compile(root: &Path, sources: &[PathBuf], output: &Path) -> Result<()> {
+    compile_with(root, &Toolchain::host(root), sources, output)
+}
+
+/// Compiles `sources` + adapters/posix/*.c + the toolchain's libwells.a into `output`.
+pub(crate) fn compile_with(root: &Path, toolchain: &Toolchain, sources: &[PathBuf], output: &Path) -> Result<()> {
     let adapter = c_files(root, "adapters/posix")?;
-    let library = library_path(root);
-    if !library.is_file() {
+    if !toolchain.library.is_file() {
         return Err(format!(
             "{} is missing (the library build failed)",
-            library.display()
+            toolchain.library.display()
         ));
     }
     if let Some(dir) = output.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let mut gcc = Command::new("gcc");
+    let mut gcc = Command::new(toolchain.gcc);
     gcc.current_dir(root)
         .args(CFLAGS)
+        .args(toolchain.cflags)
         .args(sources)
         .args(&adapter)
-        .arg(&library)
+        .arg(&toolchain.library)
         .args(LDLIBS)
         .arg("-o")
         .arg(output);
     let shown: Vec<String> = sources.iter().map(|s| s.display().to_string()).collect();
-    println!("xtask: gcc {} -> {}", shown.join(" "), output.display());
-    crate::run_status(&mut gcc, "gcc")
+    println!("xtask: {} {} -> {}", toolchain.gcc, shown.join(" "), output.display());
+    crate::run_status(&mut gcc, toolchain.gcc)
 }
 
 /// Human words for an exit status.

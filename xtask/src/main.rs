@@ -13,6 +13,7 @@ mod cortex_r52;
 mod header;
 mod hosted;
 mod launcher;
+mod library_arm;
 mod linux;
 mod load;
 mod miri;
@@ -57,6 +58,11 @@ commands:
                    the headers' own release unless --kernel names another);
                    --bench: only its part of `bench` (updates docs/benchmarks.md);
                    --append: extra kernel command line (then --bench only prints)
+  arm-library [--test]
+                   build libwells.a for the Arm CPUs (arm64, Cortex-A15/A7, Cortex-M3,
+                   Cortex-R52) into target/<rust target>/release/; --test: also
+                   the C ABI tests and the hosted example against the arm64 one,
+                   run under qemu-aarch64 (the suite's steps); a PASS/FAIL tally
   clippy           clippy, warnings denied, over the host crates and every image crate with
                    each feature set its test plan, demo and bench build (a step of `test`)
   soak             the long soaks: an hour of virtual time on each hypervisor image
@@ -153,6 +159,7 @@ fn main() -> ExitCode {
         "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
         "clippy" => no_options("clippy", rest).and_then(|()| clippy::command(&root)),
         "linux-module" => linux::command(&root, rest),
+        "arm-library" => library_arm::command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");
@@ -349,6 +356,9 @@ fn test(root: &Path) -> Result<u8> {
         hosted::test_example(root, library_ok),
     );
     summary.record("example examples/advisor (two identical runs, fewer misses)", advisor::test(root));
+    for (name, result) in library_arm::tests(root) {
+        summary.record(&name, result);
+    }
 
     for (name, result) in qemu::run_arm64_tests(root) {
         summary.record(&name, result);

@@ -10,7 +10,8 @@ use std::process::Command;
 use crate::Result;
 
 /// Rustup targets beyond the host (always installed); e.g. "aarch64-unknown-none".
-const RUSTUP_TARGETS: &[&str] = &["aarch64-unknown-none-softfloat", "armv7a-none-eabi", "thumbv7m-none-eabi"];
+/// `aarch64-unknown-none` is the hard-float target of the arm64 libwells.a (`library_arm.rs`).
+const RUSTUP_TARGETS: &[&str] = &["aarch64-unknown-none-softfloat", "aarch64-unknown-none", "armv7a-none-eabi", "thumbv7m-none-eabi"];
 
 /// Rustup components beyond the default profile; e.g. "rust-src".
 const RUSTUP_COMPONENTS: &[&str] = &["rust-src"];
@@ -74,6 +75,24 @@ const DEB_PACKAGES: &[DebPackage] = &[
     },
     // Kbuild makes BTF for a module when the headers ship a `vmlinux` (Debian's 6.12 do, for
     // CONFIG_DEBUG_INFO_BTF_MODULES): that needs pahole.
+    // The arm64 libwells.a's C tests (xtask/src/library_arm.rs): a cross gcc with its libc to
+    // link aarch64 Linux programs, and QEMU's user-mode emulation to run them (the release of
+    // the system emulators).
+    DebPackage {
+        name: "gcc-aarch64-linux-gnu",
+        command: Some("aarch64-linux-gnu-gcc"),
+        suite: None,
+    },
+    DebPackage {
+        name: "libc6-dev-arm64-cross",
+        command: None,
+        suite: None,
+    },
+    DebPackage {
+        name: "qemu-user",
+        command: Some("qemu-aarch64"),
+        suite: Some("bookworm-backports"),
+    },
     DebPackage {
         name: "dwarves",
         command: Some("pahole"),

@@ -4,20 +4,25 @@
 //! A port lives in `arch/<cpu>/`. Contexts are saved on the thread's own stack, so a context is
 //! just a saved stack pointer: `switch` pushes the callee-saved registers of the current context,
 //! stores its stack pointer, loads the next one and pops its registers.
+//!
+//! The ports that establish a level (vectors, boot code, MMU/MPU, system registers) come with
+//! feature `bare-metal`, which the QEMU images turn on; the C library leaves it off, so nothing of
+//! them (no vector table, no exported trap handler) lands in a `libwells.a` another OS links.
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(feature = "bare-metal", target_arch = "aarch64"))]
 pub mod aarch64;
-#[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
+#[cfg(all(feature = "bare-metal", target_arch = "arm", target_has_atomic = "64"))]
 pub mod arm;
 // ARMv8-R AArch32 (Cortex-R52): the `arm` port with the EL1 MPU instead of the MMU.
-#[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
+#[cfg(all(feature = "bare-metal", target_arch = "arm", target_has_atomic = "64"))]
 pub mod armv8r;
 // M-profile: the only stable cfg telling thumbv6m/v7m/v7em from A/R-profile Arm is the missing
 // 64-bit atomics (no LDREXD); `target_feature = "mclass"` is not visible on stable.
-#[cfg(all(target_arch = "arm", target_os = "none", not(target_has_atomic = "64")))]
+#[cfg(all(feature = "bare-metal", target_arch = "arm", target_os = "none", not(target_has_atomic = "64")))]
 pub mod armv7m;
-#[cfg(target_arch = "x86_64")]
-pub mod x86_64;
+// Wells inside an environment that runs the CPU already (the C library's port, every CPU).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "arm"))]
+pub mod joined;
 // What the hypervisor levels of every CPU (AArch64 EL2, ARMv7 HYP) share.
 pub mod hypervisor;
 

@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
-use wells_core::arch::x86_64::HostedX86;
+use wells_core::arch::joined::Joined;
 use wells_core::{Host, Kernel};
 
 pub const MS: u64 = 1_000_000;
@@ -43,7 +43,7 @@ impl Host for VirtualHost {
     }
 }
 
-pub type K = Kernel<HostedX86>;
+pub type K = Kernel<Joined>;
 
 pub struct World {
     pub kernel: &'static K,
@@ -53,7 +53,7 @@ pub struct World {
 impl World {
     pub fn new() -> World {
         let clock = Arc::new(Clock { now: AtomicU64::new(0), armed: AtomicU64::new(NOT_ARMED) });
-        let arch: &'static HostedX86 = Box::leak(Box::new(HostedX86::new()));
+        let arch: &'static Joined = Box::leak(Box::new(Joined::new()));
         let kernel = Box::leak(Box::new(Kernel::new(arch, Box::new(VirtualHost(clock.clone())))));
         World { kernel, clock }
     }
