@@ -1,0 +1,111 @@
+/* Os_Kernel.h - the configuration tables tools/wells-oil generates (Os_Cfg.c) and the OSEK
+ * layer reads. Not for application code: it includes Os.h only. */
+#ifndef WELLS_OS_KERNEL_H
+#define WELLS_OS_KERNEL_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+#include "Os.h"
+#include "wells.h"
+
+/* Alarm actions */
+#define OS_ACTION_ACTIVATETASK 1
+#define OS_ACTION_SETEVENT 2
+#define OS_ACTION_CALLBACK 3
+#define OS_ACTION_INCREMENTCOUNTER 4
+
+typedef struct {
+    const char *name;
+    void (*entry)(void);
+    uint32_t priority;        /* OIL PRIORITY: higher runs first */
+    uint32_t run_priority;    /* while running: the ceiling of its internal resource (NON: the top) */
+    uint32_t max_activations; /* OIL ACTIVATION */
+    uint8_t extended;         /* has EVENTs: may wait */
+    uint32_t autostart;       /* bit m: activated at StartOS in application mode m */
+    uint64_t *activation_seq; /* max_activations slots: the FIFO place of each pending activation */
+} Os_TaskCfg;
+
+typedef struct {
+    const char *name;
+    uint32_t ceiling; /* the highest PRIORITY of the tasks that use it */
+} Os_ResourceCfg;
+
+typedef struct {
+    const char *name;
+    AlarmBaseType base;
+} Os_CounterCfg;
+
+typedef struct {
+    const char *name;
+    CounterType counter;
+    uint8_t action;             /* OS_ACTION_* */
+    TaskType task;              /* ACTIVATETASK, SETEVENT */
+    EventMaskType event;        /* SETEVENT */
+    void (*callback)(void);     /* ALARMCALLBACK */
+    CounterType target_counter; /* INCREMENTCOUNTER */
+    uint32_t autostart;         /* bit m: set at StartOS in application mode m */
+    TickType alarm_time, cycle_time;
+    uint8_t absolute; /* autostart as SetAbsAlarm (else SetRelAlarm) */
+} Os_AlarmCfg;
+
+typedef struct {
+    const char *name;
+    void (*entry)(void);
+    uint8_t category; /* 1 or 2 */
+    uint32_t priority;
+} Os_IsrCfg;
+
+/* Run-time state, also in the generated file (static: nothing is allocated after StartOS
+ * except wells' own thread stacks and semaphores, made once in StartOS). */
+typedef struct {
+    TaskStateType state;
+    uint32_t priority;     /* the priority it competes with now */
+    uint32_t activations;  /* recorded activations, the current instance included */
+    uint32_t act_head;     /* ring index of the oldest pending activation in activation_seq */
+    int64_t seq;           /* place within its priority: smaller runs first */
+    uint8_t take_internal; /* raise to run_priority when dispatched */
+    EventMaskType set, wait;
+    ResourceType last_resource; /* top of the stack of held resources, or OS_NO_RESOURCE */
+    wells_sem_t sem;
+    wells_thread_t thread;
+    jmp_buf terminate;
+} Os_TaskState;
+
+#define OS_NO_RESOURCE ((ResourceType)0xFFFFFFFFu)
+
+typedef struct {
+    TaskType owner; /* INVALID_TASK: free */
+    uint32_t saved_priority;
+    ResourceType previous; /* the resource the owner took before this one */
+} Os_ResourceState;
+
+typedef struct {
+    uint8_t active;
+    TickType expiry;
+    TickType cycle;
+} Os_AlarmState;
+
+typedef struct {
+    uint8_t extended_status; /* OIL STATUS = EXTENDED */
+    uint32_t task_count, resource_count, counter_count, alarm_count, isr_count, appmode_count;
+    const Os_TaskCfg *tasks;
+    const Os_ResourceCfg *resources;
+    const Os_CounterCfg *counters;
+    const Os_AlarmCfg *alarms;
+    const Os_IsrCfg *isrs;
+    Os_TaskState *task_state;
+    Os_ResourceState *resource_state;
+    TickType *counter_value;
+    Os_AlarmState *alarm_state;
+    uint8_t *isr_pending;
+    void (*startup_hook)(void);
+    void (*shutdown_hook)(StatusType);
+    void (*error_hook)(StatusType);
+    void (*pretask_hook)(void);
+    void (*posttask_hook)(void);
+} Os_Config;
+
+extern const Os_Config Os_config;
+
+#endif /* WELLS_OS_KERNEL_H */

@@ -1,0 +1,975 @@
+/* os.c - the OSEK/VDX OS services on wells (hosted: a Linux process through adapters/posix).
+ *
+ * Mapping (openautosar/README.md, "How it maps onto wells"): every OSEK task is one wells
+ * thread, made once in StartOS, that loops: wait on its semaphore (dispatched), run the body;
+ * TerminateTask / ChainTask longjmp back to the loop. The OSEK layer keeps the ready list
+ * itself (priority, then FIFO place of each activation; a preempted task first in its priority)
+ * and hands the CPU over explicitly: exactly one task thread is dispatched at a time, the one
+ * it hands over to gets its semaphore posted, and the one that leaves waits on its own. So the
+ * order tasks run in is OSEK's, whatever wells' time slices do, and ceilings, non-preemptive
+ * tasks and internal resources are priorities in that list. All OSEK state changes happen in a
+ * wells critical section.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "Os_Kernel.h"
+#include "wells_posix.h"
+
+int Os_DeclareDummy;
+OSServiceIdType Os_ErrorServiceId;
+uint32_t Os_ErrorParam[3];
+
+/* Call levels, one bit each, so a service names the levels it may be called from. */
+enum {
+    L_NONE = 0, /* before StartOS */
+    L_TASK = 1 << 0,
+    L_ISR2 = 1 << 1,
+    L_ISR1 = 1 << 2,
+    L_ERRORHOOK = 1 << 3,
+    L_PRETASK = 1 << 4,
+    L_POSTTASK = 1 << 5,
+    L_STARTUP = 1 << 6,
+    L_SHUTDOWN = 1 << 7,
+    L_ALARMCB = 1 << 8,
+};
+#define L_HOOKS_INFO (L_ERRORHOOK | L_PRETASK | L_POSTTASK)
+
+#define CFG (Os_config)
+#define TS(id) (&Os_config.task_state[(id)])
+
+static unsigned os_level = L_NONE;
+static TaskType os_running = INVALID_TASK;
+static AppModeType os_mode;
+static int64_t os_next_seq = 1, os_front_seq = -1;
+static ISRType os_isr = INVALID_ISR;
+static uint32_t os_isr_priority; /* 0: no ISR runs (ISR priorities are 1 and up) */
+static uint8_t os_all_disabled;
+static uint32_t os_suspend_all, os_suspend_os;
+static uint8_t os_in_error_hook;
+
+static void os_lock(void) { wells_critical_enter(); }
+static void os_unlock(void) { wells_critical_exit(); }
+
+static int os_ext(void) { return CFG.extended_status != 0; }
+
+static int os_interrupts_off(void)
+{
+    return os_all_disabled || os_suspend_all > 0 || os_suspend_os > 0;
+}
+
+/* Runs a hook at its call level (lock held). */
+static void os_call_hook(unsigned level, void (*hook)(void))
+{
+    unsigned saved = os_level;
+    os_level = level;
+    hook();
+    os_level = saved;
+}
+
+/* A service failed: ErrorHook (not from inside it), then the code back to the caller. */
+static StatusType os_error(OSServiceIdType service, StatusType code, uint32_t p0, uint32_t p1,
+                           uint32_t p2)
+{
+    if (code != E_OK && CFG.error_hook != NULL && !os_in_error_hook) {
+        unsigned saved = os_level;
+        os_in_error_hook = 1;
+        Os_ErrorServiceId = service;
+        Os_ErrorParam[0] = p0;
+        Os_ErrorParam[1] = p1;
+        Os_ErrorParam[2] = p2;
+        os_level = L_ERRORHOOK;
+        CFG.error_hook(code);
+        os_level = saved;
+        os_in_error_hook = 0;
+    }
+    return code;
+}
+
+/* The checks every service starts with: called at an allowed level, interrupts not off. */
+static StatusType os_enter_check(unsigned allowed)
+{
+    if ((os_level & allowed) == 0)
+        return E_OS_CALLEVEL;
+    if (os_interrupts_off())
+        return E_OS_DISABLEDINT;
+    return E_OK;
+}
+
+/* ---- the ready list ---------------------------------------------------------------------- */
+
+/* The task to run: highest priority among READY and RUNNING; the running one wins a tie, then
+ * the smallest FIFO place. INVALID_TASK when none. */
+static TaskType os_select(void)
+{
+    TaskType best = INVALID_TASK;
+    for (TaskType id = 0; id < CFG.task_count; id++) {
+        Os_TaskState *t = TS(id);
+        if (t->state != READY && t->state != RUNNING)
+            continue;
+        if (best == INVALID_TASK) {
+            best = id;
+            continue;
+        }
+        Os_TaskState *b = TS(best);
+        if (t->priority > b->priority)
+            best = id;
+        else if (t->priority == b->priority && b->state != RUNNING &&
+                 (t->state == RUNNING || t->seq < b->seq))
+            best = id;
+    }
+    return best;
+}
+
+/* Makes `id` the running task and wakes its thread (lock held). */
+static void os_start_running(TaskType id)
+{
+    Os_TaskState *t = TS(id);
+    t->state = RUNNING;
+    os_running = id;
+    if (t->take_internal) {
+        if (t->priority < CFG.tasks[id].run_priority)
+            t->priority = CFG.tasks[id].run_priority;
+        t->take_internal = 0;
+    }
+    if (CFG.pretask_hook != NULL)
+        os_call_hook(L_PRETASK, CFG.pretask_hook);
+    (void)wells_sem_post(t->sem);
+}
+
+/* The running task leaves the CPU into `state` (lock held). */
+static void os_leave(TaskType id, TaskStateType state)
+{
+    if (CFG.posttask_hook != NULL)
+        os_call_hook(L_POSTTASK, CFG.posttask_hook);
+    TS(id)->state = state;
+    os_running = INVALID_TASK;
+}
+
+/* Called with the lock held (depth 1) by the running task's thread at a rescheduling point:
+ * hands the CPU to a higher-priority task if there is one, and returns (unlocked) once this
+ * task runs again. */
+static void os_reschedule(void)
+{
+    TaskType self = os_running;
+    TaskType next = os_select();
+    if (self == INVALID_TASK || next == self) {
+        os_unlock();
+        return;
+    }
+    Os_TaskState *t = TS(self);
+    os_leave(self, READY);
+    t->seq = os_front_seq--; /* preempted: first of its priority */
+    os_start_running(next);
+    os_unlock();
+    (void)wells_sem_wait(t->sem, WELLS_WAIT_FOREVER);
+}
+
+/* The calling task's thread leaves the CPU for good (state set by the caller, lock held):
+ * dispatches the next task, unlocks, returns; the caller then waits on its semaphore. */
+static void os_hand_over(void)
+{
+    TaskType next = os_select();
+    if (next != INVALID_TASK)
+        os_start_running(next);
+    os_unlock();
+}
+
+/* At the end of a service: reschedule when called from a task, else unlock only (an ISR
+ * reschedules at its end). */
+static StatusType os_done(StatusType code)
+{
+    if (os_level == L_TASK)
+        os_reschedule();
+    else
+        os_unlock();
+    return code;
+}
+
+/* ---- tasks ------------------------------------------------------------------------------- */
+
+static StatusType os_activate(TaskType id)
+{
+    Os_TaskState *t = TS(id);
+    const Os_TaskCfg *c = &CFG.tasks[id];
+    if (t->activations >= c->max_activations)
+        return E_OS_LIMIT;
+    if (t->state == SUSPENDED) {
+        t->state = READY;
+        t->priority = c->priority;
+        t->seq = os_next_seq++;
+        t->take_internal = 1;
+        t->set = 0;
+        t->wait = 0;
+        t->activations = 1;
+    } else {
+        uint32_t slot = (t->act_head + t->activations - 1) % c->max_activations;
+        c->activation_seq[slot] = (uint64_t)os_next_seq++;
+        t->activations++;
+    }
+    return E_OK;
+}
+
+/* Ends the running instance of `id` (lock held): releases what it holds, queues its next
+ * activation if any. */
+static void os_terminate(TaskType id)
+{
+    Os_TaskState *t = TS(id);
+    const Os_TaskCfg *c = &CFG.tasks[id];
+    while (t->last_resource != OS_NO_RESOURCE) {
+        Os_ResourceState *r = &CFG.resource_state[t->last_resource];
+        t->last_resource = r->previous;
+        r->owner = INVALID_TASK;
+    }
+    t->activations--;
+    if (t->activations > 0) {
+        os_leave(id, READY);
+        t->priority = c->priority;
+        t->seq = (int64_t)c->activation_seq[t->act_head];
+        t->act_head = (t->act_head + 1) % c->max_activations;
+        t->take_internal = 1;
+        t->set = 0;
+        t->wait = 0;
+    } else {
+        os_leave(id, SUSPENDED);
+    }
+}
+
+StatusType ActivateTask(TaskType TaskID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && TaskID >= CFG.task_count)
+        s = E_OS_ID;
+    if (s == E_OK)
+        s = os_activate(TaskID);
+    if (s != E_OK) {
+        os_error(OSServiceId_ActivateTask, s, TaskID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    return os_done(E_OK);
+}
+
+/* Checks shared by TerminateTask and ChainTask. */
+static StatusType os_check_terminate(void)
+{
+    StatusType s = os_enter_check(L_TASK);
+    if (s != E_OK)
+        return s;
+    if (os_ext() && TS(os_running)->last_resource != OS_NO_RESOURCE)
+        return E_OS_RESOURCE;
+    return E_OK;
+}
+
+static void os_end_instance_and_loop(TaskType self)
+{
+    os_terminate(self);
+    os_hand_over();
+    longjmp(TS(self)->terminate, 1);
+}
+
+StatusType TerminateTask(void)
+{
+    os_lock();
+    StatusType s = os_check_terminate();
+    if (s != E_OK) {
+        os_error(OSServiceId_TerminateTask, s, 0, 0, 0);
+        os_unlock();
+        return s;
+    }
+    os_end_instance_and_loop(os_running);
+    return E_OK; /* not reached */
+}
+
+StatusType ChainTask(TaskType TaskID)
+{
+    os_lock();
+    StatusType s = os_check_terminate();
+    if (s == E_OK && TaskID >= CFG.task_count)
+        s = E_OS_ID;
+    TaskType self = os_running;
+    /* Chaining itself reuses the ending instance's activation. */
+    if (s == E_OK && TaskID != self &&
+        TS(TaskID)->activations >= CFG.tasks[TaskID].max_activations)
+        s = E_OS_LIMIT;
+    if (s != E_OK) {
+        os_error(OSServiceId_ChainTask, s, TaskID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    os_terminate(self);
+    (void)os_activate(TaskID);
+    os_hand_over();
+    longjmp(TS(self)->terminate, 1);
+    return E_OK; /* not reached */
+}
+
+StatusType Schedule(void)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK);
+    if (s == E_OK && os_ext() && TS(os_running)->last_resource != OS_NO_RESOURCE)
+        s = E_OS_RESOURCE;
+    if (s != E_OK) {
+        os_error(OSServiceId_Schedule, s, 0, 0, 0);
+        os_unlock();
+        return s;
+    }
+    TaskType self = os_running;
+    Os_TaskState *t = TS(self);
+    /* Release the internal resource (or the non-preemptive ceiling) while others may run. */
+    if (t->last_resource == OS_NO_RESOURCE)
+        t->priority = CFG.tasks[self].priority;
+    t->take_internal = 1;
+    TaskType next = os_select();
+    if (next == self) {
+        t->priority = CFG.tasks[self].run_priority > t->priority ? CFG.tasks[self].run_priority
+                                                                 : t->priority;
+        t->take_internal = 0;
+        os_unlock();
+        return E_OK;
+    }
+    os_leave(self, READY);
+    t->seq = os_front_seq--;
+    os_start_running(next);
+    os_unlock();
+    (void)wells_sem_wait(t->sem, WELLS_WAIT_FOREVER);
+    return E_OK;
+}
+
+StatusType GetTaskID(TaskRefType TaskID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && TaskID == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK)
+        *TaskID = os_running;
+    if (s != E_OK)
+        os_error(OSServiceId_GetTaskID, s, 0, 0, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType GetTaskState(TaskType TaskID, TaskStateRefType State)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && TaskID >= CFG.task_count)
+        s = E_OS_ID;
+    if (s == E_OK && State == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK)
+        *State = TS(TaskID)->state;
+    if (s != E_OK)
+        os_error(OSServiceId_GetTaskState, s, TaskID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+/* ---- resources --------------------------------------------------------------------------- */
+
+StatusType GetResource(ResourceType ResID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && os_level != L_TASK)
+        s = E_OS_ACCESS; /* resources are configured for tasks only (README) */
+    if (s == E_OK && ResID >= CFG.resource_count)
+        s = E_OS_ID;
+    TaskType self = os_running;
+    if (s == E_OK && CFG.resource_state[ResID].owner != INVALID_TASK)
+        s = E_OS_ACCESS; /* occupied (by this task too: no nesting of one resource) */
+    if (s == E_OK && os_ext() && CFG.tasks[self].priority > CFG.resources[ResID].ceiling)
+        s = E_OS_ACCESS;
+    if (s != E_OK) {
+        os_error(OSServiceId_GetResource, s, ResID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    Os_TaskState *t = TS(self);
+    Os_ResourceState *r = &CFG.resource_state[ResID];
+    r->owner = self;
+    r->saved_priority = t->priority;
+    r->previous = t->last_resource;
+    t->last_resource = ResID;
+    if (t->priority < CFG.resources[ResID].ceiling)
+        t->priority = CFG.resources[ResID].ceiling;
+    os_unlock();
+    return E_OK;
+}
+
+StatusType ReleaseResource(ResourceType ResID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && os_level != L_TASK)
+        s = E_OS_NOFUNC;
+    if (s == E_OK && ResID >= CFG.resource_count)
+        s = E_OS_ID;
+    TaskType self = os_running;
+    if (s == E_OK && os_ext() && CFG.tasks[self].priority > CFG.resources[ResID].ceiling)
+        s = E_OS_ACCESS;
+    /* Not held, or not the last one taken (LIFO). Checked in both statuses: releasing what the
+     * task does not hold would corrupt the ceilings. */
+    if (s == E_OK && TS(self)->last_resource != ResID)
+        s = E_OS_NOFUNC;
+    if (s != E_OK) {
+        os_error(OSServiceId_ReleaseResource, s, ResID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    Os_TaskState *t = TS(self);
+    Os_ResourceState *r = &CFG.resource_state[ResID];
+    t->last_resource = r->previous;
+    t->priority = r->saved_priority;
+    r->owner = INVALID_TASK;
+    return os_done(E_OK);
+}
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+static StatusType os_set_event(TaskType id, EventMaskType mask)
+{
+    Os_TaskState *t = TS(id);
+    if (!CFG.tasks[id].extended)
+        return E_OS_ACCESS;
+    if (t->state == SUSPENDED)
+        return E_OS_STATE;
+    t->set |= mask;
+    if (t->state == WAITING && (t->set & t->wait) != 0) {
+        t->state = READY;
+        t->seq = os_next_seq++;
+    }
+    return E_OK;
+}
+
+StatusType SetEvent(TaskType TaskID, EventMaskType Mask)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && TaskID >= CFG.task_count)
+        s = E_OS_ID;
+    if (s == E_OK)
+        s = os_set_event(TaskID, Mask);
+    if (s != E_OK) {
+        os_error(OSServiceId_SetEvent, s, TaskID, Mask, 0);
+        os_unlock();
+        return s;
+    }
+    return os_done(E_OK);
+}
+
+StatusType ClearEvent(EventMaskType Mask)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK);
+    if (s == E_OK && !CFG.tasks[os_running].extended)
+        s = E_OS_ACCESS;
+    if (s == E_OK)
+        TS(os_running)->set &= ~Mask;
+    if (s != E_OK)
+        os_error(OSServiceId_ClearEvent, s, Mask, 0, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType GetEvent(TaskType TaskID, EventMaskRefType Event)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && TaskID >= CFG.task_count)
+        s = E_OS_ID;
+    if (s == E_OK && Event == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK && !CFG.tasks[TaskID].extended)
+        s = E_OS_ACCESS;
+    if (s == E_OK && TS(TaskID)->state == SUSPENDED)
+        s = E_OS_STATE;
+    if (s == E_OK)
+        *Event = TS(TaskID)->set;
+    if (s != E_OK)
+        os_error(OSServiceId_GetEvent, s, TaskID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType WaitEvent(EventMaskType Mask)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK);
+    TaskType self = os_running;
+    if (s == E_OK && !CFG.tasks[self].extended)
+        s = E_OS_ACCESS;
+    if (s == E_OK && TS(self)->last_resource != OS_NO_RESOURCE)
+        s = E_OS_RESOURCE; /* both statuses: waiting with a ceiling held would block the system */
+    if (s != E_OK) {
+        os_error(OSServiceId_WaitEvent, s, Mask, 0, 0);
+        os_unlock();
+        return s;
+    }
+    Os_TaskState *t = TS(self);
+    if ((t->set & Mask) != 0) {
+        os_unlock();
+        return E_OK;
+    }
+    t->wait = Mask;
+    os_leave(self, WAITING);
+    t->priority = CFG.tasks[self].priority; /* releases its internal resource */
+    t->take_internal = 1;
+    os_hand_over();
+    (void)wells_sem_wait(t->sem, WELLS_WAIT_FOREVER);
+    return E_OK;
+}
+
+/* ---- counters and alarms ----------------------------------------------------------------- */
+
+static void os_counter_tick(CounterType id, unsigned depth);
+
+static void os_alarm_fire(AlarmType id, unsigned depth)
+{
+    const Os_AlarmCfg *a = &CFG.alarms[id];
+    StatusType s;
+    switch (a->action) {
+    case OS_ACTION_ACTIVATETASK:
+        s = os_activate(a->task);
+        if (s != E_OK)
+            os_error(OSServiceId_ActivateTask, s, a->task, 0, 0);
+        break;
+    case OS_ACTION_SETEVENT:
+        s = os_set_event(a->task, a->event);
+        if (s != E_OK)
+            os_error(OSServiceId_SetEvent, s, a->task, a->event, 0);
+        break;
+    case OS_ACTION_CALLBACK:
+        os_call_hook(L_ALARMCB, a->callback);
+        break;
+    case OS_ACTION_INCREMENTCOUNTER:
+        if (depth < 8) /* wells-oil refuses cycles; this bounds a chain anyway */
+            os_counter_tick(a->target_counter, depth + 1);
+        break;
+    default:
+        break;
+    }
+}
+
+static void os_counter_tick(CounterType id, unsigned depth)
+{
+    TickType max = CFG.counters[id].base.maxallowedvalue;
+    TickType v = CFG.counter_value[id];
+    v = v >= max ? 0 : v + 1;
+    CFG.counter_value[id] = v;
+    for (AlarmType a = 0; a < CFG.alarm_count; a++) {
+        Os_AlarmState *st = &CFG.alarm_state[a];
+        if (CFG.alarms[a].counter != id || !st->active || st->expiry != v)
+            continue;
+        if (st->cycle != 0) {
+            uint64_t e = (uint64_t)v + st->cycle;
+            st->expiry = (TickType)(e % ((uint64_t)max + 1));
+        } else {
+            st->active = 0;
+        }
+        os_alarm_fire(a, depth);
+    }
+}
+
+StatusType IncrementCounter(CounterType CounterID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && CounterID >= CFG.counter_count)
+        s = E_OS_ID;
+    if (s != E_OK) {
+        os_error(OSServiceId_IncrementCounter, s, CounterID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    os_counter_tick(CounterID, 0);
+    return os_done(E_OK);
+}
+
+StatusType GetCounterValue(CounterType CounterID, TickRefType Value)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && CounterID >= CFG.counter_count)
+        s = E_OS_ID;
+    if (s == E_OK && Value == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK)
+        *Value = CFG.counter_value[CounterID];
+    if (s != E_OK)
+        os_error(OSServiceId_GetCounterValue, s, CounterID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType GetElapsedValue(CounterType CounterID, TickRefType Value, TickRefType ElapsedValue)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && CounterID >= CFG.counter_count)
+        s = E_OS_ID;
+    if (s == E_OK && (Value == NULL || ElapsedValue == NULL))
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK && *Value > CFG.counters[CounterID].base.maxallowedvalue)
+        s = E_OS_VALUE;
+    if (s == E_OK) {
+        TickType now = CFG.counter_value[CounterID];
+        uint64_t range = (uint64_t)CFG.counters[CounterID].base.maxallowedvalue + 1;
+        *ElapsedValue = (TickType)(((uint64_t)now + range - *Value) % range);
+        *Value = now;
+    }
+    if (s != E_OK)
+        os_error(OSServiceId_GetElapsedValue, s, CounterID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType GetAlarmBase(AlarmType AlarmID, AlarmBaseRefType Info)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && AlarmID >= CFG.alarm_count)
+        s = E_OS_ID;
+    if (s == E_OK && Info == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK)
+        *Info = CFG.counters[CFG.alarms[AlarmID].counter].base;
+    if (s != E_OK)
+        os_error(OSServiceId_GetAlarmBase, s, AlarmID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType GetAlarm(AlarmType AlarmID, TickRefType Tick)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2 | L_HOOKS_INFO);
+    if (s == E_OK && AlarmID >= CFG.alarm_count)
+        s = E_OS_ID;
+    if (s == E_OK && Tick == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK && !CFG.alarm_state[AlarmID].active)
+        s = E_OS_NOFUNC;
+    if (s == E_OK) {
+        CounterType c = CFG.alarms[AlarmID].counter;
+        uint64_t range = (uint64_t)CFG.counters[c].base.maxallowedvalue + 1;
+        uint64_t left = ((uint64_t)CFG.alarm_state[AlarmID].expiry + range - CFG.counter_value[c]) % range;
+        *Tick = (TickType)(left == 0 ? range : left);
+    }
+    if (s != E_OK)
+        os_error(OSServiceId_GetAlarm, s, AlarmID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+/* SetRelAlarm and SetAbsAlarm: `start` is the increment or the absolute value. */
+static StatusType os_set_alarm(OSServiceIdType service, AlarmType id, TickType start,
+                               TickType cycle, int absolute)
+{
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && id >= CFG.alarm_count)
+        s = E_OS_ID;
+    if (s == E_OK) {
+        const AlarmBaseType *b = &CFG.counters[CFG.alarms[id].counter].base;
+        /* Out-of-range values are refused in both statuses (they could never expire as
+         * asked); EXTENDED also checks the cycle against MINCYCLE. */
+        if (start > b->maxallowedvalue || (!absolute && start == 0) ||
+            cycle > b->maxallowedvalue || (os_ext() && cycle != 0 && cycle < b->mincycle))
+            s = E_OS_VALUE;
+    }
+    if (s == E_OK && CFG.alarm_state[id].active)
+        s = E_OS_STATE;
+    if (s != E_OK)
+        return os_error(service, s, id, start, cycle);
+    CounterType c = CFG.alarms[id].counter;
+    uint64_t range = (uint64_t)CFG.counters[c].base.maxallowedvalue + 1;
+    Os_AlarmState *st = &CFG.alarm_state[id];
+    st->expiry = absolute ? start : (TickType)(((uint64_t)CFG.counter_value[c] + start) % range);
+    st->cycle = cycle;
+    st->active = 1;
+    return E_OK;
+}
+
+StatusType SetRelAlarm(AlarmType AlarmID, TickType increment, TickType cycle)
+{
+    os_lock();
+    StatusType s = os_set_alarm(OSServiceId_SetRelAlarm, AlarmID, increment, cycle, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType SetAbsAlarm(AlarmType AlarmID, TickType start, TickType cycle)
+{
+    os_lock();
+    StatusType s = os_set_alarm(OSServiceId_SetAbsAlarm, AlarmID, start, cycle, 1);
+    os_unlock();
+    return s;
+}
+
+StatusType CancelAlarm(AlarmType AlarmID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && AlarmID >= CFG.alarm_count)
+        s = E_OS_ID;
+    if (s == E_OK && !CFG.alarm_state[AlarmID].active)
+        s = E_OS_NOFUNC;
+    if (s == E_OK)
+        CFG.alarm_state[AlarmID].active = 0;
+    else
+        os_error(OSServiceId_CancelAlarm, s, AlarmID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+/* ---- interrupts -------------------------------------------------------------------------- */
+
+static int os_isr_masked(ISRType line)
+{
+    const Os_IsrCfg *c = &CFG.isrs[line];
+    if (os_all_disabled || os_suspend_all > 0)
+        return 1;
+    if (c->category == 2 && os_suspend_os > 0)
+        return 1;
+    return c->priority <= os_isr_priority;
+}
+
+static void os_run_isr(ISRType line)
+{
+    const Os_IsrCfg *c = &CFG.isrs[line];
+    unsigned saved_level = os_level;
+    ISRType saved_isr = os_isr;
+    uint32_t saved_priority = os_isr_priority;
+    CFG.isr_pending[line] = 0;
+    os_level = c->category == 2 ? L_ISR2 : L_ISR1;
+    os_isr = c->category == 2 ? line : INVALID_ISR;
+    os_isr_priority = c->priority;
+    c->entry();
+    /* An ISR that ends with interrupts still disabled or suspended: the OS clears them. */
+    os_all_disabled = 0;
+    os_suspend_all = 0;
+    os_suspend_os = 0;
+    os_level = saved_level;
+    os_isr = saved_isr;
+    os_isr_priority = saved_priority;
+}
+
+/* Runs the pending ISRs that may run now, highest priority first (lock held). */
+static void os_deliver_pending(void)
+{
+    for (;;) {
+        ISRType best = INVALID_ISR;
+        for (ISRType i = 0; i < CFG.isr_count; i++)
+            if (CFG.isr_pending[i] && !os_isr_masked(i) &&
+                (best == INVALID_ISR || CFG.isrs[i].priority > CFG.isrs[best].priority))
+                best = i;
+        if (best == INVALID_ISR)
+            return;
+        os_run_isr(best);
+    }
+}
+
+/* After interrupts are enabled again: pending ISRs, then (at task level) rescheduling. */
+static void os_interrupts_enabled(void)
+{
+    os_deliver_pending();
+    if (os_level == L_TASK && !os_interrupts_off())
+        os_reschedule();
+    else
+        os_unlock();
+}
+
+StatusType raise_isr(ISRType Line)
+{
+    os_lock();
+    StatusType s = E_OK;
+    if ((os_level & (L_TASK | L_ISR1 | L_ISR2)) == 0)
+        s = E_OS_CALLEVEL;
+    if (s == E_OK && Line >= CFG.isr_count)
+        s = E_OS_ID;
+    if (s != E_OK) {
+        os_error(OSServiceId_RaiseIsr, s, Line, 0, 0);
+        os_unlock();
+        return s;
+    }
+    CFG.isr_pending[Line] = 1;
+    if (os_interrupts_off() || os_level != L_TASK) {
+        /* Masked: stays pending. From an ISR: a higher-priority one nests at once. */
+        if (!os_isr_masked(Line))
+            os_run_isr(Line);
+        os_unlock();
+        return E_OK;
+    }
+    os_interrupts_enabled();
+    return E_OK;
+}
+
+ISRType GetISRID(void)
+{
+    return os_level == L_ISR2 ? os_isr : INVALID_ISR;
+}
+
+void DisableAllInterrupts(void)
+{
+    os_lock();
+    os_all_disabled = 1;
+    os_unlock();
+}
+
+void EnableAllInterrupts(void)
+{
+    os_lock();
+    if (!os_all_disabled) {
+        os_unlock();
+        return;
+    }
+    os_all_disabled = 0;
+    os_interrupts_enabled();
+}
+
+void SuspendAllInterrupts(void)
+{
+    os_lock();
+    os_suspend_all++;
+    os_unlock();
+}
+
+void ResumeAllInterrupts(void)
+{
+    os_lock();
+    if (os_suspend_all == 0 || --os_suspend_all > 0) {
+        os_unlock();
+        return;
+    }
+    os_interrupts_enabled();
+}
+
+void SuspendOSInterrupts(void)
+{
+    os_lock();
+    os_suspend_os++;
+    os_unlock();
+}
+
+void ResumeOSInterrupts(void)
+{
+    os_lock();
+    if (os_suspend_os == 0 || --os_suspend_os > 0) {
+        os_unlock();
+        return;
+    }
+    os_interrupts_enabled();
+}
+
+/* ---- start and shutdown ------------------------------------------------------------------ */
+
+AppModeType GetActiveApplicationMode(void)
+{
+    return os_mode;
+}
+
+static int32_t os_task_thread(void *arg)
+{
+    TaskType id = (TaskType)(uintptr_t)arg;
+    Os_TaskState *t = TS(id);
+    for (;;) {
+        (void)wells_sem_wait(t->sem, WELLS_WAIT_FOREVER);
+        if (setjmp(t->terminate) == 0) {
+            CFG.tasks[id].entry();
+            /* The body returned without TerminateTask: AUTOSAR's E_OS_MISSINGEND, then the
+             * instance ends as TerminateTask would (what it holds is released). */
+            os_lock();
+            os_error(OSServiceId_TerminateTask, E_OS_MISSINGEND, 0, 0, 0);
+            os_terminate(id);
+            os_hand_over();
+        }
+    }
+    return 0;
+}
+
+static void os_fail(const char *what, wells_status s)
+{
+    fprintf(stderr, "Os: %s failed: %s\n", what, wells_status_str(s));
+    fflush(stdout);
+    _exit(2);
+}
+
+void StartOS(AppModeType Mode)
+{
+    if (os_level != L_NONE) /* called again from inside the OS: ignored */
+        return;
+    if (Mode >= CFG.appmode_count) {
+        fprintf(stderr, "Os: StartOS: application mode %u is not configured\n", (unsigned)Mode);
+        _exit(2);
+    }
+    os_mode = Mode;
+    wells_status ws = wells_posix_start_clock(4u << 20, WELLS_POSIX_CLOCK_CPU);
+    if (ws != WELLS_OK)
+        os_fail("wells_posix_start_clock", ws);
+    for (TaskType id = 0; id < CFG.task_count; id++) {
+        Os_TaskState *t = TS(id);
+        t->state = SUSPENDED;
+        t->last_resource = OS_NO_RESOURCE;
+        if ((ws = wells_sem_create(&t->sem, 0, 2)) != WELLS_OK)
+            os_fail("wells_sem_create", ws);
+        ws = wells_thread_create(&t->thread, CFG.tasks[id].name, WELLS_PRIORITY_DEFAULT, 0,
+                                 os_task_thread, (void *)(uintptr_t)id);
+        if (ws != WELLS_OK || (ws = wells_thread_start(t->thread)) != WELLS_OK)
+            os_fail("wells_thread_create", ws);
+    }
+    for (ResourceType r = 0; r < CFG.resource_count; r++)
+        CFG.resource_state[r].owner = INVALID_TASK;
+    os_lock();
+    for (TaskType id = 0; id < CFG.task_count; id++)
+        if (CFG.tasks[id].autostart & (1u << Mode))
+            (void)os_activate(id);
+    for (AlarmType a = 0; a < CFG.alarm_count; a++)
+        if (CFG.alarms[a].autostart & (1u << Mode)) {
+            os_level = L_TASK; /* the checks of SetRel/AbsAlarm */
+            StatusType s = os_set_alarm(CFG.alarms[a].absolute ? OSServiceId_SetAbsAlarm
+                                                                : OSServiceId_SetRelAlarm,
+                                        a, CFG.alarms[a].alarm_time, CFG.alarms[a].cycle_time,
+                                        CFG.alarms[a].absolute);
+            os_level = L_NONE;
+            if (s != E_OK) {
+                fprintf(stderr, "Os: StartOS: autostart of alarm %s refused (%u)\n",
+                        CFG.alarms[a].name, (unsigned)s);
+                _exit(2);
+            }
+        }
+    if (CFG.startup_hook != NULL)
+        os_call_hook(L_STARTUP, CFG.startup_hook);
+    os_level = L_TASK;
+    TaskType first = os_select();
+    if (first != INVALID_TASK)
+        os_start_running(first);
+    os_unlock();
+    ws = wells_run();
+    /* Every task thread waits and no timer can wake one: idle for ever. */
+    fflush(stdout);
+    fprintf(stderr, "Os: idle with nothing left that could activate a task (wells_run: %s); "
+                    "an application ends with ShutdownOS\n",
+            wells_status_str(ws));
+    _exit(3);
+}
+
+void ShutdownOS(StatusType Error)
+{
+    os_lock();
+    if ((os_level & (L_TASK | L_ISR2 | L_ERRORHOOK | L_STARTUP)) == 0) {
+        os_unlock();
+        return; /* not allowed here: ignored (ShutdownOS returns nothing) */
+    }
+    if (CFG.shutdown_hook != NULL) {
+        os_level = L_SHUTDOWN;
+        CFG.shutdown_hook(Error);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    _exit(0);
+}

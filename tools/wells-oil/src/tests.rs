@@ -1,0 +1,141 @@
+//! The parser's tolerances and its errors (each names the file, the line and the attribute).
+
+use crate::model::Action;
+use crate::{generate, load};
+
+const FULL: &str = r#"
+OIL_VERSION = "2.5" : "a test";
+IMPLEMENTATION std { TASK { UINT32 PRIORITY; }; };
+CPU cpu0 {
+  OS os { STATUS = EXTENDED; STARTUPHOOK = TRUE; ERRORHOOK = TRUE; SHUTDOWNHOOK = FALSE; };
+  APPMODE Normal {};
+  TASK A { PRIORITY = 1; SCHEDULE = FULL; ACTIVATION = 2; AUTOSTART = TRUE { APPMODE = Normal; }; RESOURCE = R; };
+  TASK B { PRIORITY = 3; SCHEDULE = NON; AUTOSTART = FALSE; EVENT = E1; EVENT = E2; RESOURCE = I; };
+  RESOURCE R { RESOURCEPROPERTY = STANDARD; };
+  RESOURCE I { RESOURCEPROPERTY = INTERNAL; };
+  EVENT E1 { MASK = AUTO; };
+  EVENT E2 { MASK = 0x1; };
+  COUNTER C { MAXALLOWEDVALUE = 99; TICKSPERBASE = 1; MINCYCLE = 2; };
+  ALARM Al { COUNTER = C; ACTION = SETEVENT { TASK = B; EVENT = E1; }; AUTOSTART = TRUE { ALARMTIME = 5; CYCLETIME = 10; APPMODE = Normal; }; };
+  ALARM Cb { COUNTER = C; ACTION = ALARMCALLBACK { ALARMCALLBACKNAME = "tick"; }; AUTOSTART = FALSE; };
+  ISR I1 { CATEGORY = 2; PRIORITY = 4; };
+};
+"#;
+
+#[test]
+fn full_file_builds_the_model() {
+    let cfg = load("full.oil", FULL).expect("valid");
+    assert!(cfg.extended && cfg.startup_hook && cfg.error_hook && !cfg.shutdown_hook);
+    assert_eq!(cfg.appmodes, ["OSDEFAULTAPPMODE", "Normal"]);
+    assert_eq!(cfg.tasks.len(), 2);
+    assert_eq!(cfg.tasks[0].autostart, [1]);
+    assert!(!cfg.tasks[1].preemptive);
+    assert_eq!(cfg.tasks[1].internal, Some(1));
+    // E2 took bit 0 explicitly, so AUTO gives E1 bit 1.
+    assert_eq!(cfg.events[0].mask, 2);
+    assert_eq!(cfg.events[1].mask, 1);
+    let r = cfg.resources.iter().find(|r| r.name == "R").unwrap();
+    assert_eq!(r.ceiling, 1);
+    let s = cfg.resources.iter().find(|r| r.name == "RES_SCHEDULER").unwrap();
+    assert_eq!(s.ceiling, 3);
+    assert_eq!(cfg.alarms[0].action, Action::SetEvent(1, 0));
+    assert_eq!((cfg.alarms[0].alarm_time, cfg.alarms[0].cycle_time), (5, 10));
+    assert_eq!(cfg.alarms[1].action, Action::Callback("tick".into()));
+    assert_eq!(cfg.isrs[0].priority, 4);
+}
+
+#[test]
+fn generated_files_name_everything() {
+    let (h, c) = generate("full.oil", FULL).unwrap();
+    assert!(h.contains("#define A ((TaskType)0u)"));
+    assert!(h.contains("#define R ((ResourceType)0u)"));
+    assert!(h.contains("#define RES_SCHEDULER ((ResourceType)1u)"));
+    assert!(!h.contains("#define I ((ResourceType)"), "internal resources get no identifier");
+    assert!(h.contains("#define OSMAXALLOWEDVALUE_C ((TickType)99u)"));
+    assert!(h.contains("void OsAlarmCallback_tick(void);"));
+    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B}"));
+    assert!(c.contains(".startup_hook = StartupHook"));
+    assert!(c.contains(".shutdown_hook = NULL"));
+}
+
+#[test]
+fn tolerates_missing_version_cpu_and_semicolons() {
+    let text = "TASK T { PRIORITY = 2 SCHEDULE = FULL AUTOSTART = TRUE { APPMODE = OSDEFAULTAPPMODE } }\n\
+                OS o { STATUS = STANDARD }";
+    let cfg = load("loose.oil", text).expect("tolerated");
+    assert_eq!(cfg.tasks[0].priority, 2);
+    assert_eq!(cfg.tasks[0].autostart, [0]);
+    assert!(!cfg.extended);
+}
+
+#[test]
+fn tolerates_unknown_attributes_objects_comments_and_includes() {
+    let text = "#include <implementation.oil>\n\
+                /* block\n comment */ CPU c { // line comment\n\
+                TASK T { PRIORITY = 1; STACKSIZE = 512; VENDOR_THING = \"x\" { NESTED = 1; }; };\n\
+                COM com { COMTIMEBASE = \"0.001\"; };\n\
+                MESSAGE M { MESSAGEPROPERTY = SEND_STATIC_INTERNAL { CDATATYPE = \"int\"; }; };\n\
+                };";
+    let cfg = load("ext.oil", text).expect("tolerated");
+    assert_eq!(cfg.tasks.len(), 1);
+}
+
+fn error_of(text: &str) -> String {
+    load("bad.oil", text).expect_err("must fail").to_string()
+}
+
+#[test]
+fn bad_number_names_file_line_attribute() {
+    let e = error_of("CPU c {\n TASK T {\n  PRIORITY = high;\n };\n};");
+    assert_eq!(e, "bad.oil:3: TASK T: attribute PRIORITY: expected a number (found high)");
+}
+
+#[test]
+fn missing_priority() {
+    let e = error_of("TASK T { ACTIVATION = 1; };");
+    assert_eq!(e, "bad.oil:1: TASK T: attribute PRIORITY is missing");
+}
+
+#[test]
+fn bad_schedule_and_activation() {
+    assert!(error_of("TASK T { PRIORITY = 1;\nSCHEDULE = SOMETIMES; };").starts_with("bad.oil:2: TASK T: attribute SCHEDULE: expected FULL or NON"));
+    assert!(error_of("TASK T { PRIORITY = 1; ACTIVATION = 0; };").contains("attribute ACTIVATION: expected 1..255"));
+    assert!(error_of("EVENT E { MASK = 1; }; TASK T { PRIORITY = 1; ACTIVATION = 2; EVENT = E; };").contains("attribute ACTIVATION: an extended task"));
+}
+
+#[test]
+fn unknown_references() {
+    assert_eq!(error_of("TASK T { PRIORITY = 1;\n RESOURCE = Nope; };"), "bad.oil:2: TASK T: attribute RESOURCE: no RESOURCE of that name (found Nope)");
+    assert!(error_of("TASK T { PRIORITY = 1; EVENT = E; };").contains("attribute EVENT: no EVENT of that name"));
+    assert!(error_of("TASK T { PRIORITY = 1; AUTOSTART = TRUE { APPMODE = M; }; };").contains("attribute APPMODE: no APPMODE of that name"));
+    assert!(error_of("ALARM A { COUNTER = C; ACTION = ACTIVATETASK { TASK = T; }; };").contains("ALARM A: attribute COUNTER: no COUNTER of that name"));
+    assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; ALARM A { COUNTER = C; ACTION = ACTIVATETASK { TASK = T; }; };").contains("ALARM A: attribute TASK: no TASK of that name"));
+}
+
+#[test]
+fn alarm_errors() {
+    assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; ALARM A { COUNTER = C; };").contains("ALARM A: attribute ACTION is missing"));
+    assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; ALARM A { COUNTER = C; ACTION = EXPLODE; };").contains("attribute ACTION: expected ACTIVATETASK"));
+    assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; TASK T { PRIORITY = 1; }; ALARM A { COUNTER = C; ACTION = ACTIVATETASK { TASK = T; }; AUTOSTART = TRUE { CYCLETIME = 2; }; };").contains("attribute AUTOSTART: ALARMTIME is missing"));
+    assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; COUNTER D { MAXALLOWEDVALUE = 9; };\nALARM A { COUNTER = C; ACTION = INCREMENTCOUNTER { COUNTER = D; }; };\nALARM B { COUNTER = D; ACTION = INCREMENTCOUNTER { COUNTER = C; }; };").contains("form a cycle"));
+    assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; MINCYCLE = 10; };").contains("attribute MINCYCLE"));
+    assert!(error_of("COUNTER C { TYPE = HARDWARE; };").contains("only SOFTWARE counters"));
+}
+
+#[test]
+fn syntax_errors() {
+    assert_eq!(error_of("CPU c {\n TASK T {\n  PRIORITY 1;\n };\n};"), "bad.oil:3: TASK T: attribute PRIORITY: expected `=`, found `1`");
+    assert!(error_of("TASK T { PRIORITY = 1;").contains("expected `}`, found the end of the file"));
+    assert!(error_of("TASK T { PRIORITY = @; };").contains("unexpected character `@`"));
+    assert!(error_of("/* never closed").contains("bad.oil:1: comment `/*` is never closed"));
+    assert!(error_of("TASK T { PRIORITY = 99999999999; };").contains("attribute PRIORITY: a number up to 4294967295"));
+    assert!(error_of("OS o { STATUS = LOUD; };").contains("OS o: attribute STATUS: expected STANDARD or EXTENDED"));
+    assert!(error_of("OS o { ERRORHOOK = 1; };").contains("attribute ERRORHOOK: expected TRUE or FALSE"));
+}
+
+#[test]
+fn duplicate_names_and_unsupported() {
+    assert!(error_of("TASK X { PRIORITY = 1; };\nEVENT X { MASK = 1; };").contains("bad.oil:2: EVENT X: the name is already used by TASK X (line 1)"));
+    assert!(error_of("RESOURCE R { RESOURCEPROPERTY = LINKED { LINKEDRESOURCE = S; }; };").contains("LINKED resources are not supported yet"));
+    assert!(error_of("ISR I { CATEGORY = 3; };").contains("ISR I: attribute CATEGORY: expected 1 or 2"));
+}
