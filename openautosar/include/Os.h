@@ -202,7 +202,9 @@ extern uint32_t Os_ErrorParam[3];
 
 /* ---- the configuration: identifiers, OSMAXALLOWEDVALUE_<counter>, ... ------------------ */
 
+#ifndef WELLS_OS_KERNEL_BUILD /* the OS itself is built without the application's names */
 #include "Os_Cfg.h"
+#endif
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 
+#define WELLS_OS_KERNEL_BUILD /* Os.h leaves out Os_Cfg.h: its names are the application's */
 #include "Os.h"
 #include "wells.h"
 

@@ -27,34 +27,34 @@ static void TRACE(const char *s)
     }
 }
 
-static void check_result(int ok, int line, const char *what, const char *got, const char *expected)
+static void check_result(int ok, const char *file, int line, const char *what, const char *got, const char *expected)
 {
     if (ok) {
         checks_passed++;
         return;
     }
     checks_failed++;
-    printf("not ok - %s:%d: %s: got \"%s\", expected \"%s\"\n", __FILE__, line, what, got, expected);
+    printf("not ok - %s:%d: %s: got \"%s\", expected \"%s\"\n", file, line, what, got, expected);
     fflush(stdout);
 }
 
-static void check_trace(int line, const char *expected)
+static void check_trace(const char *file, int line, const char *expected)
 {
-    check_result(strcmp(trace_buf, expected) == 0, line, "trace", trace_buf, expected);
+    check_result(strcmp(trace_buf, expected) == 0, file, line, "trace", trace_buf, expected);
     trace_buf[0] = 0;
 }
 
-static void check_status(int line, const char *expr, unsigned got, unsigned expected)
+static void check_status(const char *file, int line, const char *expr, unsigned got, unsigned expected)
 {
     char g[16], e[16];
     snprintf(g, sizeof g, "%u", got);
     snprintf(e, sizeof e, "%u", expected);
-    check_result(got == expected, line, expr, g, e);
+    check_result(got == expected, file, line, expr, g, e);
 }
 
-#define CHECK_TRACE(expected) check_trace(__LINE__, (expected))
-#define CHECK_S(call, expected) check_status(__LINE__, #call, (unsigned)(call), (unsigned)(expected))
-#define CHECK_U(value, expected) check_status(__LINE__, #value, (unsigned)(value), (unsigned)(expected))
+#define CHECK_TRACE(expected) check_trace(__FILE__, __LINE__, (expected))
+#define CHECK_S(call, expected) check_status(__FILE__, __LINE__, #call, (unsigned)(call), (unsigned)(expected))
+#define CHECK_U(value, expected) check_status(__FILE__, __LINE__, #value, (unsigned)(value), (unsigned)(expected))
 
 /* Ends the test: ShutdownOS, whose hook prints the tally. */
 #define TEST_END() ShutdownOS(E_OK)

@@ -54,8 +54,8 @@ fn generated_files_name_everything() {
     assert!(h.contains("#define OSMAXALLOWEDVALUE_C ((TickType)99u)"));
     assert!(h.contains("void OsAlarmCallback_tick(void);"));
     assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B}"));
-    assert!(c.contains(".startup_hook = StartupHook"));
-    assert!(c.contains(".shutdown_hook = NULL"));
+    assert!(c.contains("/* startup_hook */ StartupHook,"));
+    assert!(c.contains("/* shutdown_hook */ NULL,"));
 }
 
 #[test]
