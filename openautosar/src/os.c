@@ -745,15 +745,18 @@ static void os_run_isr(ISRType line)
     unsigned saved_level = os_level;
     ISRType saved_isr = os_isr;
     uint32_t saved_priority = os_isr_priority;
+    uint8_t saved_disabled = os_all_disabled;
+    uint32_t saved_all = os_suspend_all, saved_os = os_suspend_os;
     CFG.isr_pending[line] = 0;
     os_level = c->category == 2 ? L_ISR2 : L_ISR1;
     os_isr = c->category == 2 ? line : INVALID_ISR;
     os_isr_priority = c->priority;
     c->entry();
-    /* An ISR that ends with interrupts still disabled or suspended: the OS clears them. */
-    os_all_disabled = 0;
-    os_suspend_all = 0;
-    os_suspend_os = 0;
+    /* An ISR that ends with interrupts disabled or suspended: the OS puts back what they were
+     * when it began. */
+    os_all_disabled = saved_disabled;
+    os_suspend_all = saved_all;
+    os_suspend_os = saved_os;
     os_level = saved_level;
     os_isr = saved_isr;
     os_isr_priority = saved_priority;
