@@ -8,7 +8,7 @@ use crate::qemu::{self, Board};
 use crate::Result;
 
 /// The host crates (`cargo clippy --all-targets`).
-const HOST_CRATES: &[&str] = &["wells-core", "wells-ffi", "wells-policy", "wells-board", "xtask"];
+const HOST_CRATES: &[&str] = &["wells-core", "wells-ffi", "wells-policy", "wells-board", "wells-oil", "xtask"];
 
 /// Every image's board.
 const BOARDS: [&Board; 6] = [

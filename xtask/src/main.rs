@@ -17,6 +17,7 @@ mod library_arm;
 mod linux;
 mod load;
 mod miri;
+mod osek;
 mod qemu;
 mod user_apps;
 mod setup;
@@ -63,6 +64,10 @@ commands:
                    Cortex-R52) into target/<rust target>/release/; --test: also
                    the C ABI tests and the hosted example against the arm64 one,
                    run under qemu-aarch64 (the suite's steps); a PASS/FAIL tally
+  osek [--test]    the OSEK/VDX OS API on wells, hosted (openautosar/): build libwells.a,
+                   tools/wells-oil, the example and every conformance test
+                   (openautosar/tests: OIL + C, each checking the order tasks ran
+                   in); --test: also run them (the suite's steps); a PASS/FAIL tally
   clippy           clippy, warnings denied, over the host crates and every image crate with
                    each feature set its test plan, demo and bench build (a step of `test`)
   soak             the long soaks: an hour of virtual time on each hypervisor image
@@ -75,11 +80,14 @@ commands:
 const RUN_HELP: &str = "\
 usage: cargo xtask run [--board <board>] [--level super|hyper]
        cargo xtask run --example advisor [--advisor <command>]
+       cargo xtask run --example osek
 
 Runs `setup`, then builds and runs the program for the board, streaming its output;
 exits with the program's status. `--example advisor` runs the advisor loop instead
 (examples/advisor: a workload under the classic policy, telemetry to an advisor command
 -- by default examples/advisor/advisor.py -- its decision set loaded, the workload again).
+`--example osek` runs the OSEK application openautosar/examples/osek (OIL + C written
+against Os.h) hosted on wells in a Linux process.
 
 `--level` is the privilege level wells manages from: `super` (the default: a supervisor
 with user tasks) or `hyper` (a hypervisor with VMs: qemu-virt-arm64 and qemu-virt-arm32). Board
@@ -160,6 +168,7 @@ fn main() -> ExitCode {
         "clippy" => no_options("clippy", rest).and_then(|()| clippy::command(&root)),
         "linux-module" => linux::command(&root, rest),
         "arm-library" => library_arm::command(&root, rest),
+        "osek" => osek::command(&root, rest),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");
@@ -273,7 +282,12 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             setup::run(root)?;
             return advisor::run(root, advisor_command.as_deref());
         }
-        Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor)"), RUN_HELP),
+        Some("osek") if advisor_command.is_none() => {
+            setup::run(root)?;
+            return osek::run_example(root);
+        }
+        Some("osek") => usage_error("`--advisor` goes with `--example advisor`", RUN_HELP),
+        Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor, osek)"), RUN_HELP),
         None if advisor_command.is_some() => usage_error("`--advisor` goes with `--example advisor`", RUN_HELP),
         None => {}
     }
@@ -357,6 +371,9 @@ fn test(root: &Path) -> Result<u8> {
     );
     summary.record("example examples/advisor (two identical runs, fewer misses)", advisor::test(root));
     for (name, result) in library_arm::tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in osek::tests(root) {
         summary.record(&name, result);
     }
 

@@ -21,10 +21,8 @@ pub fn header(cfg: &Config, source: &str) -> String {
     for (i, t) in cfg.tasks.iter().enumerate() {
         let _ = writeln!(h, "#define {} ((TaskType){i}u)", t.name);
     }
-    let mut id = 0;
-    for r in cfg.resources.iter().filter(|r| !r.internal) {
+    for (id, r) in cfg.resources.iter().filter(|r| !r.internal).enumerate() {
         let _ = writeln!(h, "#define {} ((ResourceType){id}u)", r.name);
-        id += 1;
     }
     for e in &cfg.events {
         let _ = writeln!(h, "#define {} ((EventMaskType)0x{:x}u)", e.name, e.mask);

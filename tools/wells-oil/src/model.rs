@@ -271,10 +271,8 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                         return Err(cx.attr_err(&owner, a, "expected 1..255"));
                     }
                 }
-                "AUTOSTART" => {
-                    if cx.boolean(&owner, a)? {
-                        task.autostart = appmodes_of(&cx, &owner, a, &cfg.appmodes)?;
-                    }
+                "AUTOSTART" if cx.boolean(&owner, a)? => {
+                    task.autostart = appmodes_of(&cx, &owner, a, &cfg.appmodes)?;
                 }
                 "RESOURCE" => {
                     let r = cx.lookup(&owner, a, "RESOURCE", &resource_names)?;
@@ -327,10 +325,8 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                 "MAXALLOWEDVALUE" => counter.max = cx.number(&owner, a)?,
                 "TICKSPERBASE" => counter.ticks_per_base = cx.number(&owner, a)?,
                 "MINCYCLE" => counter.min_cycle = cx.number(&owner, a)?,
-                "TYPE" => {
-                    if cx.ident(&owner, a)? != "SOFTWARE" {
-                        return Err(cx.attr_err(&owner, a, "only SOFTWARE counters (ticked by IncrementCounter or an alarm) are supported yet"));
-                    }
+                "TYPE" if cx.ident(&owner, a)? != "SOFTWARE" => {
+                    return Err(cx.attr_err(&owner, a, "only SOFTWARE counters (ticked by IncrementCounter or an alarm) are supported yet"));
                 }
                 _ => {}
             }
@@ -352,26 +348,24 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
             match a.name.as_str() {
                 "COUNTER" => counter = Some(cx.lookup(&owner, a, "COUNTER", &counter_names)?),
                 "ACTION" => action = Some(alarm_action(&cx, &owner, a, &task_names, &event_names, &counter_names, &cfg)?),
-                "AUTOSTART" => {
-                    if cx.boolean(&owner, a)? {
-                        autostart = appmodes_of(&cx, &owner, a, &cfg.appmodes)?;
-                        for s in &a.children {
-                            match s.name.as_str() {
-                                "ALARMTIME" => alarm_time = Some(cx.number(&owner, s)?),
-                                "CYCLETIME" => cycle_time = cx.number(&owner, s)?,
-                                "TYPE" => {
-                                    absolute = match cx.ident(&owner, s)? {
-                                        "ABSOLUTE" => true,
-                                        "RELATIVE" => false,
-                                        _ => return Err(cx.attr_err(&owner, s, "expected RELATIVE or ABSOLUTE")),
-                                    }
+                "AUTOSTART" if cx.boolean(&owner, a)? => {
+                    autostart = appmodes_of(&cx, &owner, a, &cfg.appmodes)?;
+                    for s in &a.children {
+                        match s.name.as_str() {
+                            "ALARMTIME" => alarm_time = Some(cx.number(&owner, s)?),
+                            "CYCLETIME" => cycle_time = cx.number(&owner, s)?,
+                            "TYPE" => {
+                                absolute = match cx.ident(&owner, s)? {
+                                    "ABSOLUTE" => true,
+                                    "RELATIVE" => false,
+                                    _ => return Err(cx.attr_err(&owner, s, "expected RELATIVE or ABSOLUTE")),
                                 }
-                                _ => {}
                             }
+                            _ => {}
                         }
-                        if alarm_time.is_none() {
-                            return Err(cx.err(a.line, format!("{owner}: attribute AUTOSTART: ALARMTIME is missing")));
-                        }
+                    }
+                    if alarm_time.is_none() {
+                        return Err(cx.err(a.line, format!("{owner}: attribute AUTOSTART: ALARMTIME is missing")));
                     }
                 }
                 _ => {}
