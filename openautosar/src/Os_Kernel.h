@@ -35,6 +35,7 @@ typedef struct {
 typedef struct {
     const char *name;
     AlarmBaseType base;
+    uint32_t tick_ms; /* HARDWARE: ticked every tick_ms by a host timer; 0: SOFTWARE */
 } Os_CounterCfg;
 
 typedef struct {
@@ -68,6 +69,7 @@ typedef struct {
     uint8_t take_internal; /* raise to run_priority when dispatched */
     EventMaskType set, wait;
     ResourceType last_resource; /* top of the stack of held resources, or OS_NO_RESOURCE */
+    uint8_t suspended; /* preempted by the hardware counter's ISR: wells_thread_resume it */
     wells_sem_t sem;
     wells_thread_t thread;
     jmp_buf terminate;

@@ -136,7 +136,13 @@ static void os_start_running(TaskType id)
     }
     if (CFG.pretask_hook != NULL)
         os_call_hook(L_PRETASK, CFG.pretask_hook);
-    (void)wells_sem_post(t->sem);
+    if (t->suspended) {
+        /* preempted by the hardware counter's interrupt: it stopped where it was */
+        t->suspended = 0;
+        (void)wells_thread_resume(t->thread);
+    } else {
+        (void)wells_sem_post(t->sem);
+    }
 }
 
 /* The running task leaves the CPU into `state` (lock held). */
@@ -580,8 +586,8 @@ StatusType IncrementCounter(CounterType CounterID)
 {
     os_lock();
     StatusType s = os_enter_check(L_TASK | L_ISR2);
-    if (s == E_OK && CounterID >= CFG.counter_count)
-        s = E_OS_ID;
+    if (s == E_OK && (CounterID >= CFG.counter_count || CFG.counters[CounterID].tick_ms != 0))
+        s = E_OS_ID; /* AUTOSAR: a hardware counter is ticked by its timer only */
     if (s != E_OK) {
         os_error(OSServiceId_IncrementCounter, s, CounterID, 0, 0);
         os_unlock();
@@ -777,9 +783,75 @@ static void os_deliver_pending(void)
     }
 }
 
-/* After interrupts are enabled again: pending ISRs, then (at task level) rescheduling. */
+/* ---- the hardware counter: a wells timer posts a semaphore, a wells thread at the top
+ * priority takes each tick as a category-2 interrupt of the highest priority ------------- */
+
+static CounterType os_hw_counter = 0xFFFFFFFFu;
+static uint32_t os_hw_pending; /* ticks not yet counted: interrupts were off */
+static wells_sem_t os_hw_sem;
+static wells_thread_t os_hw_thread;
+static wells_timer_t os_hw_timer;
+
+static void os_hw_timer_fn(void *arg)
+{
+    (void)arg;
+    (void)wells_sem_post(os_hw_sem); /* tick context: only this */
+}
+
+/* Counts the pending ticks (lock held). */
+static void os_hw_ticks(void)
+{
+    unsigned saved = os_level;
+    os_level = L_ISR2;
+    while (os_hw_pending > 0) {
+        os_hw_pending--;
+        os_counter_tick(os_hw_counter, 0);
+    }
+    os_level = saved;
+}
+
+/* The end of the tick's ISR on the counter thread (lock held): the running task, stopped
+ * wherever it was, is preempted when a higher-priority task became ready. */
+static void os_preempt_async(void)
+{
+    TaskType cur = os_running;
+    TaskType next = os_select();
+    if (next == INVALID_TASK || next == cur)
+        return;
+    if (cur != INVALID_TASK) {
+        Os_TaskState *t = TS(cur);
+        os_leave(cur, READY);
+        t->seq = os_front_seq--;
+        t->suspended = 1;
+        (void)wells_thread_suspend(t->thread);
+    }
+    os_start_running(next);
+}
+
+static int32_t os_hw_thread_fn(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        (void)wells_sem_wait(os_hw_sem, WELLS_WAIT_FOREVER);
+        os_lock();
+        os_hw_pending++;
+        /* The task threads run OS code and ISRs under the lock, so here the level is the
+         * task level; with interrupts off the tick waits for them to be enabled. */
+        if (os_level == L_TASK && !os_interrupts_off()) {
+            os_hw_ticks();
+            os_preempt_async();
+        }
+        os_unlock();
+    }
+    return 0;
+}
+
+/* After interrupts are enabled again: held ticks and pending ISRs, then (at task level)
+ * rescheduling. */
 static void os_interrupts_enabled(void)
 {
+    if (os_hw_pending > 0 && !os_interrupts_off() && os_level == L_TASK)
+        os_hw_ticks();
     os_deliver_pending();
     if (os_level == L_TASK && !os_interrupts_off())
         os_reschedule();
@@ -927,6 +999,22 @@ void StartOS(AppModeType Mode)
     }
     for (ResourceType r = 0; r < CFG.resource_count; r++)
         CFG.resource_state[r].owner = INVALID_TASK;
+    for (CounterType c = 0; c < CFG.counter_count; c++) {
+        if (CFG.counters[c].tick_ms == 0)
+            continue;
+        os_hw_counter = c;
+        if ((ws = wells_sem_create(&os_hw_sem, 0, 1u << 20)) != WELLS_OK)
+            os_fail("wells_sem_create", ws);
+        ws = wells_thread_create(&os_hw_thread, "Os counter", WELLS_PRIORITY_MAX, 0,
+                                 os_hw_thread_fn, NULL);
+        if (ws != WELLS_OK || (ws = wells_thread_start(os_hw_thread)) != WELLS_OK)
+            os_fail("wells_thread_create", ws);
+        if ((ws = wells_timer_create(&os_hw_timer, os_hw_timer_fn, NULL)) != WELLS_OK)
+            os_fail("wells_timer_create", ws);
+        ws = wells_timer_start(os_hw_timer, CFG.counters[c].tick_ms, CFG.counters[c].tick_ms);
+        if (ws != WELLS_OK)
+            os_fail("wells_timer_start", ws);
+    }
     os_lock();
     for (TaskType id = 0; id < CFG.task_count; id++)
         if (CFG.tasks[id].autostart & (1u << Mode))

@@ -52,6 +52,7 @@ static void check_status(const char *file, int line, const char *expr, unsigned 
     check_result(got == expected, file, line, expr, g, e);
 }
 
+#define CHECK(cond) check_result((cond) ? 1 : 0, __FILE__, __LINE__, #cond, "false", "true")
 #define CHECK_TRACE(expected) check_trace(__FILE__, __LINE__, (expected))
 #define CHECK_S(call, expected) check_status(__FILE__, __LINE__, #call, (unsigned)(call), (unsigned)(expected))
 #define CHECK_U(value, expected) check_status(__FILE__, __LINE__, #value, (unsigned)(value), (unsigned)(expected))

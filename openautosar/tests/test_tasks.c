@@ -59,6 +59,9 @@ TASK(Chain1)
     CHECK_S(ChainTask(99), E_OS_ID);
     CHECK_U(last_service, OSServiceId_ChainTask);
     CHECK_U(last_param, 99);
+    CHECK_S(ActivateTask(Mid2), E_OK); /* lower: stays READY, at its limit of 1 */
+    CHECK_S(ChainTask(Mid2), E_OS_LIMIT); /* the caller goes on */
+    CHECK_U(last_param, Mid2);
     ChainTask(Chain2);
     TRACE("never");
 }
@@ -124,7 +127,7 @@ TASK(Main)
 
     /* ChainTask: the chained task runs after the chaining one ended */
     CHECK_S(ActivateTask(Chain1), E_OK);
-    CHECK_TRACE("Chain1 Chain2");
+    CHECK_TRACE("Chain1 Chain2 Mid2");
     CHECK_S(ActivateTask(SelfChain), E_OK);
     CHECK_TRACE("Self Self Self");
 
@@ -158,6 +161,12 @@ TASK(Main)
 
 int main(void)
 {
+    TaskType id;
+    /* before StartOS: no task level yet */
+    CHECK_S(ActivateTask(Hi), E_OS_CALLEVEL);
+    CHECK_S(GetTaskID(&id), E_OS_CALLEVEL);
+    CHECK_S(TerminateTask(), E_OS_CALLEVEL);
+    CHECK_S(raise_isr(0), E_OS_CALLEVEL);
     StartOS(OSDEFAULTAPPMODE);
     return 1; /* not reached */
 }

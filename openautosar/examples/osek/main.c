@@ -10,25 +10,22 @@ void StartupHook(void) { printf("osek example: started in application mode %u\n"
 void ShutdownHook(StatusType Error) { printf("osek example: shutdown (status %u)\n", (unsigned)Error); }
 void ErrorHook(StatusType Error) { printf("osek example: service %d failed with %u\n", (int)OSErrorGetServiceId(), (unsigned)Error); }
 
-/* The background task ticks the counter: on a board a timer would. */
-TASK(Clock)
-{
-    for (TickType t = 1; t <= 50; t++) {
-        IncrementCounter(Ticks);
-        if (t % 25 == 0)
-            raise_isr(SensorIrq);
-    }
-    printf("osek example: %d readings filtered, sum %d\n", count, sum);
-    ShutdownOS(E_OK);
-}
+static int samples;
 
+/* Activated every 10 ms by SampleAlarm; the system idles in between. */
 TASK(Sampler)
 {
     TickType now;
-    GetCounterValue(Ticks, &now);
-    sample = (int)now * 3;
+    GetCounterValue(SysTick, &now);
+    if (++samples > 5) {
+        printf("osek example: %d readings filtered, sum %d\n", count, sum);
+        ShutdownOS(E_OK);
+    }
+    sample = samples * 30;
     printf("Sampler  at tick %3u: reading %d\n", (unsigned)now, sample);
     SetEvent(Filter, NewSample);
+    if (samples == 2 || samples == 5)
+        raise_isr(SensorIrq); /* the simulated sensor line */
     TerminateTask();
 }
 

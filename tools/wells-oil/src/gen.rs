@@ -103,7 +103,7 @@ pub fn source(cfg: &Config, source: &str) -> String {
     if !cfg.counters.is_empty() {
         c.push_str("static const Os_CounterCfg os_counters[] = {\n");
         for k in &cfg.counters {
-            let _ = writeln!(c, "    {{\"{}\", {{{}u, {}u, {}u}}}},", k.name, k.max, k.ticks_per_base, k.min_cycle);
+            let _ = writeln!(c, "    {{\"{}\", {{{}u, {}u, {}u}}, {}u}},", k.name, k.max, k.ticks_per_base, k.min_cycle, k.tick_ms);
         }
         c.push_str("};\n");
         let _ = writeln!(c, "static TickType os_counter_value[{}];", cfg.counters.len());

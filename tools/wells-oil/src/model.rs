@@ -34,6 +34,9 @@ pub struct Counter {
     pub max: u32,
     pub ticks_per_base: u32,
     pub min_cycle: u32,
+    /// HARDWARE: ticked every `tick_ms` milliseconds by a host timer (wells extension TICKTIME,
+    /// default 1); 0 for a SOFTWARE counter.
+    pub tick_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,16 +322,39 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
 
     for c in names_of(objects, "COUNTER") {
         let owner = format!("COUNTER {}", c.name);
-        let mut counter = Counter { name: c.name.clone(), max: u32::MAX, ticks_per_base: 1, min_cycle: 1 };
+        let mut counter = Counter { name: c.name.clone(), max: u32::MAX, ticks_per_base: 1, min_cycle: 1, tick_ms: 0 };
+        let mut tick_time = None;
         for a in &c.attrs {
             match a.name.as_str() {
                 "MAXALLOWEDVALUE" => counter.max = cx.number(&owner, a)?,
                 "TICKSPERBASE" => counter.ticks_per_base = cx.number(&owner, a)?,
                 "MINCYCLE" => counter.min_cycle = cx.number(&owner, a)?,
-                "TYPE" if cx.ident(&owner, a)? != "SOFTWARE" => {
-                    return Err(cx.attr_err(&owner, a, "only SOFTWARE counters (ticked by IncrementCounter or an alarm) are supported yet"));
+                "TYPE" => {
+                    counter.tick_ms = match cx.ident(&owner, a)? {
+                        "SOFTWARE" => 0,
+                        "HARDWARE" => 1,
+                        _ => return Err(cx.attr_err(&owner, a, "expected SOFTWARE or HARDWARE")),
+                    }
+                }
+                "TICKTIME" => {
+                    let ms = cx.number(&owner, a)?;
+                    if ms == 0 {
+                        return Err(cx.attr_err(&owner, a, "milliseconds per tick, at least 1"));
+                    }
+                    tick_time = Some((ms, a.line));
                 }
                 _ => {}
+            }
+        }
+        if let Some((ms, line)) = tick_time {
+            if counter.tick_ms == 0 {
+                return Err(cx.err(line, format!("{owner}: attribute TICKTIME: only a HARDWARE counter has a tick time")));
+            }
+            counter.tick_ms = ms;
+        }
+        if counter.tick_ms != 0 {
+            if let Some(first) = cfg.counters.iter().find(|k| k.tick_ms != 0) {
+                return Err(cx.err(c.line, format!("{owner}: attribute TYPE: one HARDWARE counter only (COUNTER {} is one)", first.name)));
             }
         }
         if counter.max == 0 || counter.min_cycle > counter.max {

@@ -119,7 +119,12 @@ fn alarm_errors() {
     assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; TASK T { PRIORITY = 1; }; ALARM A { COUNTER = C; ACTION = ACTIVATETASK { TASK = T; }; AUTOSTART = TRUE { CYCLETIME = 2; }; };").contains("attribute AUTOSTART: ALARMTIME is missing"));
     assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; }; COUNTER D { MAXALLOWEDVALUE = 9; };\nALARM A { COUNTER = C; ACTION = INCREMENTCOUNTER { COUNTER = D; }; };\nALARM B { COUNTER = D; ACTION = INCREMENTCOUNTER { COUNTER = C; }; };").contains("form a cycle"));
     assert!(error_of("COUNTER C { MAXALLOWEDVALUE = 9; MINCYCLE = 10; };").contains("attribute MINCYCLE"));
-    assert!(error_of("COUNTER C { TYPE = HARDWARE; };").contains("only SOFTWARE counters"));
+    assert!(error_of("COUNTER C { TYPE = QUARTZ; };").contains("COUNTER C: attribute TYPE: expected SOFTWARE or HARDWARE"));
+    assert!(error_of("COUNTER C { TICKTIME = 2; };").contains("attribute TICKTIME: only a HARDWARE counter"));
+    assert!(error_of("COUNTER C { TYPE = HARDWARE; TICKTIME = 0; };").contains("attribute TICKTIME: milliseconds per tick"));
+    assert!(error_of("COUNTER C { TYPE = HARDWARE; };\nCOUNTER D { TYPE = HARDWARE; };").contains("bad.oil:2: COUNTER D: attribute TYPE: one HARDWARE counter only"));
+    let cfg = load("hw.oil", "COUNTER C { TYPE = HARDWARE; TICKTIME = 5; MAXALLOWEDVALUE = 9; };").unwrap();
+    assert_eq!(cfg.counters[0].tick_ms, 5);
 }
 
 #[test]
