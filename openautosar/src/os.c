@@ -957,8 +957,12 @@ static int32_t os_task_thread(void *arg)
         if (setjmp(t->terminate) == 0) {
             CFG.tasks[id].entry();
             /* The body returned without TerminateTask: AUTOSAR's E_OS_MISSINGEND, then the
-             * instance ends as TerminateTask would (what it holds is released). */
+             * instance ends as TerminateTask would (what it holds is released, interrupts are
+             * enabled). */
             os_lock();
+            os_all_disabled = 0; /* interrupts left disabled or suspended: enabled again */
+            os_suspend_all = 0;
+            os_suspend_os = 0;
             os_error(OSServiceId_TerminateTask, E_OS_MISSINGEND, 0, 0, 0);
             os_terminate(id);
             os_hand_over();

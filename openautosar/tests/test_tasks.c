@@ -81,9 +81,15 @@ TASK(SelfChain)
     TerminateTask();
 }
 
+static int noend_runs;
+
 TASK(NoEnd)
 {
     TRACE("NoEnd"); /* returns: E_OS_MISSINGEND, then ends as TerminateTask */
+    if (++noend_runs == 2) {
+        SuspendAllInterrupts(); /* left suspended: the OS resumes them at the end */
+        CHECK_S(TerminateTask(), E_OS_DISABLEDINT);
+    }
 }
 
 TASK(Main)
@@ -140,6 +146,8 @@ TASK(Main)
     CHECK_U(st, SUSPENDED);
     CHECK_S(ActivateTask(NoEnd), E_OK);
     CHECK_TRACE("NoEnd");
+    CHECK_S(ActivateTask(Hi), E_OK); /* interrupts are on again */
+    CHECK_TRACE("Hi");
 
     /* bad input, each a defined code */
     CHECK_S(ActivateTask(99), E_OS_ID);
