@@ -39,7 +39,7 @@ TASK(Ext)
 static void tick(int n)
 {
     for (int i = 0; i < n; i++) {
-        char s[8];
+        char s[16];
         snprintf(s, sizeof s, "t%d", i + 1);
         TRACE(s);
         CHECK_S(IncrementCounter(C), E_OK);
