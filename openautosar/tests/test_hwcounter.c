@@ -32,6 +32,8 @@ TASK(Sleeper)
 TASK(Spinner)
 {
     CHECK_S(IncrementCounter(SysTick), E_OS_ID); /* hardware: ticked by its timer only */
+    CHECK_U(OSMAXALLOWEDVALUE, 65535);             /* the system counter's constants */
+    CHECK_U(OSTICKDURATION, 1000000);
 
     /* preemption in the middle of a loop that calls no service */
     CHECK_S(SetRelAlarm(HiAlarm, 2, 2), E_OK);

@@ -33,6 +33,13 @@ pub fn header(cfg: &Config, source: &str) -> String {
         let _ = writeln!(h, "#define OSTICKSPERBASE_{} ((TickType){}u)", c.name, c.ticks_per_base);
         let _ = writeln!(h, "#define OSMINCYCLE_{} ((TickType){}u)", c.name, c.min_cycle);
     }
+    if let Some(k) = cfg.counters.iter().find(|k| k.tick_ms != 0) {
+        // OSEK's system counter constants name the hardware counter.
+        let _ = writeln!(h, "#define OSMAXALLOWEDVALUE OSMAXALLOWEDVALUE_{}", k.name);
+        let _ = writeln!(h, "#define OSTICKSPERBASE OSTICKSPERBASE_{}", k.name);
+        let _ = writeln!(h, "#define OSMINCYCLE OSMINCYCLE_{}", k.name);
+        let _ = writeln!(h, "#define OSTICKDURATION ((TickType){}u) /* ns per tick */", u64::from(k.tick_ms) * 1_000_000);
+    }
     for (i, a) in cfg.alarms.iter().enumerate() {
         let _ = writeln!(h, "#define {} ((AlarmType){i}u)", a.name);
     }

@@ -125,6 +125,9 @@ fn alarm_errors() {
     assert!(error_of("COUNTER C { TYPE = HARDWARE; };\nCOUNTER D { TYPE = HARDWARE; };").contains("bad.oil:2: COUNTER D: attribute TYPE: one HARDWARE counter only"));
     let cfg = load("hw.oil", "COUNTER C { TYPE = HARDWARE; TICKTIME = 5; MAXALLOWEDVALUE = 9; };").unwrap();
     assert_eq!(cfg.counters[0].tick_ms, 5);
+    let (h, _) = generate("hw.oil", "COUNTER C { TYPE = HARDWARE; TICKTIME = 5; MAXALLOWEDVALUE = 9; };").unwrap();
+    assert!(h.contains("#define OSMAXALLOWEDVALUE OSMAXALLOWEDVALUE_C"));
+    assert!(h.contains("#define OSTICKDURATION ((TickType)5000000u)"));
 }
 
 #[test]
