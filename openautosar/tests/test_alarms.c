@@ -20,8 +20,12 @@ void ErrorHook(StatusType Error)
 ALARMCALLBACK(on_alarm)
 {
     TRACE("cb");
-    /* in an alarm callback, task services are not allowed */
+    /* in an alarm callback, task services are not allowed; ShutdownOS is ignored */
     CHECK_S(ActivateTask(Act), E_OS_CALLEVEL);
+    CHECK_S(SetRelAlarm(AlAct, 1, 0), E_OS_CALLEVEL);
+    ShutdownOS(E_OS_STATE);
+    SuspendOSInterrupts(); /* allowed, and balanced */
+    ResumeOSInterrupts();
 }
 
 TASK(Act) { TRACE("Act"); TerminateTask(); }
@@ -74,6 +78,7 @@ TASK(Main)
     CHECK_S(GetCounterValue(C, &v), E_OK);
     CHECK_U(v, 1); /* 4 + 5 + 2 ticks = 11 = 1 (mod 10) */
     CHECK_S(SetAbsAlarm(AlCb, 0, 0), E_OK);
+    CHECK_S(SetAbsAlarm(AlCb, 5, 0), E_OS_STATE); /* in use */
     CHECK_S(GetAlarm(AlCb, &left), E_OK);
     CHECK_U(left, 9);
     tick(9);

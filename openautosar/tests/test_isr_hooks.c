@@ -41,6 +41,8 @@ void PostTaskHook(void)
 {
     if (hook_trace)
         trace_task("post");
+    ShutdownOS(E_OS_STATE); /* not from PostTaskHook: ignored */
+    CHECK_S(Schedule(), E_OS_CALLEVEL);
 }
 
 void ErrorHook(StatusType Error)
@@ -151,6 +153,9 @@ TASK(Main)
     TRACE("os");
     ResumeOSInterrupts();
     CHECK_TRACE("C1 os L< >L T5");
+    ResumeOSInterrupts(); /* unbalanced: ignored */
+    CHECK_S(ActivateTask(T5), E_OK);
+    CHECK_TRACE("T5");
 
     /* wrong call level inside an ISR; interrupts left disabled are enabled at its end */
     isr_mode = 3;
