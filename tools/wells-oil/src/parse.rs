@@ -143,6 +143,16 @@ fn lex(file: &str, text: &str) -> Result<Vec<(Token, usize)>, OilError> {
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
                 i += 1;
             }
+            if chars.get(i) == Some(&'.') && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
+                // A FLOAT value (vendor attributes): kept as its text; the attributes this
+                // tool reads want integers and say so.
+                i += 1;
+                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
+                    i += 1;
+                }
+                tokens.push((Token::Str(chars[start..i].iter().collect()), line));
+                continue;
+            }
             let word: String = chars[start..i].iter().collect();
             let parsed = if let Some(hex) = word.strip_prefix("0x").or_else(|| word.strip_prefix("0X")) {
                 u64::from_str_radix(hex, 16)

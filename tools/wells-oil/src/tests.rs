@@ -147,3 +147,33 @@ fn duplicate_names_and_unsupported() {
     assert!(error_of("RESOURCE R { RESOURCEPROPERTY = LINKED { LINKEDRESOURCE = S; }; };").contains("LINKED resources are not supported yet"));
     assert!(error_of("ISR I { CATEGORY = 3; };").contains("ISR I: attribute CATEGORY: expected 1 or 2"));
 }
+
+#[test]
+fn reads_a_file_written_for_another_osek() {
+    // The shape of other implementations' OIL files: BUILD blocks, FLOAT values, KERNEL
+    // attributes, descriptions on every line.
+    let text = r#"OIL_VERSION = "2.5" : "periodic";
+IMPLEMENTATION trampoline {
+    TASK { UINT32 STACKSIZE = 500 ; } ;
+};
+CPU periodic {
+  OS config {
+    STATUS = EXTENDED : "full checks";
+    BUILD = TRUE { APP_SRC = "periodic.c"; CFLAGS = "-ggdb"; SYSTEM = PYTHON; };
+    TICK_FREQUENCY = 1.5e3;
+  } : "the os";
+  APPMODE std {};
+  COUNTER SystemCounter { MAXALLOWEDVALUE = 65535; TICKSPERBASE = 1; MINCYCLE = 1; TYPE = HARDWARE; };
+  TASK my_periodic_task { PRIORITY = 1; AUTOSTART = FALSE; ACTIVATION = 1; SCHEDULE = FULL; STACKSIZE = 2048; };
+  ALARM one_second {
+    COUNTER = SystemCounter;
+    ACTION = ACTIVATETASK { TASK = my_periodic_task; };
+    AUTOSTART = TRUE { APPMODE = std; ALARMTIME = 100; CYCLETIME = 100; };
+  };
+};
+"#;
+    let cfg = load("periodic.oil", text).expect("tolerated");
+    assert_eq!(cfg.alarms[0].autostart, [1]);
+    assert_eq!(cfg.counters[0].tick_ms, 1);
+    assert!(error_of("TASK T { PRIORITY = 1.5; };").contains("TASK T: attribute PRIORITY: expected a number (found \"1.5\")"));
+}
