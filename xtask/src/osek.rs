@@ -80,27 +80,69 @@ fn build_example(root: &Path) -> Result<PathBuf> {
     build_app(root, "osek-example", &Path::new(EXAMPLE).join("osek.oil"), &hosted::c_files(root, EXAMPLE)?)
 }
 
+/// Runs a conformance test with the time limit, its output passed through; it must exit with
+/// 0 and end with a tally line "N passed, 0 failed" (N > 0), so a test that ended early (or
+/// never printed its tally) fails even when its status was 0.
+fn run_test(root: &Path, binary: &Path) -> Result<()> {
+    use std::io::Read;
+    println!("xtask: running {} (limit {} s)", binary.display(), TIME_LIMIT.as_secs());
+    let mut child = Command::new(binary)
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout pipe")?;
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + TIME_LIMIT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let text = reader.join().unwrap_or_default();
+                print!("{text}");
+                return Err(format!("{} timed out after {} s and was killed", binary.display(), TIME_LIMIT.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("cannot wait for {}: {e}", binary.display())),
+        }
+    };
+    let text = reader.join().unwrap_or_default();
+    print!("{text}");
+    if !status.success() {
+        return Err(format!("{} failed: {}", binary.display(), hosted::describe(status)));
+    }
+    let tally = text.lines().last().unwrap_or("");
+    match tally.split_once(" passed, ") {
+        Some((passed, "0 failed")) if passed.parse::<u32>().is_ok_and(|n| n > 0) => Ok(()),
+        _ => Err(format!("{} ended without a \"N passed, 0 failed\" tally (last line: {tally:?})", binary.display())),
+    }
+}
+
 /// Test steps: the generator's unit tests, every conformance test, the example. Each runs even
 /// when another failed; the library or generator not building fails the steps that need them.
 pub fn tests(root: &Path) -> Vec<(String, Result<()>)> {
     let mut results = vec![("cargo test -p wells-oil (OIL parser: errors and tolerances)".to_string(), crate::cargo(root, &["test", "-p", "wells-oil"]))];
     let ready = hosted::build_library(root).and_then(|()| build_generator(root));
-    let run = |build: &dyn Fn() -> Result<PathBuf>| -> Result<()> {
-        if let Err(e) = &ready {
-            return Err(format!("not run: {e}"));
-        }
-        build().and_then(|binary| hosted::run_with_limit(root, &binary, &[], TIME_LIMIT))
-    };
+    let not_ready = || ready.as_ref().err().map(|e| Err(format!("not run: {e}")));
     match conformance_tests(root) {
         Ok(tests) => {
             for (name, oil, source) in tests {
-                let result = run(&|| build_app(root, &name, &oil, std::slice::from_ref(&source)));
+                let result = not_ready().unwrap_or_else(|| {
+                    build_app(root, &name, &oil, std::slice::from_ref(&source)).and_then(|binary| run_test(root, &binary))
+                });
                 results.push((format!("OSEK conformance test {} ({})", source.display(), oil.display()), result));
             }
         }
         Err(message) => results.push(("OSEK conformance tests".to_string(), Err(message))),
     }
-    let example = run(&|| build_example(root));
+    let example = not_ready()
+        .unwrap_or_else(|| build_example(root).and_then(|binary| hosted::run_with_limit(root, &binary, &[], TIME_LIMIT)));
     results.push((format!("OSEK example {EXAMPLE} (hosted)"), example));
     results
 }
