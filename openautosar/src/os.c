@@ -8,7 +8,9 @@
  * it hands over to gets its semaphore posted, and the one that leaves waits on its own. So the
  * order tasks run in is OSEK's, whatever wells' time slices do, and ceilings, non-preemptive
  * tasks and internal resources are priorities in that list. All OSEK state changes happen in a
- * wells critical section.
+ * wells critical section. ISRs run on the interrupted task's thread (raise_isr); the hardware
+ * counter's ticks are taken by a wells thread at the top priority, which stops the running
+ * task's thread with wells_thread_suspend when a higher task must run.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
