@@ -9,6 +9,7 @@
 mod description;
 mod generate;
 mod layout;
+pub mod system;
 
 pub use description::{Cpu, Description, Gic, Region};
 pub use layout::{Heap, Layout, GIB, KIB, MIB};
