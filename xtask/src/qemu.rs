@@ -283,7 +283,8 @@ fn cargo_image(root: &Path, board: &Board, command: &[&str], features: &[&str], 
     args.extend(tail);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut command = Command::new(cargo);
-    command.args(&args).current_dir(root).envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
+    // A system is chosen only for the image it is given to (`env`), never for its guests.
+    command.args(&args).current_dir(root).env_remove("WELLS_SYSTEM").envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
     if !facts.build_std.is_empty() {
         command.env("RUSTC_BOOTSTRAP", "1");
     }
