@@ -4,7 +4,11 @@
 //! hypervisor's [`crate::hypervisor::demo::run`] starts its VMs.
 
 use crate::hypervisor::{Devices, OnFault};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 use wells_core::domain::CpuBudget;
+use wells_core::{Arch, Handle, Kernel};
 
 /// One system: its ports and its domains (tasks at the supervisor level, VMs at the hypervisor
 /// level).
@@ -53,20 +57,20 @@ pub struct Vm {
 
 impl<Program> System<Program> {
     /// Creates the system's ports on `kernel`: (name, handle) in table order.
-    pub fn make_ports<A: wells_core::Arch>(&self, kernel: &wells_core::Kernel<A>) -> Result<alloc::vec::Vec<(&'static str, wells_core::Handle)>, alloc::string::String> {
+    pub fn make_ports<A: Arch>(&self, kernel: &Kernel<A>) -> Result<Vec<(&'static str, Handle)>, String> {
         self.ports
             .iter()
             .map(|port| {
                 kernel
                     .port_create(port.message_size, port.depth)
                     .map(|handle| (port.name, handle))
-                    .map_err(|e| alloc::format!("port '{}': {e}", port.name))
+                    .map_err(|e| format!("port '{}': {e}", port.name))
             })
             .collect()
     }
 }
 
 /// The handles of `names` among `ports` (the generator checked that each exists).
-pub fn granted(ports: &[(&'static str, wells_core::Handle)], names: &[&str]) -> alloc::vec::Vec<(&'static str, wells_core::Handle)> {
+pub fn granted(ports: &[(&'static str, Handle)], names: &[&str]) -> Vec<(&'static str, Handle)> {
     names.iter().filter_map(|name| ports.iter().find(|(n, _)| n == name).copied()).collect()
 }
