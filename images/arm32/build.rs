@@ -4,6 +4,7 @@
 //! their own layout through stage 2) with a 64 KiB boot stack and the rest of the 1 GiB it asks
 //! QEMU for as the heap, 2 MiB aligned, from which VMs get their RAM. On the mps3-an536: a
 //! 64 KiB boot stack, a 32 MiB heap, and the tasks' stack slots past it (one MPU region each).
+use wells_board::system::{self, Offer};
 use wells_board::{Heap, Layout, GIB, KIB, MIB};
 
 fn main() {
@@ -16,6 +17,17 @@ fn main() {
         ("qemu-virt", "arm32", Layout { stack_guard: 4 * KIB, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) })
     };
     wells_board::build_script(board, cpu, &layout);
+    // The system the demo runs (`systems/`) on QEMU virt: VMs, or tasks. (The Cortex-R52's demo
+    // does not read its system's tables yet.)
+    let offer = |level, programs, guests| Offer { board: "qemu-virt", cpu: "arm32", level, programs, guests };
+    if feature("QEMU_VIRT") && feature("HYPERVISOR") {
+        // The guests this image carries (`hypervisor/guests.rs`): the bare test guest and the
+        // supervisor demo cargo xtask builds (its default system).
+        let guests = &[(system::BARE_GUEST, "guests::BARE"), ("arm32-tasks", "guests::SUPERVISOR")];
+        system::build_script("arm32-vms", &offer("hypervisor", &[], guests));
+    } else if feature("QEMU_VIRT") && feature("USER") {
+        system::build_script("arm32-tasks", &offer("supervisor", &[(32, "a32")], &[]));
+    }
     // What cargo xtask builds first and the image embeds.
     for embedded in ["WELLS_USER_APPS_32", "WELLS_GUESTS_32", "WELLS_GUEST_SUPERVISOR_32", "WELLS_GUEST_SUPERVISOR_BENCH_32"] {
         println!("cargo:rerun-if-env-changed={embedded}");

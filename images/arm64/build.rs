@@ -3,6 +3,7 @@
 //! page, a 96 MiB heap. The hypervisor (physical addresses; its guests see their own layout
 //! through stage 2): a 64 KiB boot stack, and the rest of the 1 GiB it asks QEMU for as the
 //! heap, 2 MiB aligned, from which VMs get their RAM.
+use wells_board::system::{self, Offer};
 use wells_board::{Heap, Layout, GIB, KIB, MIB};
 
 fn main() {
@@ -12,6 +13,16 @@ fn main() {
         Layout { stack_guard: 4 * KIB, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) }
     };
     wells_board::build_script("qemu-virt", "arm64", &layout);
+    // The system the demo runs (`systems/`): VMs, or tasks with 64- and 32-bit programs.
+    let offer = |level, programs, guests| Offer { board: "qemu-virt", cpu: "arm64", level, programs, guests };
+    if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
+        // The guests this image carries (`hypervisor/guests.rs`): the bare test guest and the
+        // supervisor demo cargo xtask builds (its default system).
+        let guests = &[(system::BARE_GUEST, "guests::BARE"), ("arm64-tasks", "guests::SUPERVISOR")];
+        system::build_script("arm64-vms", &offer("hypervisor", &[], guests));
+    } else if std::env::var_os("CARGO_FEATURE_USER32").is_some() {
+        system::build_script("arm64-tasks", &offer("supervisor", &[(64, "a64"), (32, "a32")], &[]));
+    }
     // What cargo xtask builds first and the image embeds.
     for embedded in ["WELLS_USER_APPS_64", "WELLS_USER_APPS_32", "WELLS_GUESTS_64", "WELLS_GUEST_SUPERVISOR_64", "WELLS_GUEST_SUPERVISOR_BENCH_64"] {
         println!("cargo:rerun-if-env-changed={embedded}");

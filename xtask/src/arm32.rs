@@ -23,6 +23,8 @@ pub const VIRT_ARM32: Board = Board {
     // The demo with user tasks.
     demo_features: &["user"],
     bench_features: &["bench"],
+    system: "arm32-tasks",
+    reads_systems: true,
     tests: ARM32_TESTS,
     // cortex-a7: the user-task boot on each other model.
     every_model: Some(EveryModel {
@@ -93,8 +95,3 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     qemu::run_tests(root, &VIRT_ARM32)
 }
 
-/// `cargo xtask run --board qemu-virt-arm32`: builds the demo and boots it interactively;
-/// returns QEMU's exit status.
-pub fn run_demo(root: &Path) -> Result<u8> {
-    qemu::run_demo(root, &VIRT_ARM32)
-}

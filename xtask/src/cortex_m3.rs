@@ -23,6 +23,8 @@ pub const MPS2_AN385: Board = Board {
     // The demo's tasks are always in the image.
     demo_features: &[],
     bench_features: &[],
+    system: "m3-tasks",
+    reads_systems: false,
     tests: CORTEX_M3_TESTS,
     every_model: None,
 };
@@ -116,8 +118,3 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     qemu::run_tests(root, &MPS2_AN385)
 }
 
-/// `cargo xtask run --board qemu-mps2-an385`: builds the demo and boots it interactively;
-/// returns QEMU's exit status.
-pub fn run_demo(root: &Path) -> Result<u8> {
-    qemu::run_demo(root, &MPS2_AN385)
-}

@@ -24,6 +24,8 @@ pub const MPS3_AN536: Board = Board {
     // The demo's tasks are always in the image.
     demo_features: &[],
     bench_features: &["bench"],
+    system: "r52-tasks",
+    reads_systems: false,
     tests: CORTEX_R52_TESTS,
     every_model: None,
 };
@@ -85,8 +87,3 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     qemu::run_tests(root, &MPS3_AN536)
 }
 
-/// `cargo xtask run --board qemu-mps3-an536`: builds the demo and boots it interactively;
-/// returns QEMU's exit status.
-pub fn run_demo(root: &Path) -> Result<u8> {
-    qemu::run_demo(root, &MPS3_AN536)
-}

@@ -34,6 +34,8 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     plain_boot: Boot { name: "virt, EL2", machine: "virt,virtualization=on", cpu: "cortex-a53", expect: &[], status: 0 },
     demo_features: &[],
     bench_features: &["bench"],
+    system: "arm64-vms",
+    reads_systems: true,
     tests: HYPER_TESTS,
     every_model: None,
 };
@@ -116,10 +118,6 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     qemu::run_tests(root, &VIRT_ARM64_HYPER)
 }
 
-/// `cargo xtask run --board qemu-virt-arm64 --level hyper`: two guests side by side.
-pub fn run_demo(root: &Path) -> Result<u8> {
-    qemu::run_demo(root, &VIRT_ARM64_HYPER)
-}
 
 /// QEMU `virt` with a Cortex-A15 entered in HYP mode (`virtualization=on`) and 1 GiB.
 pub const VIRT_ARM32_HYPER: Board = Board {
@@ -145,6 +143,8 @@ pub const VIRT_ARM32_HYPER: Board = Board {
     ],
     demo_features: &[],
     bench_features: &["bench"],
+    system: "arm32-vms",
+    reads_systems: true,
     tests: HYPER32_TESTS,
     every_model: None,
 };
@@ -187,7 +187,3 @@ pub fn run_tests_32(root: &Path) -> Vec<(String, Result<()>)> {
     qemu::run_tests(root, &VIRT_ARM32_HYPER)
 }
 
-/// `cargo xtask run --board qemu-virt-arm32 --level hyper`: two guests side by side.
-pub fn run_demo_32(root: &Path) -> Result<u8> {
-    qemu::run_demo(root, &VIRT_ARM32_HYPER)
-}

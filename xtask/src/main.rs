@@ -23,6 +23,7 @@ mod user_apps;
 mod setup;
 mod soak;
 mod summary;
+mod systems;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -39,7 +40,8 @@ commands:
   header [--check] generate include/wells.h from wells-ffi with cbindgen;
                    --check fails when the checked-in header is stale
   build            build libwells.a (release) and regenerate include/wells.h
-  run [--board B]  setup, build, then run a program on a board (`run --help`)
+  run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
+                   `run --help` lists them)
   test [--under-load]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
@@ -47,7 +49,7 @@ commands:
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then the arm64 bench image under QEMU -icount (instruction counts);
                    prints the tables and writes docs/benchmarks.md
-  debug [--board B] [--bin NAME]
+  debug [--system S | --board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
                    with the gdb stub on :1234; prints the gdb command to attach
   linux-module [--kdir DIR] [--kernel VMLINUZ|RELEASE] [--append ARGS] [--test | --bench]
@@ -78,57 +80,35 @@ commands:
 ";
 
 const RUN_HELP: &str = "\
-usage: cargo xtask run [--board <board>] [--level super|hyper]
+usage: cargo xtask run [--system <system>]
+       cargo xtask run --board <board> [--level super|hyper]
        cargo xtask run --example advisor [--advisor <command>]
        cargo xtask run --example osek
 
-Runs `setup`, then builds and runs the program for the board, streaming its output;
-exits with the program's status. `--example advisor` runs the advisor loop instead
+Runs `setup`, then builds and boots the image of a system, streaming its output; exits
+with the program's status. A system is one file of systems/ (systems/README.md): its
+board, CPU, level and domains -- user tasks or VMs -- read into the image at build time.
+Without options: arm64-tasks.
+
+`--board` (its `qemu-` prefix may be left out) and `--level` (`super`, the default, or
+`hyper`) pick the board's default system at that level; `--board hosted` runs the C
+example examples/c-hosted instead: libwells.a (+ include/wells.h) linked with
+adapters/posix, run as a Linux process. `--example advisor` runs the advisor loop
 (examples/advisor: a workload under the classic policy, telemetry to an advisor command
 -- by default examples/advisor/advisor.py -- its decision set loaded, the workload again).
 `--example osek` runs the OSEK application openautosar/examples/osek (OIL + C written
 against Os.h) hosted on wells in a Linux process.
 
-`--level` is the privilege level wells manages from: `super` (the default: a supervisor
-with user tasks) or `hyper` (a hypervisor with VMs: qemu-virt-arm64 and qemu-virt-arm32). Board
-names may leave out their `qemu-` prefix.
-
-boards:
-  qemu-virt-arm64 (default)
-                    wells as supervisor on QEMU virt (cortex-a53, EL1): a 64-bit
-                    sensor task and a 64-bit filter task pass readings and averages
-                    through ports to a 32-bit logger task, all at EL0 in their own
-                    address spaces; a statistics line per second; QEMU exits when
-                    the pipeline is done (image: target/images/wells-demo+user32.elf)
-  qemu-virt-arm64 --level hyper
-                    wells as hypervisor at EL2 on QEMU virt (virtualization=on):
-                    two VMs, each running the supervisor demo above (unmodified,
-                    with its user tasks) in its own stage-2 address space, their
-                    console lines prefixed with the VM's name
-                    (image: target/images/qemu-virt-arm64-hyper-wells-demo.elf)
-  qemu-virt-arm32 --level hyper
-                    wells as hypervisor in HYP mode on QEMU virt with a Cortex-A15:
-                    two VMs, each running the Cortex-A15 supervisor demo below
-                    (image: target/images/qemu-virt-arm32-hyper-wells-demo.elf)
-  qemu-virt-arm32   the same demo on QEMU virt with a Cortex-A15 (ARMv7-A, SVC
-                    mode): sensor, filter and logger tasks in USR mode, each in
-                    its own short-descriptor address space
-                    (image: target/images/qemu-virt-arm32-wells-demo+user.elf)
-  hosted            the C example examples/c-hosted: libwells.a (+ include/wells.h)
-                    linked with adapters/posix, run as a Linux process: a port
-                    pipeline, a mutex-protected counter at four priorities, a timer
-  qemu-mps2-an385   the same pipeline on QEMU mps2-an385 (Cortex-M3): sensor, filter
-                    and logger as unprivileged tasks, each isolated by the MPU; a
-                    statistics line per second
-                    (image: target/images/qemu-mps2-an385-wells-demo.elf)
-  qemu-mps3-an536   the same pipeline on QEMU mps3-an536 (Cortex-R52): entered at
-                    EL2, kernel at EL1, sensor, filter and logger at EL0, each
-                    isolated by the EL1 MPU (PMSAv8-32)
-                    (image: target/images/qemu-mps3-an536-wells-demo.elf)
+systems (systems/*.toml):
 ";
 
-/// Boards `run` accepts: the hosted C example and the QEMU boards of `images/`.
+/// Boards `run --board` accepts: the hosted C example and the QEMU boards of `images/`.
 const BOARDS: &[&str] = &[qemu::VIRT_ARM64.name, arm32::VIRT_ARM32.name, cortex_m3::MPS2_AN385.name, cortex_r52::MPS3_AN536.name, "hosted"];
+
+/// `run --help`: the options, then every system of `systems/` with its description.
+fn run_help(root: &Path) -> String {
+    format!("{RUN_HELP}{}boards (--board): {}\n", systems::help_list(root), board_list())
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -239,42 +219,39 @@ fn board_list() -> String {
 
 /// `cargo xtask run`: returns the program's exit status.
 fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
-    let mut board = qemu::VIRT_ARM64.name.to_string();
-    let mut level = String::from("super");
+    let help = run_help(root);
+    let (mut board, mut level, mut system) = (None, None, None);
     let (mut example, mut advisor_command) = (None, None);
     let mut i = 0;
     while i < rest.len() {
         let arg = rest[i].as_str();
-        if arg == "--help" || arg == "-h" {
-            print!("{RUN_HELP}");
-            return Ok(0);
-        } else if arg == "--example" || arg == "--advisor" {
-            let Some(value) = rest.get(i + 1) else { usage_error(&format!("`{arg}` needs a value"), RUN_HELP) };
-            if arg == "--example" {
-                example = Some(value.clone());
-            } else {
-                advisor_command = Some(value.clone());
+        let (option, inline) = match arg.split_once('=') {
+            Some((option, value)) if option.starts_with("--") => (option, Some(value.to_string())),
+            _ => (arg, None),
+        };
+        let slot = match option {
+            "--help" | "-h" => {
+                print!("{help}");
+                return Ok(0);
             }
-            i += 1;
-        } else if arg == "--board" {
-            match rest.get(i + 1) {
-                Some(value) => board = value.clone(),
-                None => usage_error("`--board` needs a board name", RUN_HELP),
+            "--example" => &mut example,
+            "--advisor" => &mut advisor_command,
+            "--board" => &mut board,
+            "--level" => &mut level,
+            "--system" => &mut system,
+            _ => usage_error(&format!("unknown option `{arg}` for `run`"), &help),
+        };
+        let value = match inline {
+            Some(value) => value,
+            None => {
+                i += 1;
+                match rest.get(i) {
+                    Some(value) => value.clone(),
+                    None => usage_error(&format!("`{option}` needs a value"), &help),
+                }
             }
-            i += 1;
-        } else if let Some(value) = arg.strip_prefix("--board=") {
-            board = value.to_string();
-        } else if arg == "--level" {
-            match rest.get(i + 1) {
-                Some(value) => level = value.clone(),
-                None => usage_error("`--level` needs super or hyper", RUN_HELP),
-            }
-            i += 1;
-        } else if let Some(value) = arg.strip_prefix("--level=") {
-            level = value.to_string();
-        } else {
-            usage_error(&format!("unknown option `{arg}` for `run`"), RUN_HELP);
-        }
+        };
+        *slot = Some(value);
         i += 1;
     }
     match example.as_deref() {
@@ -286,49 +263,37 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             setup::run(root)?;
             return osek::run_example(root);
         }
-        Some("osek") => usage_error("`--advisor` goes with `--example advisor`", RUN_HELP),
-        Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor, osek)"), RUN_HELP),
-        None if advisor_command.is_some() => usage_error("`--advisor` goes with `--example advisor`", RUN_HELP),
+        Some("osek") => usage_error("`--advisor` goes with `--example advisor`", &help),
+        Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor, osek)"), &help),
+        None if advisor_command.is_some() => usage_error("`--advisor` goes with `--example advisor`", &help),
         None => {}
     }
+    if let Some(system) = system {
+        if board.is_some() || level.is_some() {
+            usage_error("`--system` names board and level itself: leave out `--board` and `--level`", &help);
+        }
+        return systems::run(root, &system);
+    }
+    let mut board = board.unwrap_or_else(|| qemu::VIRT_ARM64.name.to_string());
     if !BOARDS.contains(&board.as_str()) && BOARDS.contains(&format!("qemu-{board}").as_str()) {
         board = format!("qemu-{board}");
     }
     if !BOARDS.contains(&board.as_str()) {
-        usage_error(
-            &format!("unknown board `{board}` (boards: {})", board_list()),
-            RUN_HELP,
-        );
+        usage_error(&format!("unknown board `{board}` (boards: {})", board_list()), &help);
     }
-
-    match level.as_str() {
-        "super" => {}
-        "hyper" if board == qemu::VIRT_ARM64.name => {
-            setup::run(root)?;
-            return hyper::run_demo(root);
-        }
-        "hyper" if board == arm32::VIRT_ARM32.name => {
-            setup::run(root)?;
-            return hyper::run_demo_32(root);
-        }
-        "hyper" => usage_error(&format!("no hypervisor for `{board}` (only qemu-virt-arm64 and qemu-virt-arm32)"), RUN_HELP),
-        other => usage_error(&format!("unknown level `{other}` (levels: super, hyper)"), RUN_HELP),
+    let name = match level.as_deref().unwrap_or("super") {
+        "super" => board.clone(),
+        "hyper" if board == qemu::VIRT_ARM64.name || board == arm32::VIRT_ARM32.name => format!("{board}-hyper"),
+        "hyper" => usage_error(&format!("no hypervisor for `{board}` (only qemu-virt-arm64 and qemu-virt-arm32)"), &help),
+        other => usage_error(&format!("unknown level `{other}` (levels: super, hyper)"), &help),
+    };
+    if board == "hosted" {
+        setup::run(root)?;
+        build(root)?;
+        return hosted::run_example(root);
     }
-    setup::run(root)?;
-    if board == qemu::VIRT_ARM64.name {
-        return qemu::run_demo(root, &qemu::VIRT_ARM64);
-    }
-    if board == arm32::VIRT_ARM32.name {
-        return arm32::run_demo(root);
-    }
-    if board == cortex_m3::MPS2_AN385.name {
-        return cortex_m3::run_demo(root);
-    }
-    if board == cortex_r52::MPS3_AN536.name {
-        return cortex_r52::run_demo(root);
-    }
-    build(root)?;
-    hosted::run_example(root)
+    let chosen = qemu::QEMU_BOARDS.into_iter().find(|b| b.name == name).expect("every QEMU board of BOARDS is in QEMU_BOARDS");
+    systems::run(root, chosen.system)
 }
 
 /// `cargo xtask test`: every step runs, even after a failure, so the tally is complete.

@@ -41,6 +41,12 @@ pub struct Board {
     pub demo_features: &'static [&'static str],
     /// Features of its benchmark image (`cargo xtask bench`).
     pub bench_features: &'static [&'static str],
+    /// The system (`systems/<name>.toml`) its demo image runs when none is named: the one its
+    /// image crate's build script defaults to.
+    pub system: &'static str,
+    /// Its demo reads the tables of the system it is built for (`WELLS_SYSTEM`); otherwise it
+    /// runs only its default system, with its own task list.
+    pub reads_systems: bool,
     /// Its test plan: the images `test` builds and how each must boot.
     pub tests: &'static [TestImage],
     /// A boot of the plan repeated on the description's other QEMU models.
@@ -113,6 +119,8 @@ pub const VIRT_ARM64: Board = Board {
     // The demo with 64- and 32-bit tasks.
     demo_features: &["user32"],
     bench_features: &["bench"],
+    system: "arm64-tasks",
+    reads_systems: true,
     tests: ARM64_TESTS,
     // cortex-a57, cortex-a72: the most complete supervisor boot on each other model.
     every_model: Some(EveryModel {
@@ -283,7 +291,8 @@ fn cargo_image(root: &Path, board: &Board, command: &[&str], features: &[&str], 
     args.extend(tail);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut command = Command::new(cargo);
-    command.args(&args).current_dir(root).envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
+    // A system is chosen only for the image it is given to (`env`), never for its guests.
+    command.args(&args).current_dir(root).env_remove("WELLS_SYSTEM").envs(environment).envs(env.iter().map(|(k, v)| (*k, v)));
     if !facts.build_std.is_empty() {
         command.env("RUSTC_BOOTSTRAP", "1");
     }
@@ -425,12 +434,22 @@ pub fn run_tests(root: &Path, board: &Board) -> Vec<(String, Result<()>)> {
     results
 }
 
-/// `cargo xtask run --board <qemu board>`: builds the demo image and boots it interactively;
-/// returns QEMU's exit status.
-pub fn run_demo(root: &Path, board: &Board) -> Result<u8> {
-    let image = build(root, board, "wells-demo", board.demo_features)?;
+/// `cargo xtask run --system <name>`: builds the board's demo image for `system` and boots it
+/// interactively; returns QEMU's exit status.
+pub fn run_demo(root: &Path, board: &Board, system: &str) -> Result<u8> {
+    let image = build_with_env(root, board, "wells-demo", board.demo_features, &crate::systems::env(board, system)?)?;
     interactive(root, board, qemu_command(board, &board.plain_boot, &image))
 }
+
+/// Every QEMU board `run` and `debug` know.
+pub const QEMU_BOARDS: [&Board; 6] = [
+    &VIRT_ARM64,
+    &crate::hyper::VIRT_ARM64_HYPER,
+    &crate::hyper::VIRT_ARM32_HYPER,
+    &crate::arm32::VIRT_ARM32,
+    &crate::cortex_m3::MPS2_AN385,
+    &crate::cortex_r52::MPS3_AN536,
+];
 
 /// Runs QEMU on this terminal until it ends; returns its exit status.
 pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> {
@@ -445,16 +464,18 @@ pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> 
 const DEBUG_BINS: &[&str] = &["wells-demo", "wells-test"];
 
 const DEBUG_HELP: &str = "\
-usage: cargo xtask debug [--board qemu-virt-arm64|qemu-virt-arm64-hyper|qemu-virt-arm32-hyper|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
+usage: cargo xtask debug [--system <system> | --board qemu-virt-arm64|qemu-virt-arm64-hyper|qemu-virt-arm32-hyper|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
                          [--bin wells-demo|wells-test]
 
-Builds the image (default: the demo) and starts QEMU halted at its first instruction
-with the gdb stub on TCP port 1234 (-s -S); prints the gdb command to attach first.
+Builds the image (default: the demo of the board's default system, or of the system
+named: `cargo xtask run --help` lists them) and starts QEMU halted at its first
+instruction with the gdb stub on TCP port 1234 (-s -S); prints the gdb command to
+attach first.
 ";
 
 /// `cargo xtask debug [--board B] [--bin NAME]`: parses the options, then [`debug`].
 pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
-    let (mut board, mut bin) = (VIRT_ARM64.name.to_string(), DEBUG_BINS[0].to_string());
+    let (mut board, mut bin, mut system) = (VIRT_ARM64.name.to_string(), DEBUG_BINS[0].to_string(), String::new());
     let mut args = rest.iter();
     while let Some(arg) = args.next() {
         let slot = match arg.as_str() {
@@ -464,6 +485,7 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
             }
             "--board" => &mut board,
             "--bin" => &mut bin,
+            "--system" => &mut system,
             other => crate::usage_error(&format!("unknown option `{other}` for `debug`"), DEBUG_HELP),
         };
         match args.next() {
@@ -471,21 +493,26 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
             None => crate::usage_error(&format!("`{arg}` needs a value"), DEBUG_HELP),
         }
     }
-    let boards = [&VIRT_ARM64, &crate::hyper::VIRT_ARM64_HYPER, &crate::hyper::VIRT_ARM32_HYPER, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385, &crate::cortex_r52::MPS3_AN536];
-    let Some(chosen) = boards.iter().find(|b| b.name == board) else {
-        let names: Vec<&str> = boards.iter().map(|b| b.name).collect();
+    if !system.is_empty() {
+        let chosen = crate::systems::board_for(&crate::systems::load(root, &system)?)?;
+        board = chosen.name.to_string();
+    }
+    let Some(chosen) = QEMU_BOARDS.into_iter().find(|b| b.name == board) else {
+        let names: Vec<&str> = QEMU_BOARDS.iter().map(|b| b.name).collect();
         crate::usage_error(&format!("unknown board `{board}` (boards: {})", names.join(", ")), DEBUG_HELP)
     };
     if !DEBUG_BINS.contains(&bin.as_str()) {
         crate::usage_error(&format!("unknown binary `{bin}` (binaries: {})", DEBUG_BINS.join(", ")), DEBUG_HELP);
     }
-    debug(root, chosen, &bin)
+    let system = if system.is_empty() { chosen.system } else { system.as_str() };
+    debug(root, chosen, &bin, system)
 }
 
-/// `cargo xtask debug`: builds `bin` and starts QEMU halted at the first instruction with the
-/// gdb stub on TCP port 1234, after printing how to attach; returns QEMU's exit status.
-pub fn debug(root: &Path, board: &Board, bin: &str) -> Result<u8> {
-    let image = build(root, board, bin, board.demo_features)?;
+/// `cargo xtask debug`: builds `bin` (for `system`) and starts QEMU halted at the first
+/// instruction with the gdb stub on TCP port 1234, after printing how to attach; returns QEMU's
+/// exit status.
+pub fn debug(root: &Path, board: &Board, bin: &str, system: &str) -> Result<u8> {
+    let image = build_with_env(root, board, bin, board.demo_features, &crate::systems::env(board, system)?)?;
     let qemu = qemu_command_with(board, &board.plain_boot, &image, &["-s", "-S"]);
     println!("xtask: QEMU waits halted for a debugger; attach from another terminal with:");
     println!("  gdb-multiarch {} -ex 'target remote :1234'", image.display());

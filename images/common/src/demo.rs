@@ -4,6 +4,7 @@
 //! the pipeline has finished; as kernel threads the pipeline runs for three seconds.
 
 use crate::supervisor::{Program, TaskPlatform, TaskSpec};
+use crate::system::System;
 use crate::Platform;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -93,19 +94,31 @@ pub fn threads<P: Platform>(board: &P) -> i32 {
     }
 }
 
-/// The pipeline as user tasks: `pipeline` is the sensor, the filter and the logger, each with
-/// its priority; the monitor prints until their threads have ended.
-pub fn tasks<P: TaskPlatform>(board: &P, pipeline: [(&'static str, Program<P>, u8); 3]) -> i32 {
+/// A supervisor system (`systems/*.toml`, the demo's pipeline) as user tasks: its ports made,
+/// each task spawned with the ports it lists and its budget; the monitor prints until their
+/// threads have ended.
+pub fn tasks<P: TaskPlatform>(board: &P, system: &System<Program<P>>) -> i32
+where
+    Program<P>: Copy,
+{
     let k = board.new_kernel();
-    let readings = k.port_create(16, 8).expect("port");
-    let averages = k.port_create(16, 4).expect("port");
-    let grants = [("readings", readings), ("averages", averages)];
+    let ports = match system.make_ports(&k) {
+        Ok(ports) => ports,
+        Err(error) => {
+            crate::println!(P, "demo: {}: {error}", system.name);
+            return 1;
+        }
+    };
     let mut started = Vec::new();
-    for (name, program, priority) in pipeline {
-        match crate::supervisor::spawn::<P>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, scheduling_advisor: false }) {
-            Ok(task) => started.push((name, task)),
+    for task in system.tasks {
+        let grants = crate::system::granted(&ports, task.ports);
+        let spec = TaskSpec { name: task.name, program: task.program, priority: task.priority, arg: 0, grants: &grants, scheduling_advisor: false };
+        let outcome = crate::supervisor::spawn::<P>(&k, &spec)
+            .and_then(|s| k.domain_set_budget(s.domain, task.budget).map(|()| s).map_err(|e| alloc::format!("task '{}': budget: {e}", task.name)));
+        match outcome {
+            Ok(s) => started.push((task.name, s)),
             Err(error) => {
-                crate::println!(P, "demo: {error}");
+                crate::println!(P, "demo: {}: {error}", system.name);
                 return 1;
             }
         }

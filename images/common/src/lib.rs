@@ -25,6 +25,7 @@ pub mod monitor;
 pub mod pl011;
 mod platform;
 pub mod supervisor;
+pub mod system;
 pub mod test;
 pub mod timer_host;
 

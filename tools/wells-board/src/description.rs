@@ -120,7 +120,7 @@ fn problem<T>(value: &Spanned<T>, field: impl Into<String>, message: impl Into<S
 }
 
 /// 1-based line of byte offset `at`.
-fn line_of(text: &str, at: usize) -> usize {
+pub(crate) fn line_of(text: &str, at: usize) -> usize {
     text[..at.min(text.len())].matches('\n').count() + 1
 }
 

@@ -5,10 +5,17 @@
 //! QEMU's command line. No board address is written anywhere else.
 //!
 //! A description that does not make sense fails the build with the file, line and field.
+//!
+//! The same crate reads the system descriptions, `systems/*.toml` ([`system`]): which board,
+//! CPU and level a runnable system has and its domains. They live here rather than in a tool of
+//! their own because a system is checked against its board's description (CPU families, the
+//! guest layout a VM's RAM must hold), shares its file:line:field errors, and is read by the
+//! same two users: the image build scripts (its `system.rs` tables) and xtask.
 
 mod description;
 mod generate;
 mod layout;
+pub mod system;
 
 pub use description::{Cpu, Description, Gic, Region};
 pub use layout::{Heap, Layout, GIB, KIB, MIB};

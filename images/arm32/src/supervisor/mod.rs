@@ -17,6 +17,8 @@ pub mod protection;
 #[cfg(feature = "mps3-an536")]
 mod mpu_space;
 pub mod run;
+#[cfg(all(feature = "qemu-virt", feature = "user"))]
+pub mod system;
 mod tasks;
 pub mod trap;
 

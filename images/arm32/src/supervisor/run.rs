@@ -54,14 +54,14 @@ mod mpu_plan {
 }
 
 /// The demo on the Cortex-A15 (`wells_board_common::demo`): with user tasks (feature `user`,
-/// what `cargo xtask run` builds) a sensor, a filter and a logger task in USR mode; without
-/// them the pipeline runs as kernel threads.
+/// what `cargo xtask run` builds) the tasks of the system this image was built for
+/// (`system::SYSTEM`, by default `systems/arm32-tasks.toml`: a sensor, a filter and a logger
+/// task in USR mode); without them the pipeline runs as kernel threads.
 #[cfg(feature = "qemu-virt")]
 pub fn demo(board: &Board) -> i32 {
     #[cfg(feature = "user")]
     {
-        use super::apps::a32;
-        wells_board_common::demo::tasks(board, [("sensor", a32::DEMO_SENSOR, 12), ("filter", a32::DEMO_FILTER, 10), ("logger", a32::DEMO_LOGGER, 8)])
+        wells_board_common::demo::tasks(board, &super::system::SYSTEM)
     }
     #[cfg(not(feature = "user"))]
     wells_board_common::demo::threads(board)

@@ -8,6 +8,7 @@ pub mod board;
 pub(crate) mod boot;
 pub mod guests;
 pub mod run;
+pub mod system;
 mod trap;
 mod vcpu;
 

@@ -9,6 +9,8 @@ pub(crate) mod boot;
 mod counter;
 mod memory;
 pub mod run;
+#[cfg(feature = "user32")]
+pub mod system;
 mod tasks;
 mod trap;
 

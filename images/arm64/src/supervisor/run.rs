@@ -32,14 +32,14 @@ pub fn test(board: &Board) -> i32 {
     test::run(board, user)
 }
 
-/// The demo. With user tasks (feature `user32`, what `cargo xtask run` builds): a 64-bit sensor
-/// task and a 64-bit filter task pass readings and averages through ports to a 32-bit logger
-/// task. Without them the pipeline runs as kernel threads.
+/// The demo. With user tasks (feature `user32`, what `cargo xtask run` builds): the tasks of the
+/// system this image was built for (`system::SYSTEM`, by default `systems/arm64-tasks.toml`: a
+/// 64-bit sensor task and a 64-bit filter task pass readings and averages through ports to a
+/// 32-bit logger task). Without them the pipeline runs as kernel threads.
 pub fn demo(board: &Board) -> i32 {
     #[cfg(feature = "user32")]
     {
-        use super::apps::{a32, a64};
-        demo::tasks(board, [("sensor", a64::DEMO_SENSOR, 12), ("filter", a64::DEMO_FILTER, 10), ("logger", a32::DEMO_LOGGER, 8)])
+        demo::tasks(board, &super::system::SYSTEM)
     }
     #[cfg(not(feature = "user32"))]
     demo::threads(board)

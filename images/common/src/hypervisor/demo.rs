@@ -1,18 +1,32 @@
-//! The demo of the hypervisor boards: two VMs side by side, each running a supervisor image
-//! (with its user tasks), their console lines prefixed with the VM's name. Ends when both
-//! guests have powered off.
+//! The demo of the hypervisor boards: a hypervisor system (`systems/*.toml`) — two VMs side by
+//! side, each running a supervisor image (with its user tasks), their console lines prefixed
+//! with the VM's name. Ends when every guest has powered off.
 
 use crate::hypervisor::{self, VmPlatform, VmSpec};
+use crate::system::{granted, System};
 
-/// RAM of each VM: the supervisor image, its stacks and its 96 MiB heap.
-const RAM: usize = 128 << 20;
-
-/// Runs VMs "left" and "right" on `image`; returns the exit status.
-pub fn run<P: VmPlatform>(board: &P, image: &'static [u8]) -> i32 {
+/// Starts the VMs of `system` with the ports they list; returns the exit status.
+pub fn run<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
     let k = board.new_kernel();
-    for name in ["left", "right"] {
-        if let Err(e) = hypervisor::start::<P>(&k, &VmSpec::new(name, image, P::RAM_IPA, RAM)) {
-            crate::println!(P, "wells: {e}");
+    let ports = match system.make_ports(&k) {
+        Ok(ports) => ports,
+        Err(e) => {
+            crate::println!(P, "wells: {}: {e}", system.name);
+            return 1;
+        }
+    };
+    for vm in system.vms {
+        let handles: alloc::vec::Vec<wells_core::Handle> = granted(&ports, vm.ports).into_iter().map(|(_, handle)| handle).collect();
+        let spec = VmSpec {
+            priority: vm.priority,
+            on_fault: vm.on_fault,
+            ports: &handles,
+            budget: vm.budget,
+            devices: vm.devices,
+            ..VmSpec::new(vm.name, vm.image, vm.ram_base, vm.ram_size)
+        };
+        if let Err(e) = hypervisor::start::<P>(&k, &spec) {
+            crate::println!(P, "wells: {}: {e}", system.name);
             return 1;
         }
     }

@@ -25,6 +25,7 @@ mod lifecycle;
 mod loader;
 mod ram;
 mod registry;
+pub mod run;
 pub mod soak;
 mod spec;
 mod vcpu;

@@ -1,0 +1,69 @@
+//! What each binary of a hypervisor image runs, the same on every CPU: an image's
+//! `hypervisor/run.rs` is [`hypervisor_run!`](crate::hypervisor_run), which defines `test`,
+//! `demo`, `bench` and `soak` over its guests and its generated system.
+
+use super::{bench as vm_bench, demo as vm_demo, soak as vm_soak, VmPlatform};
+use crate::system::System;
+use crate::test;
+use wells_core::mem::HeapStats;
+
+/// The test image: the shared kernel-thread tests (the core at the hypervisor level, on its
+/// timer) and the VM scenarios (`test::vms`) on the bare test guest and the supervisor's demo
+/// image; with `fuzz` only the hypercall fuzzer (`soak`: ten times the calls).
+pub fn test<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor: &'static [u8], fuzz: bool, soak: bool) -> i32 {
+    if fuzz {
+        return test::run(board, test::vm_fuzz::tests::<P>(bare, soak));
+    }
+    test::run(board, test::vms::tests::<P>(bare, supervisor))
+}
+
+/// The demo: the VMs of the image's system (`systems/*.toml`), by default two VMs side by side,
+/// each running the CPU's supervisor demo with its user tasks.
+pub fn demo<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
+    vm_demo::run(board, system)
+}
+
+/// The benchmark image (`hypervisor::bench`): the guests count instructions with PMCCNTR under
+/// `-icount`.
+pub fn bench<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor_bench: &'static [u8]) -> i32 {
+    vm_bench::run(board, bare, supervisor_bench)
+}
+
+/// The soak image: one kernel churns kernel objects and VMs for a stretch of virtual time
+/// (`hypervisor::soak`, which says how long).
+pub fn soak<P: VmPlatform>(board: &P, bare: &'static [u8], heap: fn() -> HeapStats) -> i32 {
+    vm_soak::run(board, bare, vm_soak::SECONDS, heap)
+}
+
+/// Defines a hypervisor image's `run` module (`test`, `demo`, `bench`, `soak`) over the
+/// functions above, from the level folder's `board`, `guests` (`BARE`, `SUPERVISOR`,
+/// `SUPERVISOR_BENCH` with feature `bench`), `system::SYSTEM` and the image crate's features
+/// `fuzz`, `soak` and `bench`.
+#[macro_export]
+macro_rules! hypervisor_run {
+    () => {
+        use super::{board, guests, system, Board};
+        use $crate::hypervisor::run;
+
+        /// The test image (`wells_board_common::hypervisor::run::test`).
+        pub fn test(board: &Board) -> i32 {
+            run::test(board, guests::BARE, guests::SUPERVISOR, cfg!(feature = "fuzz"), cfg!(feature = "soak"))
+        }
+
+        /// The demo: the VMs of the system this image was built for (`system::SYSTEM`).
+        pub fn demo(board: &Board) -> i32 {
+            run::demo(board, &system::SYSTEM)
+        }
+
+        /// The benchmark image (`wells_board_common::hypervisor::run::bench`).
+        #[cfg(feature = "bench")]
+        pub fn bench(board: &Board) -> i32 {
+            run::bench(board, guests::BARE, guests::SUPERVISOR_BENCH)
+        }
+
+        /// The soak image (`wells_board_common::hypervisor::run::soak`).
+        pub fn soak(board: &Board) -> i32 {
+            run::soak(board, guests::BARE, board::heap_stats)
+        }
+    };
+}

@@ -1,0 +1,643 @@
+//! System descriptions: one TOML file per runnable system in `systems/` says which board, CPU
+//! family and level it runs, its ports, and its domains — user tasks (supervisor) or VMs
+//! (hypervisor) — with what each is given. [`load`] reads and checks one against its board, the
+//! programs of `user/apps` and the other systems; [`rust`] turns a checked one into the image's
+//! static tables (`$OUT_DIR/system.rs`). Field names are the TOML keys (kebab-case).
+
+use crate::description::{line_of, Description};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Highest thread priority of the kernel (`wells_core::sched::PRIORITY_MAX`).
+pub const PRIORITY_MAX: u8 = 31;
+/// A VM's RAM is mapped with 2 MiB stage-2 blocks: its base and size are multiples of this.
+pub const VM_RAM_ALIGN: u64 = 2 << 20;
+/// What a VM may run besides a supervisor system: the bare test guest (`images/bare-guest`).
+pub const BARE_GUEST: &str = "bare-guest";
+/// The virtual devices a VM may be given.
+pub const VM_DEVICES: [&str; 2] = ["uart", "gic"];
+
+/// One system: `systems/<name>.toml`.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct System {
+    /// One line: what runs (`cargo xtask run --help` lists it).
+    pub description: String,
+    /// `boards/<board>.toml`.
+    pub board: Spanned<String>,
+    /// A CPU family of the board (`arm64`, `arm32`, `cortex-r52`, `cortex-m3`).
+    pub cpu: Spanned<String>,
+    /// `supervisor` (domains are user tasks) or `hypervisor` (domains are VMs).
+    pub level: Spanned<String>,
+    /// Ports the kernel creates before the domains start; domains are granted them by name.
+    #[serde(default)]
+    pub port: Vec<Port>,
+    pub domain: Spanned<Vec<Spanned<Domain>>>,
+    /// The file's name without `.toml` (set by [`load`]).
+    #[serde(skip)]
+    pub name: String,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Port {
+    pub name: Spanned<String>,
+    /// Bytes of one message.
+    pub message_size: Spanned<u32>,
+    /// Messages it holds.
+    pub depth: Spanned<u32>,
+}
+
+/// A domain: the fields of both kinds, checked per kind.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Domain {
+    /// `task` or `vm`.
+    pub kind: Spanned<String>,
+    pub name: Spanned<String>,
+    /// Its threads' (task) or vCPU's (VM) priority, 0..=31.
+    pub priority: Spanned<u8>,
+    /// Ports it may use: a task opens them by name, a VM's hypercall port n is the n-th.
+    #[serde(default)]
+    pub ports: Vec<Spanned<String>>,
+    /// CPU time its threads may use per period.
+    pub budget: Option<Spanned<Budget>>,
+    /// Task: a program of `user/apps` by name.
+    pub program: Option<Spanned<String>>,
+    /// Task: 64 or 32 (a 32-bit task beside 64-bit ones on arm64); default the CPU's width.
+    pub bits: Option<Spanned<u32>>,
+    /// VM: what it runs: a supervisor system's name, or `bare-guest`.
+    pub image: Option<Spanned<String>>,
+    /// VM: guest-physical address of its RAM (default: where the board's guests expect it).
+    pub ram_base: Option<Spanned<u64>>,
+    /// VM: bytes of RAM, a multiple of 2 MiB.
+    pub ram_size: Option<Spanned<u64>>,
+    /// VM: its virtual devices (`uart`, `gic`: the interrupt controller and with it the
+    /// virtual timer's interrupt).
+    pub devices: Option<Spanned<Vec<String>>>,
+    /// VM: `stop` or `restart` on a fault.
+    pub on_fault: Option<Spanned<String>>,
+    /// VM with `on-fault = "restart"`: how many times at most.
+    pub restarts: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Budget {
+    pub run_us: u64,
+    pub period_us: u64,
+}
+
+/// What the checks need besides the file: its board and the names around it.
+pub struct Context<'a> {
+    pub board: &'a Description,
+    /// Programs of `user/apps`.
+    pub programs: &'a [String],
+    /// Supervisor systems by name and CPU family (what a VM may run).
+    pub supervisors: &'a [(String, String)],
+}
+
+struct Problem {
+    span: Range<usize>,
+    field: String,
+    message: String,
+}
+
+fn problem<T>(value: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) -> Problem {
+    Problem { span: value.span(), field: field.into(), message: message.into() }
+}
+
+impl System {
+    /// Reads a description; an error reads `<line>: <field>: <what is wrong>`. Checks what the
+    /// file alone can tell; [`System::check`] the rest.
+    pub fn parse(text: &str) -> Result<System, String> {
+        let system: System = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| line_of(text, span.start)).unwrap_or(1);
+            format!("{line}: {}", e.message().trim())
+        })?;
+        Ok(system)
+    }
+
+    /// Checks the description against its board, the programs and the other systems.
+    pub fn check(&self, text: &str, context: &Context) -> Result<(), String> {
+        self.check_problems(context).map_err(|p| format!("{}: {}: {}", line_of(text, p.span.start), p.field, p.message))
+    }
+
+    /// The domains in file order.
+    pub fn domains(&self) -> impl Iterator<Item = &Domain> {
+        self.domain.get_ref().iter().map(|d| d.get_ref())
+    }
+
+    fn check_problems(&self, context: &Context) -> Result<(), Problem> {
+        let board = context.board;
+        if board.name != *self.board.get_ref() {
+            return Err(problem(&self.board, "board", format!("is `{}` but the description read is `{}`", self.board.get_ref(), board.name)));
+        }
+        if board.cpu(self.cpu.get_ref()).is_err() {
+            let known: Vec<&str> = board.cpu.keys().map(String::as_str).collect();
+            return Err(problem(&self.cpu, "cpu", format!("board `{}` has no CPU family `{}` (it has: {})", board.name, self.cpu.get_ref(), known.join(", "))));
+        }
+        let hypervisor = match self.level.get_ref().as_str() {
+            "supervisor" => false,
+            "hypervisor" if board.guest.is_some() && matches!(self.cpu.get_ref().as_str(), "arm64" | "arm32") => true,
+            "hypervisor" => {
+                return Err(problem(&self.level, "level", format!("no hypervisor for {} on board `{}` (only arm64 and arm32 on a board with a [guest])", self.cpu.get_ref(), board.name)))
+            }
+            other => return Err(problem(&self.level, "level", format!("unknown level `{other}` (levels: supervisor, hypervisor)"))),
+        };
+        let mut ports = BTreeSet::new();
+        for port in &self.port {
+            let name = port.name.get_ref();
+            if !ports.insert(name.as_str()) {
+                return Err(problem(&port.name, "port.name", format!("a second port `{name}`")));
+            }
+            if *port.message_size.get_ref() == 0 {
+                return Err(problem(&port.message_size, format!("port.{name}.message-size"), "must be at least 1"));
+            }
+            if *port.depth.get_ref() == 0 {
+                return Err(problem(&port.depth, format!("port.{name}.depth"), "must be at least 1"));
+            }
+        }
+        if self.domain.get_ref().is_empty() {
+            return Err(problem(&self.domain, "domain", "a system needs at least one domain"));
+        }
+        let mut names = BTreeSet::new();
+        let mut granted = BTreeSet::new();
+        for domain in self.domain.get_ref() {
+            let d = domain.get_ref();
+            let name = d.name.get_ref().as_str();
+            if !names.insert(name) {
+                return Err(problem(&d.name, "domain.name", format!("a second domain `{name}`")));
+            }
+            let field = |f: &str| format!("domain.{name}.{f}");
+            if *d.priority.get_ref() > PRIORITY_MAX {
+                return Err(problem(&d.priority, field("priority"), format!("must be 0..={PRIORITY_MAX}")));
+            }
+            for port in &d.ports {
+                if !ports.contains(port.get_ref().as_str()) {
+                    return Err(problem(port, field("ports"), format!("no port `{}` in this system", port.get_ref())));
+                }
+                granted.insert(port.get_ref().as_str());
+            }
+            if let Some(budget) = &d.budget {
+                let b = budget.get_ref();
+                if b.period_us == 0 || b.run_us == 0 || b.run_us > b.period_us {
+                    return Err(problem(budget, field("budget"), "needs 0 < run-us <= period-us"));
+                }
+            }
+            // Fields of the other kind are mistakes, not options.
+            let task_fields = [("program", d.program.as_ref().map(|s| s.span())), ("bits", d.bits.as_ref().map(|s| s.span()))];
+            let vm_fields = [
+                ("image", d.image.as_ref().map(|s| s.span())),
+                ("ram-base", d.ram_base.as_ref().map(|s| s.span())),
+                ("ram-size", d.ram_size.as_ref().map(|s| s.span())),
+                ("devices", d.devices.as_ref().map(|s| s.span())),
+                ("on-fault", d.on_fault.as_ref().map(|s| s.span())),
+                ("restarts", d.restarts.as_ref().map(|s| s.span())),
+            ];
+            let (kind, foreign) = match d.kind.get_ref().as_str() {
+                "task" => ("task", &vm_fields[..]),
+                "vm" => ("vm", &task_fields[..]),
+                other => return Err(problem(&d.kind, field("kind"), format!("unknown kind `{other}` (kinds: task, vm)"))),
+            };
+            if (kind == "vm") != hypervisor {
+                let wants = if hypervisor { "VMs (kind = \"vm\")" } else { "tasks (kind = \"task\")" };
+                return Err(problem(&d.kind, field("kind"), format!("a {} system's domains are {wants}", self.level.get_ref())));
+            }
+            if let Some((key, Some(span))) = foreign.iter().find(|(_, span)| span.is_some()) {
+                return Err(Problem { span: span.clone(), field: field(key), message: format!("not a field of a {kind}") });
+            }
+            if kind == "task" {
+                self.check_task(d, context, &field)?;
+            } else {
+                self.check_vm(domain, context, &field)?;
+            }
+        }
+        if let Some(port) = self.port.iter().find(|p| !granted.contains(p.name.get_ref().as_str())) {
+            return Err(problem(&port.name, "port.name", format!("port `{}` is granted to no domain", port.name.get_ref())));
+        }
+        Ok(())
+    }
+
+    fn check_task(&self, d: &Domain, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
+        let Some(program) = &d.program else {
+            return Err(problem(&d.kind, field("program"), "missing: a task runs a program of user/apps"));
+        };
+        if !context.programs.iter().any(|p| p == program.get_ref()) {
+            return Err(problem(program, field("program"), format!("unknown program `{}` (user/apps has: {})", program.get_ref(), context.programs.join(", "))));
+        }
+        if let Some(bits) = &d.bits {
+            let widths: &[u32] = match self.cpu.get_ref().as_str() {
+                "arm64" => &[64, 32],
+                _ => &[32],
+            };
+            if !widths.contains(bits.get_ref()) {
+                return Err(problem(bits, field("bits"), format!("{} tasks are {} bits", self.cpu.get_ref(), widths.iter().map(u32::to_string).collect::<Vec<_>>().join(" or "))));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_vm(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
+        let d = domain.get_ref();
+        let guest = context.board.guest.as_ref().expect("checked with the level");
+        let Some(image) = &d.image else {
+            return Err(problem(domain, field("image"), "missing: a VM runs a supervisor system or `bare-guest`"));
+        };
+        let cpu = self.cpu.get_ref();
+        let known = image.get_ref() == BARE_GUEST || context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu);
+        if !known {
+            let mut runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
+            runnable.push(BARE_GUEST);
+            return Err(problem(image, field("image"), format!("unknown image `{}` (a {cpu} VM runs: {})", image.get_ref(), runnable.join(", "))));
+        }
+        let Some(size) = &d.ram_size else {
+            return Err(problem(domain, field("ram-size"), "missing: bytes of RAM, a multiple of 2 MiB"));
+        };
+        if *size.get_ref() == 0 || !size.get_ref().is_multiple_of(VM_RAM_ALIGN) {
+            return Err(problem(size, field("ram-size"), "must be a multiple of 2 MiB (stage-2 blocks)"));
+        }
+        let base = d.ram_base.as_ref().map_or(guest.ram, |b| *b.get_ref());
+        if let Some(b) = &d.ram_base {
+            if !b.get_ref().is_multiple_of(VM_RAM_ALIGN) {
+                return Err(problem(b, field("ram-base"), "must be 2 MiB aligned"));
+            }
+        }
+        let image_at = *guest.image.get_ref();
+        if image_at < base || image_at >= base + size.get_ref() {
+            return Err(problem(d.ram_base.as_ref().unwrap_or(size), field("ram-base"), format!("guest images load at {image_at:#x}: outside this RAM")));
+        }
+        if let Some(devices) = &d.devices {
+            let mut seen = BTreeSet::new();
+            for device in devices.get_ref() {
+                if !VM_DEVICES.contains(&device.as_str()) || !seen.insert(device.as_str()) {
+                    return Err(problem(devices, field("devices"), format!("`{device}`: each at most once, of: {}", VM_DEVICES.join(", "))));
+                }
+            }
+        }
+        match (d.on_fault.as_ref().map(|o| o.get_ref().as_str()), &d.restarts) {
+            (None | Some("stop"), None) => {}
+            (Some("restart"), Some(n)) if *n.get_ref() > 0 => {}
+            (Some("restart"), _) => return Err(problem(d.on_fault.as_ref().unwrap(), field("restarts"), "missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)")),
+            (None | Some("stop"), Some(n)) => return Err(problem(n, field("restarts"), "only with `on-fault = \"restart\"`")),
+            (Some(other), _) => return Err(problem(d.on_fault.as_ref().unwrap(), field("on-fault"), format!("unknown policy `{other}` (policies: stop, restart)"))),
+        }
+        Ok(())
+    }
+
+    /// The task's instruction-set width.
+    pub fn bits(&self, domain: &Domain) -> u32 {
+        domain.bits.as_ref().map_or(if self.cpu.get_ref() == "arm64" { 64 } else { 32 }, |b| *b.get_ref())
+    }
+}
+
+/// `systems/` of the repository that holds `start`.
+pub fn systems_dir(start: &Path) -> PathBuf {
+    start
+        .ancestors()
+        .map(|dir| dir.join("systems"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("wells-board: no systems/ directory above {}", start.display()))
+}
+
+/// The names of the programs of `user/apps` (its `src/bin/*.rs`), sorted.
+pub fn programs(root: &Path) -> Result<Vec<String>, String> {
+    let dir = root.join("user/apps/src/bin");
+    let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: cannot read: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.path().file_name()?.to_str()?.strip_suffix(".rs").map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Every system's name (sorted), read from the file names in `systems`.
+pub fn names(systems: &Path) -> Result<Vec<String>, String> {
+    let entries = std::fs::read_dir(systems).map_err(|e| format!("{}: cannot read: {e}", systems.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.path().file_name()?.to_str()?.strip_suffix(".toml").map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn read(systems: &Path, name: &str) -> Result<(String, System), String> {
+    let path = systems.join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let mut system = System::parse(&text).map_err(|e| format!("{}:{e}", path.display()))?;
+    system.name = name.to_string();
+    Ok((text, system))
+}
+
+/// Reads and checks `systems/<name>.toml` (`systems` is that folder; boards and programs are
+/// found beside it). An error names the file, line and field.
+pub fn load(systems: &Path, name: &str) -> Result<System, String> {
+    let root = systems.parent().ok_or("systems/ has no parent")?;
+    let known = names(systems)?;
+    if !known.iter().any(|n| n == name) {
+        return Err(format!("no system `{name}` in {} (systems: {})", systems.display(), known.join(", ")));
+    }
+    let (text, system) = read(systems, name)?;
+    let path = systems.join(format!("{name}.toml"));
+    let board = crate::load(&root.join("boards"), system.board.get_ref()).map_err(|e| {
+        format!("{}:{}: board: {e}", path.display(), line_of(&text, system.board.span().start))
+    })?;
+    let programs = programs(root)?;
+    let mut supervisors = Vec::new();
+    for other in known.iter().filter(|n| *n != name) {
+        let (_, other_system) = read(systems, other)?;
+        if other_system.level.get_ref() == "supervisor" {
+            supervisors.push((other.clone(), other_system.cpu.get_ref().clone()));
+        }
+    }
+    let context = Context { board: &board, programs: &programs, supervisors: &supervisors };
+    system.check(&text, &context).map_err(|e| format!("{}:{e}", path.display()))?;
+    Ok(system)
+}
+
+/// What an image build offers a system: where its program and guest constants are.
+pub struct Offer<'a> {
+    pub board: &'a str,
+    pub cpu: &'a str,
+    pub level: &'a str,
+    /// The Rust module holding each task width's programs (constants named after the program,
+    /// upper case, `-` as `_`); a width the build does not embed is absent.
+    pub programs: &'a [(u32, &'a str)],
+    /// Rust constants of the guest images the build carries: `bare-guest` and the supervisor
+    /// system it embeds, by name.
+    pub guests: &'a [(&'a str, &'a str)],
+}
+
+fn quoted_list(items: &[Spanned<String>]) -> String {
+    items.iter().map(|p| format!("{:?}", p.get_ref())).collect::<Vec<_>>().join(", ")
+}
+
+fn budget(domain: &Domain) -> String {
+    match &domain.budget {
+        None => "None".to_string(),
+        Some(b) => format!(
+            "Some(wells_core::domain::CpuBudget {{ budget_ns: {}, period_ns: {} }})",
+            b.get_ref().run_us * 1000,
+            b.get_ref().period_us * 1000
+        ),
+    }
+}
+
+/// `system.rs`: the system's tables as Rust for an image that [`Offer`]s what it needs; a
+/// mismatch (another board, CPU or level, a task width or guest the image does not carry) is an
+/// error naming the field.
+pub fn rust(system: &System, text: &str, board: &Description, offer: &Offer) -> Result<String, String> {
+    let at = |span: Range<usize>, field: &str, message: String| format!("{}: {field}: {message}", line_of(text, span.start));
+    for (value, field, wants) in [(&system.board, "board", offer.board), (&system.cpu, "cpu", offer.cpu), (&system.level, "level", offer.level)] {
+        if value.get_ref() != wants {
+            return Err(at(value.span(), field, format!("is `{}`, but this image is built for {field} `{wants}`", value.get_ref())));
+        }
+    }
+    let mut out = format!("// Generated by wells-board from systems/{}.toml: do not edit.\n\n", system.name);
+    let _ = writeln!(out, "/// The system this image runs: `systems/{}.toml`.", system.name);
+    let _ = writeln!(out, "pub const SYSTEM: wells_board_common::system::System<Program> = wells_board_common::system::System {{");
+    let _ = writeln!(out, "    name: {:?},", system.name);
+    let _ = writeln!(out, "    ports: &[");
+    for port in &system.port {
+        let _ = writeln!(
+            out,
+            "        wells_board_common::system::Port {{ name: {:?}, message_size: {}, depth: {} }},",
+            port.name.get_ref(),
+            port.message_size.get_ref(),
+            port.depth.get_ref()
+        );
+    }
+    let _ = writeln!(out, "    ],\n    tasks: &[");
+    for domain in system.domain.get_ref().iter().filter(|d| d.get_ref().kind.get_ref() == "task") {
+        let d = domain.get_ref();
+        let bits = system.bits(d);
+        let name = d.name.get_ref();
+        let Some((_, module)) = offer.programs.iter().find(|(b, _)| *b == bits) else {
+            let span = d.bits.as_ref().map_or(d.kind.span(), |b| b.span());
+            return Err(at(span, &format!("domain.{name}.bits"), format!("this image carries no {bits}-bit programs (arm64: build it with feature `user32`)")));
+        };
+        let program = d.program.as_ref().expect("checked").get_ref();
+        let _ = writeln!(
+            out,
+            "        wells_board_common::system::Task {{ name: {name:?}, program: {module}::{}, priority: {}, ports: &[{}], budget: {} }},",
+            program.to_uppercase().replace('-', "_"),
+            d.priority.get_ref(),
+            quoted_list(&d.ports),
+            budget(d)
+        );
+    }
+    let _ = writeln!(out, "    ],\n    vms: &[");
+    for domain in system.domain.get_ref().iter().filter(|d| d.get_ref().kind.get_ref() == "vm") {
+        let d = domain.get_ref();
+        let name = d.name.get_ref();
+        let image = d.image.as_ref().expect("checked");
+        let Some((_, constant)) = offer.guests.iter().find(|(g, _)| g == image.get_ref()) else {
+            let carried: Vec<&str> = offer.guests.iter().map(|(g, _)| *g).collect();
+            return Err(at(image.span(), &format!("domain.{name}.image"), format!("this image carries no guest `{}` (it carries: {})", image.get_ref(), carried.join(", "))));
+        };
+        let guest = board.guest.as_ref().expect("checked");
+        let devices = d.devices.as_ref().map_or(VM_DEVICES.iter().map(|s| s.to_string()).collect(), |d| d.get_ref().clone());
+        let on_fault = match (d.on_fault.as_ref().map(|o| o.get_ref().as_str()), &d.restarts) {
+            (Some("restart"), Some(n)) => format!("wells_board_common::hypervisor::OnFault::Restart {{ at_most: {} }}", n.get_ref()),
+            _ => "wells_board_common::hypervisor::OnFault::Stop".to_string(),
+        };
+        let _ = writeln!(out, "        wells_board_common::system::Vm {{");
+        let _ = writeln!(out, "            name: {name:?},\n            image: {constant},");
+        let _ = writeln!(out, "            ram_base: {:#x},\n            ram_size: {:#x},", d.ram_base.as_ref().map_or(guest.ram, |b| *b.get_ref()), d.ram_size.as_ref().expect("checked").get_ref());
+        let _ = writeln!(out, "            priority: {},\n            ports: &[{}],\n            budget: {},", d.priority.get_ref(), quoted_list(&d.ports), budget(d));
+        let _ = writeln!(out, "            on_fault: {on_fault},");
+        let _ = writeln!(
+            out,
+            "            devices: wells_board_common::hypervisor::Devices {{ uart: {}, interrupt_controller: {} }},",
+            devices.iter().any(|d| d == "uart"),
+            devices.iter().any(|d| d == "gic")
+        );
+        let _ = writeln!(out, "        }},");
+    }
+    let _ = writeln!(out, "    ],\n}};");
+    Ok(out)
+}
+
+/// What an image's build script calls: reads the system named by `WELLS_SYSTEM` (set by
+/// `cargo xtask run --system`), or `default` when unset, checks it and that the image offers
+/// what it needs, and writes `$OUT_DIR/system.rs`. A bad description stops the build with the
+/// file, line and field.
+pub fn build_script(default: &str, offer: &Offer) {
+    println!("cargo:rerun-if-env-changed=WELLS_SYSTEM");
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("wells-board: run from a build script"));
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("wells-board: run from a build script"));
+    let systems = systems_dir(&manifest);
+    println!("cargo:rerun-if-changed={}", systems.display());
+    let name = std::env::var("WELLS_SYSTEM").ok().filter(|n| !n.is_empty()).unwrap_or_else(|| default.to_string());
+    let path = systems.join(format!("{name}.toml"));
+    println!("cargo:rerun-if-changed={}", path.display());
+    let outcome = load(&systems, &name).and_then(|system| {
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let board = crate::load(&crate::boards_dir(&manifest), system.board.get_ref())?;
+        let generated = rust(&system, &text, &board, offer).map_err(|e| format!("{}:{e}", path.display()))?;
+        std::fs::write(out.join("system.rs"), generated).map_err(|e| format!("cannot write system.rs: {e}"))
+    });
+    if let Err(message) = outcome {
+        eprintln!("bad system description: {message}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOARD: &str = r#"
+name = "b"
+machine = "m"
+[ram]
+base = 0x4000_0000
+image = 0x4008_0000
+[console]
+kind = "pl011"
+region = { base = 0x0900_0000, size = 0x1000 }
+[guest]
+ram = 0x4000_0000
+image = 0x4008_0000
+console = 0x0900_0000
+gic-distributor = 0x0800_0000
+gic-cpu = 0x0801_0000
+[cpu.arm64]
+target = "t"
+qemu = "q"
+models = ["cortex-a53"]
+[cpu.cortex-m3]
+target = "t"
+qemu = "q"
+models = ["cortex-m3"]
+"#;
+
+    const TASKS: &str = r#"description = "a pipeline"
+board = "b"
+cpu = "arm64"
+level = "supervisor"
+
+[[port]]
+name = "readings"
+message-size = 16
+depth = 8
+
+[[domain]]
+kind = "task"
+name = "sensor"
+program = "demo-sensor"
+priority = 12
+ports = ["readings"]
+
+[[domain]]
+kind = "task"
+name = "logger"
+program = "demo-logger"
+bits = 32
+priority = 8
+ports = ["readings"]
+"#;
+
+    const VMS: &str = r#"description = "two VMs"
+board = "b"
+cpu = "arm64"
+level = "hypervisor"
+
+[[domain]]
+kind = "vm"
+name = "left"
+image = "tasks"
+ram-size = 0x0800_0000
+priority = 8
+on-fault = "restart"
+restarts = 2
+devices = ["uart", "gic"]
+"#;
+
+    fn check(text: &str) -> Result<System, String> {
+        let board = Description::parse(BOARD).unwrap();
+        let programs = vec!["demo-logger".to_string(), "demo-sensor".to_string()];
+        let supervisors = vec![("tasks".to_string(), "arm64".to_string())];
+        let system = System::parse(text)?;
+        system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors })?;
+        Ok(system)
+    }
+
+    #[test]
+    fn good_descriptions_read_and_generate() {
+        let board = Description::parse(BOARD).unwrap();
+        let mut tasks = check(TASKS).unwrap();
+        tasks.name = "tasks".into();
+        let offer = Offer { board: "b", cpu: "arm64", level: "supervisor", programs: &[(64, "a64"), (32, "a32")], guests: &[] };
+        let rust = rust(&tasks, TASKS, &board, &offer).unwrap();
+        assert!(rust.contains("program: a64::DEMO_SENSOR, priority: 12, ports: &[\"readings\"], budget: None"), "{rust}");
+        assert!(rust.contains("program: a32::DEMO_LOGGER"), "{rust}");
+        assert!(rust.contains("message_size: 16, depth: 8"), "{rust}");
+        // An image without 32-bit programs cannot run it.
+        let narrow = Offer { programs: &[(64, "a64")], ..offer };
+        assert_eq!(super::rust(&tasks, TASKS, &board, &narrow).unwrap_err().split(':').take(2).collect::<Vec<_>>(), ["22", " domain.logger.bits"]);
+        let hyper = Offer { level: "hypervisor", ..offer };
+        assert!(super::rust(&tasks, TASKS, &board, &hyper).unwrap_err().starts_with("4: level: is `supervisor`"));
+
+        let mut vms = check(VMS).unwrap();
+        vms.name = "vms".into();
+        let offer = Offer { board: "b", cpu: "arm64", level: "hypervisor", programs: &[], guests: &[("tasks", "guests::SUPERVISOR")] };
+        let rust = super::rust(&vms, VMS, &board, &offer).unwrap();
+        assert!(rust.contains("image: guests::SUPERVISOR"), "{rust}");
+        assert!(rust.contains("ram_base: 0x40000000,\n            ram_size: 0x8000000"), "{rust}");
+        assert!(rust.contains("OnFault::Restart { at_most: 2 }"), "{rust}");
+        assert!(rust.contains("Devices { uart: true, interrupt_controller: true }"), "{rust}");
+    }
+
+    /// The error for `text` with `from` replaced by `to`.
+    fn error(text: &str, from: &str, to: &str) -> String {
+        assert!(text.contains(from), "{from}");
+        check(&text.replacen(from, to, 1)).unwrap_err()
+    }
+
+    #[test]
+    fn bad_descriptions_name_line_and_field() {
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nstack = 4096"), "16: unknown field `stack`, expected one of `kind`, `name`, `priority`, `ports`, `budget`, `program`, `bits`, `image`, `ram-base`, `ram-size`, `devices`, `on-fault`, `restarts`");
+        assert!(error(TASKS, "priority = 12\n", "").starts_with("11: missing field `priority`"), "{}", error(TASKS, "priority = 12\n", ""));
+        assert!(error(TASKS, "program = \"demo-sensor\"\n", "").starts_with("12: domain.sensor.program: missing"));
+        assert!(error(TASKS, "\"demo-sensor\"", "\"demo-sensr\"").starts_with("14: domain.sensor.program: unknown program `demo-sensr` (user/apps has: demo-logger, demo-sensor)"));
+        assert_eq!(error(TASKS, "priority = 12", "priority = 32"), "15: domain.sensor.priority: must be 0..=31");
+        assert!(error(TASKS, "priority = 12", "priority = 300").starts_with("15: "), "{}", error(TASKS, "priority = 12", "priority = 300"));
+        assert_eq!(error(TASKS, "name = \"logger\"", "name = \"sensor\""), "20: domain.name: a second domain `sensor`");
+        assert_eq!(error(TASKS, "level = \"supervisor\"", "level = \"monitor\""), "4: level: unknown level `monitor` (levels: supervisor, hypervisor)");
+        assert!(error(TASKS, "cpu = \"arm64\"", "cpu = \"arm32\"").starts_with("3: cpu: board `b` has no CPU family `arm32`"));
+        assert_eq!(error(TASKS, "kind = \"task\"", "kind = \"vm\""), "12: domain.sensor.kind: a supervisor system's domains are tasks (kind = \"task\")");
+        assert_eq!(error(TASKS, "bits = 32", "bits = 16"), "22: domain.logger.bits: arm64 tasks are 64 or 32 bits");
+        assert_eq!(error(TASKS, "ports = [\"readings\"]", "ports = [\"reading\"]"), "16: domain.sensor.ports: no port `reading` in this system");
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nimage = \"x\""), "16: domain.sensor.image: not a field of a task");
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nbudget = { run-us = 20, period-us = 10 }"), "16: domain.sensor.budget: needs 0 < run-us <= period-us");
+        let unused = TASKS.replacen("depth = 8", "depth = 8\n\n[[port]]\nname = \"spare\"\nmessage-size = 4\ndepth = 1", 1);
+        assert_eq!(check(&unused).unwrap_err(), "12: port.name: port `spare` is granted to no domain");
+        // A hypervisor needs the board's guest layout and a CPU with a hypervisor level.
+        let m3 = VMS.replacen("cpu = \"arm64\"", "cpu = \"cortex-m3\"", 1);
+        assert!(check(&m3).unwrap_err().starts_with("4: level: no hypervisor for cortex-m3"));
+
+        assert_eq!(error(VMS, "ram-size = 0x0800_0000", "ram-size = 0x0810_0000"), "10: domain.left.ram-size: must be a multiple of 2 MiB (stage-2 blocks)");
+        assert_eq!(error(VMS, "ram-size = 0x0800_0000", "ram-size = 0x0800_0000\nram-base = 0x4800_0000"), "11: domain.left.ram-base: guest images load at 0x40080000: outside this RAM");
+        assert!(error(VMS, "image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.left.image: unknown image `vms` (a arm64 VM runs: tasks, bare-guest)"));
+        assert_eq!(error(VMS, "restarts = 2\n", ""), "12: domain.left.restarts: missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)");
+        assert_eq!(error(VMS, "\"restart\"", "\"reboot\""), "12: domain.left.on-fault: unknown policy `reboot` (policies: stop, restart)");
+        assert_eq!(error(VMS, "[\"uart\", \"gic\"]", "[\"uart\", \"disk\"]"), "14: domain.left.devices: `disk`: each at most once, of: uart, gic");
+        assert_eq!(error(VMS, "priority = 8", "priority = 8\nprogram = \"demo-sensor\""), "12: domain.left.program: not a field of a vm");
+    }
+
+    #[test]
+    fn every_system_of_the_repository_reads() {
+        let systems = systems_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let names = names(&systems).unwrap();
+        assert!(names.len() >= 6, "{names:?}");
+        for name in names {
+            let system = load(&systems, &name).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!system.description.is_empty() && !system.description.contains('\n'), "{name}: a one-line description");
+        }
+    }
+}
