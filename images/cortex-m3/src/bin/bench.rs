@@ -6,16 +6,16 @@
 #![no_main]
 
 use wells_board_common::bench::{self, UserBench};
-use wells_image_cortex_m3::tasks::{programs, Program};
+use wells_image_cortex_m3::tasks::apps;
 use wells_image_cortex_m3::Board;
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
     let user = UserBench {
         round_trip: "unprivileged thread mode -> SVCall -> unprivileged",
-        syscall: programs::BENCH_SYSCALL as Program,
-        ipc_client: programs::BENCH_IPC_CLIENT,
-        ipc_server: programs::BENCH_IPC_SERVER,
+        syscall: apps::BENCH_SYSCALL,
+        ipc_client: apps::BENCH_IPC_CLIENT,
+        ipc_server: apps::BENCH_IPC_SERVER,
     };
     bench::run(board, &user)
 }
