@@ -1,7 +1,7 @@
 //! The Cortex-M3 benchmark image (`wells_board_common::bench`). QEMU's Cortex-M3 has no DWT cycle
 //! counter, so it counts instructions with the board's SysTick clock under `-icount shift=0`
 //! (1 ns = 1 instruction, 40-instruction steps: see `counter.rs`); the user-task rows run the
-//! bench programs built into the image (`tasks/programs.rs`).
+//! bench programs of `user/apps` (`tasks::apps`), which read the same clock through `time`.
 #![no_std]
 #![no_main]
 
