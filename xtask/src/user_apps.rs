@@ -15,7 +15,7 @@ pub struct UserTarget {
     pub env: &'static str,
     /// The MPU board they are built for: position-independent executables (`-C
     /// relocation-model=pie`, `core` built from source the same way), the board's facts
-    /// (`WELLS_USER_BOARD`), no debug info, in `target/user-apps/<board>/`. `None`: linked at
+    /// (`WELLS_USER_BOARD`), no debug info or symbols, in `target/user-apps/<board>/`. `None`: linked at
     /// their fixed address for MMU boards (or as guests), in `target/`.
     pub board: Option<&'static str>,
 }
@@ -54,10 +54,12 @@ pub fn build(root: &Path, user: &UserTarget) -> Result<PathBuf> {
         .args(args)
         .current_dir(root)
         .env("RUSTC_BOOTSTRAP", "1")
-        .env("RUSTFLAGS", "-C relocation-model=pie")
+        // The kernel reads only program headers and the dynamic table: no symbols either (about
+        // 40 % off each program embedded in the board's image).
+        .env("RUSTFLAGS", "-C relocation-model=pie -C link-arg=--strip-all")
         .env("WELLS_USER_BOARD", board)
         .env("CARGO_PROFILE_RELEASE_DEBUG", "0");
-    crate::run_status(&mut command, &format!("WELLS_USER_BOARD={board} RUSTFLAGS='-C relocation-model=pie' cargo {}", args.join(" ")))?;
+    crate::run_status(&mut command, &format!("WELLS_USER_BOARD={board} RUSTFLAGS='-C relocation-model=pie -C link-arg=--strip-all' cargo {}", args.join(" ")))?;
     Ok(dir.join(user.target).join("release"))
 }
 
