@@ -3,7 +3,8 @@
 //! an unmapped guard page and a 96 MiB heap; the hypervisor (physical addresses; its guests see
 //! their own layout through stage 2) with a 64 KiB boot stack and the rest of the 1 GiB it asks
 //! QEMU for as the heap, 2 MiB aligned, from which VMs get their RAM. On the mps3-an536: a
-//! 64 KiB boot stack, a 32 MiB heap, and the tasks' stack slots past it (one MPU region each).
+//! 64 KiB boot stack, a 32 MiB heap, and the tasks' slots of task RAM past it (program and
+//! stacks of one task each, `supervisor/mpu_space.rs`).
 use wells_board::system::{self, Offer};
 use wells_board::{Heap, Layout, GIB, KIB, MIB};
 

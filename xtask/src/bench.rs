@@ -292,9 +292,9 @@ const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0,
      (x 10^9 / `CNTFRQ`): under `-icount shift=0` one ns of virtual time is one instruction. `CNTFRQ` is \
      62.5 MHz, so the count moves in steps of **16 instructions** (a 200 000-instruction loop moves it by \
      12 501). Figures of loops are averages over thousands of operations, so the step shows only in the \
-     single-sample timer row. The user tasks (the bench programs built into the image, \
-     `images/cortex-m3/src/tasks/programs.rs`, run at EL0) read the same clock through the `time` \
-     call at both ends of each loop. The 4096-thread row would need about 36 MiB of kernel heap \
+     single-sample timer row. The user tasks (the `user/apps` bench programs, their position-independent \
+     Thumb build, run at EL0) read the same clock through the `time` call at both ends of each loop \
+     (`wells_user::cycles` on the MPU boards). The 4096-thread row would need about 36 MiB of kernel heap \
      (8 KiB stacks); the image's heap is the 32 MiB its build script asks for (`images/arm32/build.rs`), \
      so that row is `n/a (RAM)`.";
 /// How the Cortex-M3 board counts instructions (`images/cortex-m3/src/counter.rs`).
@@ -304,9 +304,9 @@ const M3_COUNTER: &str = "QEMU 10's Cortex-M3 has no DWT cycle counter (DEMCR.TR
      **40 instructions** (a 200 000-instruction loop moves `SYST_CVR` by 5000) and figures move in steps of 40 \
      instructions (visible only in the single-sample timer row). SysTick's 1 ms interrupt runs during every \
      measurement (a few dozen instructions per million). Unprivileged tasks cannot read SysTick (Private \
-     Peripheral Bus), so the user tasks (the bench programs built into the image, \
-     `images/cortex-m3/src/tasks/programs.rs`) read the same clock through the `time` call at both ends \
-     of each loop. The 4096-thread row does not fit: about 8 MiB of kernel heap (1 KiB stacks plus \
+     Peripheral Bus), so the user tasks (the `user/apps` bench programs, their position-independent \
+     Thumb build) read the same clock through the `time` call at both ends of each loop \
+     (`wells_user::cycles` on the MPU boards). The 4096-thread row does not fit: about 8 MiB of kernel heap (1 KiB stacks plus \
      the thread records) against the 4 MiB of RAM, so it is `n/a (RAM)`.";
 
 impl BoardBench {

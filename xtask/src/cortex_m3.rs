@@ -1,10 +1,12 @@
 //! The Cortex-M3 board (`images/cortex-m3`, ARMv7-M): its QEMU description and test plan
 //! (kernel threads; unprivileged tasks with the MPU on and off; a kernel fault); `qemu.rs`
-//! builds and boots it. Its tasks are built into the image, so no user programs are built first.
+//! builds and boots it, after the `user/apps` programs its images embed (for `thumbv7m`,
+//! position-independent: `user_apps::T32_MPS2_AN385`).
 
 use std::path::Path;
 
 use crate::qemu::{self, Board, Boot, TestImage};
+use crate::user_apps::{self, UserPrograms};
 use crate::Result;
 
 /// QEMU `mps2-an385`: fixed 4+4 MiB of SSRAM (QEMU refuses any `-m` but 16M), no network
@@ -16,11 +18,11 @@ pub const MPS2_AN385: Board = Board {
     description: "mps2-an385",
     cpu: "cortex-m3",
     options: &[],
-    user_programs: &[],
+    // Every image embeds them (the demo and the static system too).
+    user_programs: &[UserPrograms { user: &user_apps::T32_MPS2_AN385, features: &[] }],
     guest_images: &[],
     image_prefix: "qemu-mps2-an385-",
     plain_boot: Boot { name: "mps2-an385", machine: "mps2-an385", cpu: "cortex-m3", expect: &[], status: 0 },
-    // The demo's tasks are always in the image.
     demo_features: &[],
     bench_features: &[],
     system: "m3-tasks",
@@ -55,6 +57,10 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
                 "task 'isolation' stopped: MemManage",
                 "task 'fault-stack' stopped: MemManage",
                 "ok - user_faults_are_contained",
+                "ok - user_tasks_cannot_reach_each_other",
+                "wells: refused: task 'absolute-relocation': relocation at",
+                "wells: refused: task 'huge-segment': segment at 0x0",
+                "ok - user_bad_programs_are_refused",
                 " passed, 0 failed",
             ],
             status: 0,
@@ -78,7 +84,7 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
             name: "cortex-m3 system-call fuzzing: 100 000 calls (mps2-an385)",
             machine: "mps2-an385",
             cpu: "cortex-m3",
-            expect: &["fuzz syscalls (cortex-m3): 100000 calls, ", "ok - user_syscall_fuzz", " passed, 0 failed"],
+            expect: &["fuzz syscalls (32-bit): 100000 calls, ", "ok - user_syscall_fuzz", " passed, 0 failed"],
             status: 0,
         }],
     },
@@ -92,7 +98,7 @@ pub const CORTEX_M3_TESTS: &[TestImage] = &[
             expect: &[
                 "static: sealed with",
                 "task 'fault-null' stopped: MemManage",
-                "logger: average 9",
+                "logger (32-bit): 30 averages logged, done",
                 "sealed-probe: sem_create, mutex_create, event_create, thread_create refused with -19 (sealed)",
                 "static: tasks done; kernel object creation refused with Sealed",
                 "static: 0 heap allocations after sealing",

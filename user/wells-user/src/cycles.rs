@@ -1,4 +1,5 @@
-//! The PMU cycle counter, readable at EL0 once the kernel allows it (benchmarks do).
+//! The PMU cycle counter, readable at EL0 once the kernel allows it (benchmarks do); on the MPU
+//! boards, the kernel's clock.
 
 /// Reads the cycle counter (PMCCNTR); under QEMU `-icount` it counts instructions.
 #[cfg(target_arch = "aarch64")]
@@ -11,10 +12,18 @@ pub fn cycles() -> u64 {
 }
 
 /// Reads the cycle counter (PMCCNTR through CP15, 32 bits).
-#[cfg(target_arch = "arm")]
+#[cfg(all(target_arch = "arm", not(wells_mpu)))]
 pub fn cycles() -> u64 {
     let count: u32;
     // SAFETY: as above, through the AArch32 view of the same register.
     unsafe { core::arch::asm!("isb", "mrc p15, 0, {0}, c9, c13, 0", out(reg) count, options(nomem, nostack)) };
     count as u64
+}
+
+/// The MPU boards' tasks have no counter they may read (the Cortex-M3's SysTick is
+/// privileged-only, QEMU's Cortex-R52 has no PMU): the kernel's clock (`time`) in ns instead,
+/// which under QEMU `-icount shift=0` is one instruction each (0 if the call failed).
+#[cfg(wells_mpu)]
+pub fn cycles() -> u64 {
+    crate::calls::time().unwrap_or(0)
 }

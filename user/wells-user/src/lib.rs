@@ -1,5 +1,6 @@
 //! The user side of the wells system-call ABI (`docs/syscalls.md`), for tasks running at EL0 as
-//! AArch64 (`aarch64-unknown-none-softfloat`) or AArch32 (`armv7a-none-eabi`) code.
+//! AArch64 (`aarch64-unknown-none-softfloat`) or AArch32 (`armv7a-none-eabi`, or T32 for the MPU
+//! boards: `thumbv7m-none-eabi`) code.
 //!
 //! # Writing a program
 //! ```ignore
@@ -22,9 +23,11 @@
 //! - **Exit**: return from `main`, or call [`exit`] anywhere. `exit` ends the *calling thread*;
 //!   a thread made with [`thread::spawn`] must end with `exit`.
 //! - **Panics** print the message and `exit(-101)`.
-//! - Feature `rt` (default) provides `_start`, [`entry!`] and the panic handler. A kernel
-//!   image whose task programs are built into it (Cortex-M3, Cortex-R52) turns it off and uses
-//!   the calls only; this crate has no statics, so such tasks touch no kernel RAM through it.
+//! - Feature `rt` (default) provides `_start`, [`entry!`] and the panic handler. Without it the
+//!   calls alone can be linked into other code (this crate has no statics).
+//! - Built for `thumbv7m-none-eabi` (the MPU boards: Cortex-M3, and Cortex-R52 in Thumb state)
+//!   it is the same library, in position-independent programs (`user/README.md`); there
+//!   [`cycles`] reads the kernel's clock (`time`), as no counter is readable by a task.
 //! - Every call of the ABI is a safe function returning `Result<T, Error>`; [`syscall`] is the
 //!   raw, unchecked trap for tests that make deliberately bad calls.
 #![no_std]

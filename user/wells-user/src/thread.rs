@@ -8,7 +8,7 @@ use crate::error::Error;
 pub struct Thread(Handle);
 
 /// Starts `entry(arg)` at `priority` on its own stack (16 KiB with a guard page below on the
-/// MMU boards; one MPU slot, 2 or 4 KiB, without a guard on the Cortex-M3 and Cortex-R52). `entry` must end with [`exit`](crate::exit): returning is undefined.
+/// MMU boards; 4 KiB of the task's slot, without a guard, on the Cortex-M3 and Cortex-R52). `entry` must end with [`exit`](crate::exit): returning is undefined.
 pub fn spawn(entry: extern "C" fn(usize) -> !, arg: usize, priority: u32) -> Result<Thread, Error> {
     thread_create(entry, arg, priority).map(Thread)
 }

@@ -3,7 +3,7 @@
 //! (Cortex-A15) or the EL1 MPU (Cortex-R52), the interrupt controller and the virtual timer,
 //! and runs user tasks in USR mode (EL0).
 
-#[cfg(all(feature = "qemu-virt", feature = "user"))]
+#[cfg(any(all(feature = "qemu-virt", feature = "user"), feature = "mps3-an536"))]
 pub mod apps;
 pub mod board;
 pub(crate) mod boot;

@@ -5,8 +5,8 @@ use wells_board_common::test;
 
 /// The test image: the shared in-kernel test runner (`wells_board_common::test`) with the
 /// kernel-thread tests, plus (feature `user`) the user-task scenarios: on the Cortex-A15 over the
-/// `user/apps` programs in USR mode, on the Cortex-R52 the five scenarios every board runs over
-/// the programs built into the image, at EL0 under the EL1 MPU.
+/// `user/apps` programs in USR mode, on the Cortex-R52 the MPU boards' scenarios over the
+/// position-independent `user/apps` programs, at EL0 under the EL1 MPU.
 pub fn test(board: &Board) -> i32 {
     #[cfg(all(feature = "user", feature = "qemu-virt"))]
     let user = {
@@ -16,41 +16,10 @@ pub fn test(board: &Board) -> i32 {
         user
     };
     #[cfg(all(feature = "user", feature = "mps3-an536"))]
-    let user = test::user::tests(mpu_plan::programs());
+    let user = test::user::mpu_tests(super::apps::t32::MPU_TESTS, super::apps::t32::HELLO);
     #[cfg(not(feature = "user"))]
     let user = alloc::vec::Vec::new();
     test::run(board, user)
-}
-
-/// The Cortex-R52's task scenarios: its built-in programs and the faults each must end with.
-#[cfg(all(feature = "user", feature = "mps3-an536"))]
-mod mpu_plan {
-    use super::super::protection::{programs, Program};
-    use super::super::trap::class;
-    use wells_board_common::test::user::{Fault, Programs};
-
-    /// Every fault must be caught: a task stopped by a fault of AArch64 class c exits with
-    /// -1000 - c (the same codes as the Cortex-A15).
-    const FAULTS: [Fault<Program>; 6] = [
-        Fault::new("fault-undefined", programs::FAULT_UNDEFINED, class::UNDEFINED),
-        Fault::new("fault-bad-syscall", programs::FAULT_BAD_SYSCALL, class::SVC32),
-        Fault::new("fault-null", programs::FAULT_NULL, class::DATA_ABORT),
-        Fault::new("fault-kernel-write", programs::FAULT_KERNEL_WRITE, class::DATA_ABORT),
-        Fault::new("fault-stack", programs::FAULT_STACK, class::DATA_ABORT),
-        Fault::against_victim("isolation", programs::ISOLATION, class::DATA_ABORT),
-    ];
-
-    pub fn programs() -> Programs<Program> {
-        Programs {
-            hello: programs::HELLO,
-            hello_arg: 7,
-            syscall_test: programs::SYSCALL_TEST,
-            ping: programs::PING,
-            pong: programs::PONG,
-            spinner: programs::SPINNER,
-            faults: &FAULTS,
-        }
-    }
 }
 
 /// The demo on the Cortex-A15 (`wells_board_common::demo`): with user tasks (feature `user`,
@@ -71,11 +40,10 @@ pub fn demo(board: &Board) -> i32 {
 /// pipeline as EL0 tasks, each isolated by the EL1 MPU: a sensor task feeds readings through a
 /// port to a filter task, which passes averages through a second port to a logger task; a
 /// kernel monitor thread prints thread statistics every second until the pipeline is done,
-/// then QEMU exits. The programs are the Cortex-M3 board's (4-byte messages), so the ports are
-/// made here rather than by `wells_board_common::demo::tasks` (which sizes them for `user/apps`).
+/// then QEMU exits.
 #[cfg(feature = "mps3-an536")]
 pub fn demo(board: &Board) -> i32 {
-    use super::protection::{programs, Program};
+    use super::apps::t32;
     use wells_board_common::supervisor::{self as tasks, TaskSpec};
     use wells_board_common::{println, Platform};
     use wells_core::ThreadState;
@@ -83,14 +51,14 @@ pub fn demo(board: &Board) -> i32 {
     const MS: u64 = 1_000_000;
 
     let k = board.new_kernel();
-    let readings = k.port_create(4, 16).expect("port");
-    let averages = k.port_create(4, 4).expect("port");
+    let readings = k.port_create(16, 16).expect("port");
+    let averages = k.port_create(16, 4).expect("port");
     let grants = [("readings", readings), ("averages", averages)];
     let mut started = alloc::vec::Vec::new();
     for (name, program, priority) in [
-        ("sensor", programs::DEMO_SENSOR as Program, 12),
-        ("filter", programs::DEMO_FILTER, 10),
-        ("logger", programs::DEMO_LOGGER, 8),
+        ("sensor", t32::DEMO_SENSOR, 12),
+        ("filter", t32::DEMO_FILTER, 10),
+        ("logger", t32::DEMO_LOGGER, 8),
     ] {
         started.push((name, tasks::spawn::<Board>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, scheduling_advisor: false }).expect("task")));
     }
@@ -126,7 +94,7 @@ pub fn demo(board: &Board) -> i32 {
 /// The benchmark image (`wells_board_common::bench`): on the Cortex-A15 counting instructions
 /// with PMCCNTR, on the Cortex-R52 with the generic timer (CNTVCT in ns, QEMU has no PMU for
 /// this CPU) under `-icount shift=0`; the user-task rows run the `user/apps` bench programs
-/// (Cortex-A15) or the ones built into the image (Cortex-R52) in USR mode.
+/// in USR mode (on the Cortex-R52 their position-independent Thumb build, reading the clock).
 #[cfg(feature = "bench")]
 pub fn bench(board: &Board) -> i32 {
     #[cfg(feature = "qemu-virt")]
@@ -141,12 +109,12 @@ pub fn bench(board: &Board) -> i32 {
     };
     #[cfg(feature = "mps3-an536")]
     let user = {
-        use super::protection::{programs, Program};
+        use super::apps::t32;
         wells_board_common::bench::UserBench {
             round_trip: "USR -> SVC -> USR",
-            syscall: programs::BENCH_SYSCALL as Program,
-            ipc_client: programs::BENCH_IPC_CLIENT,
-            ipc_server: programs::BENCH_IPC_SERVER,
+            syscall: t32::BENCH_SYSCALL,
+            ipc_client: t32::BENCH_IPC_CLIENT,
+            ipc_server: t32::BENCH_IPC_SERVER,
         }
     };
     wells_board_common::bench::run(board, &user)

@@ -1,6 +1,6 @@
 //! User tasks (see `wells_board_common::supervisor`): in address spaces of their own (MMU) or in
-//! stack slots fenced by the MPU (`protection::TaskSpace`); system calls by `svc #0` with the
-//! number in r7.
+//! slots of task RAM fenced by the MPU (`protection::TaskSpace`); system calls by `svc #0` with
+//! the number in r7.
 
 use super::protection::{TaskSpace, TASK_TRANSACTIONS};
 use super::trap::class;

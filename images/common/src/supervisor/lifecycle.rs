@@ -44,7 +44,7 @@ pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Prog
     let domain = kernel
         .domain_create(spec.name, DomainKind::UserApp, space.token(), spec.priority)
         .map_err(|e| failed(&e))?;
-    // Under the registry's lock: MPU boards take stack slots from a pool all tasks share.
+    // Under the registry's lock: the stack's room is checked and taken with nothing between.
     let made = P::tasks().with(|tasks| {
         let sp = space.next_stack()?;
         let thread = new_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, sp, spec.arg)?;

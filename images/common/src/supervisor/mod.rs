@@ -1,7 +1,8 @@
 //! The supervisor level: user tasks, each a domain of the kernel running its threads
 //! unprivileged, with memory of its own (an MMU address space, or MPU regions), a private handle
 //! table and the objects granted to it by name. What differs per CPU is behind [`UserSpace`]
-//! (memory, entering user mode), [`mmu::Mmu`] (MMU boards' translation) and
+//! (memory, entering user mode), [`mmu::Mmu`] (MMU boards' translation), [`mpu_loader`] (MPU
+//! boards' position-independent programs) and
 //! [`syscalls::CallRegisters`] (where a call's number, arguments and results are).
 
 pub mod audit;
@@ -9,6 +10,7 @@ pub mod kernel_map;
 mod lifecycle;
 mod loader;
 pub mod mmu;
+pub mod mpu_loader;
 pub mod paged;
 mod registry;
 pub mod syscalls;

@@ -1,10 +1,12 @@
-//! The programs of `user/apps`, embedded in an MMU board's image: `cargo xtask` builds them for
-//! the task instruction set and points an environment variable at the output.
+//! The programs of `user/apps`, embedded in a board's image: `cargo xtask` builds them for the
+//! task instruction set (on the MPU boards as position-independent executables,
+//! [`mpu_loader`](super::mpu_loader)) and points an environment variable at the output.
 
 /// Defines one constant per program of `user/apps` (ELF images) from the build output named by
 /// environment variable `$dir`, and the test scenarios' [`Programs`](crate::test::user::Programs)
 /// and [`Transactions`](crate::test::user::Transactions) over them with the fault exit codes
-/// given (AArch64 exception classes: a data abort, an undefined instruction, an unknown call).
+/// given (AArch64 exception classes: a data abort, an undefined instruction, an unknown call;
+/// the Cortex-M3's exception numbers). `MPU_TESTS` is the MPU boards' variant of `TESTS`.
 /// Programs a build does not use add nothing to its image.
 #[macro_export]
 macro_rules! user_programs {
@@ -33,6 +35,7 @@ macro_rules! user_programs {
             TXN_PARTNER = "txn-partner",
             TXN_FAULTER = "txn-faulter",
             ADVISOR_TASK = "advisor-task",
+            SEALED_PROBE = "sealed-probe",
         );
 
         /// The programs of the user-task test scenarios.
@@ -52,6 +55,23 @@ macro_rules! user_programs {
                 $crate::test::user::Fault::new("isolation", ISOLATION, $abort),
                 $crate::test::user::Fault::new("fault-owner", FAULT_OWNER, $abort),
             ],
+        };
+
+        /// The programs of the user-task test scenarios on an MPU board: the faults the MPU need
+        /// not catch first (`faults[..2]` is what a build without the MPU expects), and
+        /// `isolation` writes into the RAM of another task (all tasks share one address space
+        /// there, so its address is what it gets).
+        pub const MPU_TESTS: $crate::test::user::Programs<&[u8]> = $crate::test::user::Programs {
+            faults: &[
+                $crate::test::user::Fault::new("fault-undefined", FAULT_UNDEFINED, $undefined),
+                $crate::test::user::Fault::new("fault-bad-syscall", FAULT_BAD_SYSCALL, $unknown),
+                $crate::test::user::Fault::new("fault-null", FAULT_NULL, $abort),
+                $crate::test::user::Fault::new("fault-kernel-write", FAULT_KERNEL_WRITE, $abort),
+                $crate::test::user::Fault::new("fault-stack", FAULT_STACK, $abort),
+                $crate::test::user::Fault::against_victim("isolation", ISOLATION, $abort),
+                $crate::test::user::Fault::new("fault-owner", FAULT_OWNER, $abort),
+            ],
+            ..TESTS
         };
 
         /// The programs of the transaction and advisor scenarios.

@@ -3,6 +3,7 @@
 //! the heap is back where it was. Prints `ok -`/`not ok -` lines and `N passed, N failed`; the
 //! number of failures is the image's exit status.
 
+pub mod bad_programs;
 pub mod fuzz;
 pub mod kernel;
 pub mod stack_overflow;

@@ -107,6 +107,25 @@ fn failed_spawn_leaves_nothing<P: TaskPlatform>(board: &P, program: Program<P>) 
     expect_codes(&k, &[("hello", task, 0)])
 }
 
+/// The MPU boards' plan: the five; then, where the programs catch what needs the MPU
+/// (`isolation`, `fault-owner` among the faults), two instances of `isolation` trying to reach
+/// each other and a stopped task's objects; and programs that must be refused (`bad_programs`:
+/// garbled copies of `hello`, an ELF image).
+pub fn mpu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, hello: &'static [u8]) -> Vec<Test<P>>
+where
+    P::Space: UserSpace<Program = &'static [u8]>,
+{
+    let mut all = tests(programs);
+    if let Ok(isolation) = fault_program(&programs, "isolation") {
+        all.push(Test::new("user_tasks_cannot_reach_each_other", move |board| tasks_cannot_reach_each_other(board, isolation)));
+    }
+    if let Ok(owner) = fault_program(&programs, "fault-owner") {
+        all.push(Test::new("user_stopped_task_leaves_no_waiter_hanging", move |board| stopped_task_leaves_no_waiter_hanging(board, owner)));
+    }
+    all.push(super::bad_programs::test(hello));
+    all
+}
+
 /// The MMU boards' plan: transactions first, the five, then two instances of the `isolation`
 /// fault program trying to reach each other, then a stopped task's objects.
 pub fn mmu_tests<P: TaskPlatform>(programs: Programs<Program<P>>, transactions: Transactions<Program<P>>) -> Vec<Test<P>> {

@@ -9,7 +9,7 @@ extern crate alloc;
 
 use wells_board_common::supervisor::{self as tasks, TaskSpec};
 use wells_board_common::Platform;
-use wells_image_cortex_m3::tasks::{programs, Program};
+use wells_image_cortex_m3::tasks::apps;
 use wells_image_cortex_m3::{println, Board};
 
 const MS: u64 = 1_000_000;
@@ -17,14 +17,14 @@ const MS: u64 = 1_000_000;
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
     let k = board.new_kernel();
-    let readings = k.port_create(4, 16).expect("port");
-    let averages = k.port_create(4, 4).expect("port");
+    let readings = k.port_create(16, 16).expect("port");
+    let averages = k.port_create(16, 4).expect("port");
     let grants = [("readings", readings), ("averages", averages)];
     let mut started = alloc::vec::Vec::new();
     for (name, program, priority) in [
-        ("sensor", programs::DEMO_SENSOR as Program, 12),
-        ("filter", programs::DEMO_FILTER, 10),
-        ("logger", programs::DEMO_LOGGER, 8),
+        ("sensor", apps::DEMO_SENSOR, 12),
+        ("filter", apps::DEMO_FILTER, 10),
+        ("logger", apps::DEMO_LOGGER, 8),
     ] {
         started.push(tasks::spawn::<Board>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, scheduling_advisor: false }).expect("task"));
     }

@@ -16,20 +16,20 @@ use wells_board_common::Platform;
 use wells_core::arch::armv7m::exceptions::MEMMANAGE;
 use wells_core::kernel::StaticBounds;
 use wells_core::{Error, Timeout};
-use wells_image_cortex_m3::tasks::{programs, Program};
+use wells_image_cortex_m3::tasks::{apps, Program};
 use wells_image_cortex_m3::{board, println, Board};
 
 /// The system description.
 const SYSTEM: System<Program> = System {
     // 2 ports + 6 threads (5 tasks and the checker).
     bounds: StaticBounds { objects: 8, threads: 6, held_mutexes: 1 },
-    ports: &[PortSpec { name: "readings", msg_size: 4, depth: 16 }, PortSpec { name: "averages", msg_size: 4, depth: 4 }],
+    ports: &[PortSpec { name: "readings", msg_size: 16, depth: 16 }, PortSpec { name: "averages", msg_size: 16, depth: 4 }],
     tasks: &[
-        TaskEntry { name: "sensor", program: programs::DEMO_SENSOR, priority: 12, ports: &["readings"] },
-        TaskEntry { name: "filter", program: programs::DEMO_FILTER, priority: 10, ports: &["readings", "averages"] },
-        TaskEntry { name: "logger", program: programs::DEMO_LOGGER, priority: 8, ports: &["averages"] },
-        TaskEntry { name: "sealed-probe", program: programs::SEALED_PROBE, priority: 6, ports: &[] },
-        TaskEntry { name: "fault-null", program: programs::FAULT_NULL, priority: 5, ports: &[] },
+        TaskEntry { name: "sensor", program: apps::DEMO_SENSOR, priority: 12, ports: &["readings"] },
+        TaskEntry { name: "filter", program: apps::DEMO_FILTER, priority: 10, ports: &["readings", "averages"] },
+        TaskEntry { name: "logger", program: apps::DEMO_LOGGER, priority: 8, ports: &["averages"] },
+        TaskEntry { name: "sealed-probe", program: apps::SEALED_PROBE, priority: 6, ports: &[] },
+        TaskEntry { name: "fault-null", program: apps::FAULT_NULL, priority: 5, ports: &[] },
     ],
 };
 

@@ -1,12 +1,26 @@
 //! User tasks on this board (see `wells_board_common::supervisor`): domains whose threads run in
-//! unprivileged thread mode, with RAM from a static pool of slots (one MPU region each). Their
-//! code is part of this image (`programs.rs`): all tasks may read and execute the image, none
-//! may touch kernel RAM, devices or another task's RAM (with the MPU on).
+//! unprivileged thread mode, each in a slot of task RAM from a static pool (one MPU region)
+//! that holds its program — a position-independent `user/apps` executable embedded in this
+//! image ([`apps`]), copied there and relocated when the task is made — and its stacks. With the
+//! MPU on no task may touch the image, kernel RAM, devices or another task's slot.
 
-pub mod programs;
 mod space;
 
 pub use space::MpuSpace;
+
+/// The programs of `user/apps`, built for `thumbv7m-none-eabi` as position-independent
+/// executables by `cargo xtask` (which points `WELLS_USER_APPS_T32` at them). A fault stops a
+/// task with -1000 - its exception number.
+pub mod apps {
+    use wells_core::arch::armv7m::exceptions::{MEMMANAGE, SVCALL, USAGEFAULT};
+
+    wells_board_common::user_programs!(
+        "WELLS_USER_APPS_T32",
+        data_abort: MEMMANAGE as i32,
+        undefined: USAGEFAULT as i32,
+        unknown_call: SVCALL as i32,
+    );
+}
 
 use crate::Board;
 use wells_board_common::supervisor::syscalls::CallRegisters;
@@ -15,8 +29,8 @@ use wells_core::arch::armv7m::exceptions::SVCALL;
 use wells_core::arch::armv7m::mpu;
 use wells_core::arch::armv7m::TrapFrame;
 
-/// The code a task's thread starts at: `arg` in r0; it must end with the `exit` call.
-pub type Program = extern "C" fn(usize) -> !;
+/// What a task starts from: a position-independent ELF image of `user/apps` ([`apps`]).
+pub type Program = &'static [u8];
 
 /// The tasks of the kernel of the moment.
 pub(crate) static TASKS: Tasks<Board> = Tasks::new();
@@ -26,7 +40,7 @@ impl TaskPlatform for Board {
     const KERNEL_STACK: usize = 2048;
     const MAX_HANDLES: usize = 64;
     const CONSOLE_MAX: usize = 1024;
-    /// The built-in programs make no shared-object or transaction calls.
+    /// No shared-object or transaction calls on this board (its `user/apps` build makes none).
     const TRANSACTIONS: bool = false;
 
     fn tasks() -> &'static Tasks<Board> {
@@ -43,8 +57,9 @@ pub fn mpu_on() -> bool {
     mpu::enabled()
 }
 
-/// The image: readable and executable by every task (region 0); the vector table below 256
-/// bytes is kernel-only (region 3), so a NULL access faults.
+/// The vector table below 256 bytes is kernel-only and read-only (region 3), so a NULL access
+/// faults even in the kernel; the rest of the image, like all kernel memory, is the kernel's
+/// (tasks run their programs from their own RAM).
 #[cfg(not(feature = "no-mpu"))]
 pub(crate) fn mpu_init() {
     use mpu::{Access, Region};
@@ -52,8 +67,6 @@ pub(crate) fn mpu_init() {
         crate::println!("wells: no 8-region MPU; tasks not isolated");
         return;
     }
-    let image = space::flash_end().next_power_of_two().max(32);
-    mpu::set_fixed(0, &Region { base: 0, size: image, access: Access::ReadExecute }).expect("image region");
     mpu::set_fixed(3, &Region { base: 0, size: 256, access: Access::Guard }).expect("null guard");
     mpu::enable();
 }

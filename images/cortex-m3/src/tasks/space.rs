@@ -1,123 +1,178 @@
-//! A task's memory on this board: stack slots from a static pool of task RAM, each one MPU
-//! region (four at most, `mpu::TASK_REGIONS`), and read-only access to the image.
+//! A task's memory on this board: one slot of a static pool of task RAM, one MPU region
+//! (read/write/execute for the task), holding its program and its threads' stacks:
+//!
+//! ```text
+//! slot base                                                              slot base + SLOT_SIZE
+//! | first thread's stack | program: text rodata data bss | ... | thread 3 | thread 2 |
+//!                    <- grows down                                stacks of later threads <-
+//! ```
+//!
+//! The program (a position-independent `user/apps` executable, `mpu_loader`) is copied in and
+//! relocated when the task is made. The first thread's stack sits at the bottom, so running off
+//! it leaves the slot and faults; later threads' stacks come down from the top, one
+//! `THREAD_STACK` each, until they would reach the program (`Limit`). The task may write its own
+//! code: PMSAv7 regions are power-of-two sized and aligned, too coarse to fence text and data
+//! of one slot apart; the kernel itself refuses to write into a read-only segment
+//! ([`UserSpace::may_access`]).
 
 use super::Program;
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+use wells_board_common::supervisor::mpu_loader::{self, Loaded};
 use wells_board_common::supervisor::{Entry, UserSpace};
 use wells_core::arch::armv7m::enter_user;
 use wells_core::arch::armv7m::mpu::{self, Access, Region, RegionSet};
 use wells_core::Error;
 
-/// One slot of task RAM: a thread's user stack (and nothing else: task code has no statics).
-pub const SLOT_SIZE: usize = 2048;
-/// Slots in the pool.
-const SLOTS: usize = 16;
+/// One slot of task RAM: a task's program and stacks (one MPU region).
+pub const SLOT_SIZE: usize = 128 * 1024;
+/// Slots in the pool: tasks alive at once.
+const SLOTS: usize = 12;
+/// The first thread's stack, at the bottom of the slot.
+pub const FIRST_STACK: usize = 8 * 1024;
+/// The stack of each further thread, from the top of the slot down.
+pub const THREAD_STACK: usize = 4 * 1024;
 
-#[repr(C, align(2048))]
+#[repr(C, align(131072))]
 struct Slot([u8; SLOT_SIZE]);
 
 #[link_section = ".task_ram"]
 static mut TASK_RAM: [Slot; SLOTS] = [const { Slot([0; SLOT_SIZE]) }; SLOTS];
 
-/// Slots in use (bit n = slot n), changed only with the task registry locked.
-static mut SLOTS_USED: u32 = 0;
+/// Slots in use (bit n = slot n).
+static SLOTS_USED: AtomicU32 = AtomicU32::new(0);
 
 fn slot_base(n: usize) -> usize {
     (&raw const TASK_RAM) as usize + n * SLOT_SIZE
 }
 
-/// The first free slot of the pool.
-fn free_slot() -> Result<usize, Error> {
-    // SAFETY: called with the registry locked (`UserSpace::next_stack`, `add_stack`).
-    let free = unsafe { (!SLOTS_USED).trailing_zeros() } as usize;
-    if free >= SLOTS {
-        return Err(Error::NoMemory);
+/// Takes the first free slot of the pool.
+fn take_slot() -> Result<usize, String> {
+    let mut used = SLOTS_USED.load(Ordering::Acquire);
+    loop {
+        let free = (!used).trailing_zeros() as usize;
+        if free >= SLOTS {
+            return Err(alloc::format!("no free task RAM slot (all {SLOTS} in use)"));
+        }
+        match SLOTS_USED.compare_exchange(used, used | 1 << free, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return Ok(free),
+            Err(now) => used = now,
+        }
     }
-    Ok(free)
 }
 
-fn take_slot(slot: usize) {
-    // SAFETY: called with the registry locked (`UserSpace::add_stack`).
-    unsafe { SLOTS_USED |= 1 << slot };
-}
-
-extern "C" {
-    static __flash_end: u8;
-}
-
-pub(crate) fn flash_end() -> usize {
-    &raw const __flash_end as usize
-}
-
-/// A task's MPU regions and stack slots.
+/// A task's slot, its MPU region and its program.
 pub struct MpuSpace {
-    /// The MPU regions; boxed so its address (the domain's space token) stays put.
+    /// The MPU region; boxed so its address (the domain's space token) stays put.
     regions: Box<RegionSet>,
-    slots: Vec<usize>,
+    slot: Option<usize>,
+    /// The program, from its load base (`slot_base + FIRST_STACK`).
+    program: Option<Loaded>,
+    /// Stacks handed out so far.
+    stacks: usize,
 }
 
 impl MpuSpace {
-    /// The slot the next stack gets and the task's regions with it, or why there is none;
-    /// changes nothing.
-    fn with_next_slot(&self) -> Result<(usize, RegionSet), Error> {
-        if self.slots.len() >= mpu::TASK_REGIONS {
-            return Err(Error::Limit);
+    fn base(&self) -> Option<usize> {
+        self.slot.map(slot_base)
+    }
+
+    fn load_base(&self) -> Option<usize> {
+        self.base().map(|base| base + FIRST_STACK)
+    }
+
+    /// `[start, end)` of the program's segment holding `address`, and whether it is writable.
+    fn segment_at(&self, address: usize) -> Option<(usize, usize, bool, bool)> {
+        let (program, base) = (self.program.as_ref()?, self.load_base()?);
+        let segment = program.segment(address.checked_sub(base)?)?;
+        Some((base + segment.start, base + segment.end, segment.writable, segment.executable))
+    }
+}
+
+impl Drop for MpuSpace {
+    /// Gives the slot back (a task that could not start, or every task of an ended kernel).
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            SLOTS_USED.fetch_and(!(1 << slot), Ordering::AcqRel);
         }
-        let slot = free_slot()?;
-        let regions: Vec<Region> = self
-            .slots
-            .iter()
-            .chain([&slot])
-            .map(|&n| Region { base: slot_base(n), size: SLOT_SIZE, access: Access::ReadWrite })
-            .collect();
-        Ok((slot, RegionSet::new(&regions).ok_or(Error::InvalidArgument)?))
     }
 }
 
 impl UserSpace for MpuSpace {
-    /// A program built into the image.
+    /// A position-independent ELF image of `user/apps`.
     type Program = Program;
     type Mode = ();
 
     fn new(_number: usize) -> Result<Self, String> {
-        Ok(MpuSpace { regions: Box::new(RegionSet::default()), slots: Vec::new() })
+        Ok(MpuSpace { regions: Box::new(RegionSet::default()), slot: None, program: None, stacks: 0 })
     }
 
-    fn load(&mut self, program: Program) -> Result<Entry<()>, String> {
-        Ok(Entry { pc: program as usize, mode: () })
+    /// Takes a slot, copies the program in above the first stack and relocates it.
+    fn load(&mut self, elf: Program) -> Result<Entry<()>, String> {
+        if self.slot.is_some() {
+            return Err(String::from("a program is already loaded"));
+        }
+        let slot = take_slot()?;
+        self.slot = Some(slot);
+        let base = slot_base(slot);
+        // SAFETY: the slot was free and is now this space's alone (the pool bitmap), no task
+        // runs in it, and the bytes from FIRST_STACK to its end are inside TASK_RAM.
+        let room = unsafe { core::slice::from_raw_parts_mut((base + FIRST_STACK) as *mut u8, SLOT_SIZE - FIRST_STACK) };
+        // The first stack too: nothing of a former task stays readable.
+        // SAFETY: as above, its first FIRST_STACK bytes.
+        unsafe { core::ptr::write_bytes(base as *mut u8, 0, FIRST_STACK) };
+        let program = mpu_loader::load(elf, room)?;
+        if program.entry & 1 == 0 {
+            return Err(alloc::format!("entry point {:#x} is not Thumb code (the Cortex-M3 runs nothing else)", program.entry));
+        }
+        let entry = base + FIRST_STACK + program.entry;
+        if program.size + FIRST_STACK > SLOT_SIZE - THREAD_STACK {
+            return Err(alloc::format!("program of {:#x} bytes leaves no room for a second stack in a {SLOT_SIZE:#x}-byte slot", program.size));
+        }
+        *self.regions = RegionSet::new(&[Region { base, size: SLOT_SIZE, access: Access::ReadWriteExecute }]).ok_or("slot is no MPU region")?;
+        self.program = Some(program);
+        Ok(Entry { pc: entry, mode: () })
     }
 
     fn token(&self) -> usize {
         &*self.regions as *const RegionSet as usize
     }
 
-    /// True when `[start, start + len)` is the task's RAM, or (reading only) the image.
+    /// True when `[start, start + len)` is in the task's slot and, to write, not in a
+    /// read-only segment of its program.
     fn may_access(&self, start: usize, len: usize, write: bool) -> bool {
-        let Some(end) = start.checked_add(len) else { return false };
-        let in_slot = self.slots.iter().any(|&n| slot_base(n) <= start && end <= slot_base(n) + SLOT_SIZE);
-        // The image minus the kernel-only vector table.
-        let in_image = !write && start >= 256 && end <= flash_end();
-        in_slot || in_image
+        let (Some(end), Some(base)) = (start.checked_add(len), self.base()) else { return false };
+        if start < base || end > base + SLOT_SIZE {
+            return false;
+        }
+        let Some(program) = &self.program else { return !write };
+        let load = base + FIRST_STACK;
+        !write || program.segments.iter().filter(|s| !s.writable).all(|s| end <= load + s.start || load + s.end <= start)
     }
 
-    /// Thumb code in the image.
+    /// Thumb code in the program's executable segment.
     fn may_start_at(&self, _: (), pc: usize) -> bool {
-        pc & 1 != 0 && self.may_access(pc & !1, 2, false)
+        pc & 1 != 0 && self.segment_at(pc & !1).is_some_and(|(_, _, _, executable)| executable)
     }
 
     fn next_stack(&self) -> Result<usize, Error> {
-        self.with_next_slot().map(|(slot, _)| slot_base(slot) + SLOT_SIZE)
+        let (Some(base), Some(program)) = (self.base(), &self.program) else { return Err(Error::BadState) };
+        if self.stacks == 0 {
+            return Ok(base + FIRST_STACK);
+        }
+        let top = base + SLOT_SIZE - (self.stacks - 1) * THREAD_STACK;
+        if top - THREAD_STACK < base + FIRST_STACK + program.size {
+            return Err(Error::Limit);
+        }
+        Ok(top)
     }
 
-    /// A fresh stack slot (one more MPU region); returns its top.
+    /// The next stack of the slot; returns its top.
     fn add_stack(&mut self) -> Result<usize, Error> {
-        let (slot, regions) = self.with_next_slot()?;
-        take_slot(slot);
-        self.slots.push(slot);
-        *self.regions = regions;
-        Ok(slot_base(slot) + SLOT_SIZE)
+        let top = self.next_stack()?;
+        self.stacks += 1;
+        Ok(top)
     }
 
     /// The scheduler only reloads the regions when the domain changes.
@@ -126,12 +181,7 @@ impl UserSpace for MpuSpace {
     }
 
     fn ram(&self) -> usize {
-        slot_base(self.slots[0])
-    }
-
-    fn clear_all() {
-        // SAFETY: the pool bitmap is only touched with the registry locked.
-        unsafe { SLOTS_USED = 0 };
+        self.base().unwrap_or(0)
     }
 
     fn enter(_: (), pc: usize, sp: usize, arg: usize) -> ! {

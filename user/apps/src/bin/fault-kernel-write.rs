@@ -1,4 +1,5 @@
-//! Writes to the kernel's text at 0x4008_0000: the kernel must stop the task.
+//! Writes to the kernel's image (or, where it runs from flash, its RAM): the kernel must stop
+//! the task.
 #![no_std]
 #![no_main]
 
@@ -6,7 +7,15 @@ use wells_user::println;
 
 wells_user::entry!(main);
 
-const KERNEL_TEXT: usize = 0x4008_0000;
+/// The board the kernel runs on (`boards/*.toml`, chosen by `build.rs`).
+#[allow(dead_code)]
+mod facts {
+    include!(concat!(env!("OUT_DIR"), "/facts.rs"));
+}
+
+/// The kernel's image where it is loaded into RAM, else (executed in place from flash) the
+/// kernel's RAM: its data.
+const KERNEL_TEXT: usize = if facts::IMAGE_BASE > facts::RAM_BASE { facts::IMAGE_BASE } else { facts::RAM_BASE };
 
 fn main(_arg: usize) -> i32 {
     println!("fault-kernel-write: about to write {:#x}", KERNEL_TEXT);

@@ -4,8 +4,10 @@
 //!   (exit 0, or 1 if another task reached it);
 //! - argument 2, the prober: receives that address and writes its own value there through its
 //!   own mapping (it must fault, or land in its own copy), tells the holder, then reads the
-//!   kernel's text at 0x4008_0000, which must fault.
-//! Alone (argument 0) it only reads the kernel's text.
+//!   kernel's image, which must fault.
+//! Alone (argument 0) it only reads the kernel's image (or, where that runs from flash, the
+//! kernel's RAM). With any other argument, the address of another task's RAM (the MPU boards'
+//! test gives it), it writes there, which must fault.
 #![no_std]
 #![no_main]
 
@@ -15,7 +17,14 @@ use wells_user::{port_open, port_receive, port_send, println};
 
 wells_user::entry!(main);
 
-const KERNEL_TEXT: usize = 0x4008_0000;
+/// The board the kernel runs on (`boards/*.toml`, chosen by `build.rs`).
+#[allow(dead_code)]
+mod facts {
+    include!(concat!(env!("OUT_DIR"), "/facts.rs"));
+}
+
+/// The kernel's image where it is in RAM, else (executed in place from flash) its RAM.
+const KERNEL_TEXT: usize = if facts::IMAGE_BASE > facts::RAM_BASE { facts::IMAGE_BASE } else { facts::RAM_BASE };
 const HOLDER: usize = 0x1500_0001;
 const PROBER: usize = 0x1500_0002;
 /// A lost peer shows as an error instead of a hang.
@@ -27,8 +36,25 @@ fn main(arg: usize) -> i32 {
     match arg {
         1 => hold(),
         2 => probe(),
-        _ => read_kernel_text(),
+        0 => read_kernel_text(),
+        victim => write_victim(victim),
     }
+}
+
+/// Writes into another task's RAM at `victim` (plus 16 bytes).
+fn write_victim(victim: usize) -> i32 {
+    println!("isolation: about to write another task's RAM at {:#x}", victim + 16);
+    // SAFETY: none; this store is meant to fault.
+    unsafe {
+        core::arch::asm!(
+            "str {v}, [{a}]",
+            v = in(reg) 0xbad0_bad0_usize,
+            a = in(reg) core::hint::black_box(victim + 16),
+            options(nostack),
+        )
+    };
+    println!("FAULT NOT CAUGHT (wrote another task's RAM)");
+    77
 }
 
 fn hold() -> i32 {

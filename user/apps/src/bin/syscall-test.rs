@@ -15,8 +15,14 @@ use wells_user::*;
 
 wells_user::entry!(main);
 
-/// Kernel text: mapped for the kernel only.
-const KERNEL_ADDR: usize = 0x4008_0000;
+/// The board the kernel runs on (`boards/*.toml`, chosen by `build.rs`).
+#[allow(dead_code)]
+mod facts {
+    include!(concat!(env!("OUT_DIR"), "/facts.rs"));
+}
+
+/// The kernel's image (where it is in RAM, else its RAM): the kernel's only.
+const KERNEL_ADDR: usize = if facts::IMAGE_BASE > facts::RAM_BASE { facts::IMAGE_BASE } else { facts::RAM_BASE };
 /// A handle number this task never created.
 const NEVER_CREATED: u32 = 12345;
 /// Priority of the helper threads (main waits for them in join, so any priority works).

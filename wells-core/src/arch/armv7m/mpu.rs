@@ -24,6 +24,9 @@ pub enum Access {
     ReadExecute,
     /// Read/write for both, never executable.
     ReadWrite,
+    /// Read/write for both and executable: a task's RAM holding its code too (the MPU boards'
+    /// tasks run their programs from their own RAM).
+    ReadWriteExecute,
     /// Read-only for both, never executable.
     ReadOnly,
     /// Privileged read-only, unprivileged none, never executable (a guard).
@@ -50,6 +53,7 @@ impl Region {
             Access::KernelOnly => (0b001, 1),
             Access::ReadExecute => (0b110, 0),
             Access::ReadWrite => (0b011, 1),
+            Access::ReadWriteExecute => (0b011, 0),
             Access::ReadOnly => (0b110, 1),
             Access::Guard => (0b101, 1),
         };

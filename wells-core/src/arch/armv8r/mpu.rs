@@ -113,6 +113,18 @@ pub fn set_fixed(number: u32, region: &Region) -> Option<()> {
     Some(())
 }
 
+/// Turns fixed region `number` (below [`TASK_FIRST`]) off, after the accesses made through it.
+pub fn clear_fixed(number: u32) {
+    if number >= TASK_FIRST {
+        return;
+    }
+    // SAFETY: a barrier: the accesses through the region complete before it goes.
+    unsafe { asm!("dsb", options(nostack)) };
+    write_region(number, 0, 0);
+    // SAFETY: makes the change apply to the next instruction.
+    unsafe { asm!("dsb", "isb", options(nostack)) };
+}
+
 /// Sets the memory attributes and turns the MPU on: no background region (SCTLR.BR clear, so
 /// EL1 is held to its regions too), writable memory never executable (SCTLR.WXN).
 ///
