@@ -18,10 +18,12 @@ fn main() {
         ("qemu-virt", "arm32", Layout { stack_guard: 4 * KIB, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) })
     };
     wells_board::build_script(board, cpu, &layout);
-    // The system the demo runs (`systems/`) on QEMU virt: VMs, or tasks. (The Cortex-R52's demo
-    // does not read its system's tables yet.)
+    // The system the demo runs (`systems/`): on QEMU virt VMs, or tasks; on the Cortex-R52 tasks.
     let offer = |level, programs, guests| Offer { board: "qemu-virt", cpu: "arm32", level, programs, guests };
-    if feature("QEMU_VIRT") && feature("HYPERVISOR") {
+    if feature("MPS3_AN536") {
+        let offer = Offer { board: "mps3-an536", cpu: "cortex-r52", level: "supervisor", programs: &[(32, "t32")], guests: &[] };
+        system::build_script("r52-tasks", &offer);
+    } else if feature("QEMU_VIRT") && feature("HYPERVISOR") {
         // The guests this image carries (`hypervisor/guests.rs`): the bare test guest and the
         // supervisor demo cargo xtask builds (its default system).
         let guests = &[(system::BARE_GUEST, "guests::BARE"), ("arm32-tasks", "guests::SUPERVISOR")];

@@ -24,7 +24,6 @@ pub const VIRT_ARM32: Board = Board {
     demo_features: &["user"],
     bench_features: &["bench"],
     system: "arm32-tasks",
-    reads_systems: true,
     tests: ARM32_TESTS,
     // cortex-a7: the user-task boot on each other model.
     every_model: Some(EveryModel {

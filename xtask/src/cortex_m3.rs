@@ -26,7 +26,6 @@ pub const MPS2_AN385: Board = Board {
     demo_features: &[],
     bench_features: &[],
     system: "m3-tasks",
-    reads_systems: false,
     tests: CORTEX_M3_TESTS,
     every_model: None,
 };

@@ -27,7 +27,6 @@ pub const MPS3_AN536: Board = Board {
     demo_features: &[],
     bench_features: &["bench"],
     system: "r52-tasks",
-    reads_systems: false,
     tests: CORTEX_R52_TESTS,
     every_model: None,
 };

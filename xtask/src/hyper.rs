@@ -35,7 +35,6 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     demo_features: &[],
     bench_features: &["bench"],
     system: "arm64-vms",
-    reads_systems: true,
     tests: HYPER_TESTS,
     every_model: None,
 };
@@ -144,7 +143,6 @@ pub const VIRT_ARM32_HYPER: Board = Board {
     demo_features: &[],
     bench_features: &["bench"],
     system: "arm32-vms",
-    reads_systems: true,
     tests: HYPER32_TESTS,
     every_model: None,
 };

@@ -44,9 +44,6 @@ pub struct Board {
     /// The system (`systems/<name>.toml`) its demo image runs when none is named: the one its
     /// image crate's build script defaults to.
     pub system: &'static str,
-    /// Its demo reads the tables of the system it is built for (`WELLS_SYSTEM`); otherwise it
-    /// runs only its default system, with its own task list.
-    pub reads_systems: bool,
     /// Its test plan: the images `test` builds and how each must boot.
     pub tests: &'static [TestImage],
     /// A boot of the plan repeated on the description's other QEMU models.
@@ -120,7 +117,6 @@ pub const VIRT_ARM64: Board = Board {
     demo_features: &["user32"],
     bench_features: &["bench"],
     system: "arm64-tasks",
-    reads_systems: true,
     tests: ARM64_TESTS,
     // cortex-a57, cortex-a72: the most complete supervisor boot on each other model.
     every_model: Some(EveryModel {

@@ -36,10 +36,8 @@ pub fn board_for(system: &System) -> Result<&'static Board> {
 pub fn env(board: &Board, system: &str) -> Result<Vec<(&'static str, String)>> {
     if system == board.system {
         Ok(Vec::new())
-    } else if board.reads_systems {
-        Ok(vec![("WELLS_SYSTEM", system.to_string())])
     } else {
-        Err(format!("the {} image does not read system descriptions yet: it runs only `{}`", board.name, board.system))
+        Ok(vec![("WELLS_SYSTEM", system.to_string())])
     }
 }
 

@@ -17,7 +17,7 @@ pub mod protection;
 #[cfg(feature = "mps3-an536")]
 mod mpu_space;
 pub mod run;
-#[cfg(all(feature = "qemu-virt", feature = "user"))]
+#[cfg(any(all(feature = "qemu-virt", feature = "user"), feature = "mps3-an536"))]
 pub mod system;
 mod tasks;
 pub mod trap;

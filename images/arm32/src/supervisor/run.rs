@@ -36,59 +36,12 @@ pub fn demo(board: &Board) -> i32 {
     wells_board_common::demo::threads(board)
 }
 
-/// The demo (what `cargo xtask run --board qemu-mps3-an536` boots): the arm64 demo's
-/// pipeline as EL0 tasks, each isolated by the EL1 MPU: a sensor task feeds readings through a
-/// port to a filter task, which passes averages through a second port to a logger task; a
-/// kernel monitor thread prints thread statistics every second until the pipeline is done,
-/// then QEMU exits.
+/// The demo on the Cortex-R52 (`wells_board_common::demo`): the tasks of the system this image
+/// was built for (`system::SYSTEM`, by default `systems/r52-tasks.toml`: a sensor, a filter and
+/// a logger task at EL0, each isolated by the EL1 MPU).
 #[cfg(feature = "mps3-an536")]
 pub fn demo(board: &Board) -> i32 {
-    use super::apps::t32;
-    use wells_board_common::supervisor::{self as tasks, TaskSpec};
-    use wells_board_common::{println, Platform};
-    use wells_core::ThreadState;
-
-    const MS: u64 = 1_000_000;
-
-    let k = board.new_kernel();
-    let readings = k.port_create(16, 16).expect("port");
-    let averages = k.port_create(16, 4).expect("port");
-    let grants = [("readings", readings), ("averages", averages)];
-    let mut started = alloc::vec::Vec::new();
-    for (name, program, priority) in [
-        ("sensor", t32::DEMO_SENSOR, 12),
-        ("filter", t32::DEMO_FILTER, 10),
-        ("logger", t32::DEMO_LOGGER, 8),
-    ] {
-        started.push((name, tasks::spawn::<Board>(&k, &TaskSpec { name, program, priority, arg: 0, grants: &grants, scheduling_advisor: false }).expect("task")));
-    }
-    let threads: alloc::vec::Vec<_> = started.iter().map(|(_, s)| s.thread).collect();
-    let monitor = k
-        .thread_create("monitor", 20, 0, alloc::boxed::Box::new(move || loop {
-            let _ = Board::kernel().sleep_ns(1000 * MS);
-            let live = threads
-                .iter()
-                .filter(|&&t| Board::kernel().thread_stats(t).map(|s| s.state != ThreadState::Exited).unwrap_or(false))
-                .count();
-            println!(Board, "monitor: t = {} ms, {} task threads live", Board::kernel().now_ns() / MS, live);
-            if live == 0 {
-                return 0;
-            }
-        }))
-        .expect("monitor");
-    k.thread_start(monitor).expect("start");
-    if let Err(e) = k.run() {
-        println!(Board, "demo: {e}");
-        return 1;
-    }
-    let mut failed = 0;
-    for (name, task) in &started {
-        let code = k.thread_stats(task.thread).map(|s| s.exit_code).unwrap_or(-1);
-        println!(Board, "demo: task {name} exited with {code}");
-        failed += (code != 0) as i32;
-    }
-    println!(Board, "demo: pipeline done");
-    failed
+    wells_board_common::demo::tasks(board, &super::system::SYSTEM)
 }
 
 /// The benchmark image (`wells_board_common::bench`): on the Cortex-A15 counting instructions
