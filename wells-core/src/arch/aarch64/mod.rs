@@ -12,6 +12,7 @@ use el1::mmu;
 pub mod exceptions;
 pub mod psci;
 pub mod semihosting;
+pub mod start;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

@@ -12,6 +12,7 @@ pub mod pl1;
 use pl1::mmu;
 pub mod psci;
 pub mod semihosting;
+pub mod start;
 
 use super::Arch;
 use core::arch::{asm, global_asm};
