@@ -20,5 +20,5 @@ wells_core::arm_start!(at_entry: crate::board::at_entry_mode, enter: enter_level
 pub(crate) fn run_app(board: &Board) -> ! {
     // SAFETY: `app_main` is defined by the binary this library is linked into.
     let status = unsafe { app_main(board) };
-    crate::exit::exit(status)
+    crate::board::exit(status)
 }

@@ -79,5 +79,5 @@ extern "C" fn wells_board_main() -> ! {
     board.announce();
     // SAFETY: `app_main` is defined by the binary this library is linked into.
     let status = unsafe { app_main(&board) };
-    crate::semihosting::exit(status)
+    wells_core::arch::armv7m::semihosting::exit(status)
 }

@@ -5,6 +5,7 @@
 //! registers, so contexts and trap frames hold general registers only.
 
 pub mod boot;
+pub mod counter;
 pub mod el1;
 pub mod el2;
 pub mod el3;

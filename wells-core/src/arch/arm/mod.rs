@@ -6,6 +6,7 @@
 //! registers, so contexts and trap frames hold general registers only.
 
 pub mod boot;
+pub mod counter;
 pub mod exceptions;
 pub mod hyp;
 pub mod pl1;

@@ -19,6 +19,7 @@
 
 pub mod exceptions;
 pub mod mpu;
+pub mod semihosting;
 
 use super::Arch;
 use core::arch::{asm, global_asm};
