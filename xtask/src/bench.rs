@@ -314,7 +314,7 @@ const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1/PL1
      to its guest and yields back); the guest's virtual timer fired while it spins storing the counter, its IRQ \
      handler's first reading minus the last stored value (one sample per repetition). Below the table: the \
      supervisor's benchmark image run unchanged as a guest, against the same image run natively above.";
-/// How the Cortex-R52 board counts instructions (`images/arm32/src/supervisor/counter.rs`).
+/// How the Cortex-R52 board counts instructions (`wells-core/src/arch/armv8r/counter.rs`).
 const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0, `PMCCNTR` reads 0, \
      `-cpu cortex-r52,pmu=on` is refused), so the counter is the generic timer's `CNTVCT` converted to ns \
      (x 10^9 / `CNTFRQ`): under `-icount shift=0` one ns of virtual time is one instruction. `CNTFRQ` is \
