@@ -20,6 +20,7 @@
 pub mod exceptions;
 pub mod mpu;
 pub mod semihosting;
+pub mod start;
 
 use super::Arch;
 use core::arch::{asm, global_asm};
