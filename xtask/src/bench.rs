@@ -497,7 +497,9 @@ fn render_boards(boards: &[BoardBench]) -> String {
          16-byte request and reply through two ports, 500 round trips per run.\n\n\
          Every figure includes the few instructions of the measuring loop itself. Every loop \
          checks what it did (each thread ran once per turn, every reply matched its request); \
-         the image exits non-zero if a check fails.\n\n",
+         the image exits non-zero if a check fails. `cargo xtask bench --board NAME` (e.g. \
+         `qemu-virt-arm32`, `qemu-mps3-an536`) runs one board's image alone the same way and \
+         prints its table, writing nothing: to compare two commits.\n\n",
     );
     for board in boards {
         md.push_str(&format!("\n### {}\n\n", board.title));
