@@ -18,6 +18,34 @@ const BINARY: &str = "target/hosted/bench";
 const REPORT: &str = "docs/benchmarks.md";
 const TIME_LIMIT: Duration = Duration::from_secs(300);
 
+/// The boards with a bench image, as `bench` runs them: board, title, counter, features of
+/// the test image whose size is reported, and the board whose native figures a hypervisor's
+/// guest is compared with.
+type BenchBoard = (&'static qemu::Board, &'static str, &'static str, &'static [&'static str], Option<&'static str>);
+const BENCH_BOARDS: [BenchBoard; 6] = [
+    (&VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["user32"], None),
+    (&crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &[], Some(ARM64_TITLE)),
+    (&crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"], None),
+    (&crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &[], Some(ARM32_TITLE)),
+    (&crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["user"], None),
+    (&crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &["user"], None),
+];
+
+/// `cargo xtask bench --board NAME`: only that board's bench image, booted twice under
+/// `-icount` (the figures must repeat); prints its table and runs, writes nothing.
+pub fn run_one(root: &Path, name: &str) -> Result<()> {
+    let Some(&(board, title, counter, test_features, _)) = BENCH_BOARDS.iter().find(|b| b.0.name == name) else {
+        let names: Vec<&str> = BENCH_BOARDS.iter().map(|b| b.0.name).collect();
+        return Err(format!("no bench image for board `{name}`; boards: {}", names.join(", ")));
+    };
+    let bench = run_board(root, board, title, counter, test_features)?;
+    println!("\n### {title}\n\n- command: `{}`\n\n{}", bench.command, bench.block);
+    if let Some(guest) = &bench.guest_block {
+        println!("\nguest:\n{guest}");
+    }
+    Ok(())
+}
+
 pub fn run(root: &Path) -> Result<()> {
     crate::hosted::build_library(root)?;
     // The benchmark compiles against the checked-in include/wells.h; `bench` does not rewrite
@@ -45,16 +73,16 @@ pub fn run(root: &Path) -> Result<()> {
         ),
     ];
 
-    let boards = [
-        run_board(root, &VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["user32"])?,
-        run_board(root, &crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &[])?
-            .compared_with(ARM64_TITLE),
-        run_board(root, &crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"])?,
-        run_board(root, &crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &[])?
-            .compared_with(ARM32_TITLE),
-        run_board(root, &crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["user"])?,
-        run_board(root, &crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &["user"])?,
-    ];
+    let boards = BENCH_BOARDS
+        .iter()
+        .map(|&(board, title, counter, test_features, native)| {
+            let bench = run_board(root, board, title, counter, test_features)?;
+            Ok(match native {
+                Some(native) => bench.compared_with(native),
+                None => bench,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut report = render(&output, &table, &sizes)?;
     report.push_str(&render_boards(&boards));
     report.push_str(&linux_section(root)?);
@@ -286,7 +314,7 @@ const HYPER_COUNTER: &str = "the PMU cycle counter read by the guests at EL1/PL1
      to its guest and yields back); the guest's virtual timer fired while it spins storing the counter, its IRQ \
      handler's first reading minus the last stored value (one sample per repetition). Below the table: the \
      supervisor's benchmark image run unchanged as a guest, against the same image run natively above.";
-/// How the Cortex-R52 board counts instructions (`images/arm32/src/supervisor/counter.rs`).
+/// How the Cortex-R52 board counts instructions (`wells-core/src/arch/armv8r/counter.rs`).
 const R52_COUNTER: &str = "QEMU 10's Cortex-R52 has no PMU (ID_DFR0.PerfMon = 0, `PMCCNTR` reads 0, \
      `-cpu cortex-r52,pmu=on` is refused), so the counter is the generic timer's `CNTVCT` converted to ns \
      (x 10^9 / `CNTFRQ`): under `-icount shift=0` one ns of virtual time is one instruction. `CNTFRQ` is \
@@ -469,7 +497,9 @@ fn render_boards(boards: &[BoardBench]) -> String {
          16-byte request and reply through two ports, 500 round trips per run.\n\n\
          Every figure includes the few instructions of the measuring loop itself. Every loop \
          checks what it did (each thread ran once per turn, every reply matched its request); \
-         the image exits non-zero if a check fails.\n\n",
+         the image exits non-zero if a check fails. `cargo xtask bench --board NAME` (e.g. \
+         `qemu-virt-arm32`, `qemu-mps3-an536`) runs one board's image alone the same way and \
+         prints its table, writing nothing: to compare two commits.\n\n",
     );
     for board in boards {
         md.push_str(&format!("\n### {}\n\n", board.title));

@@ -47,8 +47,13 @@ commands:
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change)
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
-                   then the arm64 bench image under QEMU -icount (instruction counts);
-                   prints the tables and writes docs/benchmarks.md
+                   then every board's bench image under QEMU -icount (instruction counts)
+                   and wells.ko's; prints the tables and writes docs/benchmarks.md
+  bench --board NAME
+                   only that board's bench image (qemu-virt-arm64, qemu-virt-arm64-hyper,
+                   qemu-virt-arm32, qemu-virt-arm32-hyper, qemu-mps3-an536,
+                   qemu-mps2-an385), booted twice under -icount; prints its table and
+                   every run, writes nothing
   debug [--system S | --board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
                    with the gdb stub on :1234; prints the gdb command to attach
@@ -140,9 +145,13 @@ fn main() -> ExitCode {
             }
             _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),
         },
-        "bench" => no_options("bench", rest)
-            .and_then(|()| bench::run(&root))
-            .map(|()| 0),
+        "bench" => match rest {
+            [] => bench::run(&root),
+            [flag, board] if flag == "--board" => bench::run_one(&root, board),
+            [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..]),
+            _ => usage_error(&format!("bad arguments for `bench`: {}", rest.join(" ")), USAGE),
+        }
+        .map(|()| 0),
         "debug" => qemu::debug_command(&root, rest),
         "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
         "clippy" => no_options("clippy", rest).and_then(|()| clippy::command(&root)),

@@ -23,7 +23,6 @@ compile_error!("the Cortex-R52 hypervisor (EL2 with the EL2 MPU) is not built ye
 
 mod board;
 mod boot;
-pub mod exit;
 pub mod facts;
 mod panic;
 

@@ -1,7 +1,11 @@
-//! Ending the run with a status: natively through semihosting, which ends QEMU with it (how the
-//! test harness reads a result); as a guest of the wells hypervisor through PSCI SYSTEM_OFF with
-//! the status in x1 — QEMU would take the semihosting call itself and end every VM at once.
-//! Which of the two is found out at boot ([`detect`]): the same image runs both ways.
+//! Ending the run with a status: natively through semihosting (the CPU's debug interface, in
+//! `wells_core::arch::aarch64`), which ends QEMU with it (how the test harness reads a result); as
+//! a guest of the wells hypervisor through PSCI SYSTEM_OFF with the status in x1 — QEMU would
+//! take the semihosting call itself and end every VM at once. Which of the two is found out at
+//! boot ([`detect`]): the same image runs both ways. This is the `virt` board's part: PSCI (its
+//! conduit `hvc`, and QEMU's answer to an unknown function) is the board's firmware interface,
+//! which the wells hypervisor serves to its guests in turn; the CPU's calls themselves are
+//! `wells_core::arch::aarch64::{psci, semihosting}`.
 
 use core::sync::atomic::{AtomicBool, Ordering};
 use wells_board_common::hypervisor::hypercalls::WELLS_VERSION;

@@ -16,19 +16,15 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{compiler_fence, AtomicBool, Ordering};
+use wells_core::arch::InstructionCounter;
 use wells_core::{Arch, Kernel, Timeout};
 
-/// The instruction counter of a board: its PMU cycle counter, which counts instructions under
-/// `-icount`.
+/// A board the benchmarks run on.
 pub trait Counter: TaskPlatform {
-    /// Starts the counter and lets user tasks read it.
-    fn counter_start();
-    /// The counter, widened to 64 bits where it has fewer.
-    fn counter() -> u64;
-    /// The counter as it reads most cheaply (it may wrap: see `counter_between`).
-    fn counter_raw() -> u64;
-    /// Instructions from raw reading `earlier` to raw reading `later`.
-    fn counter_between(earlier: u64, later: u64) -> u64;
+    /// What counts instructions on it under `-icount`: its CPU's counter
+    /// (`wells_core::arch::<cpu>::counter`), or the board's clock where QEMU's model of the CPU
+    /// has none.
+    type Instructions: InstructionCounter;
 }
 
 /// The user programs measured, and how the board names a system call's round trip.
@@ -70,7 +66,7 @@ impl From<Result<Vec<u64>, String>> for Outcome {
 /// The instruction counter, kept in program order with the code around it.
 fn now<P: Counter>() -> u64 {
     compiler_fence(Ordering::SeqCst);
-    let count = P::counter();
+    let count = P::Instructions::read();
     compiler_fence(Ordering::SeqCst);
     count
 }
@@ -78,7 +74,7 @@ fn now<P: Counter>() -> u64 {
 /// The raw instruction counter, kept in program order with the code around it.
 fn now_raw<P: Counter>() -> u64 {
     compiler_fence(Ordering::SeqCst);
-    let count = P::counter_raw();
+    let count = P::Instructions::raw();
     compiler_fence(Ordering::SeqCst);
     count
 }
@@ -338,7 +334,7 @@ fn timer_irq_to_thread<P: Counter>(board: &P) -> Result<Vec<u64>, String> {
     let s = stop.clone();
     spawn::<P>("spinner", PRIORITY - 1, 0, move || {
         while !s.load(Ordering::Relaxed) {
-            LAST_SEEN.store(P::counter_raw(), Ordering::Relaxed);
+            LAST_SEEN.store(P::Instructions::raw(), Ordering::Relaxed);
         }
         0
     })?;
@@ -364,7 +360,7 @@ fn timer_irq_to_thread<P: Counter>(board: &P) -> Result<Vec<u64>, String> {
                 return Samples::fail(&out, "the spinner did not run during the sleep".into());
             }
             if rep > 0 {
-                Samples::record(&out, P::counter_between(last, woke), 1);
+                Samples::record(&out, P::Instructions::between(last, woke), 1);
             }
         }
         stop.store(true, Ordering::Relaxed);
@@ -416,7 +412,7 @@ fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str
 
 /// Runs every measurement on `board` and prints the table; returns 1 when one failed.
 pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
-    P::counter_start();
+    P::Instructions::start();
     let mut rows: Vec<(String, Outcome)> = Vec::new();
     let mut measure = |name: String, outcome: Outcome| {
         report::<P>(&name, &outcome);

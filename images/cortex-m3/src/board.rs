@@ -11,6 +11,9 @@ use wells_core::arch::armv7m::{self, scb, Armv7m};
 use wells_core::mem::{HeapStats, KernelHeap};
 use wells_core::{Host, Kernel};
 
+/// External interrupt vectors in the vector table (the AN385's NVIC; none is enabled).
+pub(crate) const EXTERNAL_INTERRUPTS: usize = 32;
+
 // SAFETY: the board's CMSDK UART, device memory for the kernel in the MPU map.
 pub(crate) static UART: CmsdkUart = unsafe { CmsdkUart::new(facts::CONSOLE_BASE) };
 
@@ -51,8 +54,7 @@ pub(crate) fn systick_start() {
 
 /// SysTick handler (priority above the kernel mask): counts the millisecond and pends PendSV
 /// when the armed deadline has come.
-#[no_mangle]
-extern "C" fn wells_board_systick() {
+pub(crate) extern "C" fn wells_board_systick() {
     clock::fold();
     let lo = TICKS_LO.load(Ordering::Relaxed).wrapping_add(1);
     TICKS_LO.store(lo, Ordering::Relaxed);

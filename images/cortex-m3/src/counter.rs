@@ -1,4 +1,5 @@
-//! The instruction counter of the bench image. QEMU 10's Cortex-M3 has no DWT cycle counter
+//! The instruction counter of the bench image: the board's own clock, so it stays with the board
+//! (the A/R-profile CPUs' counters are in `wells_core::arch`). QEMU 10's Cortex-M3 has no DWT cycle counter
 //! (DEMCR.TRCENA, DWT_CTRL and DWT_CYCCNT read as zero and ignore writes), so the counter is
 //! time: under `-icount shift=0` QEMU's virtual clock advances exactly 1 ns per instruction, and
 //! the board's clock (`BoardHost::now_ns`: the free-running CMSDK timer 0 of `clock.rs`, 40 ns
@@ -8,21 +9,26 @@
 
 use crate::{Board, BoardHost};
 use wells_board_common::bench::Counter;
+use wells_core::arch::InstructionCounter;
 use wells_core::Host;
 
 impl Counter for Board {
+    type Instructions = BoardHost;
+}
+
+impl InstructionCounter for BoardHost {
     /// The board's clock already runs.
-    fn counter_start() {}
+    fn start() {}
 
-    fn counter() -> u64 {
+    fn read() -> u64 {
         BoardHost.now_ns()
     }
 
-    fn counter_raw() -> u64 {
+    fn raw() -> u64 {
         BoardHost.now_ns()
     }
 
-    fn counter_between(earlier: u64, later: u64) -> u64 {
+    fn between(earlier: u64, later: u64) -> u64 {
         later - earlier
     }
 }

@@ -19,7 +19,6 @@ pub mod board;
 mod clock;
 pub mod facts;
 mod panic;
-pub mod semihosting;
 pub mod tasks;
 mod trap;
 

@@ -9,5 +9,5 @@ const PANIC_STATUS: i32 = 102;
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     let _ = writeln!(wells_board_common::Console::<Board>::new(), "wells panic: {info}");
-    crate::semihosting::exit(PANIC_STATUS)
+    wells_core::arch::armv7m::semihosting::exit(PANIC_STATUS)
 }

@@ -81,5 +81,5 @@ pub(crate) fn kernel_fault(report: &FaultReport) -> ! {
             let _ = writeln!(out, "  no stacked frame (stacking itself faulted: stack overflow?)");
         }
     }
-    crate::semihosting::exit(KERNEL_FAULT_STATUS)
+    wells_core::arch::armv7m::semihosting::exit(KERNEL_FAULT_STATUS)
 }

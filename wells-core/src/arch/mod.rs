@@ -29,6 +29,21 @@ pub mod hypervisor;
 use crate::kernel::state::Switch;
 use crate::kernel::Kernel;
 
+/// A count of the instructions a CPU ran, as the benchmarks read it. Under QEMU
+/// `-icount shift=0` a CPU's cycle counter advances once per instruction, and so does virtual
+/// time (one ns per instruction): each port offers what its CPU (as QEMU models it) has, and a
+/// board whose CPU model has neither uses its own clock. Static, like the registers it reads.
+pub trait InstructionCounter {
+    /// Starts the counter and lets user tasks read it.
+    fn start();
+    /// The counter, widened to 64 bits where it has fewer.
+    fn read() -> u64;
+    /// The counter as it reads most cheaply (it may wrap: see [`InstructionCounter::between`]).
+    fn raw() -> u64;
+    /// Instructions from raw reading `earlier` to raw reading `later`.
+    fn between(earlier: u64, later: u64) -> u64;
+}
+
 /// What the core needs from a CPU.
 pub trait Arch: Sync + Sized + 'static {
     /// The smallest stack a thread may have on this port (room for trap or signal frames).

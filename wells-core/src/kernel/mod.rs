@@ -88,6 +88,7 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// Enters the kernel: masks interrupts and locks the state until the guard drops.
+    #[inline(always)]
     fn critical(&self) -> Critical<'_, A> {
         Critical::enter(self)
     }

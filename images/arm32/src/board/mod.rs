@@ -1,5 +1,6 @@
 //! The devices of the board the image is built for (feature `qemu-virt` or `mps3-an536`): the
-//! console, the interrupt controller, and what must happen in the entry mode.
+//! console, the interrupt controller, what must happen in the entry mode, and how a run ends
+//! (`exit`: the board's firmware or the CPU's semihosting).
 
 #[cfg(feature = "mps3-an536")]
 mod gicv3;

@@ -7,6 +7,9 @@ use wells_board_common::cmsdk_uart::CmsdkUart;
 use wells_core::arch::arm::mode;
 
 pub(crate) use super::gicv3::{init as interrupts_init, interrupt};
+/// Ends the run with a status through semihosting (the CPU's debug interface, which QEMU ends
+/// with the status): the board has no firmware to ask, and no hypervisor runs it.
+pub(crate) use wells_core::arch::arm::semihosting::exit;
 
 // SAFETY: the board's CMSDK UART, device memory for EL1 in the MPU map.
 pub(crate) static UART: CmsdkUart = unsafe { CmsdkUart::new(facts::CONSOLE_BASE) };

@@ -27,7 +27,7 @@ pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
             "wells: the hypervisor needs HYP mode, but QEMU entered in {} mode: start it with -M virt,virtualization=on",
             mode::name(entry_mode)
         );
-        crate::exit::exit(NO_HYP_STATUS);
+        crate::board::exit(NO_HYP_STATUS);
     }
     set_hyp_trap_handler(trap::handle);
     // SAFETY: this runs once, before any allocation.

@@ -115,5 +115,5 @@ fn unexpected(frame: &HypFrame, kind: HypTrapKind) -> ! {
         frame.spsr,
         frame.lr_usr,
     );
-    crate::exit::exit(HYPERVISOR_FAULT_STATUS)
+    crate::board::exit(HYPERVISOR_FAULT_STATUS)
 }

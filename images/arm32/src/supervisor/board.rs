@@ -85,3 +85,12 @@ impl GenericTimer for Board {
         arm::virtual_timer_arm(compare);
     }
 }
+
+/// The benchmarks count instructions with the CPU's counter: the Cortex-A15's PMU cycle counter;
+/// on the Cortex-R52, which QEMU models without a PMU, the generic timer in virtual ns.
+impl wells_board_common::bench::Counter for Board {
+    #[cfg(feature = "qemu-virt")]
+    type Instructions = arm::counter::CycleCounter;
+    #[cfg(feature = "mps3-an536")]
+    type Instructions = wells_core::arch::armv8r::counter::TimerCounter;
+}

@@ -19,7 +19,7 @@ pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
     super::protection::enable();
     crate::board::interrupts_init(VIRTUAL_TIMER);
     #[cfg(feature = "qemu-virt")]
-    crate::exit::detect(entry_mode);
+    crate::board::detect_guest(entry_mode);
     let board = Board::new(entry_mode);
     board.announce();
     crate::boot::run_app(&board)

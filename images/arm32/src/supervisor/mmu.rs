@@ -42,7 +42,7 @@ pub(crate) fn new_kernel(host: Box<dyn Host>) -> super::KernelOnBoard {
 pub(crate) fn announce(entry_mode: u32) {
     let mut out = Console::<Board>::new();
     let _ = writeln!(out, "wells on qemu-virt-arm32: entered in {} mode", mode::name(entry_mode));
-    if crate::exit::is_guest() {
+    if crate::board::is_guest() {
         let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
     }
     if entry_mode == mode::HYP {

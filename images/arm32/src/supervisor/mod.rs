@@ -7,7 +7,6 @@
 pub mod apps;
 pub mod board;
 pub(crate) mod boot;
-mod counter;
 #[cfg(feature = "qemu-virt")]
 #[path = "mmu.rs"]
 pub mod protection;

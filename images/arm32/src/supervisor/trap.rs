@@ -94,5 +94,5 @@ fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
         frame.sp_svc,
         frame.lr_svc,
     );
-    crate::exit::exit(KERNEL_FAULT_STATUS)
+    crate::board::exit(KERNEL_FAULT_STATUS)
 }

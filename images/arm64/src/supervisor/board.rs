@@ -109,3 +109,8 @@ impl GenericTimer for Board {
         aarch64::virtual_timer_arm(compare);
     }
 }
+
+/// The benchmarks count instructions with the CPU's PMU cycle counter.
+impl wells_board_common::bench::Counter for Board {
+    type Instructions = aarch64::counter::CycleCounter;
+}

@@ -6,7 +6,6 @@
 pub mod apps;
 pub mod board;
 pub(crate) mod boot;
-mod counter;
 mod memory;
 pub mod run;
 #[cfg(feature = "user32")]

@@ -5,6 +5,7 @@
 //! registers, so contexts and trap frames hold general registers only.
 
 pub mod boot;
+pub mod counter;
 pub mod el1;
 pub mod el2;
 pub mod el3;
@@ -12,6 +13,7 @@ use el1::mmu;
 pub mod exceptions;
 pub mod psci;
 pub mod semihosting;
+pub mod start;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

@@ -6,12 +6,14 @@
 //! registers, so contexts and trap frames hold general registers only.
 
 pub mod boot;
+pub mod counter;
 pub mod exceptions;
 pub mod hyp;
 pub mod pl1;
 use pl1::mmu;
 pub mod psci;
 pub mod semihosting;
+pub mod start;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

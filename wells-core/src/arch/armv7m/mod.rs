@@ -19,6 +19,8 @@
 
 pub mod exceptions;
 pub mod mpu;
+pub mod semihosting;
+pub mod start;
 
 use super::Arch;
 use core::arch::{asm, global_asm};

@@ -12,6 +12,7 @@
 //! Built for `armv8r-none-eabihf`: the kernel never touches VFP registers (the FPU stays off,
 //! so a stray VFP instruction traps as undefined instead of corrupting a task's registers).
 
+pub mod counter;
 pub mod mpu;
 
 use super::arm::Armv7a;
