@@ -8,11 +8,10 @@ use super::board::{Board, GIC, GICH, LOADED};
 use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
 use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
-use wells_board_common::{Console, Platform};
+use wells_board_common::Console;
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
 use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
-use wells_core::Arch;
 
 /// Exit status when the hypervisor itself takes an unexpected exception.
 const HYPERVISOR_FAULT_STATUS: i32 = 101;
@@ -58,9 +57,9 @@ fn guest_synchronous(frame: &mut TrapFrame) -> Resume {
     let (elr, far) = (frame.elr, syndrome.far);
     let resume = match syndrome.class() {
         // HVC: ELR is already past the instruction.
-        0x16 => return blocking(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        0x16 => return exits::blocking::<Board>(|| exits::hypercall::<Board>(&mut Registers(frame))),
         // A trapped SMC: ELR is the SMC itself.
-        0x17 => blocking(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        0x17 => exits::blocking::<Board>(|| exits::hypercall::<Board>(&mut Registers(frame))),
         0x24 => {
             let ipa = guest::faulting_ipa_page() | (far & 0xfff);
             let access = MmioAccess::decode(esr).map(|a| exits::MmioAccess { size: a.size, register: a.register, write: a.write });
@@ -71,33 +70,17 @@ fn guest_synchronous(frame: &mut TrapFrame) -> Resume {
             exits::fault::<Board>(format_args!("stage-2 instruction abort at IPA {ipa:#x} (ESR={esr:#010x} ELR={elr:#x})"))
         }
         // WFE (ISS bit 0) waits for an event another CPU would send: yield and go on.
-        0x01 if esr & 1 != 0 => blocking(exits::yield_once::<Board>),
+        0x01 if esr & 1 != 0 => exits::blocking::<Board>(exits::yield_once::<Board>),
         0x01 => {
-            let wake_at = GuestContext::live_timer_deadline().map(counter_to_ns);
+            let wake_at = GuestContext::live_timer_deadline().map(exits::counter_to_ns::<Board>);
             let pending = GICH.has_pending();
-            blocking(|| exits::wait_for_interrupt::<Board>(pending, wake_at))
+            exits::blocking::<Board>(|| exits::wait_for_interrupt::<Board>(pending, wake_at))
         }
         _ => exits::fault::<Board>(format_args!("{} (ESR={esr:#010x} ELR={elr:#x})", syndrome.describe())),
     };
     if resume == Resume::Next {
         frame.elr = frame.elr.wrapping_add(guest::instruction_length(esr));
     }
-    resume
-}
-
-/// The kernel time (ns) at which the counter reads `count` (guests' virtual counter = physical).
-fn counter_to_ns(count: u64) -> u64 {
-    let (_, frequency) = el2::counter();
-    (count as u128 * 1_000_000_000 / frequency.max(1) as u128).min(u64::MAX as u128) as u64
-}
-
-/// Runs an exit that may block the vCPU (a hypercall on a port, a yield, a WFI) with interrupts
-/// let in, as the kernel requires of a caller that may wait. Other exits run masked: they never
-/// wait, and nothing can switch away while they hold temporaries.
-fn blocking(exit: impl FnOnce() -> Resume) -> Resume {
-    Board::cpu().irq_restore(true);
-    let resume = exit();
-    Board::cpu().irq_save();
     resume
 }
 

@@ -8,6 +8,9 @@ use super::lifecycle;
 use super::{Devices, GicBoard, GuestRegisters, Resume, VmPlatform};
 use wells_core::arch::hypervisor::guest_exit::GuestState;
 use super::registry::Vm;
+use crate::timer_host::GenericTimer;
+use crate::Platform;
+use wells_core::Arch;
 
 pub use super::hypercalls::hypercall;
 pub use super::lifecycle::{fault, power_off, restart, shut_down, stop};
@@ -92,6 +95,23 @@ pub fn wait_for_interrupt<P: VmPlatform>(pending: bool, wake_at_ns: Option<u64>)
 
 /// How long a guest waiting with nothing to wake it sleeps before it looks again.
 const IDLE_NAP_NS: u64 = 1_000_000;
+
+/// The kernel time (ns) at which the board's counter reads `count` (guests' virtual counter =
+/// physical): where a guest's armed virtual timer wakes its vCPU ([`wait_for_interrupt`]).
+pub fn counter_to_ns<P: GenericTimer>(count: u64) -> u64 {
+    let (_, frequency) = P::counter();
+    (count as u128 * 1_000_000_000 / frequency.max(1) as u128).min(u64::MAX as u128) as u64
+}
+
+/// Runs an exit that may block the vCPU (a hypercall on a port, a yield, a WFI) with interrupts
+/// let in, as the kernel requires of a caller that may wait. Other exits run masked: they never
+/// wait, and nothing can switch away while they hold temporaries.
+pub fn blocking<P: Platform>(exit: impl FnOnce() -> Resume) -> Resume {
+    P::cpu().irq_restore(true);
+    let resume = exit();
+    P::cpu().irq_save();
+    resume
+}
 
 /// The guest waits for an event (WFE), which only another CPU would send: its vCPU lets the
 /// others of its priority run once, and the guest goes on.

@@ -1,8 +1,8 @@
 //! The supervisor level: user tasks, each a domain of the kernel running its threads
 //! unprivileged, with memory of its own (an MMU address space, or MPU regions), a private handle
 //! table and the objects granted to it by name. What differs per CPU is behind [`UserSpace`]
-//! (memory, entering user mode), [`mmu::Mmu`] (MMU boards' translation), [`mpu_loader`] (MPU
-//! boards' position-independent programs) and
+//! (memory, entering user mode), [`mmu::Mmu`] (MMU boards' translation), [`mpu_loader`] and [`slot_space`] (MPU
+//! boards' position-independent programs and their slots of task RAM) and
 //! [`syscalls::CallRegisters`] (where a call's number, arguments and results are).
 
 pub mod audit;
@@ -13,6 +13,7 @@ pub mod mmu;
 pub mod mpu_loader;
 pub mod paged;
 mod registry;
+pub mod slot_space;
 pub mod syscalls;
 pub mod system;
 mod task;
