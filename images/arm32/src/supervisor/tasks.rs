@@ -30,9 +30,9 @@ impl TaskPlatform for Board {
 pub(crate) struct Svc<'a>(pub &'a mut TrapFrame);
 
 impl CallRegisters for Svc<'_> {
-    fn call(&mut self) -> (u64, [u64; 4]) {
+    fn call(&mut self) -> (usize, [u64; 4]) {
         let r = &self.0.r;
-        (r[7] as u64, [r[0] as u64, r[1] as u64, r[2] as u64, r[3] as u64])
+        (r[7] as usize, [r[0] as u64, r[1] as u64, r[2] as u64, r[3] as u64])
     }
 
     fn set_value(&mut self, value: u64, wide: bool) {

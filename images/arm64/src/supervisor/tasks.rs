@@ -40,10 +40,10 @@ impl Svc<'_> {
 }
 
 impl CallRegisters for Svc<'_> {
-    fn call(&mut self) -> (u64, [u64; 4]) {
+    fn call(&mut self) -> (usize, [u64; 4]) {
         let number = if self.a32 { self.frame.x[7] } else { self.frame.x[8] };
         let (x, mask) = (&self.frame.x, self.mask());
-        (number, [x[0] & mask, x[1] & mask, x[2] & mask, x[3] & mask])
+        (number as usize, [x[0] & mask, x[1] & mask, x[2] & mask, x[3] & mask])
     }
 
     fn set_value(&mut self, value: u64, wide: bool) {

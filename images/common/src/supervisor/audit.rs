@@ -77,7 +77,7 @@ pub(super) fn before<P: TaskPlatform>() {
 /// After call `number` failed with `error`: checks it changed nothing since [`before`].
 #[cold]
 #[inline(never)]
-pub(super) fn after_failure<P: TaskPlatform>(number: u64, error: Error) {
+pub(super) fn after_failure<P: TaskPlatform>(number: usize, error: Error) {
     let before = BEFORE.lock().take();
     if let Some(before) = before {
         check::<P>(before, number, error);
@@ -100,7 +100,7 @@ fn snapshot<P: TaskPlatform>() -> Option<Snapshot> {
 }
 
 /// Compares `before` with now, after call `number` failed with `error`.
-fn check<P: TaskPlatform>(before: Snapshot, number: u64, error: Error) {
+fn check<P: TaskPlatform>(before: Snapshot, number: usize, error: Error) {
     if matches!(error, Error::OwnerDied | Error::Aborted) {
         return;
     }

@@ -8,8 +8,9 @@ use wells_core::{Arch, Error, Handle, Kind, Timeout};
 
 /// The registers of a system call, wherever the CPU's trap frame keeps them.
 pub trait CallRegisters {
-    /// The call number and the first four arguments (zero-extended from 32-bit registers).
-    fn call(&mut self) -> (u64, [u64; 4]);
+    /// The call number (a register's width: a 32-bit CPU compares one word) and the first four
+    /// arguments (zero-extended from 32-bit registers).
+    fn call(&mut self) -> (usize, [u64; 4]);
     /// Status 0 and `value`; a `wide` value is split over two registers where they have 32 bits.
     fn set_value(&mut self, value: u64, wide: bool);
     /// A failed call: the (negative) status, value 0.
@@ -67,7 +68,7 @@ pub const NAME_MAX: usize = 64;
 
 // Inlined into `handle`, its one caller: a cheap call then costs no call and no result in memory.
 #[inline(always)]
-fn call<P: TaskPlatform>(number: u64, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
+fn call<P: TaskPlatform>(number: usize, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
     let k = P::kernel();
     let tasks = P::tasks();
     // Looked up only by the calls that need the task (the cheap ones stay cheap).

@@ -77,11 +77,11 @@ pub(crate) fn mpu_init() {
 pub(crate) struct Svc<'a>(pub &'a mut TrapFrame);
 
 impl CallRegisters for Svc<'_> {
-    fn call(&mut self) -> (u64, [u64; 4]) {
+    fn call(&mut self) -> (usize, [u64; 4]) {
         let number = self.0.high(7);
         // SAFETY: an SVC was taken, so the CPU stacked the frame on the task's stack.
         let stacked = unsafe { self.0.stacked() };
-        (number as u64, [stacked.r0 as u64, stacked.r1 as u64, stacked.r2 as u64, stacked.r3 as u64])
+        (number as usize, [stacked.r0 as u64, stacked.r1 as u64, stacked.r2 as u64, stacked.r3 as u64])
     }
 
     fn set_value(&mut self, value: u64, wide: bool) {
