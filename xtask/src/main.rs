@@ -18,6 +18,7 @@ mod linux;
 mod load;
 mod miri;
 mod osek;
+mod profile;
 mod qemu;
 mod user_apps;
 mod setup;
@@ -54,6 +55,10 @@ commands:
                    qemu-virt-arm32, qemu-virt-arm32-hyper, qemu-mps3-an536,
                    qemu-mps2-an385), booted twice under -icount; prints its table and
                    every run, writes nothing
+  profile [--board B]
+                   where the instructions of each bench row go (qemu-virt-arm64 by
+                   default, or qemu-virt-arm32): QEMU logs every instruction of a
+                   short bench build; writes docs/profile.md
   debug [--system S | --board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
                    with the gdb stub on :1234; prints the gdb command to attach
@@ -158,6 +163,7 @@ fn main() -> ExitCode {
         "linux-module" => linux::command(&root, rest),
         "arm-library" => library_arm::command(&root, rest),
         "osek" => osek::command(&root, rest),
+        "profile" => profile::command(&root, rest).map(|()| 0),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");

@@ -8,6 +8,7 @@
 //! Prints one Markdown table between `--- bench table ---` and `--- end ---`.
 
 use crate::atomic64::AtomicU64;
+use crate::profile;
 use crate::supervisor::{Program, TaskPlatform, TaskSpec};
 use crate::Platform;
 use alloc::boxed::Box;
@@ -38,8 +39,11 @@ pub struct UserBench<P> {
     pub ipc_server: P,
 }
 
-/// Measured repetitions per figure (one more runs first, unmeasured, to warm up).
-const REPS: u64 = 7;
+/// Measured repetitions per figure (one more runs first, unmeasured, to warm up). The profile
+/// build (`cargo xtask profile`, where QEMU logs every instruction) measures one.
+const REPS: u64 = if cfg!(feature = "profile") { 1 } else { 7 };
+/// Runs of a user benchmark program (`user/apps/src/bin/bench-*.rs`), each one profile window.
+const USER_RUNS: u64 = 5;
 /// Priority of the threads measured (the timer bench uses two others).
 const PRIORITY: u8 = 10;
 const MS: u64 = 1_000_000;
@@ -68,6 +72,32 @@ fn now<P: Counter>() -> u64 {
     compiler_fence(Ordering::SeqCst);
     let count = P::Instructions::read();
     compiler_fence(Ordering::SeqCst);
+    count
+}
+
+/// Operations per loop: `n`, or a fiftieth of it in the profile build.
+const fn ops(n: u64) -> u64 {
+    if cfg!(feature = "profile") && n >= 50 {
+        n / 50
+    } else {
+        n
+    }
+}
+
+/// Starts a timed loop: the counter, after a profile mark when the repetition is `measured`.
+fn open<P: Counter>(measured: bool) -> u64 {
+    if measured {
+        profile::mark();
+    }
+    now::<P>()
+}
+
+/// Ends a timed loop started by [`open`]: the counter, then a profile mark when `measured`.
+fn close<P: Counter>(measured: bool) -> u64 {
+    let count = now::<P>();
+    if measured {
+        profile::mark();
+    }
     count
 }
 
@@ -128,7 +158,7 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
     let (c, s, out) = (count.clone(), stop.clone(), shared.clone());
     spawn::<P>("ring-0", PRIORITY, P::Arch::MIN_STACK, move || {
         for rep in 0..=REPS {
-            let start = now::<P>();
+            let start = open::<P>(rep > 0);
             for _ in 0..laps {
                 let mine = c.load(Ordering::Relaxed) + 1;
                 c.store(mine, Ordering::Relaxed);
@@ -142,7 +172,7 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
                     return Samples::fail(&out, format!("{} others ran between two turns, not {}", seen - mine, n - 1));
                 }
             }
-            let elapsed = now::<P>() - start;
+            let elapsed = close::<P>(rep > 0) - start;
             if rep > 0 {
                 Samples::record(&out, elapsed, laps * n);
             }
@@ -178,13 +208,13 @@ fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64, set: Option<&[u8]>) -
     spawn::<P>("ping", PRIORITY, 0, move || {
         let mut done = 0;
         for rep in 0..=REPS {
-            let start = now::<P>();
+            let start = open::<P>(rep > 0);
             for _ in 0..rounds {
                 if let Err(e) = P::kernel().semaphore_post(ping).and_then(|()| P::kernel().semaphore_wait(pong, Timeout::Forever)) {
                     return Samples::fail(&out, format!("ping: {e}"));
                 }
             }
-            let elapsed = now::<P>() - start;
+            let elapsed = close::<P>(rep > 0) - start;
             done += rounds;
             let seen = a.load(Ordering::Relaxed);
             if seen != done {
@@ -233,7 +263,7 @@ fn transaction_cycle<P: Counter>(board: &P, objects: usize, commit: bool, rounds
     spawn::<P>("txn", PRIORITY, 0, move || {
         let k = P::kernel();
         for rep in 0..=REPS {
-            let start = now::<P>();
+            let start = open::<P>(rep > 0);
             for round in 0..rounds {
                 let outcome = k.txn_create(Timeout::Forever).and_then(|txn| {
                     k.txn_join(txn)?;
@@ -249,7 +279,7 @@ fn transaction_cycle<P: Counter>(board: &P, objects: usize, commit: bool, rounds
                     (other, _) => return Samples::fail(&out, format!("transaction: {other:?}")),
                 }
             }
-            let elapsed = now::<P>() - start;
+            let elapsed = close::<P>(rep > 0) - start;
             if rep > 0 {
                 Samples::record(&out, elapsed, rounds);
             }
@@ -271,7 +301,7 @@ fn port_round_trip<P: Counter>(board: &P, calls: u64) -> Result<Vec<u64>, String
         let (mut message, mut reply) = ([0u8; 16], [0u8; 16]);
         let mut seq = 0u64;
         for rep in 0..=REPS {
-            let start = now::<P>();
+            let start = open::<P>(rep > 0);
             for _ in 0..calls {
                 seq += 1;
                 message[..8].copy_from_slice(&seq.to_le_bytes());
@@ -287,7 +317,7 @@ fn port_round_trip<P: Counter>(board: &P, calls: u64) -> Result<Vec<u64>, String
                     return Samples::fail(&out, format!("reply to request {seq} does not match it"));
                 }
             }
-            let elapsed = now::<P>() - start;
+            let elapsed = close::<P>(rep > 0) - start;
             if rep > 0 {
                 Samples::record(&out, elapsed, calls);
             }
@@ -380,8 +410,9 @@ fn tenths(value: u64) -> String {
 }
 
 /// Runs user benchmark tasks (given their ports) and takes the figure the first one sends on
-/// port "results": the median of its own repetitions, in instructions.
-fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str]) -> Result<Vec<u64>, String> {
+/// port "results": the median of its own [`USER_RUNS`] runs of `ops` operations (the tasks'
+/// argument), in instructions.
+fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str], ops: u64) -> Result<Vec<u64>, String> {
     let k = board.new_kernel();
     let results = k.port_create(8, 4).map_err(|e| format!("port: {e}"))?;
     let mut grants = alloc::vec![("results", results)];
@@ -389,7 +420,7 @@ fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str
         grants.push((name, k.port_create(16, 4).map_err(|e| format!("port: {e}"))?));
     }
     for &(name, program) in tasks {
-        crate::supervisor::spawn::<P>(&k, &TaskSpec { name, program, priority: PRIORITY, arg: 0, grants: &grants, scheduling_advisor: false })?;
+        crate::supervisor::spawn::<P>(&k, &TaskSpec { name, program, priority: PRIORITY, arg: ops as usize, grants: &grants, scheduling_advisor: false })?;
     }
     let figure = Arc::new(AtomicU64::new(0));
     let f = figure.clone();
@@ -418,21 +449,32 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
         report::<P>(&name, &outcome);
         rows.push((name, outcome));
     };
-    measure("kernel thread switch (2 threads, yield)".into(), yield_ring(board, 2, 5000).into());
-    measure("semaphore wake + switch (ping-pong, per wake)".into(), semaphore_ping_pong(board, 2500, None).into());
+    let name = String::from("kernel thread switch (2 threads, yield)");
+    profile::row::<P>(&name, REPS, ops(5000) * 2, "");
+    measure(name, yield_ring(board, 2, ops(5000)).into());
+    let name = String::from("semaphore wake + switch (ping-pong, per wake)");
+    profile::row::<P>(&name, REPS, ops(2500) * 2, "");
+    measure(name, semaphore_ping_pong(board, ops(2500), None).into());
     let set = eight_rules_none_matching();
-    measure(
-        "semaphore wake + switch with an 8-rule decision set (no rule matches: full scan, classic fallback)".into(),
-        semaphore_ping_pong(board, 2500, Some(&set)).into(),
-    );
+    let name = String::from("semaphore wake + switch with an 8-rule decision set (no rule matches: full scan, classic fallback)");
+    profile::row::<P>(&name, REPS, ops(2500) * 2, "");
+    measure(name, semaphore_ping_pong(board, ops(2500), Some(&set)).into());
     for (objects, commit) in [(1, true), (8, true), (1, false)] {
         let what = if commit { "commit" } else { "abort" };
-        measure(format!("transaction {what}, {objects} object(s): create, join, write, vote, destroy"), transaction_cycle(board, objects, commit, 500).into());
+        let name = format!("transaction {what}, {objects} object(s): create, join, write, vote, destroy");
+        profile::row::<P>(&name, REPS, ops(500), "");
+        measure(name, transaction_cycle(board, objects, commit, ops(500)).into());
     }
-    measure("port round trip (16-byte request + reply, kernel threads)".into(), port_round_trip(board, 2000).into());
+    let name = String::from("port round trip (16-byte request + reply, kernel threads)");
+    profile::row::<P>(&name, REPS, ops(2000), "");
+    measure(name, port_round_trip(board, ops(2000)).into());
     measure("timer IRQ to woken thread running".into(), timer_irq_to_thread(board).into());
     for (n, laps) in [(8, 1250), (64, 160), (512, 20), (4096, 3)] {
         let name = format!("switch with {n} ready threads (yield, per switch)");
+        if cfg!(feature = "profile") && n > 64 {
+            measure(name, Outcome::NotApplicable("profile build: the same path as with 64 threads".into()));
+            continue;
+        }
         // Checked beforehand: a kernel heap that runs out part way may fail an allocation the
         // kernel cannot refuse gracefully (the thread record), which would stop the image.
         let need = n as usize * (P::Arch::MIN_STACK + THREAD_HEAP);
@@ -442,12 +484,18 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
             measure(name, Outcome::NotApplicable(why));
             continue;
         }
+        let laps = if cfg!(feature = "profile") { 2 } else { laps };
+        profile::row::<P>(&name, REPS, laps * n, "");
         measure(name, yield_ring(board, n, laps).into());
     }
-    measure(format!("null system call, {} (user task)", user.round_trip), user_bench(board, &[("bench-syscall", user.syscall)], &[]).into());
+    let name = format!("null system call, {} (user task)", user.round_trip);
+    profile::row::<P>(&name, USER_RUNS, ops(1000), "bench-syscall");
+    measure(name, user_bench(board, &[("bench-syscall", user.syscall)], &[], ops(1000)).into());
+    let name = String::from("IPC call/reply between two user tasks (16-byte port messages)");
+    profile::row::<P>(&name, USER_RUNS, ops(500), "bench-ipc-client bench-ipc-server");
     measure(
-        "IPC call/reply between two user tasks (16-byte port messages)".into(),
-        user_bench(board, &[("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)], &["requests", "replies"]).into(),
+        name,
+        user_bench(board, &[("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)], &["requests", "replies"], ops(500)).into(),
     );
 
     print_table::<P>(&rows)

@@ -23,6 +23,7 @@ pub mod hypervisor;
 mod kernel_slot;
 pub mod monitor;
 pub mod pl011;
+pub mod profile;
 mod platform;
 pub mod supervisor;
 pub mod system;

@@ -46,7 +46,7 @@ mod syscall;
 pub mod thread;
 
 pub use calls::*;
-pub use cycles::cycles;
+pub use cycles::{cycles, profile_mark};
 pub use error::Error;
 pub use print::{_print, write_all};
 pub use syscall::syscall;

@@ -1,23 +1,26 @@
 //! Benchmark, client side: a call/reply through ports to `bench-ipc-server` (another task),
-//! in PMU cycles per round trip. Sends the median of 5 runs of 500 round trips to "results".
+//! in PMU cycles per round trip. Sends the median of 5 runs of `arg` round trips (500 when 0) to
+//! "results"; each run is a window for `cargo xtask profile`.
 #![no_std]
 #![no_main]
 
-use wells_user::{port_open, port_receive, port_send, FOREVER};
+use wells_user::{port_open, port_receive, port_send, profile_mark, FOREVER};
 
 wells_user::entry!(main);
 
-const ROUND_TRIPS: u64 = 500;
+const DEFAULT_ROUND_TRIPS: u64 = 500;
 
-fn main(_arg: usize) -> i32 {
+fn main(arg: usize) -> i32 {
+    let round_trips = if arg == 0 { DEFAULT_ROUND_TRIPS } else { arg as u64 };
     let (Ok(requests), Ok(replies), Ok(results)) = (port_open("requests"), port_open("replies"), port_open("results")) else {
         return 2;
     };
     let mut runs = [0u64; 5];
     let mut message = [0u8; 16];
     for run in runs.iter_mut() {
+        profile_mark();
         let start = wells_user::cycles();
-        for n in 0..ROUND_TRIPS {
+        for n in 0..round_trips {
             message[..8].copy_from_slice(&n.to_le_bytes());
             if port_send(requests, &message, FOREVER).is_err() || port_receive(replies, &mut message, FOREVER).is_err() {
                 return 1;
@@ -26,7 +29,8 @@ fn main(_arg: usize) -> i32 {
                 return 3;
             }
         }
-        *run = (wells_user::cycles() - start) / ROUND_TRIPS;
+        *run = (wells_user::cycles() - start) / round_trips;
+        profile_mark();
     }
     runs.sort_unstable();
     message[..8].copy_from_slice(&u64::MAX.to_le_bytes());

@@ -1,0 +1,304 @@
+//! `cargo xtask profile [--board NAME]`: where the instructions of each benchmarked path go.
+//!
+//! Boots the board's bench image built with the `profile` feature (one repetition of a fiftieth
+//! of each loop) under `-icount` with QEMU logging every instruction it executes
+//! (`-accel tcg,one-insn-per-tb=on -d exec,nochain`, into a FIFO read as it is written). The
+//! image calls a mark function around each measured repetition (a window) and prints, before
+//! each row, `profile: row <windows> <operations> [<user programs>] <name>`; the instructions
+//! of a row's windows, attributed to the functions of the kernel image and of the row's user
+//! programs and divided by the row's operations, are its breakdown. Writes docs/profile.md.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
+
+use crate::qemu::{self, Board};
+use crate::Result;
+
+const REPORT: &str = "docs/profile.md";
+const BENCH_BIN: &str = "wells-bench";
+/// The kernel's and the user library's mark functions, by demangled path.
+const MARKS: [&str; 2] = ["wells_board_common::profile::mark", "wells_user::cycles::profile_mark"];
+/// Functions below this share of a row's instructions are summed into one line.
+const SMALL_SHARE: f64 = 0.01;
+
+/// The boards whose image crates have a `profile` feature.
+fn boards() -> [&'static Board; 2] {
+    [&qemu::VIRT_ARM64, &crate::arm32::VIRT_ARM32]
+}
+
+pub fn command(root: &Path, args: &[String]) -> Result<()> {
+    let board = match args {
+        [] => &qemu::VIRT_ARM64,
+        [flag, name] if flag == "--board" => {
+            let names: Vec<&str> = boards().iter().map(|b| b.name).collect();
+            *boards().iter().find(|b| b.name == name).ok_or_else(|| format!("no profile for board `{name}`; boards: {}", names.join(", ")))?
+        }
+        _ => return Err("usage: cargo xtask profile [--board NAME]".into()),
+    };
+    let rows = profile(root, board)?;
+    let report = render(board, &rows);
+    println!("{report}");
+    std::fs::write(root.join(REPORT), &report).map_err(|e| format!("cannot write {REPORT}: {e}"))?;
+    println!("xtask: wrote {REPORT}");
+    Ok(())
+}
+
+/// One row's breakdown: instructions per operation by function, largest first.
+struct Row {
+    name: String,
+    per_op: Vec<(String, f64)>,
+    total_per_op: f64,
+}
+
+/// A row as the image announced it.
+struct Announced {
+    windows: usize,
+    ops: u64,
+    programs: Vec<String>,
+    name: String,
+}
+
+/// Function names by address range, from one or more ELF files.
+#[derive(Default)]
+struct Symbols {
+    /// (start, end, name), sorted by start.
+    ranges: Vec<(u64, u64, String)>,
+}
+
+impl Symbols {
+    fn add_elf(&mut self, path: &Path) -> Result<()> {
+        let data = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file = object::File::parse(&*data).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut ranges = Vec::new();
+        for symbol in file.symbols() {
+            // Labels of assembly code (vectors, the switch) carry no type or size.
+            let code = match symbol.kind() {
+                SymbolKind::Text => true,
+                SymbolKind::Unknown | SymbolKind::Label => symbol.section_index().and_then(|i| file.section_by_index(i).ok()).is_some_and(|s| s.kind() == SectionKind::Text),
+                _ => false,
+            };
+            let Ok(name) = symbol.name() else { continue };
+            // `$x`, `$a`, `$t`, `$d`: the Arm mapping symbols, not functions.
+            if !code || name.is_empty() || name.starts_with('$') {
+                continue;
+            }
+            // Thumb functions have bit 0 set in their address.
+            let start = symbol.address() & !1;
+            ranges.push((start, symbol.size(), format!("{:#}", rustc_demangle::demangle(name))));
+        }
+        ranges.sort();
+        // A label without a size runs to the next symbol.
+        for i in 0..ranges.len() {
+            let (start, size, ref name) = ranges[i];
+            let end = match size {
+                0 => ranges.get(i + 1).map_or(start + 4, |next| next.0.max(start + 2)),
+                size => start + size,
+            };
+            self.ranges.push((start, end, name.clone()));
+        }
+        self.ranges.sort();
+        Ok(())
+    }
+
+    fn name(&self, pc: u64) -> Option<&str> {
+        let i = self.ranges.partition_point(|r| r.0 <= pc).checked_sub(1)?;
+        let (_, end, name) = &self.ranges[i];
+        (pc < *end).then_some(name.as_str())
+    }
+
+    /// Start addresses of the functions named `name`.
+    fn starts_of(&self, name: &str) -> Vec<u64> {
+        self.ranges.iter().filter(|r| r.2 == name).map(|r| r.0).collect()
+    }
+}
+
+fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
+    let mut features: Vec<&str> = board.bench_features.to_vec();
+    features.push("profile");
+    let image = qemu::build(root, board, BENCH_BIN, &features)?;
+    let user_dirs: Vec<PathBuf> = crate::user_apps::build_for_features(root, board.user_programs, &features)?.into_iter().map(|(_, dir)| dir).collect();
+
+    let mut kernel = Symbols::default();
+    kernel.add_elf(&image)?;
+    let mut marks: Vec<u64> = MARKS.iter().flat_map(|m| kernel.starts_of(m)).collect();
+    if marks.is_empty() {
+        return Err(format!("{}: no function `{}`", image.display(), MARKS[0]));
+    }
+    // Every user program that has the mark: its windows count too.
+    let mut programs: HashMap<String, Symbols> = HashMap::new();
+    for dir in &user_dirs {
+        for name in ["bench-syscall", "bench-ipc-client", "bench-ipc-server"] {
+            let path = dir.join(name);
+            if path.exists() && !programs.contains_key(name) {
+                let mut symbols = Symbols::default();
+                symbols.add_elf(&path)?;
+                marks.extend(symbols.starts_of(MARKS[1]));
+                programs.insert(name.to_string(), symbols);
+            }
+        }
+    }
+
+    let fifo = root.join("target").join("profile.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    crate::run_status(Command::new("mkfifo").arg(&fifo), &format!("mkfifo {}", fifo.display()))?;
+    let mut qemu = qemu::bench_command(board, &image);
+    qemu.args(["-accel", "tcg,one-insn-per-tb=on", "-d", "exec,nochain", "-D"]).arg(&fifo);
+    println!("xtask: profiling: {}", qemu::command_line(&qemu, root));
+    let mut child = qemu.current_dir(root).stdin(Stdio::null()).stdout(Stdio::piped()).spawn().map_err(|e| format!("cannot start QEMU: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no QEMU stdout")?;
+    let console = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(std::io::Result::ok) {
+            println!("{line}");
+            lines.push(line);
+        }
+        lines
+    });
+    let windows = read_windows(&fifo, &marks);
+    let status = child.wait().map_err(|e| format!("QEMU: {e}"))?;
+    let _ = std::fs::remove_file(&fifo);
+    let console = console.join().map_err(|_| "console reader panicked")?;
+    let windows = windows?;
+    if !status.success() {
+        return Err(format!("the profile image failed ({status}): see its output above"));
+    }
+
+    let announced: Vec<Announced> = console.iter().filter_map(|l| parse_row(l)).collect();
+    let expected: usize = announced.iter().map(|a| a.windows).sum();
+    if expected != windows.len() {
+        return Err(format!("the image announced {expected} windows but QEMU's log holds {}", windows.len()));
+    }
+    let mut rows = Vec::new();
+    let mut next = windows.into_iter();
+    for row in announced {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for window in next.by_ref().take(row.windows) {
+            for (pc, n) in window {
+                let name = kernel.name(pc).map(str::to_string).or_else(|| user_name(&programs, &row.programs, pc)).unwrap_or_else(|| format!("{pc:#x} (no symbol)"));
+                *counts.entry(name).or_default() += n;
+            }
+        }
+        let ops = (row.ops * row.windows as u64) as f64;
+        let mut per_op: Vec<(String, f64)> = counts.into_iter().map(|(name, n)| (name, n as f64 / ops)).collect();
+        per_op.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let total_per_op = per_op.iter().map(|p| p.1).sum();
+        rows.push(Row { name: row.name, per_op, total_per_op });
+    }
+    Ok(rows)
+}
+
+/// `profile: row <windows> <ops> [<programs>] <name>`.
+fn parse_row(line: &str) -> Option<Announced> {
+    let rest = line.trim_end().strip_prefix("profile: row ")?;
+    let (windows, rest) = rest.split_once(' ')?;
+    let (ops, rest) = rest.split_once(" [")?;
+    let (programs, name) = rest.split_once("] ")?;
+    Some(Announced {
+        windows: windows.parse().ok()?,
+        ops: ops.parse().ok()?,
+        programs: programs.split_whitespace().map(str::to_string).collect(),
+        name: name.to_string(),
+    })
+}
+
+/// The function of the row's user programs at `pc` ("user: name"; both names when two
+/// programs linked at the same address differ there).
+fn user_name(programs: &HashMap<String, Symbols>, names: &[String], pc: u64) -> Option<String> {
+    let mut found: Vec<&str> = names.iter().filter_map(|n| programs.get(n)?.name(pc)).collect();
+    found.dedup();
+    (!found.is_empty()).then(|| format!("user: {}", found.join(" | ")))
+}
+
+/// Reads QEMU's exec log from `fifo` as it is written: the instructions executed between each
+/// odd and even call of a mark function, counted by address.
+///
+/// User programs are all linked at one address, so a mark's address in one program may hold
+/// some other instruction in another: a mark counts only when the instruction after it is not
+/// the next in memory (the mark function is a bare return). A hit counted wrongly still shows,
+/// as a window count that does not match what the image announced.
+fn read_windows(fifo: &Path, marks: &[u64]) -> Result<Vec<HashMap<u64, u64>>> {
+    let log = std::fs::File::open(fifo).map_err(|e| format!("cannot open {}: {e}", fifo.display()))?;
+    let mut windows = Vec::new();
+    let mut open: Option<HashMap<u64, u64>> = None;
+    let mut at_mark: Option<u64> = None;
+    let mut line = Vec::new();
+    let mut reader = BufReader::with_capacity(1 << 20, log);
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => return Err(format!("reading QEMU's log: {e}")),
+        }
+        let Some(pc) = traced_pc(&line) else { continue };
+        if let Some(mark) = at_mark.take() {
+            if pc != mark + 4 && pc != mark + 2 {
+                match open.take() {
+                    Some(window) => windows.push(window),
+                    None => open = Some(HashMap::new()),
+                }
+            } else if let Some(window) = open.as_mut() {
+                *window.entry(mark).or_default() += 1;
+            }
+        }
+        if marks.contains(&pc) {
+            at_mark = Some(pc);
+            continue;
+        }
+        if let Some(window) = open.as_mut() {
+            *window.entry(pc).or_default() += 1;
+        }
+    }
+    Ok(windows)
+}
+
+/// The guest address of a `Trace 0: 0x<host> [<flags>/<pc>/<...>] ...` line.
+fn traced_pc(line: &[u8]) -> Option<u64> {
+    if !line.starts_with(b"Trace ") {
+        return None;
+    }
+    let start = line.iter().position(|&b| b == b'[')? + 1;
+    let fields = &line[start..];
+    let first = fields.iter().position(|&b| b == b'/')? + 1;
+    let len = fields[first..].iter().position(|&b| b == b'/')?;
+    u64::from_str_radix(std::str::from_utf8(&fields[first..first + len]).ok()?, 16).ok()
+}
+
+fn render(board: &Board, rows: &[Row]) -> String {
+    let mut md = String::from("# Where the instructions go\n\n");
+    md.push_str(&format!(
+        "Written by `cargo xtask profile --board {}` (do not edit by hand). The bench image built with \
+         the `profile` feature runs one repetition of a fiftieth of each loop of `cargo xtask bench` while \
+         QEMU logs every instruction (`-accel tcg,one-insn-per-tb=on -d exec,nochain`); each row's \
+         instructions between the image's profile marks are attributed to the function holding them and \
+         divided by the row's operations. The totals differ a little from `docs/benchmarks.md`, which \
+         takes the median of seven longer repetitions. Functions under {}% of a row are summed.\n\n",
+        board.name,
+        SMALL_SHARE * 100.0
+    ));
+    for row in rows {
+        md.push_str(&format!("## {}: {:.1} instructions\n\n| function | instructions per operation |\n|---|---:|\n", row.name, row.total_per_op));
+        let mut rest = 0.0;
+        for (name, n) in &row.per_op {
+            if *n < row.total_per_op * SMALL_SHARE {
+                rest += n;
+            } else {
+                md.push_str(&format!("| `{}` | {n:.1} |\n", shorten(name)));
+            }
+        }
+        if rest > 0.0 {
+            md.push_str(&format!("| (smaller ones) | {rest:.1} |\n"));
+        }
+        md.push('\n');
+    }
+    md
+}
+
+/// A demangled path without the crate-internal noise: `<impl X>` blocks and `{{closure}}`s stay.
+fn shorten(name: &str) -> String {
+    name.replace("wells_core::", "").replace("wells_board_common::", "").replace("core::", "")
+}
