@@ -243,8 +243,3 @@ pub const CPU_SHARE_WINDOW_NS: u64 = 100_000_000;
 
 /// Written at the lowest 8 bytes of every stack; a thread that overwrote it overflowed.
 pub const STACK_CANARY: u64 = 0x57e1_15ca_4a12_e5ed;
-
-/// True while the canary at the bottom of `stack` is intact.
-pub fn stack_intact(stack: &[u8]) -> bool {
-    stack.len() >= 8 && stack[..8] == STACK_CANARY.to_ne_bytes()
-}

@@ -37,7 +37,7 @@ impl<'k, A: Arch> Critical<'k, A> {
             switch_context(self.kernel.arch, switch);
             state = self.kernel.state.lock();
             // What `after_switch` does, under the lock we take anyway.
-            drop(state.sched.take_dead_stack());
+            state.sched.free_dead_stack();
         }
         self.state = Some(state);
     }

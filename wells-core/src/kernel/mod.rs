@@ -155,8 +155,7 @@ impl<A: Arch> Kernel<A> {
 
     /// First thing every context does when it is resumed: free what the previous one left.
     fn after_switch(&self) {
-        let dead_stack = self.state.lock().sched.take_dead_stack();
-        drop(dead_stack);
+        self.state.lock().sched.free_dead_stack();
     }
 
     /// Blocks the current thread (already queued on `waiting_on` by the caller, if any) until

@@ -9,7 +9,7 @@ use crate::mem::Stack;
 use crate::sched::guard::Guard;
 use crate::sched::{Policy, Requeue, Runnable};
 use crate::telemetry::EventKind;
-use crate::thread::{stack_intact, ThreadState};
+use crate::thread::{ThreadState, STACK_CANARY};
 use alloc::boxed::Box;
 
 /// Who has the CPU and who waits for it.
@@ -20,6 +20,9 @@ pub struct Scheduler {
     guard: Guard,
     /// The thread on the CPU; `None` for the idle context or the host outside `run`.
     current: Option<Handle>,
+    /// The run-queue level the policy placed `current` at (kept here: asked on every switch
+    /// and every wake-up, it would otherwise cost an object-table lookup each time).
+    current_level: Option<u8>,
     /// True inside `run`: threads may be switched to.
     running: bool,
     /// Nesting depth of timer callbacks running now (they must not block or switch).
@@ -49,6 +52,7 @@ impl Scheduler {
             policy,
             guard: Guard::default(),
             current: None,
+            current_level: None,
             running: false,
             callback_depth: 0,
             held: 0,
@@ -93,6 +97,7 @@ impl Scheduler {
     pub(super) fn set_running(&mut self, running: bool) {
         self.running = running;
         self.current = None;
+        self.current_level = None;
         self.resched = None;
     }
 
@@ -178,10 +183,13 @@ impl Scheduler {
         self.dead_stack = stack;
     }
 
-    /// Takes the dead thread's stack (the context resumed after it frees it).
+    /// Frees the dead thread's stack (the context resumed after it does, once off it). Looks
+    /// before it writes: moving the `Option` out would copy it on every switch.
     #[inline]
-    pub(super) fn take_dead_stack(&mut self) -> Option<Stack> {
-        self.dead_stack.take()
+    pub(super) fn free_dead_stack(&mut self) {
+        if self.dead_stack.is_some() {
+            self.dead_stack = None;
+        }
     }
 
     /// The next switch abandons the current context (a thread restarting on a new stack).
@@ -192,8 +200,9 @@ impl Scheduler {
 
 impl State {
     /// Run-queue level of the current thread (where the policy placed it), `None` for idle.
+    #[inline]
     pub(super) fn current_level(&self) -> Option<u8> {
-        self.sched.current.and_then(|c| self.thread(c).ok()).map(|t| t.placement.level)
+        self.sched.current_level
     }
 
     /// A thread at run-queue `level` became runnable: ask for a switch if it beats the
@@ -266,6 +275,9 @@ impl State {
         let awaited = self.awaited_by_partners(handle);
         if let Some(thread) = thread_in(&mut self.objects, handle) {
             thread.placement = self.sched.policy.place(&Self::runnable(thread, handle, now, awaited));
+            if self.sched.current == Some(handle) {
+                self.sched.current_level = Some(thread.placement.level);
+            }
             if self.sched.policy.top_level() > Some(thread.placement.level) {
                 self.sched.resched = Some(Requeue::Front);
             }
@@ -325,7 +337,7 @@ impl State {
             thread.share_window_run_ns += ran;
             thread.stopped_at_ns = now_ns;
             if let Some(stack) = &thread.stack {
-                assert!(stack_intact(stack.as_slice()), "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+                assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
             }
             if thread.state == ThreadState::Running {
                 thread.state = ThreadState::Ready;
@@ -353,7 +365,7 @@ impl State {
             }
         };
         self.domains.set_budget_end(None);
-        let (resume, domain) = match next {
+        let (resume, domain, level) = match next {
             Some(handle) => {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
                 thread.state = ThreadState::Running;
@@ -373,10 +385,11 @@ impl State {
                     let end = self.domains.budget_left(domain, now_ns).map(|left| now_ns.saturating_add(left));
                     self.domains.set_budget_end(end);
                 }
-                (thread.saved_sp, domain)
+                (thread.saved_sp, domain, Some(thread.placement.level))
             }
-            None => (self.sched.idle_sp, crate::domain::DomainId::KERNEL),
+            None => (self.sched.idle_sp, crate::domain::DomainId::KERNEL, None),
         };
+        self.sched.current_level = level;
         if next == previous {
             return None;
         }
