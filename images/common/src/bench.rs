@@ -16,7 +16,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{compiler_fence, AtomicBool, Ordering};
+use core::sync::atomic::{compiler_fence, AtomicBool, AtomicUsize, Ordering};
 use wells_core::arch::InstructionCounter;
 use wells_core::{Arch, Kernel, Timeout};
 
@@ -191,6 +191,46 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
         })?;
     }
     finish(&k, shared)
+}
+
+/// Where the measuring context and its partner of [`bare_switch`] keep their stack pointers.
+static BARE_MAIN_SP: AtomicUsize = AtomicUsize::new(0);
+static BARE_PARTNER_SP: AtomicUsize = AtomicUsize::new(0);
+
+/// The partner of [`bare_switch`]: switches straight back, for ever (it is abandoned after).
+extern "C" fn bare_partner<P: Counter>(_arg: usize) -> ! {
+    loop {
+        // SAFETY: interrupts are masked (by `bare_switch`, which runs this); the slot is a
+        // static, and the measuring context saved its stack pointer there by switching here.
+        unsafe { P::cpu().switch(BARE_PARTNER_SP.as_ptr(), BARE_MAIN_SP.load(Ordering::Relaxed)) };
+    }
+}
+
+/// The floor every switch figure is read against: the CPU port's own context switch
+/// (`Arch::switch`: the callee-saved registers and the stack pointer) between two contexts,
+/// with no kernel around it; per switch, including a loop of a few instructions per two.
+fn bare_switch<P: Counter>(pairs: u64) -> Result<Vec<u64>, String> {
+    let mut stack = alloc::vec![0u8; P::Arch::MIN_STACK.max(4096)];
+    let cpu = P::cpu();
+    BARE_PARTNER_SP.store(cpu.init_stack(&mut stack, bare_partner::<P>, 0), Ordering::Relaxed);
+    let were_enabled = cpu.irq_save();
+    let mut runs = Vec::new();
+    for rep in 0..=REPS {
+        let start = open::<P>(rep > 0);
+        for _ in 0..pairs {
+            // SAFETY: interrupts are masked; the partner's stack pointer came from
+            // `init_stack` or from its own last switch, on `stack`, alive until this returns.
+            unsafe { cpu.switch(BARE_MAIN_SP.as_ptr(), BARE_PARTNER_SP.load(Ordering::Relaxed)) };
+        }
+        let elapsed = close::<P>(rep > 0) - start;
+        if rep > 0 {
+            runs.push(elapsed * 10 / (2 * pairs));
+        }
+    }
+    cpu.irq_restore(were_enabled);
+    // The partner is parked in its switch and never resumed: its stack may go.
+    drop(stack);
+    Ok(runs)
 }
 
 /// Two threads of one priority waking each other through two semaphores; two wake + switch
@@ -449,6 +489,9 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
         report::<P>(&name, &outcome);
         rows.push((name, outcome));
     };
+    let name = String::from("physical limit: the CPU port's context switch alone (2 contexts, no kernel)");
+    profile::row::<P>(&name, REPS, ops(5000) * 2, "");
+    measure(name, bare_switch::<P>(ops(5000)).into());
     let name = String::from("kernel thread switch (2 threads, yield)");
     profile::row::<P>(&name, REPS, ops(5000) * 2, "");
     measure(name, yield_ring(board, 2, ops(5000)).into());
