@@ -81,6 +81,12 @@ impl Handle {
     }
 
     /// The kind encoded in the handle, if it is a known one.
+    /// The kind field as it is stored (a [`Kind`] value when the handle is well formed).
+    #[inline]
+    fn kind_bits(self) -> u8 {
+        (self.0 >> (INDEX_BITS + GENERATION_BITS)) as u8
+    }
+
     pub fn kind(self) -> Option<Kind> {
         Kind::from_bits((self.0 >> (INDEX_BITS + GENERATION_BITS)) as u8)
     }
@@ -177,15 +183,34 @@ impl<T> ObjectTable<T> {
     }
 
     /// The object named by `handle`, which must be of `kind`.
+    #[inline]
     pub fn get(&self, handle: Handle, kind: Kind) -> Result<&T> {
-        self.check(handle, kind)?;
-        Ok(&self.slots[handle.index()].value.as_ref().ok_or(Error::InvalidHandle)?.1)
+        let slot = self.slots.get(handle.index()).ok_or(Error::InvalidHandle)?;
+        // A slot's generation is never 0 (`remove` skips it), so this refuses generation 0 too.
+        if slot.generation != handle.generation() {
+            return Err(Error::InvalidHandle);
+        }
+        match &slot.value {
+            Some((k, value)) if *k == kind && handle.kind_bits() == kind as u8 => Ok(value),
+            Some(_) => Err(Error::WrongKind),
+            None => Err(Error::InvalidHandle),
+        }
     }
 
-    /// The object named by `handle`, mutable, which must be of `kind`.
+    /// The object named by `handle`, mutable, which must be of `kind`. Looked up on every
+    /// kernel call: one bounds check, one generation compare and one kind compare.
+    #[inline]
     pub fn get_mut(&mut self, handle: Handle, kind: Kind) -> Result<&mut T> {
-        self.check(handle, kind)?;
-        Ok(&mut self.slots[handle.index()].value.as_mut().ok_or(Error::InvalidHandle)?.1)
+        let slot = self.slots.get_mut(handle.index()).ok_or(Error::InvalidHandle)?;
+        // A slot's generation is never 0 (`remove` skips it), so this refuses generation 0 too.
+        if slot.generation != handle.generation() {
+            return Err(Error::InvalidHandle);
+        }
+        match &mut slot.value {
+            Some((k, value)) if *k == kind && handle.kind_bits() == kind as u8 => Ok(value),
+            Some(_) => Err(Error::WrongKind),
+            None => Err(Error::InvalidHandle),
+        }
     }
 
     /// The object named by `handle`, whatever its kind.

@@ -73,11 +73,8 @@ impl Clock {
     #[inline]
     fn take_changed(&mut self) -> bool {
         let timeline_changed = self.timeline.take_changed();
-        if !timeline_changed && !core::mem::take(&mut self.dirty) {
-            return false;
-        }
-        self.dirty = false;
-        true
+        let dirty = core::mem::take(&mut self.dirty);
+        timeline_changed | dirty
     }
 
     /// Arms the host timer for `next`, unless it is already armed as early.
@@ -130,11 +127,18 @@ impl State {
         }
     }
 
-    /// Arms the host timer for the next thing that needs the CPU's attention.
+    /// Arms the host timer for the next thing that needs the CPU's attention. Every kernel call
+    /// ends here, most with nothing changed: that check is inline, the work out of line.
+    #[inline]
     pub fn reprogram_timer(&mut self, host: &dyn Host) {
-        if !self.clock.take_changed() {
-            return;
+        if self.clock.take_changed() {
+            self.rearm_timer(host);
         }
+    }
+
+    /// [`State::reprogram_timer`] when something changed.
+    #[inline(never)]
+    fn rearm_timer(&mut self, host: &dyn Host) {
         let mut next = self.clock.timeline.first_deadline();
         // The running thread's slice end matters only while a peer waits for it.
         if let Some(level) = self.current_level() {

@@ -127,8 +127,20 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// Ends a kernel call: makes a due switch (unless in a callback or outside `run`) and
-    /// re-arms the host timer. Called with interrupts masked; consumes the lock.
+    /// re-arms the host timer. Called with interrupts masked; consumes the lock. The common
+    /// case, nothing due, is inline; the rest is [`Kernel::finish_due`].
+    #[inline]
     fn finish<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
+        if state.sched.resched().is_none() && !state.has_fates() && !state.sched.held() {
+            state.reprogram_timer(&*self.host);
+            return;
+        }
+        self.finish_due(state);
+    }
+
+    /// [`Kernel::finish`] when a switch or a fate may be due, or inside an embedder's section.
+    #[inline(never)]
+    fn finish_due<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
         if state.sched.held() {
             // Inside the embedder's section: a switch or a fate now would leave it held by a
             // thread that is not running; the next call or tick outside does them.

@@ -112,6 +112,7 @@ impl Timeline {
     }
 
     /// True once after any change.
+    #[inline]
     pub fn take_changed(&mut self) -> bool {
         core::mem::take(&mut self.changed)
     }
