@@ -21,10 +21,16 @@ impl WaitQueue {
         self.waiters.try_reserve_exact(waiters.saturating_sub(self.waiters.len()))
     }
 
-    /// Adds `thread` behind every waiter of the same or higher priority.
+    /// Adds `thread` behind every waiter of the same or higher priority. The common cases, an
+    /// empty queue or a waiter no more urgent than the last, append without a scan.
     pub fn push(&mut self, thread: Handle, priority: u8) {
-        let at = self.waiters.iter().position(|&(_, p)| p < priority).unwrap_or(self.waiters.len());
-        self.waiters.insert(at, (thread, priority));
+        match self.waiters.back() {
+            Some(&(_, last)) if last < priority => {
+                let at = self.waiters.iter().position(|&(_, p)| p < priority).unwrap_or(self.waiters.len());
+                self.waiters.insert(at, (thread, priority));
+            }
+            _ => self.waiters.push_back((thread, priority)),
+        }
     }
 
     /// Takes the first (highest-priority, longest-waiting) thread.

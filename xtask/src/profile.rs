@@ -6,7 +6,9 @@
 //! image calls a mark function around each measured repetition (a window) and prints, before
 //! each row, `profile: row <windows> <operations> [<user programs>] <name>`; the instructions
 //! of a row's windows, attributed to the functions of the kernel image and of the row's user
-//! programs and divided by the row's operations, are its breakdown. Writes docs/profile.md.
+//! programs and divided by the row's operations, are its breakdown. Writes docs/profile.md, and
+//! each row's executions per instruction address to `target/profile/row-<n>.txt` (to read
+//! beside `llvm-objdump -d` of the image when a function's share needs explaining).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -176,19 +178,46 @@ fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
     let mut next = windows.into_iter();
     for row in announced {
         let mut counts: HashMap<String, u64> = HashMap::new();
+        let mut addresses: HashMap<u64, u64> = HashMap::new();
         for window in next.by_ref().take(row.windows) {
             for (pc, n) in window {
+                *addresses.entry(pc).or_default() += n;
                 let name = kernel.name(pc).map(str::to_string).or_else(|| user_name(&programs, &row.programs, pc)).unwrap_or_else(|| format!("{pc:#x} (no symbol)"));
                 *counts.entry(name).or_default() += n;
             }
         }
         let ops = (row.ops * row.windows as u64) as f64;
+        write_addresses(root, rows.len() + 1, &row.name, &addresses, &kernel, &programs, &row.programs)?;
         let mut per_op: Vec<(String, f64)> = counts.into_iter().map(|(name, n)| (name, n as f64 / ops)).collect();
         per_op.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let total_per_op = per_op.iter().map(|p| p.1).sum();
         rows.push(Row { name: row.name, per_op, total_per_op });
     }
     Ok(rows)
+}
+
+/// Writes `target/profile/row-<number>.txt`: each address executed in the row's windows, how
+/// often, and its function.
+fn write_addresses(
+    root: &Path,
+    number: usize,
+    name: &str,
+    addresses: &HashMap<u64, u64>,
+    kernel: &Symbols,
+    programs: &HashMap<String, Symbols>,
+    row_programs: &[String],
+) -> Result<()> {
+    let dir = root.join("target").join("profile");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut sorted: Vec<(&u64, &u64)> = addresses.iter().collect();
+    sorted.sort();
+    let mut text = format!("# {name}: executions per address\n");
+    for (pc, n) in sorted {
+        let function = kernel.name(*pc).map(str::to_string).or_else(|| user_name(programs, row_programs, *pc)).unwrap_or_default();
+        text.push_str(&format!("{pc:#x} {n} {function}\n"));
+    }
+    let path = dir.join(format!("row-{number}.txt"));
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// `profile: row <windows> <ops> [<programs>] <name>`.

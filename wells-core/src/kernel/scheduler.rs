@@ -238,8 +238,13 @@ impl State {
     /// timeline and is queued, once, when the deferral ends.
     pub fn make_runnable(&mut self, handle: Handle, at: Requeue, released: bool) -> Option<u8> {
         let now = self.clock.now();
-        let awaited = self.awaited_by_partners(handle);
-        let thread = thread_in(&mut self.objects, handle)?;
+        let mut thread = thread_in(&mut self.objects, handle)?;
+        // Only a member of a transaction can be awaited: the others skip the search.
+        let awaited = !thread.transactions.is_empty() && {
+            let awaited = self.awaited_by_partners(handle);
+            thread = thread_in(&mut self.objects, handle)?;
+            awaited
+        };
         let deferral_ended = core::mem::take(&mut thread.deferred);
         thread.roll_cpu_share(now);
         if released && !deferral_ended {
