@@ -26,9 +26,19 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
 
 /// A system call, or a fault of a user task: the task is stopped, the kernel goes on.
 fn user_synchronous(frame: &mut TrapFrame, kind: TrapKind) {
+    match Syndrome::class_el1() {
+        0x15 | 0x11 => syscalls::handle::<Board>(Svc { frame, a32: kind.source == Source::Lower32 }),
+        _ => user_fault(frame),
+    }
+}
+
+/// A fault of a user task: it is stopped and reported. Out of line: the system-call path
+/// above stays small.
+#[cold]
+#[inline(never)]
+fn user_fault(frame: &TrapFrame) {
     let syndrome = Syndrome::read();
     match syndrome.class() {
-        0x15 | 0x11 => syscalls::handle::<Board>(Svc { frame, a32: kind.source == Source::Lower32 }),
         class if syndrome.far_valid() => stop_current::<Board>(
             -1000 - class as i32,
             format_args!(

@@ -84,6 +84,16 @@ impl Syndrome {
         Syndrome { esr, far }
     }
 
+    /// The exception class of ESR_EL1 alone (a system call needs no more; FAR_EL1 only matters
+    /// for a fault, read then with [`Syndrome::read`]).
+    #[inline]
+    pub fn class_el1() -> u8 {
+        let esr: u64;
+        // SAFETY: reads one syndrome register.
+        unsafe { asm!("mrs {0}, esr_el1", out(reg) esr, options(nomem, nostack)) };
+        crate::arch::hypervisor::guest_exit::class(esr)
+    }
+
     /// Reads ESR_EL2 and FAR_EL2 (inside a synchronous exception taken to EL2).
     pub fn read_el2() -> Syndrome {
         let (esr, far): (u64, u64);
