@@ -63,6 +63,13 @@ impl Clock {
         self.dirty = true;
     }
 
+    /// True when the host timer is not armed, or armed for later than `deadline_ns`: a new
+    /// deadline there would need arming.
+    #[inline]
+    pub(super) fn armed_later_than(&self, deadline_ns: u64) -> bool {
+        self.armed.is_none_or(|armed| armed > deadline_ns)
+    }
+
     /// The host's one-shot fired (or we cannot tell): the next reprogram arms again.
     pub(super) fn fired(&mut self) {
         self.armed = None;

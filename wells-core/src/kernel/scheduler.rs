@@ -362,7 +362,6 @@ impl State {
             self.charge_budget(domain, ran, now_ns);
         }
         self.sched.resched = None;
-        self.clock.mark_dirty();
         let next = loop {
             match self.sched.policy.pick_next() {
                 Some(handle) if budgets && self.park_if_throttled(handle) => continue,
@@ -395,6 +394,11 @@ impl State {
             None => (self.sched.idle_sp, crate::domain::DomainId::KERNEL, None),
         };
         self.sched.current_level = level;
+        // The timer is re-armed only to move it earlier: a slice ending after what it is armed
+        // for (the common case, the previous slice's end) needs no new arming.
+        if budgets || next.is_none() || self.clock.armed_later_than(self.sched.slice_end_ns) {
+            self.clock.mark_dirty();
+        }
         if next == previous {
             return None;
         }
