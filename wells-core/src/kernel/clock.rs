@@ -149,7 +149,7 @@ impl State {
         let mut next = self.clock.timeline.first_deadline();
         // The running thread's slice end matters only while a peer waits for it.
         if let Some(level) = self.current_level() {
-            if self.sched.policy().top_level() >= Some(level) {
+            if self.sched.ready().top_level() >= Some(level) {
                 let end = self.sched.slice_end_ns();
                 next = Some(next.map_or(end, |n| n.min(end)));
             }

@@ -7,15 +7,17 @@ use super::timeline::Wakeup;
 use crate::handle::Handle;
 use crate::mem::Stack;
 use crate::sched::guard::Guard;
-use crate::sched::{Policy, Requeue, Runnable};
+use crate::sched::{Policy, ReadyQueues, Requeue, Runnable};
 use crate::telemetry::EventKind;
 use crate::thread::{ThreadState, STACK_CANARY};
 use alloc::boxed::Box;
 
 /// Who has the CPU and who waits for it.
 pub struct Scheduler {
-    /// Places runnable threads in the run queues and picks the next one.
+    /// Says at which level a thread that becomes runnable is queued.
     policy: Box<dyn Policy>,
+    /// The runnable threads by level; the next to run is taken from here.
+    ready: ReadyQueues,
     /// Deadline misses and the decision-set guard.
     guard: Guard,
     /// The thread on the CPU; `None` for the idle context or the host outside `run`.
@@ -50,6 +52,7 @@ impl Scheduler {
     pub(super) fn new(policy: Box<dyn Policy>) -> Scheduler {
         Scheduler {
             policy,
+            ready: ReadyQueues::default(),
             guard: Guard::default(),
             current: None,
             current_level: None,
@@ -99,6 +102,17 @@ impl Scheduler {
         self.current = None;
         self.current_level = None;
         self.resched = None;
+    }
+
+    /// The ready queues.
+    #[inline]
+    pub(super) fn ready(&self) -> &ReadyQueues {
+        &self.ready
+    }
+
+    #[inline]
+    pub(super) fn ready_mut(&mut self) -> &mut ReadyQueues {
+        &mut self.ready
     }
 
     #[inline]
@@ -260,7 +274,7 @@ impl State {
         thread.placement = placement;
         thread.state = ThreadState::Ready;
         thread.ready_since_ns = now;
-        self.sched.policy.enqueue(handle, placement.level, at);
+        self.sched.ready.enqueue(handle, placement.level, at);
         if placement.gang {
             self.gang_up(handle, placement.level);
         }
@@ -283,7 +297,7 @@ impl State {
             if self.sched.current == Some(handle) {
                 self.sched.current_level = Some(thread.placement.level);
             }
-            if self.sched.policy.top_level() > Some(thread.placement.level) {
+            if self.sched.ready.top_level() > Some(thread.placement.level) {
                 self.sched.resched = Some(Requeue::Front);
             }
         }
@@ -314,8 +328,8 @@ impl State {
                     continue;
                 }
                 let queued = core::mem::replace(&mut p.placement.level, level);
-                if self.sched.policy.remove(partner, queued) {
-                    self.sched.policy.enqueue(partner, level, Requeue::Back);
+                if self.sched.ready.remove(partner, queued) {
+                    self.sched.ready.enqueue(partner, level, Requeue::Back);
                 }
             }
         }
@@ -353,7 +367,7 @@ impl State {
                     Requeue::Back => 0,
                 };
                 // Preempted or yielding: same release, so the placement it has stands.
-                sched.policy.enqueue(handle, thread.placement.level, requeue);
+                sched.ready.enqueue(handle, thread.placement.level, requeue);
             }
             save = if core::mem::take(&mut sched.abandon_current) { &mut sched.discard_sp } else { &mut thread.saved_sp };
         }
@@ -363,7 +377,7 @@ impl State {
         }
         self.sched.resched = None;
         let next = loop {
-            match self.sched.policy.pick_next() {
+            match self.sched.ready.pick_next() {
                 Some(handle) if budgets && self.park_if_throttled(handle) => continue,
                 picked => break picked,
             }
@@ -429,22 +443,22 @@ impl State {
     /// decision set that parked it lower. Bounded: one look at the longest waiter of each level.
     pub fn enforce_wait_bound(&mut self, now_ns: u64) {
         let bound = self.sched.guard.wait_bound_ns;
-        let Some(queued_top) = self.sched.policy.top_level() else { return };
+        let Some(queued_top) = self.sched.ready.top_level() else { return };
         if bound == 0 {
             return;
         }
         // The top is the running thread's level if it is higher than any queued one.
         let top = queued_top.max(self.current_level().unwrap_or(0));
         for level in 0..top {
-            let Some(handle) = self.sched.policy.head(level) else { continue };
+            let Some(handle) = self.sched.ready.head(level) else { continue };
             let Some(thread) = thread_in(&mut self.objects, handle) else { continue };
             let classic = thread.priority;
             if classic <= level || now_ns.saturating_sub(thread.ready_since_ns) <= bound {
                 continue;
             }
-            self.sched.policy.remove(handle, level);
+            self.sched.ready.remove(handle, level);
             thread.placement.level = classic;
-            self.sched.policy.enqueue(handle, classic, Requeue::Front);
+            self.sched.ready.enqueue(handle, classic, Requeue::Front);
             self.note_ready(classic);
         }
     }
@@ -462,7 +476,7 @@ impl State {
         if now_ns < self.sched.slice_end_ns {
             return;
         }
-        if self.sched.policy.top_level() >= Some(level) {
+        if self.sched.ready.top_level() >= Some(level) {
             self.sched.resched = Some(Requeue::Back);
         } else {
             self.sched.slice_end_ns = now_ns.saturating_add(slice);
@@ -472,6 +486,6 @@ impl State {
 
     /// Takes a ready thread out of the run queues (it leaves the Ready state).
     pub(super) fn dequeue(&mut self, handle: Handle, level: u8) {
-        self.sched.policy.remove(handle, level);
+        self.sched.ready.remove(handle, level);
     }
 }

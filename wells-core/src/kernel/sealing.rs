@@ -39,7 +39,7 @@ impl<A: Arch> Kernel<A> {
         }
         // Room first; the table's limit last, so a refusal leaves the kernel unbounded (#23).
         cs.clock.reserve(bounds.objects).map_err(|_| Error::NoMemory)?;
-        cs.sched.policy_mut().reserve(bounds.objects)?;
+        cs.sched.ready_mut().reserve(bounds.objects)?;
         cs.objects.reserve(bounds.objects)?;
         cs.set_bounds(bounds);
         Ok(())

@@ -42,7 +42,7 @@ impl<A: Arch> Kernel<A> {
         // it later (start, wake-up) must never allocate. Before the insert, and only when the
         // table has room, so a refused thread leaves neither a table slot nor queue room (#23).
         let slot = cs.objects.next_slot().ok_or(Error::Limit)?;
-        cs.sched.policy_mut().reserve(slot + 1)?;
+        cs.sched.ready_mut().reserve(slot + 1)?;
         // The stack last, and inside the critical section: a refused thread never made one
         // (on MMU boards a stack's guard page may split a kernel table for good), and a caller
         // restarted or stopped by a transaction's fate cannot be preempted holding it.

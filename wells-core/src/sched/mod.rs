@@ -1,14 +1,17 @@
-//! Scheduling: the policy seam and the classic policy behind it.
+//! Scheduling: the ready queues the kernel takes threads from, and the policy seam that says
+//! where a thread is queued (the classic policy, or decision sets over it).
 
 pub mod classic;
 pub mod decision;
 pub mod guard;
 pub mod policy;
+pub mod ready;
 pub mod run_queues;
 
 pub use classic::ClassicPolicy;
 pub use decision::{DecisionSet, DecisionSetPolicy, SetError};
 pub use policy::{Placement, Policy, Requeue, Runnable, SchedClass};
+pub use ready::ReadyQueues;
 
 /// Number of priority levels; priorities run from 0 (lowest) to `PRIORITY_LEVELS - 1`.
 pub const PRIORITY_LEVELS: usize = 32;

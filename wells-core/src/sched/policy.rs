@@ -65,26 +65,13 @@ pub struct Placement {
     pub abort_conflicting: bool,
 }
 
-/// A scheduling policy. Calls are made with the kernel's state locked and interrupts masked,
-/// so every method must be short and bounded.
+/// A scheduling policy: it decides where a thread that becomes runnable goes (its level, slice,
+/// deferral, gang and conflict actions); the kernel keeps the ready queues and takes the next
+/// thread from them in O(1), so switching never calls the policy. Calls are made with the
+/// kernel's state locked and interrupts masked, so every method must be short and bounded.
 pub trait Policy: Send {
     /// Where `thread` goes when it becomes runnable.
     fn place(&self, thread: &Runnable) -> Placement;
-    /// `thread` is runnable at run-queue `level`.
-    fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue);
-    /// `thread`, queued at `level`, is no longer runnable; false if it was not queued.
-    fn remove(&mut self, thread: Handle, level: u8) -> bool;
-    /// Chooses the next thread to run and takes it out of the runnable set.
-    fn pick_next(&mut self) -> Option<Handle>;
-    /// The level of the thread [`Policy::pick_next`] would choose, to decide preemption.
-    fn top_level(&self) -> Option<u8>;
-    /// Makes room for threads of object-table slots `0..slots`, so that queueing them never
-    /// allocates (a static configuration's bound).
-    fn reserve(&mut self, slots: usize) -> Result<()>;
-    /// The thread that has waited longest at `level` (the wait-bound guard looks at these).
-    fn head(&self, _level: u8) -> Option<Handle> {
-        None
-    }
     /// Swaps in a decision set (validated already); policies without sets refuse.
     fn load_set(&mut self, _set: super::decision::DecisionSet) -> Result<()> {
         Err(Error::BadState)

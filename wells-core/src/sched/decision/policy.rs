@@ -1,18 +1,17 @@
-//! The decision-set policy: rules first, classic placement as the fallback, the classic O(1)
-//! run queues underneath.
+//! The decision-set policy: rules first, classic placement as the fallback.
 
 use super::format::{Action, DecisionSet};
 use crate::error::Result;
-use crate::handle::Handle;
 use crate::sched::classic::ClassicPolicy;
-use crate::sched::policy::{Placement, Policy, Requeue, Runnable, SchedClass};
+use crate::sched::policy::{Placement, Policy, Runnable, SchedClass};
 use alloc::boxed::Box;
 
 /// Classic scheduling until an advisor loads a set; then each runnable thread is placed by the
 /// first matching rule, or classically when none matches.
 #[derive(Default)]
 pub struct DecisionSetPolicy {
-    queues: ClassicPolicy,
+    /// The fallback placement when no rule applies.
+    classic: ClassicPolicy,
     set: Option<Box<DecisionSet>>,
     /// The set in force before the last load, for the guard to go back to.
     previous: Option<Box<DecisionSet>>,
@@ -27,7 +26,7 @@ impl DecisionSetPolicy {
 
 impl Policy for DecisionSetPolicy {
     fn place(&self, thread: &Runnable) -> Placement {
-        let classic = self.queues.place(thread);
+        let classic = self.classic.place(thread);
         let Some(action) = self.set.as_ref().and_then(|set| set.decide(thread)) else { return classic };
         match action {
             // The guard: a hard real-time thread never runs below its own priority.
@@ -43,30 +42,6 @@ impl Policy for DecisionSetPolicy {
             Action::Gang => Placement { gang: thread.in_transaction, ..classic },
             Action::AbortConflicting => Placement { abort_conflicting: thread.in_transaction, ..classic },
         }
-    }
-
-    fn enqueue(&mut self, thread: Handle, level: u8, at: Requeue) {
-        self.queues.enqueue(thread, level, at)
-    }
-
-    fn remove(&mut self, thread: Handle, level: u8) -> bool {
-        self.queues.remove(thread, level)
-    }
-
-    fn pick_next(&mut self) -> Option<Handle> {
-        self.queues.pick_next()
-    }
-
-    fn top_level(&self) -> Option<u8> {
-        self.queues.top_level()
-    }
-
-    fn head(&self, level: u8) -> Option<Handle> {
-        self.queues.head(level)
-    }
-
-    fn reserve(&mut self, slots: usize) -> Result<()> {
-        self.queues.reserve(slots)
     }
 
     fn load_set(&mut self, set: DecisionSet) -> Result<()> {
