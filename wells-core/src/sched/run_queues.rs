@@ -67,12 +67,8 @@ impl RunQueues {
     pub fn push(&mut self, thread: Handle, level: u8, front: bool) {
         let level = index(level);
         let slot = thread.slot();
-        if slot >= self.links.len() {
-            self.links.resize(slot + 1, UNLINKED);
-        }
-        if self.links[slot].level != NOT_QUEUED {
-            let queued = self.links[slot];
-            self.remove(queued.thread, queued.level);
+        if self.links.get(slot).is_none_or(|link| link.level != NOT_QUEUED) {
+            self.make_free(slot);
         }
         let (head, tail) = (self.heads[level], self.tails[level]);
         let at = slot as u32;
@@ -89,6 +85,20 @@ impl RunQueues {
                 tail => self.links[tail as usize].next = at,
             }
             self.tails[level] = at;
+        }
+    }
+
+    /// Makes link `slot` exist and belong to no queue (the uncommon cases of [`RunQueues::push`],
+    /// out of line so queueing stays short).
+    #[cold]
+    #[inline(never)]
+    fn make_free(&mut self, slot: usize) {
+        if slot >= self.links.len() {
+            self.links.resize(slot + 1, UNLINKED);
+        }
+        if self.links[slot].level != NOT_QUEUED {
+            let queued = self.links[slot];
+            self.remove(queued.thread, queued.level);
         }
     }
 
