@@ -33,7 +33,6 @@ impl<A: Arch> Kernel<A> {
         let set = DecisionSet::parse(bytes)?;
         let rules = set.rules.len() as u64;
         cs.sched
-            .policy_mut()
             .load_set(set)
             .map_err(|_: Error| SetError { rule: None, field: "policy (this kernel's policy takes no decision sets)" })?;
         cs.sched.guard_mut().set_loaded(now);
@@ -49,7 +48,7 @@ impl<A: Arch> Kernel<A> {
     /// Drops the decision set: classic scheduling again.
     pub fn policy_clear(&self) {
         let mut cs = self.critical();
-        cs.sched.policy_mut().clear_set();
+        cs.sched.clear_set();
         cs.sched.guard_mut().set_cleared();
     }
 

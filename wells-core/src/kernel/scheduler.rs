@@ -16,6 +16,9 @@ use alloc::boxed::Box;
 pub struct Scheduler {
     /// Says at which level a thread that becomes runnable is queued.
     policy: Box<dyn Policy>,
+    /// What `policy.uniform_slice()` answered after its last change: `Some` while threads are
+    /// placed at their own priority without asking it (no decision set in force).
+    uniform_slice: Option<u64>,
     /// The runnable threads by level; the next to run is taken from here.
     ready: ReadyQueues,
     /// Deadline misses and the decision-set guard.
@@ -51,6 +54,7 @@ pub struct Scheduler {
 impl Scheduler {
     pub(super) fn new(policy: Box<dyn Policy>) -> Scheduler {
         Scheduler {
+            uniform_slice: policy.uniform_slice(),
             policy,
             ready: ReadyQueues::default(),
             guard: Guard::default(),
@@ -120,9 +124,24 @@ impl Scheduler {
         &*self.policy
     }
 
-    #[inline]
-    pub(super) fn policy_mut(&mut self) -> &mut dyn Policy {
-        &mut *self.policy
+    /// Swaps in a decision set (the policy may refuse it).
+    pub(super) fn load_set(&mut self, set: crate::sched::DecisionSet) -> crate::error::Result<()> {
+        let loaded = self.policy.load_set(set);
+        self.uniform_slice = self.policy.uniform_slice();
+        loaded
+    }
+
+    /// Drops the decision set in force.
+    pub(super) fn clear_set(&mut self) {
+        self.policy.clear_set();
+        self.uniform_slice = self.policy.uniform_slice();
+    }
+
+    /// Puts back the set before the last load; false when there was nothing to revert.
+    pub(super) fn revert_set(&mut self) -> bool {
+        let reverted = self.policy.revert_set();
+        self.uniform_slice = self.policy.uniform_slice();
+        reverted
     }
 
     #[inline]
@@ -246,6 +265,16 @@ impl State {
         }
     }
 
+    /// Where the policy places `thread`: at its own priority without asking while the policy
+    /// places every thread so (no decision set in force), else from its description.
+    #[inline]
+    fn place(sched: &Scheduler, thread: &crate::thread::Thread, handle: Handle, now_ns: u64, awaited: bool) -> crate::sched::Placement {
+        match sched.uniform_slice {
+            Some(slice_ns) => crate::sched::Placement { level: thread.priority, slice_ns, ..Default::default() },
+            None => sched.policy.place(&Self::runnable(thread, handle, now_ns, awaited)),
+        }
+    }
+
     /// Makes a thread runnable: the policy places it, it is queued there. `released` when it
     /// starts or wakes (a new release: its deadline restarts), not when it is preempted.
     /// Returns its level, or `None` when the policy deferred it: it then sleeps on the
@@ -253,8 +282,9 @@ impl State {
     pub fn make_runnable(&mut self, handle: Handle, at: Requeue, released: bool) -> Option<u8> {
         let now = self.clock.now();
         let mut thread = thread_in(&mut self.objects, handle)?;
-        // Only a member of a transaction can be awaited: the others skip the search.
-        let awaited = !thread.transactions.is_empty() && {
+        // Only a policy that is asked sees it, and only a member of a transaction can be awaited:
+        // the others skip the search.
+        let awaited = self.sched.uniform_slice.is_none() && !thread.transactions.is_empty() && {
             let awaited = self.awaited_by_partners(handle);
             thread = thread_in(&mut self.objects, handle)?;
             awaited
@@ -264,7 +294,7 @@ impl State {
         if released && !deferral_ended {
             thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
         }
-        let placement = self.sched.policy.place(&Self::runnable(thread, handle, now, awaited));
+        let placement = Self::place(&self.sched, thread, handle, now, awaited);
         if released && !deferral_ended && placement.defer_ns > 0 {
             thread.deferred = true;
             thread.state = ThreadState::Sleeping;
@@ -291,9 +321,9 @@ impl State {
     /// switch is due when a queued thread now beats it.
     pub(super) fn replace_running(&mut self, handle: Handle) {
         let now = self.clock.now();
-        let awaited = self.awaited_by_partners(handle);
+        let awaited = self.sched.uniform_slice.is_none() && self.awaited_by_partners(handle);
         if let Some(thread) = thread_in(&mut self.objects, handle) {
-            thread.placement = self.sched.policy.place(&Self::runnable(thread, handle, now, awaited));
+            thread.placement = Self::place(&self.sched, thread, handle, now, awaited);
             if self.sched.current == Some(handle) {
                 self.sched.current_level = Some(thread.placement.level);
             }
@@ -432,7 +462,7 @@ impl State {
         thread.deadline_misses += 1;
         self.telemetry.record(now_ns, EventKind::DeadlineMiss, Some(handle), now_ns - deadline);
         if let Some(revert) = self.sched.guard.note_miss(now_ns) {
-            if self.sched.policy.revert_set() {
+            if self.sched.revert_set() {
                 self.telemetry.record(now_ns, EventKind::SetReverted, None, revert.misses as u64);
             }
         }

@@ -28,4 +28,8 @@ impl Policy for ClassicPolicy {
     fn place(&self, thread: &Runnable) -> Placement {
         Placement { level: thread.priority, slice_ns: self.slice_ns, ..Placement::default() }
     }
+
+    fn uniform_slice(&self) -> Option<u64> {
+        Some(self.slice_ns)
+    }
 }

@@ -87,4 +87,10 @@ pub trait Policy: Send {
     fn rules_in_force(&self) -> usize {
         0
     }
+    /// `Some(slice)` when the policy, as it stands, places every thread at its own priority
+    /// with that slice and nothing else (no rule in force): the kernel then places threads
+    /// without describing them to it. Asked again after every change of decision set.
+    fn uniform_slice(&self) -> Option<u64> {
+        None
+    }
 }

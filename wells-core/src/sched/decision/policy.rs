@@ -61,6 +61,13 @@ impl Policy for DecisionSetPolicy {
         true
     }
 
+    fn uniform_slice(&self) -> Option<u64> {
+        match self.set {
+            None => self.classic.uniform_slice(),
+            Some(_) => None,
+        }
+    }
+
     fn rules_in_force(&self) -> usize {
         self.set.as_ref().map_or(0, |set| set.rules.len())
     }
