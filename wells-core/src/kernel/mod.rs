@@ -222,9 +222,13 @@ impl<A: Arch> Kernel<A> {
         }
     }
 
-    /// Deadline of `timeout` from now (`None` = forever).
+    /// Deadline of `timeout` from now (`None` = forever, which reads no clock).
+    #[inline]
     fn deadline(&self, timeout: Timeout) -> Option<u64> {
-        timeout.deadline(self.host.now_ns())
+        match timeout {
+            Timeout::Forever => None,
+            timeout => timeout.deadline(self.host.now_ns()),
+        }
     }
 
     /// Runs the threads: the calling context becomes the idle context until every started

@@ -33,12 +33,14 @@ impl<A: Arch> Kernel<A> {
     pub fn port_send(&self, handle: Handle, msg: &[u8], timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
-        if msg.len() != cs.port(handle)?.msg_size() {
-            return Err(Error::InvalidArgument);
-        }
-        Self::check_may_wait(&cs, timeout)?;
+        // Judged once, reported after the handle and the size: the order callers see.
+        let may_wait = Self::check_may_wait(&cs, timeout);
         loop {
             let port = cs.port_mut(handle)?;
+            if msg.len() != port.msg_size() {
+                return Err(Error::InvalidArgument);
+            }
+            may_wait?;
             if port.push(msg) {
                 if let Some(receiver) = port.receivers.pop() {
                     cs.wake(receiver, WakeReason::Done);
@@ -54,13 +56,15 @@ impl<A: Arch> Kernel<A> {
     pub fn port_receive(&self, handle: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
-        let size = cs.port(handle)?.msg_size();
-        if buf.len() < size {
-            return Err(Error::InvalidArgument);
-        }
-        Self::check_may_wait(&cs, timeout)?;
+        // Judged once, reported after the handle and the size: the order callers see.
+        let may_wait = Self::check_may_wait(&cs, timeout);
         loop {
             let port = cs.port_mut(handle)?;
+            let size = port.msg_size();
+            if buf.len() < size {
+                return Err(Error::InvalidArgument);
+            }
+            may_wait?;
             if port.pop(buf) {
                 if let Some(sender) = port.senders.pop() {
                     cs.wake(sender, WakeReason::Done);

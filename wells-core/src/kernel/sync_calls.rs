@@ -96,9 +96,10 @@ impl<A: Arch> Kernel<A> {
     pub fn semaphore_wait(&self, handle: Handle, timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
-        cs.semaphore(handle)?;
-        Self::check_may_wait(&cs, timeout)?;
+        // Judged first, reported second: a bad handle is the answer before a bad context.
+        let may_wait = Self::check_may_wait(&cs, timeout);
         let semaphore = cs.semaphore_mut(handle)?;
+        may_wait?;
         if semaphore.count > 0 {
             semaphore.count -= 1;
             return Ok(());
