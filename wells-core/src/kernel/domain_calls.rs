@@ -49,9 +49,7 @@ impl<A: Arch> Kernel<A> {
 
     /// The domain of the calling thread.
     pub fn current_domain(&self) -> Result<DomainId> {
-        let cs = self.critical();
-        let current = cs.sched.caller().ok_or(Error::BadContext)?;
-        Ok(cs.thread(current)?.exec.domain)
+        self.critical().sched.caller_domain().ok_or(Error::BadContext)
     }
 
     /// The domain a thread belongs to.

@@ -28,6 +28,9 @@ pub struct Scheduler {
     /// The run-queue level the policy placed `current` at (kept here: asked on every switch
     /// and every wake-up, it would otherwise cost an object-table lookup each time).
     current_level: Option<u8>,
+    /// The domain of `current` (the kernel's for the idle context): asked by every system call
+    /// that names an object, kept here for the same reason.
+    current_domain: crate::domain::DomainId,
     /// True inside `run`: threads may be switched to.
     running: bool,
     /// Nesting depth of timer callbacks running now (they must not block or switch).
@@ -60,6 +63,7 @@ impl Scheduler {
             guard: Guard::default(),
             current: None,
             current_level: None,
+            current_domain: crate::domain::DomainId::KERNEL,
             running: false,
             callback_depth: 0,
             held: 0,
@@ -85,6 +89,12 @@ impl Scheduler {
         self.running
     }
 
+    /// The domain of the calling thread, while `run` runs threads.
+    #[inline]
+    pub(super) fn caller_domain(&self) -> Option<crate::domain::DomainId> {
+        self.caller().map(|_| self.current_domain)
+    }
+
     /// The calling thread: the current one while `run` runs threads.
     #[inline]
     pub(super) fn caller(&self) -> Option<Handle> {
@@ -105,6 +115,7 @@ impl Scheduler {
         self.running = running;
         self.current = None;
         self.current_level = None;
+        self.current_domain = crate::domain::DomainId::KERNEL;
         self.resched = None;
     }
 
@@ -438,6 +449,7 @@ impl State {
             None => (self.sched.idle_sp, crate::domain::DomainId::KERNEL, None),
         };
         self.sched.current_level = level;
+        self.sched.current_domain = domain;
         // The timer is re-armed only to move it earlier: a slice ending after what it is armed
         // for (the common case, the previous slice's end) needs no new arming.
         if budgets || next.is_none() || self.clock.armed_later_than(self.sched.slice_end_ns) {
