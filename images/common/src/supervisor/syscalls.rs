@@ -121,13 +121,12 @@ fn call<P: TaskPlatform>(number: usize, [a0, a1, a2, a3]: [u64; 4], unknown: i32
         16 => none(k.event_reset(object(a0)?)),
         17 => open_named::<P>(domain()?, a0, a1, Kind::Port),
         18 => {
-            let port = object(a0)?;
-            let msg = tasks.with_task(domain()?, |task| readable(&task.space, a1 as usize, a2 as usize))?;
+            // The handle and the buffer in one look at the task (the IPC path's cost).
+            let (port, msg) = tasks.with_task(domain()?, |task| Ok((task.handle(a0 as usize)?, readable(&task.space, a1 as usize, a2 as usize)?)))?;
             none(k.port_send(port, msg, timeout(a3)))
         }
         19 => {
-            let port = object(a0)?;
-            let buf = tasks.with_task(domain()?, |task| writable(&task.space, a1 as usize, a2 as usize))?;
+            let (port, buf) = tasks.with_task(domain()?, |task| Ok((task.handle(a0 as usize)?, writable(&task.space, a1 as usize, a2 as usize)?)))?;
             k.port_receive(port, buf, timeout(a3)).map(|size| Value::One(size as u64))
         }
         20 => Ok(Value::One(0)),
