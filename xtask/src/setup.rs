@@ -93,6 +93,13 @@ const DEB_PACKAGES: &[DebPackage] = &[
         command: Some("qemu-aarch64"),
         suite: Some("bookworm-backports"),
     },
+    // The OSEK/VDX OS on the Cortex-M3 board (xtask/src/osek.rs, adapters/mps2-an385): a bare-metal
+    // cross gcc (freestanding: no newlib, the adapter brings the little C library it needs).
+    DebPackage {
+        name: "gcc-arm-none-eabi",
+        command: Some("arm-none-eabi-gcc"),
+        suite: None,
+    },
     DebPackage {
         name: "dwarves",
         command: Some("pahole"),

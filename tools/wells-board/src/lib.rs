@@ -77,6 +77,14 @@ pub fn facts_only(board: &str) {
     }
 }
 
+/// The linker script [`build_script`] writes for an image of `board` with `layout`, for a
+/// program another toolchain links (the C programs of `cargo xtask osek --board
+/// qemu-mps2-an385`): link it with `-L boards/layout`. A bad description gives its message.
+pub fn linker_script(boards: &Path, board: &str, layout: &Layout) -> Result<String, String> {
+    let description = load(boards, board)?;
+    generate::linker_script(&description, board, layout)
+}
+
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
