@@ -88,3 +88,19 @@ pub fn linker_script(boards: &Path, board: &str, layout: &Layout) -> Result<Stri
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linker_script_for_another_toolchain_is_the_build_scripts() {
+        let boards = boards_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let layout = Layout { handler_stack: 4 * KIB, ..Layout::kernel(16 * KIB, Heap::RestOfRam { ram_size: None }) };
+        let script = linker_script(&boards, "mps2-an385", &layout).unwrap();
+        let description = load(&boards, "mps2-an385").unwrap();
+        assert_eq!(script, generate::linker_script(&description, "mps2-an385", &layout).unwrap());
+        assert!(script.contains("ORIGIN = 0x20000000") && script.contains("INCLUDE xip.ld"), "{script}");
+        assert!(linker_script(&boards, "no-such-board", &layout).unwrap_err().contains("no-such-board.toml"));
+    }
+}
