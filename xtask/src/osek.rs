@@ -216,26 +216,44 @@ fn build_app_m3(root: &Path, build: &M3Build, name: &str, oil: &Path, sources: &
     all.extend(hosted::c_files(root, "openautosar/src")?);
     all.extend(hosted::c_files(root, "openautosar/port/mps2-an385")?);
     all.push(relative.join("Os_Cfg.c"));
+    let elf = dir.join(format!("{name}.elf"));
+    compile_m3(root, build, &relative, &all, &elf)?;
+    Ok(elf)
+}
+
+/// Compiles `sources` (the first ones shown) with the adapter and its libc against the thumbv7m
+/// libwells.a into `elf`; `include` is one more include folder.
+fn compile_m3(root: &Path, build: &M3Build, include: &Path, sources: &[PathBuf], elf: &Path) -> Result<()> {
+    let mut all = sources.to_vec();
     all.extend(hosted::c_files(root, M3_ADAPTER)?);
     all.extend(hosted::c_files(root, &format!("{M3_ADAPTER}/libc"))?);
-    let elf = dir.join(format!("{name}.elf"));
-    let memory = m3_output_dir(root).join("memory.ld");
+    if let Some(dir) = elf.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
     let mut gcc = Command::new(M3_GCC);
     gcc.current_dir(root)
         .args(M3_CFLAGS)
         .args(&build.defines)
-        .arg(format!("-I{}", relative.display()))
+        .arg(format!("-I{}", include.display()))
         .args(&all)
         .arg(crate::library_arm::archive(root, M3_TARGET))
         .args(M3_LDFLAGS)
         .arg("-T")
-        .arg(&memory)
+        .arg(m3_output_dir(root).join("memory.ld"))
         .arg("-o")
-        .arg(&elf);
-    let shown: Vec<String> = sources.iter().map(|s| s.display().to_string()).collect();
-    println!("xtask: {M3_GCC} {} -> {}", shown.join(" "), elf.display());
-    crate::run_status(&mut gcc, M3_GCC)?;
-    Ok(elf)
+        .arg(elf);
+    println!("xtask: {M3_GCC} {} -> {}", sources[0].display(), elf.display());
+    crate::run_status(&mut gcc, M3_GCC)
+}
+
+/// The adapter's own test (`adapters/mps2-an385/tests/preempt.c`): threads preempted through
+/// the injected thread-mode call go on with every register intact; sleeps last their time.
+const ADAPTER_TEST: &str = "adapters/mps2-an385/tests/preempt.c";
+
+fn adapter_test(root: &Path, build: &M3Build) -> Result<()> {
+    let elf = m3_output_dir(root).join("adapter-preempt/adapter-preempt.elf");
+    compile_m3(root, build, Path::new(M3_ADAPTER), &[PathBuf::from(ADAPTER_TEST)], &elf)?;
+    run_m3(root, &elf, "adapters/mps2-an385 preemption test", &["the 1 ms ticker", " passed, 0 failed"])
 }
 
 fn build_example_m3(root: &Path, build: &M3Build) -> Result<PathBuf> {
@@ -265,11 +283,14 @@ fn run_m3(root: &Path, elf: &Path, name: &str, expect: &[&str]) -> Result<()> {
     crate::qemu::test_boot(root, &crate::cortex_m3::MPS2_AN385, &m3_boot(name, expect), elf)
 }
 
-/// The M3 steps: every conformance test and the example, each built and booted.
+/// The M3 steps: the adapter's own test, every conformance test and the example, each built
+/// and booted.
 fn m3_tests(root: &Path) -> Vec<(String, Result<()>)> {
     let mut results = Vec::new();
     let build = prepare_m3(root);
     let not_ready = || build.as_ref().err().map(|e| Err(format!("not run: {e}")));
+    let adapter = not_ready().unwrap_or_else(|| adapter_test(root, build.as_ref().expect("checked by not_ready")));
+    results.push((format!("{ADAPTER_TEST} on the Cortex-M3: preempted threads keep every register, sleeps last their time"), adapter));
     match conformance_tests(root) {
         Ok(tests) => {
             for (name, oil, source) in tests {
