@@ -7,7 +7,9 @@
  * - time: the board's clock device (a CMSDK APB timer counting down freely at 25 MHz, folded
  *   into 64 bits every millisecond) and SysTick, a 1 ms periodic interrupt that delivers wells'
  *   one-shot timer when its deadline has come;
- * - the console: CMSDK UART0; the heap: the RAM the image leaves free; the end: semihosting.
+ * - the console: CMSDK UART0; the heap: the RAM the image leaves free; the end: semihosting;
+ * - the C library, picolibc: its stdout and stderr write to the console, its _exit is the
+ *   semihosting exit, its thread-local storage is set up at reset (picolibc.ld).
  *
  * wells_tick() may switch to another wells thread, which must not happen in handler mode: the
  * SysTick handler instead pushes a second exception frame on the interrupted thread's stack
@@ -24,7 +26,12 @@
  */
 #include "wells_mps2.h"
 
+#include <picotls.h>
+#include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #ifndef WELLS_MPS2_UART_BASE
 #error "WELLS_MPS2_UART_BASE: the console of boards/mps2-an385.toml (cargo xtask passes it)"
@@ -104,6 +111,64 @@ void wells_mps2_exit(int status)
     for (;;) { /* no semihosting: stop here */
         __asm volatile("wfi");
     }
+}
+
+/* The heap region less picolibc's thread-local block (tls_start). */
+static char *heap_start;
+
+/* ---- the C library (picolibc) -------------------------------------------------------------- */
+
+/* picolibc's stdio (tinystdio) hands every character to the stream's put function: stdout and
+ * stderr are the console, unbuffered. Each character is written with interrupts off, so a
+ * printf line may be cut by the output of a thread that preempted the one printing it. */
+static int console_put(char c, FILE *stream)
+{
+    (void)stream;
+    wells_mps2_write(&c, 1);
+    return (unsigned char)c;
+}
+
+static FILE console = FDEV_SETUP_STREAM(console_put, NULL, NULL, _FDEV_SETUP_WRITE);
+FILE *const stdout = &console;
+FILE *const stderr = &console;
+
+/* The end of exit() and _Exit(): QEMU ends with the status. */
+void _exit(int status)
+{
+    wells_mps2_exit(status);
+}
+
+/* A signal whose action is the default (abort() raises SIGABRT) ends the program with 128 +
+ * the signal's number, as a shell reports a process killed by it (abort: 134). */
+pid_t getpid(void)
+{
+    return 1;
+}
+
+int kill(pid_t pid, int sig)
+{
+    (void)pid;
+    wells_mps2_exit(128 + sig);
+}
+
+/* The unwind tables of libwells.a's objects name the EHABI personality routines; nothing
+ * unwinds here (Rust panics abort), so these keep libgcc's unwinder out of the image. */
+void __aeabi_unwind_cpp_pr0(void);
+void __aeabi_unwind_cpp_pr1(void);
+void __aeabi_unwind_cpp_pr2(void);
+void __aeabi_unwind_cpp_pr0(void) { abort(); }
+void __aeabi_unwind_cpp_pr1(void) { abort(); }
+void __aeabi_unwind_cpp_pr2(void) { abort(); }
+
+/* picolibc's thread-local storage (errno, the signal table): one block for the whole program,
+ * taken from the start of the heap region; picolibc.ld places its template. */
+static void tls_start(void)
+{
+    uintptr_t align = _tls_align();
+    uintptr_t block = ((uintptr_t)__heap_start + align - 1) & ~(align - 1);
+    _init_tls((void *)block); /* .tdata's template, then .tbss's zeros */
+    _set_tls((void *)block);
+    heap_start = (char *)(block + _tls_size());
 }
 
 static void write_text(const char *text)
@@ -249,8 +314,8 @@ static void *mps2_mem_alloc(void *ctx, size_t size, size_t align)
     (void)ctx;
     if (heap_given || align == 0 || (align & (align - 1)) != 0)
         return NULL;
-    uintptr_t start = ((uintptr_t)__heap_start + align - 1) & ~(uintptr_t)(align - 1);
-    if (start < (uintptr_t)__heap_start || start > (uintptr_t)__heap_end ||
+    uintptr_t start = ((uintptr_t)heap_start + align - 1) & ~(uintptr_t)(align - 1);
+    if (start < (uintptr_t)heap_start || start > (uintptr_t)__heap_end ||
         size > (uintptr_t)__heap_end - start)
         return NULL;
     heap_given = 1;
@@ -287,7 +352,7 @@ static struct wells_host_ops ops;
 wells_status wells_mps2_start(size_t heap_size)
 {
     if (heap_size == 0) /* all of it, less room to align the start to a page */
-        heap_size = ((size_t)(__heap_end - __heap_start) & ~(size_t)4095) - 4096;
+        heap_size = ((size_t)(__heap_end - heap_start) & ~(size_t)4095) - 4096;
     ops.version = WELLS_HOST_OPS_VERSION;
     ops.size = (uint32_t)sizeof ops;
     ops.ctx = NULL;
@@ -327,6 +392,7 @@ void wells_mps2_start_c(void)
         *to++ = *from++;
     for (uint32_t *to = __bss_start; to < __bss_end;)
         *to++ = 0;
+    tls_start();
     SCB_CCR |= CCR_STKALIGN;
     UART_CTRL = 1; /* TX enable */
     clock_start();

@@ -1,8 +1,8 @@
 /* wells_mps2.h - host operations for wells on bare metal: QEMU's mps2-an385 (Cortex-M3).
  *
  * The program links libwells.a built for thumbv7m-none-eabi (the joining port), this adapter,
- * its little C library (libc/) and the linker script cargo xtask writes from
- * boards/mps2-an385.toml. Usage, from main():
+ * picolibc (gcc's --specs=picolibc.specs, with -nostartfiles) and the linker script cargo xtask
+ * writes from boards/mps2-an385.toml, then picolibc.ld. Usage, from main():
  *     wells_mps2_start(0);           // wells_init with this adapter's host ops
  *     ... create threads, ...        // wells_* calls
  *     wells_run();                   // runs the wells threads

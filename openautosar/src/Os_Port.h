@@ -2,8 +2,8 @@
  * file per environment implements it, and os.c is the same text everywhere:
  *   port/posix/Os_Port.c        a Linux process (adapters/posix), the hosted build;
  *   port/mps2-an385/Os_Port.c   bare metal on QEMU's mps2-an385 Cortex-M3 (adapters/mps2-an385).
- * Both have the C library calls os.c makes (printf, fprintf to stderr, fflush): the Linux one,
- * or the adapter's little one on bare metal. */
+ * Both have the C library calls os.c makes (printf, fprintf to stderr, fflush, setjmp): the
+ * Linux one, or picolibc on bare metal. */
 #ifndef WELLS_OS_PORT_H
 #define WELLS_OS_PORT_H
 

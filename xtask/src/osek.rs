@@ -3,9 +3,9 @@
 //! and its port for one of two environments, and run with a time limit:
 //! - hosted: gcc, target/release/libwells.a and adapters/posix, a Linux process;
 //! - the Cortex-M3 board (`--board qemu-mps2-an385`): arm-none-eabi-gcc, the thumbv7m
-//!   libwells.a (`library_arm.rs`) and adapters/mps2-an385 (start-up, host operations, a little C
-//!   library), linked with the script boards/mps2-an385.toml gives, booted on
-//!   `qemu-system-arm -M mps2-an385` under `-icount`.
+//!   libwells.a (`library_arm.rs`) and adapters/mps2-an385 (start-up, host operations), with
+//!   Debian's picolibc for the C library, linked with the script boards/mps2-an385.toml gives,
+//!   booted on `qemu-system-arm -M mps2-an385` under `-icount`.
 //!
 //! The conformance tests (`openautosar/tests/*.oil` + `*.c`) each check the order tasks ran in
 //! and every service's codes, print `N passed, N failed` and exit 1 when a check failed.
@@ -143,13 +143,17 @@ const M3_CPU: &str = "cortex-m3";
 const M3_TARGET: &str = "thumbv7m-none-eabi";
 const M3_GCC: &str = "arm-none-eabi-gcc";
 const M3_ADAPTER: &str = "adapters/mps2-an385";
-/// Freestanding: no newlib; the adapter's libc/ has the few headers and functions the OS and the
-/// tests use. Warnings are errors, as in the hosted build.
+/// The C library is picolibc (Debian's `picolibc-arm-none-eabi`, `setup.rs`): its specs file
+/// gives its headers, the thumb/v7-m/nofp multilib of libc.a and libgcc; `-nostartfiles` leaves
+/// its crt0 out (the adapter has the vector table and reset), and printf is picolibc's integer
+/// variant (no floating-point conversions: nothing here prints one). Warnings are errors, as in
+/// the hosted build.
 const M3_CFLAGS: &[&str] = &[
     "-mcpu=cortex-m3",
     "-mthumb",
-    "-ffreestanding",
-    "-nostdlib",
+    "--specs=picolibc.specs",
+    "-nostartfiles",
+    "-DPICOLIBC_INTEGER_PRINTF_SCANF",
     "-O2",
     "-g",
     "-std=c11",
@@ -158,12 +162,14 @@ const M3_CFLAGS: &[&str] = &[
     "-Werror",
     "-Iinclude",
     "-Iadapters/mps2-an385",
-    "-Iadapters/mps2-an385/libc",
     "-Iopenautosar/include",
     "-Iopenautosar/src",
 ];
-/// After the objects: libgcc for 64-bit division; unused sections dropped.
-const M3_LDFLAGS: &[&str] = &["-lgcc", "-Wl,--gc-sections", "-Wl,-z,noexecstack", "-Lboards/layout"];
+/// After the objects: unused sections dropped (picolibc's specs add libc and libgcc, the latter
+/// for 64-bit division).
+const M3_LDFLAGS: &[&str] = &["-Wl,--gc-sections", "-Wl,-z,noexecstack", "-Lboards/layout"];
+/// The second linker script, after the board's: where picolibc's thread-local data goes.
+const M3_PICOLIBC_LD: &str = "adapters/mps2-an385/picolibc.ld";
 /// The image's sizes (addresses come from the board): a 4 KiB handler stack (MSP), 16 KiB for
 /// main() and wells' idle context (PSP), the rest of RAM the heap wells_mps2_start gives wells.
 const M3_LAYOUT: wells_board::Layout = wells_board::Layout {
@@ -221,12 +227,11 @@ fn build_app_m3(root: &Path, build: &M3Build, name: &str, oil: &Path, sources: &
     Ok(elf)
 }
 
-/// Compiles `sources` (the first ones shown) with the adapter and its libc against the thumbv7m
-/// libwells.a into `elf`; `include` is one more include folder.
+/// Compiles `sources` (the first ones shown) with the adapter against the thumbv7m libwells.a
+/// and picolibc into `elf`; `include` is one more include folder.
 fn compile_m3(root: &Path, build: &M3Build, include: &Path, sources: &[PathBuf], elf: &Path) -> Result<()> {
     let mut all = sources.to_vec();
     all.extend(hosted::c_files(root, M3_ADAPTER)?);
-    all.extend(hosted::c_files(root, &format!("{M3_ADAPTER}/libc"))?);
     if let Some(dir) = elf.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
@@ -240,6 +245,8 @@ fn compile_m3(root: &Path, build: &M3Build, include: &Path, sources: &[PathBuf],
         .args(M3_LDFLAGS)
         .arg("-T")
         .arg(m3_output_dir(root).join("memory.ld"))
+        .arg("-T")
+        .arg(M3_PICOLIBC_LD)
         .arg("-o")
         .arg(elf);
     println!("xtask: {M3_GCC} {} -> {}", sources[0].display(), elf.display());
