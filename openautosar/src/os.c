@@ -1,4 +1,5 @@
-/* os.c - the OSEK/VDX OS services on wells (hosted: a Linux process through adapters/posix).
+/* os.c - the OSEK/VDX OS services on wells, in a Linux process (adapters/posix) or on bare metal
+ * (the Cortex-M3 of QEMU's mps2-an385, adapters/mps2-an385): what differs is in Os_Port.h.
  *
  * Mapping (openautosar/README.md, "How it maps onto wells"): every OSEK task is one wells
  * thread, made once in StartOS, that loops: wait on its semaphore (dispatched), run the body;
@@ -12,13 +13,10 @@
  * counter's ticks are taken by a wells thread at the top priority, which stops the running
  * task's thread with wells_thread_suspend when a higher task must run.
  */
-#define _GNU_SOURCE
 #include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "Os_Kernel.h"
-#include "wells_posix.h"
+#include "Os_Port.h"
 
 int Os_DeclareDummy;
 OSServiceIdType Os_ErrorServiceId;
@@ -975,9 +973,9 @@ static int32_t os_task_thread(void *arg)
 
 static void os_fail(const char *what, wells_status s)
 {
-    fprintf(stderr, "Os: %s failed: %s\n", what, wells_status_str(s));
     fflush(stdout);
-    _exit(2);
+    fprintf(stderr, "Os: %s failed: %s\n", what, wells_status_str(s));
+    Os_PortExit(2);
 }
 
 void StartOS(AppModeType Mode)
@@ -986,12 +984,12 @@ void StartOS(AppModeType Mode)
         return;
     if (Mode >= CFG.appmode_count) {
         fprintf(stderr, "Os: StartOS: application mode %u is not configured\n", (unsigned)Mode);
-        _exit(2);
+        Os_PortExit(2);
     }
     os_mode = Mode;
-    wells_status ws = wells_posix_start_clock(4u << 20, WELLS_POSIX_CLOCK_CPU);
+    wells_status ws = Os_PortStart();
     if (ws != WELLS_OK)
-        os_fail("wells_posix_start_clock", ws);
+        os_fail("Os_PortStart (wells_init)", ws);
     for (TaskType id = 0; id < CFG.task_count; id++) {
         Os_TaskState *t = TS(id);
         t->state = SUSPENDED;
@@ -1036,7 +1034,7 @@ void StartOS(AppModeType Mode)
             if (s != E_OK) {
                 fprintf(stderr, "Os: StartOS: autostart of alarm %s refused (%u)\n",
                         CFG.alarms[a].name, (unsigned)s);
-                _exit(2);
+                Os_PortExit(2);
             }
         }
     if (CFG.startup_hook != NULL)
@@ -1052,7 +1050,7 @@ void StartOS(AppModeType Mode)
     fprintf(stderr, "Os: idle with nothing left that could activate a task (wells_run: %s); "
                     "an application ends with ShutdownOS\n",
             wells_status_str(ws));
-    _exit(3);
+    Os_PortExit(3);
 }
 
 void ShutdownOS(StatusType Error)
@@ -1066,7 +1064,5 @@ void ShutdownOS(StatusType Error)
         os_level = L_SHUTDOWN;
         CFG.shutdown_hook(Error);
     }
-    fflush(stdout);
-    fflush(stderr);
-    _exit(0);
+    Os_PortExit(0);
 }

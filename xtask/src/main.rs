@@ -76,10 +76,14 @@ commands:
                    Cortex-R52) into target/<rust target>/release/; --test: also
                    the C ABI tests and the hosted example against the arm64 one,
                    run under qemu-aarch64 (the suite's steps); a PASS/FAIL tally
-  osek [--test]    the OSEK/VDX OS API on wells, hosted (openautosar/): build libwells.a,
+  osek [--board hosted|qemu-mps2-an385] [--test]
+                   the OSEK/VDX OS API on wells (openautosar/): build libwells.a,
                    tools/wells-oil, the example and every conformance test
                    (openautosar/tests: OIL + C, each checking the order tasks ran
-                   in); --test: also run them (the suite's steps); a PASS/FAIL tally
+                   in), hosted (the default) or for the Cortex-M3 board
+                   (arm-none-eabi-gcc, adapters/mps2-an385); --test: also run them,
+                   in Linux processes or on qemu-system-arm -M mps2-an385 under
+                   -icount (the suite's steps); a PASS/FAIL tally
   clippy           clippy, warnings denied, over the host crates and every image crate with
                    each feature set its test plan, demo and bench build (a step of `test`)
   soak             the long soaks: an hour of virtual time on each hypervisor image
@@ -93,7 +97,7 @@ const RUN_HELP: &str = "\
 usage: cargo xtask run [--system <system>]
        cargo xtask run --board <board> [--level super|hyper]
        cargo xtask run --example advisor [--advisor <command>]
-       cargo xtask run --example osek
+       cargo xtask run --example osek [--board qemu-mps2-an385]
 
 Runs `setup`, then builds and boots the image of a system, streaming its output; exits
 with the program's status. A system is one file of systems/ (systems/README.md): its
@@ -107,7 +111,8 @@ adapters/posix, run as a Linux process. `--example advisor` runs the advisor loo
 (examples/advisor: a workload under the classic policy, telemetry to an advisor command
 -- by default examples/advisor/advisor.py -- its decision set loaded, the workload again).
 `--example osek` runs the OSEK application openautosar/examples/osek (OIL + C written
-against Os.h) hosted on wells in a Linux process.
+against Os.h) hosted on wells in a Linux process, or with `--board qemu-mps2-an385` on
+the Cortex-M3 board (QEMU mps2-an385, adapters/mps2-an385).
 
 systems (systems/*.toml):
 ";
@@ -274,9 +279,12 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             setup::run(root)?;
             return advisor::run(root, advisor_command.as_deref());
         }
-        Some("osek") if advisor_command.is_none() => {
+        Some("osek") if advisor_command.is_none() && level.is_none() && system.is_none() => {
             setup::run(root)?;
-            return osek::run_example(root);
+            return osek::run_example(root, board.as_deref());
+        }
+        Some("osek") if advisor_command.is_none() => {
+            usage_error(&format!("`--example osek` takes only `--board hosted` or `--board {}`", osek::M3_BOARD), &help)
         }
         Some("osek") => usage_error("`--advisor` goes with `--example advisor`", &help),
         Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor, osek)"), &help),

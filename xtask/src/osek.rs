@@ -1,15 +1,23 @@
-//! The OSEK/VDX OS personality (`openautosar/`), hosted: `tools/wells-oil` turns each OIL file
-//! into its static tables (Os_Cfg.h, Os_Cfg.c), gcc compiles the application with
-//! openautosar/src against target/release/libwells.a and adapters/posix, and the program runs
-//! with a time limit. The conformance tests (`openautosar/tests/*.oil` + `*.c`) each check the
-//! order tasks ran in and every service's codes, print `N passed, N failed` and exit 1 when a
-//! check failed. `cargo xtask osek [--test]` and `cargo xtask run --example osek`.
+//! The OSEK/VDX OS personality (`openautosar/`): `tools/wells-oil` turns each OIL file into its
+//! static tables (Os_Cfg.h, Os_Cfg.c), then the application is compiled with openautosar/src
+//! and its port for one of two environments, and run with a time limit:
+//! - hosted: gcc, target/release/libwells.a and adapters/posix, a Linux process;
+//! - the Cortex-M3 board (`--board qemu-mps2-an385`): arm-none-eabi-gcc, the thumbv7m
+//!   libwells.a (`library_arm.rs`) and adapters/mps2-an385 (start-up, host operations), with
+//!   Debian's picolibc for the C library, linked with the script boards/mps2-an385.toml gives,
+//!   booted on `qemu-system-arm -M mps2-an385` under `-icount`.
+//!
+//! The conformance tests (`openautosar/tests/*.oil` + `*.c`) each check the order tasks ran in
+//! and every service's codes, print `N passed, N failed` and exit 1 when a check failed.
+//! `cargo xtask osek [--board qemu-mps2-an385] [--test]` and `cargo xtask run --example osek
+//! [--board qemu-mps2-an385]`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use crate::hosted::{self, Toolchain};
+use crate::qemu::Boot;
 use crate::Result;
 
 /// Each conformance test and the example must end within this (they take well under a second).
@@ -48,6 +56,7 @@ fn build_app(root: &Path, name: &str, oil: &Path, sources: &[PathBuf]) -> Result
     let toolchain = Toolchain { cflags: flags, ..Toolchain::host(root) };
     let mut all = sources.to_vec();
     all.extend(hosted::c_files(root, "openautosar/src")?);
+    all.extend(hosted::c_files(root, "openautosar/port/posix")?);
     all.push(relative.join("Os_Cfg.c"));
     let binary = dir.join(name);
     hosted::compile_with(root, &toolchain, &all, &binary)?;
@@ -124,10 +133,213 @@ fn run_test(root: &Path, binary: &Path) -> Result<()> {
     }
 }
 
-/// Test steps: the generator's unit tests, every conformance test, the example. Each runs even
-/// when another failed; the library or generator not building fails the steps that need them.
+// ---------------------------------------------------------------- the Cortex-M3 board
+
+/// The board `--board` names, its description in boards/ and its CPU family there.
+pub const M3_BOARD: &str = "qemu-mps2-an385";
+const M3_DESCRIPTION: &str = "mps2-an385";
+const M3_CPU: &str = "cortex-m3";
+/// The Rust target of the libwells.a the M3 programs link (one of `library_arm::LIBRARIES`).
+const M3_TARGET: &str = "thumbv7m-none-eabi";
+const M3_GCC: &str = "arm-none-eabi-gcc";
+const M3_ADAPTER: &str = "adapters/mps2-an385";
+/// The C library is picolibc (Debian's `picolibc-arm-none-eabi`, `setup.rs`): its specs file
+/// gives its headers, the thumb/v7-m/nofp multilib of libc.a and libgcc; `-nostartfiles` leaves
+/// its crt0 out (the adapter has the vector table and reset), and printf is picolibc's integer
+/// variant (no floating-point conversions: nothing here prints one). Warnings are errors, as in
+/// the hosted build.
+const M3_CFLAGS: &[&str] = &[
+    "-mcpu=cortex-m3",
+    "-mthumb",
+    "--specs=picolibc.specs",
+    "-nostartfiles",
+    "-DPICOLIBC_INTEGER_PRINTF_SCANF",
+    "-O2",
+    "-g",
+    "-std=c11",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-Iinclude",
+    "-Iadapters/mps2-an385",
+    "-Iopenautosar/include",
+    "-Iopenautosar/src",
+];
+/// After the objects: unused sections dropped (picolibc's specs add libc and libgcc, the latter
+/// for 64-bit division).
+const M3_LDFLAGS: &[&str] = &["-Wl,--gc-sections", "-Wl,-z,noexecstack", "-Lboards/layout"];
+/// The second linker script, after the board's: where picolibc's thread-local data goes.
+const M3_PICOLIBC_LD: &str = "adapters/mps2-an385/picolibc.ld";
+/// The image's sizes (addresses come from the board): a 4 KiB handler stack (MSP), 16 KiB for
+/// main() and wells' idle context (PSP), the rest of RAM the heap wells_mps2_start gives wells.
+const M3_LAYOUT: wells_board::Layout = wells_board::Layout {
+    handler_stack: 4 * wells_board::KIB,
+    ..wells_board::Layout::kernel(16 * wells_board::KIB, wells_board::Heap::RestOfRam { ram_size: None })
+};
+
+fn m3_output_dir(root: &Path) -> PathBuf {
+    root.join("target/osek").join(M3_DESCRIPTION)
+}
+
+/// What an M3 program is built with besides its sources: the board's addresses as defines.
+struct M3Build {
+    defines: Vec<String>,
+}
+
+/// Builds the thumbv7m libwells.a (`library_arm::build`) and wells-oil, reads the board's
+/// description and writes its linker script to target/osek/mps2-an385/memory.ld.
+fn prepare_m3(root: &Path) -> Result<M3Build> {
+    let library = crate::library_arm::LIBRARIES
+        .iter()
+        .find(|library| library.target == M3_TARGET)
+        .ok_or(format!("library_arm::LIBRARIES has no {M3_TARGET} build"))?;
+    crate::library_arm::build(root, library)?;
+    build_generator(root)?;
+    let boards = root.join("boards");
+    let description = wells_board::load(&boards, M3_DESCRIPTION)?;
+    description.cpu(M3_CPU)?;
+    let clock = description.clock.as_ref().ok_or(format!("boards/{M3_DESCRIPTION}.toml has no [clock]"))?;
+    let script = wells_board::linker_script(&boards, M3_DESCRIPTION, &M3_LAYOUT)?;
+    let dir = m3_output_dir(root);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let memory = dir.join("memory.ld");
+    std::fs::write(&memory, script).map_err(|e| format!("cannot write {}: {e}", memory.display()))?;
+    Ok(M3Build {
+        defines: vec![
+            format!("-DWELLS_MPS2_UART_BASE={:#x}", description.console.region.base),
+            format!("-DWELLS_MPS2_CLOCK_BASE={:#x}", clock.region.base),
+        ],
+    })
+}
+
+/// Generates the tables of `oil` and compiles `sources` with the OS, its M3 port and the
+/// adapter into target/osek/mps2-an385/`name`/`name`.elf.
+fn build_app_m3(root: &Path, build: &M3Build, name: &str, oil: &Path, sources: &[PathBuf]) -> Result<PathBuf> {
+    let dir = m3_output_dir(root).join(name);
+    generate(root, oil, &dir)?;
+    let relative = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
+    let mut all = sources.to_vec();
+    all.extend(hosted::c_files(root, "openautosar/src")?);
+    all.extend(hosted::c_files(root, "openautosar/port/mps2-an385")?);
+    all.push(relative.join("Os_Cfg.c"));
+    let elf = dir.join(format!("{name}.elf"));
+    compile_m3(root, build, &relative, &all, &elf)?;
+    Ok(elf)
+}
+
+/// Compiles `sources` (the first ones shown) with the adapter against the thumbv7m libwells.a
+/// and picolibc into `elf`; `include` is one more include folder.
+fn compile_m3(root: &Path, build: &M3Build, include: &Path, sources: &[PathBuf], elf: &Path) -> Result<()> {
+    let mut all = sources.to_vec();
+    all.extend(hosted::c_files(root, M3_ADAPTER)?);
+    if let Some(dir) = elf.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let mut gcc = Command::new(M3_GCC);
+    gcc.current_dir(root)
+        .args(M3_CFLAGS)
+        .args(&build.defines)
+        .arg(format!("-I{}", include.display()))
+        .args(&all)
+        .arg(crate::library_arm::archive(root, M3_TARGET))
+        .args(M3_LDFLAGS)
+        .arg("-T")
+        .arg(m3_output_dir(root).join("memory.ld"))
+        .arg("-T")
+        .arg(M3_PICOLIBC_LD)
+        .arg("-o")
+        .arg(elf);
+    println!("xtask: {M3_GCC} {} -> {}", sources[0].display(), elf.display());
+    crate::run_status(&mut gcc, M3_GCC)
+}
+
+/// The adapter's own test (`adapters/mps2-an385/tests/preempt.c`): threads preempted through
+/// the injected thread-mode call go on with every register intact; sleeps last their time.
+const ADAPTER_TEST: &str = "adapters/mps2-an385/tests/preempt.c";
+
+fn adapter_test(root: &Path, build: &M3Build) -> Result<()> {
+    let elf = m3_output_dir(root).join("adapter-preempt/adapter-preempt.elf");
+    compile_m3(root, build, Path::new(M3_ADAPTER), &[PathBuf::from(ADAPTER_TEST)], &elf)?;
+    run_m3(root, &elf, "adapters/mps2-an385 preemption test", &["the 1 ms ticker", " passed, 0 failed"])
+}
+
+fn build_example_m3(root: &Path, build: &M3Build) -> Result<PathBuf> {
+    build_app_m3(root, build, "osek-example", &Path::new(EXAMPLE).join("osek.oil"), &hosted::c_files(root, EXAMPLE)?)
+}
+
+/// A boot of an M3 program: exit status 0 and every `expect` line.
+fn m3_boot(name: &str, expect: &[&str]) -> Boot {
+    let expect: Vec<&'static str> = expect.iter().map(|line| &*Box::leak(line.to_string().into_boxed_str())).collect();
+    Boot {
+        name: Box::leak(name.to_string().into_boxed_str()),
+        machine: "mps2-an385",
+        cpu: "cortex-m3",
+        expect: Box::leak(expect.into_boxed_slice()),
+        status: 0,
+    }
+}
+
+/// What the example prints when it ran through: five samples filtered, two sensor interrupts,
+/// ShutdownOS.
+const EXAMPLE_EXPECT: &[&str] = &["Logger   sensor interrupt: last reading 150", "osek example: 5 readings filtered, sum 450", "osek example: shutdown (status 0)"];
+
+/// Boots an M3 program under `-icount` with the time limit of QEMU test boots (`qemu::test_boot`:
+/// a bad exit status, a hang or a missing line fails). A conformance test must end with status
+/// 0 and its tally line; the checks' failures end it with status 1.
+fn run_m3(root: &Path, elf: &Path, name: &str, expect: &[&str]) -> Result<()> {
+    crate::qemu::test_boot(root, &crate::cortex_m3::MPS2_AN385, &m3_boot(name, expect), elf)
+}
+
+/// The M3 steps: the adapter's own test, every conformance test and the example, each built
+/// and booted.
+fn m3_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let mut results = Vec::new();
+    let build = prepare_m3(root);
+    let not_ready = || build.as_ref().err().map(|e| Err(format!("not run: {e}")));
+    let adapter = not_ready().unwrap_or_else(|| adapter_test(root, build.as_ref().expect("checked by not_ready")));
+    results.push((format!("{ADAPTER_TEST} on the Cortex-M3: preempted threads keep every register, sleeps last their time"), adapter));
+    match conformance_tests(root) {
+        Ok(tests) => {
+            for (name, oil, source) in tests {
+                let step = format!("OSEK conformance test {} on the Cortex-M3 (qemu-system-arm -M mps2-an385, -icount)", source.display());
+                let result = not_ready().unwrap_or_else(|| {
+                    let build = build.as_ref().expect("checked by not_ready");
+                    build_app_m3(root, build, &name, &oil, std::slice::from_ref(&source))
+                        .and_then(|elf| run_m3(root, &elf, &step, &[" passed, 0 failed"]))
+                });
+                results.push((step, result));
+            }
+        }
+        Err(message) => results.push(("OSEK conformance tests on the Cortex-M3".to_string(), Err(message))),
+    }
+    let step = format!("OSEK example {EXAMPLE} on the Cortex-M3 (qemu-system-arm -M mps2-an385, -icount)");
+    let example = not_ready().unwrap_or_else(|| {
+        let build = build.as_ref().expect("checked by not_ready");
+        build_example_m3(root, build).and_then(|elf| run_m3(root, &elf, &step, EXAMPLE_EXPECT))
+    });
+    results.push((step, example));
+    results
+}
+
+// ---------------------------------------------------------------- steps and commands
+
+/// Test steps: the generator's unit tests, every conformance test and the example hosted,
+/// then the same on the Cortex-M3 board. Each runs even when another failed; the library or
+/// generator not building fails the steps that need them.
 pub fn tests(root: &Path) -> Vec<(String, Result<()>)> {
-    let mut results = vec![("cargo test -p wells-oil (OIL parser: errors and tolerances)".to_string(), crate::cargo(root, &["test", "-p", "wells-oil"]))];
+    let mut results = vec![generator_tests(root)];
+    results.extend(hosted_tests(root));
+    results.extend(m3_tests(root));
+    results
+}
+
+fn generator_tests(root: &Path) -> (String, Result<()>) {
+    ("cargo test -p wells-oil (OIL parser: errors and tolerances)".to_string(), crate::cargo(root, &["test", "-p", "wells-oil"]))
+}
+
+/// The hosted steps: every conformance test, the example.
+fn hosted_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let mut results = Vec::new();
     let ready = hosted::build_library(root).and_then(|()| build_generator(root));
     let not_ready = || ready.as_ref().err().map(|e| Err(format!("not run: {e}")));
     match conformance_tests(root) {
@@ -147,8 +359,14 @@ pub fn tests(root: &Path) -> Vec<(String, Result<()>)> {
     results
 }
 
-/// `cargo xtask run --example osek`: builds the example and runs it on this terminal.
-pub fn run_example(root: &Path) -> Result<u8> {
+/// `cargo xtask run --example osek [--board qemu-mps2-an385]`: builds the example and runs it
+/// on this terminal, in a Linux process (`board` None or "hosted") or on the M3 board.
+pub fn run_example(root: &Path, board: Option<&str>) -> Result<u8> {
+    match board {
+        None | Some("hosted") => {}
+        Some(M3_BOARD) | Some(M3_DESCRIPTION) => return run_example_m3(root),
+        Some(other) => return Err(format!("`--example osek` runs hosted or on --board {M3_BOARD}, not on `{other}`")),
+    }
     hosted::build_library(root)?;
     build_generator(root)?;
     let binary = build_example(root)?;
@@ -163,19 +381,57 @@ pub fn run_example(root: &Path) -> Result<u8> {
     }
 }
 
-/// `cargo xtask osek [--test]`: builds the example and every conformance test; with `--test`
-/// runs them (the suite's steps). A PASS/FAIL tally.
+fn run_example_m3(root: &Path) -> Result<u8> {
+    let build = prepare_m3(root)?;
+    let elf = build_example_m3(root, &build)?;
+    let board = &crate::cortex_m3::MPS2_AN385;
+    let qemu = crate::qemu::qemu_command_with(board, &board.plain_boot, &elf, crate::qemu::ICOUNT);
+    println!("xtask: {}", crate::qemu::command_line(&qemu, root));
+    crate::qemu::interactive(root, board, qemu)
+}
+
+/// `cargo xtask osek [--board hosted|qemu-mps2-an385] [--test]`: builds the example and every
+/// conformance test for the board (hosted by default); with `--test` runs them (the suite's
+/// steps for that board). A PASS/FAIL tally.
 pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
-    let run_tests = match rest {
-        [] => false,
-        [flag] if flag == "--test" => true,
-        _ => return Err(format!("bad arguments for `osek`: {} (usage: cargo xtask osek [--test])", rest.join(" "))),
-    };
+    const USAGE: &str = "usage: cargo xtask osek [--board hosted|qemu-mps2-an385] [--test]";
+    let (mut run_tests, mut m3) = (false, false);
+    let mut args = rest.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--test" => run_tests = true,
+            "--board" => match args.next().map(String::as_str) {
+                Some("hosted") => m3 = false,
+                Some(M3_BOARD) | Some(M3_DESCRIPTION) => m3 = true,
+                Some(other) => return Err(format!("unknown board `{other}` for `osek` ({USAGE})")),
+                None => return Err(format!("`--board` needs a value ({USAGE})")),
+            },
+            other => return Err(format!("bad argument for `osek`: {other} ({USAGE})")),
+        }
+    }
     crate::setup::run(root)?;
     let mut summary = crate::summary::Summary::new("xtask osek");
     if run_tests {
-        for (name, result) in tests(root) {
+        let mut steps = vec![generator_tests(root)];
+        steps.extend(if m3 { m3_tests(root) } else { hosted_tests(root) });
+        for (name, result) in steps {
             summary.record(&name, result);
+        }
+    } else if m3 {
+        let build = prepare_m3(root);
+        let ok = build.is_ok();
+        summary.record(&format!("libwells.a for {M3_TARGET}, tools/wells-oil, boards/{M3_DESCRIPTION}.toml"), build.as_ref().map(|_| ()).map_err(Clone::clone));
+        if let (true, Ok(build)) = (ok, &build) {
+            summary.record(&format!("build {EXAMPLE} for the Cortex-M3"), build_example_m3(root, build).map(|_| ()));
+            match conformance_tests(root) {
+                Ok(tests) => {
+                    for (name, oil, source) in tests {
+                        let result = build_app_m3(root, build, &name, &oil, std::slice::from_ref(&source)).map(|_| ());
+                        summary.record(&format!("build {} for the Cortex-M3", source.display()), result);
+                    }
+                }
+                Err(message) => summary.record("OSEK conformance tests", Err(message)),
+            }
         }
     } else {
         let ready = hosted::build_library(root).and_then(|()| build_generator(root));

@@ -317,7 +317,7 @@ pub fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str
 /// not the host's clock, so figures repeat exactly (benchmarks) and a test's timing checks give
 /// the same verdict on an idle and on a loaded host (test boots). `sleep=off`: an idle guest
 /// jumps to its next timer deadline at once.
-const ICOUNT: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
+pub(crate) const ICOUNT: &[&str] = &["-icount", "shift=0,align=off,sleep=off"];
 
 /// The QEMU command that boots a bench image under `-icount`.
 pub fn bench_command(board: &Board, image: &Path) -> Command {

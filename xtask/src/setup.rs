@@ -93,6 +93,18 @@ const DEB_PACKAGES: &[DebPackage] = &[
         command: Some("qemu-aarch64"),
         suite: Some("bookworm-backports"),
     },
+    // The OSEK/VDX OS on the Cortex-M3 board (xtask/src/osek.rs, adapters/mps2-an385): a bare-metal
+    // cross gcc, and picolibc for its C library (`--specs=picolibc.specs`).
+    DebPackage {
+        name: "gcc-arm-none-eabi",
+        command: Some("arm-none-eabi-gcc"),
+        suite: None,
+    },
+    DebPackage {
+        name: "picolibc-arm-none-eabi",
+        command: None,
+        suite: None,
+    },
     DebPackage {
         name: "dwarves",
         command: Some("pahole"),

@@ -77,6 +77,30 @@ pub fn facts_only(board: &str) {
     }
 }
 
+/// The linker script [`build_script`] writes for an image of `board` with `layout`, for a
+/// program another toolchain links (the C programs of `cargo xtask osek --board
+/// qemu-mps2-an385`): link it with `-L boards/layout`. A bad description gives its message.
+pub fn linker_script(boards: &Path, board: &str, layout: &Layout) -> Result<String, String> {
+    let description = load(boards, board)?;
+    generate::linker_script(&description, board, layout)
+}
+
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linker_script_for_another_toolchain_is_the_build_scripts() {
+        let boards = boards_dir(Path::new(env!("CARGO_MANIFEST_DIR")));
+        let layout = Layout { handler_stack: 4 * KIB, ..Layout::kernel(16 * KIB, Heap::RestOfRam { ram_size: None }) };
+        let script = linker_script(&boards, "mps2-an385", &layout).unwrap();
+        let description = load(&boards, "mps2-an385").unwrap();
+        assert_eq!(script, generate::linker_script(&description, "mps2-an385", &layout).unwrap());
+        assert!(script.contains("ORIGIN = 0x20000000") && script.contains("INCLUDE xip.ld"), "{script}");
+        assert!(linker_script(&boards, "no-such-board", &layout).unwrap_err().contains("no-such-board.toml"));
+    }
 }

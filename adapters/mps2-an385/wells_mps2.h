@@ -1,0 +1,47 @@
+/* wells_mps2.h - host operations for wells on bare metal: QEMU's mps2-an385 (Cortex-M3).
+ *
+ * The program links libwells.a built for thumbv7m-none-eabi (the joining port), this adapter,
+ * picolibc (gcc's --specs=picolibc.specs, with -nostartfiles) and the linker script cargo xtask
+ * writes from boards/mps2-an385.toml, then picolibc.ld. Usage, from main():
+ *     wells_mps2_start(0);           // wells_init with this adapter's host ops
+ *     ... create threads, ...        // wells_* calls
+ *     wells_run();                   // runs the wells threads
+ *     wells_mps2_exit(status);       // ends QEMU with this status (semihosting)
+ * main() returning ends QEMU with its return value too.
+ */
+#ifndef WELLS_MPS2_H
+#define WELLS_MPS2_H
+
+#include <stddef.h>
+
+#include "wells.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Fills a struct wells_host_ops and calls wells_init. heap_size 0 = all of the RAM the image
+ * leaves free (the linker script's __heap_start..__heap_end), else that many bytes of it.
+ * Returns wells_init's status (WELLS_ERR_NO_MEMORY when heap_size does not fit). */
+wells_status wells_mps2_start(size_t heap_size);
+
+/* Ends the program: QEMU exits with `status` (semihosting SYS_EXIT_EXTENDED). */
+void wells_mps2_exit(int status) __attribute__((noreturn));
+
+/* Writes `len` bytes to the console (CMSDK UART0), interrupts held off so lines stay whole. */
+void wells_mps2_write(const char *text, size_t len);
+
+/* From an interrupt handler: makes the interrupted thread-mode code call `fn` as soon as the
+ * handler returns, in thread mode on its own stack, then go on where it was interrupted (every
+ * register and flag as they were). `fn` may call wells_tick() or other wells calls, block and
+ * switch threads: this is how the SysTick handler delivers wells' timer. */
+void wells_mps2_call_in_thread(void (*fn)(void));
+
+/* The number of CPU cycles (25 MHz) since reset, from the board's free-running clock. */
+unsigned long long wells_mps2_cycles(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WELLS_MPS2_H */

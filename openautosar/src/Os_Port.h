@@ -1,0 +1,19 @@
+/* Os_Port.h - what the OSEK layer (os.c) needs from the environment wells runs in: one small
+ * file per environment implements it, and os.c is the same text everywhere:
+ *   port/posix/Os_Port.c        a Linux process (adapters/posix), the hosted build;
+ *   port/mps2-an385/Os_Port.c   bare metal on QEMU's mps2-an385 Cortex-M3 (adapters/mps2-an385).
+ * Both have the C library calls os.c makes (printf, fprintf to stderr, fflush, setjmp): the
+ * Linux one, or picolibc on bare metal. */
+#ifndef WELLS_OS_PORT_H
+#define WELLS_OS_PORT_H
+
+#include "wells.h"
+
+/* wells_init through the environment's host operations: its clock (one that follows the work
+ * done, where the environment has a choice), its timer, its heap. */
+wells_status Os_PortStart(void);
+
+/* Ends the program with `status`, output flushed: the process, or QEMU. */
+void Os_PortExit(int status) __attribute__((noreturn));
+
+#endif /* WELLS_OS_PORT_H */
