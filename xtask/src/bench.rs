@@ -84,6 +84,7 @@ pub fn run(root: &Path) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     let mut report = render(&output, &table, &sizes)?;
+    report.push_str(&crate::bench_aims::render(&boards));
     report.push_str(&render_boards(&boards));
     report.push_str(&linux_section(root)?);
     let path = root.join(REPORT);
@@ -345,15 +346,15 @@ impl BoardBench {
 }
 
 /// A board bench image's results.
-struct BoardBench {
+pub(crate) struct BoardBench {
     /// Which board, for the report.
-    title: &'static str,
+    pub(crate) title: &'static str,
     /// What counts instructions on it, for the report.
     counter: &'static str,
     /// The QEMU command line, paths relative to the repository.
     command: String,
     /// What the image printed between its markers: the table and every repetition.
-    block: String,
+    pub(crate) block: String,
     /// The same from a guest named `guest` (a hypervisor's image), its lines prefixed.
     guest_block: Option<String>,
     /// The board (title) whose native figures the guest's are compared with.
@@ -431,7 +432,7 @@ fn extract_block(output: &str) -> Result<String> {
 }
 
 /// The figures of a table block by row name.
-fn table_rows(block: &str) -> Vec<(String, f64)> {
+pub(crate) fn table_rows(block: &str) -> Vec<(String, f64)> {
     block
         .lines()
         .skip(2)

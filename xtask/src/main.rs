@@ -6,6 +6,7 @@
 mod advisor;
 mod arm32;
 mod bench;
+mod bench_aims;
 mod clippy;
 mod cortex_m3;
 mod hyper;
