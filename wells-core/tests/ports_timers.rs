@@ -75,6 +75,58 @@ fn receive_times_out_on_an_empty_port() {
     assert_eq!(result.take(), ["Err(Timeout) after 7 ms"]);
 }
 
+/// Call and reply-wait: a client's call sends from its buffer and takes the answer into it, in
+/// one kernel entry; the server answers and waits for the next request in one. Bad calls send
+/// nothing.
+#[test]
+fn call_and_reply_wait_pair_requests_with_answers() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let requests = kernel.port_create(8, 1).unwrap();
+    let replies = kernel.port_create(8, 1).unwrap();
+    let narrow = kernel.port_create(4, 1).unwrap();
+    // Outside a thread a call may not wait; a buffer too small for the answer, or a bad
+    // handle, is refused before anything is sent.
+    let mut buf = [0u8; 8];
+    assert_eq!(kernel.port_call(requests, replies, &mut buf, Timeout::Forever), Err(Error::BadContext));
+    assert_eq!(kernel.port_call(narrow, replies, &mut [0u8; 4], Timeout::NoWait), Err(Error::InvalidArgument));
+    assert_eq!(kernel.port_call(requests, wells_core::Handle::from_raw(0), &mut buf, Timeout::NoWait), Err(Error::InvalidHandle));
+    assert_eq!(kernel.port_reply_wait(requests, replies, &mut [0u8; 7], Timeout::NoWait), Err(Error::InvalidArgument));
+    assert_eq!(kernel.port_count(requests), Ok(0));
+    assert_eq!(kernel.port_count(narrow), Ok(0));
+    let log = Log::default();
+    let l = log.clone();
+    world.spawn("client", 10, move || {
+        for n in 1u64..=3 {
+            let mut buf = n.to_le_bytes();
+            assert_eq!(kernel.port_call(requests, replies, &mut buf, Timeout::Forever), Ok(8));
+            l.push(format!("{n} -> {}", u64::from_le_bytes(buf)));
+        }
+        let mut stop = u64::MAX.to_le_bytes();
+        kernel.port_send(requests, &stop, Timeout::Forever).unwrap();
+        // Nobody answers any more: the shared timeout ends the wait for the answer.
+        stop[0] = 9;
+        l.push(format!("{:?}", kernel.port_call(requests, replies, &mut stop, Timeout::Ns(5 * MS))));
+        0
+    });
+    world.spawn("server", 10, move || {
+        let mut buf = [0u8; 8];
+        kernel.port_receive(requests, &mut buf, Timeout::Forever).unwrap();
+        loop {
+            let n = u64::from_le_bytes(buf);
+            if n == u64::MAX {
+                return 0;
+            }
+            buf = (n * 10).to_le_bytes();
+            kernel.port_reply_wait(replies, requests, &mut buf, Timeout::Forever).unwrap();
+        }
+    });
+    world.run().unwrap();
+    assert_eq!(log.take(), ["1 -> 10", "2 -> 20", "3 -> 30", "Err(Timeout)"]);
+    // The last call's request was sent (nobody took it), its answer never came.
+    assert_eq!(kernel.port_count(requests), Ok(1));
+}
+
 #[test]
 fn timers_fire_in_deadline_order_and_cancel_works() {
     let world = World::new();

@@ -42,6 +42,8 @@ pub struct UserBench<P> {
 /// Measured repetitions per figure (one more runs first, unmeasured, to warm up). The profile
 /// build (`cargo xtask profile`, where QEMU logs every instruction) measures one.
 const REPS: u64 = if cfg!(feature = "profile") { 1 } else { 7 };
+/// The IPC bench programs' argument flag: use `port_call` / `port_reply_wait`.
+const IPC_FAST_PATH: usize = 1 << 30;
 /// Runs of a user benchmark program (`user/apps/src/bin/bench-*.rs`), each one profile window.
 const USER_RUNS: u64 = 5;
 /// Priority of the threads measured (the timer bench uses two others).
@@ -452,7 +454,7 @@ fn tenths(value: u64) -> String {
 /// Runs user benchmark tasks (given their ports) and takes the figure the first one sends on
 /// port "results": the median of its own [`USER_RUNS`] runs of `ops` operations (the tasks'
 /// argument), in instructions.
-fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str], ops: u64) -> Result<Vec<u64>, String> {
+fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str], ops: u64, flags: usize) -> Result<Vec<u64>, String> {
     let k = board.new_kernel();
     let results = k.port_create(8, 4).map_err(|e| format!("port: {e}"))?;
     let mut grants = alloc::vec![("results", results)];
@@ -460,7 +462,7 @@ fn user_bench<P: Counter>(board: &P, tasks: &[(&str, Program<P>)], ports: &[&str
         grants.push((name, k.port_create(16, 4).map_err(|e| format!("port: {e}"))?));
     }
     for &(name, program) in tasks {
-        crate::supervisor::spawn::<P>(&k, &TaskSpec { name, program, priority: PRIORITY, arg: ops as usize, grants: &grants, scheduling_advisor: false })?;
+        crate::supervisor::spawn::<P>(&k, &TaskSpec { name, program, priority: PRIORITY, arg: ops as usize | flags, grants: &grants, scheduling_advisor: false })?;
     }
     let figure = Arc::new(AtomicU64::new(0));
     let f = figure.clone();
@@ -533,13 +535,14 @@ pub fn run<P: Counter>(board: &P, user: &UserBench<Program<P>>) -> i32 {
     }
     let name = format!("null system call, {} (user task)", user.round_trip);
     profile::row::<P>(&name, USER_RUNS, ops(1000), "bench-syscall");
-    measure(name, user_bench(board, &[("bench-syscall", user.syscall)], &[], ops(1000)).into());
+    measure(name, user_bench(board, &[("bench-syscall", user.syscall)], &[], ops(1000), 0).into());
     let name = String::from("IPC call/reply between two user tasks (16-byte port messages)");
     profile::row::<P>(&name, USER_RUNS, ops(500), "bench-ipc-client bench-ipc-server");
-    measure(
-        name,
-        user_bench(board, &[("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)], &["requests", "replies"], ops(500)).into(),
-    );
+    let ipc = [("bench-ipc-client", user.ipc_client), ("bench-ipc-server", user.ipc_server)];
+    measure(name, user_bench(board, &ipc, &["requests", "replies"], ops(500), 0).into());
+    let name = String::from("IPC fast path: port_call / port_reply_wait between two user tasks (16-byte messages)");
+    profile::row::<P>(&name, USER_RUNS, ops(500), "bench-ipc-client bench-ipc-server");
+    measure(name, user_bench(board, &ipc, &["requests", "replies"], ops(500), IPC_FAST_PATH).into());
 
     print_table::<P>(&rows)
 }

@@ -211,6 +211,32 @@ pub fn port_receive(port: Handle, buf: &mut [u8], timeout: u32) -> Result<usize,
     )
 }
 
+/// Two port handles in one argument (the first in the low 16 bits), as calls 31 and 32 take
+/// them; a handle that does not fit is no handle of this task.
+fn two_ports(first: Handle, second: Handle) -> Result<usize, Error> {
+    if first.raw() > 0xFFFF || second.raw() > 0xFFFF {
+        return Err(Error::INVALID_HANDLE);
+    }
+    Ok(first.arg() | second.arg() << 16)
+}
+
+/// 31: a call in one kernel entry (the IPC fast path): sends the first message-size bytes of
+/// `buf` on `request`, waits for the answer on `reply` and takes it into `buf`; both steps
+/// share `timeout` ms. Returns the answer's size. Nothing is sent unless `buf` can hold the
+/// answer too.
+pub fn port_call(request: Handle, reply: Handle, buf: &mut [u8], timeout: u32) -> Result<usize, Error> {
+    let ports = two_ports(request, reply)?;
+    call(nr::PORT_CALL, [ports, buf.as_mut_ptr() as usize, buf.len(), timeout as usize, 0, 0])
+}
+
+/// 32: a server's turn in one kernel entry: sends the first message-size bytes of `buf` on
+/// `reply` (the answer), waits for the next request on `request` and takes it into `buf`.
+/// Returns the request's size.
+pub fn port_reply_wait(reply: Handle, request: Handle, buf: &mut [u8], timeout: u32) -> Result<usize, Error> {
+    let ports = two_ports(reply, request)?;
+    call(nr::PORT_REPLY_WAIT, [ports, buf.as_mut_ptr() as usize, buf.len(), timeout as usize, 0, 0])
+}
+
 /// 20: does nothing (the cheapest round trip EL0 -> kernel -> EL0, for measuring).
 pub fn nop() -> Result<(), Error> {
     call(nr::NOP, [0; 6]).map(drop)

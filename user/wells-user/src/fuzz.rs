@@ -130,7 +130,7 @@ pub fn run(seed: u64, calls: u64, targets: &Targets<'_>) -> Report {
 
 /// One call: number, arguments, and whether it hands the kernel a buffer it must refuse.
 fn pick(rng: &mut Rng, t: &Targets<'_>, scratch: usize, ran: &AtomicU32, handles: &[usize; 8]) -> (usize, [usize; 4], bool) {
-    let mut number = 1 + rng.below(nr::TELEMETRY_READ as u64) as usize;
+    let mut number = 1 + rng.below(nr::PORT_REPLY_WAIT as u64) as usize;
     // A yield or sleep hands the CPU to the task beside for its whole time slice: rare.
     let giving_up = matches!(number, nr::YIELD | nr::SLEEP) && !rng.one_in(32);
     if giving_up || (!t.transactions && (21..=26).contains(&number)) {
@@ -184,6 +184,12 @@ fn pick(rng: &mut Rng, t: &Targets<'_>, scratch: usize, ran: &AtomicU32, handles
             };
         }
         nr::TXN_VOTE => args = [handle, rng.below(2) as usize, timeout, 0],
+        nr::PORT_CALL | nr::PORT_REPLY_WAIT => {
+            // Two handles in one word (16 bits each), or any word.
+            let ports = if rng.one_in(4) { rng.word() } else { (handle & 0xFFFF) | (self::handle(rng, handles) & 0xFFFF) << 16 };
+            let (ptr, len, _) = buffer(rng, true);
+            args = [ports, ptr, len, timeout];
+        }
         nr::THREAD_SET_CLASS => {
             args[0] = if rng.one_in(2) { 0xFFFF_FFFF } else { handle };
             args[1] = rng.below(4) as usize;

@@ -31,3 +31,5 @@ pub const THREAD_SET_CLASS: usize = 27;
 pub const POLICY_LOAD: usize = 28;
 pub const POLICY_CLEAR: usize = 29;
 pub const TELEMETRY_READ: usize = 30;
+pub const PORT_CALL: usize = 31;
+pub const PORT_REPLY_WAIT: usize = 32;

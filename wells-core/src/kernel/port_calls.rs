@@ -32,46 +32,97 @@ impl<A: Arch> Kernel<A> {
     /// Queues `msg` (exactly the port's message size), waiting at most `timeout` for room.
     pub fn port_send(&self, handle: Handle, msg: &[u8], timeout: Timeout) -> Result<()> {
         let mut cs = self.critical();
-        let deadline = self.deadline(timeout);
-        // Judged once, reported after the handle and the size: the order callers see.
-        let may_wait = Self::check_may_wait(&cs, timeout);
-        loop {
-            let port = cs.port_mut(handle)?;
-            if msg.len() != port.msg_size() {
-                return Err(Error::InvalidArgument);
-            }
-            may_wait?;
-            if port.push(msg) {
-                if let Some(receiver) = port.receivers.pop() {
-                    cs.wake(receiver, WakeReason::Done);
-                }
-                return Ok(());
-            }
-            self.wait_on_port(&mut cs, handle, WaitSlot::PortSenders, timeout, deadline)?;
-        }
+        let wait = self.wait_terms(&cs, timeout);
+        self.send_in(&mut cs, handle, msg, wait)
     }
 
     /// Takes the oldest message into `buf` (at least the message size), waiting at most
     /// `timeout` for one. Returns the message size.
     pub fn port_receive(&self, handle: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
-        let deadline = self.deadline(timeout);
-        // Judged once, reported after the handle and the size: the order callers see.
-        let may_wait = Self::check_may_wait(&cs, timeout);
+        let wait = self.wait_terms(&cs, timeout);
+        self.receive_in(&mut cs, handle, buf, wait)
+    }
+
+    /// A call in one kernel entry: sends the first message-size bytes of `buf` on `request`,
+    /// then waits for the answer on `reply` and takes it into `buf`. Returns the answer's size.
+    /// Both steps share `timeout`. Nothing is sent unless `buf` can take the answer too; a
+    /// server waiting on `request` is woken and, once the caller blocks, runs without another
+    /// kernel entry. Between two tasks this is the IPC fast path (system call 31).
+    pub fn port_call(&self, request: Handle, reply: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
+        let mut cs = self.critical();
+        let wait = self.wait_terms(&cs, timeout);
+        let send_size = Self::sizes_fit(&cs, request, reply, buf.len())?;
+        self.send_in(&mut cs, request, &buf[..send_size], wait)?;
+        self.receive_in(&mut cs, reply, buf, wait)
+    }
+
+    /// A server's turn in one kernel entry: sends the first message-size bytes of `buf` on
+    /// `reply` (the answer to the last request), then waits for the next request on `request`
+    /// and takes it into `buf`. Returns the request's size. The mirror of [`Kernel::port_call`]
+    /// (system call 32).
+    pub fn port_reply_wait(&self, reply: Handle, request: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
+        let mut cs = self.critical();
+        let wait = self.wait_terms(&cs, timeout);
+        let send_size = Self::sizes_fit(&cs, reply, request, buf.len())?;
+        self.send_in(&mut cs, reply, &buf[..send_size], wait)?;
+        self.receive_in(&mut cs, request, buf, wait)
+    }
+
+    /// The message size of `send` when a buffer of `len` bytes holds a message of `send` and
+    /// one of `receive` (both ports checked first: a step that cannot finish does not start).
+    fn sizes_fit(cs: &super::critical::Critical<'_, A>, send: Handle, receive: Handle, len: usize) -> Result<usize> {
+        let send_size = cs.port(send)?.msg_size();
+        let receive_size = cs.port(receive)?.msg_size();
+        if len < send_size || len < receive_size {
+            return Err(Error::InvalidArgument);
+        }
+        Ok(send_size)
+    }
+
+    /// How long a port call may wait: judged once at entry (whether the caller may block, the
+    /// deadline), reported after the handle and the size, the order callers see.
+    #[inline]
+    fn wait_terms(&self, cs: &super::critical::Critical<'_, A>, timeout: Timeout) -> WaitTerms {
+        WaitTerms { may_wait: Self::check_may_wait(cs, timeout), timeout, deadline: self.deadline(timeout) }
+    }
+
+    /// [`Kernel::port_send`] inside the caller's critical section.
+    #[inline(always)]
+    fn send_in(&self, cs: &mut super::critical::Critical<'_, A>, handle: Handle, msg: &[u8], wait: WaitTerms) -> Result<()> {
+        loop {
+            let port = cs.port_mut(handle)?;
+            if msg.len() != port.msg_size() {
+                return Err(Error::InvalidArgument);
+            }
+            wait.may_wait?;
+            if port.push(msg) {
+                if let Some(receiver) = port.receivers.pop() {
+                    cs.wake(receiver, WakeReason::Done);
+                }
+                return Ok(());
+            }
+            self.wait_on_port(cs, handle, WaitSlot::PortSenders, wait.timeout, wait.deadline)?;
+        }
+    }
+
+    /// [`Kernel::port_receive`] inside the caller's critical section.
+    #[inline(always)]
+    fn receive_in(&self, cs: &mut super::critical::Critical<'_, A>, handle: Handle, buf: &mut [u8], wait: WaitTerms) -> Result<usize> {
         loop {
             let port = cs.port_mut(handle)?;
             let size = port.msg_size();
             if buf.len() < size {
                 return Err(Error::InvalidArgument);
             }
-            may_wait?;
+            wait.may_wait?;
             if port.pop(buf) {
                 if let Some(sender) = port.senders.pop() {
                     cs.wake(sender, WakeReason::Done);
                 }
                 return Ok(size);
             }
-            self.wait_on_port(&mut cs, handle, WaitSlot::PortReceivers, timeout, deadline)?;
+            self.wait_on_port(cs, handle, WaitSlot::PortReceivers, wait.timeout, wait.deadline)?;
         }
     }
 
@@ -99,4 +150,13 @@ impl<A: Arch> Kernel<A> {
         cs.enqueue_waiter(handle, slot, me);
         Self::wake_result(self.block(cs, Some((handle, slot)), deadline, ThreadState::Blocked))
     }
+}
+
+/// A port call's terms of waiting, judged at its entry.
+#[derive(Clone, Copy)]
+struct WaitTerms {
+    /// Whether the caller may block (`Err(BadContext)` when it may not and the timeout asks).
+    may_wait: Result<()>,
+    timeout: Timeout,
+    deadline: Option<u64>,
 }

@@ -42,6 +42,21 @@ pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     }
 }
 
+/// Calls 31 (`port_call`) and 32 (`port_reply_wait`): two port handles in a0 (the first in
+/// the low 16 bits), one buffer, one timeout. Out of line: the other calls' dispatch stays as
+/// small as it was.
+#[inline(never)]
+fn port_call_or_reply<P: TaskPlatform>(call: bool, [a0, a1, a2, a3]: [u64; 4]) -> Result<Value, Error> {
+    let k = P::kernel();
+    let (first, second) = ((a0 & 0xFFFF) as usize, ((a0 >> 16) & 0xFFFF) as usize);
+    let (send, receive, buf) = P::tasks().with_task(k.current_domain()?, |task| {
+        let (send, receive) = (task.handle(first)?, task.handle(second)?);
+        Ok((send, receive, writable(&task.space, a1 as usize, a2 as usize)?))
+    })?;
+    let size = if call { k.port_call(send, receive, buf, timeout(a3)) } else { k.port_reply_wait(send, receive, buf, timeout(a3)) };
+    size.map(|size| Value::One(size as u64))
+}
+
 /// What a call gives back besides its status.
 enum Value {
     One(u64),
@@ -184,6 +199,7 @@ fn call<P: TaskPlatform>(number: usize, [a0, a1, a2, a3]: [u64; 4], unknown: i32
             let buffer = as_advisor::<P, _>(domain()?, |task| writable(&task.space, a0 as usize, a1 as usize))?;
             telemetry_to_user(k, buffer).map(|count| Value::One(count as u64))
         }
+        31 | 32 => port_call_or_reply::<P>(number == 31, [a0, a1, a2, a3]),
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
 }

@@ -1,9 +1,12 @@
 //! IPC between two tasks, ping side: sends 100 numbered requests on port "ping", checks each
-//! reply on port "pong" is the request + 1, then tells pong to stop (number u64::MAX).
+//! reply on port "pong" is the request + 1, then tells pong to stop (number u64::MAX). The
+//! first half go as a send and a receive, the second half as one `port_call` each; calls it
+//! must refuse (a buffer too small for the answer, a handle out of range) send nothing, which
+//! pong's count of requests shows.
 #![no_std]
 #![no_main]
 
-use wells_user::{port_open, port_receive, port_send, println, Handle};
+use wells_user::{port_call, port_open, port_receive, port_send, println, Error, Handle};
 
 wells_user::entry!(main);
 
@@ -12,6 +15,8 @@ const ROUND_TRIPS: u64 = 100;
 const TIMEOUT_MS: u32 = 5000;
 /// Asks pong to exit.
 const STOP: u64 = u64::MAX;
+/// From this request on, each round trip is one `port_call`.
+const CALLS_FROM: u64 = ROUND_TRIPS / 2;
 
 /// A 16-byte message: the number, then its complement as a check.
 fn message(n: u64) -> [u8; 16] {
@@ -41,13 +46,24 @@ fn main(_arg: usize) -> i32 {
     let (Some(requests), Some(replies)) = (open("ping"), open("pong")) else {
         return 2;
     };
+    let mut small = [0u8; 15];
+    if port_call(requests, replies, &mut small, TIMEOUT_MS) != Err(Error::INVALID_ARGUMENT)
+        || port_call(Handle::from_raw(0x1_0000), replies, &mut [0u8; 16], TIMEOUT_MS) != Err(Error::INVALID_HANDLE)
+    {
+        println!("ping: a bad port_call was not refused");
+        return 1;
+    }
     for n in 0..ROUND_TRIPS {
-        if let Err(e) = port_send(requests, &message(n), TIMEOUT_MS) {
+        let mut reply = message(n);
+        let answer = if n >= CALLS_FROM {
+            port_call(requests, replies, &mut reply, TIMEOUT_MS)
+        } else if let Err(e) = port_send(requests, &message(n), TIMEOUT_MS) {
             println!("ping: send {} failed: {}", n, e);
             return 2;
-        }
-        let mut reply = [0u8; 16];
-        match port_receive(replies, &mut reply, TIMEOUT_MS) {
+        } else {
+            port_receive(replies, &mut reply, TIMEOUT_MS)
+        };
+        match answer {
             Ok(16) => {}
             Ok(size) => {
                 println!("ping: reply to {} has {} bytes", n, size);
