@@ -3,6 +3,7 @@
 
 use crate::Platform;
 use core::ptr::{read_volatile, write_volatile};
+use wells_core::telemetry::EventKind;
 
 const GICD_CTLR: usize = 0x000;
 const GICD_IGROUPR: usize = 0x080;
@@ -114,14 +115,19 @@ impl Gic {
         if id >= 1020 {
             return;
         }
+        let kernel = P::slot().get();
+        if let Some(kernel) = kernel {
+            kernel.trace(EventKind::IrqEnter, id as u64);
+        }
         if id == timer {
             P::timer_cancel();
         }
         self.end(id);
-        if id == timer {
-            if let Some(kernel) = P::slot().get() {
+        if let Some(kernel) = kernel {
+            if id == timer {
                 kernel.timer_interrupt();
             }
+            kernel.trace(EventKind::IrqExit, id as u64);
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{audit, create_thread, destroy_object, readable, stop_current, writable, TaskPlatform};
 use wells_core::domain::DomainId;
+use wells_core::telemetry::EventKind;
 use wells_core::{Arch, Error, Handle, Kind, Timeout};
 
 /// The registers of a system call, wherever the CPU's trap frame keeps them.
@@ -23,6 +24,8 @@ pub trait CallRegisters {
 pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     let (number, args) = registers.call();
     let unknown = registers.unknown_call();
+    // Trace points: one flag test each while tracing is off.
+    P::kernel().trace(EventKind::SyscallEnter, number as u64);
     // System calls may block: let interrupts in while the kernel works for the caller.
     P::cpu().irq_restore(true);
     // The audit (tests only) stays off the hot path: a flag test, and its work out of line.
@@ -35,6 +38,7 @@ pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
         audit::after_failure::<P>(number, *error);
     }
     P::cpu().irq_save();
+    P::kernel().trace(EventKind::SyscallExit, result.as_ref().err().map_or(0, |error| *error as i32 as u64));
     match result {
         Ok(Value::One(value)) => registers.set_value(value, false),
         Ok(Value::Wide(value)) => registers.set_value(value, true),
@@ -203,7 +207,7 @@ const TELEMETRY_RECORD: usize = 40;
 /// `telemetry_read(buffer, len)`: events from the header's `from` on, as many as fit; fills
 /// in the header and returns the count.
 fn telemetry_to_user<A: wells_core::Arch>(k: &wells_core::Kernel<A>, buffer: &mut [u8]) -> Result<usize, Error> {
-    use wells_core::telemetry::{Event, EventKind};
+    use wells_core::telemetry::Event;
     if buffer.len() < TELEMETRY_HEADER {
         return Err(Error::InvalidArgument);
     }
