@@ -19,7 +19,7 @@ use crate::qemu::{self, Board, VIRT_ARM64};
 use crate::Result;
 use dump::Trace;
 
-const USAGE: &str = "usage: cargo xtask trace [--system NAME]";
+const USAGE: &str = "usage: cargo xtask trace [--system NAME | --test]";
 /// The boards whose demo has a `trace` feature (the arm64 supervisor's).
 const BOARDS: [&Board; 1] = [&VIRT_ARM64];
 /// Wall-clock limit of a traced boot.
@@ -32,6 +32,11 @@ const SCENARIO_SWITCHES: [&str; 11] = ["high", "a", "b", "a", "b", "a", "b", "a"
 
 pub fn command(root: &Path, args: &[String]) -> Result<()> {
     let system = match args {
+        [flag] if flag == "--test" => {
+            test(root)?;
+            println!("xtask: the scenario's trace holds exactly the expected switches: {}", SCENARIO_SWITCHES.join(" "));
+            return Ok(());
+        }
         [] => VIRT_ARM64.system.to_string(),
         [flag, name] if flag == "--system" => name.clone(),
         [flag] if flag.starts_with("--system=") => flag["--system=".len()..].to_string(),
