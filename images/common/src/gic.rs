@@ -116,17 +116,19 @@ impl Gic {
             return;
         }
         let kernel = P::slot().get();
-        if let Some(kernel) = kernel {
+        // Trace points (`cargo xtask trace`): one flag test each while the ring is off.
+        let traced = kernel.filter(|k| k.tracing());
+        if let Some(kernel) = traced {
             kernel.trace(EventKind::IrqEnter, id as u64);
         }
         if id == timer {
             P::timer_cancel();
         }
         self.end(id);
-        if let Some(kernel) = kernel {
-            if id == timer {
-                kernel.timer_interrupt();
-            }
+        if let (Some(kernel), true) = (kernel, id == timer) {
+            kernel.timer_interrupt();
+        }
+        if let Some(kernel) = traced {
             kernel.trace(EventKind::IrqExit, id as u64);
         }
     }
