@@ -160,10 +160,11 @@ impl Ring {
     }
 
     /// Records that a decision set placed `thread` by its rule `rule` (`Placement::rule`: 0
-    /// when the classic placement applied, which records nothing). One test while the ring is off.
+    /// when the classic placement applied, which records nothing). One test without a decision set.
     #[inline]
     pub fn record_pick(&mut self, time_ns: u64, thread: Handle, rule: u16) {
-        if self.capacity != 0 && rule != 0 {
+        // The rule first: it is in a register, the capacity in memory.
+        if rule != 0 && self.capacity != 0 {
             self.record(time_ns, EventKind::SetPick, Some(thread), rule as u64 - 1);
         }
     }

@@ -115,20 +115,21 @@ impl Gic {
         if id >= 1020 {
             return;
         }
-        let kernel = P::slot().get();
-        // Trace points (`cargo xtask trace`): one flag test each while the ring is off.
-        let traced = kernel.filter(|k| k.tracing());
-        if let Some(kernel) = traced {
+        // Trace points (`cargo xtask trace`): compiled out unless the image traces.
+        let traced = crate::trace::on();
+        if let (true, Some(kernel)) = (traced, P::slot().get()) {
             kernel.trace(EventKind::IrqEnter, id as u64);
         }
         if id == timer {
             P::timer_cancel();
         }
         self.end(id);
-        if let (Some(kernel), true) = (kernel, id == timer) {
-            kernel.timer_interrupt();
+        if id == timer {
+            if let Some(kernel) = P::slot().get() {
+                kernel.timer_interrupt();
+            }
         }
-        if let Some(kernel) = traced {
+        if let (true, Some(kernel)) = (traced, P::slot().get()) {
             kernel.trace(EventKind::IrqExit, id as u64);
         }
     }

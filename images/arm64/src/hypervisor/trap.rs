@@ -27,9 +27,9 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     }
     // The exit came from the guest entered last, whose save area the entry recorded.
     let me = el2::vcpu_pointer() as *mut Vcpu;
-    // Trace points (one flag test each while tracing is off): arg 0 synchronous, 1 IRQ, 2 FIQ,
+    // Trace points (compiled out unless the image traces): arg 0 synchronous, 1 IRQ, 2 FIQ,
     // 3 SError.
-    let kernel = <Board as wells_board_common::Platform>::slot().get();
+    let kernel = <Board as wells_board_common::Platform>::slot().get().filter(|_| wells_board_common::trace::on());
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmExit, kind.class as u64);
     }

@@ -1,7 +1,7 @@
 //! Traces for `cargo xtask trace`: an image built with feature `trace` turns its kernel's
 //! telemetry ring on before the threads start ([`start`]) and, once the kernel has run, prints
 //! every event and the names of the threads they name ([`dump`]). Without the feature both do
-//! nothing, and the ring stays off (every trace point is then one flag test).
+//! nothing, the ring stays off and the image's trace points ([`on`]) are compiled out.
 //!
 //! The dump, one event or thread per line between two markers:
 //!
@@ -19,17 +19,30 @@ pub mod scenario;
 
 use crate::Platform;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 use wells_core::telemetry::{Event, EventKind};
 use wells_core::{Handle, Kernel};
 
 /// Events the ring holds (40 bytes each): more than the demos record.
 pub const RING: usize = 1 << 16;
 
+/// Set once a ring is on: the image's trace points test it.
+static ON: AtomicBool = AtomicBool::new(false);
+
+/// Whether the image's trace points (system calls, interrupts, hypercalls, VM entries and
+/// exits) record: a constant `false` without feature `trace`, so they are compiled out; with
+/// it, one test of a flag until [`start`] runs.
+#[inline(always)]
+pub fn on() -> bool {
+    cfg!(feature = "trace") && ON.load(Ordering::Relaxed)
+}
+
 /// Turns the ring on (only with feature `trace`).
 pub fn start<P: Platform>(k: &Kernel<P::Arch>) {
     if cfg!(feature = "trace") {
-        if let Err(error) = k.telemetry_enable(RING) {
-            crate::println!(P, "trace: cannot enable the ring: {error}");
+        match k.telemetry_enable(RING) {
+            Ok(()) => ON.store(true, Ordering::Relaxed),
+            Err(error) => crate::println!(P, "trace: cannot enable the ring: {error}"),
         }
     }
 }

@@ -273,7 +273,7 @@ impl DecisionSet {
 
     /// [`DecisionSet::decide`] with the index of the rule that matched.
     pub fn decide_by(&self, thread: &Runnable) -> Option<(usize, Action)> {
-        self.rules.iter().position(|rule| rule.matches(thread)).map(|i| (i, self.rules[i].action))
+        self.rules.iter().enumerate().find(|(_, rule)| rule.matches(thread)).map(|(i, rule)| (i, rule.action))
     }
 }
 
