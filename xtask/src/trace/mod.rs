@@ -2,7 +2,8 @@
 //! `trace` under QEMU `-icount` (so two boots give the same trace), reads the traces it prints
 //! when its kernels have run (`images/common/src/trace/`), and writes for the system's run
 //! `target/trace/<system>.json` (Chrome trace-event JSON: ui.perfetto.dev opens it) and
-//! `target/trace/<system>.png` (a timeline of which thread ran when). The same image first runs
+//! `target/trace/<system>.png` (a timeline of which thread ran when: the whole run, or the part
+//! `--window FROM_US..TO_US` names). The same image first runs
 //! a known scenario, whose switches `cargo xtask test` checks one by one ([`test`]).
 
 mod chrome;
@@ -19,7 +20,7 @@ use crate::qemu::{self, Board, VIRT_ARM64};
 use crate::Result;
 use dump::Trace;
 
-const USAGE: &str = "usage: cargo xtask trace [--system NAME | --test]";
+const USAGE: &str = "usage: cargo xtask trace [--system NAME] [--window FROM_US..TO_US] | --test";
 /// The boards whose demo has a `trace` feature (the arm64 supervisor's).
 const BOARDS: [&Board; 1] = [&VIRT_ARM64];
 /// Wall-clock limit of a traced boot.
@@ -31,17 +32,23 @@ const LIMIT: Duration = Duration::from_secs(180);
 const SCENARIO_SWITCHES: [&str; 11] = ["high", "a", "b", "a", "b", "a", "b", "a", "high", "a", "b"];
 
 pub fn command(root: &Path, args: &[String]) -> Result<()> {
-    let system = match args {
-        [flag] if flag == "--test" => {
+    if let [flag] = args {
+        if flag == "--test" {
             test(root)?;
             println!("xtask: the scenario's trace holds exactly the expected switches: {}", SCENARIO_SWITCHES.join(" "));
             return Ok(());
         }
-        [] => VIRT_ARM64.system.to_string(),
-        [flag, name] if flag == "--system" => name.clone(),
-        [flag] if flag.starts_with("--system=") => flag["--system=".len()..].to_string(),
-        _ => return Err(USAGE.into()),
-    };
+    }
+    let (mut system, mut window) = (VIRT_ARM64.system.to_string(), None);
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().ok_or(USAGE)?;
+        match flag.as_str() {
+            "--system" => system = value.clone(),
+            "--window" => window = Some(parse_window(value).ok_or_else(|| format!("bad window `{value}`: FROM_US..TO_US, microseconds of the kernel's clock\n{USAGE}"))?),
+            _ => return Err(USAGE.into()),
+        }
+    }
     let traces = boot(root, &system)?;
     let trace = traces.iter().find(|t| t.name == system).ok_or_else(|| format!("the image printed no trace named `{system}`"))?;
     let dir = root.join("target").join("trace");
@@ -49,7 +56,7 @@ pub fn command(root: &Path, args: &[String]) -> Result<()> {
     let json = dir.join(format!("{system}.json"));
     std::fs::write(&json, chrome::render(trace)).map_err(|e| format!("cannot write {}: {e}", json.display()))?;
     let png = dir.join(format!("{system}.png"));
-    timeline::draw(trace, &png)?;
+    timeline::draw(trace, &png, window)?;
     let intervals = trace.intervals();
     println!(
         "xtask: trace `{system}`: {} events ({} dropped), {} switches, {} threads",
@@ -71,6 +78,13 @@ pub fn test(root: &Path) -> Result<()> {
     let traces = boot(root, VIRT_ARM64.system)?;
     let scenario = traces.iter().find(|t| t.name == "scenario").ok_or("the image printed no trace `scenario`")?;
     check_switches(scenario, &SCENARIO_SWITCHES)
+}
+
+/// `FROM..TO` in microseconds, as ns.
+fn parse_window(text: &str) -> Option<(u64, u64)> {
+    let (from, to) = text.split_once("..")?;
+    let (from, to): (u64, u64) = (from.trim().parse().ok()?, to.trim().parse().ok()?);
+    (from < to).then_some((from * 1000, to * 1000))
 }
 
 fn check_switches(trace: &Trace, expected: &[&str]) -> Result<()> {
@@ -157,5 +171,12 @@ mod tests {
         assert!(check_switches(trace, &["high", "a"]).is_ok());
         assert!(check_switches(trace, &["a", "high"]).is_err());
         assert!(check_switches(trace, &["high", "a", "b"]).is_err());
+    }
+
+    #[test]
+    fn windows_are_read_in_microseconds() {
+        assert_eq!(parse_window("5..7"), Some((5000, 7000)));
+        assert_eq!(parse_window("7..5"), None);
+        assert_eq!(parse_window("7"), None);
     }
 }

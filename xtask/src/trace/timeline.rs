@@ -1,4 +1,5 @@
-//! The timeline PNG: one row per thread (in the order they first ran), time to the right, a
+//! The timeline PNG: one row per thread (in the order they first ran), time to the right (the
+//! whole run, or a window of it), a
 //! bar wherever the thread held the CPU, a tick above the bar where it was woken; the rows and
 //! the time axis labelled with the small font of `font.rs`. Drawn with plotters' bitmap
 //! backend (no system font needed).
@@ -12,12 +13,12 @@ use super::font;
 use crate::Result;
 
 const WIDTH: i32 = 1200;
-const ROW: i32 = 28;
+const ROW: i32 = 30;
 const TOP: i32 = 12;
-const AXIS: i32 = 34;
-const RIGHT: i32 = 40;
+const AXIS: i32 = 40;
+const RIGHT: i32 = 110;
 /// Screen pixels per font pixel.
-const SCALE: i32 = 2;
+const SCALE: i32 = 3;
 const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -29,8 +30,9 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(23, 190, 207),
 ];
 
-/// Draws `trace`'s timeline into the PNG file `path`.
-pub fn draw(trace: &Trace, path: &Path) -> Result<()> {
+/// Draws `trace`'s timeline into the PNG file `path`: the whole run, or only `window` (from, to
+/// in ns of the kernel's clock).
+pub fn draw(trace: &Trace, path: &Path, window: Option<(u64, u64)>) -> Result<()> {
     let rows = trace.rows();
     let (Some(first), Some(last)) = (trace.events.first(), trace.events.last()) else {
         return Err(format!("trace `{}` holds no events", trace.name));
@@ -38,12 +40,16 @@ pub fn draw(trace: &Trace, path: &Path) -> Result<()> {
     if rows.is_empty() {
         return Err(format!("trace `{}` holds no switch", trace.name));
     }
+    let (from, to) = window.unwrap_or((first.time_ns, last.time_ns));
+    if to <= from {
+        return Err(format!("the window {from}..{to} ns is empty"));
+    }
     let names: Vec<String> = rows.iter().map(|&t| trace.thread_name(t)).collect();
     let label = names.iter().map(|n| n.chars().count() as i32).max().unwrap_or(0) * font::ADVANCE * SCALE + 20;
     let height = TOP + rows.len() as i32 * ROW + AXIS;
-    let (t0, span) = (first.time_ns, (last.time_ns - first.time_ns).max(1));
+    let (t0, span) = (from, to - from);
     let plot = WIDTH - label - RIGHT;
-    let x = |t: u64| label + ((t - t0) as f64 / span as f64 * plot as f64) as i32;
+    let x = |t: u64| label + ((t.clamp(from, to) - t0) as f64 / span as f64 * plot as f64) as i32;
     let row_top = |row: usize| TOP + row as i32 * ROW;
 
     let area = BitMapBackend::new(path, (WIDTH as u32, height as u32)).into_drawing_area();
@@ -58,21 +64,24 @@ pub fn draw(trace: &Trace, path: &Path) -> Result<()> {
     let row_of = |thread: u64| rows.iter().position(|&t| t == thread);
     for interval in trace.intervals() {
         let Some(row) = row_of(interval.thread) else { continue };
+        if interval.end_ns < from || interval.start_ns > to {
+            continue;
+        }
         let (left, right) = (x(interval.start_ns), x(interval.end_ns));
         let bar = [(left, row_top(row) + 6), (right.max(left + 1), row_top(row) + ROW - 4)];
         area.draw(&Rectangle::new(bar, PALETTE[row % PALETTE.len()].filled())).map_err(failed)?;
     }
-    for e in trace.events.iter().filter(|e| e.kind == "wake") {
+    for e in trace.events.iter().filter(|e| e.kind == "wake" && (from..=to).contains(&e.time_ns)) {
         let Some(row) = row_of(e.subject) else { continue };
         area.draw(&PathElement::new(vec![(x(e.time_ns), row_top(row) + 1), (x(e.time_ns), row_top(row) + 5)], BLACK)).map_err(failed)?;
     }
-    // The time axis, from the first event: ticks at a round step, labelled.
+    // The time axis: the kernel's clock, ticks at the multiples of a round step, labelled.
     let axis = row_top(rows.len()) + 4;
     area.draw(&PathElement::new(vec![(label, axis), (label + plot, axis)], BLACK)).map_err(failed)?;
-    let step = round_step(span / 8);
-    let mut t = 0;
-    while t <= span {
-        let at = x(t0 + t);
+    let step = round_step(span / 6);
+    let mut t = from.div_ceil(step) * step;
+    while t <= to {
+        let at = x(t);
         area.draw(&PathElement::new(vec![(at, axis), (at, axis + 5)], BLACK)).map_err(failed)?;
         text(&area, &duration(t, step), at - 4, axis + 10).map_err(failed)?;
         t += step;
