@@ -21,8 +21,8 @@ use crate::Result;
 use dump::Trace;
 
 const USAGE: &str = "usage: cargo xtask trace [--system NAME] [--window FROM_US..TO_US] | --test";
-/// The boards whose demo has a `trace` feature (the arm64 supervisor's).
-const BOARDS: [&Board; 1] = [&VIRT_ARM64];
+/// The boards whose demo has a `trace` feature (the arm64 image crate's, at both levels).
+const BOARDS: [&Board; 2] = [&VIRT_ARM64, &crate::hyper::VIRT_ARM64_HYPER];
 /// Wall-clock limit of a traced boot.
 const LIMIT: Duration = Duration::from_secs(180);
 
