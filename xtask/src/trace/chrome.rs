@@ -82,6 +82,11 @@ mod tests {
         assert!(json.contains(r#"{"name":"a\"b","ph":"X","pid":1,"tid":0,"ts":1.500,"dur":2.500}"#), "{json}");
         assert!(json.contains(r#"{"name":"running","ph":"X","pid":1,"tid":1,"ts":1.500,"dur":2.500}"#), "{json}");
         assert!(json.contains(r#""name":"wake 9","ph":"i","s":"t","pid":1,"tid":2,"ts":2.500"#), "{json}");
-        assert_eq!(json.matches('{').count(), json.matches('}').count());
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+        let events = parsed["traceEvents"].as_array().expect("traceEvents");
+        let phases: Vec<&str> = events.iter().filter_map(|e| e["ph"].as_str()).collect();
+        assert_eq!(phases.iter().filter(|&&p| p == "X").count(), 4, "two intervals, each on the CPU and on its thread");
+        assert_eq!(phases.iter().filter(|&&p| p == "i").count(), 1);
+        assert_eq!(phases.len(), events.len(), "every event has a phase");
     }
 }
