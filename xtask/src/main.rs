@@ -60,11 +60,12 @@ commands:
                    where the instructions of each bench row go (qemu-virt-arm64 by
                    default, or qemu-virt-arm32): QEMU logs every instruction of a
                    short bench build; writes docs/profile.md
-  trace [--system S | --test]
-                   boot a system's demo (default: arm64-tasks) with its telemetry ring
-                   on, under -icount; writes target/trace/<system>.json (Chrome trace
+  trace [--system S] [--window FROM_US..TO_US] | --test
+                   boot a system's demo (default: arm64-tasks; any but m3-tasks) with its ring
+                   of events on, under -icount; writes target/trace/<system>.json (Chrome trace
                    events: open in ui.perfetto.dev) and target/trace/<system>.png (a
-                   timeline of which thread ran when); --test: only the suite's step
+                   timeline of which thread ran when, or of a window of it, in µs);
+                   --test: only the suite's step
                    (a known scenario's switches, one by one); docs/traces.md
   debug [--system S | --board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
