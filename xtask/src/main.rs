@@ -61,7 +61,7 @@ commands:
                    default, or qemu-virt-arm32): QEMU logs every instruction of a
                    short bench build; writes docs/profile.md
   trace [--system S] [--window FROM_US..TO_US] | --test
-                   boot a system's demo (default: arm64-tasks; any but m3-tasks) with its ring
+                   boot a system's demo (default: arm64-tasks) with its ring
                    of events on, under -icount; writes target/trace/<system>.json (Chrome trace
                    events: open in ui.perfetto.dev) and target/trace/<system>.png (a
                    timeline of which thread ran when, or of a window of it, in µs);

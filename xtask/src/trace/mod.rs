@@ -21,10 +21,15 @@ use crate::Result;
 use dump::Trace;
 
 const USAGE: &str = "usage: cargo xtask trace [--system NAME] [--window FROM_US..TO_US] | --test";
-/// The boards whose demo has a `trace` feature (the arm64 and arm32 image crates', at both
-/// levels; the Cortex-M3's not yet).
-const BOARDS: [&Board; 5] =
-    [&VIRT_ARM64, &crate::hyper::VIRT_ARM64_HYPER, &crate::arm32::VIRT_ARM32, &crate::hyper::VIRT_ARM32_HYPER, &crate::cortex_r52::MPS3_AN536];
+/// The boards whose demo has a `trace` feature: every QEMU board.
+const BOARDS: [&Board; 6] = [
+    &VIRT_ARM64,
+    &crate::hyper::VIRT_ARM64_HYPER,
+    &crate::arm32::VIRT_ARM32,
+    &crate::hyper::VIRT_ARM32_HYPER,
+    &crate::cortex_r52::MPS3_AN536,
+    &crate::cortex_m3::MPS2_AN385,
+];
 /// Wall-clock limit of a traced boot.
 const LIMIT: Duration = Duration::from_secs(180);
 

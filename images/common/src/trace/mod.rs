@@ -23,8 +23,11 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use wells_core::telemetry::{Event, EventKind};
 use wells_core::{Handle, Kernel};
 
-/// Events the ring holds (40 bytes each): more than the demos record.
+/// Events the ring holds (40 bytes each): more than the demos record. A board whose heap
+/// cannot spare 2.5 MiB gets the largest power of two down to [`SMALLEST_RING`] that fits.
 pub const RING: usize = 1 << 16;
+/// The smallest ring [`start`] settles for.
+pub const SMALLEST_RING: usize = 1 << 10;
 
 /// Set once a ring is on: the image's trace points test it.
 static ON: AtomicBool = AtomicBool::new(false);
@@ -39,10 +42,15 @@ pub fn on() -> bool {
 
 /// Turns the ring on (only with feature `trace`).
 pub fn start<P: Platform>(k: &Kernel<P::Arch>) {
-    if cfg!(feature = "trace") {
-        match k.telemetry_enable(RING) {
-            Ok(()) => ON.store(true, Ordering::Relaxed),
-            Err(error) => crate::println!(P, "trace: cannot enable the ring: {error}"),
+    if !cfg!(feature = "trace") {
+        return;
+    }
+    let mut size = RING;
+    loop {
+        match k.telemetry_enable(size) {
+            Ok(()) => return ON.store(true, Ordering::Relaxed),
+            Err(wells_core::Error::NoMemory) if size > SMALLEST_RING => size /= 2,
+            Err(error) => return crate::println!(P, "trace: cannot enable a ring of {size} events: {error}"),
         }
     }
 }
