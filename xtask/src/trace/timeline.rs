@@ -1,8 +1,7 @@
 //! The timeline PNG: one row per thread (in the order they first ran), time to the right (the
-//! whole run, or a window of it), a
-//! bar wherever the thread held the CPU, a tick above the bar where it was woken; the rows and
-//! the time axis labelled with the small font of `font.rs`. Drawn with plotters' bitmap
-//! backend (no system font needed).
+//! whole run, or a window of it), a bar wherever the thread held the CPU, a tick above the bar
+//! where it was woken; the rows and the time axis labelled with the small font of `font.rs`. Drawn with plotters' bitmap
+//! backend into a buffer (no system font needed), written with the png crate.
 
 use std::path::Path;
 
@@ -52,7 +51,8 @@ pub fn draw(trace: &Trace, path: &Path, window: Option<(u64, u64)>) -> Result<()
     let x = |t: u64| label + ((t.clamp(from, to) - t0) as f64 / span as f64 * plot as f64) as i32;
     let row_top = |row: usize| TOP + row as i32 * ROW;
 
-    let area = BitMapBackend::new(path, (WIDTH as u32, height as u32)).into_drawing_area();
+    let mut pixels = vec![0u8; WIDTH as usize * height as usize * 3];
+    let area = BitMapBackend::with_buffer(&mut pixels, (WIDTH as u32, height as u32)).into_drawing_area();
     let failed = |e: DrawingAreaErrorKind<_>| format!("drawing {}: {e}", path.display());
     area.fill(&WHITE).map_err(failed)?;
     for (row, name) in names.iter().enumerate() {
@@ -87,7 +87,20 @@ pub fn draw(trace: &Trace, path: &Path, window: Option<(u64, u64)>) -> Result<()
         t += step;
     }
     area.present().map_err(failed)?;
-    Ok(())
+    drop(area);
+    write_png(path, WIDTH as u32, height as u32, &pixels)
+}
+
+/// Writes 8-bit RGB `pixels` (rows top to bottom) as the PNG file `path`.
+fn write_png(path: &Path, width: u32, height: u32, pixels: &[u8]) -> Result<()> {
+    let failed = |e: &dyn std::fmt::Display| format!("writing {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(|e| failed(&e))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| failed(&e))?;
+    writer.write_image_data(pixels).map_err(|e| failed(&e))?;
+    writer.finish().map_err(|e| failed(&e))
 }
 
 /// Writes `text` with its top left corner at (`x`, `y`).
