@@ -98,6 +98,7 @@ fn write_png(path: &Path, width: u32, height: u32, pixels: &[u8]) -> Result<()> 
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
     let mut writer = encoder.write_header().map_err(|e| failed(&e))?;
     writer.write_image_data(pixels).map_err(|e| failed(&e))?;
     writer.finish().map_err(|e| failed(&e))
