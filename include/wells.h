@@ -45,6 +45,24 @@
 
 #define WELLS_TELEMETRY_SET_REVERTED 10
 
+#define WELLS_TELEMETRY_SYSCALL_ENTER 11
+
+#define WELLS_TELEMETRY_SYSCALL_EXIT 12
+
+#define WELLS_TELEMETRY_IRQ_ENTER 13
+
+#define WELLS_TELEMETRY_IRQ_EXIT 14
+
+#define WELLS_TELEMETRY_HYPERCALL 15
+
+#define WELLS_TELEMETRY_VM_ENTRY 16
+
+#define WELLS_TELEMETRY_VM_EXIT 17
+
+#define WELLS_TELEMETRY_SET_PICK 18
+
+#define WELLS_TELEMETRY_EXIT 19
+
 // Event flag: a set releases one waiter and clears itself (without it: manual reset).
 #define WELLS_EVENT_AUTO_RESET 1
 
@@ -428,6 +446,13 @@ wells_status wells_policy_guard(uint32_t window_ms, uint32_t margin);
 // Starts recording telemetry into a ring of `capacity` events (1..=65536; a ring in force is
 // replaced). `WELLS_ERR_NO_MEMORY` when the ring would eat into the heap's reserve.
 wells_status wells_telemetry_enable(size_t capacity);
+
+// Records a trace point of the embedder's own in the telemetry ring: `kind` is one of
+// `WELLS_TELEMETRY_SYSCALL_ENTER`/`_EXIT`, `_IRQ_ENTER`/`_EXIT`, `_HYPERCALL`, `_VM_ENTRY`/`_EXIT`
+// (the others are the kernel's to record: `WELLS_ERR_INVALID_ARGUMENT`), `arg` what it says about
+// it; the event names the wells thread running (none outside one). While the ring is off this
+// records nothing and costs one test.
+wells_status wells_trace_record(uint32_t kind, uint64_t arg);
 
 // Copies up to `capacity` events from sequence `from` on into `out` (`record_size` must be
 // `sizeof(wells_telemetry_event_t)`, else `WELLS_ERR_ABI_MISMATCH`); stores how many in `*count`, how

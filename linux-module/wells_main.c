@@ -17,6 +17,9 @@
  *                         read: percentiles and histograms
  *   /proc/wells/host      write "normal" | "fifo N" (1..99): Linux scheduling class of the host
  *                         kthread; read: the class it has now
+ *   /proc/wells/trace     write "start": turn the event ring on (docs/traces.md); read: the
+ *                         events since the last read, one "trace: event ..." line each, the
+ *                         names of the wells threads, then "trace: next <sequence> dropped <n>"
  * Any other write is refused with -EINVAL and a dmesg line.
  */
 #include <linux/completion.h>
@@ -54,6 +57,7 @@ MODULE_PARM_DESC(host_prio, "SCHED_FIFO priority of the wells host kthread, 1..9
 #define SELFTEST_PRIORITY 20
 #define CONTROL_POLL_MS 10
 #define TEXT_SIZE 16384
+#define TRACE_RING 4096
 
 enum wm_req {
 	WM_REQ_STATE,
@@ -64,6 +68,8 @@ enum wm_req {
 	WM_REQ_DEMO_READ,
 	WM_REQ_BENCH,
 	WM_REQ_LATENCY,
+	WM_REQ_TRACE_START,
+	WM_REQ_TRACE_READ,
 };
 
 /* The mailbox between /proc handlers (any process) and the control thread (in wells). */
@@ -98,6 +104,8 @@ static wells_sem_t control_sem;
 static wells_timer_t control_timer;
 static wells_thread_t selftest_thread;
 static enum { ST_NOT_RUN, ST_RUNNING, ST_DONE } selftest_state;
+static bool trace_on;
+static uint64_t trace_from; /* the next sequence a read of /proc/wells/trace shows */
 
 /* ---- text helpers ------------------------------------------------------------------------ */
 
@@ -168,6 +176,56 @@ static void format_state(struct wm_buf *b)
 		  wm_demo_running() ? "running" : "stopped");
 }
 
+/* The ring's events since the last read, as many as fit, in the line format of the QEMU images'
+ * dumps (docs/traces.md), then every wells thread's name and where the next read starts. */
+static void format_trace(struct wm_buf *b)
+{
+	static const char *const kinds[] = { "?", "switch", "wake", "block", "deadline-miss",
+		"txn-begin", "txn-commit", "txn-abort", "txn-conflict", "set-loaded", "set-reverted",
+		"syscall-enter", "syscall-exit", "irq-enter", "irq-exit", "hypercall", "vm-entry",
+		"vm-exit", "set-pick", "exit" };
+	wells_telemetry_event_t events[16];
+	wells_thread_t handles[64];
+	size_t count = 0, i;
+	uint64_t dropped = 0, lost, next;
+
+	if (!trace_on) {
+		wm_printf(b, "off (write \"start\" to turn the ring on)\n");
+		return;
+	}
+	/* A line is under 100 bytes; the names and the last line need a few KiB. */
+	while (b->len + 4096 + ARRAY_SIZE(events) * 100 < b->cap) {
+		if (wells_telemetry_read(trace_from, events, ARRAY_SIZE(events), sizeof events[0],
+					 &count, &lost, &next) != WELLS_OK)
+			break;
+		dropped += lost;
+		for (i = 0; i < count; i++) {
+			const wells_telemetry_event_t *e = &events[i];
+
+			wm_printf(b, "trace: event %llu %llu %s 0x%llx %llu\n",
+				  (unsigned long long)e->sequence, (unsigned long long)e->time_ns,
+				  e->kind < ARRAY_SIZE(kinds) ? kinds[e->kind] : "?",
+				  (unsigned long long)e->subject, (unsigned long long)e->arg);
+		}
+		trace_from = next;
+		if (count < ARRAY_SIZE(events))
+			break;
+	}
+	if (wells_thread_list(handles, ARRAY_SIZE(handles), &count) == WELLS_OK) {
+		for (i = 0; i < min(count, ARRAY_SIZE(handles)); i++) {
+			wells_thread_stats_t st;
+
+			if (wells_thread_stats(handles[i], &st) != WELLS_OK)
+				continue;
+			st.name[sizeof st.name - 1] = 0;
+			wm_printf(b, "trace: thread 0x%llx %s\n", (unsigned long long)handles[i].raw,
+				  st.name);
+		}
+	}
+	wm_printf(b, "trace: next %llu dropped %llu\n", (unsigned long long)trace_from,
+		  (unsigned long long)dropped);
+}
+
 /* Joins the self-test thread once it has exited. */
 static void reap_selftest(bool wait)
 {
@@ -220,6 +278,15 @@ static int serve(enum wm_req req, struct wm_buf *out, struct wm_bench_result *be
 		return bench->status == WELLS_OK ? 0 : -EIO;
 	case WM_REQ_LATENCY:
 		return wm_latency_wells() == WELLS_OK ? 0 : -EIO;
+	case WM_REQ_TRACE_START:
+		s = wells_telemetry_enable(TRACE_RING);
+		if (s != WELLS_OK)
+			return -ENOMEM;
+		trace_on = true;
+		return 0;
+	case WM_REQ_TRACE_READ:
+		format_trace(out);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -498,6 +565,24 @@ static ssize_t host_write(struct file *f, const char __user *ubuf, size_t count,
 	return count;
 }
 
+static int trace_show(struct seq_file *m, void *v)
+{
+	return show_request(m, WM_REQ_TRACE_READ);
+}
+
+static ssize_t trace_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
+{
+	char word[16];
+	int r = read_command(ubuf, count, word, sizeof word, "trace");
+
+	if (r)
+		return r;
+	if (strcmp(word, "start") != 0)
+		return invalid("trace", word);
+	r = ctl_request(WM_REQ_TRACE_START, NULL, NULL);
+	return r ? r : (ssize_t)count;
+}
+
 static ssize_t read_only_write(struct file *f, const char __user *ubuf, size_t count, loff_t *pos)
 {
 	pr_warn("wells: /proc/wells/state is read-only (-EINVAL)\n");
@@ -523,6 +608,7 @@ WM_PROC_FILE(demo, demo_write);
 WM_PROC_FILE(bench, bench_write);
 WM_PROC_FILE(host, host_write);
 WM_PROC_FILE(latency, latency_write);
+WM_PROC_FILE(trace, trace_write);
 
 /* ---- load / unload ----------------------------------------------------------------------- */
 
@@ -538,6 +624,8 @@ static int __init wells_module_init(void)
 	selftest_state = ST_NOT_RUN;
 	have_bench = false;
 	have_latency = false;
+	trace_on = false;
+	trace_from = 0;
 	if (host_prio < 0 || host_prio > WELLS_LINUX_MAX_FIFO) {
 		pr_err("wells: host_prio=%d: must be 0 (SCHED_NORMAL) or 1..%d (SCHED_FIFO)\n",
 		       host_prio, WELLS_LINUX_MAX_FIFO);
@@ -588,7 +676,8 @@ static int __init wells_module_init(void)
 	    !proc_create("demo", 0600, proc_dir, &demo_ops) ||
 	    !proc_create("bench", 0600, proc_dir, &bench_ops) ||
 	    !proc_create("host", 0600, proc_dir, &host_ops) ||
-	    !proc_create("latency", 0600, proc_dir, &latency_ops))
+	    !proc_create("latency", 0600, proc_dir, &latency_ops) ||
+	    !proc_create("trace", 0600, proc_dir, &trace_ops))
 		pr_warn("wells: cannot create all of /proc/wells\n");
 
 	if (leak)

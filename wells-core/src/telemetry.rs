@@ -35,6 +35,75 @@ pub enum EventKind {
     SetLoaded = 9,
     /// The guard put the previous set back (`arg` = misses in the window that tripped it).
     SetReverted = 10,
+    /// A thread entered a system call (`arg` = the call number).
+    SyscallEnter = 11,
+    /// A system call returned to its thread (`arg` = 0, or the error's status code).
+    SyscallExit = 12,
+    /// An interrupt was taken while `thread` ran (none: idle) (`arg` = interrupt ID).
+    IrqEnter = 13,
+    /// The interrupt handler returned to `thread` (`arg` = interrupt ID). When the interrupt
+    /// switched threads, this comes when the interrupted thread runs again.
+    IrqExit = 14,
+    /// A guest made a hypercall (`thread` = its vCPU; `arg` = the call's function number).
+    Hypercall = 15,
+    /// A vCPU entered its guest (`arg` = 0).
+    VmEntry = 16,
+    /// A vCPU's guest exited to the hypervisor (`arg` = the exit's syndrome class).
+    VmExit = 17,
+    /// A decision set placed a thread becoming runnable (`arg` = index of the rule that matched).
+    SetPick = 18,
+    /// A thread ended (`arg` = its exit code, sign-extended).
+    Exit = 19,
+}
+
+impl EventKind {
+    /// Every kind, in code order.
+    pub const ALL: [EventKind; 19] = [
+        EventKind::Switch,
+        EventKind::Wake,
+        EventKind::Block,
+        EventKind::DeadlineMiss,
+        EventKind::TxnBegin,
+        EventKind::TxnCommit,
+        EventKind::TxnAbort,
+        EventKind::TxnConflict,
+        EventKind::SetLoaded,
+        EventKind::SetReverted,
+        EventKind::SyscallEnter,
+        EventKind::SyscallExit,
+        EventKind::IrqEnter,
+        EventKind::IrqExit,
+        EventKind::Hypercall,
+        EventKind::VmEntry,
+        EventKind::VmExit,
+        EventKind::SetPick,
+        EventKind::Exit,
+    ];
+
+    /// Short lower-case name, as trace dumps print it (`trace: ... <name> ...`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Switch => "switch",
+            EventKind::Wake => "wake",
+            EventKind::Block => "block",
+            EventKind::DeadlineMiss => "deadline-miss",
+            EventKind::TxnBegin => "txn-begin",
+            EventKind::TxnCommit => "txn-commit",
+            EventKind::TxnAbort => "txn-abort",
+            EventKind::TxnConflict => "txn-conflict",
+            EventKind::SetLoaded => "set-loaded",
+            EventKind::SetReverted => "set-reverted",
+            EventKind::SyscallEnter => "syscall-enter",
+            EventKind::SyscallExit => "syscall-exit",
+            EventKind::IrqEnter => "irq-enter",
+            EventKind::IrqExit => "irq-exit",
+            EventKind::Hypercall => "hypercall",
+            EventKind::VmEntry => "vm-entry",
+            EventKind::VmExit => "vm-exit",
+            EventKind::SetPick => "set-pick",
+            EventKind::Exit => "exit",
+        }
+    }
 }
 
 /// One event.
@@ -92,6 +161,21 @@ impl Ring {
         self.next_sequence += 1;
     }
 
+    /// Whether the ring records (it has been enabled).
+    pub fn on(&self) -> bool {
+        self.capacity != 0
+    }
+
+    /// Records that a decision set placed `thread` by its rule `rule` (`Placement::rule`: 0
+    /// when the classic placement applied, which records nothing). One test without a decision set.
+    #[inline]
+    pub fn record_pick(&mut self, time_ns: u64, thread: Handle, rule: u16) {
+        // The rule first: it is in a register, the capacity in memory.
+        if rule != 0 && self.capacity != 0 {
+            self.record(time_ns, EventKind::SetPick, Some(thread), rule as u64 - 1);
+        }
+    }
+
     /// Copies events from sequence `from` on into `out`; returns how many were copied and how
     /// many between `from` and the oldest still held were lost.
     pub fn read(&self, from: u64, out: &mut [Event]) -> (usize, u64) {
@@ -142,5 +226,28 @@ mod tests {
         let (copied, dropped) = ring.read(ring.next_sequence() - 2, &mut out);
         assert_eq!((copied, dropped), (2, 0));
         assert_eq!(out[1].arg, RING_SIZE as u64 + 9);
+    }
+
+    #[test]
+    fn kinds_have_their_codes_and_distinct_names() {
+        for (i, kind) in EventKind::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, i + 1, "{kind:?}");
+            assert!(EventKind::ALL[..i].iter().all(|k| k.name() != kind.name()), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn picks_are_recorded_only_for_rules_and_only_when_on() {
+        let thread = Handle::from_raw(0x0001_0002_0003);
+        let mut ring = Ring::default();
+        ring.record_pick(1, thread, 3);
+        assert_eq!(ring.next_sequence(), 0);
+        ring.enable(8).unwrap();
+        ring.record_pick(2, thread, 0);
+        assert_eq!(ring.next_sequence(), 0, "classic placement: nothing");
+        ring.record_pick(3, thread, 3);
+        let mut out = [Event { sequence: 0, time_ns: 0, kind: EventKind::Wake, subject: 0, arg: 0 }; 2];
+        assert_eq!(ring.read(0, &mut out), (1, 0));
+        assert_eq!((out[0].kind, out[0].arg, out[0].time_ns), (EventKind::SetPick, 2, 3));
     }
 }

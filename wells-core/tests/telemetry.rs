@@ -120,3 +120,37 @@ fn the_event_stream_can_be_read_in_pieces() {
     assert_eq!(blocks, 10);
     assert!(all.iter().enumerate().all(|(i, e)| e.sequence == i as u64));
 }
+
+/// Trace points outside the core (`Kernel::trace`): nothing while the ring is off; once on,
+/// each event names the thread running when it was recorded, and a decision-set rule that
+/// places a thread is recorded as a pick with the rule's index.
+#[test]
+fn trace_points_record_the_running_thread_and_rule_picks() {
+    let world = World::new();
+    let k = world.kernel;
+    k.trace(EventKind::SyscallEnter, 99);
+    assert!(!k.tracing());
+    let no_rule = Rule { classes: 0b001, priority_min: 0, priority_max: 31, slack: 0, transaction: 0, conflicts_min: 0, waited: 0, cpu_share: 0, action: Action::Priority(3) };
+    let best_effort = Rule { classes: 0b100, ..no_rule };
+    k.policy_load(&DecisionSet { rules: vec![no_rule, best_effort] }.encode()).unwrap();
+    k.telemetry_enable(64).unwrap();
+    assert!(k.tracing());
+    let t = k.thread_create("caller", 5, 0, Box::new(move || {
+        k.trace(EventKind::SyscallEnter, 7);
+        k.trace(EventKind::SyscallExit, 0);
+        0
+    })).unwrap();
+    k.thread_set_class(t, SchedClass::BestEffort, None).unwrap();
+    k.thread_start(t).unwrap();
+    world.run().unwrap();
+    let blank = Event { sequence: 0, time_ns: 0, kind: EventKind::Wake, subject: 0, arg: 0 };
+    let mut events = [blank; 64];
+    let (count, _, _) = k.telemetry_read(0, &mut events);
+    let seen: Vec<(EventKind, u64, u64)> = events[..count].iter().map(|e| (e.kind, e.subject, e.arg)).collect();
+    let t = t.raw();
+    assert_eq!(
+        seen,
+        [(EventKind::Wake, t, 3), (EventKind::SetPick, t, 1), (EventKind::Switch, t, 3), (EventKind::SyscallEnter, t, 7), (EventKind::SyscallExit, t, 0), (EventKind::Exit, t, 0)],
+        "nothing from before the ring was on"
+    );
+}

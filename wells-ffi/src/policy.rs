@@ -27,6 +27,15 @@ pub const WELLS_TELEMETRY_TXN_ABORT: u32 = 7;
 pub const WELLS_TELEMETRY_TXN_CONFLICT: u32 = 8;
 pub const WELLS_TELEMETRY_SET_LOADED: u32 = 9;
 pub const WELLS_TELEMETRY_SET_REVERTED: u32 = 10;
+pub const WELLS_TELEMETRY_SYSCALL_ENTER: u32 = 11;
+pub const WELLS_TELEMETRY_SYSCALL_EXIT: u32 = 12;
+pub const WELLS_TELEMETRY_IRQ_ENTER: u32 = 13;
+pub const WELLS_TELEMETRY_IRQ_EXIT: u32 = 14;
+pub const WELLS_TELEMETRY_HYPERCALL: u32 = 15;
+pub const WELLS_TELEMETRY_VM_ENTRY: u32 = 16;
+pub const WELLS_TELEMETRY_VM_EXIT: u32 = 17;
+pub const WELLS_TELEMETRY_SET_PICK: u32 = 18;
+pub const WELLS_TELEMETRY_EXIT: u32 = 19;
 
 /// One telemetry event (record version `WELLS_TELEMETRY_VERSION`).
 #[allow(non_camel_case_types)]
@@ -138,6 +147,25 @@ pub extern "C" fn wells_telemetry_enable(capacity: usize) -> wells_status {
     }
     let bytes = capacity.saturating_mul(core::mem::size_of::<Event>());
     status_of(kernel_for_create(bytes).and_then(|k| k.telemetry_enable(capacity)))
+}
+
+/// Records a trace point of the embedder's own in the telemetry ring: `kind` is one of
+/// `WELLS_TELEMETRY_SYSCALL_ENTER`/`_EXIT`, `_IRQ_ENTER`/`_EXIT`, `_HYPERCALL`, `_VM_ENTRY`/`_EXIT`
+/// (the others are the kernel's to record: `WELLS_ERR_INVALID_ARGUMENT`), `arg` what it says about
+/// it; the event names the wells thread running (none outside one). While the ring is off this
+/// records nothing and costs one test.
+#[no_mangle]
+pub extern "C" fn wells_trace_record(kind: u32, arg: u64) -> wells_status {
+    const EMBEDDER_KINDS: [EventKind; 7] =
+        [EventKind::SyscallEnter, EventKind::SyscallExit, EventKind::IrqEnter, EventKind::IrqExit, EventKind::Hypercall, EventKind::VmEntry, EventKind::VmExit];
+    let Some(&kind) = EMBEDDER_KINDS.iter().find(|&&k| k as u32 == kind) else { return WELLS_ERR_INVALID_ARGUMENT };
+    match kernel() {
+        Ok(kernel) => {
+            kernel.trace(kind, arg);
+            WELLS_OK
+        }
+        Err(e) => e.into(),
+    }
 }
 
 /// Copies up to `capacity` events from sequence `from` on into `out` (`record_size` must be

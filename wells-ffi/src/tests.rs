@@ -253,3 +253,23 @@ fn decision_sets_and_telemetry_buffers_are_checked() {
     assert_eq!(count, 0, "the ring is off");
     assert_eq!(wells_shutdown(), WELLS_OK);
 }
+
+#[test]
+fn embedders_record_their_own_trace_points_only() {
+    let _turn = turn();
+    assert_eq!(wells_trace_record(WELLS_TELEMETRY_IRQ_ENTER, 1), WELLS_ERR_NOT_INITIALIZED);
+    assert_eq!(init(&table()), WELLS_OK);
+    assert_eq!(wells_trace_record(WELLS_TELEMETRY_IRQ_ENTER, 1), WELLS_OK, "off: nothing recorded");
+    assert_eq!(wells_telemetry_enable(16), WELLS_OK);
+    assert_eq!(wells_trace_record(WELLS_TELEMETRY_SWITCH, 0), WELLS_ERR_INVALID_ARGUMENT, "the kernel's own kind");
+    assert_eq!(wells_trace_record(99, 0), WELLS_ERR_INVALID_ARGUMENT);
+    assert_eq!(wells_trace_record(WELLS_TELEMETRY_SYSCALL_ENTER, 7), WELLS_OK);
+    let mut events = [wells_telemetry_event_t::default(); 4];
+    let (mut count, mut dropped, mut next) = (0usize, 0u64, 0u64);
+    let record = core::mem::size_of::<wells_telemetry_event_t>();
+    // SAFETY: the buffers are as large as said.
+    let read = unsafe { wells_telemetry_read(0, events.as_mut_ptr(), 4, record, &mut count, &mut dropped, &mut next) };
+    assert_eq!((read, count, dropped, next), (WELLS_OK, 1, 0, 1));
+    assert_eq!((events[0].kind, events[0].subject, events[0].arg), (WELLS_TELEMETRY_SYSCALL_ENTER, 0, 7), "outside a wells thread: no subject");
+    assert_eq!(wells_shutdown(), WELLS_OK);
+}

@@ -53,7 +53,8 @@ pub fn run(root: &Path) -> Vec<(String, Result<()>)> {
 /// Every distinct feature set a board's images are built with.
 fn feature_sets(board: &Board) -> Vec<Vec<&'static str>> {
     let mut sets: Vec<Vec<&'static str>> = Vec::new();
-    let planned = board.tests.iter().map(|test| test.features).chain([board.demo_features, board.bench_features]);
+    let traced = crate::trace::features(board);
+    let planned = board.tests.iter().map(|test| test.features).chain([board.demo_features, board.bench_features]).chain(traced.as_deref());
     for features in planned {
         let mut set = features.to_vec();
         set.sort_unstable();
@@ -74,6 +75,7 @@ mod tests {
         assert!(sets.contains(&vec![]));
         assert!(sets.contains(&vec!["fuzz", "user32"]));
         assert!(sets.contains(&vec!["bench"]));
+        assert!(sets.contains(&vec!["trace", "user32"]));
         let mut unique = sets.clone();
         unique.dedup();
         assert_eq!(unique.len(), sets.len());

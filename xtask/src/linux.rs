@@ -613,7 +613,7 @@ pub fn tests_on(root: &Path, kernels: &[Kernel]) -> Vec<(String, Result<()>)> {
             Ok(())
         });
         steps.push((
-            format!("linux {label} in QEMU: load, self-test, demo, host priority, -EINVAL, unload, reload, unload"),
+            format!("linux {label} in QEMU: load, self-test, demo, host priority, trace, -EINVAL, unload, reload, unload"),
             scenario,
         ));
         if i == 0 {

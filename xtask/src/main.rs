@@ -26,6 +26,7 @@ mod setup;
 mod soak;
 mod summary;
 mod systems;
+mod trace;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -60,6 +61,13 @@ commands:
                    where the instructions of each bench row go (qemu-virt-arm64 by
                    default, or qemu-virt-arm32): QEMU logs every instruction of a
                    short bench build; writes docs/profile.md
+  trace [--system S] [--window FROM_US..TO_US] | --test
+                   boot a system's demo (default: arm64-tasks) with its ring
+                   of events on, under -icount; writes target/trace/<system>.json (Chrome trace
+                   events: open in ui.perfetto.dev) and target/trace/<system>.png (a
+                   timeline of which thread ran when, or of a window of it, in µs);
+                   --test: only the suite's step
+                   (a known scenario's switches, one by one); docs/traces.md
   debug [--system S | --board B] [--bin NAME]
                    build a QEMU board image (default: the demo) and start QEMU halted
                    with the gdb stub on :1234; prints the gdb command to attach
@@ -170,6 +178,7 @@ fn main() -> ExitCode {
         "arm-library" => library_arm::command(&root, rest),
         "osek" => osek::command(&root, rest),
         "profile" => profile::command(&root, rest).map(|()| 0),
+        "trace" => trace::command(&root, rest).map(|()| 0),
         other => {
             eprintln!("xtask: unknown command `{other}`\n");
             eprint!("{USAGE}");
@@ -393,6 +402,7 @@ fn test(root: &Path) -> Result<u8> {
     for (name, result) in launcher::tests(root) {
         summary.record(&name, result);
     }
+    summary.record("trace of a known scenario: exactly the expected switches (arm64, -icount)", trace::test(root));
 
     Ok(if summary.finish() { 0 } else { 1 })
 }

@@ -23,6 +23,7 @@ fn spawn<P: Platform>(name: &str, priority: u8, f: impl FnMut() -> i32 + Send + 
 /// The pipeline as kernel threads, for three seconds.
 pub fn threads<P: Platform>(board: &P) -> i32 {
     let k = board.new_kernel();
+    crate::trace::start::<P>(&k);
     let readings = k.port_create(8, 16).expect("port");
     let averages = k.port_create(8, 4).expect("port");
 
@@ -82,7 +83,9 @@ pub fn threads<P: Platform>(board: &P) -> i32 {
         STOP.store(true, Ordering::Relaxed);
         0
     });
-    match k.run() {
+    let ran = k.run();
+    crate::trace::dump::<P>(&k, "threads");
+    match ran {
         Ok(()) => {
             crate::println!(P, "demo: all threads finished");
             0
@@ -102,6 +105,7 @@ where
     Program<P>: Copy,
 {
     let k = board.new_kernel();
+    crate::trace::start::<P>(&k);
     let ports = match system.make_ports(&k) {
         Ok(ports) => ports,
         Err(error) => {
@@ -148,7 +152,9 @@ where
         }
         0
     });
-    if let Err(error) = k.run() {
+    let ran = k.run();
+    crate::trace::dump::<P>(&k, system.name);
+    if let Err(error) = ran {
         crate::println!(P, "demo: run ended with {error}");
         return 1;
     }

@@ -3,6 +3,7 @@
 
 use crate::Platform;
 use core::ptr::{read_volatile, write_volatile};
+use wells_core::telemetry::EventKind;
 
 const GICD_CTLR: usize = 0x000;
 const GICD_IGROUPR: usize = 0x080;
@@ -114,6 +115,11 @@ impl Gic {
         if id >= 1020 {
             return;
         }
+        // Trace points (`cargo xtask trace`): compiled out unless the image traces.
+        let traced = crate::trace::on();
+        if let (true, Some(kernel)) = (traced, P::slot().get()) {
+            kernel.trace(EventKind::IrqEnter, id as u64);
+        }
         if id == timer {
             P::timer_cancel();
         }
@@ -122,6 +128,9 @@ impl Gic {
             if let Some(kernel) = P::slot().get() {
                 kernel.timer_interrupt();
             }
+        }
+        if let (true, Some(kernel)) = (traced, P::slot().get()) {
+            kernel.trace(EventKind::IrqExit, id as u64);
         }
     }
 }

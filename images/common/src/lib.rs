@@ -29,6 +29,7 @@ pub mod supervisor;
 pub mod system;
 pub mod test;
 pub mod timer_host;
+pub mod trace;
 
 pub use console::Console;
 pub use kernel_slot::{KernelOnBoard, KernelSlot};

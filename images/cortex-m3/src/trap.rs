@@ -9,6 +9,7 @@ use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::{Console, Platform};
 use wells_core::arch::armv7m::exceptions::{PENDSV, SVCALL};
 use wells_core::arch::armv7m::{scb, FaultReport, TrapFrame};
+use wells_core::telemetry::EventKind;
 
 /// Exit status when the kernel itself faults.
 const KERNEL_FAULT_STATUS: i32 = 101;
@@ -16,8 +17,17 @@ const KERNEL_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut TrapFrame) {
     match frame.exception {
         PENDSV => {
+            // Trace points (`cargo xtask trace`): compiled out unless the image traces; the
+            // argument is the exception number.
+            let traced = wells_board_common::trace::on();
+            if let (true, Some(kernel)) = (traced, Board::slot().get()) {
+                kernel.trace(EventKind::IrqEnter, PENDSV as u64);
+            }
             if let Some(kernel) = Board::slot().get() {
                 kernel.timer_interrupt();
+            }
+            if let (true, Some(kernel)) = (traced, Board::slot().get()) {
+                kernel.trace(EventKind::IrqExit, PENDSV as u64);
             }
         }
         SVCALL => syscalls::handle::<Board>(Svc(frame)),

@@ -24,6 +24,7 @@ mod policy_calls;
 mod restart;
 mod sealing;
 mod timer_calls;
+mod trace_calls;
 mod transactions;
 mod txn_calls;
 
@@ -57,6 +58,8 @@ pub struct Kernel<A: Arch> {
     state: spin::Mutex<State>,
     /// Set by [`Kernel::seal`]: no more objects (read without the lock, before allocating).
     sealed: AtomicBool,
+    /// Set once the telemetry ring is on: [`Kernel::trace`] tests it without the lock.
+    tracing: AtomicBool,
     _pinned: PhantomPinned,
 }
 
@@ -69,7 +72,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A kernel with a policy of the caller's choice behind the policy seam.
     pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
-        Box::pin(Kernel { arch, host, state: spin::Mutex::new(State::new(policy)), sealed: AtomicBool::new(false), _pinned: PhantomPinned })
+        Box::pin(Kernel { arch, host, state: spin::Mutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), _pinned: PhantomPinned })
     }
 
     /// The host this kernel runs in.

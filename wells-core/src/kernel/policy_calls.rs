@@ -77,7 +77,9 @@ impl<A: Arch> Kernel<A> {
     /// when the heap cannot hold it (the ring in force stays).
     pub fn telemetry_enable(&self, capacity: usize) -> Result<()> {
         self.unsealed()?;
-        self.critical().telemetry.enable(capacity)
+        self.critical().telemetry.enable(capacity)?;
+        self.tracing.store(true, core::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     /// Copies telemetry events from sequence `from` on; returns how many were copied, how many

@@ -325,6 +325,7 @@ impl State {
         if released {
             self.telemetry.record(now, EventKind::Wake, Some(handle), placement.level as u64);
         }
+        self.telemetry.record_pick(now, handle, placement.rule);
         Some(placement.level)
     }
 

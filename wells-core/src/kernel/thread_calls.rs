@@ -112,6 +112,7 @@ impl<A: Arch> Kernel<A> {
         let now = self.host.now_ns();
         state.clock.set_now(now);
         state.end_release(current, now);
+        state.telemetry.record(now, crate::telemetry::EventKind::Exit, Some(current), code as i64 as u64);
         // We still run on this stack: the next context frees it.
         let stack = state.finish_thread(current, code, true);
         state.sched.set_dead_stack(stack);

@@ -63,6 +63,8 @@ pub struct Placement {
     pub gang: bool,
     /// Abort the other transactions that conflict with its own, so its own wins.
     pub abort_conflicting: bool,
+    /// 1 + the index of the decision-set rule that placed it; 0: the classic placement.
+    pub rule: u16,
 }
 
 /// A scheduling policy: it decides where a thread that becomes runnable goes (its level, slice,

@@ -6,6 +6,7 @@
 use core::arch::asm;
 use core::ptr::{read_volatile, write_volatile};
 use wells_board_common::Platform;
+use wells_core::telemetry::EventKind;
 
 const GICD: usize = crate::facts::GIC_DISTRIBUTOR_BASE;
 const GICR: usize = crate::facts::GIC_REDISTRIBUTOR_BASE;
@@ -76,6 +77,11 @@ pub(crate) fn interrupt<P: Platform>(timer: u32) {
     if id >= 1020 {
         return;
     }
+    // Trace points (`cargo xtask trace`): compiled out unless the image traces.
+    let traced = wells_board_common::trace::on();
+    if let (true, Some(kernel)) = (traced, P::slot().get()) {
+        kernel.trace(EventKind::IrqEnter, id as u64);
+    }
     if id == timer {
         P::timer_cancel();
     }
@@ -84,5 +90,8 @@ pub(crate) fn interrupt<P: Platform>(timer: u32) {
         if let Some(kernel) = P::slot().get() {
             kernel.timer_interrupt();
         }
+    }
+    if let (true, Some(kernel)) = (traced, P::slot().get()) {
+        kernel.trace(EventKind::IrqExit, id as u64);
     }
 }

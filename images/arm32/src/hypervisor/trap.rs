@@ -13,6 +13,7 @@ use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
 use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
 use wells_core::arch::arm::hyp::{self, HypFrame, HypTrapKind};
 use wells_core::arch::hypervisor::guest_exit;
+use wells_core::telemetry::EventKind;
 
 /// Exit status when the hypervisor itself takes an unexpected exception.
 const HYPERVISOR_FAULT_STATUS: i32 = 101;
@@ -27,6 +28,18 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     }
     // The exit came from the guest entered last, whose save area the entry recorded.
     let me = hyp::vcpu_pointer() as *mut Vcpu;
+    // Trace points (compiled out unless the image traces): arg 0 synchronous, 1 IRQ, 2 FIQ,
+    // 3 anything else, as on arm64.
+    let kernel = <Board as wells_board_common::Platform>::slot().get().filter(|_| wells_board_common::trace::on());
+    if let Some(kernel) = kernel {
+        let class = match kind {
+            HypTrapKind::GuestTrap => 0,
+            HypTrapKind::Irq => 1,
+            HypTrapKind::Fiq => 2,
+            _ => 3,
+        };
+        kernel.trace(EventKind::VmExit, class);
+    }
     let resume = match kind {
         HypTrapKind::Irq => {
             exits::interrupt::<Board>(GIC.acknowledge());
@@ -47,6 +60,9 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
         (frame.elr, frame.spsr) = guest::entry_state(entry.pc as u32);
         frame.lr_usr = 0;
         Vcpu::reset().restore();
+    }
+    if let Some(kernel) = kernel {
+        kernel.trace(EventKind::VmEntry, 0);
     }
 }
 

@@ -26,14 +26,16 @@ pub fn test(board: &Board) -> i32 {
 /// what `cargo xtask run` builds) the tasks of the system this image was built for
 /// (`system::SYSTEM`, by default `systems/arm32-tasks.toml`: a sensor, a filter and a logger
 /// task in USR mode); without them the pipeline runs as kernel threads.
+/// With feature `trace`, the known scenario of `wells_board_common::trace::scenario` runs first,
+/// and each run prints its trace (also on the Cortex-R52).
 #[cfg(feature = "qemu-virt")]
 pub fn demo(board: &Board) -> i32 {
+    let scenario = scenario(board);
     #[cfg(feature = "user")]
-    {
-        wells_board_common::demo::tasks(board, &super::system::SYSTEM)
-    }
+    let demo = wells_board_common::demo::tasks(board, &super::system::SYSTEM);
     #[cfg(not(feature = "user"))]
-    wells_board_common::demo::threads(board)
+    let demo = wells_board_common::demo::threads(board);
+    scenario + demo
 }
 
 /// The demo on the Cortex-R52 (`wells_board_common::demo`): the tasks of the system this image
@@ -41,7 +43,17 @@ pub fn demo(board: &Board) -> i32 {
 /// a logger task at EL0, each isolated by the EL1 MPU).
 #[cfg(feature = "mps3-an536")]
 pub fn demo(board: &Board) -> i32 {
-    wells_board_common::demo::tasks(board, &super::system::SYSTEM)
+    let scenario = scenario(board);
+    scenario + wells_board_common::demo::tasks(board, &super::system::SYSTEM)
+}
+
+/// The traced scenario (feature `trace`), else nothing.
+fn scenario(board: &Board) -> i32 {
+    if cfg!(feature = "trace") {
+        wells_board_common::trace::scenario::run(board)
+    } else {
+        0
+    }
 }
 
 /// The benchmark image (`wells_board_common::bench`): on the Cortex-A15 counting instructions

@@ -12,6 +12,7 @@ use wells_board_common::Console;
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
 use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
+use wells_core::telemetry::EventKind;
 
 /// Exit status when the hypervisor itself takes an unexpected exception.
 const HYPERVISOR_FAULT_STATUS: i32 = 101;
@@ -26,6 +27,12 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     }
     // The exit came from the guest entered last, whose save area the entry recorded.
     let me = el2::vcpu_pointer() as *mut Vcpu;
+    // Trace points (compiled out unless the image traces): arg 0 synchronous, 1 IRQ, 2 FIQ,
+    // 3 SError.
+    let kernel = <Board as wells_board_common::Platform>::slot().get().filter(|_| wells_board_common::trace::on());
+    if let Some(kernel) = kernel {
+        kernel.trace(EventKind::VmExit, kind.class as u64);
+    }
     let resume = match kind.class {
         Class::Irq => {
             exits::interrupt::<Board>(GIC.acknowledge());
@@ -47,6 +54,9 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         frame.spsr = guest::SPSR_EL1H_MASKED;
         frame.sp_el0 = 0;
         Vcpu::reset().restore();
+    }
+    if let Some(kernel) = kernel {
+        kernel.trace(EventKind::VmEntry, 0);
     }
 }
 

@@ -36,13 +36,15 @@ pub fn test(board: &Board) -> i32 {
 /// system this image was built for (`system::SYSTEM`, by default `systems/arm64-tasks.toml`: a
 /// 64-bit sensor task and a 64-bit filter task pass readings and averages through ports to a
 /// 32-bit logger task). Without them the pipeline runs as kernel threads.
+/// With feature `trace`, the known scenario of `wells_board_common::trace::scenario` runs first,
+/// and each run prints its trace.
 pub fn demo(board: &Board) -> i32 {
+    let scenario = if cfg!(feature = "trace") { wells_board_common::trace::scenario::run(board) } else { 0 };
     #[cfg(feature = "user32")]
-    {
-        demo::tasks(board, &super::system::SYSTEM)
-    }
+    let demo = demo::tasks(board, &super::system::SYSTEM);
     #[cfg(not(feature = "user32"))]
-    demo::threads(board)
+    let demo = demo::threads(board);
+    scenario + demo
 }
 
 /// The benchmark image (`wells_board_common::bench`), counting instructions with PMCCNTR_EL0

@@ -8,6 +8,7 @@ use crate::system::{granted, System};
 /// Starts the VMs of `system` with the ports they list; returns the exit status.
 pub fn run<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
     let k = board.new_kernel();
+    crate::trace::start::<P>(&k);
     let ports = match system.make_ports(&k) {
         Ok(ports) => ports,
         Err(e) => {
@@ -30,7 +31,9 @@ pub fn run<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
             return 1;
         }
     }
-    match k.run() {
+    let ran = k.run();
+    crate::trace::dump::<P>(&k, system.name);
+    match ran {
         Ok(()) => 0,
         Err(e) => {
             crate::println!(P, "wells: run: {e}");

@@ -11,6 +11,7 @@ use super::registry::Vm;
 use crate::timer_host::GenericTimer;
 use crate::Platform;
 use wells_core::Arch;
+use wells_core::telemetry::EventKind;
 
 pub use super::hypercalls::hypercall;
 pub use super::lifecycle::{fault, power_off, restart, shut_down, stop};
@@ -127,10 +128,23 @@ pub fn yield_once<P: VmPlatform>() -> Resume {
 /// masking and behaves as on bare hardware. When the VM's distributor does not let it through
 /// (or no list register is free), it is dropped: the timer is masked and the interrupt ended.
 pub fn interrupt<P: GicBoard>(id: u32) {
-    let gic = P::gic();
     if id >= SPURIOUS_FROM {
         return;
     }
+    // Trace points (`cargo xtask trace`): compiled out unless the image traces.
+    let traced = crate::trace::on();
+    if let (true, Some(kernel)) = (traced, P::slot().get()) {
+        kernel.trace(EventKind::IrqEnter, id as u64);
+    }
+    take_interrupt::<P>(id);
+    if let (true, Some(kernel)) = (traced, P::slot().get()) {
+        kernel.trace(EventKind::IrqExit, id as u64);
+    }
+}
+
+/// [`interrupt`] between its trace points.
+fn take_interrupt<P: GicBoard>(id: u32) {
+    let gic = P::gic();
     if id == P::HYP_TIMER_IRQ {
         P::timer_cancel();
     }

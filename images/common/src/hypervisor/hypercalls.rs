@@ -64,6 +64,9 @@ const PSCI_IMPLEMENTED: [u32; 8] = [
 pub fn hypercall<P: VmPlatform>(regs: &mut dyn GuestRegisters) -> Resume {
     // SMC64 IDs differ from the SMC32 ones only in bit 30.
     let function = (regs.get(0) as u32) & !(1 << 30);
+    if crate::trace::on() {
+        P::kernel().trace(wells_core::telemetry::EventKind::Hypercall, function as u64);
+    }
     let a = [regs.get(1), regs.get(2), regs.get(3), regs.get(4)];
     let result = match function {
         PSCI_VERSION => PSCI_1_0,

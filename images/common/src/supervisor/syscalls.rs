@@ -4,7 +4,8 @@
 
 use super::{audit, create_thread, destroy_object, readable, stop_current, writable, TaskPlatform};
 use wells_core::domain::DomainId;
-use wells_core::{Arch, Error, Handle, Kind, Timeout};
+use wells_core::telemetry::EventKind;
+use wells_core::{Arch, Error, Handle, Kernel, Kind, Timeout};
 
 /// The registers of a system call, wherever the CPU's trap frame keeps them.
 pub trait CallRegisters {
@@ -23,6 +24,12 @@ pub trait CallRegisters {
 pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     let (number, args) = registers.call();
     let unknown = registers.unknown_call();
+    let k = P::kernel();
+    // Trace points (`cargo xtask trace`): compiled out unless the image traces.
+    let traced = crate::trace::on();
+    if traced {
+        k.trace(EventKind::SyscallEnter, number as u64);
+    }
     // System calls may block: let interrupts in while the kernel works for the caller.
     P::cpu().irq_restore(true);
     // The audit (tests only) stays off the hot path: a flag test, and its work out of line.
@@ -30,11 +37,14 @@ pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     if audited {
         audit::before::<P>();
     }
-    let result = call::<P>(number, args, unknown);
+    let result = call::<P>(k, number, args, unknown);
     if let (true, Err(error)) = (audited, &result) {
         audit::after_failure::<P>(number, *error);
     }
     P::cpu().irq_save();
+    if traced {
+        k.trace(EventKind::SyscallExit, result.as_ref().err().map_or(0, |error| *error as i32 as u64));
+    }
     match result {
         Ok(Value::One(value)) => registers.set_value(value, false),
         Ok(Value::Wide(value)) => registers.set_value(value, true),
@@ -83,8 +93,7 @@ pub const NAME_MAX: usize = 64;
 
 // Inlined into `handle`, its one caller: a cheap call then costs no call and no result in memory.
 #[inline(always)]
-fn call<P: TaskPlatform>(number: usize, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
-    let k = P::kernel();
+fn call<P: TaskPlatform>(k: &'static Kernel<P::Arch>, number: usize, [a0, a1, a2, a3]: [u64; 4], unknown: i32) -> Result<Value, Error> {
     let tasks = P::tasks();
     // Looked up only by the calls that need the task (the cheap ones stay cheap).
     let domain = || k.current_domain();
@@ -218,7 +227,7 @@ const TELEMETRY_RECORD: usize = 40;
 /// `telemetry_read(buffer, len)`: events from the header's `from` on, as many as fit; fills
 /// in the header and returns the count.
 fn telemetry_to_user<A: wells_core::Arch>(k: &wells_core::Kernel<A>, buffer: &mut [u8]) -> Result<usize, Error> {
-    use wells_core::telemetry::{Event, EventKind};
+    use wells_core::telemetry::Event;
     if buffer.len() < TELEMETRY_HEADER {
         return Err(Error::InvalidArgument);
     }

@@ -12,5 +12,7 @@ use wells_image_cortex_m3::Board;
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
-    wells_board_common::demo::tasks(board, &SYSTEM)
+    // With feature `trace`, the known scenario runs first, and each run prints its trace.
+    let scenario = if cfg!(feature = "trace") { wells_board_common::trace::scenario::run(board) } else { 0 };
+    scenario + wells_board_common::demo::tasks(board, &SYSTEM)
 }

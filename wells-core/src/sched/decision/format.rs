@@ -268,7 +268,12 @@ impl DecisionSet {
 
     /// The first rule matching `thread`.
     pub fn decide(&self, thread: &Runnable) -> Option<Action> {
-        self.rules.iter().find(|rule| rule.matches(thread)).map(|rule| rule.action)
+        self.decide_by(thread).map(|(_, action)| action)
+    }
+
+    /// [`DecisionSet::decide`] with the index of the rule that matched.
+    pub fn decide_by(&self, thread: &Runnable) -> Option<(usize, Action)> {
+        self.rules.iter().enumerate().find(|(_, rule)| rule.matches(thread)).map(|(i, rule)| (i, rule.action))
     }
 }
 

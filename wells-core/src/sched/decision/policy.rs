@@ -27,7 +27,9 @@ impl DecisionSetPolicy {
 impl Policy for DecisionSetPolicy {
     fn place(&self, thread: &Runnable) -> Placement {
         let classic = self.classic.place(thread);
-        let Some(action) = self.set.as_ref().and_then(|set| set.decide(thread)) else { return classic };
+        let Some((rule, action)) = self.set.as_ref().and_then(|set| set.decide_by(thread)) else { return classic };
+        // At most MAX_RULES (64) rules: the index fits.
+        let classic = Placement { rule: rule as u16 + 1, ..classic };
         match action {
             // The guard: a hard real-time thread never runs below its own priority.
             Action::Priority(level) if thread.class == SchedClass::HardRealTime => {
