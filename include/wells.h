@@ -501,6 +501,30 @@ wells_status wells_port_receive(struct wells_port_t port,
                                 size_t buf_len,
                                 uint32_t timeout_ms);
 
+// A call in one entry into wells (the IPC fast path): sends the first message-size bytes of
+// `buf` on `request`, then waits for the answer on `reply` and takes it into `buf`; both
+// steps share `timeout_ms`. Nothing is sent unless `buf_len` holds the answer too.
+//
+// # Safety
+// `buf` is NULL or points to `buf_len` readable and writable bytes.
+wells_status wells_port_call(struct wells_port_t request,
+                             struct wells_port_t reply,
+                             void *buf,
+                             size_t buf_len,
+                             uint32_t timeout_ms);
+
+// A server's turn in one entry into wells: sends the first message-size bytes of `buf` on
+// `reply` (the answer to the last request), then waits for the next request on `request` and
+// takes it into `buf`. The mirror of `wells_port_call`.
+//
+// # Safety
+// `buf` is NULL or points to `buf_len` readable and writable bytes.
+wells_status wells_port_reply_wait(struct wells_port_t reply,
+                                   struct wells_port_t request,
+                                   void *buf,
+                                   size_t buf_len,
+                                   uint32_t timeout_ms);
+
 // Stores the number of queued messages in `*out`.
 //
 // # Safety

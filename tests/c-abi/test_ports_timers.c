@@ -67,6 +67,66 @@ static int32_t port_single_thread(void *arg)
     return 0;
 }
 
+/* ---- call and reply-wait (the IPC fast path) --------------------------------------------------- */
+
+static wells_port_t call_requests, call_replies;
+
+static int32_t call_client(void *arg)
+{
+    (void)arg;
+    for (uint32_t i = 1; i <= 20; i++) {
+        struct msg m = {.seq = i, .data = {i * 7, 0, 0}};
+        CHECK_EQ(wells_port_call(call_requests, call_replies, &m, sizeof m, 1000), WELLS_OK);
+        CHECK_INT(m.seq, i);
+        CHECK_INT(m.data[0], i * 7 + 1);
+    }
+    /* the stop request, then a call nobody answers: the shared timeout ends it */
+    struct msg stop = {.seq = 0};
+    CHECK_EQ(wells_port_send(call_requests, &stop, sizeof stop, 1000), WELLS_OK);
+    uint64_t t0 = wells_now_ns();
+    CHECK_EQ(wells_port_call(call_requests, call_replies, &stop, sizeof stop, 20), WELLS_ERR_TIMEOUT);
+    uint64_t waited = wells_now_ns() - t0;
+    CHECK(waited >= 20 * MS && waited < (20 + IDLE_LATE_MS) * MS);
+    return 0;
+}
+
+static int32_t call_server(void *arg)
+{
+    (void)arg;
+    struct msg m;
+    CHECK_EQ(wells_port_receive(call_requests, &m, sizeof m, 1000), WELLS_OK);
+    while (m.seq != 0) {
+        m.data[0] += 1;
+        CHECK_EQ(wells_port_reply_wait(call_replies, call_requests, &m, sizeof m, 1000), WELLS_OK);
+    }
+    return 0;
+}
+
+static void port_call_and_reply_wait(void)
+{
+    START_WELLS();
+    CHECK_EQ(wells_port_create(&call_requests, sizeof(struct msg), 1), WELLS_OK);
+    CHECK_EQ(wells_port_create(&call_replies, sizeof(struct msg), 1), WELLS_OK);
+    /* bad calls send nothing: no buffer, one too small for the answer, not from a thread */
+    struct msg m = {.seq = 1};
+    uint32_t count = 99;
+    CHECK_EQ(wells_port_call(call_requests, call_replies, NULL, sizeof m, WELLS_NO_WAIT), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_port_call(call_requests, call_replies, &m, sizeof m - 1, WELLS_NO_WAIT), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_port_reply_wait(call_replies, call_requests, &m, sizeof m - 1, WELLS_NO_WAIT), WELLS_ERR_INVALID_ARGUMENT);
+    CHECK_EQ(wells_port_call(call_requests, call_replies, &m, sizeof m, 10), WELLS_ERR_BAD_CONTEXT);
+    CHECK_EQ(wells_port_count(call_requests, &count), WELLS_OK);
+    CHECK_INT(count, 0);
+    spawn("server", 10, call_server, NULL);
+    spawn("client", 10, call_client, NULL);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    /* the unanswered call's request stays queued */
+    CHECK_EQ(wells_port_count(call_requests, &count), WELLS_OK);
+    CHECK_INT(count, 1);
+    CHECK_EQ(wells_port_destroy(call_requests), WELLS_OK);
+    CHECK_EQ(wells_port_destroy(call_replies), WELLS_OK);
+    STOP_WELLS();
+}
+
 static void port_basics(void)
 {
     START_WELLS();
@@ -455,6 +515,7 @@ int main(void)
     RUN(port_blocking_sender);
     RUN(port_blocking_receiver);
     RUN(port_stream);
+    RUN(port_call_and_reply_wait);
     RUN(timer_one_shot);
     RUN(timer_periodic_and_cancel);
     RUN(timer_cancel_before_expiry);

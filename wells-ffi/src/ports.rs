@@ -58,6 +58,38 @@ pub unsafe extern "C" fn wells_port_receive(port: wells_port_t, buf: *mut c_void
     crate::instance::with_kernel(|kernel| kernel.port_receive(port.into(), buf, Timeout::from_ms(timeout_ms)).map(drop))
 }
 
+/// A call in one entry into wells (the IPC fast path): sends the first message-size bytes of
+/// `buf` on `request`, then waits for the answer on `reply` and takes it into `buf`; both
+/// steps share `timeout_ms`. Nothing is sent unless `buf_len` holds the answer too.
+///
+/// # Safety
+/// `buf` is NULL or points to `buf_len` readable and writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn wells_port_call(request: wells_port_t, reply: wells_port_t, buf: *mut c_void, buf_len: usize, timeout_ms: u32) -> wells_status {
+    if buf.is_null() || buf_len > isize::MAX as usize {
+        return WELLS_ERR_INVALID_ARGUMENT;
+    }
+    // SAFETY: the caller promises `buf_len` readable and writable bytes at `buf`.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), buf_len) };
+    crate::instance::with_kernel(|kernel| kernel.port_call(request.into(), reply.into(), buf, Timeout::from_ms(timeout_ms)).map(drop))
+}
+
+/// A server's turn in one entry into wells: sends the first message-size bytes of `buf` on
+/// `reply` (the answer to the last request), then waits for the next request on `request` and
+/// takes it into `buf`. The mirror of `wells_port_call`.
+///
+/// # Safety
+/// `buf` is NULL or points to `buf_len` readable and writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn wells_port_reply_wait(reply: wells_port_t, request: wells_port_t, buf: *mut c_void, buf_len: usize, timeout_ms: u32) -> wells_status {
+    if buf.is_null() || buf_len > isize::MAX as usize {
+        return WELLS_ERR_INVALID_ARGUMENT;
+    }
+    // SAFETY: the caller promises `buf_len` readable and writable bytes at `buf`.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), buf_len) };
+    crate::instance::with_kernel(|kernel| kernel.port_reply_wait(reply.into(), request.into(), buf, Timeout::from_ms(timeout_ms)).map(drop))
+}
+
 /// Stores the number of queued messages in `*out`.
 ///
 /// # Safety
