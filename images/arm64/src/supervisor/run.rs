@@ -64,3 +64,25 @@ pub fn bench(board: &Board) -> i32 {
 pub fn kernel_fault(board: &Board) -> i32 {
     test::stack_overflow::run(board)
 }
+
+/// The normal world's test of the wells monitor above it (`wells-smc-test`, run with the
+/// monitor image as QEMU's `-bios`): SMCCC and PSCI answers and 10 000 random SMCs from EL1
+/// (`wells_board_common::monitor::smc_test`). Passing, it says so and ends with PSCI
+/// SYSTEM_OFF through the monitor, which powers QEMU off (status 0); failing, it ends through
+/// semihosting with status 1. Without a monitor (entered at EL1 under QEMU's own PSCI) the
+/// SMCs would not reach one: it refuses to run.
+pub fn smc_test(board: &Board) -> i32 {
+    use wells_board_common::{monitor::smc_test, Console};
+    use wells_core::arch::aarch64::smc;
+    let mut out = Console::<Board>::new();
+    if board.entry_el != 2 {
+        wells_board_common::println!(Board, "smc test: needs the wells monitor to enter it at EL2, but it was entered at EL{}", board.entry_el);
+        return 1;
+    }
+    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) {
+        wells_board_common::println!(Board, "smc test: PASS; PSCI SYSTEM_OFF through the monitor");
+        smc::system_off()
+    }
+    wells_board_common::println!(Board, "smc test: FAIL");
+    1
+}
