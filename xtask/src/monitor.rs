@@ -111,6 +111,8 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 "running at EL1",
                 "ok - user32_faults_are_contained",
                 " passed, 0 failed",
+                // A passing run ends with SYSTEM_OFF through the monitor.
+                "monitor: PSCI SYSTEM_OFF after 1 SMCs",
             ],
             status: 0,
         },
