@@ -180,14 +180,8 @@ impl System {
                 return Err(problem(&d.name, "domain.name", format!("a second domain `{name}`")));
             }
             let field = |f: &str| format!("domain.{name}.{f}");
-            match &d.priority {
-                Some(priority) if *priority.get_ref() > PRIORITY_MAX => {
-                    return Err(problem(priority, field("priority"), format!("must be 0..={PRIORITY_MAX}")));
-                }
-                None if d.kind.get_ref() != "world" => {
-                    return Err(problem(domain, field("priority"), format!("missing: its threads' priority, 0..={PRIORITY_MAX}")));
-                }
-                _ => {}
+            if let Some(priority) = d.priority.as_ref().filter(|p| *p.get_ref() > PRIORITY_MAX) {
+                return Err(problem(priority, field("priority"), format!("must be 0..={PRIORITY_MAX}")));
             }
             for port in &d.ports {
                 if !ports.contains(port.get_ref().as_str()) {
@@ -238,6 +232,9 @@ impl System {
             }
             if let Some((key, Some(span))) = foreign.iter().find(|(_, span)| span.is_some()) {
                 return Err(Problem { span: span.clone(), field: field(key), message: format!("not a field of a {kind}") });
+            }
+            if d.priority.is_none() && kind != "world" {
+                return Err(problem(domain, field("priority"), format!("missing: its threads' priority, 0..={PRIORITY_MAX}")));
             }
             match kind {
                 "task" => self.check_task(d, context, &field)?,
@@ -608,6 +605,54 @@ on-fault = "restart"
 restarts = 2
 devices = ["uart", "gic"]
 "#;
+
+    const MONITOR: &str = r#"description = "a monitor"
+board = "b"
+cpu = "arm64"
+level = "monitor"
+
+[[domain]]
+kind = "world"
+name = "normal"
+image = "tasks"
+"#;
+
+    /// [`BOARD`] with a secure world.
+    fn secure_board() -> String {
+        BOARD.replacen(
+            "[cpu.arm64]",
+            "[secure]\nflash = { base = 0, size = 0x0400_0000 }\nsram = { base = 0x0e00_0000, size = 0x0010_0000 }\n\
+             dram = { base = 0x0e10_0000, size = 0x00f0_0000 }\nconsole = { base = 0x0904_0000, size = 0x1000 }\n\
+             gpio = { base = 0x090b_0000, size = 0x1000 }\npower-off-pin = 0\nreset-pin = 1\nnormal-world-image = 0x4020_0000\n[cpu.arm64]",
+            1,
+        )
+    }
+
+    #[test]
+    fn monitor_descriptions() {
+        let board = Description::parse(&secure_board()).unwrap();
+        let programs = vec!["demo-sensor".to_string()];
+        let supervisors = vec![("tasks".to_string(), "arm64".to_string())];
+        let check = |text: &str| -> Result<System, String> {
+            let system = System::parse(text)?;
+            system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors })?;
+            Ok(system)
+        };
+        assert_eq!(check(MONITOR).unwrap().normal_world_image(), Some("tasks"));
+        let error = |from: &str, to: &str| check(&MONITOR.replacen(from, to, 1)).unwrap_err();
+        assert_eq!(error("name = \"normal\"", "name = \"secure\""), "8: domain.name: the only world so far is `normal` (the secure world is still to come)");
+        assert_eq!(error("image = \"tasks\"\n", ""), "6: domain.normal.image: missing: the supervisor system the normal world runs");
+        assert!(error("image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.normal.image: unknown image `vms` (a arm64 normal world runs: tasks)"));
+        assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\npriority = 3"), "10: domain.normal.priority: not a field of a world");
+        assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\nprogram = \"demo-sensor\""), "10: domain.normal.program: not a field of a world");
+        assert_eq!(error("kind = \"world\"", "kind = \"task\""), "7: domain.normal.kind: a monitor system's domains are worlds (kind = \"world\")");
+        assert!(check(&MONITOR.replacen("cpu = \"arm64\"", "cpu = \"cortex-m3\"", 1)).unwrap_err().starts_with("4: level: no monitor for cortex-m3"));
+        // The board's own checks of its secure world.
+        let bad_pin = secure_board().replacen("reset-pin = 1", "reset-pin = 0", 1);
+        assert!(Description::parse(&bad_pin).unwrap_err().ends_with("secure.reset-pin: must differ from power-off-pin"));
+        let outside = secure_board().replacen("normal-world-image = 0x4020_0000", "normal-world-image = 0x3000_0000", 1);
+        assert!(Description::parse(&outside).unwrap_err().ends_with("secure.normal-world-image: must be 4 KiB aligned and inside RAM"));
+    }
 
     fn check(text: &str) -> Result<System, String> {
         let board = Description::parse(BOARD).unwrap();
