@@ -54,7 +54,7 @@ pub(crate) struct SecureGpio;
 impl Power for SecureGpio {
     fn off(&self) -> ! {
         say(format_args!("PSCI SYSTEM_OFF after {} SMCs: powering off (secure GPIO pin {})", SMC.answered(), facts::SECURE_GPIO_POWER_OFF_PIN));
-        GPIO.set_high(facts::SECURE_GPIO_POWER_OFF_PIN as u32);
+        GPIO.set_high(facts::SECURE_GPIO_POWER_OFF_PIN);
         loop {
             aarch64::wait_for_interrupt();
         }
@@ -62,7 +62,7 @@ impl Power for SecureGpio {
 
     fn reset(&self) -> ! {
         say(format_args!("PSCI SYSTEM_RESET after {} SMCs: resetting (secure GPIO pin {})", SMC.answered(), facts::SECURE_GPIO_RESET_PIN));
-        GPIO.set_high(facts::SECURE_GPIO_RESET_PIN as u32);
+        GPIO.set_high(facts::SECURE_GPIO_RESET_PIN);
         loop {
             aarch64::wait_for_interrupt();
         }

@@ -9,7 +9,8 @@
 
 pub mod smc_test;
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use crate::atomic64::AtomicU64;
+use core::sync::atomic::Ordering;
 use wells_core::arch::monitor::{Call, Machine, Monitor, Outcome};
 
 /// What powers the machine off or resets it (the board's secure GPIO on QEMU virt).
