@@ -49,7 +49,7 @@ const MACHINE: &str = "virt,secure=on,virtualization=on";
 
 /// The feature sets the normal-world images of the plan and of `run` are built with (clippy
 /// checks each).
-pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["normal-world"], &["normal-world", "user32"]];
+pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["smc-test"], &["normal-world", "user32"]];
 
 /// A boot of the monitor with a normal world.
 pub struct MonitorTest {
@@ -66,17 +66,17 @@ const MONITOR_LINES: [&str; 3] = [
     "monitor: entering the normal world at EL2, 0x40200000",
 ];
 
-/// The monitor test plan: the SMC test (answers of SMCCC and PSCI, 10 000 random SMCs from
-/// EL1, SYSTEM_OFF powering QEMU off with status 0: the pass line is printed only when every
+/// The monitor test plan: the SMC test (answers of SMCCC and PSCI, 10 000 random SMCs, from
+/// EL2 and again from EL1, SYSTEM_OFF powering QEMU off with status 0: the pass line is printed only when every
 /// check passed, a failure ends through semihosting with status 1, and a SYSTEM_OFF that did
 /// not power off hangs until the time limit); and the supervisor's own tests as the normal
 /// world.
 pub const MONITOR_TESTS: &[MonitorTest] = &[
     MonitorTest {
         world_bin: "wells-smc-test",
-        world_features: &["normal-world"],
+        world_features: &["smc-test"],
         boot: Boot {
-            name: "arm64 monitor at EL3: SMCCC and PSCI answers, 10 000 random SMCs from EL1, PSCI SYSTEM_OFF ends QEMU (cortex-a57, secure=on,virtualization=on)",
+            name: "arm64 monitor at EL3: SMCCC and PSCI answers, 10 000 random SMCs from EL2 and from EL1, PSCI SYSTEM_OFF ends QEMU (cortex-a57, secure=on,virtualization=on)",
             machine: MACHINE,
             cpu: "cortex-a57",
             expect: &[
@@ -90,6 +90,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 "ok - smc AFFINITY_INFO(cpu 0) = 0x0",
                 "ok - smc MIGRATE_INFO_TYPE = 0x2",
                 "ok - smc CPU_ON(cpu 0) = -4",
+                "smc fuzz: 10000 random calls from EL2, 10000 answered as SMCCC asks, monitor counted 10001",
                 "smc fuzz: 10000 random calls from EL1, 10000 answered as SMCCC asks, monitor counted 10001",
                 "smc test: PASS; PSCI SYSTEM_OFF through the monitor",
                 "monitor: PSCI SYSTEM_OFF after ",

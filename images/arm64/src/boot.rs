@@ -28,6 +28,11 @@ extern "C" fn at_entry_level(entry_el: u64) {
     if entry_el == 3 {
         crate::level::board::GIC.hand_interrupts_to_non_secure();
     }
+    // The monitor's SMC test makes its SMCs from EL2 too, before the drop.
+    #[cfg(feature = "smc-test")]
+    if entry_el == 2 {
+        crate::level::run::smc_test_at_entry();
+    }
 }
 
 /// Runs the application on the established board and ends the run with its status.
