@@ -67,10 +67,10 @@ pub fn kernel_fault(board: &Board) -> i32 {
 
 /// The normal world's test of the wells monitor above it (`wells-smc-test`, run with the
 /// monitor image as QEMU's `-bios`): SMCCC and PSCI answers and 10 000 random SMCs from EL1
-/// (`wells_board_common::monitor::smc_test`), after the same from EL2 (`smc_test_at_entry`). Passing, it says so and ends with PSCI
-/// SYSTEM_OFF through the monitor, which powers QEMU off (status 0); failing, it ends through
-/// semihosting with status 1. Without a monitor (entered at EL1 under QEMU's own PSCI) the
-/// SMCs would not reach one: it refuses to run.
+/// (`wells_board_common::monitor::smc_test`), after the same from EL2 (`smc_test_at_entry`).
+/// Passing, it says so and ends with PSCI SYSTEM_OFF through the monitor, which powers QEMU off
+/// (status 0); failing, it ends through semihosting with status 1. Not entered at EL2 (so not
+/// by the monitor) it refuses to run.
 pub fn smc_test(board: &Board) -> i32 {
     use wells_board_common::{monitor::smc_test, Console};
     use wells_core::arch::aarch64::smc;
