@@ -2,8 +2,9 @@
 //! image implements. By level: [`supervisor`] (user tasks: registry, memory, system calls,
 //! the ELF loader; [`supervisor::TaskPlatform`]), [`hypervisor`] (VMs: registry, stage 2,
 //! hypercalls, exits, the virtual GIC; [`hypervisor::VmPlatform`]) and [`monitor`] (EL3: the SMC
-//! service, and the normal world's test of it). For every level: the in-kernel test suites, the benchmarks, the demo, and the
-//! drivers of devices several boards have (GICv2, PL011, PL061, CMSDK UART).
+//! service, and the normal world's test of it). For every level: the in-kernel test suites, the
+//! benchmarks, the demo, and the drivers of devices several boards have (GICv2, PL011, PL061,
+//! CMSDK UART).
 //!
 //! An image crate keeps what is its own: boot code, trap glue, MMU/MPU set-up and its trait
 //! impls; its binaries are thin calls into this crate. Nothing here knows a board address: those
