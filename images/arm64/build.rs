@@ -1,16 +1,25 @@
-//! Generates the image's constants and linker script from `boards/qemu-virt.toml`. Both levels
-//! load where QEMU puts a kernel. The supervisor: a 64 KiB boot stack above an unmapped guard
+//! Generates the image's constants and linker script from `boards/qemu-virt.toml`. The supervisor
+//! and the hypervisor load where QEMU puts a kernel. The supervisor: a 64 KiB boot stack above an unmapped guard
 //! page, a 96 MiB heap. The hypervisor (physical addresses; its guests see their own layout
 //! through stage 2): a 64 KiB boot stack, and the rest of the 1 GiB it asks QEMU for as the
-//! heap, 2 MiB aligned, from which VMs get their RAM.
+//! heap, 2 MiB aligned, from which VMs get their RAM. The monitor runs in place from the secure
+//! flash with its data and a 16 KiB stack in secure SRAM.
 use wells_board::system::{self, Offer};
 use wells_board::{Heap, Layout, GIB, KIB, MIB};
 
 fn main() {
+    if std::env::var_os("CARGO_FEATURE_MONITOR").is_some() {
+        // The monitor: in place in the secure flash, a 16 KiB stack in secure SRAM, no heap.
+        let layout = Layout { secure: true, ..Layout::kernel(16 * KIB, Heap::None) };
+        wells_board::build_script("qemu-virt", "arm64", &layout);
+        return;
+    }
     let layout = if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
         Layout { heap_align: 2 * MIB, ..Layout::kernel(64 * KIB, Heap::RestOfRam { ram_size: Some(GIB) }) }
     } else {
-        Layout { stack_guard: 4 * KIB, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) }
+        // Below the wells monitor (feature `normal-world`): linked where the monitor enters it.
+        let below_monitor = std::env::var_os("CARGO_FEATURE_NORMAL_WORLD").is_some();
+        Layout { stack_guard: 4 * KIB, below_monitor, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) }
     };
     wells_board::build_script("qemu-virt", "arm64", &layout);
     // The system the demo runs (`systems/`): VMs, or tasks with 64- and 32-bit programs.

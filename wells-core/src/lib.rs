@@ -1,8 +1,9 @@
 //! wells-core: one kernel core meant for every level wells manages. Today it runs as a
 //! supervisor (user tasks on arm64, Cortex-A15, Cortex-R52 and Cortex-M3), as a hypervisor
-//! (VMs at arm64 EL2 and Cortex-A15 HYP) and inside another OS through the C library (a Linux
-//! process, a Linux kernel module). Still to come: the EL3 monitor (worlds), task groups as an
-//! administrator's domains, the Arm builds of the library and the AUTOSAR OS API on it.
+//! (VMs at arm64 EL2 and Cortex-A15 HYP), as the arm64 EL3 monitor (SMC and PSCI for the normal
+//! world: `arch::monitor`, `arch::aarch64::el3`) and inside another OS through the C library (a
+//! Linux process, a Linux kernel module). Still to come: the monitor's secure world, task groups
+//! as an administrator's domains, the Arm builds of the library and the AUTOSAR OS API on it.
 //!
 //! Design principles, in the order they win when they conflict:
 //! 1. **Every outside input gets a defined answer.** Public calls return `Result<_, Error>`;

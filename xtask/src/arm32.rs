@@ -33,6 +33,7 @@ pub const VIRT_ARM32: Board = Board {
         machine: "virt",
         expect: &["entered in SVC mode", "ok - user_faults_are_contained", " passed, 0 failed"],
     }),
+    normal_world: None,
 };
 
 const SVC_ENTRY: &[&str] = &["entered in SVC mode", "running in SVC mode"];

@@ -11,8 +11,9 @@ use crate::Result;
 const HOST_CRATES: &[&str] = &["wells-core", "wells-ffi", "wells-policy", "wells-board", "wells-oil", "xtask"];
 
 /// Every image's board.
-const BOARDS: [&Board; 6] = [
+const BOARDS: [&Board; 7] = [
     &qemu::VIRT_ARM64,
+    &crate::monitor::VIRT_ARM64_MONITOR,
     &crate::hyper::VIRT_ARM64_HYPER,
     &crate::arm32::VIRT_ARM32,
     &crate::hyper::VIRT_ARM32_HYPER,
@@ -43,6 +44,9 @@ pub fn run(root: &Path) -> Vec<(String, Result<()>)> {
         let result = sets.iter().try_for_each(|features| qemu::clippy(root, board, features));
         results.push((format!("clippy: {} image, {} feature sets", board.name, sets.len()), result));
     }
+    // The monitor's normal-world images: supervisor builds linked below the monitor.
+    let result = crate::monitor::NORMAL_WORLD_FEATURES.iter().try_for_each(|features| qemu::clippy(root, &qemu::VIRT_ARM64, features));
+    results.push((format!("clippy: {} image below the monitor, {} feature sets", qemu::VIRT_ARM64.name, crate::monitor::NORMAL_WORLD_FEATURES.len()), result));
     let libraries = crate::library_arm::LIBRARIES;
     let result = libraries.iter().try_for_each(|library| crate::library_arm::clippy(root, library));
     let targets: Vec<&str> = libraries.iter().map(|library| library.target).collect();

@@ -28,6 +28,7 @@ pub const MPS2_AN385: Board = Board {
     system: "m3-tasks",
     tests: CORTEX_M3_TESTS,
     every_model: None,
+    normal_world: None,
 };
 
 /// The Cortex-M3 test plan.

@@ -29,6 +29,7 @@ pub const MPS3_AN536: Board = Board {
     system: "r52-tasks",
     tests: CORTEX_R52_TESTS,
     every_model: None,
+    normal_world: None,
 };
 
 const EL2_ENTRY: &[&str] = &["entered in HYP mode", "dropped to EL1", "running in SVC mode (EL1), MPU on"];

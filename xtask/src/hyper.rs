@@ -37,6 +37,7 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     system: "arm64-vms",
     tests: HYPER_TESTS,
     every_model: None,
+    normal_world: None,
 };
 
 /// Lines every passing run of a hypervisor's test image prints, on either board.
@@ -145,6 +146,7 @@ pub const VIRT_ARM32_HYPER: Board = Board {
     system: "arm32-vms",
     tests: HYPER32_TESTS,
     every_model: None,
+    normal_world: None,
 };
 
 /// The Cortex-A15 hypervisor test plan: the scenarios in HYP mode, and a clear refusal when

@@ -39,8 +39,19 @@ const LAUNCHES: &[Launch] = &[
     Launch { flags: &["-r"], expect: &["wells on qemu-mps3-an536 (Cortex-R52)", "logger (32-bit): 30 averages logged, done", "demo: task logger exited with 0"], status: Some(0) },
     Launch { flags: &["-v"], expect: HYPER_A15, status: Some(0) },
     Launch { flags: &["-6", "-v"], expect: HYPER_ARM64, status: Some(0) },
+    Launch {
+        flags: &["-m"],
+        expect: &[
+            "monitor: wells on qemu-virt: entered at EL3, established EL3 (monitor)",
+            "wells on qemu-virt-arm64: entered at EL2",
+            "demo: task logger exited with 0",
+            "monitor: PSCI SYSTEM_OFF after 1 SMCs",
+        ],
+        status: Some(0),
+    },
     Launch { flags: &["-b"], expect: &["QEMU waits halted for a debugger", "-s -S", "qemu-virt-arm32-wells-demo+user.elf"], status: None },
     Launch { flags: &["-3", "-v"], expect: &["do-qemuarm: -v needs the Cortex-A15 (no flag) or arm64 (-6) board"], status: Some(2) },
+    Launch { flags: &["-3", "-m"], expect: &["do-qemuarm: -m is the arm64 monitor"], status: Some(2) },
     Launch { flags: &["-x"], expect: &["(no flag)  Cortex-A15 virt"], status: Some(2) },
 ];
 

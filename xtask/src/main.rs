@@ -18,6 +18,7 @@ mod library_arm;
 mod linux;
 mod load;
 mod miri;
+mod monitor;
 mod osek;
 mod profile;
 mod qemu;
@@ -45,10 +46,11 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load]
+  test [--under-load | --monitor]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
-                   verdicts must not change)
+                   verdicts must not change); --monitor: only the EL3 monitor's
+                   boots (docs/monitor.md)
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts)
                    and wells.ko's; prints the tables and writes docs/benchmarks.md
@@ -162,6 +164,13 @@ fn main() -> ExitCode {
                 let _hogs = load::CpuHogs::start();
                 test(&root)
             }
+            [flag] if flag == "--monitor" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --monitor");
+                for (name, result) in monitor::run_tests(&root) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
             _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),
         },
         "bench" => match rest {
@@ -376,6 +385,9 @@ fn test(root: &Path) -> Result<u8> {
     }
 
     for (name, result) in qemu::run_arm64_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in monitor::run_tests(root) {
         summary.record(&name, result);
     }
     for (name, result) in hyper::run_tests(root) {

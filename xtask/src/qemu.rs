@@ -48,6 +48,18 @@ pub struct Board {
     pub tests: &'static [TestImage],
     /// A boot of the plan repeated on the description's other QEMU models.
     pub every_model: Option<EveryModel>,
+    /// Set for a monitor (firmware) board: its images boot as QEMU's `-bios` (a flat binary
+    /// `build` writes beside the ELF) and `run` loads this normal world below them
+    /// (`-device loader`).
+    pub normal_world: Option<NormalWorld>,
+}
+
+/// The image a monitor's normal world runs: a binary of another board, built with the system
+/// its description names.
+pub struct NormalWorld {
+    pub board: &'static Board,
+    pub bin: &'static str,
+    pub features: &'static [&'static str],
 }
 
 /// A boot the test plan repeats on every QEMU model of the board's CPU family after the first
@@ -126,6 +138,7 @@ pub const VIRT_ARM64: Board = Board {
         machine: "virt",
         expect: &["entered at EL1", "ok - user32_faults_are_contained", " passed, 0 failed"],
     }),
+    normal_world: None,
 };
 
 /// An image of another board that a hypervisor image embeds as a guest: built first, its path
@@ -254,6 +267,9 @@ pub fn build_with_env(root: &Path, board: &Board, bin: &str, features: &[&str], 
     }
     let image = images.join(format!("{name}.elf"));
     std::fs::copy(&built, &image).map_err(|e| format!("cannot copy {} to {}: {e}", built.display(), image.display()))?;
+    if board.normal_world.is_some() {
+        crate::monitor::flat_binary(&image, &image.with_extension("bin"))?;
+    }
     Ok(image)
 }
 
@@ -295,21 +311,22 @@ fn cargo_image(root: &Path, board: &Board, command: &[&str], features: &[&str], 
     crate::run_status(&mut command, &format!("cargo {}", args.join(" ")))
 }
 
-fn qemu_command(board: &Board, boot: &Boot, image: &Path) -> Command {
-    qemu_command_with(board, boot, image, &[])
-}
 
-/// The QEMU command for `boot` with `extra` options before `-kernel <image>`.
-pub fn qemu_command_with(board: &Board, boot: &Boot, image: &Path, extra: &[&str]) -> Command {
+/// The QEMU command for `boot` with `extra` options before `-kernel <image>` (a monitor
+/// board's: `-bios <image as a flat binary>`).
+pub fn qemu_command_with<S: AsRef<std::ffi::OsStr>>(board: &Board, boot: &Boot, image: &Path, extra: &[S]) -> Command {
     let facts = board.facts();
     let mut qemu = Command::new(&facts.qemu);
     qemu.args(["-M", boot.machine, "-cpu", boot.cpu, "-nographic"])
         .args(&facts.options)
         .args(board.options)
         .args(["-semihosting-config", "enable=on,target=native"])
-        .args(extra)
-        .arg("-kernel")
-        .arg(image);
+        .args(extra);
+    if board.normal_world.is_some() {
+        qemu.arg("-bios").arg(image.with_extension("bin"));
+    } else {
+        qemu.arg("-kernel").arg(image);
+    }
     qemu
 }
 
@@ -342,9 +359,15 @@ pub fn test_boot(root: &Path, board: &Board, boot: &Boot, image: &Path) -> Resul
 
 /// [`test_boot`] with its own wall-clock limit (a soak runs longer).
 pub fn test_boot_within(root: &Path, board: &Board, boot: &Boot, image: &Path, limit: Duration) -> Result<()> {
+    test_boot_with(root, board, boot, image, &[], limit)
+}
+
+/// [`test_boot_within`] with more QEMU options (a monitor's normal world).
+pub fn test_boot_with(root: &Path, board: &Board, boot: &Boot, image: &Path, extra: &[String], limit: Duration) -> Result<()> {
     let qemu = board.facts().qemu;
     println!("xtask: booting {} on {qemu} -M {} -cpu {}", image.display(), boot.machine, boot.cpu);
-    let mut child = qemu_command_with(board, boot, image, ICOUNT)
+    let options: Vec<String> = ICOUNT.iter().map(|option| option.to_string()).chain(extra.iter().cloned()).collect();
+    let mut child = qemu_command_with(board, boot, image, &options)
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -434,12 +457,14 @@ pub fn run_tests(root: &Path, board: &Board) -> Vec<(String, Result<()>)> {
 /// interactively; returns QEMU's exit status.
 pub fn run_demo(root: &Path, board: &Board, system: &str) -> Result<u8> {
     let image = build_with_env(root, board, "wells-demo", board.demo_features, &crate::systems::env(board, system)?)?;
-    interactive(root, board, qemu_command(board, &board.plain_boot, &image))
+    let extra = crate::monitor::normal_world_options(root, board, system)?;
+    interactive(root, board, qemu_command_with(board, &board.plain_boot, &image, &extra))
 }
 
 /// Every QEMU board `run` and `debug` know.
-pub const QEMU_BOARDS: [&Board; 6] = [
+pub const QEMU_BOARDS: [&Board; 7] = [
     &VIRT_ARM64,
+    &crate::monitor::VIRT_ARM64_MONITOR,
     &crate::hyper::VIRT_ARM64_HYPER,
     &crate::hyper::VIRT_ARM32_HYPER,
     &crate::arm32::VIRT_ARM32,
@@ -460,7 +485,7 @@ pub fn interactive(root: &Path, board: &Board, mut qemu: Command) -> Result<u8> 
 const DEBUG_BINS: &[&str] = &["wells-demo", "wells-test"];
 
 const DEBUG_HELP: &str = "\
-usage: cargo xtask debug [--system <system> | --board qemu-virt-arm64|qemu-virt-arm64-hyper|qemu-virt-arm32-hyper|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
+usage: cargo xtask debug [--system <system> | --board qemu-virt-arm64|qemu-virt-arm64-monitor|qemu-virt-arm64-hyper|qemu-virt-arm32-hyper|qemu-virt-arm32|qemu-mps2-an385|qemu-mps3-an536]
                          [--bin wells-demo|wells-test]
 
 Builds the image (default: the demo of the board's default system, or of the system
@@ -509,7 +534,9 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
 /// exit status.
 pub fn debug(root: &Path, board: &Board, bin: &str, system: &str) -> Result<u8> {
     let image = build_with_env(root, board, bin, board.demo_features, &crate::systems::env(board, system)?)?;
-    let qemu = qemu_command_with(board, &board.plain_boot, &image, &["-s", "-S"]);
+    let mut extra = crate::monitor::normal_world_options(root, board, system)?;
+    extra.extend(["-s".to_string(), "-S".to_string()]);
+    let qemu = qemu_command_with(board, &board.plain_boot, &image, &extra);
     println!("xtask: QEMU waits halted for a debugger; attach from another terminal with:");
     println!("  gdb-multiarch {} -ex 'target remote :1234'", image.display());
     if Command::new("gdb-multiarch").arg("--version").stdout(Stdio::null()).status().is_err() {

@@ -18,6 +18,8 @@ pub fn load(root: &Path, name: &str) -> Result<System> {
 fn level(board: &Board) -> &'static str {
     if board.base_features.contains(&"hypervisor") {
         "hypervisor"
+    } else if board.base_features.contains(&"monitor") {
+        "monitor"
     } else {
         "supervisor"
     }

@@ -1,9 +1,10 @@
 //! What every standalone wells image shares, written once against the [`Platform`] trait each
 //! image implements. By level: [`supervisor`] (user tasks: registry, memory, system calls,
 //! the ELF loader; [`supervisor::TaskPlatform`]), [`hypervisor`] (VMs: registry, stage 2,
-//! hypercalls, exits, the virtual GIC; [`hypervisor::VmPlatform`]) and [`monitor`] (EL3, still
-//! to come). For every level: the in-kernel test suites, the benchmarks, the demo, and the
-//! drivers of devices several boards have (GICv2, PL011, CMSDK UART).
+//! hypercalls, exits, the virtual GIC; [`hypervisor::VmPlatform`]) and [`monitor`] (EL3: the SMC
+//! service, and the normal world's test of it). For every level: the in-kernel test suites, the
+//! benchmarks, the demo, and the drivers of devices several boards have (GICv2, PL011, PL061,
+//! CMSDK UART).
 //!
 //! An image crate keeps what is its own: boot code, trap glue, MMU/MPU set-up and its trait
 //! impls; its binaries are thin calls into this crate. Nothing here knows a board address: those
@@ -23,6 +24,7 @@ pub mod hypervisor;
 mod kernel_slot;
 pub mod monitor;
 pub mod pl011;
+pub mod pl061;
 pub mod profile;
 mod platform;
 pub mod supervisor;

@@ -25,6 +25,8 @@ pub struct Description {
     pub gic: Option<Gic>,
     pub timer_interrupts: Option<TimerInterrupts>,
     pub guest: Option<Guest>,
+    /// The secure world's memory and devices (QEMU `secure=on`): what a monitor at EL3 uses.
+    pub secure: Option<Secure>,
     /// CPU families by the name images use (`arm64`, `arm32`, `cortex-m3`, ...).
     pub cpu: BTreeMap<String, Cpu>,
 }
@@ -92,6 +94,27 @@ pub struct Guest {
     pub console: u64,
     pub gic_distributor: u64,
     pub gic_cpu: u64,
+}
+
+/// The secure world of a board with an EL3: only secure accesses reach these.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Secure {
+    /// The boot flash a monitor runs from in place (QEMU `-bios`): every CPU starts at its base.
+    pub flash: Region,
+    /// Secure SRAM: a monitor's data and stack.
+    pub sram: Region,
+    /// Secure DRAM: the secure world's memory.
+    pub dram: Region,
+    /// The secure console (a PL011).
+    pub console: Region,
+    /// The secure GPIO (a PL061) whose pins power the machine off and reset it.
+    pub gpio: Region,
+    pub power_off_pin: Spanned<u8>,
+    pub reset_pin: Spanned<u8>,
+    /// Where a normal-world image loads below a monitor (in RAM, clear of the device tree QEMU
+    /// puts at the bottom of RAM when it boots firmware).
+    pub normal_world_image: Spanned<u64>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -188,6 +211,20 @@ impl Description {
         if let Some(guest) = &self.guest {
             if guest.image.get_ref() % 4096 != 0 || *guest.image.get_ref() < guest.ram {
                 return Err(problem(&guest.image, "guest.image", "must be 4 KiB aligned and inside the guest's RAM"));
+            }
+        }
+        if let Some(secure) = &self.secure {
+            for (pin, field) in [(&secure.power_off_pin, "secure.power-off-pin"), (&secure.reset_pin, "secure.reset-pin")] {
+                if *pin.get_ref() > 7 {
+                    return Err(problem(pin, field, "a PL061 has pins 0..=7"));
+                }
+            }
+            let image = *secure.normal_world_image.get_ref();
+            if image % 4096 != 0 || image < ram || self.ram.size.as_ref().is_some_and(|size| image >= ram + size.get_ref()) {
+                return Err(problem(&secure.normal_world_image, "secure.normal-world-image", "must be 4 KiB aligned and inside RAM"));
+            }
+            if secure.power_off_pin.get_ref() == secure.reset_pin.get_ref() {
+                return Err(problem(&secure.reset_pin, "secure.reset-pin", "must differ from power-off-pin"));
             }
         }
         for (name, cpu) in &self.cpu {

@@ -79,6 +79,16 @@ pub fn rust(description: &Description, board: &str) -> String {
         constant(&mut out, "A VM's GIC distributor (emulated).", "GUEST_GIC_DISTRIBUTOR", guest.gic_distributor);
         constant(&mut out, "A VM's GIC CPU interface (the GICV mapped there).", "GUEST_GIC_CPU", guest.gic_cpu);
     }
+    if let Some(secure) = &description.secure {
+        region(&mut out, "The secure boot flash (a monitor runs from it in place)", "SECURE_FLASH", &secure.flash);
+        region(&mut out, "Secure SRAM", "SECURE_SRAM", &secure.sram);
+        region(&mut out, "Secure DRAM", "SECURE_DRAM", &secure.dram);
+        region(&mut out, "The secure console (PL011)", "SECURE_CONSOLE", &secure.console);
+        region(&mut out, "The secure GPIO (PL061)", "SECURE_GPIO", &secure.gpio);
+        let _ = writeln!(out, "/// The secure GPIO pin that powers the machine off.\npub const SECURE_GPIO_POWER_OFF_PIN: u32 = {};", secure.power_off_pin.get_ref());
+        let _ = writeln!(out, "/// The secure GPIO pin that resets the machine.\npub const SECURE_GPIO_RESET_PIN: u32 = {};", secure.reset_pin.get_ref());
+        constant(&mut out, "Where the normal world's image loads below a monitor (its entry).", "SECURE_NORMAL_WORLD_IMAGE", *secure.normal_world_image.get_ref());
+    }
     out
 }
 
@@ -91,6 +101,17 @@ pub fn linker_script(description: &Description, board: &str, layout: &Layout) ->
             format!("boards/{board}.toml: RAM size not fixed by the board: the image's layout must give it")
         })
     };
+    if layout.secure {
+        let secure = description.secure.as_ref().ok_or_else(|| format!("boards/{board}.toml: no [secure] section to link a monitor in"))?;
+        let _ = writeln!(
+            out,
+            "MEMORY\n{{\n    FLASH (rx)  : ORIGIN = {:#x}, LENGTH = {:#x}\n    RAM   (rw)  : ORIGIN = {:#x}, LENGTH = {:#x}\n}}",
+            secure.flash.base, secure.flash.size, secure.sram.base, secure.sram.size
+        );
+        let _ = writeln!(out, "WELLS_STACK_SIZE = {:#x};", layout.stack);
+        let _ = writeln!(out, "INCLUDE monitor.ld");
+        return Ok(out);
+    }
     if let Some(flash) = &description.flash {
         let _ = writeln!(
             out,
@@ -106,6 +127,9 @@ pub fn linker_script(description: &Description, board: &str, layout: &Layout) ->
     let image = if layout.as_guest {
         let guest = description.guest.as_ref().ok_or_else(|| format!("boards/{board}.toml: no [guest] layout to link a guest at"))?;
         *guest.image.get_ref()
+    } else if layout.below_monitor {
+        let secure = description.secure.as_ref().ok_or_else(|| format!("boards/{board}.toml: no [secure] section: no monitor to run below"))?;
+        *secure.normal_world_image.get_ref()
     } else {
         description.image_base()
     };

@@ -1,7 +1,8 @@
 //! How an image lays itself out in the board's memory: what its build script asks for. The
-//! board description gives the addresses; the layout the sizes. Two shared linker scripts do
+//! board description gives the addresses; the layout the sizes. Three shared linker scripts do
 //! the placing (`boards/layout/`): `ram.ld` for images loaded into RAM, `xip.ld` for images
-//! executed in place from flash with their data in RAM.
+//! executed in place from flash with their data in RAM, `monitor.ld` for an EL3 monitor in the
+//! secure flash with its data in secure SRAM.
 
 /// Where the kernel heap ends.
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +22,12 @@ pub struct Layout {
     /// Linked at the address a VM of the wells hypervisor loads it to (the description's
     /// `[guest]`), rather than the board's own.
     pub as_guest: bool,
+    /// A monitor (EL3): runs in place from the board's secure flash, its data and stack in
+    /// secure SRAM (`[secure]`; `monitor.ld`).
+    pub secure: bool,
+    /// A normal-world image run below a monitor: linked at the description's `[secure]`
+    /// `normal-world-image` rather than its `[ram]` image address.
+    pub below_monitor: bool,
     /// The boot stack.
     pub stack: u64,
     /// An unmapped page below the boot stack (0: none), so that an overflow faults.
@@ -41,6 +48,6 @@ pub const GIB: u64 = 1 << 30;
 impl Layout {
     /// A kernel image: a boot stack of `stack` bytes and a heap; 4 KiB alignment, no guard page.
     pub const fn kernel(stack: u64, heap: Heap) -> Layout {
-        Layout { as_guest: false, stack, stack_guard: 0, handler_stack: 0, heap, heap_align: 4 * KIB, task_ram: false }
+        Layout { as_guest: false, secure: false, below_monitor: false, stack, stack_guard: 0, handler_stack: 0, heap, heap_align: 4 * KIB, task_ram: false }
     }
 }

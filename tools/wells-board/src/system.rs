@@ -31,7 +31,8 @@ pub struct System {
     pub board: Spanned<String>,
     /// A CPU family of the board (`arm64`, `arm32`, `cortex-r52`, `cortex-m3`).
     pub cpu: Spanned<String>,
-    /// `supervisor` (domains are user tasks) or `hypervisor` (domains are VMs).
+    /// `supervisor` (domains are user tasks), `hypervisor` (domains are VMs) or `monitor`
+    /// (domains are worlds).
     pub level: Spanned<String>,
     /// Ports the kernel creates before the domains start; domains are granted them by name.
     #[serde(default)]
@@ -56,11 +57,11 @@ pub struct Port {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Domain {
-    /// `task` or `vm`.
+    /// `task`, `vm` or `world`.
     pub kind: Spanned<String>,
     pub name: Spanned<String>,
-    /// Its threads' (task) or vCPU's (VM) priority, 0..=31.
-    pub priority: Spanned<u8>,
+    /// Its threads' (task) or vCPU's (VM) priority, 0..=31; a world has none.
+    pub priority: Option<Spanned<u8>>,
     /// Ports it may use: a task opens them by name, a VM's hypercall port n is the n-th.
     #[serde(default)]
     pub ports: Vec<Spanned<String>>,
@@ -70,7 +71,8 @@ pub struct Domain {
     pub program: Option<Spanned<String>>,
     /// Task: 64 or 32 (a 32-bit task beside 64-bit ones on arm64); default the CPU's width.
     pub bits: Option<Spanned<u32>>,
-    /// VM: what it runs: a supervisor system's name, or `bare-guest`.
+    /// VM: what it runs: a supervisor system's name, or `bare-guest`. World: the supervisor
+    /// system it runs.
     pub image: Option<Spanned<String>>,
     /// VM: guest-physical address of its RAM (default: where the board's guests expect it).
     pub ram_base: Option<Spanned<u64>>,
@@ -141,13 +143,17 @@ impl System {
             let known: Vec<&str> = board.cpu.keys().map(String::as_str).collect();
             return Err(problem(&self.cpu, "cpu", format!("board `{}` has no CPU family `{}` (it has: {})", board.name, self.cpu.get_ref(), known.join(", "))));
         }
-        let hypervisor = match self.level.get_ref().as_str() {
-            "supervisor" => false,
-            "hypervisor" if board.guest.is_some() && matches!(self.cpu.get_ref().as_str(), "arm64" | "arm32") => true,
+        let level_kind = match self.level.get_ref().as_str() {
+            "supervisor" => "task",
+            "hypervisor" if board.guest.is_some() && matches!(self.cpu.get_ref().as_str(), "arm64" | "arm32") => "vm",
             "hypervisor" => {
                 return Err(problem(&self.level, "level", format!("no hypervisor for {} on board `{}` (only arm64 and arm32 on a board with a [guest])", self.cpu.get_ref(), board.name)))
             }
-            other => return Err(problem(&self.level, "level", format!("unknown level `{other}` (levels: supervisor, hypervisor)"))),
+            "monitor" if board.secure.is_some() && self.cpu.get_ref() == "arm64" => "world",
+            "monitor" => {
+                return Err(problem(&self.level, "level", format!("no monitor for {} on board `{}` (only arm64 on a board with a [secure] section)", self.cpu.get_ref(), board.name)))
+            }
+            other => return Err(problem(&self.level, "level", format!("unknown level `{other}` (levels: supervisor, hypervisor, monitor)"))),
         };
         let mut ports = BTreeSet::new();
         for port in &self.port {
@@ -174,8 +180,8 @@ impl System {
                 return Err(problem(&d.name, "domain.name", format!("a second domain `{name}`")));
             }
             let field = |f: &str| format!("domain.{name}.{f}");
-            if *d.priority.get_ref() > PRIORITY_MAX {
-                return Err(problem(&d.priority, field("priority"), format!("must be 0..={PRIORITY_MAX}")));
+            if let Some(priority) = d.priority.as_ref().filter(|p| *p.get_ref() > PRIORITY_MAX) {
+                return Err(problem(priority, field("priority"), format!("must be 0..={PRIORITY_MAX}")));
             }
             for port in &d.ports {
                 if !ports.contains(port.get_ref().as_str()) {
@@ -199,22 +205,41 @@ impl System {
                 ("on-fault", d.on_fault.as_ref().map(|s| s.span())),
                 ("restarts", d.restarts.as_ref().map(|s| s.span())),
             ];
+            // A world runs an image and has nothing else: every field but `image` is foreign.
+            let world_fields: Vec<(&str, Option<Range<usize>>)> = task_fields
+                .iter()
+                .chain(vm_fields.iter().filter(|(key, _)| *key != "image"))
+                .cloned()
+                .chain([
+                    ("priority", d.priority.as_ref().map(|s| s.span())),
+                    ("budget", d.budget.as_ref().map(|s| s.span())),
+                    ("ports", d.ports.first().map(|s| s.span())),
+                ])
+                .collect();
             let (kind, foreign) = match d.kind.get_ref().as_str() {
                 "task" => ("task", &vm_fields[..]),
                 "vm" => ("vm", &task_fields[..]),
-                other => return Err(problem(&d.kind, field("kind"), format!("unknown kind `{other}` (kinds: task, vm)"))),
+                "world" => ("world", &world_fields[..]),
+                other => return Err(problem(&d.kind, field("kind"), format!("unknown kind `{other}` (kinds: task, vm, world)"))),
             };
-            if (kind == "vm") != hypervisor {
-                let wants = if hypervisor { "VMs (kind = \"vm\")" } else { "tasks (kind = \"task\")" };
+            if kind != level_kind {
+                let wants = match level_kind {
+                    "vm" => "VMs (kind = \"vm\")",
+                    "world" => "worlds (kind = \"world\")",
+                    _ => "tasks (kind = \"task\")",
+                };
                 return Err(problem(&d.kind, field("kind"), format!("a {} system's domains are {wants}", self.level.get_ref())));
             }
             if let Some((key, Some(span))) = foreign.iter().find(|(_, span)| span.is_some()) {
                 return Err(Problem { span: span.clone(), field: field(key), message: format!("not a field of a {kind}") });
             }
-            if kind == "task" {
-                self.check_task(d, context, &field)?;
-            } else {
-                self.check_vm(domain, context, &field)?;
+            if d.priority.is_none() && kind != "world" {
+                return Err(problem(domain, field("priority"), format!("missing: its threads' priority, 0..={PRIORITY_MAX}")));
+            }
+            match kind {
+                "task" => self.check_task(d, context, &field)?,
+                "vm" => self.check_vm(domain, context, &field)?,
+                _ => self.check_world(domain, context, &field)?,
             }
         }
         if let Some(port) = self.port.iter().find(|p| !granted.contains(p.name.get_ref().as_str())) {
@@ -240,6 +265,29 @@ impl System {
             }
         }
         Ok(())
+    }
+
+    /// A world of a monitor: only the normal world so far (the secure world is a later slice of
+    /// the monitor), running a supervisor system of the same CPU.
+    fn check_world(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
+        let d = domain.get_ref();
+        if d.name.get_ref() != "normal" {
+            return Err(problem(&d.name, "domain.name", "the only world so far is `normal` (the secure world is still to come)"));
+        }
+        let Some(image) = &d.image else {
+            return Err(problem(domain, field("image"), "missing: the supervisor system the normal world runs"));
+        };
+        let cpu = self.cpu.get_ref();
+        if !context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu) {
+            let runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
+            return Err(problem(image, field("image"), format!("unknown image `{}` (a {cpu} normal world runs: {})", image.get_ref(), runnable.join(", "))));
+        }
+        Ok(())
+    }
+
+    /// The image a monitor system's normal world runs.
+    pub fn normal_world_image(&self) -> Option<&str> {
+        self.domains().find(|d| d.kind.get_ref() == "world" && d.name.get_ref() == "normal").and_then(|d| d.image.as_ref()).map(|i| i.get_ref().as_str())
     }
 
     fn check_vm(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
@@ -425,7 +473,7 @@ pub fn rust(system: &System, text: &str, board: &Description, offer: &Offer) -> 
             out,
             "        wells_board_common::system::Task {{ name: {name:?}, program: {module}::{}, priority: {}, ports: &[{}], budget: {} }},",
             program.to_uppercase().replace('-', "_"),
-            d.priority.get_ref(),
+            d.priority.as_ref().expect("checked").get_ref(),
             quoted_list(&d.ports),
             budget(d)
         );
@@ -448,7 +496,7 @@ pub fn rust(system: &System, text: &str, board: &Description, offer: &Offer) -> 
         let _ = writeln!(out, "        wells_board_common::system::Vm {{");
         let _ = writeln!(out, "            name: {name:?},\n            image: {constant},");
         let _ = writeln!(out, "            ram_base: {:#x},\n            ram_size: {:#x},", d.ram_base.as_ref().map_or(guest.ram, |b| *b.get_ref()), d.ram_size.as_ref().expect("checked").get_ref());
-        let _ = writeln!(out, "            priority: {},\n            ports: &[{}],\n            budget: {},", d.priority.get_ref(), quoted_list(&d.ports), budget(d));
+        let _ = writeln!(out, "            priority: {},\n            ports: &[{}],\n            budget: {},", d.priority.as_ref().expect("checked").get_ref(), quoted_list(&d.ports), budget(d));
         let _ = writeln!(out, "            on_fault: {on_fault},");
         let _ = writeln!(
             out,
@@ -558,6 +606,54 @@ restarts = 2
 devices = ["uart", "gic"]
 "#;
 
+    const MONITOR: &str = r#"description = "a monitor"
+board = "b"
+cpu = "arm64"
+level = "monitor"
+
+[[domain]]
+kind = "world"
+name = "normal"
+image = "tasks"
+"#;
+
+    /// [`BOARD`] with a secure world.
+    fn secure_board() -> String {
+        BOARD.replacen(
+            "[cpu.arm64]",
+            "[secure]\nflash = { base = 0, size = 0x0400_0000 }\nsram = { base = 0x0e00_0000, size = 0x0010_0000 }\n\
+             dram = { base = 0x0e10_0000, size = 0x00f0_0000 }\nconsole = { base = 0x0904_0000, size = 0x1000 }\n\
+             gpio = { base = 0x090b_0000, size = 0x1000 }\npower-off-pin = 0\nreset-pin = 1\nnormal-world-image = 0x4020_0000\n[cpu.arm64]",
+            1,
+        )
+    }
+
+    #[test]
+    fn monitor_descriptions() {
+        let board = Description::parse(&secure_board()).unwrap();
+        let programs = vec!["demo-sensor".to_string()];
+        let supervisors = vec![("tasks".to_string(), "arm64".to_string())];
+        let check = |text: &str| -> Result<System, String> {
+            let system = System::parse(text)?;
+            system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors })?;
+            Ok(system)
+        };
+        assert_eq!(check(MONITOR).unwrap().normal_world_image(), Some("tasks"));
+        let error = |from: &str, to: &str| check(&MONITOR.replacen(from, to, 1)).unwrap_err();
+        assert_eq!(error("name = \"normal\"", "name = \"secure\""), "8: domain.name: the only world so far is `normal` (the secure world is still to come)");
+        assert_eq!(error("image = \"tasks\"\n", ""), "6: domain.normal.image: missing: the supervisor system the normal world runs");
+        assert!(error("image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.normal.image: unknown image `vms` (a arm64 normal world runs: tasks)"));
+        assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\npriority = 3"), "10: domain.normal.priority: not a field of a world");
+        assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\nprogram = \"demo-sensor\""), "10: domain.normal.program: not a field of a world");
+        assert_eq!(error("kind = \"world\"", "kind = \"task\""), "7: domain.normal.kind: a monitor system's domains are worlds (kind = \"world\")");
+        assert!(check(&MONITOR.replacen("cpu = \"arm64\"", "cpu = \"cortex-m3\"", 1)).unwrap_err().starts_with("4: level: no monitor for cortex-m3"));
+        // The board's own checks of its secure world.
+        let bad_pin = secure_board().replacen("reset-pin = 1", "reset-pin = 0", 1);
+        assert!(Description::parse(&bad_pin).unwrap_err().ends_with("secure.reset-pin: must differ from power-off-pin"));
+        let outside = secure_board().replacen("normal-world-image = 0x4020_0000", "normal-world-image = 0x3000_0000", 1);
+        assert!(Description::parse(&outside).unwrap_err().ends_with("secure.normal-world-image: must be 4 KiB aligned and inside RAM"));
+    }
+
     fn check(text: &str) -> Result<System, String> {
         let board = Description::parse(BOARD).unwrap();
         let programs = vec!["demo-logger".to_string(), "demo-sensor".to_string()];
@@ -602,13 +698,15 @@ devices = ["uart", "gic"]
     #[test]
     fn bad_descriptions_name_line_and_field() {
         assert_eq!(error(TASKS, "priority = 12", "priority = 12\nstack = 4096"), "16: unknown field `stack`, expected one of `kind`, `name`, `priority`, `ports`, `budget`, `program`, `bits`, `image`, `ram-base`, `ram-size`, `devices`, `on-fault`, `restarts`");
-        assert!(error(TASKS, "priority = 12\n", "").starts_with("11: missing field `priority`"), "{}", error(TASKS, "priority = 12\n", ""));
+        assert!(error(TASKS, "priority = 12\n", "").contains("domain.sensor.priority: missing"), "{}", error(TASKS, "priority = 12\n", ""));
         assert!(error(TASKS, "program = \"demo-sensor\"\n", "").starts_with("12: domain.sensor.program: missing"));
         assert!(error(TASKS, "\"demo-sensor\"", "\"demo-sensr\"").starts_with("14: domain.sensor.program: unknown program `demo-sensr` (user/apps has: demo-logger, demo-sensor)"));
         assert_eq!(error(TASKS, "priority = 12", "priority = 32"), "15: domain.sensor.priority: must be 0..=31");
         assert!(error(TASKS, "priority = 12", "priority = 300").starts_with("15: "), "{}", error(TASKS, "priority = 12", "priority = 300"));
         assert_eq!(error(TASKS, "name = \"logger\"", "name = \"sensor\""), "20: domain.name: a second domain `sensor`");
-        assert_eq!(error(TASKS, "level = \"supervisor\"", "level = \"monitor\""), "4: level: unknown level `monitor` (levels: supervisor, hypervisor)");
+        assert_eq!(error(TASKS, "level = \"supervisor\"", "level = \"firmware\""), "4: level: unknown level `firmware` (levels: supervisor, hypervisor, monitor)");
+        // A monitor needs the board's secure world.
+        assert_eq!(error(TASKS, "level = \"supervisor\"", "level = \"monitor\""), "4: level: no monitor for arm64 on board `b` (only arm64 on a board with a [secure] section)");
         assert!(error(TASKS, "cpu = \"arm64\"", "cpu = \"arm32\"").starts_with("3: cpu: board `b` has no CPU family `arm32`"));
         assert_eq!(error(TASKS, "kind = \"task\"", "kind = \"vm\""), "12: domain.sensor.kind: a supervisor system's domains are tasks (kind = \"task\")");
         assert_eq!(error(TASKS, "bits = 32", "bits = 16"), "22: domain.logger.bits: arm64 tasks are 64 or 32 bits");

@@ -25,6 +25,8 @@ pub mod armv7m;
 pub mod joined;
 // What the hypervisor levels of every CPU (AArch64 EL2, ARMv7 HYP) share.
 pub mod hypervisor;
+// What a monitor level (Arm EL3) decides: SMCCC decoding and the PSCI answers, plain logic.
+pub mod monitor;
 
 use crate::kernel::state::Switch;
 use crate::kernel::Kernel;

@@ -66,3 +66,37 @@ pub fn bench(board: &Board) -> i32 {
 pub fn kernel_fault(board: &Board) -> i32 {
     test::stack_overflow::run(board)
 }
+
+/// The normal world's test of the wells monitor above it (`wells-smc-test`, run with the
+/// monitor image as QEMU's `-bios`): SMCCC and PSCI answers and 10 000 random SMCs from EL1
+/// (`wells_board_common::monitor::smc_test`), after the same from EL2 (`smc_test_at_entry`).
+/// Passing, it says so and ends with PSCI SYSTEM_OFF through the monitor, which powers QEMU off
+/// (status 0); failing, it ends through semihosting with status 1. Not entered at EL2 (so not
+/// by the monitor) it refuses to run.
+pub fn smc_test(board: &Board) -> i32 {
+    use wells_board_common::{monitor::smc_test, Console};
+    use wells_core::arch::aarch64::smc;
+    let mut out = Console::<Board>::new();
+    if board.entry_el != 2 {
+        wells_board_common::println!(Board, "smc test: needs the wells monitor to enter it at EL2, but it was entered at EL{}", board.entry_el);
+        return 1;
+    }
+    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) {
+        wells_board_common::println!(Board, "smc test: PASS; PSCI SYSTEM_OFF through the monitor");
+        smc::system_off()
+    }
+    wells_board_common::println!(Board, "smc test: FAIL");
+    1
+}
+
+/// The SMC test at EL2, where the monitor entered this image, before it drops to EL1 (MMU off,
+/// the console not yet set up by the supervisor). A failure ends the run with status 1.
+#[cfg(feature = "smc-test")]
+pub(crate) fn smc_test_at_entry() {
+    use wells_board_common::{monitor::smc_test, Console};
+    super::board::UART.init();
+    if !smc_test::run(wells_core::arch::aarch64::smc::call, &mut Console::<Board>::new(), 2, 1) {
+        wells_board_common::println!(Board, "smc test: FAIL at EL2");
+        crate::exit::exit(1)
+    }
+}

@@ -13,6 +13,7 @@ use el1::mmu;
 pub mod exceptions;
 pub mod psci;
 pub mod semihosting;
+pub mod smc;
 pub mod start;
 
 use super::Arch;

@@ -1,3 +1,250 @@
-//! EL3, the monitor's level. Today wells only passes through it: entered at EL3, `boot.rs`
-//! configures SCR_EL3 for a non-secure EL2 and drops. The EL3 runtime (SMC dispatch, PSCI, the
-//! secure world) is built here by the monitor issue, beside `el1/` and `el2/`.
+//! EL3, the monitor's level: the reset entry of a monitor image ([`crate::aarch64_monitor_start`]),
+//! establishing EL3 ([`establish`]: vectors, SCR_EL3, CPTR_EL3, MDCR_EL3), the exception
+//! vectors that take the normal world's SMCs ([`El3Frame`], [`set_el3_handler`]) and the entry
+//! of the normal world ([`enter_normal_world`]). What an SMC is answered with is plain logic in
+//! [`crate::arch::monitor`].
+//!
+//! Two ways to be at EL3: a monitor image *establishes* it (this module) and stays; any other
+//! image entered at EL3 only passes through it (`boot.rs`: SCR_EL3 for a non-secure EL2, then
+//! drop). The monitor runs with its MMU off: its code executes in place from the secure flash,
+//! its data and stack are in secure SRAM, every access is Device-nGnRnE (no unaligned access:
+//! the target is strict-align; no exclusive access either: the monitor is single-core).
+
+use core::arch::{asm, global_asm};
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+/// The normal world's (and the monitor's own) registers at an exception taken to EL3: what the
+/// vectors save and restore. A handler changes `x` to change what the caller finds on return.
+#[repr(C)]
+#[derive(Debug)]
+pub struct El3Frame {
+    /// x0 .. x30.
+    pub x: [u64; 31],
+    pub elr: u64,
+    pub spsr: u64,
+    pub esr: u64,
+    pub far: u64,
+    /// Vector index 0..16: 0-3 current EL with SP_EL0, 4-7 current EL with SP_EL3, 8-11 lower
+    /// EL in AArch64, 12-15 lower EL in AArch32; within each, synchronous, IRQ, FIQ, SError.
+    pub vector: u64,
+}
+
+impl El3Frame {
+    /// The exception class of a synchronous exception.
+    pub fn class(&self) -> u8 {
+        ((self.esr >> 26) & 0x3f) as u8
+    }
+
+    /// An SMC from a lower level (AArch64, EC 0x17, or AArch32, EC 0x13): its immediate.
+    pub fn smc_immediate(&self) -> Option<u16> {
+        let lower_sync = self.vector == 8 || self.vector == 12;
+        (lower_sync && matches!(self.class(), 0x17 | 0x13)).then_some(self.esr as u16)
+    }
+}
+
+/// What the vectors call, with the saved frame; returning resumes the interrupted code with the
+/// frame's registers.
+pub type El3Handler = fn(&mut El3Frame);
+
+static HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+/// SCR_EL3: NS (the lower levels are the normal world), RES1 bits 5:4, SMD = 0 (SMC enabled),
+/// HCE (HVC enabled), RW (EL2 is AArch64). IRQ, FIQ and SError stay with the normal world.
+pub const SCR_NORMAL_WORLD: u64 = (1 << 0) | (0b11 << 4) | (1 << 8) | (1 << 10);
+/// SCTLR_EL3: RES1 bits, SP alignment check, instruction cache; MMU, data cache and alignment
+/// checks off.
+const SCTLR_EL3: u64 = 0x30c5_0830 | (1 << 3) | (1 << 12);
+/// SCTLR_EL2 as the normal world gets it: RES1 bits, MMU and caches off.
+const SCTLR_EL2_CLEAN: u64 = 0x30c5_0830;
+/// SPSR_EL3 for the normal world's entry: EL2h, DAIF masked.
+const SPSR_EL2H: u64 = 0x3c9;
+
+/// Establishes EL3 on this CPU: the monitor's vectors and system control, the normal world's
+/// security state (SCR_EL3), no traps of FP/SIMD, trace or timer registers (CPTR_EL3 = 0) and
+/// debug left to the normal world (MDCR_EL3 = 0). SMCs reach `handler`.
+pub fn establish(handler: El3Handler) {
+    HANDLER.store(handler as usize, Ordering::Release);
+    // SAFETY: runs at EL3 (a monitor image's entry); the table is 2 KiB aligned code that saves
+    // and restores every general register around the handler. The other writes configure what
+    // the lower levels may do and take effect at the next exception return.
+    unsafe {
+        asm!(
+            "adr {tmp}, wells_el3_vectors",
+            "msr vbar_el3, {tmp}",
+            "msr sctlr_el3, {sctlr}",
+            "msr scr_el3, {scr}",
+            "msr cptr_el3, xzr",
+            "msr mdcr_el3, xzr",
+            "isb",
+            tmp = out(reg) _,
+            sctlr = in(reg) SCTLR_EL3,
+            scr = in(reg) SCR_NORMAL_WORLD,
+            options(nostack)
+        )
+    };
+}
+
+/// SCR_EL3 as the CPU holds it.
+pub fn scr() -> u64 {
+    let scr: u64;
+    // SAFETY: reads a system register; only called at EL3.
+    unsafe { asm!("mrs {0}, scr_el3", out(reg) scr, options(nomem, nostack)) };
+    scr
+}
+
+/// Enters the normal world at non-secure EL2 at `entry` with x0 = `arg0` (the device tree) and
+/// every other general register zero, EL2's system control clean (MMU and caches off), interrupts
+/// masked; the monitor's stack starts again at `monitor_stack` for the SMCs to come. Never
+/// returns: the world comes back only through the vectors.
+pub fn enter_normal_world(entry: u64, arg0: u64, monitor_stack: usize) -> ! {
+    // SAFETY: at EL3 after `establish`. Everything the monitor still needs is static; the stack
+    // it ran on so far is given up (the exception path starts at its top again).
+    unsafe {
+        asm!(
+            "msr sctlr_el2, {sctlr}",
+            "msr hcr_el2, xzr",
+            "msr elr_el3, {entry}",
+            "msr spsr_el3, {spsr}",
+            "mov sp, {stack}",
+            "mov x0, {arg0}",
+            "mov x1, xzr", "mov x2, xzr", "mov x3, xzr", "mov x4, xzr", "mov x5, xzr",
+            "mov x6, xzr", "mov x7, xzr", "mov x8, xzr", "mov x9, xzr", "mov x10, xzr",
+            "mov x11, xzr", "mov x12, xzr", "mov x13, xzr", "mov x14, xzr", "mov x15, xzr",
+            "mov x16, xzr", "mov x17, xzr", "mov x18, xzr", "mov x19, xzr", "mov x20, xzr",
+            "mov x21, xzr", "mov x22, xzr", "mov x23, xzr", "mov x24, xzr", "mov x25, xzr",
+            "mov x26, xzr", "mov x27, xzr", "mov x28, xzr", "mov x29, xzr", "mov x30, xzr",
+            "isb",
+            "eret",
+            sctlr = in(reg) SCTLR_EL2_CLEAN,
+            entry = in(reg) entry,
+            spsr = in(reg) SPSR_EL2H,
+            stack = in(reg) monitor_stack,
+            arg0 = in(reg) arg0,
+            options(noreturn)
+        )
+    }
+}
+
+#[no_mangle]
+extern "C" fn wells_el3_exception(frame: &mut El3Frame) {
+    let handler = HANDLER.load(Ordering::Acquire);
+    if handler == 0 {
+        // No monitor established: nothing can answer; stop here rather than return into a loop.
+        loop {
+            super::wait_for_interrupt();
+        }
+    }
+    // SAFETY: only `establish` stores here, always an `El3Handler`.
+    let handler: El3Handler = unsafe { core::mem::transmute::<usize, El3Handler>(handler) };
+    handler(frame);
+}
+
+/// Defines `_start` (section `.text.boot`) for a monitor image, where every CPU starts at reset:
+/// a CPU other than 0.0.0.0 parks in WFE (nothing wakes it yet: CPU_ON is a later slice); CPU 0
+/// takes the boot stack, copies `.data` from its load address in flash to SRAM, clears `.bss`
+/// and calls `main` (`extern "C" fn() -> !`) at EL3.
+///
+/// The linker script gives `__boot_stack_top`, `__data_load`, `__data_start`, `__data_end`,
+/// `__bss_start` and `__bss_end` (8-byte aligned).
+#[macro_export]
+macro_rules! aarch64_monitor_start {
+    (main: $main:path $(,)?) => {
+        ::core::arch::global_asm!(
+            ".section .text.boot",
+            ".global _start",
+            "_start:",
+            "    mrs x9, mpidr_el1",
+            "    mov x10, #0xffffff",            // Aff2..Aff0
+            "    movk x10, #0xff, lsl #32",      // Aff3
+            "    and x9, x9, x10",
+            "    cbz x9, 2f",
+            "1:  wfe",
+            "    b 1b",
+            "2:  ldr x9, =__boot_stack_top",
+            "    mov sp, x9",
+            "    ldr x9, =__data_load",
+            "    ldr x10, =__data_start",
+            "    ldr x11, =__data_end",
+            "3:  cmp x10, x11",
+            "    b.hs 4f",
+            "    ldr x12, [x9], #8",
+            "    str x12, [x10], #8",
+            "    b 3b",
+            "4:  ldr x9, =__bss_start",
+            "    ldr x10, =__bss_end",
+            "5:  cmp x9, x10",
+            "    b.hs 6f",
+            "    str xzr, [x9], #8",
+            "    b 5b",
+            "6:  bl {main}",
+            "7:  wfe",
+            "    b 7b",
+            main = sym $main,
+        );
+    };
+}
+
+// The vector table: each entry makes room for a frame, saves x0/x1, and goes to the common
+// path with its index in x0. The common path saves the rest and the exception registers, calls
+// `wells_el3_exception(frame)`, restores (ELR and SPSR too, so a handler may change them) and
+// returns.
+global_asm!(
+    ".section .text.wells_el3_vectors, \"ax\"",
+    ".balign 2048",
+    ".global wells_el3_vectors",
+    "wells_el3_vectors:",
+    ".irp index, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15",
+    ".balign 0x80",
+    "    sub sp, sp, #288",
+    "    stp x0, x1, [sp, #0]",
+    "    mov x0, #\\index",
+    "    b wells_el3_save",
+    ".endr",
+    "",
+    "wells_el3_save:",
+    "    stp x2, x3, [sp, #16]",
+    "    stp x4, x5, [sp, #32]",
+    "    stp x6, x7, [sp, #48]",
+    "    stp x8, x9, [sp, #64]",
+    "    stp x10, x11, [sp, #80]",
+    "    stp x12, x13, [sp, #96]",
+    "    stp x14, x15, [sp, #112]",
+    "    stp x16, x17, [sp, #128]",
+    "    stp x18, x19, [sp, #144]",
+    "    stp x20, x21, [sp, #160]",
+    "    stp x22, x23, [sp, #176]",
+    "    stp x24, x25, [sp, #192]",
+    "    stp x26, x27, [sp, #208]",
+    "    stp x28, x29, [sp, #224]",
+    "    str x30, [sp, #240]",
+    "    mrs x1, elr_el3",
+    "    mrs x2, spsr_el3",
+    "    stp x1, x2, [sp, #248]",
+    "    mrs x1, esr_el3",
+    "    mrs x2, far_el3",
+    "    stp x1, x2, [sp, #264]",
+    "    str x0, [sp, #280]",
+    "    mov x0, sp",
+    "    bl wells_el3_exception",
+    "    ldp x1, x2, [sp, #248]",
+    "    msr elr_el3, x1",
+    "    msr spsr_el3, x2",
+    "    ldp x0, x1, [sp, #0]",
+    "    ldp x2, x3, [sp, #16]",
+    "    ldp x4, x5, [sp, #32]",
+    "    ldp x6, x7, [sp, #48]",
+    "    ldp x8, x9, [sp, #64]",
+    "    ldp x10, x11, [sp, #80]",
+    "    ldp x12, x13, [sp, #96]",
+    "    ldp x14, x15, [sp, #112]",
+    "    ldp x16, x17, [sp, #128]",
+    "    ldp x18, x19, [sp, #144]",
+    "    ldp x20, x21, [sp, #160]",
+    "    ldp x22, x23, [sp, #176]",
+    "    ldp x24, x25, [sp, #192]",
+    "    ldp x26, x27, [sp, #208]",
+    "    ldp x28, x29, [sp, #224]",
+    "    ldr x30, [sp, #240]",
+    "    add sp, sp, #288",
+    "    eret",
+);

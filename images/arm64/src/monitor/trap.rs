@@ -1,0 +1,26 @@
+//! What the EL3 vectors call: an SMC from the normal world is answered by the SMC service;
+//! anything else taken to EL3 (a fault of the monitor itself) is reported and ends the run.
+
+use super::board::{say, SecureGpio, SMC};
+use wells_core::arch::aarch64::el3::El3Frame;
+
+/// Exit status of an exception the monitor cannot answer.
+const MONITOR_FAULT: i32 = 101;
+
+pub(crate) fn handle(frame: &mut El3Frame) {
+    match frame.smc_immediate() {
+        Some(immediate) => SMC.answer(&mut frame.x, immediate, &SecureGpio),
+        None => {
+            say(format_args!(
+                "unexpected exception at EL3: vector {}, ESR={:#x} ({}), ELR={:#x}, FAR={:#x}, SPSR={:#x}",
+                frame.vector,
+                frame.esr,
+                wells_core::arch::hypervisor::guest_exit::describe(frame.class()),
+                frame.elr,
+                frame.far,
+                frame.spsr
+            ));
+            crate::exit::exit(MONITOR_FAULT)
+        }
+    }
+}

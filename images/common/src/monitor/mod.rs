@@ -1,0 +1,58 @@
+//! The monitor level (Arm EL3), board-independent: the SMC service ([`SmcService`]: what the
+//! EL3 vectors call with the caller's registers, answering from `wells_core::arch::monitor`)
+//! and the normal world's SMC test ([`smc_test`]) that a wells image run below a monitor
+//! performs. The image crate has the rest (`images/arm64/src/monitor/`): establishing EL3, its
+//! console and power controller, the hand-off to the normal world.
+//!
+//! The secure world and the world switch are later slices of the monitor issue: today the
+//! monitor answers the normal world and nothing else runs beside it.
+
+pub mod smc_test;
+
+use crate::atomic64::AtomicU64;
+use core::sync::atomic::Ordering;
+use wells_core::arch::monitor::{Call, Machine, Monitor, Outcome};
+
+/// What powers the machine off or resets it (the board's secure GPIO on QEMU virt).
+pub trait Power {
+    fn off(&self) -> !;
+    fn reset(&self) -> !;
+}
+
+/// The monitor's SMC service: the machine it answers for and the count of SMCs it answered.
+pub struct SmcService {
+    machine: Machine,
+    /// Plain loads and stores only: the monitor runs on one CPU with its MMU off, where
+    /// exclusive accesses are not to be relied on.
+    answered: AtomicU64,
+}
+
+impl SmcService {
+    pub const fn new(machine: Machine) -> SmcService {
+        SmcService { machine, answered: AtomicU64::new(0) }
+    }
+
+    /// SMCs answered since boot.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    /// Answers the SMC whose caller's registers are `x` (x0..x30, at least x0..x7), made with
+    /// immediate `immediate`: x0 gets the result, x1..x3 zero, every other register stays.
+    /// SYSTEM_OFF and SYSTEM_RESET go to `power` and do not return.
+    pub fn answer(&self, x: &mut [u64], immediate: u16, power: &dyn Power) {
+        let mut monitor = Monitor { machine: self.machine, answered: self.answered() };
+        let outcome = monitor.answer(&Call::new(x, immediate));
+        self.answered.store(monitor.answered, Ordering::Relaxed);
+        match outcome {
+            Outcome::Return(value) => {
+                x[0] = value as u64;
+                x[1] = 0;
+                x[2] = 0;
+                x[3] = 0;
+            }
+            Outcome::SystemOff => power.off(),
+            Outcome::SystemReset => power.reset(),
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! What a monitor level (Arm EL3) decides, as plain logic: the SMC Calling Convention's function
+//! identifiers ([`smccc`]) and the answers the monitor gives the normal world ([`psci`] and the
+//! Arm architecture calls), built everywhere so that `cargo test` checks them on the host. The
+//! EL3 code that traps an SMC, saves the caller's registers and returns is
+//! `aarch64/el3`; the image turns an [`Outcome`] into registers or into the board's power
+//! controller.
+
+pub mod psci;
+pub mod smccc;
+
+pub use smccc::{Call, FunctionId, Outcome};
+
+/// What the monitor knows of the machine it answers for.
+#[derive(Clone, Copy, Debug)]
+pub struct Machine {
+    /// CPUs the normal world may name, affinity level 0 numbers `0..cpus` (cluster 0).
+    pub cpus: u32,
+    /// The calling CPU's affinity-0 number.
+    pub this_cpu: u32,
+}
+
+/// SMCs answered so far and the machine: the monitor's own state.
+#[derive(Debug)]
+pub struct Monitor {
+    pub machine: Machine,
+    /// Every SMC answered since boot, whatever its function ID.
+    pub answered: u64,
+}
+
+impl Monitor {
+    pub const fn new(machine: Machine) -> Monitor {
+        Monitor { machine, answered: 0 }
+    }
+
+    /// The answer to one SMC. Every function ID gets one: an unknown or malformed call answers
+    /// NOT_SUPPORTED, never a fault.
+    pub fn answer(&mut self, call: &Call) -> Outcome {
+        self.answered = self.answered.wrapping_add(1);
+        smccc::dispatch(call, &self.machine, self.answered)
+    }
+}

@@ -1,0 +1,189 @@
+//! wells as the EL3 monitor (`images/arm64`, feature `monitor`): its QEMU board, its test plan,
+//! and what booting firmware takes. QEMU answers PSCI itself unless firmware is loaded, so the
+//! monitor boots as `-bios` (the secure flash at 0, executed in place: a flat binary of its ELF,
+//! [`flat_binary`]) and the normal world's image, a supervisor linked below the monitor (feature
+//! `normal-world`), is loaded with `-device loader` where the monitor enters it. Both UARTs go
+//! to the terminal: the monitor prints on the secure one.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::qemu::{self, Board, Boot, NormalWorld};
+use crate::Result;
+
+/// QEMU `virt` with EL3 and EL2, both serial ports on stdio (the monitor's lines start with
+/// `monitor: `).
+pub const VIRT_ARM64_MONITOR: Board = Board {
+    name: "qemu-virt-arm64-monitor",
+    package: "wells-image-arm64",
+    base_features: &["monitor"],
+    description: "qemu-virt",
+    cpu: "arm64",
+    options: &[
+        "-m",
+        "256M",
+        "-chardev",
+        "stdio,id=console,mux=on",
+        "-serial",
+        "chardev:console",
+        "-serial",
+        "chardev:console",
+        "-mon",
+        "chardev=console,mode=readline",
+    ],
+    user_programs: &[],
+    guest_images: &[],
+    image_prefix: "qemu-virt-arm64-monitor-",
+    plain_boot: Boot { name: "virt, EL3", machine: MACHINE, cpu: "cortex-a57", expect: &[], status: 0 },
+    demo_features: &[],
+    bench_features: &[],
+    system: "arm64-monitor",
+    // Each boot of the plan needs its normal world: [`MONITOR_TESTS`].
+    tests: &[],
+    every_model: None,
+    // `run`: the supervisor demo (64- and 32-bit tasks) of the system's normal world.
+    normal_world: Some(NormalWorld { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["normal-world", "user32"] }),
+};
+
+const MACHINE: &str = "virt,secure=on,virtualization=on";
+
+/// The feature sets the normal-world images of the plan and of `run` are built with (clippy
+/// checks each).
+pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["smc-test"], &["normal-world", "user32"]];
+
+/// A boot of the monitor with a normal world.
+pub struct MonitorTest {
+    /// The normal world: a binary of the arm64 supervisor image with these features.
+    pub world_bin: &'static str,
+    pub world_features: &'static [&'static str],
+    pub boot: Boot,
+}
+
+/// The monitor's lines every boot prints.
+const MONITOR_LINES: [&str; 3] = [
+    "monitor: wells on qemu-virt: entered at EL3, established EL3 (monitor)",
+    "monitor: SCR_EL3 = 0x531 (NS, HCE, RW; SMC enabled)",
+    "monitor: entering the normal world at EL2, 0x40200000",
+];
+
+/// The monitor test plan: the SMC test (answers of SMCCC and PSCI, 10 000 random SMCs, from
+/// EL2 and again from EL1, SYSTEM_OFF powering QEMU off with status 0: the pass line is printed only when every
+/// check passed, a failure ends through semihosting with status 1, and a SYSTEM_OFF that did
+/// not power off hangs until the time limit); and the supervisor's own tests as the normal
+/// world.
+pub const MONITOR_TESTS: &[MonitorTest] = &[
+    MonitorTest {
+        world_bin: "wells-smc-test",
+        world_features: &["smc-test"],
+        boot: Boot {
+            name: "arm64 monitor at EL3: SMCCC and PSCI answers, 10 000 random SMCs from EL2 and from EL1, PSCI SYSTEM_OFF ends QEMU (cortex-a57, secure=on,virtualization=on)",
+            machine: MACHINE,
+            cpu: "cortex-a57",
+            expect: &[
+                MONITOR_LINES[0],
+                MONITOR_LINES[1],
+                MONITOR_LINES[2],
+                "wells on qemu-virt-arm64: entered at EL2",
+                "ok - smc SMCCC_VERSION = 0x10001",
+                "ok - smc PSCI_VERSION = 0x10001",
+                "ok - smc PSCI_FEATURES(CPU_ON) = 0x0",
+                "ok - smc AFFINITY_INFO(cpu 0) = 0x0",
+                "ok - smc MIGRATE_INFO_TYPE = 0x2",
+                "ok - smc CPU_ON(cpu 0) = -4",
+                "smc fuzz: 10000 random calls from EL2, 10000 answered as SMCCC asks, monitor counted 10001",
+                "smc fuzz: 10000 random calls from EL1, 10000 answered as SMCCC asks, monitor counted 10001",
+                "smc test: PASS; PSCI SYSTEM_OFF through the monitor",
+                "monitor: PSCI SYSTEM_OFF after ",
+            ],
+            status: 0,
+        },
+    },
+    MonitorTest {
+        world_bin: "wells-test",
+        world_features: &["normal-world", "user32"],
+        boot: Boot {
+            name: "arm64 monitor at EL3: the supervisor's 64+32-bit task tests as its normal world, entered at EL2 (cortex-a57)",
+            machine: MACHINE,
+            cpu: "cortex-a57",
+            expect: &[
+                MONITOR_LINES[0],
+                MONITOR_LINES[2],
+                "wells on qemu-virt-arm64: entered at EL2",
+                "running at EL1",
+                "ok - user32_faults_are_contained",
+                " passed, 0 failed",
+                // A passing run ends with SYSTEM_OFF through the monitor.
+                "monitor: PSCI SYSTEM_OFF after 1 SMCs",
+            ],
+            status: 0,
+        },
+    },
+];
+
+/// Time a monitor boot may take before it counts as hung.
+const BOOT_LIMIT: Duration = Duration::from_secs(90);
+
+/// QEMU's options that load a normal-world ELF where it is linked.
+fn loader_options(world: &Path) -> Vec<String> {
+    vec!["-device".to_string(), format!("loader,file={}", world.display())]
+}
+
+/// Builds the monitor and each boot's normal world, and boots them; one result per boot.
+pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let monitor = qemu::build(root, &VIRT_ARM64_MONITOR, "wells-test", &[]);
+    MONITOR_TESTS
+        .iter()
+        .map(|test| {
+            let result = monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|monitor| {
+                let world = qemu::build(root, &qemu::VIRT_ARM64, test.world_bin, test.world_features)?;
+                qemu::test_boot_with(root, &VIRT_ARM64_MONITOR, &test.boot, monitor, &loader_options(&world), BOOT_LIMIT)
+            });
+            (test.boot.name.to_string(), result)
+        })
+        .collect()
+}
+
+/// For a monitor board, the options that load the normal world of `system` (built first): the
+/// board's normal-world binary, built for the supervisor system the world runs. Nothing for
+/// other boards.
+pub fn normal_world_options(root: &Path, board: &Board, system: &str) -> Result<Vec<String>> {
+    let Some(world) = &board.normal_world else {
+        return Ok(Vec::new());
+    };
+    let description = crate::systems::load(root, system)?;
+    let image = description.normal_world_image().ok_or_else(|| format!("system `{system}` has no normal world"))?;
+    let built = qemu::build_with_env(root, world.board, world.bin, world.features, &crate::systems::env(world.board, image)?)?;
+    Ok(loader_options(&built))
+}
+
+/// Writes the flat image of `elf` that QEMU's `-bios` puts at the bottom of flash: every loaded
+/// segment's bytes at its physical (load) address, less the lowest one; `.data` sits there after
+/// `.rodata`, its load address in flash, and the monitor copies it to SRAM.
+pub fn flat_binary(elf: &Path, out: &Path) -> Result<PathBuf> {
+    use object::elf::PT_LOAD;
+    use object::read::elf::{ElfFile64, ProgramHeader};
+    let data = std::fs::read(elf).map_err(|e| format!("cannot read {}: {e}", elf.display()))?;
+    let file = ElfFile64::<object::Endianness>::parse(&*data).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let endian = file.endian();
+    let mut segments = Vec::new();
+    for header in file.elf_program_headers() {
+        if header.p_type(endian) != PT_LOAD || header.p_filesz(endian) == 0 {
+            continue;
+        }
+        let bytes = header.data(endian, &*data).map_err(|()| format!("{}: a segment outside the file", elf.display()))?;
+        segments.push((header.p_paddr(endian), bytes));
+    }
+    let base = segments.iter().map(|(at, _)| *at).min().ok_or_else(|| format!("{}: nothing to load", elf.display()))?;
+    let end = segments.iter().map(|(at, bytes)| at + bytes.len() as u64).max().unwrap_or(base);
+    // The monitor's flash is 64 MiB; anything near that is a link gone wrong.
+    if end - base > 16 << 20 {
+        return Err(format!("{}: loaded segments span {:#x} bytes from {base:#x}: not a flash image", elf.display(), end - base));
+    }
+    let mut image = vec![0u8; (end - base) as usize];
+    for (at, bytes) in segments {
+        let start = (at - base) as usize;
+        image[start..start + bytes.len()].copy_from_slice(bytes);
+    }
+    std::fs::write(out, &image).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(out.to_path_buf())
+}
