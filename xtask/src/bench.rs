@@ -6,8 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::qemu::{self, VIRT_ARM64};
 use crate::Result;
@@ -120,22 +119,13 @@ fn run_with_limit(mut command: Command, program: &str) -> Result<String> {
         }
         kept
     });
-    let deadline = Instant::now() + TIME_LIMIT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = reader.join();
-                return Err(format!(
-                    "{program} timed out after {} s and was killed",
-                    TIME_LIMIT.as_secs()
-                ));
-            }
-            Ok(None) => sleep(Duration::from_millis(50)),
-            Err(e) => return Err(format!("cannot wait for {program}: {e}")),
+    let status = match crate::child::wait_within(&mut child, TIME_LIMIT) {
+        Ok(Some(status)) => status,
+        Ok(None) => {
+            let _ = reader.join();
+            return Err(format!("{program} timed out after {} s and was killed", TIME_LIMIT.as_secs()));
         }
+        Err(e) => return Err(format!("cannot wait for {program}: {e}")),
     };
     let output = reader.join().unwrap_or_default();
     if !status.success() {

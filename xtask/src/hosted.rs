@@ -3,8 +3,7 @@
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::Result;
 
@@ -138,29 +137,11 @@ pub(crate) fn run_with_limit(root: &Path, program: &Path, args: &[&str], limit: 
         .current_dir(root)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
-    let deadline = Instant::now() + limit;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) if status.success() => return Ok(()),
-            Ok(Some(status)) => {
-                return Err(format!(
-                    "{} failed: {}",
-                    program.display(),
-                    describe(status)
-                ))
-            }
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{} timed out after {} s and was killed",
-                    program.display(),
-                    limit.as_secs()
-                ));
-            }
-            Ok(None) => sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("cannot wait for {}: {e}", program.display())),
-        }
+    match crate::child::wait_within(&mut child, limit) {
+        Ok(Some(status)) if status.success() => Ok(()),
+        Ok(Some(status)) => Err(format!("{} failed: {}", program.display(), describe(status))),
+        Ok(None) => Err(format!("{} timed out after {} s and was killed", program.display(), limit.as_secs())),
+        Err(e) => Err(format!("cannot wait for {}: {e}", program.display())),
     }
 }
 

@@ -7,6 +7,7 @@ mod advisor;
 mod arm32;
 mod bench;
 mod bench_aims;
+mod child;
 mod clippy;
 mod cortex_m3;
 mod hyper;

@@ -106,20 +106,14 @@ fn run_test(root: &Path, binary: &Path) -> Result<()> {
         let _ = stdout.read_to_string(&mut text);
         text
     });
-    let deadline = std::time::Instant::now() + TIME_LIMIT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if std::time::Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let text = reader.join().unwrap_or_default();
-                print!("{text}");
-                return Err(format!("{} timed out after {} s and was killed", binary.display(), TIME_LIMIT.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("cannot wait for {}: {e}", binary.display())),
+    let status = match crate::child::wait_within(&mut child, TIME_LIMIT) {
+        Ok(Some(status)) => status,
+        Ok(None) => {
+            let text = reader.join().unwrap_or_default();
+            print!("{text}");
+            return Err(format!("{} timed out after {} s and was killed", binary.display(), TIME_LIMIT.as_secs()));
         }
+        Err(e) => return Err(format!("cannot wait for {}: {e}", binary.display())),
     };
     let text = reader.join().unwrap_or_default();
     print!("{text}");

@@ -7,8 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::hosted::describe;
 use crate::user_apps::{self, UserPrograms};
@@ -382,19 +381,13 @@ pub fn test_boot_with(root: &Path, board: &Board, boot: &Boot, image: &Path, ext
             let _ = lines_out.send(line);
         }
     });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let _ = reader.join();
-                return Err(format!("{}: hung, killed after {} s", boot.name, limit.as_secs()));
-            }
-            Ok(None) => sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("cannot wait for QEMU: {e}")),
+    let status = match crate::child::wait_within(&mut child, limit) {
+        Ok(Some(status)) => status,
+        Ok(None) => {
+            let _ = reader.join();
+            return Err(format!("{}: hung, killed after {} s", boot.name, limit.as_secs()));
         }
+        Err(e) => return Err(format!("cannot wait for QEMU: {e}")),
     };
     let _ = reader.join();
     let output: Vec<String> = lines.try_iter().collect();

@@ -14,7 +14,7 @@ mod timeline;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::qemu::{self, Board, VIRT_ARM64};
 use crate::Result;
@@ -139,18 +139,10 @@ fn run(root: &Path, board: &Board, image: &Path) -> Result<Vec<String>> {
         }
         lines
     });
-    let deadline = Instant::now() + LIMIT;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("the traced boot hung: killed after {} s", LIMIT.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("cannot wait for QEMU: {e}")),
-        }
+    let status = match crate::child::wait_within(&mut child, LIMIT) {
+        Ok(Some(status)) => status,
+        Ok(None) => return Err(format!("the traced boot hung: killed after {} s", LIMIT.as_secs())),
+        Err(e) => return Err(format!("cannot wait for QEMU: {e}")),
     };
     let lines = reader.join().map_err(|_| "console reader panicked")?;
     if !status.success() {
