@@ -187,6 +187,9 @@ enum wells_status
   WELLS_ERR_ACCESS_DENIED = -18,
   // The kernel is sealed (static configuration): it creates no more objects.
   WELLS_ERR_SEALED = -19,
+  // The kernel was built without the feature the call needs (the C library has them all;
+  // a small board image may not).
+  WELLS_ERR_NOT_SUPPORTED = -20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

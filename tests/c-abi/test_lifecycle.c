@@ -144,7 +144,7 @@ static void status_names(void)
         WELLS_ERR_NOT_OWNER, WELLS_ERR_DEADLOCK, WELLS_ERR_DESTROYED, WELLS_ERR_BAD_STATE,
         WELLS_ERR_NOT_INITIALIZED, WELLS_ERR_ALREADY_INITIALIZED, WELLS_ERR_BAD_CONTEXT,
         WELLS_ERR_OWNER_DIED, WELLS_ERR_ABI_MISMATCH, WELLS_ERR_ABORTED, WELLS_ERR_ACCESS_DENIED,
-        WELLS_ERR_SEALED,
+        WELLS_ERR_SEALED, WELLS_ERR_NOT_SUPPORTED,
     };
     const size_t n = sizeof all / sizeof all[0];
     for (size_t i = 0; i < n; i++) {
@@ -157,7 +157,7 @@ static void status_names(void)
             CHECK(strcmp(name, wells_status_str(all[j])) != 0);
     }
     CHECK(strcmp(wells_status_str(1), "unknown status") == 0);
-    CHECK(strcmp(wells_status_str(-20), "unknown status") == 0);
+    CHECK(strcmp(wells_status_str(-21), "unknown status") == 0);
     CHECK(strcmp(wells_status_str(INT32_MIN), "unknown status") == 0);
 }
 

@@ -42,6 +42,9 @@ pub enum Error {
     AccessDenied = 18,
     /// The kernel is sealed (static configuration): no object may be created any more.
     Sealed = 19,
+    /// The kernel was built without the feature this call needs (a small configuration:
+    /// transactions, decision sets or telemetry compiled out; `docs/core.md`).
+    NotSupported = 20,
 }
 
 impl Error {
@@ -67,6 +70,7 @@ impl Error {
             Error::Aborted => "transaction aborted",
             Error::AccessDenied => "access denied",
             Error::Sealed => "kernel sealed: no new objects",
+            Error::NotSupported => "not built into this kernel",
         }
     }
 }

@@ -130,6 +130,9 @@ impl Ring {
     /// Starts recording into a ring of `capacity` events (1..=MAX_RING_SIZE): `InvalidArgument`
     /// out of range, `NoMemory` when the memory is not there (the ring in force then stays).
     pub fn enable(&mut self, capacity: usize) -> Result<(), Error> {
+        if !cfg!(feature = "telemetry") {
+            return Err(Error::NotSupported);
+        }
         if capacity == 0 || capacity > MAX_RING_SIZE {
             return Err(Error::InvalidArgument);
         }
@@ -143,7 +146,7 @@ impl Ring {
     /// record cost nothing more while nobody reads).
     #[inline]
     pub fn record(&mut self, time_ns: u64, kind: EventKind, subject: Option<Handle>, arg: u64) {
-        if self.capacity != 0 {
+        if self.on() {
             self.store(time_ns, kind, subject, arg);
         }
     }
@@ -162,8 +165,10 @@ impl Ring {
     }
 
     /// Whether the ring records (it has been enabled).
+    #[inline]
     pub fn on(&self) -> bool {
-        self.capacity != 0
+        // Compiled out: false, so the compiler drops every recording path.
+        cfg!(feature = "telemetry") && self.capacity != 0
     }
 
     /// Records that a decision set placed `thread` by its rule `rule` (`Placement::rule`: 0
@@ -171,7 +176,7 @@ impl Ring {
     #[inline]
     pub fn record_pick(&mut self, time_ns: u64, thread: Handle, rule: u16) {
         // The rule first: it is in a register, the capacity in memory.
-        if rule != 0 && self.capacity != 0 {
+        if rule != 0 && self.on() {
             self.record(time_ns, EventKind::SetPick, Some(thread), rule as u64 - 1);
         }
     }
@@ -202,7 +207,7 @@ impl Ring {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "telemetry"))]
 mod tests {
     use super::*;
 

@@ -1,5 +1,8 @@
 //! The decision-set policy on real threads: rules reorder, the classic policy covers threads no
 //! rule matches, the hard-RT guard holds, a bad set leaves the old one in force, slices change.
+// Needs the whole kernel: a small configuration answers these calls with NotSupported
+// (tests/small_configuration.rs).
+#![cfg(all(feature = "transactions", feature = "decision-sets", feature = "telemetry"))]
 
 mod common;
 use common::{Log, World, MS};

@@ -6,6 +6,9 @@
 //! This test binary has its own global allocator, which counts the allocations of host threads
 //! that asked for it: the kernel's threads all run on the one host thread that runs the kernel,
 //! and they open and close the measured window themselves.
+// Needs the whole kernel: a small configuration answers these calls with NotSupported
+// (tests/small_configuration.rs).
+#![cfg(all(feature = "transactions", feature = "decision-sets", feature = "telemetry"))]
 
 mod common;
 use common::{World, MS};

@@ -1,5 +1,8 @@
 //! Telemetry and the guard: deadline misses are counted and recorded, a set that makes them
 //! worse than before is reverted (with the reason kept), events come out in order.
+// Needs the whole kernel: a small configuration answers these calls with NotSupported
+// (tests/small_configuration.rs).
+#![cfg(all(feature = "transactions", feature = "decision-sets", feature = "telemetry"))]
 
 mod common;
 use common::{World, MS};

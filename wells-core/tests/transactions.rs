@@ -1,4 +1,7 @@
 //! Transactions on shared objects: conflicts, atomic visibility, aborts of every kind, access.
+// Needs the whole kernel: a small configuration answers these calls with NotSupported
+// (tests/small_configuration.rs).
+#![cfg(all(feature = "transactions", feature = "decision-sets", feature = "telemetry"))]
 
 mod common;
 use common::{Log, World, MS};

@@ -49,6 +49,9 @@ pub enum wells_status {
     WELLS_ERR_ACCESS_DENIED = -18,
     /// The kernel is sealed (static configuration): it creates no more objects.
     WELLS_ERR_SEALED = -19,
+    /// The kernel was built without the feature the call needs (the C library has them all;
+    /// a small board image may not).
+    WELLS_ERR_NOT_SUPPORTED = -20,
 }
 
 use wells_status::*;
@@ -75,6 +78,7 @@ impl From<Error> for wells_status {
             Error::Aborted => WELLS_ERR_ABORTED,
             Error::AccessDenied => WELLS_ERR_ACCESS_DENIED,
             Error::Sealed => WELLS_ERR_SEALED,
+            Error::NotSupported => WELLS_ERR_NOT_SUPPORTED,
         }
     }
 }
@@ -111,6 +115,7 @@ pub extern "C" fn wells_status_str(status: i32) -> *const core::ffi::c_char {
         -17 => c"transaction aborted",
         -18 => c"access denied",
         -19 => c"kernel sealed: no new objects",
+        -20 => c"not built into this kernel",
         _ => c"unknown status",
     };
     text.as_ptr()

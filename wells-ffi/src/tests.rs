@@ -96,6 +96,7 @@ const ERRORS: [Error; 19] = [
     Error::Aborted,
     Error::AccessDenied,
     Error::Sealed,
+    Error::NotSupported,
 ];
 
 #[test]

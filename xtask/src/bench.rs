@@ -84,6 +84,7 @@ pub fn run(root: &Path) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let mut report = render(&output, &table, &sizes)?;
     report.push_str(&crate::bench_aims::render(&boards));
+    report.push_str(&crate::minimal::size_section(root)?);
     report.push_str(&render_boards(&boards));
     report.push_str(&linux_section(root)?);
     let path = root.join(REPORT);
@@ -188,7 +189,7 @@ fn size_totals(root: &Path, archive: &str) -> Result<(u64, u64, u64)> {
     parse_size(&text, |l| l.trim_end().ends_with("(TOTALS)"), archive)
 }
 
-fn size_of(root: &Path, binary: &str) -> Result<(u64, u64, u64)> {
+pub(crate) fn size_of(root: &Path, binary: &str) -> Result<(u64, u64, u64)> {
     let text = run_size(root, &[binary])?;
     parse_size(&text, |l| l.trim_end().ends_with(binary), binary)
 }

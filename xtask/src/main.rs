@@ -18,6 +18,7 @@ mod launcher;
 mod library_arm;
 mod linux;
 mod load;
+mod minimal;
 mod miri;
 mod monitor;
 mod osek;
@@ -60,6 +61,8 @@ commands:
                    qemu-virt-arm32, qemu-virt-arm32-hyper, qemu-mps3-an536,
                    qemu-mps2-an385), booted twice under -icount; prints its table and
                    every run, writes nothing
+  bench --minimal  only the Cortex-M3 minimal configuration's flash and kernel RAM with
+                   each optional core feature (what each costs); prints, writes nothing
   profile [--board B]
                    where the instructions of each bench row go (qemu-virt-arm64 by
                    default, or qemu-virt-arm32): QEMU logs every instruction of a
@@ -178,6 +181,7 @@ fn main() -> ExitCode {
             [] => bench::run(&root),
             [flag, board] if flag == "--board" => bench::run_one(&root, board),
             [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..]),
+            [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
             _ => usage_error(&format!("bad arguments for `bench`: {}", rest.join(" ")), USAGE),
         }
         .map(|()| 0),
@@ -349,6 +353,9 @@ fn test(root: &Path) -> Result<u8> {
         let result = cargo(root, &["test", "-p", package]);
         summary.record(&name, result);
     }
+    // The small configuration: the core without its optional features (`docs/core.md`).
+    let result = cargo(root, &["test", "-p", "wells-core", "--no-default-features"]);
+    summary.record("cargo test -p wells-core --no-default-features", result);
 
     for (name, result) in clippy::run(root) {
         summary.record(&name, result);
@@ -403,6 +410,8 @@ fn test(root: &Path) -> Result<u8> {
     for (name, result) in cortex_m3::run_tests(root) {
         summary.record(&name, result);
     }
+    let (name, result) = minimal::test(root);
+    summary.record(&name, result);
     for (name, result) in cortex_r52::run_tests(root) {
         summary.record(&name, result);
     }

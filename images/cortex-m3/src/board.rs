@@ -3,10 +3,9 @@
 
 use crate::{clock, facts};
 use alloc::boxed::Box;
-use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use wells_board_common::cmsdk_uart::CmsdkUart;
-use wells_board_common::{irq_restore, irq_save, Console, KernelSlot, Platform};
+use wells_board_common::{irq_restore, irq_save, KernelSlot, Platform};
 use wells_core::arch::armv7m::{self, scb, Armv7m};
 use wells_core::mem::{HeapStats, KernelHeap};
 use wells_core::{Host, Kernel};
@@ -126,8 +125,15 @@ impl Board {
         Board { _private: () }
     }
 
+    #[cfg(feature = "minimal")]
     pub(crate) fn announce(&self) {
-        let mut out = Console::<Board>::new();
+        UART.write(b"wells on qemu-mps2-an385 (Cortex-M3), minimal configuration: kernel threads only\n");
+    }
+
+    #[cfg(not(feature = "minimal"))]
+    pub(crate) fn announce(&self) {
+        use core::fmt::Write;
+        let mut out = wells_board_common::Console::<Board>::new();
         let _ = writeln!(out, "wells on qemu-mps2-an385 (Cortex-M3): kernel in privileged thread mode, handlers on MSP");
         if crate::tasks::mpu_on() {
             let _ = writeln!(out, "wells: MPU on (PMSAv7, {} regions): tasks isolated", wells_core::arch::armv7m::mpu::regions());

@@ -3,7 +3,6 @@
 //! priorities, console, heap, SysTick, MPU.
 
 use crate::board::{Board, HEAP};
-use crate::trap;
 use wells_core::arch::armv7m::{self, set_fault_handler, set_trap_handler};
 
 extern "Rust" {
@@ -21,13 +20,21 @@ wells_core::armv7m_start!(
 
 extern "C" fn wells_board_main() -> ! {
     armv7m::init_exceptions();
-    set_trap_handler(trap::handle);
-    set_fault_handler(trap::kernel_fault);
+    #[cfg(not(feature = "minimal"))]
+    {
+        set_trap_handler(crate::trap::handle);
+        set_fault_handler(crate::trap::kernel_fault);
+    }
+    #[cfg(feature = "minimal")]
+    {
+        set_trap_handler(crate::minimal::handle);
+        set_fault_handler(crate::minimal::kernel_fault);
+    }
     crate::board::UART.init();
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
     crate::board::systick_start();
-    #[cfg(not(feature = "no-mpu"))]
+    #[cfg(not(any(feature = "no-mpu", feature = "minimal")))]
     crate::tasks::mpu_init();
     let board = Board::new();
     board.announce();

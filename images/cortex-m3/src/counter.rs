@@ -7,11 +7,16 @@
 //! of 40 instructions (measured with SysTick: a 200 000-instruction loop moves SYST_CVR by
 //! 5000).
 
-use crate::{Board, BoardHost};
+#[cfg(not(feature = "minimal"))]
+use crate::Board;
+use crate::BoardHost;
+#[cfg(not(feature = "minimal"))]
 use wells_board_common::bench::Counter;
 use wells_core::arch::InstructionCounter;
 use wells_core::Host;
 
+// The bench needs user tasks (`TaskPlatform`), which the minimal configuration has not.
+#[cfg(not(feature = "minimal"))]
 impl Counter for Board {
     type Instructions = BoardHost;
 }

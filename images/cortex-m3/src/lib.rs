@@ -10,8 +10,8 @@
 
 extern crate alloc;
 
-#[cfg(not(feature = "supervisor"))]
-compile_error!("build the image with the feature of its level: `supervisor`");
+#[cfg(not(any(feature = "supervisor", feature = "minimal")))]
+compile_error!("build the image with the feature of its level: `supervisor` (or `minimal`)");
 
 mod boot;
 pub mod counter;
@@ -19,8 +19,12 @@ pub mod board;
 mod clock;
 pub mod facts;
 mod panic;
+#[cfg(not(feature = "minimal"))]
 pub mod tasks;
+#[cfg(not(feature = "minimal"))]
 mod trap;
+#[cfg(feature = "minimal")]
+pub mod minimal;
 
 pub use board::{Board, BoardHost, BoardKernel, KernelOnBoard};
 pub use wells_board_common as common;

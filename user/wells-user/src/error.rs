@@ -23,6 +23,7 @@ impl Error {
     pub const ABORTED: Error = Error(-17);
     pub const ACCESS_DENIED: Error = Error(-18);
     pub const SEALED: Error = Error(-19);
+    pub const NOT_SUPPORTED: Error = Error(-20);
 
     /// Wraps a status code (meant for negative ones).
     pub const fn from_code(code: i32) -> Error {
@@ -56,6 +57,7 @@ impl Error {
             -17 => "transaction aborted",
             -18 => "access denied",
             -19 => "kernel sealed",
+            -20 => "not supported",
             _ => "unknown status",
         }
     }

@@ -31,7 +31,7 @@ mod txn_calls;
 use crate::arch::{switch_context, Arch};
 use crate::error::{Error, Result};
 use crate::host::Host;
-use crate::sched::{DecisionSetPolicy, Policy, Requeue};
+use crate::sched::{Policy, Requeue};
 use crate::thread::{ThreadState, WaitSlot, WakeReason};
 use crate::time::Timeout;
 use crate::handle::Handle;
@@ -67,7 +67,11 @@ impl<A: Arch> Kernel<A> {
     /// A kernel on CPU `arch` in environment `host`. It schedules classically until an
     /// advisor loads a decision set ([`Kernel::policy_load`]).
     pub fn new(arch: &'static A, host: Box<dyn Host>) -> Pin<Box<Self>> {
-        Self::with_policy(arch, host, Box::new(DecisionSetPolicy::new()))
+        #[cfg(feature = "decision-sets")]
+        let policy = Box::new(crate::sched::DecisionSetPolicy::new());
+        #[cfg(not(feature = "decision-sets"))]
+        let policy = Box::new(crate::sched::ClassicPolicy::default());
+        Self::with_policy(arch, host, policy)
     }
 
     /// A kernel with a policy of the caller's choice behind the policy seam.

@@ -63,10 +63,22 @@ impl Object {
     }
 }
 
+/// `NotSupported` for a kind the kernel was built without (feature `transactions` off: no
+/// transaction or shared object exists). Folded at compile time, so without the feature every
+/// path that looks one up is dropped from the image.
+#[inline(always)]
+pub(super) const fn built_in(kind: Kind) -> Result<()> {
+    match kind {
+        Kind::Transaction | Kind::SharedObject if !cfg!(feature = "transactions") => Err(Error::NotSupported),
+        _ => Ok(()),
+    }
+}
+
 macro_rules! typed_access {
     ($get:ident, $get_mut:ident, $variant:ident, $ty:ty) => {
         /// The object named by `handle`, checked to be of this kind.
         pub fn $get(&self, handle: Handle) -> Result<&$ty> {
+            built_in(Kind::$variant)?;
             match self.objects.get(handle, Kind::$variant)? {
                 Object::$variant(object) => Ok(object),
                 _ => Err(Error::WrongKind),
@@ -75,6 +87,7 @@ macro_rules! typed_access {
 
         /// The object named by `handle`, mutable, checked to be of this kind.
         pub fn $get_mut(&mut self, handle: Handle) -> Result<&mut $ty> {
+            built_in(Kind::$variant)?;
             match self.objects.get_mut(handle, Kind::$variant)? {
                 Object::$variant(object) => Ok(object),
                 _ => Err(Error::WrongKind),

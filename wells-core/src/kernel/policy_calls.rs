@@ -23,6 +23,9 @@ impl<A: Arch> Kernel<A> {
     /// swaps it in at once; threads are placed by it from the next time they become runnable.
     /// A refused set leaves the one in force, and the error names the bad rule and field.
     pub fn policy_load(&self, bytes: &[u8]) -> core::result::Result<(), SetError> {
+        if !cfg!(feature = "decision-sets") {
+            return Err(SetError { rule: None, field: "decision sets are not built into this kernel" });
+        }
         if self.is_sealed() {
             return Err(SetError { rule: None, field: "kernel sealed (static configuration): no new decision sets" });
         }

@@ -20,6 +20,7 @@ impl<A: Arch> Kernel<A> {
     /// Creates a zeroed shared object of `size` bytes owned by the caller's domain (the
     /// kernel's for the host).
     pub fn shared_create(&self, size: usize) -> Result<Handle> {
+        super::objects::built_in(Kind::SharedObject)?;
         self.unsealed()?;
         let mut cs = self.critical();
         let object = SharedObject::new(cs.acting_domain(), size)?;
@@ -28,6 +29,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Grants `domain` access to an object; only its owner (or the kernel) may.
     pub fn shared_grant(&self, object: Handle, domain: DomainId, access: Access) -> Result<()> {
+        super::objects::built_in(Kind::SharedObject)?;
         let mut cs = self.critical();
         let acting = cs.acting_domain();
         if cs.domains.live(domain).is_none() {
@@ -43,6 +45,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A consistent snapshot of an object into `buf` (at least its size); returns its version.
     pub fn shared_read(&self, object: Handle, buf: &mut [u8]) -> Result<u64> {
+        super::objects::built_in(Kind::SharedObject)?;
         let cs = self.critical();
         cs.check_access(object, Access::Read)?;
         let shared = cs.shared(object)?;
@@ -57,6 +60,7 @@ impl<A: Arch> Kernel<A> {
     /// Replaces an object's contents outside any transaction (one atomic update, next
     /// version); returns the new version.
     pub fn shared_write(&self, object: Handle, bytes: &[u8]) -> Result<u64> {
+        super::objects::built_in(Kind::SharedObject)?;
         let mut cs = self.critical();
         cs.check_access(object, Access::ReadWrite)?;
         let shared = cs.shared_mut(object)?;
@@ -66,6 +70,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Destroys an object (owner or kernel); transactions that used it abort when they commit.
     pub fn shared_destroy(&self, object: Handle) -> Result<()> {
+        super::objects::built_in(Kind::SharedObject)?;
         let mut cs = self.critical();
         let acting = cs.acting_domain();
         let owner = cs.shared(object)?.owner;
@@ -78,6 +83,7 @@ impl<A: Arch> Kernel<A> {
     /// Creates an active transaction with no members; with a deadline, it aborts if not
     /// committed in time.
     pub fn txn_create(&self, deadline: Timeout) -> Result<Handle> {
+        super::objects::built_in(Kind::Transaction)?;
         self.unsealed()?;
         let mut cs = self.critical();
         let handle = cs.insert_object(Object::Transaction(Box::<Transaction>::default()))?;
@@ -93,6 +99,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Makes `thread` a member of an active transaction.
     pub fn txn_add_member(&self, txn: Handle, thread: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         let now = self.host.now_ns();
         let mut cs = self.critical();
         let joiner = cs.thread(thread)?.stats(now);
@@ -121,6 +128,7 @@ impl<A: Arch> Kernel<A> {
 
     /// The calling thread joins a transaction.
     pub fn txn_join(&self, txn: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         let me = self.current_thread()?;
         self.txn_add_member(txn, me)
     }
@@ -128,6 +136,7 @@ impl<A: Arch> Kernel<A> {
     /// Reads an object through the transaction: its own buffered write if it made one, else
     /// the object's contents, whose version is remembered for the commit check.
     pub fn txn_read(&self, txn: Handle, object: Handle, buf: &mut [u8]) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         let mut cs = self.critical();
         cs.member_of(txn)?;
         cs.check_access(object, Access::Read)?;
@@ -161,6 +170,7 @@ impl<A: Arch> Kernel<A> {
     /// Buffers a new value for an object (exactly its size). The object's version is
     /// remembered too, so two transactions writing one object cannot both commit.
     pub fn txn_write(&self, txn: Handle, object: Handle, bytes: &[u8]) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         let mut cs = self.critical();
         cs.member_of(txn)?;
         cs.check_access(object, Access::ReadWrite)?;
@@ -186,6 +196,7 @@ impl<A: Arch> Kernel<A> {
     /// it did not (see `txn_state` for why), `Err(Timeout)` when others have not voted yet
     /// (the vote stands).
     pub fn txn_vote(&self, txn: Handle, commit: bool, timeout: Timeout) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
         let me = cs.member_of(txn)?;
@@ -221,18 +232,21 @@ impl<A: Arch> Kernel<A> {
 
     /// What happens to the members when the transaction aborts (default: they are told).
     pub fn txn_set_policy(&self, txn: Handle, policy: AbortPolicy) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         self.critical().transaction_mut(txn)?.policy = policy;
         Ok(())
     }
 
     /// Where a transaction stands.
     pub fn txn_state(&self, txn: Handle) -> Result<TxnState> {
+        super::objects::built_in(Kind::Transaction)?;
         Ok(self.critical().transaction(txn)?.state)
     }
 
     /// Votes so far: (members that voted commit, members). While the transaction is active, a
     /// commit vote makes it *committing*: it commits (or aborts) when the last member votes.
     pub fn txn_votes(&self, txn: Handle) -> Result<(usize, usize)> {
+        super::objects::built_in(Kind::Transaction)?;
         let cs = self.critical();
         let t = cs.transaction(txn)?;
         Ok((t.commit_votes(), t.members.len()))
@@ -241,6 +255,7 @@ impl<A: Arch> Kernel<A> {
     /// What the members did while members (ended members included) and the transaction's
     /// conflicts and aborts. Bounded by MAX_MEMBERS.
     pub fn txn_counters(&self, txn: Handle) -> Result<TxnCounters> {
+        super::objects::built_in(Kind::Transaction)?;
         let now = self.host.now_ns();
         let cs = self.critical();
         let t = cs.transaction(txn)?;
@@ -255,6 +270,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Destroys a transaction (aborting it if still active); waiting voters get `Destroyed`.
     pub fn txn_destroy(&self, txn: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Transaction)?;
         let mut cs = self.critical();
         cs.abort_transaction(txn, AbortReason::Voted);
         let Object::Transaction(mut t) = cs.objects.remove(txn, Kind::Transaction)? else { return Err(Error::WrongKind) };
