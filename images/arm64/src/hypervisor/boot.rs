@@ -26,6 +26,7 @@ pub(crate) extern "C" fn level_main(entry_el: u64) -> ! {
         crate::exit::exit(NO_EL2_STATUS);
     }
     set_el2_trap_handler(trap::handle);
+    aarch64::set_fast_call_handler(trap::fast_call, wells_board_common::hypervisor::hypercalls::FAST_HYPERCALLS);
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
     // Guests get the PMU only in the benchmark image (it is shared by all VMs).

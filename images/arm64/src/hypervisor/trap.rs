@@ -11,7 +11,7 @@ use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
 use wells_board_common::Console;
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
-use wells_core::arch::aarch64::{Syndrome, TrapFrame, TrapKind};
+use wells_core::arch::aarch64::{FastCallRegisters, Syndrome, TrapFrame, TrapKind};
 use wells_core::telemetry::EventKind;
 
 /// Exit status when the hypervisor itself takes an unexpected exception.
@@ -57,6 +57,18 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     }
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmEntry, 0);
+    }
+}
+
+/// A hypercall offered before the full frame is saved: the ones that need nothing of the
+/// kernel (`hypercalls::fast`) are answered here, in x0, as the full path would.
+pub(crate) extern "C" fn fast_call(registers: &mut FastCallRegisters) -> bool {
+    match wells_board_common::hypervisor::hypercalls::fast(registers[0] as u32) {
+        Some(answer) => {
+            registers[0] = answer;
+            true
+        }
+        None => false,
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::board::{Board, GIC, HEAP, UART, VIRTUAL_TIMER};
 use super::trap;
-use wells_core::arch::aarch64::set_trap_handler;
+use wells_core::arch::aarch64::{set_fast_call_handler, set_trap_handler};
 
 /// How the image gets to its level: from the entry level down to EL1, then [`level_main`].
 pub(crate) use wells_core::arch::aarch64::boot::wells_aarch64_drop_to_el1 as enter_level;
@@ -11,6 +11,7 @@ pub(crate) use wells_core::arch::aarch64::boot::wells_aarch64_drop_to_el1 as ent
 /// At EL1 on the boot stack.
 pub(crate) extern "C" fn level_main(entry_el: u64) -> ! {
     set_trap_handler(trap::handle);
+    set_fast_call_handler(trap::fast_call, wells_board_common::supervisor::syscalls::FAST_CALLS);
     UART.init();
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };

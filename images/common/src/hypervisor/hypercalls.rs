@@ -56,6 +56,25 @@ const PSCI_IMPLEMENTED: [u32; 8] = [
     PSCI_FEATURES,
 ];
 
+/// The hypercalls [`fast`] may answer (bit n: wells' call 0x8600_0000 + n), for a CPU port
+/// that filters before it asks: `WELLS_VERSION`.
+pub const FAST_HYPERCALLS: u64 = 1 << (WELLS_VERSION - WELLS_VERSION);
+
+/// The answer (x0) to hypercall `function` when it is one answered without leaving the trap
+/// (no kernel state, no switch, no exit of the VM): `WELLS_VERSION`. `None` for every other
+/// call, and while a trace watches (it wants each exit on the full path). A CPU port's
+/// fast-call entry asks this before it saves a full frame.
+#[inline]
+pub fn fast(function: u32) -> Option<u64> {
+    if crate::trace::on() {
+        return None;
+    }
+    match function & !(1 << 30) {
+        WELLS_VERSION => Some(WELLS_ABI as u64),
+        _ => None,
+    }
+}
+
 /// A hypercall (HVC, or a trapped SMC) of the running VM. An ID outside PSCI and wells' range
 /// is a fault of the VM; a PSCI function wells does not offer answers NOT_SUPPORTED, as PSCI
 /// asks. wells' calls answer a negative `wells_core::Error` code on a bad argument.

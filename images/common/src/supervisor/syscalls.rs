@@ -20,6 +20,26 @@ pub trait CallRegisters {
     fn unknown_call(&self) -> i32;
 }
 
+/// The calls [`fast`] may answer (bit n: call n), for a CPU port that filters before it asks.
+pub const FAST_CALLS: u64 = (1 << 20) | (1 << 4);
+
+/// The value of call `number` when it is one of the calls answered without entering the kernel
+/// proper (no lock, no switch, interrupts left masked): `nop` (20) and `time` (4). `None` for
+/// every other call, and for these too while a trace or the audit watches: both want each call
+/// on the full path. A CPU port's fast-call entry asks this before it saves a full frame
+/// (arm64: `wells_core::arch::aarch64::set_fast_call_handler`).
+#[inline]
+pub fn fast<P: TaskPlatform>(number: usize) -> Option<u64> {
+    if crate::trace::on() || audit::on() {
+        return None;
+    }
+    match number {
+        20 => Some(0),
+        4 => Some(P::kernel().now_ns()),
+        _ => None,
+    }
+}
+
 /// Handles a system call of the running task of board `P`.
 pub fn handle<P: TaskPlatform>(mut registers: impl CallRegisters) {
     let (number, args) = registers.call();

@@ -3,7 +3,7 @@
 //! an exception with no handler parks the CPU.
 
 use core::arch::{asm, global_asm};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Registers saved on every exception, in the order the vector code stores them.
 #[repr(C)]
@@ -139,6 +139,34 @@ pub fn set_el2_trap_handler(handler: TrapHandler) {
     unsafe { asm!("adr {0}, wells_aarch64_el2_vectors", "msr vbar_el2, {0}", "isb", out(reg) _, options(nostack)) };
 }
 
+/// The registers a fast call sees: x0 to x18, the arguments, the call number (x8) and the
+/// results, saved on entry and loaded back on return. The rest of the task's state is not saved
+/// on this path, so a fast call must not block, switch or stop its thread.
+pub type FastCallRegisters = [u64; 19];
+
+/// A board's fast-call handler ([`set_fast_call_handler`]): handles the call in `registers` and
+/// returns true, or returns false, leaving them as they came, for the full trap path.
+pub type FastCallHandler = extern "C" fn(&mut FastCallRegisters) -> bool;
+
+/// The handler the vectors call for a call in the mask (set before the mask, so never 0 then).
+#[no_mangle]
+static WELLS_AARCH64_FAST_HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+/// Bit n set: call n may be fast (the vectors test it before saving anything more). Call n is
+/// system call n at EL1 (x8) and hypercall 0x8600_0000 + n, wells' own, at EL2 (x0).
+#[no_mangle]
+static WELLS_AARCH64_FAST_CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// Routes the calls `calls` (bit n: call n, as above) from the level below (SVC from EL0 at
+/// EL1, HVC from a guest at EL2) to `handler` first, with interrupts masked and only the
+/// caller-saved registers saved: a call it answers returns at once, any other (and every call
+/// not in `calls`) takes the full trap path (`set_trap_handler`).
+pub fn set_fast_call_handler(handler: FastCallHandler, calls: u64) {
+    // The vectors call it directly, by the C ABI: x0 = the frame, w0 = the answer.
+    WELLS_AARCH64_FAST_HANDLER.store(handler as usize, Ordering::Release);
+    WELLS_AARCH64_FAST_CALLS.store(calls, Ordering::Release);
+}
+
 #[no_mangle]
 extern "C" fn wells_aarch64_trap(frame: &mut TrapFrame, vector: u64) {
     let handler = HANDLER.load(Ordering::Acquire);
@@ -153,12 +181,15 @@ extern "C" fn wells_aarch64_trap(frame: &mut TrapFrame, vector: u64) {
 }
 
 /// One vector table for exceptions taken to EL`$el` ("1" or "2"): every entry pushes a
-/// [`TrapFrame`] and calls `wells_aarch64_trap` with its index. Synchronous exceptions at the
+/// [`TrapFrame`] and calls `wells_aarch64_trap` with its index. A call from the 64-bit level
+/// below (exception class `$call`: SVC at EL1, HVC at EL2) first saves only x0-x18 and x30 and
+/// offers itself to `wells_aarch64_fast_call`; one it answers returns from there, any other
+/// completes the frame and goes on as every other trap. Synchronous exceptions at the
 /// same level are always kernel faults (calls come from below), so they run on an emergency
 /// stack: a kernel stack overflow into its guard page is reported instead of faulting again on
 /// the frame push.
 macro_rules! vector_table {
-    ($table:literal, $el:literal) => {
+    ($table:literal, $el:literal, $call:literal, $index:literal, $($number:literal),*) => {
         global_asm!(
             concat!(".section .text.", $table),
             ".balign 0x800",
@@ -181,7 +212,24 @@ macro_rules! vector_table {
             vector_table!(@entry $table, 5),
             vector_table!(@entry $table, 6),
             vector_table!(@entry $table, 7),
-            vector_table!(@entry $table, 8),
+            ".balign 0x80",
+            "    sub sp, sp, #272",
+            "    stp x0, x1, [sp, #0]",
+            concat!("    mrs x0, esr_el", $el),
+            "    lsr x0, x0, #26",
+            concat!("    cmp x0, #", $call),
+            "    b.ne 9f",
+            // The call's index into the fast-call mask in `$index` (x0 and x1 are saved).
+            $($number,)*
+            concat!("    cmp ", $index, ", #63"),
+            "    b.hi 9f",
+            "    adrp x1, WELLS_AARCH64_FAST_CALLS",
+            "    ldr x1, [x1, :lo12:WELLS_AARCH64_FAST_CALLS]",
+            concat!("    lsr x1, x1, ", $index),
+            concat!("    tbnz x1, #0, ", $table, "_fast_call"),
+            "9:",
+            "    mov x1, #8",
+            concat!("    b ", $table, "_common"),
             vector_table!(@entry $table, 9),
             vector_table!(@entry $table, 10),
             vector_table!(@entry $table, 11),
@@ -211,6 +259,7 @@ macro_rules! vector_table {
             "    stp x10, x11, [sp, #256]",
             "    mov x0, sp",
             "    bl wells_aarch64_trap",
+            concat!($table, "_return:"),
             "    ldp x10, x11, [sp, #256]",
             "    ldp x30, x9, [sp, #240]",
             concat!("    msr elr_el", $el, ", x9"),
@@ -233,6 +282,54 @@ macro_rules! vector_table {
             "    ldp x0, x1, [sp, #0]",
             "    add sp, sp, #272",
             "    eret",
+            // The fast call: x0 and x1 are saved already.
+            concat!($table, "_fast_call:"),
+            "    stp x2, x3, [sp, #16]",
+            "    stp x4, x5, [sp, #32]",
+            "    stp x6, x7, [sp, #48]",
+            "    stp x8, x9, [sp, #64]",
+            "    stp x10, x11, [sp, #80]",
+            "    stp x12, x13, [sp, #96]",
+            "    stp x14, x15, [sp, #112]",
+            "    stp x16, x17, [sp, #128]",
+            "    str x18, [sp, #144]",
+            "    str x30, [sp, #240]",
+            "    adrp x1, WELLS_AARCH64_FAST_HANDLER",
+            "    ldr x1, [x1, :lo12:WELLS_AARCH64_FAST_HANDLER]",
+            "    mov x0, sp",
+            "    blr x1",
+            concat!("    cbz w0, ", $table, "_slow_call"),
+            "    ldr x30, [sp, #240]",
+            "    ldr x18, [sp, #144]",
+            "    ldp x16, x17, [sp, #128]",
+            "    ldp x14, x15, [sp, #112]",
+            "    ldp x12, x13, [sp, #96]",
+            "    ldp x10, x11, [sp, #80]",
+            "    ldp x8, x9, [sp, #64]",
+            "    ldp x6, x7, [sp, #48]",
+            "    ldp x4, x5, [sp, #32]",
+            "    ldp x2, x3, [sp, #16]",
+            "    ldp x0, x1, [sp, #0]",
+            "    add sp, sp, #272",
+            "    eret",
+            // Not a fast one: the callee-saved registers are as they came (the fast handler
+            // kept them), the others are in the frame; complete it and take the full path.
+            concat!($table, "_slow_call:"),
+            "    str x19, [sp, #152]",
+            "    stp x20, x21, [sp, #160]",
+            "    stp x22, x23, [sp, #176]",
+            "    stp x24, x25, [sp, #192]",
+            "    stp x26, x27, [sp, #208]",
+            "    stp x28, x29, [sp, #224]",
+            concat!("    mrs x9, elr_el", $el),
+            concat!("    mrs x10, spsr_el", $el),
+            "    mrs x11, sp_el0",
+            "    str x9, [sp, #248]",
+            "    stp x10, x11, [sp, #256]",
+            "    mov x0, sp",
+            "    mov x1, #8",
+            "    bl wells_aarch64_trap",
+            concat!("    b ", $table, "_return"),
             concat!(".section .bss.", $table, "_emergency_stack, \"aw\", %nobits"),
             ".balign 16",
             "    .space 16384",
@@ -250,5 +347,8 @@ macro_rules! vector_table {
     };
 }
 
-vector_table!("wells_aarch64_vectors", "1");
-vector_table!("wells_aarch64_el2_vectors", "2");
+// Exception classes of the calls from below: SVC from AArch64 (0x15), HVC from AArch64 (0x16).
+// The number of a call: x8 for a system call; for a hypercall, its SMCCC function ID in x0
+// (bit 30, SMC64 against SMC32, cleared) less 0x8600_0000 (wells' own range).
+vector_table!("wells_aarch64_vectors", "1", "0x15", "x8",);
+vector_table!("wells_aarch64_el2_vectors", "2", "0x16", "x0", "    ldr w0, [sp, #0]", "    and w0, w0, #0xbfffffff", "    mov w1, #0x86000000", "    sub w0, w0, w1");

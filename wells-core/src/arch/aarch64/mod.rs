@@ -19,7 +19,7 @@ pub mod start;
 use super::Arch;
 use core::arch::{asm, global_asm};
 
-pub use exceptions::{set_el2_trap_handler, set_trap_handler, Syndrome, TrapFrame, TrapKind};
+pub use exceptions::{set_el2_trap_handler, set_fast_call_handler, set_trap_handler, FastCallRegisters, Syndrome, TrapFrame, TrapKind};
 
 /// An AArch64 CPU running the kernel at EL1.
 pub struct Aarch64;
