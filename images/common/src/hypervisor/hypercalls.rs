@@ -58,7 +58,7 @@ const PSCI_IMPLEMENTED: [u32; 8] = [
 
 /// The hypercalls [`fast`] may answer (bit n: wells' call 0x8600_0000 + n), for a CPU port
 /// that filters before it asks: `WELLS_VERSION`.
-pub const FAST_HYPERCALLS: u64 = 1 << (WELLS_VERSION - WELLS_VERSION);
+pub const FAST_HYPERCALLS: u64 = 1 << (WELLS_VERSION & 0x3f);
 
 /// The answer (x0) to hypercall `function` when it is one answered without leaving the trap
 /// (no kernel state, no switch, no exit of the VM): `WELLS_VERSION`. `None` for every other
