@@ -315,6 +315,86 @@ fn m3_tests(root: &Path) -> Vec<(String, Result<()>)> {
     results
 }
 
+// ---------------------------------------------------------------- the bench on the Cortex-M3
+
+/// The OSEK bench program (`openautosar/bench/`): four paths in instructions under `-icount`.
+const BENCH_DIR: &str = "openautosar/bench";
+const BENCH_NAME: &str = "osek_bench";
+
+/// The OSEK rows of `cargo xtask bench`: the bench's table block and its QEMU command line.
+pub struct OsekBench {
+    pub command: String,
+    pub block: String,
+    pub runs: String,
+}
+
+/// Builds the OSEK bench for the Cortex-M3 and boots it twice under `-icount`; the two boots
+/// must print the same figures.
+pub fn bench_m3(root: &Path) -> Result<OsekBench> {
+    let build = prepare_m3(root)?;
+    let oil = Path::new(BENCH_DIR).join(format!("{BENCH_NAME}.oil"));
+    let source = Path::new(BENCH_DIR).join(format!("{BENCH_NAME}.c"));
+    let elf = build_app_m3(root, &build, BENCH_NAME, &oil, &[source])?;
+    let board = &crate::cortex_m3::MPS2_AN385;
+    let command = crate::qemu::command_line(&crate::qemu::bench_command(board, &elf), root);
+    let mut outputs = Vec::new();
+    for boot in 1..=2 {
+        println!("xtask: OSEK bench on the Cortex-M3, boot {boot} of 2: {command}");
+        let mut qemu = crate::qemu::bench_command(board, &elf);
+        qemu.current_dir(root);
+        outputs.push(crate::bench::run_with_limit(qemu, BENCH_NAME)?);
+    }
+    let blocks = outputs.iter().map(|output| crate::bench::extract_block(output)).collect::<Result<Vec<_>>>()?;
+    if blocks[0] != blocks[1] {
+        return Err(format!("the two boots of {BENCH_NAME} under -icount printed different figures:\n{}\n---\n{}", blocks[0], blocks[1]));
+    }
+    println!("xtask: both boots printed identical figures");
+    let runs = outputs[0].lines().skip_while(|l| !l.starts_with("all runs")).skip(1).filter(|l| l.starts_with("- ")).map(|l| format!("{l}\n")).collect();
+    Ok(OsekBench { command, block: blocks[0].clone(), runs })
+}
+
+/// The heading of the OSEK section in docs/benchmarks.md.
+pub const BENCH_SECTION: &str = "## OSEK/VDX OS on the Cortex-M3 (instructions)";
+/// The issue's aim for each OSEK row.
+const BENCH_AIM: u32 = 300;
+
+/// The OSEK section of docs/benchmarks.md: the table with the aim beside each row.
+pub fn render_bench(bench: &OsekBench) -> String {
+    let mut md = format!("\n{BENCH_SECTION}\n\n");
+    md.push_str(
+        "The OSEK layer (`openautosar/`) over the thumbv7m `libwells.a` on the bare-metal adapter \
+         `adapters/mps2-an385`, measured by `openautosar/bench/osek_bench.c` (its OIL file beside it) under \
+         `-icount shift=0,align=off,sleep=off`: the board's clock counts virtual ns, one per instruction, in steps \
+         of 40. Median of 7 repetitions after a warm-up:\n\
+         - **ActivateTask + TerminateTask**: the driver task activates a higher-priority basic task that at once \
+         terminates; per round trip, over 200.\n\
+         - **SetEvent to the waiting task running**: from the driver's clock reading just before `SetEvent` to \
+         the higher-priority extended task's first reading after its `WaitEvent` returns; 200 samples summed.\n\
+         - **GetResource + ReleaseResource**: one pair of a resource whose ceiling is above the driver; per pair, \
+         over 200.\n\
+         - **alarm expiry to the task running**: an alarm of the hardware counter (a wells timer ticked by \
+         SysTick) activates a higher-priority task while the driver spins storing the clock; the task's first \
+         reading minus the driver's last stored one (SysTick's interrupt, the injected thread-mode call, \
+         `wells_tick`, the counter's interrupt thread, the alarm, the preemption). One sample per repetition.\n\n\
+         Each task is a wells thread and the layer hands the CPU over with wells semaphores \
+         (`openautosar/README.md`, \"How it maps onto wells\"), so a task switch costs two wells semaphore \
+         operations and a wells thread switch on the joining port; where the instructions go is said in \
+         `openautosar/README.md` (\"Performance\").\n\n",
+    );
+    md.push_str(&format!(
+        "- command: `cargo xtask osek --board qemu-mps2-an385 --bench` (part of `cargo xtask bench`), which boots \
+         `{}` twice and fails unless both boots print the same figures; they did.\n\n",
+        bench.command
+    ));
+    md.push_str("| measurement | instructions | aim |\n|---|---:|---:|\n");
+    for (name, value) in crate::bench::table_rows(&bench.block) {
+        md.push_str(&format!("| {name} | {value:.1} | {BENCH_AIM} |\n"));
+    }
+    md.push_str("\nAll runs (instructions per operation x 10, in the order measured):\n\n");
+    md.push_str(&bench.runs);
+    md
+}
+
 // ---------------------------------------------------------------- steps and commands
 
 /// Test steps: the generator's unit tests, every conformance test and the example hosted,
@@ -388,12 +468,13 @@ fn run_example_m3(root: &Path) -> Result<u8> {
 /// conformance test for the board (hosted by default); with `--test` runs them (the suite's
 /// steps for that board). A PASS/FAIL tally.
 pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
-    const USAGE: &str = "usage: cargo xtask osek [--board hosted|qemu-mps2-an385] [--test]";
-    let (mut run_tests, mut m3) = (false, false);
+    const USAGE: &str = "usage: cargo xtask osek [--board hosted|qemu-mps2-an385] [--test | --bench]";
+    let (mut run_tests, mut m3, mut bench) = (false, false, false);
     let mut args = rest.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--test" => run_tests = true,
+            "--bench" => bench = true,
             "--board" => match args.next().map(String::as_str) {
                 Some("hosted") => m3 = false,
                 Some(M3_BOARD) | Some(M3_DESCRIPTION) => m3 = true,
@@ -404,6 +485,15 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
         }
     }
     crate::setup::run(root)?;
+    if bench {
+        if !m3 || run_tests {
+            return Err(format!("`--bench` runs on --board {M3_BOARD} only, without --test ({USAGE})"));
+        }
+        let section = render_bench(&bench_m3(root)?);
+        println!("{section}");
+        crate::bench::replace_report_section(root, BENCH_SECTION, &section)?;
+        return Ok(0);
+    }
     let mut summary = crate::summary::Summary::new("xtask osek");
     if run_tests {
         let mut steps = vec![generator_tests(root)];
