@@ -55,7 +55,14 @@
 #define SYST_RVR REG(0xE000E014u)
 #define SYST_CVR REG(0xE000E018u)
 #define SCB_CCR REG(0xE000ED14u)
+/* NVIC: set-enable, clear-enable, clear-pending (the board's 32 lines: one register each). */
+#define NVIC_ISER REG(0xE000E100u)
+#define NVIC_ICER REG(0xE000E180u)
+#define NVIC_ICPR REG(0xE000E280u)
 #define CCR_STKALIGN (1u << 9)
+
+/* The board's interrupt lines. */
+#define IRQS 32
 
 /* The processor and peripheral clock of the board (QEMU's mps2 SYSCLK): 40 ns a cycle. */
 #define CPU_HZ 25000000u
@@ -370,6 +377,22 @@ wells_status wells_mps2_start(size_t heap_size)
 
 /* ---- start-up ------------------------------------------------------------------------------- */
 
+void wells_mps2_irq_enable(unsigned irq)
+{
+    if (irq >= IRQS)
+        return;
+    NVIC_ICPR = 1u << irq;
+    NVIC_ISER = 1u << irq;
+}
+
+void wells_mps2_irq_disable(unsigned irq)
+{
+    if (irq >= IRQS)
+        return;
+    NVIC_ICER = 1u << irq;
+    __asm volatile("dsb\n\tisb" ::: "memory"); /* off before the handler returns */
+}
+
 /* Weak: a program with interrupts of its own (openautosar's M3 port) defines it. */
 __attribute__((weak)) void wells_mps2_irq(unsigned irq)
 {
@@ -412,8 +435,6 @@ __attribute__((naked, used)) void wells_reset(void)
                    "bl wells_mps2_start_c\n\t"
                    ".ltorg\n\t");
 }
-
-#define IRQS 32
 
 /* Exceptions 1-15, then the board's interrupts. All at the reset priority (0). */
 __attribute__((section(".vectors"), used)) static const struct {

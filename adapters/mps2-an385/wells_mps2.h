@@ -37,6 +37,12 @@ void wells_mps2_write(const char *text, size_t len);
  * switch threads: this is how the SysTick handler delivers wells' timer. */
 void wells_mps2_call_in_thread(void (*fn)(void));
 
+/* The board's interrupt line `irq` (0-31) on (its pending state cleared first, so a level the
+ * device dropped in the meantime does not fire again) or off, in the NVIC. Lines start off; the
+ * handler of one that is on is wells_mps2_irq(irq), which a program defines. */
+void wells_mps2_irq_enable(unsigned irq);
+void wells_mps2_irq_disable(unsigned irq);
+
 /* The number of CPU cycles (25 MHz) since reset, from the board's free-running clock. */
 unsigned long long wells_mps2_cycles(void);
 

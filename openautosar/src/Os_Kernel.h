@@ -56,6 +56,7 @@ typedef struct {
     void (*entry)(void);
     uint8_t category; /* 1 or 2 */
     uint32_t priority;
+    int32_t irq; /* the board's interrupt line it is bound to (OIL IRQ), -1: simulated only */
 } Os_IsrCfg;
 
 /* Run-time state, also in the generated file (static: nothing is allocated after StartOS

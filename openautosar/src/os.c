@@ -54,6 +54,7 @@ static void os_lock(void) { wells_critical_enter(); }
 static void os_unlock(void) { wells_critical_exit(); }
 
 static int os_ext(void) { return CFG.extended_status != 0; }
+static void os_fail(const char *what, wells_status s);
 
 static int os_interrupts_off(void)
 {
@@ -758,6 +759,8 @@ static void os_run_isr(ISRType line)
     os_isr = c->category == 2 ? line : INVALID_ISR;
     os_isr_priority = c->priority;
     c->entry();
+    if (c->irq >= 0) /* its line was masked from the interrupt until the body had run */
+        Os_PortIrqEnable((uint32_t)c->irq);
     /* An ISR that ends with interrupts disabled or suspended: the OS puts back what they were
      * when it began. */
     os_all_disabled = saved_disabled;
@@ -844,6 +847,62 @@ static int32_t os_hw_thread_fn(void *arg)
         os_unlock();
     }
     return 0;
+}
+
+/* ---- hardware interrupt lines: an ISR bound to one (OIL IRQ) is marked pending by the port's
+ * handler, which then wakes a wells thread at the top priority (wells_sem_post_from_interrupt,
+ * safe whatever the interrupt found wells doing); that thread runs the pending ISRs as
+ * raise_isr would, and preempts the running task when they made a higher one ready ------- */
+
+static wells_sem_t os_irq_sem;
+static wells_thread_t os_irq_thread;
+
+void Os_IrqRaised(uint32_t irq)
+{
+    for (ISRType i = 0; i < CFG.isr_count; i++)
+        if (CFG.isrs[i].irq == (int32_t)irq)
+            ((volatile uint8_t *)CFG.isr_pending)[i] = 1;
+}
+
+void Os_IrqWake(void)
+{
+    (void)wells_sem_post_from_interrupt(os_irq_sem);
+}
+
+static int32_t os_irq_thread_fn(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        (void)wells_sem_wait(os_irq_sem, WELLS_WAIT_FOREVER);
+        os_lock();
+        /* As the counter's thread: here the level is the task level; with interrupts off the
+         * ISRs stay pending until they are enabled. */
+        if (os_level == L_TASK && !os_interrupts_off()) {
+            os_deliver_pending();
+            os_preempt_async();
+        }
+        os_unlock();
+    }
+    return 0;
+}
+
+/* Makes the interrupt thread and enables the bound lines (at the end of StartOS). */
+static void os_irq_start(void)
+{
+    int bound = 0;
+    for (ISRType i = 0; i < CFG.isr_count; i++)
+        bound |= CFG.isrs[i].irq >= 0;
+    if (!bound)
+        return;
+    wells_status ws = wells_sem_create(&os_irq_sem, 0, 1u << 20);
+    if (ws != WELLS_OK)
+        os_fail("wells_sem_create", ws);
+    ws = wells_thread_create(&os_irq_thread, "Os interrupts", WELLS_PRIORITY_MAX, 0, os_irq_thread_fn, NULL);
+    if (ws != WELLS_OK || (ws = wells_thread_start(os_irq_thread)) != WELLS_OK)
+        os_fail("wells_thread_create", ws);
+    for (ISRType i = 0; i < CFG.isr_count; i++)
+        if (CFG.isrs[i].irq >= 0)
+            Os_PortIrqEnable((uint32_t)CFG.isrs[i].irq);
 }
 
 /* After interrupts are enabled again: held ticks and pending ISRs, then (at task level)
@@ -1019,6 +1078,7 @@ void StartOS(AppModeType Mode)
         if (ws != WELLS_OK)
             os_fail("wells_timer_start", ws);
     }
+    os_irq_start(); /* its thread runs once wells_run starts the threads */
     os_lock();
     for (TaskType id = 0; id < CFG.task_count; id++)
         if (CFG.tasks[id].autostart & (1u << Mode))

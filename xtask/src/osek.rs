@@ -65,22 +65,27 @@ fn build_app(root: &Path, name: &str, oil: &Path, sources: &[PathBuf]) -> Result
 
 /// The conformance tests: (name, OIL file, C file), one per `openautosar/tests/*.oil`.
 fn conformance_tests(root: &Path) -> Result<Vec<(String, PathBuf, PathBuf)>> {
-    let entries = std::fs::read_dir(root.join(TESTS)).map_err(|e| format!("cannot read {TESTS}/: {e}"))?;
+    tests_in(root, TESTS)
+}
+
+/// The tests of one folder: (name, OIL file, C file), one per `*.oil`.
+fn tests_in(root: &Path, folder: &str) -> Result<Vec<(String, PathBuf, PathBuf)>> {
+    let entries = std::fs::read_dir(root.join(folder)).map_err(|e| format!("cannot read {folder}/: {e}"))?;
     let mut tests = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| format!("cannot read {TESTS}/: {e}"))?.path();
+        let path = entry.map_err(|e| format!("cannot read {folder}/: {e}"))?.path();
         if path.extension().is_some_and(|ext| ext == "oil") {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
-            let source = Path::new(TESTS).join(format!("{stem}.c"));
+            let source = Path::new(folder).join(format!("{stem}.c"));
             if !root.join(&source).is_file() {
                 return Err(format!("{} has no {}", path.display(), source.display()));
             }
-            tests.push((stem.clone(), Path::new(TESTS).join(format!("{stem}.oil")), source));
+            tests.push((stem.clone(), Path::new(folder).join(format!("{stem}.oil")), source));
         }
     }
     tests.sort();
     if tests.is_empty() {
-        return Err(format!("no {TESTS}/*.oil found"));
+        return Err(format!("no {folder}/*.oil found"));
     }
     Ok(tests)
 }
@@ -137,6 +142,8 @@ const M3_CPU: &str = "cortex-m3";
 const M3_TARGET: &str = "thumbv7m-none-eabi";
 const M3_GCC: &str = "arm-none-eabi-gcc";
 const M3_ADAPTER: &str = "adapters/mps2-an385";
+/// Tests of the board's own hardware (its interrupt lines), built and run on the M3 only.
+const M3_TESTS: &str = "openautosar/tests/mps2-an385";
 /// The C library is picolibc (Debian's `picolibc-arm-none-eabi`, `setup.rs`): its specs file
 /// gives its headers, the thumb/v7-m/nofp multilib of libc.a and libgcc; `-nostartfiles` leaves
 /// its crt0 out (the adapter has the vector table and reset), and printf is picolibc's integer
@@ -158,6 +165,7 @@ const M3_CFLAGS: &[&str] = &[
     "-Iadapters/mps2-an385",
     "-Iopenautosar/include",
     "-Iopenautosar/src",
+    "-Iopenautosar/tests",
 ];
 /// After the objects: unused sections dropped (picolibc's specs add libc and libgcc, the latter
 /// for 64-bit division).
@@ -305,6 +313,20 @@ fn m3_tests(root: &Path) -> Vec<(String, Result<()>)> {
             }
         }
         Err(message) => results.push(("OSEK conformance tests on the Cortex-M3".to_string(), Err(message))),
+    }
+    match tests_in(root, M3_TESTS) {
+        Ok(tests) => {
+            for (name, oil, source) in tests {
+                let step = format!("OSEK test {} on the Cortex-M3 only (its hardware interrupts, -icount)", source.display());
+                let result = not_ready().unwrap_or_else(|| {
+                    let build = build.as_ref().expect("checked by not_ready");
+                    build_app_m3(root, build, &name, &oil, std::slice::from_ref(&source))
+                        .and_then(|elf| run_m3(root, &elf, &step, &[" passed, 0 failed"]))
+                });
+                results.push((step, result));
+            }
+        }
+        Err(message) => results.push((format!("OSEK tests {M3_TESTS}"), Err(message))),
     }
     let step = format!("OSEK example {EXAMPLE} on the Cortex-M3 (qemu-system-arm -M mps2-an385, -icount)");
     let example = not_ready().unwrap_or_else(|| {
@@ -507,7 +529,10 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
         summary.record(&format!("libwells.a for {M3_TARGET}, tools/wells-oil, boards/{M3_DESCRIPTION}.toml"), build.as_ref().map(|_| ()).map_err(Clone::clone));
         if let (true, Ok(build)) = (ok, &build) {
             summary.record(&format!("build {EXAMPLE} for the Cortex-M3"), build_example_m3(root, build).map(|_| ()));
-            match conformance_tests(root) {
+            match conformance_tests(root).and_then(|mut tests| {
+                tests.extend(tests_in(root, M3_TESTS)?);
+                Ok(tests)
+            }) {
                 Ok(tests) => {
                     for (name, oil, source) in tests {
                         let result = build_app_m3(root, build, &name, &oil, std::slice::from_ref(&source)).map(|_| ());

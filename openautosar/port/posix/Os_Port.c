@@ -17,3 +17,9 @@ void Os_PortExit(int status)
     fflush(stderr);
     _exit(status);
 }
+
+/* A Linux process has no interrupt lines: an ISR bound to one is raised with raise_isr. */
+void Os_PortIrqEnable(uint32_t irq)
+{
+    (void)irq;
+}

@@ -141,7 +141,8 @@ pub fn source(cfg: &Config, source: &str) -> String {
     if !cfg.isrs.is_empty() {
         c.push_str("static const Os_IsrCfg os_isrs[] = {\n");
         for i in &cfg.isrs {
-            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u}},", i.category, i.priority, n = i.name);
+            let irq = i.irq.map_or(-1, i64::from);
+            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u, {irq}}},", i.category, i.priority, n = i.name);
         }
         c.push_str("};\n");
         let _ = writeln!(c, "static uint8_t os_isr_pending[{}];", cfg.isrs.len());

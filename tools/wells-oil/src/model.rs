@@ -63,7 +63,13 @@ pub struct Isr {
     pub name: String,
     pub category: u8,
     pub priority: u32,
+    /// The board's interrupt line it is bound to (wells extension `IRQ`), or none: a simulated
+    /// line raised with `raise_isr` only.
+    pub irq: Option<u32>,
 }
+
+/// The highest interrupt line `IRQ` accepts (Armv7-M has up to 496 external interrupts).
+pub const MAX_IRQ: u32 = 495;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
@@ -412,7 +418,8 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
 
     for i in names_of(objects, "ISR") {
         let owner = format!("ISR {}", i.name);
-        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1 };
+        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1, irq: None };
+        let mut irq_attr = None;
         for a in &i.attrs {
             match a.name.as_str() {
                 "CATEGORY" => {
@@ -428,9 +435,23 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                         return Err(cx.attr_err(&owner, a, "ISR priorities start at 1"));
                     }
                 }
+                "IRQ" => {
+                    let line = cx.number(&owner, a)?;
+                    if line > MAX_IRQ {
+                        return Err(cx.attr_err(&owner, a, &format!("interrupt lines are 0 to {MAX_IRQ}")));
+                    }
+                    if let Some(other) = cfg.isrs.iter().find(|o| o.irq == Some(line)) {
+                        return Err(cx.attr_err(&owner, a, &format!("line {line} is bound to ISR {} already", other.name)));
+                    }
+                    isr.irq = Some(line);
+                    irq_attr = Some(a);
+                }
                 "RESOURCE" => return Err(cx.attr_err(&owner, a, "resources for ISRs are not supported yet")),
                 _ => {}
             }
+        }
+        if let (Some(a), 1) = (irq_attr, isr.category) {
+            return Err(cx.attr_err(&owner, a, "only a category-2 ISR can be bound to an interrupt line yet"));
         }
         cfg.isrs.push(isr);
     }

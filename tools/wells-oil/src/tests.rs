@@ -149,6 +149,17 @@ fn duplicate_names_and_unsupported() {
 }
 
 #[test]
+fn isr_bound_to_an_interrupt_line() {
+    let cfg = load("irq.oil", "ISR A { CATEGORY = 2; PRIORITY = 2; IRQ = 9; };\nISR B { CATEGORY = 2; };").expect("valid");
+    assert_eq!(cfg.isrs[0].irq, Some(9));
+    assert_eq!(cfg.isrs[1].irq, None);
+    assert!(error_of("ISR A { IRQ = 9; };\nISR B { IRQ = 9; };").contains("bad.oil:2: ISR B: attribute IRQ: line 9 is bound to ISR A already"));
+    assert!(error_of("ISR A { CATEGORY = 1; IRQ = 3; };").contains("ISR A: attribute IRQ: only a category-2 ISR can be bound"));
+    assert!(error_of("ISR A { IRQ = 496; };").contains("ISR A: attribute IRQ: interrupt lines are 0 to 495"));
+    assert!(error_of("ISR A { IRQ = TIMER; };").contains("ISR A: attribute IRQ"));
+}
+
+#[test]
 fn reads_a_file_written_for_another_osek() {
     // The shape of other implementations' OIL files: BUILD blocks, FLOAT values, KERNEL
     // attributes, descriptions on every line.
