@@ -305,7 +305,7 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             return osek::run_example(root, board.as_deref());
         }
         Some("osek") if advisor_command.is_none() => {
-            usage_error(&format!("`--example osek` takes only `--board hosted` or `--board {}`", osek::M3_BOARD), &help)
+            usage_error(&format!("`--example osek` takes only `--board hosted` or `--board {}`", osek::BOARD_NAMES), &help)
         }
         Some("osek") => usage_error("`--advisor` goes with `--example advisor`", &help),
         Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor, osek)"), &help),
