@@ -236,7 +236,7 @@ pub const R52: BareBoard = BareBoard {
     qemu: &crate::cortex_r52::MPS3_AN536,
     defines: r52_defines,
     board_tests: None,
-    adapter_test: None,
+    adapter_test: Some(("adapters/mps3-an536/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
 };
 
 fn r52_defines(description: &wells_board::Description) -> Result<Vec<String>> {
