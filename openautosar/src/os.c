@@ -34,6 +34,7 @@ enum {
     L_STARTUP = 1 << 6,
     L_SHUTDOWN = 1 << 7,
     L_ALARMCB = 1 << 8,
+    L_PROTECTIONHOOK = 1 << 9,
 };
 #define L_HOOKS_INFO (L_ERRORHOOK | L_PRETASK | L_POSTTASK)
 
@@ -124,12 +125,28 @@ static TaskType os_select(void)
     return best;
 }
 
+/* ---- OS-Applications (SC3): the MPU shows the running task's application its own data and,
+ * unless it is trusted, no other application's ------------------------------------------- */
+
+static int32_t os_view = -2; /* the application whose view is set (-2: none yet) */
+
+static void os_protect_for(int32_t app)
+{
+    if (CFG.app_count == 0 || app == os_view)
+        return;
+    os_view = app;
+    int untrusted = app >= 0 && !CFG.apps[app].trusted;
+    for (uint32_t i = 0; i < CFG.app_count; i++)
+        Os_PortDenyRegion(i, CFG.apps[i].data, CFG.apps[i].size, untrusted && (int32_t)i != app);
+}
+
 /* Makes `id` the running task and wakes its thread (lock held). */
 static void os_start_running(TaskType id)
 {
     Os_TaskState *t = TS(id);
     t->state = RUNNING;
     os_running = id;
+    os_protect_for(CFG.tasks[id].app);
     if (t->take_internal) {
         if (t->priority < CFG.tasks[id].run_priority)
             t->priority = CFG.tasks[id].run_priority;
@@ -1113,6 +1130,17 @@ void StartOS(AppModeType Mode)
     Os_PortExit(3);
 }
 
+/* ShutdownHook, then the end (lock held). */
+static void os_shutdown(StatusType Error) __attribute__((noreturn));
+static void os_shutdown(StatusType Error)
+{
+    if (CFG.shutdown_hook != NULL) {
+        os_level = L_SHUTDOWN;
+        CFG.shutdown_hook(Error);
+    }
+    Os_PortExit(0);
+}
+
 void ShutdownOS(StatusType Error)
 {
     os_lock();
@@ -1120,9 +1148,37 @@ void ShutdownOS(StatusType Error)
         os_unlock();
         return; /* not allowed here: ignored (ShutdownOS returns nothing) */
     }
-    if (CFG.shutdown_hook != NULL) {
-        os_level = L_SHUTDOWN;
-        CFG.shutdown_hook(Error);
+    os_shutdown(Error);
+}
+
+ApplicationType GetApplicationID(void)
+{
+    if (os_running == INVALID_TASK || CFG.tasks[os_running].app < 0)
+        return INVALID_OSAPPLICATION;
+    return (ApplicationType)CFG.tasks[os_running].app;
+}
+
+/* The port found the running task touching memory its application may not (on its thread):
+ * ProtectionHook decides; PRO_TERMINATETASKISR ends the task as TerminateTask would (what it
+ * holds released, interrupts enabled), anything else shuts the OS down. */
+void Os_ProtectionViolation(void)
+{
+    os_lock();
+    TaskType self = os_running;
+    unsigned level = os_level;
+    ProtectionReturnType reaction = PRO_SHUTDOWN;
+    if (CFG.protection_hook != NULL) {
+        os_level = L_PROTECTIONHOOK;
+        reaction = CFG.protection_hook(E_OS_PROTECTION_MEMORY);
+        os_level = level;
     }
-    Os_PortExit(0);
+    if (reaction == PRO_TERMINATETASKISR && level == L_TASK && self != INVALID_TASK) {
+        os_all_disabled = 0;
+        os_suspend_all = 0;
+        os_suspend_os = 0;
+        os_terminate(self);
+        os_hand_over();
+        longjmp(TS(self)->terminate, 1);
+    }
+    os_shutdown(E_OS_PROTECTION_MEMORY);
 }

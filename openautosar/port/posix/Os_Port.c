@@ -23,3 +23,12 @@ void Os_PortIrqEnable(uint32_t irq)
 {
     (void)irq;
 }
+
+/* No MPU here: OS-Applications share all memory. */
+void Os_PortDenyRegion(uint32_t region, void *base, uint32_t size, int deny)
+{
+    (void)region;
+    (void)base;
+    (void)size;
+    (void)deny;
+}

@@ -53,7 +53,7 @@ fn generated_files_name_everything() {
     assert!(!h.contains("#define I ((ResourceType)"), "internal resources get no identifier");
     assert!(h.contains("#define OSMAXALLOWEDVALUE_C ((TickType)99u)"));
     assert!(h.contains("void OsAlarmCallback_tick(void);"));
-    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B}"));
+    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B, -1}"));
     assert!(c.contains("/* startup_hook */ StartupHook,"));
     assert!(c.contains("/* shutdown_hook */ NULL,"));
 }
@@ -187,4 +187,24 @@ CPU periodic {
     assert_eq!(cfg.alarms[0].autostart, [1]);
     assert_eq!(cfg.counters[0].tick_ms, 1);
     assert!(error_of("TASK T { PRIORITY = 1.5; };").contains("TASK T: attribute PRIORITY: expected a number (found \"1.5\")"));
+}
+
+#[test]
+fn applications() {
+    let text = "TASK A { PRIORITY = 1; };\nTASK B { PRIORITY = 2; };\nTASK C { PRIORITY = 3; };\n\
+                APPLICATION One { TASK = A; TASK = B; DATASIZE = 256; };\nAPPLICATION Two { TASK = C; TRUSTED = TRUE; };";
+    let cfg = load("apps.oil", text).expect("valid");
+    assert_eq!(cfg.applications.len(), 2);
+    assert_eq!(cfg.applications[0].tasks, vec![0, 1]);
+    assert_eq!(cfg.applications[0].data_size, 256);
+    assert_eq!(cfg.applications[1].data_size, 1024);
+    assert!(cfg.applications[1].trusted);
+    let (header, source) = generate("apps.oil", text).expect("valid");
+    assert!(header.contains("#define One ((ApplicationType)0u)") && header.contains("extern uint8_t Os_AppData_Two[1024];"), "{header}");
+    assert!(source.contains("uint8_t Os_AppData_One[256] __attribute__((aligned(256)));"), "{source}");
+    let base = "TASK A { PRIORITY = 1; };\n";
+    assert!(error_of(&format!("{base}APPLICATION X {{ TASK = A; }};\nAPPLICATION Y {{ TASK = A; }};")).contains("bad.oil:3: APPLICATION Y: attribute TASK: the task belongs to APPLICATION X already"));
+    assert!(error_of(&format!("{base}APPLICATION X {{ DATASIZE = 100; }};")).contains("APPLICATION X: attribute DATASIZE: a power of two from 32 to 65536"));
+    assert!(error_of(&format!("{base}APPLICATION X {{ TASK = Nope; }};")).contains("APPLICATION X: attribute TASK: no TASK of that name"));
+    assert!(error_of(&format!("{base}APPLICATION X {{ TASK = A; }};\nTASK X {{ PRIORITY = 2; }};")).contains("the name is already used"));
 }
