@@ -14,6 +14,9 @@
 // Kernel heap size used when `wells_host_ops.heap_size` is 0 (1 MiB).
 #define WELLS_DEFAULT_HEAP_SIZE (1024 * 1024)
 
+// Posts that can wait for the next tick at once.
+#define WELLS_INTERRUPT_POSTS 32
+
 // Scheduling classes for `wells_thread_set_class`.
 #define WELLS_CLASS_HARD_RT 0
 
@@ -253,6 +256,11 @@ typedef struct wells_heap_stats_t {
   uint64_t allocations;
 } wells_heap_stats_t;
 
+// Handle of a counting semaphore: index + generation + kind.
+typedef struct wells_sem_t {
+  uint64_t raw;
+} wells_sem_t;
+
 // Handle of a thread: index + generation + kind.
 typedef struct wells_thread_t {
   uint64_t raw;
@@ -289,11 +297,6 @@ typedef struct wells_port_t {
 typedef struct wells_mutex_t {
   uint64_t raw;
 } wells_mutex_t;
-
-// Handle of a counting semaphore: index + generation + kind.
-typedef struct wells_sem_t {
-  uint64_t raw;
-} wells_sem_t;
 
 // Handle of an event: index + generation + kind.
 typedef struct wells_event_t {
@@ -424,6 +427,21 @@ wells_status wells_print(const char *text);
 // # Safety
 // `out` is NULL or points to a writable `wells_heap_stats_t`.
 wells_status wells_heap_stats(struct wells_heap_stats_t *out);
+
+// Gives one unit of `sem` from an interrupt or signal handler of wells' host thread, at any
+// moment, even one that interrupted a wells call, a timer callback or a critical section:
+// when wells is busy the post waits until it is not (the end of the call, callback or
+// section). The post then wakes the first waiter as `wells_sem_post` does, and a woken thread
+// of higher priority than the interrupted one runs as soon as the post is done. It is done
+// inside this call when wells was not busy, so like `wells_tick` this may switch threads:
+// where a switch cannot happen in the handler itself (an Arm M-profile handler), call it the
+// way `wells_tick` is called there (in thread mode). Up to `WELLS_INTERRUPT_POSTS` posts wait
+// at once, done in the order they were made; a post whose semaphore is gone (or full) by then
+// is dropped.
+//
+// `WELLS_OK`: done or queued. `WELLS_ERR_NOT_INITIALIZED`, `WELLS_ERR_INVALID_HANDLE` (zero),
+// `WELLS_ERR_WRONG_KIND` (not a semaphore's handle), `WELLS_ERR_LIMIT` (the queue is full).
+wells_status wells_sem_post_from_interrupt(struct wells_sem_t sem);
 
 // Gives a thread a scheduling class (`WELLS_CLASS_*`) and a deadline relative to each of its
 // releases (start or wake-up) in microseconds (0: none).

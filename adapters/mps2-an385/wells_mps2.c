@@ -55,7 +55,22 @@
 #define SYST_RVR REG(0xE000E014u)
 #define SYST_CVR REG(0xE000E018u)
 #define SCB_CCR REG(0xE000ED14u)
+/* MPU (PMSAv7), the fault status and address registers, the handler control and state. */
+#define MPU_CTRL REG(0xE000ED94u)
+#define MPU_RNR REG(0xE000ED98u)
+#define MPU_RBAR REG(0xE000ED9Cu)
+#define MPU_RASR REG(0xE000EDA0u)
+#define SCB_SHCSR REG(0xE000ED24u)
+#define SCB_CFSR REG(0xE000ED28u)
+#define SCB_MMFAR REG(0xE000ED34u)
+/* NVIC: set-enable, clear-enable, clear-pending (the board's 32 lines: one register each). */
+#define NVIC_ISER REG(0xE000E100u)
+#define NVIC_ICER REG(0xE000E180u)
+#define NVIC_ICPR REG(0xE000E280u)
 #define CCR_STKALIGN (1u << 9)
+
+/* The board's interrupt lines. */
+#define IRQS 32
 
 /* The processor and peripheral clock of the board (QEMU's mps2 SYSCLK): 40 ns a cycle. */
 #define CPU_HZ 25000000u
@@ -370,6 +385,52 @@ wells_status wells_mps2_start(size_t heap_size)
 
 /* ---- start-up ------------------------------------------------------------------------------- */
 
+void wells_mps2_irq_enable(unsigned irq)
+{
+    if (irq >= IRQS)
+        return;
+    NVIC_ICPR = 1u << irq;
+    NVIC_ISER = 1u << irq;
+}
+
+void wells_mps2_irq_disable(unsigned irq)
+{
+    if (irq >= IRQS)
+        return;
+    NVIC_ICER = 1u << irq;
+    __asm volatile("dsb\n\tisb" ::: "memory"); /* off before the handler returns */
+}
+
+void wells_mps2_mpu_deny(unsigned region, void *base, unsigned long size, int deny)
+{
+    unsigned log2 = 0;
+    while ((1ul << log2) < size)
+        log2++;
+    uint32_t primask = irq_off();
+    MPU_RNR = region;
+    MPU_RBAR = (uint32_t)(uintptr_t)base;
+    /* XN, AP = 000 (no access), SIZE = log2 - 1, ENABLE; or off */
+    MPU_RASR = deny ? (1u << 28) | ((log2 - 1u) << 1) | 1u : 0u;
+    SCB_SHCSR |= 1u << 16; /* MEMFAULTENA: a MemManage fault, not a HardFault */
+    MPU_CTRL = 1u | 4u;    /* ENABLE | PRIVDEFENA */
+    __asm volatile("dsb\n\tisb" ::: "memory");
+    irq_restore(primask);
+}
+
+__attribute__((weak)) void wells_mps2_memfault(unsigned long address)
+{
+    (void)address;
+    unexpected_exception();
+}
+
+static void memmanage_handler(void)
+{
+    uint32_t status = SCB_CFSR & 0xffu; /* MMFSR */
+    unsigned long address = (status & 0x80u) ? SCB_MMFAR : 0; /* MMARVALID */
+    SCB_CFSR = status;                                         /* write 1 to clear */
+    wells_mps2_memfault(address);
+}
+
 /* Weak: a program with interrupts of its own (openautosar's M3 port) defines it. */
 __attribute__((weak)) void wells_mps2_irq(unsigned irq)
 {
@@ -413,8 +474,6 @@ __attribute__((naked, used)) void wells_reset(void)
                    ".ltorg\n\t");
 }
 
-#define IRQS 32
-
 /* Exceptions 1-15, then the board's interrupts. All at the reset priority (0). */
 __attribute__((section(".vectors"), used)) static const struct {
     void *initial_sp;
@@ -425,7 +484,7 @@ __attribute__((section(".vectors"), used)) static const struct {
         wells_reset,          /* 1 reset */
         unexpected_exception, /* 2 NMI */
         unexpected_exception, /* 3 HardFault */
-        unexpected_exception, /* 4 MemManage */
+        memmanage_handler,    /* 4 MemManage */
         unexpected_exception, /* 5 BusFault */
         unexpected_exception, /* 6 UsageFault */
         0, 0, 0, 0,           /* 7-10 reserved */

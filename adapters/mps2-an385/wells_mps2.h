@@ -37,6 +37,24 @@ void wells_mps2_write(const char *text, size_t len);
  * switch threads: this is how the SysTick handler delivers wells' timer. */
 void wells_mps2_call_in_thread(void (*fn)(void));
 
+/* The board's interrupt line `irq` (0-31) on (its pending state cleared first, so a level the
+ * device dropped in the meantime does not fire again) or off, in the NVIC. Lines start off; the
+ * handler of one that is on is wells_mps2_irq(irq), which a program defines. */
+void wells_mps2_irq_enable(unsigned irq);
+void wells_mps2_irq_disable(unsigned irq);
+
+/* MPU region `region` (0-7) over `size` bytes at `base` (a power of two from 32, aligned to
+ * itself): `deny` makes it no-access for thread mode, privileged code included, 0 switches the
+ * region off. The first call turns the MPU on, with the default memory map for everything no
+ * region covers, and MemManage faults on (handled by wells_mps2_memfault). */
+void wells_mps2_mpu_deny(unsigned region, void *base, unsigned long size, int deny);
+
+/* A MemManage fault (an access a denied region forbids), in handler mode: `address` is the one
+ * faulted on (0 when the MPU did not record it). Weak: by default an unexpected exception. The
+ * faulting instruction is retried when the handler returns, so a handler must not let it run
+ * again (openautosar's port ends the task through wells_mps2_call_in_thread). */
+void wells_mps2_memfault(unsigned long address);
+
 /* The number of CPU cycles (25 MHz) since reset, from the board's free-running clock. */
 unsigned long long wells_mps2_cycles(void);
 

@@ -31,6 +31,8 @@ typedef uint32_t CounterType;
 typedef uint32_t AlarmType;
 typedef uint32_t AppModeType;
 typedef uint32_t ISRType;
+typedef uint32_t ApplicationType; /* AUTOSAR OS-Application */
+typedef uint8_t ProtectionReturnType;
 typedef struct {
     TickType maxallowedvalue; /* the counter's largest value; it wraps to 0 after it */
     TickType ticksperbase;    /* ticks for one counter-specific unit */
@@ -56,6 +58,7 @@ typedef AlarmBaseType *AlarmBaseRefType;
 #define E_OS_DISABLEDINT ((StatusType)9) /* a service called with interrupts disabled or suspended */
 #define E_OS_MISSINGEND ((StatusType)10) /* a task body returned without TerminateTask/ChainTask */
 #define E_OS_PARAM_POINTER ((StatusType)11) /* a NULL out-parameter */
+#define E_OS_PROTECTION_MEMORY ((StatusType)12) /* a task touched another OS-Application's memory */
 
 /* ---- task states and constants -------------------------------------------------------- */
 
@@ -65,6 +68,13 @@ typedef AlarmBaseType *AlarmBaseRefType;
 #define WAITING ((TaskStateType)3)
 #define INVALID_TASK ((TaskType)0xFFFFFFFFu)
 #define INVALID_ISR ((ISRType)0xFFFFFFFFu)
+#define INVALID_OSAPPLICATION ((ApplicationType)0xFFFFFFFFu)
+/* What ProtectionHook asks the OS to do */
+#define PRO_IGNORE ((ProtectionReturnType)0)
+#define PRO_TERMINATETASKISR ((ProtectionReturnType)1)
+#define PRO_TERMINATEAPPL ((ProtectionReturnType)2)
+#define PRO_TERMINATEAPPL_RESTART ((ProtectionReturnType)3)
+#define PRO_SHUTDOWN ((ProtectionReturnType)4)
 
 /* ---- declarations and bodies ---------------------------------------------------------- */
 
@@ -150,6 +160,9 @@ void ResumeOSInterrupts(void);
 /* AUTOSAR OS: the ISR running (category 2), else INVALID_ISR */
 ISRType GetISRID(void);
 
+/* AUTOSAR OS: the OS-Application of the running task, else INVALID_OSAPPLICATION */
+ApplicationType GetApplicationID(void);
+
 AppModeType GetActiveApplicationMode(void);
 /* Starts the OS in `Mode`; does not return (hosted: ends the process, see ShutdownOS). */
 void StartOS(AppModeType Mode);
@@ -170,6 +183,9 @@ void ShutdownHook(StatusType Error);
 void ErrorHook(StatusType Error);
 void PreTaskHook(void);
 void PostTaskHook(void);
+/* AUTOSAR OS (OIL PROTECTIONHOOK = TRUE): a task broke memory protection (E_OS_PROTECTION_MEMORY).
+ * PRO_TERMINATETASKISR ends the task; anything else (and no hook) shuts the OS down. */
+ProtectionReturnType ProtectionHook(StatusType FatalError);
 
 /* ---- error hook access (valid inside ErrorHook only) ---------------------------------- */
 

@@ -25,7 +25,15 @@ typedef struct {
     uint8_t extended;         /* has EVENTs: may wait */
     uint32_t autostart;       /* bit m: activated at StartOS in application mode m */
     uint64_t *activation_seq; /* max_activations slots: the FIFO place of each pending activation */
+    int32_t app;              /* its OS-Application, -1: none */
 } Os_TaskCfg;
+
+typedef struct {
+    const char *name;
+    uint8_t *data; /* its data region: `size` bytes aligned to `size` */
+    uint32_t size;
+    uint8_t trusted; /* its tasks see every application's memory */
+} Os_AppCfg;
 
 typedef struct {
     const char *name;
@@ -56,6 +64,7 @@ typedef struct {
     void (*entry)(void);
     uint8_t category; /* 1 or 2 */
     uint32_t priority;
+    int32_t irq; /* the board's interrupt line it is bound to (OIL IRQ), -1: simulated only */
 } Os_IsrCfg;
 
 /* Run-time state, also in the generated file (static: nothing is allocated after StartOS
@@ -107,6 +116,9 @@ typedef struct {
     void (*error_hook)(StatusType);
     void (*pretask_hook)(void);
     void (*posttask_hook)(void);
+    uint32_t app_count;
+    const Os_AppCfg *apps;
+    ProtectionReturnType (*protection_hook)(StatusType);
 } Os_Config;
 
 extern const Os_Config Os_config;

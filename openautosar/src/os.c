@@ -34,6 +34,7 @@ enum {
     L_STARTUP = 1 << 6,
     L_SHUTDOWN = 1 << 7,
     L_ALARMCB = 1 << 8,
+    L_PROTECTIONHOOK = 1 << 9,
 };
 #define L_HOOKS_INFO (L_ERRORHOOK | L_PRETASK | L_POSTTASK)
 
@@ -54,6 +55,7 @@ static void os_lock(void) { wells_critical_enter(); }
 static void os_unlock(void) { wells_critical_exit(); }
 
 static int os_ext(void) { return CFG.extended_status != 0; }
+static void os_fail(const char *what, wells_status s);
 
 static int os_interrupts_off(void)
 {
@@ -123,12 +125,28 @@ static TaskType os_select(void)
     return best;
 }
 
+/* ---- OS-Applications (SC3): the MPU shows the running task's application its own data and,
+ * unless it is trusted, no other application's ------------------------------------------- */
+
+static int32_t os_view = -2; /* the application whose view is set (-2: none yet) */
+
+static void os_protect_for(int32_t app)
+{
+    if (CFG.app_count == 0 || app == os_view)
+        return;
+    os_view = app;
+    int untrusted = app >= 0 && !CFG.apps[app].trusted;
+    for (uint32_t i = 0; i < CFG.app_count; i++)
+        Os_PortDenyRegion(i, CFG.apps[i].data, CFG.apps[i].size, untrusted && (int32_t)i != app);
+}
+
 /* Makes `id` the running task and wakes its thread (lock held). */
 static void os_start_running(TaskType id)
 {
     Os_TaskState *t = TS(id);
     t->state = RUNNING;
     os_running = id;
+    os_protect_for(CFG.tasks[id].app);
     if (t->take_internal) {
         if (t->priority < CFG.tasks[id].run_priority)
             t->priority = CFG.tasks[id].run_priority;
@@ -758,6 +776,8 @@ static void os_run_isr(ISRType line)
     os_isr = c->category == 2 ? line : INVALID_ISR;
     os_isr_priority = c->priority;
     c->entry();
+    if (c->irq >= 0) /* its line was masked from the interrupt until the body had run */
+        Os_PortIrqEnable((uint32_t)c->irq);
     /* An ISR that ends with interrupts disabled or suspended: the OS puts back what they were
      * when it began. */
     os_all_disabled = saved_disabled;
@@ -844,6 +864,62 @@ static int32_t os_hw_thread_fn(void *arg)
         os_unlock();
     }
     return 0;
+}
+
+/* ---- hardware interrupt lines: an ISR bound to one (OIL IRQ) is marked pending by the port's
+ * handler, which then wakes a wells thread at the top priority (wells_sem_post_from_interrupt,
+ * safe whatever the interrupt found wells doing); that thread runs the pending ISRs as
+ * raise_isr would, and preempts the running task when they made a higher one ready ------- */
+
+static wells_sem_t os_irq_sem;
+static wells_thread_t os_irq_thread;
+
+void Os_IrqRaised(uint32_t irq)
+{
+    for (ISRType i = 0; i < CFG.isr_count; i++)
+        if (CFG.isrs[i].irq == (int32_t)irq)
+            ((volatile uint8_t *)CFG.isr_pending)[i] = 1;
+}
+
+void Os_IrqWake(void)
+{
+    (void)wells_sem_post_from_interrupt(os_irq_sem);
+}
+
+static int32_t os_irq_thread_fn(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        (void)wells_sem_wait(os_irq_sem, WELLS_WAIT_FOREVER);
+        os_lock();
+        /* As the counter's thread: here the level is the task level; with interrupts off the
+         * ISRs stay pending until they are enabled. */
+        if (os_level == L_TASK && !os_interrupts_off()) {
+            os_deliver_pending();
+            os_preempt_async();
+        }
+        os_unlock();
+    }
+    return 0;
+}
+
+/* Makes the interrupt thread and enables the bound lines (at the end of StartOS). */
+static void os_irq_start(void)
+{
+    int bound = 0;
+    for (ISRType i = 0; i < CFG.isr_count; i++)
+        bound |= CFG.isrs[i].irq >= 0;
+    if (!bound)
+        return;
+    wells_status ws = wells_sem_create(&os_irq_sem, 0, 1u << 20);
+    if (ws != WELLS_OK)
+        os_fail("wells_sem_create", ws);
+    ws = wells_thread_create(&os_irq_thread, "Os interrupts", WELLS_PRIORITY_MAX, 0, os_irq_thread_fn, NULL);
+    if (ws != WELLS_OK || (ws = wells_thread_start(os_irq_thread)) != WELLS_OK)
+        os_fail("wells_thread_create", ws);
+    for (ISRType i = 0; i < CFG.isr_count; i++)
+        if (CFG.isrs[i].irq >= 0)
+            Os_PortIrqEnable((uint32_t)CFG.isrs[i].irq);
 }
 
 /* After interrupts are enabled again: held ticks and pending ISRs, then (at task level)
@@ -1019,6 +1095,7 @@ void StartOS(AppModeType Mode)
         if (ws != WELLS_OK)
             os_fail("wells_timer_start", ws);
     }
+    os_irq_start(); /* its thread runs once wells_run starts the threads */
     os_lock();
     for (TaskType id = 0; id < CFG.task_count; id++)
         if (CFG.tasks[id].autostart & (1u << Mode))
@@ -1053,6 +1130,17 @@ void StartOS(AppModeType Mode)
     Os_PortExit(3);
 }
 
+/* ShutdownHook, then the end (lock held). */
+static void os_shutdown(StatusType Error) __attribute__((noreturn));
+static void os_shutdown(StatusType Error)
+{
+    if (CFG.shutdown_hook != NULL) {
+        os_level = L_SHUTDOWN;
+        CFG.shutdown_hook(Error);
+    }
+    Os_PortExit(0);
+}
+
 void ShutdownOS(StatusType Error)
 {
     os_lock();
@@ -1060,9 +1148,37 @@ void ShutdownOS(StatusType Error)
         os_unlock();
         return; /* not allowed here: ignored (ShutdownOS returns nothing) */
     }
-    if (CFG.shutdown_hook != NULL) {
-        os_level = L_SHUTDOWN;
-        CFG.shutdown_hook(Error);
+    os_shutdown(Error);
+}
+
+ApplicationType GetApplicationID(void)
+{
+    if (os_running == INVALID_TASK || CFG.tasks[os_running].app < 0)
+        return INVALID_OSAPPLICATION;
+    return (ApplicationType)CFG.tasks[os_running].app;
+}
+
+/* The port found the running task touching memory its application may not (on its thread):
+ * ProtectionHook decides; PRO_TERMINATETASKISR ends the task as TerminateTask would (what it
+ * holds released, interrupts enabled), anything else shuts the OS down. */
+void Os_ProtectionViolation(void)
+{
+    os_lock();
+    TaskType self = os_running;
+    unsigned level = os_level;
+    ProtectionReturnType reaction = PRO_SHUTDOWN;
+    if (CFG.protection_hook != NULL) {
+        os_level = L_PROTECTIONHOOK;
+        reaction = CFG.protection_hook(E_OS_PROTECTION_MEMORY);
+        os_level = level;
     }
-    Os_PortExit(0);
+    if (reaction == PRO_TERMINATETASKISR && level == L_TASK && self != INVALID_TASK) {
+        os_all_disabled = 0;
+        os_suspend_all = 0;
+        os_suspend_os = 0;
+        os_terminate(self);
+        os_hand_over();
+        longjmp(TS(self)->terminate, 1);
+    }
+    os_shutdown(E_OS_PROTECTION_MEMORY);
 }

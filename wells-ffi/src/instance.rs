@@ -185,6 +185,8 @@ pub unsafe extern "C" fn wells_init(ops: *const wells_host_ops) -> wells_status 
     *REGION.lock() = (region as usize, heap_size);
     CRITICAL_DEPTH.store(0, Ordering::Relaxed);
     CPU.irq_take_deferred();
+    CPU.take_queued_work();
+    crate::interrupt::reset();
     *HOST_OPS.lock() = Some(CHost { ops });
     if let Some(host_thread) = ops.host_thread {
         // SAFETY: the host promises the callback may be called any time.
@@ -278,6 +280,16 @@ pub extern "C" fn wells_tick() {
         }
         Err(_) => CPU.irq_restore(true),
     }
+}
+
+/// True while a kernel instance exists (whichever host thread asks).
+pub(crate) fn initialized() -> bool {
+    !INSTANCE.load(Ordering::Acquire).is_null()
+}
+
+/// Leaves `work` for the next tick to run as a timer callback (`interrupt.rs`).
+pub(crate) fn queue_interrupt_work(work: fn()) {
+    CPU.queue_work(work);
 }
 
 /// Monotonic time in nanoseconds from the host clock; 0 before `wells_init`.

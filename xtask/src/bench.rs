@@ -86,6 +86,7 @@ pub fn run(root: &Path) -> Result<()> {
     report.push_str(&crate::bench_aims::render(&boards));
     report.push_str(&crate::minimal::size_section(root)?);
     report.push_str(&render_boards(&boards));
+    report.push_str(&crate::osek::render_bench(&crate::osek::bench_m3(root)?));
     report.push_str(&linux_section(root)?);
     let path = root.join(REPORT);
     std::fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -97,9 +98,30 @@ pub fn run(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Puts `section` in place of the report's section headed `title` (up to the next `## `
+/// heading), or before the Linux section, or at the end: for commands that measure one part.
+pub(crate) fn replace_report_section(root: &Path, title: &str, section: &str) -> Result<()> {
+    let path = root.join(REPORT);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let (start, end) = match text.find(title) {
+        Some(start) => {
+            let after = start + title.len();
+            (start, text[after..].find("\n## ").map_or(text.len(), |i| after + i + 1))
+        }
+        None => {
+            let at = text.find("## Linux kernel module:").unwrap_or(text.len());
+            (at, at)
+        }
+    };
+    let new = format!("{}\n{}\n{}", text[..start].trim_end_matches('\n'), section.trim_matches('\n'), &text[end..]);
+    std::fs::write(&path, new.trim_end_matches('\n').to_string() + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("xtask: updated `{title}` in {REPORT}");
+    Ok(())
+}
+
 /// Runs a benchmark, echoing its stdout line by line and keeping it; stderr passes through.
 /// Fails when it exits non-zero (a check failed) or outlives the time limit.
-fn run_with_limit(mut command: Command, program: &str) -> Result<String> {
+pub(crate) fn run_with_limit(mut command: Command, program: &str) -> Result<String> {
     println!(
         "xtask: running {program} (limit {} s)",
         TIME_LIMIT.as_secs()
@@ -405,7 +427,7 @@ fn linux_section(root: &Path) -> Result<String> {
 }
 
 /// The lines the bench image printed between its markers, starting with its table.
-fn extract_block(output: &str) -> Result<String> {
+pub(crate) fn extract_block(output: &str) -> Result<String> {
     let lines: Vec<&str> = output
         .lines()
         .skip_while(|l| l.trim_end() != BLOCK_START)

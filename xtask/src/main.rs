@@ -91,14 +91,15 @@ commands:
                    Cortex-R52) into target/<rust target>/release/; --test: also
                    the C ABI tests and the hosted example against the arm64 one,
                    run under qemu-aarch64 (the suite's steps); a PASS/FAIL tally
-  osek [--board hosted|qemu-mps2-an385] [--test]
+  osek [--board hosted|qemu-mps2-an385] [--test | --bench]
                    the OSEK/VDX OS API on wells (openautosar/): build libwells.a,
                    tools/wells-oil, the example and every conformance test
                    (openautosar/tests: OIL + C, each checking the order tasks ran
                    in), hosted (the default) or for the Cortex-M3 board
                    (arm-none-eabi-gcc, adapters/mps2-an385); --test: also run them,
                    in Linux processes or on qemu-system-arm -M mps2-an385 under
-                   -icount (the suite's steps); a PASS/FAIL tally
+                   -icount (the suite's steps); a PASS/FAIL tally; --bench (M3): the
+                   OSEK rows of `bench` (updates their section of docs/benchmarks.md)
   clippy           clippy, warnings denied, over the host crates and every image crate with
                    each feature set its test plan, demo and bench build (a step of `test`)
   soak             the long soaks: an hour of virtual time on each hypervisor image
@@ -308,7 +309,7 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             return osek::run_example(root, board.as_deref());
         }
         Some("osek") if advisor_command.is_none() => {
-            usage_error(&format!("`--example osek` takes only `--board hosted` or `--board {}`", osek::M3_BOARD), &help)
+            usage_error(&format!("`--example osek` takes only `--board hosted` or `--board {}`", osek::BOARD_NAMES), &help)
         }
         Some("osek") => usage_error("`--advisor` goes with `--example advisor`", &help),
         Some(other) => usage_error(&format!("unknown example `{other}` (examples: advisor, osek)"), &help),

@@ -65,22 +65,27 @@ fn build_app(root: &Path, name: &str, oil: &Path, sources: &[PathBuf]) -> Result
 
 /// The conformance tests: (name, OIL file, C file), one per `openautosar/tests/*.oil`.
 fn conformance_tests(root: &Path) -> Result<Vec<(String, PathBuf, PathBuf)>> {
-    let entries = std::fs::read_dir(root.join(TESTS)).map_err(|e| format!("cannot read {TESTS}/: {e}"))?;
+    tests_in(root, TESTS)
+}
+
+/// The tests of one folder: (name, OIL file, C file), one per `*.oil`.
+fn tests_in(root: &Path, folder: &str) -> Result<Vec<(String, PathBuf, PathBuf)>> {
+    let entries = std::fs::read_dir(root.join(folder)).map_err(|e| format!("cannot read {folder}/: {e}"))?;
     let mut tests = Vec::new();
     for entry in entries {
-        let path = entry.map_err(|e| format!("cannot read {TESTS}/: {e}"))?.path();
+        let path = entry.map_err(|e| format!("cannot read {folder}/: {e}"))?.path();
         if path.extension().is_some_and(|ext| ext == "oil") {
             let stem = path.file_stem().unwrap_or_default().to_string_lossy().to_string();
-            let source = Path::new(TESTS).join(format!("{stem}.c"));
+            let source = Path::new(folder).join(format!("{stem}.c"));
             if !root.join(&source).is_file() {
                 return Err(format!("{} has no {}", path.display(), source.display()));
             }
-            tests.push((stem.clone(), Path::new(TESTS).join(format!("{stem}.oil")), source));
+            tests.push((stem.clone(), Path::new(folder).join(format!("{stem}.oil")), source));
         }
     }
     tests.sort();
     if tests.is_empty() {
-        return Err(format!("no {TESTS}/*.oil found"));
+        return Err(format!("no {folder}/*.oil found"));
     }
     Ok(tests)
 }
@@ -127,24 +132,43 @@ fn run_test(root: &Path, binary: &Path) -> Result<()> {
     }
 }
 
-// ---------------------------------------------------------------- the Cortex-M3 board
+// ---------------------------------------------------------------- the bare-metal boards
 
-/// The board `--board` names, its description in boards/ and its CPU family there.
-pub const M3_BOARD: &str = "qemu-mps2-an385";
-const M3_DESCRIPTION: &str = "mps2-an385";
-const M3_CPU: &str = "cortex-m3";
-/// The Rust target of the libwells.a the M3 programs link (one of `library_arm::LIBRARIES`).
-const M3_TARGET: &str = "thumbv7m-none-eabi";
-const M3_GCC: &str = "arm-none-eabi-gcc";
-const M3_ADAPTER: &str = "adapters/mps2-an385";
+/// A board the OSEK layer runs on bare metal: a C adapter under the Arm library, picolibc,
+/// QEMU under `-icount`.
+pub struct BareBoard {
+    /// What `--board` names (also accepted: `description`).
+    pub name: &'static str,
+    /// Its description in boards/ and its CPU family there.
+    description: &'static str,
+    cpu: &'static str,
+    /// For step names: "the Cortex-M3".
+    title: &'static str,
+    /// The Rust target of the libwells.a it links (one of `library_arm::LIBRARIES`).
+    target: &'static str,
+    /// The CPU's flags (before the shared ones) and the adapter's folder.
+    cpu_flags: &'static [&'static str],
+    adapter: &'static str,
+    /// The OSEK layer's port for it.
+    port: &'static str,
+    /// The second linker script, after the board's: where picolibc's thread-local data goes.
+    picolibc_ld: &'static str,
+    layout: wells_board::Layout,
+    qemu: &'static crate::qemu::Board,
+    /// The board's addresses as the adapter's `-D` defines.
+    defines: fn(&wells_board::Description) -> Result<Vec<String>>,
+    /// Tests of the board's own hardware, built and run on it only.
+    board_tests: Option<&'static str>,
+    /// The adapter's own test and the lines it must print.
+    adapter_test: Option<(&'static str, &'static [&'static str])>,
+}
+
+const GCC: &str = "arm-none-eabi-gcc";
 /// The C library is picolibc (Debian's `picolibc-arm-none-eabi`, `setup.rs`): its specs file
-/// gives its headers, the thumb/v7-m/nofp multilib of libc.a and libgcc; `-nostartfiles` leaves
-/// its crt0 out (the adapter has the vector table and reset), and printf is picolibc's integer
-/// variant (no floating-point conversions: nothing here prints one). Warnings are errors, as in
-/// the hosted build.
-const M3_CFLAGS: &[&str] = &[
-    "-mcpu=cortex-m3",
-    "-mthumb",
+/// gives its headers, the CPU's multilib of libc.a and libgcc; `-nostartfiles` leaves its crt0
+/// out (each adapter has its vectors and reset), and printf is picolibc's integer variant (no
+/// floating-point conversions: nothing here prints one). Warnings are errors, as hosted.
+const BARE_CFLAGS: &[&str] = &[
     "--specs=picolibc.specs",
     "-nostartfiles",
     "-DPICOLIBC_INTEGER_PRINTF_SCANF",
@@ -155,164 +179,304 @@ const M3_CFLAGS: &[&str] = &[
     "-Wextra",
     "-Werror",
     "-Iinclude",
-    "-Iadapters/mps2-an385",
     "-Iopenautosar/include",
     "-Iopenautosar/src",
+    "-Iopenautosar/tests",
 ];
 /// After the objects: unused sections dropped (picolibc's specs add libc and libgcc, the latter
 /// for 64-bit division).
-const M3_LDFLAGS: &[&str] = &["-Wl,--gc-sections", "-Wl,-z,noexecstack", "-Lboards/layout"];
-/// The second linker script, after the board's: where picolibc's thread-local data goes.
-const M3_PICOLIBC_LD: &str = "adapters/mps2-an385/picolibc.ld";
-/// The image's sizes (addresses come from the board): a 4 KiB handler stack (MSP), 16 KiB for
-/// main() and wells' idle context (PSP), the rest of RAM the heap wells_mps2_start gives wells.
-const M3_LAYOUT: wells_board::Layout = wells_board::Layout {
-    handler_stack: 4 * wells_board::KIB,
-    ..wells_board::Layout::kernel(16 * wells_board::KIB, wells_board::Heap::RestOfRam { ram_size: None })
+const BARE_LDFLAGS: &[&str] = &["-Wl,--gc-sections", "-Wl,-z,noexecstack", "-Lboards/layout"];
+
+/// The Cortex-M3 of QEMU's mps2-an385: thumbv7m, soft float, runs in place from SSRAM1 with a
+/// 4 KiB handler stack (MSP), 16 KiB for main() and wells' idle context (PSP), the rest of RAM
+/// the heap.
+pub const M3: BareBoard = BareBoard {
+    name: "qemu-mps2-an385",
+    description: "mps2-an385",
+    cpu: "cortex-m3",
+    title: "the Cortex-M3",
+    target: "thumbv7m-none-eabi",
+    cpu_flags: &["-mcpu=cortex-m3", "-mthumb", "-Iadapters/mps2-an385"],
+    adapter: "adapters/mps2-an385",
+    port: "openautosar/port/mps2-an385",
+    picolibc_ld: "adapters/mps2-an385/picolibc.ld",
+    layout: wells_board::Layout {
+        handler_stack: 4 * wells_board::KIB,
+        ..wells_board::Layout::kernel(16 * wells_board::KIB, wells_board::Heap::RestOfRam { ram_size: None })
+    },
+    qemu: &crate::cortex_m3::MPS2_AN385,
+    defines: m3_defines,
+    board_tests: Some("openautosar/tests/mps2-an385"),
+    adapter_test: Some(("adapters/mps2-an385/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
 };
 
-fn m3_output_dir(root: &Path) -> PathBuf {
-    root.join("target/osek").join(M3_DESCRIPTION)
+fn m3_defines(description: &wells_board::Description) -> Result<Vec<String>> {
+    let clock = description.clock.as_ref().ok_or("boards/mps2-an385.toml has no [clock]")?;
+    Ok(vec![
+        format!("-DWELLS_MPS2_UART_BASE={:#x}", description.console.region.base),
+        format!("-DWELLS_MPS2_CLOCK_BASE={:#x}", clock.region.base),
+    ])
 }
 
-/// What an M3 program is built with besides its sources: the board's addresses as defines.
-struct M3Build {
+/// The Cortex-R52 of QEMU's mps3-an536: armv8r-none-eabihf, A32 with single-precision VFP
+/// (gcc's `fpv5-sp-d16`, the ABI of the Rust target; picolibc's `thumb/v7-r+fp.sp/hard`
+/// multilib), loaded into DDR at the board's image address with a 64 KiB boot stack and a
+/// 16 MiB heap.
+pub const R52: BareBoard = BareBoard {
+    name: "qemu-mps3-an536",
+    description: "mps3-an536",
+    cpu: "cortex-r52",
+    title: "the Cortex-R52",
+    target: "armv8r-none-eabihf",
+    cpu_flags: &["-mcpu=cortex-r52", "-marm", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16", "-Iadapters/mps3-an536"],
+    adapter: "adapters/mps3-an536",
+    port: "openautosar/port/mps3-an536",
+    picolibc_ld: "adapters/mps3-an536/picolibc.ld",
+    layout: wells_board::Layout::kernel(64 * wells_board::KIB, wells_board::Heap::Size(16 * wells_board::MIB)),
+    qemu: &crate::cortex_r52::MPS3_AN536,
+    defines: r52_defines,
+    board_tests: None,
+    adapter_test: Some(("adapters/mps3-an536/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
+};
+
+fn r52_defines(description: &wells_board::Description) -> Result<Vec<String>> {
+    let gic = description.gic.as_ref().ok_or("boards/mps3-an536.toml has no [gic]")?;
+    let redistributor = gic.redistributor.as_ref().ok_or("boards/mps3-an536.toml: [gic] has no redistributor")?;
+    let timer = description.timer_interrupts.as_ref().ok_or("boards/mps3-an536.toml has no [timer-interrupts]")?;
+    Ok(vec![
+        format!("-DWELLS_AN536_UART_BASE={:#x}", description.console.region.base),
+        format!("-DWELLS_AN536_GICD_BASE={:#x}", gic.distributor.base),
+        format!("-DWELLS_AN536_GICR_BASE={:#x}", redistributor.base),
+        format!("-DWELLS_AN536_TIMER_IRQ={}", timer.el1_virtual.get_ref()),
+    ])
+}
+
+/// The bare-metal boards, for `--board`.
+const BARE_BOARDS: [&BareBoard; 2] = [&M3, &R52];
+
+fn bare_board(name: &str) -> Option<&'static BareBoard> {
+    BARE_BOARDS.into_iter().find(|board| board.name == name || board.description == name)
+}
+
+fn bare_output_dir(root: &Path, board: &BareBoard) -> PathBuf {
+    root.join("target/osek").join(board.description)
+}
+
+/// What a board's program is built with besides its sources: the board's addresses as defines.
+struct BareBuild {
+    board: &'static BareBoard,
     defines: Vec<String>,
 }
 
-/// Builds the thumbv7m libwells.a (`library_arm::build`) and wells-oil, reads the board's
-/// description and writes its linker script to target/osek/mps2-an385/memory.ld.
-fn prepare_m3(root: &Path) -> Result<M3Build> {
+/// Builds the board's libwells.a (`library_arm::build`) and wells-oil, reads the board's
+/// description and writes its linker script to target/osek/<board>/memory.ld.
+fn prepare_bare(root: &Path, board: &'static BareBoard) -> Result<BareBuild> {
     let library = crate::library_arm::LIBRARIES
         .iter()
-        .find(|library| library.target == M3_TARGET)
-        .ok_or(format!("library_arm::LIBRARIES has no {M3_TARGET} build"))?;
+        .find(|library| library.target == board.target)
+        .ok_or(format!("library_arm::LIBRARIES has no {} build", board.target))?;
     crate::library_arm::build(root, library)?;
     build_generator(root)?;
     let boards = root.join("boards");
-    let description = wells_board::load(&boards, M3_DESCRIPTION)?;
-    description.cpu(M3_CPU)?;
-    let clock = description.clock.as_ref().ok_or(format!("boards/{M3_DESCRIPTION}.toml has no [clock]"))?;
-    let script = wells_board::linker_script(&boards, M3_DESCRIPTION, &M3_LAYOUT)?;
-    let dir = m3_output_dir(root);
+    let description = wells_board::load(&boards, board.description)?;
+    description.cpu(board.cpu)?;
+    let defines = (board.defines)(&description)?;
+    let script = wells_board::linker_script(&boards, board.description, &board.layout)?;
+    let dir = bare_output_dir(root, board);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let memory = dir.join("memory.ld");
     std::fs::write(&memory, script).map_err(|e| format!("cannot write {}: {e}", memory.display()))?;
-    Ok(M3Build {
-        defines: vec![
-            format!("-DWELLS_MPS2_UART_BASE={:#x}", description.console.region.base),
-            format!("-DWELLS_MPS2_CLOCK_BASE={:#x}", clock.region.base),
-        ],
-    })
+    Ok(BareBuild { board, defines })
 }
 
-/// Generates the tables of `oil` and compiles `sources` with the OS, its M3 port and the
-/// adapter into target/osek/mps2-an385/`name`/`name`.elf.
-fn build_app_m3(root: &Path, build: &M3Build, name: &str, oil: &Path, sources: &[PathBuf]) -> Result<PathBuf> {
-    let dir = m3_output_dir(root).join(name);
+/// Generates the tables of `oil` and compiles `sources` with the OS, its port and the adapter
+/// into target/osek/<board>/`name`/`name`.elf.
+fn build_app_bare(root: &Path, build: &BareBuild, name: &str, oil: &Path, sources: &[PathBuf]) -> Result<PathBuf> {
+    let dir = bare_output_dir(root, build.board).join(name);
     generate(root, oil, &dir)?;
     let relative = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
     let mut all = sources.to_vec();
     all.extend(hosted::c_files(root, "openautosar/src")?);
-    all.extend(hosted::c_files(root, "openautosar/port/mps2-an385")?);
+    all.extend(hosted::c_files(root, build.board.port)?);
     all.push(relative.join("Os_Cfg.c"));
     let elf = dir.join(format!("{name}.elf"));
-    compile_m3(root, build, &relative, &all, &elf)?;
+    compile_bare(root, build, &relative, &all, &elf)?;
     Ok(elf)
 }
 
-/// Compiles `sources` (the first ones shown) with the adapter against the thumbv7m libwells.a
+/// Compiles `sources` (the first one shown) with the adapter against the board's libwells.a
 /// and picolibc into `elf`; `include` is one more include folder.
-fn compile_m3(root: &Path, build: &M3Build, include: &Path, sources: &[PathBuf], elf: &Path) -> Result<()> {
+fn compile_bare(root: &Path, build: &BareBuild, include: &Path, sources: &[PathBuf], elf: &Path) -> Result<()> {
+    let board = build.board;
     let mut all = sources.to_vec();
-    all.extend(hosted::c_files(root, M3_ADAPTER)?);
+    all.extend(hosted::c_files(root, board.adapter)?);
     if let Some(dir) = elf.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
-    let mut gcc = Command::new(M3_GCC);
+    let mut gcc = Command::new(GCC);
     gcc.current_dir(root)
-        .args(M3_CFLAGS)
+        .args(board.cpu_flags)
+        .args(BARE_CFLAGS)
         .args(&build.defines)
         .arg(format!("-I{}", include.display()))
         .args(&all)
-        .arg(crate::library_arm::archive(root, M3_TARGET))
-        .args(M3_LDFLAGS)
+        .arg(crate::library_arm::archive(root, board.target))
+        .args(BARE_LDFLAGS)
         .arg("-T")
-        .arg(m3_output_dir(root).join("memory.ld"))
+        .arg(bare_output_dir(root, board).join("memory.ld"))
         .arg("-T")
-        .arg(M3_PICOLIBC_LD)
+        .arg(board.picolibc_ld)
         .arg("-o")
         .arg(elf);
-    println!("xtask: {M3_GCC} {} -> {}", sources[0].display(), elf.display());
-    crate::run_status(&mut gcc, M3_GCC)
+    println!("xtask: {GCC} {} -> {}", sources[0].display(), elf.display());
+    crate::run_status(&mut gcc, GCC)
 }
 
-/// The adapter's own test (`adapters/mps2-an385/tests/preempt.c`): threads preempted through
-/// the injected thread-mode call go on with every register intact; sleeps last their time.
-const ADAPTER_TEST: &str = "adapters/mps2-an385/tests/preempt.c";
-
-fn adapter_test(root: &Path, build: &M3Build) -> Result<()> {
-    let elf = m3_output_dir(root).join("adapter-preempt/adapter-preempt.elf");
-    compile_m3(root, build, Path::new(M3_ADAPTER), &[PathBuf::from(ADAPTER_TEST)], &elf)?;
-    run_m3(root, &elf, "adapters/mps2-an385 preemption test", &["the 1 ms ticker", " passed, 0 failed"])
-}
-
-fn build_example_m3(root: &Path, build: &M3Build) -> Result<PathBuf> {
-    build_app_m3(root, build, "osek-example", &Path::new(EXAMPLE).join("osek.oil"), &hosted::c_files(root, EXAMPLE)?)
-}
-
-/// A boot of an M3 program: exit status 0 and every `expect` line.
-fn m3_boot(name: &str, expect: &[&str]) -> Boot {
-    let expect: Vec<&'static str> = expect.iter().map(|line| &*Box::leak(line.to_string().into_boxed_str())).collect();
-    Boot {
-        name: Box::leak(name.to_string().into_boxed_str()),
-        machine: "mps2-an385",
-        cpu: "cortex-m3",
-        expect: Box::leak(expect.into_boxed_slice()),
-        status: 0,
-    }
+fn build_example_bare(root: &Path, build: &BareBuild) -> Result<PathBuf> {
+    build_app_bare(root, build, "osek-example", &Path::new(EXAMPLE).join("osek.oil"), &hosted::c_files(root, EXAMPLE)?)
 }
 
 /// What the example prints when it ran through: five samples filtered, two sensor interrupts,
 /// ShutdownOS.
 const EXAMPLE_EXPECT: &[&str] = &["Logger   sensor interrupt: last reading 150", "osek example: 5 readings filtered, sum 450", "osek example: shutdown (status 0)"];
 
-/// Boots an M3 program under `-icount` with the time limit of QEMU test boots (`qemu::test_boot`:
-/// a bad exit status, a hang or a missing line fails). A conformance test must end with status
-/// 0 and its tally line; the checks' failures end it with status 1.
-fn run_m3(root: &Path, elf: &Path, name: &str, expect: &[&str]) -> Result<()> {
-    crate::qemu::test_boot(root, &crate::cortex_m3::MPS2_AN385, &m3_boot(name, expect), elf)
+/// Boots a program under `-icount` with the time limit of QEMU test boots (`qemu::test_boot`: a
+/// bad exit status, a hang or a missing line fails). A conformance test must end with status 0
+/// and its tally line; the checks' failures end it with status 1.
+fn run_bare(root: &Path, board: &BareBoard, elf: &Path, name: &str, expect: &[&str]) -> Result<()> {
+    let expect: Vec<&'static str> = expect.iter().map(|line| &*Box::leak(line.to_string().into_boxed_str())).collect();
+    let boot = Boot {
+        name: Box::leak(name.to_string().into_boxed_str()),
+        machine: board.qemu.plain_boot.machine,
+        cpu: board.qemu.plain_boot.cpu,
+        expect: Box::leak(expect.into_boxed_slice()),
+        status: 0,
+    };
+    crate::qemu::test_boot(root, board.qemu, &boot, elf)
 }
 
-/// The M3 steps: the adapter's own test, every conformance test and the example, each built
-/// and booted.
-fn m3_tests(root: &Path) -> Vec<(String, Result<()>)> {
+/// The board's steps: the adapter's own test, every conformance test, the board's own tests and
+/// the example, each built and booted.
+fn bare_tests(root: &Path, board: &'static BareBoard) -> Vec<(String, Result<()>)> {
     let mut results = Vec::new();
-    let build = prepare_m3(root);
+    let title = board.title;
+    let build = prepare_bare(root, board);
     let not_ready = || build.as_ref().err().map(|e| Err(format!("not run: {e}")));
-    let adapter = not_ready().unwrap_or_else(|| adapter_test(root, build.as_ref().expect("checked by not_ready")));
-    results.push((format!("{ADAPTER_TEST} on the Cortex-M3: preempted threads keep every register, sleeps last their time"), adapter));
-    match conformance_tests(root) {
+    if let Some((test, expect)) = board.adapter_test {
+        let result = not_ready().unwrap_or_else(|| {
+            let build = build.as_ref().expect("checked by not_ready");
+            let elf = bare_output_dir(root, board).join("adapter-test/adapter-test.elf");
+            compile_bare(root, build, Path::new(board.adapter), &[PathBuf::from(test)], &elf)
+                .and_then(|()| run_bare(root, board, &elf, &format!("{} test", board.adapter), expect))
+        });
+        results.push((format!("{test} on {title}: preempted threads keep every register, sleeps last their time"), result));
+    }
+    let machine = board.qemu.plain_boot.machine;
+    let mut run_all = |tests: Result<Vec<(String, PathBuf, PathBuf)>>, what: &str| match tests {
         Ok(tests) => {
             for (name, oil, source) in tests {
-                let step = format!("OSEK conformance test {} on the Cortex-M3 (qemu-system-arm -M mps2-an385, -icount)", source.display());
+                let step = format!("OSEK {what} {} on {title} (qemu-system-arm -M {machine}, -icount)", source.display());
                 let result = not_ready().unwrap_or_else(|| {
                     let build = build.as_ref().expect("checked by not_ready");
-                    build_app_m3(root, build, &name, &oil, std::slice::from_ref(&source))
-                        .and_then(|elf| run_m3(root, &elf, &step, &[" passed, 0 failed"]))
+                    build_app_bare(root, build, &name, &oil, std::slice::from_ref(&source))
+                        .and_then(|elf| run_bare(root, board, &elf, &step, &[" passed, 0 failed"]))
                 });
                 results.push((step, result));
             }
         }
-        Err(message) => results.push(("OSEK conformance tests on the Cortex-M3".to_string(), Err(message))),
+        Err(message) => results.push((format!("OSEK {what}s on {title}"), Err(message))),
+    };
+    run_all(conformance_tests(root), "conformance test");
+    if let Some(folder) = board.board_tests {
+        run_all(tests_in(root, folder), "test of the board's own hardware");
     }
-    let step = format!("OSEK example {EXAMPLE} on the Cortex-M3 (qemu-system-arm -M mps2-an385, -icount)");
+    let step = format!("OSEK example {EXAMPLE} on {title} (qemu-system-arm -M {machine}, -icount)");
     let example = not_ready().unwrap_or_else(|| {
         let build = build.as_ref().expect("checked by not_ready");
-        build_example_m3(root, build).and_then(|elf| run_m3(root, &elf, &step, EXAMPLE_EXPECT))
+        build_example_bare(root, build).and_then(|elf| run_bare(root, board, &elf, &step, EXAMPLE_EXPECT))
     });
     results.push((step, example));
     results
+}
+
+// ---------------------------------------------------------------- the bench on the Cortex-M3
+
+/// The OSEK bench program (`openautosar/bench/`): four paths in instructions under `-icount`.
+const BENCH_DIR: &str = "openautosar/bench";
+const BENCH_NAME: &str = "osek_bench";
+
+/// The OSEK rows of `cargo xtask bench`: the bench's table block and its QEMU command line.
+pub struct OsekBench {
+    pub command: String,
+    pub block: String,
+    pub runs: String,
+}
+
+/// Builds the OSEK bench for the Cortex-M3 and boots it twice under `-icount`; the two boots
+/// must print the same figures.
+pub fn bench_m3(root: &Path) -> Result<OsekBench> {
+    let build = prepare_bare(root, &M3)?;
+    let oil = Path::new(BENCH_DIR).join(format!("{BENCH_NAME}.oil"));
+    let source = Path::new(BENCH_DIR).join(format!("{BENCH_NAME}.c"));
+    let elf = build_app_bare(root, &build, BENCH_NAME, &oil, &[source])?;
+    let board = &crate::cortex_m3::MPS2_AN385;
+    let command = crate::qemu::command_line(&crate::qemu::bench_command(board, &elf), root);
+    let mut outputs = Vec::new();
+    for boot in 1..=2 {
+        println!("xtask: OSEK bench on the Cortex-M3, boot {boot} of 2: {command}");
+        let mut qemu = crate::qemu::bench_command(board, &elf);
+        qemu.current_dir(root);
+        outputs.push(crate::bench::run_with_limit(qemu, BENCH_NAME)?);
+    }
+    let blocks = outputs.iter().map(|output| crate::bench::extract_block(output)).collect::<Result<Vec<_>>>()?;
+    if blocks[0] != blocks[1] {
+        return Err(format!("the two boots of {BENCH_NAME} under -icount printed different figures:\n{}\n---\n{}", blocks[0], blocks[1]));
+    }
+    println!("xtask: both boots printed identical figures");
+    let runs = outputs[0].lines().skip_while(|l| !l.starts_with("all runs")).skip(1).filter(|l| l.starts_with("- ")).map(|l| format!("{l}\n")).collect();
+    Ok(OsekBench { command, block: blocks[0].clone(), runs })
+}
+
+/// The heading of the OSEK section in docs/benchmarks.md.
+pub const BENCH_SECTION: &str = "## OSEK/VDX OS on the Cortex-M3 (instructions)";
+/// The issue's aim for each OSEK row.
+const BENCH_AIM: u32 = 300;
+
+/// The OSEK section of docs/benchmarks.md: the table with the aim beside each row.
+pub fn render_bench(bench: &OsekBench) -> String {
+    let mut md = format!("\n{BENCH_SECTION}\n\n");
+    md.push_str(
+        "The OSEK layer (`openautosar/`) over the thumbv7m `libwells.a` on the bare-metal adapter \
+         `adapters/mps2-an385`, measured by `openautosar/bench/osek_bench.c` (its OIL file beside it) under \
+         `-icount shift=0,align=off,sleep=off`: the board's clock counts virtual ns, one per instruction, in steps \
+         of 40. Median of 7 repetitions after a warm-up:\n\
+         - **ActivateTask + TerminateTask**: the driver task activates a higher-priority basic task that at once \
+         terminates; per round trip, over 200.\n\
+         - **SetEvent to the waiting task running**: from the driver's clock reading just before `SetEvent` to \
+         the higher-priority extended task's first reading after its `WaitEvent` returns; 200 samples summed.\n\
+         - **GetResource + ReleaseResource**: one pair of a resource whose ceiling is above the driver; per pair, \
+         over 200.\n\
+         - **alarm expiry to the task running**: an alarm of the hardware counter (a wells timer ticked by \
+         SysTick) activates a higher-priority task while the driver spins storing the clock; the task's first \
+         reading minus the driver's last stored one (SysTick's interrupt, the injected thread-mode call, \
+         `wells_tick`, the counter's interrupt thread, the alarm, the preemption). One sample per repetition.\n\n\
+         Each task is a wells thread and the layer hands the CPU over with wells semaphores \
+         (`openautosar/README.md`, \"How it maps onto wells\"), so a task switch costs two wells semaphore \
+         operations and a wells thread switch on the joining port; where the instructions go is said in \
+         `openautosar/README.md` (\"Performance\").\n\n",
+    );
+    md.push_str(&format!(
+        "- command: `cargo xtask osek --board qemu-mps2-an385 --bench` (part of `cargo xtask bench`), which boots \
+         `{}` twice and fails unless both boots print the same figures; they did.\n\n",
+        bench.command
+    ));
+    md.push_str("| measurement | instructions | aim |\n|---|---:|---:|\n");
+    for (name, value) in crate::bench::table_rows(&bench.block) {
+        md.push_str(&format!("| {name} | {value:.1} | {BENCH_AIM} |\n"));
+    }
+    md.push_str("\nAll runs (instructions per operation x 10, in the order measured):\n\n");
+    md.push_str(&bench.runs);
+    md
 }
 
 // ---------------------------------------------------------------- steps and commands
@@ -323,7 +487,9 @@ fn m3_tests(root: &Path) -> Vec<(String, Result<()>)> {
 pub fn tests(root: &Path) -> Vec<(String, Result<()>)> {
     let mut results = vec![generator_tests(root)];
     results.extend(hosted_tests(root));
-    results.extend(m3_tests(root));
+    for board in BARE_BOARDS {
+        results.extend(bare_tests(root, board));
+    }
     results
 }
 
@@ -353,13 +519,16 @@ fn hosted_tests(root: &Path) -> Vec<(String, Result<()>)> {
     results
 }
 
-/// `cargo xtask run --example osek [--board qemu-mps2-an385]`: builds the example and runs it
-/// on this terminal, in a Linux process (`board` None or "hosted") or on the M3 board.
+/// `cargo xtask run --example osek [--board qemu-mps2-an385|qemu-mps3-an536]`: builds the
+/// example and runs it on this terminal, in a Linux process (`board` None or "hosted") or on a
+/// bare-metal board.
 pub fn run_example(root: &Path, board: Option<&str>) -> Result<u8> {
     match board {
         None | Some("hosted") => {}
-        Some(M3_BOARD) | Some(M3_DESCRIPTION) => return run_example_m3(root),
-        Some(other) => return Err(format!("`--example osek` runs hosted or on --board {M3_BOARD}, not on `{other}`")),
+        Some(name) => match bare_board(name) {
+            Some(board) => return run_example_bare(root, board),
+            None => return Err(format!("`--example osek` runs hosted or on --board {BOARD_NAMES}, not on `{name}`")),
+        },
     }
     hosted::build_library(root)?;
     build_generator(root)?;
@@ -375,10 +544,13 @@ pub fn run_example(root: &Path, board: Option<&str>) -> Result<u8> {
     }
 }
 
-fn run_example_m3(root: &Path) -> Result<u8> {
-    let build = prepare_m3(root)?;
-    let elf = build_example_m3(root, &build)?;
-    let board = &crate::cortex_m3::MPS2_AN385;
+/// The bare-metal boards' names, for messages.
+pub const BOARD_NAMES: &str = "qemu-mps2-an385 or qemu-mps3-an536";
+
+fn run_example_bare(root: &Path, board: &'static BareBoard) -> Result<u8> {
+    let build = prepare_bare(root, board)?;
+    let elf = build_example_bare(root, &build)?;
+    let board = board.qemu;
     let qemu = crate::qemu::qemu_command_with(board, &board.plain_boot, &elf, crate::qemu::ICOUNT);
     println!("xtask: {}", crate::qemu::command_line(&qemu, root));
     crate::qemu::interactive(root, board, qemu)
@@ -388,40 +560,63 @@ fn run_example_m3(root: &Path) -> Result<u8> {
 /// conformance test for the board (hosted by default); with `--test` runs them (the suite's
 /// steps for that board). A PASS/FAIL tally.
 pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
-    const USAGE: &str = "usage: cargo xtask osek [--board hosted|qemu-mps2-an385] [--test]";
-    let (mut run_tests, mut m3) = (false, false);
+    const USAGE: &str = "usage: cargo xtask osek [--board hosted|qemu-mps2-an385|qemu-mps3-an536] [--test | --bench]";
+    let (mut run_tests, mut bare, mut bench) = (false, None, false);
     let mut args = rest.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--test" => run_tests = true,
+            "--bench" => bench = true,
             "--board" => match args.next().map(String::as_str) {
-                Some("hosted") => m3 = false,
-                Some(M3_BOARD) | Some(M3_DESCRIPTION) => m3 = true,
-                Some(other) => return Err(format!("unknown board `{other}` for `osek` ({USAGE})")),
+                Some("hosted") => bare = None,
+                Some(name) => match bare_board(name) {
+                    Some(board) => bare = Some(board),
+                    None => return Err(format!("unknown board `{name}` for `osek` ({USAGE})")),
+                },
                 None => return Err(format!("`--board` needs a value ({USAGE})")),
             },
             other => return Err(format!("bad argument for `osek`: {other} ({USAGE})")),
         }
     }
     crate::setup::run(root)?;
+    if bench {
+        if bare.map(|board| board.name) != Some(M3.name) || run_tests {
+            return Err(format!("`--bench` runs on --board {} only, without --test ({USAGE})", M3.name));
+        }
+        let section = render_bench(&bench_m3(root)?);
+        println!("{section}");
+        crate::bench::replace_report_section(root, BENCH_SECTION, &section)?;
+        return Ok(0);
+    }
     let mut summary = crate::summary::Summary::new("xtask osek");
     if run_tests {
         let mut steps = vec![generator_tests(root)];
-        steps.extend(if m3 { m3_tests(root) } else { hosted_tests(root) });
+        steps.extend(match bare {
+            Some(board) => bare_tests(root, board),
+            None => hosted_tests(root),
+        });
         for (name, result) in steps {
             summary.record(&name, result);
         }
-    } else if m3 {
-        let build = prepare_m3(root);
-        let ok = build.is_ok();
-        summary.record(&format!("libwells.a for {M3_TARGET}, tools/wells-oil, boards/{M3_DESCRIPTION}.toml"), build.as_ref().map(|_| ()).map_err(Clone::clone));
-        if let (true, Ok(build)) = (ok, &build) {
-            summary.record(&format!("build {EXAMPLE} for the Cortex-M3"), build_example_m3(root, build).map(|_| ()));
-            match conformance_tests(root) {
+    } else if let Some(board) = bare {
+        let build = prepare_bare(root, board);
+        let title = board.title;
+        summary.record(
+            &format!("libwells.a for {}, tools/wells-oil, boards/{}.toml", board.target, board.description),
+            build.as_ref().map(|_| ()).map_err(Clone::clone),
+        );
+        if let Ok(build) = &build {
+            summary.record(&format!("build {EXAMPLE} for {title}"), build_example_bare(root, build).map(|_| ()));
+            match conformance_tests(root).and_then(|mut tests| {
+                if let Some(folder) = board.board_tests {
+                    tests.extend(tests_in(root, folder)?);
+                }
+                Ok(tests)
+            }) {
                 Ok(tests) => {
                     for (name, oil, source) in tests {
-                        let result = build_app_m3(root, build, &name, &oil, std::slice::from_ref(&source)).map(|_| ());
-                        summary.record(&format!("build {} for the Cortex-M3", source.display()), result);
+                        let result = build_app_bare(root, build, &name, &oil, std::slice::from_ref(&source)).map(|_| ());
+                        summary.record(&format!("build {} for {title}", source.display()), result);
                     }
                 }
                 Err(message) => summary.record("OSEK conformance tests", Err(message)),

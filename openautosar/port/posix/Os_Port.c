@@ -17,3 +17,18 @@ void Os_PortExit(int status)
     fflush(stderr);
     _exit(status);
 }
+
+/* A Linux process has no interrupt lines: an ISR bound to one is raised with raise_isr. */
+void Os_PortIrqEnable(uint32_t irq)
+{
+    (void)irq;
+}
+
+/* No MPU here: OS-Applications share all memory. */
+void Os_PortDenyRegion(uint32_t region, void *base, uint32_t size, int deny)
+{
+    (void)region;
+    (void)base;
+    (void)size;
+    (void)deny;
+}

@@ -46,6 +46,14 @@ pub fn header(cfg: &Config, source: &str) -> String {
     for (i, isr) in cfg.isrs.iter().enumerate() {
         let _ = writeln!(h, "#define {} ((ISRType){i}u)", isr.name);
     }
+    for (i, app) in cfg.applications.iter().enumerate() {
+        let _ = writeln!(h, "#define {} ((ApplicationType){i}u)", app.name);
+        let _ = writeln!(h, "extern uint8_t Os_AppData_{}[{}];", app.name, app.data_size);
+    }
+    if !cfg.applications.is_empty() {
+        h.push_str("/* The data region of an OS-Application (DATASIZE bytes, aligned to its size): with memory\n * protection only its own tasks may touch it. */\n");
+        h.push_str("#define OS_APP_DATA(app) ((void *)Os_AppData_##app)\n");
+    }
     h.push('\n');
     for t in &cfg.tasks {
         let _ = writeln!(h, "void OsTask_{}(void);", t.name);
@@ -60,6 +68,11 @@ pub fn header(cfg: &Config, source: &str) -> String {
     }
     h.push_str("\n#endif /* WELLS_OS_CFG_H */\n");
     h
+}
+
+/// The application a task belongs to, -1 for none.
+fn app_of(cfg: &Config, task: usize) -> i64 {
+    cfg.applications.iter().position(|a| a.tasks.contains(&task)).map_or(-1, |i| i as i64)
 }
 
 /// `name` when there are entries, else NULL.
@@ -79,7 +92,7 @@ pub fn source(cfg: &Config, source: &str) -> String {
             let _ = writeln!(c, "static uint64_t os_act_{}[{}];", t.name, t.activation);
         }
         c.push_str("static const Os_TaskCfg os_tasks[] = {\n");
-        for t in &cfg.tasks {
+        for (i, t) in cfg.tasks.iter().enumerate() {
             let run = if !t.preemptive {
                 top
             } else if let Some(r) = t.internal {
@@ -89,12 +102,13 @@ pub fn source(cfg: &Config, source: &str) -> String {
             };
             let _ = writeln!(
                 c,
-                "    {{\"{n}\", OsTask_{n}, {p}u, {run}u, {act}u, {ext}, 0x{auto:x}u, os_act_{n}}},",
+                "    {{\"{n}\", OsTask_{n}, {p}u, {run}u, {act}u, {ext}, 0x{auto:x}u, os_act_{n}, {app}}},",
                 n = t.name,
                 p = t.priority,
                 act = t.activation,
                 ext = u8::from(!t.events.is_empty()),
                 auto = modes_mask(&t.autostart),
+                app = app_of(cfg, i),
             );
         }
         c.push_str("};\n");
@@ -141,10 +155,21 @@ pub fn source(cfg: &Config, source: &str) -> String {
     if !cfg.isrs.is_empty() {
         c.push_str("static const Os_IsrCfg os_isrs[] = {\n");
         for i in &cfg.isrs {
-            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u}},", i.category, i.priority, n = i.name);
+            let irq = i.irq.map_or(-1, i64::from);
+            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u, {irq}}},", i.category, i.priority, n = i.name);
         }
         c.push_str("};\n");
         let _ = writeln!(c, "static uint8_t os_isr_pending[{}];", cfg.isrs.len());
+    }
+    if !cfg.applications.is_empty() {
+        for a in &cfg.applications {
+            let _ = writeln!(c, "uint8_t Os_AppData_{n}[{s}] __attribute__((aligned({s})));", n = a.name, s = a.data_size);
+        }
+        c.push_str("static const Os_AppCfg os_apps[] = {\n");
+        for a in &cfg.applications {
+            let _ = writeln!(c, "    {{\"{n}\", Os_AppData_{n}, {}u, {}}},", a.data_size, u8::from(a.trusted), n = a.name);
+        }
+        c.push_str("};\n");
     }
     let hook = |on: bool, name: &str| if on { name.to_string() } else { "NULL".to_string() };
     c.push_str("\nconst Os_Config Os_config = {\n");
@@ -170,6 +195,9 @@ pub fn source(cfg: &Config, source: &str) -> String {
     let _ = writeln!(c, "    /* error_hook */ {},", hook(cfg.error_hook, "ErrorHook"));
     let _ = writeln!(c, "    /* pretask_hook */ {},", hook(cfg.pretask_hook, "PreTaskHook"));
     let _ = writeln!(c, "    /* posttask_hook */ {},", hook(cfg.posttask_hook, "PostTaskHook"));
+    let _ = writeln!(c, "    /* app_count */ {},", cfg.applications.len());
+    let _ = writeln!(c, "    /* apps */ {},", table(cfg.applications.len(), "os_apps"));
+    let _ = writeln!(c, "    /* protection_hook */ {},", hook(cfg.protection_hook, "ProtectionHook"));
     c.push_str("};\n");
     c
 }

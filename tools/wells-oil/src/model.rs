@@ -63,7 +63,30 @@ pub struct Isr {
     pub name: String,
     pub category: u8,
     pub priority: u32,
+    /// The board's interrupt line it is bound to (wells extension `IRQ`), or none: a simulated
+    /// line raised with `raise_isr` only.
+    pub irq: Option<u32>,
 }
+
+/// An OS-Application (AUTOSAR SC3): its tasks, and the memory its data lives in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Application {
+    pub name: String,
+    pub tasks: Vec<usize>,
+    /// Bytes of its data region (wells extension `DATASIZE`): a power of two, aligned to itself,
+    /// so one MPU region covers it.
+    pub data_size: u32,
+    pub trusted: bool,
+}
+
+/// The bounds of `DATASIZE`: the smallest MPU region, and a limit to keep images small.
+pub const MIN_DATA_SIZE: u32 = 32;
+pub const MAX_DATA_SIZE: u32 = 64 * 1024;
+/// The MPU regions an application's protection uses: one per other application.
+pub const MAX_APPLICATIONS: usize = 8;
+
+/// The highest interrupt line `IRQ` accepts (Armv7-M has up to 496 external interrupts).
+pub const MAX_IRQ: u32 = 495;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
@@ -80,6 +103,8 @@ pub struct Config {
     pub counters: Vec<Counter>,
     pub alarms: Vec<Alarm>,
     pub isrs: Vec<Isr>,
+    pub applications: Vec<Application>,
+    pub protection_hook: bool,
 }
 
 struct Ctx<'a> {
@@ -139,7 +164,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
     // Names must be unique: they become C identifiers in one namespace.
     let mut seen: Vec<(&str, &str, usize)> = Vec::new();
     for o in objects {
-        if !matches!(o.kind.as_str(), "TASK" | "RESOURCE" | "EVENT" | "COUNTER" | "ALARM" | "ISR" | "APPMODE") {
+        if !matches!(o.kind.as_str(), "TASK" | "RESOURCE" | "EVENT" | "COUNTER" | "ALARM" | "ISR" | "APPMODE" | "APPLICATION") {
             continue;
         }
         if let Some((kind, _, line)) = seen.iter().find(|(_, n, _)| *n == o.name) {
@@ -164,6 +189,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                 "ERRORHOOK" => cfg.error_hook = cx.boolean(&owner, a)?,
                 "PRETASKHOOK" => cfg.pretask_hook = cx.boolean(&owner, a)?,
                 "POSTTASKHOOK" => cfg.posttask_hook = cx.boolean(&owner, a)?,
+                "PROTECTIONHOOK" => cfg.protection_hook = cx.boolean(&owner, a)?,
                 _ => {}
             }
         }
@@ -412,7 +438,8 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
 
     for i in names_of(objects, "ISR") {
         let owner = format!("ISR {}", i.name);
-        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1 };
+        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1, irq: None };
+        let mut irq_attr = None;
         for a in &i.attrs {
             match a.name.as_str() {
                 "CATEGORY" => {
@@ -428,11 +455,58 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                         return Err(cx.attr_err(&owner, a, "ISR priorities start at 1"));
                     }
                 }
+                "IRQ" => {
+                    let line = cx.number(&owner, a)?;
+                    if line > MAX_IRQ {
+                        return Err(cx.attr_err(&owner, a, &format!("interrupt lines are 0 to {MAX_IRQ}")));
+                    }
+                    if let Some(other) = cfg.isrs.iter().find(|o| o.irq == Some(line)) {
+                        return Err(cx.attr_err(&owner, a, &format!("line {line} is bound to ISR {} already", other.name)));
+                    }
+                    isr.irq = Some(line);
+                    irq_attr = Some(a);
+                }
                 "RESOURCE" => return Err(cx.attr_err(&owner, a, "resources for ISRs are not supported yet")),
                 _ => {}
             }
         }
+        if let (Some(a), 1) = (irq_attr, isr.category) {
+            return Err(cx.attr_err(&owner, a, "only a category-2 ISR can be bound to an interrupt line yet"));
+        }
         cfg.isrs.push(isr);
+    }
+
+    let task_names: Vec<String> = cfg.tasks.iter().map(|t| t.name.clone()).collect();
+    let mut owner_of: Vec<Option<String>> = vec![None; cfg.tasks.len()];
+    for ap in names_of(objects, "APPLICATION") {
+        let owner = format!("APPLICATION {}", ap.name);
+        if cfg.applications.len() == MAX_APPLICATIONS {
+            return Err(cx.err(ap.line, format!("{owner}: more than {MAX_APPLICATIONS} applications (one MPU region each)")));
+        }
+        let mut app = Application { name: ap.name.clone(), tasks: Vec::new(), data_size: 1024, trusted: false };
+        for a in &ap.attrs {
+            match a.name.as_str() {
+                "TASK" => {
+                    let t = cx.lookup(&owner, a, "TASK", &task_names)?;
+                    if let Some(other) = &owner_of[t] {
+                        return Err(cx.attr_err(&owner, a, &format!("the task belongs to APPLICATION {other} already")));
+                    }
+                    owner_of[t] = Some(ap.name.clone());
+                    app.tasks.push(t);
+                }
+                "DATASIZE" => {
+                    let size = cx.number(&owner, a)?;
+                    if !size.is_power_of_two() || !(MIN_DATA_SIZE..=MAX_DATA_SIZE).contains(&size) {
+                        return Err(cx.attr_err(&owner, a, &format!("a power of two from {MIN_DATA_SIZE} to {MAX_DATA_SIZE}")));
+                    }
+                    app.data_size = size;
+                }
+                "TRUSTED" => app.trusted = cx.boolean(&owner, a)?,
+                "ISR" => return Err(cx.attr_err(&owner, a, "ISRs of an application are not supported yet")),
+                _ => {}
+            }
+        }
+        cfg.applications.push(app);
     }
     Ok(cfg)
 }

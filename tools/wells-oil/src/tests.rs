@@ -53,7 +53,7 @@ fn generated_files_name_everything() {
     assert!(!h.contains("#define I ((ResourceType)"), "internal resources get no identifier");
     assert!(h.contains("#define OSMAXALLOWEDVALUE_C ((TickType)99u)"));
     assert!(h.contains("void OsAlarmCallback_tick(void);"));
-    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B}"));
+    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B, -1}"));
     assert!(c.contains("/* startup_hook */ StartupHook,"));
     assert!(c.contains("/* shutdown_hook */ NULL,"));
 }
@@ -149,6 +149,17 @@ fn duplicate_names_and_unsupported() {
 }
 
 #[test]
+fn isr_bound_to_an_interrupt_line() {
+    let cfg = load("irq.oil", "ISR A { CATEGORY = 2; PRIORITY = 2; IRQ = 9; };\nISR B { CATEGORY = 2; };").expect("valid");
+    assert_eq!(cfg.isrs[0].irq, Some(9));
+    assert_eq!(cfg.isrs[1].irq, None);
+    assert!(error_of("ISR A { IRQ = 9; };\nISR B { IRQ = 9; };").contains("bad.oil:2: ISR B: attribute IRQ: line 9 is bound to ISR A already"));
+    assert!(error_of("ISR A { CATEGORY = 1; IRQ = 3; };").contains("ISR A: attribute IRQ: only a category-2 ISR can be bound"));
+    assert!(error_of("ISR A { IRQ = 496; };").contains("ISR A: attribute IRQ: interrupt lines are 0 to 495"));
+    assert!(error_of("ISR A { IRQ = TIMER; };").contains("ISR A: attribute IRQ"));
+}
+
+#[test]
 fn reads_a_file_written_for_another_osek() {
     // The shape of other implementations' OIL files: BUILD blocks, FLOAT values, KERNEL
     // attributes, descriptions on every line.
@@ -176,4 +187,24 @@ CPU periodic {
     assert_eq!(cfg.alarms[0].autostart, [1]);
     assert_eq!(cfg.counters[0].tick_ms, 1);
     assert!(error_of("TASK T { PRIORITY = 1.5; };").contains("TASK T: attribute PRIORITY: expected a number (found \"1.5\")"));
+}
+
+#[test]
+fn applications() {
+    let text = "TASK A { PRIORITY = 1; };\nTASK B { PRIORITY = 2; };\nTASK C { PRIORITY = 3; };\n\
+                APPLICATION One { TASK = A; TASK = B; DATASIZE = 256; };\nAPPLICATION Two { TASK = C; TRUSTED = TRUE; };";
+    let cfg = load("apps.oil", text).expect("valid");
+    assert_eq!(cfg.applications.len(), 2);
+    assert_eq!(cfg.applications[0].tasks, vec![0, 1]);
+    assert_eq!(cfg.applications[0].data_size, 256);
+    assert_eq!(cfg.applications[1].data_size, 1024);
+    assert!(cfg.applications[1].trusted);
+    let (header, source) = generate("apps.oil", text).expect("valid");
+    assert!(header.contains("#define One ((ApplicationType)0u)") && header.contains("extern uint8_t Os_AppData_Two[1024];"), "{header}");
+    assert!(source.contains("uint8_t Os_AppData_One[256] __attribute__((aligned(256)));"), "{source}");
+    let base = "TASK A { PRIORITY = 1; };\n";
+    assert!(error_of(&format!("{base}APPLICATION X {{ TASK = A; }};\nAPPLICATION Y {{ TASK = A; }};")).contains("bad.oil:3: APPLICATION Y: attribute TASK: the task belongs to APPLICATION X already"));
+    assert!(error_of(&format!("{base}APPLICATION X {{ DATASIZE = 100; }};")).contains("APPLICATION X: attribute DATASIZE: a power of two from 32 to 65536"));
+    assert!(error_of(&format!("{base}APPLICATION X {{ TASK = Nope; }};")).contains("APPLICATION X: attribute TASK: no TASK of that name"));
+    assert!(error_of(&format!("{base}APPLICATION X {{ TASK = A; }};\nTASK X {{ PRIORITY = 2; }};")).contains("the name is already used"));
 }

@@ -62,6 +62,12 @@ pub trait Arch: Sync + Sized + 'static {
     fn irq_take_deferred(&self) -> bool {
         false
     }
+    /// Work an embedder queued from interrupt context (the joining port's
+    /// `Joined::queue_work`), which the next tick runs as it runs a timer callback; taken once.
+    /// Always `None` on hardware ports.
+    fn take_queued_work(&self) -> Option<fn()> {
+        None
+    }
 
     /// Index of the CPU the caller runs on.
     fn cpu_id(&self) -> usize;

@@ -306,6 +306,14 @@ impl<A: Arch> Kernel<A> {
         let mut state = self.state.lock();
         // The host's one-shot fired (or we cannot tell): make the next reprogram arm again.
         state.clock.fired();
+        // Work an embedder queued from interrupt context (a joined port): run as a callback.
+        if let Some(work) = self.arch.take_queued_work() {
+            state.sched.in_callback(true);
+            drop(state);
+            work();
+            state = self.state.lock();
+            state.sched.in_callback(false);
+        }
         loop {
             let now = self.host.now_ns();
             let Some(timer) = state.expire_one(now) else { break };

@@ -54,6 +54,8 @@ impl GuardPages for HostGuardPages {
 pub struct Joined {
     masked: AtomicBool,
     deferred: AtomicBool,
+    /// The work `queue_work` left for the next tick (a `fn()`), or null.
+    work: AtomicPtr<()>,
 }
 
 impl Default for Joined {
@@ -65,7 +67,15 @@ impl Default for Joined {
 impl Joined {
     /// A CPU with interrupts enabled and nothing deferred.
     pub const fn new() -> Self {
-        Joined { masked: AtomicBool::new(false), deferred: AtomicBool::new(false) }
+        Joined { masked: AtomicBool::new(false), deferred: AtomicBool::new(false), work: AtomicPtr::new(core::ptr::null_mut()) }
+    }
+
+    /// Leaves `work` for the next tick, which runs it as a timer callback (unlocked, no switch
+    /// inside; the tick switches after it). Safe from a signal or interrupt handler; the caller
+    /// then delivers a tick (`Kernel::tick`, which defers itself while wells is busy). One
+    /// piece of work at a time: queuing again before it ran replaces it.
+    pub fn queue_work(&self, work: fn()) {
+        self.work.store(work as *mut (), Ordering::Release);
     }
 }
 
@@ -92,6 +102,12 @@ impl Arch for Joined {
 
     fn irq_take_deferred(&self) -> bool {
         self.deferred.swap(false, Ordering::AcqRel)
+    }
+
+    fn take_queued_work(&self) -> Option<fn()> {
+        let work = self.work.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: a non-null value was stored by `queue_work` from a `fn()`.
+        (!work.is_null()).then(|| unsafe { core::mem::transmute::<*mut (), fn()>(work) })
     }
 
     fn cpu_id(&self) -> usize {

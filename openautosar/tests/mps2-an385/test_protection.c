@@ -1,0 +1,75 @@
+/* test_protection (Cortex-M3 only): OS-Applications' data regions under the MPU. A task of
+ * AppA writes its own region, then AppB's: the write faults (MemManage), ProtectionHook gets
+ * E_OS_PROTECTION_MEMORY and returns PRO_TERMINATETASKISR, the task ends there (its next line
+ * never runs) and AppB's data is unchanged; the task can be activated again. */
+#include <stdint.h>
+
+#include "osek_check.h"
+
+struct b_data {
+    volatile uint32_t value;
+};
+
+static volatile int hook_runs;
+
+ProtectionReturnType ProtectionHook(StatusType FatalError)
+{
+    CHECK_U(FatalError, E_OS_PROTECTION_MEMORY);
+    CHECK_U(GetApplicationID(), AppA); /* the offending task's */
+    hook_runs++;
+    TRACE("hook");
+    return PRO_TERMINATETASKISR;
+}
+
+TASK(Owner)
+{
+    struct b_data *b = OS_APP_DATA(AppB);
+    b->value = 42;
+    CHECK_U(GetApplicationID(), AppB);
+    TRACE("Owner");
+    TerminateTask();
+}
+
+TASK(Writer)
+{
+    volatile uint32_t *own = OS_APP_DATA(AppA);
+    own[0] += 7;
+    TRACE("own");
+    struct b_data *b = OS_APP_DATA(AppB);
+    b->value = 666; /* another application's memory: the MPU stops it */
+    TRACE("not-reached");
+    TerminateTask();
+}
+
+TASK(Driver)
+{
+    struct b_data *b = OS_APP_DATA(AppB);
+    volatile uint32_t *a = OS_APP_DATA(AppA);
+    CHECK_U(GetApplicationID(), Sys);
+    CHECK_S(ActivateTask(Owner), E_OK);
+    CHECK_TRACE("Owner");
+    CHECK_U(b->value, 42); /* trusted: the driver reads every region */
+
+    CHECK_S(ActivateTask(Writer), E_OK);
+    CHECK_TRACE("own hook");
+    CHECK_U(hook_runs, 1);
+    CHECK_U(b->value, 42);
+    CHECK_U(a[0], 7);
+    TaskStateType state;
+    CHECK_S(GetTaskState(Writer, &state), E_OK);
+    CHECK_U(state, SUSPENDED);
+
+    /* ended, not broken: it runs again, and is stopped again */
+    CHECK_S(ActivateTask(Writer), E_OK);
+    CHECK_TRACE("own hook");
+    CHECK_U(hook_runs, 2);
+    CHECK_U(a[0], 14);
+    CHECK_U(b->value, 42);
+    TEST_END();
+}
+
+int main(void)
+{
+    StartOS(OSDEFAULTAPPMODE);
+    return 2;
+}
