@@ -57,7 +57,7 @@ pub(crate) fn init(id: u32) {
 }
 
 /// Takes the highest pending group 1 interrupt (ICC_IAR1): its ID (1020..1023: none).
-fn acknowledge() -> u32 {
+pub(crate) fn acknowledge() -> u32 {
     let id: u32;
     // SAFETY: reads ICC_IAR1, which acknowledges the interrupt.
     unsafe { asm!("mrc p15, 0, {0}, c12, c12, 0", out(reg) id, options(nostack)) };
@@ -65,11 +65,12 @@ fn acknowledge() -> u32 {
 }
 
 /// Ends interrupt `id` (ICC_EOIR1).
-fn end(id: u32) {
+pub(crate) fn end(id: u32) {
     // SAFETY: writes ICC_EOIR1 for an interrupt taken with `acknowledge`.
     unsafe { asm!("mcr p15, 0, {0}, c12, c12, 1", "isb", in(reg) id, options(nostack)) };
 }
 
+#[cfg(feature = "supervisor")]
 /// An IRQ: when it is the timer's (`timer`), the one-shot timer is silenced (the kernel arms
 /// the next deadline itself) and the kernel's timer interrupt runs.
 pub(crate) fn interrupt<P: Platform>(timer: u32) {

@@ -6,7 +6,11 @@ use core::arch::asm;
 use wells_board_common::cmsdk_uart::CmsdkUart;
 use wells_core::arch::arm::mode;
 
-pub(crate) use super::gicv3::{init as interrupts_init, interrupt};
+pub(crate) use super::gicv3::init as interrupts_init;
+#[cfg(feature = "supervisor")]
+pub(crate) use super::gicv3::interrupt;
+#[cfg(feature = "hypervisor")]
+pub(crate) use super::gicv3::{acknowledge, end};
 /// Ends the run with a status through semihosting (the CPU's debug interface, which QEMU ends
 /// with the status): the board has no firmware to ask, and no hypervisor runs it.
 pub(crate) use wells_core::arch::arm::semihosting::exit;

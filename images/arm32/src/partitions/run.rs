@@ -1,0 +1,129 @@
+//! What each binary of the R52 hypervisor image runs: the test scenarios (`test`), the system
+//! description's partitions (`demo`).
+
+use super::board::{Board, Out};
+use super::executive::{self, Report, State};
+use super::guests;
+use super::spec::{OnFault, PartitionSpec};
+use alloc::string::String;
+use core::fmt::Write;
+
+/// The bare guest's scenarios (its first argument), as `images/bare-guest/src/main.rs` numbers them.
+mod scenario {
+    pub const COUNT: u32 = 0;
+    pub const WILD_WRITE: u32 = 1;
+    pub const RESET_ONCE: u32 = 2;
+    pub const BAD_HYPERCALL: u32 = 5;
+    pub const FOREIGN_DEVICE: u32 = 6;
+    pub const SPIN: u32 = 8;
+}
+
+/// A bare guest partition with 1 MiB of RAM and a 2 ms window.
+fn bare(name: &'static str, arg: u32) -> PartitionSpec {
+    PartitionSpec { name, image: guests::BARE, ram_size: 0x10_0000, arg, window_us: 2_000, on_fault: OnFault::Stop }
+}
+
+/// A scenario: its name and the check of its outcome.
+type Scenario = (&'static str, fn() -> Result<(), String>);
+
+const SCENARIOS: &[Scenario] = &[
+    ("partition_fault_is_contained", partition_fault_is_contained),
+    ("undefined_hypercall_and_foreign_device_are_contained", undefined_hypercall_and_foreign_device_are_contained),
+    ("partition_restarts_are_bounded", partition_restarts_are_bounded),
+    ("partition_reset_comes_back", partition_reset_comes_back),
+];
+
+/// Runs every scenario; exit status 0 when all pass.
+pub fn test(_board: &Board) -> i32 {
+    let mut failed = 0;
+    for (name, scenario) in SCENARIOS {
+        match scenario() {
+            Ok(()) => {
+                let _ = writeln!(Out, "ok - {name}");
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(Out, "FAILED - {name}: {e}");
+            }
+        }
+    }
+    let _ = writeln!(Out, "{} passed, {failed} failed", SCENARIOS.len() - failed);
+    i32::from(failed != 0)
+}
+
+/// The demo: two bare guests counting side by side.
+pub fn demo(_board: &Board) -> i32 {
+    let specs = [bare("left", scenario::COUNT), bare("right", scenario::COUNT)];
+    match executive::run(&specs, 4_000, 1_000) {
+        Ok(report) => i32::from(!report.partitions.iter().all(|p| p.state == State::Ended(0))),
+        Err(e) => {
+            let _ = writeln!(Out, "wells: {e}");
+            1
+        }
+    }
+}
+
+/// The soak image runs the tests.
+pub fn soak(board: &Board) -> i32 {
+    test(board)
+}
+
+fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Result<Report, String> {
+    let report = executive::run(specs, major_frame_us, frame_limit)?;
+    let _ = writeln!(Out, "wells: {} frames; {:?}", report.frames, report.partitions);
+    Ok(report)
+}
+
+/// The outcome of partition `name`.
+fn state<'a>(report: &'a Report, name: &str) -> Result<&'a State, String> {
+    report.partitions.iter().find(|p| p.name == name).map(|p| &p.state).ok_or_else(|| alloc::format!("no partition '{name}'"))
+}
+
+fn expect(condition: bool, what: impl FnOnce() -> String) -> Result<(), String> {
+    if condition {
+        Ok(())
+    } else {
+        Err(what())
+    }
+}
+
+/// A partition writing outside its RAM is stopped there; the other counts to the end.
+fn partition_fault_is_contained() -> Result<(), String> {
+    let report = run(&[bare("counter", scenario::COUNT), bare("wild", scenario::WILD_WRITE)], 4_000, 100)?;
+    let wild = state(&report, "wild")?;
+    expect(matches!(wild, State::Stopped(why) if why.contains("data abort at 0x50000000")), || alloc::format!("wild: {wild:?}"))?;
+    let counter = state(&report, "counter")?;
+    expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
+}
+
+/// An undefined hypercall and a read of the GIC (not given) stop only their partitions.
+fn undefined_hypercall_and_foreign_device_are_contained() -> Result<(), String> {
+    let specs = [bare("caller", scenario::BAD_HYPERCALL), bare("prober", scenario::FOREIGN_DEVICE), bare("counter", scenario::COUNT)];
+    let report = run(&specs, 6_000, 100)?;
+    let caller = state(&report, "caller")?;
+    expect(matches!(caller, State::Stopped(why) if why.contains("undefined hypercall 0xc60000ff")), || alloc::format!("caller: {caller:?}"))?;
+    let prober = state(&report, "prober")?;
+    expect(matches!(prober, State::Stopped(why) if why.contains("data abort at 0xf0000000")), || alloc::format!("prober: {prober:?}"))?;
+    let counter = state(&report, "counter")?;
+    expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
+}
+
+/// A partition allowed two restarts faults three times: restarted twice, then stopped.
+fn partition_restarts_are_bounded() -> Result<(), String> {
+    let wild = PartitionSpec { on_fault: OnFault::Restart { at_most: 2 }, ..bare("wild", scenario::WILD_WRITE) };
+    let report = run(&[wild, bare("counter", scenario::COUNT)], 4_000, 100)?;
+    let outcome = &report.partitions[0];
+    expect(matches!(outcome.state, State::Stopped(_)) && outcome.restarts == 2, || alloc::format!("wild: {outcome:?}"))?;
+    let counter = state(&report, "counter")?;
+    expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
+}
+
+/// SYSTEM_RESET starts the partition again; it sees its restart count and powers off with 0.
+fn partition_reset_comes_back() -> Result<(), String> {
+    let report = run(&[bare("resetter", scenario::RESET_ONCE)], 2_000, 100)?;
+    let outcome = &report.partitions[0];
+    expect(outcome.state == State::Ended(0) && outcome.restarts == 1, || alloc::format!("resetter: {outcome:?}"))
+}
+
+#[allow(dead_code)]
+const _SPIN: u32 = scenario::SPIN;
