@@ -124,6 +124,9 @@ enum Scenario {
     FuzzSoak = 18,
     /// Random hypercalls with random function IDs among them, until one stops the VM.
     FuzzUndefined = 19,
+    /// Cortex-R52 partitions only (the third and fourth argument registers bound its RAM):
+    /// writes the first word past its RAM, the next partition's: it must be stopped there.
+    WriteNextPartition = 20,
 }
 
 impl Scenario {
@@ -132,7 +135,7 @@ impl Scenario {
         // The Cortex-R52 partitions: no scenario that needs the fixed RAM address, the GICv2 or
         // ports of the MMU boards' hypervisors.
         #[cfg(wells_r52)]
-        return [Count, WildWrite, ResetOnce, BadHypercall, ForeignDevice, Spin]
+        return [Count, WildWrite, ResetOnce, BadHypercall, ForeignDevice, Spin, WriteNextPartition]
             .into_iter()
             .find(|&scenario| scenario as u64 == x0);
         #[cfg(not(wells_r52))]
@@ -158,7 +161,7 @@ fn busy() {
 }
 
 #[no_mangle]
-extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
+extern "C" fn guest_main(x0: usize, restarts: usize, _ram_start: usize, ram_end: usize) -> ! {
     let (x0, restarts) = (x0 as u64, restarts as u64);
     let mut out = uart::Uart;
     let Some(scenario) = Scenario::from(x0) else {
@@ -185,6 +188,13 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
             1
         }
         Scenario::Hypercalls => hypercalls(&mut out),
+        Scenario::WriteNextPartition => {
+            let _ = writeln!(out, "writing 0x{ram_end:08x}, past my RAM");
+            // SAFETY: a deliberate write outside the partition, into the next one's RAM.
+            unsafe { core::ptr::write_volatile(ram_end as *mut u32, 0xbad) };
+            let _ = writeln!(out, "FAILED: wrote into the next partition");
+            1
+        }
         Scenario::PortBuffers => port_buffers::run(&mut out),
         Scenario::BenchHypercall => bench::hypercall_round_trip(),
         Scenario::BenchYield => bench::yield_ping(true),

@@ -1,11 +1,14 @@
 //! The partitions' cyclic schedule (ARINC 653 style): a major frame of fixed windows, one per
-//! partition in the order of the description, then idle time up to the frame's end. The HYP
-//! timer (CNTHP) is armed for each window's end at an absolute counter value (start of the
-//! window + its length, never "now + length"), so lateness never accumulates; at that interrupt
-//! the running partition's state is saved, the EL2 MPU's enable mask switched to the next
-//! partition's region (plus the hypervisor's own), and the next partition's state loaded. A
-//! partition that is stopped, ended or waiting (WFI) leaves the CPU idle until its window ends:
-//! no partition ever gets another's time.
+//! partition in the order of the description, then idle time up to the frame's end. Window
+//! boundaries are absolute counter values (start of the window + its length, never "now +
+//! length"), so lateness never accumulates. The HYP timer (CNTHP) fires a short lead time
+//! ([`SWITCH_LEAD_US`]) before each boundary: the running partition's state is saved and its
+//! EL2 MPU region disabled, then the hypervisor waits for the exact boundary and only then loads
+//! the next partition (its EL1 registers, the enable mask of its region plus the hypervisor's
+//! own). Whatever came before — a preempted spinner, an idle window, a partition that ended —
+//! the path from the boundary to the next partition's first instruction is the same, which is
+//! what keeps the jitter of window starts small. A partition that is stopped, ended or waiting
+//! (WFI) leaves the CPU idle until its window ends: no partition ever gets another's time.
 //!
 //! Everything here runs in HYP mode with interrupts masked, in the hypervisor's trap handler on
 //! the trap stack (or once on the runner's stack before the first window), on one CPU.
@@ -24,6 +27,13 @@ use wells_core::arch::arm::Armv7a;
 use wells_core::arch::armv8r::el2::guest::{self, GuestContext};
 use wells_core::arch::armv8r::el2::{self, mpu, HypFrame};
 use wells_core::arch::Arch;
+
+/// The shortest window.
+const MIN_WINDOW_US: u64 = 10;
+
+/// How long before a window's end the running partition is stopped and saved (its window is this
+/// much shorter): more than the longest save path.
+pub const SWITCH_LEAD_US: u64 = 2;
 
 /// What a partition's exit asks for.
 pub(crate) enum Exit {
@@ -120,6 +130,8 @@ struct Executive {
     frame_limit: u32,
     lateness: Lateness,
     ns_per_tick: u64,
+    /// [`SWITCH_LEAD_US`] in counter ticks.
+    lead: u64,
     runner_sp: usize,
 }
 
@@ -164,8 +176,8 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
         return Err(format!("{} partitions: 1 to {} can run", specs.len(), layout::MAX_PARTITIONS));
     }
     let used: u64 = specs.iter().map(|s| s.window_us).sum();
-    if specs.iter().any(|s| s.window_us == 0) || used > major_frame_us {
-        return Err(format!("windows of {used} us do not fit a major frame of {major_frame_us} us (each needs at least 1 us)"));
+    if specs.iter().any(|s| s.window_us < MIN_WINDOW_US) || used > major_frame_us {
+        return Err(format!("windows of {used} us do not fit a major frame of {major_frame_us} us (each needs at least {MIN_WINDOW_US} us)"));
     }
     let (_, frequency) = el2::counter();
     let ticks = |us: u64| us * frequency / 1_000_000;
@@ -201,6 +213,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
         frame_limit,
         lateness: Lateness::default(),
         ns_per_tick: 1_000_000_000 / frequency,
+        lead: ticks(SWITCH_LEAD_US),
         runner_sp: 0,
     };
     // SAFETY: no run is under way (the trap path touches the executive only while partitions
@@ -236,7 +249,10 @@ extern "C" fn begin(_: usize) -> ! {
     // it the stack pointer traps push their frames at.
     unsafe {
         frame.write(guest::first_frame(0, [0; 4]));
-        executive().next_window(&mut *frame);
+        let executive = executive();
+        // The first frame starts now.
+        executive.boundary = el2::counter().0;
+        executive.next_window(&mut *frame);
         guest::enter(frame)
     }
 }
@@ -339,7 +355,9 @@ impl Executive {
             let (owner, length) = self.windows[self.window];
             let start = self.boundary;
             self.boundary = start + length;
-            el2::hyp_timer_arm(self.boundary);
+            // The outgoing partition is saved: wait for the window's exact start.
+            while el2::counter().0 < start {}
+            el2::hyp_timer_arm(self.boundary - self.lead);
             if let Some(index) = owner.filter(|&i| self.partitions[i].state == State::Ready) {
                 let partition = &mut self.partitions[index];
                 partition.el1.restore();
@@ -363,7 +381,8 @@ impl Executive {
         self.next_window(frame);
     }
 
-    /// Waits (WFI, interrupts masked: a pending one still wakes the CPU) for the window's end.
+    /// Waits (WFI, interrupts masked: a pending one still wakes the CPU) for the HYP timer, the
+    /// lead time before the window's end.
     fn wait_for_boundary(&self) {
         while !el2::hyp_timer_fired() {
             wells_core::arch::arm::wait_for_interrupt();

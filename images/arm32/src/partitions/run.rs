@@ -16,6 +16,7 @@ mod scenario {
     pub const BAD_HYPERCALL: u32 = 5;
     pub const FOREIGN_DEVICE: u32 = 6;
     pub const SPIN: u32 = 8;
+    pub const WRITE_NEXT_PARTITION: u32 = 20;
 }
 
 /// A bare guest partition with 1 MiB of RAM and a 2 ms window.
@@ -31,6 +32,8 @@ const SCENARIOS: &[Scenario] = &[
     ("undefined_hypercall_and_foreign_device_are_contained", undefined_hypercall_and_foreign_device_are_contained),
     ("partition_restarts_are_bounded", partition_restarts_are_bounded),
     ("partition_reset_comes_back", partition_reset_comes_back),
+    ("partitions_cannot_reach_each_other", partitions_cannot_reach_each_other),
+    ("spinning_partition_keeps_only_its_window", spinning_partition_keeps_only_its_window),
 ];
 
 /// Runs every scenario; exit status 0 when all pass.
@@ -125,5 +128,43 @@ fn partition_reset_comes_back() -> Result<(), String> {
     expect(outcome.state == State::Ended(0) && outcome.restarts == 1, || alloc::format!("resetter: {outcome:?}"))
 }
 
-#[allow(dead_code)]
-const _SPIN: u32 = scenario::SPIN;
+/// A partition writing into the next partition's RAM (its first byte past its own) is stopped
+/// there: only the running partition's EL2 MPU region is enabled.
+fn partitions_cannot_reach_each_other() -> Result<(), String> {
+    let report = run(&[bare("prober", scenario::WRITE_NEXT_PARTITION), bare("counter", scenario::COUNT)], 4_000, 100)?;
+    let prober = state(&report, "prober")?;
+    expect(matches!(prober, State::Stopped(why) if why.contains("data abort at 0x21100000")), || alloc::format!("prober: {prober:?}"))?;
+    let counter = state(&report, "counter")?;
+    expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
+}
+
+/// Largest jitter of window starts allowed, in instructions (`-icount shift=0`: nanoseconds).
+/// The counter moves once per 16 instructions, so figures come in steps of 16.
+const JITTER_BOUND: u64 = 200;
+
+/// A partition spinning through its whole window without a single exit is preempted at the
+/// window's end: the counter beside it gets every one of its windows, on time, and finishes; the
+/// spinner gets exactly one window per frame.
+fn spinning_partition_keeps_only_its_window() -> Result<(), String> {
+    let mut spinner = bare("spinner", scenario::SPIN);
+    spinner.window_us = 1_000;
+    let mut counter = bare("counter", scenario::COUNT);
+    counter.window_us = 1_000;
+    let frames = 40;
+    let report = run(&[spinner, counter], 2_500, frames)?;
+    let late = report.lateness;
+    let _ = writeln!(
+        Out,
+        "wells: {} window starts, late by {}..{} instructions: jitter {} instructions (bound {JITTER_BOUND})",
+        late.windows,
+        late.min_ns,
+        late.max_ns,
+        late.jitter_ns()
+    );
+    let counter = &report.partitions[1];
+    expect(counter.state == State::Ended(0), || alloc::format!("counter: {counter:?}"))?;
+    let spinner = &report.partitions[0];
+    expect(spinner.state == State::Ready && spinner.windows == frames, || alloc::format!("spinner over {frames} frames: {spinner:?}"))?;
+    expect(report.frames == frames, || alloc::format!("{} frames, not {frames}", report.frames))?;
+    expect(late.jitter_ns() <= JITTER_BOUND, || alloc::format!("window starts jitter by {} instructions", late.jitter_ns()))
+}
