@@ -4,7 +4,8 @@
 //! their own layout through stage 2) with a 64 KiB boot stack and the rest of the 1 GiB it asks
 //! QEMU for as the heap, 2 MiB aligned, from which VMs get their RAM. On the mps3-an536: a
 //! 64 KiB boot stack, a 32 MiB heap, and the tasks' slots of task RAM past it (program and
-//! stacks of one task each, `supervisor/mpu_space.rs`).
+//! stacks of one task each, `supervisor/mpu_space.rs`); the R52 hypervisor: a 64 KiB boot stack
+//! and a 4 MiB heap, its partitions' RAM past it (`partitions/layout.rs`).
 use wells_board::system::{self, Offer};
 use wells_board::{Heap, Layout, GIB, KIB, MIB};
 
@@ -24,7 +25,10 @@ fn main() {
     // The system the demo runs (`systems/`): on QEMU virt VMs, or tasks; on the Cortex-R52 tasks.
     let offer = |level, programs, guests| Offer { board: "qemu-virt", cpu: "arm32", level, programs, guests };
     if feature("MPS3_AN536") && feature("HYPERVISOR") {
-        // Its partitions are in code for now (`partitions/run.rs`).
+        // The R52 hypervisor's partitions (`partitions/system.rs`): the bare guest it carries.
+        let guests = &[(system::BARE_GUEST, "crate::partitions::guests::BARE")];
+        let offer = Offer { board: "mps3-an536", cpu: "cortex-r52", level: "hypervisor", programs: &[], guests };
+        system::build_script("r52-partitions", &offer);
     } else if feature("MPS3_AN536") {
         let offer = Offer { board: "mps3-an536", cpu: "cortex-r52", level: "supervisor", programs: &[(32, "t32")], guests: &[] };
         system::build_script("r52-tasks", &offer);

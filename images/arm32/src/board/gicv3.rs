@@ -5,8 +5,6 @@
 
 use core::arch::asm;
 use core::ptr::{read_volatile, write_volatile};
-use wells_board_common::Platform;
-use wells_core::telemetry::EventKind;
 
 const GICD: usize = crate::facts::GIC_DISTRIBUTOR_BASE;
 const GICR: usize = crate::facts::GIC_REDISTRIBUTOR_BASE;
@@ -70,10 +68,10 @@ pub(crate) fn end(id: u32) {
     unsafe { asm!("mcr p15, 0, {0}, c12, c12, 1", "isb", in(reg) id, options(nostack)) };
 }
 
-#[cfg(feature = "supervisor")]
 /// An IRQ: when it is the timer's (`timer`), the one-shot timer is silenced (the kernel arms
 /// the next deadline itself) and the kernel's timer interrupt runs.
-pub(crate) fn interrupt<P: Platform>(timer: u32) {
+#[cfg(feature = "supervisor")]
+pub(crate) fn interrupt<P: wells_board_common::Platform>(timer: u32) {
     let id = acknowledge();
     if id >= 1020 {
         return;
@@ -81,7 +79,7 @@ pub(crate) fn interrupt<P: Platform>(timer: u32) {
     // Trace points (`cargo xtask trace`): compiled out unless the image traces.
     let traced = wells_board_common::trace::on();
     if let (true, Some(kernel)) = (traced, P::slot().get()) {
-        kernel.trace(EventKind::IrqEnter, id as u64);
+        kernel.trace(wells_core::telemetry::EventKind::IrqEnter, id as u64);
     }
     if id == timer {
         P::timer_cancel();
@@ -93,6 +91,6 @@ pub(crate) fn interrupt<P: Platform>(timer: u32) {
         }
     }
     if let (true, Some(kernel)) = (traced, P::slot().get()) {
-        kernel.trace(EventKind::IrqExit, id as u64);
+        kernel.trace(wells_core::telemetry::EventKind::IrqExit, id as u64);
     }
 }

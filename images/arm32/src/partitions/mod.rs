@@ -15,6 +15,7 @@ mod hypercalls;
 mod layout;
 pub mod run;
 mod spec;
+pub mod system;
 mod trap;
 mod vuart;
 

@@ -3,7 +3,7 @@
 
 use super::board::{Board, Out};
 use super::executive::{self, Report, State};
-use super::guests;
+use super::{guests, system};
 use super::spec::{OnFault, PartitionSpec};
 use alloc::string::String;
 use core::fmt::Write;
@@ -54,11 +54,23 @@ pub fn test(_board: &Board) -> i32 {
     i32::from(failed != 0)
 }
 
-/// The demo: two bare guests counting side by side.
+/// The demo: the system description's partitions, until all have ended (or 1000 frames).
 pub fn demo(_board: &Board) -> i32 {
-    let specs = [bare("left", scenario::COUNT), bare("right", scenario::COUNT)];
-    match executive::run(&specs, 4_000, 1_000) {
-        Ok(report) => i32::from(!report.partitions.iter().all(|p| p.state == State::Ended(0))),
+    let _ = writeln!(Out, "wells: system {}: {} partitions in a {} us major frame", system::NAME, system::PARTITIONS.len(), system::MAJOR_FRAME_US);
+    match executive::run(system::PARTITIONS, system::MAJOR_FRAME_US, 1_000) {
+        Ok(report) => {
+            let late = report.lateness;
+            let _ = writeln!(
+                Out,
+                "wells: {} frames, {} window starts, late by {}..{} ns of guest time (jitter {} ns; instructions under -icount)",
+                report.frames,
+                late.windows,
+                late.min_ns,
+                late.max_ns,
+                late.jitter_ns()
+            );
+            i32::from(!report.partitions.iter().all(|p| p.state == State::Ended(0)))
+        }
         Err(e) => {
             let _ = writeln!(Out, "wells: {e}");
             1
