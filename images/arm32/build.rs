@@ -13,7 +13,9 @@ fn main() {
     let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
     let (board, cpu, layout) = if feature("MPS3_AN536") && feature("HYPERVISOR") {
         // The R52 hypervisor: its partitions' RAM lies past its heap (`partitions/layout.rs`).
-        ("mps3-an536", "cortex-r52", Layout::kernel(64 * KIB, Heap::Size(4 * MIB)))
+        // Linked 128 MiB into DDR, leaving the board's image address to a partition that runs
+        // the R52 supervisor image itself (`partitions/layout.rs`).
+        ("mps3-an536", "cortex-r52", Layout { image_base: Some(0x2800_0000), ..Layout::kernel(64 * KIB, Heap::Size(4 * MIB)) })
     } else if feature("MPS3_AN536") {
         ("mps3-an536", "cortex-r52", Layout { task_ram: true, ..Layout::kernel(64 * KIB, Heap::Size(32 * MIB)) })
     } else if feature("HYPERVISOR") {
@@ -41,7 +43,7 @@ fn main() {
         system::build_script("arm32-tasks", &offer("supervisor", &[(32, "a32")], &[]));
     }
     // What cargo xtask builds first and the image embeds.
-    for embedded in ["WELLS_GUESTS_R52", "WELLS_USER_APPS_32", "WELLS_GUESTS_32", "WELLS_GUEST_SUPERVISOR_32", "WELLS_GUEST_SUPERVISOR_BENCH_32"] {
+    for embedded in ["WELLS_GUESTS_R52", "WELLS_GUEST_SUPERVISOR_R52", "WELLS_USER_APPS_32", "WELLS_GUESTS_32", "WELLS_GUEST_SUPERVISOR_32", "WELLS_GUEST_SUPERVISOR_BENCH_32"] {
         println!("cargo:rerun-if-env-changed={embedded}");
     }
 }

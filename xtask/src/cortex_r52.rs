@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::qemu::{self, Board, Boot, TestImage};
+use crate::qemu::{self, Board, Boot, GuestImage, TestImage};
 use crate::user_apps::{self, UserPrograms, UserTarget};
 use crate::Result;
 
@@ -103,7 +103,8 @@ pub const MPS3_AN536_HYPER: Board = Board {
     cpu: "cortex-r52",
     options: &[],
     user_programs: &[UserPrograms { user: &GUESTS_R52, features: &[] }],
-    guest_images: &[],
+    // The R52 supervisor's demo with its EL0 tasks, as it runs natively.
+    guest_images: &[GuestImage { board: &MPS3_AN536, bin: "wells-demo", features: &[], env: "WELLS_GUEST_SUPERVISOR_R52", when: &[] }],
     image_prefix: "qemu-mps3-an536-hyper-",
     plain_boot: Boot { name: "mps3-an536, EL2", machine: "mps3-an536", cpu: "cortex-r52", expect: &[], status: 0 },
     demo_features: &[],
@@ -130,18 +131,25 @@ pub const CORTEX_R52_HYPER_TESTS: &[TestImage] = &[TestImage {
             "wells: partition 'counter' powered off (status 0)",
             "ok - partition_fault_is_contained",
             "wells: partition 'caller' stopped: undefined hypercall 0xc60000ff",
-            "wells: partition 'prober' stopped: data abort at 0xf0000000",
+            "wells: partition 'prober' stopped: data abort at 0xe0101000",
             "ok - undefined_hypercall_and_foreign_device_are_contained",
             "wells: partition 'wild' restarts (2): data abort at 0x50000000",
             "ok - partition_restarts_are_bounded",
             "[resetter] back after 1 reset(s)",
             "ok - partition_reset_comes_back",
-            "wells: partition 'prober' stopped: data abort at 0x21100000, outside its partition",
+            "wells: partition 'prober' stopped: data abort at 0x29100000, outside its partition",
             "ok - partitions_cannot_reach_each_other",
             "[spinner] spinning",
             "window starts, late by",
             "ok - spinning_partition_keeps_only_its_window",
-            "6 passed, 0 failed",
+            "[super] wells on qemu-mps3-an536 (Cortex-R52): entered in SVC mode",
+            "[super] wells: a partition of the wells hypervisor (it answered VERSION): ends through PSCI",
+            "[super] wells: running in SVC mode (EL1), MPU on",
+            "[super] logger (32-bit): 30 averages logged, done",
+            "[super] demo: task logger exited with 0",
+            "wells: partition 'super' powered off (status 0)",
+            "ok - supervisor_partition_runs_its_tasks",
+            "7 passed, 0 failed",
         ],
         status: 0,
     }],

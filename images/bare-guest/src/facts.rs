@@ -7,7 +7,7 @@ include!(concat!(env!("OUT_DIR"), "/facts.rs"));
 mod r52 {
     /// A partition's console: the board's CMSDK UART0, which the hypervisor emulates per partition.
     pub const GUEST_CONSOLE: usize = super::CONSOLE_BASE;
-    /// The GIC distributor: a device a partition is not given.
+    /// The GIC distributor (emulated per partition).
     pub const GUEST_GIC_DISTRIBUTOR: usize = super::GIC_DISTRIBUTOR_BASE;
     /// Not known at build time: the guest is position-independent and runs wherever its partition's
     /// RAM is. The scenarios that need a fixed RAM address are not offered on the R52

@@ -10,6 +10,8 @@ use wells_core::mem::KernelHeap;
 
 /// The HYP physical timer's private interrupt (CNTHP): the end of each window.
 pub(crate) const HYP_TIMER: u32 = facts::TIMER_EL2_PHYSICAL_INTID;
+/// The EL1 virtual timer's: the running partition's timer, injected into it.
+pub(crate) const GUEST_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
 
 fn irq_save() -> bool {
     // The hypervisor runs with interrupts masked throughout (they reach it only from guests).

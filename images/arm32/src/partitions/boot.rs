@@ -1,8 +1,8 @@
 //! The R52 hypervisor's way up: it stays at EL2 (refusing to go on elsewhere), console, heap,
 //! HYP vectors, the hypervisor's own EL2 MPU regions, HCR and the other EL2 controls, the GICv3
-//! with the HYP timer's interrupt, and the application.
+//! with the HYP timer's and the guests' virtual timer's interrupts, and the application.
 
-use super::board::{Board, Out, HEAP, HYP_TIMER, UART};
+use super::board::{Board, Out, GUEST_TIMER, HEAP, HYP_TIMER, UART};
 use super::{layout, trap};
 use core::fmt::Write;
 use wells_core::arch::arm::{self, mode};
@@ -31,6 +31,7 @@ pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
     // keeps the background map for the rest.
     unsafe { el2::establish() };
     crate::board::interrupts_init(HYP_TIMER);
+    crate::board::interrupts_init(GUEST_TIMER);
     let board = Board::new(entry_mode);
     board.announce();
     crate::boot::run_app(&board)

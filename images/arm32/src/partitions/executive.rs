@@ -14,17 +14,20 @@
 //! the trap stack (or once on the runner's stack before the first window), on one CPU.
 
 use super::board::Out;
-use super::layout;
+use super::{elf, layout};
 use super::spec::{OnFault, PartitionSpec};
+use super::vgic::VirtualGic;
 use super::vuart::VirtualUart;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::fmt::Write;
+use wells_board_common::hypervisor::loader;
 use wells_board_common::supervisor::mpu_loader;
 use wells_core::arch::arm::Armv7a;
 use wells_core::arch::armv8r::el2::guest::{self, GuestContext};
+use wells_core::arch::armv8r::el2::vgic::{self, VirtualCpuInterface};
 use wells_core::arch::armv8r::el2::{self, mpu, HypFrame};
 use wells_core::arch::Arch;
 
@@ -105,6 +108,12 @@ pub struct Report {
     pub lateness: Lateness,
 }
 
+/// The devices a partition sees, emulated.
+pub(crate) struct Devices {
+    pub uart: VirtualUart,
+    pub gic: VirtualGic,
+}
+
 struct Partition {
     spec: PartitionSpec,
     ram: (usize, usize),
@@ -112,7 +121,8 @@ struct Partition {
     restarts: u32,
     frame: HypFrame,
     el1: GuestContext,
-    uart: VirtualUart,
+    cpu_interface: VirtualCpuInterface,
+    devices: Devices,
     windows: u32,
 }
 
@@ -185,7 +195,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
     if used < major_frame_us {
         windows.push((None, ticks(major_frame_us - used)));
     }
-    let rams = layout::partition_ram(specs.iter().map(|s| s.ram_size));
+    let rams = layout::partition_ram(specs.iter().map(|s| (elf::fixed_base(s.image), s.ram_size)))?;
     let mut partitions = Vec::new();
     for (index, (spec, ram)) in specs.iter().zip(rams).enumerate() {
         layout::write_partition_region(index, ram);
@@ -196,7 +206,8 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
             restarts: 0,
             frame: guest::first_frame(0, [0; 4]),
             el1: GuestContext::reset(),
-            uart: VirtualUart::new(),
+            cpu_interface: VirtualCpuInterface::reset(),
+            devices: Devices { uart: VirtualUart::new(), gic: VirtualGic::new() },
             windows: 0,
         };
         partition.load().map_err(|e| format!("partition '{}': {e}", spec.name))?;
@@ -257,7 +268,10 @@ extern "C" fn begin(_: usize) -> ! {
     }
 }
 
-/// An interrupt while a partition ran.
+/// An interrupt while a partition ran: the window's end, or the running partition's virtual
+/// timer, which goes to it as a virtual interrupt when its GIC lets it through. Its timer is
+/// masked first (CNTV_CTL.IMASK: the line drops, the guest unmasks it when it programs the timer
+/// again, as timer drivers do); a timer interrupt its GIC does not let through is dropped.
 pub(crate) fn interrupt(frame: &mut HypFrame) {
     let id = crate::board::acknowledge();
     if id >= 1020 {
@@ -265,12 +279,18 @@ pub(crate) fn interrupt(frame: &mut HypFrame) {
     }
     if id == super::board::HYP_TIMER {
         el2::hyp_timer_cancel();
+    } else if id == super::board::GUEST_TIMER {
+        guest::mask_live_timer();
     }
     crate::board::end(id);
+    let executive = executive();
     if id == super::board::HYP_TIMER {
-        let executive = executive();
         executive.save(frame);
         executive.next_window(frame);
+    } else if let Some(index) = executive.running.filter(|_| id == super::board::GUEST_TIMER) {
+        if let Some(priority) = executive.partitions[index].devices.gic.deliverable(id) {
+            vgic::inject(id, priority);
+        }
     }
 }
 
@@ -281,10 +301,10 @@ pub(crate) fn exit(frame: &mut HypFrame, exit: Exit) {
     match exit {
         Exit::Result(value) => frame.r[0] = value,
         Exit::Resume => {}
-        Exit::Wait => executive.idle_rest_of_window(frame),
+        Exit::Wait => executive.wait_for_interrupt(),
         Exit::PowerOff(status) => {
             let partition = &mut executive.partitions[index];
-            partition.uart.flush(partition.spec.name);
+            partition.devices.uart.flush(partition.spec.name);
             let _ = writeln!(Out, "wells: partition '{}' powered off (status {status})", partition.spec.name);
             partition.state = State::Ended(status);
             executive.idle_rest_of_window(frame);
@@ -292,7 +312,7 @@ pub(crate) fn exit(frame: &mut HypFrame, exit: Exit) {
         Exit::Reset => executive.restart(index, frame),
         Exit::Fault(why) => {
             let partition = &mut executive.partitions[index];
-            partition.uart.flush(partition.spec.name);
+            partition.devices.uart.flush(partition.spec.name);
             let may_restart = matches!(partition.spec.on_fault, OnFault::Restart { at_most } if partition.restarts < at_most);
             if may_restart {
                 let _ = writeln!(Out, "wells: partition '{}' restarts ({}): {why}", partition.spec.name, partition.restarts + 1);
@@ -306,11 +326,11 @@ pub(crate) fn exit(frame: &mut HypFrame, exit: Exit) {
     }
 }
 
-/// The running partition's name, RAM and UART (for the trap handler's decoding).
-pub(crate) fn with_running<R>(f: impl FnOnce(&'static str, (usize, usize), &mut VirtualUart) -> R) -> R {
+/// The running partition's name, RAM and devices (for the trap handler's decoding).
+pub(crate) fn with_running<R>(f: impl FnOnce(&'static str, (usize, usize), &mut Devices) -> R) -> R {
     let executive = executive();
     let partition = &mut executive.partitions[executive.running.expect("a partition runs")];
-    f(partition.spec.name, partition.ram, &mut partition.uart)
+    f(partition.spec.name, partition.ram, &mut partition.devices)
 }
 
 impl Partition {
@@ -321,10 +341,19 @@ impl Partition {
         // SAFETY: the partition's RAM is its own (layout::partition_ram) and no guest runs in it
         // now; EL2 reaches it through the background map or its region.
         let room = unsafe { core::slice::from_raw_parts_mut(start as *mut u8, end - start) };
-        let loaded = mpu_loader::load(self.spec.image, room)?;
+        // An image linked at its address is copied there; a position-independent one is
+        // relocated to wherever its RAM is.
+        let entry = if elf::fixed_base(self.spec.image).is_some() {
+            room.fill(0);
+            loader::load(self.spec.image, room, start)? as usize
+        } else {
+            start + mpu_loader::load(self.spec.image, room)?.entry
+        };
         let args = [self.spec.arg, self.restarts, start as u32, end as u32];
-        self.frame = guest::first_frame((start + loaded.entry) as u32, args);
+        self.frame = guest::first_frame(entry as u32, args);
         self.el1 = GuestContext::reset();
+        self.cpu_interface = VirtualCpuInterface::reset();
+        self.devices.gic = VirtualGic::new();
         Ok(())
     }
 }
@@ -336,6 +365,7 @@ impl Executive {
             let partition = &mut self.partitions[index];
             partition.frame = frame.clone();
             partition.el1.save();
+            partition.cpu_interface.save();
         }
         mpu::set_enabled(layout::HYPERVISOR_MASK);
     }
@@ -361,6 +391,7 @@ impl Executive {
             if let Some(index) = owner.filter(|&i| self.partitions[i].state == State::Ready) {
                 let partition = &mut self.partitions[index];
                 partition.el1.restore();
+                partition.cpu_interface.restore();
                 mpu::set_enabled(layout::running_mask(index));
                 *frame = partition.frame.clone();
                 partition.windows += 1;
@@ -379,6 +410,15 @@ impl Executive {
         self.save(frame);
         self.wait_for_boundary();
         self.next_window(frame);
+    }
+
+    /// The running partition waits for an interrupt (WFI): unless one is already listed for it,
+    /// the CPU waits with its registers loaded, so that its virtual timer or the window's end
+    /// (whichever comes first) wakes it; that interrupt is taken as soon as the guest resumes.
+    fn wait_for_interrupt(&self) {
+        if !vgic::pending() {
+            wells_core::arch::arm::wait_for_interrupt();
+        }
     }
 
     /// Waits (WFI, interrupts masked: a pending one still wakes the CPU) for the HYP timer, the
@@ -401,6 +441,7 @@ impl Executive {
         match partition.load() {
             Ok(()) => {
                 partition.el1.restore();
+                partition.cpu_interface.restore();
                 *frame = partition.frame.clone();
             }
             Err(e) => {
@@ -416,7 +457,7 @@ impl Executive {
         el2::hyp_timer_cancel();
         mpu::set_enabled(layout::HYPERVISOR_MASK);
         for partition in &mut self.partitions {
-            partition.uart.flush(partition.spec.name);
+            partition.devices.uart.flush(partition.spec.name);
         }
         let mut abandoned = 0usize;
         // SAFETY: the runner's context was saved by `run`'s switch; this trap-stack context is

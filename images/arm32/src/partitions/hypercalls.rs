@@ -4,8 +4,7 @@
 //! SYSTEM_RESET; wells VERSION, console write (a buffer wholly inside the partition's RAM, at most
 //! 4096 bytes) and yield (returns 0: a partition keeps its window). Any other ID is a fault.
 
-use super::executive::Exit;
-use super::vuart::VirtualUart;
+use super::executive::{Devices, Exit};
 use alloc::format;
 
 const PSCI_VERSION: u32 = 0x8400_0000;
@@ -23,7 +22,7 @@ const INVALID_ARGUMENT: i32 = -1;
 const NOT_SUPPORTED: i32 = -1;
 
 /// Handles hypercall `args[0]` (r0..r4) of partition `name` whose RAM is `ram`.
-pub(crate) fn call(name: &str, ram: (usize, usize), uart: &mut VirtualUart, args: [u32; 5]) -> Exit {
+pub(crate) fn call(name: &str, ram: (usize, usize), devices: &mut Devices, args: [u32; 5]) -> Exit {
     // The SMC64 form (0xC...) means the same call as the SMC32 one.
     let function = args[0] & !(1 << 30);
     match function {
@@ -36,13 +35,13 @@ pub(crate) fn call(name: &str, ram: (usize, usize), uart: &mut VirtualUart, args
         PSCI_SYSTEM_RESET => Exit::Reset,
         WELLS_VERSION => Exit::Result(1),
         WELLS_YIELD => Exit::Result(0),
-        WELLS_CONSOLE_WRITE => Exit::Result(console_write(name, ram, uart, args[1], args[2]) as u32),
+        WELLS_CONSOLE_WRITE => Exit::Result(console_write(name, ram, &mut devices.uart, args[1], args[2]) as u32),
         _ => Exit::Fault(format!("undefined hypercall {:#x}", args[0])),
     }
 }
 
 /// Prints `len` bytes at `address`, which must lie wholly inside the partition's RAM.
-fn console_write(name: &str, (start, end): (usize, usize), uart: &mut VirtualUart, address: u32, len: u32) -> i32 {
+fn console_write(name: &str, (start, end): (usize, usize), uart: &mut super::vuart::VirtualUart, address: u32, len: u32) -> i32 {
     let (address, len) = (address as usize, len as usize);
     let inside = len <= MAX_TRANSFER as usize && address >= start && address.checked_add(len).is_some_and(|last| last <= end);
     if !inside {

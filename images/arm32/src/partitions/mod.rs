@@ -9,6 +9,7 @@
 
 pub mod board;
 pub(crate) mod boot;
+mod elf;
 mod executive;
 pub mod guests;
 mod hypercalls;
@@ -17,6 +18,7 @@ pub mod run;
 mod spec;
 pub mod system;
 mod trap;
+mod vgic;
 mod vuart;
 
 pub use board::Board;

@@ -15,9 +15,11 @@ pub enum OnFault {
 pub struct PartitionSpec {
     /// Prefixes its console lines and its reports.
     pub name: &'static str,
-    /// A position-independent ELF executable (ET_DYN, R_ARM_RELATIVE relocations only).
+    /// An ELF executable: position-independent (ET_DYN, R_ARM_RELATIVE relocations only),
+    /// copied into RAM the hypervisor places and relocated there; or linked at a fixed address
+    /// (ET_EXEC), whose RAM then starts where its first segment does.
     pub image: &'static [u8],
-    /// Bytes of RAM (a multiple of 64): the image, its data and its stack.
+    /// Bytes of RAM (a multiple of 64): the image, its data, stacks and heap.
     pub ram_size: usize,
     /// Put in r0 at entry (r1 holds how many times it was restarted, r2 and r3 where its RAM
     /// starts and ends).

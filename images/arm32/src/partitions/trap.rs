@@ -4,11 +4,11 @@
 
 use super::board::Out;
 use super::executive::{self, Exit};
-use super::hypercalls;
+use super::{hypercalls, vgic};
 use crate::facts;
 use alloc::format;
 use core::fmt::Write;
-use wells_core::arch::armv8r::el2::{HypFrame, HypSyndrome, HypTrapKind};
+use wells_core::arch::armv8r::el2::{guest, HypFrame, HypSyndrome, HypTrapKind};
 use wells_core::arch::hypervisor::guest_exit::{self, MmioAccess};
 
 /// Exception classes (HSR bits 31:26).
@@ -41,7 +41,9 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     }
 }
 
-/// What a partition's synchronous exit asks for.
+/// What a partition's synchronous exit asks for. The UART and the GIC are emulated (loads and
+/// stores of 1 or 4 bytes with a valid syndrome, through any register of the guest's mode); any
+/// other abort is a fault.
 fn decode(frame: &mut HypFrame, syndrome: HypSyndrome) -> Exit {
     let hsr = syndrome.hsr as u64;
     let class = guest_exit::class(hsr);
@@ -53,7 +55,7 @@ fn decode(frame: &mut HypFrame, syndrome: HypSyndrome) -> Exit {
                 frame.elr += guest_exit::instruction_length(hsr) as u32;
             }
             let args = [frame.r[0], frame.r[1], frame.r[2], frame.r[3], frame.r[4]];
-            executive::with_running(|name, ram, uart| hypercalls::call(name, ram, uart, args))
+            executive::with_running(|name, ram, devices| hypercalls::call(name, ram, devices, args))
         }
         WFI_WFE => {
             frame.elr += guest_exit::instruction_length(hsr) as u32;
@@ -62,17 +64,19 @@ fn decode(frame: &mut HypFrame, syndrome: HypSyndrome) -> Exit {
         DATA_ABORT => {
             let address = syndrome.hdfar as usize;
             let uart = facts::CONSOLE_BASE..facts::CONSOLE_BASE + facts::CONSOLE_SIZE;
+            let emulated = uart.contains(&address) || vgic::frame(address).is_some();
             match MmioAccess::decode(hsr) {
-                Some(access) if uart.contains(&address) && matches!(access.size, 1 | 4) && access.register < 13 => {
-                    let offset = address - facts::CONSOLE_BASE;
+                Some(access) if emulated && matches!(access.size, 1 | 4) => {
                     let register = access.register as usize;
-                    executive::with_running(|name, _, uart| {
-                        if access.write {
-                            uart.write(name, offset, frame.r[register]);
-                        } else {
-                            frame.r[register] = uart.read(offset);
-                        }
+                    let done = executive::with_running(|name, _, devices| match (vgic::frame(address), access.write) {
+                        (Some(part), true) => guest::register(frame, register).map(|value| devices.gic.write(part, access.size, value)).is_some(),
+                        (Some(part), false) => guest::set_register(frame, register, devices.gic.read(part, access.size)),
+                        (None, true) => guest::register(frame, register).map(|value| devices.uart.write(name, address - facts::CONSOLE_BASE, value)).is_some(),
+                        (None, false) => guest::set_register(frame, register, devices.uart.read(address - facts::CONSOLE_BASE)),
                     });
+                    if !done {
+                        return Exit::Fault(format!("device access through r{register} at {address:#x} cannot be emulated ({})", where_(frame)));
+                    }
                     frame.elr += guest_exit::instruction_length(hsr) as u32;
                     Exit::Resume
                 }

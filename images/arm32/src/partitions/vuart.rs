@@ -11,7 +11,7 @@ const CTRL: usize = 0x08;
 const BAUDDIV: usize = 0x10;
 
 /// Longest line kept; a longer one is printed in parts.
-const LINE: usize = 120;
+const LINE: usize = 256;
 
 /// One partition's UART.
 pub(crate) struct VirtualUart {

@@ -224,6 +224,73 @@ impl GuestContext {
     }
 }
 
+/// Mode numbers (CPSR.M) of the guest's modes.
+const MODE_USR: u32 = 0x10;
+const MODE_FIQ: u32 = 0x11;
+const MODE_IRQ: u32 = 0x12;
+const MODE_SVC: u32 = 0x13;
+const MODE_ABT: u32 = 0x17;
+const MODE_UND: u32 = 0x1b;
+const MODE_SYS: u32 = 0x1f;
+
+/// General register `n` (0..=14) of the guest as it was when it exited to EL2: r0-r12 and USR's
+/// LR are in the frame; SP and LR, and FIQ mode's r8-r12, are the banked ones of the mode it was
+/// in (SPSR.M). `None` for r15 or a mode no guest runs in.
+pub fn register(frame: &HypFrame, n: usize) -> Option<u32> {
+    let mode = frame.spsr & 0x1f;
+    Some(match (n, mode) {
+        (8..=12, MODE_FIQ) => [banked!("r8_fiq"), banked!("r9_fiq"), banked!("r10_fiq"), banked!("r11_fiq"), banked!("r12_fiq")][n - 8],
+        (0..=12, _) => frame.r[n],
+        (13, MODE_USR | MODE_SYS) => banked!("sp_usr"),
+        (14, MODE_USR | MODE_SYS) => frame.lr_usr,
+        (13, MODE_SVC) => banked!("sp_svc"),
+        (14, MODE_SVC) => banked!("lr_svc"),
+        (13, MODE_ABT) => banked!("sp_abt"),
+        (14, MODE_ABT) => banked!("lr_abt"),
+        (13, MODE_UND) => banked!("sp_und"),
+        (14, MODE_UND) => banked!("lr_und"),
+        (13, MODE_IRQ) => banked!("sp_irq"),
+        (14, MODE_IRQ) => banked!("lr_irq"),
+        (13, MODE_FIQ) => banked!("sp_fiq"),
+        (14, MODE_FIQ) => banked!("lr_fiq"),
+        _ => return None,
+    })
+}
+
+/// Sets general register `n` of the guest (as [`register`] finds it); false when there is none.
+pub fn set_register(frame: &mut HypFrame, n: usize, value: u32) -> bool {
+    let mode = frame.spsr & 0x1f;
+    match (n, mode) {
+        (8, MODE_FIQ) => set_banked!("r8_fiq", value),
+        (9, MODE_FIQ) => set_banked!("r9_fiq", value),
+        (10, MODE_FIQ) => set_banked!("r10_fiq", value),
+        (11, MODE_FIQ) => set_banked!("r11_fiq", value),
+        (12, MODE_FIQ) => set_banked!("r12_fiq", value),
+        (0..=12, _) => frame.r[n] = value,
+        (13, MODE_USR | MODE_SYS) => set_banked!("sp_usr", value),
+        (14, MODE_USR | MODE_SYS) => frame.lr_usr = value,
+        (13, MODE_SVC) => set_banked!("sp_svc", value),
+        (14, MODE_SVC) => set_banked!("lr_svc", value),
+        (13, MODE_ABT) => set_banked!("sp_abt", value),
+        (14, MODE_ABT) => set_banked!("lr_abt", value),
+        (13, MODE_UND) => set_banked!("sp_und", value),
+        (14, MODE_UND) => set_banked!("lr_und", value),
+        (13, MODE_IRQ) => set_banked!("sp_irq", value),
+        (14, MODE_IRQ) => set_banked!("lr_irq", value),
+        (13, MODE_FIQ) => set_banked!("sp_fiq", value),
+        (14, MODE_FIQ) => set_banked!("lr_fiq", value),
+        _ => return false,
+    }
+    true
+}
+
+/// Masks the virtual timer the CPU holds (CNTV_CTL.IMASK; its interrupt line drops): EL2 took its
+/// interrupt for the guest, which unmasks it when it programs the timer again.
+pub fn mask_live_timer() {
+    let ctl = mrc!(0, "c14", "c3", 1);
+    mcr!(ctl | (1 << 1), 0, "c14", "c3", 1);
+}
+
 /// The trap frame of a guest about to run its first instruction at `pc` (an odd address: T32)
 /// with `r0`..`r3`.
 pub fn first_frame(pc: u32, args: [u32; 4]) -> HypFrame {

@@ -11,6 +11,7 @@
 
 pub mod guest;
 pub mod mpu;
+pub mod vgic;
 
 use core::arch::asm;
 
