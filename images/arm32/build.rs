@@ -27,8 +27,9 @@ fn main() {
     // The system the demo runs (`systems/`): on QEMU virt VMs, or tasks; on the Cortex-R52 tasks.
     let offer = |level, programs, guests| Offer { board: "qemu-virt", cpu: "arm32", level, programs, guests };
     if feature("MPS3_AN536") && feature("HYPERVISOR") {
-        // The R52 hypervisor's partitions (`partitions/system.rs`): the bare guest it carries.
-        let guests = &[(system::BARE_GUEST, "crate::partitions::guests::BARE")];
+        // The R52 hypervisor's partitions (`partitions/system.rs`): the guests it carries, the
+        // bare guest and the R52 supervisor demo.
+        let guests = &[(system::BARE_GUEST, "crate::partitions::guests::BARE"), ("r52-tasks", "crate::partitions::guests::SUPERVISOR")];
         let offer = Offer { board: "mps3-an536", cpu: "cortex-r52", level: "hypervisor", programs: &[], guests };
         system::build_script("r52-partitions", &offer);
     } else if feature("MPS3_AN536") {

@@ -271,7 +271,7 @@ impl System {
             match kind {
                 "task" => self.check_task(d, context, &field)?,
                 "vm" => self.check_vm(domain, context, &field)?,
-                "partition" => self.check_partition(domain, &field)?,
+                "partition" => self.check_partition(domain, context, &field)?,
                 _ => self.check_world(domain, context, &field)?,
             }
         }
@@ -371,14 +371,18 @@ impl System {
         Ok(())
     }
 
-    /// A partition of the Cortex-R52 hypervisor: the bare guest (position-independent, the only
-    /// image it carries so far), its RAM, its window, its fault policy.
-    fn check_partition(&self, domain: &Spanned<Domain>, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
+    /// A partition of the Cortex-R52 hypervisor: the bare guest (position-independent) or a
+    /// cortex-r52 supervisor system (its image, linked at the board's image address), its RAM,
+    /// its window, its fault policy.
+    fn check_partition(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
         let d = domain.get_ref();
+        let cpu = self.cpu.get_ref();
+        let mut runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
+        runnable.push(BARE_GUEST);
         match &d.image {
-            None => return Err(problem(domain, field("image"), format!("missing: a partition runs `{BARE_GUEST}`"))),
-            Some(image) if image.get_ref() != BARE_GUEST => {
-                return Err(problem(image, field("image"), format!("unknown image `{}` (a partition runs: {BARE_GUEST})", image.get_ref())))
+            None => return Err(problem(domain, field("image"), format!("missing: a partition runs one of: {}", runnable.join(", ")))),
+            Some(image) if !runnable.contains(&image.get_ref().as_str()) => {
+                return Err(problem(image, field("image"), format!("unknown image `{}` (a partition runs: {})", image.get_ref(), runnable.join(", "))))
             }
             Some(_) => {}
         }
@@ -875,7 +879,8 @@ window-us = 2000
     fn check_partitions(text: &str) -> Result<System, String> {
         let board = Description::parse(&r52_board()).unwrap();
         let system = System::parse(text)?;
-        let context = Context { board: &board, programs: &[], supervisors: &[] };
+        let supervisors = [("r52-tasks".to_string(), "cortex-r52".to_string())];
+        let context = Context { board: &board, programs: &[], supervisors: &supervisors };
         system.check(text, &context).map(|()| system)
     }
 
@@ -896,7 +901,8 @@ window-us = 2000
         assert_eq!(bad("major-frame-us = 5000\n", ""), "4: major-frame-us: missing: the major frame the partitions' windows share, in microseconds");
         assert_eq!(bad("window-us = 2000\narg", "window-us = 5\narg"), "12: domain.left.window-us: at least 10 us");
         assert_eq!(bad("ram-size = 0x10_0000\nwindow-us = 2000\narg", "ram-size = 0x10_0010\nwindow-us = 2000\narg"), "11: domain.left.ram-size: must be a multiple of 64 (the MPU's granule), at most 0x4000000");
-        assert_eq!(bad("image = \"bare-guest\"", "image = \"r52-tasks\""), "10: domain.left.image: unknown image `r52-tasks` (a partition runs: bare-guest)");
+        assert_eq!(bad("image = \"bare-guest\"", "image = \"m3-tasks\""), "10: domain.left.image: unknown image `m3-tasks` (a partition runs: r52-tasks, bare-guest)");
+        assert!(check_partitions(&PARTITIONS.replacen("image = \"bare-guest\"", "image = \"r52-tasks\"", 1)).is_ok());
         assert_eq!(bad("arg = 8", "arg = 8\npriority = 3"), "14: domain.left.priority: not a field of a partition");
         assert_eq!(bad("kind = \"partition\"", "kind = \"vm\""), "8: domain.left.kind: a hypervisor system's domains are partitions (kind = \"partition\")");
         assert_eq!(bad("restarts = 1\n", ""), "14: domain.left.restarts: missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)");

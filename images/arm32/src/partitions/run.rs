@@ -55,10 +55,10 @@ pub fn test(_board: &Board) -> i32 {
     i32::from(failed != 0)
 }
 
-/// The demo: the system description's partitions, until all have ended (or 1000 frames).
+/// The demo: the system description's partitions, until all have ended (or 10 000 frames).
 pub fn demo(_board: &Board) -> i32 {
     let _ = writeln!(Out, "wells: system {}: {} partitions in a {} us major frame", system::NAME, system::PARTITIONS.len(), system::MAJOR_FRAME_US);
-    match executive::run(system::PARTITIONS, system::MAJOR_FRAME_US, 1_000) {
+    match executive::run(system::PARTITIONS, system::MAJOR_FRAME_US, 10_000) {
         Ok(report) => {
             let late = report.lateness;
             let _ = writeln!(
