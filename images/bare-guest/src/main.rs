@@ -80,6 +80,18 @@ global_asm!(
     "12: .word __bss_end - (3b + 8)",
 );
 
+/// The partition's RAM on the Cortex-R52, `end << 32 | start`, as the hypervisor passes it in r2
+/// and r3 at entry.
+#[cfg(wells_r52)]
+static PARTITION_RAM: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The partition's RAM on the Cortex-R52: `[start, end)`.
+#[cfg(wells_r52)]
+fn partition_ram() -> (u64, u64) {
+    let ram = PARTITION_RAM.load(core::sync::atomic::Ordering::Relaxed);
+    (ram & 0xffff_ffff, ram >> 32)
+}
+
 /// What the guest does, chosen by `x0` at entry.
 #[derive(Clone, Copy)]
 #[cfg_attr(wells_r52, allow(dead_code))]
@@ -126,6 +138,7 @@ enum Scenario {
     FuzzUndefined = 19,
     /// Cortex-R52 partitions only (the third and fourth argument registers bound its RAM):
     /// writes the first word past its RAM, the next partition's: it must be stopped there.
+    #[cfg_attr(not(wells_r52), allow(dead_code))]
     WriteNextPartition = 20,
 }
 
@@ -135,7 +148,7 @@ impl Scenario {
         // The Cortex-R52 partitions: no scenario that needs the fixed RAM address, the GICv2 or
         // ports of the MMU boards' hypervisors.
         #[cfg(wells_r52)]
-        return [Count, WildWrite, ResetOnce, BadHypercall, ForeignDevice, Spin, WriteNextPartition]
+        return [Count, WildWrite, ResetOnce, BadHypercall, ForeignDevice, Spin, Fuzz, FuzzSoak, FuzzUndefined, WriteNextPartition]
             .into_iter()
             .find(|&scenario| scenario as u64 == x0);
         #[cfg(not(wells_r52))]
@@ -161,7 +174,11 @@ fn busy() {
 }
 
 #[no_mangle]
-extern "C" fn guest_main(x0: usize, restarts: usize, _ram_start: usize, ram_end: usize) -> ! {
+extern "C" fn guest_main(x0: usize, restarts: usize, ram_start: usize, ram_end: usize) -> ! {
+    #[cfg(wells_r52)]
+    PARTITION_RAM.store(((ram_end as u64) << 32) | ram_start as u64, core::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(wells_r52))]
+    let _ = ram_start;
     let (x0, restarts) = (x0 as u64, restarts as u64);
     let mut out = uart::Uart;
     let Some(scenario) = Scenario::from(x0) else {

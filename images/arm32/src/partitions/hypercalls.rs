@@ -1,8 +1,9 @@
 //! The hypercalls a partition may make: `hvc #0` with an SMCCC function ID in r0, arguments in
-//! r1..r4, the result in r0 — the subset of the A-profile hypervisors' ABI (docs/hypervisor.md)
-//! that means something for a partition: PSCI VERSION, FEATURES, SYSTEM_OFF (status in r1),
-//! SYSTEM_RESET; wells VERSION, console write (a buffer wholly inside the partition's RAM, at most
-//! 4096 bytes) and yield (returns 0: a partition keeps its window). Any other ID is a fault.
+//! r1..r4, the result in r0 — the A-profile hypervisors' ABI (docs/hypervisor.md) as it applies
+//! to a partition: PSCI VERSION, FEATURES, SYSTEM_OFF (status in r1), SYSTEM_RESET, the other
+//! PSCI IDs NOT_SUPPORTED (-1); wells VERSION, console write (a buffer wholly inside the
+//! partition's RAM, at most 4096 bytes), yield (returns 0: a partition keeps its window), port
+//! send and receive (-2: a partition has no ports yet). Any other ID is a fault.
 
 use super::executive::{Devices, Exit};
 use alloc::format;
@@ -14,12 +15,18 @@ const PSCI_FEATURES: u32 = 0x8400_000A;
 const WELLS_VERSION: u32 = 0x8600_0000;
 const WELLS_CONSOLE_WRITE: u32 = 0x8600_0001;
 const WELLS_YIELD: u32 = 0x8600_0002;
+const WELLS_PORT_SEND: u32 = 0x8600_0003;
+const WELLS_PORT_RECEIVE: u32 = 0x8600_0004;
+/// PSCI's function IDs.
+const PSCI_FIRST: u32 = 0x8400_0000;
+const PSCI_LAST: u32 = 0x8400_001F;
 
 /// Longest console write.
 const MAX_TRANSFER: u32 = 4096;
 /// `wells_core::Error` codes returned as negative numbers.
 const INVALID_ARGUMENT: i32 = -1;
 const NOT_SUPPORTED: i32 = -1;
+const NO_SUCH_PORT: i32 = -2;
 
 /// Handles hypercall `args[0]` (r0..r4) of partition `name` whose RAM is `ram`.
 pub(crate) fn call(name: &str, ram: (usize, usize), devices: &mut Devices, args: [u32; 5]) -> Exit {
@@ -36,6 +43,8 @@ pub(crate) fn call(name: &str, ram: (usize, usize), devices: &mut Devices, args:
         WELLS_VERSION => Exit::Result(1),
         WELLS_YIELD => Exit::Result(0),
         WELLS_CONSOLE_WRITE => Exit::Result(console_write(name, ram, &mut devices.uart, args[1], args[2]) as u32),
+        WELLS_PORT_SEND | WELLS_PORT_RECEIVE => Exit::Result(NO_SUCH_PORT as u32),
+        PSCI_FIRST..=PSCI_LAST => Exit::Result(NOT_SUPPORTED as u32),
         _ => Exit::Fault(format!("undefined hypercall {:#x}", args[0])),
     }
 }

@@ -16,6 +16,8 @@ mod scenario {
     pub const BAD_HYPERCALL: u32 = 5;
     pub const FOREIGN_DEVICE: u32 = 6;
     pub const SPIN: u32 = 8;
+    pub const FUZZ: u32 = 17;
+    pub const FUZZ_UNDEFINED: u32 = 19;
     pub const WRITE_NEXT_PARTITION: u32 = 20;
 }
 
@@ -35,6 +37,8 @@ const SCENARIOS: &[Scenario] = &[
     ("partitions_cannot_reach_each_other", partitions_cannot_reach_each_other),
     ("spinning_partition_keeps_only_its_window", spinning_partition_keeps_only_its_window),
     ("supervisor_partition_runs_its_tasks", supervisor_partition_runs_its_tasks),
+    ("hypercall_fuzz_is_answered_or_refused", hypercall_fuzz_is_answered_or_refused),
+    ("random_hypercalls_stop_after_bounded_restarts", random_hypercalls_stop_after_bounded_restarts),
 ];
 
 /// Runs every scenario; exit status 0 when all pass.
@@ -194,6 +198,30 @@ fn supervisor_partition_runs_its_tasks() -> Result<(), String> {
     let report = run(&[supervisor, bare("counter", scenario::COUNT)], 5_000, 5_000)?;
     let outcome = &report.partitions[0];
     expect(outcome.state == State::Ended(0), || alloc::format!("super: {outcome:?}"))?;
+    let counter = state(&report, "counter")?;
+    expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
+}
+
+/// The bare guest's hypercall fuzzer (`images/bare-guest/src/fuzz.rs`: 100 000 random defined
+/// calls with hostile buffers, the hypervisor allowed to write only a canaried scratch buffer)
+/// beside a counter: it powers off with 0 violations and the counter finishes.
+fn hypercall_fuzz_is_answered_or_refused() -> Result<(), String> {
+    let report = run(&[bare("fuzzer", scenario::FUZZ), bare("counter", scenario::COUNT)], 4_000, 10_000)?;
+    let fuzzer = state(&report, "fuzzer")?;
+    expect(*fuzzer == State::Ended(0), || alloc::format!("fuzzer: {fuzzer:?}"))?;
+    let counter = state(&report, "counter")?;
+    expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
+}
+
+/// Random calls with random function IDs among them: each undefined one is a fault; restarted
+/// 20 times (each run seeded by its restart count), the partition is then stopped, while the
+/// counter beside it finishes.
+fn random_hypercalls_stop_after_bounded_restarts() -> Result<(), String> {
+    let fuzzer = PartitionSpec { on_fault: OnFault::Restart { at_most: 20 }, ..bare("random", scenario::FUZZ_UNDEFINED) };
+    let report = run(&[fuzzer, bare("counter", scenario::COUNT)], 4_000, 10_000)?;
+    let outcome = &report.partitions[0];
+    let stopped = matches!(&outcome.state, State::Stopped(why) if why.starts_with("undefined hypercall"));
+    expect(stopped && outcome.restarts == 20, || alloc::format!("random: {outcome:?}"))?;
     let counter = state(&report, "counter")?;
     expect(*counter == State::Ended(0), || alloc::format!("counter: {counter:?}"))
 }
