@@ -11,13 +11,14 @@ use crate::Result;
 const HOST_CRATES: &[&str] = &["wells-core", "wells-ffi", "wells-policy", "wells-board", "wells-oil", "xtask"];
 
 /// Every image's board.
-const BOARDS: [&Board; 7] = [
+const BOARDS: [&Board; 8] = [
     &qemu::VIRT_ARM64,
     &crate::monitor::VIRT_ARM64_MONITOR,
     &crate::hyper::VIRT_ARM64_HYPER,
     &crate::arm32::VIRT_ARM32,
     &crate::hyper::VIRT_ARM32_HYPER,
     &crate::cortex_r52::MPS3_AN536,
+    &crate::cortex_r52::MPS3_AN536_HYPER,
     &crate::cortex_m3::MPS2_AN385,
 ];
 

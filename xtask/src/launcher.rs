@@ -50,7 +50,17 @@ const LAUNCHES: &[Launch] = &[
         status: Some(0),
     },
     Launch { flags: &["-b"], expect: &["QEMU waits halted for a debugger", "-s -S", "qemu-virt-arm32-wells-demo+user.elf"], status: None },
-    Launch { flags: &["-3", "-v"], expect: &["do-qemuarm: -v needs the Cortex-A15 (no flag) or arm64 (-6) board"], status: Some(2) },
+    Launch {
+        flags: &["-r", "-v"],
+        expect: &[
+            "wells partitioning hypervisor on mps3-an536 (Cortex-R52): entered in HYP mode",
+            "[tasks] demo: task logger exited with 0",
+            "wells: partition 'tasks' powered off (status 0)",
+            "wells: partition 'counter' powered off (status 0)",
+        ],
+        status: Some(0),
+    },
+    Launch { flags: &["-3", "-v"], expect: &["do-qemuarm: -v needs the Cortex-A15 (no flag), arm64 (-6) or Cortex-R52 (-r) board"], status: Some(2) },
     Launch { flags: &["-3", "-m"], expect: &["do-qemuarm: -m is the arm64 monitor"], status: Some(2) },
     Launch { flags: &["-x"], expect: &["(no flag)  Cortex-A15 virt"], status: Some(2) },
 ];

@@ -48,11 +48,12 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor]
+  test [--under-load | --monitor | --r52-hyper]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
-                   boots (docs/monitor.md)
+                   boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
+                   hypervisor's boots (docs/hypervisor.md)
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts)
                    and wells.ko's; prints the tables and writes docs/benchmarks.md
@@ -169,6 +170,13 @@ fn main() -> ExitCode {
                 let _hogs = load::CpuHogs::start();
                 test(&root)
             }
+            [flag] if flag == "--r52-hyper" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --r52-hyper");
+                for (name, result) in cortex_r52::run_hyper_tests(&root) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
             [flag] if flag == "--monitor" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --monitor");
                 for (name, result) in monitor::run_tests(&root) {

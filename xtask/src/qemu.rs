@@ -457,7 +457,7 @@ pub fn run_demo(root: &Path, board: &Board, system: &str) -> Result<u8> {
 }
 
 /// Every QEMU board `run` and `debug` know.
-pub const QEMU_BOARDS: [&Board; 7] = [
+pub const QEMU_BOARDS: [&Board; 8] = [
     &VIRT_ARM64,
     &crate::monitor::VIRT_ARM64_MONITOR,
     &crate::hyper::VIRT_ARM64_HYPER,
@@ -465,6 +465,7 @@ pub const QEMU_BOARDS: [&Board; 7] = [
     &crate::arm32::VIRT_ARM32,
     &crate::cortex_m3::MPS2_AN385,
     &crate::cortex_r52::MPS3_AN536,
+    &crate::cortex_r52::MPS3_AN536_HYPER,
 ];
 
 /// Runs QEMU on this terminal until it ends; returns its exit status.

@@ -11,9 +11,17 @@
 use crate::hypercall::call;
 use core::fmt::Write;
 
-/// The VM's RAM as the test's system description gives it.
-const RAM: u64 = crate::facts::GUEST_RAM as u64;
-const RAM_END: u64 = RAM + (4 << 20);
+/// The VM's RAM as the test's system description gives it: `[start, end)`. On the Cortex-R52 the
+/// partition's, as the hypervisor said at entry.
+#[cfg(not(wells_r52))]
+fn ram() -> (u64, u64) {
+    let start = crate::facts::GUEST_RAM as u64;
+    (start, start + (4 << 20))
+}
+#[cfg(wells_r52)]
+fn ram() -> (u64, u64) {
+    crate::partition_ram()
+}
 /// Most bytes one console write or port message may carry.
 const TRANSFER_MAX: u64 = 4096;
 const SCRATCH: usize = 64;
@@ -137,15 +145,16 @@ fn buffer(rng: &mut Rng, scratch: u64, write: bool) -> (u64, u64, bool) {
         5 => u64::MAX - rng.below(16),
         _ => rng.next() >> rng.below(64),
     });
+    let (ram, ram_end) = ram();
     let ipa = register(match rng.below(8) {
-        0 => rng.below(RAM),
-        1 => RAM_END - rng.below(64),
-        2 => RAM_END + rng.below(1 << 20),
+        0 => rng.below(ram),
+        1 => ram_end - rng.below(64),
+        2 => ram_end + rng.below(1 << 20),
         3 => u64::MAX - rng.below(64),
-        4 if !write => RAM + rng.below(RAM_END - RAM),
+        4 if !write => ram + rng.below(ram_end - ram),
         _ => scratch + rng.below(SCRATCH as u64),
     });
-    let refused = len > 0 && (len > TRANSFER_MAX || ipa < RAM || ipa.checked_add(len).is_none_or(|end| end > RAM_END));
+    let refused = len > 0 && (len > TRANSFER_MAX || ipa < ram || ipa.checked_add(len).is_none_or(|end| end > ram_end));
     if write && !refused && !(ipa >= scratch && ipa + len <= scratch + SCRATCH as u64) {
         return (scratch, len.min(SCRATCH as u64), false);
     }

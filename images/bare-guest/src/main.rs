@@ -35,7 +35,7 @@ global_asm!(
     "    b 3b",
 );
 
-#[cfg(target_arch = "arm")]
+#[cfg(all(target_arch = "arm", not(wells_r52)))]
 global_asm!(
     ".section .text.boot",
     ".arm",
@@ -54,8 +54,47 @@ global_asm!(
     ".ltorg",
 );
 
+// The Cortex-R52 partition: position-independent, so its own addresses are found PC-relative
+// (the literals hold distances, which need no relocation). r0 and r1 pass through.
+#[cfg(wells_r52)]
+global_asm!(
+    ".section .text.boot",
+    ".arm",
+    ".global _start",
+    "_start:",
+    "    ldr r4, 10f",
+    "1:  add sp, pc, r4",
+    "    ldr r4, 11f",
+    "2:  add r4, pc, r4",
+    "    ldr r5, 12f",
+    "3:  add r5, pc, r5",
+    "    mov r6, #0",
+    "4:  cmp r4, r5",
+    "    strlo r6, [r4], #4",
+    "    blo 4b",
+    "    bl guest_main",
+    "5:  wfi",
+    "    b 5b",
+    "10: .word __boot_stack_top - (1b + 8)",
+    "11: .word __bss_start - (2b + 8)",
+    "12: .word __bss_end - (3b + 8)",
+);
+
+/// The partition's RAM on the Cortex-R52, `end << 32 | start`, as the hypervisor passes it in r2
+/// and r3 at entry.
+#[cfg(wells_r52)]
+static PARTITION_RAM: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The partition's RAM on the Cortex-R52: `[start, end)`.
+#[cfg(wells_r52)]
+fn partition_ram() -> (u64, u64) {
+    let ram = PARTITION_RAM.load(core::sync::atomic::Ordering::Relaxed);
+    (ram & 0xffff_ffff, ram >> 32)
+}
+
 /// What the guest does, chosen by `x0` at entry.
 #[derive(Clone, Copy)]
+#[cfg_attr(wells_r52, allow(dead_code))]
 enum Scenario {
     /// Prints ten numbered lines 5 ms apart (busy, no yields: only preemption lets another VM
     /// run meanwhile), then powers off with status 0.
@@ -97,17 +136,35 @@ enum Scenario {
     FuzzSoak = 18,
     /// Random hypercalls with random function IDs among them, until one stops the VM.
     FuzzUndefined = 19,
+    /// Cortex-R52 partitions only (the third and fourth argument registers bound its RAM):
+    /// writes the first word past its RAM, the next partition's: it must be stopped there.
+    #[cfg_attr(not(wells_r52), allow(dead_code))]
+    WriteNextPartition = 20,
 }
 
 impl Scenario {
     fn from(x0: u64) -> Option<Scenario> {
         use Scenario::*;
+        // The Cortex-R52 partitions: no scenario that needs the fixed RAM address, the GICv2 or
+        // ports of the MMU boards' hypervisors.
+        #[cfg(wells_r52)]
+        return [Count, WildWrite, ResetOnce, BadHypercall, ForeignDevice, Spin, Fuzz, FuzzSoak, FuzzUndefined, WriteNextPartition]
+            .into_iter()
+            .find(|&scenario| scenario as u64 == x0);
+        #[cfg(not(wells_r52))]
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
             BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, PortBuffers, Fuzz, FuzzSoak, FuzzUndefined,
         ].get(x0 as usize).copied()
     }
 }
+
+/// A device no VM is given: QEMU virt's first virtio-mmio page; on the Cortex-R52 the MPS3's
+/// CMSDK dual timer (`hw/arm/mps3r.c`).
+#[cfg(not(wells_r52))]
+const FOREIGN_DEVICE: usize = 0x0a00_0000;
+#[cfg(wells_r52)]
+const FOREIGN_DEVICE: usize = 0xe010_1000;
 
 /// Spins for 5 ms of the virtual counter: work that takes time (half a scheduler time slice).
 fn busy() {
@@ -117,7 +174,11 @@ fn busy() {
 }
 
 #[no_mangle]
-extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
+extern "C" fn guest_main(x0: usize, restarts: usize, ram_start: usize, ram_end: usize) -> ! {
+    #[cfg(wells_r52)]
+    PARTITION_RAM.store(((ram_end as u64) << 32) | ram_start as u64, core::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(wells_r52))]
+    let _ = ram_start;
     let (x0, restarts) = (x0 as u64, restarts as u64);
     let mut out = uart::Uart;
     let Some(scenario) = Scenario::from(x0) else {
@@ -137,13 +198,20 @@ extern "C" fn guest_main(x0: usize, restarts: usize) -> ! {
             1
         }
         Scenario::ForeignDevice => {
-            let _ = writeln!(out, "reading 0x0a000000");
+            let _ = writeln!(out, "reading 0x{FOREIGN_DEVICE:08x}");
             // SAFETY: a deliberate access to a device this VM was not given.
-            let value = unsafe { core::ptr::read_volatile(0x0a00_0000 as *const u32) };
+            let value = unsafe { core::ptr::read_volatile(FOREIGN_DEVICE as *const u32) };
             let _ = writeln!(out, "FAILED: read 0x{value:x} from a foreign device");
             1
         }
         Scenario::Hypercalls => hypercalls(&mut out),
+        Scenario::WriteNextPartition => {
+            let _ = writeln!(out, "writing 0x{ram_end:08x}, past my RAM");
+            // SAFETY: a deliberate write outside the partition, into the next one's RAM.
+            unsafe { core::ptr::write_volatile(ram_end as *mut u32, 0xbad) };
+            let _ = writeln!(out, "FAILED: wrote into the next partition");
+            1
+        }
         Scenario::PortBuffers => port_buffers::run(&mut out),
         Scenario::BenchHypercall => bench::hypercall_round_trip(),
         Scenario::BenchYield => bench::yield_ping(true),

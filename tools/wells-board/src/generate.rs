@@ -131,7 +131,7 @@ pub fn linker_script(description: &Description, board: &str, layout: &Layout) ->
         let secure = description.secure.as_ref().ok_or_else(|| format!("boards/{board}.toml: no [secure] section: no monitor to run below"))?;
         *secure.normal_world_image.get_ref()
     } else {
-        description.image_base()
+        layout.image_base.unwrap_or_else(|| description.image_base())
     };
     let (heap_size, heap_end) = match layout.heap {
         Heap::None => (0, 0),

@@ -39,6 +39,9 @@ pub struct Layout {
     pub heap_align: u64,
     /// RAM for MPU tasks' stack slots past the heap (`.task_ram`).
     pub task_ram: bool,
+    /// Linked here instead of the board's image address (the Cortex-R52 hypervisor, which
+    /// leaves that address to a partition running the board's own images).
+    pub image_base: Option<u64>,
 }
 
 pub const KIB: u64 = 1 << 10;
@@ -48,6 +51,6 @@ pub const GIB: u64 = 1 << 30;
 impl Layout {
     /// A kernel image: a boot stack of `stack` bytes and a heap; 4 KiB alignment, no guard page.
     pub const fn kernel(stack: u64, heap: Heap) -> Layout {
-        Layout { as_guest: false, secure: false, below_monitor: false, stack, stack_guard: 0, handler_stack: 0, heap, heap_align: 4 * KIB, task_ram: false }
+        Layout { as_guest: false, secure: false, below_monitor: false, stack, stack_guard: 0, handler_stack: 0, heap, heap_align: 4 * KIB, task_ram: false, image_base: None }
     }
 }

@@ -1,6 +1,7 @@
 //! System descriptions: one TOML file per runnable system in `systems/` says which board, CPU
-//! family and level it runs, its ports, and its domains — user tasks (supervisor) or VMs
-//! (hypervisor) — with what each is given. [`load`] reads and checks one against its board, the
+//! family and level it runs, its ports, and its domains — user tasks (supervisor), VMs
+//! (hypervisor), or partitions (the Cortex-R52's hypervisor, in time windows of a major frame) —
+//! with what each is given. [`load`] reads and checks one against its board, the
 //! programs of `user/apps` and the other systems; [`rust`] turns a checked one into the image's
 //! static tables (`$OUT_DIR/system.rs`). Field names are the TOML keys (kebab-case).
 
@@ -16,6 +17,11 @@ use toml::Spanned;
 pub const PRIORITY_MAX: u8 = 31;
 /// A VM's RAM is mapped with 2 MiB stage-2 blocks: its base and size are multiples of this.
 pub const VM_RAM_ALIGN: u64 = 2 << 20;
+/// A partition's RAM at most (the R52 hypervisor lays partitions out 1 MiB apart from 16 MiB into
+/// DDR; 64 MiB each keeps twelve within the board's RAM).
+pub const PARTITION_RAM_MAX: u64 = 64 << 20;
+/// The shortest window of a partition.
+pub const PARTITION_WINDOW_MIN_US: u64 = 10;
 /// What a VM may run besides a supervisor system: the bare test guest (`images/bare-guest`).
 pub const BARE_GUEST: &str = "bare-guest";
 /// The virtual devices a VM may be given.
@@ -38,6 +44,9 @@ pub struct System {
     #[serde(default)]
     pub port: Vec<Port>,
     pub domain: Spanned<Vec<Spanned<Domain>>>,
+    /// Partitions (Cortex-R52 hypervisor): the length of the major frame their windows share, in
+    /// microseconds.
+    pub major_frame_us: Option<Spanned<u64>>,
     /// The file's name without `.toml` (set by [`load`]).
     #[serde(skip)]
     pub name: String,
@@ -85,6 +94,10 @@ pub struct Domain {
     pub on_fault: Option<Spanned<String>>,
     /// VM with `on-fault = "restart"`: how many times at most.
     pub restarts: Option<Spanned<u32>>,
+    /// Partition: its window in each major frame, in microseconds.
+    pub window_us: Option<Spanned<u64>>,
+    /// Partition: put in r0 at its entry (the bare guest's scenario).
+    pub arg: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Debug, Clone, Copy)]
@@ -145,6 +158,7 @@ impl System {
         }
         let level_kind = match self.level.get_ref().as_str() {
             "supervisor" => "task",
+            "hypervisor" if self.cpu.get_ref() == "cortex-r52" => "partition",
             "hypervisor" if board.guest.is_some() && matches!(self.cpu.get_ref().as_str(), "arm64" | "arm32") => "vm",
             "hypervisor" => {
                 return Err(problem(&self.level, "level", format!("no hypervisor for {} on board `{}` (only arm64 and arm32 on a board with a [guest])", self.cpu.get_ref(), board.name)))
@@ -205,10 +219,26 @@ impl System {
                 ("on-fault", d.on_fault.as_ref().map(|s| s.span())),
                 ("restarts", d.restarts.as_ref().map(|s| s.span())),
             ];
+            let partition_only = [("window-us", d.window_us.as_ref().map(|s| s.span())), ("arg", d.arg.as_ref().map(|s| s.span()))];
+            // A partition has an image, RAM, a window and a fault policy: no priority, ports,
+            // budget or devices (its UART is always emulated).
+            let partition_fields: Vec<(&str, Option<Range<usize>>)> = task_fields
+                .iter()
+                .chain(vm_fields.iter().filter(|(key, _)| matches!(*key, "ram-base" | "devices")))
+                .cloned()
+                .chain([
+                    ("priority", d.priority.as_ref().map(|s| s.span())),
+                    ("budget", d.budget.as_ref().map(|s| s.span())),
+                    ("ports", d.ports.first().map(|s| s.span())),
+                ])
+                .collect();
+            let task_foreign: Vec<_> = vm_fields.iter().chain(&partition_only).cloned().collect();
+            let vm_foreign: Vec<_> = task_fields.iter().chain(&partition_only).cloned().collect();
             // A world runs an image and has nothing else: every field but `image` is foreign.
             let world_fields: Vec<(&str, Option<Range<usize>>)> = task_fields
                 .iter()
                 .chain(vm_fields.iter().filter(|(key, _)| *key != "image"))
+                .chain(&partition_only)
                 .cloned()
                 .chain([
                     ("priority", d.priority.as_ref().map(|s| s.span())),
@@ -217,15 +247,17 @@ impl System {
                 ])
                 .collect();
             let (kind, foreign) = match d.kind.get_ref().as_str() {
-                "task" => ("task", &vm_fields[..]),
-                "vm" => ("vm", &task_fields[..]),
+                "task" => ("task", &task_foreign[..]),
+                "vm" => ("vm", &vm_foreign[..]),
                 "world" => ("world", &world_fields[..]),
-                other => return Err(problem(&d.kind, field("kind"), format!("unknown kind `{other}` (kinds: task, vm, world)"))),
+                "partition" => ("partition", &partition_fields[..]),
+                other => return Err(problem(&d.kind, field("kind"), format!("unknown kind `{other}` (kinds: task, vm, world, partition)"))),
             };
             if kind != level_kind {
                 let wants = match level_kind {
                     "vm" => "VMs (kind = \"vm\")",
                     "world" => "worlds (kind = \"world\")",
+                    "partition" => "partitions (kind = \"partition\")",
                     _ => "tasks (kind = \"task\")",
                 };
                 return Err(problem(&d.kind, field("kind"), format!("a {} system's domains are {wants}", self.level.get_ref())));
@@ -233,15 +265,17 @@ impl System {
             if let Some((key, Some(span))) = foreign.iter().find(|(_, span)| span.is_some()) {
                 return Err(Problem { span: span.clone(), field: field(key), message: format!("not a field of a {kind}") });
             }
-            if d.priority.is_none() && kind != "world" {
+            if d.priority.is_none() && !matches!(kind, "world" | "partition") {
                 return Err(problem(domain, field("priority"), format!("missing: its threads' priority, 0..={PRIORITY_MAX}")));
             }
             match kind {
                 "task" => self.check_task(d, context, &field)?,
                 "vm" => self.check_vm(domain, context, &field)?,
+                "partition" => self.check_partition(domain, context, &field)?,
                 _ => self.check_world(domain, context, &field)?,
             }
         }
+        self.check_major_frame(level_kind)?;
         if let Some(port) = self.port.iter().find(|p| !granted.contains(p.name.get_ref().as_str())) {
             return Err(problem(&port.name, "port.name", format!("port `{}` is granted to no domain", port.name.get_ref())));
         }
@@ -335,6 +369,58 @@ impl System {
             (Some(other), _) => return Err(problem(d.on_fault.as_ref().unwrap(), field("on-fault"), format!("unknown policy `{other}` (policies: stop, restart)"))),
         }
         Ok(())
+    }
+
+    /// A partition of the Cortex-R52 hypervisor: the bare guest (position-independent) or a
+    /// cortex-r52 supervisor system (its image, linked at the board's image address), its RAM,
+    /// its window, its fault policy.
+    fn check_partition(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
+        let d = domain.get_ref();
+        let cpu = self.cpu.get_ref();
+        let mut runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
+        runnable.push(BARE_GUEST);
+        match &d.image {
+            None => return Err(problem(domain, field("image"), format!("missing: a partition runs one of: {}", runnable.join(", ")))),
+            Some(image) if !runnable.contains(&image.get_ref().as_str()) => {
+                return Err(problem(image, field("image"), format!("unknown image `{}` (a partition runs: {})", image.get_ref(), runnable.join(", "))))
+            }
+            Some(_) => {}
+        }
+        match &d.ram_size {
+            None => return Err(problem(domain, field("ram-size"), "missing: bytes of RAM, a multiple of 64 (the MPU's granule)")),
+            Some(size) if *size.get_ref() == 0 || !size.get_ref().is_multiple_of(64) || *size.get_ref() > PARTITION_RAM_MAX => {
+                return Err(problem(size, field("ram-size"), format!("must be a multiple of 64 (the MPU's granule), at most {PARTITION_RAM_MAX:#x}")))
+            }
+            Some(_) => {}
+        }
+        match &d.window_us {
+            None => return Err(problem(domain, field("window-us"), "missing: its window in each major frame, in microseconds")),
+            Some(w) if *w.get_ref() < PARTITION_WINDOW_MIN_US => return Err(problem(w, field("window-us"), format!("at least {PARTITION_WINDOW_MIN_US} us"))),
+            Some(_) => {}
+        }
+        match (d.on_fault.as_ref().map(|o| o.get_ref().as_str()), &d.restarts) {
+            (None | Some("stop"), None) => Ok(()),
+            (Some("restart"), Some(n)) if *n.get_ref() > 0 => Ok(()),
+            (Some("restart"), _) => Err(problem(d.on_fault.as_ref().unwrap(), field("restarts"), "missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)")),
+            (None | Some("stop"), Some(n)) => Err(problem(n, field("restarts"), "only with `on-fault = \"restart\"`")),
+            (Some(other), _) => Err(problem(d.on_fault.as_ref().unwrap(), field("on-fault"), format!("unknown policy `{other}` (policies: stop, restart)"))),
+        }
+    }
+
+    /// Partitions need a major frame their windows fit in; other systems have none.
+    fn check_major_frame(&self, level_kind: &str) -> Result<(), Problem> {
+        match (&self.major_frame_us, level_kind) {
+            (None, "partition") => Err(problem(&self.level, "major-frame-us", "missing: the major frame the partitions' windows share, in microseconds")),
+            (Some(frame), "partition") => {
+                let used: u64 = self.domains().filter_map(|d| d.window_us.as_ref()).map(|w| *w.get_ref()).sum();
+                if used > *frame.get_ref() {
+                    return Err(problem(frame, "major-frame-us", format!("the windows take {used} us, more than the frame")));
+                }
+                Ok(())
+            }
+            (Some(frame), _) => Err(problem(frame, "major-frame-us", "only partitions (a cortex-r52 hypervisor) have a major frame")),
+            (None, _) => Ok(()),
+        }
     }
 
     /// The task's instruction-set width.
@@ -445,6 +531,9 @@ pub fn rust(system: &System, text: &str, board: &Description, offer: &Offer) -> 
             return Err(at(value.span(), field, format!("is `{}`, but this image is built for {field} `{wants}`", value.get_ref())));
         }
     }
+    if system.level.get_ref() == "hypervisor" && system.cpu.get_ref() == "cortex-r52" {
+        return partitions_rust(system, text, offer);
+    }
     let mut out = format!("// Generated by wells-board from systems/{}.toml: do not edit.\n\n", system.name);
     let _ = writeln!(out, "/// The system this image runs: `systems/{}.toml`.", system.name);
     let _ = writeln!(out, "pub const SYSTEM: wells_board_common::system::System<Program> = wells_board_common::system::System {{");
@@ -507,6 +596,36 @@ pub fn rust(system: &System, text: &str, board: &Description, offer: &Offer) -> 
         let _ = writeln!(out, "        }},");
     }
     let _ = writeln!(out, "    ],\n}};");
+    Ok(out)
+}
+
+/// `system.rs` of the Cortex-R52 hypervisor: its major frame and partitions
+/// (`crate::partitions::PartitionSpec` of `images/arm32`).
+fn partitions_rust(system: &System, text: &str, offer: &Offer) -> Result<String, String> {
+    let mut out = format!("// Generated by wells-board from systems/{}.toml: do not edit.\n\n", system.name);
+    let _ = writeln!(out, "/// The system this image runs: `systems/{}.toml`.\npub const NAME: &str = {:?};", system.name, system.name);
+    let frame = system.major_frame_us.as_ref().expect("checked").get_ref();
+    let _ = writeln!(out, "/// The major frame the windows share, in microseconds.\npub const MAJOR_FRAME_US: u64 = {frame};");
+    let _ = writeln!(out, "/// The partitions, in window order.\npub const PARTITIONS: &[crate::partitions::PartitionSpec] = &[");
+    for domain in system.domains() {
+        let name = domain.name.get_ref();
+        let image = domain.image.as_ref().expect("checked");
+        let Some((_, constant)) = offer.guests.iter().find(|(g, _)| g == image.get_ref()) else {
+            return Err(format!("{}: domain.{name}.image: this image carries no guest `{}`", line_of(text, image.span().start), image.get_ref()));
+        };
+        let on_fault = match (domain.on_fault.as_ref().map(|o| o.get_ref().as_str()), &domain.restarts) {
+            (Some("restart"), Some(n)) => format!("crate::partitions::OnFault::Restart {{ at_most: {} }}", n.get_ref()),
+            _ => "crate::partitions::OnFault::Stop".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "    crate::partitions::PartitionSpec {{ name: {name:?}, image: {constant}, ram_size: {:#x}, arg: {}, window_us: {}, on_fault: {on_fault} }},",
+            domain.ram_size.as_ref().expect("checked").get_ref(),
+            domain.arg.as_ref().map_or(0, |a| *a.get_ref()),
+            domain.window_us.as_ref().expect("checked").get_ref(),
+        );
+    }
+    let _ = writeln!(out, "];");
     Ok(out)
 }
 
@@ -697,7 +816,7 @@ image = "tasks"
 
     #[test]
     fn bad_descriptions_name_line_and_field() {
-        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nstack = 4096"), "16: unknown field `stack`, expected one of `kind`, `name`, `priority`, `ports`, `budget`, `program`, `bits`, `image`, `ram-base`, `ram-size`, `devices`, `on-fault`, `restarts`");
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nstack = 4096"), "16: unknown field `stack`, expected one of `kind`, `name`, `priority`, `ports`, `budget`, `program`, `bits`, `image`, `ram-base`, `ram-size`, `devices`, `on-fault`, `restarts`, `window-us`, `arg`");
         assert!(error(TASKS, "priority = 12\n", "").contains("domain.sensor.priority: missing"), "{}", error(TASKS, "priority = 12\n", ""));
         assert!(error(TASKS, "program = \"demo-sensor\"\n", "").starts_with("12: domain.sensor.program: missing"));
         assert!(error(TASKS, "\"demo-sensor\"", "\"demo-sensr\"").starts_with("14: domain.sensor.program: unknown program `demo-sensr` (user/apps has: demo-logger, demo-sensor)"));
@@ -726,6 +845,70 @@ image = "tasks"
         assert_eq!(error(VMS, "\"restart\"", "\"reboot\""), "12: domain.left.on-fault: unknown policy `reboot` (policies: stop, restart)");
         assert_eq!(error(VMS, "[\"uart\", \"gic\"]", "[\"uart\", \"disk\"]"), "14: domain.left.devices: `disk`: each at most once, of: uart, gic");
         assert_eq!(error(VMS, "priority = 8", "priority = 8\nprogram = \"demo-sensor\""), "12: domain.left.program: not a field of a vm");
+    }
+
+    /// A board with a Cortex-R52 family, for partitions.
+    fn r52_board() -> String {
+        BOARD.replacen("[cpu.cortex-m3]", "[cpu.cortex-r52]\ntarget = \"t\"\nqemu = \"q\"\nmodels = [\"cortex-r52\"]\n[cpu.cortex-m3]", 1)
+    }
+
+    const PARTITIONS: &str = r#"description = "two partitions"
+board = "b"
+cpu = "cortex-r52"
+level = "hypervisor"
+major-frame-us = 5000
+
+[[domain]]
+kind = "partition"
+name = "left"
+image = "bare-guest"
+ram-size = 0x10_0000
+window-us = 2000
+arg = 8
+on-fault = "restart"
+restarts = 1
+
+[[domain]]
+kind = "partition"
+name = "right"
+image = "bare-guest"
+ram-size = 0x10_0000
+window-us = 2000
+"#;
+
+    fn check_partitions(text: &str) -> Result<System, String> {
+        let board = Description::parse(&r52_board()).unwrap();
+        let system = System::parse(text)?;
+        let supervisors = [("r52-tasks".to_string(), "cortex-r52".to_string())];
+        let context = Context { board: &board, programs: &[], supervisors: &supervisors };
+        system.check(text, &context).map(|()| system)
+    }
+
+    #[test]
+    fn partition_descriptions() {
+        let system = check_partitions(PARTITIONS).unwrap();
+        let board = Description::parse(&r52_board()).unwrap();
+        let offer = Offer { board: "b", cpu: "cortex-r52", level: "hypervisor", programs: &[], guests: &[("bare-guest", "guests::BARE")] };
+        let rust = rust(&system, PARTITIONS, &board, &offer).unwrap();
+        assert!(rust.contains("pub const MAJOR_FRAME_US: u64 = 5000;"), "{rust}");
+        assert!(rust.contains("name: \"left\", image: guests::BARE, ram_size: 0x100000, arg: 8, window_us: 2000, on_fault: crate::partitions::OnFault::Restart { at_most: 1 }"), "{rust}");
+        assert!(rust.contains("name: \"right\", image: guests::BARE, ram_size: 0x100000, arg: 0, window_us: 2000, on_fault: crate::partitions::OnFault::Stop"), "{rust}");
+        let bad = |from: &str, to: &str| {
+            assert!(PARTITIONS.contains(from), "{from}");
+            check_partitions(&PARTITIONS.replacen(from, to, 1)).unwrap_err()
+        };
+        assert_eq!(bad("major-frame-us = 5000", "major-frame-us = 3000"), "5: major-frame-us: the windows take 4000 us, more than the frame");
+        assert_eq!(bad("major-frame-us = 5000\n", ""), "4: major-frame-us: missing: the major frame the partitions' windows share, in microseconds");
+        assert_eq!(bad("window-us = 2000\narg", "window-us = 5\narg"), "12: domain.left.window-us: at least 10 us");
+        assert_eq!(bad("ram-size = 0x10_0000\nwindow-us = 2000\narg", "ram-size = 0x10_0010\nwindow-us = 2000\narg"), "11: domain.left.ram-size: must be a multiple of 64 (the MPU's granule), at most 0x4000000");
+        assert_eq!(bad("image = \"bare-guest\"", "image = \"m3-tasks\""), "10: domain.left.image: unknown image `m3-tasks` (a partition runs: r52-tasks, bare-guest)");
+        assert!(check_partitions(&PARTITIONS.replacen("image = \"bare-guest\"", "image = \"r52-tasks\"", 1)).is_ok());
+        assert_eq!(bad("arg = 8", "arg = 8\npriority = 3"), "14: domain.left.priority: not a field of a partition");
+        assert_eq!(bad("kind = \"partition\"", "kind = \"vm\""), "8: domain.left.kind: a hypervisor system's domains are partitions (kind = \"partition\")");
+        assert_eq!(bad("restarts = 1\n", ""), "14: domain.left.restarts: missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)");
+        // A major frame belongs to partitions only.
+        assert_eq!(check(&TASKS.replacen("level = \"supervisor\"", "level = \"supervisor\"\nmajor-frame-us = 10", 1)).unwrap_err(), "5: major-frame-us: only partitions (a cortex-r52 hypervisor) have a major frame");
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nwindow-us = 10"), "16: domain.sensor.window-us: not a field of a task");
     }
 
     #[test]

@@ -5,8 +5,6 @@
 
 use core::arch::asm;
 use core::ptr::{read_volatile, write_volatile};
-use wells_board_common::Platform;
-use wells_core::telemetry::EventKind;
 
 const GICD: usize = crate::facts::GIC_DISTRIBUTOR_BASE;
 const GICR: usize = crate::facts::GIC_REDISTRIBUTOR_BASE;
@@ -57,7 +55,7 @@ pub(crate) fn init(id: u32) {
 }
 
 /// Takes the highest pending group 1 interrupt (ICC_IAR1): its ID (1020..1023: none).
-fn acknowledge() -> u32 {
+pub(crate) fn acknowledge() -> u32 {
     let id: u32;
     // SAFETY: reads ICC_IAR1, which acknowledges the interrupt.
     unsafe { asm!("mrc p15, 0, {0}, c12, c12, 0", out(reg) id, options(nostack)) };
@@ -65,14 +63,15 @@ fn acknowledge() -> u32 {
 }
 
 /// Ends interrupt `id` (ICC_EOIR1).
-fn end(id: u32) {
+pub(crate) fn end(id: u32) {
     // SAFETY: writes ICC_EOIR1 for an interrupt taken with `acknowledge`.
     unsafe { asm!("mcr p15, 0, {0}, c12, c12, 1", "isb", in(reg) id, options(nostack)) };
 }
 
 /// An IRQ: when it is the timer's (`timer`), the one-shot timer is silenced (the kernel arms
 /// the next deadline itself) and the kernel's timer interrupt runs.
-pub(crate) fn interrupt<P: Platform>(timer: u32) {
+#[cfg(feature = "supervisor")]
+pub(crate) fn interrupt<P: wells_board_common::Platform>(timer: u32) {
     let id = acknowledge();
     if id >= 1020 {
         return;
@@ -80,7 +79,7 @@ pub(crate) fn interrupt<P: Platform>(timer: u32) {
     // Trace points (`cargo xtask trace`): compiled out unless the image traces.
     let traced = wells_board_common::trace::on();
     if let (true, Some(kernel)) = (traced, P::slot().get()) {
-        kernel.trace(EventKind::IrqEnter, id as u64);
+        kernel.trace(wells_core::telemetry::EventKind::IrqEnter, id as u64);
     }
     if id == timer {
         P::timer_cancel();
@@ -92,6 +91,6 @@ pub(crate) fn interrupt<P: Platform>(timer: u32) {
         }
     }
     if let (true, Some(kernel)) = (traced, P::slot().get()) {
-        kernel.trace(EventKind::IrqExit, id as u64);
+        kernel.trace(wells_core::telemetry::EventKind::IrqExit, id as u64);
     }
 }

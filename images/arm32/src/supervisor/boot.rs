@@ -18,7 +18,6 @@ pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
     unsafe { wells_board_common::heap::init(&HEAP) };
     super::protection::enable();
     crate::board::interrupts_init(VIRTUAL_TIMER);
-    #[cfg(feature = "qemu-virt")]
     crate::board::detect_guest(entry_mode);
     let board = Board::new(entry_mode);
     board.announce();

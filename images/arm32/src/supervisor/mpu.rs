@@ -36,6 +36,9 @@ pub(crate) fn new_kernel(host: Box<dyn Host>) -> super::KernelOnBoard {
 pub(crate) fn announce(entry_mode: u32) {
     let mut out = Console::<Board>::new();
     let _ = writeln!(out, "wells on qemu-mps3-an536 (Cortex-R52): entered in {} mode", mode::name(entry_mode));
+    if crate::board::is_guest() {
+        let _ = writeln!(out, "wells: a partition of the wells hypervisor (it answered VERSION): ends through PSCI");
+    }
     if entry_mode == mode::HYP {
         let _ = writeln!(out, "wells: EL2 configured (no EL1 traps, timer access, CNTVOFF=0), dropped to EL1");
     }

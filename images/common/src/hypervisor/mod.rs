@@ -22,7 +22,7 @@ pub mod demo;
 pub mod exits;
 pub mod hypercalls;
 mod lifecycle;
-mod loader;
+pub mod loader;
 mod ram;
 mod registry;
 pub mod run;

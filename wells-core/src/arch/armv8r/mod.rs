@@ -13,6 +13,7 @@
 //! so a stray VFP instruction traps as undefined instead of corrupting a task's registers).
 
 pub mod counter;
+pub mod el2;
 pub mod mpu;
 
 use super::arm::Armv7a;

@@ -1,0 +1,30 @@
+//! A partition as the system description (or a test) gives it.
+
+/// What happens when a partition faults (touches memory outside its partition, makes an
+/// undefined hypercall, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnFault {
+    /// It stays stopped; its windows stay its own (the CPU idles through them).
+    Stop,
+    /// It starts again from its image, at most this many times, then it is stopped.
+    Restart { at_most: u32 },
+}
+
+/// One partition.
+#[derive(Debug, Clone)]
+pub struct PartitionSpec {
+    /// Prefixes its console lines and its reports.
+    pub name: &'static str,
+    /// An ELF executable: position-independent (ET_DYN, R_ARM_RELATIVE relocations only),
+    /// copied into RAM the hypervisor places and relocated there; or linked at a fixed address
+    /// (ET_EXEC), whose RAM then starts where its first segment does.
+    pub image: &'static [u8],
+    /// Bytes of RAM (a multiple of 64): the image, its data, stacks and heap.
+    pub ram_size: usize,
+    /// Put in r0 at entry (r1 holds how many times it was restarted, r2 and r3 where its RAM
+    /// starts and ends).
+    pub arg: u32,
+    /// Its window in each major frame, in microseconds.
+    pub window_us: u64,
+    pub on_fault: OnFault,
+}
