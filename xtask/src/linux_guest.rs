@@ -1,0 +1,225 @@
+//! Debian's own arm64 Linux as a guest of the wells arm64 hypervisor (docs/linux-guest.md): the
+//! kernel and busybox come from `setup::cached_arm64_guest`; here the initramfs is written (a
+//! busybox `/init` script that prints a marker, runs a few commands and powers off), the same
+//! kernel and initramfs boot natively on QEMU `virt` (the baseline) and as a VM of the wells
+//! hypervisor beside a VM running the supervisor demo, and each log is judged.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::linux::Cpio;
+use crate::Result;
+
+/// Where the initramfs and the guest bundle are written.
+const OUT: &str = "target/linux-guest";
+
+/// The line `/init` prints first: Linux booted to user space.
+pub const MARKER: &str = "wells-linux-guest: init is running";
+/// The line `/init` prints before it powers off.
+const DONE: &str = "wells-linux-guest: done, powering off";
+
+/// The guest's `/init`: a busybox shell script. It mounts /proc, prints the marker, the kernel
+/// release, the CPU and the interrupt counts, sleeps a few times on the timer, prints the
+/// interrupt counts again and powers off (PSCI SYSTEM_OFF).
+const INIT: &str = r#"#!/bin/sh
+/bin/busybox mount -t proc proc /proc
+echo "wells-linux-guest: init is running"
+echo "wells-linux-guest: uname -r: $(/bin/busybox uname -r)"
+/bin/busybox cat /proc/cpuinfo
+echo "wells-linux-guest: interrupts before:"
+/bin/busybox cat /proc/interrupts
+i=0
+while [ $i -lt 3 ]; do
+  /bin/busybox sleep 0.05
+  i=$((i + 1))
+  echo "wells-linux-guest: slept $i"
+done
+echo "wells-linux-guest: interrupts after:"
+/bin/busybox cat /proc/interrupts
+echo "wells-linux-guest: done, powering off"
+/bin/busybox poweroff -f
+"#;
+
+/// The kernel command line, natively and (in the device tree wells writes) as a guest.
+pub const BOOTARGS: &str = "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1";
+
+/// What a boot needs, written under `target/linux-guest/`.
+pub struct Prepared {
+    /// `uname -r` of the kernel.
+    pub release: String,
+    pub image: PathBuf,
+    pub initrd: PathBuf,
+    /// Image and initramfs in one file, the guest the hypervisor image embeds
+    /// (`WELLS_GUEST_LINUX_64`): see [`write_bundle`].
+    pub bundle: PathBuf,
+}
+
+/// The cached kernel and busybox (fetched first when missing), the initramfs and the bundle.
+pub fn prepare(root: &Path) -> Result<Prepared> {
+    let guest = crate::setup::cached_arm64_guest(root)?;
+    let out = root.join(OUT);
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let initrd = out.join("initramfs.cpio");
+    initramfs(&guest.busybox, &initrd)?;
+    let bundle = out.join("linux-guest.bin");
+    write_bundle(&guest.image, &initrd, &bundle)?;
+    Ok(Prepared { release: guest.release, image: guest.image, initrd, bundle })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+/// busybox, `/bin/sh` (for the script's `#!` line), the init script, /dev/console and the
+/// directories it mounts on.
+fn initramfs(busybox: &Path, dest: &Path) -> Result<()> {
+    let mut cpio = Cpio::new();
+    for dir in ["bin", "dev", "proc", "sys", "tmp"] {
+        cpio.entry(dir, 0o040755, (0, 0), &[]);
+    }
+    cpio.entry("dev/console", 0o020600, (5, 1), &[]);
+    cpio.entry("bin/busybox", 0o100755, (0, 0), &read(busybox)?);
+    cpio.entry("bin/sh", 0o120777, (0, 0), b"busybox");
+    cpio.entry("init", 0o100755, (0, 0), INIT.as_bytes());
+    std::fs::write(dest, cpio.finish()).map_err(|e| format!("cannot write {}: {e}", dest.display()))
+}
+
+/// The bundle's first eight bytes (`images/common/src/hypervisor/linux.rs` reads it).
+const BUNDLE_MAGIC: &[u8; 8] = b"wellsLNX";
+
+/// One file for the hypervisor to embed: the magic, the Image's and the initramfs's lengths
+/// (64-bit little-endian), the Image, the initramfs.
+fn write_bundle(image: &Path, initrd: &Path, dest: &Path) -> Result<()> {
+    let (image, initrd) = (read(image)?, read(initrd)?);
+    let mut bundle = Vec::with_capacity(24 + image.len() + initrd.len());
+    bundle.extend_from_slice(BUNDLE_MAGIC);
+    bundle.extend_from_slice(&(image.len() as u64).to_le_bytes());
+    bundle.extend_from_slice(&(initrd.len() as u64).to_le_bytes());
+    bundle.extend_from_slice(&image);
+    bundle.extend_from_slice(&initrd);
+    if std::fs::read(dest).ok().as_deref() == Some(&bundle[..]) {
+        return Ok(()); // unchanged: the hypervisor image need not be rebuilt
+    }
+    std::fs::write(dest, bundle).map_err(|e| format!("cannot write {}: {e}", dest.display()))
+}
+
+/// Wall-clock limit of one boot (under -icount a native boot takes a few seconds).
+const BOOT_LIMIT: Duration = Duration::from_secs(300);
+
+/// Runs `qemu` to its end (or the limit), echoing and returning its output; `name` for messages.
+pub fn run_logged(mut qemu: Command, name: &str, log_file: &Path) -> Result<(Option<i32>, String)> {
+    let mut child = qemu
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("{name}: cannot start QEMU: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout from QEMU")?;
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+            println!("  | {}", line.trim_end());
+            log.push_str(line.trim_end_matches('\r'));
+            log.push('\n');
+        }
+        log
+    });
+    let status = crate::child::wait_within(&mut child, BOOT_LIMIT).map_err(|e| format!("cannot wait for QEMU: {e}"))?;
+    let log = reader.join().unwrap_or_default();
+    let _ = std::fs::write(log_file, &log);
+    match status {
+        Some(status) => Ok((status.code(), log)),
+        None => Err(format!("{name}: hung, killed after {} s (log: {})", BOOT_LIMIT.as_secs(), log_file.display())),
+    }
+}
+
+/// Boots the kernel and initramfs on plain QEMU `virt` (no wells) under -icount.
+pub fn native_boot(root: &Path, p: &Prepared) -> Result<String> {
+    let mut qemu = Command::new("qemu-system-aarch64");
+    qemu.args(["-M", "virt", "-cpu", "cortex-a57", "-m", "256M", "-nographic", "-no-reboot", "-nic", "none"])
+        .args(crate::qemu::ICOUNT)
+        .arg("-kernel")
+        .arg(&p.image)
+        .arg("-initrd")
+        .arg(&p.initrd)
+        .args(["-append", BOOTARGS])
+        .current_dir(root);
+    println!("xtask: booting Debian's arm64 kernel {} natively: {}", p.release, crate::qemu::command_line(&qemu, root));
+    let (status, log) = run_logged(qemu, "native Linux", &root.join(OUT).join("native.log"))?;
+    if status != Some(0) {
+        return Err(format!("native Linux: QEMU ended with {status:?}"));
+    }
+    Ok(log)
+}
+
+/// The guest's own lines in `log`: those starting with `prefix` (`""` natively, `"[linux] "`
+/// under wells), with the prefix taken off.
+fn guest_lines<'a>(log: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+    log.lines().filter_map(move |line| line.strip_prefix(prefix))
+}
+
+/// Checks a Linux boot's log: the marker, `uname -r` naming `release`, the timer's interrupt
+/// count grown between the two `/proc/interrupts`, and the last line before power-off.
+pub fn check_guest(log: &str, prefix: &str, release: &str) -> Result<()> {
+    let lines: Vec<&str> = guest_lines(log, prefix).collect();
+    if let Some(panic) = lines.iter().find(|l| l.contains("Kernel panic")) {
+        return Err(format!("Linux panicked: {panic}"));
+    }
+    if !lines.iter().any(|l| l.contains(MARKER)) {
+        let last = lines.iter().rev().take(5).rev().copied().collect::<Vec<_>>().join(" / ");
+        return Err(format!("Linux never reached /init (no `{MARKER}`); its last lines: {last}"));
+    }
+    let uname = format!("wells-linux-guest: uname -r: {release}");
+    if !lines.iter().any(|l| l.trim_end() == uname) {
+        return Err(format!("no `{uname}` line"));
+    }
+    let counts: Vec<u64> = lines.iter().filter(|l| l.contains("arch_timer")).filter_map(|l| l.split_whitespace().nth(1)?.parse().ok()).collect();
+    match counts[..] {
+        [before, after] if after > before => {}
+        _ => return Err(format!("the timer's interrupt count did not grow across the sleeps: {counts:?}")),
+    }
+    if !lines.iter().any(|l| l.contains("wells-linux-guest: slept 3")) || !lines.iter().any(|l| l.contains(DONE)) {
+        return Err("the sleep loop or the last line is missing".to_string());
+    }
+    Ok(())
+}
+
+/// The test steps (`cargo xtask test`), or why they are skipped (the packages cannot be had).
+pub enum Steps {
+    Ran(Vec<(String, Result<()>)>),
+    Skipped(String),
+}
+
+pub fn tests(root: &Path) -> Steps {
+    let prepared = match prepare(root) {
+        Ok(p) => p,
+        Err(e) => return Steps::Skipped(format!("Debian's arm64 kernel or busybox-static cannot be fetched: {e}")),
+    };
+    println!("xtask: Linux guest bundle (Image + initramfs) {}", prepared.bundle.display());
+    let native = native_boot(root, &prepared).and_then(|log| check_guest(&log, "", &prepared.release));
+    Steps::Ran(vec![(format!("Linux {} (Debian arm64) natively on QEMU virt: marker, uname -r, timer interrupts, power-off (-icount)", prepared.release), native)])
+}
+
+/// `cargo xtask linux-guest [--test]`: the test steps, with a PASS/FAIL tally.
+pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
+    if !rest.is_empty() && rest != ["--test"] {
+        return Err(format!("linux-guest takes only --test, got `{}`", rest.join(" ")));
+    }
+    let mut summary = crate::summary::Summary::new("xtask linux-guest --test");
+    record(&mut summary, tests(root));
+    Ok(if summary.finish() { 0 } else { 1 })
+}
+
+/// Adds the steps (or the skip) to a tally.
+pub fn record(summary: &mut crate::summary::Summary, steps: Steps) {
+    match steps {
+        Steps::Ran(results) => {
+            for (name, result) in results {
+                summary.record(&name, result);
+            }
+        }
+        Steps::Skipped(why) => summary.skip("Linux guest (Debian arm64) under the wells hypervisor", why),
+    }
+}
