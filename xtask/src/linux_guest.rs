@@ -154,6 +154,33 @@ pub fn native_boot(root: &Path, p: &Prepared) -> Result<String> {
     Ok(log)
 }
 
+/// The hypervisor's demo image with feature `linux-guest`, built for `system` with the bundle.
+pub fn build_hypervisor(root: &Path, p: &Prepared, system: &str) -> Result<PathBuf> {
+    let env = [("WELLS_SYSTEM", system.to_string()), ("WELLS_GUEST_LINUX_64", p.bundle.display().to_string())];
+    crate::qemu::build_with_env(root, &crate::hyper::VIRT_ARM64_HYPER, "wells-demo", &["linux-guest"], &env)
+}
+
+/// How the hypervisor boots: EL2 entry on a Cortex-A57 (the CPU the native boot uses).
+const HYPER_BOOT: crate::qemu::Boot =
+    crate::qemu::Boot { name: "arm64 hypervisor with a Linux guest", machine: "virt,virtualization=on", cpu: "cortex-a57", expect: &[], status: 0 };
+
+/// Boots the hypervisor image under -icount; returns its exit status and log.
+pub fn hyper_boot(root: &Path, image: &Path, log_name: &str) -> Result<(Option<i32>, String)> {
+    let mut qemu = crate::qemu::qemu_command_with(&crate::hyper::VIRT_ARM64_HYPER, &HYPER_BOOT, image, crate::qemu::ICOUNT);
+    qemu.current_dir(root);
+    println!("xtask: booting {}", crate::qemu::command_line(&qemu, root));
+    run_logged(qemu, "Linux under wells", &root.join(OUT).join(log_name))
+}
+
+/// `cargo xtask run --system <a system with the Linux guest>`: the bundle, the hypervisor image
+/// for `system`, booted on this terminal.
+pub fn run_system(root: &Path, system: &str) -> Result<u8> {
+    let prepared = prepare(root)?;
+    let image = build_hypervisor(root, &prepared, system)?;
+    let no_options: &[&str] = &[];
+    crate::qemu::interactive(root, &crate::hyper::VIRT_ARM64_HYPER, crate::qemu::qemu_command_with(&crate::hyper::VIRT_ARM64_HYPER, &HYPER_BOOT, &image, no_options))
+}
+
 /// The guest's own lines in `log`: those starting with `prefix` (`""` natively, `"[linux] "`
 /// under wells), with the prefix taken off.
 fn guest_lines<'a>(log: &'a str, prefix: &'a str) -> impl Iterator<Item = &'a str> {
@@ -186,6 +213,31 @@ pub fn check_guest(log: &str, prefix: &str, release: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks the hypervisor's log of `systems/arm64-linux.toml`: Linux's own checks on its
+/// `[linux]` lines, its power-off ending only its VM, the demo VM's lines among Linux's.
+pub fn check_hyper(log: &str, status: Option<i32>, release: &str) -> Result<()> {
+    check_guest(log, "[linux] ", release)?;
+    if let Some(stop) = log.lines().find(|l| l.starts_with("wells: vm 'linux' stopped")) {
+        return Err(format!("the hypervisor stopped Linux: {stop}"));
+    }
+    let lines: Vec<&str> = log.lines().collect();
+    let at = |want: &dyn Fn(&str) -> bool| lines.iter().position(|l| want(l));
+    let first_linux = at(&|l| l.starts_with("[linux] ")).ok_or("no line of Linux")?;
+    let off = at(&|l| l == "wells: vm 'linux' powered off (status 0)").ok_or("no `wells: vm 'linux' powered off (status 0)`")?;
+    // The demo VM runs while Linux boots, and goes on after Linux's SYSTEM_OFF to its own end.
+    if !lines[first_linux..off].iter().any(|l| l.starts_with("[demo] ")) {
+        return Err("no line of the demo VM among Linux's: they did not share the CPU".to_string());
+    }
+    let demo_off = at(&|l| l == "wells: vm 'demo' powered off (status 0)").ok_or("the demo VM did not power off with status 0")?;
+    if demo_off < off || !lines[off..demo_off].iter().any(|l| l.starts_with("[demo] ")) {
+        return Err("the demo VM did not go on after Linux powered off".to_string());
+    }
+    if status != Some(0) {
+        return Err(format!("the hypervisor ended with {status:?}, not 0"));
+    }
+    Ok(())
+}
+
 /// The test steps (`cargo xtask test`), or why they are skipped (the packages cannot be had).
 pub enum Steps {
     Ran(Vec<(String, Result<()>)>),
@@ -199,7 +251,11 @@ pub fn tests(root: &Path) -> Steps {
     };
     println!("xtask: Linux guest bundle (Image + initramfs) {}", prepared.bundle.display());
     let native = native_boot(root, &prepared).and_then(|log| check_guest(&log, "", &prepared.release));
-    Steps::Ran(vec![(format!("Linux {} (Debian arm64) natively on QEMU virt: marker, uname -r, timer interrupts, power-off (-icount)", prepared.release), native)])
+    let hyper = build_hypervisor(root, &prepared, "arm64-linux").and_then(|image| hyper_boot(root, &image, "hyper.log")).and_then(|(status, log)| check_hyper(&log, status, &prepared.release));
+    Steps::Ran(vec![
+        (format!("Linux {} (Debian arm64) natively on QEMU virt: marker, uname -r, timer interrupts, power-off (-icount)", prepared.release), native),
+        (format!("Linux {} (Debian arm64) as a VM of the wells arm64 hypervisor beside the supervisor demo (systems/arm64-linux.toml, -icount)", prepared.release), hyper),
+    ])
 }
 
 /// `cargo xtask linux-guest [--test]`: the test steps, with a PASS/FAIL tally.
@@ -221,5 +277,53 @@ pub fn record(summary: &mut crate::summary::Summary, steps: Steps) {
             }
         }
         Steps::Skipped(why) => summary.skip("Linux guest (Debian arm64) under the wells hypervisor", why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_guest, check_hyper};
+
+    /// A shortened log of a good run of systems/arm64-linux.toml.
+    const GOOD: &str = "\
+wells hypervisor on qemu-virt-arm64: entered at EL2
+[linux] [    0.000000] Booting Linux on physical CPU 0x0000000000 [0x411fd070]
+[demo] wells on qemu-virt-arm64: entered at EL1
+[linux] wells-linux-guest: init is running
+[linux] wells-linux-guest: uname -r: 6.1.0-57-arm64
+[linux]  11:        200 GIC-0  27 Level     arch_timer
+[linux] wells-linux-guest: slept 1
+[demo] logger (32-bit): average #9 = 431
+[linux] wells-linux-guest: slept 3
+[linux]  11:        221 GIC-0  27 Level     arch_timer
+[linux] wells-linux-guest: done, powering off
+wells: vm 'linux' powered off (status 0)
+[demo] logger (32-bit): 30 averages logged, done
+wells: vm 'demo' powered off (status 0)
+";
+
+    #[test]
+    fn a_good_run_passes() {
+        check_hyper(GOOD, Some(0), "6.1.0-57-arm64").unwrap();
+    }
+
+    #[test]
+    fn each_missing_piece_fails() {
+        let bad = |from: &str, to: &str| check_hyper(&GOOD.replace(from, to), Some(0), "6.1.0-57-arm64").unwrap_err();
+        assert!(bad("init is running", "init").contains("never reached /init"));
+        assert!(bad("uname -r: 6.1.0-57-arm64", "uname -r: 6.1.0-56-arm64").contains("uname"));
+        assert!(bad("221 GIC-0", "200 GIC-0").contains("did not grow"));
+        let alone = GOOD.replace("[demo] logger (32-bit): average #9 = 431\n", "").replace("[demo] wells on qemu-virt-arm64: entered at EL1\n", "");
+        assert!(check_hyper(&alone, Some(0), "6.1.0-57-arm64").unwrap_err().contains("did not share the CPU"));
+        assert!(bad("[demo] logger (32-bit): 30 averages logged, done\n", "").contains("did not go on"));
+        assert!(bad("wells: vm 'linux' powered off (status 0)", "wells: vm 'linux' stopped: stage-2 data abort").contains("stopped Linux"));
+        assert!(bad("slept 3", "Kernel panic - not syncing: Attempted to kill init!").contains("panicked"));
+        assert!(check_hyper(GOOD, Some(1), "6.1.0-57-arm64").is_err());
+    }
+
+    #[test]
+    fn native_lines_have_no_prefix() {
+        let native: String = GOOD.lines().filter_map(|l| l.strip_prefix("[linux] ")).map(|l| format!("{l}\n")).collect();
+        check_guest(&native, "", "6.1.0-57-arm64").unwrap();
     }
 }
