@@ -42,6 +42,10 @@ echo "wells-linux-guest: done, powering off"
 /bin/busybox poweroff -f
 "#;
 
+/// The `/init` of the containment test: it says so and exits, which makes Linux panic
+/// ("Attempted to kill init!"); with `panic=-1` it then resets its VM (PSCI SYSTEM_RESET).
+const INIT_THAT_EXITS: &str = "#!/bin/sh\necho \"wells-linux-guest: init exits on purpose\"\nexit 1\n";
+
 /// The kernel command line, natively and (in the device tree wells writes) as a guest.
 pub const BOOTARGS: &str = "console=ttyAMA0 earlycon=pl011,0x9000000 panic=-1";
 
@@ -54,6 +58,8 @@ pub struct Prepared {
     /// Image and initramfs in one file, the guest the hypervisor image embeds
     /// (`WELLS_GUEST_LINUX_64`): see [`write_bundle`].
     pub bundle: PathBuf,
+    /// The same kernel with an `/init` that exits (Linux panics): the containment test's guest.
+    pub panicking_bundle: PathBuf,
 }
 
 /// The cached kernel and busybox (fetched first when missing), the initramfs and the bundle.
@@ -62,10 +68,14 @@ pub fn prepare(root: &Path) -> Result<Prepared> {
     let out = root.join(OUT);
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let initrd = out.join("initramfs.cpio");
-    initramfs(&guest.busybox, &initrd)?;
+    initramfs(&guest.busybox, INIT, &initrd)?;
     let bundle = out.join("linux-guest.bin");
     write_bundle(&guest.image, &initrd, &bundle)?;
-    Ok(Prepared { release: guest.release, image: guest.image, initrd, bundle })
+    let panicking_initrd = out.join("initramfs-panic.cpio");
+    initramfs(&guest.busybox, INIT_THAT_EXITS, &panicking_initrd)?;
+    let panicking_bundle = out.join("linux-guest-panic.bin");
+    write_bundle(&guest.image, &panicking_initrd, &panicking_bundle)?;
+    Ok(Prepared { release: guest.release, image: guest.image, initrd, bundle, panicking_bundle })
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -74,7 +84,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 
 /// busybox, `/bin/sh` (for the script's `#!` line), the init script, /dev/console and the
 /// directories it mounts on.
-fn initramfs(busybox: &Path, dest: &Path) -> Result<()> {
+fn initramfs(busybox: &Path, init: &str, dest: &Path) -> Result<()> {
     let mut cpio = Cpio::new();
     for dir in ["bin", "dev", "proc", "sys", "tmp"] {
         cpio.entry(dir, 0o040755, (0, 0), &[]);
@@ -82,7 +92,7 @@ fn initramfs(busybox: &Path, dest: &Path) -> Result<()> {
     cpio.entry("dev/console", 0o020600, (5, 1), &[]);
     cpio.entry("bin/busybox", 0o100755, (0, 0), &read(busybox)?);
     cpio.entry("bin/sh", 0o120777, (0, 0), b"busybox");
-    cpio.entry("init", 0o100755, (0, 0), INIT.as_bytes());
+    cpio.entry("init", 0o100755, (0, 0), init.as_bytes());
     std::fs::write(dest, cpio.finish()).map_err(|e| format!("cannot write {}: {e}", dest.display()))
 }
 
@@ -109,7 +119,12 @@ fn write_bundle(image: &Path, initrd: &Path, dest: &Path) -> Result<()> {
 const BOOT_LIMIT: Duration = Duration::from_secs(300);
 
 /// Runs `qemu` to its end (or the limit), echoing and returning its output; `name` for messages.
-pub fn run_logged(mut qemu: Command, name: &str, log_file: &Path) -> Result<(Option<i32>, String)> {
+pub fn run_logged(qemu: Command, name: &str, log_file: &Path) -> Result<(Option<i32>, String)> {
+    run_until(qemu, name, log_file, |_| false)
+}
+
+/// [`run_logged`], ending QEMU early (status `None`) once `enough` holds for the log so far.
+fn run_until(mut qemu: Command, name: &str, log_file: &Path, enough: impl Fn(&str) -> bool + Send + 'static) -> Result<(Option<i32>, String)> {
     let mut child = qemu
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -117,22 +132,42 @@ pub fn run_logged(mut qemu: Command, name: &str, log_file: &Path) -> Result<(Opt
         .spawn()
         .map_err(|e| format!("{name}: cannot start QEMU: {e}"))?;
     let stdout = child.stdout.take().ok_or("no stdout from QEMU")?;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = done.clone();
     let reader = std::thread::spawn(move || {
         let mut log = String::new();
         for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
             println!("  | {}", line.trim_end());
             log.push_str(line.trim_end_matches('\r'));
             log.push('\n');
+            if !seen.load(std::sync::atomic::Ordering::Relaxed) && enough(&log) {
+                seen.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
         log
     });
-    let status = crate::child::wait_within(&mut child, BOOT_LIMIT).map_err(|e| format!("cannot wait for QEMU: {e}"))?;
+    let deadline = std::time::Instant::now() + BOOT_LIMIT;
+    let status = loop {
+        match child.try_wait().map_err(|e| format!("cannot wait for QEMU: {e}"))? {
+            Some(status) => break Some(status.code()),
+            None if done.load(std::sync::atomic::Ordering::Relaxed) => break None,
+            None if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = reader.join();
+                return Err(format!("{name}: hung, killed after {} s (log: {})", BOOT_LIMIT.as_secs(), log_file.display()));
+            }
+            None => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    if status.is_none() {
+        // Everything wanted was seen: QEMU is ended here.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
     let log = reader.join().unwrap_or_default();
     let _ = std::fs::write(log_file, &log);
-    match status {
-        Some(status) => Ok((status.code(), log)),
-        None => Err(format!("{name}: hung, killed after {} s (log: {})", BOOT_LIMIT.as_secs(), log_file.display())),
-    }
+    Ok((status.flatten(), log))
 }
 
 /// Boots the kernel and initramfs on plain QEMU `virt` (no wells) under -icount.
@@ -166,10 +201,48 @@ const HYPER_BOOT: crate::qemu::Boot =
 
 /// Boots the hypervisor image under -icount; returns its exit status and log.
 pub fn hyper_boot(root: &Path, image: &Path, log_name: &str) -> Result<(Option<i32>, String)> {
+    hyper_boot_until(root, image, log_name, |_| false)
+}
+
+/// [`hyper_boot`], ending QEMU once `enough` holds for the log (then the status is `None`).
+fn hyper_boot_until(root: &Path, image: &Path, log_name: &str, enough: impl Fn(&str) -> bool + Send + 'static) -> Result<(Option<i32>, String)> {
     let mut qemu = crate::qemu::qemu_command_with(&crate::hyper::VIRT_ARM64_HYPER, &HYPER_BOOT, image, crate::qemu::ICOUNT);
     qemu.current_dir(root);
     println!("xtask: booting {}", crate::qemu::command_line(&qemu, root));
-    run_logged(qemu, "Linux under wells", &root.join(OUT).join(log_name))
+    run_until(qemu, "Linux under wells", &root.join(OUT).join(log_name), enough)
+}
+
+/// What wells says when the panicking Linux resets its VM.
+const RESET_REPORT: &str = "wells: vm 'linux' restarts (1): PSCI SYSTEM_RESET";
+
+/// The containment test: a Linux whose init exits panics and resets its VM (PSCI SYSTEM_RESET,
+/// `panic=-1`) again and again; wells reports each restart and the demo VM beside it runs to
+/// its end. QEMU is ended once both are seen (Linux would go on rebooting).
+fn panic_is_contained(root: &Path, p: &Prepared) -> Result<()> {
+    let env = [("WELLS_SYSTEM", "arm64-linux".to_string()), ("WELLS_GUEST_LINUX_64", p.panicking_bundle.display().to_string())];
+    let image = crate::qemu::build_with_env(root, &crate::hyper::VIRT_ARM64_HYPER, "wells-demo", &["linux-guest"], &env)?;
+    let enough = |log: &str| log.contains(RESET_REPORT) && log.contains("wells: vm 'demo' powered off (status 0)");
+    let (_, log) = hyper_boot_until(root, &image, "hyper-panic.log", enough)?;
+    check_panic(&log)
+}
+
+/// Checks the containment test's log: Linux's panic, wells' report of its reset, the demo VM
+/// powered off normally.
+pub fn check_panic(log: &str) -> Result<()> {
+    let linux: Vec<&str> = guest_lines(log, "[linux] ").collect();
+    if !linux.iter().any(|l| l.contains("wells-linux-guest: init exits on purpose")) {
+        return Err("the panicking guest's init never ran".to_string());
+    }
+    if !linux.iter().any(|l| l.contains("Kernel panic - not syncing: Attempted to kill init!")) {
+        return Err("Linux did not panic when its init exited".to_string());
+    }
+    if !log.lines().any(|l| l == RESET_REPORT) {
+        return Err(format!("no `{RESET_REPORT}`"));
+    }
+    if !log.lines().any(|l| l == "wells: vm 'demo' powered off (status 0)") {
+        return Err("the demo VM did not run to its end beside the panicking Linux".to_string());
+    }
+    Ok(())
 }
 
 /// `cargo xtask run --system <a system with the Linux guest>`: the bundle, the hypervisor image
@@ -216,10 +289,10 @@ pub fn check_guest(log: &str, prefix: &str, release: &str) -> Result<()> {
 /// Checks the hypervisor's log of `systems/arm64-linux.toml`: Linux's own checks on its
 /// `[linux]` lines, its power-off ending only its VM, the demo VM's lines among Linux's.
 pub fn check_hyper(log: &str, status: Option<i32>, release: &str) -> Result<()> {
-    check_guest(log, "[linux] ", release)?;
     if let Some(stop) = log.lines().find(|l| l.starts_with("wells: vm 'linux' stopped")) {
         return Err(format!("the hypervisor stopped Linux: {stop}"));
     }
+    check_guest(log, "[linux] ", release)?;
     let lines: Vec<&str> = log.lines().collect();
     let at = |want: &dyn Fn(&str) -> bool| lines.iter().position(|l| want(l));
     let first_linux = at(&|l| l.starts_with("[linux] ")).ok_or("no line of Linux")?;
@@ -255,6 +328,10 @@ pub fn tests(root: &Path) -> Steps {
     Steps::Ran(vec![
         (format!("Linux {} (Debian arm64) natively on QEMU virt: marker, uname -r, timer interrupts, power-off (-icount)", prepared.release), native),
         (format!("Linux {} (Debian arm64) as a VM of the wells arm64 hypervisor beside the supervisor demo (systems/arm64-linux.toml, -icount)", prepared.release), hyper),
+        (
+            format!("Linux {} under wells: an init that exits panics Linux, its VM resets (reported), the demo VM beside it runs to its end (-icount)", prepared.release),
+            panic_is_contained(root, &prepared),
+        ),
     ])
 }
 
@@ -282,7 +359,7 @@ pub fn record(summary: &mut crate::summary::Summary, steps: Steps) {
 
 #[cfg(test)]
 mod tests {
-    use super::{check_guest, check_hyper};
+    use super::{check_guest, check_hyper, check_panic};
 
     /// A shortened log of a good run of systems/arm64-linux.toml.
     const GOOD: &str = "\
@@ -319,6 +396,20 @@ wells: vm 'demo' powered off (status 0)
         assert!(bad("wells: vm 'linux' powered off (status 0)", "wells: vm 'linux' stopped: stage-2 data abort").contains("stopped Linux"));
         assert!(bad("slept 3", "Kernel panic - not syncing: Attempted to kill init!").contains("panicked"));
         assert!(check_hyper(GOOD, Some(1), "6.1.0-57-arm64").is_err());
+    }
+
+    #[test]
+    fn a_contained_panic_needs_the_panic_the_reset_and_the_demo_to_end() {
+        let good = "\
+[linux] wells-linux-guest: init exits on purpose
+[linux] [    0.789162] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100
+wells: vm 'linux' restarts (1): PSCI SYSTEM_RESET
+wells: vm 'demo' powered off (status 0)
+";
+        check_panic(good).unwrap();
+        assert!(check_panic(&good.replace("Kernel panic", "Kernel")).unwrap_err().contains("did not panic"));
+        assert!(check_panic(&good.replace("restarts (1)", "stopped")).unwrap_err().contains("SYSTEM_RESET"));
+        assert!(check_panic(&good.replace("(status 0)", "(status 1)")).unwrap_err().contains("demo"));
     }
 
     #[test]
