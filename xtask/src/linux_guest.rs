@@ -20,11 +20,13 @@ pub const MARKER: &str = "wells-linux-guest: init is running";
 /// The line `/init` prints before it powers off.
 const DONE: &str = "wells-linux-guest: done, powering off";
 
-/// The guest's `/init`: a busybox shell script. It mounts /proc, prints the marker, the kernel
+/// The guest's `/init`: a busybox shell script. It mounts /proc, writes a line to the kernel's
+/// log (printed with Linux's timestamp: the boot benchmark's mark), prints the marker, the kernel
 /// release, the CPU and the interrupt counts, sleeps a few times on the timer, prints the
 /// interrupt counts again and powers off (PSCI SYSTEM_OFF).
 const INIT: &str = r#"#!/bin/sh
 /bin/busybox mount -t proc proc /proc
+echo "wells-linux-guest: boot reached /init" > /dev/kmsg
 echo "wells-linux-guest: init is running"
 echo "wells-linux-guest: uname -r: $(/bin/busybox uname -r)"
 /bin/busybox cat /proc/cpuinfo
@@ -90,6 +92,7 @@ fn initramfs(busybox: &Path, init: &str, dest: &Path) -> Result<()> {
         cpio.entry(dir, 0o040755, (0, 0), &[]);
     }
     cpio.entry("dev/console", 0o020600, (5, 1), &[]);
+    cpio.entry("dev/kmsg", 0o020644, (1, 11), &[]);
     cpio.entry("bin/busybox", 0o100755, (0, 0), &read(busybox)?);
     cpio.entry("bin/sh", 0o120777, (0, 0), b"busybox");
     cpio.entry("init", 0o100755, (0, 0), init.as_bytes());
@@ -335,10 +338,44 @@ pub fn tests(root: &Path) -> Steps {
     ])
 }
 
-/// `cargo xtask linux-guest [--test]`: the test steps, with a PASS/FAIL tally.
+/// The line `/init` writes to the kernel's log, which prints it with Linux's timestamp.
+const KMSG_MARK: &str = "] wells-linux-guest: boot reached /init";
+
+/// Linux's timestamp (µs since its clock source came up) of the `/init` mark in `log`.
+pub fn mark_us(log: &str) -> Option<u64> {
+    let line = log.lines().find(|l| l.contains(KMSG_MARK))?;
+    let before = &line[..line.find(KMSG_MARK)?];
+    let stamp = before[before.rfind('[')? + 1..].trim();
+    let (seconds, micros) = stamp.split_once('.')?;
+    Some(seconds.parse::<u64>().ok()? * 1_000_000 + micros.parse::<u64>().ok()?)
+}
+
+/// `cargo xtask linux-guest --bench`: boot to `/init` natively, under wells alone, and under
+/// wells beside the demo VM, each under -icount (instructions, as Linux's clock counts them).
+fn bench(root: &Path) -> Result<()> {
+    let p = prepare(root)?;
+    let native = native_boot(root, &p)?;
+    let alone = build_hypervisor(root, &p, "arm64-linux-alone").and_then(|image| hyper_boot(root, &image, "bench-alone.log"))?;
+    let shared = build_hypervisor(root, &p, "arm64-linux").and_then(|image| hyper_boot(root, &image, "bench-shared.log"))?;
+    let mark = |log: &str, what: &str| mark_us(log).ok_or_else(|| format!("{what}: no `{KMSG_MARK}` line"));
+    let (n, a, s) = (mark(&native, "native")?, mark(&alone.1, "under wells")?, mark(&shared.1, "under wells beside the demo")?);
+    println!("\nLinux {} to /init, in instructions under -icount (Linux's own timestamp of the /init mark, from its clock source's start):", p.release);
+    println!("| run | instructions | / native |");
+    println!("|---|---:|---:|");
+    for (run, us) in [("natively on QEMU virt (cortex-a57)", n), ("as the only VM of the wells hypervisor", a), ("as a VM beside the supervisor demo VM (sharing the CPU)", s)] {
+        println!("| {run} | {} | {:.3} |", us * 1000, us as f64 / n as f64);
+    }
+    Ok(())
+}
+
+/// `cargo xtask linux-guest [--test | --bench]`: the test steps with a PASS/FAIL tally, or the
+/// boot benchmark.
 pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
+    if rest == ["--bench"] {
+        return bench(root).map(|()| 0);
+    }
     if !rest.is_empty() && rest != ["--test"] {
-        return Err(format!("linux-guest takes only --test, got `{}`", rest.join(" ")));
+        return Err(format!("linux-guest takes --test or --bench, got `{}`", rest.join(" ")));
     }
     let mut summary = crate::summary::Summary::new("xtask linux-guest --test");
     record(&mut summary, tests(root));
@@ -410,6 +447,13 @@ wells: vm 'demo' powered off (status 0)
         assert!(check_panic(&good.replace("Kernel panic", "Kernel")).unwrap_err().contains("did not panic"));
         assert!(check_panic(&good.replace("restarts (1)", "stopped")).unwrap_err().contains("SYSTEM_RESET"));
         assert!(check_panic(&good.replace("(status 0)", "(status 1)")).unwrap_err().contains("demo"));
+    }
+
+    #[test]
+    fn the_mark_is_read_with_or_without_the_vm_prefix() {
+        assert_eq!(super::mark_us("[    0.777433] wells-linux-guest: boot reached /init"), Some(777_433));
+        assert_eq!(super::mark_us("x\n[linux] [   12.000001] wells-linux-guest: boot reached /init\n"), Some(12_000_001));
+        assert_eq!(super::mark_us("[linux] wells-linux-guest: init is running"), None);
     }
 
     #[test]
