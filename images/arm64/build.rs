@@ -27,13 +27,17 @@ fn main() {
     if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
         // The guests this image carries (`hypervisor/guests.rs`): the bare test guest and the
         // supervisor demo cargo xtask builds (its default system).
-        let guests = &[(system::BARE_GUEST, "guests::BARE"), ("arm64-tasks", "guests::SUPERVISOR")];
-        system::build_script("arm64-vms", &offer("hypervisor", &[], guests));
+        let mut guests = vec![(system::BARE_GUEST, "guests::BARE"), ("arm64-tasks", "guests::SUPERVISOR")];
+        // With feature `linux-guest`: Debian's arm64 Linux (docs/linux-guest.md).
+        if std::env::var_os("CARGO_FEATURE_LINUX_GUEST").is_some() {
+            guests.push(("linux", "guests::LINUX"));
+        }
+        system::build_script("arm64-vms", &offer("hypervisor", &[], &guests[..]));
     } else if std::env::var_os("CARGO_FEATURE_USER32").is_some() {
         system::build_script("arm64-tasks", &offer("supervisor", &[(64, "a64"), (32, "a32")], &[]));
     }
     // What cargo xtask builds first and the image embeds.
-    for embedded in ["WELLS_USER_APPS_64", "WELLS_USER_APPS_32", "WELLS_GUESTS_64", "WELLS_GUEST_SUPERVISOR_64", "WELLS_GUEST_SUPERVISOR_BENCH_64"] {
+    for embedded in ["WELLS_USER_APPS_64", "WELLS_USER_APPS_32", "WELLS_GUESTS_64", "WELLS_GUEST_SUPERVISOR_64", "WELLS_GUEST_SUPERVISOR_BENCH_64", "WELLS_GUEST_LINUX_64"] {
         println!("cargo:rerun-if-env-changed={embedded}");
     }
 }

@@ -365,17 +365,18 @@ fn write_if_changed(to: &Path, text: &str) -> Result<()> {
 
 // ---------------------------------------------------------------- initramfs (cpio newc)
 
-struct Cpio {
+/// A newc cpio archive (the initramfs format), written in memory.
+pub(crate) struct Cpio {
     data: Vec<u8>,
     ino: u32,
 }
 
 impl Cpio {
-    fn new() -> Cpio {
+    pub(crate) fn new() -> Cpio {
         Cpio { data: Vec::new(), ino: 1 }
     }
 
-    fn entry(&mut self, name: &str, mode: u32, rdev: (u32, u32), body: &[u8]) {
+    pub(crate) fn entry(&mut self, name: &str, mode: u32, rdev: (u32, u32), body: &[u8]) {
         let header = format!(
             "070701{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}{:08x}",
             self.ino,
@@ -407,7 +408,7 @@ impl Cpio {
         }
     }
 
-    fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         self.entry("TRAILER!!!", 0, (0, 0), &[]);
         self.data
     }

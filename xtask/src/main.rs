@@ -17,6 +17,7 @@ mod hosted;
 mod launcher;
 mod library_arm;
 mod linux;
+mod linux_guest;
 mod load;
 mod minimal;
 mod miri;
@@ -87,6 +88,11 @@ commands:
                    the headers' own release unless --kernel names another);
                    --bench: only its part of `bench` (updates docs/benchmarks.md);
                    --append: extra kernel command line (then --bench only prints)
+  linux-guest [--test | --bench]
+                   Debian's arm64 kernel with a busybox initramfs, natively on QEMU virt and
+                   as a VM of the wells arm64 hypervisor (docs/linux-guest.md); the suite's
+                   steps with a PASS/FAIL tally; --bench: boot to /init natively vs
+                   under wells in instructions (-icount)
   arm-library [--test]
                    build libwells.a for the Arm CPUs (arm64, Cortex-A15/A7, Cortex-M3,
                    Cortex-R52) into target/<rust target>/release/; --test: also
@@ -198,6 +204,7 @@ fn main() -> ExitCode {
         "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
         "clippy" => no_options("clippy", rest).and_then(|()| clippy::command(&root)),
         "linux-module" => linux::command(&root, rest),
+        "linux-guest" => linux_guest::command(&root, rest),
         "arm-library" => library_arm::command(&root, rest),
         "osek" => osek::command(&root, rest),
         "profile" => profile::command(&root, rest).map(|()| 0),
@@ -430,6 +437,7 @@ fn test(root: &Path) -> Result<u8> {
     for (name, result) in linux::tests(root) {
         summary.record(&name, result);
     }
+    linux_guest::record(&mut summary, linux_guest::tests(root));
     for (name, result) in launcher::tests(root) {
         summary.record(&name, result);
     }

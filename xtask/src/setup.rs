@@ -142,6 +142,11 @@ pub fn run(root: &Path) -> Result<()> {
     for kernel in EXTRA_KERNELS {
         cached_kernel(root, kernel)?;
     }
+    // The Linux guest of the arm64 hypervisor (docs/linux-guest.md): its test step skips, with
+    // this message, when the packages cannot be fetched; the rest of the suite needs none of it.
+    if let Err(e) = cached_arm64_guest(root) {
+        println!("xtask setup: the arm64 Linux guest's packages are not there ({e}); its test step will be skipped");
+    }
     println!("xtask setup: all present");
     Ok(())
 }
@@ -234,6 +239,89 @@ pub fn cached_kernel(root: &Path, kernel: &ExtraKernel) -> Result<CachedKernel> 
     }
     std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
     Ok(found)
+}
+
+/// Debian's arm64 kernel and busybox, unpacked for the Linux guest of the arm64 hypervisor.
+pub struct Arm64Guest {
+    /// `uname -r` of the kernel (e.g. 6.1.0-57-arm64).
+    pub release: String,
+    /// The kernel's `vmlinuz`: a plain arm64 Image.
+    pub image: std::path::PathBuf,
+    /// The statically linked arm64 busybox.
+    pub busybox: std::path::PathBuf,
+}
+
+/// The meta-package whose dependency is the arm64 kernel the Linux guest boots (bookworm's).
+const ARM64_GUEST_KERNEL_META: &str = "linux-image-arm64:arm64";
+/// busybox for the guest's initramfs, statically linked.
+const ARM64_GUEST_BUSYBOX: &str = "busybox-static:arm64";
+
+/// Debian's arm64 kernel and busybox-static, fetched with `apt-get download` (arm64 added to
+/// dpkg's architectures first, as root) and unpacked with `dpkg-deb -x` into the kernel cache
+/// as `<release>/` when not there yet; nothing is installed into the host.
+pub fn cached_arm64_guest(root: &Path) -> Result<Arm64Guest> {
+    let image_pkg = match arm64_kernel_package() {
+        Ok(package) => package,
+        Err(_) if is_root() && !dpkg_has_arm64() => {
+            println!("xtask setup: dpkg --add-architecture arm64 (for the Linux guest's packages)");
+            crate::run_status(Command::new("dpkg").args(["--add-architecture", "arm64"]), "dpkg --add-architecture arm64")?;
+            apt_get(&["update"])?;
+            arm64_kernel_package()?
+        }
+        Err(e) => return Err(e),
+    };
+    let release = image_pkg.trim_start_matches("linux-image-").trim_end_matches(":arm64").to_string();
+    let dir = kernel_cache(root).join(&release);
+    let found = Arm64Guest { image: dir.join(format!("boot/vmlinuz-{release}")), busybox: dir.join("bin/busybox"), release: release.clone() };
+    if dir.join(".complete").exists() {
+        return Ok(found);
+    }
+    let packages = [format!("linux-image-{release}:arm64"), ARM64_GUEST_BUSYBOX.to_string()];
+    println!("xtask setup: fetching the arm64 Linux guest: {}", packages.join(" "));
+    let tmp = kernel_cache(root).join(format!(".{release}.tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let debs = tmp.join("debs");
+    std::fs::create_dir_all(&debs).map_err(|e| format!("cannot create {}: {e}", debs.display()))?;
+    let mut download = Command::new("apt-get");
+    download.arg("download").args(&packages).current_dir(&debs);
+    crate::run_status(&mut download, &format!("apt-get download {}", packages.join(" ")))?;
+    let tree = tmp.join("tree");
+    for deb in std::fs::read_dir(&debs).map_err(|e| e.to_string())? {
+        let deb = deb.map_err(|e| e.to_string())?.path();
+        let mut unpack = Command::new("dpkg-deb");
+        unpack.arg("-x").arg(&deb).arg(&tree);
+        crate::run_status(&mut unpack, &format!("dpkg-deb -x {}", deb.display()))?;
+    }
+    // Only vmlinuz boots (the initramfs holds no modules); the .debs are not kept.
+    let _ = std::fs::remove_dir_all(tree.join("lib/modules"));
+    let _ = std::fs::remove_dir_all(&debs);
+    // As for `cached_kernel`: renamed when whole, marked complete last.
+    if dir.exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    std::fs::rename(&tree, &dir).map_err(|e| format!("cannot move the unpacked guest to {} ({e}); if another setup is fetching it, run again", dir.display()))?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    if !found.image.exists() || !found.busybox.exists() {
+        return Err(format!("{} lacks boot/vmlinuz-{release} or bin/busybox", dir.display()));
+    }
+    std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
+    Ok(found)
+}
+
+/// The arm64 kernel package `linux-image-arm64` depends on today.
+fn arm64_kernel_package() -> Result<String> {
+    dependencies(ARM64_GUEST_KERNEL_META)?.into_iter().find(|d| d.starts_with("linux-image-")).ok_or_else(|| {
+        format!("apt knows no {ARM64_GUEST_KERNEL_META}: run `dpkg --add-architecture arm64` and `apt-get update` (as root)")
+    })
+}
+
+/// True when dpkg already lists arm64 among its foreign architectures.
+fn dpkg_has_arm64() -> bool {
+    Command::new("dpkg")
+        .arg("--print-foreign-architectures")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).lines().any(|line| line.trim() == "arm64"))
+        .unwrap_or(false)
 }
 
 /// Points the `include <old>/...` line of each headers Makefile under `new` at `new`.

@@ -55,6 +55,10 @@ pub fn run(root: &Path, name: &str) -> Result<u8> {
     let board = board_for(&system)?;
     env(board, name)?;
     crate::setup::run(root)?;
+    // A system with the Linux guest: its hypervisor image carries the kernel (docs/linux-guest.md).
+    if system.domains().any(|d| d.image.as_ref().is_some_and(|i| i.get_ref() == system::LINUX_GUEST)) {
+        return crate::linux_guest::run_system(root, name);
+    }
     crate::qemu::run_demo(root, board, name)
 }
 

@@ -24,6 +24,9 @@ pub const PARTITION_RAM_MAX: u64 = 64 << 20;
 pub const PARTITION_WINDOW_MIN_US: u64 = 10;
 /// What a VM may run besides a supervisor system: the bare test guest (`images/bare-guest`).
 pub const BARE_GUEST: &str = "bare-guest";
+/// What an arm64 VM may also run: Debian's arm64 Linux (docs/linux-guest.md), carried by the
+/// hypervisor image built with feature `linux-guest`.
+pub const LINUX_GUEST: &str = "linux";
 /// The virtual devices a VM may be given.
 pub const VM_DEVICES: [&str; 2] = ["uart", "gic"];
 
@@ -331,10 +334,14 @@ impl System {
             return Err(problem(domain, field("image"), "missing: a VM runs a supervisor system or `bare-guest`"));
         };
         let cpu = self.cpu.get_ref();
-        let known = image.get_ref() == BARE_GUEST || context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu);
+        let linux = image.get_ref() == LINUX_GUEST && cpu == "arm64";
+        let known = linux || image.get_ref() == BARE_GUEST || context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu);
         if !known {
             let mut runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
             runnable.push(BARE_GUEST);
+            if cpu == "arm64" {
+                runnable.push(LINUX_GUEST);
+            }
             return Err(problem(image, field("image"), format!("unknown image `{}` (a {cpu} VM runs: {})", image.get_ref(), runnable.join(", "))));
         }
         let Some(size) = &d.ram_size else {
@@ -840,7 +847,7 @@ image = "tasks"
 
         assert_eq!(error(VMS, "ram-size = 0x0800_0000", "ram-size = 0x0810_0000"), "10: domain.left.ram-size: must be a multiple of 2 MiB (stage-2 blocks)");
         assert_eq!(error(VMS, "ram-size = 0x0800_0000", "ram-size = 0x0800_0000\nram-base = 0x4800_0000"), "11: domain.left.ram-base: guest images load at 0x40080000: outside this RAM");
-        assert!(error(VMS, "image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.left.image: unknown image `vms` (a arm64 VM runs: tasks, bare-guest)"));
+        assert!(error(VMS, "image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.left.image: unknown image `vms` (a arm64 VM runs: tasks, bare-guest, linux)"));
         assert_eq!(error(VMS, "restarts = 2\n", ""), "12: domain.left.restarts: missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)");
         assert_eq!(error(VMS, "\"restart\"", "\"reboot\""), "12: domain.left.on-fault: unknown policy `reboot` (policies: stop, restart)");
         assert_eq!(error(VMS, "[\"uart\", \"gic\"]", "[\"uart\", \"disk\"]"), "14: domain.left.devices: `disk`: each at most once, of: uart, gic");

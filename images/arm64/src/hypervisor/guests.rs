@@ -14,3 +14,8 @@ pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_64"));
 /// hypervisor's own benchmark to compare with its native run.
 #[cfg(feature = "bench")]
 pub const SUPERVISOR_BENCH: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_BENCH_64"));
+
+/// Debian's arm64 Linux kernel and a busybox initramfs, as one bundle (`cargo xtask linux-guest`
+/// writes it; `wells_board_common::hypervisor` boots it with a device tree of its own).
+#[cfg(feature = "linux-guest")]
+pub const LINUX: &[u8] = include_bytes!(env!("WELLS_GUEST_LINUX_64"));

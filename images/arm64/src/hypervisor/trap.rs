@@ -9,7 +9,7 @@ use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
 use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
 use wells_board_common::Console;
-use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess}};
+use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess, SystemRegisterAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
 use wells_core::arch::aarch64::{FastCallRegisters, Syndrome, TrapFrame, TrapKind};
 use wells_core::telemetry::EventKind;
@@ -38,7 +38,7 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
             exits::interrupt::<Board>(GIC.acknowledge());
             Resume::Next
         }
-        Class::Synchronous => guest_synchronous(frame),
+        Class::Synchronous => guest_synchronous(frame, me),
         Class::Fiq | Class::SError => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
     };
     // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
@@ -73,13 +73,31 @@ pub(crate) extern "C" fn fast_call(registers: &mut FastCallRegisters) -> bool {
 }
 
 /// A synchronous exit: a hypercall, an access stage 2 did not allow, a trapped instruction.
-fn guest_synchronous(frame: &mut TrapFrame) -> Resume {
+/// `me` is the exiting vCPU's save area.
+fn guest_synchronous(frame: &mut TrapFrame, me: *mut Vcpu) -> Resume {
     let syndrome = Syndrome::read_el2();
     let esr = syndrome.esr;
     let (elr, far) = (frame.elr, syndrome.far);
     let resume = match syndrome.class() {
         // HVC: ELR is already past the instruction.
         0x16 => return exits::blocking::<Board>(|| exits::hypercall::<Board>(&mut Registers(frame))),
+        // The guest's first FP/SIMD instruction since another vCPU used the FP unit: it gets
+        // the unit with its own registers and runs the instruction again.
+        0x07 => {
+            // SAFETY: `me` is this vCPU's save area in the VM registry (see `handle`), and
+            // nothing else uses it while its own exit is handled, with interrupts masked.
+            unsafe { (*me).guest_mut().claim_fp() };
+            return Resume::Next;
+        }
+        // MSR/MRS trapped: only the debug and PMU registers trap (MDCR_EL2).
+        0x18 => {
+            let access = SystemRegisterAccess::decode(esr);
+            if access.is_debug() || access.is_pmu() {
+                exits::debug_or_pmu_access::<Board>(access.read, access.register, &mut Registers(frame), format_args!("{} (ESR={esr:#010x} ELR={elr:#x})", syndrome.describe()))
+            } else {
+                exits::fault::<Board>(format_args!("{} (ESR={esr:#010x} ELR={elr:#x})", syndrome.describe()))
+            }
+        }
         // A trapped SMC: ELR is the SMC itself.
         0x17 => exits::blocking::<Board>(|| exits::hypercall::<Board>(&mut Registers(frame))),
         0x24 => {

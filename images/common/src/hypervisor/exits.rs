@@ -15,6 +15,7 @@ use wells_core::telemetry::EventKind;
 
 pub use super::hypercalls::hypercall;
 pub use super::lifecycle::{fault, power_off, restart, shut_down, stop};
+pub use super::shared_registers::debug_or_pmu_access;
 
 /// A load or store the CPU described well enough to emulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,13 +29,14 @@ pub struct MmioAccess {
 
 /// A guest access at `ipa` that stage 2 did not map. The emulated UART and distributor pages
 /// are served; anything else is a fault of the VM (`syndrome` says what the CPU reported).
-pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn GuestRegisters, syndrome: core::fmt::Arguments<'_>) -> Resume {
+pub fn mmio<P: GicBoard>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn GuestRegisters, syndrome: core::fmt::Arguments<'_>) -> Resume {
     let page = ipa as usize & !0xfff;
     let offset = ipa as usize & 0xfff;
     let devices = P::vms().with_current(|vm| vm.devices).unwrap_or(Devices::NONE);
     let uart = devices.uart && page == P::UART_IPA;
     let distributor = devices.interrupt_controller && page == P::GICD_IPA;
-    let emulated = uart && access.is_some_and(|a| a.size == 1 || a.size == 4);
+    // Linux's PL011 driver uses 16-bit accesses.
+    let emulated = uart && access.is_some_and(|a| matches!(a.size, 1 | 2 | 4));
     match access {
         Some(access) if emulated => {
             let register = access.register as usize;
@@ -53,7 +55,11 @@ pub fn mmio<P: VmPlatform>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn 
             let register = access.register as usize;
             if access.write {
                 let value = if register == 31 { 0 } else { regs.get(register) as u32 };
-                P::vms().with_current(|vm| vm.distributor.write(offset, access.size, value));
+                let sgi = P::vms().with_current(|vm| vm.distributor.write(offset, access.size, value).filter(|&id| vm.distributor.forwards(id)).map(|id| (id, vm.distributor.priority(id)))).flatten();
+                // Sent to itself: straight into the list registers the CPU holds (its own).
+                if let Some((id, priority)) = sgi {
+                    P::gich().inject_software(id, priority);
+                }
             } else if register != 31 {
                 let value = P::vms().with_current(|vm| vm.distributor.read(offset, access.size)).unwrap_or(0);
                 regs.set(register, value as u64);

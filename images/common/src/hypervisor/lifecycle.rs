@@ -35,7 +35,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
 fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8) -> Result<StartedVm, String> {
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
     let mut ram = GuestRam::new(spec.ram_size).map_err(|e| failed(&e))?;
-    let pc = loader::load(spec.image, ram.bytes(), spec.ram_base).map_err(|e| failed(&e))?;
+    let loaded = loader::load::<P>(spec.image, ram.bytes(), spec.ram_base).map_err(|e| failed(&e))?;
     let mut space = P::Space::new(vmid).map_err(|e| failed(&e))?;
     space.flush();
     space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
@@ -47,7 +47,7 @@ fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8)
         .map_err(|e| failed(&e))?;
     // All or nothing (#23): a VM that cannot start gives its domain back too (`start` gives
     // back the VMID and the record), so it leaves nothing behind.
-    let started = register_and_start::<P>(kernel, spec, vmid, domain, space, ram, pc);
+    let started = register_and_start::<P>(kernel, spec, vmid, domain, space, ram, loaded);
     if started.is_err() {
         // No thread of it exists: stopping it ends nothing, destroying it frees its slot.
         let _ = kernel.domain_stop(domain, 0);
@@ -64,7 +64,7 @@ fn register_and_start<P: VmPlatform>(
     domain: DomainId,
     space: P::Space,
     ram: GuestRam,
-    pc: u64,
+    loaded: loader::Loaded,
 ) -> Result<StartedVm, Error> {
     kernel.domain_set_budget(domain, spec.budget)?;
     P::vms().add(Vm {
@@ -75,6 +75,7 @@ fn register_and_start<P: VmPlatform>(
         ram,
         ram_base: spec.ram_base,
         image: spec.image,
+        linux: loaded.device_tree.is_some(),
         arg: spec.arg,
         on_fault: spec.on_fault,
         fault_restarts: 0,
@@ -87,13 +88,23 @@ fn register_and_start<P: VmPlatform>(
         outcome: Outcome::Running,
         vcpu: Box::new(P::Vcpu::reset()),
     });
-    let entry = GuestEntry { pc, x0: spec.arg, x1: 0 };
+    let entry = entry(loaded, spec.arg, 0);
     // The save area's address: the box stays in the registry until `Vms::clear`.
     let registers = P::vms().with_vm(domain, |vm| &mut *vm.vcpu as *mut P::Vcpu as usize).ok_or(Error::BadState)?;
     let vcpu = kernel.thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry, registers as *mut P::Vcpu)))?;
     P::vms().with_vm(domain, |vm| vm.thread = Some(vcpu));
     kernel.thread_start(vcpu)?;
     Ok(StartedVm { domain, vcpu })
+}
+
+/// Where a guest loaded as `loaded` starts: an ELF guest with its argument in x0 and its
+/// restart count in x1; a Linux kernel with its device tree in x0 and x1 = 0 (the arm64 boot
+/// protocol).
+fn entry(loaded: loader::Loaded, arg: u64, restarts: u64) -> GuestEntry {
+    match loaded.device_tree {
+        Some(device_tree) => GuestEntry { pc: loaded.pc, x0: device_tree, x1: 0 },
+        None => GuestEntry { pc: loaded.pc, x0: arg, x1: restarts },
+    }
 }
 
 /// Ends the VM of the running vCPU: PSCI SYSTEM_OFF with `status` (the guest's x1).
@@ -114,7 +125,8 @@ struct Reload {
     ram: usize,
     ram_size: usize,
     ram_base: usize,
-    entry: GuestEntry,
+    arg: u64,
+    restarts: u64,
 }
 
 /// Counts and reports the restart and resets what the VM's record holds of its last run (its
@@ -126,8 +138,7 @@ fn begin_restart<P: VmPlatform>(why: &str) -> Option<Reload> {
         crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
         vm.distributor = Default::default();
         vm.space.flush();
-        let entry = GuestEntry { pc: 0, x0: vm.arg, x1: vm.restarts as u64 };
-        Reload { image: vm.image, ram: vm.ram.address(), ram_size: vm.ram.size(), ram_base: vm.ram_base, entry }
+        Reload { image: vm.image, ram: vm.ram.address(), ram_size: vm.ram.size(), ram_base: vm.ram_base, arg: vm.arg, restarts: vm.restarts as u64 }
     })
 }
 
@@ -144,11 +155,11 @@ fn finish_restart<P: VmPlatform>(plan: Option<Reload>) -> Resume {
     let were_enabled = P::cpu().irq_save();
     P::cpu().irq_restore(true);
     ram.fill(0);
-    let loaded = loader::load(plan.image, ram, plan.ram_base);
+    let loaded = loader::load::<P>(plan.image, ram, plan.ram_base);
     P::cpu().irq_save();
     P::cpu().irq_restore(were_enabled);
     match loaded {
-        Ok(pc) => Resume::Restart(GuestEntry { pc, ..plan.entry }),
+        Ok(loaded) => Resume::Restart(entry(loaded, plan.arg, plan.restarts)),
         Err(e) => stop::<P>(format!("its image no longer loads: {e}")),
     }
 }

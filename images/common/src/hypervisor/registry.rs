@@ -29,6 +29,9 @@ pub struct Vm<P: VmPlatform> {
     pub ram: GuestRam,
     pub ram_base: usize,
     pub image: &'static [u8],
+    /// Its image is a Linux kernel (`linux`): the debug and performance-monitor registers it
+    /// clears at boot read as zero and ignore writes rather than stop it.
+    pub linux: bool,
     pub arg: u64,
     pub on_fault: OnFault,
     /// Restarts after faults (bounded by `on_fault`).

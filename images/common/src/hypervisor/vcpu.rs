@@ -89,6 +89,13 @@ pub struct GicVcpu<B: GicBoard> {
     timer_active: bool,
 }
 
+impl<B: GicBoard> GicVcpu<B> {
+    /// Its CPU state (the trap glue hands it the FP unit on a guest's first FP instruction).
+    pub fn guest_mut(&mut self) -> &mut B::Guest {
+        &mut self.guest
+    }
+}
+
 impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
     fn reset() -> Self {
         GicVcpu { guest: B::Guest::reset(), vgic: VgicCpu::reset(), timer_active: false }

@@ -58,6 +58,21 @@ impl Gich {
         injected
     }
 
+    /// Makes software interrupt (SGI) `id` pending in the list registers the CPU holds, as sent
+    /// by CPU 0 (the VM's one CPU sending to itself). False when it is pending already (SGIs
+    /// sent again before they are taken merge) or no list register is free.
+    pub fn inject_software(&self, id: u32, priority: u8) -> bool {
+        let mut state = VgicCpu::save(self);
+        let pending = state.lr.iter().any(|&lr| lr & 0x3ff == id && lr & LR_STATE == LR_PENDING);
+        let Some(free) = state.lr.iter_mut().take(self.list_registers()).find(|lr| **lr & LR_STATE == 0) else { return false };
+        if pending {
+            return false;
+        }
+        *free = LR_PENDING | (((priority >> 3) as u32) << 23) | (id & 0x3ff);
+        state.restore(self);
+        true
+    }
+
     /// True when the list registers the CPU holds have an interrupt pending for the guest.
     pub fn has_pending(&self) -> bool {
         (0..self.list_registers()).any(|n| self.read(GICH_LR + 4 * n) & LR_STATE == LR_PENDING)

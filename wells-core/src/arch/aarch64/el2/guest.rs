@@ -6,7 +6,8 @@ pub use crate::arch::hypervisor::guest_exit::{instruction_length, GuestState, Mm
 use core::arch::asm;
 
 /// The EL1 (and EL0 thread-pointer, virtual-timer) registers of one vCPU. General registers
-/// are in the trap frame on the vCPU thread's stack; FP/SIMD is trapped (see `el2`).
+/// are in the trap frame on the vCPU thread's stack; FP/SIMD registers are switched lazily
+/// (`el2::fp`).
 #[repr(C)]
 #[derive(Debug, Clone, Default)]
 pub struct GuestContext {
@@ -34,6 +35,8 @@ pub struct GuestContext {
     pub csselr: u64,
     pub cntv_ctl: u64,
     pub cntv_cval: u64,
+    /// Its FP/SIMD registers while another vCPU owns the FP unit.
+    pub fp: super::fp::FpState,
 }
 
 /// SCTLR_EL1 out of reset: RES1 bits, MMU and caches off.
@@ -104,8 +107,15 @@ impl GuestContext {
         };
     }
 
-    /// Loads these registers into the CPU (before this vCPU's guest runs again).
+    /// The guest used FP/SIMD (the trap, EC 0x07): it gets the FP unit with its own registers.
+    pub fn claim_fp(&mut self) {
+        self.fp.claim();
+    }
+
+    /// Loads these registers into the CPU (before this vCPU's guest runs again); FP traps again
+    /// unless the FP unit holds this vCPU's registers.
     pub fn restore(&self) {
+        self.fp.guard();
         // SAFETY: writes EL1 registers at EL2; they take effect only in the guest, which is
         // entered after this (the `isb` at the end orders them before the `eret`).
         unsafe {
@@ -196,4 +206,47 @@ pub fn faulting_ipa_page() -> u64 {
     // SAFETY: reads a syndrome register at EL2.
     unsafe { asm!("mrs {0}, hpfar_el2", out(reg) hpfar, options(nomem, nostack)) };
     ((hpfar >> 4) & 0xff_ffff_ffff) << 12
+}
+
+/// A trapped MSR/MRS (exception class 0x18), from its syndrome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SystemRegisterAccess {
+    pub op0: u8,
+    pub op1: u8,
+    pub crn: u8,
+    pub crm: u8,
+    pub op2: u8,
+    /// The general register read into or written from (31: the zero register).
+    pub register: u8,
+    /// An MRS (the guest reads the register).
+    pub read: bool,
+}
+
+impl SystemRegisterAccess {
+    /// The access an ESR_EL2 of class 0x18 describes (ISS: Op0 21:20, Op2 19:17, Op1 16:14,
+    /// CRn 13:10, Rt 9:5, CRm 4:1, direction 0).
+    pub fn decode(esr: u64) -> SystemRegisterAccess {
+        let field = |shift: u32, bits: u32| ((esr >> shift) & ((1 << bits) - 1)) as u8;
+        SystemRegisterAccess {
+            op0: field(20, 2),
+            op2: field(17, 3),
+            op1: field(14, 3),
+            crn: field(10, 4),
+            register: field(5, 5),
+            crm: field(1, 4),
+            read: esr & 1 != 0,
+        }
+    }
+
+    /// A debug register (Op0 = 2: breakpoints, watchpoints, MDSCR_EL1, the OS lock, the debug
+    /// communication channel), which MDCR_EL2.TDA/TDOSA/TDRA trap.
+    pub fn is_debug(&self) -> bool {
+        self.op0 == 2
+    }
+
+    /// A performance-monitor register (PMCR_EL0..PMUSERENR_EL0, PMINTEN*, PMEVCNTR/TYPER,
+    /// PMCCFILTR), which MDCR_EL2.TPM/TPMCR trap.
+    pub fn is_pmu(&self) -> bool {
+        self.op0 == 3 && ((self.crn == 9 && (12..=14).contains(&self.crm)) || (self.crn == 14 && self.crm >= 8))
+    }
 }

@@ -3,9 +3,10 @@
 //! the guest side of a vCPU ([`guest`]: EL1 registers, entering a guest, decoding its exits).
 //!
 //! The hypervisor runs with its own stage-1 MMU off (EL2 sees physical addresses). Guests are
-//! AArch64 EL1 software with FP/SIMD trapped: their FP registers are not switched, so a guest
-//! touching them is stopped instead of reading another guest's values.
+//! AArch64 EL1 software; their FP/SIMD registers are switched lazily on their first use
+//! ([`fp`]).
 
+pub mod fp;
 pub mod guest;
 pub mod stage2;
 
@@ -57,7 +58,8 @@ pub const HCR_GUESTS: u64 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5)
 /// SCTLR_EL2: RES1 bits, instruction cache on, MMU and data cache off, no alignment checks.
 const SCTLR_EL2: u64 = 0x30c5_1830;
 
-/// CPTR_EL2: RES1 bits plus TFP (bit 10): guest FP/SIMD traps to EL2.
+/// CPTR_EL2: RES1 bits plus TFP (bit 10): guest FP/SIMD traps to EL2 until a guest claims the
+/// FP unit ([`fp`]).
 const CPTR_EL2_TRAP_FP: u64 = 0x33ff | (1 << 10);
 
 /// CNTHCTL_EL2: EL1 may read the physical counter (EL1PCTEN); its physical timer traps
