@@ -49,10 +49,12 @@ const MACHINE: &str = "virt,secure=on,virtualization=on";
 
 /// The feature sets the normal-world images of the plan and of `run` are built with (clippy
 /// checks each).
-pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["smc-test"], &["normal-world", "user32"]];
+pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["smc-test"], &["normal-world", "user32"], &["secure-test", "user"], &["secure-world", "user"]];
 
 /// A boot of the monitor with a normal world.
 pub struct MonitorTest {
+    /// The secure world (`wells-secure-world`) packed into the monitor's flash, booted first.
+    pub secure_world: bool,
     /// The normal world: a binary of the arm64 supervisor image with these features.
     pub world_bin: &'static str,
     pub world_features: &'static [&'static str],
@@ -73,6 +75,7 @@ const MONITOR_LINES: [&str; 3] = [
 /// world.
 pub const MONITOR_TESTS: &[MonitorTest] = &[
     MonitorTest {
+        secure_world: false,
         world_bin: "wells-smc-test",
         world_features: &["smc-test"],
         boot: Boot {
@@ -99,6 +102,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
         },
     },
     MonitorTest {
+        secure_world: false,
         world_bin: "wells-test",
         world_features: &["normal-world", "user32"],
         boot: Boot {
@@ -114,6 +118,44 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 " passed, 0 failed",
                 // A passing run ends with SYSTEM_OFF through the monitor.
                 "monitor: PSCI SYSTEM_OFF after 1 SMCs",
+            ],
+            status: 0,
+        },
+    },
+    MonitorTest {
+        secure_world: true,
+        world_bin: "wells-secure-test",
+        world_features: &["secure-test", "user"],
+        boot: Boot {
+            name: "arm64 monitor at EL3 with a secure world: wells at S-EL1 boots first with its own S-EL0 tasks; a normal-world EL0 task calls the secure service (counter, key-value store) and its bad calls get their errors (cortex-a57)",
+            machine: MACHINE,
+            cpu: "cortex-a57",
+            expect: &[
+                MONITOR_LINES[0],
+                "monitor: secure world: ",
+                " copied to secure DRAM 0xe100000; entering it at S-EL1",
+                "wells on qemu-virt-arm64 (secure world): entered at S-EL1",
+                "secure world: starting 2 tasks of `arm64-secure`",
+                "hello from hello (AArch64 EL0)",
+                "secure-service: ready at S-EL0",
+                MONITOR_LINES[2],
+                "wells on qemu-virt-arm64: entered at EL2",
+                "ok - secure SERVICE_VERSION = (0, 0x10000)",
+                "ok - secure KV_GET(0), the secure world's id = (0, 0x5ec0001)",
+                "ok - secure COUNTER_READ after 3 increments = (0, 0x3)",
+                "ok - secure KV_GET(5) after the update = (0, 0xffffffff)",
+                "ok - secure unknown function 0xf00000ff = (-1, 0x0)",
+                "ok - secure KV_GET(16), a bad key = (-2, 0x0)",
+                "ok - secure KV_PUT(0, 1), a read-only key = (-3, 0x0)",
+                "ok - secure KV_PUT(6, 1 << 32), an oversized value = (-4, 0x0)",
+                "ok - secure KV_GET(6), never written = (-5, 0x0)",
+                "ok - secure SECURE_DONE from the normal world = (-3, 0x0)",
+                "ok - secure_call(PSCI SYSTEM_OFF) refused by the supervisor",
+                "ok - secure_call with a bad answer buffer refused",
+                "secure-client: every secure call answered as the ABI says",
+                "secure test: client exited with 0",
+                "secure test: PASS",
+                "monitor: PSCI SYSTEM_OFF after ",
             ],
             status: 0,
         },
@@ -136,7 +178,8 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         .map(|test| {
             let result = monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|monitor| {
                 let world = qemu::build(root, &qemu::VIRT_ARM64, test.world_bin, test.world_features)?;
-                qemu::test_boot_with(root, &VIRT_ARM64_MONITOR, &test.boot, monitor, &loader_options(&world), BOOT_LIMIT)
+                let firmware = if test.secure_world { with_secure_world(root, monitor)? } else { monitor.clone() };
+                qemu::test_boot_with(root, &VIRT_ARM64_MONITOR, &test.boot, &firmware, &loader_options(&world), BOOT_LIMIT)
             });
             (test.boot.name.to_string(), result)
         })
@@ -154,6 +197,43 @@ pub fn normal_world_options(root: &Path, board: &Board, system: &str) -> Result<
     let image = description.normal_world_image().ok_or_else(|| format!("system `{system}` has no normal world"))?;
     let built = qemu::build_with_env(root, world.board, world.bin, world.features, &crate::systems::env(world.board, image)?)?;
     Ok(loader_options(&built))
+}
+
+/// The secure world's image: the arm64 supervisor for secure EL1 (`systems/arm64-secure.toml`).
+pub const SECURE_WORLD_BIN: &str = "wells-secure-world";
+pub const SECURE_WORLD_FEATURES: &[&str] = &["secure-world", "user"];
+
+/// "WELLSSW1", then the image's size: the header the monitor looks for at the board's
+/// `secure-world-package` offset in its flash.
+const PACKAGE_MAGIC: &[u8; 8] = b"WELLSSW1";
+
+/// Builds the secure world and packs it into a copy of the monitor's flash image at the board's
+/// `secure-world-package` offset (header, then its flat image); returns the ELF path whose
+/// `.bin` sibling is the packed flash image (what `-bios` loads).
+pub fn with_secure_world(root: &Path, monitor: &Path) -> Result<PathBuf> {
+    let secure = qemu::build(root, &qemu::VIRT_ARM64, SECURE_WORLD_BIN, SECURE_WORLD_FEATURES)?;
+    let secure_flat = flat_binary(&secure, &secure.with_extension("bin"))?;
+    let description = wells_board::load(&root.join("boards"), VIRT_ARM64_MONITOR.description)?;
+    let offset = description
+        .secure
+        .as_ref()
+        .and_then(|secure| secure.secure_world_package)
+        .ok_or_else(|| format!("boards/{}.toml: no [secure] secure-world-package", VIRT_ARM64_MONITOR.description))? as usize;
+    let read = |path: &Path| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+    let mut flash = read(&monitor.with_extension("bin"))?;
+    let image = read(&secure_flat)?;
+    if flash.len() > offset {
+        return Err(format!("the monitor's flash image ({:#x} bytes) overlaps the secure world's package at {offset:#x}", flash.len()));
+    }
+    flash.resize(offset, 0);
+    flash.extend_from_slice(PACKAGE_MAGIC);
+    flash.extend_from_slice(&(image.len() as u64).to_le_bytes());
+    flash.extend_from_slice(&image);
+    let name = monitor.file_stem().and_then(|s| s.to_str()).unwrap_or("monitor");
+    let packed = monitor.with_file_name(format!("{name}+secure-world.elf"));
+    std::fs::copy(monitor, &packed).map_err(|e| format!("cannot copy {}: {e}", monitor.display()))?;
+    std::fs::write(packed.with_extension("bin"), &flash).map_err(|e| format!("cannot write {}: {e}", packed.display()))?;
+    Ok(packed)
 }
 
 /// Writes the flat image of `elf` that QEMU's `-bios` puts at the bottom of flash: every loaded

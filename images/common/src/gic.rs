@@ -56,6 +56,13 @@ impl Gic {
         self.write(self.cpu_interface, GICC_PMR, 0xff);
     }
 
+    /// In the secure world: which groups this CPU interface signals (a monitor stops group 1,
+    /// the normal world's, while the secure world runs); with `fiq`, group 0 comes as FIQ.
+    pub fn signal_groups(&self, group0: bool, group1: bool, fiq: bool) {
+        let value = group0 as u32 | (group1 as u32) << 1 | (fiq as u32) << 3;
+        self.write(self.cpu_interface, GICC_CTLR, value);
+    }
+
     /// Enables the distributor, the CPU interface and interrupt `id` (the timer's).
     pub fn init(&self, id: u32) {
         self.write(self.distributor, GICD_CTLR, 1);

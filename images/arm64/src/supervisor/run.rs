@@ -100,3 +100,23 @@ pub(crate) fn smc_test_at_entry() {
         crate::exit::exit(1)
     }
 }
+
+/// The secure world (`wells-secure-world`, packed into the monitor's flash and entered at secure
+/// EL1): the tasks of `systems/arm64-secure.toml`, the secure service among them.
+#[cfg(feature = "secure-world")]
+pub fn secure_world(board: &Board) -> i32 {
+    wells_board_common::monitor::secure_world::run(board, &super::system::SYSTEM)
+}
+
+/// The normal world's test of the secure world (`wells-secure-test`): its client task calls the
+/// secure service; passing, it ends with PSCI SYSTEM_OFF through the monitor (status 0).
+#[cfg(feature = "secure-test")]
+pub fn secure_test(board: &Board) -> i32 {
+    if wells_board_common::monitor::secure_test::run(board, super::apps::a64::SECURE_CLIENT) {
+        wells_board_common::println!(Board, "secure test: PASS");
+        0
+    } else {
+        wells_board_common::println!(Board, "secure test: FAIL");
+        1
+    }
+}

@@ -36,6 +36,8 @@ macro_rules! user_programs {
             TXN_FAULTER = "txn-faulter",
             ADVISOR_TASK = "advisor-task",
             SEALED_PROBE = "sealed-probe",
+            SECURE_SERVICE = "secure-service",
+            SECURE_CLIENT = "secure-client",
         );
 
         /// The programs of the user-task test scenarios.

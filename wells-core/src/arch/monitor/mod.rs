@@ -6,6 +6,7 @@
 //! controller.
 
 pub mod psci;
+pub mod secure;
 pub mod smccc;
 
 pub use smccc::{Call, FunctionId, Outcome};

@@ -10,6 +10,8 @@
 //! its data and stack are in secure SRAM, every access is Device-nGnRnE (no unaligned access:
 //! the target is strict-align; no exclusive access either: the monitor is single-core).
 
+pub mod world;
+
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -93,10 +95,13 @@ pub fn scr() -> u64 {
 }
 
 /// Enters the normal world at non-secure EL2 at `entry` with x0 = `arg0` (the device tree) and
-/// every other general register zero, EL2's system control clean (MMU and caches off), interrupts
-/// masked; the monitor's stack starts again at `monitor_stack` for the SMCs to come. Never
+/// every other general register zero, EL2's system control clean (MMU and caches off), EL1's
+/// registers fresh (a secure world may have run before), interrupts masked, security state
+/// `scr`; the monitor's stack starts again at `monitor_stack` for the SMCs to come. Never
 /// returns: the world comes back only through the vectors.
-pub fn enter_normal_world(entry: u64, arg0: u64, monitor_stack: usize) -> ! {
+pub fn enter_normal_world(entry: u64, arg0: u64, scr: u64, monitor_stack: usize) -> ! {
+    world::El1State::fresh().restore();
+    world::set_scr(scr);
     // SAFETY: at EL3 after `establish`. Everything the monitor still needs is static; the stack
     // it ran on so far is given up (the exception path starts at its top again).
     unsafe {
