@@ -10,6 +10,8 @@ const MONITOR_FAULT: i32 = 101;
 pub(crate) fn handle(frame: &mut El3Frame) {
     match frame.smc_immediate() {
         Some(immediate) => super::worlds::smc(frame, immediate),
+        // FIQ from a lower level (AArch64 or AArch32): the secure tick.
+        None if matches!(frame.vector, 10 | 14) => super::worlds::fiq(frame),
         None => {
             say(format_args!(
                 "unexpected exception at EL3: vector {}, ESR={:#x} ({}), ELR={:#x}, FAR={:#x}, SPSR={:#x}",

@@ -112,7 +112,18 @@ pub fn secure_world(board: &Board) -> i32 {
 /// secure service; passing, it ends with PSCI SYSTEM_OFF through the monitor (status 0).
 #[cfg(feature = "secure-test")]
 pub fn secure_test(board: &Board) -> i32 {
-    if wells_board_common::monitor::secure_test::run(board, super::apps::a64::SECURE_CLIENT) {
+    use super::apps::a64;
+    use wells_board_common::monitor::secure_test::{self, SecureTest};
+    /// Where the peek task finds the secure DRAM mapped: below its code, clear of its stacks.
+    const PEEK_ADDRESS: usize = 0x7000_0000;
+    let test = SecureTest { peek: a64::SECURE_PEEK, client: a64::SECURE_CLIENT, peek_fault_code: -1000 - 0x24, peek_address: PEEK_ADDRESS };
+    let map_secure = |domain| {
+        let _ = super::tasks::TASKS.with_task(domain, |task| {
+            task.space.map_foreign_for_test(PEEK_ADDRESS, crate::facts::SECURE_DRAM_BASE, 4096);
+            Ok(())
+        });
+    };
+    if secure_test::run(board, &test, map_secure) {
         wells_board_common::println!(Board, "secure test: PASS");
         0
     } else {

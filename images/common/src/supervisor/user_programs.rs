@@ -38,6 +38,7 @@ macro_rules! user_programs {
             SEALED_PROBE = "sealed-probe",
             SECURE_SERVICE = "secure-service",
             SECURE_CLIENT = "secure-client",
+            SECURE_PEEK = "secure-peek",
         );
 
         /// The programs of the user-task test scenarios.

@@ -41,6 +41,40 @@ fn refused(name: &str, function: u32) -> bool {
     }
 }
 
+/// Work of the normal world's: a xorshift run `rounds` times.
+fn work(rounds: u32) -> u64 {
+    let mut x = core::hint::black_box(0x2545_f491_4f6c_dd1du64);
+    for _ in 0..rounds {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    x
+}
+
+/// The secure world's tick goes on while the normal world works: the secure ticks the service
+/// counts grow over some milliseconds of work here (the monitor takes each tick as FIQ, switches
+/// to the secure world and back), and the work, done twice, comes out the same both times.
+fn secure_ticks_advance() -> bool {
+    let ticks = || secure_call(SECURE_TICKS, 0, 0).map(|answer| answer[1]).unwrap_or(0);
+    let before = ticks();
+    let (first, second) = (work(WORK_ROUNDS), work(WORK_ROUNDS));
+    let after = ticks();
+    let grew = after.saturating_sub(before);
+    if grew >= MIN_TICKS && first == second {
+        println!("ok - secure ticks advanced by {} while the normal world worked (its work intact)", grew);
+        true
+    } else {
+        println!("not ok - secure ticks {} -> {} (at least {} more expected), work {:#x} vs {:#x}", before, after, MIN_TICKS, first, second);
+        false
+    }
+}
+
+/// About 2 x 10 ms of work under `-icount` (one instruction a nanosecond).
+const WORK_ROUNDS: u32 = 1_500_000;
+/// Ticks (1 ms each) the work must at least see.
+const MIN_TICKS: u64 = 10;
+
 fn main(_arg: usize) -> i32 {
     let mut ok = true;
     ok &= check("SERVICE_VERSION", SERVICE_VERSION, 0, 0, SUCCESS, VERSION);
@@ -89,6 +123,7 @@ fn main(_arg: usize) -> i32 {
         ok = false;
     }
     ok &= check("COUNTER_READ unchanged by the refused call", COUNTER_READ, 0, 0, SUCCESS, start + 3);
+    ok &= secure_ticks_advance();
     if ok {
         println!("secure-client: every secure call answered as the ABI says");
         0

@@ -10,6 +10,7 @@
 //! its data and stack are in secure SRAM, every access is Device-nGnRnE (no unaligned access:
 //! the target is strict-align; no exclusive access either: the monitor is single-core).
 
+pub mod secure_timer;
 pub mod world;
 
 use core::arch::{asm, global_asm};
