@@ -127,7 +127,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
         world_bin: "wells-secure-test",
         world_features: &["secure-test", "user"],
         boot: Boot {
-            name: "arm64 monitor at EL3 with a secure world: wells at S-EL1 boots first with its own S-EL0 tasks; a normal-world task's read of secure DRAM faults and stops only that task; a normal-world EL0 task calls the secure service (counter, key-value store) and its bad calls get their errors; the secure tick (CNTPS as FIQ to EL3) advances while the normal world works (cortex-a57)",
+            name: "arm64 monitor at EL3 with a secure world: wells at S-EL1 with S-EL0 tasks boots first; a normal-world task calls the secure service (good and bad calls), reads secure DRAM (faults, contained), sees the secure tick advance (cortex-a57)",
             machine: MACHINE,
             cpu: "cortex-a57",
             expect: &[
@@ -146,6 +146,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 // A synchronous external abort (DFSC 0x10): the access left the CPU and was refused.
                 "(ESR=0x92000010 FAR=0x70000000",
                 "ok - a normal-world read of secure memory faulted and stopped only its task (exit -1036)",
+                "bench: SMC round trip EL1 -> EL3 -> EL1 (SMCCC_VERSION): ",
                 "ok - secure SERVICE_VERSION = (0, 0x10000)",
                 "ok - secure KV_GET(0), the secure world's id = (0, 0x5ec0001)",
                 "ok - secure COUNTER_READ after 3 increments = (0, 0x3)",
@@ -159,6 +160,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 "ok - secure_call(PSCI SYSTEM_OFF) refused by the supervisor",
                 "ok - secure_call with a bad answer buffer refused",
                 "ok - secure ticks advanced by ",
+                "bench: secure service call COUNTER_READ (EL0 -> EL1 -> EL3 -> S-EL1 -> S-EL0 and back): ",
                 "secure-client: every secure call answered as the ABI says",
                 "secure test: client exited with 0",
                 "secure test: PASS",
@@ -190,7 +192,66 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             });
             (test.boot.name.to_string(), result)
         })
+        .chain(std::iter::once_with(|| (BENCH_STEP.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| bench_repeats(root, m)))))
         .collect()
+}
+
+/// The step that checks the secure world's bench figures.
+const BENCH_STEP: &str = "arm64 monitor bench: SMC round trip and secure service call, in instructions under -icount, the same in two boots";
+
+/// The aims of issue 17 for the bench lines that start with these (instructions).
+const BENCH_AIMS: &[(&str, u64)] = &[("bench: SMC round trip", 100), ("bench: secure service call", 1000)];
+
+/// Boots the secure world's test twice under `-icount` and requires its `bench:` lines (SMC
+/// round trip from EL1, secure calls from EL0) to be there and to be the same both times;
+/// prints them with the aims.
+fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
+    let test = MONITOR_TESTS.iter().find(|test| test.secure_world).ok_or("no secure-world boot in the plan")?;
+    let world = qemu::build(root, &qemu::VIRT_ARM64, test.world_bin, test.world_features)?;
+    let firmware = with_secure_world(root, monitor)?;
+    let figures = || -> Result<Vec<String>> {
+        let lines = boot_output(root, &test.boot, &firmware, &loader_options(&world))?;
+        let bench: Vec<String> = lines.iter().filter_map(|line| line.find("bench: ").map(|at| line[at..].trim_end().to_string())).collect();
+        if bench.len() < 4 {
+            return Err(format!("{BENCH_STEP}: expected 4 bench lines, got {bench:?}"));
+        }
+        Ok(bench)
+    };
+    let (first, second) = (figures()?, figures()?);
+    if first != second {
+        return Err(format!("{BENCH_STEP}: the figures differ between two boots: {first:?} vs {second:?}"));
+    }
+    for line in &first {
+        let aim = BENCH_AIMS.iter().find(|(start, _)| line.starts_with(start)).map(|(_, aim)| format!(" (aim <= {aim})")).unwrap_or_default();
+        println!("xtask: {line}{aim}");
+    }
+    Ok(())
+}
+
+/// One boot under `-icount`, its output lines; it must end with status 0 within the limit.
+fn boot_output(root: &Path, boot: &Boot, firmware: &Path, extra: &[String]) -> Result<Vec<String>> {
+    use std::io::Read;
+    let options: Vec<String> = qemu::ICOUNT.iter().map(|option| option.to_string()).chain(extra.iter().cloned()).collect();
+    let mut child = qemu::qemu_command_with(&VIRT_ARM64_MONITOR, boot, firmware, &options)
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start QEMU: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout from QEMU")?;
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let status = crate::child::wait_within(&mut child, BOOT_LIMIT).map_err(|e| format!("cannot wait for QEMU: {e}"))?;
+    let text = reader.join().map_err(|_| "the output reader failed")?;
+    match status {
+        Some(status) if status.success() => Ok(text.lines().map(str::to_string).collect()),
+        Some(status) => Err(format!("{}: QEMU ended with {status}", boot.name)),
+        None => Err(format!("{}: hung, killed after {} s", boot.name, BOOT_LIMIT.as_secs())),
+    }
 }
 
 /// For a monitor board, the options that load the normal world of `system` (built first): the

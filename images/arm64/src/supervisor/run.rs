@@ -123,6 +123,7 @@ pub fn secure_test(board: &Board) -> i32 {
             Ok(())
         });
     };
+    smc_round_trip_bench();
     if secure_test::run(board, &test, map_secure) {
         wells_board_common::println!(Board, "secure test: PASS");
         0
@@ -130,4 +131,21 @@ pub fn secure_test(board: &Board) -> i32 {
         wells_board_common::println!(Board, "secure test: FAIL");
         1
     }
+}
+
+/// The SMC round trip from EL1 (SMCCC_VERSION: EL1 -> EL3 -> EL1), the fewest instructions over
+/// some runs (the PMU cycle counter under `-icount`); it also lets the tasks read the counter.
+#[cfg(feature = "secure-test")]
+fn smc_round_trip_bench() {
+    use wells_core::arch::aarch64::{cycle_counter_start, cycles, smc};
+    cycle_counter_start();
+    let fewest = (0..16)
+        .map(|_| {
+            let start = cycles();
+            smc::call3(wells_core::arch::monitor::smccc::SMCCC_VERSION, 0, 0, 0);
+            cycles() - start
+        })
+        .min()
+        .unwrap_or(0);
+    wells_board_common::println!(Board, "bench: SMC round trip EL1 -> EL3 -> EL1 (SMCCC_VERSION): {fewest} instructions");
 }
