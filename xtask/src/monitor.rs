@@ -92,7 +92,11 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 "ok - smc PSCI_FEATURES(CPU_ON) = 0x0",
                 "ok - smc AFFINITY_INFO(cpu 0) = 0x0",
                 "ok - smc MIGRATE_INFO_TYPE = 0x2",
+                "ok - smc CPU_OFF (the only CPU on) = -3",
+                "ok - smc CPU_SUSPEND(power-down state) = -2",
+                "ok - smc CPU_SUSPEND(standby) = 0x0 after ",
                 "ok - smc CPU_ON(cpu 0) = -4",
+                "smc: secure world absent",
                 "smc fuzz: 10000 random calls from EL2, 10000 answered as SMCCC asks, monitor counted 10001",
                 "smc fuzz: 10000 random calls from EL1, 10000 answered as SMCCC asks, monitor counted 10001",
                 "smc test: PASS; PSCI SYSTEM_OFF through the monitor",
@@ -118,6 +122,30 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 " passed, 0 failed",
                 // A passing run ends with SYSTEM_OFF through the monitor.
                 "monitor: PSCI SYSTEM_OFF after 1 SMCs",
+            ],
+            status: 0,
+        },
+    },
+    MonitorTest {
+        secure_world: true,
+        world_bin: "wells-smc-test",
+        world_features: &["smc-test"],
+        boot: Boot {
+            name: "arm64 monitor at EL3 with a secure world: 10 000 random SMCs from EL2 and from EL1, those of owning entities 48..=63 through the world switch, under the secure tick (cortex-a57)",
+            machine: MACHINE,
+            cpu: "cortex-a57",
+            expect: &[
+                "monitor: secure tick: CNTPS every 62500 counts",
+                "secure-service: ready at S-EL0",
+                "wells on qemu-virt-arm64: entered at EL2",
+                "smc: secure world present: calls of owning entities 48..=63 go through the world switch",
+                "ok - smc MIGRATE_INFO_TYPE = 0x1",
+                "ok - smc MIGRATE_INFO_UP_CPU = 0x0",
+                "ok - smc CPU_SUSPEND(standby) = 0x0 after ",
+                "smc fuzz: 10000 random calls from EL2, 10000 answered as SMCCC asks, monitor counted 10001",
+                "smc fuzz: 10000 random calls from EL1, 10000 answered as SMCCC asks, monitor counted 10001",
+                "smc test: PASS; PSCI SYSTEM_OFF through the monitor",
+                "monitor: PSCI SYSTEM_OFF after ",
             ],
             status: 0,
         },
@@ -206,7 +234,7 @@ const BENCH_AIMS: &[(&str, u64)] = &[("bench: SMC round trip", 100), ("bench: se
 /// round trip from EL1, secure calls from EL0) to be there and to be the same both times;
 /// prints them with the aims.
 fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
-    let test = MONITOR_TESTS.iter().find(|test| test.secure_world).ok_or("no secure-world boot in the plan")?;
+    let test = MONITOR_TESTS.iter().find(|test| test.world_bin == "wells-secure-test").ok_or("no secure-world test boot in the plan")?;
     let world = qemu::build(root, &qemu::VIRT_ARM64, test.world_bin, test.world_features)?;
     let firmware = with_secure_world(root, monitor)?;
     let figures = || -> Result<Vec<String>> {

@@ -20,7 +20,7 @@ pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, fact
 
 /// The SMC service. One CPU: the others stay parked (CPU_ON is a later slice), so PSCI names
 /// only CPU 0.
-pub(crate) static SMC: SmcService = SmcService::new(Machine { cpus: 1, this_cpu: 0 });
+pub(crate) static SMC: SmcService = SmcService::new(Machine { cpus: 1, this_cpu: 0, trusted_os: false });
 
 fn no_interrupts() -> bool {
     false
@@ -58,6 +58,10 @@ impl Power for SecureGpio {
         loop {
             aarch64::wait_for_interrupt();
         }
+    }
+
+    fn standby(&self) {
+        aarch64::wait_for_interrupt();
     }
 
     fn reset(&self) -> ! {

@@ -81,12 +81,43 @@ pub fn smc_test(board: &Board) -> i32 {
         wells_board_common::println!(Board, "smc test: needs the wells monitor to enter it at EL2, but it was entered at EL{}", board.entry_el);
         return 1;
     }
-    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) {
+    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) && cpu_suspend_standby() {
         wells_board_common::println!(Board, "smc test: PASS; PSCI SYSTEM_OFF through the monitor");
         smc::system_off()
     }
     wells_board_common::println!(Board, "smc test: FAIL");
     1
+}
+
+/// PSCI CPU_SUSPEND to standby from EL1, interrupts masked, with the virtual timer set 1 ms
+/// ahead: the call must return SUCCESS, woken by the timer's interrupt (pending, though masked)
+/// or earlier by the secure tick when there is a secure world; without one, no sooner than the
+/// timer. Prints `ok` or `not ok`.
+fn cpu_suspend_standby() -> bool {
+    use wells_core::arch::aarch64::{counter, smc, virtual_timer_arm, virtual_timer_cancel};
+    use wells_core::arch::monitor::psci;
+    let secure_world = {
+        let mut probe = [0u64; 18];
+        probe[0] = 0xf000_0000;
+        smc::call(&mut probe);
+        probe[0] == 0
+    };
+    let were_enabled = wells_board_common::irq_save::<Board>();
+    let (start, frequency) = counter();
+    let one_ms = frequency / 1000;
+    virtual_timer_arm(start + one_ms);
+    let result = smc::call3(psci::CPU_SUSPEND, psci::STANDBY, 0, 0);
+    let waited = counter().0 - start;
+    virtual_timer_cancel();
+    wells_board_common::irq_restore::<Board>(were_enabled);
+    let woke_right = if secure_world { waited > 0 } else { waited >= one_ms };
+    if result == psci::SUCCESS && woke_right {
+        wells_board_common::println!(Board, "ok - smc CPU_SUSPEND(standby) = 0x0 after {waited} counts (the timer set {one_ms} ahead{})", if secure_world { ", or the secure tick" } else { "" });
+        true
+    } else {
+        wells_board_common::println!(Board, "not ok - smc CPU_SUSPEND(standby) = {result} after {waited} counts (timer {one_ms} ahead)");
+        false
+    }
 }
 
 /// The SMC test at EL2, where the monitor entered this image, before it drops to EL1 (MMU off,

@@ -13,12 +13,15 @@ pub mod smc_test;
 
 use crate::atomic64::AtomicU64;
 use core::sync::atomic::Ordering;
-use wells_core::arch::monitor::{Call, Machine, Monitor, Outcome};
+use wells_core::arch::monitor::{psci, Call, Machine, Monitor, Outcome};
 
 /// What powers the machine off or resets it (the board's secure GPIO on QEMU virt).
 pub trait Power {
     fn off(&self) -> !;
     fn reset(&self) -> !;
+    /// PSCI CPU_SUSPEND's standby: waits for an interrupt (one that is pending wakes it even
+    /// while masked), then the caller resumes and takes it.
+    fn standby(&self);
 }
 
 /// The monitor's SMC service: the machine it answers for and the count of SMCs it answered.
@@ -64,6 +67,10 @@ impl SmcService {
                 x[1] = 0;
                 x[2] = 0;
                 x[3] = 0;
+            }
+            Outcome::Standby => {
+                power.standby();
+                x[..4].copy_from_slice(&[psci::SUCCESS as u64, 0, 0, 0]);
             }
             Outcome::SystemOff => power.off(),
             Outcome::SystemReset => power.reset(),

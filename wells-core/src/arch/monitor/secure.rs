@@ -64,6 +64,8 @@ pub enum Action {
 /// The monitor's view of the worlds.
 #[derive(Debug)]
 pub struct Worlds {
+    /// There is a secure world (a Trusted OS for PSCI's MIGRATE_INFO_TYPE).
+    pub secure_world: bool,
     /// The world running (or that was interrupted).
     pub current: World,
     /// What the secure world runs for, while it runs.
@@ -91,22 +93,27 @@ pub fn is_for_secure_world(function: u32) -> bool {
 impl Worlds {
     /// Without a secure world: the normal world runs, calls for a secure world are unknown.
     pub const fn normal_only() -> Worlds {
-        Worlds { current: World::Normal, serving: None, ready: false, pending_ticks: 0, delivered_ticks: 0 }
+        Worlds { secure_world: false, current: World::Normal, serving: None, ready: false, pending_ticks: 0, delivered_ticks: 0 }
     }
 
     /// With a secure world, booting first.
     pub const fn secure_first() -> Worlds {
-        Worlds { current: World::Secure, serving: Some(Serving::Boot), ready: false, pending_ticks: 0, delivered_ticks: 0 }
+        Worlds { secure_world: true, current: World::Secure, serving: Some(Serving::Boot), ready: false, pending_ticks: 0, delivered_ticks: 0 }
     }
 
     /// What an SMC of the current world makes the monitor do; `monitor` answers what is its own
     /// (SMCCC, PSCI, wells's calls) and counts every SMC.
     pub fn smc(&mut self, call: &Call, monitor: &mut Monitor) -> Action {
         let function = call.function.0;
+        monitor.machine.trusted_os = self.secure_world;
         if !(call.immediate == 0 && is_for_secure_world(function)) {
             return Action::Answer(monitor.answer(call));
         }
-        monitor.answered = monitor.answered.wrapping_add(1);
+        // WELLS_SMC_COUNT counts the normal world's calls; the secure world's protocol calls
+        // are the switch's own.
+        if self.current == World::Normal {
+            monitor.answered = monitor.answered.wrapping_add(1);
+        }
         match self.current {
             World::Normal if is_protocol(function) => Action::Answer(Outcome::Return(if self.ready { DENIED } else { NOT_SUPPORTED })),
             World::Normal if !self.ready => Action::Answer(Outcome::Return(NOT_SUPPORTED)),
@@ -170,7 +177,7 @@ mod tests {
     }
 
     fn monitor() -> Monitor {
-        Monitor::new(Machine { cpus: 1, this_cpu: 0 })
+        Monitor::new(Machine { cpus: 1, this_cpu: 0, trusted_os: false })
     }
 
     #[test]
@@ -183,7 +190,8 @@ mod tests {
         assert_eq!(worlds.current, World::Secure);
         assert_eq!(worlds.smc(&call(SECURE_DONE, &[0, 42]), &mut m), Action::ToNormal(Some([0, 42])));
         assert_eq!(worlds.current, World::Normal);
-        assert_eq!(m.answered, 3);
+        // The normal world's call; SECURE_DONE is the switch's own.
+        assert_eq!(m.answered, 1);
     }
 
     #[test]
