@@ -283,13 +283,20 @@ fn boot_output(root: &Path, boot: &Boot, firmware: &Path, extra: &[String]) -> R
 }
 
 /// For a monitor board, the options that load the normal world of `system` (built first): the
-/// board's normal-world binary, built for the supervisor system the world runs. Nothing for
-/// other boards.
-pub fn normal_world_options(root: &Path, board: &Board, system: &str) -> Result<Vec<String>> {
+/// board's normal-world binary, built for the supervisor system the world runs. When `system`
+/// has a secure world too, it is built for its own supervisor system and packed into the
+/// monitor's flash image (`monitor`'s `.bin`, what `-bios` loads). Nothing for other boards.
+pub fn normal_world_options(root: &Path, board: &Board, system: &str, monitor: &Path) -> Result<Vec<String>> {
     let Some(world) = &board.normal_world else {
         return Ok(Vec::new());
     };
     let description = crate::systems::load(root, system)?;
+    if let Some(secure) = description.secure_world_image() {
+        let env = crate::systems::env(&qemu::VIRT_ARM64, secure)?;
+        let secure = qemu::build_with_env(root, &qemu::VIRT_ARM64, SECURE_WORLD_BIN, SECURE_WORLD_FEATURES, &env)?;
+        let flash = monitor.with_extension("bin");
+        pack(root, &flash, &secure, &flash)?;
+    }
     let image = description.normal_world_image().ok_or_else(|| format!("system `{system}` has no normal world"))?;
     let built = qemu::build_with_env(root, world.board, world.bin, world.features, &crate::systems::env(world.board, image)?)?;
     Ok(loader_options(&built))
@@ -308,7 +315,17 @@ const PACKAGE_MAGIC: &[u8; 8] = b"WELLSSW1";
 /// `.bin` sibling is the packed flash image (what `-bios` loads).
 pub fn with_secure_world(root: &Path, monitor: &Path) -> Result<PathBuf> {
     let secure = qemu::build(root, &qemu::VIRT_ARM64, SECURE_WORLD_BIN, SECURE_WORLD_FEATURES)?;
-    let secure_flat = flat_binary(&secure, &secure.with_extension("bin"))?;
+    let name = monitor.file_stem().and_then(|s| s.to_str()).unwrap_or("monitor");
+    let packed = monitor.with_file_name(format!("{name}+secure-world.elf"));
+    std::fs::copy(monitor, &packed).map_err(|e| format!("cannot copy {}: {e}", monitor.display()))?;
+    pack(root, &monitor.with_extension("bin"), &secure, &packed.with_extension("bin"))?;
+    Ok(packed)
+}
+
+/// Writes `out`: the monitor's flash image `flash` with the secure world's ELF `secure` packed
+/// after it at the board's `secure-world-package` offset (header, then its flat image).
+fn pack(root: &Path, flash: &Path, secure: &Path, out: &Path) -> Result<()> {
+    let secure_flat = flat_binary(secure, &secure.with_extension("bin"))?;
     let description = wells_board::load(&root.join("boards"), VIRT_ARM64_MONITOR.description)?;
     let offset = description
         .secure
@@ -316,7 +333,7 @@ pub fn with_secure_world(root: &Path, monitor: &Path) -> Result<PathBuf> {
         .and_then(|secure| secure.secure_world_package)
         .ok_or_else(|| format!("boards/{}.toml: no [secure] secure-world-package", VIRT_ARM64_MONITOR.description))? as usize;
     let read = |path: &Path| std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
-    let mut flash = read(&monitor.with_extension("bin"))?;
+    let mut flash = read(flash)?;
     let image = read(&secure_flat)?;
     if flash.len() > offset {
         return Err(format!("the monitor's flash image ({:#x} bytes) overlaps the secure world's package at {offset:#x}", flash.len()));
@@ -325,11 +342,7 @@ pub fn with_secure_world(root: &Path, monitor: &Path) -> Result<PathBuf> {
     flash.extend_from_slice(PACKAGE_MAGIC);
     flash.extend_from_slice(&(image.len() as u64).to_le_bytes());
     flash.extend_from_slice(&image);
-    let name = monitor.file_stem().and_then(|s| s.to_str()).unwrap_or("monitor");
-    let packed = monitor.with_file_name(format!("{name}+secure-world.elf"));
-    std::fs::copy(monitor, &packed).map_err(|e| format!("cannot copy {}: {e}", monitor.display()))?;
-    std::fs::write(packed.with_extension("bin"), &flash).map_err(|e| format!("cannot write {}: {e}", packed.display()))?;
-    Ok(packed)
+    std::fs::write(out, &flash).map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
 
 /// Writes the flat image of `elf` that QEMU's `-bios` puts at the bottom of flash: every loaded
