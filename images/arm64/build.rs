@@ -19,7 +19,12 @@ fn main() {
     } else {
         // Below the wells monitor (feature `normal-world`): linked where the monitor enters it.
         let below_monitor = std::env::var_os("CARGO_FEATURE_NORMAL_WORLD").is_some();
-        Layout { stack_guard: 4 * KIB, below_monitor, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) }
+        if std::env::var_os("CARGO_FEATURE_SECURE_WORLD").is_some() {
+            // The secure world: in the secure DRAM (15 MiB), so a heap that fits there.
+            Layout { stack_guard: 4 * KIB, secure_world: true, ..Layout::kernel(64 * KIB, Heap::Size(8 * MIB)) }
+        } else {
+            Layout { stack_guard: 4 * KIB, below_monitor, ..Layout::kernel(64 * KIB, Heap::Size(96 * MIB)) }
+        }
     };
     wells_board::build_script("qemu-virt", "arm64", &layout);
     // The system the demo runs (`systems/`): VMs, or tasks with 64- and 32-bit programs.
@@ -33,6 +38,8 @@ fn main() {
             guests.push(("linux", "guests::LINUX"));
         }
         system::build_script("arm64-vms", &offer("hypervisor", &[], &guests[..]));
+    } else if std::env::var_os("CARGO_FEATURE_SECURE_WORLD").is_some() {
+        system::build_script("arm64-secure", &offer("supervisor", &[(64, "a64")], &[]));
     } else if std::env::var_os("CARGO_FEATURE_USER32").is_some() {
         system::build_script("arm64-tasks", &offer("supervisor", &[(64, "a64"), (32, "a32")], &[]));
     }

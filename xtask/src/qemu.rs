@@ -452,7 +452,7 @@ pub fn run_tests(root: &Path, board: &Board) -> Vec<(String, Result<()>)> {
 /// interactively; returns QEMU's exit status.
 pub fn run_demo(root: &Path, board: &Board, system: &str) -> Result<u8> {
     let image = build_with_env(root, board, "wells-demo", board.demo_features, &crate::systems::env(board, system)?)?;
-    let extra = crate::monitor::normal_world_options(root, board, system)?;
+    let extra = crate::monitor::normal_world_options(root, board, system, &image)?;
     interactive(root, board, qemu_command_with(board, &board.plain_boot, &image, &extra))
 }
 
@@ -530,7 +530,7 @@ pub fn debug_command(root: &Path, rest: &[String]) -> Result<u8> {
 /// exit status.
 pub fn debug(root: &Path, board: &Board, bin: &str, system: &str) -> Result<u8> {
     let image = build_with_env(root, board, bin, board.demo_features, &crate::systems::env(board, system)?)?;
-    let mut extra = crate::monitor::normal_world_options(root, board, system)?;
+    let mut extra = crate::monitor::normal_world_options(root, board, system, &image)?;
     extra.extend(["-s".to_string(), "-S".to_string()]);
     let qemu = qemu_command_with(board, &board.plain_boot, &image, &extra);
     println!("xtask: QEMU waits halted for a debugger; attach from another terminal with:");

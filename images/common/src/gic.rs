@@ -56,6 +56,13 @@ impl Gic {
         self.write(self.cpu_interface, GICC_PMR, 0xff);
     }
 
+    /// In the secure world: which groups this CPU interface signals (a monitor stops group 1,
+    /// the normal world's, while the secure world runs); with `fiq`, group 0 comes as FIQ.
+    pub fn signal_groups(&self, group0: bool, group1: bool, fiq: bool) {
+        let value = group0 as u32 | (group1 as u32) << 1 | (fiq as u32) << 3;
+        self.write(self.cpu_interface, GICC_CTLR, value);
+    }
+
     /// Enables the distributor, the CPU interface and interrupt `id` (the timer's).
     pub fn init(&self, id: u32) {
         self.write(self.distributor, GICD_CTLR, 1);
@@ -96,6 +103,17 @@ impl Gic {
     pub fn set_active(&self, id: u32, active: bool) {
         let register = if active { GICD_ISACTIVER } else { GICD_ICACTIVER };
         self.write(self.distributor, register + (id as usize / 32) * 4, 1 << (id % 32));
+    }
+
+    /// In the secure world: makes private interrupt `id` a secure (group 0) one of the highest
+    /// priority and enables it (the secure world's timer, which a monitor takes as FIQ).
+    pub fn make_secure(&self, id: u32) {
+        let group = GICD_IGROUPR + (id as usize / 32) * 4;
+        self.write(self.distributor, group, self.read(self.distributor, group) & !(1 << (id % 32)));
+        let priority_word = GICD_IPRIORITYR + (id as usize & !3);
+        let shift = (id % 4) * 8;
+        self.write(self.distributor, priority_word, self.read(self.distributor, priority_word) & !(0xff << shift));
+        self.write(self.distributor, GICD_ISENABLER + (id as usize / 32) * 4, 1 << (id % 32));
     }
 
     /// Takes the highest pending interrupt (its ID, or `SPURIOUS`).

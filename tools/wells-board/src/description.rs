@@ -115,6 +115,11 @@ pub struct Secure {
     /// Where a normal-world image loads below a monitor (in RAM, clear of the device tree QEMU
     /// puts at the bottom of RAM when it boots firmware).
     pub normal_world_image: Spanned<u64>,
+    /// Where in the secure flash a monitor finds the secure world's image packed after itself
+    /// (a header, then the image, which the monitor copies to the start of `dram`).
+    pub secure_world_package: Option<u64>,
+    /// The secure physical timer's interrupt (INTID): the secure world's tick.
+    pub secure_timer_interrupt: Option<u32>,
 }
 
 #[derive(Deserialize, Debug)]

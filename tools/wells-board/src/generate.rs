@@ -88,6 +88,12 @@ pub fn rust(description: &Description, board: &str) -> String {
         let _ = writeln!(out, "/// The secure GPIO pin that powers the machine off.\npub const SECURE_GPIO_POWER_OFF_PIN: u32 = {};", secure.power_off_pin.get_ref());
         let _ = writeln!(out, "/// The secure GPIO pin that resets the machine.\npub const SECURE_GPIO_RESET_PIN: u32 = {};", secure.reset_pin.get_ref());
         constant(&mut out, "Where the normal world's image loads below a monitor (its entry).", "SECURE_NORMAL_WORLD_IMAGE", *secure.normal_world_image.get_ref());
+        if let Some(package) = secure.secure_world_package {
+            constant(&mut out, "Where in the secure flash the secure world's image is packed after the monitor.", "SECURE_WORLD_PACKAGE", package);
+        }
+        if let Some(intid) = secure.secure_timer_interrupt {
+            let _ = writeln!(out, "/// The secure physical timer's interrupt (INTID).\npub const SECURE_TIMER_INTID: u32 = {intid};");
+        }
     }
     out
 }
@@ -130,6 +136,9 @@ pub fn linker_script(description: &Description, board: &str, layout: &Layout) ->
     } else if layout.below_monitor {
         let secure = description.secure.as_ref().ok_or_else(|| format!("boards/{board}.toml: no [secure] section: no monitor to run below"))?;
         *secure.normal_world_image.get_ref()
+    } else if layout.secure_world {
+        let secure = description.secure.as_ref().ok_or_else(|| format!("boards/{board}.toml: no [secure] section: no secure DRAM to link the secure world in"))?;
+        secure.dram.base
     } else {
         layout.image_base.unwrap_or_else(|| description.image_base())
     };

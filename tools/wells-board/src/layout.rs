@@ -28,6 +28,9 @@ pub struct Layout {
     /// A normal-world image run below a monitor: linked at the description's `[secure]`
     /// `normal-world-image` rather than its `[ram]` image address.
     pub below_monitor: bool,
+    /// The secure world's supervisor run beside the normal world below a monitor (S-EL1):
+    /// linked at the start of the description's `[secure]` DRAM, where the monitor enters it.
+    pub secure_world: bool,
     /// The boot stack.
     pub stack: u64,
     /// An unmapped page below the boot stack (0: none), so that an overflow faults.
@@ -51,6 +54,6 @@ pub const GIB: u64 = 1 << 30;
 impl Layout {
     /// A kernel image: a boot stack of `stack` bytes and a heap; 4 KiB alignment, no guard page.
     pub const fn kernel(stack: u64, heap: Heap) -> Layout {
-        Layout { as_guest: false, secure: false, below_monitor: false, stack, stack_guard: 0, handler_stack: 0, heap, heap_align: 4 * KIB, task_ram: false, image_base: None }
+        Layout { as_guest: false, secure: false, below_monitor: false, secure_world: false, stack, stack_guard: 0, handler_stack: 0, heap, heap_align: 4 * KIB, task_ram: false, image_base: None }
     }
 }

@@ -304,27 +304,37 @@ impl System {
         Ok(())
     }
 
-    /// A world of a monitor: only the normal world so far (the secure world is a later slice of
-    /// the monitor), running a supervisor system of the same CPU.
+    /// A world of a monitor: `normal` or `secure` (`docs/monitor.md`), running a supervisor
+    /// system of the same CPU (the secure one at secure EL1, packed into the monitor's flash).
     fn check_world(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
         let d = domain.get_ref();
-        if d.name.get_ref() != "normal" {
-            return Err(problem(&d.name, "domain.name", "the only world so far is `normal` (the secure world is still to come)"));
+        let world = d.name.get_ref().as_str();
+        if world != "normal" && world != "secure" {
+            return Err(problem(&d.name, "domain.name", "a monitor's worlds are `normal` and `secure`"));
         }
         let Some(image) = &d.image else {
-            return Err(problem(domain, field("image"), "missing: the supervisor system the normal world runs"));
+            return Err(problem(domain, field("image"), format!("missing: the supervisor system the {world} world runs")));
         };
         let cpu = self.cpu.get_ref();
         if !context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu) {
             let runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
-            return Err(problem(image, field("image"), format!("unknown image `{}` (a {cpu} normal world runs: {})", image.get_ref(), runnable.join(", "))));
+            return Err(problem(image, field("image"), format!("unknown image `{}` (a {cpu} {world} world runs: {})", image.get_ref(), runnable.join(", "))));
         }
         Ok(())
     }
 
     /// The image a monitor system's normal world runs.
     pub fn normal_world_image(&self) -> Option<&str> {
-        self.domains().find(|d| d.kind.get_ref() == "world" && d.name.get_ref() == "normal").and_then(|d| d.image.as_ref()).map(|i| i.get_ref().as_str())
+        self.world_image("normal")
+    }
+
+    /// The image a monitor system's secure world runs, if it has one.
+    pub fn secure_world_image(&self) -> Option<&str> {
+        self.world_image("secure")
+    }
+
+    fn world_image(&self, world: &str) -> Option<&str> {
+        self.domains().find(|d| d.kind.get_ref() == "world" && d.name.get_ref() == world).and_then(|d| d.image.as_ref()).map(|i| i.get_ref().as_str())
     }
 
     fn check_vm(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
@@ -765,8 +775,13 @@ image = "tasks"
             Ok(system)
         };
         assert_eq!(check(MONITOR).unwrap().normal_world_image(), Some("tasks"));
+        assert_eq!(check(MONITOR).unwrap().secure_world_image(), None);
+        let with_secure = format!("{MONITOR}\n[[domain]]\nkind = \"world\"\nname = \"secure\"\nimage = \"tasks\"\n");
+        assert_eq!(check(&with_secure).unwrap().secure_world_image(), Some("tasks"));
         let error = |from: &str, to: &str| check(&MONITOR.replacen(from, to, 1)).unwrap_err();
-        assert_eq!(error("name = \"normal\"", "name = \"secure\""), "8: domain.name: the only world so far is `normal` (the secure world is still to come)");
+        assert_eq!(error("name = \"normal\"", "name = \"third\""), "8: domain.name: a monitor's worlds are `normal` and `secure`");
+        let no_image = format!("{MONITOR}\n[[domain]]\nkind = \"world\"\nname = \"secure\"\n");
+        assert!(check(&no_image).unwrap_err().ends_with("domain.secure.image: missing: the supervisor system the secure world runs"), "{}", check(&no_image).unwrap_err());
         assert_eq!(error("image = \"tasks\"\n", ""), "6: domain.normal.image: missing: the supervisor system the normal world runs");
         assert!(error("image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.normal.image: unknown image `vms` (a arm64 normal world runs: tasks)"));
         assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\npriority = 3"), "10: domain.normal.priority: not a field of a world");

@@ -237,6 +237,17 @@ pub fn port_reply_wait(reply: Handle, request: Handle, buf: &mut [u8], timeout: 
     call(nr::PORT_REPLY_WAIT, [ports, buf.as_mut_ptr() as usize, buf.len(), timeout as usize, 0, 0])
 }
 
+/// 33: a fast SMC of the trusted applications' or trusted OSes' range (owning entities
+/// 48..=63) through the supervisor to the monitor above (the secure service, `docs/monitor.md`):
+/// x0 = `function`, x1 = `arg1`, x2 = `arg2`; returns the answer's x0..x3. `INVALID_ARGUMENT`
+/// for any other function ID, `BAD_STATE` where no monitor is above the supervisor.
+pub fn secure_call(function: u32, arg1: u64, arg2: u64) -> Result<[u64; 4], Error> {
+    let mut answer = [0u64; 4];
+    // Arguments wider than a register are cut on AArch32, as the 32-bit convention does.
+    call(nr::SECURE_CALL, [function as usize, arg1 as usize, arg2 as usize, answer.as_mut_ptr() as usize, 0, 0])?;
+    Ok(answer)
+}
+
 /// 20: does nothing (the cheapest round trip EL0 -> kernel -> EL0, for measuring).
 pub fn nop() -> Result<(), Error> {
     call(nr::NOP, [0; 6]).map(drop)

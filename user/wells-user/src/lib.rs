@@ -39,6 +39,7 @@ mod entry;
 mod error;
 pub mod fuzz;
 pub mod nr;
+pub mod secure;
 #[cfg(feature = "rt")]
 mod panic;
 mod print;

@@ -33,3 +33,4 @@ pub const POLICY_CLEAR: usize = 29;
 pub const TELEMETRY_READ: usize = 30;
 pub const PORT_CALL: usize = 31;
 pub const PORT_REPLY_WAIT: usize = 32;
+pub const SECURE_CALL: usize = 33;

@@ -20,7 +20,7 @@ pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, fact
 
 /// The SMC service. One CPU: the others stay parked (CPU_ON is a later slice), so PSCI names
 /// only CPU 0.
-pub(crate) static SMC: SmcService = SmcService::new(Machine { cpus: 1, this_cpu: 0 });
+pub(crate) static SMC: SmcService = SmcService::new(Machine { cpus: 1, this_cpu: 0, trusted_os: false });
 
 fn no_interrupts() -> bool {
     false
@@ -60,6 +60,10 @@ impl Power for SecureGpio {
         }
     }
 
+    fn standby(&self) {
+        aarch64::wait_for_interrupt();
+    }
+
     fn reset(&self) -> ! {
         say(format_args!("PSCI SYSTEM_RESET after {} SMCs: resetting (secure GPIO pin {})", SMC.answered(), facts::SECURE_GPIO_RESET_PIN));
         GPIO.set_high(facts::SECURE_GPIO_RESET_PIN);
@@ -90,16 +94,63 @@ impl Board {
         ));
     }
 
-    /// Enters the normal world where QEMU loaded it (the board's `[secure]`
-    /// `normal-world-image`) at non-secure EL2, x0 = the device tree QEMU put at the bottom of
-    /// RAM.
-    pub fn enter_normal_world(&self) -> ! {
-        say(format_args!("entering the normal world at EL2, {:#x} (device tree at {:#x})", facts::SECURE_NORMAL_WORLD_IMAGE, facts::RAM_BASE));
-        extern "C" {
-            static __boot_stack_top: u8;
+    /// Starts the worlds: the secure one first when the monitor's flash carries its image
+    /// (copied to the secure DRAM here), then the normal one where QEMU loaded it.
+    pub fn start_worlds(&self) -> ! {
+        match secure_world_image() {
+            Some(size) => {
+                say(format_args!(
+                    "secure world: {size} bytes from flash {:#x} copied to secure DRAM {:#x}; entering it at S-EL1",
+                    facts::SECURE_FLASH_BASE + facts::SECURE_WORLD_PACKAGE + PACKAGE_HEADER,
+                    facts::SECURE_DRAM_BASE
+                ));
+                super::worlds::start_secure_world(facts::SECURE_DRAM_BASE as u64)
+            }
+            None => {
+                say(format_args!("no secure world in flash at {:#x}", facts::SECURE_FLASH_BASE + facts::SECURE_WORLD_PACKAGE));
+                super::worlds::start_normal_world()
+            }
         }
-        // Only the symbol's address is taken (the linker script's end of the monitor stack).
-        let stack = core::ptr::addr_of!(__boot_stack_top) as usize;
-        el3::enter_normal_world(facts::SECURE_NORMAL_WORLD_IMAGE as u64, facts::RAM_BASE as u64, stack)
     }
+}
+
+/// The top of the monitor's stack (the linker script's `__boot_stack_top`): every entry of a
+/// world starts the monitor's stack there again.
+pub(crate) fn monitor_stack() -> usize {
+    extern "C" {
+        static __boot_stack_top: u8;
+    }
+    // Only the symbol's address is taken.
+    core::ptr::addr_of!(__boot_stack_top) as usize
+}
+
+/// Enters the normal world where QEMU loaded it (the board's `[secure]` `normal-world-image`) at
+/// non-secure EL2, x0 = the device tree QEMU put at the bottom of RAM, security state `scr`.
+pub(crate) fn enter_normal_world(scr: u64) -> ! {
+    say(format_args!("entering the normal world at EL2, {:#x} (device tree at {:#x})", facts::SECURE_NORMAL_WORLD_IMAGE, facts::RAM_BASE));
+    el3::enter_normal_world(facts::SECURE_NORMAL_WORLD_IMAGE as u64, facts::RAM_BASE as u64, scr, monitor_stack())
+}
+
+/// "WELLSSW1": the header of a secure world packed into the flash (`cargo xtask`,
+/// `xtask/src/monitor.rs`): this magic, then the image's size, then the image.
+const PACKAGE_MAGIC: u64 = u64::from_le_bytes(*b"WELLSSW1");
+const PACKAGE_HEADER: usize = 16;
+
+/// When the flash carries a secure world: copies it to the start of the secure DRAM and gives
+/// its size.
+fn secure_world_image() -> Option<usize> {
+    let package = facts::SECURE_FLASH_BASE + facts::SECURE_WORLD_PACKAGE;
+    // SAFETY: the secure flash is readable at EL3 with the MMU off; the package lies inside it
+    // (the board's `secure-world-package`), past the monitor's own image.
+    let (magic, size) = unsafe { (core::ptr::read_volatile(package as *const u64), core::ptr::read_volatile((package + 8) as *const u64) as usize) };
+    if magic != PACKAGE_MAGIC || size == 0 || size > facts::SECURE_DRAM_SIZE {
+        return None;
+    }
+    let (from, to) = ((package + PACKAGE_HEADER) as *const u64, facts::SECURE_DRAM_BASE as *mut u64);
+    for word in 0..size.div_ceil(8) {
+        // SAFETY: inside the flash package and the secure DRAM (size checked against it); both
+        // 8-byte aligned, as the device memory the MMU-off monitor sees requires.
+        unsafe { core::ptr::write_volatile(to.add(word), core::ptr::read_volatile(from.add(word))) };
+    }
+    Some(size)
 }

@@ -11,5 +11,6 @@ pub mod board;
 pub(crate) mod boot;
 pub mod run;
 mod trap;
+mod worlds;
 
 pub use board::Board;

@@ -6,10 +6,10 @@ use super::Board;
 
 /// The test image: the tests are the normal world's (`wells-smc-test`).
 pub fn test(board: &Board) -> i32 {
-    board.enter_normal_world()
+    board.start_worlds()
 }
 
 /// The demo: the normal world of the system run (`systems/arm64-monitor.toml`).
 pub fn demo(board: &Board) -> i32 {
-    board.enter_normal_world()
+    board.start_worlds()
 }

@@ -1,7 +1,7 @@
 //! What the EL3 vectors call: an SMC from the normal world is answered by the SMC service;
 //! anything else taken to EL3 (a fault of the monitor itself) is reported and ends the run.
 
-use super::board::{say, SecureGpio, SMC};
+use super::board::say;
 use wells_core::arch::aarch64::el3::El3Frame;
 
 /// Exit status of an exception the monitor cannot answer.
@@ -9,7 +9,9 @@ const MONITOR_FAULT: i32 = 101;
 
 pub(crate) fn handle(frame: &mut El3Frame) {
     match frame.smc_immediate() {
-        Some(immediate) => SMC.answer(&mut frame.x, immediate, &SecureGpio),
+        Some(immediate) => super::worlds::smc(frame, immediate),
+        // FIQ from a lower level (AArch64 or AArch32): the secure tick.
+        None if matches!(frame.vector, 10 | 14) => super::worlds::fiq(frame),
         None => {
             say(format_args!(
                 "unexpected exception at EL3: vector {}, ESR={:#x} ({}), ELR={:#x}, FAR={:#x}, SPSR={:#x}",

@@ -16,7 +16,12 @@ use wells_core::Kernel;
 // SAFETY: the board's GICv2 distributor and CPU interface, mapped as device memory (`memory`).
 pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, facts::GIC_CPU_BASE) };
 // SAFETY: the board's PL011, mapped as device memory (`memory`).
+#[cfg(not(feature = "secure-world"))]
 pub(crate) static UART: Pl011 = unsafe { Pl011::new(facts::CONSOLE_BASE) };
+// SAFETY: the secure world prints on the secure PL011 (UART1), which it maps as device memory
+// (`memory`); the monitor prints there too, between the secure world's runs.
+#[cfg(feature = "secure-world")]
+pub(crate) static UART: Pl011 = unsafe { Pl011::new(facts::SECURE_CONSOLE_BASE) };
 /// EL1 virtual timer private interrupt.
 pub(crate) const VIRTUAL_TIMER: u32 = facts::TIMER_EL1_VIRTUAL_INTID;
 
@@ -45,7 +50,11 @@ impl Board {
     /// Says where we started and where we run.
     pub(crate) fn announce(&self) {
         let mut out = Console::<Board>::new();
+        #[cfg(not(feature = "secure-world"))]
         let _ = writeln!(out, "wells on qemu-virt-arm64: entered at EL{}", self.entry_el);
+        // The monitor entered it with SCR_EL3.NS = 0: this EL1 is the secure one.
+        #[cfg(feature = "secure-world")]
+        let _ = writeln!(out, "wells on qemu-virt-arm64 (secure world): entered at S-EL{}, in secure DRAM {:#x}", self.entry_el, facts::SECURE_DRAM_BASE);
         if crate::exit::is_guest() {
             let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
         }

@@ -16,7 +16,11 @@ pub(crate) static KERNEL_SPACE: KernelSpace<Board> = KernelSpace::new();
 
 /// Builds the kernel's address space and turns the MMU on. Runs once, on the boot stack.
 pub(crate) fn enable_mmu() {
+    #[cfg(not(feature = "secure-world"))]
     KERNEL_SPACE.enable(facts::KERNEL_DEVICES);
+    // The secure world drives only its console, the secure UART.
+    #[cfg(feature = "secure-world")]
+    KERNEL_SPACE.enable(&[(facts::SECURE_CONSOLE_BASE, facts::SECURE_CONSOLE_SIZE)]);
 }
 
 impl Mmu for Board {

@@ -8,7 +8,7 @@ pub mod board;
 pub(crate) mod boot;
 mod memory;
 pub mod run;
-#[cfg(feature = "user32")]
+#[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;
 mod trap;

@@ -81,12 +81,43 @@ pub fn smc_test(board: &Board) -> i32 {
         wells_board_common::println!(Board, "smc test: needs the wells monitor to enter it at EL2, but it was entered at EL{}", board.entry_el);
         return 1;
     }
-    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) {
+    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) && cpu_suspend_standby() {
         wells_board_common::println!(Board, "smc test: PASS; PSCI SYSTEM_OFF through the monitor");
         smc::system_off()
     }
     wells_board_common::println!(Board, "smc test: FAIL");
     1
+}
+
+/// PSCI CPU_SUSPEND to standby from EL1, interrupts masked, with the virtual timer set 1 ms
+/// ahead: the call must return SUCCESS, woken by the timer's interrupt (pending, though masked)
+/// or earlier by the secure tick when there is a secure world; without one, no sooner than the
+/// timer. Prints `ok` or `not ok`.
+fn cpu_suspend_standby() -> bool {
+    use wells_core::arch::aarch64::{counter, smc, virtual_timer_arm, virtual_timer_cancel};
+    use wells_core::arch::monitor::psci;
+    let secure_world = {
+        let mut probe = [0u64; 18];
+        probe[0] = 0xf000_0000;
+        smc::call(&mut probe);
+        probe[0] == 0
+    };
+    let were_enabled = wells_board_common::irq_save::<Board>();
+    let (start, frequency) = counter();
+    let one_ms = frequency / 1000;
+    virtual_timer_arm(start + one_ms);
+    let result = smc::call3(psci::CPU_SUSPEND, psci::STANDBY, 0, 0);
+    let waited = counter().0 - start;
+    virtual_timer_cancel();
+    wells_board_common::irq_restore::<Board>(were_enabled);
+    let woke_right = if secure_world { waited > 0 } else { waited >= one_ms };
+    if result == psci::SUCCESS && woke_right {
+        wells_board_common::println!(Board, "ok - smc CPU_SUSPEND(standby) = 0x0 after {waited} counts (the timer set {one_ms} ahead{})", if secure_world { ", or the secure tick" } else { "" });
+        true
+    } else {
+        wells_board_common::println!(Board, "not ok - smc CPU_SUSPEND(standby) = {result} after {waited} counts (timer {one_ms} ahead)");
+        false
+    }
 }
 
 /// The SMC test at EL2, where the monitor entered this image, before it drops to EL1 (MMU off,
@@ -99,4 +130,53 @@ pub(crate) fn smc_test_at_entry() {
         wells_board_common::println!(Board, "smc test: FAIL at EL2");
         crate::exit::exit(1)
     }
+}
+
+/// The secure world (`wells-secure-world`, packed into the monitor's flash and entered at secure
+/// EL1): the tasks of `systems/arm64-secure.toml`, the secure service among them.
+#[cfg(feature = "secure-world")]
+pub fn secure_world(board: &Board) -> i32 {
+    wells_board_common::monitor::secure_world::run(board, &super::system::SYSTEM)
+}
+
+/// The normal world's test of the secure world (`wells-secure-test`): its client task calls the
+/// secure service; passing, it ends with PSCI SYSTEM_OFF through the monitor (status 0).
+#[cfg(feature = "secure-test")]
+pub fn secure_test(board: &Board) -> i32 {
+    use super::apps::a64;
+    use wells_board_common::monitor::secure_test::{self, SecureTest};
+    /// Where the peek task finds the secure DRAM mapped: below its code, clear of its stacks.
+    const PEEK_ADDRESS: usize = 0x7000_0000;
+    let test = SecureTest { peek: a64::SECURE_PEEK, client: a64::SECURE_CLIENT, peek_fault_code: -1000 - 0x24, peek_address: PEEK_ADDRESS };
+    let map_secure = |domain| {
+        let _ = super::tasks::TASKS.with_task(domain, |task| {
+            task.space.map_foreign_for_test(PEEK_ADDRESS, crate::facts::SECURE_DRAM_BASE, 4096);
+            Ok(())
+        });
+    };
+    smc_round_trip_bench();
+    if secure_test::run(board, &test, map_secure) {
+        wells_board_common::println!(Board, "secure test: PASS");
+        0
+    } else {
+        wells_board_common::println!(Board, "secure test: FAIL");
+        1
+    }
+}
+
+/// The SMC round trip from EL1 (SMCCC_VERSION: EL1 -> EL3 -> EL1), the fewest instructions over
+/// some runs (the PMU cycle counter under `-icount`); it also lets the tasks read the counter.
+#[cfg(feature = "secure-test")]
+fn smc_round_trip_bench() {
+    use wells_core::arch::aarch64::{cycle_counter_start, cycles, smc};
+    cycle_counter_start();
+    let fewest = (0..16)
+        .map(|_| {
+            let start = cycles();
+            smc::call3(wells_core::arch::monitor::smccc::SMCCC_VERSION, 0, 0, 0);
+            cycles() - start
+        })
+        .min()
+        .unwrap_or(0);
+    wells_board_common::println!(Board, "bench: SMC round trip EL1 -> EL3 -> EL1 (SMCCC_VERSION): {fewest} instructions");
 }

@@ -2,7 +2,9 @@
 //! `WELLS_SYSTEM` names, set by `cargo xtask run --system`; by default `arm64-tasks`) by
 //! `wells_board::system`. Its tasks' programs are the `user/apps` programs this image embeds.
 
-use super::apps::{a32, a64};
+#[cfg(feature = "user32")]
+use super::apps::a32;
+use super::apps::a64;
 
 /// What a task starts from: an ELF image.
 type Program = &'static [u8];

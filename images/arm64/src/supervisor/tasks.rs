@@ -20,6 +20,15 @@ impl TaskPlatform for Board {
     fn heap() -> wells_core::mem::HeapStats {
         super::board::HEAP.stats()
     }
+
+    /// Below the wells monitor (either world), an SMC; the monitor answers x0..x3.
+    #[cfg(any(feature = "normal-world", feature = "secure-world"))]
+    fn secure_call(function: u32, [arg1, arg2]: [u64; 2]) -> Result<[u64; 4], wells_core::Error> {
+        let mut x = [0u64; 18];
+        (x[0], x[1], x[2]) = (function as u64, arg1, arg2);
+        wells_core::arch::aarch64::smc::call(&mut x);
+        Ok([x[0], x[1], x[2], x[3]])
+    }
 }
 
 /// A system call in the trap frame; `a32` when the caller runs AArch32.

@@ -3,10 +3,16 @@
 //! IDs and arguments from a fixed-seed generator — each of which must be answered (a result in
 //! x0, x1..x3 zero, x4..x17 kept) and counted by the monitor. The image supplies the conduit
 //! (`smc #0` from where it runs) and the console; the two system functions are left out of the
-//! random ones (they end the run), and the image ends with SYSTEM_OFF itself.
+//! random ones (they end the run), and so is CPU_SUSPEND (a standby with no interrupt to end it
+//! would never return); the image ends with SYSTEM_OFF itself.
+//!
+//! When the monitor has a secure world (its service answers SERVICE_VERSION), the random calls
+//! of owning entities 48..=63 go there and back through the world switch: their answers carry a
+//! value in x1 (x2, x3 zero), every other register must come back as sent all the same.
 
 use core::fmt::Write;
 use wells_core::arch::monitor::psci;
+use wells_core::arch::monitor::secure;
 use wells_core::arch::monitor::smccc::{self, NOT_SUPPORTED};
 
 /// Random SMCs the test makes.
@@ -73,6 +79,13 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
             failed += 1;
         }
     };
+    // The secure service's SERVICE_VERSION (`docs/monitor.md`): 1.0 when there is a secure world.
+    let mut probe = [0u64; 18];
+    probe[0] = 0xf000_0000;
+    conduit(&mut probe);
+    let secure_world = probe[0] == 0 && probe[1] == 0x1_0000;
+    let _ = writeln!(out, "smc: secure world {}", if secure_world { "present: calls of owning entities 48..=63 go through the world switch" } else { "absent" });
+
     check(out, "SMCCC_VERSION", call(conduit, smccc::SMCCC_VERSION, &[]), smccc::VERSION_1_1);
     check(out, "SMCCC_ARCH_FEATURES(SMCCC_VERSION)", call(conduit, smccc::SMCCC_ARCH_FEATURES, &[smccc::SMCCC_VERSION as u64]), 0);
     check(out, "SMCCC_ARCH_FEATURES(WORKAROUND_1)", call(conduit, smccc::SMCCC_ARCH_FEATURES, &[0x8000_8000]), NOT_SUPPORTED);
@@ -80,12 +93,19 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     check(out, "PSCI_FEATURES(CPU_ON)", call(conduit, psci::PSCI_FEATURES, &[psci::CPU_ON as u64]), psci::SUCCESS);
     check(out, "PSCI_FEATURES(AFFINITY_INFO_64)", call(conduit, psci::PSCI_FEATURES, &[psci::AFFINITY_INFO_64 as u64]), psci::SUCCESS);
     check(out, "PSCI_FEATURES(SYSTEM_OFF)", call(conduit, psci::PSCI_FEATURES, &[psci::SYSTEM_OFF as u64]), psci::SUCCESS);
-    check(out, "PSCI_FEATURES(CPU_SUSPEND)", call(conduit, psci::PSCI_FEATURES, &[psci::CPU_SUSPEND as u64]), NOT_SUPPORTED);
+    check(out, "PSCI_FEATURES(CPU_SUSPEND)", call(conduit, psci::PSCI_FEATURES, &[psci::CPU_SUSPEND as u64]), psci::SUCCESS);
+    check(out, "PSCI_FEATURES(CPU_OFF)", call(conduit, psci::PSCI_FEATURES, &[psci::CPU_OFF as u64]), psci::SUCCESS);
+    check(out, "CPU_OFF (the only CPU on)", call(conduit, psci::CPU_OFF, &[]), psci::DENIED);
+    check(out, "CPU_SUSPEND(power-down state)", call(conduit, psci::CPU_SUSPEND, &[1 << 16, 0x4008_0000, 0]), psci::INVALID_PARAMETERS);
+    check(out, "CPU_SUSPEND_64(power level 1)", call(conduit, psci::CPU_SUSPEND_64, &[1 << 24, 0x4008_0000, 0]), psci::INVALID_PARAMETERS);
     check(out, "AFFINITY_INFO(cpu 0)", call(conduit, psci::AFFINITY_INFO, &[0, 0]), psci::AFFINITY_ON);
     check(out, "AFFINITY_INFO_64(cpu 0)", call(conduit, psci::AFFINITY_INFO_64, &[0, 0]), psci::AFFINITY_ON);
     check(out, "AFFINITY_INFO(no such cpu)", call(conduit, psci::AFFINITY_INFO, &[cpus, 0]), psci::INVALID_PARAMETERS);
     check(out, "AFFINITY_INFO(cpu 0, level 1)", call(conduit, psci::AFFINITY_INFO, &[0, 1]), psci::INVALID_PARAMETERS);
-    check(out, "MIGRATE_INFO_TYPE", call(conduit, psci::MIGRATE_INFO_TYPE, &[]), psci::MIGRATE_NOT_NEEDED);
+    // A secure world is a uniprocessor Trusted OS resident on CPU 0.
+    let (migrate_type, up_cpu) = if secure_world { (psci::MIGRATE_UP_NOT_CAPABLE, 0) } else { (psci::MIGRATE_NOT_NEEDED, NOT_SUPPORTED) };
+    check(out, "MIGRATE_INFO_TYPE", call(conduit, psci::MIGRATE_INFO_TYPE, &[]), migrate_type);
+    check(out, "MIGRATE_INFO_UP_CPU", call(conduit, psci::MIGRATE_INFO_UP_CPU, &[]), up_cpu);
     check(out, "CPU_ON(cpu 0)", call(conduit, psci::CPU_ON, &[0, 0x4008_0000, 0]), psci::ALREADY_ON);
     check(out, "CPU_ON_64(no such cpu)", call(conduit, psci::CPU_ON_64, &[cpus, 0x4008_0000, 0]), psci::INVALID_PARAMETERS);
     check(out, "unknown SiP call 0x82001234", call(conduit, 0x8200_1234, &[1, 2, 3]), NOT_SUPPORTED);
@@ -97,7 +117,7 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     let (mut calls, mut bad) = (0u32, 0u32);
     while calls < RANDOM_CALLS {
         let function = random.function();
-        if function == psci::SYSTEM_OFF || function == psci::SYSTEM_RESET {
+        if matches!(function, psci::SYSTEM_OFF | psci::SYSTEM_RESET | psci::CPU_SUSPEND | psci::CPU_SUSPEND_64) {
             continue;
         }
         let mut x = [0u64; 18];
@@ -110,7 +130,9 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
         conduit(&mut x);
         calls += 1;
         let result = x[0] as i64;
-        let answered = (-9..=0x7fff_ffff).contains(&result) && x[1..4] == [0, 0, 0] && x[4..] == sent[4..];
+        // The secure world's answers carry a value in x1.
+        let value_ok = x[1] == 0 || (secure_world && secure::is_for_secure_world(function));
+        let answered = (-9..=0x7fff_ffff).contains(&result) && value_ok && x[2..4] == [0, 0] && x[4..] == sent[4..];
         if !answered {
             bad += 1;
             if bad <= 3 {

@@ -47,6 +47,11 @@ pub trait TaskPlatform: Platform {
     fn tasks() -> &'static Tasks<Self>;
     /// Kernel heap use (what [`audit`] compares around a failed call).
     fn heap() -> wells_core::mem::HeapStats;
+    /// System call 33 (`secure_call`): an SMC to the monitor above with x0 = `function`, x1 and
+    /// x2 = `args`; the answer's x0..x3. `BadState` where the board has no monitor above it.
+    fn secure_call(_function: u32, _args: [u64; 2]) -> Result<[u64; 4], wells_core::Error> {
+        Err(wells_core::Error::BadState)
+    }
 }
 
 /// What a task of board `P` starts from.

@@ -40,6 +40,15 @@ pub struct PagedSpace<M: Mmu> {
     next_stack_slot: usize,
 }
 
+impl<M: Mmu> PagedSpace<M> {
+    /// Maps `size` bytes of physical memory at `pa` at `va` in the task, readable, as device
+    /// memory, outside the regions its system calls may name: for tests of memory the task's
+    /// world must not reach (the secure world's, below the wells monitor).
+    pub fn map_foreign_for_test(&mut self, va: usize, pa: usize, size: usize) {
+        M::map(&mut self.space, va, pa, size, Access { device: true, user: true, writable: false, executable: false });
+    }
+}
+
 impl<M: Mmu> UserSpace for PagedSpace<M> {
     /// An ELF image of `user/apps`.
     type Program = &'static [u8];

@@ -87,6 +87,33 @@ fn port_call_or_reply<P: TaskPlatform>(call: bool, [a0, a1, a2, a3]: [u64; 4]) -
     size.map(|size| Value::One(size as u64))
 }
 
+/// Call 33 (`secure_call`): function ID in a0, two arguments, a buffer of 32 bytes (or 0) for
+/// the answer's x0..x3. Only fast calls of the trusted applications' and trusted OSes' owning
+/// entities (48..=63) go to the monitor: a task may not reach PSCI or anything else up there.
+/// Out of line, as 31 and 32.
+#[inline(never)]
+fn secure_call<P: TaskPlatform>(domain: DomainId, [a0, a1, a2, a3]: [u64; 4]) -> Result<Value, Error> {
+    use wells_core::arch::monitor::smccc::FunctionId;
+    let function = FunctionId(u32::try_from(a0).map_err(|_| Error::InvalidArgument)?);
+    if !function.is_fast() || function.reserved_bits() != 0 || function.owner_number() < 48 {
+        return Err(Error::InvalidArgument);
+    }
+    if a3 != 0 {
+        P::tasks().with_task(domain, |task| writable(&task.space, a3 as usize, 32).map(drop))?;
+    }
+    let answer = P::secure_call(function.0, [a1, a2])?;
+    if a3 != 0 {
+        P::tasks().with_task(domain, |task| {
+            let out = writable(&task.space, a3 as usize, 32)?;
+            for (bytes, word) in out.chunks_exact_mut(8).zip(answer) {
+                bytes.copy_from_slice(&word.to_le_bytes());
+            }
+            Ok(())
+        })?;
+    }
+    Ok(Value::Wide(answer[0]))
+}
+
 /// What a call gives back besides its status.
 enum Value {
     One(u64),
@@ -229,6 +256,7 @@ fn call<P: TaskPlatform>(k: &'static Kernel<P::Arch>, number: usize, [a0, a1, a2
             telemetry_to_user(k, buffer).map(|count| Value::One(count as u64))
         }
         31 | 32 => port_call_or_reply::<P>(number == 31, [a0, a1, a2, a3]),
+        33 => secure_call::<P>(domain()?, [a0, a1, a2, a3]),
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
 }

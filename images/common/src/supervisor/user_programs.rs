@@ -36,6 +36,9 @@ macro_rules! user_programs {
             TXN_FAULTER = "txn-faulter",
             ADVISOR_TASK = "advisor-task",
             SEALED_PROBE = "sealed-probe",
+            SECURE_SERVICE = "secure-service",
+            SECURE_CLIENT = "secure-client",
+            SECURE_PEEK = "secure-peek",
         );
 
         /// The programs of the user-task test scenarios.

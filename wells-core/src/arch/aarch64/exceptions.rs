@@ -180,6 +180,70 @@ extern "C" fn wells_aarch64_trap(frame: &mut TrapFrame, vector: u64) {
     handler(frame, TrapKind::from_vector(vector));
 }
 
+/// One vector entry, 0x80-aligned: room for a frame of `$size` bytes on the stack, x0 and x1
+/// saved at its start, the entry's `$index` in x1, then on to the table's common path (the label
+/// `$table` followed by `$common`). Shared
+/// by the EL1/EL2 tables below and the monitor's EL3 table (`el3`).
+macro_rules! vector_entry {
+    ($size:literal, $table:literal, $common:literal, $index:literal) => {
+        concat!(
+            ".balign 0x80\n",
+            "    sub sp, sp, #", $size, "\n",
+            "    stp x0, x1, [sp, #0]\n",
+            "    mov x1, #", $index, "\n",
+            "    b ", $table, $common, "\n"
+        )
+    };
+}
+
+/// Saves x2..x29 at offsets 16..232 of the frame at sp (x0, x1 are at 0 and 8): the common
+/// path of every vector table.
+macro_rules! save_x2_to_x29 {
+    () => {
+        concat!(
+            "    stp x2, x3, [sp, #16]\n",
+            "    stp x4, x5, [sp, #32]\n",
+            "    stp x6, x7, [sp, #48]\n",
+            "    stp x8, x9, [sp, #64]\n",
+            "    stp x10, x11, [sp, #80]\n",
+            "    stp x12, x13, [sp, #96]\n",
+            "    stp x14, x15, [sp, #112]\n",
+            "    stp x16, x17, [sp, #128]\n",
+            "    stp x18, x19, [sp, #144]\n",
+            "    stp x20, x21, [sp, #160]\n",
+            "    stp x22, x23, [sp, #176]\n",
+            "    stp x24, x25, [sp, #192]\n",
+            "    stp x26, x27, [sp, #208]\n",
+            "    stp x28, x29, [sp, #224]\n"
+        )
+    };
+}
+
+/// Loads x0..x29 back from the frame at sp ([`save_x2_to_x29`]'s layout).
+macro_rules! restore_x0_to_x29 {
+    () => {
+        concat!(
+            "    ldp x28, x29, [sp, #224]\n",
+            "    ldp x26, x27, [sp, #208]\n",
+            "    ldp x24, x25, [sp, #192]\n",
+            "    ldp x22, x23, [sp, #176]\n",
+            "    ldp x20, x21, [sp, #160]\n",
+            "    ldp x18, x19, [sp, #144]\n",
+            "    ldp x16, x17, [sp, #128]\n",
+            "    ldp x14, x15, [sp, #112]\n",
+            "    ldp x12, x13, [sp, #96]\n",
+            "    ldp x10, x11, [sp, #80]\n",
+            "    ldp x8, x9, [sp, #64]\n",
+            "    ldp x6, x7, [sp, #48]\n",
+            "    ldp x4, x5, [sp, #32]\n",
+            "    ldp x2, x3, [sp, #16]\n",
+            "    ldp x0, x1, [sp, #0]\n"
+        )
+    };
+}
+
+pub(crate) use {restore_x0_to_x29, save_x2_to_x29, vector_entry};
+
 /// One vector table for exceptions taken to EL`$el` ("1" or "2"): every entry pushes a
 /// [`TrapFrame`] and calls `wells_aarch64_trap` with its index. A call from the 64-bit level
 /// below (exception class `$call`: SVC at EL1, HVC at EL2) first saves only x0-x18 and x30 and
@@ -238,20 +302,7 @@ macro_rules! vector_table {
             vector_table!(@entry $table, 14),
             vector_table!(@entry $table, 15),
             concat!($table, "_common:"),
-            "    stp x2, x3, [sp, #16]",
-            "    stp x4, x5, [sp, #32]",
-            "    stp x6, x7, [sp, #48]",
-            "    stp x8, x9, [sp, #64]",
-            "    stp x10, x11, [sp, #80]",
-            "    stp x12, x13, [sp, #96]",
-            "    stp x14, x15, [sp, #112]",
-            "    stp x16, x17, [sp, #128]",
-            "    stp x18, x19, [sp, #144]",
-            "    stp x20, x21, [sp, #160]",
-            "    stp x22, x23, [sp, #176]",
-            "    stp x24, x25, [sp, #192]",
-            "    stp x26, x27, [sp, #208]",
-            "    stp x28, x29, [sp, #224]",
+            save_x2_to_x29!(),
             concat!("    mrs x9, elr_el", $el),
             concat!("    mrs x10, spsr_el", $el),
             "    mrs x11, sp_el0",
@@ -265,21 +316,7 @@ macro_rules! vector_table {
             concat!("    msr elr_el", $el, ", x9"),
             concat!("    msr spsr_el", $el, ", x10"),
             "    msr sp_el0, x11",
-            "    ldp x28, x29, [sp, #224]",
-            "    ldp x26, x27, [sp, #208]",
-            "    ldp x24, x25, [sp, #192]",
-            "    ldp x22, x23, [sp, #176]",
-            "    ldp x20, x21, [sp, #160]",
-            "    ldp x18, x19, [sp, #144]",
-            "    ldp x16, x17, [sp, #128]",
-            "    ldp x14, x15, [sp, #112]",
-            "    ldp x12, x13, [sp, #96]",
-            "    ldp x10, x11, [sp, #80]",
-            "    ldp x8, x9, [sp, #64]",
-            "    ldp x6, x7, [sp, #48]",
-            "    ldp x4, x5, [sp, #32]",
-            "    ldp x2, x3, [sp, #16]",
-            "    ldp x0, x1, [sp, #0]",
+            restore_x0_to_x29!(),
             "    add sp, sp, #272",
             "    eret",
             // The fast call: x0 and x1 are saved already.
@@ -337,13 +374,7 @@ macro_rules! vector_table {
         );
     };
     (@entry $table:literal, $index:literal) => {
-        concat!(
-            ".balign 0x80\n",
-            "    sub sp, sp, #272\n",
-            "    stp x0, x1, [sp, #0]\n",
-            "    mov x1, #", $index, "\n",
-            "    b ", $table, "_common\n"
-        )
+        vector_entry!(272, $table, "_common", $index)
     };
 }
 

@@ -6,6 +6,7 @@
 //! controller.
 
 pub mod psci;
+pub mod secure;
 pub mod smccc;
 
 pub use smccc::{Call, FunctionId, Outcome};
@@ -17,6 +18,9 @@ pub struct Machine {
     pub cpus: u32,
     /// The calling CPU's affinity-0 number.
     pub this_cpu: u32,
+    /// A secure world (a uniprocessor Trusted OS, resident on this CPU and not migratable) runs
+    /// beside the normal world.
+    pub trusted_os: bool,
 }
 
 /// SMCs answered so far and the machine: the monitor's own state.

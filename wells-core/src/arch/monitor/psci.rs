@@ -2,22 +2,25 @@
 //! entity 4 (standard secure services), functions 0x00..=0x1f; the 32-bit identifiers are
 //! 0x8400_00nn, the 64-bit ones 0xc400_00nn.
 //!
-//! Answered: PSCI_VERSION, PSCI_FEATURES, CPU_ON, AFFINITY_INFO, MIGRATE_INFO_TYPE,
-//! SYSTEM_OFF, SYSTEM_RESET. Not yet (NOT_SUPPORTED): CPU_SUSPEND, CPU_OFF, MIGRATE,
-//! MIGRATE_INFO_UP_CPU and the optional 1.0/1.1 functions: secondary CPUs stay parked in this
-//! slice, and there is no Trusted OS to migrate.
+//! Answered: PSCI_VERSION, PSCI_FEATURES, CPU_SUSPEND (one standby state: power state 0),
+//! CPU_OFF (DENIED: the only CPU on), CPU_ON, AFFINITY_INFO, MIGRATE_INFO_TYPE,
+//! MIGRATE_INFO_UP_CPU (with a secure world), SYSTEM_OFF, SYSTEM_RESET. Not yet
+//! (NOT_SUPPORTED): MIGRATE and the optional 1.0/1.1 functions; secondary CPUs stay parked.
 
 use super::smccc::{Call, Outcome, NOT_SUPPORTED};
 use super::Machine;
 
 pub const PSCI_VERSION: u32 = 0x8400_0000;
 pub const CPU_SUSPEND: u32 = 0x8400_0001;
+pub const CPU_SUSPEND_64: u32 = 0xc400_0001;
 pub const CPU_OFF: u32 = 0x8400_0002;
 pub const CPU_ON: u32 = 0x8400_0003;
 pub const CPU_ON_64: u32 = 0xc400_0003;
 pub const AFFINITY_INFO: u32 = 0x8400_0004;
 pub const AFFINITY_INFO_64: u32 = 0xc400_0004;
 pub const MIGRATE_INFO_TYPE: u32 = 0x8400_0006;
+pub const MIGRATE_INFO_UP_CPU: u32 = 0x8400_0007;
+pub const MIGRATE_INFO_UP_CPU_64: u32 = 0xc400_0007;
 pub const SYSTEM_OFF: u32 = 0x8400_0008;
 pub const SYSTEM_RESET: u32 = 0x8400_0009;
 pub const PSCI_FEATURES: u32 = 0x8400_000a;
@@ -35,12 +38,28 @@ pub const AFFINITY_ON: i64 = 0;
 pub const AFFINITY_OFF: i64 = 1;
 /// MIGRATE_INFO_TYPE's answer: a Trusted OS is not present or does not need migration.
 pub const MIGRATE_NOT_NEEDED: i64 = 2;
+/// MIGRATE_INFO_TYPE's answer: a uniprocessor Trusted OS that cannot migrate (the secure world).
+pub const MIGRATE_UP_NOT_CAPABLE: i64 = 1;
+/// The one power state CPU_SUSPEND accepts (original format): standby (StateType 0), power
+/// level 0, StateID 0. Standby keeps every register: the call returns SUCCESS after a wake-up.
+pub const STANDBY: u64 = 0;
 
 /// The functions answered with something other than NOT_SUPPORTED.
 pub fn implemented(function: u32) -> bool {
     matches!(
         function,
-        PSCI_VERSION | CPU_ON | CPU_ON_64 | AFFINITY_INFO | AFFINITY_INFO_64 | MIGRATE_INFO_TYPE | SYSTEM_OFF | SYSTEM_RESET | PSCI_FEATURES
+        PSCI_VERSION
+            | CPU_SUSPEND
+            | CPU_SUSPEND_64
+            | CPU_OFF
+            | CPU_ON
+            | CPU_ON_64
+            | AFFINITY_INFO
+            | AFFINITY_INFO_64
+            | MIGRATE_INFO_TYPE
+            | SYSTEM_OFF
+            | SYSTEM_RESET
+            | PSCI_FEATURES
     )
 }
 
@@ -59,8 +78,11 @@ pub fn answer(call: &Call, machine: &Machine) -> Outcome {
         PSCI_FEATURES => {
             // Only PSCI functions are asked about here; SMCCC_VERSION is PSCI's way to find
             // SMCCC 1.1 (PSCI 1.1 §5.1.14).
+            // CPU_SUSPEND's flags are 0: the original power-state format, platform-coordinated.
+            // MIGRATE_INFO_UP_CPU is there when there is a Trusted OS.
             let asked = call.arg(1) as u32;
-            if implemented(asked) || asked == super::smccc::SMCCC_VERSION {
+            let up_cpu = machine.trusted_os && matches!(asked, MIGRATE_INFO_UP_CPU | MIGRATE_INFO_UP_CPU_64);
+            if implemented(asked) || up_cpu || asked == super::smccc::SMCCC_VERSION {
                 SUCCESS
             } else {
                 NOT_SUPPORTED
@@ -84,7 +106,16 @@ pub fn answer(call: &Call, machine: &Machine) -> Outcome {
                 }
             }
         }
+        // Standby at level 0 is the one state; power-down states and other levels are not
+        // offered. `power_state` is 32 bits in either convention.
+        CPU_SUSPEND | CPU_SUSPEND_64 if call.arg(1) & 0xffff_ffff == STANDBY => return Outcome::Standby,
+        CPU_SUSPEND | CPU_SUSPEND_64 => INVALID_PARAMETERS,
+        // The only CPU on (the others stay parked): turning it off would stop the machine, and a
+        // secure world is resident on it (PSCI: DENIED).
+        CPU_OFF => DENIED,
+        MIGRATE_INFO_TYPE if machine.trusted_os => MIGRATE_UP_NOT_CAPABLE,
         MIGRATE_INFO_TYPE => MIGRATE_NOT_NEEDED,
+        MIGRATE_INFO_UP_CPU | MIGRATE_INFO_UP_CPU_64 if machine.trusted_os => machine.this_cpu as i64,
         SYSTEM_OFF => return Outcome::SystemOff,
         SYSTEM_RESET => return Outcome::SystemReset,
         _ => NOT_SUPPORTED,
@@ -104,8 +135,9 @@ mod tests {
         dispatch(&Call::new(&x, 0), &machine, 1)
     }
 
-    const ONE: Machine = Machine { cpus: 1, this_cpu: 0 };
-    const FOUR: Machine = Machine { cpus: 4, this_cpu: 0 };
+    const ONE: Machine = Machine { cpus: 1, this_cpu: 0, trusted_os: false };
+    const FOUR: Machine = Machine { cpus: 4, this_cpu: 0, trusted_os: false };
+    const WITH_SECURE_WORLD: Machine = Machine { trusted_os: true, ..ONE };
 
     #[test]
     fn version_features_and_migration() {
@@ -113,13 +145,38 @@ mod tests {
         for function in [PSCI_VERSION, CPU_ON, CPU_ON_64, AFFINITY_INFO, AFFINITY_INFO_64, SYSTEM_OFF, SYSTEM_RESET, PSCI_FEATURES, MIGRATE_INFO_TYPE] {
             assert_eq!(answer(ONE, PSCI_FEATURES, &[function as u64]), Outcome::Return(SUCCESS), "{function:#x}");
         }
-        for function in [CPU_SUSPEND, CPU_OFF, 0x8400_0012, 0xc400_0012, 0x8400_001f, 0x1234_5678] {
+        for function in [CPU_SUSPEND, CPU_SUSPEND_64, CPU_OFF] {
+            assert_eq!(answer(ONE, PSCI_FEATURES, &[function as u64]), Outcome::Return(SUCCESS), "{function:#x}");
+        }
+        for function in [MIGRATE_INFO_UP_CPU, 0x8400_0012, 0xc400_0012, 0x8400_001f, 0x1234_5678] {
             assert_eq!(answer(ONE, PSCI_FEATURES, &[function as u64]), Outcome::Return(NOT_SUPPORTED), "{function:#x}");
         }
         assert_eq!(answer(ONE, MIGRATE_INFO_TYPE, &[]), Outcome::Return(MIGRATE_NOT_NEEDED));
-        // PSCI_VERSION has no 64-bit form; CPU_SUSPEND and CPU_OFF are not answered yet.
+        // PSCI_VERSION has no 64-bit form.
         assert_eq!(answer(ONE, 0xc400_0000, &[]), Outcome::Return(NOT_SUPPORTED));
-        assert_eq!(answer(ONE, CPU_OFF, &[]), Outcome::Return(NOT_SUPPORTED));
+        assert_eq!(answer(ONE, MIGRATE_INFO_UP_CPU, &[]), Outcome::Return(NOT_SUPPORTED));
+    }
+
+    #[test]
+    fn with_a_secure_world_the_trusted_os_stays_on_cpu_0() {
+        assert_eq!(answer(WITH_SECURE_WORLD, MIGRATE_INFO_TYPE, &[]), Outcome::Return(MIGRATE_UP_NOT_CAPABLE));
+        assert_eq!(answer(WITH_SECURE_WORLD, MIGRATE_INFO_UP_CPU, &[]), Outcome::Return(0));
+        assert_eq!(answer(WITH_SECURE_WORLD, MIGRATE_INFO_UP_CPU_64, &[]), Outcome::Return(0));
+        assert_eq!(answer(WITH_SECURE_WORLD, PSCI_FEATURES, &[MIGRATE_INFO_UP_CPU as u64]), Outcome::Return(SUCCESS));
+        assert_eq!(answer(WITH_SECURE_WORLD, CPU_OFF, &[]), Outcome::Return(DENIED));
+    }
+
+    #[test]
+    fn cpu_suspend_standby_only_and_cpu_off_denied() {
+        assert_eq!(answer(ONE, CPU_SUSPEND, &[STANDBY, 0x4008_0000, 0]), Outcome::Standby);
+        assert_eq!(answer(ONE, CPU_SUSPEND_64, &[STANDBY, 0, 0]), Outcome::Standby);
+        // SMC32 reads the low half only.
+        assert_eq!(answer(ONE, CPU_SUSPEND, &[0xffff_ffff_0000_0000, 0, 0]), Outcome::Standby);
+        // Power-down (StateType 1), a power level above 0, another StateID, reserved bits.
+        for state in [1 << 16, 1 << 24, 1, 1 << 31] {
+            assert_eq!(answer(ONE, CPU_SUSPEND_64, &[state, 0, 0]), Outcome::Return(INVALID_PARAMETERS), "{state:#x}");
+        }
+        assert_eq!(answer(ONE, CPU_OFF, &[]), Outcome::Return(DENIED));
     }
 
     #[test]

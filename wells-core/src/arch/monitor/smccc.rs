@@ -140,6 +140,8 @@ pub enum Outcome {
     SystemOff,
     /// PSCI SYSTEM_RESET: reset the machine.
     SystemReset,
+    /// PSCI CPU_SUSPEND to a standby state: wait for an interrupt, then return SUCCESS.
+    Standby,
 }
 
 /// The answer to `call`; `answered` counts the SMCs answered, this one included.
@@ -181,7 +183,7 @@ pub fn implemented(function: u32) -> bool {
 mod tests {
     use super::*;
 
-    const ONE_CPU: Machine = Machine { cpus: 1, this_cpu: 0 };
+    const ONE_CPU: Machine = Machine { cpus: 1, this_cpu: 0, trusted_os: false };
 
     fn call(function: u32, args: &[u64]) -> Call {
         let mut x = [0u64; 8];
@@ -259,6 +261,7 @@ mod tests {
             let outcome = dispatch(&Call::new(&x, (next() & 1) as u16), &ONE_CPU, 1);
             match outcome {
                 Outcome::Return(value) => assert!((-9..=0x7fff_ffff).contains(&value)),
+                Outcome::Standby => assert!(matches!(x[0] as u32, psci::CPU_SUSPEND | psci::CPU_SUSPEND_64)),
                 _ => assert!(matches!(x[0] as u32, psci::SYSTEM_OFF | psci::SYSTEM_RESET)),
             }
         }

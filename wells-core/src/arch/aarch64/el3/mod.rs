@@ -10,6 +10,10 @@
 //! its data and stack are in secure SRAM, every access is Device-nGnRnE (no unaligned access:
 //! the target is strict-align; no exclusive access either: the monitor is single-core).
 
+pub mod secure_timer;
+pub mod world;
+
+use super::exceptions::{restore_x0_to_x29, save_x2_to_x29, vector_entry};
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -28,6 +32,9 @@ pub struct El3Frame {
     /// EL in AArch64, 12-15 lower EL in AArch32; within each, synchronous, IRQ, FIQ, SError.
     pub vector: u64,
 }
+
+// The vectors' offsets: x0..x30 at 0, ELR 248, SPSR 256, ESR 264, FAR 272, vector 280.
+const _: () = assert!(core::mem::size_of::<El3Frame>() == 288);
 
 impl El3Frame {
     /// The exception class of a synchronous exception.
@@ -93,10 +100,13 @@ pub fn scr() -> u64 {
 }
 
 /// Enters the normal world at non-secure EL2 at `entry` with x0 = `arg0` (the device tree) and
-/// every other general register zero, EL2's system control clean (MMU and caches off), interrupts
-/// masked; the monitor's stack starts again at `monitor_stack` for the SMCs to come. Never
+/// every other general register zero, EL2's system control clean (MMU and caches off), EL1's
+/// registers fresh (a secure world may have run before), interrupts masked, security state
+/// `scr`; the monitor's stack starts again at `monitor_stack` for the SMCs to come. Never
 /// returns: the world comes back only through the vectors.
-pub fn enter_normal_world(entry: u64, arg0: u64, monitor_stack: usize) -> ! {
+pub fn enter_normal_world(entry: u64, arg0: u64, scr: u64, monitor_stack: usize) -> ! {
+    world::El1State::fresh().restore();
+    world::set_scr(scr);
     // SAFETY: at EL3 after `establish`. Everything the monitor still needs is static; the stack
     // it ran on so far is given up (the exception path starts at its top again).
     unsafe {
@@ -184,67 +194,50 @@ macro_rules! aarch64_monitor_start {
     };
 }
 
-// The vector table: each entry makes room for a frame, saves x0/x1, and goes to the common
-// path with its index in x0. The common path saves the rest and the exception registers, calls
-// `wells_el3_exception(frame)`, restores (ELR and SPSR too, so a handler may change them) and
-// returns.
+// The vector table: each entry makes room for a frame, saves x0/x1 and goes to the common path
+// with its index in x1 (`exceptions::vector_entry`, shared with the EL1/EL2 tables, as is the
+// save and restore of x2..x29). The common path saves the rest and the exception registers,
+// calls `wells_el3_exception(frame)`, restores (ELR and SPSR too, so a handler may change them)
+// and returns.
 global_asm!(
     ".section .text.wells_el3_vectors, \"ax\"",
     ".balign 2048",
     ".global wells_el3_vectors",
     "wells_el3_vectors:",
-    ".irp index, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15",
-    ".balign 0x80",
-    "    sub sp, sp, #288",
-    "    stp x0, x1, [sp, #0]",
-    "    mov x0, #\\index",
-    "    b wells_el3_save",
-    ".endr",
+    vector_entry!(288, "wells_el3", "_save", 0),
+    vector_entry!(288, "wells_el3", "_save", 1),
+    vector_entry!(288, "wells_el3", "_save", 2),
+    vector_entry!(288, "wells_el3", "_save", 3),
+    vector_entry!(288, "wells_el3", "_save", 4),
+    vector_entry!(288, "wells_el3", "_save", 5),
+    vector_entry!(288, "wells_el3", "_save", 6),
+    vector_entry!(288, "wells_el3", "_save", 7),
+    vector_entry!(288, "wells_el3", "_save", 8),
+    vector_entry!(288, "wells_el3", "_save", 9),
+    vector_entry!(288, "wells_el3", "_save", 10),
+    vector_entry!(288, "wells_el3", "_save", 11),
+    vector_entry!(288, "wells_el3", "_save", 12),
+    vector_entry!(288, "wells_el3", "_save", 13),
+    vector_entry!(288, "wells_el3", "_save", 14),
+    vector_entry!(288, "wells_el3", "_save", 15),
     "",
     "wells_el3_save:",
-    "    stp x2, x3, [sp, #16]",
-    "    stp x4, x5, [sp, #32]",
-    "    stp x6, x7, [sp, #48]",
-    "    stp x8, x9, [sp, #64]",
-    "    stp x10, x11, [sp, #80]",
-    "    stp x12, x13, [sp, #96]",
-    "    stp x14, x15, [sp, #112]",
-    "    stp x16, x17, [sp, #128]",
-    "    stp x18, x19, [sp, #144]",
-    "    stp x20, x21, [sp, #160]",
-    "    stp x22, x23, [sp, #176]",
-    "    stp x24, x25, [sp, #192]",
-    "    stp x26, x27, [sp, #208]",
-    "    stp x28, x29, [sp, #224]",
+    save_x2_to_x29!(),
     "    str x30, [sp, #240]",
+    "    str x1, [sp, #280]",
     "    mrs x1, elr_el3",
     "    mrs x2, spsr_el3",
     "    stp x1, x2, [sp, #248]",
     "    mrs x1, esr_el3",
     "    mrs x2, far_el3",
     "    stp x1, x2, [sp, #264]",
-    "    str x0, [sp, #280]",
     "    mov x0, sp",
     "    bl wells_el3_exception",
     "    ldp x1, x2, [sp, #248]",
     "    msr elr_el3, x1",
     "    msr spsr_el3, x2",
-    "    ldp x0, x1, [sp, #0]",
-    "    ldp x2, x3, [sp, #16]",
-    "    ldp x4, x5, [sp, #32]",
-    "    ldp x6, x7, [sp, #48]",
-    "    ldp x8, x9, [sp, #64]",
-    "    ldp x10, x11, [sp, #80]",
-    "    ldp x12, x13, [sp, #96]",
-    "    ldp x14, x15, [sp, #112]",
-    "    ldp x16, x17, [sp, #128]",
-    "    ldp x18, x19, [sp, #144]",
-    "    ldp x20, x21, [sp, #160]",
-    "    ldp x22, x23, [sp, #176]",
-    "    ldp x24, x25, [sp, #192]",
-    "    ldp x26, x27, [sp, #208]",
-    "    ldp x28, x29, [sp, #224]",
     "    ldr x30, [sp, #240]",
+    restore_x0_to_x29!(),
     "    add sp, sp, #288",
     "    eret",
 );
