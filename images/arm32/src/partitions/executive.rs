@@ -340,11 +340,11 @@ pub(crate) fn exit(frame: &mut HypFrame, exit: Exit) {
     }
 }
 
-/// The running partition's name, RAM and devices (for the trap handler's decoding).
-pub(crate) fn with_running<R>(f: impl FnOnce(&'static str, (usize, usize), &mut Devices) -> R) -> R {
+/// The running partition's description, RAM and devices (for the trap handler's decoding).
+pub(crate) fn with_running<R>(f: impl FnOnce(&PartitionSpec, (usize, usize), &mut Devices) -> R) -> R {
     let executive = executive();
     let partition = &mut executive.partitions[executive.running.expect("a partition runs")];
-    f(partition.spec.name, partition.ram, &mut partition.devices)
+    f(&partition.spec, partition.ram, &mut partition.devices)
 }
 
 impl Partition {
