@@ -227,7 +227,7 @@ impl System {
             // budget or devices (its UART is always emulated).
             let partition_fields: Vec<(&str, Option<Range<usize>>)> = task_fields
                 .iter()
-                .chain(vm_fields.iter().filter(|(key, _)| matches!(*key, "ram-base" | "devices")))
+                .chain(vm_fields.iter().filter(|(key, _)| *key == "ram-base"))
                 .cloned()
                 .chain([
                     ("priority", d.priority.as_ref().map(|s| s.span())),
@@ -390,7 +390,7 @@ impl System {
 
     /// A partition of the Cortex-R52 hypervisor: the bare guest (position-independent) or a
     /// cortex-r52 supervisor system (its image, linked at the board's image address), its RAM,
-    /// its window, its fault policy.
+    /// its window, its devices (emulated: `uart`, `gic`; default both), its fault policy.
     fn check_partition(&self, domain: &Spanned<Domain>, context: &Context, field: &dyn Fn(&str) -> String) -> Result<(), Problem> {
         let d = domain.get_ref();
         let cpu = self.cpu.get_ref();
@@ -414,6 +414,14 @@ impl System {
             None => return Err(problem(domain, field("window-us"), "missing: its window in each major frame, in microseconds")),
             Some(w) if *w.get_ref() < PARTITION_WINDOW_MIN_US => return Err(problem(w, field("window-us"), format!("at least {PARTITION_WINDOW_MIN_US} us"))),
             Some(_) => {}
+        }
+        if let Some(devices) = &d.devices {
+            let mut seen = BTreeSet::new();
+            for device in devices.get_ref() {
+                if !VM_DEVICES.contains(&device.as_str()) || !seen.insert(device.as_str()) {
+                    return Err(problem(devices, field("devices"), format!("`{device}`: each at most once, of: {}", VM_DEVICES.join(", "))));
+                }
+            }
         }
         match (d.on_fault.as_ref().map(|o| o.get_ref().as_str()), &d.restarts) {
             (None | Some("stop"), None) => Ok(()),
@@ -634,12 +642,15 @@ fn partitions_rust(system: &System, text: &str, offer: &Offer) -> Result<String,
             (Some("restart"), Some(n)) => format!("crate::partitions::OnFault::Restart {{ at_most: {} }}", n.get_ref()),
             _ => "crate::partitions::OnFault::Stop".to_string(),
         };
+        let has = |device: &str| domain.devices.as_ref().is_none_or(|d| d.get_ref().iter().any(|given| given == device));
         let _ = writeln!(
             out,
-            "    crate::partitions::PartitionSpec {{ name: {name:?}, image: {constant}, ram_size: {:#x}, arg: {}, window_us: {}, on_fault: {on_fault} }},",
+            "    crate::partitions::PartitionSpec {{ name: {name:?}, image: {constant}, ram_size: {:#x}, arg: {}, window_us: {}, on_fault: {on_fault}, uart: {}, gic: {} }},",
             domain.ram_size.as_ref().expect("checked").get_ref(),
             domain.arg.as_ref().map_or(0, |a| *a.get_ref()),
             domain.window_us.as_ref().expect("checked").get_ref(),
+            has("uart"),
+            has("gic"),
         );
     }
     let _ = writeln!(out, "];");
@@ -896,6 +907,7 @@ name = "right"
 image = "bare-guest"
 ram-size = 0x10_0000
 window-us = 2000
+devices = ["uart"]
 "#;
 
     fn check_partitions(text: &str) -> Result<System, String> {
@@ -913,12 +925,13 @@ window-us = 2000
         let offer = Offer { board: "b", cpu: "cortex-r52", level: "hypervisor", programs: &[], guests: &[("bare-guest", "guests::BARE")] };
         let rust = rust(&system, PARTITIONS, &board, &offer).unwrap();
         assert!(rust.contains("pub const MAJOR_FRAME_US: u64 = 5000;"), "{rust}");
-        assert!(rust.contains("name: \"left\", image: guests::BARE, ram_size: 0x100000, arg: 8, window_us: 2000, on_fault: crate::partitions::OnFault::Restart { at_most: 1 }"), "{rust}");
-        assert!(rust.contains("name: \"right\", image: guests::BARE, ram_size: 0x100000, arg: 0, window_us: 2000, on_fault: crate::partitions::OnFault::Stop"), "{rust}");
+        assert!(rust.contains("name: \"left\", image: guests::BARE, ram_size: 0x100000, arg: 8, window_us: 2000, on_fault: crate::partitions::OnFault::Restart { at_most: 1 }, uart: true, gic: true"), "{rust}");
+        assert!(rust.contains("name: \"right\", image: guests::BARE, ram_size: 0x100000, arg: 0, window_us: 2000, on_fault: crate::partitions::OnFault::Stop, uart: true, gic: false"), "{rust}");
         let bad = |from: &str, to: &str| {
             assert!(PARTITIONS.contains(from), "{from}");
             check_partitions(&PARTITIONS.replacen(from, to, 1)).unwrap_err()
         };
+        assert_eq!(bad("devices = [\"uart\"]", "devices = [\"uart\", \"disk\"]"), "23: domain.right.devices: `disk`: each at most once, of: uart, gic");
         assert_eq!(bad("major-frame-us = 5000", "major-frame-us = 3000"), "5: major-frame-us: the windows take 4000 us, more than the frame");
         assert_eq!(bad("major-frame-us = 5000\n", ""), "4: major-frame-us: missing: the major frame the partitions' windows share, in microseconds");
         assert_eq!(bad("window-us = 2000\narg", "window-us = 5\narg"), "12: domain.left.window-us: at least 10 us");

@@ -97,6 +97,9 @@ pub struct Outcome {
     pub restarts: u32,
     /// Windows in which it ran.
     pub windows: u32,
+    /// Virtual interrupts put in its list registers (one listed and not yet ended by the guest
+    /// is not put again: this counts ones it took and ended, plus at most the 4 listed).
+    pub virtual_interrupts: u32,
 }
 
 /// What a run did.
@@ -124,6 +127,7 @@ struct Partition {
     cpu_interface: VirtualCpuInterface,
     devices: Devices,
     windows: u32,
+    virtual_interrupts: u32,
 }
 
 struct Executive {
@@ -209,6 +213,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
             cpu_interface: VirtualCpuInterface::reset(),
             devices: Devices { uart: VirtualUart::new(), gic: VirtualGic::new() },
             windows: 0,
+            virtual_interrupts: 0,
         };
         partition.load().map_err(|e| format!("partition '{}': {e}", spec.name))?;
         partitions.push(partition);
@@ -246,7 +251,13 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
         partitions: ended
             .partitions
             .iter()
-            .map(|p| Outcome { name: p.spec.name, state: p.state.clone(), restarts: p.restarts, windows: p.windows })
+            .map(|p| Outcome {
+                name: p.spec.name,
+                state: p.state.clone(),
+                restarts: p.restarts,
+                windows: p.windows,
+                virtual_interrupts: p.virtual_interrupts,
+            })
             .collect(),
         frames: ended.frames,
         lateness: ended.lateness,
@@ -288,8 +299,11 @@ pub(crate) fn interrupt(frame: &mut HypFrame) {
         executive.save(frame);
         executive.next_window(frame);
     } else if let Some(index) = executive.running.filter(|_| id == super::board::GUEST_TIMER) {
-        if let Some(priority) = executive.partitions[index].devices.gic.deliverable(id) {
-            vgic::inject(id, priority);
+        let partition = &mut executive.partitions[index];
+        if let Some(priority) = partition.devices.gic.deliverable(id) {
+            if vgic::inject(id, priority) {
+                partition.virtual_interrupts += 1;
+            }
         }
     }
 }
@@ -326,11 +340,11 @@ pub(crate) fn exit(frame: &mut HypFrame, exit: Exit) {
     }
 }
 
-/// The running partition's name, RAM and devices (for the trap handler's decoding).
-pub(crate) fn with_running<R>(f: impl FnOnce(&'static str, (usize, usize), &mut Devices) -> R) -> R {
+/// The running partition's description, RAM and devices (for the trap handler's decoding).
+pub(crate) fn with_running<R>(f: impl FnOnce(&PartitionSpec, (usize, usize), &mut Devices) -> R) -> R {
     let executive = executive();
     let partition = &mut executive.partitions[executive.running.expect("a partition runs")];
-    f(partition.spec.name, partition.ram, &mut partition.devices)
+    f(&partition.spec, partition.ram, &mut partition.devices)
 }
 
 impl Partition {

@@ -44,7 +44,8 @@ pub(crate) fn call(name: &str, ram: (usize, usize), devices: &mut Devices, args:
         WELLS_YIELD => Exit::Result(0),
         WELLS_CONSOLE_WRITE => Exit::Result(console_write(name, ram, &mut devices.uart, args[1], args[2]) as u32),
         WELLS_PORT_SEND | WELLS_PORT_RECEIVE => Exit::Result(NO_SUCH_PORT as u32),
-        PSCI_FIRST..=PSCI_LAST => Exit::Result(NOT_SUPPORTED as u32),
+        // The PSCI calls not offered (those above take precedence).
+        psci if (PSCI_FIRST..=PSCI_LAST).contains(&psci) => Exit::Result(NOT_SUPPORTED as u32),
         _ => Exit::Fault(format!("undefined hypercall {:#x}", args[0])),
     }
 }

@@ -27,4 +27,10 @@ pub struct PartitionSpec {
     /// Its window in each major frame, in microseconds.
     pub window_us: u64,
     pub on_fault: OnFault,
+    /// It sees the emulated UART; without it the UART's page faults like any address it was not
+    /// given.
+    pub uart: bool,
+    /// It sees the emulated GIC distributor and redistributor (and so its virtual timer's
+    /// interrupt); without it their pages fault.
+    pub gic: bool,
 }

@@ -55,7 +55,7 @@ fn decode(frame: &mut HypFrame, syndrome: HypSyndrome) -> Exit {
                 frame.elr += guest_exit::instruction_length(hsr) as u32;
             }
             let args = [frame.r[0], frame.r[1], frame.r[2], frame.r[3], frame.r[4]];
-            executive::with_running(|name, ram, devices| hypercalls::call(name, ram, devices, args))
+            executive::with_running(|spec, ram, devices| hypercalls::call(spec.name, ram, devices, args))
         }
         WFI_WFE => {
             frame.elr += guest_exit::instruction_length(hsr) as u32;
@@ -64,14 +64,17 @@ fn decode(frame: &mut HypFrame, syndrome: HypSyndrome) -> Exit {
         DATA_ABORT => {
             let address = syndrome.hdfar as usize;
             let uart = facts::CONSOLE_BASE..facts::CONSOLE_BASE + facts::CONSOLE_SIZE;
-            let emulated = uart.contains(&address) || vgic::frame(address).is_some();
+            // Emulated only for a partition given the device.
+            let emulated = executive::with_running(|spec, _, _| {
+                (spec.uart && uart.contains(&address)) || (spec.gic && vgic::frame(address).is_some())
+            });
             match MmioAccess::decode(hsr) {
                 Some(access) if emulated && matches!(access.size, 1 | 4) => {
                     let register = access.register as usize;
-                    let done = executive::with_running(|name, _, devices| match (vgic::frame(address), access.write) {
+                    let done = executive::with_running(|spec, _, devices| match (vgic::frame(address), access.write) {
                         (Some(part), true) => guest::register(frame, register).map(|value| devices.gic.write(part, access.size, value)).is_some(),
                         (Some(part), false) => guest::set_register(frame, register, devices.gic.read(part, access.size)),
-                        (None, true) => guest::register(frame, register).map(|value| devices.uart.write(name, address - facts::CONSOLE_BASE, value)).is_some(),
+                        (None, true) => guest::register(frame, register).map(|value| devices.uart.write(spec.name, address - facts::CONSOLE_BASE, value)).is_some(),
                         (None, false) => guest::set_register(frame, register, devices.uart.read(address - facts::CONSOLE_BASE)),
                     });
                     if !done {
