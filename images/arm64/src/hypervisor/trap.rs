@@ -54,6 +54,10 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         frame.spsr = guest::SPSR_EL1H_MASKED;
         frame.sp_el0 = 0;
         Vcpu::reset().restore();
+        // Nor may its FP registers survive into the next run: the unit, if this vCPU owned it,
+        // is given up and the next FP instruction loads zeros.
+        // SAFETY: as for `ensure` above: `me` is this vCPU's live save area.
+        unsafe { (*me).guest_mut().reset_fp() };
     }
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmEntry, 0);

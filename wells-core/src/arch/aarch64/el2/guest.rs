@@ -112,6 +112,12 @@ impl GuestContext {
         self.fp.claim();
     }
 
+    /// FP/SIMD registers as out of reset (a restart): the old ones are dropped, giving up the FP
+    /// unit if this vCPU owned it.
+    pub fn reset_fp(&mut self) {
+        self.fp = super::fp::FpState::default();
+    }
+
     /// Loads these registers into the CPU (before this vCPU's guest runs again); FP traps again
     /// unless the FP unit holds this vCPU's registers.
     pub fn restore(&self) {
