@@ -6,6 +6,8 @@
  *   port:        a producer sends 200 numbered, checksummed messages through a port of
  *                capacity 4 to a consumer, which checks order and checksum;
  *   timer:       a periodic wells timer (5 ms) posts a semaphore, a thread waits for 10 posts;
+ *   busy:        a low-priority thread spins (yielding) until a 10 ms sleeper has woken and
+ *                the timer workload is done: only the adapter's ticks can end it;
  *   transaction: two member threads move 30 from one shared object to another and both vote
  *                commit (committed), then a member whose object another thread rewrites
  *                before its vote (aborted on the conflict, its write gone).
@@ -132,6 +134,41 @@ static int32_t timer_waiter(void *arg)
     return 0;
 }
 
+/* ---- ticks while a thread computes ----------------------------------------------------------
+ * A low-priority spinner keeps the CPU busy, so wells never goes idle, until a high-priority
+ * sleeper has woken from a 10 ms sleep and the timer workload is done. Only ticks from the
+ * adapter's ticker (taken at the spinner's next call into wells) can wake them. */
+
+#define SLEEP_MS 10
+#define SPIN_LIMIT_NS 2000000000ull
+
+static volatile int sleeper_woke;
+static uint64_t slept_us;
+static uint32_t spins;
+
+static int32_t sleeper(void *arg)
+{
+    (void)arg;
+    uint64_t start = wells_now_ns();
+    wells_status s = wells_thread_sleep(SLEEP_MS);
+    slept_us = (wells_now_ns() - start) / 1000;
+    sleeper_woke = 1;
+    return s == WELLS_OK ? 0 : 1;
+}
+
+static int32_t spinner(void *arg)
+{
+    (void)arg;
+    uint64_t start = wells_now_ns();
+    while (!(sleeper_woke && timer_done_ns != 0)) {
+        if (wells_now_ns() - start > SPIN_LIMIT_NS)
+            return 1; /* nothing woke them: no tick came */
+        spins++;
+        wells_thread_yield();
+    }
+    return 0;
+}
+
 /* ---- transactions ---------------------------------------------------------------------------- */
 
 #define AMOUNT 30
@@ -205,7 +242,7 @@ static int32_t read_account(wells_shared_t object)
 
 /* ---- host main ------------------------------------------------------------------------------- */
 
-#define MAX_THREADS 8
+#define MAX_THREADS 10
 
 static wells_thread_t threads[MAX_THREADS];
 static size_t n_threads;
@@ -254,7 +291,9 @@ static int demo(void)
     failed_checks = 0;
     first_failed = NULL;
     n_threads = 0;
-    received = out_of_order = bad_checksum = posts_seen = 0;
+    received = out_of_order = bad_checksum = posts_seen = spins = 0;
+    timer_done_ns = 0;
+    sleeper_woke = 0;
     debit_vote = credit_vote = doomed_vote = 1;
 
     wells_status s = wells_embox_start(2u << 20);
@@ -291,6 +330,8 @@ static int demo(void)
     wells_thread_t m = create("doomed", 8, doomed_member);
     check(wells_txn_add_member(doomed, m) == WELLS_OK, "add the doomed transaction's member");
     create("meddler", 8, meddler);
+    create("sleeper", 22, sleeper);
+    create("spinner", 2, spinner);
 
     if (failed_checks == 0) {
         for (size_t i = 0; i < n_threads; i++)
@@ -315,6 +356,11 @@ static int demo(void)
     check(timer_done_ns >= timer_started_ns &&
               took_us >= (uint64_t)TIMER_POSTS * TIMER_PERIOD_MS * 1000,
           "10 periods took at least 50 ms");
+
+    say("wells: busy: the sleeper woke after %llu us of a %d ms sleep while the spinner ran "
+        "(%u yields)\n", (unsigned long long)slept_us, SLEEP_MS, spins);
+    check(sleeper_woke && slept_us >= SLEEP_MS * 1000u && spins > 0,
+          "a tick woke the sleeper while another thread computed");
 
     int32_t from = read_account(account_from), to = read_account(account_to);
     say("wells: transaction transfer: debit %s, credit %s\n", wells_status_str(debit_vote),

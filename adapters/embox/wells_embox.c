@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,16 +139,29 @@ static void *ticker_main(void *arg)
     return NULL;
 }
 
-static bool ticker_start(void)
-{
-    __atomic_store_n(&g.ticker_stop, 0, __ATOMIC_SEQ_CST);
-    return pthread_create(&g.ticker, NULL, ticker_main, NULL) == 0;
-}
-
 static void ticker_stop(void)
 {
     __atomic_store_n(&g.ticker_stop, 1, __ATOMIC_SEQ_CST);
     pthread_join(g.ticker, NULL);
+}
+
+/* The ticker runs one priority above the wells thread: when its sleep ends it must get the
+ * CPU at once, even while a wells thread computes (at equal priority embox would let it wait
+ * for the end of the wells thread's time slice, about 100 ms). */
+static bool ticker_start(void)
+{
+    __atomic_store_n(&g.ticker_stop, 0, __ATOMIC_SEQ_CST);
+    int policy;
+    struct sched_param mine;
+    if (pthread_getschedparam(pthread_self(), &policy, &mine) != 0)
+        return false;
+    if (pthread_create(&g.ticker, NULL, ticker_main, NULL) != 0)
+        return false;
+    if (pthread_setschedprio(g.ticker, mine.sched_priority + 1) != 0) {
+        ticker_stop();
+        return false;
+    }
+    return true;
 }
 
 wells_status wells_embox_start(size_t heap_size)

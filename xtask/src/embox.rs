@@ -354,12 +354,14 @@ const EXPECTED: &[&str] = &[
     "wells: demo start: wells inside an embox task",
     "wells: port: 200 of 200 messages, 0 out of order, 0 bad checksums",
     "wells: timer: 10 posts of a 5 ms periodic timer in ",
+    "wells: busy: the sleeper woke after ",
     "wells: transaction transfer: debit ok, credit ok",
     "wells: transaction doomed: vote transaction aborted, reason conflict",
     "wells: accounts: from 999, to 30",
     "wells: stats: thread producer ",
     "wells: stats: thread consumer ",
     "wells: stats: thread timer-waiter ",
+    "wells: stats: thread spinner ",
     "wells: stats: transaction doomed: switches ",
     "wells: stats: heap ",
     "wells: stats: ticks from the embox ticker: ",
@@ -371,6 +373,11 @@ const EXPECTED: &[&str] = &[
 /// Lines that mean something broke (a failed check, a wells or embox panic, a CPU exception).
 const BAD: &[&str] = &["check failed", "FAILED", "wells panic", "panic", "ASSERT", "Unhandled", "exception"];
 
+/// The latest a 10 ms sleep may end while another wells thread computes, in µs (QEMU time under
+/// -icount): the ticker looks every millisecond and embox's clock counts whole milliseconds. A
+/// ticker that waits for the end of an embox time slice shows about 100 ms.
+const LATEST_WAKE_US: u64 = 15_000;
+
 /// Judges a boot's console output.
 pub fn judge(log: &str) -> Result<()> {
     if let Some(bad) = log.lines().find(|line| BAD.iter().any(|b| line.contains(b))) {
@@ -379,6 +386,15 @@ pub fn judge(log: &str) -> Result<()> {
     let missing: Vec<&str> = EXPECTED.iter().copied().filter(|line| !log.lines().any(|l| l.starts_with(line))).collect();
     if !missing.is_empty() {
         return Err(format!("missing lines: {}", missing.join(" | ")));
+    }
+    let woke_us = log
+        .lines()
+        .find_map(|l| l.strip_prefix("wells: busy: the sleeper woke after "))
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or("the busy line gives no wake-up time")?;
+    if woke_us > LATEST_WAKE_US {
+        return Err(format!("the sleeper woke {woke_us} us after a 10 ms sleep (at most {LATEST_WAKE_US}): ticks came late"));
     }
     Ok(())
 }
@@ -441,8 +457,9 @@ mod tests {
 
     #[test]
     fn judge_wants_every_line_and_no_bad_one() {
-        let good = EXPECTED.join("\n");
+        let good = EXPECTED.join("\n").replace("woke after ", "woke after 11000 us");
         assert!(judge(&good).is_ok());
+        assert!(judge(&good.replace("after 11000 us", "after 102000 us")).is_err());
         assert!(judge(&good.replace("wells: demo passed", "")).is_err());
         assert!(judge(&format!("{good}\nwells: check failed: x")).is_err());
     }
