@@ -93,22 +93,30 @@ impl Source {
     }
 }
 
-/// The source, or why this machine cannot build embox (a skip, not a failure).
-fn source(root: &Path) -> std::result::Result<Source, String> {
+/// Why there is no source to build.
+enum NoSource {
+    /// This machine lacks a tool or the tarball: the step is skipped.
+    Missing(String),
+    /// `EMBOX_DIR` names something that is not an embox tree: the user's mistake, a failure.
+    Wrong(String),
+}
+
+/// The source, or why there is none.
+fn source(root: &Path) -> std::result::Result<Source, NoSource> {
     let missing: Vec<&str> = TOOLS.iter().copied().filter(|tool| !on_path(tool)).collect();
     if !missing.is_empty() {
-        return Err(format!("missing {} (`cargo xtask setup` installs them, as root)", missing.join(", ")));
+        return Err(NoSource::Missing(format!("missing {} (`cargo xtask setup` installs them, as root)", missing.join(", "))));
     }
     if let Some(dir) = std::env::var_os("EMBOX_DIR") {
         let dir = PathBuf::from(dir);
         if !dir.join(TEMPLATE).join("mods.conf").is_file() {
-            return Err(format!("EMBOX_DIR={} is not an embox tree (no {TEMPLATE}/mods.conf)", dir.display()));
+            return Err(NoSource::Wrong(format!("EMBOX_DIR={} is not an embox tree (no {TEMPLATE}/mods.conf)", dir.display())));
         }
         return Ok(Source::Dir(dir.canonicalize().unwrap_or(dir)));
     }
     let tarball = root.join(TARBALL);
     if !tarball.is_file() {
-        return Err(format!("no embox source: {} is missing and EMBOX_DIR is not set", tarball.display()));
+        return Err(NoSource::Missing(format!("no embox source: {} is missing and EMBOX_DIR is not set", tarball.display())));
     }
     Ok(Source::Tarball(tarball))
 }
@@ -404,7 +412,8 @@ pub fn judge(log: &str) -> Result<()> {
 pub fn test(root: &Path) -> Step {
     let source = match source(root) {
         Ok(source) => source,
-        Err(why) => return Step::Skipped(why),
+        Err(NoSource::Missing(why)) => return Step::Skipped(why),
+        Err(NoSource::Wrong(why)) => return Step::Ran(Err(why)),
     };
     Step::Ran(build(root, &source).and_then(|image| boot_and_drive(root, &image)).and_then(|log| judge(&log)))
 }
@@ -412,7 +421,7 @@ pub fn test(root: &Path) -> Step {
 /// `cargo xtask run --board embox`: builds, then boots embox with the console on this terminal
 /// (wells runs at boot; type `wells` again at the prompt; Ctrl-A X quits QEMU).
 pub fn run(root: &Path) -> Result<u8> {
-    let source = source(root)?;
+    let source = source(root).map_err(|(NoSource::Missing(why) | NoSource::Wrong(why))| why)?;
     let image = build(root, &source)?;
     println!("xtask: booting embox: `wells` runs at boot; at the prompt try `wells`, `wells help`, `wells bogus`; Ctrl-A then X quits");
     let status = qemu(&image).status().map_err(|e| format!("cannot start qemu-system-aarch64: {e}"))?;
