@@ -12,6 +12,7 @@ mod clippy;
 mod cortex_m3;
 mod hyper;
 mod cortex_r52;
+mod embox;
 mod header;
 mod hosted;
 mod launcher;
@@ -136,6 +137,8 @@ adapters/posix, run as a Linux process. `--example advisor` runs the advisor loo
 `--example osek` runs the OSEK application openautosar/examples/osek (OIL + C written
 against Os.h) hosted on wells in a Linux process, or with `--board qemu-mps2-an385` on
 the Cortex-M3 board (QEMU mps2-an385, adapters/mps2-an385).
+`--board embox` builds embox (a POSIX RTOS) with wells as its shell command `wells`
+(adapters/embox) and boots it in qemu-system-aarch64 on this terminal.
 
 systems (systems/*.toml):
 ";
@@ -331,6 +334,11 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
         None if advisor_command.is_some() => usage_error("`--advisor` goes with `--example advisor`", &help),
         None => {}
     }
+    // wells inside embox (adapters/embox): a QEMU machine of its own, not a wells board.
+    if board.as_deref() == Some(embox::BOARD) && level.is_none() && system.is_none() {
+        setup::run(root)?;
+        return embox::run(root);
+    }
     if let Some(system) = system {
         if board.is_some() || level.is_some() {
             usage_error("`--system` names board and level itself: leave out `--board` and `--level`", &help);
@@ -442,6 +450,10 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     summary.record("trace of a known scenario: exactly the expected switches (arm64, -icount)", trace::test(root));
+    match embox::test(root) {
+        miri::Step::Ran(result) => summary.record(embox::STEP, result),
+        miri::Step::Skipped(why) => summary.skip(embox::STEP, why),
+    }
 
     Ok(if summary.finish() { 0 } else { 1 })
 }

@@ -110,6 +110,24 @@ const DEB_PACKAGES: &[DebPackage] = &[
         command: Some("pahole"),
         suite: None,
     },
+    // embox with wells inside (xtask/src/embox.rs; gcc-aarch64-linux-gnu above compiles it):
+    // its build runs `python` (mk/gensums.py) and packs its root file system with cpio; its
+    // source is a .tar.xz.
+    DebPackage {
+        name: "python-is-python3",
+        command: Some("python"),
+        suite: None,
+    },
+    DebPackage {
+        name: "cpio",
+        command: Some("cpio"),
+        suite: None,
+    },
+    DebPackage {
+        name: "xz-utils",
+        command: Some("xz"),
+        suite: None,
+    },
 ];
 
 /// The extra kernels the module suite builds for and boots (besides the installed
