@@ -359,7 +359,7 @@ impl Partition {
         // relocated to wherever its RAM is.
         let entry = if elf::fixed_base(self.spec.image).is_some() {
             room.fill(0);
-            loader::load(self.spec.image, room, start)? as usize
+            loader::load_elf(self.spec.image, room, start)? as usize
         } else {
             start + mpu_loader::load(self.spec.image, room)?.entry
         };

@@ -27,8 +27,9 @@ pub fn load<P: VmPlatform>(image: &[u8], ram: &mut [u8], ram_base: usize) -> Res
     load_elf(image, ram, ram_base).map(|pc| Loaded { pc, device_tree: None })
 }
 
-/// Copies the segments of the ELF file `image` into `ram`; returns the entry point.
-fn load_elf(image: &[u8], ram: &mut [u8], ram_base: usize) -> Result<u64, String> {
+/// Copies the segments of the ELF file `image` into `ram`; returns the entry point. (A loader
+/// that knows its image is no Linux bundle, such as the R52 partitions', calls this directly.)
+pub fn load_elf(image: &[u8], ram: &mut [u8], ram_base: usize) -> Result<u64, String> {
     let file = object::File::parse(image).map_err(|e| format!("not an ELF image: {e}"))?;
     let ram_end = ram_base + ram.len();
     let bytes = ram;
