@@ -223,33 +223,7 @@ pub fn cached_kernel(root: &Path, kernel: &ExtraKernel) -> Result<CachedKernel> 
         }
     }
     println!("xtask setup: fetching kernel {release} for the module suite: {}", packages.join(" "));
-    let tmp = kernel_cache(root).join(format!(".{release}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let debs = tmp.join("debs");
-    std::fs::create_dir_all(&debs).map_err(|e| format!("cannot create {}: {e}", debs.display()))?;
-    let mut download = Command::new("apt-get");
-    download.arg("download").args(&packages).current_dir(&debs);
-    crate::run_status(&mut download, &format!("apt-get download {}", packages.join(" ")))?;
-    let tree = tmp.join("tree");
-    for deb in std::fs::read_dir(&debs).map_err(|e| e.to_string())? {
-        let deb = deb.map_err(|e| e.to_string())?.path();
-        let mut unpack = Command::new("dpkg-deb");
-        unpack.arg("-x").arg(&deb).arg(&tree);
-        crate::run_status(&mut unpack, &format!("dpkg-deb -x {}", deb.display()))?;
-    }
-    // The image package's modules are not needed (only vmlinuz boots); the .debs neither.
-    let _ = std::fs::remove_dir_all(tree.join("lib/modules"));
-    let _ = std::fs::remove_dir_all(&debs);
-    // Unpacked under a temporary name, renamed when whole, marked complete last: a checkout
-    // running setup at the same time never takes half a tree for a whole one. A tree left
-    // unmarked by an interrupted setup is replaced.
-    if dir.exists() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    std::fs::rename(&tree, &dir).map_err(|e| {
-        format!("cannot move the unpacked kernel to {} ({e}); if another setup is fetching it, run again", dir.display())
-    })?;
-    let _ = std::fs::remove_dir_all(&tmp);
+    unpack_into_cache(root, &release, &packages, &dir)?;
     // Debian's headers Makefile includes the -common one by its absolute /usr/src path.
     fix_makefiles(&dir.join("usr/src"), Path::new("/usr/src"))?;
     if !found.image.exists() || !found.headers.join("Makefile").exists() {
@@ -296,12 +270,26 @@ pub fn cached_arm64_guest(root: &Path) -> Result<Arm64Guest> {
     }
     let packages = [format!("linux-image-{release}:arm64"), ARM64_GUEST_BUSYBOX.to_string()];
     println!("xtask setup: fetching the arm64 Linux guest: {}", packages.join(" "));
+    unpack_into_cache(root, &release, &packages, &dir)?;
+    if !found.image.exists() || !found.busybox.exists() {
+        return Err(format!("{} lacks boot/vmlinuz-{release} or bin/busybox", dir.display()));
+    }
+    std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
+    Ok(found)
+}
+
+/// Fetches `packages` with `apt-get download` and unpacks them with `dpkg-deb -x` into `dir`
+/// (nothing is installed into the host). Only what boots is kept: `lib/modules` and the .debs
+/// go. The tree is unpacked under a temporary name and renamed when whole, so a checkout running
+/// setup at the same time never takes half a tree for a whole one; a tree left unmarked by an
+/// interrupted setup is replaced. The caller marks `dir` complete once it has checked it.
+fn unpack_into_cache(root: &Path, release: &str, packages: &[String], dir: &Path) -> Result<()> {
     let tmp = kernel_cache(root).join(format!(".{release}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let debs = tmp.join("debs");
     std::fs::create_dir_all(&debs).map_err(|e| format!("cannot create {}: {e}", debs.display()))?;
     let mut download = Command::new("apt-get");
-    download.arg("download").args(&packages).current_dir(&debs);
+    download.arg("download").args(packages).current_dir(&debs);
     crate::run_status(&mut download, &format!("apt-get download {}", packages.join(" ")))?;
     let tree = tmp.join("tree");
     for deb in std::fs::read_dir(&debs).map_err(|e| e.to_string())? {
@@ -310,20 +298,16 @@ pub fn cached_arm64_guest(root: &Path) -> Result<Arm64Guest> {
         unpack.arg("-x").arg(&deb).arg(&tree);
         crate::run_status(&mut unpack, &format!("dpkg-deb -x {}", deb.display()))?;
     }
-    // Only vmlinuz boots (the initramfs holds no modules); the .debs are not kept.
     let _ = std::fs::remove_dir_all(tree.join("lib/modules"));
     let _ = std::fs::remove_dir_all(&debs);
-    // As for `cached_kernel`: renamed when whole, marked complete last.
     if dir.exists() {
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(dir);
     }
-    std::fs::rename(&tree, &dir).map_err(|e| format!("cannot move the unpacked guest to {} ({e}); if another setup is fetching it, run again", dir.display()))?;
+    std::fs::rename(&tree, dir).map_err(|e| {
+        format!("cannot move the unpacked packages to {} ({e}); if another setup is fetching them, run again", dir.display())
+    })?;
     let _ = std::fs::remove_dir_all(&tmp);
-    if !found.image.exists() || !found.busybox.exists() {
-        return Err(format!("{} lacks boot/vmlinuz-{release} or bin/busybox", dir.display()));
-    }
-    std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
-    Ok(found)
+    Ok(())
 }
 
 /// The arm64 kernel package `linux-image-arm64` depends on today.

@@ -1,6 +1,7 @@
 //! Pass/fail bookkeeping for `cargo xtask test`: one entry per step, a tally at the end.
 
 use crate::Result;
+use std::time::{Duration, Instant};
 
 /// How a step ended.
 enum Outcome {
@@ -12,7 +13,11 @@ enum Outcome {
 
 pub struct Summary {
     title: &'static str,
-    steps: Vec<(String, Outcome)>,
+    /// Each step with the wall time since the step before it was recorded. Steps that run as a
+    /// group (one boot checked several ways) are recorded together: the group's time is the first's.
+    steps: Vec<(String, Outcome, Duration)>,
+    last: Instant,
+    started: Instant,
 }
 
 impl Summary {
@@ -20,6 +25,8 @@ impl Summary {
         Summary {
             title,
             steps: Vec::new(),
+            last: Instant::now(),
+            started: Instant::now(),
         }
     }
 
@@ -39,16 +46,19 @@ impl Summary {
 
     fn push(&mut self, name: &str, outcome: Outcome) {
         println!("{}: {}", self.title, line(name, &outcome));
-        self.steps.push((name.to_string(), outcome));
+        let now = Instant::now();
+        self.steps.push((name.to_string(), outcome, now - self.last));
+        self.last = now;
     }
 
     /// Prints one line per step and the tally; returns true when no step failed and one passed.
     pub fn finish(&self) -> bool {
         println!();
-        for (name, outcome) in &self.steps {
-            println!("{}", line(name, outcome));
+        for (name, outcome, took) in &self.steps {
+            println!("{:>5} s  {}", took.as_secs(), line(name, outcome));
         }
-        let count = |f: fn(&Outcome) -> bool| self.steps.iter().filter(|(_, o)| f(o)).count();
+        println!("{:>5} s  in all", self.started.elapsed().as_secs());
+        let count = |f: fn(&Outcome) -> bool| self.steps.iter().filter(|(_, o, _)| f(o)).count();
         let passed = count(|o| matches!(o, Outcome::Passed));
         let failed = count(|o| matches!(o, Outcome::Failed(_)));
         let skipped = count(|o| matches!(o, Outcome::Skipped(_)));
