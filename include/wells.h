@@ -84,7 +84,8 @@
 // Round-robin time slice among threads of one priority, in milliseconds.
 #define WELLS_TIME_SLICE_MS 10
 
-// Stack size used when `wells_thread_create` is given 0.
+// Stack size used when `wells_thread_create` is given 0 (16 KiB in wells.ko on arm64, whose
+// kernel stacks are 16 KiB: `docs/linux-module.md`).
 #define WELLS_DEFAULT_STACK_SIZE (64 * 1024)
 
 // Smallest stack a thread may have.
@@ -613,7 +614,8 @@ wells_status wells_event_reset(struct wells_event_t event);
 
 // Creates a thread in the `WELLS_THREAD_CREATED` state; `wells_thread_start` runs it.
 // `name` may be NULL ("thread"; longer than 31 bytes is cut), `stack_size` 0 means
-// `WELLS_DEFAULT_STACK_SIZE`, smaller than `WELLS_MIN_STACK_SIZE` is refused.
+// `WELLS_DEFAULT_STACK_SIZE`, smaller than `WELLS_MIN_STACK_SIZE` is refused (in wells.ko on
+// arm64: 0 and at most 16 KiB are taken, 16 KiB is given).
 //
 // # Safety
 // `out` is NULL or writable; `name` is NULL or NUL-terminated.

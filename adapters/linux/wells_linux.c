@@ -87,12 +87,26 @@ long wells_linux_live_allocations(void)
 
 static void *linux_mem_alloc(void *ctx, size_t size, size_t align)
 {
+	void *p;
+
 	(void)ctx;
-	if (align == 0 || (align & (align - 1)) != 0 || align > PAGE_SIZE)
+	if (align == 0 || (align & (align - 1)) != 0)
 		return NULL;
-	if (size < PAGE_SIZE && size < align)
-		size = align; /* kmalloc of a power of two >= align is aligned to it */
-	return wells_linux_alloc(size);
+	if (align <= PAGE_SIZE) {
+		if (size < PAGE_SIZE && size < align)
+			size = align; /* kmalloc of a power of two >= align is aligned to it */
+		return wells_linux_alloc(size);
+	}
+	/*
+	 * More than a page: thread stacks on arm64, 16 KiB at 32 KiB alignment like the kernel's
+	 * own (docs/linux-module.md). kmalloc of a power of two is aligned to that power.
+	 */
+	if (size > KMALLOC_MAX_SIZE || align > KMALLOC_MAX_SIZE)
+		return NULL;
+	p = kmalloc(roundup_pow_of_two(max(size, align)), GFP_KERNEL);
+	if (p)
+		atomic_long_inc(&live_allocations);
+	return p;
 }
 
 static void linux_mem_free(void *ctx, void *ptr, size_t size, size_t align)

@@ -5,7 +5,8 @@ use crate::instance::{kernel, kernel_for_create, unpreempted, with_kernel, SMALL
 use crate::status::{wells_status, wells_status::*};
 use alloc::boxed::Box;
 use core::ffi::{c_char, c_void};
-use wells_core::{Handle, Timeout};
+use wells_core::arch::joined::Joined;
+use wells_core::{Arch, Handle, Timeout};
 
 /// Lowest thread priority.
 pub const WELLS_PRIORITY_MIN: u32 = 0;
@@ -15,7 +16,8 @@ pub const WELLS_PRIORITY_MAX: u32 = 31;
 pub const WELLS_PRIORITY_DEFAULT: u32 = 16;
 /// Round-robin time slice among threads of one priority, in milliseconds.
 pub const WELLS_TIME_SLICE_MS: u32 = 10;
-/// Stack size used when `wells_thread_create` is given 0.
+/// Stack size used when `wells_thread_create` is given 0 (16 KiB in wells.ko on arm64, whose
+/// kernel stacks are 16 KiB: `docs/linux-module.md`).
 pub const WELLS_DEFAULT_STACK_SIZE: usize = 64 * 1024;
 /// Smallest stack a thread may have.
 pub const WELLS_MIN_STACK_SIZE: usize = 16 * 1024;
@@ -37,12 +39,13 @@ pub const WELLS_THREAD_THROTTLED: u32 = 7;
 
 // The header needs literal values; these keep them equal to the core's.
 const _: () = {
-    assert!(WELLS_MIN_STACK_SIZE == <wells_core::arch::joined::Joined as wells_core::Arch>::MIN_STACK);
+    assert!(WELLS_MIN_STACK_SIZE == <Joined as Arch>::MIN_STACK);
     assert!(WELLS_PRIORITY_MAX == wells_core::sched::PRIORITY_MAX as u32);
     assert!(WELLS_PRIORITY_DEFAULT == wells_core::sched::PRIORITY_DEFAULT as u32);
     assert!(WELLS_TIME_SLICE_MS as u64 * 1_000_000 == wells_core::sched::TIME_SLICE_NS);
-    assert!(WELLS_DEFAULT_STACK_SIZE == wells_core::kernel::DEFAULT_STACK_SIZE);
 };
+#[cfg(not(all(target_arch = "aarch64", feature = "linux-kernel")))]
+const _: () = assert!(WELLS_DEFAULT_STACK_SIZE == <Joined as Arch>::DEFAULT_STACK);
 
 /// Entry of a wells thread; returning from it is `wells_thread_exit(return value)`.
 #[allow(non_camel_case_types)]
@@ -91,7 +94,8 @@ fn read_name(name: *const c_char, buffer: &mut [u8; 31]) -> &str {
 
 /// Creates a thread in the `WELLS_THREAD_CREATED` state; `wells_thread_start` runs it.
 /// `name` may be NULL ("thread"; longer than 31 bytes is cut), `stack_size` 0 means
-/// `WELLS_DEFAULT_STACK_SIZE`, smaller than `WELLS_MIN_STACK_SIZE` is refused.
+/// `WELLS_DEFAULT_STACK_SIZE`, smaller than `WELLS_MIN_STACK_SIZE` is refused (in wells.ko on
+/// arm64: 0 and at most 16 KiB are taken, 16 KiB is given).
 ///
 /// # Safety
 /// `out` is NULL or writable; `name` is NULL or NUL-terminated.
@@ -109,9 +113,10 @@ pub unsafe extern "C" fn wells_thread_create(
     let mut buffer = [0u8; 31];
     let name = read_name(name, &mut buffer);
     // Checked before anything is allocated: without a kernel there is no heap.
-    let stack_bytes = if stack_size == 0 { WELLS_DEFAULT_STACK_SIZE } else { stack_size };
-    // The stack, its page rounding and guard page, the control block and run-queue room.
-    let room = stack_bytes.saturating_add(2 * 4096 + 2 * SMALL_ALLOCATION);
+    let stack_bytes = if stack_size == 0 { Joined::DEFAULT_STACK } else { stack_size };
+    // The stack, its alignment, page rounding and guard page, the control block and run-queue
+    // room.
+    let room = stack_bytes.saturating_add(Joined::STACK_ALIGN + 2 * 4096 + 2 * SMALL_ALLOCATION);
     let kernel = match kernel_for_create(room) {
         Ok(kernel) => kernel,
         Err(error) => return error.into(),

@@ -23,13 +23,48 @@ use std::time::{Duration, Instant};
 use crate::Result;
 
 const OUT: &str = "target/linux-module";
-const RUST_TARGET: &str = "x86_64-unknown-none";
-/// Flags that make a Rust staticlib load into Debian's kernels (docs/linux-module.md): no GOT
-/// relocations, the kernel's retpoline and return thunks, `endbr64` on every function whose
-/// address may be taken (IBT, as the kernel's own Rust: `-Zcf-protection=branch`), no jump
-/// tables. No SLS flag: every return and indirect jump already goes through the kernel's thunks.
-const RUSTFLAGS: &str = "-C relocation-model=static -Zplt=yes -Zretpoline-external-thunk \
-     -Zfunction-return=thunk-extern -Zindirect-branch-cs-prefix -Zcf-protection=branch -Cjump-tables=no";
+
+/// The instruction set a module is built for: what Rust target, flags and Kbuild variables it
+/// takes (docs/linux-module.md).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ModuleArch {
+    X86_64,
+    Arm64,
+}
+
+impl ModuleArch {
+    fn rust_target(self) -> &'static str {
+        match self {
+            ModuleArch::X86_64 => "x86_64-unknown-none",
+            // The kernel keeps FP/SIMD for user space: its own code is general-registers only.
+            ModuleArch::Arm64 => "aarch64-unknown-none-softfloat",
+        }
+    }
+
+    /// Flags that make a Rust staticlib load into Debian's kernels. x86_64: no GOT
+    /// relocations, the kernel's retpoline and return thunks, `endbr64` on every function whose
+    /// address may be taken (IBT, as the kernel's own Rust: `-Zcf-protection=branch`), no jump
+    /// tables; no SLS flag: every return and indirect jump already goes through the kernel's
+    /// thunks. arm64: no GOT, the small code model (the module loader resolves ADRP pairs and
+    /// puts far calls through PLTs), frame pointers as the kernel's own code keeps them.
+    fn rustflags(self) -> &'static str {
+        match self {
+            ModuleArch::X86_64 => {
+                "-C relocation-model=static -Zplt=yes -Zretpoline-external-thunk \
+                 -Zfunction-return=thunk-extern -Zindirect-branch-cs-prefix -Zcf-protection=branch -Cjump-tables=no"
+            }
+            ModuleArch::Arm64 => "-C relocation-model=static -C code-model=small -C force-frame-pointers=yes",
+        }
+    }
+
+    /// Kbuild's variables for a cross build.
+    fn make_args(self) -> &'static [&'static str] {
+        match self {
+            ModuleArch::X86_64 => &[],
+            ModuleArch::Arm64 => &["ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-"],
+        }
+    }
+}
 /// QEMU time limit for one boot (TCG; the test scenario takes about a minute).
 const TIME_LIMIT: Duration = Duration::from_secs(180);
 const BUSYBOX: &str = "/bin/busybox";
@@ -135,6 +170,7 @@ pub struct Kernel {
     pub release: String,
     pub headers: PathBuf,
     pub image: Option<PathBuf>,
+    pub arch: ModuleArch,
 }
 
 /// The release (`uname -r`) the headers in `kdir` belong to, from their `utsrelease.h`.
@@ -169,7 +205,7 @@ pub fn installed_kernel() -> Result<Kernel> {
             image.display()
         ));
     }
-    Ok(Kernel { label: short_label(&release), release, headers, image: Some(image) })
+    Ok(Kernel { label: short_label(&release), release, headers, image: Some(image), arch: ModuleArch::X86_64 })
 }
 
 /// "6.1" for 6.1.0-57-amd64, "6.12-rt" for 6.12.95+deb12-rt-amd64.
@@ -189,7 +225,13 @@ pub fn suite_kernels(root: &Path) -> Result<Vec<Kernel>> {
     let mut kernels = vec![installed_kernel()?];
     for extra in crate::setup::EXTRA_KERNELS {
         let k = crate::setup::cached_kernel(root, extra)?;
-        kernels.push(Kernel { label: short_label(&k.release), release: k.release, headers: k.headers, image: Some(k.image) });
+        kernels.push(Kernel {
+            label: short_label(&k.release),
+            release: k.release,
+            headers: k.headers,
+            image: Some(k.image),
+            arch: ModuleArch::X86_64,
+        });
     }
     Ok(kernels)
 }
@@ -219,7 +261,7 @@ fn chosen_kernel(root: &Path, kdir: Option<&Path>, kernel: Option<&str>, boot: b
             println!("xtask: note: booting {} with a module built for {release}", image.display());
         }
     }
-    Ok(Kernel { label: short_label(&release), release, headers, image })
+    Ok(Kernel { label: short_label(&release), release, headers, image, arch: ModuleArch::X86_64 })
 }
 
 /// `vmlinuz-<release>` in /boot or in the kernel cache.
@@ -243,18 +285,19 @@ pub fn build(root: &Path, kernel: &Kernel) -> Result<Built> {
     let out = root.join(OUT);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let mut rust = Command::new(cargo);
-    rust.args(["build", "--release", "-p", "wells-ffi", "--features", "linux-kernel", "--target", RUST_TARGET, "-Zbuild-std=core,alloc"])
+    let target = kernel.arch.rust_target();
+    rust.args(["build", "--release", "-p", "wells-ffi", "--features", "linux-kernel", "--target", target, "-Zbuild-std=core,alloc"])
         .current_dir(root)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_DIR", out.join("cargo"))
-        .env("RUSTFLAGS", RUSTFLAGS)
+        .env("RUSTFLAGS", kernel.arch.rustflags())
         // Whole-program LTO: alloc's error path then calls its handler directly instead of
         // through the allocator shim's tail jump, which objtool cannot see the end of.
         .env("CARGO_PROFILE_RELEASE_LTO", "fat")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    crate::run_status(&mut rust, "cargo build -p wells-ffi for x86_64-unknown-none (kernel flags)")?;
-    let archive = out.join("cargo").join(RUST_TARGET).join("release/libwells.a");
+    crate::run_status(&mut rust, &format!("cargo build -p wells-ffi for {target} (kernel flags)"))?;
+    let archive = out.join("cargo").join(target).join("release/libwells.a");
 
     if kernel.headers.join("vmlinux").exists() && !on_path("pahole") {
         return Err(format!(
@@ -300,6 +343,7 @@ pub fn build(root: &Path, kernel: &Kernel) -> Result<Built> {
         .arg("-C")
         .arg(&kernel.headers)
         .arg(format!("M={}", build.display()))
+        .args(kernel.arch.make_args())
         .arg("modules")
         .output()
         .map_err(|e| format!("cannot run make: {e}"))?;
@@ -414,19 +458,30 @@ impl Cpio {
     }
 }
 
-/// busybox, the module and the init script, plus /dev/console so init has a console.
-fn initramfs(root: &Path, ko: &Path, dest: &Path) -> Result<()> {
-    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+/// An initramfs: busybox (with `/bin/sh` for the `#!` line of `/init`), `/init`, the
+/// device nodes a console and `/dev/kmsg` need, the directories init mounts on, and `files`
+/// (name, mode, contents) at the top.
+pub fn initramfs(busybox: &Path, init: &[u8], files: &[(&str, u32, &[u8])], dest: &Path) -> Result<()> {
+    let busybox = std::fs::read(busybox).map_err(|e| format!("cannot read {}: {e}", busybox.display()))?;
     let mut cpio = Cpio::new();
     for dir in ["bin", "dev", "proc", "sys", "tmp"] {
         cpio.entry(dir, 0o040755, (0, 0), &[]);
     }
     cpio.entry("dev/console", 0o020600, (5, 1), &[]);
-    cpio.entry("bin/busybox", 0o100755, (0, 0), &read(Path::new(BUSYBOX))?);
-    cpio.entry("bin/sh", 0o120777, (0, 0), b"busybox"); // for the #! line of /init
-    cpio.entry("init", 0o100755, (0, 0), &read(&root.join("linux-module/test/init"))?);
-    cpio.entry("wells.ko", 0o100644, (0, 0), &read(ko)?);
+    cpio.entry("dev/kmsg", 0o020644, (1, 11), &[]);
+    cpio.entry("bin/busybox", 0o100755, (0, 0), &busybox);
+    cpio.entry("bin/sh", 0o120777, (0, 0), b"busybox");
+    cpio.entry("init", 0o100755, (0, 0), init);
+    for (name, mode, body) in files {
+        cpio.entry(name, 0o100000 | mode, (0, 0), body);
+    }
     std::fs::write(dest, cpio.finish()).map_err(|e| format!("cannot write {}: {e}", dest.display()))
+}
+
+/// The module's test initramfs: `linux-module/test/init` drives the scenario on `wells.ko`.
+pub fn module_initramfs(root: &Path, busybox: &Path, ko: &Path, dest: &Path) -> Result<()> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()));
+    initramfs(busybox, &read(&root.join("linux-module/test/init"))?, &[("wells.ko", 0o644, &read(ko)?)], dest)
 }
 
 // ---------------------------------------------------------------- booting
@@ -574,7 +629,7 @@ pub fn check(log: &str, loads: usize) -> Result<()> {
 fn prepare(root: &Path, kernel: &Kernel) -> Result<(PathBuf, Vec<String>)> {
     let built = build(root, kernel)?;
     let initrd = root.join(OUT).join(&kernel.release).join("initramfs.cpio");
-    initramfs(root, &built.ko, &initrd)?;
+    module_initramfs(root, Path::new(BUSYBOX), &built.ko, &initrd)?;
     Ok((initrd, built.objtool))
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::linux::Cpio;
+use crate::linux::initramfs;
 use crate::Result;
 
 /// Where the initramfs and the guest bundle are written.
@@ -23,7 +23,8 @@ const DONE: &str = "wells-linux-guest: done, powering off";
 /// The guest's `/init`: a busybox shell script. It mounts /proc, writes a line to the kernel's
 /// log (printed with Linux's timestamp: the boot benchmark's mark), prints the marker, the kernel
 /// release, the CPU and the interrupt counts, sleeps a few times on the timer, prints the
-/// interrupt counts again and powers off (PSCI SYSTEM_OFF).
+/// interrupt counts again, times a loop of getpid system calls (`benchmarks/linux-guest`) and
+/// powers off (PSCI SYSTEM_OFF).
 const INIT: &str = r#"#!/bin/sh
 /bin/busybox mount -t proc proc /proc
 echo "wells-linux-guest: boot reached /init" > /dev/kmsg
@@ -40,6 +41,7 @@ while [ $i -lt 3 ]; do
 done
 echo "wells-linux-guest: interrupts after:"
 /bin/busybox cat /proc/interrupts
+/getpid 100000
 echo "wells-linux-guest: done, powering off"
 /bin/busybox poweroff -f
 "#;
@@ -69,34 +71,29 @@ pub fn prepare(root: &Path) -> Result<Prepared> {
     let guest = crate::setup::cached_arm64_guest(root)?;
     let out = root.join(OUT);
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let getpid = getpid_program(root)?;
     let initrd = out.join("initramfs.cpio");
-    initramfs(&guest.busybox, INIT, &initrd)?;
+    initramfs(&guest.busybox, INIT.as_bytes(), &[("getpid", 0o755, &read(&getpid)?)], &initrd)?;
     let bundle = out.join("linux-guest.bin");
     write_bundle(&guest.image, &initrd, &bundle)?;
     let panicking_initrd = out.join("initramfs-panic.cpio");
-    initramfs(&guest.busybox, INIT_THAT_EXITS, &panicking_initrd)?;
+    initramfs(&guest.busybox, INIT_THAT_EXITS.as_bytes(), &[], &panicking_initrd)?;
     let panicking_bundle = out.join("linux-guest-panic.bin");
     write_bundle(&guest.image, &panicking_initrd, &panicking_bundle)?;
     Ok(Prepared { release: guest.release, image: guest.image, initrd, bundle, panicking_bundle })
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+/// `benchmarks/linux-guest/getpid.c`, built static for arm64 with Debian's cross compiler.
+fn getpid_program(root: &Path) -> Result<PathBuf> {
+    let out = root.join(OUT).join("getpid");
+    let mut gcc = Command::new("aarch64-linux-gnu-gcc");
+    gcc.args(["-static", "-O2", "-Wall", "-Werror", "-o"]).arg(&out).arg(root.join("benchmarks/linux-guest/getpid.c"));
+    crate::run_status(&mut gcc, "aarch64-linux-gnu-gcc benchmarks/linux-guest/getpid.c (setup installs gcc-aarch64-linux-gnu)")?;
+    Ok(out)
 }
 
-/// busybox, `/bin/sh` (for the script's `#!` line), the init script, /dev/console and the
-/// directories it mounts on.
-fn initramfs(busybox: &Path, init: &str, dest: &Path) -> Result<()> {
-    let mut cpio = Cpio::new();
-    for dir in ["bin", "dev", "proc", "sys", "tmp"] {
-        cpio.entry(dir, 0o040755, (0, 0), &[]);
-    }
-    cpio.entry("dev/console", 0o020600, (5, 1), &[]);
-    cpio.entry("dev/kmsg", 0o020644, (1, 11), &[]);
-    cpio.entry("bin/busybox", 0o100755, (0, 0), &read(busybox)?);
-    cpio.entry("bin/sh", 0o120777, (0, 0), b"busybox");
-    cpio.entry("init", 0o100755, (0, 0), init.as_bytes());
-    std::fs::write(dest, cpio.finish()).map_err(|e| format!("cannot write {}: {e}", dest.display()))
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// The bundle's first eight bytes (`images/common/src/hypervisor/linux.rs` reads it).
@@ -283,6 +280,9 @@ pub fn check_guest(log: &str, prefix: &str, release: &str) -> Result<()> {
         [before, after] if after > before => {}
         _ => return Err(format!("the timer's interrupt count did not grow across the sleeps: {counts:?}")),
     }
+    if getpid_ns(&lines.join("\n")).is_none() {
+        return Err("no `wells-linux-guest: getpid ... ns per call` line (the system-call loop)".to_string());
+    }
     if !lines.iter().any(|l| l.contains("wells-linux-guest: slept 3")) || !lines.iter().any(|l| l.contains(DONE)) {
         return Err("the sleep loop or the last line is missing".to_string());
     }
@@ -339,7 +339,69 @@ pub fn tests(root: &Path) -> Steps {
             format!("Linux {} under wells: an init that exits panics Linux, its VM resets (reported), the demo VM beside it runs to its end (-icount)", prepared.release),
             panic_is_contained(root, &prepared),
         ),
+        (
+            format!("wells.ko built for Linux {} (arm64) inside that Linux as a VM of the wells hypervisor: load, self-test, demo, bad input, two unloads with no live allocation (-icount)", prepared.release),
+            module_in_guest(root),
+        ),
     ])
+}
+
+/// wells.ko built for the guest's kernel (headers from `setup::cached_arm64_headers`, the
+/// arm64 libwells.a with the kernel's flags) and the guest bundle whose `/init` is the module's
+/// test scenario (`linux-module/test/init`) on it.
+fn module_bundle(root: &Path) -> Result<PathBuf> {
+    let guest = crate::setup::cached_arm64_guest(root)?;
+    let headers = crate::setup::cached_arm64_headers(root, &guest.release)?;
+    let kernel = crate::linux::Kernel {
+        label: guest.release.clone(),
+        release: crate::linux::headers_release(&headers)?,
+        headers,
+        image: Some(guest.image.clone()),
+        arch: crate::linux::ModuleArch::Arm64,
+    };
+    let built = crate::linux::build(root, &kernel)?;
+    let out = root.join(OUT);
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let initrd = out.join("initramfs-module.cpio");
+    crate::linux::module_initramfs(root, &guest.busybox, &built.ko, &initrd)?;
+    let bundle = out.join("linux-guest-module.bin");
+    write_bundle(&guest.image, &initrd, &bundle)?;
+    Ok(bundle)
+}
+
+/// wells.ko's scenario inside the Linux guest of the wells hypervisor: wells at EL2 managing
+/// Linux, wells in Linux managing its threads. Judged as on x86_64 (`linux::check`: the verdict,
+/// two load/unload cycles with no live allocation, no oops) plus Linux's clean power-off.
+fn module_in_guest(root: &Path) -> Result<()> {
+    let bundle = module_bundle(root)?;
+    let env = [("WELLS_SYSTEM", "arm64-linux-alone".to_string()), ("WELLS_GUEST_LINUX_64", bundle.display().to_string())];
+    let image = crate::qemu::build_with_env(root, &crate::hyper::VIRT_ARM64_HYPER, "wells-demo", &["linux-guest"], &env)?;
+    let (status, log) = hyper_boot(root, &image, "hyper-module.log")?;
+    check_module(&log, status)
+}
+
+/// Checks the module's run in the guest: the x86_64 judge on the `[linux]` lines, then the
+/// power-off of Linux and of the hypervisor.
+pub fn check_module(log: &str, status: Option<i32>) -> Result<()> {
+    let linux: String = guest_lines(log, "[linux] ").map(|l| format!("{l}\n")).collect();
+    crate::linux::check(&linux, 2)?;
+    if !log.lines().any(|l| l == "wells: vm 'linux' powered off (status 0)") {
+        return Err("Linux did not power its VM off after the scenario".to_string());
+    }
+    if status != Some(0) {
+        return Err(format!("the hypervisor ended with {status:?}, not 0"));
+    }
+    Ok(())
+}
+
+/// Calls and nanoseconds of the getpid loop in `log` (instructions under -icount).
+pub fn getpid_ns(log: &str) -> Option<(u64, u64)> {
+    let line = log.lines().find_map(|l| l.split_once("wells-linux-guest: getpid ").map(|(_, rest)| rest))?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match words[..] {
+        [calls, "calls", "in", ns, "ns,", ..] => Some((calls.parse().ok()?, ns.parse().ok()?)),
+        _ => None,
+    }
 }
 
 /// The line `/init` writes to the kernel's log, which prints it with Linux's timestamp.
@@ -354,32 +416,67 @@ pub fn mark_us(log: &str) -> Option<u64> {
     Some(seconds.parse::<u64>().ok()? * 1_000_000 + micros.parse::<u64>().ok()?)
 }
 
-/// `cargo xtask linux-guest --bench`: boot to `/init` natively, under wells alone, and under
-/// wells beside the demo VM, each under -icount (instructions, as Linux's clock counts them).
-fn bench(root: &Path) -> Result<()> {
+/// Title of the Linux guest's section in docs/benchmarks.md.
+const BENCH_TITLE: &str = "## Debian's arm64 Linux as a guest of the wells hypervisor (instructions)";
+
+/// The Linux guest's section of docs/benchmarks.md: boot to `/init` natively, under wells alone
+/// and under wells beside the demo VM, and the getpid loop natively and alone, each under
+/// -icount (instructions, as Linux's clock counts them).
+pub fn bench_section(root: &Path) -> Result<String> {
     let p = prepare(root)?;
     let native = native_boot(root, &p)?;
-    let alone = build_hypervisor(root, &p, "arm64-linux-alone").and_then(|image| hyper_boot(root, &image, "bench-alone.log"))?;
-    let shared = build_hypervisor(root, &p, "arm64-linux").and_then(|image| hyper_boot(root, &image, "bench-shared.log"))?;
+    let alone = build_hypervisor(root, &p, "arm64-linux-alone").and_then(|image| hyper_boot(root, &image, "bench-alone.log"))?.1;
+    let shared = build_hypervisor(root, &p, "arm64-linux").and_then(|image| hyper_boot(root, &image, "bench-shared.log"))?.1;
     let mark = |log: &str, what: &str| mark_us(log).ok_or_else(|| format!("{what}: no `{KMSG_MARK}` line"));
-    let (n, a, s) = (mark(&native, "native")?, mark(&alone.1, "under wells")?, mark(&shared.1, "under wells beside the demo")?);
-    println!("\nLinux {} to /init, in instructions under -icount (Linux's own timestamp of the /init mark, from its clock source's start):", p.release);
-    println!("| run | instructions | / native |");
-    println!("|---|---:|---:|");
-    for (run, us) in [("natively on QEMU virt (cortex-a57)", n), ("as the only VM of the wells hypervisor", a), ("as a VM beside the supervisor demo VM (sharing the CPU)", s)] {
-        println!("| {run} | {} | {:.3} |", us * 1000, us as f64 / n as f64);
+    let (n, a, s) = (mark(&native, "native")?, mark(&alone, "under wells")?, mark(&shared, "under wells beside the demo")?);
+    let getpid = |log: &str, prefix: &str, what: &str| {
+        let lines: String = guest_lines(log, prefix).map(|l| format!("{l}\n")).collect();
+        getpid_ns(&lines).ok_or_else(|| format!("{what}: no getpid line"))
+    };
+    let ((calls, native_ns), (_, alone_ns)) = (getpid(&native, "", "native")?, getpid(&alone, "[linux] ", "under wells")?);
+    let mut md = format!("\n{BENCH_TITLE}\n\n");
+    md.push_str(&format!(
+        "Linux {} (Debian's `linux-image-arm64`) with a busybox initramfs, `cargo xtask linux-guest --bench`, \
+         QEMU `-icount shift=0` (one ns of the guest's clock is one instruction; docs/linux-guest.md).\n\n",
+        p.release
+    ));
+    md.push_str("Boot to `/init` (Linux's own timestamp of the line `/init` writes to `/dev/kmsg`, from its clock source's start):\n\n");
+    md.push_str("| run | instructions | / native |\n|---|---:|---:|\n");
+    for (run, us) in [
+        ("natively on QEMU virt (cortex-a57)", n),
+        ("as the only VM of the wells hypervisor (`systems/arm64-linux-alone.toml`)", a),
+        ("as a VM beside the supervisor demo VM, sharing the CPU (`systems/arm64-linux.toml`)", s),
+    ] {
+        md.push_str(&format!("| {run} | {} | {:.3} |\n", us * 1000, us as f64 / n as f64));
     }
-    Ok(())
+    md.push_str(&format!(
+        "\nA loop of {calls} `getpid` system calls in a static arm64 program (`benchmarks/linux-guest/getpid.c`, \
+         `clock_gettime(CLOCK_MONOTONIC)` around it):\n\n"
+    ));
+    md.push_str("| run | instructions per call | / native |\n|---|---:|---:|\n");
+    for (run, ns) in [("natively", native_ns), ("as the only VM of the wells hypervisor", alone_ns)] {
+        md.push_str(&format!("| {run} | {:.1} | {:.3} |\n", ns as f64 / calls as f64, ns as f64 / native_ns as f64));
+    }
+    md.push_str("\nAims (issue 20): boot ≤ 1.10× native, getpid loop ≤ 1.02× native.\n");
+    Ok(md)
 }
 
-/// `cargo xtask linux-guest [--test | --bench]`: the test steps with a PASS/FAIL tally, or the
-/// boot benchmark.
+/// `cargo xtask linux-guest [--test | --bench | --module]`: the test steps with a PASS/FAIL
+/// tally, the boot benchmark, or only wells.ko inside the guest.
 pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
     if rest == ["--bench"] {
-        return bench(root).map(|()| 0);
+        let section = bench_section(root)?;
+        print!("{section}");
+        crate::bench::replace_report_section(root, BENCH_TITLE, &section)?;
+        return Ok(0);
+    }
+    if rest == ["--module"] {
+        let mut summary = crate::summary::Summary::new("xtask linux-guest --module");
+        summary.record("wells.ko (arm64) inside the Linux guest of the wells hypervisor", module_in_guest(root));
+        return Ok(if summary.finish() { 0 } else { 1 });
     }
     if !rest.is_empty() && rest != ["--test"] {
-        return Err(format!("linux-guest takes --test or --bench, got `{}`", rest.join(" ")));
+        return Err(format!("linux-guest takes --test, --bench or --module, got `{}`", rest.join(" ")));
     }
     let mut summary = crate::summary::Summary::new("xtask linux-guest --test");
     record(&mut summary, tests(root));
@@ -414,6 +511,7 @@ wells hypervisor on qemu-virt-arm64: entered at EL2
 [demo] logger (32-bit): average #9 = 431
 [linux] wells-linux-guest: slept 3
 [linux]  11:        221 GIC-0  27 Level     arch_timer
+[linux] wells-linux-guest: getpid 100000 calls in 31000000 ns, 310 ns per call
 [linux] wells-linux-guest: done, powering off
 wells: vm 'linux' powered off (status 0)
 [demo] logger (32-bit): 30 averages logged, done
@@ -431,6 +529,8 @@ wells: vm 'demo' powered off (status 0)
         assert!(bad("init is running", "init").contains("never reached /init"));
         assert!(bad("uname -r: 6.1.0-57-arm64", "uname -r: 6.1.0-56-arm64").contains("uname"));
         assert!(bad("221 GIC-0", "200 GIC-0").contains("did not grow"));
+        assert!(bad("getpid 100000 calls in", "getpid answered a wrong pid").contains("getpid"));
+        assert_eq!(super::getpid_ns(GOOD), Some((100_000, 31_000_000)));
         let alone = GOOD.replace("[demo] logger (32-bit): average #9 = 431\n", "").replace("[demo] wells on qemu-virt-arm64: entered at EL1\n", "");
         assert!(check_hyper(&alone, Some(0), "6.1.0-57-arm64").unwrap_err().contains("did not share the CPU"));
         assert!(bad("[demo] logger (32-bit): 30 averages logged, done\n", "").contains("did not go on"));
@@ -451,6 +551,21 @@ wells: vm 'demo' powered off (status 0)
         assert!(check_panic(&good.replace("Kernel panic", "Kernel")).unwrap_err().contains("did not panic"));
         assert!(check_panic(&good.replace("restarts (1)", "stopped")).unwrap_err().contains("SYSTEM_RESET"));
         assert!(check_panic(&good.replace("(status 0)", "(status 1)")).unwrap_err().contains("demo"));
+    }
+
+    #[test]
+    fn the_module_run_needs_its_verdict_both_unloads_and_the_power_off() {
+        let cycle = "[linux] [    7.7] wells: unload: wells_run ok (every wells thread exited), shutdown ok\n\
+                     [linux] [    7.7] wells: unloaded: live allocations 0, timer armed no\n";
+        let good = format!("{cycle}{cycle}[linux] WELLS-TEST: VERDICT PASS\nwells: vm 'linux' powered off (status 0)\n");
+        super::check_module(&good, Some(0)).unwrap();
+        assert!(super::check_module(&good.replacen("allocations 0", "allocations 3", 1), Some(0)).unwrap_err().contains("live"));
+        assert!(super::check_module(&good.replacen(cycle, "", 1), Some(0)).unwrap_err().contains("unload"));
+        assert!(super::check_module(&good.replace("VERDICT PASS", "VERDICT FAIL"), Some(0)).is_err());
+        assert!(super::check_module(&good.replace("powered off (status 0)", "stopped: stage-2 data abort"), Some(0)).unwrap_err().contains("power"));
+        assert!(super::check_module(&good, Some(1)).is_err());
+        // Lines of the hypervisor itself are not Linux's: an unprefixed verdict does not count.
+        assert!(super::check_module(&good.replace("[linux] WELLS-TEST", "WELLS-TEST"), Some(0)).is_err());
     }
 
     #[test]

@@ -89,11 +89,12 @@ commands:
                    the headers' own release unless --kernel names another);
                    --bench: only its part of `bench` (updates docs/benchmarks.md);
                    --append: extra kernel command line (then --bench only prints)
-  linux-guest [--test | --bench]
+  linux-guest [--test | --bench | --module]
                    Debian's arm64 kernel with a busybox initramfs, natively on QEMU virt and
                    as a VM of the wells arm64 hypervisor (docs/linux-guest.md); the suite's
                    steps with a PASS/FAIL tally; --bench: boot to /init natively vs
-                   under wells in instructions (-icount)
+                   under wells in instructions (-icount); --module: only wells.ko built
+                   for that kernel and run inside it (docs/linux-module.md)
   arm-library [--test]
                    build libwells.a for the Arm CPUs (arm64, Cortex-A15/A7, Cortex-M3,
                    Cortex-R52) into target/<rust target>/release/; --test: also

@@ -278,6 +278,34 @@ pub fn cached_arm64_guest(root: &Path) -> Result<Arm64Guest> {
     Ok(found)
 }
 
+/// The headers of the arm64 guest's kernel `release`, to cross-build wells.ko for it
+/// (docs/linux-module.md): `linux-headers-<release>:arm64`, its `-common` part and the
+/// host's own `linux-kbuild` (scripts such as modpost run on the build machine), unpacked into
+/// the kernel cache as `<release>-headers/` when not there yet. Returns the headers directory.
+pub fn cached_arm64_headers(root: &Path, release: &str) -> Result<std::path::PathBuf> {
+    let dir = kernel_cache(root).join(format!("{release}-headers"));
+    let headers = dir.join(format!("usr/src/linux-headers-{release}"));
+    if dir.join(".complete").exists() {
+        return Ok(headers);
+    }
+    let arm64 = format!("linux-headers-{release}:arm64");
+    let mut packages = vec![arm64.clone()];
+    for dep in dependencies(&arm64)? {
+        // The -common part is architecture-independent; kbuild is taken for the host.
+        if dep.starts_with("linux-headers-") || dep.starts_with("linux-kbuild-") {
+            packages.push(dep.trim_end_matches(":arm64").to_string());
+        }
+    }
+    println!("xtask setup: fetching the arm64 kernel headers for wells.ko: {}", packages.join(" "));
+    unpack_into_cache(root, &format!("{release}-headers"), &packages, &dir)?;
+    fix_makefiles(&dir.join("usr/src"), Path::new("/usr/src"))?;
+    if !headers.join("Makefile").exists() {
+        return Err(format!("{} lacks its Makefile", headers.display()));
+    }
+    std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
+    Ok(headers)
+}
+
 /// Fetches `packages` with `apt-get download` and unpacks them with `dpkg-deb -x` into `dir`
 /// (nothing is installed into the host). Only what boots is kept: `lib/modules` and the .debs
 /// go. The tree is unpacked under a temporary name and renamed when whole, so a checkout running

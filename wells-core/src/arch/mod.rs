@@ -50,6 +50,13 @@ pub trait InstructionCounter {
 pub trait Arch: Sync + Sized + 'static {
     /// The smallest stack a thread may have on this port (room for trap or signal frames).
     const MIN_STACK: usize;
+    /// The stack a thread gets when it asks for none (size 0).
+    const DEFAULT_STACK: usize = 64 * 1024;
+    /// The largest stack a thread may ask for.
+    const MAX_STACK: usize = 64 * 1024 * 1024;
+    /// Alignment of a stack's allocation: more than the ABI's 16 bytes where the host tells a
+    /// stack overflow from address bits (Linux on arm64, see `joined`).
+    const STACK_ALIGN: usize = 16;
 
     /// Masks interrupts; returns true when they were enabled before.
     fn irq_save(&self) -> bool;

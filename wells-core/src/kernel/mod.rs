@@ -43,11 +43,6 @@ use critical::Critical;
 pub use sealing::StaticBounds;
 use state::State;
 
-/// Default stack size of a thread.
-pub const DEFAULT_STACK_SIZE: usize = 64 * 1024;
-/// Largest stack a thread may ask for.
-pub const MAX_STACK_SIZE: usize = 64 * 1024 * 1024;
-
 /// One wells kernel instance.
 ///
 /// Pinned: threads reach their kernel through its address, so it never moves. Dropping it

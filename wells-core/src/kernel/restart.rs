@@ -16,7 +16,7 @@ impl<A: Arch> Kernel<A> {
     /// A fresh stack for `thread`, of the size its current one has, ready to run its entry.
     fn fresh_stack(&self, state: &State, thread: Handle) -> Option<(Stack, usize)> {
         let size = state.thread(thread).ok()?.stack.as_ref()?.as_slice().len();
-        let mut stack = Stack::new(size, self.arch.guard_pages())?;
+        let mut stack = Stack::new(size, self.arch.guard_pages(), A::STACK_ALIGN)?;
         stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
         let sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
         Some((stack, sp))

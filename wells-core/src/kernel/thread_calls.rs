@@ -1,7 +1,7 @@
 //! Thread calls: create, start, exit, join, sleep, yield, suspend/resume, priority, statistics.
 
 use super::objects::Object;
-use super::{Kernel, DEFAULT_STACK_SIZE, MAX_STACK_SIZE};
+use super::Kernel;
 use crate::arch::{call_entry, switch_context, thread_bootstrap, Arch};
 use crate::domain::{DomainId, DomainKind, Exec, ExecKind};
 use crate::error::{Error, Result};
@@ -25,8 +25,8 @@ impl<A: Arch> Kernel<A> {
         if priority > PRIORITY_MAX {
             return Err(Error::InvalidArgument);
         }
-        let stack_size = if stack_size == 0 { DEFAULT_STACK_SIZE } else { stack_size };
-        if !(A::MIN_STACK..=MAX_STACK_SIZE).contains(&stack_size) {
+        let stack_size = if stack_size == 0 { A::DEFAULT_STACK } else { stack_size };
+        if !(A::MIN_STACK..=A::MAX_STACK).contains(&stack_size) {
             return Err(Error::InvalidArgument);
         }
         let mut cs = self.critical();
@@ -46,7 +46,7 @@ impl<A: Arch> Kernel<A> {
         // The stack last, and inside the critical section: a refused thread never made one
         // (on MMU boards a stack's guard page may split a kernel table for good), and a caller
         // restarted or stopped by a transaction's fate cannot be preempted holding it.
-        let mut stack = Stack::new(stack_size, self.arch.guard_pages()).ok_or(Error::NoMemory)?;
+        let mut stack = Stack::new(stack_size, self.arch.guard_pages(), A::STACK_ALIGN).ok_or(Error::NoMemory)?;
         stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
         let initial_sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
         let mut thread = Box::new(Thread::new(name, priority, Exec { domain, kind }, stack, entry));

@@ -29,13 +29,14 @@ unsafe impl Send for Stack {}
 impl Stack {
     /// A zeroed stack of `usable` bytes, plus a guard page below it when `guard` is given (the
     /// stack is then rounded up to whole pages); without one, rounded to 16 bytes only, so
-    /// small boards (no MMU) spend no RAM on page rounding. `None` when the heap cannot provide
-    /// it.
-    pub fn new(usable: usize, guard: Option<&'static dyn GuardPages>) -> Option<Stack> {
+    /// small boards (no MMU) spend no RAM on page rounding. The allocation starts at a multiple
+    /// of `align` (a power of two) where that is more than the rounding. `None` when the heap
+    /// cannot provide it.
+    pub fn new(usable: usize, guard: Option<&'static dyn GuardPages>, align: usize) -> Option<Stack> {
         let granule = if guard.is_some() { PAGE } else { ALIGN };
         let usable = usable.checked_next_multiple_of(granule)?;
         let total = usable.checked_add(if guard.is_some() { PAGE } else { 0 })?;
-        let layout = Layout::from_size_align(total, granule).ok()?;
+        let layout = Layout::from_size_align(total, granule.max(align)).ok()?;
         // SAFETY: `layout` has a non-zero size.
         let base = NonNull::new(unsafe { alloc::alloc::alloc_zeroed(layout) })?;
         if let Some(guard) = guard {

@@ -84,6 +84,15 @@ impl Arch for Joined {
     /// several KiB; leave room for it and the host's own frames. One value on every instruction
     /// set: `include/wells.h` is one header for every target.
     const MIN_STACK: usize = 16 * 1024;
+    /// Linux on arm64 (`VMAP_STACK`) takes a kernel stack pointer with bit 14 set for an
+    /// overflow and panics when an interrupt or exception arrives on it: its stacks are 16 KiB
+    /// at 32 KiB alignment. Threads of wells.ko there run on stacks shaped the same way.
+    #[cfg(all(target_arch = "aarch64", feature = "linux-kernel"))]
+    const DEFAULT_STACK: usize = 16 * 1024;
+    #[cfg(all(target_arch = "aarch64", feature = "linux-kernel"))]
+    const MAX_STACK: usize = 16 * 1024;
+    #[cfg(all(target_arch = "aarch64", feature = "linux-kernel"))]
+    const STACK_ALIGN: usize = 32 * 1024;
 
     fn irq_save(&self) -> bool {
         // One atomic swap: a signal cannot land between the test and the set.
