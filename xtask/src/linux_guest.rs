@@ -271,6 +271,11 @@ pub fn check_guest(log: &str, prefix: &str, release: &str) -> Result<()> {
         let last = lines.iter().rev().take(5).rev().copied().collect::<Vec<_>>().join(" / ");
         return Err(format!("Linux never reached /init (no `{MARKER}`); its last lines: {last}"));
     }
+    // Seeded by its firmware (QEMU natively, wells' `entropy.rs` as a guest): without a seed a
+    // system call costs Linux 6.1 some 19 times more (docs/linux-guest.md).
+    if !lines.iter().any(|l| l.contains("random: crng init done")) || !lines.iter().any(|l| l.contains("KASLR enabled")) {
+        return Err("Linux got no entropy seed at boot (no `random: crng init done` and `KASLR enabled`)".to_string());
+    }
     let uname = format!("wells-linux-guest: uname -r: {release}");
     if !lines.iter().any(|l| l.trim_end() == uname) {
         return Err(format!("no `{uname}` line"));
@@ -503,6 +508,8 @@ mod tests {
     const GOOD: &str = "\
 wells hypervisor on qemu-virt-arm64: entered at EL2
 [linux] [    0.000000] Booting Linux on physical CPU 0x0000000000 [0x411fd070]
+[linux] [    0.000000] random: crng init done
+[linux] [    0.014831] KASLR enabled
 [demo] wells on qemu-virt-arm64: entered at EL1
 [linux] wells-linux-guest: init is running
 [linux] wells-linux-guest: uname -r: 6.1.0-57-arm64
@@ -529,6 +536,8 @@ wells: vm 'demo' powered off (status 0)
         assert!(bad("init is running", "init").contains("never reached /init"));
         assert!(bad("uname -r: 6.1.0-57-arm64", "uname -r: 6.1.0-56-arm64").contains("uname"));
         assert!(bad("221 GIC-0", "200 GIC-0").contains("did not grow"));
+        assert!(bad("random: crng init done", "random: crng init pending").contains("seed"));
+        assert!(bad("KASLR enabled", "KASLR disabled due to lack of seed").contains("seed"));
         assert!(bad("getpid 100000 calls in", "getpid answered a wrong pid").contains("getpid"));
         assert_eq!(super::getpid_ns(GOOD), Some((100_000, 31_000_000)));
         let alone = GOOD.replace("[demo] logger (32-bit): average #9 = 431\n", "").replace("[demo] wells on qemu-virt-arm64: entered at EL1\n", "");

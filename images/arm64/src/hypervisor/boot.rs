@@ -25,6 +25,10 @@ pub(crate) extern "C" fn level_main(entry_el: u64) -> ! {
         );
         crate::exit::exit(NO_EL2_STATUS);
     }
+    // SAFETY: QEMU leaves its device tree at the bottom of RAM, below the image, where nothing
+    // has been written yet (the heap and the VMs' RAM come later); the first 8 bytes are RAM
+    // whatever they hold.
+    unsafe { wells_board_common::hypervisor::entropy::capture_board_seed(crate::facts::RAM_BASE) };
     set_el2_trap_handler(trap::handle);
     aarch64::set_fast_call_handler(trap::fast_call, wells_board_common::hypervisor::hypercalls::FAST_HYPERCALLS);
     // SAFETY: this runs once, before any allocation.

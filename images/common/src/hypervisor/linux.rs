@@ -125,6 +125,12 @@ fn device_tree(ram_base: usize, ram_size: usize, initrd_start: u64, initrd_end: 
     fdt.property_string("stdout-path", &format!("/pl011@{:x}", devices.uart))?;
     fdt.property_u64("linux,initrd-start", initrd_start)?;
     fdt.property_u64("linux,initrd-end", initrd_end)?;
+    // Entropy, as firmware gives it: a seed for the kernel's random numbers and one for its
+    // placement (KASLR, and with it the page-table isolation Linux then turns on).
+    if let (Some(random), Some(placement)) = (super::entropy::guest_seed(), super::entropy::guest_seed()) {
+        fdt.property("rng-seed", &random)?;
+        fdt.property("kaslr-seed", &placement[..8])?;
+    }
     fdt.end_node(chosen)?;
 
     let memory = fdt.begin_node(&format!("memory@{ram_base:x}"))?;

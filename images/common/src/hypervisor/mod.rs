@@ -19,6 +19,7 @@ mod console;
 #[cfg(any(target_arch = "aarch64", all(target_arch = "arm", target_has_atomic = "64")))]
 pub mod image;
 pub mod demo;
+pub mod entropy;
 pub mod exits;
 pub mod hypercalls;
 mod shared_registers;
