@@ -49,7 +49,7 @@ const MACHINE: &str = "virt,secure=on,virtualization=on";
 
 /// The feature sets the normal-world images of the plan and of `run` are built with (clippy
 /// checks each).
-pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["smc-test"], &["normal-world", "user32"], &["secure-test", "user"], &["secure-world", "user"]];
+pub const NORMAL_WORLD_FEATURES: &[&[&str]] = &[&["smc-test"], &["normal-world", "user32"], &["secure-test", "user"], &["secure-world", "user"], &["user32", "full-stack-guest"]];
 
 /// A boot of the monitor with a normal world.
 pub struct MonitorTest {
@@ -221,6 +221,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             (test.boot.name.to_string(), result)
         })
         .chain(std::iter::once_with(|| (BENCH_STEP.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| bench_repeats(root, m)))))
+        .chain(std::iter::once_with(|| (crate::full_stack::BOOT.name.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| crate::full_stack::test(root, m)))))
         .collect()
 }
 
@@ -298,6 +299,11 @@ pub fn normal_world_options(root: &Path, board: &Board, system: &str, monitor: &
         pack(root, &flash, &secure, &flash)?;
     }
     let image = description.normal_world_image().ok_or_else(|| format!("system `{system}` has no normal world"))?;
+    // The full stack: the normal world is a hypervisor system, run by the hypervisor below the
+    // monitor.
+    if crate::systems::load(root, image)?.level.get_ref() == "hypervisor" {
+        return crate::full_stack::normal_world_options(root, image);
+    }
     let built = qemu::build_with_env(root, world.board, world.bin, world.features, &crate::systems::env(world.board, image)?)?;
     Ok(loader_options(&built))
 }
