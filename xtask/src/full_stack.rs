@@ -119,3 +119,30 @@ pub fn test(root: &Path, monitor: &Path) -> Result<()> {
 /// Time the full stack's boot may take before it counts as hung (two VMs' demos, under
 /// `-icount`, on a host busy with other builds).
 const LIMIT: std::time::Duration = std::time::Duration::from_secs(240);
+
+/// The step that checks the full stack's bench figures.
+pub const BENCH_STEP: &str = "arm64 full stack bench: boot to the first guest's tasks, secure calls from a VM's task, in instructions under -icount, the same in two boots";
+
+/// Boots the full stack twice under `-icount` and requires its `bench:` lines (the boot's time
+/// to the first guest's tasks, the client task's secure calls from the VM) to be there and the
+/// same both times; prints them.
+pub fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
+    let firmware = crate::monitor::with_secure_world(root, monitor)?;
+    let options = normal_world_options(root, HYPER_BELOW_MONITOR.system)?;
+    let figures = || -> Result<Vec<String>> {
+        let lines = crate::monitor::boot_output(root, &BOOT, &firmware, &options)?;
+        let bench: Vec<String> = lines.iter().filter_map(|line| line.find("bench: ").map(|at| line[at..].trim_end().to_string())).collect();
+        if bench.len() < 4 {
+            return Err(format!("{BENCH_STEP}: expected 4 bench lines, got {bench:?}"));
+        }
+        Ok(bench)
+    };
+    let (first, second) = (figures()?, figures()?);
+    if first != second {
+        return Err(format!("{BENCH_STEP}: the figures differ between two boots: {first:?} vs {second:?}"));
+    }
+    for line in &first {
+        println!("xtask: full stack: {line}");
+    }
+    Ok(())
+}

@@ -222,6 +222,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         })
         .chain(std::iter::once_with(|| (BENCH_STEP.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| bench_repeats(root, m)))))
         .chain(std::iter::once_with(|| (crate::full_stack::BOOT.name.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| crate::full_stack::test(root, m)))))
+        .chain(std::iter::once_with(|| (crate::full_stack::BENCH_STEP.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| crate::full_stack::bench_repeats(root, m)))))
         .collect()
 }
 
@@ -258,7 +259,7 @@ fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
 }
 
 /// One boot under `-icount`, its output lines; it must end with status 0 within the limit.
-fn boot_output(root: &Path, boot: &Boot, firmware: &Path, extra: &[String]) -> Result<Vec<String>> {
+pub(crate) fn boot_output(root: &Path, boot: &Boot, firmware: &Path, extra: &[String]) -> Result<Vec<String>> {
     use std::io::Read;
     let options: Vec<String> = qemu::ICOUNT.iter().map(|option| option.to_string()).chain(extra.iter().cloned()).collect();
     let mut child = qemu::qemu_command_with(&VIRT_ARM64_MONITOR, boot, firmware, &options)
