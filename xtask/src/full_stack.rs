@@ -146,3 +146,20 @@ pub fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// The hypervisor built to join below the monitor, booted without one (QEMU enters it at EL3 with
+/// `-kernel`): it does not establish what is the monitor's, it refuses, with status 103.
+pub const WITHOUT_MONITOR: Boot = Boot {
+    name: "arm64 hypervisor built for below the monitor refuses to run without it (entered at EL3 by QEMU, cortex-a57)",
+    machine: "virt,secure=on,virtualization=on",
+    cpu: "cortex-a57",
+    expect: &["wells: the hypervisor below the monitor must be entered at EL2 by it, but was entered at EL3"],
+    status: 103,
+};
+
+/// Boots [`WITHOUT_MONITOR`] under `-icount`.
+pub fn refusal_test(root: &Path) -> Result<()> {
+    let hypervisor = qemu::build(root, &HYPER_BELOW_MONITOR, "wells-demo", &[])?;
+    let memory: Vec<String> = MEMORY.iter().map(|option| option.to_string()).collect();
+    qemu::test_boot_with(root, &HYPER_BELOW_MONITOR, &WITHOUT_MONITOR, &hypervisor, &memory, LIMIT)
+}

@@ -226,6 +226,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         .chain(std::iter::once_with(|| (BENCH_STEP.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| bench_repeats(root, m)))))
         .chain(std::iter::once_with(|| (crate::full_stack::BOOT.name.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| crate::full_stack::test(root, m)))))
         .chain(std::iter::once_with(|| (crate::full_stack::BENCH_STEP.to_string(), monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|m| crate::full_stack::bench_repeats(root, m)))))
+        .chain(std::iter::once_with(|| (crate::full_stack::WITHOUT_MONITOR.name.to_string(), crate::full_stack::refusal_test(root))))
         .collect()
 }
 
