@@ -15,7 +15,10 @@ fn main() {
         return;
     }
     let layout = if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
-        Layout { heap_align: 2 * MIB, ..Layout::kernel(64 * KIB, Heap::RestOfRam { ram_size: Some(GIB) }) }
+        // Below the wells monitor (feature `normal-world`, the full stack): linked where the
+        // monitor enters it.
+        let below_monitor = std::env::var_os("CARGO_FEATURE_NORMAL_WORLD").is_some();
+        Layout { heap_align: 2 * MIB, below_monitor, ..Layout::kernel(64 * KIB, Heap::RestOfRam { ram_size: Some(GIB) }) }
     } else {
         // Below the wells monitor (feature `normal-world`): linked where the monitor enters it.
         let below_monitor = std::env::var_os("CARGO_FEATURE_NORMAL_WORLD").is_some();
@@ -37,14 +40,23 @@ fn main() {
         if std::env::var_os("CARGO_FEATURE_LINUX_GUEST").is_some() {
             guests.push(("linux", "guests::LINUX"));
         }
-        system::build_script("arm64-vms", &offer("hypervisor", &[], &guests[..]));
+        // Below the wells monitor: the full stack's guest too, whose client task calls the
+        // secure service (`systems/arm64-full-stack-guest.toml`).
+        if std::env::var_os("CARGO_FEATURE_NORMAL_WORLD").is_some() {
+            guests.push(("arm64-full-stack-guest", "guests::FULL_STACK_GUEST"));
+        }
+        // Below the monitor its default system is the full stack's normal world.
+        let default = if std::env::var_os("CARGO_FEATURE_NORMAL_WORLD").is_some() { "arm64-full-stack-vms" } else { "arm64-vms" };
+        system::build_script(default, &offer("hypervisor", &[], &guests[..]));
     } else if std::env::var_os("CARGO_FEATURE_SECURE_WORLD").is_some() {
         system::build_script("arm64-secure", &offer("supervisor", &[(64, "a64")], &[]));
+    } else if std::env::var_os("CARGO_FEATURE_FULL_STACK_GUEST").is_some() {
+        system::build_script("arm64-full-stack-guest", &offer("supervisor", &[(64, "a64"), (32, "a32")], &[]));
     } else if std::env::var_os("CARGO_FEATURE_USER32").is_some() {
         system::build_script("arm64-tasks", &offer("supervisor", &[(64, "a64"), (32, "a32")], &[]));
     }
     // What cargo xtask builds first and the image embeds.
-    for embedded in ["WELLS_USER_APPS_64", "WELLS_USER_APPS_32", "WELLS_GUESTS_64", "WELLS_GUEST_SUPERVISOR_64", "WELLS_GUEST_SUPERVISOR_BENCH_64", "WELLS_GUEST_LINUX_64"] {
+    for embedded in ["WELLS_USER_APPS_64", "WELLS_USER_APPS_32", "WELLS_GUESTS_64", "WELLS_GUEST_SUPERVISOR_64", "WELLS_GUEST_SUPERVISOR_BENCH_64", "WELLS_GUEST_LINUX_64", "WELLS_GUEST_FULL_STACK_64"] {
         println!("cargo:rerun-if-env-changed={embedded}");
     }
 }

@@ -13,6 +13,7 @@ mod cortex_m3;
 mod hyper;
 mod cortex_r52;
 mod embox;
+mod full_stack;
 mod header;
 mod hosted;
 mod launcher;

@@ -117,6 +117,9 @@ pub struct Context<'a> {
     pub programs: &'a [String],
     /// Supervisor systems by name and CPU family (what a VM may run).
     pub supervisors: &'a [(String, String)],
+    /// Hypervisor systems by name and CPU family (what a monitor's normal world may run too:
+    /// the full stack).
+    pub hypervisors: &'a [(String, String)],
 }
 
 struct Problem {
@@ -316,7 +319,8 @@ impl System {
             return Err(problem(domain, field("image"), format!("missing: the supervisor system the {world} world runs")));
         };
         let cpu = self.cpu.get_ref();
-        if !context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu) {
+        let hypervisor = world == "normal" && context.hypervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu);
+        if !hypervisor && !context.supervisors.iter().any(|(name, c)| name == image.get_ref() && c == cpu) {
             let runnable: Vec<&str> = context.supervisors.iter().filter(|(_, c)| c == cpu).map(|(n, _)| n.as_str()).collect();
             return Err(problem(image, field("image"), format!("unknown image `{}` (a {cpu} {world} world runs: {})", image.get_ref(), runnable.join(", "))));
         }
@@ -506,14 +510,17 @@ pub fn load(systems: &Path, name: &str) -> Result<System, String> {
         format!("{}:{}: board: {e}", path.display(), line_of(&text, system.board.span().start))
     })?;
     let programs = programs(root)?;
-    let mut supervisors = Vec::new();
+    let (mut supervisors, mut hypervisors) = (Vec::new(), Vec::new());
     for other in known.iter().filter(|n| *n != name) {
         let (_, other_system) = read(systems, other)?;
         if other_system.level.get_ref() == "supervisor" {
             supervisors.push((other.clone(), other_system.cpu.get_ref().clone()));
         }
+        if other_system.level.get_ref() == "hypervisor" {
+            hypervisors.push((other.clone(), other_system.cpu.get_ref().clone()));
+        }
     }
-    let context = Context { board: &board, programs: &programs, supervisors: &supervisors };
+    let context = Context { board: &board, programs: &programs, supervisors: &supervisors, hypervisors: &hypervisors };
     system.check(&text, &context).map_err(|e| format!("{}:{e}", path.display()))?;
     Ok(system)
 }
@@ -780,11 +787,16 @@ image = "tasks"
         let board = Description::parse(&secure_board()).unwrap();
         let programs = vec!["demo-sensor".to_string()];
         let supervisors = vec![("tasks".to_string(), "arm64".to_string())];
+        let hypervisors = vec![("vms".to_string(), "arm64".to_string())];
         let check = |text: &str| -> Result<System, String> {
             let system = System::parse(text)?;
-            system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors })?;
+            system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors, hypervisors: &hypervisors })?;
             Ok(system)
         };
+        // The full stack: the normal world may run a hypervisor system, the secure world not.
+        assert_eq!(check(&MONITOR.replacen("image = \"tasks\"", "image = \"vms\"", 1)).unwrap().normal_world_image(), Some("vms"));
+        let secure_vms = format!("{MONITOR}\n[[domain]]\nkind = \"world\"\nname = \"secure\"\nimage = \"vms\"\n");
+        assert!(check(&secure_vms).unwrap_err().contains("domain.secure.image: unknown image `vms`"), "{}", check(&secure_vms).unwrap_err());
         assert_eq!(check(MONITOR).unwrap().normal_world_image(), Some("tasks"));
         assert_eq!(check(MONITOR).unwrap().secure_world_image(), None);
         let with_secure = format!("{MONITOR}\n[[domain]]\nkind = \"world\"\nname = \"secure\"\nimage = \"tasks\"\n");
@@ -794,7 +806,7 @@ image = "tasks"
         let no_image = format!("{MONITOR}\n[[domain]]\nkind = \"world\"\nname = \"secure\"\n");
         assert!(check(&no_image).unwrap_err().ends_with("domain.secure.image: missing: the supervisor system the secure world runs"), "{}", check(&no_image).unwrap_err());
         assert_eq!(error("image = \"tasks\"\n", ""), "6: domain.normal.image: missing: the supervisor system the normal world runs");
-        assert!(error("image = \"tasks\"", "image = \"vms\"").starts_with("9: domain.normal.image: unknown image `vms` (a arm64 normal world runs: tasks)"));
+        assert!(error("image = \"tasks\"", "image = \"other\"").starts_with("9: domain.normal.image: unknown image `other` (a arm64 normal world runs: tasks)"));
         assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\npriority = 3"), "10: domain.normal.priority: not a field of a world");
         assert_eq!(error("image = \"tasks\"", "image = \"tasks\"\nprogram = \"demo-sensor\""), "10: domain.normal.program: not a field of a world");
         assert_eq!(error("kind = \"world\"", "kind = \"task\""), "7: domain.normal.kind: a monitor system's domains are worlds (kind = \"world\")");
@@ -811,7 +823,7 @@ image = "tasks"
         let programs = vec!["demo-logger".to_string(), "demo-sensor".to_string()];
         let supervisors = vec![("tasks".to_string(), "arm64".to_string())];
         let system = System::parse(text)?;
-        system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors })?;
+        system.check(text, &Context { board: &board, programs: &programs, supervisors: &supervisors, hypervisors: &[] })?;
         Ok(system)
     }
 
@@ -914,7 +926,7 @@ devices = ["uart"]
         let board = Description::parse(&r52_board()).unwrap();
         let system = System::parse(text)?;
         let supervisors = [("r52-tasks".to_string(), "cortex-r52".to_string())];
-        let context = Context { board: &board, programs: &[], supervisors: &supervisors };
+        let context = Context { board: &board, programs: &[], supervisors: &supervisors, hypervisors: &[] };
         system.check(text, &context).map(|()| system)
     }
 

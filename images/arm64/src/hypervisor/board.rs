@@ -44,6 +44,12 @@ impl Board {
         if self.entry_el == 3 {
             let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
         }
+        // The two ways up, said plainly (`boot::level_main` takes them).
+        if cfg!(feature = "normal-world") {
+            let _ = writeln!(out, "wells hypervisor: join below the wells monitor: EL3, the secure world and the secure timer are the monitor's (left alone); established EL2 only; guests' secure and machine PSCI calls go up by SMC");
+        } else {
+            let _ = writeln!(out, "wells hypervisor: establish: no wells monitor above, EL2 is the top level wells runs");
+        }
         // Read back, so the line says what the CPU does: HCR_EL2 VM (bit 0), FMO/IMO/AMO (3-5),
         // TWI/TWE (13-14), TSC (19); CPTR_EL2 TFP (10).
         let (hcr, vtcr, cptr) = el2::controls();

@@ -25,6 +25,14 @@ pub(crate) extern "C" fn level_main(entry_el: u64) -> ! {
         );
         crate::exit::exit(NO_EL2_STATUS);
     }
+    // Below the wells monitor (feature `normal-world`) the hypervisor joins: the monitor entered
+    // it at EL2 and owns EL3, the GIC's secure group and the secure timer; anything else is not
+    // the full stack.
+    if cfg!(feature = "normal-world") && entry_el != 2 {
+        use core::fmt::Write;
+        let _ = writeln!(Console::<Board>::new(), "wells: the hypervisor below the monitor must be entered at EL2 by it, but was entered at EL{entry_el}");
+        crate::exit::exit(NO_EL2_STATUS);
+    }
     // SAFETY: QEMU leaves its device tree at the bottom of RAM, below the image, where nothing
     // has been written yet (the heap and the VMs' RAM come later); the first 8 bytes are RAM
     // whatever they hold.
@@ -33,8 +41,9 @@ pub(crate) extern "C" fn level_main(entry_el: u64) -> ! {
     aarch64::set_fast_call_handler(trap::fast_call, wells_board_common::hypervisor::hypercalls::FAST_HYPERCALLS);
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
-    // Guests get the PMU only in the benchmark image (it is shared by all VMs).
-    el2::establish(cfg!(feature = "bench"));
+    // Guests get the PMU only in the benchmark image and in the full stack, whose client task
+    // measures its secure calls (it is shared by all VMs).
+    el2::establish(cfg!(any(feature = "bench", feature = "normal-world")));
     GIC.init_hypervisor(HYP_TIMER, GUEST_TIMER);
     let board = Board::new(entry_el as u8);
     board.announce();

@@ -19,3 +19,9 @@ pub const SUPERVISOR_BENCH: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_
 /// writes it; `wells_board_common::hypervisor` boots it with a device tree of its own).
 #[cfg(feature = "linux-guest")]
 pub const LINUX: &[u8] = include_bytes!(env!("WELLS_GUEST_LINUX_64"));
+
+/// Below the wells monitor: the full stack's guest, the arm64 supervisor with features
+/// `user32,full-stack-guest` (its demo runs `systems/arm64-full-stack-guest.toml`: the demo's
+/// tasks and a client of the secure service).
+#[cfg(feature = "normal-world")]
+pub const FULL_STACK_GUEST: &[u8] = include_bytes!(env!("WELLS_GUEST_FULL_STACK_64"));

@@ -5,6 +5,8 @@
 //! (the description's `[guest]`).
 
 pub mod board;
+#[cfg(feature = "normal-world")]
+mod below_monitor;
 pub(crate) mod boot;
 pub mod guests;
 pub mod run;

@@ -83,6 +83,11 @@ fn guest_synchronous(frame: &mut TrapFrame, me: *mut Vcpu) -> Resume {
     let esr = syndrome.esr;
     let (elr, far) = (frame.elr, syndrome.far);
     let resume = match syndrome.class() {
+        // Below the wells monitor: a secure or machine PSCI call goes up to it (HVC or SMC).
+        #[cfg(feature = "normal-world")]
+        0x16 if super::below_monitor::pass_up(frame) => return Resume::Next,
+        #[cfg(feature = "normal-world")]
+        0x17 if super::below_monitor::pass_up(frame) => Resume::Next,
         // HVC: ELR is already past the instruction.
         0x16 => return exits::blocking::<Board>(|| exits::hypercall::<Board>(&mut Registers(frame))),
         // The guest's first FP/SIMD instruction since another vCPU used the FP unit: it gets

@@ -10,6 +10,8 @@ use wells_core::arch::aarch64::el3;
 pub(crate) extern "C" fn level_main() -> ! {
     CONSOLE.init();
     el3::establish(trap::handle);
+    // SMCCC_VERSION answered in the vectors, counted with the rest.
+    el3::set_fast_smc_counter(super::board::SMC.counter());
     // With secure=on only the secure world may hand interrupts to the normal world.
     GIC.hand_interrupts_to_non_secure();
     let board = Board::new();

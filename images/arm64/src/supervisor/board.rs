@@ -58,6 +58,16 @@ impl Board {
         if crate::exit::is_guest() {
             let _ = writeln!(out, "wells: a guest of the wells hypervisor (it answered VERSION): ends through PSCI");
         }
+        // The two ways up, said plainly: below a wells level this EL1 is all the kernel sets up.
+        if cfg!(feature = "secure-world") {
+            let _ = writeln!(out, "wells (secure world): join below the wells monitor: EL3, the GIC and the secure timer are the monitor's (left alone); established S-EL1 only");
+        } else if crate::exit::is_guest() {
+            let _ = writeln!(out, "wells: join below the wells hypervisor: EL2, stage 2 and the GIC distributor are the hypervisor's (left alone); established EL1 only");
+        } else if cfg!(feature = "normal-world") {
+            let _ = writeln!(out, "wells: join below the wells monitor: EL3 is the monitor's (left alone); EL2 configured, EL1 established");
+        } else {
+            let _ = writeln!(out, "wells: establish: the levels above configured as far as entered, EL1 established");
+        }
         if self.entry_el == 3 {
             let _ = writeln!(out, "wells: EL3 configured (non-secure, AArch64 EL2), dropped to EL2");
         }

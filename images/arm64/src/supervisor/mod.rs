@@ -6,6 +6,8 @@
 pub mod apps;
 pub mod board;
 pub(crate) mod boot;
+#[cfg(feature = "full-stack-guest")]
+mod full_stack_guest;
 mod memory;
 pub mod run;
 #[cfg(any(feature = "user32", feature = "secure-world"))]

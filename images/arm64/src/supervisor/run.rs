@@ -40,6 +40,10 @@ pub fn test(board: &Board) -> i32 {
 /// and each run prints its trace.
 pub fn demo(board: &Board) -> i32 {
     let scenario = if cfg!(feature = "trace") { wells_board_common::trace::scenario::run(board) } else { 0 };
+    // The full stack's guest: PSCI through the hypervisor to the monitor first; its client task
+    // then calls the secure service and measures the calls (so it may read the cycle counter).
+    #[cfg(feature = "full-stack-guest")]
+    let scenario = scenario + super::full_stack_guest::check_psci() as i32;
     #[cfg(feature = "user32")]
     let demo = demo::tasks(board, &super::system::SYSTEM);
     #[cfg(not(feature = "user32"))]

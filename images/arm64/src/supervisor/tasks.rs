@@ -21,8 +21,9 @@ impl TaskPlatform for Board {
         super::board::HEAP.stats()
     }
 
-    /// Below the wells monitor (either world), an SMC; the monitor answers x0..x3.
-    #[cfg(any(feature = "normal-world", feature = "secure-world"))]
+    /// Below the wells monitor (either world, or a guest of the hypervisor below it, which
+    /// passes the SMC up), an SMC; the monitor answers x0..x3.
+    #[cfg(any(feature = "normal-world", feature = "secure-world", feature = "full-stack-guest"))]
     fn secure_call(function: u32, [arg1, arg2]: [u64; 2]) -> Result<[u64; 4], wells_core::Error> {
         let mut x = [0u64; 18];
         (x[0], x[1], x[2]) = (function as u64, arg1, arg2);

@@ -37,6 +37,12 @@ impl SmcService {
         SmcService { machine, answered: AtomicU64::new(0) }
     }
 
+    /// The count of SMCs answered, for a fast path that answers some itself and counts them
+    /// here (`wells_core::arch::aarch64::el3::set_fast_smc_counter`).
+    pub fn counter(&self) -> &AtomicU64 {
+        &self.answered
+    }
+
     /// SMCs answered since boot.
     pub fn answered(&self) -> u64 {
         self.answered.load(Ordering::Relaxed)

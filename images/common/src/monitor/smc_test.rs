@@ -87,6 +87,17 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     let _ = writeln!(out, "smc: secure world {}", if secure_world { "present: calls of owning entities 48..=63 go through the world switch" } else { "absent" });
 
     check(out, "SMCCC_VERSION", call(conduit, smccc::SMCCC_VERSION, &[]), smccc::VERSION_1_1);
+    // The monitor's vectors answer SMCCC_VERSION on a fast path: the same answer, garbage above
+    // w0 ignored, x1..x17 as SMCCC asks, and counted like every other SMC.
+    let mut garbage = [0x5a5a_5a5a_5a5a_5a5a_u64; 18];
+    garbage[0] = 0xdead_beef_0000_0000 | smccc::SMCCC_VERSION as u64;
+    conduit(&mut garbage);
+    let kept = garbage[4..].iter().all(|&x| x == 0x5a5a_5a5a_5a5a_5a5a) && garbage[1..4] == [0, 0, 0];
+    check(out, "SMCCC_VERSION with garbage above w0, x1..x3 cleared, x4..x17 kept", if kept { garbage[0] as i64 } else { NOT_SUPPORTED }, smccc::VERSION_1_1);
+    let before = call(conduit, smccc::WELLS_SMC_COUNT, &[]);
+    call(conduit, smccc::SMCCC_VERSION, &[]);
+    let after = call(conduit, smccc::WELLS_SMC_COUNT, &[]);
+    check(out, "SMCCC_VERSION counted (calls between two counts)", after - before, 2);
     check(out, "SMCCC_ARCH_FEATURES(SMCCC_VERSION)", call(conduit, smccc::SMCCC_ARCH_FEATURES, &[smccc::SMCCC_VERSION as u64]), 0);
     check(out, "SMCCC_ARCH_FEATURES(WORKAROUND_1)", call(conduit, smccc::SMCCC_ARCH_FEATURES, &[0x8000_8000]), NOT_SUPPORTED);
     check(out, "PSCI_VERSION", call(conduit, psci::PSCI_VERSION, &[]), psci::VERSION_1_1);

@@ -5,6 +5,7 @@
 //! `aarch64/el3`; the image turns an [`Outcome`] into registers or into the board's power
 //! controller.
 
+pub mod pass_up;
 pub mod psci;
 pub mod secure;
 pub mod smccc;
