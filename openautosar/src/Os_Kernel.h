@@ -59,6 +59,35 @@ typedef struct {
     uint8_t absolute; /* autostart as SetAbsAlarm (else SetRelAlarm) */
 } Os_AlarmCfg;
 
+/* A schedule table's expiry point: `action_count` actions from `first_action` of the table of
+ * actions, done `offset` ticks after the table's start. */
+typedef struct {
+    uint8_t action;      /* OS_ACTION_ACTIVATETASK or OS_ACTION_SETEVENT */
+    TaskType task;
+    EventMaskType event; /* SETEVENT */
+} Os_ExpiryActionCfg;
+
+typedef struct {
+    TickType offset;
+    uint32_t first_action, action_count;
+} Os_ExpiryPointCfg;
+
+/* Schedule table autostart */
+#define OS_ST_AUTOSTART_RELATIVE 1
+#define OS_ST_AUTOSTART_ABSOLUTE 2
+
+typedef struct {
+    const char *name;
+    CounterType counter;
+    TickType duration;
+    uint8_t repeating;
+    uint8_t implicit_sync; /* SYNCSTRATEGY = IMPLICIT: duration is the counter's range, started absolute */
+    uint32_t first_point, point_count; /* in the table of expiry points, offsets increasing */
+    uint32_t autostart;                /* bit m: started at StartOS in application mode m */
+    uint8_t autostart_type;            /* OS_ST_AUTOSTART_* */
+    TickType autostart_value;          /* the relative offset or the absolute start */
+} Os_ScheduleTableCfg;
+
 typedef struct {
     const char *name;
     void (*entry)(void);
@@ -99,6 +128,13 @@ typedef struct {
 } Os_AlarmState;
 
 typedef struct {
+    ScheduleTableStatusType status;
+    uint32_t point;         /* the next expiry point to process; point_count: the table's end */
+    TickType expiry;        /* the counter value at which it is due */
+    ScheduleTableType next; /* queued by NextScheduleTable, or INVALID_SCHEDULETABLE */
+} Os_ScheduleTableState;
+
+typedef struct {
     uint8_t extended_status; /* OIL STATUS = EXTENDED */
     uint32_t task_count, resource_count, counter_count, alarm_count, isr_count, appmode_count;
     const Os_TaskCfg *tasks;
@@ -119,6 +155,11 @@ typedef struct {
     uint32_t app_count;
     const Os_AppCfg *apps;
     ProtectionReturnType (*protection_hook)(StatusType);
+    uint32_t schedtable_count;
+    const Os_ScheduleTableCfg *schedtables;
+    const Os_ExpiryPointCfg *expiry_points;
+    const Os_ExpiryActionCfg *expiry_actions;
+    Os_ScheduleTableState *schedtable_state;
 } Os_Config;
 
 extern const Os_Config Os_config;

@@ -552,6 +552,7 @@ StatusType WaitEvent(EventMaskType Mask)
 /* ---- counters and alarms ----------------------------------------------------------------- */
 
 static void os_counter_tick(CounterType id, unsigned depth);
+static void os_schedtables_tick(CounterType id, TickType now);
 
 static void os_alarm_fire(AlarmType id, unsigned depth)
 {
@@ -598,6 +599,7 @@ static void os_counter_tick(CounterType id, unsigned depth)
         }
         os_alarm_fire(a, depth);
     }
+    os_schedtables_tick(id, v);
 }
 
 StatusType IncrementCounter(CounterType CounterID)
@@ -747,6 +749,199 @@ StatusType CancelAlarm(AlarmType AlarmID)
         CFG.alarm_state[AlarmID].active = 0;
     else
         os_error(OSServiceId_CancelAlarm, s, AlarmID, 0, 0);
+    os_unlock();
+    return s;
+}
+
+/* ---- AUTOSAR schedule tables (implicit synchronisation only): a table's expiry points are
+ * processed on the ticks of its counter; `point` is the next one due at `expiry`, and
+ * point == point_count means the table's end (its final delay) is due there ------------- */
+
+#define ST(id) (&CFG.schedtable_state[(id)])
+
+static TickType os_counter_add(CounterType c, TickType from, uint64_t ticks)
+{
+    uint64_t range = (uint64_t)CFG.counters[c].base.maxallowedvalue + 1;
+    return (TickType)(((uint64_t)from + ticks) % range);
+}
+
+static void os_expiry_point_run(const Os_ExpiryPointCfg *p)
+{
+    for (uint32_t i = 0; i < p->action_count; i++) {
+        const Os_ExpiryActionCfg *a = &CFG.expiry_actions[p->first_action + i];
+        StatusType s;
+        if (a->action == OS_ACTION_ACTIVATETASK) {
+            s = os_activate(a->task);
+            if (s != E_OK)
+                os_error(OSServiceId_ActivateTask, s, a->task, 0, 0);
+        } else {
+            s = os_set_event(a->task, a->event);
+            if (s != E_OK)
+                os_error(OSServiceId_SetEvent, s, a->task, a->event, 0);
+        }
+    }
+}
+
+/* Table `id` starts (again) at counter value `start`: its first expiry point is due at
+ * start + its offset. */
+static void os_schedtable_begin(ScheduleTableType id, TickType start)
+{
+    const Os_ScheduleTableCfg *c = &CFG.schedtables[id];
+    Os_ScheduleTableState *st = ST(id);
+    st->status = c->implicit_sync ? SCHEDULETABLE_RUNNING_AND_SYNCHRONOUS : SCHEDULETABLE_RUNNING;
+    st->point = 0;
+    st->expiry = os_counter_add(c->counter, start, CFG.expiry_points[c->first_point].offset);
+}
+
+/* Everything of table `id` due at `now` (lock held): its expiry points, its end (then the next
+ * table, the next round, or stop). Points due on the same tick (an offset of 0 after the end)
+ * run in this call. */
+static void os_schedtable_due(ScheduleTableType id, TickType now)
+{
+    while (ST(id)->expiry == now && ST(id)->status != SCHEDULETABLE_STOPPED &&
+           ST(id)->status != SCHEDULETABLE_NEXT) {
+        const Os_ScheduleTableCfg *c = &CFG.schedtables[id];
+        Os_ScheduleTableState *st = ST(id);
+        if (st->point < c->point_count) {
+            const Os_ExpiryPointCfg *p = &CFG.expiry_points[c->first_point + st->point];
+            os_expiry_point_run(p);
+            st->point++;
+            TickType until = st->point < c->point_count
+                                 ? CFG.expiry_points[c->first_point + st->point].offset
+                                 : c->duration;
+            st->expiry = os_counter_add(c->counter, now, until - p->offset);
+            continue;
+        }
+        /* the end of the table: the final delay has passed */
+        if (st->next != INVALID_SCHEDULETABLE) {
+            ScheduleTableType next = st->next;
+            st->next = INVALID_SCHEDULETABLE;
+            st->status = SCHEDULETABLE_STOPPED;
+            os_schedtable_begin(next, now);
+            id = next;
+        } else if (c->repeating) {
+            os_schedtable_begin(id, now);
+        } else {
+            st->status = SCHEDULETABLE_STOPPED;
+        }
+    }
+}
+
+static void os_schedtables_tick(CounterType id, TickType now)
+{
+    for (ScheduleTableType t = 0; t < CFG.schedtable_count; t++)
+        if (CFG.schedtables[t].counter == id)
+            os_schedtable_due(t, now);
+}
+
+/* The checks StartScheduleTableRel/Abs share; `absolute`: Start, else Offset. */
+static StatusType os_schedtable_start(OSServiceIdType service, ScheduleTableType id, TickType value,
+                                      int absolute)
+{
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    /* An implicitly synchronised table starts absolute only (AUTOSAR SWS_Os_00452). */
+    if (s == E_OK && (id >= CFG.schedtable_count || (!absolute && CFG.schedtables[id].implicit_sync)))
+        s = E_OS_ID;
+    if (s == E_OK) {
+        const Os_ScheduleTableCfg *c = &CFG.schedtables[id];
+        TickType max = CFG.counters[c->counter].base.maxallowedvalue;
+        TickType initial = CFG.expiry_points[c->first_point].offset;
+        if (absolute ? value > max : (value == 0 || value > max - initial))
+            s = E_OS_VALUE;
+    }
+    if (s == E_OK && ST(id)->status != SCHEDULETABLE_STOPPED)
+        s = E_OS_STATE;
+    if (s != E_OK)
+        return os_error(service, s, id, value, 0);
+    CounterType c = CFG.schedtables[id].counter;
+    ST(id)->next = INVALID_SCHEDULETABLE;
+    os_schedtable_begin(id, absolute ? value : os_counter_add(c, CFG.counter_value[c], value));
+    return E_OK;
+}
+
+StatusType StartScheduleTableRel(ScheduleTableType ScheduleTableID, TickType Offset)
+{
+    os_lock();
+    StatusType s = os_schedtable_start(OSServiceId_StartScheduleTableRel, ScheduleTableID, Offset, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType StartScheduleTableAbs(ScheduleTableType ScheduleTableID, TickType Start)
+{
+    os_lock();
+    StatusType s = os_schedtable_start(OSServiceId_StartScheduleTableAbs, ScheduleTableID, Start, 1);
+    os_unlock();
+    return s;
+}
+
+StatusType StopScheduleTable(ScheduleTableType ScheduleTableID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && ScheduleTableID >= CFG.schedtable_count)
+        s = E_OS_ID;
+    if (s == E_OK && ST(ScheduleTableID)->status == SCHEDULETABLE_STOPPED)
+        s = E_OS_NOFUNC;
+    if (s != E_OK) {
+        os_error(OSServiceId_StopScheduleTable, s, ScheduleTableID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    Os_ScheduleTableState *st = ST(ScheduleTableID);
+    /* A table queued behind this one does not start; one this table was queued behind forgets it. */
+    if (st->next != INVALID_SCHEDULETABLE)
+        ST(st->next)->status = SCHEDULETABLE_STOPPED;
+    for (ScheduleTableType t = 0; t < CFG.schedtable_count; t++)
+        if (ST(t)->next == ScheduleTableID)
+            ST(t)->next = INVALID_SCHEDULETABLE;
+    st->next = INVALID_SCHEDULETABLE;
+    st->status = SCHEDULETABLE_STOPPED;
+    os_unlock();
+    return E_OK;
+}
+
+StatusType NextScheduleTable(ScheduleTableType ScheduleTableID_From, ScheduleTableType ScheduleTableID_To)
+{
+    os_lock();
+    ScheduleTableType from = ScheduleTableID_From, to = ScheduleTableID_To;
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    /* Both known, driven by the same counter, with the same synchronisation strategy. */
+    if (s == E_OK && (from >= CFG.schedtable_count || to >= CFG.schedtable_count ||
+                      CFG.schedtables[from].counter != CFG.schedtables[to].counter ||
+                      CFG.schedtables[from].implicit_sync != CFG.schedtables[to].implicit_sync))
+        s = E_OS_ID;
+    if (s == E_OK && (ST(from)->status == SCHEDULETABLE_STOPPED || ST(from)->status == SCHEDULETABLE_NEXT))
+        s = E_OS_NOFUNC;
+    if (s == E_OK && ST(to)->status != SCHEDULETABLE_STOPPED)
+        s = E_OS_STATE;
+    if (s != E_OK) {
+        os_error(OSServiceId_NextScheduleTable, s, from, to, 0);
+        os_unlock();
+        return s;
+    }
+    /* A table queued before is replaced: it goes back to STOPPED. */
+    if (ST(from)->next != INVALID_SCHEDULETABLE)
+        ST(ST(from)->next)->status = SCHEDULETABLE_STOPPED;
+    ST(from)->next = to;
+    ST(to)->status = SCHEDULETABLE_NEXT;
+    ST(to)->next = INVALID_SCHEDULETABLE;
+    os_unlock();
+    return E_OK;
+}
+
+StatusType GetScheduleTableStatus(ScheduleTableType ScheduleTableID, ScheduleTableStatusRefType ScheduleStatus)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && ScheduleTableID >= CFG.schedtable_count)
+        s = E_OS_ID;
+    if (s == E_OK && ScheduleStatus == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK)
+        *ScheduleStatus = ST(ScheduleTableID)->status;
+    else
+        os_error(OSServiceId_GetScheduleTableStatus, s, ScheduleTableID, 0, 0);
     os_unlock();
     return s;
 }
@@ -1114,6 +1309,23 @@ void StartOS(AppModeType Mode)
                 Os_PortExit(2);
             }
         }
+    for (ScheduleTableType t = 0; t < CFG.schedtable_count; t++) {
+        ST(t)->next = INVALID_SCHEDULETABLE;
+        const Os_ScheduleTableCfg *c = &CFG.schedtables[t];
+        if ((c->autostart & (1u << Mode)) == 0)
+            continue;
+        int absolute = c->autostart_type == OS_ST_AUTOSTART_ABSOLUTE;
+        os_level = L_TASK; /* the checks of StartScheduleTableRel/Abs */
+        StatusType s = os_schedtable_start(absolute ? OSServiceId_StartScheduleTableAbs
+                                                    : OSServiceId_StartScheduleTableRel,
+                                           t, c->autostart_value, absolute);
+        os_level = L_NONE;
+        if (s != E_OK) {
+            fprintf(stderr, "Os: StartOS: autostart of schedule table %s refused (%u)\n", c->name,
+                    (unsigned)s);
+            Os_PortExit(2);
+        }
+    }
     if (CFG.startup_hook != NULL)
         os_call_hook(L_STARTUP, CFG.startup_hook);
     os_level = L_TASK;
