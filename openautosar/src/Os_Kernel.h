@@ -26,6 +26,7 @@ typedef struct {
     uint32_t autostart;       /* bit m: activated at StartOS in application mode m */
     uint64_t *activation_seq; /* max_activations slots: the FIFO place of each pending activation */
     int32_t app;              /* its OS-Application, -1: none */
+    uint32_t budget_ms;       /* TIMING_PROTECTION EXECUTIONBUDGET per job, 0: none */
 } Os_TaskCfg;
 
 typedef struct {
@@ -94,6 +95,7 @@ typedef struct {
     uint8_t category; /* 1 or 2 */
     uint32_t priority;
     int32_t irq; /* the board's interrupt line it is bound to (OIL IRQ), -1: simulated only */
+    uint32_t budget_ms; /* TIMING_PROTECTION EXECUTIONBUDGET, 0: none (checked when it returns) */
 } Os_IsrCfg;
 
 /* Run-time state, also in the generated file (static: nothing is allocated after StartOS
@@ -108,6 +110,8 @@ typedef struct {
     EventMaskType set, wait;
     ResourceType last_resource; /* top of the stack of held resources, or OS_NO_RESOURCE */
     uint8_t suspended; /* preempted by the hardware counter's ISR: wells_thread_resume it */
+    uint8_t new_job;   /* activated, or released from WaitEvent: its execution time starts at 0 */
+    uint64_t job_start_ns; /* its thread's run time when this job began (timing protection) */
     wells_sem_t sem;
     wells_thread_t thread;
     jmp_buf terminate;

@@ -56,6 +56,8 @@ static void os_unlock(void) { wells_critical_exit(); }
 
 static int os_ext(void) { return CFG.extended_status != 0; }
 static void os_fail(const char *what, wells_status s);
+static void os_shutdown(StatusType Error) __attribute__((noreturn));
+static ProtectionReturnType os_protection_hook(StatusType error);
 
 static int os_interrupts_off(void)
 {
@@ -140,6 +142,13 @@ static void os_protect_for(int32_t app)
         Os_PortDenyRegion(i, CFG.apps[i].data, CFG.apps[i].size, untrusted && (int32_t)i != app);
 }
 
+/* The CPU time a wells thread has had (timing protection measures a task's job with it). */
+static uint64_t os_run_time_ns(wells_thread_t thread)
+{
+    wells_thread_stats_t st;
+    return wells_thread_stats(thread, &st) == WELLS_OK ? st.run_time_ns : 0;
+}
+
 /* Makes `id` the running task and wakes its thread (lock held). */
 static void os_start_running(TaskType id)
 {
@@ -151,6 +160,11 @@ static void os_start_running(TaskType id)
         if (t->priority < CFG.tasks[id].run_priority)
             t->priority = CFG.tasks[id].run_priority;
         t->take_internal = 0;
+    }
+    if (t->new_job) {
+        t->new_job = 0;
+        if (CFG.tasks[id].budget_ms != 0)
+            t->job_start_ns = os_run_time_ns(t->thread);
     }
     if (CFG.pretask_hook != NULL)
         os_call_hook(L_PRETASK, CFG.pretask_hook);
@@ -224,6 +238,7 @@ static StatusType os_activate(TaskType id)
         t->state = READY;
         t->priority = c->priority;
         t->seq = os_next_seq++;
+        t->new_job = 1;
         t->take_internal = 1;
         t->set = 0;
         t->wait = 0;
@@ -253,6 +268,7 @@ static void os_terminate(TaskType id)
         t->priority = c->priority;
         t->seq = (int64_t)c->activation_seq[t->act_head];
         t->act_head = (t->act_head + 1) % c->max_activations;
+        t->new_job = 1;
         t->take_internal = 1;
         t->set = 0;
         t->wait = 0;
@@ -467,6 +483,7 @@ static StatusType os_set_event(TaskType id, EventMaskType mask)
     if (t->state == WAITING && (t->set & t->wait) != 0) {
         t->state = READY;
         t->seq = os_next_seq++;
+        t->new_job = 1; /* AUTOSAR: a wait ends the execution time measured */
     }
     return E_OK;
 }
@@ -970,7 +987,12 @@ static void os_run_isr(ISRType line)
     os_level = c->category == 2 ? L_ISR2 : L_ISR1;
     os_isr = c->category == 2 ? line : INVALID_ISR;
     os_isr_priority = c->priority;
+    uint64_t began = c->budget_ms != 0 ? wells_now_ns() : 0;
     c->entry();
+    /* An ISR runs inside the OS's critical section, so its budget is checked when it returns. */
+    if (c->budget_ms != 0 && wells_now_ns() - began > (uint64_t)c->budget_ms * 1000000u &&
+        os_protection_hook(E_OS_PROTECTION_TIME) != PRO_TERMINATETASKISR)
+        os_shutdown(E_OS_PROTECTION_TIME);
     if (c->irq >= 0) /* its line was masked from the interrupt until the body had run */
         Os_PortIrqEnable((uint32_t)c->irq);
     /* An ISR that ends with interrupts disabled or suspended: the OS puts back what they were
@@ -1043,6 +1065,46 @@ static void os_preempt_async(void)
     os_start_running(next);
 }
 
+/* ---- timing protection (AUTOSAR SC2/SC4): a task's job may use EXECUTIONBUDGET ms of CPU
+ * time (its wells thread's run time, from its activation or the end of a wait); the counter's
+ * thread checks the running task on each tick, with the task stopped wherever it was ---- */
+
+/* ProtectionHook's answer (PRO_SHUTDOWN without a hook). Lock held. */
+static ProtectionReturnType os_protection_hook(StatusType error)
+{
+    if (CFG.protection_hook == NULL)
+        return PRO_SHUTDOWN;
+    unsigned level = os_level;
+    os_level = L_PROTECTIONHOOK;
+    ProtectionReturnType reaction = CFG.protection_hook(error);
+    os_level = level;
+    return reaction;
+}
+
+/* On the counter's thread (lock held, task level). A task past its budget is reported to
+ * ProtectionHook; PRO_TERMINATETASKISR ends it as TerminateTask would (what it holds released)
+ * and its thread starts over (wells_thread_restart), waiting to be dispatched again; anything
+ * else shuts the OS down. */
+static void os_check_task_budget(void)
+{
+    TaskType id = os_running;
+    if (id == INVALID_TASK || CFG.tasks[id].budget_ms == 0)
+        return;
+    Os_TaskState *t = TS(id);
+    uint64_t used = os_run_time_ns(t->thread) - t->job_start_ns;
+    if (used <= (uint64_t)CFG.tasks[id].budget_ms * 1000000u)
+        return;
+    if (os_protection_hook(E_OS_PROTECTION_TIME) != PRO_TERMINATETASKISR)
+        os_shutdown(E_OS_PROTECTION_TIME);
+    os_terminate(id);
+    t->suspended = 0;
+    if (wells_thread_restart(t->thread) != WELLS_OK)
+        os_shutdown(E_OS_PROTECTION_TIME);
+    TaskType next = os_select();
+    if (next != INVALID_TASK)
+        os_start_running(next);
+}
+
 static int32_t os_hw_thread_fn(void *arg)
 {
     (void)arg;
@@ -1053,6 +1115,7 @@ static int32_t os_hw_thread_fn(void *arg)
         /* The task threads run OS code and ISRs under the lock, so here the level is the
          * task level; with interrupts off the tick waits for them to be enabled. */
         if (os_level == L_TASK && !os_interrupts_off()) {
+            os_check_task_budget();
             os_hw_ticks();
             os_preempt_async();
         }
@@ -1343,7 +1406,6 @@ void StartOS(AppModeType Mode)
 }
 
 /* ShutdownHook, then the end (lock held). */
-static void os_shutdown(StatusType Error) __attribute__((noreturn));
 static void os_shutdown(StatusType Error)
 {
     if (CFG.shutdown_hook != NULL) {
@@ -1378,12 +1440,7 @@ void Os_ProtectionViolation(void)
     os_lock();
     TaskType self = os_running;
     unsigned level = os_level;
-    ProtectionReturnType reaction = PRO_SHUTDOWN;
-    if (CFG.protection_hook != NULL) {
-        os_level = L_PROTECTIONHOOK;
-        reaction = CFG.protection_hook(E_OS_PROTECTION_MEMORY);
-        os_level = level;
-    }
+    ProtectionReturnType reaction = os_protection_hook(E_OS_PROTECTION_MEMORY);
     if (reaction == PRO_TERMINATETASKISR && level == L_TASK && self != INVALID_TASK) {
         os_all_disabled = 0;
         os_suspend_all = 0;

@@ -105,13 +105,14 @@ pub fn source(cfg: &Config, source: &str) -> String {
             };
             let _ = writeln!(
                 c,
-                "    {{\"{n}\", OsTask_{n}, {p}u, {run}u, {act}u, {ext}, 0x{auto:x}u, os_act_{n}, {app}}},",
+                "    {{\"{n}\", OsTask_{n}, {p}u, {run}u, {act}u, {ext}, 0x{auto:x}u, os_act_{n}, {app}, {budget}u}},",
                 n = t.name,
                 p = t.priority,
                 act = t.activation,
                 ext = u8::from(!t.events.is_empty()),
                 auto = modes_mask(&t.autostart),
                 app = app_of(cfg, i),
+                budget = t.budget_ms,
             );
         }
         c.push_str("};\n");
@@ -159,7 +160,7 @@ pub fn source(cfg: &Config, source: &str) -> String {
         c.push_str("static const Os_IsrCfg os_isrs[] = {\n");
         for i in &cfg.isrs {
             let irq = i.irq.map_or(-1, i64::from);
-            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u, {irq}}},", i.category, i.priority, n = i.name);
+            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u, {irq}, {}u}},", i.category, i.priority, i.budget_ms, n = i.name);
         }
         c.push_str("};\n");
         let _ = writeln!(c, "static uint8_t os_isr_pending[{}];", cfg.isrs.len());

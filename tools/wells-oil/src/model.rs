@@ -13,6 +13,8 @@ pub struct Task {
     pub resources: Vec<usize>,
     pub events: Vec<usize>,
     pub internal: Option<usize>,
+    /// TIMING_PROTECTION EXECUTIONBUDGET in milliseconds (a wells choice of unit), 0: none.
+    pub budget_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +68,8 @@ pub struct Isr {
     /// The board's interrupt line it is bound to (wells extension `IRQ`), or none: a simulated
     /// line raised with `raise_isr` only.
     pub irq: Option<u32>,
+    /// TIMING_PROTECTION EXECUTIONBUDGET in milliseconds, 0: none.
+    pub budget_ms: u32,
 }
 
 /// What an expiry point of a schedule table does.
@@ -315,6 +319,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
             resources: Vec::new(),
             events: Vec::new(),
             internal: None,
+            budget_ms: 0,
         };
         let mut has_priority = false;
         for a in &t.attrs {
@@ -350,6 +355,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                         task.resources.push(r);
                     }
                 }
+                "TIMING_PROTECTION" => task.budget_ms = execution_budget(&cx, &owner, a)?,
                 "EVENT" => {
                     let e = cx.lookup(&owner, a, "EVENT", &event_names)?;
                     if !task.events.contains(&e) {
@@ -479,8 +485,8 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
 
     for i in names_of(objects, "ISR") {
         let owner = format!("ISR {}", i.name);
-        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1, irq: None };
-        let mut irq_attr = None;
+        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1, irq: None, budget_ms: 0 };
+        let (mut irq_attr, mut budget_attr) = (None, None);
         for a in &i.attrs {
             match a.name.as_str() {
                 "CATEGORY" => {
@@ -507,12 +513,19 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                     isr.irq = Some(line);
                     irq_attr = Some(a);
                 }
+                "TIMING_PROTECTION" => {
+                    isr.budget_ms = execution_budget(&cx, &owner, a)?;
+                    budget_attr = Some(a);
+                }
                 "RESOURCE" => return Err(cx.attr_err(&owner, a, "resources for ISRs are not supported yet")),
                 _ => {}
             }
         }
         if let (Some(a), 1) = (irq_attr, isr.category) {
             return Err(cx.attr_err(&owner, a, "only a category-2 ISR can be bound to an interrupt line yet"));
+        }
+        if let (Some(a), 1, true) = (budget_attr, isr.category, isr.budget_ms != 0) {
+            return Err(cx.attr_err(&owner, a, "timing protection is for category-2 ISRs"));
         }
         cfg.isrs.push(isr);
     }
@@ -549,7 +562,38 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
         }
         cfg.applications.push(app);
     }
+    check_timing_protection(&cx, objects, &cfg)?;
     Ok(cfg)
+}
+
+/// `TIMING_PROTECTION = TRUE { EXECUTIONBUDGET = ms; }` (FALSE: none): the budget in
+/// milliseconds, at least 1.
+fn execution_budget(cx: &Ctx<'_>, owner: &str, a: &Attr) -> Result<u32, OilError> {
+    if !cx.boolean(owner, a)? {
+        return Ok(0);
+    }
+    let Some(b) = a.children.iter().find(|s| s.name == "EXECUTIONBUDGET") else {
+        return Err(cx.err(a.line, format!("{owner}: attribute TIMING_PROTECTION: EXECUTIONBUDGET is missing")));
+    };
+    let ms = cx.number(owner, b)?;
+    if ms == 0 {
+        return Err(cx.attr_err(owner, b, "milliseconds, at least 1"));
+    }
+    Ok(ms)
+}
+
+/// Budgets are checked on the hardware counter's ticks, so they need one.
+fn check_timing_protection(cx: &Ctx<'_>, objects: &[Object], cfg: &Config) -> Result<(), OilError> {
+    if cfg.counters.iter().any(|k| k.tick_ms != 0) {
+        return Ok(());
+    }
+    let budgeted = cfg.tasks.iter().filter(|t| t.budget_ms != 0).map(|t| ("TASK", &t.name));
+    let budgeted = budgeted.chain(cfg.isrs.iter().filter(|i| i.budget_ms != 0).map(|i| ("ISR", &i.name)));
+    if let Some((kind, name)) = budgeted.into_iter().next() {
+        let line = objects.iter().find(|o| o.kind == kind && &o.name == name).map_or(1, |o| o.line);
+        return Err(cx.err(line, format!("{kind} {name}: attribute TIMING_PROTECTION: needs a HARDWARE counter (budgets are checked on its ticks)")));
+    }
+    Ok(())
 }
 
 fn appmodes_of(cx: &Ctx<'_>, owner: &str, a: &Attr, modes: &[String]) -> Result<Vec<usize>, OilError> {

@@ -53,7 +53,7 @@ fn generated_files_name_everything() {
     assert!(!h.contains("#define I ((ResourceType)"), "internal resources get no identifier");
     assert!(h.contains("#define OSMAXALLOWEDVALUE_C ((TickType)99u)"));
     assert!(h.contains("void OsAlarmCallback_tick(void);"));
-    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B, -1}"));
+    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B, -1, 0u}"));
     assert!(c.contains("/* startup_hook */ StartupHook,"));
     assert!(c.contains("/* shutdown_hook */ NULL,"));
 }
@@ -268,4 +268,20 @@ fn schedule_table_errors() {
     assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; AUTOSTART = TRUE {{ TYPE = SYNCHRON; }}; {ep} }};")).contains("attribute TYPE: explicit synchronisation is not supported"));
     assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = D; DURATION = 8; SYNCSTRATEGY = IMPLICIT; AUTOSTART = TRUE {{ TYPE = RELATIVE; OFFSET = 1; }}; {ep} }};")).contains("attribute TYPE: an IMPLICIT table starts ABSOLUTE"));
     assert!(table_error(&format!("SCHEDULETABLE T {{ COUNTER = C; DURATION = 10; {ep} }};")).contains("SCHEDULETABLE T: the name is already used by TASK T"));
+}
+
+#[test]
+fn timing_protection() {
+    let hw = "COUNTER K { TYPE = HARDWARE; MAXALLOWEDVALUE = 999; };\n";
+    let text = format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = 5; }}; }};\nTASK U {{ PRIORITY = 1; TIMING_PROTECTION = FALSE; }};\nISR I {{ CATEGORY = 2; TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = 2; }}; }};");
+    let cfg = load("tp.oil", &text).expect("valid");
+    assert_eq!((cfg.tasks[0].budget_ms, cfg.tasks[1].budget_ms, cfg.isrs[0].budget_ms), (5, 0, 2));
+    let (_, c) = generate("tp.oil", &text).unwrap();
+    assert!(c.contains("os_act_T, -1, 5u}") && c.contains("{\"I\", OsIsr_I, 2, 1u, -1, 2u}"), "{c}");
+    assert_eq!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1;\n TIMING_PROTECTION = TRUE; }};")), "bad.oil:3: TASK T: attribute TIMING_PROTECTION: EXECUTIONBUDGET is missing");
+    assert!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = TRUE {{\n EXECUTIONBUDGET = 0; }}; }};")).contains("bad.oil:3: TASK T: attribute EXECUTIONBUDGET: milliseconds, at least 1 (found 0)"));
+    assert!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = fast; }}; }};")).contains("TASK T: attribute EXECUTIONBUDGET: expected a number (found fast)"));
+    assert!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = SOMETIMES; }};")).contains("TASK T: attribute TIMING_PROTECTION: expected TRUE or FALSE"));
+    assert!(error_of(&format!("{hw}ISR I {{ CATEGORY = 1;\n TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = 1; }}; }};")).contains("bad.oil:3: ISR I: attribute TIMING_PROTECTION: timing protection is for category-2 ISRs"));
+    assert_eq!(error_of("TASK A { PRIORITY = 1; };\nTASK T { PRIORITY = 1; TIMING_PROTECTION = TRUE { EXECUTIONBUDGET = 3; }; };"), "bad.oil:2: TASK T: attribute TIMING_PROTECTION: needs a HARDWARE counter (budgets are checked on its ticks)");
 }
