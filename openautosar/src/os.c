@@ -1100,6 +1100,9 @@ static void os_check_task_budget(void)
     t->suspended = 0;
     if (wells_thread_restart(t->thread) != WELLS_OK)
         os_shutdown(E_OS_PROTECTION_TIME);
+    /* A dispatch posted to its thread and not yet taken belonged to the abandoned context. */
+    while (wells_sem_wait(t->sem, WELLS_NO_WAIT) == WELLS_OK) {
+    }
     TaskType next = os_select();
     if (next != INVALID_TASK)
         os_start_running(next);
