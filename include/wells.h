@@ -654,6 +654,11 @@ wells_status wells_thread_suspend(struct wells_thread_t thread);
 // Lets a suspended thread run again.
 wells_status wells_thread_resume(struct wells_thread_t thread);
 
+// Starts another thread over from its entry on its own stack, abandoning what it was doing
+// (its wait ends, its mutexes pass on with owner-died); nothing is allocated. `WELLS_ERR_BAD_CONTEXT`
+// for the caller itself, `WELLS_ERR_BAD_STATE` for a thread not started or ended.
+wells_status wells_thread_restart(struct wells_thread_t thread);
+
 // The calling thread's handle.
 //
 // # Safety

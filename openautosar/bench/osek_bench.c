@@ -1,4 +1,4 @@
-/* osek_bench.c - instructions of four OSEK paths on the Cortex-M3 (QEMU mps2-an385 under
+/* osek_bench.c - instructions of five OSEK paths on the Cortex-M3 (QEMU mps2-an385 under
  * -icount shift=0, where one ns of virtual time is one instruction; the board's clock counts
  * 40 ns, so readings move in steps of 40 instructions):
  * - ActivateTask of a higher-priority basic task that at once calls TerminateTask, back in the
@@ -9,7 +9,9 @@
  *   to the waiter's first reading after WaitEvent returns, one sample per operation, summed;
  * - an alarm of the hardware counter activating a higher-priority task while the driver spins
  *   storing the clock: the task's first reading minus the driver's last stored one (SysTick
- *   interrupt, wells' tick, the counter's ISR, the alarm, the switch), one sample a repetition.
+ *   interrupt, wells' tick, the counter's ISR, the alarm, the switch), one sample a repetition;
+ * - the same with a single-shot schedule table's expiry point (offset 0, started relative 1)
+ *   activating the task instead of the alarm.
  * Each figure is the median of 7 repetitions after one warm-up; every loop checks that what it
  * measured happened (the table is not printed and the program ends with 1 otherwise). */
 #include <stdint.h>
@@ -112,6 +114,19 @@ static uint64_t alarm_expiry(void)
     return alarm_delay * 10;
 }
 
+static uint64_t table_expiry(void)
+{
+    uint32_t runs = woken_runs;
+    check(StartScheduleTableRel(WakeTable, 1) == E_OK, "StartScheduleTableRel");
+    while (woken_runs == runs)
+        spinner_last = instructions();
+    check(woken_runs == runs + 1, "the expiry point activated Woken once");
+    ScheduleTableStatusType status;
+    while (GetScheduleTableStatus(WakeTable, &status) == E_OK && status != SCHEDULETABLE_STOPPED)
+        ; /* its end, one tick later: then it can start again */
+    return alarm_delay * 10;
+}
+
 static uint64_t median(uint64_t *v)
 {
     for (int i = 1; i < REPETITIONS; i++)
@@ -131,6 +146,7 @@ static const struct {
     { "OSEK SetEvent to the waiting higher-priority task running", set_event },
     { "OSEK GetResource + ReleaseResource (ceiling above the caller)", resource_pair },
     { "OSEK alarm expiry (hardware counter) to the activated task running", alarm_expiry },
+    { "OSEK schedule table expiry point (hardware counter) to the activated task running", table_expiry },
 };
 
 #define ROWS (sizeof rows / sizeof rows[0])

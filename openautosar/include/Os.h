@@ -33,6 +33,9 @@ typedef uint32_t AppModeType;
 typedef uint32_t ISRType;
 typedef uint32_t ApplicationType; /* AUTOSAR OS-Application */
 typedef uint8_t ProtectionReturnType;
+typedef uint32_t ScheduleTableType; /* AUTOSAR schedule table */
+typedef uint8_t ScheduleTableStatusType;
+typedef ScheduleTableStatusType *ScheduleTableStatusRefType;
 typedef struct {
     TickType maxallowedvalue; /* the counter's largest value; it wraps to 0 after it */
     TickType ticksperbase;    /* ticks for one counter-specific unit */
@@ -59,6 +62,7 @@ typedef AlarmBaseType *AlarmBaseRefType;
 #define E_OS_MISSINGEND ((StatusType)10) /* a task body returned without TerminateTask/ChainTask */
 #define E_OS_PARAM_POINTER ((StatusType)11) /* a NULL out-parameter */
 #define E_OS_PROTECTION_MEMORY ((StatusType)12) /* a task touched another OS-Application's memory */
+#define E_OS_PROTECTION_TIME ((StatusType)13) /* a task or ISR ran past its execution budget */
 
 /* ---- task states and constants -------------------------------------------------------- */
 
@@ -69,6 +73,13 @@ typedef AlarmBaseType *AlarmBaseRefType;
 #define INVALID_TASK ((TaskType)0xFFFFFFFFu)
 #define INVALID_ISR ((ISRType)0xFFFFFFFFu)
 #define INVALID_OSAPPLICATION ((ApplicationType)0xFFFFFFFFu)
+/* AUTOSAR schedule table states (GetScheduleTableStatus) */
+#define SCHEDULETABLE_STOPPED ((ScheduleTableStatusType)0)
+#define SCHEDULETABLE_NEXT ((ScheduleTableStatusType)1)    /* queued by NextScheduleTable */
+#define SCHEDULETABLE_WAITING ((ScheduleTableStatusType)2) /* explicit synchronisation: not used */
+#define SCHEDULETABLE_RUNNING ((ScheduleTableStatusType)3)
+#define SCHEDULETABLE_RUNNING_AND_SYNCHRONOUS ((ScheduleTableStatusType)4) /* implicitly synchronised */
+#define INVALID_SCHEDULETABLE ((ScheduleTableType)0xFFFFFFFFu)
 /* What ProtectionHook asks the OS to do */
 #define PRO_IGNORE ((ProtectionReturnType)0)
 #define PRO_TERMINATETASKISR ((ProtectionReturnType)1)
@@ -88,6 +99,7 @@ extern int Os_DeclareDummy;
 #define DeclareCounter(name) extern int Os_DeclareDummy
 #define DeclareISR(name) extern int Os_DeclareDummy
 #define DeclareAppMode(name) extern int Os_DeclareDummy
+#define DeclareScheduleTable(name) extern int Os_DeclareDummy
 
 #define TASK(name) void OsTask_##name(void)
 #define ISR(name) void OsIsr_##name(void)
@@ -121,6 +133,11 @@ typedef enum {
     OSServiceId_ShutdownOS,
     OSServiceId_GetISRID,
     OSServiceId_RaiseIsr,
+    OSServiceId_StartScheduleTableRel,
+    OSServiceId_StartScheduleTableAbs,
+    OSServiceId_StopScheduleTable,
+    OSServiceId_NextScheduleTable,
+    OSServiceId_GetScheduleTableStatus,
 } OSServiceIdType;
 
 /* ---- services ------------------------------------------------------------------------- */
@@ -150,6 +167,13 @@ StatusType CancelAlarm(AlarmType AlarmID);
 StatusType IncrementCounter(CounterType CounterID);
 StatusType GetCounterValue(CounterType CounterID, TickRefType Value);
 StatusType GetElapsedValue(CounterType CounterID, TickRefType Value, TickRefType ElapsedValue);
+
+/* AUTOSAR OS: schedule tables (implicit synchronisation only; from tasks and category-2 ISRs) */
+StatusType StartScheduleTableRel(ScheduleTableType ScheduleTableID, TickType Offset);
+StatusType StartScheduleTableAbs(ScheduleTableType ScheduleTableID, TickType Start);
+StatusType StopScheduleTable(ScheduleTableType ScheduleTableID);
+StatusType NextScheduleTable(ScheduleTableType ScheduleTableID_From, ScheduleTableType ScheduleTableID_To);
+StatusType GetScheduleTableStatus(ScheduleTableType ScheduleTableID, ScheduleTableStatusRefType ScheduleStatus);
 
 void DisableAllInterrupts(void);
 void EnableAllInterrupts(void);
@@ -183,7 +207,8 @@ void ShutdownHook(StatusType Error);
 void ErrorHook(StatusType Error);
 void PreTaskHook(void);
 void PostTaskHook(void);
-/* AUTOSAR OS (OIL PROTECTIONHOOK = TRUE): a task broke memory protection (E_OS_PROTECTION_MEMORY).
+/* AUTOSAR OS (OIL PROTECTIONHOOK = TRUE): a task broke memory protection (E_OS_PROTECTION_MEMORY)
+ * or a task ran past its execution budget (E_OS_PROTECTION_TIME).
  * PRO_TERMINATETASKISR ends the task; anything else (and no hook) shuts the OS down. */
 ProtectionReturnType ProtectionHook(StatusType FatalError);
 
@@ -215,6 +240,14 @@ extern uint32_t Os_ErrorParam[3];
 #define OSError_GetCounterValue_CounterID() ((CounterType)Os_ErrorParam[0])
 #define OSError_GetElapsedValue_CounterID() ((CounterType)Os_ErrorParam[0])
 #define OSError_RaiseIsr_Line() ((ISRType)Os_ErrorParam[0])
+#define OSError_StartScheduleTableRel_ScheduleTableID() ((ScheduleTableType)Os_ErrorParam[0])
+#define OSError_StartScheduleTableRel_Offset() ((TickType)Os_ErrorParam[1])
+#define OSError_StartScheduleTableAbs_ScheduleTableID() ((ScheduleTableType)Os_ErrorParam[0])
+#define OSError_StartScheduleTableAbs_Start() ((TickType)Os_ErrorParam[1])
+#define OSError_StopScheduleTable_ScheduleTableID() ((ScheduleTableType)Os_ErrorParam[0])
+#define OSError_NextScheduleTable_ScheduleTableID_From() ((ScheduleTableType)Os_ErrorParam[0])
+#define OSError_NextScheduleTable_ScheduleTableID_To() ((ScheduleTableType)Os_ErrorParam[1])
+#define OSError_GetScheduleTableStatus_ScheduleTableID() ((ScheduleTableType)Os_ErrorParam[0])
 
 /* ---- the configuration: identifiers, OSMAXALLOWEDVALUE_<counter>, ... ------------------ */
 

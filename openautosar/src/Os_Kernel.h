@@ -26,6 +26,7 @@ typedef struct {
     uint32_t autostart;       /* bit m: activated at StartOS in application mode m */
     uint64_t *activation_seq; /* max_activations slots: the FIFO place of each pending activation */
     int32_t app;              /* its OS-Application, -1: none */
+    uint32_t budget_ms;       /* TIMING_PROTECTION EXECUTIONBUDGET per job, 0: none */
 } Os_TaskCfg;
 
 typedef struct {
@@ -59,12 +60,42 @@ typedef struct {
     uint8_t absolute; /* autostart as SetAbsAlarm (else SetRelAlarm) */
 } Os_AlarmCfg;
 
+/* A schedule table's expiry point: `action_count` actions from `first_action` of the table of
+ * actions, done `offset` ticks after the table's start. */
+typedef struct {
+    uint8_t action;      /* OS_ACTION_ACTIVATETASK or OS_ACTION_SETEVENT */
+    TaskType task;
+    EventMaskType event; /* SETEVENT */
+} Os_ExpiryActionCfg;
+
+typedef struct {
+    TickType offset;
+    uint32_t first_action, action_count;
+} Os_ExpiryPointCfg;
+
+/* Schedule table autostart */
+#define OS_ST_AUTOSTART_RELATIVE 1
+#define OS_ST_AUTOSTART_ABSOLUTE 2
+
+typedef struct {
+    const char *name;
+    CounterType counter;
+    TickType duration;
+    uint8_t repeating;
+    uint8_t implicit_sync; /* SYNCSTRATEGY = IMPLICIT: duration is the counter's range, started absolute */
+    uint32_t first_point, point_count; /* in the table of expiry points, offsets increasing */
+    uint32_t autostart;                /* bit m: started at StartOS in application mode m */
+    uint8_t autostart_type;            /* OS_ST_AUTOSTART_* */
+    TickType autostart_value;          /* the relative offset or the absolute start */
+} Os_ScheduleTableCfg;
+
 typedef struct {
     const char *name;
     void (*entry)(void);
     uint8_t category; /* 1 or 2 */
     uint32_t priority;
     int32_t irq; /* the board's interrupt line it is bound to (OIL IRQ), -1: simulated only */
+    uint32_t budget_ms; /* TIMING_PROTECTION EXECUTIONBUDGET, 0: none (checked when it returns) */
 } Os_IsrCfg;
 
 /* Run-time state, also in the generated file (static: nothing is allocated after StartOS
@@ -79,6 +110,8 @@ typedef struct {
     EventMaskType set, wait;
     ResourceType last_resource; /* top of the stack of held resources, or OS_NO_RESOURCE */
     uint8_t suspended; /* preempted by the hardware counter's ISR: wells_thread_resume it */
+    uint8_t new_job;   /* activated, or released from WaitEvent: its execution time starts at 0 */
+    uint64_t job_start_ns; /* its thread's run time when this job began (timing protection) */
     wells_sem_t sem;
     wells_thread_t thread;
     jmp_buf terminate;
@@ -97,6 +130,13 @@ typedef struct {
     TickType expiry;
     TickType cycle;
 } Os_AlarmState;
+
+typedef struct {
+    ScheduleTableStatusType status;
+    uint32_t point;         /* the next expiry point to process; point_count: the table's end */
+    TickType expiry;        /* the counter value at which it is due */
+    ScheduleTableType next; /* queued by NextScheduleTable, or INVALID_SCHEDULETABLE */
+} Os_ScheduleTableState;
 
 typedef struct {
     uint8_t extended_status; /* OIL STATUS = EXTENDED */
@@ -119,6 +159,11 @@ typedef struct {
     uint32_t app_count;
     const Os_AppCfg *apps;
     ProtectionReturnType (*protection_hook)(StatusType);
+    uint32_t schedtable_count;
+    const Os_ScheduleTableCfg *schedtables;
+    const Os_ExpiryPointCfg *expiry_points;
+    const Os_ExpiryActionCfg *expiry_actions;
+    Os_ScheduleTableState *schedtable_state;
 } Os_Config;
 
 extern const Os_Config Os_config;

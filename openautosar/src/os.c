@@ -56,6 +56,8 @@ static void os_unlock(void) { wells_critical_exit(); }
 
 static int os_ext(void) { return CFG.extended_status != 0; }
 static void os_fail(const char *what, wells_status s);
+static void os_shutdown(StatusType Error) __attribute__((noreturn));
+static ProtectionReturnType os_protection_hook(StatusType error);
 
 static int os_interrupts_off(void)
 {
@@ -140,6 +142,13 @@ static void os_protect_for(int32_t app)
         Os_PortDenyRegion(i, CFG.apps[i].data, CFG.apps[i].size, untrusted && (int32_t)i != app);
 }
 
+/* The CPU time a wells thread has had (timing protection measures a task's job with it). */
+static uint64_t os_run_time_ns(wells_thread_t thread)
+{
+    wells_thread_stats_t st;
+    return wells_thread_stats(thread, &st) == WELLS_OK ? st.run_time_ns : 0;
+}
+
 /* Makes `id` the running task and wakes its thread (lock held). */
 static void os_start_running(TaskType id)
 {
@@ -151,6 +160,11 @@ static void os_start_running(TaskType id)
         if (t->priority < CFG.tasks[id].run_priority)
             t->priority = CFG.tasks[id].run_priority;
         t->take_internal = 0;
+    }
+    if (t->new_job) {
+        t->new_job = 0;
+        if (CFG.tasks[id].budget_ms != 0)
+            t->job_start_ns = os_run_time_ns(t->thread);
     }
     if (CFG.pretask_hook != NULL)
         os_call_hook(L_PRETASK, CFG.pretask_hook);
@@ -224,6 +238,7 @@ static StatusType os_activate(TaskType id)
         t->state = READY;
         t->priority = c->priority;
         t->seq = os_next_seq++;
+        t->new_job = 1;
         t->take_internal = 1;
         t->set = 0;
         t->wait = 0;
@@ -253,6 +268,7 @@ static void os_terminate(TaskType id)
         t->priority = c->priority;
         t->seq = (int64_t)c->activation_seq[t->act_head];
         t->act_head = (t->act_head + 1) % c->max_activations;
+        t->new_job = 1;
         t->take_internal = 1;
         t->set = 0;
         t->wait = 0;
@@ -467,6 +483,7 @@ static StatusType os_set_event(TaskType id, EventMaskType mask)
     if (t->state == WAITING && (t->set & t->wait) != 0) {
         t->state = READY;
         t->seq = os_next_seq++;
+        t->new_job = 1; /* AUTOSAR: a wait ends the execution time measured */
     }
     return E_OK;
 }
@@ -552,6 +569,7 @@ StatusType WaitEvent(EventMaskType Mask)
 /* ---- counters and alarms ----------------------------------------------------------------- */
 
 static void os_counter_tick(CounterType id, unsigned depth);
+static void os_schedtables_tick(CounterType id, TickType now);
 
 static void os_alarm_fire(AlarmType id, unsigned depth)
 {
@@ -598,6 +616,7 @@ static void os_counter_tick(CounterType id, unsigned depth)
         }
         os_alarm_fire(a, depth);
     }
+    os_schedtables_tick(id, v);
 }
 
 StatusType IncrementCounter(CounterType CounterID)
@@ -751,6 +770,199 @@ StatusType CancelAlarm(AlarmType AlarmID)
     return s;
 }
 
+/* ---- AUTOSAR schedule tables (implicit synchronisation only): a table's expiry points are
+ * processed on the ticks of its counter; `point` is the next one due at `expiry`, and
+ * point == point_count means the table's end (its final delay) is due there ------------- */
+
+#define ST(id) (&CFG.schedtable_state[(id)])
+
+static TickType os_counter_add(CounterType c, TickType from, uint64_t ticks)
+{
+    uint64_t range = (uint64_t)CFG.counters[c].base.maxallowedvalue + 1;
+    return (TickType)(((uint64_t)from + ticks) % range);
+}
+
+static void os_expiry_point_run(const Os_ExpiryPointCfg *p)
+{
+    for (uint32_t i = 0; i < p->action_count; i++) {
+        const Os_ExpiryActionCfg *a = &CFG.expiry_actions[p->first_action + i];
+        StatusType s;
+        if (a->action == OS_ACTION_ACTIVATETASK) {
+            s = os_activate(a->task);
+            if (s != E_OK)
+                os_error(OSServiceId_ActivateTask, s, a->task, 0, 0);
+        } else {
+            s = os_set_event(a->task, a->event);
+            if (s != E_OK)
+                os_error(OSServiceId_SetEvent, s, a->task, a->event, 0);
+        }
+    }
+}
+
+/* Table `id` starts (again) at counter value `start`: its first expiry point is due at
+ * start + its offset. */
+static void os_schedtable_begin(ScheduleTableType id, TickType start)
+{
+    const Os_ScheduleTableCfg *c = &CFG.schedtables[id];
+    Os_ScheduleTableState *st = ST(id);
+    st->status = c->implicit_sync ? SCHEDULETABLE_RUNNING_AND_SYNCHRONOUS : SCHEDULETABLE_RUNNING;
+    st->point = 0;
+    st->expiry = os_counter_add(c->counter, start, CFG.expiry_points[c->first_point].offset);
+}
+
+/* Everything of table `id` due at `now` (lock held): its expiry points, its end (then the next
+ * table, the next round, or stop). Points due on the same tick (an offset of 0 after the end)
+ * run in this call. */
+static void os_schedtable_due(ScheduleTableType id, TickType now)
+{
+    while (ST(id)->expiry == now && ST(id)->status != SCHEDULETABLE_STOPPED &&
+           ST(id)->status != SCHEDULETABLE_NEXT) {
+        const Os_ScheduleTableCfg *c = &CFG.schedtables[id];
+        Os_ScheduleTableState *st = ST(id);
+        if (st->point < c->point_count) {
+            const Os_ExpiryPointCfg *p = &CFG.expiry_points[c->first_point + st->point];
+            os_expiry_point_run(p);
+            st->point++;
+            TickType until = st->point < c->point_count
+                                 ? CFG.expiry_points[c->first_point + st->point].offset
+                                 : c->duration;
+            st->expiry = os_counter_add(c->counter, now, until - p->offset);
+            continue;
+        }
+        /* the end of the table: the final delay has passed */
+        if (st->next != INVALID_SCHEDULETABLE) {
+            ScheduleTableType next = st->next;
+            st->next = INVALID_SCHEDULETABLE;
+            st->status = SCHEDULETABLE_STOPPED;
+            os_schedtable_begin(next, now);
+            id = next;
+        } else if (c->repeating) {
+            os_schedtable_begin(id, now);
+        } else {
+            st->status = SCHEDULETABLE_STOPPED;
+        }
+    }
+}
+
+static void os_schedtables_tick(CounterType id, TickType now)
+{
+    for (ScheduleTableType t = 0; t < CFG.schedtable_count; t++)
+        if (CFG.schedtables[t].counter == id)
+            os_schedtable_due(t, now);
+}
+
+/* The checks StartScheduleTableRel/Abs share; `absolute`: Start, else Offset. */
+static StatusType os_schedtable_start(OSServiceIdType service, ScheduleTableType id, TickType value,
+                                      int absolute)
+{
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    /* An implicitly synchronised table starts absolute only (AUTOSAR SWS_Os_00452). */
+    if (s == E_OK && (id >= CFG.schedtable_count || (!absolute && CFG.schedtables[id].implicit_sync)))
+        s = E_OS_ID;
+    if (s == E_OK) {
+        const Os_ScheduleTableCfg *c = &CFG.schedtables[id];
+        TickType max = CFG.counters[c->counter].base.maxallowedvalue;
+        TickType initial = CFG.expiry_points[c->first_point].offset;
+        if (absolute ? value > max : (value == 0 || value > max - initial))
+            s = E_OS_VALUE;
+    }
+    if (s == E_OK && ST(id)->status != SCHEDULETABLE_STOPPED)
+        s = E_OS_STATE;
+    if (s != E_OK)
+        return os_error(service, s, id, value, 0);
+    CounterType c = CFG.schedtables[id].counter;
+    ST(id)->next = INVALID_SCHEDULETABLE;
+    os_schedtable_begin(id, absolute ? value : os_counter_add(c, CFG.counter_value[c], value));
+    return E_OK;
+}
+
+StatusType StartScheduleTableRel(ScheduleTableType ScheduleTableID, TickType Offset)
+{
+    os_lock();
+    StatusType s = os_schedtable_start(OSServiceId_StartScheduleTableRel, ScheduleTableID, Offset, 0);
+    os_unlock();
+    return s;
+}
+
+StatusType StartScheduleTableAbs(ScheduleTableType ScheduleTableID, TickType Start)
+{
+    os_lock();
+    StatusType s = os_schedtable_start(OSServiceId_StartScheduleTableAbs, ScheduleTableID, Start, 1);
+    os_unlock();
+    return s;
+}
+
+StatusType StopScheduleTable(ScheduleTableType ScheduleTableID)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && ScheduleTableID >= CFG.schedtable_count)
+        s = E_OS_ID;
+    if (s == E_OK && ST(ScheduleTableID)->status == SCHEDULETABLE_STOPPED)
+        s = E_OS_NOFUNC;
+    if (s != E_OK) {
+        os_error(OSServiceId_StopScheduleTable, s, ScheduleTableID, 0, 0);
+        os_unlock();
+        return s;
+    }
+    Os_ScheduleTableState *st = ST(ScheduleTableID);
+    /* A table queued behind this one does not start; one this table was queued behind forgets it. */
+    if (st->next != INVALID_SCHEDULETABLE)
+        ST(st->next)->status = SCHEDULETABLE_STOPPED;
+    for (ScheduleTableType t = 0; t < CFG.schedtable_count; t++)
+        if (ST(t)->next == ScheduleTableID)
+            ST(t)->next = INVALID_SCHEDULETABLE;
+    st->next = INVALID_SCHEDULETABLE;
+    st->status = SCHEDULETABLE_STOPPED;
+    os_unlock();
+    return E_OK;
+}
+
+StatusType NextScheduleTable(ScheduleTableType ScheduleTableID_From, ScheduleTableType ScheduleTableID_To)
+{
+    os_lock();
+    ScheduleTableType from = ScheduleTableID_From, to = ScheduleTableID_To;
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    /* Both known, driven by the same counter, with the same synchronisation strategy. */
+    if (s == E_OK && (from >= CFG.schedtable_count || to >= CFG.schedtable_count ||
+                      CFG.schedtables[from].counter != CFG.schedtables[to].counter ||
+                      CFG.schedtables[from].implicit_sync != CFG.schedtables[to].implicit_sync))
+        s = E_OS_ID;
+    if (s == E_OK && (ST(from)->status == SCHEDULETABLE_STOPPED || ST(from)->status == SCHEDULETABLE_NEXT))
+        s = E_OS_NOFUNC;
+    if (s == E_OK && ST(to)->status != SCHEDULETABLE_STOPPED)
+        s = E_OS_STATE;
+    if (s != E_OK) {
+        os_error(OSServiceId_NextScheduleTable, s, from, to, 0);
+        os_unlock();
+        return s;
+    }
+    /* A table queued before is replaced: it goes back to STOPPED. */
+    if (ST(from)->next != INVALID_SCHEDULETABLE)
+        ST(ST(from)->next)->status = SCHEDULETABLE_STOPPED;
+    ST(from)->next = to;
+    ST(to)->status = SCHEDULETABLE_NEXT;
+    ST(to)->next = INVALID_SCHEDULETABLE;
+    os_unlock();
+    return E_OK;
+}
+
+StatusType GetScheduleTableStatus(ScheduleTableType ScheduleTableID, ScheduleTableStatusRefType ScheduleStatus)
+{
+    os_lock();
+    StatusType s = os_enter_check(L_TASK | L_ISR2);
+    if (s == E_OK && ScheduleTableID >= CFG.schedtable_count)
+        s = E_OS_ID;
+    if (s == E_OK && ScheduleStatus == NULL)
+        s = E_OS_PARAM_POINTER;
+    if (s == E_OK)
+        *ScheduleStatus = ST(ScheduleTableID)->status;
+    else
+        os_error(OSServiceId_GetScheduleTableStatus, s, ScheduleTableID, 0, 0);
+    os_unlock();
+    return s;
+}
+
 /* ---- interrupts -------------------------------------------------------------------------- */
 
 static int os_isr_masked(ISRType line)
@@ -775,7 +987,12 @@ static void os_run_isr(ISRType line)
     os_level = c->category == 2 ? L_ISR2 : L_ISR1;
     os_isr = c->category == 2 ? line : INVALID_ISR;
     os_isr_priority = c->priority;
+    uint64_t began = c->budget_ms != 0 ? wells_now_ns() : 0;
     c->entry();
+    /* An ISR runs inside the OS's critical section, so its budget is checked when it returns. */
+    if (c->budget_ms != 0 && wells_now_ns() - began > (uint64_t)c->budget_ms * 1000000u &&
+        os_protection_hook(E_OS_PROTECTION_TIME) != PRO_TERMINATETASKISR)
+        os_shutdown(E_OS_PROTECTION_TIME);
     if (c->irq >= 0) /* its line was masked from the interrupt until the body had run */
         Os_PortIrqEnable((uint32_t)c->irq);
     /* An ISR that ends with interrupts disabled or suspended: the OS puts back what they were
@@ -848,6 +1065,49 @@ static void os_preempt_async(void)
     os_start_running(next);
 }
 
+/* ---- timing protection (AUTOSAR SC2/SC4): a task's job may use EXECUTIONBUDGET ms of CPU
+ * time (its wells thread's run time, from its activation or the end of a wait); the counter's
+ * thread checks the running task on each tick, with the task stopped wherever it was ---- */
+
+/* ProtectionHook's answer (PRO_SHUTDOWN without a hook). Lock held. */
+static ProtectionReturnType os_protection_hook(StatusType error)
+{
+    if (CFG.protection_hook == NULL)
+        return PRO_SHUTDOWN;
+    unsigned level = os_level;
+    os_level = L_PROTECTIONHOOK;
+    ProtectionReturnType reaction = CFG.protection_hook(error);
+    os_level = level;
+    return reaction;
+}
+
+/* On the counter's thread (lock held, task level). A task past its budget is reported to
+ * ProtectionHook; PRO_TERMINATETASKISR ends it as TerminateTask would (what it holds released)
+ * and its thread starts over (wells_thread_restart), waiting to be dispatched again; anything
+ * else shuts the OS down. */
+static void os_check_task_budget(void)
+{
+    TaskType id = os_running;
+    if (id == INVALID_TASK || CFG.tasks[id].budget_ms == 0)
+        return;
+    Os_TaskState *t = TS(id);
+    uint64_t used = os_run_time_ns(t->thread) - t->job_start_ns;
+    if (used <= (uint64_t)CFG.tasks[id].budget_ms * 1000000u)
+        return;
+    if (os_protection_hook(E_OS_PROTECTION_TIME) != PRO_TERMINATETASKISR)
+        os_shutdown(E_OS_PROTECTION_TIME);
+    os_terminate(id);
+    t->suspended = 0;
+    if (wells_thread_restart(t->thread) != WELLS_OK)
+        os_shutdown(E_OS_PROTECTION_TIME);
+    /* A dispatch posted to its thread and not yet taken belonged to the abandoned context. */
+    while (wells_sem_wait(t->sem, WELLS_NO_WAIT) == WELLS_OK) {
+    }
+    TaskType next = os_select();
+    if (next != INVALID_TASK)
+        os_start_running(next);
+}
+
 static int32_t os_hw_thread_fn(void *arg)
 {
     (void)arg;
@@ -858,6 +1118,7 @@ static int32_t os_hw_thread_fn(void *arg)
         /* The task threads run OS code and ISRs under the lock, so here the level is the
          * task level; with interrupts off the tick waits for them to be enabled. */
         if (os_level == L_TASK && !os_interrupts_off()) {
+            os_check_task_budget();
             os_hw_ticks();
             os_preempt_async();
         }
@@ -1114,6 +1375,23 @@ void StartOS(AppModeType Mode)
                 Os_PortExit(2);
             }
         }
+    for (ScheduleTableType t = 0; t < CFG.schedtable_count; t++) {
+        ST(t)->next = INVALID_SCHEDULETABLE;
+        const Os_ScheduleTableCfg *c = &CFG.schedtables[t];
+        if ((c->autostart & (1u << Mode)) == 0)
+            continue;
+        int absolute = c->autostart_type == OS_ST_AUTOSTART_ABSOLUTE;
+        os_level = L_TASK; /* the checks of StartScheduleTableRel/Abs */
+        StatusType s = os_schedtable_start(absolute ? OSServiceId_StartScheduleTableAbs
+                                                    : OSServiceId_StartScheduleTableRel,
+                                           t, c->autostart_value, absolute);
+        os_level = L_NONE;
+        if (s != E_OK) {
+            fprintf(stderr, "Os: StartOS: autostart of schedule table %s refused (%u)\n", c->name,
+                    (unsigned)s);
+            Os_PortExit(2);
+        }
+    }
     if (CFG.startup_hook != NULL)
         os_call_hook(L_STARTUP, CFG.startup_hook);
     os_level = L_TASK;
@@ -1131,7 +1409,6 @@ void StartOS(AppModeType Mode)
 }
 
 /* ShutdownHook, then the end (lock held). */
-static void os_shutdown(StatusType Error) __attribute__((noreturn));
 static void os_shutdown(StatusType Error)
 {
     if (CFG.shutdown_hook != NULL) {
@@ -1166,12 +1443,7 @@ void Os_ProtectionViolation(void)
     os_lock();
     TaskType self = os_running;
     unsigned level = os_level;
-    ProtectionReturnType reaction = PRO_SHUTDOWN;
-    if (CFG.protection_hook != NULL) {
-        os_level = L_PROTECTIONHOOK;
-        reaction = CFG.protection_hook(E_OS_PROTECTION_MEMORY);
-        os_level = level;
-    }
+    ProtectionReturnType reaction = os_protection_hook(E_OS_PROTECTION_MEMORY);
     if (reaction == PRO_TERMINATETASKISR && level == L_TASK && self != INVALID_TASK) {
         os_all_disabled = 0;
         os_suspend_all = 0;

@@ -60,9 +60,14 @@ static void check_status(const char *file, int line, const char *expr, unsigned 
 /* Ends the test: ShutdownOS, whose hook prints the tally. */
 #define TEST_END() ShutdownOS(E_OK)
 
+/* The error ShutdownHook expects: a test that ends by a protection violation names its own. */
+#ifndef OSEK_CHECK_SHUTDOWN_ERROR
+#define OSEK_CHECK_SHUTDOWN_ERROR E_OK
+#endif
+
 void ShutdownHook(StatusType Error)
 {
-    CHECK_U(Error, E_OK);
+    CHECK_U(Error, OSEK_CHECK_SHUTDOWN_ERROR);
 #ifdef OSEK_CHECK_SHUTDOWN_EXTRA
     OSEK_CHECK_SHUTDOWN_EXTRA();
 #endif

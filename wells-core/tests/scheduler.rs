@@ -291,3 +291,44 @@ fn a_preempted_thread_keeps_the_rest_of_its_slice() {
     let b = entries.iter().filter(|e| *e == "b").count();
     assert!(b >= 30, "b ran {b} of {} turns: starved by a's fresh slices", entries.len());
 }
+
+/// `thread_restart`: a thread blocked for ever, or suspended in the middle of its work, starts
+/// over from its entry on its own stack (the OSEK layer's timing protection ends a task so).
+#[test]
+fn restart_starts_another_thread_over_from_its_entry() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let log = Log::default();
+    let sem = kernel.semaphore_create(0, 1).unwrap();
+    let starts = Arc::new(AtomicU32::new(0));
+    let (l, s) = (log.clone(), starts.clone());
+    let entry = Box::new(move || {
+        let n = s.fetch_add(1, Ordering::SeqCst) + 1;
+        l.push(format!("start {n}"));
+        if n < 3 {
+            // never posted: only a restart gets it out
+            let _ = kernel.semaphore_wait(sem, Timeout::Forever);
+            l.push("woke");
+        }
+        0
+    });
+    let worker = kernel.thread_create("worker", 5, 0, entry).unwrap();
+    assert_eq!(kernel.thread_restart(worker), Err(Error::BadState), "not started yet");
+    kernel.thread_start(worker).unwrap();
+    let l = log.clone();
+    world.spawn("supervisor", 10, move || {
+        assert_eq!(kernel.thread_restart(kernel.current_thread().unwrap()), Err(Error::BadContext));
+        kernel.sleep_ns(MS).unwrap(); // the worker blocks
+        l.push("restart blocked");
+        kernel.thread_restart(worker).unwrap();
+        kernel.sleep_ns(MS).unwrap(); // it blocks again
+        kernel.thread_suspend(worker).unwrap(); // a suspended one starts over too
+        l.push("restart suspended");
+        kernel.thread_restart(worker).unwrap();
+        kernel.sleep_ns(MS).unwrap(); // it ends
+        assert_eq!(kernel.thread_restart(worker), Err(Error::BadState), "ended");
+        0
+    });
+    world.run().unwrap();
+    assert_eq!(log.take(), ["start 1", "restart blocked", "start 2", "restart suspended", "start 3"]);
+}

@@ -187,6 +187,14 @@ pub extern "C" fn wells_thread_resume(thread: wells_thread_t) -> wells_status {
     with_kernel(|kernel| kernel.thread_resume(thread.into()))
 }
 
+/// Starts another thread over from its entry on its own stack, abandoning what it was doing
+/// (its wait ends, its mutexes pass on with owner-died); nothing is allocated. `WELLS_ERR_BAD_CONTEXT`
+/// for the caller itself, `WELLS_ERR_BAD_STATE` for a thread not started or ended.
+#[no_mangle]
+pub extern "C" fn wells_thread_restart(thread: wells_thread_t) -> wells_status {
+    with_kernel(|kernel| kernel.thread_restart(thread.into()))
+}
+
 /// The calling thread's handle.
 ///
 /// # Safety

@@ -401,7 +401,7 @@ fn bare_tests(root: &Path, board: &'static BareBoard) -> Vec<(String, Result<()>
 
 // ---------------------------------------------------------------- the bench on the Cortex-M3
 
-/// The OSEK bench program (`openautosar/bench/`): four paths in instructions under `-icount`.
+/// The OSEK bench program (`openautosar/bench/`): five paths in instructions under `-icount`.
 const BENCH_DIR: &str = "openautosar/bench";
 const BENCH_NAME: &str = "osek_bench";
 
@@ -459,7 +459,9 @@ pub fn render_bench(bench: &OsekBench) -> String {
          - **alarm expiry to the task running**: an alarm of the hardware counter (a wells timer ticked by \
          SysTick) activates a higher-priority task while the driver spins storing the clock; the task's first \
          reading minus the driver's last stored one (SysTick's interrupt, the injected thread-mode call, \
-         `wells_tick`, the counter's interrupt thread, the alarm, the preemption). One sample per repetition.\n\n\
+         `wells_tick`, the counter's interrupt thread, the alarm, the preemption). One sample per repetition.\n\
+         - **schedule table expiry point to the task running**: the same, with a single-shot schedule table \
+         (started relative 1, one expiry point at offset 0) activating the task instead of the alarm.\n\n\
          Each task is a wells thread and the layer hands the CPU over with wells semaphores \
          (`openautosar/README.md`, \"How it maps onto wells\"), so a task switch costs two wells semaphore \
          operations and a wells thread switch on the joining port; where the instructions go is said in \

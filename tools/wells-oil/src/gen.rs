@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Action, Config};
+use crate::model::{Action, Config, ExpiryAction, TableStart};
 
 fn modes_mask(modes: &[usize]) -> u32 {
     modes.iter().fold(0, |m, &i| m | (1 << i))
@@ -45,6 +45,9 @@ pub fn header(cfg: &Config, source: &str) -> String {
     }
     for (i, isr) in cfg.isrs.iter().enumerate() {
         let _ = writeln!(h, "#define {} ((ISRType){i}u)", isr.name);
+    }
+    for (i, t) in cfg.schedule_tables.iter().enumerate() {
+        let _ = writeln!(h, "#define {} ((ScheduleTableType){i}u)", t.name);
     }
     for (i, app) in cfg.applications.iter().enumerate() {
         let _ = writeln!(h, "#define {} ((ApplicationType){i}u)", app.name);
@@ -102,13 +105,14 @@ pub fn source(cfg: &Config, source: &str) -> String {
             };
             let _ = writeln!(
                 c,
-                "    {{\"{n}\", OsTask_{n}, {p}u, {run}u, {act}u, {ext}, 0x{auto:x}u, os_act_{n}, {app}}},",
+                "    {{\"{n}\", OsTask_{n}, {p}u, {run}u, {act}u, {ext}, 0x{auto:x}u, os_act_{n}, {app}, {budget}u}},",
                 n = t.name,
                 p = t.priority,
                 act = t.activation,
                 ext = u8::from(!t.events.is_empty()),
                 auto = modes_mask(&t.autostart),
                 app = app_of(cfg, i),
+                budget = t.budget_ms,
             );
         }
         c.push_str("};\n");
@@ -156,7 +160,7 @@ pub fn source(cfg: &Config, source: &str) -> String {
         c.push_str("static const Os_IsrCfg os_isrs[] = {\n");
         for i in &cfg.isrs {
             let irq = i.irq.map_or(-1, i64::from);
-            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u, {irq}}},", i.category, i.priority, n = i.name);
+            let _ = writeln!(c, "    {{\"{n}\", OsIsr_{n}, {}, {}u, {irq}, {}u}},", i.category, i.priority, i.budget_ms, n = i.name);
         }
         c.push_str("};\n");
         let _ = writeln!(c, "static uint8_t os_isr_pending[{}];", cfg.isrs.len());
@@ -171,6 +175,7 @@ pub fn source(cfg: &Config, source: &str) -> String {
         }
         c.push_str("};\n");
     }
+    schedule_tables(&mut c, cfg);
     let hook = |on: bool, name: &str| if on { name.to_string() } else { "NULL".to_string() };
     c.push_str("\nconst Os_Config Os_config = {\n");
     let _ = writeln!(c, "    /* extended_status */ {},", u8::from(cfg.extended));
@@ -198,6 +203,57 @@ pub fn source(cfg: &Config, source: &str) -> String {
     let _ = writeln!(c, "    /* app_count */ {},", cfg.applications.len());
     let _ = writeln!(c, "    /* apps */ {},", table(cfg.applications.len(), "os_apps"));
     let _ = writeln!(c, "    /* protection_hook */ {},", hook(cfg.protection_hook, "ProtectionHook"));
+    let tables = cfg.schedule_tables.len();
+    let _ = writeln!(c, "    /* schedtable_count */ {tables},");
+    let _ = writeln!(c, "    /* schedtables */ {},", table(tables, "os_schedtables"));
+    let _ = writeln!(c, "    /* expiry_points */ {},", table(tables, "os_expiry_points"));
+    let _ = writeln!(c, "    /* expiry_actions */ {},", table(tables, "os_expiry_actions"));
+    let _ = writeln!(c, "    /* schedtable_state */ {},", table(tables, "os_schedtable_state"));
     c.push_str("};\n");
     c
+}
+
+/// The schedule tables, their expiry points and the points' actions, each a flat array.
+fn schedule_tables(c: &mut String, cfg: &Config) {
+    if cfg.schedule_tables.is_empty() {
+        return;
+    }
+    let (mut points, mut actions) = (String::new(), String::new());
+    let (mut point_count, mut action_count) = (0, 0);
+    c.push_str("static const Os_ScheduleTableCfg os_schedtables[] = {\n");
+    for t in &cfg.schedule_tables {
+        let first_point = point_count;
+        for p in &t.points {
+            let _ = writeln!(points, "    {{{}u, {action_count}u, {}u}}, /* {}.{} */", p.offset, p.actions.len(), t.name, p.name);
+            for a in &p.actions {
+                let (kind, task, event) = match a {
+                    ExpiryAction::ActivateTask(task) => ("OS_ACTION_ACTIVATETASK", *task, 0),
+                    ExpiryAction::SetEvent(task, e) => ("OS_ACTION_SETEVENT", *task, cfg.events[*e].mask),
+                };
+                let _ = writeln!(actions, "    {{{kind}, {task}u, 0x{event:x}u}},");
+                action_count += 1;
+            }
+            point_count += 1;
+        }
+        let (kind, value) = match t.start {
+            Some(TableStart::Relative(v)) => ("OS_ST_AUTOSTART_RELATIVE", v),
+            Some(TableStart::Absolute(v)) => ("OS_ST_AUTOSTART_ABSOLUTE", v),
+            None => ("0", 0),
+        };
+        let _ = writeln!(
+            c,
+            "    {{\"{}\", {}u, {}u, {}, {}, {first_point}u, {}u, 0x{:x}u, {kind}, {value}u}},",
+            t.name,
+            t.counter,
+            t.duration,
+            u8::from(t.repeating),
+            u8::from(t.implicit_sync),
+            t.points.len(),
+            modes_mask(&t.autostart),
+        );
+    }
+    c.push_str("};\n");
+    let _ = write!(c, "static const Os_ExpiryPointCfg os_expiry_points[] = {{\n{points}}};\n");
+    let _ = write!(c, "static const Os_ExpiryActionCfg os_expiry_actions[] = {{\n{actions}}};\n");
+    let _ = writeln!(c, "static Os_ScheduleTableState os_schedtable_state[{}];", cfg.schedule_tables.len());
 }

@@ -13,6 +13,8 @@ pub struct Task {
     pub resources: Vec<usize>,
     pub events: Vec<usize>,
     pub internal: Option<usize>,
+    /// TIMING_PROTECTION EXECUTIONBUDGET in milliseconds (a wells choice of unit), 0: none.
+    pub budget_ms: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +68,43 @@ pub struct Isr {
     /// The board's interrupt line it is bound to (wells extension `IRQ`), or none: a simulated
     /// line raised with `raise_isr` only.
     pub irq: Option<u32>,
+    /// TIMING_PROTECTION EXECUTIONBUDGET in milliseconds, 0: none.
+    pub budget_ms: u32,
+}
+
+/// What an expiry point of a schedule table does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExpiryAction {
+    ActivateTask(usize),
+    SetEvent(usize, usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryPoint {
+    pub name: String,
+    pub offset: u32,
+    pub actions: Vec<ExpiryAction>,
+}
+
+/// How an autostarted schedule table starts: `Relative(offset)` or `Absolute(start)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableStart {
+    Relative(u32),
+    Absolute(u32),
+}
+
+/// An AUTOSAR schedule table: expiry points (offsets increasing) on one counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleTable {
+    pub name: String,
+    pub counter: usize,
+    pub duration: u32,
+    pub repeating: bool,
+    /// SYNCSTRATEGY = IMPLICIT: the duration is the counter's range, started absolute only.
+    pub implicit_sync: bool,
+    pub points: Vec<ExpiryPoint>,
+    pub autostart: Vec<usize>,
+    pub start: Option<TableStart>,
 }
 
 /// An OS-Application (AUTOSAR SC3): its tasks, and the memory its data lives in.
@@ -105,6 +144,7 @@ pub struct Config {
     pub isrs: Vec<Isr>,
     pub applications: Vec<Application>,
     pub protection_hook: bool,
+    pub schedule_tables: Vec<ScheduleTable>,
 }
 
 struct Ctx<'a> {
@@ -164,7 +204,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
     // Names must be unique: they become C identifiers in one namespace.
     let mut seen: Vec<(&str, &str, usize)> = Vec::new();
     for o in objects {
-        if !matches!(o.kind.as_str(), "TASK" | "RESOURCE" | "EVENT" | "COUNTER" | "ALARM" | "ISR" | "APPMODE" | "APPLICATION") {
+        if !matches!(o.kind.as_str(), "TASK" | "RESOURCE" | "EVENT" | "COUNTER" | "ALARM" | "ISR" | "APPMODE" | "APPLICATION" | "SCHEDULETABLE") {
             continue;
         }
         if let Some((kind, _, line)) = seen.iter().find(|(_, n, _)| *n == o.name) {
@@ -279,6 +319,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
             resources: Vec::new(),
             events: Vec::new(),
             internal: None,
+            budget_ms: 0,
         };
         let mut has_priority = false;
         for a in &t.attrs {
@@ -314,6 +355,7 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                         task.resources.push(r);
                     }
                 }
+                "TIMING_PROTECTION" => task.budget_ms = execution_budget(&cx, &owner, a)?,
                 "EVENT" => {
                     let e = cx.lookup(&owner, a, "EVENT", &event_names)?;
                     if !task.events.contains(&e) {
@@ -436,10 +478,15 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
     }
     check_counter_cycles(&cx, &cfg)?;
 
+    for st in names_of(objects, "SCHEDULETABLE") {
+        let table = schedule_table(&cx, st, &task_names, &event_names, &counter_names, &cfg)?;
+        cfg.schedule_tables.push(table);
+    }
+
     for i in names_of(objects, "ISR") {
         let owner = format!("ISR {}", i.name);
-        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1, irq: None };
-        let mut irq_attr = None;
+        let mut isr = Isr { name: i.name.clone(), category: 2, priority: 1, irq: None, budget_ms: 0 };
+        let (mut irq_attr, mut budget_attr) = (None, None);
         for a in &i.attrs {
             match a.name.as_str() {
                 "CATEGORY" => {
@@ -466,12 +513,19 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
                     isr.irq = Some(line);
                     irq_attr = Some(a);
                 }
+                "TIMING_PROTECTION" => {
+                    isr.budget_ms = execution_budget(&cx, &owner, a)?;
+                    budget_attr = Some(a);
+                }
                 "RESOURCE" => return Err(cx.attr_err(&owner, a, "resources for ISRs are not supported yet")),
                 _ => {}
             }
         }
         if let (Some(a), 1) = (irq_attr, isr.category) {
             return Err(cx.attr_err(&owner, a, "only a category-2 ISR can be bound to an interrupt line yet"));
+        }
+        if let (Some(a), 1, true) = (budget_attr, isr.category, isr.budget_ms != 0) {
+            return Err(cx.attr_err(&owner, a, "timing protection is for category-2 ISRs"));
         }
         cfg.isrs.push(isr);
     }
@@ -508,7 +562,38 @@ pub fn build(file: &str, objects: &[Object]) -> Result<Config, OilError> {
         }
         cfg.applications.push(app);
     }
+    check_timing_protection(&cx, objects, &cfg)?;
     Ok(cfg)
+}
+
+/// `TIMING_PROTECTION = TRUE { EXECUTIONBUDGET = ms; }` (FALSE: none): the budget in
+/// milliseconds, at least 1.
+fn execution_budget(cx: &Ctx<'_>, owner: &str, a: &Attr) -> Result<u32, OilError> {
+    if !cx.boolean(owner, a)? {
+        return Ok(0);
+    }
+    let Some(b) = a.children.iter().find(|s| s.name == "EXECUTIONBUDGET") else {
+        return Err(cx.err(a.line, format!("{owner}: attribute TIMING_PROTECTION: EXECUTIONBUDGET is missing")));
+    };
+    let ms = cx.number(owner, b)?;
+    if ms == 0 {
+        return Err(cx.attr_err(owner, b, "milliseconds, at least 1"));
+    }
+    Ok(ms)
+}
+
+/// Budgets are checked on the hardware counter's ticks, so they need one.
+fn check_timing_protection(cx: &Ctx<'_>, objects: &[Object], cfg: &Config) -> Result<(), OilError> {
+    if cfg.counters.iter().any(|k| k.tick_ms != 0) {
+        return Ok(());
+    }
+    let budgeted = cfg.tasks.iter().filter(|t| t.budget_ms != 0).map(|t| ("TASK", &t.name));
+    let budgeted = budgeted.chain(cfg.isrs.iter().filter(|i| i.budget_ms != 0).map(|i| ("ISR", &i.name)));
+    if let Some((kind, name)) = budgeted.into_iter().next() {
+        let line = objects.iter().find(|o| o.kind == kind && &o.name == name).map_or(1, |o| o.line);
+        return Err(cx.err(line, format!("{kind} {name}: attribute TIMING_PROTECTION: needs a HARDWARE counter (budgets are checked on its ticks)")));
+    }
+    Ok(())
 }
 
 fn appmodes_of(cx: &Ctx<'_>, owner: &str, a: &Attr, modes: &[String]) -> Result<Vec<usize>, OilError> {
@@ -592,4 +677,177 @@ fn check_counter_cycles(cx: &Ctx<'_>, cfg: &Config) -> Result<(), OilError> {
         }
     }
     Ok(())
+}
+
+/// A SCHEDULETABLE object, checked as AUTOSAR asks: offsets within the duration and the
+/// counter's range, the delays between expiry points at least the counter's MINCYCLE.
+fn schedule_table(
+    cx: &Ctx<'_>,
+    st: &Object,
+    tasks: &[String],
+    events: &[String],
+    counters: &[String],
+    cfg: &Config,
+) -> Result<ScheduleTable, OilError> {
+    let owner = format!("SCHEDULETABLE {}", st.name);
+    let mut table = ScheduleTable {
+        name: st.name.clone(),
+        counter: 0,
+        duration: 0,
+        repeating: false,
+        implicit_sync: false,
+        points: Vec::new(),
+        autostart: Vec::new(),
+        start: None,
+    };
+    let (mut counter, mut duration, mut autostart_attr) = (None, None, None);
+    let mut point_lines = Vec::new();
+    for a in &st.attrs {
+        match a.name.as_str() {
+            "COUNTER" => counter = Some(cx.lookup(&owner, a, "COUNTER", counters)?),
+            "DURATION" => {
+                let d = cx.number(&owner, a)?;
+                if d == 0 {
+                    return Err(cx.attr_err(&owner, a, "at least 1 tick"));
+                }
+                duration = Some((d, a));
+            }
+            "REPEATING" => table.repeating = cx.boolean(&owner, a)?,
+            "SYNCSTRATEGY" => {
+                table.implicit_sync = match cx.ident(&owner, a)? {
+                    "NONE" => false,
+                    "IMPLICIT" => true,
+                    "EXPLICIT" => return Err(cx.attr_err(&owner, a, "explicit synchronisation is not supported")),
+                    _ => return Err(cx.attr_err(&owner, a, "expected NONE or IMPLICIT")),
+                }
+            }
+            "AUTOSTART" if cx.boolean(&owner, a)? => {
+                table.autostart = appmodes_of(cx, &owner, a, &cfg.appmodes)?;
+                autostart_attr = Some(a);
+            }
+            "EXPIRYPOINT" | "EXPIRY_POINT" => {
+                table.points.push(expiry_point(cx, &owner, a, tasks, events, cfg)?);
+                point_lines.push(a);
+            }
+            _ => {}
+        }
+    }
+    let Some(counter) = counter else {
+        return Err(cx.err(st.line, format!("{owner}: attribute COUNTER is missing")));
+    };
+    table.counter = counter;
+    let Some((duration, duration_attr)) = duration else {
+        return Err(cx.err(st.line, format!("{owner}: attribute DURATION is missing")));
+    };
+    table.duration = duration;
+    let k = &cfg.counters[counter];
+    if table.points.is_empty() {
+        return Err(cx.err(st.line, format!("{owner}: attribute EXPIRYPOINT is missing (a table needs at least one)")));
+    }
+    if table.implicit_sync && u64::from(duration) != u64::from(k.max) + 1 {
+        return Err(cx.attr_err(&owner, duration_attr, &format!("an IMPLICIT table's duration is its counter's range, {}", u64::from(k.max) + 1)));
+    }
+    if !table.implicit_sync && duration > k.max {
+        return Err(cx.attr_err(&owner, duration_attr, &format!("at most COUNTER {}'s MAXALLOWEDVALUE {}", k.name, k.max)));
+    }
+    // Offsets: distinct, within the duration; sorted, then the delays checked.
+    let mut order: Vec<usize> = (0..table.points.len()).collect();
+    order.sort_by_key(|&i| table.points[i].offset);
+    let mut previous: Option<usize> = None;
+    for &i in &order {
+        let (p, a) = (&table.points[i], point_lines[i]);
+        if p.offset > duration {
+            return Err(cx.attr_err(&owner, a, &format!("EXPIRYPOINT {}: OFFSET {} is beyond the DURATION {duration}", p.name, p.offset)));
+        }
+        let delay = match previous {
+            Some(j) if table.points[j].offset == p.offset => {
+                return Err(cx.attr_err(&owner, a, &format!("EXPIRYPOINT {}: OFFSET {} is used by EXPIRYPOINT {} already", p.name, p.offset, table.points[j].name)));
+            }
+            Some(j) => p.offset - table.points[j].offset,
+            None => p.offset,
+        };
+        if delay != 0 && delay < k.min_cycle {
+            return Err(cx.attr_err(&owner, a, &format!("EXPIRYPOINT {}: {delay} ticks after the one before, below COUNTER {}'s MINCYCLE {}", p.name, k.name, k.min_cycle)));
+        }
+        previous = Some(i);
+    }
+    table.points = order.iter().map(|&i| table.points[i].clone()).collect();
+    let last = table.points.last().map_or(0, |p| p.offset);
+    let final_delay = duration - last;
+    if final_delay != 0 && final_delay < k.min_cycle {
+        return Err(cx.attr_err(&owner, duration_attr, &format!("the final delay {final_delay} is below COUNTER {}'s MINCYCLE {}", k.name, k.min_cycle)));
+    }
+    if let Some(a) = autostart_attr {
+        table.start = Some(table_start(cx, &owner, a, table.implicit_sync)?);
+    }
+    Ok(table)
+}
+
+fn table_start(cx: &Ctx<'_>, owner: &str, a: &Attr, implicit: bool) -> Result<TableStart, OilError> {
+    let mut absolute = implicit;
+    let mut value = None;
+    for s in &a.children {
+        match s.name.as_str() {
+            "TYPE" => {
+                absolute = match cx.ident(owner, s)? {
+                    "ABSOLUTE" => true,
+                    "RELATIVE" if implicit => return Err(cx.attr_err(owner, s, "an IMPLICIT table starts ABSOLUTE")),
+                    "RELATIVE" => false,
+                    "SYNCHRON" => return Err(cx.attr_err(owner, s, "explicit synchronisation is not supported")),
+                    _ => return Err(cx.attr_err(owner, s, "expected RELATIVE or ABSOLUTE")),
+                }
+            }
+            "OFFSET" | "START_VALUE" | "STARTVALUE" => value = Some(cx.number(owner, s)?),
+            _ => {}
+        }
+    }
+    match (absolute, value) {
+        (true, v) => Ok(TableStart::Absolute(v.unwrap_or(0))),
+        (false, Some(v)) if v > 0 => Ok(TableStart::Relative(v)),
+        (false, _) => Err(cx.err(a.line, format!("{owner}: attribute AUTOSTART: a RELATIVE start needs OFFSET of at least 1"))),
+    }
+}
+
+fn expiry_point(cx: &Ctx<'_>, table: &str, a: &Attr, tasks: &[String], events: &[String], cfg: &Config) -> Result<ExpiryPoint, OilError> {
+    let name = a.value.to_string().trim_matches('"').to_string();
+    let owner = format!("{table}: EXPIRYPOINT {name}");
+    let mut offset = None;
+    let mut actions = Vec::new();
+    for s in &a.children {
+        match s.name.as_str() {
+            "OFFSET" => offset = Some(cx.number(&owner, s)?),
+            "ACTION" => actions.push(expiry_action(cx, &owner, s, tasks, events, cfg)?),
+            _ => {}
+        }
+    }
+    let Some(offset) = offset else {
+        return Err(cx.err(a.line, format!("{owner}: attribute OFFSET is missing")));
+    };
+    if actions.is_empty() {
+        return Err(cx.err(a.line, format!("{owner}: attribute ACTION is missing (an expiry point needs at least one)")));
+    }
+    Ok(ExpiryPoint { name, offset, actions })
+}
+
+fn expiry_action(cx: &Ctx<'_>, owner: &str, a: &Attr, tasks: &[String], events: &[String], cfg: &Config) -> Result<ExpiryAction, OilError> {
+    let kind = cx.ident(owner, a)?;
+    let sub = |name: &str| a.children.iter().find(|s| s.name == name);
+    let missing = |name: &str| cx.err(a.line, format!("{owner}: attribute ACTION: {kind} needs {name}"));
+    match kind {
+        "ACTIVATETASK" => {
+            let t = sub("TASK").ok_or_else(|| missing("TASK"))?;
+            Ok(ExpiryAction::ActivateTask(cx.lookup(owner, t, "TASK", tasks)?))
+        }
+        "SETEVENT" => {
+            let t = sub("TASK").ok_or_else(|| missing("TASK"))?;
+            let e = sub("EVENT").ok_or_else(|| missing("EVENT"))?;
+            let task = cx.lookup(owner, t, "TASK", tasks)?;
+            let event = cx.lookup(owner, e, "EVENT", events)?;
+            if !cfg.tasks[task].events.contains(&event) {
+                return Err(cx.attr_err(owner, e, "the TASK does not own this EVENT"));
+            }
+            Ok(ExpiryAction::SetEvent(task, event))
+        }
+        _ => Err(cx.attr_err(owner, a, "expected ACTIVATETASK or SETEVENT")),
+    }
 }

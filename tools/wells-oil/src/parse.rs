@@ -292,7 +292,11 @@ impl Parser<'_> {
         let line = self.line();
         let name = self.ident(&format!("{owner}: an attribute"))?;
         let context = format!("{owner}: attribute {name}");
-        self.expect_sym('=', &context)?;
+        // `NAME value { ... }` without `=` (how some generators write EXPIRY_POINT name { ... }).
+        let named_block = matches!(self.peek(), Some(Token::Ident(_))) && matches!(self.peek_at(1), Some(Token::Sym('{')));
+        if !named_block {
+            self.expect_sym('=', &context)?;
+        }
         let value = match self.peek().cloned() {
             Some(Token::Ident(s)) => Value::Ident(s),
             Some(Token::Number(n)) => Value::Number(n),

@@ -1,6 +1,6 @@
 //! The parser's tolerances and its errors (each names the file, the line and the attribute).
 
-use crate::model::Action;
+use crate::model::{Action, ExpiryAction, TableStart};
 use crate::{generate, load};
 
 const FULL: &str = r#"
@@ -53,7 +53,7 @@ fn generated_files_name_everything() {
     assert!(!h.contains("#define I ((ResourceType)"), "internal resources get no identifier");
     assert!(h.contains("#define OSMAXALLOWEDVALUE_C ((TickType)99u)"));
     assert!(h.contains("void OsAlarmCallback_tick(void);"));
-    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B, -1}"));
+    assert!(c.contains("{\"B\", OsTask_B, 3u, 3u, 1u, 1, 0x0u, os_act_B, -1, 0u}"));
     assert!(c.contains("/* startup_hook */ StartupHook,"));
     assert!(c.contains("/* shutdown_hook */ NULL,"));
 }
@@ -207,4 +207,81 @@ fn applications() {
     assert!(error_of(&format!("{base}APPLICATION X {{ DATASIZE = 100; }};")).contains("APPLICATION X: attribute DATASIZE: a power of two from 32 to 65536"));
     assert!(error_of(&format!("{base}APPLICATION X {{ TASK = Nope; }};")).contains("APPLICATION X: attribute TASK: no TASK of that name"));
     assert!(error_of(&format!("{base}APPLICATION X {{ TASK = A; }};\nTASK X {{ PRIORITY = 2; }};")).contains("the name is already used"));
+}
+
+const TABLE_BASE: &str = "COUNTER C { MAXALLOWEDVALUE = 99; MINCYCLE = 2; };\nCOUNTER D { MAXALLOWEDVALUE = 7; };\nTASK T { PRIORITY = 1; EVENT = E; };\nEVENT E { MASK = AUTO; };\n";
+
+fn table_error(table: &str) -> String {
+    error_of(&format!("{TABLE_BASE}{table}"))
+}
+
+#[test]
+fn schedule_tables() {
+    let text = format!(
+        "{TABLE_BASE}SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; REPEATING = TRUE;\n\
+         AUTOSTART = TRUE {{ TYPE = ABSOLUTE; START_VALUE = 3; }};\n\
+         EXPIRYPOINT = Late {{ OFFSET = 6; ACTION = SETEVENT {{ TASK = T; EVENT = E; }}; }};\n\
+         EXPIRY_POINT Early {{ OFFSET = 2; ACTION = ACTIVATETASK {{ TASK = T; }}; ACTION = ACTIVATETASK {{ TASK = T; }}; }}; }};\n\
+         SCHEDULETABLE I {{ COUNTER = D; DURATION = 8; SYNCSTRATEGY = IMPLICIT; AUTOSTART = TRUE;\n\
+         EXPIRYPOINT = P {{ OFFSET = 0; ACTION = ACTIVATETASK {{ TASK = T; }}; }}; }};"
+    );
+    let cfg = load("st.oil", &text).expect("valid");
+    let s = &cfg.schedule_tables[0];
+    assert_eq!((s.counter, s.duration, s.repeating, s.implicit_sync), (0, 10, true, false));
+    // sorted by offset, whatever the order in the file
+    assert_eq!(s.points.iter().map(|p| (p.name.as_str(), p.offset)).collect::<Vec<_>>(), [("Early", 2), ("Late", 6)]);
+    assert_eq!(s.points[0].actions, [ExpiryAction::ActivateTask(0), ExpiryAction::ActivateTask(0)]);
+    assert_eq!(s.points[1].actions, [ExpiryAction::SetEvent(0, 0)]);
+    assert_eq!(s.start, Some(TableStart::Absolute(3)));
+    assert_eq!(cfg.schedule_tables[1].start, Some(TableStart::Absolute(0)), "an IMPLICIT table starts absolute");
+    let (h, c) = generate("st.oil", &text).unwrap();
+    assert!(h.contains("#define S ((ScheduleTableType)0u)") && h.contains("#define I ((ScheduleTableType)1u)"), "{h}");
+    assert!(c.contains("{\"S\", 0u, 10u, 1, 0, 0u, 2u, 0x1u, OS_ST_AUTOSTART_ABSOLUTE, 3u}"), "{c}");
+    assert!(c.contains("{2u, 0u, 2u}, /* S.Early */") && c.contains("{6u, 2u, 1u}, /* S.Late */"), "{c}");
+    assert!(c.contains("/* schedtable_count */ 2,"));
+}
+
+#[test]
+fn schedule_table_errors() {
+    let ep = "EXPIRYPOINT = P { OFFSET = 0; ACTION = ACTIVATETASK { TASK = T; }; };";
+    assert_eq!(table_error(&format!("SCHEDULETABLE S {{ DURATION = 10; {ep} }};")), "bad.oil:5: SCHEDULETABLE S: attribute COUNTER is missing");
+    assert_eq!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; {ep} }};")), "bad.oil:5: SCHEDULETABLE S: attribute DURATION is missing");
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10; };").contains("bad.oil:5: SCHEDULETABLE S: attribute EXPIRYPOINT is missing"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = X; DURATION = 10; {ep} }};")).contains("SCHEDULETABLE S: attribute COUNTER: no COUNTER of that name (found X)"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C;\n DURATION = 0; {ep} }};")).contains("bad.oil:6: SCHEDULETABLE S: attribute DURATION: at least 1 tick"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C;\n DURATION = 100; {ep} }};")).contains("bad.oil:6: SCHEDULETABLE S: attribute DURATION: at most COUNTER C's MAXALLOWEDVALUE 99"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; REPEATING = MAYBE; {ep} }};")).contains("attribute REPEATING: expected TRUE or FALSE"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; SYNCSTRATEGY = EXPLICIT; {ep} }};")).contains("attribute SYNCSTRATEGY: explicit synchronisation is not supported"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = D;\n DURATION = 7; SYNCSTRATEGY = IMPLICIT; {ep} }};")).contains("bad.oil:6: SCHEDULETABLE S: attribute DURATION: an IMPLICIT table's duration is its counter's range, 8"));
+    // expiry points
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10;\n EXPIRYPOINT = P { ACTION = ACTIVATETASK { TASK = T; }; }; };").contains("bad.oil:6: SCHEDULETABLE S: EXPIRYPOINT P: attribute OFFSET is missing"));
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10;\n EXPIRYPOINT = P { OFFSET = 1; }; };").contains("bad.oil:6: SCHEDULETABLE S: EXPIRYPOINT P: attribute ACTION is missing"));
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10;\n EXPIRYPOINT = P { OFFSET = 11; ACTION = ACTIVATETASK { TASK = T; }; }; };").contains("bad.oil:6: SCHEDULETABLE S: attribute EXPIRYPOINT: EXPIRYPOINT P: OFFSET 11 is beyond the DURATION 10"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; {ep}\n EXPIRYPOINT = Q {{ OFFSET = 0; ACTION = ACTIVATETASK {{ TASK = T; }}; }}; }};")).contains("bad.oil:6: SCHEDULETABLE S: attribute EXPIRYPOINT: EXPIRYPOINT Q: OFFSET 0 is used by EXPIRYPOINT P already"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; {ep}\n EXPIRYPOINT = Q {{ OFFSET = 1; ACTION = ACTIVATETASK {{ TASK = T; }}; }}; }};")).contains("EXPIRYPOINT Q: 1 ticks after the one before, below COUNTER C's MINCYCLE 2"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C;\n DURATION = 1; {ep} }};")).contains("bad.oil:6: SCHEDULETABLE S: attribute DURATION: the final delay 1 is below COUNTER C's MINCYCLE 2"));
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10; EXPIRYPOINT = P { OFFSET = 0;\n ACTION = ALARMCALLBACK { ALARMCALLBACKNAME = \"f\"; }; }; };").contains("bad.oil:6: SCHEDULETABLE S: EXPIRYPOINT P: attribute ACTION: expected ACTIVATETASK or SETEVENT"));
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10; EXPIRYPOINT = P { OFFSET = 0; ACTION = SETEVENT { TASK = T; }; }; };").contains("EXPIRYPOINT P: attribute ACTION: SETEVENT needs EVENT"));
+    assert!(table_error("SCHEDULETABLE S { COUNTER = C; DURATION = 10; EXPIRYPOINT = P { OFFSET = 0; ACTION = ACTIVATETASK { TASK = Nope; }; }; };").contains("EXPIRYPOINT P: attribute TASK: no TASK of that name (found Nope)"));
+    // autostart
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10;\n AUTOSTART = TRUE {{ TYPE = RELATIVE; }}; {ep} }};")).contains("bad.oil:6: SCHEDULETABLE S: attribute AUTOSTART: a RELATIVE start needs OFFSET of at least 1"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = C; DURATION = 10; AUTOSTART = TRUE {{ TYPE = SYNCHRON; }}; {ep} }};")).contains("attribute TYPE: explicit synchronisation is not supported"));
+    assert!(table_error(&format!("SCHEDULETABLE S {{ COUNTER = D; DURATION = 8; SYNCSTRATEGY = IMPLICIT; AUTOSTART = TRUE {{ TYPE = RELATIVE; OFFSET = 1; }}; {ep} }};")).contains("attribute TYPE: an IMPLICIT table starts ABSOLUTE"));
+    assert!(table_error(&format!("SCHEDULETABLE T {{ COUNTER = C; DURATION = 10; {ep} }};")).contains("SCHEDULETABLE T: the name is already used by TASK T"));
+}
+
+#[test]
+fn timing_protection() {
+    let hw = "COUNTER K { TYPE = HARDWARE; MAXALLOWEDVALUE = 999; };\n";
+    let text = format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = 5; }}; }};\nTASK U {{ PRIORITY = 1; TIMING_PROTECTION = FALSE; }};\nISR I {{ CATEGORY = 2; TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = 2; }}; }};");
+    let cfg = load("tp.oil", &text).expect("valid");
+    assert_eq!((cfg.tasks[0].budget_ms, cfg.tasks[1].budget_ms, cfg.isrs[0].budget_ms), (5, 0, 2));
+    let (_, c) = generate("tp.oil", &text).unwrap();
+    assert!(c.contains("os_act_T, -1, 5u}") && c.contains("{\"I\", OsIsr_I, 2, 1u, -1, 2u}"), "{c}");
+    assert_eq!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1;\n TIMING_PROTECTION = TRUE; }};")), "bad.oil:3: TASK T: attribute TIMING_PROTECTION: EXECUTIONBUDGET is missing");
+    assert!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = TRUE {{\n EXECUTIONBUDGET = 0; }}; }};")).contains("bad.oil:3: TASK T: attribute EXECUTIONBUDGET: milliseconds, at least 1 (found 0)"));
+    assert!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = fast; }}; }};")).contains("TASK T: attribute EXECUTIONBUDGET: expected a number (found fast)"));
+    assert!(error_of(&format!("{hw}TASK T {{ PRIORITY = 1; TIMING_PROTECTION = SOMETIMES; }};")).contains("TASK T: attribute TIMING_PROTECTION: expected TRUE or FALSE"));
+    assert!(error_of(&format!("{hw}ISR I {{ CATEGORY = 1;\n TIMING_PROTECTION = TRUE {{ EXECUTIONBUDGET = 1; }}; }};")).contains("bad.oil:3: ISR I: attribute TIMING_PROTECTION: timing protection is for category-2 ISRs"));
+    assert_eq!(error_of("TASK A { PRIORITY = 1; };\nTASK T { PRIORITY = 1; TIMING_PROTECTION = TRUE { EXECUTIONBUDGET = 3; }; };"), "bad.oil:2: TASK T: attribute TIMING_PROTECTION: needs a HARDWARE counter (budgets are checked on its ticks)");
 }

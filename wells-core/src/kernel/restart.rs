@@ -55,6 +55,28 @@ impl<A: Arch> Kernel<A> {
         }
     }
 
+    /// Starts another thread over from its entry, on its own stack: what it was doing is
+    /// abandoned (its wait ends, its mutexes go to their next waiters with owner-died) and it is
+    /// made runnable. Nothing is allocated. For a supervisor that stops runaway work (the OSEK
+    /// layer's timing protection). `BadContext` for the caller itself, `BadState` for a thread
+    /// not started or ended.
+    pub fn thread_restart(&self, handle: Handle) -> crate::error::Result<()> {
+        let mut cs = self.critical();
+        if cs.sched.caller() == Some(handle) {
+            return Err(crate::error::Error::BadContext);
+        }
+        let thread = cs.thread_mut(handle)?;
+        if matches!(thread.state, ThreadState::Created | ThreadState::Exited | ThreadState::Running) {
+            return Err(crate::error::Error::BadState);
+        }
+        let Some(mut stack) = thread.stack.take() else { return Err(crate::error::Error::BadState) };
+        stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
+        let sp = self.arch.init_stack(stack.as_mut_slice(), thread_bootstrap::<A>, self as *const Self as usize);
+        cs.clock.set_now(self.host.now_ns());
+        cs.restart_other(handle, stack, sp);
+        Ok(())
+    }
+
     /// The calling thread starts over from its entry on `stack`: this context is abandoned.
     fn restart_current(&self, mut state: spin::MutexGuard<'_, State>, me: Handle, stack: Stack, sp: usize) -> ! {
         state.release_for_restart(me);
