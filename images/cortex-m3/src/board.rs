@@ -90,7 +90,12 @@ pub(crate) fn systick_for_partitions(on: bool) {
 /// (40 ns steps; at least two steps from now, at most SysTick's 24 bits, 0.67 s).
 #[cfg(feature = "hypervisor")]
 pub(crate) fn systick_at(deadline_ns: u64) {
-    let cycles = (deadline_ns.saturating_sub(clock::now_ns()) / clock::NS_PER_CYCLE).clamp(2, 0xff_ffff) as u32;
+    const MAX_CYCLES: u32 = 0xff_ffff;
+    // 32-bit arithmetic, divided by a constant: the same few instructions whatever the distance
+    // (a 64-bit division is a library loop whose length varies, and this runs between a window's
+    // boundary and its partition's first instruction).
+    let ahead = deadline_ns.saturating_sub(clock::now_ns()).min(MAX_CYCLES as u64 * clock::NS_PER_CYCLE) as u32;
+    let cycles = (ahead / clock::NS_PER_CYCLE as u32).clamp(2, MAX_CYCLES);
     scb::write(SYST_RVR, cycles - 1);
     // Writing the current value clears it: the count restarts from the new reload.
     scb::write(SYST_CVR, 0);
