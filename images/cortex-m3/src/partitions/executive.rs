@@ -74,7 +74,7 @@ pub fn slot_base(index: usize) -> usize {
 
 /// Where the shared partition code lies: the image's flash (above the null guard).
 fn in_code(address: usize, len: usize) -> bool {
-    let (base, size) = (facts::FLASH_BASE as usize, facts::FLASH_SIZE as usize);
+    let (base, size) = (facts::FLASH_BASE, facts::FLASH_SIZE);
     address >= base + 256 && address.checked_add(len).is_some_and(|end| end <= base + size)
 }
 
@@ -298,7 +298,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
     }
     // Region 0: the shared code (the image's flash), read and execute for partitions; the null
     // guard (region 3) stays above it.
-    mpu::set_fixed(0, &Region { base: facts::FLASH_BASE as usize, size: facts::FLASH_SIZE as usize, access: Access::ReadExecute })
+    mpu::set_fixed(0, &Region { base: facts::FLASH_BASE, size: facts::FLASH_SIZE, access: Access::ReadExecute })
         .ok_or("flash is no MPU region")?;
     let now = clock::now_ns();
     let first = windows[0].1;

@@ -70,7 +70,7 @@ extern "C" fn thread_start(os: usize) -> ! {
     }
     os.threads[index].done = true;
     loop {
-        os.to_scheduler(index);
+        os.back_to_scheduler(index);
     }
 }
 
@@ -126,10 +126,10 @@ impl Os {
     /// The running thread `index` sleeps for `ticks` virtual ticks.
     pub fn sleep(&mut self, index: usize, ticks: u32) {
         self.threads[index].wake = self.ticks().wrapping_add(ticks);
-        self.to_scheduler(index);
+        self.back_to_scheduler(index);
     }
 
-    fn to_scheduler(&mut self, index: usize) {
+    fn back_to_scheduler(&mut self, index: usize) {
         let to = self.scheduler_sp;
         // SAFETY: the scheduler's context was saved when it switched to this thread.
         unsafe { Armv7m.switch(&mut self.threads[index].sp, to) };
