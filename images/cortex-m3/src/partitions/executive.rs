@@ -643,10 +643,20 @@ impl Executive {
         let window_start = self.window_start;
         let p = &mut self.partitions[index];
         let Some((handler, word)) = p.handler else { return true };
-        let late = (now - p.next_tick_ns) / p.tick_ns;
-        let count = late + 1;
+        // Ticks due so far: counted, not divided (a 64-bit division is a slow library loop,
+        // and mostly one tick is due).
         let due = p.next_tick_ns;
-        p.next_tick_ns += count * p.tick_ns;
+        let mut count = 0u32;
+        if now - p.next_tick_ns > 8 * p.tick_ns {
+            // Long away (a long frame): divide, once.
+            let skipped = (now - p.next_tick_ns) / p.tick_ns;
+            p.next_tick_ns += skipped * p.tick_ns;
+            count = skipped as u32;
+        }
+        while p.next_tick_ns <= now {
+            p.next_tick_ns += p.tick_ns;
+            count += 1;
+        }
         let size = core::mem::size_of::<ExceptionFrame>() as u32;
         // The handler's frame, and a word of padding that keeps its stack 8-aligned.
         let at = p.psp.wrapping_sub(size + 8);
@@ -659,7 +669,7 @@ impl Executive {
         }
         let frame = ExceptionFrame {
             r0: calls::VIRQ_TIMER,
-            r1: count as u32,
+            r1: count,
             r2: word,
             r3: 0,
             r12: 0,

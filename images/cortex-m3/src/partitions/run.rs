@@ -173,7 +173,7 @@ pub fn demo() -> i32 {
                 println!("wells: partition '{}': {:?}, {} windows, {} virtual interrupts, {} lines", p.name, p.state, p.windows, p.virtual_interrupts, p.lines);
             }
             let l = report.lateness;
-            println!("wells: {} frames; window starts late by {}..{} ns (instructions under -icount)", report.frames, l.min_ns, l.max_ns);
+            println!("wells: {} frames; window starts late by {}..{} ns of the board clock (instructions under -icount)", report.frames, l.min_ns, l.max_ns);
             i32::from(report.partitions.iter().any(|p| p.state != State::Ended(0)))
         }
         Err(why) => {
