@@ -18,9 +18,11 @@ pub const WILD: PartitionEntry = wild;
 /// Makes call number 99, which does not exist: stopped.
 pub const BAD_CALL: PartitionEntry = bad_call;
 /// Hands the console call buffers it may not read (`arg`: an address outside its RAM and the
-/// code; then one past the end of its RAM, then a length wrapping the address space): each must
-/// be refused with BAD_BUFFER; ends with 0 when all three were, else 1.
-pub const BAD_BUFFER: PartitionEntry = bad_buffer;
+/// code; then one past the end of its RAM, then a length wrapping the address space), a virtual
+/// interrupt handler that is no code and a timer period below the least: each must be refused
+/// (-1, -1, -1, -2, -3), which it prints. Then it makes VIRQ_RETURN outside any handler, for
+/// which it is stopped; should it come back, it ends with 1.
+pub const BAD_ARGUMENTS: PartitionEntry = bad_arguments;
 /// Runs an undefined instruction: a UsageFault.
 pub const UNDEFINED: PartitionEntry = undefined;
 
@@ -62,15 +64,18 @@ extern "C" fn bad_call(_: u32, _: u32, _: usize, _: usize) -> i32 {
     1
 }
 
-extern "C" fn bad_buffer(arg: u32, _: u32, _: usize, end: usize) -> i32 {
+extern "C" fn bad_arguments(arg: u32, _: u32, base: usize, end: usize) -> i32 {
     let answers = [
         calls::call(calls::CONSOLE_WRITE, arg as usize, 16, 0).0 as i32,
         calls::call(calls::CONSOLE_WRITE, end - 8, 16, 0).0 as i32,
         calls::call(calls::CONSOLE_WRITE, end - 64, usize::MAX - 32, 0).0 as i32,
+        calls::call(calls::VIRQ_HANDLER, base | 1, 0, 0).0 as i32,
+        calls::call(calls::TICK_PERIOD, calls::TICK_MIN_US as usize - 1, 0, 0).0 as i32,
     ];
-    let refused = answers.iter().all(|&a| a == calls::BAD_BUFFER);
-    partition_println!("bad buffers answered {answers:?}");
-    i32::from(!refused)
+    partition_println!("bad arguments answered {answers:?}");
+    calls::call(calls::VIRQ_RETURN, 0, 0, 0);
+    partition_println!("VIRQ_RETURN outside a handler returned");
+    1
 }
 
 extern "C" fn undefined(_: u32, _: u32, _: usize, _: usize) -> i32 {
