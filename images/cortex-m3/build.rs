@@ -11,6 +11,13 @@ fn main() {
     let layout = Layout { handler_stack, ..Layout::kernel(boot_stack, Heap::RestOfRam { ram_size: None }) };
     wells_board::build_script("mps2-an385", "cortex-m3", &layout);
     // The system the demo runs (`systems/`): its tasks run the embedded `user/apps` programs.
+    if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
+        // The partitions' system: its programs are those of `src/partitions/programs.rs`.
+        let guests = &[("m3-threads", "crate::partitions::programs::THREADS_DEMO"), ("m3-spin", "crate::partitions::programs::SPIN")];
+        let offer = Offer { board: "mps2-an385", cpu: "cortex-m3", level: "hypervisor", programs: &[], guests };
+        system::build_script("m3-partitions", &offer);
+        return;
+    }
     let offer = Offer { board: "mps2-an385", cpu: "cortex-m3", level: "supervisor", programs: &[(32, "apps")], guests: &[] };
     system::build_script("m3-tasks", &offer);
 }

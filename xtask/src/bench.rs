@@ -21,13 +21,14 @@ const TIME_LIMIT: Duration = Duration::from_secs(300);
 /// the test image whose size is reported, and the board whose native figures a hypervisor's
 /// guest is compared with.
 type BenchBoard = (&'static qemu::Board, &'static str, &'static str, &'static [&'static str], Option<&'static str>);
-const BENCH_BOARDS: [BenchBoard; 6] = [
+const BENCH_BOARDS: [BenchBoard; 7] = [
     (&VIRT_ARM64, ARM64_TITLE, PMU_COUNTER, &["user32"], None),
     (&crate::hyper::VIRT_ARM64_HYPER, "arm64 hypervisor (Cortex-A53, EL2)", HYPER_COUNTER, &[], Some(ARM64_TITLE)),
     (&crate::arm32::VIRT_ARM32, ARM32_TITLE, PMU_COUNTER, &["user"], None),
     (&crate::hyper::VIRT_ARM32_HYPER, "arm32 hypervisor (Cortex-A15, HYP)", HYPER_COUNTER, &[], Some(ARM32_TITLE)),
     (&crate::cortex_r52::MPS3_AN536, "Cortex-R52 (ARMv8-R, EL1, MPU)", R52_COUNTER, &["user"], None),
     (&crate::cortex_m3::MPS2_AN385, "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)", M3_COUNTER, &["user"], None),
+    (&crate::m3_partitions::MPS2_AN385_PARTITIONS, "Cortex-M3 partitions (MPU, time windows)", M3_COUNTER, &[], None),
 ];
 
 /// `cargo xtask bench --board NAME`: only that board's bench image, booted twice under

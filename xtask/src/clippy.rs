@@ -11,7 +11,7 @@ use crate::Result;
 const HOST_CRATES: &[&str] = &["wells-core", "wells-ffi", "wells-policy", "wells-board", "wells-oil", "xtask"];
 
 /// Every image's board.
-const BOARDS: [&Board; 8] = [
+const BOARDS: [&Board; 9] = [
     &qemu::VIRT_ARM64,
     &crate::monitor::VIRT_ARM64_MONITOR,
     &crate::hyper::VIRT_ARM64_HYPER,
@@ -20,6 +20,7 @@ const BOARDS: [&Board; 8] = [
     &crate::cortex_r52::MPS3_AN536,
     &crate::cortex_r52::MPS3_AN536_HYPER,
     &crate::cortex_m3::MPS2_AN385,
+    &crate::m3_partitions::MPS2_AN385_PARTITIONS,
 ];
 
 /// `cargo xtask clippy`: setup, then [`run`]; a PASS/FAIL tally.

@@ -10,6 +10,7 @@ mod bench_aims;
 mod child;
 mod clippy;
 mod cortex_m3;
+mod m3_partitions;
 mod hyper;
 mod cortex_r52;
 mod embox;
@@ -51,12 +52,13 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper]
+  test [--under-load | --monitor | --r52-hyper | --m3-partitions]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
                    boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
-                   hypervisor's boots (docs/hypervisor.md)
+                   hypervisor's boots (docs/hypervisor.md); --m3-partitions: only
+                   the Cortex-M3 partitions' boot
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts)
                    and wells.ko's; prints the tables and writes docs/benchmarks.md
@@ -184,6 +186,13 @@ fn main() -> ExitCode {
             [flag] if flag == "--r52-hyper" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --r52-hyper");
                 for (name, result) in cortex_r52::run_hyper_tests(&root) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
+            [flag] if flag == "--m3-partitions" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --m3-partitions");
+                for (name, result) in m3_partitions::run_tests(&root) {
                     summary.record(&name, result);
                 }
                 if summary.finish() { 0 } else { 1 }
@@ -434,6 +443,9 @@ fn test(root: &Path) -> Result<u8> {
         summary.record(&name, result);
     }
     for (name, result) in cortex_m3::run_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in m3_partitions::run_tests(root) {
         summary.record(&name, result);
     }
     let (name, result) = minimal::test(root);

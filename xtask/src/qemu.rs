@@ -457,7 +457,7 @@ pub fn run_demo(root: &Path, board: &Board, system: &str) -> Result<u8> {
 }
 
 /// Every QEMU board `run` and `debug` know.
-pub const QEMU_BOARDS: [&Board; 8] = [
+pub const QEMU_BOARDS: [&Board; 9] = [
     &VIRT_ARM64,
     &crate::monitor::VIRT_ARM64_MONITOR,
     &crate::hyper::VIRT_ARM64_HYPER,
@@ -466,6 +466,7 @@ pub const QEMU_BOARDS: [&Board; 8] = [
     &crate::cortex_m3::MPS2_AN385,
     &crate::cortex_r52::MPS3_AN536,
     &crate::cortex_r52::MPS3_AN536_HYPER,
+    &crate::m3_partitions::MPS2_AN385_PARTITIONS,
 ];
 
 /// Runs QEMU on this terminal until it ends; returns its exit status.

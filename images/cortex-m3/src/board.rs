@@ -55,6 +55,11 @@ pub(crate) fn systick_start() {
 /// when the armed deadline has come.
 pub(crate) extern "C" fn wells_board_systick() {
     clock::fold();
+    #[cfg(feature = "hypervisor")]
+    if PARTITION_TIMER.load(Ordering::Relaxed) {
+        armv7m::pend_kernel_entry();
+        return;
+    }
     let lo = TICKS_LO.load(Ordering::Relaxed).wrapping_add(1);
     TICKS_LO.store(lo, Ordering::Relaxed);
     if lo == 0 {
@@ -64,6 +69,38 @@ pub(crate) extern "C" fn wells_board_systick() {
         ARMED.store(false, Ordering::SeqCst);
         armv7m::pend_kernel_entry();
     }
+}
+
+/// While partitions run (`crate::partitions`), SysTick is their executive's one-shot timer: each
+/// interrupt folds the clock and pends PendSV, and the executive sets the next one.
+#[cfg(feature = "hypervisor")]
+static PARTITION_TIMER: AtomicBool = AtomicBool::new(false);
+
+/// Hands SysTick to the partitions' executive (`true`) or back to the millisecond tick.
+#[cfg(feature = "hypervisor")]
+pub(crate) fn systick_for_partitions(on: bool) {
+    PARTITION_TIMER.store(on, Ordering::SeqCst);
+    if !on {
+        scb::write(SYST_RVR, TICK_CYCLES - 1);
+        scb::write(SYST_CVR, 0);
+    }
+}
+
+/// The partitions' executive: the next SysTick interrupt at `deadline_ns` on the board clock
+/// (40 ns steps; at least two steps from now, at most SysTick's 24 bits, 0.67 s).
+#[cfg(feature = "hypervisor")]
+pub(crate) fn systick_at(deadline_ns: u64) {
+    const MAX_CYCLES: u32 = 0xff_ffff;
+    // 32-bit arithmetic, divided by a constant: the same few instructions whatever the distance
+    // (a 64-bit division is a library loop whose length varies, and this runs between a window's
+    // boundary and its partition's first instruction).
+    let ahead = deadline_ns.saturating_sub(clock::now_ns()).min(MAX_CYCLES as u64 * clock::NS_PER_CYCLE) as u32;
+    let cycles = (ahead / clock::NS_PER_CYCLE as u32).clamp(2, MAX_CYCLES);
+    scb::write(SYST_RVR, cycles - 1);
+    // Writing the current value clears it: the count restarts from the new reload.
+    scb::write(SYST_CVR, 0);
+    // A SysTick pended for the old deadline is dropped with it.
+    scb::write(scb::ICSR, 1 << 25);
 }
 
 /// Milliseconds counted by the SysTick handler.

@@ -11,7 +11,7 @@
 extern crate alloc;
 
 #[cfg(not(any(feature = "supervisor", feature = "minimal")))]
-compile_error!("build the image with the feature of its level: `supervisor` (or `minimal`)");
+compile_error!("build the image with the feature of its level: `supervisor`, `hypervisor` (or `minimal`)");
 
 mod boot;
 pub mod counter;
@@ -25,6 +25,8 @@ pub mod tasks;
 mod trap;
 #[cfg(feature = "minimal")]
 pub mod minimal;
+#[cfg(feature = "hypervisor")]
+pub mod partitions;
 
 pub use board::{Board, BoardHost, BoardKernel, KernelOnBoard};
 pub use wells_board_common as common;

@@ -15,6 +15,11 @@ use wells_core::telemetry::EventKind;
 const KERNEL_FAULT_STATUS: i32 = 101;
 
 pub(crate) fn handle(frame: &mut TrapFrame) {
+    // While partitions run, every trap is theirs (`partitions::executive`).
+    #[cfg(feature = "hypervisor")]
+    if crate::partitions::executive::active() {
+        return crate::partitions::executive::trap(frame);
+    }
     match frame.exception {
         PENDSV => {
             // Trace points (`cargo xtask trace`): compiled out unless the image traces; the

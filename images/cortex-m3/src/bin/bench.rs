@@ -5,12 +5,20 @@
 #![no_std]
 #![no_main]
 
-use wells_board_common::bench::{self, UserBench};
-use wells_image_cortex_m3::tasks::apps;
 use wells_image_cortex_m3::Board;
 
+/// The partitions image (feature `hypervisor`): the partitions' figures.
+#[cfg(feature = "hypervisor")]
+#[no_mangle]
+fn app_main(_: &Board) -> i32 {
+    wells_image_cortex_m3::partitions::run::bench()
+}
+
+#[cfg(not(feature = "hypervisor"))]
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
+    use wells_board_common::bench::{self, UserBench};
+    use wells_image_cortex_m3::tasks::apps;
     let user = UserBench {
         round_trip: "unprivileged thread mode -> SVCall -> unprivileged",
         syscall: apps::BENCH_SYSCALL,

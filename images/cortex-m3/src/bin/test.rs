@@ -9,6 +9,7 @@
 
 extern crate alloc;
 
+#[cfg(not(feature = "hypervisor"))]
 use wells_board_common::test;
 use wells_image_cortex_m3::Board;
 
@@ -28,6 +29,18 @@ mod plan {
 
 #[no_mangle]
 fn app_main(board: &Board) -> i32 {
+    // The partitions image (feature `hypervisor`) runs the partitions' scenarios instead.
+    #[cfg(feature = "hypervisor")]
+    {
+        let _ = board;
+        wells_image_cortex_m3::partitions::run::test()
+    }
+    #[cfg(not(feature = "hypervisor"))]
+    run_tests(board)
+}
+
+#[cfg(not(feature = "hypervisor"))]
+fn run_tests(board: &Board) -> i32 {
     #[cfg(feature = "fuzz")]
     let user = {
         use wells_image_cortex_m3::tasks::apps;

@@ -5,6 +5,7 @@
 //! MPU on no task may touch the image, kernel RAM, devices or another task's slot.
 
 mod space;
+#[cfg(not(feature = "hypervisor"))]
 pub mod system;
 
 pub use space::MpuSpace;

@@ -19,6 +19,7 @@
 
 pub mod exceptions;
 pub mod mpu;
+pub mod partition;
 pub mod semihosting;
 pub mod start;
 

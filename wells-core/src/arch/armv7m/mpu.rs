@@ -7,6 +7,7 @@
 
 const MPU_TYPE: usize = 0xe000_ed90;
 const MPU_CTRL: usize = 0xe000_ed94;
+const MPU_RNR: usize = 0xe000_ed98;
 const MPU_RBAR: usize = 0xe000_ed9c;
 const MPU_RASR: usize = 0xe000_eda0;
 
@@ -124,17 +125,25 @@ pub fn activate(space: usize) {
     }
     if space == 0 {
         for i in 0..TASK_REGIONS as u32 {
-            super::scb::write(MPU_RBAR, (1 << 4) | (TASK_FIRST + i));
-            super::scb::write(MPU_RASR, 0);
+            write_region((1 << 4) | (TASK_FIRST + i), 0);
         }
     } else {
         // SAFETY: a non-zero space token is the address of a `RegionSet` the board keeps alive
         // as long as the domain exists (the scheduler only activates live domains).
         let set = unsafe { &*(space as *const RegionSet) };
         for &(rbar, rasr) in &set.regs {
-            super::scb::write(MPU_RBAR, rbar);
-            super::scb::write(MPU_RASR, rasr);
+            write_region(rbar, rasr);
         }
     }
     barrier();
+}
+
+/// Rewrites one region (RBAR with VALID and its number). The region is disabled first: writing
+/// RBAR alone would, until RASR follows, give the old size and rights at the new base — for a
+/// base of 0 an execute-never window over the very code doing the writing.
+fn write_region(rbar: u32, rasr: u32) {
+    super::scb::write(MPU_RNR, rbar & 0xf);
+    super::scb::write(MPU_RASR, 0);
+    super::scb::write(MPU_RBAR, rbar);
+    super::scb::write(MPU_RASR, rasr);
 }

@@ -1,0 +1,17 @@
+//! Partitions on the Cortex-M3 (feature `hypervisor`; issue 16's "AUX hypervisor", the C
+//! original's `WITH_AUX_HYPER_MODE`): the privileged kernel hosts partitions, each running
+//! unprivileged in its own MPU regions, each given a fixed window of a major frame by the system
+//! description (`executive.rs`). The M3 has no virtualisation: a partition is para-virtualised —
+//! it reaches time, its virtual timer and the console only through calls (`svc #0`, ABI in
+//! `wells_core::arch::armv7m::partition`), and its virtual interrupts are delivered when it is
+//! scheduled. Each partition runs a small RTOS of its own (`mini_os.rs`: threads, a scheduler,
+//! sleeping on virtual ticks). docs/hypervisor.md, "Cortex-M3 partitions", has the whole picture.
+
+pub mod executive;
+pub mod mini_os;
+pub mod programs;
+pub mod run;
+mod spec;
+pub mod system;
+
+pub use spec::{OnFault, PartitionSpec};
