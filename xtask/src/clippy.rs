@@ -49,6 +49,9 @@ pub fn run(root: &Path) -> Vec<(String, Result<()>)> {
     // The monitor's normal-world images: supervisor builds linked below the monitor.
     let result = crate::monitor::NORMAL_WORLD_FEATURES.iter().try_for_each(|features| qemu::clippy(root, &qemu::VIRT_ARM64, features));
     results.push((format!("clippy: {} image below the monitor, {} feature sets", qemu::VIRT_ARM64.name, crate::monitor::NORMAL_WORLD_FEATURES.len()), result));
+    // The hypervisor as the full stack's normal world (feature `normal-world`).
+    let result = qemu::clippy(root, &crate::full_stack::HYPER_BELOW_MONITOR, &[]);
+    results.push((format!("clippy: {} image", crate::full_stack::HYPER_BELOW_MONITOR.name), result));
     results.push(("clippy: the Cortex-M3 minimal configuration and wells-core without its optional features".to_string(), crate::minimal::clippy(root)));
     let libraries = crate::library_arm::LIBRARIES;
     let result = libraries.iter().try_for_each(|library| crate::library_arm::clippy(root, library));

@@ -60,7 +60,23 @@ const LAUNCHES: &[Launch] = &[
         ],
         status: Some(0),
     },
-    Launch { flags: &["-3", "-v"], expect: &["do-qemuarm: -v needs the Cortex-A15 (no flag), arm64 (-6) or Cortex-R52 (-r) board"], status: Some(2) },
+    Launch {
+        flags: &["-3", "-v"],
+        expect: &["wells: 2 partitions of system", "wells: partition 'alpha' ended (status 0)", "wells: partition 'beta' ended (status 0)"],
+        status: Some(0),
+    },
+    Launch {
+        flags: &["-m", "-v"],
+        expect: &[
+            "monitor: wells on qemu-virt: entered at EL3, established EL3 (monitor)",
+            "wells (secure world): join below the wells monitor",
+            "wells hypervisor: join below the wells monitor",
+            "[left] wells: join below the wells hypervisor",
+            "[right] wells: join below the wells hypervisor",
+            "monitor: PSCI SYSTEM_OFF after ",
+        ],
+        status: Some(0),
+    },
     Launch { flags: &["-3", "-m"], expect: &["do-qemuarm: -m is the arm64 monitor"], status: Some(2) },
     Launch { flags: &["-x"], expect: &["(no flag)  Cortex-A15 virt"], status: Some(2) },
 ];
