@@ -123,21 +123,18 @@ const LIMIT: std::time::Duration = std::time::Duration::from_secs(240);
 /// The step that checks the full stack's bench figures.
 pub const BENCH_STEP: &str = "arm64 full stack bench: boot to the first guest's tasks, secure calls from a VM's task, in instructions under -icount, the same in two boots";
 
-/// Boots the full stack twice under `-icount` and requires its `bench:` lines (the boot's time
-/// to the first guest's tasks, the client task's secure calls from the VM) to be there and the
-/// same both times; prints them.
-pub fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
+/// The `bench:` lines of one full-stack boot under `-icount` (the boot's time to the first
+/// guest's tasks, the client task's secure calls from the VM).
+pub fn bench_lines_of_one_boot(root: &Path, monitor: &Path) -> Result<Vec<String>> {
     let firmware = crate::monitor::with_secure_world(root, monitor)?;
     let options = normal_world_options(root, HYPER_BELOW_MONITOR.system)?;
-    let figures = || -> Result<Vec<String>> {
-        let lines = crate::monitor::boot_output(root, &BOOT, &firmware, &options)?;
-        let bench: Vec<String> = lines.iter().filter_map(|line| line.find("bench: ").map(|at| line[at..].trim_end().to_string())).collect();
-        if bench.len() < 4 {
-            return Err(format!("{BENCH_STEP}: expected 4 bench lines, got {bench:?}"));
-        }
-        Ok(bench)
-    };
-    let (first, second) = (figures()?, figures()?);
+    let lines = crate::monitor::boot_output(root, &BOOT, &firmware, &options)?;
+    crate::monitor::bench_lines(&lines, BENCH_STEP)
+}
+
+/// Boots the full stack twice and requires the same `bench:` lines both times; prints them.
+pub fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
+    let (first, second) = (bench_lines_of_one_boot(root, monitor)?, bench_lines_of_one_boot(root, monitor)?);
     if first != second {
         return Err(format!("{BENCH_STEP}: the figures differ between two boots: {first:?} vs {second:?}"));
     }

@@ -60,8 +60,9 @@ commands:
                    hypervisor's boots (docs/hypervisor.md); --m3-partitions: only
                    the Cortex-M3 partitions' boot
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
-                   then every board's bench image under QEMU -icount (instruction counts)
-                   and wells.ko's; prints the tables and writes docs/benchmarks.md
+                   then every board's bench image under QEMU -icount (instruction counts),
+                   the monitor's, the Linux guest's and wells.ko's; prints the tables and
+                   writes docs/benchmarks.md
   bench --board NAME
                    only that board's bench image (qemu-virt-arm64, qemu-virt-arm64-hyper,
                    qemu-virt-arm32, qemu-virt-arm32-hyper, qemu-mps3-an536,
@@ -69,6 +70,8 @@ commands:
                    every run, writes nothing
   bench --minimal  only the Cortex-M3 minimal configuration's flash and kernel RAM with
                    each optional core feature (what each costs); prints, writes nothing
+  bench --monitor  only the monitor's section (secure world and full stack, -icount);
+                   replaces that section of docs/benchmarks.md
   profile [--board B]
                    where the instructions of each bench row go (qemu-virt-arm64 by
                    default, or qemu-virt-arm32): QEMU logs every instruction of a
@@ -211,6 +214,10 @@ fn main() -> ExitCode {
             [flag, board] if flag == "--board" => bench::run_one(&root, board),
             [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..]),
             [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
+            [flag] if flag == "--monitor" => monitor::bench_section(&root).and_then(|section| {
+                print!("{section}");
+                bench::replace_report_section(&root, monitor::BENCH_TITLE, &section)
+            }),
             _ => usage_error(&format!("bad arguments for `bench`: {}", rest.join(" ")), USAGE),
         }
         .map(|()| 0),

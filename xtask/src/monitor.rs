@@ -236,30 +236,74 @@ const BENCH_STEP: &str = "arm64 monitor bench: SMC round trip and secure service
 /// The aims of issue 17 for the bench lines that start with these (instructions).
 const BENCH_AIMS: &[(&str, u64)] = &[("bench: SMC round trip", 100), ("bench: secure service call", 1000)];
 
-/// Boots the secure world's test twice under `-icount` and requires its `bench:` lines (SMC
-/// round trip from EL1, secure calls from EL0) to be there and to be the same both times;
-/// prints them with the aims.
-fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
+/// The `bench:` lines of one boot of the secure world's test under `-icount` (SMC round trip
+/// from EL1, secure calls from EL0).
+fn secure_bench_lines(root: &Path, monitor: &Path) -> Result<Vec<String>> {
     let test = MONITOR_TESTS.iter().find(|test| test.world_bin == "wells-secure-test").ok_or("no secure-world test boot in the plan")?;
     let world = qemu::build(root, &qemu::VIRT_ARM64, test.world_bin, test.world_features)?;
     let firmware = with_secure_world(root, monitor)?;
-    let figures = || -> Result<Vec<String>> {
-        let lines = boot_output(root, &test.boot, &firmware, &loader_options(&world))?;
-        let bench: Vec<String> = lines.iter().filter_map(|line| line.find("bench: ").map(|at| line[at..].trim_end().to_string())).collect();
-        if bench.len() < 4 {
-            return Err(format!("{BENCH_STEP}: expected 4 bench lines, got {bench:?}"));
-        }
-        Ok(bench)
-    };
-    let (first, second) = (figures()?, figures()?);
+    let lines = boot_output(root, &test.boot, &firmware, &loader_options(&world))?;
+    bench_lines(&lines, BENCH_STEP)
+}
+
+/// The `bench: ...` part of each line that has one; at least four are expected.
+pub(crate) fn bench_lines(lines: &[String], step: &str) -> Result<Vec<String>> {
+    let bench: Vec<String> = lines.iter().filter_map(|line| line.find("bench: ").map(|at| line[at..].trim_end().to_string())).collect();
+    if bench.len() < 4 {
+        return Err(format!("{step}: expected 4 bench lines, got {bench:?}"));
+    }
+    Ok(bench)
+}
+
+/// Boots the secure world's test twice and requires the same `bench:` lines both times;
+/// prints them with the aims.
+fn bench_repeats(root: &Path, monitor: &Path) -> Result<()> {
+    let (first, second) = (secure_bench_lines(root, monitor)?, secure_bench_lines(root, monitor)?);
     if first != second {
         return Err(format!("{BENCH_STEP}: the figures differ between two boots: {first:?} vs {second:?}"));
     }
     for line in &first {
-        let aim = BENCH_AIMS.iter().find(|(start, _)| line.starts_with(start)).map(|(_, aim)| format!(" (aim <= {aim})")).unwrap_or_default();
-        println!("xtask: {line}{aim}");
+        println!("xtask: {line}{}", aim_of(line));
     }
     Ok(())
+}
+
+/// The aim issue 17 sets for a bench line, if any.
+fn aim(line: &str) -> Option<u64> {
+    BENCH_AIMS.iter().find(|(start, _)| line.starts_with(start)).map(|&(_, aim)| aim)
+}
+
+/// " (aim <= N)" for a line with an aim.
+fn aim_of(line: &str) -> String {
+    aim(line).map(|aim| format!(" (aim <= {aim})")).unwrap_or_default()
+}
+
+/// Title of the monitor's section of docs/benchmarks.md.
+pub const BENCH_TITLE: &str = "## Monitor, secure world and full stack (arm64 Cortex-A57, instructions)";
+
+/// The monitor's section of docs/benchmarks.md (`cargo xtask bench`): the secure world's test
+/// and the full stack, one boot each under `-icount` (the test steps check that two boots
+/// agree).
+pub fn bench_section(root: &Path) -> Result<String> {
+    let monitor = qemu::build(root, &VIRT_ARM64_MONITOR, "wells-test", &[])?;
+    let mut md = format!("\n{BENCH_TITLE}\n\n");
+    md.push_str(
+        "The wells monitor at EL3 with the secure world (a wells supervisor at S-EL1) and, for the last rows, the full \
+         stack (hypervisor with two VMs below the monitor): `bench:` lines printed by the images under `-icount shift=0` \
+         (docs/monitor.md). Aims from issue 17.\n\n| path | instructions | aim |\n|---|---:|---:|\n",
+    );
+    let secure = secure_bench_lines(root, &monitor)?.into_iter().map(|line| (false, line));
+    let full_stack = crate::full_stack::bench_lines_of_one_boot(root, &monitor)?.into_iter().map(|line| (true, line));
+    for (in_vm, line) in secure.chain(full_stack) {
+        let text = line.trim_start_matches("bench: ");
+        let (what, figure) = text.rsplit_once(": ").unwrap_or((text, ""));
+        // "2240 instructions": the number; the full stack's calls come from a task in a VM.
+        let figure = figure.split_whitespace().next().unwrap_or("");
+        let what = if in_vm && what.contains("call") { format!("from a task in a VM (below the hypervisor): {what}") } else { what.to_string() };
+        let aim = aim(&line).map(|aim| aim.to_string()).unwrap_or_default();
+        md.push_str(&format!("| {what} | {figure} | {aim} |\n"));
+    }
+    Ok(md)
 }
 
 /// One boot under `-icount`, its output lines; it must end with status 0 within the limit.
