@@ -58,6 +58,8 @@ pub struct MonitorTest {
     /// The normal world: a binary of the arm64 supervisor image with these features.
     pub world_bin: &'static str,
     pub world_features: &'static [&'static str],
+    /// CPUs QEMU gives the machine (`-smp`).
+    pub cpus: u32,
     pub boot: Boot,
 }
 
@@ -78,6 +80,8 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
         secure_world: false,
         world_bin: "wells-smc-test",
         world_features: &["smc-test"],
+        // A second CPU for PSCI CPU_ON / CPU_OFF / AFFINITY_INFO.
+        cpus: 2,
         boot: Boot {
             name: "arm64 monitor at EL3: SMCCC and PSCI answers, 10 000 random SMCs from EL2 and from EL1, PSCI SYSTEM_OFF ends QEMU (cortex-a57, secure=on,virtualization=on)",
             machine: MACHINE,
@@ -95,11 +99,20 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
                 "ok - smc PSCI_FEATURES(CPU_ON) = 0x0",
                 "ok - smc AFFINITY_INFO(cpu 0) = 0x0",
                 "ok - smc MIGRATE_INFO_TYPE = 0x2",
-                "ok - smc CPU_OFF (the only CPU on) = -3",
+                "ok - smc CPU_OFF (CPU 0, the boot CPU) = -3",
                 "ok - smc CPU_SUSPEND(power-down state) = -2",
                 "ok - smc CPU_SUSPEND(standby) = 0x0 after ",
                 "ok - smc CPU_ON(cpu 0) = -4",
+                // CPU 1 started, seen on, stopped, started again (from EL2 and from EL1).
+                "ok - smc CPU_ON_64(cpu 1, outside RAM) = -9",
+                "ok - smc CPU_ON_64(cpu 1) = 0x0",
+                "ok - smc cpu 1 ran from its entry = 0x1",
+                "ok - smc CPU_ON_64(cpu 1, on) = -4",
+                "ok - smc AFFINITY_INFO(cpu 1, on) = 0x0",
+                "ok - smc AFFINITY_INFO(cpu 1) after its CPU_OFF = 0x1",
+                "ok - smc cpu 1 started again after its CPU_OFF = 0x1",
                 "smc: secure world absent",
+                "smc: 2 CPU(s)",
                 "smc fuzz: 10000 random calls from EL2, 10000 answered as SMCCC asks, monitor counted 10001",
                 "smc fuzz: 10000 random calls from EL1, 10000 answered as SMCCC asks, monitor counted 10001",
                 "smc test: PASS; PSCI SYSTEM_OFF through the monitor",
@@ -112,6 +125,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
         secure_world: false,
         world_bin: "wells-test",
         world_features: &["normal-world", "user32"],
+        cpus: 1,
         boot: Boot {
             name: "arm64 monitor at EL3: the supervisor's 64+32-bit task tests as its normal world, entered at EL2 (cortex-a57)",
             machine: MACHINE,
@@ -133,6 +147,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
         secure_world: true,
         world_bin: "wells-smc-test",
         world_features: &["smc-test"],
+        cpus: 1,
         boot: Boot {
             name: "arm64 monitor at EL3 with a secure world: 10 000 random SMCs from EL2 and from EL1, those of owning entities 48..=63 through the world switch, under the secure tick (cortex-a57)",
             machine: MACHINE,
@@ -157,6 +172,7 @@ pub const MONITOR_TESTS: &[MonitorTest] = &[
         secure_world: true,
         world_bin: "wells-secure-test",
         world_features: &["secure-test", "user"],
+        cpus: 1,
         boot: Boot {
             name: "arm64 monitor at EL3 with a secure world: wells at S-EL1 with S-EL0 tasks boots first; a normal-world task calls the secure service (good and bad calls), reads secure DRAM (faults, contained), sees the secure tick advance (cortex-a57)",
             machine: MACHINE,
@@ -219,7 +235,9 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             let result = monitor.as_ref().map_err(|e| format!("monitor image not built: {e}")).and_then(|monitor| {
                 let world = qemu::build(root, &qemu::VIRT_ARM64, test.world_bin, test.world_features)?;
                 let firmware = if test.secure_world { with_secure_world(root, monitor)? } else { monitor.clone() };
-                qemu::test_boot_with(root, &VIRT_ARM64_MONITOR, &test.boot, &firmware, &loader_options(&world), BOOT_LIMIT)
+                let mut options = loader_options(&world);
+                options.extend(["-smp".to_string(), test.cpus.to_string()]);
+                qemu::test_boot_with(root, &VIRT_ARM64_MONITOR, &test.boot, &firmware, &options, BOOT_LIMIT)
             });
             (test.boot.name.to_string(), result)
         })

@@ -17,9 +17,10 @@ extern "Rust" {
 // entry level, then the level's way up to [`level_main`].
 #[cfg(not(feature = "monitor"))]
 wells_core::aarch64_start!(at_entry: at_entry_level, enter: enter_level, main: level_main);
-// The monitor's entry: other CPUs parked, .data copied from flash, EL3 established there.
+// The monitor's entry: other CPUs parked until a CPU_ON, .data copied from flash, EL3
+// established there.
 #[cfg(feature = "monitor")]
-wells_core::aarch64_monitor_start!(main: crate::level::boot::level_main);
+wells_core::aarch64_monitor_start!(main: crate::level::boot::level_main, secondary: crate::level::boot::secondary_main);
 
 /// Runs at the entry level, before going to the image's level: with `secure=on` only the secure
 /// world may hand interrupts to the non-secure one.

@@ -14,6 +14,7 @@
 extern crate alloc;
 
 pub mod atomic64;
+pub mod device_tree;
 pub mod cmsdk_uart;
 pub mod bench;
 mod console;

@@ -18,9 +18,8 @@ static GPIO: Pl061 = unsafe { Pl061::new(facts::SECURE_GPIO_BASE) };
 // SAFETY: the board's GICv2 distributor and CPU interface, reached with the MMU off.
 pub(crate) static GIC: Gic = unsafe { Gic::new(facts::GIC_DISTRIBUTOR_BASE, facts::GIC_CPU_BASE) };
 
-/// The SMC service. One CPU: the others stay parked (CPU_ON is a later slice), so PSCI names
-/// only CPU 0.
-pub(crate) static SMC: SmcService = SmcService::new(Machine { cpus: 1, this_cpu: 0, trusted_os: false });
+/// The SMC service: one CPU until the device tree says how many (`boot.rs`).
+pub(crate) static SMC: SmcService = SmcService::new(Machine::booted(1));
 
 fn no_interrupts() -> bool {
     false
@@ -62,6 +61,14 @@ impl Power for SecureGpio {
 
     fn standby(&self) {
         aarch64::wait_for_interrupt();
+    }
+
+    fn wake(&self, cpu: u32) {
+        el3::wake(cpu as usize);
+    }
+
+    fn park(&self) -> ! {
+        el3::park()
     }
 
     fn reset(&self) -> ! {

@@ -12,7 +12,6 @@
 use super::board::{self, say, SecureGpio, GIC, SMC};
 use crate::facts;
 use core::cell::UnsafeCell;
-use wells_board_common::monitor::SmcService;
 use wells_core::arch::aarch64::el3::secure_timer;
 use wells_core::arch::aarch64::el3::world::{scr_secure_world, WorldContext};
 use wells_core::arch::aarch64::el3::{El3Frame, SCR_NORMAL_WORLD};
@@ -132,7 +131,7 @@ pub(crate) fn fiq(frame: &mut El3Frame) {
 
 fn carry_out(state: &mut State, from: World, frame: &mut El3Frame, action: Action) {
     match action {
-        Action::Answer(outcome) => SmcService::apply(&mut frame.x, outcome, &SecureGpio),
+        Action::Answer(outcome) => SMC.apply(&mut frame.x, outcome, 0, frame.spsr, &SecureGpio),
         Action::Resume => {}
         Action::ToSecure(event) => {
             if from == World::Normal {

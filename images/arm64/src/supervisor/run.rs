@@ -85,7 +85,7 @@ pub fn smc_test(board: &Board) -> i32 {
         wells_board_common::println!(Board, "smc test: needs the wells monitor to enter it at EL2, but it was entered at EL{}", board.entry_el);
         return 1;
     }
-    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el(), 1) && cpu_suspend_standby() {
+    if smc_test::run(smc::call, &mut out, wells_core::arch::aarch64::current_el()) && cpu_suspend_standby() {
         wells_board_common::println!(Board, "smc test: PASS; PSCI SYSTEM_OFF through the monitor");
         smc::system_off()
     }
@@ -130,7 +130,7 @@ fn cpu_suspend_standby() -> bool {
 pub(crate) fn smc_test_at_entry() {
     use wells_board_common::{monitor::smc_test, Console};
     super::board::UART.init();
-    if !smc_test::run(wells_core::arch::aarch64::smc::call, &mut Console::<Board>::new(), 2, 1) {
+    if !smc_test::run(wells_core::arch::aarch64::smc::call, &mut Console::<Board>::new(), 2) {
         wells_board_common::println!(Board, "smc test: FAIL at EL2");
         crate::exit::exit(1)
     }

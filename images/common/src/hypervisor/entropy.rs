@@ -15,29 +15,15 @@ static BOARD_SEED: spin::Once<[u8; 32]> = spin::Once::new();
 /// Seeds handed out so far: each derivation takes the next number.
 static DERIVED: AtomicUsize = AtomicUsize::new(0);
 
-/// The flattened device tree's magic, big-endian at its first byte.
-const FDT_MAGIC: u32 = 0xd00d_feed;
-/// Largest device tree looked at (QEMU's is a few KiB; its header gives the size).
-const FDT_MAX: usize = 1 << 20;
-
 /// Reads `/chosen/rng-seed` (at least 16 bytes, hashed to 32) of the device tree at `address`,
 /// if there is one; call once, before anything may overwrite that memory.
 ///
 /// # Safety
-/// `address` must be readable for the tree's header and, when that begins with the FDT magic,
-/// for the size the header gives (at most 1 MiB is accepted).
+/// As for [`crate::device_tree::at`].
 pub unsafe fn capture_board_seed(address: usize) {
-    // SAFETY: the caller vouches for the header (8 bytes: magic and total size).
-    let header = unsafe { core::slice::from_raw_parts(address as *const u8, 8) };
-    let word = |at: usize| u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
-    let size = word(4) as usize;
-    if word(0) != FDT_MAGIC || !(40..=FDT_MAX).contains(&size) {
-        return;
-    }
-    // SAFETY: the caller vouches for the `size` bytes the header gives.
-    let tree = unsafe { core::slice::from_raw_parts(address as *const u8, size) };
-    let Ok(fdt) = fdt::Fdt::new(tree) else { return };
-    let seed = fdt.find_node("/chosen").and_then(|chosen| chosen.property("rng-seed")).map(|p| p.value);
+    // SAFETY: passed on from the caller.
+    let Some(tree) = (unsafe { crate::device_tree::at(address) }) else { return };
+    let seed = tree.find_node("/chosen").and_then(|chosen| chosen.property("rng-seed")).map(|p| p.value);
     if let Some(seed) = seed.filter(|s| s.len() >= 16) {
         BOARD_SEED.call_once(|| Sha256::digest(seed).into());
     }

@@ -67,9 +67,8 @@ impl Random {
     }
 }
 
-/// Runs the checks, printing one line per check and a summary; true when all passed. `cpus`
-/// is how many CPUs the machine has (QEMU `-smp`).
-pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool {
+/// Runs the checks, printing one line per check and a summary; true when all passed.
+pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8) -> bool {
     let mut failed = 0;
     let mut check = |out: &mut dyn Write, name: &str, got: i64, want: i64| {
         if got == want {
@@ -86,6 +85,9 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     let secure_world = probe[0] == 0 && probe[1] == 0x1_0000;
     let _ = writeln!(out, "smc: secure world {}", if secure_world { "present: calls of owning entities 48..=63 go through the world switch" } else { "absent" });
 
+    // The machine's CPUs (QEMU `-smp`): the first affinity PSCI does not know ends them.
+    let cpus = (1..8).find(|&cpu| call(conduit, psci::AFFINITY_INFO, &[cpu, 0]) == psci::INVALID_PARAMETERS).unwrap_or(8);
+    let _ = writeln!(out, "smc: {cpus} CPU(s)");
     check(out, "SMCCC_VERSION", call(conduit, smccc::SMCCC_VERSION, &[]), smccc::VERSION_1_1);
     // The monitor's vectors answer SMCCC_VERSION on a fast path: the same answer, garbage above
     // w0 ignored, x1..x17 as SMCCC asks, and counted like every other SMC.
@@ -106,7 +108,7 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     check(out, "PSCI_FEATURES(SYSTEM_OFF)", call(conduit, psci::PSCI_FEATURES, &[psci::SYSTEM_OFF as u64]), psci::SUCCESS);
     check(out, "PSCI_FEATURES(CPU_SUSPEND)", call(conduit, psci::PSCI_FEATURES, &[psci::CPU_SUSPEND as u64]), psci::SUCCESS);
     check(out, "PSCI_FEATURES(CPU_OFF)", call(conduit, psci::PSCI_FEATURES, &[psci::CPU_OFF as u64]), psci::SUCCESS);
-    check(out, "CPU_OFF (the only CPU on)", call(conduit, psci::CPU_OFF, &[]), psci::DENIED);
+    check(out, "CPU_OFF (CPU 0, the boot CPU)", call(conduit, psci::CPU_OFF, &[]), psci::DENIED);
     check(out, "CPU_SUSPEND(power-down state)", call(conduit, psci::CPU_SUSPEND, &[1 << 16, 0x4008_0000, 0]), psci::INVALID_PARAMETERS);
     check(out, "CPU_SUSPEND_64(power level 1)", call(conduit, psci::CPU_SUSPEND_64, &[1 << 24, 0x4008_0000, 0]), psci::INVALID_PARAMETERS);
     check(out, "AFFINITY_INFO(cpu 0)", call(conduit, psci::AFFINITY_INFO, &[0, 0]), psci::AFFINITY_ON);
@@ -119,6 +121,10 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     check(out, "MIGRATE_INFO_UP_CPU", call(conduit, psci::MIGRATE_INFO_UP_CPU, &[]), up_cpu);
     check(out, "CPU_ON(cpu 0)", call(conduit, psci::CPU_ON, &[0, 0x4008_0000, 0]), psci::ALREADY_ON);
     check(out, "CPU_ON_64(no such cpu)", call(conduit, psci::CPU_ON_64, &[cpus, 0x4008_0000, 0]), psci::INVALID_PARAMETERS);
+    #[cfg(target_arch = "aarch64")]
+    if call(conduit, psci::AFFINITY_INFO, &[1, 0]) != psci::INVALID_PARAMETERS {
+        second_cpu::run(conduit, out, &mut check);
+    }
     check(out, "unknown SiP call 0x82001234", call(conduit, 0x8200_1234, &[1, 2, 3]), NOT_SUPPORTED);
     check(out, "yielding call 0x04000000", call(conduit, 0x0400_0000, &[]), NOT_SUPPORTED);
 
@@ -161,4 +167,101 @@ pub fn run(conduit: Conduit, out: &mut dyn Write, level: u8, cpus: u64) -> bool 
     check(out, "fuzz: calls answered badly", bad as i64, 0);
     check(out, "fuzz: calls the monitor counted", counted, RANDOM_CALLS as i64 + 1);
     failed == 0
+}
+
+/// PSCI on a second CPU (QEMU `-smp 2`): CPU 1 is started at a small entry of this image
+/// ([`second_cpu::ENTRY`]), seen on, released, turned off by its own CPU_OFF, and started
+/// again. The two share a mailbox; CPU 1 runs with its MMU off (Device memory), so CPU 0 cleans
+/// and invalidates the mailbox's line before each look.
+#[cfg(target_arch = "aarch64")]
+mod second_cpu {
+    use super::{call, Conduit};
+    use core::fmt::Write;
+    use core::sync::atomic::{AtomicU64, Ordering};
+    use wells_core::arch::monitor::psci;
+
+    /// [0]: CPU 1 sets 1 when it runs, 2 when it goes off; [1]: CPU 0 sets 1 to release it.
+    #[repr(C, align(64))]
+    struct Mailbox([AtomicU64; 2]);
+    static MAILBOX: Mailbox = Mailbox([AtomicU64::new(0), AtomicU64::new(0)]);
+
+    // CPU 1's entry, at the caller's level with its MMU off, x0 = the mailbox: says it runs,
+    // waits for its release, says so and turns itself off (CPU_OFF does not return).
+    core::arch::global_asm!(
+        ".balign 4",
+        ".global wells_smc_test_second_cpu",
+        "wells_smc_test_second_cpu:",
+        "    mov x1, #1",
+        "    str x1, [x0]",
+        "    dsb sy",
+        "1:  ldr x1, [x0, #8]",
+        "    cbz x1, 1b",
+        "    mov x1, #2",
+        "    str x1, [x0]",
+        "    dsb sy",
+        "    movz x0, #0x8400, lsl #16",
+        "    movk x0, #0x0002",
+        "    smc #0",
+        "2:  b 2b",
+    );
+    extern "C" {
+        fn wells_smc_test_second_cpu();
+    }
+
+    /// Spins before a wait counts as lost (the other CPU runs in QEMU's round robin).
+    const PATIENCE: u32 = 10_000_000;
+
+    /// Mailbox word `at` as CPU 1 left it in memory.
+    fn seen(at: usize) -> u64 {
+        let word = &MAILBOX.0[at];
+        // SAFETY: cleans and invalidates the one cache line of the mailbox, which this image
+        // owns; allowed at EL1 and EL2.
+        unsafe { core::arch::asm!("dc civac, {0}", "dsb sy", in(reg) word as *const AtomicU64, options(nostack)) };
+        word.load(Ordering::SeqCst)
+    }
+
+    fn wait(what: impl Fn() -> bool) -> bool {
+        (0..PATIENCE).any(|_| {
+            core::hint::spin_loop();
+            what()
+        })
+    }
+
+    /// Starts CPU 1 and waits until it runs; 1 when it did.
+    fn start(conduit: Conduit) -> (i64, i64) {
+        MAILBOX.0[0].store(0, Ordering::SeqCst);
+        MAILBOX.0[1].store(0, Ordering::SeqCst);
+        // SAFETY: as in `seen`: the stores reach memory before CPU 1 looks.
+        unsafe { core::arch::asm!("dc civac, {0}", "dsb sy", in(reg) &MAILBOX as *const Mailbox, options(nostack)) };
+        let entry = wells_smc_test_second_cpu as *const () as usize as u64;
+        let answer = call(conduit, psci::CPU_ON_64, &[1, entry, &MAILBOX as *const Mailbox as u64]);
+        (answer, wait(|| seen(0) == 1) as i64)
+    }
+
+    /// Releases CPU 1 and waits until PSCI reports it off; its AFFINITY_INFO then.
+    fn stop(conduit: Conduit) -> i64 {
+        MAILBOX.0[1].store(1, Ordering::SeqCst);
+        // SAFETY: as in `start`.
+        unsafe { core::arch::asm!("dc civac, {0}", "dsb sy", in(reg) &MAILBOX as *const Mailbox, options(nostack)) };
+        wait(|| call(conduit, psci::AFFINITY_INFO, &[1, 0]) == psci::AFFINITY_OFF);
+        call(conduit, psci::AFFINITY_INFO, &[1, 0])
+    }
+
+    pub(super) fn run(conduit: Conduit, out: &mut dyn Write, check: &mut dyn FnMut(&mut dyn Write, &str, i64, i64)) {
+        check(out, "AFFINITY_INFO(cpu 1, parked)", call(conduit, psci::AFFINITY_INFO, &[1, 0]), psci::AFFINITY_OFF);
+        check(out, "CPU_ON_64(cpu 1, outside RAM)", call(conduit, psci::CPU_ON_64, &[1, 0x1000, 0]), psci::INVALID_ADDRESS);
+        check(out, "CPU_ON_64(cpu 1, misaligned)", call(conduit, psci::CPU_ON_64, &[1, wells_smc_test_second_cpu as *const () as usize as u64 + 2, 0]), psci::INVALID_ADDRESS);
+        let (answer, ran) = start(conduit);
+        check(out, "CPU_ON_64(cpu 1)", answer, psci::SUCCESS);
+        check(out, "cpu 1 ran from its entry", ran, 1);
+        check(out, "CPU_ON_64(cpu 1, on)", call(conduit, psci::CPU_ON_64, &[1, wells_smc_test_second_cpu as *const () as usize as u64, 0]), psci::ALREADY_ON);
+        check(out, "AFFINITY_INFO(cpu 1, on)", call(conduit, psci::AFFINITY_INFO, &[1, 0]), psci::AFFINITY_ON);
+        check(out, "AFFINITY_INFO(cpu 1) after its CPU_OFF", stop(conduit), psci::AFFINITY_OFF);
+        check(out, "cpu 1 said it went off", seen(0) as i64, 2);
+        // Parked again: a second CPU_ON starts it over on a fresh EL3 stack.
+        let (answer, ran) = start(conduit);
+        check(out, "CPU_ON_64(cpu 1) again", answer, psci::SUCCESS);
+        check(out, "cpu 1 started again after its CPU_OFF", ran, 1);
+        check(out, "AFFINITY_INFO(cpu 1) after its second CPU_OFF", stop(conduit), psci::AFFINITY_OFF);
+    }
 }

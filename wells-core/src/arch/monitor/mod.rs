@@ -19,9 +19,21 @@ pub struct Machine {
     pub cpus: u32,
     /// The calling CPU's affinity-0 number.
     pub this_cpu: u32,
-    /// A secure world (a uniprocessor Trusted OS, resident on this CPU and not migratable) runs
+    /// A secure world (a uniprocessor Trusted OS, resident on CPU 0 and not migratable) runs
     /// beside the normal world.
     pub trusted_os: bool,
+    /// The CPUs that are on (bit n: CPU n), and those a CPU_ON is starting.
+    pub on: u32,
+    pub pending: u32,
+    /// Where a CPU_ON may start a CPU: the normal world's RAM, `start..end`.
+    pub normal_ram: (u64, u64),
+}
+
+impl Machine {
+    /// `cpus` CPUs of which CPU 0 (the boot CPU) is on and calling; no RAM to start others in.
+    pub const fn booted(cpus: u32) -> Machine {
+        Machine { cpus, this_cpu: 0, trusted_os: false, on: 1, pending: 0, normal_ram: (0, 0) }
+    }
 }
 
 /// SMCs answered so far and the machine: the monitor's own state.

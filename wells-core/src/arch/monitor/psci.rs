@@ -3,9 +3,10 @@
 //! 0x8400_00nn, the 64-bit ones 0xc400_00nn.
 //!
 //! Answered: PSCI_VERSION, PSCI_FEATURES, CPU_SUSPEND (one standby state: power state 0),
-//! CPU_OFF (DENIED: the only CPU on), CPU_ON, AFFINITY_INFO, MIGRATE_INFO_TYPE,
-//! MIGRATE_INFO_UP_CPU (with a secure world), SYSTEM_OFF, SYSTEM_RESET. Not yet
-//! (NOT_SUPPORTED): MIGRATE and the optional 1.0/1.1 functions; secondary CPUs stay parked.
+//! CPU_ON (an off CPU starts at a normal-world address), CPU_OFF (any CPU but CPU 0, the boot
+//! CPU where a Trusted OS is resident: DENIED there), AFFINITY_INFO (on, off, on pending),
+//! MIGRATE_INFO_TYPE, MIGRATE_INFO_UP_CPU (with a secure world), SYSTEM_OFF, SYSTEM_RESET. Not
+//! yet (NOT_SUPPORTED): MIGRATE and the optional 1.0/1.1 functions.
 
 use super::smccc::{Call, Outcome, NOT_SUPPORTED};
 use super::Machine;
@@ -30,12 +31,15 @@ pub const SUCCESS: i64 = 0;
 pub const INVALID_PARAMETERS: i64 = -2;
 pub const DENIED: i64 = -3;
 pub const ALREADY_ON: i64 = -4;
+pub const ON_PENDING: i64 = -5;
+pub const INVALID_ADDRESS: i64 = -9;
 
 /// PSCI_VERSION's answer: 1.1 (major in bits 31:16, minor in 15:0).
 pub const VERSION_1_1: i64 = 0x1_0001;
 /// AFFINITY_INFO's answers.
 pub const AFFINITY_ON: i64 = 0;
 pub const AFFINITY_OFF: i64 = 1;
+pub const AFFINITY_ON_PENDING: i64 = 2;
 /// MIGRATE_INFO_TYPE's answer: a Trusted OS is not present or does not need migration.
 pub const MIGRATE_NOT_NEEDED: i64 = 2;
 /// MIGRATE_INFO_TYPE's answer: a uniprocessor Trusted OS that cannot migrate (the secure world).
@@ -88,19 +92,29 @@ pub fn answer(call: &Call, machine: &Machine) -> Outcome {
                 NOT_SUPPORTED
             }
         }
-        CPU_ON | CPU_ON_64 => match cpu_of(call.arg(1), machine) {
-            Some(cpu) if cpu == machine.this_cpu => ALREADY_ON,
-            // Another existing CPU: bringing one up is not in this slice.
-            Some(_) => DENIED,
-            None => INVALID_PARAMETERS,
-        },
+        CPU_ON | CPU_ON_64 => {
+            // SMC32 passes 32-bit addresses.
+            let (entry, context) = match call.function.0 {
+                CPU_ON => (call.arg(2) & 0xffff_ffff, call.arg(3) & 0xffff_ffff),
+                _ => (call.arg(2), call.arg(3)),
+            };
+            match cpu_of(call.arg(1), machine) {
+                None => INVALID_PARAMETERS,
+                Some(cpu) if machine.on & (1 << cpu) != 0 => ALREADY_ON,
+                Some(cpu) if machine.pending & (1 << cpu) != 0 => ON_PENDING,
+                // The entry must be the normal world's RAM, 4-byte aligned (an instruction).
+                Some(_) if !(machine.normal_ram.0..machine.normal_ram.1).contains(&entry) || entry % 4 != 0 => INVALID_ADDRESS,
+                Some(cpu) => return Outcome::CpuOn { cpu, entry, context },
+            }
+        }
         AFFINITY_INFO | AFFINITY_INFO_64 => {
             // PSCI 1.0 on: only the lowest affinity level 0 need be answered.
             if call.arg(2) != 0 {
                 INVALID_PARAMETERS
             } else {
                 match cpu_of(call.arg(1), machine) {
-                    Some(cpu) if cpu == machine.this_cpu => AFFINITY_ON,
+                    Some(cpu) if machine.on & (1 << cpu) != 0 => AFFINITY_ON,
+                    Some(cpu) if machine.pending & (1 << cpu) != 0 => AFFINITY_ON_PENDING,
                     Some(_) => AFFINITY_OFF,
                     None => INVALID_PARAMETERS,
                 }
@@ -110,9 +124,9 @@ pub fn answer(call: &Call, machine: &Machine) -> Outcome {
         // offered. `power_state` is 32 bits in either convention.
         CPU_SUSPEND | CPU_SUSPEND_64 if call.arg(1) & 0xffff_ffff == STANDBY => return Outcome::Standby,
         CPU_SUSPEND | CPU_SUSPEND_64 => INVALID_PARAMETERS,
-        // The only CPU on (the others stay parked): turning it off would stop the machine, and a
-        // secure world is resident on it (PSCI: DENIED).
-        CPU_OFF => DENIED,
+        // CPU 0 stays on: the monitor's boot CPU, where a Trusted OS is resident (PSCI: DENIED).
+        CPU_OFF if machine.this_cpu == 0 => DENIED,
+        CPU_OFF => return Outcome::CpuOff,
         MIGRATE_INFO_TYPE if machine.trusted_os => MIGRATE_UP_NOT_CAPABLE,
         MIGRATE_INFO_TYPE => MIGRATE_NOT_NEEDED,
         MIGRATE_INFO_UP_CPU | MIGRATE_INFO_UP_CPU_64 if machine.trusted_os => machine.this_cpu as i64,
@@ -135,8 +149,8 @@ mod tests {
         dispatch(&Call::new(&x, 0), &machine, 1)
     }
 
-    const ONE: Machine = Machine { cpus: 1, this_cpu: 0, trusted_os: false };
-    const FOUR: Machine = Machine { cpus: 4, this_cpu: 0, trusted_os: false };
+    const ONE: Machine = Machine::booted(1);
+    const FOUR: Machine = Machine { normal_ram: (0x4000_0000, 0x8000_0000), ..Machine::booted(4) };
     const WITH_SECURE_WORLD: Machine = Machine { trusted_os: true, ..ONE };
 
     #[test]
@@ -186,7 +200,7 @@ mod tests {
         assert_eq!(answer(ONE, CPU_ON, &[1, 0x4008_0000, 0]), Outcome::Return(INVALID_PARAMETERS));
         assert_eq!(answer(ONE, CPU_ON_64, &[0x100, 0, 0]), Outcome::Return(INVALID_PARAMETERS));
         assert_eq!(answer(ONE, CPU_ON_64, &[1 << 32, 0, 0]), Outcome::Return(INVALID_PARAMETERS));
-        assert_eq!(answer(FOUR, CPU_ON, &[3, 0, 0]), Outcome::Return(DENIED));
+        assert_eq!(answer(FOUR, CPU_ON, &[3, 0, 0]), Outcome::Return(INVALID_ADDRESS));
         assert_eq!(answer(ONE, AFFINITY_INFO, &[0, 0]), Outcome::Return(AFFINITY_ON));
         assert_eq!(answer(ONE, AFFINITY_INFO_64, &[0, 0]), Outcome::Return(AFFINITY_ON));
         assert_eq!(answer(ONE, AFFINITY_INFO, &[0, 1]), Outcome::Return(INVALID_PARAMETERS));
@@ -194,6 +208,30 @@ mod tests {
         assert_eq!(answer(FOUR, AFFINITY_INFO, &[2, 0]), Outcome::Return(AFFINITY_OFF));
         // SMC32 reads the low half only: CPU 0 with garbage above.
         assert_eq!(answer(ONE, AFFINITY_INFO, &[0xdead_0000_0000_0000, 0]), Outcome::Return(AFFINITY_ON));
+    }
+
+    #[test]
+    fn other_cpus_start_stop_and_report_their_state() {
+        // CPU 3 off: started at a RAM address with its context; SMC32 takes the low halves.
+        assert_eq!(answer(FOUR, CPU_ON_64, &[3, 0x4010_0000, 0x1234_5678_9abc]), Outcome::CpuOn { cpu: 3, entry: 0x4010_0000, context: 0x1234_5678_9abc });
+        assert_eq!(answer(FOUR, CPU_ON, &[3, 0xffff_ffff_4010_0000, 0xffff_ffff_0000_0007]), Outcome::CpuOn { cpu: 3, entry: 0x4010_0000, context: 7 });
+        // Outside the normal world's RAM (secure memory, flash, past its end) or misaligned.
+        for entry in [0x0e00_0000, 0, 0x8000_0000, 0x3fff_fffc, 0x4010_0002] {
+            assert_eq!(answer(FOUR, CPU_ON_64, &[3, entry, 0]), Outcome::Return(INVALID_ADDRESS), "{entry:#x}");
+        }
+        // Being started, then on.
+        let starting = Machine { pending: 1 << 3, ..FOUR };
+        assert_eq!(answer(starting, CPU_ON_64, &[3, 0x4010_0000, 0]), Outcome::Return(ON_PENDING));
+        assert_eq!(answer(starting, AFFINITY_INFO, &[3, 0]), Outcome::Return(AFFINITY_ON_PENDING));
+        let on = Machine { on: 0b1001, ..FOUR };
+        assert_eq!(answer(on, CPU_ON_64, &[3, 0x4010_0000, 0]), Outcome::Return(ALREADY_ON));
+        assert_eq!(answer(on, AFFINITY_INFO_64, &[3, 0]), Outcome::Return(AFFINITY_ON));
+        assert_eq!(answer(on, AFFINITY_INFO_64, &[2, 0]), Outcome::Return(AFFINITY_OFF));
+        // CPU 3 turns itself off; CPU 0 may not.
+        assert_eq!(answer(Machine { this_cpu: 3, ..on }, CPU_OFF, &[]), Outcome::CpuOff);
+        assert_eq!(answer(on, CPU_OFF, &[]), Outcome::Return(DENIED));
+        // A CPU that does not exist.
+        assert_eq!(answer(FOUR, CPU_ON_64, &[4, 0x4010_0000, 0]), Outcome::Return(INVALID_PARAMETERS));
     }
 
     #[test]

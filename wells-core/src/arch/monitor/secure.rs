@@ -177,7 +177,7 @@ mod tests {
     }
 
     fn monitor() -> Monitor {
-        Monitor::new(Machine { cpus: 1, this_cpu: 0, trusted_os: false })
+        Monitor::new(Machine::booted(1))
     }
 
     #[test]

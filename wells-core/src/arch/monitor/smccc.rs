@@ -142,6 +142,11 @@ pub enum Outcome {
     SystemReset,
     /// PSCI CPU_SUSPEND to a standby state: wait for an interrupt, then return SUCCESS.
     Standby,
+    /// PSCI CPU_ON of an off CPU: start `cpu` at `entry` (a normal-world address, at the
+    /// caller's exception level) with x0 = `context`, then return SUCCESS.
+    CpuOn { cpu: u32, entry: u64, context: u64 },
+    /// PSCI CPU_OFF of the calling CPU: power it down; the call does not return.
+    CpuOff,
 }
 
 /// The answer to `call`; `answered` counts the SMCs answered, this one included.
@@ -183,7 +188,7 @@ pub fn implemented(function: u32) -> bool {
 mod tests {
     use super::*;
 
-    const ONE_CPU: Machine = Machine { cpus: 1, this_cpu: 0, trusted_os: false };
+    const ONE_CPU: Machine = Machine::booted(1);
 
     fn call(function: u32, args: &[u64]) -> Call {
         let mut x = [0u64; 8];

@@ -8,7 +8,11 @@
 //! image entered at EL3 only passes through it (`boot.rs`: SCR_EL3 for a non-secure EL2, then
 //! drop). The monitor runs with its MMU off: its code executes in place from the secure flash,
 //! its data and stack are in secure SRAM, every access is Device-nGnRnE (no unaligned access:
-//! the target is strict-align; no exclusive access either: the monitor is single-core).
+//! the target is strict-align; no exclusive access either, so what CPUs share is kept with
+//! loads and stores only).
+//!
+//! Every CPU starts at the reset entry; CPU 0 boots the monitor, the others park
+//! ([`wells_el3_park`]) until a PSCI CPU_ON wakes them ([`wake`]), each on its own stack.
 
 pub mod secure_timer;
 pub mod world;
@@ -79,7 +83,59 @@ const SCTLR_EL3: u64 = 0x30c5_0830 | (1 << 3) | (1 << 12);
 /// SCTLR_EL2 as the normal world gets it: RES1 bits, MMU and caches off.
 const SCTLR_EL2_CLEAN: u64 = 0x30c5_0830;
 /// SPSR_EL3 for the normal world's entry: EL2h, DAIF masked.
-const SPSR_EL2H: u64 = 0x3c9;
+pub const SPSR_EL2H: u64 = 0x3c9;
+/// SPSR_EL3 for an entry at EL1h, DAIF masked.
+pub const SPSR_EL1H: u64 = 0x3c5;
+/// HCR_EL2.RW: EL1 runs in AArch64 (what an entry at EL1 below an unconfigured EL2 needs).
+const HCR_EL2_RW: u64 = 1 << 31;
+
+/// The most CPUs that park and wake (affinity-0 numbers `0..MAX_CPUS` of cluster 0); any other
+/// CPU parks for good.
+pub const MAX_CPUS: usize = 8;
+/// Bytes of the EL3 stack of each CPU but CPU 0 (which has the boot stack).
+pub const SECONDARY_STACK: usize = 4096;
+
+/// One word per CPU: non-zero wakes a parked CPU (`wells_el3_park` reads and clears it).
+#[no_mangle]
+static WELLS_EL3_WAKE: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+
+/// The EL3 stacks of the CPUs other than CPU 0 (secure SRAM, like the boot stack).
+#[repr(C, align(16))]
+pub struct SecondaryStacks(pub [[u8; SECONDARY_STACK]; MAX_CPUS]);
+#[no_mangle]
+static mut WELLS_EL3_STACKS: SecondaryStacks = SecondaryStacks([[0; SECONDARY_STACK]; MAX_CPUS]);
+
+/// The top of CPU `cpu`'s EL3 stack (CPUs other than 0).
+pub fn secondary_stack_top(cpu: usize) -> usize {
+    // Only the address is taken; the memory is each CPU's own.
+    core::ptr::addr_of!(WELLS_EL3_STACKS) as usize + (cpu % MAX_CPUS + 1) * SECONDARY_STACK
+}
+
+/// The calling CPU's affinity-0 number, or `MAX_CPUS` for a CPU outside cluster 0's first
+/// `MAX_CPUS`.
+pub fn this_cpu() -> usize {
+    let mpidr: u64;
+    // SAFETY: reads an identification register.
+    unsafe { asm!("mrs {0}, mpidr_el1", out(reg) mpidr, options(nomem, nostack)) };
+    let affinity = mpidr & 0xff_00ff_ffff;
+    if affinity < MAX_CPUS as u64 { affinity as usize } else { MAX_CPUS }
+}
+
+/// Wakes parked CPU `cpu` (it enters the image's secondary entry on its own stack).
+pub fn wake(cpu: usize) {
+    if cpu < MAX_CPUS {
+        WELLS_EL3_WAKE[cpu].store(1, Ordering::SeqCst);
+        // SAFETY: a barrier and an event: the parked CPU's WFE returns and it reads its word.
+        unsafe { asm!("dsb sy", "sev", options(nostack)) };
+    }
+}
+
+/// Parks the calling CPU (PSCI CPU_OFF) until [`wake`]: it starts over at the image's
+/// secondary entry on a fresh stack.
+pub fn park() -> ! {
+    // SAFETY: `wells_el3_park` never returns and needs nothing of the current stack.
+    unsafe { asm!("b wells_el3_park", options(noreturn)) }
+}
 
 /// Establishes EL3 on this CPU: the monitor's vectors and system control, the normal world's
 /// security state (SCR_EL3), no traps of FP/SIMD, trace or timer registers (CPTR_EL3 = 0) and
@@ -120,6 +176,13 @@ pub fn scr() -> u64 {
 /// `scr`; the monitor's stack starts again at `monitor_stack` for the SMCs to come. Never
 /// returns: the world comes back only through the vectors.
 pub fn enter_normal_world(entry: u64, arg0: u64, scr: u64, monitor_stack: usize) -> ! {
+    enter_normal_world_at(entry, arg0, scr, monitor_stack, SPSR_EL2H)
+}
+
+/// [`enter_normal_world`] at the level and mode `spsr` gives ([`SPSR_EL2H`] or [`SPSR_EL1H`]):
+/// for an entry at EL1, EL2 is left clean with EL1 in AArch64.
+pub fn enter_normal_world_at(entry: u64, arg0: u64, scr: u64, monitor_stack: usize, spsr: u64) -> ! {
+    let hcr = if spsr & 0b1100 == 0b0100 { HCR_EL2_RW } else { 0 };
     world::El1State::fresh().restore();
     world::set_scr(scr);
     // SAFETY: at EL3 after `establish`. Everything the monitor still needs is static; the stack
@@ -127,7 +190,7 @@ pub fn enter_normal_world(entry: u64, arg0: u64, scr: u64, monitor_stack: usize)
     unsafe {
         asm!(
             "msr sctlr_el2, {sctlr}",
-            "msr hcr_el2, xzr",
+            "msr hcr_el2, {hcr}",
             "msr elr_el3, {entry}",
             "msr spsr_el3, {spsr}",
             "mov sp, {stack}",
@@ -142,7 +205,8 @@ pub fn enter_normal_world(entry: u64, arg0: u64, scr: u64, monitor_stack: usize)
             "eret",
             sctlr = in(reg) SCTLR_EL2_CLEAN,
             entry = in(reg) entry,
-            spsr = in(reg) SPSR_EL2H,
+            spsr = in(reg) spsr,
+            hcr = in(reg) hcr,
             stack = in(reg) monitor_stack,
             arg0 = in(reg) arg0,
             options(noreturn)
@@ -165,15 +229,17 @@ extern "C" fn wells_el3_exception(frame: &mut El3Frame) {
 }
 
 /// Defines `_start` (section `.text.boot`) for a monitor image, where every CPU starts at reset:
-/// a CPU other than 0.0.0.0 parks in WFE (nothing wakes it yet: CPU_ON is a later slice); CPU 0
-/// takes the boot stack, copies `.data` from its load address in flash to SRAM, clears `.bss`
-/// and calls `main` (`extern "C" fn() -> !`) at EL3.
+/// a CPU other than 0.0.0.0 parks ([`park`]'s loop, `wells_el3_park`): it waits in WFE until its
+/// wake word is set ([`wake`]), clears it and calls `secondary` (`extern "C" fn(cpu: u64) -> !`)
+/// on its own stack; CPU 0 takes the boot stack, copies `.data` from its load address in flash
+/// to SRAM, clears `.bss` and calls `main` (`extern "C" fn() -> !`) at EL3. (A parked CPU reads
+/// only its wake word, which stays zero while CPU 0 clears `.bss`.)
 ///
 /// The linker script gives `__boot_stack_top`, `__data_load`, `__data_start`, `__data_end`,
 /// `__bss_start` and `__bss_end` (8-byte aligned).
 #[macro_export]
 macro_rules! aarch64_monitor_start {
-    (main: $main:path $(,)?) => {
+    (main: $main:path, secondary: $secondary:path $(,)?) => {
         ::core::arch::global_asm!(
             ".section .text.boot",
             ".global _start",
@@ -183,8 +249,32 @@ macro_rules! aarch64_monitor_start {
             "    movk x10, #0xff, lsl #32",      // Aff3
             "    and x9, x9, x10",
             "    cbz x9, 2f",
-            "1:  wfe",
+            ".global wells_el3_park",
+            "wells_el3_park:",
+            "    mrs x9, mpidr_el1",
+            "    mov x10, #0xffffff",
+            "    movk x10, #0xff, lsl #32",
+            "    and x9, x9, x10",
+            "    cmp x9, #{max_cpus}",
+            "    b.hs 9f",
+            "    adrp x10, WELLS_EL3_WAKE",
+            "    add x10, x10, :lo12:WELLS_EL3_WAKE",
+            "    add x10, x10, x9, lsl #3",
+            "1:  ldar x11, [x10]",
+            "    cbnz x11, 10f",
+            "    wfe",
             "    b 1b",
+            "10: stlr xzr, [x10]",
+            "    adrp x10, WELLS_EL3_STACKS",
+            "    add x10, x10, :lo12:WELLS_EL3_STACKS",
+            "    add x11, x9, #1",
+            "    mov x12, #{stack}",
+            "    madd x10, x11, x12, x10",
+            "    mov sp, x10",
+            "    mov x0, x9",
+            "    bl {secondary}",
+            "9:  wfe",
+            "    b 9b",
             "2:  ldr x9, =__boot_stack_top",
             "    mov sp, x9",
             "    ldr x9, =__data_load",
@@ -205,6 +295,9 @@ macro_rules! aarch64_monitor_start {
             "7:  wfe",
             "    b 7b",
             main = sym $main,
+            secondary = sym $secondary,
+            max_cpus = const $crate::arch::aarch64::el3::MAX_CPUS,
+            stack = const $crate::arch::aarch64::el3::SECONDARY_STACK,
         );
     };
 }
