@@ -157,8 +157,9 @@ pub struct BareBoard {
     qemu: &'static crate::qemu::Board,
     /// The board's addresses as the adapter's `-D` defines.
     defines: fn(&wells_board::Description) -> Result<Vec<String>>,
-    /// Tests of the board's own hardware, built and run on it only.
-    board_tests: Option<&'static str>,
+    /// Folders of tests of the board's own hardware (interrupt lines, the MPU), built and run on
+    /// it only.
+    board_tests: &'static [&'static str],
     /// The adapter's own test and the lines it must print.
     adapter_test: Option<(&'static str, &'static [&'static str])>,
 }
@@ -206,7 +207,7 @@ pub const M3: BareBoard = BareBoard {
     },
     qemu: &crate::cortex_m3::MPS2_AN385,
     defines: m3_defines,
-    board_tests: Some("openautosar/tests/mps2-an385"),
+    board_tests: &["openautosar/tests/mps2-an385", "openautosar/tests/mpu"],
     adapter_test: Some(("adapters/mps2-an385/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
 };
 
@@ -235,7 +236,7 @@ pub const R52: BareBoard = BareBoard {
     layout: wells_board::Layout::kernel(64 * wells_board::KIB, wells_board::Heap::Size(16 * wells_board::MIB)),
     qemu: &crate::cortex_r52::MPS3_AN536,
     defines: r52_defines,
-    board_tests: None,
+    board_tests: &["openautosar/tests/mpu"],
     adapter_test: Some(("adapters/mps3-an536/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
 };
 
@@ -387,7 +388,7 @@ fn bare_tests(root: &Path, board: &'static BareBoard) -> Vec<(String, Result<()>
         Err(message) => results.push((format!("OSEK {what}s on {title}"), Err(message))),
     };
     run_all(conformance_tests(root), "conformance test");
-    if let Some(folder) = board.board_tests {
+    for folder in board.board_tests {
         run_all(tests_in(root, folder), "test of the board's own hardware");
     }
     let step = format!("OSEK example {EXAMPLE} on {title} (qemu-system-arm -M {machine}, -icount)");
@@ -610,7 +611,7 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
         if let Ok(build) = &build {
             summary.record(&format!("build {EXAMPLE} for {title}"), build_example_bare(root, build).map(|_| ()));
             match conformance_tests(root).and_then(|mut tests| {
-                if let Some(folder) = board.board_tests {
+                for folder in board.board_tests {
                     tests.extend(tests_in(root, folder)?);
                 }
                 Ok(tests)

@@ -1,5 +1,6 @@
-/* test_protection (Cortex-M3 only): OS-Applications' data regions under the MPU. A task of
- * AppA writes its own region, then AppB's: the write faults (MemManage), ProtectionHook gets
+/* test_protection (the MPU boards: Cortex-M3 and Cortex-R52): OS-Applications' data regions
+ * under the MPU. A task of AppA writes its own region, then AppB's: the write faults (a
+ * MemManage fault on the M3, a data abort on the R52), ProtectionHook gets
  * E_OS_PROTECTION_MEMORY and returns PRO_TERMINATETASKISR, the task ends there (its next line
  * never runs) and AppB's data is unchanged; the task can be activated again. */
 #include <stdint.h>
