@@ -3,8 +3,7 @@
  * MemManage fault on the M3, a data abort on the R52), ProtectionHook gets
  * E_OS_PROTECTION_MEMORY and returns PRO_TERMINATETASKISR, the task ends there (its next line
  * never runs) and AppB's data is unchanged; the task can be activated again. Then the hook
- * answers PRO_SHUTDOWN: the OS ends with ShutdownHook(E_OS_PROTECTION_MEMORY), AppB's data still
- * unchanged. */
+ * answers PRO_SHUTDOWN: the OS ends with ShutdownHook(E_OS_PROTECTION_MEMORY). */
 #include <stdint.h>
 
 #define OSEK_CHECK_SHUTDOWN_ERROR E_OS_PROTECTION_MEMORY
@@ -80,12 +79,13 @@ TASK(Driver)
     TEST_END();
 }
 
+/* ShutdownHook runs with the offending task's view (hooks belong to no application): AppB's
+ * region is out of its reach on the M3, so it is not read here. */
 static void shutdown_checks(void)
 {
     CHECK_TRACE("own hook");
     CHECK_U(hook_runs, 3);
     CHECK_U(((volatile uint32_t *)OS_APP_DATA(AppA))[0], 21);
-    CHECK_U(((struct b_data *)OS_APP_DATA(AppB))->value, 42);
 }
 
 int main(void)
