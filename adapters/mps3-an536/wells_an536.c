@@ -252,6 +252,57 @@ void wells_an536_fault(uint32_t which, uint32_t address)
     wells_an536_exit(101);
 }
 
+/* ---- memory protection: the EL1 MPU ------------------------------------------------------ */
+
+int wells_an536_mpu_protect(unsigned region, void *base, unsigned long size, int protect)
+{
+    uintptr_t start = (uintptr_t)base;
+    uint32_t mpuir;
+    __asm volatile("mrc p15, 0, %0, c0, c0, 4" : "=r"(mpuir)); /* MPUIR.REGION: how many */
+    if (region >= ((mpuir >> 8) & 0xffu) || start % 64u != 0 || size % 64u != 0 || size == 0 || size - 1u > UINTPTR_MAX - start)
+        return -1;
+    uint32_t cpsr = irq_off();
+    /* the region off first, so no mix of its old and new bounds is ever in force */
+    __asm volatile("mcr p15, 0, %0, c6, c2, 1\n\tisb" ::"r"(region) : "memory");  /* PRSELR */
+    __asm volatile("mcr p15, 0, %0, c6, c3, 1\n\tisb" ::"r"(0u) : "memory");      /* PRLAR */
+    if (protect) {
+        uint32_t prbar = (uint32_t)start | (2u << 1) | 1u;          /* AP = 10: EL1 read-only; XN */
+        uint32_t prlar = (uint32_t)(start + size - 1u) & ~0x3fu;    /* limit; AttrIndx 0 */
+        uint32_t mair0;
+        __asm volatile("mrc p15, 0, %0, c10, c2, 0" : "=r"(mair0));
+        __asm volatile("mcr p15, 0, %0, c10, c2, 0" ::"r"((mair0 & ~0xffu) | 0xffu)); /* attr 0: Normal, write-back */
+        __asm volatile("mcr p15, 0, %0, c6, c3, 0" ::"r"(prbar) : "memory");          /* PRBAR */
+        __asm volatile("mcr p15, 0, %0, c6, c3, 1" ::"r"(prlar | 1u) : "memory");     /* PRLAR, EN */
+    }
+    uint32_t sctlr;
+    __asm volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(sctlr));
+    if ((sctlr & 1u) == 0) /* M: the MPU on, with the default map (BR) wherever no region is */
+        __asm volatile("mcr p15, 0, %0, c1, c0, 0" ::"r"(sctlr | (1u << 17) | 1u) : "memory");
+    __asm volatile("dsb\n\tisb" ::: "memory");
+    irq_restore(cpsr);
+    return 0;
+}
+
+__attribute__((weak)) void (*wells_an536_memfault(unsigned long address))(void)
+{
+    (void)address;
+    return NULL;
+}
+
+/* Called by the data abort entry (abort mode) with DFAR, DFSR, the faulting instruction and
+ * the interrupted status: returns what to call on the interrupted thread, or reports the fault
+ * and ends. Only a permission fault (DFSR.STATUS 0b0011xx) taken in SVC mode is the program's. */
+void (*wells_an536_data_abort(uint32_t address, uint32_t status, uint32_t pc, uint32_t spsr))(void) __attribute__((used));
+void (*wells_an536_data_abort(uint32_t address, uint32_t status, uint32_t pc, uint32_t spsr))(void)
+{
+    void (*call)(void) = NULL;
+    if ((status & 0x3cu) == 0x0cu && (spsr & 0x1fu) == 0x13u)
+        call = wells_an536_memfault(address);
+    if (call == NULL)
+        wells_an536_fault(3, pc);
+    return call;
+}
+
 /* ---- host operations ------------------------------------------------------------------------ */
 
 static uint64_t an536_now_ns(void *ctx)
@@ -436,7 +487,17 @@ __asm__(
     "10: mov r0, #0\n    sub r1, lr, #4\n    b wells_an536_fault\n"
     "11: mov r0, #1\n    sub r1, lr, #4\n    b wells_an536_fault\n"
     "12: mov r0, #2\n    sub r1, lr, #4\n    b wells_an536_fault\n"
-    "13: mov r0, #3\n    sub r1, lr, #8\n    b wells_an536_fault\n"
+    "13: sub r2, lr, #8\n"            /* data abort: the faulting instruction */
+    "    mrs r3, spsr\n"
+    "    mrc p15, 0, r0, c6, c0, 0\n"   /* DFAR */
+    "    mrc p15, 0, r1, c5, c0, 0\n"   /* DFSR */
+    "    bl wells_an536_data_abort\n"  /* returns the call for the thread, or ends */
+    "    mrs r1, spsr\n"
+    "    bic r1, r1, #0x20\n"          /* T: the call is A32 */
+    "    msr cpsr_c, r1\n"             /* the thread's mode (SVC), stack and interrupt mask */
+    "    bic sp, sp, #7\n"             /* 8-byte alignment for the C call */
+    "    blx r0\n"                     /* never returns; abort mode keeps nothing */
+    "    b .\n"
     "14: mov r0, #4\n    sub r1, lr, #4\n    b wells_an536_fault\n"
     "\n"
     "wells_an536_irq_entry:\n"

@@ -34,6 +34,20 @@ void wells_an536_write(const char *text, size_t len);
 /* Nanoseconds since reset, from the generic timer's virtual count (CNTVCT and CNTFRQ). */
 unsigned long long wells_an536_now_ns(void);
 
+/* Memory protection through the EL1 MPU (PMSAv8-32, its regions over the default memory map):
+ * region `region` covers [base, base + size), both multiples of 64 bytes; `protect` makes it
+ * read-only and not executable for the code that runs next (EL1 has no "no access" permission
+ * in PMSAv8-32: reads still work, writes fault), 0 turns the region off. Returns 0, or -1 (and
+ * changes nothing) when the bounds are not 64-byte multiples or the region is beyond the MPU's. */
+int wells_an536_mpu_protect(unsigned region, void *base, unsigned long size, int protect);
+
+/* Weak: a program that protects memory defines it. Called in abort mode when code in SVC mode
+ * (a wells thread) made an access the MPU does not permit, with the address; it returns the
+ * function to call on that thread (SVC mode, its stack, its interrupt mask as at the fault),
+ * which must never return (the faulting access is not retried). The adapter's own, or a NULL
+ * result, reports the data abort and ends with status 101. */
+void (*wells_an536_memfault(unsigned long address))(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,8 +29,8 @@ void Os_IrqRaised(uint32_t irq);
 void Os_IrqWake(void);
 
 /* Memory protection of OS-Applications (SC3): region `region` (one per application) covers
- * `size` bytes at `base` (aligned to `size`); `deny` makes it inaccessible to the code that runs
- * next, 0 opens it. A port without an MPU does nothing (no protection). A task's access to a
+ * `size` bytes at `base` (aligned to `size`); `deny` keeps the code that runs next from writing it
+ * (on the M3 from reading it too; the R52's EL1 MPU can only make it read-only), 0 opens it. A port without an MPU does nothing (no protection). A task's access to a
  * denied region is reported by the port calling Os_ProtectionViolation() on that task's thread. */
 void Os_PortDenyRegion(uint32_t region, void *base, uint32_t size, int deny);
 void Os_ProtectionViolation(void) __attribute__((noreturn));

@@ -157,10 +157,14 @@ pub struct BareBoard {
     qemu: &'static crate::qemu::Board,
     /// The board's addresses as the adapter's `-D` defines.
     defines: fn(&wells_board::Description) -> Result<Vec<String>>,
-    /// Tests of the board's own hardware, built and run on it only.
-    board_tests: Option<&'static str>,
+    /// Folders of tests of the board's own hardware (interrupt lines, the MPU), built and run on
+    /// it only.
+    board_tests: &'static [&'static str],
     /// The adapter's own test and the lines it must print.
     adapter_test: Option<(&'static str, &'static [&'static str])>,
+    /// A configuration the board's port must refuse when it runs: the test (its `.oil` beside
+    /// it), the lines it prints and the exit status it ends with.
+    refused_test: Option<(&'static str, &'static [&'static str], i32)>,
 }
 
 const GCC: &str = "arm-none-eabi-gcc";
@@ -206,8 +210,9 @@ pub const M3: BareBoard = BareBoard {
     },
     qemu: &crate::cortex_m3::MPS2_AN385,
     defines: m3_defines,
-    board_tests: Some("openautosar/tests/mps2-an385"),
+    board_tests: &["openautosar/tests/mps2-an385", "openautosar/tests/mpu"],
     adapter_test: Some(("adapters/mps2-an385/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
+    refused_test: None,
 };
 
 fn m3_defines(description: &wells_board::Description) -> Result<Vec<String>> {
@@ -235,8 +240,9 @@ pub const R52: BareBoard = BareBoard {
     layout: wells_board::Layout::kernel(64 * wells_board::KIB, wells_board::Heap::Size(16 * wells_board::MIB)),
     qemu: &crate::cortex_r52::MPS3_AN536,
     defines: r52_defines,
-    board_tests: None,
+    board_tests: &["openautosar/tests/mpu"],
     adapter_test: Some(("adapters/mps3-an536/tests/preempt.c", &["the 1 ms ticker", " passed, 0 failed"])),
+    refused_test: Some(("openautosar/tests/mps3-an536/refuse_small_region.c", &["the R52's MPU needs DATASIZE >= 64"], 3)),
 };
 
 fn r52_defines(description: &wells_board::Description) -> Result<Vec<String>> {
@@ -344,13 +350,18 @@ const EXAMPLE_EXPECT: &[&str] = &["Logger   sensor interrupt: last reading 150",
 /// bad exit status, a hang or a missing line fails). A conformance test must end with status 0
 /// and its tally line; the checks' failures end it with status 1.
 fn run_bare(root: &Path, board: &BareBoard, elf: &Path, name: &str, expect: &[&str]) -> Result<()> {
+    run_bare_status(root, board, elf, name, expect, 0)
+}
+
+/// Boots `elf` under `-icount`: it must print `expect` and end with `status`.
+fn run_bare_status(root: &Path, board: &BareBoard, elf: &Path, name: &str, expect: &[&str], status: i32) -> Result<()> {
     let expect: Vec<&'static str> = expect.iter().map(|line| &*Box::leak(line.to_string().into_boxed_str())).collect();
     let boot = Boot {
         name: Box::leak(name.to_string().into_boxed_str()),
         machine: board.qemu.plain_boot.machine,
         cpu: board.qemu.plain_boot.cpu,
         expect: Box::leak(expect.into_boxed_slice()),
-        status: 0,
+        status,
     };
     crate::qemu::test_boot(root, board.qemu, &boot, elf)
 }
@@ -387,8 +398,20 @@ fn bare_tests(root: &Path, board: &'static BareBoard) -> Vec<(String, Result<()>
         Err(message) => results.push((format!("OSEK {what}s on {title}"), Err(message))),
     };
     run_all(conformance_tests(root), "conformance test");
-    if let Some(folder) = board.board_tests {
+    for folder in board.board_tests {
         run_all(tests_in(root, folder), "test of the board's own hardware");
+    }
+    if let Some((test, expect, status)) = board.refused_test {
+        let step = format!("OSEK refused configuration {test} on {title}: ends with status {status}");
+        let result = not_ready().unwrap_or_else(|| {
+            let build = build.as_ref().expect("checked by not_ready");
+            let source = PathBuf::from(test);
+            let oil = source.with_extension("oil");
+            let name = source.file_stem().and_then(|n| n.to_str()).unwrap_or("refused").to_string();
+            build_app_bare(root, build, &name, &oil, std::slice::from_ref(&source))
+                .and_then(|elf| run_bare_status(root, board, &elf, &step, expect, status))
+        });
+        results.push((step, result));
     }
     let step = format!("OSEK example {EXAMPLE} on {title} (qemu-system-arm -M {machine}, -icount)");
     let example = not_ready().unwrap_or_else(|| {
@@ -610,7 +633,7 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
         if let Ok(build) = &build {
             summary.record(&format!("build {EXAMPLE} for {title}"), build_example_bare(root, build).map(|_| ()));
             match conformance_tests(root).and_then(|mut tests| {
-                if let Some(folder) = board.board_tests {
+                for folder in board.board_tests {
                     tests.extend(tests_in(root, folder)?);
                 }
                 Ok(tests)

@@ -1,9 +1,14 @@
-/* test_protection (Cortex-M3 only): OS-Applications' data regions under the MPU. A task of
- * AppA writes its own region, then AppB's: the write faults (MemManage), ProtectionHook gets
+/* test_protection (the MPU boards: Cortex-M3 and Cortex-R52): OS-Applications' data regions
+ * under the MPU. A task of AppA writes its own region, then AppB's: the write faults (a
+ * MemManage fault on the M3, a data abort on the R52), ProtectionHook gets
  * E_OS_PROTECTION_MEMORY and returns PRO_TERMINATETASKISR, the task ends there (its next line
- * never runs) and AppB's data is unchanged; the task can be activated again. */
+ * never runs) and AppB's data is unchanged; the task can be activated again. Then the hook
+ * answers PRO_SHUTDOWN: the OS ends with ShutdownHook(E_OS_PROTECTION_MEMORY). */
 #include <stdint.h>
 
+#define OSEK_CHECK_SHUTDOWN_ERROR E_OS_PROTECTION_MEMORY
+#define OSEK_CHECK_SHUTDOWN_EXTRA shutdown_checks
+static void shutdown_checks(void);
 #include "osek_check.h"
 
 struct b_data {
@@ -11,6 +16,7 @@ struct b_data {
 };
 
 static volatile int hook_runs;
+static volatile ProtectionReturnType hook_answer = PRO_TERMINATETASKISR;
 
 ProtectionReturnType ProtectionHook(StatusType FatalError)
 {
@@ -18,7 +24,7 @@ ProtectionReturnType ProtectionHook(StatusType FatalError)
     CHECK_U(GetApplicationID(), AppA); /* the offending task's */
     hook_runs++;
     TRACE("hook");
-    return PRO_TERMINATETASKISR;
+    return hook_answer;
 }
 
 TASK(Owner)
@@ -65,7 +71,21 @@ TASK(Driver)
     CHECK_U(hook_runs, 2);
     CHECK_U(a[0], 14);
     CHECK_U(b->value, 42);
+
+    /* PRO_SHUTDOWN: the OS ends at the fault (shutdown_checks); the driver never comes back */
+    hook_answer = PRO_SHUTDOWN;
+    CHECK_S(ActivateTask(Writer), E_OK);
+    TRACE("not-reached");
     TEST_END();
+}
+
+/* ShutdownHook runs with the offending task's view (hooks belong to no application): AppB's
+ * region is out of its reach on the M3, so it is not read here. */
+static void shutdown_checks(void)
+{
+    CHECK_TRACE("own hook");
+    CHECK_U(hook_runs, 3);
+    CHECK_U(((volatile uint32_t *)OS_APP_DATA(AppA))[0], 21);
 }
 
 int main(void)
