@@ -12,6 +12,8 @@ pub mod mini_os;
 pub mod programs;
 pub mod run;
 mod spec;
+mod split_heap;
 pub mod system;
+pub mod wells_os;
 
 pub use spec::{OnFault, PartitionSpec};
