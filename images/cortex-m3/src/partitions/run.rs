@@ -104,7 +104,7 @@ fn wells_partition_faults_and_comes_back() -> Result<(), String> {
             beta.windows, beta.lines, beta.virtual_interrupts, beta_quiet.windows, beta_quiet.lines, beta_quiet.virtual_interrupts
         ));
     }
-    println!("beside the restart, 'beta' kept its {} windows", beta.windows);
+    println!("beside the restart, 'beta' kept its {} windows, {} lines and {} virtual interrupts", beta.windows, beta.lines, beta.virtual_interrupts);
     Ok(())
 }
 

@@ -121,7 +121,7 @@ pub enum StartError {
 /// caller, which is the partition's entry.
 pub fn start(base: usize, end: usize) -> Result<Pin<Box<PartitionKernel>>, StartError> {
     let header = core::mem::size_of::<PartitionBase>().next_multiple_of(8);
-    if base % SLOT_SIZE != 0 || end <= base || end - base < header + HEAP_MIN + ENTRY_STACK || base_of_caller() != base {
+    if !base.is_multiple_of(SLOT_SIZE) || end <= base || end - base < header + HEAP_MIN + ENTRY_STACK || base_of_caller() != base {
         return Err(StartError::BadRam);
     }
     let at = base as *mut PartitionBase;
