@@ -42,6 +42,7 @@ type Scenario = (&'static str, fn() -> Result<(), String>);
 const SCENARIOS: &[Scenario] = &[
     ("partitions_print_interleaved", partitions_print_interleaved),
     ("wells_partition_faults_and_comes_back", wells_partition_faults_and_comes_back),
+    ("wells_partition_too_small_ends_with_2", wells_partition_too_small_ends_with_2),
     ("wild_partition_is_restarted_then_stopped", wild_partition_is_restarted_then_stopped),
     ("partitions_cannot_reach_each_other", partitions_cannot_reach_each_other),
     ("spinning_partition_keeps_only_its_window", spinning_partition_keeps_only_its_window),
@@ -106,6 +107,14 @@ fn wells_partition_faults_and_comes_back() -> Result<(), String> {
     }
     println!("beside the restart, 'beta' kept its {} windows, {} lines and {} virtual interrupts", beta.windows, beta.lines, beta.virtual_interrupts);
     Ok(())
+}
+
+/// A wells kernel given 8 KiB (its heap, entry stack and bookkeeping need more) does not
+/// start: it says so and ends with 2, before any allocation.
+fn wells_partition_too_small_ends_with_2() -> Result<(), String> {
+    let small = PartitionSpec { ram_size: 8 * 1024, ..partition("small", programs::WELLS_DEMO, 3) };
+    let report = executive::run(&[small], 5_000, 0)?;
+    ended_with(&report, "small", 2)
 }
 
 /// A partition writing into kernel RAM is restarted twice from its image, then stopped; the
