@@ -111,7 +111,8 @@ extern "C" fn wells_demo(arg: u32, restarts: u32, base: usize, end: usize) -> i3
     // its threads may hold it.
     let kernel: &'static PartitionKernel = Box::leak(Box::new(kernel));
     let failures = Arc::new(AtomicU32::new(0));
-    let status = match wells_demo_threads(kernel, arg, restarts, &failures).and_then(|()| kernel.run()) {
+    let stack_unused = Arc::new(AtomicU32::new(u32::MAX));
+    let status = match wells_demo_threads(kernel, arg, restarts, &failures, &stack_unused).and_then(|()| kernel.run()) {
         Ok(()) if failures.load(Ordering::Relaxed) == 0 => 0,
         Ok(()) => 1,
         Err(e) => {
@@ -120,12 +121,17 @@ extern "C" fn wells_demo(arg: u32, restarts: u32, base: usize, end: usize) -> i3
         }
     };
     let heap = wells_os::heap_stats();
-    partition_println!("wells kernel done (status {status}); heap peak {} of {} bytes", heap.peak_used, heap.total);
+    let unused = stack_unused.load(Ordering::Relaxed);
+    partition_println!("wells kernel done (status {status}); heap peak {} of {} bytes; thread stacks: at least {unused} of {THREAD_STACK} bytes never used", heap.peak_used, heap.total);
     status
 }
 
-/// The demo's timer, semaphore, port and threads, created and started.
-fn wells_demo_threads(kernel: &'static PartitionKernel, arg: u32, restarts: u32, failures: &Arc<AtomicU32>) -> wells_core::Result<()> {
+/// Bytes of stack of each of the wells demo's threads.
+const THREAD_STACK: usize = 1536;
+
+/// The demo's timer, semaphore, port and threads, created and started. Each thread counts its
+/// failure in `failures` and leaves the least of its stack it never used in `stack_unused`.
+fn wells_demo_threads(kernel: &'static PartitionKernel, arg: u32, restarts: u32, failures: &Arc<AtomicU32>, stack_unused: &Arc<AtomicU32>) -> wells_core::Result<()> {
     let rounds = match arg & 0xff {
         0 => 5,
         n => n,
@@ -138,10 +144,30 @@ fn wells_demo_threads(kernel: &'static PartitionKernel, arg: u32, restarts: u32,
         let _ = kernel.semaphore_post(ticks);
     }))?;
     kernel.timer_start(timer, 1_000_000, 1_000_000)?;
-    let failed = failures.clone();
-    let producer = kernel.thread_create("producer", 5, 1536, Box::new(move || counted(&failed, produce(kernel, ticks, port, timer, rounds))))?;
-    let failed = failures.clone();
-    let consumer = kernel.thread_create("consumer", 5, 1536, Box::new(move || counted(&failed, consume(kernel, port, rounds, restarts, fault))))?;
+    let (failed, unused) = (failures.clone(), stack_unused.clone());
+    let producer = kernel.thread_create(
+        "producer",
+        5,
+        THREAD_STACK,
+        Box::new(move || {
+            let entry = wells_os::frame_address();
+            let result = produce(kernel, ticks, port, timer, rounds);
+            unused.fetch_min(wells_os::stack_never_used(entry, THREAD_STACK) as u32, Ordering::Relaxed);
+            counted(&failed, result)
+        }),
+    )?;
+    let (failed, unused) = (failures.clone(), stack_unused.clone());
+    let consumer = kernel.thread_create(
+        "consumer",
+        5,
+        THREAD_STACK,
+        Box::new(move || {
+            let entry = wells_os::frame_address();
+            let result = consume(kernel, port, rounds, restarts, fault);
+            unused.fetch_min(wells_os::stack_never_used(entry, THREAD_STACK) as u32, Ordering::Relaxed);
+            counted(&failed, result)
+        }),
+    )?;
     kernel.thread_start(producer)?;
     kernel.thread_start(consumer)
 }

@@ -138,6 +138,33 @@ pub fn start(base: usize, end: usize) -> Result<Pin<Box<PartitionKernel>>, Start
     Ok(Kernel::with_policy(cpu, Box::new(PartitionHost), Box::new(ClassicPolicy::default())))
 }
 
+/// Room the demo's threads assume between their stack's top and their entry's frame (the
+/// kernel's thread start frames): more than they take, so the measure below stays inside the
+/// stack and errs towards "used".
+const ABOVE_ENTRY: usize = 512;
+
+/// The address of the caller's frame, taken at a thread's entry for [`stack_never_used`].
+#[inline(always)]
+pub fn frame_address() -> usize {
+    let marker = 0u8;
+    core::ptr::addr_of!(marker) as usize
+}
+
+/// A lower bound of the bytes at the bottom of the calling thread's stack (`size` bytes, its
+/// entry's frame at `entry_frame`) that were never written: the partition's RAM starts zeroed,
+/// so the first non-zero byte from the bottom is the deepest the stack reached (or an earlier
+/// use of that heap block, which only makes the figure smaller).
+pub fn stack_never_used(entry_frame: usize, size: usize) -> usize {
+    let bottom = entry_frame + ABOVE_ENTRY - size;
+    let here = frame_address();
+    (bottom..here)
+        // SAFETY: between the stack's bottom (at or above it: ABOVE_ENTRY is more than the
+        // frames above the entry) and the caller's frame: the thread's own stack, in the
+        // partition's RAM; plain byte reads.
+        .position(|at| unsafe { (at as *const u8).read_volatile() } != 0)
+        .unwrap_or(here - bottom)
+}
+
 /// Heap use of the partition the caller runs in.
 pub fn heap_stats() -> wells_core::mem::HeapStats {
     heap_of_caller().stats()
