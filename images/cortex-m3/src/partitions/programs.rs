@@ -122,12 +122,17 @@ extern "C" fn wells_demo(arg: u32, restarts: u32, base: usize, end: usize) -> i3
     };
     let heap = wells_os::heap_stats();
     let unused = stack_unused.load(Ordering::Relaxed);
-    partition_println!("wells kernel done (status {status}); heap peak {} of {} bytes; thread stacks: at least {unused} of {THREAD_STACK} bytes never used", heap.peak_used, heap.total);
+    let entry_unused = wells_os::entry_stack_never_used(end);
+    partition_println!(
+        "wells kernel done (status {status}); heap peak {} of {}; stack never used: threads {unused} of {THREAD_STACK}, entry {entry_unused}",
+        heap.peak_used,
+        heap.total
+    );
     status
 }
 
 /// Bytes of stack of each of the wells demo's threads.
-const THREAD_STACK: usize = 1536;
+const THREAD_STACK: usize = 2048;
 
 /// The demo's timer, semaphore, port and threads, created and started. Each thread counts its
 /// failure in `failures` and leaves the least of its stack it never used in `stack_unused`.
