@@ -13,7 +13,11 @@ fn main() {
     // The system the demo runs (`systems/`): its tasks run the embedded `user/apps` programs.
     if std::env::var_os("CARGO_FEATURE_HYPERVISOR").is_some() {
         // The partitions' system: its programs are those of `src/partitions/programs.rs`.
-        let guests = &[("m3-threads", "crate::partitions::programs::THREADS_DEMO"), ("m3-spin", "crate::partitions::programs::SPIN")];
+        let guests = &[
+            ("m3-wells", "crate::partitions::programs::WELLS_DEMO"),
+            ("m3-threads", "crate::partitions::programs::THREADS_DEMO"),
+            ("m3-spin", "crate::partitions::programs::SPIN"),
+        ];
         let offer = Offer { board: "mps2-an385", cpu: "cortex-m3", level: "hypervisor", programs: &[], guests };
         system::build_script("m3-partitions", &offer);
         return;

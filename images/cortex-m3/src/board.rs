@@ -20,7 +20,7 @@ static CPU: Armv7m = Armv7m;
 static SLOT: KernelSlot<Armv7m> = KernelSlot::new();
 
 /// The kernel heap: RAM after the image's own data and stacks.
-#[global_allocator]
+#[cfg_attr(not(feature = "hypervisor"), global_allocator)]
 pub(crate) static HEAP: KernelHeap = KernelHeap::new(irq_save::<Board>, irq_restore::<Board>);
 
 /// A kernel on this board.

@@ -23,7 +23,7 @@ pub const PARTITION_RAM_MAX: u64 = 64 << 20;
 /// The shortest window of a partition.
 pub const PARTITION_WINDOW_MIN_US: u64 = 10;
 /// The programs a Cortex-M3 partition may run (`images/cortex-m3/src/partitions/programs.rs`).
-pub const M3_PARTITION_PROGRAMS: [&str; 2] = ["m3-threads", "m3-spin"];
+pub const M3_PARTITION_PROGRAMS: [&str; 3] = ["m3-wells", "m3-threads", "m3-spin"];
 /// What a VM may run besides a supervisor system: the bare test guest (`images/bare-guest`).
 pub const BARE_GUEST: &str = "bare-guest";
 /// What an arm64 VM may also run: Debian's arm64 Linux (docs/linux-guest.md), carried by the

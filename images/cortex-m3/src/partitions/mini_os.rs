@@ -147,8 +147,10 @@ impl Line {
         Line { bytes: [0; 120], len: 0 }
     }
 
-    /// Writes the line with its newline; the call's result.
+    /// Writes the line with its newline (in place of its last byte when it is full: the kernel
+    /// prints only whole lines); the call's result.
     pub fn send(mut self) -> i32 {
+        self.len = self.len.min(self.bytes.len() - 1);
         let _ = self.write_str("\n");
         calls::console_write(&self.bytes[..self.len])
     }

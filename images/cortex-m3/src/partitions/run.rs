@@ -41,6 +41,8 @@ type Scenario = (&'static str, fn() -> Result<(), String>);
 
 const SCENARIOS: &[Scenario] = &[
     ("partitions_print_interleaved", partitions_print_interleaved),
+    ("wells_partition_faults_and_comes_back", wells_partition_faults_and_comes_back),
+    ("wells_partition_too_small_ends_with_2", wells_partition_too_small_ends_with_2),
     ("wild_partition_is_restarted_then_stopped", wild_partition_is_restarted_then_stopped),
     ("partitions_cannot_reach_each_other", partitions_cannot_reach_each_other),
     ("spinning_partition_keeps_only_its_window", spinning_partition_keeps_only_its_window),
@@ -64,13 +66,13 @@ pub fn test() -> i32 {
     i32::from(failed != 0)
 }
 
-/// Two thread demos side by side: both end with 0, their lines interleave.
+/// Two wells kernels side by side, one per partition: both end with 0, their lines interleave.
 fn partitions_print_interleaved() -> Result<(), String> {
-    let report = executive::run(&[partition("alpha", programs::THREADS_DEMO, 6), partition("beta", programs::THREADS_DEMO, 6)], 5_000, 0)?;
+    let report = executive::run(&[partition("alpha", programs::WELLS_DEMO, 6), partition("beta", programs::WELLS_DEMO, 6)], 5_000, 0)?;
     ended_with(&report, "alpha", 0)?;
     ended_with(&report, "beta", 0)?;
     for p in &report.partitions {
-        // 12 thread lines and the closing one.
+        // 6 producer and 6 consumer lines and the closing one.
         if p.lines != 13 || p.virtual_interrupts == 0 {
             return Err(format!("'{}' printed {} lines with {} virtual interrupts", p.name, p.lines, p.virtual_interrupts));
         }
@@ -82,11 +84,44 @@ fn partitions_print_interleaved() -> Result<(), String> {
     Ok(())
 }
 
+/// A wells kernel partition whose thread writes the hosting kernel's RAM is restarted, its
+/// kernel made anew in its zeroed RAM, and runs to its end; the wells kernel beside it keeps
+/// its windows: it runs and prints exactly as in a run where nothing faults.
+fn wells_partition_faults_and_comes_back() -> Result<(), String> {
+    let alpha = |arg| PartitionSpec { on_fault: OnFault::Restart { at_most: 1 }, ..partition("alpha", programs::WELLS_DEMO, arg) };
+    let quiet = executive::run(&[alpha(4), partition("beta", programs::WELLS_DEMO, 4)], 5_000, 0)?;
+    let report = executive::run(&[alpha(4 | programs::FAULT_ONCE), partition("beta", programs::WELLS_DEMO, 4)], 5_000, 0)?;
+    ended_with(&report, "alpha", 0)?;
+    ended_with(&report, "beta", 0)?;
+    let (faulted, undisturbed) = (outcome(&report, "alpha"), outcome(&quiet, "alpha"));
+    // The second start prints all its lines again, after those of the first start.
+    if faulted.restarts != 1 || faulted.lines <= undisturbed.lines {
+        return Err(format!("'alpha' restarted {} times and printed {} lines (without the fault {})", faulted.restarts, faulted.lines, undisturbed.lines));
+    }
+    let (beta, beta_quiet) = (outcome(&report, "beta"), outcome(&quiet, "beta"));
+    if (beta.windows, beta.lines, beta.virtual_interrupts) != (beta_quiet.windows, beta_quiet.lines, beta_quiet.virtual_interrupts) {
+        return Err(format!(
+            "'beta' had {} windows, {} lines, {} virtual interrupts beside the fault, {}, {}, {} without",
+            beta.windows, beta.lines, beta.virtual_interrupts, beta_quiet.windows, beta_quiet.lines, beta_quiet.virtual_interrupts
+        ));
+    }
+    println!("beside the restart, 'beta' kept its {} windows, {} lines and {} virtual interrupts", beta.windows, beta.lines, beta.virtual_interrupts);
+    Ok(())
+}
+
+/// A wells kernel given 8 KiB (its heap, entry stack and bookkeeping need more) does not
+/// start: it says so and ends with 2, before any allocation.
+fn wells_partition_too_small_ends_with_2() -> Result<(), String> {
+    let small = PartitionSpec { ram_size: 8 * 1024, ..partition("small", programs::WELLS_DEMO, 3) };
+    let report = executive::run(&[small], 5_000, 0)?;
+    ended_with(&report, "small", 2)
+}
+
 /// A partition writing into kernel RAM is restarted twice from its image, then stopped; the
 /// demo beside it finishes.
 fn wild_partition_is_restarted_then_stopped() -> Result<(), String> {
     let wild = PartitionSpec { on_fault: OnFault::Restart { at_most: 2 }, ..partition("wild", programs::WILD, facts_ram_base()) };
-    let report = executive::run(&[wild, partition("demo", programs::THREADS_DEMO, 4)], 5_000, 0)?;
+    let report = executive::run(&[wild, partition("demo", programs::WELLS_DEMO, 4)], 5_000, 0)?;
     stopped_by(&report, "wild", "MemManage fault")?;
     let restarts = outcome(&report, "wild").restarts;
     if restarts != 2 {
@@ -104,7 +139,7 @@ fn facts_ram_base() -> u32 {
 /// finishes untouched.
 fn partitions_cannot_reach_each_other() -> Result<(), String> {
     let target = executive::slot_base(1) as u32;
-    let report = executive::run(&[partition("prober", programs::WILD, target), partition("victim", programs::THREADS_DEMO, 3)], 5_000, 0)?;
+    let report = executive::run(&[partition("prober", programs::WILD, target), partition("victim", programs::WELLS_DEMO, 3)], 5_000, 0)?;
     stopped_by(&report, "prober", &format!("MMFAR=0x{target:08x}"))?;
     ended_with(&report, "victim", 0)
 }
@@ -113,7 +148,7 @@ fn partitions_cannot_reach_each_other() -> Result<(), String> {
 /// window a frame, the demo beside it finishes, and window starts stay within the jitter bound.
 fn spinning_partition_keeps_only_its_window() -> Result<(), String> {
     const FRAMES: u32 = 12;
-    let report = executive::run(&[partition("spinner", programs::SPIN, 0), partition("demo", programs::THREADS_DEMO, 8)], 5_000, FRAMES)?;
+    let report = executive::run(&[partition("spinner", programs::SPIN, 0), partition("demo", programs::WELLS_DEMO, 8)], 5_000, FRAMES)?;
     ended_with(&report, "demo", 0)?;
     let spinner = outcome(&report, "spinner");
     if spinner.state != State::Ready || spinner.windows != FRAMES {
@@ -142,7 +177,7 @@ fn bad_calls_and_buffers_are_refused_or_stopped() -> Result<(), String> {
         partition("buffers", programs::BAD_ARGUMENTS, facts_ram_base()),
         partition("caller", programs::BAD_CALL, 0),
         partition("undefined", programs::UNDEFINED, 0),
-        PartitionSpec { window_us: 1_000, ..partition("demo", programs::THREADS_DEMO, 3) },
+        PartitionSpec { window_us: 1_000, ..partition("demo", programs::WELLS_DEMO, 3) },
     ];
     let report = executive::run(&specs, 8_000, 0)?;
     stopped_by(&report, "buffers", "VIRQ_RETURN outside a virtual interrupt handler")?;

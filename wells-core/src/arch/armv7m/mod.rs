@@ -20,6 +20,7 @@
 pub mod exceptions;
 pub mod mpu;
 pub mod partition;
+pub mod partition_cpu;
 pub mod semihosting;
 pub mod start;
 
