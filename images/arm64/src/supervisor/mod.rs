@@ -10,6 +10,7 @@ pub(crate) mod boot;
 mod full_stack_guest;
 mod memory;
 pub mod run;
+pub mod smp;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

@@ -65,6 +65,14 @@ pub fn bench(board: &Board) -> i32 {
     wells_board_common::bench::run(board, &user)
 }
 
+/// The SMP bring-up image (`wells-smp-test`, booted with `-smp 2` and `-smp 4` under
+/// multi-threaded TCG): every other CPU started through PSCI and checked (`super::smp`).
+pub fn smp_test(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el);
+    wells_board_common::println!(Board, "smp test: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}
+
 /// The kernel stack overflow image (`wells_board_common::test::stack_overflow`): the board must
 /// report the guard page hit and end the run with status 101.
 pub fn kernel_fault(board: &Board) -> i32 {

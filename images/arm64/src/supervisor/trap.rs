@@ -18,7 +18,7 @@ const KERNEL_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     let from_user = matches!(kind.source, Source::Lower64 | Source::Lower32);
     match kind.class {
-        Class::Irq => GIC.interrupt::<Board>(VIRTUAL_TIMER),
+        Class::Irq => super::smp::note_interrupt(GIC.interrupt_id::<Board>(VIRTUAL_TIMER)),
         Class::Synchronous if from_user => user_synchronous(frame, kind),
         _ => unexpected(frame, kind),
     }

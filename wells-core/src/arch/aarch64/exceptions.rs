@@ -127,8 +127,29 @@ static HANDLER: AtomicUsize = AtomicUsize::new(0);
 /// Installs the EL1 vector table on this CPU and routes every exception to `handler`.
 pub fn set_trap_handler(handler: TrapHandler) {
     HANDLER.store(handler as usize, Ordering::Release);
+    install_el1_vectors();
+}
+
+/// Installs the EL1 vector table on this CPU (a secondary CPU: the handler is already set).
+pub fn install_el1_vectors() {
     // SAFETY: the table is 2 KiB aligned code that saves and restores the full register frame.
     unsafe { asm!("adr {0}, wells_aarch64_vectors", "msr vbar_el1, {0}", "isb", out(reg) _, options(nostack)) };
+}
+
+/// The address of the EL1 vector table (what VBAR_EL1 holds once it is installed).
+pub fn el1_vectors() -> u64 {
+    let address: u64;
+    // SAFETY: only takes an address.
+    unsafe { asm!("adr {0}, wells_aarch64_vectors", out(reg) address, options(nomem, nostack)) };
+    address
+}
+
+/// VBAR_EL1 as this CPU has it.
+pub fn vbar_el1() -> u64 {
+    let vbar: u64;
+    // SAFETY: reads a system register.
+    unsafe { asm!("mrs {0}, vbar_el1", out(reg) vbar, options(nomem, nostack)) };
+    vbar
 }
 
 /// Installs the EL2 vector table (the hypervisor's, see `el2`) and routes every exception
