@@ -1,6 +1,7 @@
 //! The SMP boots of the arm64 supervisor (`docs/core.md`, "Several CPUs"): the bring-up image
 //! (`wells-smp-test`) on QEMU `virt` with 2 and 4 cortex-a53 CPUs under multi-threaded TCG, so
-//! the CPUs really run at once (which `-icount` would forbid: the image measures no time, it
+//! the CPUs really run at once (a counter under a spin lock from every CPU, values passed
+//! between CPUs) (which `-icount` would forbid: the image measures no time, it
 //! only waits, with a generous limit, for each CPU's report). At EL1 entry QEMU's PSCI answers
 //! HVC; at EL2 entry (`virtualization=on`) SMC. `cargo xtask smp-soak [boots]` repeats the
 //! 4-CPU boot: races show up as rare failures.
@@ -43,15 +44,7 @@ fn options(cpus: u32) -> Vec<String> {
     ["-smp", &cpus.to_string(), "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect()
 }
 
-/// One boot, with the lines its CPU count must show.
-fn run_boot(root: &Path, image: &Path, smp: &SmpBoot) -> Result<()> {
-    qemu::test_boot_options(root, &VIRT_ARM64, &smp.boot, image, &options(smp.cpus), LIMIT)?;
-    Ok(())
-}
-
-/// Builds the bring-up image and runs every SMP boot; one result per boot. The CPU count's own
-/// lines (`N CPUs found`, `N of N CPUs up`, each secondary's `ok`) are checked as extra
-/// expected lines.
+/// Builds the bring-up image and runs every SMP boot; one result per boot.
 pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[]);
     BOOTS
@@ -66,19 +59,22 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         .collect()
 }
 
-/// A boot whose expected lines include its CPU count's.
+/// A boot, checking beyond [`EXPECT`] its CPU count's own lines: `N CPUs found`, `N of N CPUs
+/// up`, the lock's total from N CPUs, and each secondary's report and ping-pong.
 fn with_counts(root: &Path, image: &Path, smp: &SmpBoot) -> Result<()> {
     let mut expect: Vec<String> = EXPECT.iter().map(|line| line.to_string()).collect();
     expect.push(format!("smp: {} CPUs found", smp.cpus));
     expect.push(format!("smp: {} of {} CPUs up", smp.cpus, smp.cpus));
+    expect.push(format!("ok - smp: a counter incremented under a spin lock by {} CPUs", smp.cpus));
     for cpu in 1..smp.cpus {
         expect.push(format!("ok - smp: CPU {cpu} up: EL1 yes, MMU yes, vectors yes"));
         expect.push(format!("ok - smp: CPU_ON of CPU {cpu}, on already = -4"));
+        expect.push(format!("ok - smp: 10000 values passed to CPU {cpu} and back, each checked: 0 wrong"));
     }
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.
     let expect: &'static [&'static str] = Box::leak(expect.into_iter().map(|line| &*Box::leak(line.into_boxed_str())).collect::<Vec<_>>().into_boxed_slice());
-    let boot = SmpBoot { boot: Boot { expect, ..smp.boot }, cpus: smp.cpus };
-    run_boot(root, image, &boot)
+    let boot = Boot { expect, ..smp.boot };
+    qemu::test_boot_options(root, &VIRT_ARM64, &boot, image, &options(smp.cpus), LIMIT)
 }
 
 /// `cargo xtask smp-soak [boots]`: the 4-CPU boots `boots` times each (default 20); stops at

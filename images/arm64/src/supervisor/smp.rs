@@ -3,7 +3,8 @@
 //! (`wells_core::arch::aarch64::secondary`), handing it a stack of its own and the kernel's
 //! tables. Each secondary drops to EL1, turns on the MMU with those tables, installs the EL1
 //! vectors, sets up its GIC CPU interface and its timer, takes one tick of that timer through
-//! the vectors, reports in, then takes an SGI from the boot CPU and parks (interrupts masked).
+//! the vectors, reports in, then takes an SGI from the boot CPU, joins the cross-core checks of
+//! `smp_stress` and parks (interrupts masked).
 //! The boot CPU checks every report and PSCI's answers to the bad calls: CPU_ON of a CPU that is
 //! on, of one that does not exist. Secondaries neither print nor allocate: the console and the
 //! heap are the boot CPU's while the kernel is one CPU's.
@@ -103,6 +104,9 @@ pub fn bring_up(entry_el: u8) -> bool {
         good &= expect(&alloc::format!("CPU_ON of CPU {cpu}, on already"), conduit.cpu_on(cpu as u64, secondary::entry_address(), 0), psci::ALREADY_ON);
         good &= expect(&alloc::format!("AFFINITY_INFO of CPU {cpu} after CPU_ON"), conduit.affinity_info(cpu as u64), psci::AFFINITY_ON);
     }
+    // Together: a lock and a ping-pong across cores (`smp_stress`).
+    let secondaries: alloc::vec::Vec<usize> = (0..cpus).filter(|&cpu| cpu != me).collect();
+    good &= super::smp_stress::boot_cpu(&secondaries);
     // The boot CPU itself, and CPUs that do not exist.
     good &= expect("CPU_ON of the boot CPU", conduit.cpu_on(me as u64, secondary::entry_address(), 0), psci::ALREADY_ON);
     good &= expect("CPU_ON of a CPU that does not exist (the next number)", conduit.cpu_on(cpus as u64, secondary::entry_address(), 0), psci::INVALID_PARAMETERS);
@@ -171,6 +175,7 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
     }
     REPORTS[cpu].fetch_or(SGI_TAKEN, Ordering::Release);
     Aarch64.irq_save();
+    super::smp_stress::secondary(cpu);
     loop {
         aarch64::wait_for_interrupt();
     }
