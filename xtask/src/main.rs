@@ -53,14 +53,15 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper | --m3-partitions | --smp]
+  test [--under-load | --monitor | --r52-hyper | --m3-partitions | --smp | --arm64]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
                    boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
                    hypervisor's boots (docs/hypervisor.md); --m3-partitions: only
                    the Cortex-M3 partitions' boot; --smp: only the arm64 SMP
-                   bring-up boots (2 and 4 CPUs, multi-threaded TCG)
+                   bring-up boots (2 and 4 CPUs, multi-threaded TCG); --arm64: the
+                   arm64 supervisor's boots and the SMP ones
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts),
                    the monitor's, the Linux guest's and wells.ko's; prints the tables and
@@ -207,6 +208,13 @@ fn main() -> ExitCode {
             [flag] if flag == "--monitor" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --monitor");
                 for (name, result) in monitor::run_tests(&root) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
+            [flag] if flag == "--arm64" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --arm64");
+                for (name, result) in qemu::run_arm64_tests(&root).into_iter().chain(smp::run_tests(&root)) {
                     summary.record(&name, result);
                 }
                 if summary.finish() { 0 } else { 1 }
