@@ -27,6 +27,8 @@ const EXPECT: &[&str] = &[
 ];
 
 const BOOTS: &[SmpBoot] = &[
+    // One CPU: nothing to start, and CPU 1 does not exist.
+    SmpBoot { boot: boot("arm64 SMP bring-up: 1 CPU, nothing to start (EL1 entry)", "virt"), cpus: 1 },
     SmpBoot { boot: boot("arm64 SMP bring-up: 2 CPUs, PSCI through HVC (EL1 entry, multi-threaded TCG)", "virt"), cpus: 2 },
     SmpBoot { boot: boot("arm64 SMP bring-up: 4 CPUs, PSCI through HVC (EL1 entry, multi-threaded TCG)", "virt"), cpus: 4 },
     SmpBoot { boot: boot("arm64 SMP bring-up: 4 CPUs, PSCI through SMC (EL2 entry, multi-threaded TCG)", "virt,virtualization=on"), cpus: 4 },
