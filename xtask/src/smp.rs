@@ -58,6 +58,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             };
             (smp.boot.name.to_string(), result)
         })
+        .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .collect()
 }
 
@@ -77,6 +78,22 @@ fn with_counts(root: &Path, image: &Path, smp: &SmpBoot) -> Result<()> {
     let expect: &'static [&'static str] = Box::leak(expect.into_iter().map(|line| &*Box::leak(line.into_boxed_str())).collect::<Vec<_>>().into_boxed_slice());
     let boot = Boot { expect, ..smp.boot };
     qemu::test_boot_options(root, &VIRT_ARM64, &boot, image, &options(smp.cpus), LIMIT)
+}
+
+/// The kernel fault on CPU 3 of 4 (`wells-smp-kernel-fault`): reported as that CPU's, on its
+/// own emergency stack, status 101.
+const FAULT_BOOT: Boot = Boot {
+    name: "arm64 SMP: a kernel fault on CPU 3 of 4 is reported (multi-threaded TCG)",
+    machine: "virt",
+    cpu: "cortex-a53",
+    expect: &["smp: 4 of 4 CPUs up", "smp: CPU 3 reads 0x8", "wells: CPU 3 took a kernel fault", "unexpected exception: data abort at the same level", "FAR=0x0000000000000008"],
+    status: 101,
+};
+
+/// Builds the SMP kernel-fault image and boots it.
+fn fault_test(root: &Path) -> Result<()> {
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-fault", &[])?;
+    qemu::test_boot_options(root, &VIRT_ARM64, &FAULT_BOOT, &image, &options(4), LIMIT)
 }
 
 /// `cargo xtask smp-soak [boots]`: the 4-CPU boots `boots` times each (default 20); stops at

@@ -271,8 +271,8 @@ pub(crate) use {restore_x0_to_x29, save_x2_to_x29, vector_entry};
 /// offers itself to `wells_aarch64_fast_call`; one it answers returns from there, any other
 /// completes the frame and goes on as every other trap. Synchronous exceptions at the
 /// same level are always kernel faults (calls come from below), so they run on an emergency
-/// stack: a kernel stack overflow into its guard page is reported instead of faulting again on
-/// the frame push.
+/// stack, one per CPU: a kernel stack overflow into its guard page is reported instead of
+/// faulting again on the frame push, and two CPUs faulting at once do not share one.
 macro_rules! vector_table {
     ($table:literal, $el:literal, $call:literal, $index:literal, $($number:literal),*) => {
         global_asm!(
@@ -289,6 +289,11 @@ macro_rules! vector_table {
             concat!("    adrp x0, ", $table, "_emergency_stack_top"),
             concat!("    add x0, x0, :lo12:", $table, "_emergency_stack_top"),
             "    mov sp, x0",
+            // Each CPU its own emergency stack (MPIDR Aff0, the GICv2's 8 CPUs), 16 KiB apart.
+            "    mrs x0, mpidr_el1",
+            "    and x0, x0, #7",
+            "    lsl x0, x0, #14",
+            "    sub sp, sp, x0",
             concat!("    mrs x0, tpidr_el", $el),
             "    sub sp, sp, #272",
             "    stp x0, x1, [sp, #0]",
@@ -390,7 +395,7 @@ macro_rules! vector_table {
             concat!("    b ", $table, "_return"),
             concat!(".section .bss.", $table, "_emergency_stack, \"aw\", %nobits"),
             ".balign 16",
-            "    .space 16384",
+            "    .space 16384 * 8",
             concat!($table, "_emergency_stack_top:"),
         );
     };
