@@ -30,6 +30,7 @@ mod profile;
 mod qemu;
 mod user_apps;
 mod setup;
+mod smp;
 mod soak;
 mod summary;
 mod systems;
@@ -52,13 +53,15 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper | --m3-partitions]
+  test [--under-load | --monitor | --r52-hyper | --m3-partitions | --smp | --arm64]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
                    boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
                    hypervisor's boots (docs/hypervisor.md); --m3-partitions: only
-                   the Cortex-M3 partitions' boot
+                   the Cortex-M3 partitions' boot; --smp: only the arm64 SMP
+                   bring-up boots (2 and 4 CPUs, multi-threaded TCG); --arm64: the
+                   arm64 supervisor's boots and the SMP ones
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts),
                    the monitor's, the Linux guest's and wells.ko's; prints the tables and
@@ -121,6 +124,8 @@ commands:
                    (kernel objects and VMs churned, heap flat), ten minutes of the
                    hosted library (heap and RSS flat), and the system-call and
                    hypercall fuzzers at 1 000 000 calls each; a PASS/FAIL tally
+  smp-soak [N]     the arm64 SMP bring-up boot (4 CPUs, multi-threaded TCG, EL1 and
+                   EL2 entry) N times each (default 20); stops at the first failure
   help             this text
 ";
 
@@ -207,6 +212,20 @@ fn main() -> ExitCode {
                 }
                 if summary.finish() { 0 } else { 1 }
             }),
+            [flag] if flag == "--arm64" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --arm64");
+                for (name, result) in qemu::run_arm64_tests(&root).into_iter().chain(smp::run_tests(&root)) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
+            [flag] if flag == "--smp" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --smp");
+                for (name, result) in smp::run_tests(&root) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
             _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),
         },
         "bench" => match rest {
@@ -223,6 +242,7 @@ fn main() -> ExitCode {
         .map(|()| 0),
         "debug" => qemu::debug_command(&root, rest),
         "soak" => no_options("soak", rest).and_then(|()| soak::command(&root)),
+        "smp-soak" => smp::soak(&root, rest),
         "clippy" => no_options("clippy", rest).and_then(|()| clippy::command(&root)),
         "linux-module" => linux::command(&root, rest),
         "linux-guest" => linux_guest::command(&root, rest),
@@ -435,6 +455,9 @@ fn test(root: &Path) -> Result<u8> {
     }
 
     for (name, result) in qemu::run_arm64_tests(root) {
+        summary.record(&name, result);
+    }
+    for (name, result) in smp::run_tests(root) {
         summary.record(&name, result);
     }
     for (name, result) in monitor::run_tests(root) {

@@ -365,10 +365,16 @@ pub fn test_boot_within(root: &Path, board: &Board, boot: &Boot, image: &Path, l
 
 /// [`test_boot_within`] with more QEMU options (a monitor's normal world).
 pub fn test_boot_with(root: &Path, board: &Board, boot: &Boot, image: &Path, extra: &[String], limit: Duration) -> Result<()> {
-    let qemu = board.facts().qemu;
-    println!("xtask: booting {} on {qemu} -M {} -cpu {}", image.display(), boot.machine, boot.cpu);
     let options: Vec<String> = ICOUNT.iter().map(|option| option.to_string()).chain(extra.iter().cloned()).collect();
-    let mut child = qemu_command_with(board, boot, image, &options)
+    test_boot_options(root, board, boot, image, &options, limit)
+}
+
+/// [`test_boot_with`] with exactly these QEMU options, no `-icount` added: the SMP boots run
+/// under multi-threaded TCG, which `-icount` excludes (`smp.rs`).
+pub fn test_boot_options(root: &Path, board: &Board, boot: &Boot, image: &Path, options: &[String], limit: Duration) -> Result<()> {
+    let qemu = board.facts().qemu;
+    println!("xtask: booting {} on {qemu} -M {} -cpu {} {}", image.display(), boot.machine, boot.cpu, options.join(" "));
+    let mut child = qemu_command_with(board, boot, image, options)
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -11,6 +11,7 @@ const GICD_ISENABLER: usize = 0x100;
 const GICD_ISACTIVER: usize = 0x300;
 const GICD_ICACTIVER: usize = 0x380;
 const GICD_IPRIORITYR: usize = 0x400;
+const GICD_SGIR: usize = 0xf00;
 const GICC_CTLR: usize = 0x00;
 const GICC_PMR: usize = 0x04;
 const GICC_IAR: usize = 0x0c;
@@ -75,6 +76,27 @@ impl Gic {
         self.write(self.cpu_interface, GICC_CTLR, 1);
     }
 
+    /// On a secondary CPU, once the boot CPU ran `init`: this CPU's banked part of the
+    /// distributor (its private interrupt `id`, the timer's, and the software-generated
+    /// interrupts 0..15) and its CPU interface.
+    pub fn init_cpu_interface(&self, id: u32) {
+        for private in (0..16).chain([id]) {
+            let priority_word = GICD_IPRIORITYR + (private as usize & !3);
+            let shift = (private % 4) * 8;
+            let priorities = self.read(self.distributor, priority_word) & !(0xff << shift);
+            self.write(self.distributor, priority_word, priorities | (0x80 << shift));
+        }
+        self.write(self.distributor, GICD_ISENABLER, 0xffff | 1 << id);
+        self.write(self.cpu_interface, GICC_PMR, 0xff);
+        self.write(self.cpu_interface, GICC_CTLR, 1);
+    }
+
+    /// Sends software-generated interrupt `sgi` (0..15) to the CPUs of `targets` (bit n: CPU
+    /// interface n).
+    pub fn send_sgi(&self, sgi: u32, targets: u8) {
+        self.write(self.distributor, GICD_SGIR, (targets as u32) << 16 | (sgi & 0xf));
+    }
+
     /// For a hypervisor: as `init` for its own interrupt `own` and the guests' timer
     /// `forwarded`, with split priority drop and deactivation (GICC_CTLR.EOImode), so an
     /// interrupt handed to a guest can stay active until the hypervisor deactivates it.
@@ -129,9 +151,16 @@ impl Gic {
     /// An IRQ of board `P`: when it is the timer's (`timer`), the one-shot timer is silenced
     /// (the kernel arms the next deadline itself) and the kernel's timer interrupt runs.
     pub fn interrupt<P: Platform>(&self, timer: u32) {
-        let id = self.acknowledge();
+        self.interrupt_id::<P>(timer);
+    }
+
+    /// [`Gic::interrupt`], answering the interrupt's ID (`SPURIOUS` when there was none).
+    pub fn interrupt_id<P: Platform>(&self, timer: u32) -> u32 {
+        // An SGI's IAR value also names the CPU that sent it, and its EOIR write must too.
+        let acknowledged = self.read(self.cpu_interface, GICC_IAR);
+        let id = acknowledged & 0x3ff;
         if id >= 1020 {
-            return;
+            return SPURIOUS;
         }
         // Trace points (`cargo xtask trace`): compiled out unless the image traces.
         let traced = crate::trace::on();
@@ -141,7 +170,7 @@ impl Gic {
         if id == timer {
             P::timer_cancel();
         }
-        self.end(id);
+        self.end(acknowledged);
         if id == timer {
             if let Some(kernel) = P::slot().get() {
                 kernel.timer_interrupt();
@@ -150,5 +179,6 @@ impl Gic {
         if let (true, Some(kernel)) = (traced, P::slot().get()) {
             kernel.trace(EventKind::IrqExit, id as u64);
         }
+        id
     }
 }

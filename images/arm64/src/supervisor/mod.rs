@@ -10,6 +10,8 @@ pub(crate) mod boot;
 mod full_stack_guest;
 mod memory;
 pub mod run;
+pub mod smp;
+mod smp_stress;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

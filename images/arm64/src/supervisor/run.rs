@@ -65,6 +65,33 @@ pub fn bench(board: &Board) -> i32 {
     wells_board_common::bench::run(board, &user)
 }
 
+/// The SMP bring-up image (`wells-smp-test`, booted with `-smp 2` and `-smp 4` under
+/// multi-threaded TCG): every other CPU started through PSCI and checked (`super::smp`).
+pub fn smp_test(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el);
+    wells_board_common::println!(Board, "smp test: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}
+
+/// The SMP kernel-fault image (`wells-smp-kernel-fault`, booted with `-smp 4`): the CPUs are
+/// brought up, then the last one takes a kernel fault, which must be reported as on one CPU
+/// (status 101).
+pub fn smp_kernel_fault(board: &Board) -> i32 {
+    if !super::smp::bring_up(board.entry_el) {
+        return 1;
+    }
+    let last = super::smp::cpus_up() - 1;
+    if last == 0 {
+        wells_board_common::println!(Board, "smp kernel fault: needs a second CPU");
+        return 1;
+    }
+    super::smp::kernel_fault_on(last);
+    // The faulting CPU ends the run; the boot CPU waits for it.
+    loop {
+        wells_core::arch::aarch64::wait_for_interrupt();
+    }
+}
+
 /// The kernel stack overflow image (`wells_board_common::test::stack_overflow`): the board must
 /// report the guard page hit and end the run with status 101.
 pub fn kernel_fault(board: &Board) -> i32 {

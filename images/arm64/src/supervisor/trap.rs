@@ -10,7 +10,8 @@ use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::{heap, Console};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
 use wells_core::arch::aarch64::el1::mmu;
-use wells_core::arch::aarch64::{FastCallRegisters, Syndrome, TrapFrame, TrapKind};
+use wells_core::arch::aarch64::{Aarch64, FastCallRegisters, Syndrome, TrapFrame, TrapKind};
+use wells_core::arch::Arch;
 
 /// Exit status when the kernel itself takes an unexpected exception.
 const KERNEL_FAULT_STATUS: i32 = 101;
@@ -18,7 +19,7 @@ const KERNEL_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     let from_user = matches!(kind.source, Source::Lower64 | Source::Lower32);
     match kind.class {
-        Class::Irq => GIC.interrupt::<Board>(VIRTUAL_TIMER),
+        Class::Irq => super::smp::note_interrupt(GIC.interrupt_id::<Board>(VIRTUAL_TIMER)),
         Class::Synchronous if from_user => user_synchronous(frame, kind),
         _ => unexpected(frame, kind),
     }
@@ -73,6 +74,11 @@ fn user_fault(frame: &TrapFrame) {
 fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
     let syndrome = Syndrome::read();
     let mut out = Console::<Board>::new();
+    // Said only with several CPUs up, where it matters which one faulted.
+    let cpu = Aarch64.cpu_id();
+    if cpu != 0 {
+        let _ = writeln!(out, "wells: CPU {cpu} took a kernel fault");
+    }
     if syndrome.far_valid() && !mmu::kernel_mapped(syndrome.far as usize) && heap::contains(syndrome.far as usize) {
         let _ = writeln!(out, "wells: kernel stack overflow: the guard page at 0x{:x} was hit", syndrome.far & !0xfff);
     }

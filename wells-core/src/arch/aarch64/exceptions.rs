@@ -127,8 +127,29 @@ static HANDLER: AtomicUsize = AtomicUsize::new(0);
 /// Installs the EL1 vector table on this CPU and routes every exception to `handler`.
 pub fn set_trap_handler(handler: TrapHandler) {
     HANDLER.store(handler as usize, Ordering::Release);
+    install_el1_vectors();
+}
+
+/// Installs the EL1 vector table on this CPU (a secondary CPU: the handler is already set).
+pub fn install_el1_vectors() {
     // SAFETY: the table is 2 KiB aligned code that saves and restores the full register frame.
     unsafe { asm!("adr {0}, wells_aarch64_vectors", "msr vbar_el1, {0}", "isb", out(reg) _, options(nostack)) };
+}
+
+/// The address of the EL1 vector table (what VBAR_EL1 holds once it is installed).
+pub fn el1_vectors() -> u64 {
+    let address: u64;
+    // SAFETY: only takes an address.
+    unsafe { asm!("adr {0}, wells_aarch64_vectors", out(reg) address, options(nomem, nostack)) };
+    address
+}
+
+/// VBAR_EL1 as this CPU has it.
+pub fn vbar_el1() -> u64 {
+    let vbar: u64;
+    // SAFETY: reads a system register.
+    unsafe { asm!("mrs {0}, vbar_el1", out(reg) vbar, options(nomem, nostack)) };
+    vbar
 }
 
 /// Installs the EL2 vector table (the hypervisor's, see `el2`) and routes every exception
@@ -250,8 +271,8 @@ pub(crate) use {restore_x0_to_x29, save_x2_to_x29, vector_entry};
 /// offers itself to `wells_aarch64_fast_call`; one it answers returns from there, any other
 /// completes the frame and goes on as every other trap. Synchronous exceptions at the
 /// same level are always kernel faults (calls come from below), so they run on an emergency
-/// stack: a kernel stack overflow into its guard page is reported instead of faulting again on
-/// the frame push.
+/// stack, one per CPU: a kernel stack overflow into its guard page is reported instead of
+/// faulting again on the frame push, and two CPUs faulting at once do not share one.
 macro_rules! vector_table {
     ($table:literal, $el:literal, $call:literal, $index:literal, $($number:literal),*) => {
         global_asm!(
@@ -268,6 +289,11 @@ macro_rules! vector_table {
             concat!("    adrp x0, ", $table, "_emergency_stack_top"),
             concat!("    add x0, x0, :lo12:", $table, "_emergency_stack_top"),
             "    mov sp, x0",
+            // Each CPU its own emergency stack (MPIDR Aff0, the GICv2's 8 CPUs), 16 KiB apart.
+            "    mrs x0, mpidr_el1",
+            "    and x0, x0, #7",
+            "    lsl x0, x0, #14",
+            "    sub sp, sp, x0",
             concat!("    mrs x0, tpidr_el", $el),
             "    sub sp, sp, #272",
             "    stp x0, x1, [sp, #0]",
@@ -369,7 +395,7 @@ macro_rules! vector_table {
             concat!("    b ", $table, "_return"),
             concat!(".section .bss.", $table, "_emergency_stack, \"aw\", %nobits"),
             ".balign 16",
-            "    .space 16384",
+            "    .space 16384 * 8",
             concat!($table, "_emergency_stack_top:"),
         );
     };

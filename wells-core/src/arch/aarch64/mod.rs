@@ -12,6 +12,7 @@ pub mod el3;
 use el1::mmu;
 pub mod exceptions;
 pub mod psci;
+pub mod secondary;
 pub mod semihosting;
 pub mod smc;
 pub mod start;

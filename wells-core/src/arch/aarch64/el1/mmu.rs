@@ -244,6 +244,16 @@ fn flush_page(va: usize, asid: u16) {
 /// `space` must map the running code, its stack and every device in use, and must outlive its
 /// use as the current translation.
 pub unsafe fn enable(space: &AddressSpace) {
+    // SAFETY: the caller's contract.
+    unsafe { enable_ttbr(space.ttbr()) }
+}
+
+/// [`enable`] with the space's TTBR0_EL1 value: how a secondary CPU, started with the MMU off,
+/// turns it on with the tables the boot CPU built (`super::super::secondary`).
+///
+/// # Safety
+/// As [`enable`]: the tables `ttbr` points to map what runs and outlive their use.
+pub unsafe fn enable_ttbr(ttbr: u64) {
     let t0sz = (64 - VA_BITS) as u64;
     // TCR_EL1: T0SZ, IRGN0/ORGN0 write-back, SH0 inner, TG0 4K, EPD1 (no TTBR1 walks),
     // IPS 40 bits, AS (16-bit ASIDs).
@@ -268,7 +278,7 @@ pub unsafe fn enable(space: &AddressSpace) {
             "isb",
             mair = in(reg) MAIR,
             tcr = in(reg) tcr,
-            ttbr = in(reg) space.ttbr(),
+            ttbr = in(reg) ttbr,
             tmp = out(reg) _,
             options(nostack)
         )

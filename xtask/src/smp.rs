@@ -1,0 +1,117 @@
+//! The SMP boots of the arm64 supervisor (`docs/core.md`, "Several CPUs"): the bring-up image
+//! (`wells-smp-test`) on QEMU `virt` with 2 and 4 cortex-a53 CPUs under multi-threaded TCG, so
+//! the CPUs really run at once (a counter under a spin lock from every CPU, values passed
+//! between CPUs) (which `-icount` would forbid: the image measures no time, it
+//! only waits, with a generous limit, for each CPU's report). At EL1 entry QEMU's PSCI answers
+//! HVC; at EL2 entry (`virtualization=on`) SMC. `cargo xtask smp-soak [boots]` repeats the
+//! 4-CPU boot: races show up as rare failures.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::qemu::{self, Boot, VIRT_ARM64};
+use crate::Result;
+
+/// A bring-up boot: its name, machine, CPU count and the lines it must print.
+struct SmpBoot {
+    boot: Boot,
+    cpus: u32,
+}
+
+/// What every bring-up boot must print beyond its CPU count's lines.
+const EXPECT: &[&str] = &[
+    "ok - smp: CPU_ON of the boot CPU = -4",
+    "ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
+    "ok - smp: CPU_ON of a CPU that does not exist (cluster 0xff) = -2",
+    "smp test: PASS",
+];
+
+const BOOTS: &[SmpBoot] = &[
+    // One CPU: nothing to start, and CPU 1 does not exist.
+    SmpBoot { boot: boot("arm64 SMP bring-up: 1 CPU, nothing to start (EL1 entry)", "virt"), cpus: 1 },
+    SmpBoot { boot: boot("arm64 SMP bring-up: 2 CPUs, PSCI through HVC (EL1 entry, multi-threaded TCG)", "virt"), cpus: 2 },
+    SmpBoot { boot: boot("arm64 SMP bring-up: 4 CPUs, PSCI through HVC (EL1 entry, multi-threaded TCG)", "virt"), cpus: 4 },
+    SmpBoot { boot: boot("arm64 SMP bring-up: 4 CPUs, PSCI through SMC (EL2 entry, multi-threaded TCG)", "virt,virtualization=on"), cpus: 4 },
+];
+
+const fn boot(name: &'static str, machine: &'static str) -> Boot {
+    Boot { name, machine, cpu: "cortex-a53", expect: EXPECT, status: 0 }
+}
+
+/// Wall-clock limit of one boot: the image waits up to 60 s for a CPU that never comes.
+const LIMIT: Duration = Duration::from_secs(180);
+
+/// The QEMU options of a boot with `cpus` CPUs, each on a host thread of its own.
+fn options(cpus: u32) -> Vec<String> {
+    ["-smp", &cpus.to_string(), "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect()
+}
+
+/// Builds the bring-up image and runs every SMP boot; one result per boot.
+pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[]);
+    BOOTS
+        .iter()
+        .map(|smp| {
+            let result = match &image {
+                Ok(image) => with_counts(root, image, smp),
+                Err(e) => Err(format!("image not built: {e}")),
+            };
+            (smp.boot.name.to_string(), result)
+        })
+        .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
+        .collect()
+}
+
+/// A boot, checking beyond [`EXPECT`] its CPU count's own lines: `N CPUs found`, `N of N CPUs
+/// up`, the lock's total from N CPUs, and each secondary's report and ping-pong.
+fn with_counts(root: &Path, image: &Path, smp: &SmpBoot) -> Result<()> {
+    let mut expect: Vec<String> = EXPECT.iter().map(|line| line.to_string()).collect();
+    expect.push(format!("smp: {} CPUs found", smp.cpus));
+    expect.push(format!("smp: {} of {} CPUs up", smp.cpus, smp.cpus));
+    expect.push(format!("ok - smp: a counter incremented under a spin lock by {} CPUs", smp.cpus));
+    for cpu in 1..smp.cpus {
+        expect.push(format!("ok - smp: CPU {cpu} up: EL1 yes, MMU yes, vectors yes"));
+        expect.push(format!("ok - smp: CPU_ON of CPU {cpu}, on already = -4"));
+        expect.push(format!("ok - smp: 10000 values passed to CPU {cpu} and back, each checked: 0 wrong"));
+    }
+    // xtask runs once and ends: leaking the lines keeps `Boot` all-static.
+    let expect: &'static [&'static str] = Box::leak(expect.into_iter().map(|line| &*Box::leak(line.into_boxed_str())).collect::<Vec<_>>().into_boxed_slice());
+    let boot = Boot { expect, ..smp.boot };
+    qemu::test_boot_options(root, &VIRT_ARM64, &boot, image, &options(smp.cpus), LIMIT)
+}
+
+/// The kernel fault on CPU 3 of 4 (`wells-smp-kernel-fault`): reported as that CPU's, on its
+/// own emergency stack, status 101.
+const FAULT_BOOT: Boot = Boot {
+    name: "arm64 SMP: a kernel fault on CPU 3 of 4 is reported (multi-threaded TCG)",
+    machine: "virt",
+    cpu: "cortex-a53",
+    expect: &["smp: 4 of 4 CPUs up", "smp: CPU 3 reads 0x8", "wells: CPU 3 took a kernel fault", "unexpected exception: data abort at the same level", "FAR=0x0000000000000008"],
+    status: 101,
+};
+
+/// Builds the SMP kernel-fault image and boots it.
+fn fault_test(root: &Path) -> Result<()> {
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-fault", &[])?;
+    qemu::test_boot_options(root, &VIRT_ARM64, &FAULT_BOOT, &image, &options(4), LIMIT)
+}
+
+/// `cargo xtask smp-soak [boots]`: the 4-CPU boots `boots` times each (default 20); stops at
+/// the first failure. Returns the exit status.
+pub fn soak(root: &Path, rest: &[String]) -> Result<u8> {
+    let boots: u32 = match rest {
+        [] => 20,
+        [count] => count.parse().map_err(|_| format!("smp-soak: `{count}` is not a number of boots"))?,
+        _ => return Err("usage: cargo xtask smp-soak [boots]".to_string()),
+    };
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[])?;
+    let four: Vec<&SmpBoot> = BOOTS.iter().filter(|smp| smp.cpus == 4).collect();
+    for round in 1..=boots {
+        for smp in &four {
+            with_counts(root, &image, smp).map_err(|e| format!("smp-soak: boot {round} of {boots}: {e}"))?;
+        }
+        println!("xtask: smp-soak: round {round} of {boots} passed");
+    }
+    println!("xtask: smp-soak: {} boots, all passed", boots as usize * four.len());
+    Ok(0)
+}
