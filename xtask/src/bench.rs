@@ -31,9 +31,10 @@ const BENCH_BOARDS: [BenchBoard; 7] = [
     (&crate::m3_partitions::MPS2_AN385_PARTITIONS, "Cortex-M3 partitions (MPU, time windows)", M3_COUNTER, &[], None),
 ];
 
-/// `cargo xtask bench --board NAME`: only that board's bench image, booted twice under
-/// `-icount` (the figures must repeat); prints its table and runs, writes nothing.
-pub fn run_one(root: &Path, name: &str) -> Result<()> {
+/// `cargo xtask bench --board NAME [--write]`: only that board's bench image, booted twice
+/// under `-icount` (the figures must repeat); prints its table and runs; with `write`, also puts
+/// its subsection into docs/benchmarks.md (replacing the board's own, or after the last board's).
+pub fn run_one(root: &Path, name: &str, write: bool) -> Result<()> {
     let Some(&(board, title, counter, test_features, _)) = BENCH_BOARDS.iter().find(|b| b.0.name == name) else {
         let names: Vec<&str> = BENCH_BOARDS.iter().map(|b| b.0.name).collect();
         return Err(format!("no bench image for board `{name}`; boards: {}", names.join(", ")));
@@ -43,6 +44,33 @@ pub fn run_one(root: &Path, name: &str) -> Result<()> {
     if let Some(guest) = &bench.guest_block {
         println!("\nguest:\n{guest}");
     }
+    if write {
+        // A hypervisor's guest comparison needs its native board's figures: only the full
+        // report has them.
+        replace_board_section(root, title, &render_board(&bench, None))?;
+    }
+    Ok(())
+}
+
+/// Puts a board's subsection (`### title`) in place of its old one in docs/benchmarks.md, or
+/// after the last board's when it has none yet.
+fn replace_board_section(root: &Path, title: &str, section: &str) -> Result<()> {
+    let path = root.join(REPORT);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let heading = format!("\n### {title}\n");
+    // A subsection ends at the next subsection, the sizes' footnote or the next section.
+    let end_after = |from: usize| ["\n### ", "\nBytes, from GNU `size`", "\n## "].iter().filter_map(|m| text[from..].find(m)).min().map_or(text.len(), |i| from + i);
+    let (start, end) = match text.find(&heading) {
+        Some(at) => (at, end_after(at + heading.len())),
+        None => {
+            let boards = text.find("\n## wells standalone on QEMU boards").ok_or("docs/benchmarks.md has no boards section: run `cargo xtask bench`")?;
+            let at = text[boards..].find("\nBytes, from GNU `size`").map(|i| boards + i).ok_or("the boards section has no sizes footnote")?;
+            (at, at)
+        }
+    };
+    let new = format!("{}\n\n{}\n{}", text[..start].trim_end_matches('\n'), section.trim_matches('\n'), &text[end..]);
+    std::fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("xtask: updated `### {title}` in {REPORT}");
     Ok(())
 }
 
@@ -477,6 +505,28 @@ fn guest_overhead(native: &BoardBench, guest: &str) -> String {
     md
 }
 
+/// One board's subsection: how it was measured, its table, the guest's overhead against
+/// `native` (a hypervisor's board), its image sizes.
+fn render_board(board: &BoardBench, native: Option<&BoardBench>) -> String {
+    let mut md = format!("\n### {}\n\n", board.title);
+    md.push_str(&format!(
+        "- command: `{}`\n- QEMU: {}\n- counter: {}\n- determinism: `cargo xtask bench` boots the image twice \
+         and fails unless both boots print exactly the same figures; they did.\n\n",
+        board.command,
+        command_text(&VIRT_ARM64.facts().qemu, &["--version"]).lines().next().unwrap_or("unknown"),
+        board.counter,
+    ));
+    md.push_str(&board.block);
+    if let (Some(guest), Some(native)) = (&board.guest_block, native) {
+        md.push_str(&guest_overhead(native, guest));
+    }
+    md.push_str("\n\nImage size:\n\n| what | text | data | bss |\n|---|---:|---:|---:|\n");
+    for (what, (text, data, bss)) in &board.sizes {
+        md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));
+    }
+    md
+}
+
 fn render_boards(boards: &[BoardBench]) -> String {
     let mut md = String::new();
     md.push_str("\n## wells standalone on QEMU boards (instructions)\n\n");
@@ -519,23 +569,8 @@ fn render_boards(boards: &[BoardBench]) -> String {
          prints its table, writing nothing: to compare two commits.\n\n",
     );
     for board in boards {
-        md.push_str(&format!("\n### {}\n\n", board.title));
-        md.push_str(&format!(
-            "- command: `{}`\n- QEMU: {}\n- counter: {}\n- determinism: `cargo xtask bench` boots the image twice \
-             and fails unless both boots print exactly the same figures; they did.\n\n",
-            board.command,
-            command_text(&VIRT_ARM64.facts().qemu, &["--version"]).lines().next().unwrap_or("unknown"),
-            board.counter,
-        ));
-        md.push_str(&board.block);
         let native = boards.iter().find(|b| Some(b.title) == board.native);
-        if let (Some(guest), Some(native)) = (&board.guest_block, native) {
-            md.push_str(&guest_overhead(native, guest));
-        }
-        md.push_str("\n\nImage size:\n\n| what | text | data | bss |\n|---|---:|---:|---:|\n");
-        for (what, (text, data, bss)) in &board.sizes {
-            md.push_str(&format!("| {what} | {text} | {data} | {bss} |\n"));
-        }
+        md.push_str(&render_board(board, native));
     }
     md.push_str(
         "\nBytes, from GNU `size` (it reads these ARM ELF files through its generic \

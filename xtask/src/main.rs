@@ -66,11 +66,12 @@ commands:
                    then every board's bench image under QEMU -icount (instruction counts),
                    the monitor's, the Linux guest's and wells.ko's; prints the tables and
                    writes docs/benchmarks.md
-  bench --board NAME
+  bench --board NAME [--write]
                    only that board's bench image (qemu-virt-arm64, qemu-virt-arm64-hyper,
                    qemu-virt-arm32, qemu-virt-arm32-hyper, qemu-mps3-an536,
-                   qemu-mps2-an385), booted twice under -icount; prints its table and
-                   every run, writes nothing
+                   qemu-mps2-an385, qemu-mps2-an385-partitions), booted twice under
+                   -icount; prints its table and every run; --write also puts it into
+                   docs/benchmarks.md
   bench --minimal  only the Cortex-M3 minimal configuration's flash and kernel RAM with
                    each optional core feature (what each costs); prints, writes nothing
   bench --monitor  only the monitor's section (secure world and full stack, -icount);
@@ -230,8 +231,9 @@ fn main() -> ExitCode {
         },
         "bench" => match rest {
             [] => bench::run(&root),
-            [flag, board] if flag == "--board" => bench::run_one(&root, board),
-            [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..]),
+            [flag, board] if flag == "--board" => bench::run_one(&root, board, false),
+            [flag, board, write] if flag == "--board" && write == "--write" => bench::run_one(&root, board, true),
+            [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..], false),
             [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
             [flag] if flag == "--monitor" => monitor::bench_section(&root).and_then(|section| {
                 print!("{section}");
