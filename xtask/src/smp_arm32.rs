@@ -1,6 +1,7 @@
 //! The SMP boots of the Cortex-A15 supervisor (`docs/core.md`, "Several CPUs"): the bring-up
 //! image (`wells-smp-test`) on QEMU `virt` with 2 cortex-a15 CPUs under multi-threaded TCG, at
-//! SVC entry (QEMU's PSCI answers HVC) and at HYP entry (`virtualization=on`: SMC). As on arm64
+//! SVC entry (QEMU's PSCI answers HVC) and at HYP entry (`virtualization=on`: SMC), with the
+//! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`). As on arm64
 //! the image measures no time, it only waits, with a generous limit, for each CPU's report.
 
 use std::path::Path;
@@ -18,6 +19,8 @@ const EXPECT_SVC: &[&str] = &[
     "ok - smp: CPU 1 up: SVC yes, MMU yes, timer ticks 1 (GIC CPU interface), SGI taken yes",
     "ok - smp: CPU_ON of CPU 1, on already = -4",
     "ok - smp: AFFINITY_INFO of CPU 1 after CPU_ON = 0",
+    "ok - smp: a counter incremented under a spin lock by 2 CPUs: 200000 (expected 200000)",
+    "ok - smp: 10000 values passed to CPU 1 and back, each checked: 0 wrong",
     "ok - smp: CPU_ON of the boot CPU = -4",
     "ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
     "ok - smp: CPU_ON of a CPU that does not exist (cluster 0xff) = -2",
@@ -31,6 +34,8 @@ const EXPECT_HYP: &[&str] = &[
     "ok - smp: CPU_ON of CPU 1 = 0",
     "ok - smp: CPU 1 up: SVC yes, MMU yes, timer ticks 1 (GIC CPU interface), SGI taken yes",
     "ok - smp: CPU_ON of CPU 1, on already = -4",
+    "ok - smp: a counter incremented under a spin lock by 2 CPUs: 200000 (expected 200000)",
+    "ok - smp: 10000 values passed to CPU 1 and back, each checked: 0 wrong",
     "ok - smp: CPU_ON of the boot CPU = -4",
     "ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
     "smp: 2 of 2 CPUs up",

@@ -30,6 +30,8 @@ pub mod pl061;
 pub mod profile;
 mod platform;
 pub mod supervisor;
+#[cfg(target_has_atomic = "64")]
+pub mod smp_stress;
 pub mod system;
 pub mod test;
 pub mod timer_host;

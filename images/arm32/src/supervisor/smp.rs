@@ -4,8 +4,8 @@
 //! banked ones of ABT, UND, IRQ/FIQ) and the kernel's address space. Each secondary establishes
 //! SVC, takes its own mode stacks, turns on the MMU with the kernel's tables, installs the
 //! vectors, sets up its GIC CPU interface and its virtual timer, takes one tick of that timer
-//! through the vectors, reports in, then takes an SGI from the boot CPU and parks (interrupts
-//! masked). The boot CPU checks every report and PSCI's answers to the bad calls.
+//! through the vectors, reports in, then takes an SGI from the boot CPU, joins the cross-core
+//! checks of `wells_board_common::smp_stress` and parks (interrupts masked). The boot CPU checks every report and PSCI's answers to the bad calls.
 //! Secondaries neither print nor allocate: the console and the heap are the boot CPU's.
 
 use super::board::{Board, VIRTUAL_TIMER};
@@ -15,7 +15,7 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
-use wells_board_common::println;
+use wells_board_common::{println, smp_stress};
 use wells_core::arch::arm::psci::{self, Conduit};
 use wells_core::arch::arm::secondary::{self, SecondaryStart};
 use wells_core::arch::arm::{self, counter, mode, pl1::mmu, Armv7a};
@@ -108,6 +108,9 @@ pub fn bring_up(entry_mode: u32) -> bool {
         good &= expect(&alloc::format!("CPU_ON of CPU {cpu}, on already"), conduit.cpu_on(cpu as u32, secondary::entry_address(), 0), psci::ALREADY_ON);
         good &= expect(&alloc::format!("AFFINITY_INFO of CPU {cpu} after CPU_ON"), conduit.affinity_info(cpu as u32), psci::AFFINITY_ON);
     }
+    // Together: a lock and a ping-pong across cores.
+    let secondaries: Vec<usize> = (0..cpus).filter(|&cpu| cpu != me).collect();
+    good &= smp_stress::boot_cpu::<Board>(&secondaries);
     good &= expect("CPU_ON of the boot CPU", conduit.cpu_on(me as u32, secondary::entry_address(), 0), psci::ALREADY_ON);
     good &= expect("CPU_ON of a CPU that does not exist (the next number)", conduit.cpu_on(cpus as u32, secondary::entry_address(), 0), psci::INVALID_PARAMETERS);
     good &= expect("CPU_ON of a CPU that does not exist (cluster 0xff)", conduit.cpu_on(0xff << 8, secondary::entry_address(), 0), psci::INVALID_PARAMETERS);
@@ -174,6 +177,7 @@ extern "C" fn secondary_main(_entry_mode: u32, start: &'static SecondaryStart) -
     }
     REPORTS[cpu].fetch_or(SGI_TAKEN, Ordering::Release);
     Armv7a.irq_save();
+    smp_stress::secondary(cpu);
     loop {
         arm::wait_for_interrupt();
     }
