@@ -284,9 +284,16 @@ pub fn cached_arm64_guest(root: &Path) -> Result<Arm64Guest> {
 }
 
 /// The headers of the arm64 guest's kernel `release` when setup has put them into the cache.
+/// Whole means marked complete and holding its `-common` part, which its Makefile includes.
 pub fn arm64_headers_in_cache(root: &Path, release: &str) -> Option<std::path::PathBuf> {
     let dir = kernel_cache(root).join(format!("{release}-headers"));
-    dir.join(".complete").exists().then(|| dir.join(format!("usr/src/linux-headers-{release}")))
+    let whole = dir.join(".complete").exists() && arm64_headers_common(&dir, release).join("Makefile").exists();
+    whole.then(|| dir.join(format!("usr/src/linux-headers-{release}")))
+}
+
+/// Where the architecture-independent part of the arm64 headers of `release` unpacks in `dir`.
+fn arm64_headers_common(dir: &Path, release: &str) -> std::path::PathBuf {
+    dir.join(format!("usr/src/linux-headers-{}-common", release.trim_end_matches("-arm64")))
 }
 
 /// The headers of the arm64 guest's kernel `release`, to cross-build wells.ko for it
@@ -310,8 +317,10 @@ pub fn cached_arm64_headers(root: &Path, release: &str) -> Result<std::path::Pat
     println!("xtask setup: fetching the arm64 kernel headers for wells.ko: {}", packages.join(" "));
     unpack_into_cache(root, &format!("{release}-headers"), &packages, &dir)?;
     fix_makefiles(&dir.join("usr/src"), Path::new("/usr/src"))?;
-    if !headers.join("Makefile").exists() {
-        return Err(format!("{} lacks its Makefile", headers.display()));
+    for part in [headers.clone(), arm64_headers_common(&dir, release)] {
+        if !part.join("Makefile").exists() {
+            return Err(format!("{} lacks its Makefile", part.display()));
+        }
     }
     std::fs::write(dir.join(".complete"), packages.join("\n") + "\n").map_err(|e| e.to_string())?;
     Ok(headers)
@@ -401,13 +410,26 @@ fn dependencies(package: &str) -> Result<Vec<String>> {
     Ok(parse_depends(&String::from_utf8_lossy(&out.stdout)))
 }
 
-/// The package names of `Depends:` lines in `apt-cache depends` output (`|Depends:` too).
+/// The package names of `Depends:` lines in `apt-cache depends` output (`|Depends:` too). A
+/// dependency apt shows as `<virtual>` (no package of that name and architecture: an
+/// architecture-independent part asked for as `:arm64`, or a virtual package) stands for the
+/// first package listed under it, when there is one; without, it is left out.
 fn parse_depends(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| line.trim().trim_start_matches('|').strip_prefix("Depends:"))
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.starts_with('<'))
-        .collect()
+    let mut names = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(name) = line.trim().trim_start_matches('|').strip_prefix("Depends:") else { continue };
+        let name = name.trim();
+        if !name.starts_with('<') {
+            names.push(name.to_string());
+            continue;
+        }
+        // The providers: indented lines that are a bare package name.
+        if let Some(provider) = lines.peek().map(|next| next.trim()).filter(|next| !next.is_empty() && !next.contains(':') && !next.contains(' ')) {
+            names.push(provider.to_string());
+        }
+    }
+    names
 }
 
 // ---------------------------------------------------------------- Debian packages
@@ -732,6 +754,9 @@ mod tests {
             parse_depends(text),
             ["linux-base", "linux-headers-6.12.95+deb12-common", "linux-image-6.12.95+deb12-amd64", "linux-kbuild-6.12.95+deb12"]
         );
+        // The arm64 headers ask for their architecture-independent part as `:arm64`.
+        let text = "linux-headers-6.1.0-57-arm64:arm64\n  Depends: <linux-headers-6.1.0-57-common:arm64>\n    linux-headers-6.1.0-57-common\n  Depends: linux-kbuild-6.1:arm64\n    linux-kbuild-6.1\n  Depends: gcc-12:arm64\n";
+        assert_eq!(parse_depends(text), ["linux-headers-6.1.0-57-common", "linux-kbuild-6.1:arm64", "gcc-12:arm64"]);
     }
 
     #[test]
