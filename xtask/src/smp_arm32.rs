@@ -56,18 +56,39 @@ const BOOTS: &[Boot] = &[
 /// Wall-clock limit of one boot: the image waits up to 60 s for a CPU that never comes.
 const LIMIT: Duration = Duration::from_secs(180);
 
-/// Builds the bring-up image and runs both boots; one result per boot.
+/// The kernel fault on CPU 1 of 2 (`wells-smp-kernel-fault`): reported as that CPU's, on its
+/// own ABT stack, status 101.
+const FAULT_BOOT: Boot = Boot {
+    name: "arm32 SMP: a kernel fault on CPU 1 of 2 is reported (multi-threaded TCG)",
+    machine: "virt",
+    cpu: "cortex-a15",
+    expect: &["smp: 2 of 2 CPUs up", "smp: CPU 1 reads 0x8", "wells: CPU 1 took a kernel fault", "unexpected exception: data abort in SVC mode", "DFAR=0x00000008"],
+    status: 101,
+};
+
+/// The QEMU options of a boot with two CPUs, each on a host thread of its own.
+fn options() -> Vec<String> {
+    ["-smp", "2", "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect()
+}
+
+/// Builds the images and runs the boots; one result per boot.
 pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     let image = qemu::build(root, &VIRT_ARM32, "wells-smp-test", &[]);
-    let options: Vec<String> = ["-smp", "2", "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect();
     BOOTS
         .iter()
         .map(|boot| {
             let result = match &image {
-                Ok(image) => qemu::test_boot_options(root, &VIRT_ARM32, boot, image, &options, LIMIT),
+                Ok(image) => qemu::test_boot_options(root, &VIRT_ARM32, boot, image, &options(), LIMIT),
                 Err(e) => Err(format!("image not built: {e}")),
             };
             (boot.name.to_string(), result)
         })
+        .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .collect()
+}
+
+/// Builds the SMP kernel-fault image and boots it.
+fn fault_test(root: &Path) -> Result<()> {
+    let image = qemu::build(root, &VIRT_ARM32, "wells-smp-kernel-fault", &[])?;
+    qemu::test_boot_options(root, &VIRT_ARM32, &FAULT_BOOT, &image, &options(), LIMIT)
 }

@@ -123,3 +123,23 @@ pub fn smp_test(board: &Board) -> i32 {
     wells_board_common::println!(Board, "smp test: {}", if passed { "PASS" } else { "FAIL" });
     if passed { 0 } else { 1 }
 }
+
+/// The SMP kernel-fault image on the Cortex-A15 (`wells-smp-kernel-fault`, booted with `-smp 2`):
+/// the CPUs are brought up, then CPU 1 reads an address the kernel does not map; the report
+/// must name that CPU and the run end with the kernel-fault status (101).
+#[cfg(feature = "qemu-virt")]
+pub fn smp_kernel_fault(board: &Board) -> i32 {
+    if !super::smp::bring_up(board.entry_mode) {
+        return 1;
+    }
+    let last = super::smp::cpus_up() - 1;
+    if last == 0 {
+        wells_board_common::println!(Board, "smp kernel fault: needs a second CPU");
+        return 1;
+    }
+    super::smp::kernel_fault_on(last);
+    // The faulting CPU ends the run; this one waits for that.
+    loop {
+        wells_core::arch::arm::wait_for_interrupt();
+    }
+}

@@ -14,7 +14,7 @@ use crate::board::GIC;
 use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use wells_board_common::{println, smp_stress};
 use wells_core::arch::arm::psci::{self, Conduit};
 use wells_core::arch::arm::secondary::{self, SecondaryStart};
@@ -116,6 +116,7 @@ pub fn bring_up(entry_mode: u32) -> bool {
     good &= expect("CPU_ON of a CPU that does not exist (cluster 0xff)", conduit.cpu_on(0xff << 8, secondary::entry_address(), 0), psci::INVALID_PARAMETERS);
     let up = (0..cpus).filter(|&cpu| cpu == me || REPORTS[cpu].load(Ordering::Acquire) == EVERYTHING).count();
     println!(Board, "smp: {up} of {cpus} CPUs up");
+    CPUS_UP.store(up, Ordering::Release);
     core::mem::forget(stacks);
     core::mem::forget(starts);
     good && up == cpus
@@ -178,7 +179,40 @@ extern "C" fn secondary_main(_entry_mode: u32, start: &'static SecondaryStart) -
     REPORTS[cpu].fetch_or(SGI_TAKEN, Ordering::Release);
     Armv7a.irq_save();
     smp_stress::secondary(cpu);
+    // Parked: only an SGI (pending, masked) wakes it, sent with a request to fault.
     loop {
+        if FAULT_ON.load(Ordering::Acquire) == cpu {
+            fault();
+        }
         arm::wait_for_interrupt();
     }
+}
+
+/// CPUs up after [`bring_up`] (the boot CPU and every secondary that reported everything).
+static CPUS_UP: AtomicUsize = AtomicUsize::new(1);
+
+/// How many CPUs [`bring_up`] found up: numbers 0 to this less one.
+pub fn cpus_up() -> usize {
+    CPUS_UP.load(Ordering::Acquire)
+}
+
+/// The CPU asked to take a kernel fault (`kernel_fault_on`); none at first.
+static FAULT_ON: AtomicUsize = AtomicUsize::new(usize::MAX);
+/// An address no kernel space maps: QEMU `virt`'s flash, which the supervisor leaves alone.
+const UNMAPPED: usize = 0x8;
+
+/// Asks parked secondary `cpu` to read an address the kernel does not map: a data abort in SVC
+/// on that CPU, which the trap handler reports (on that CPU's own ABT stack) before it ends the
+/// run with the kernel-fault status.
+pub fn kernel_fault_on(cpu: usize) {
+    println!(Board, "smp: CPU {cpu} reads {UNMAPPED:#x}, which the kernel does not map");
+    FAULT_ON.store(cpu, Ordering::Release);
+    GIC.send_sgi(SGI_HELLO, 1 << cpu);
+}
+
+fn fault() -> ! {
+    // SAFETY: not safe, on purpose: the read faults and the trap handler ends the run; it
+    // changes nothing.
+    let value = unsafe { core::ptr::read_volatile(UNMAPPED as *const u32) };
+    panic!("smp: reading {UNMAPPED:#x} did not fault (it read {value:#x})")
 }

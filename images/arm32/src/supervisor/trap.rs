@@ -11,7 +11,8 @@ use core::fmt::Write;
 use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::Console;
 use wells_core::arch::arm::exceptions::FaultStatus;
-use wells_core::arch::arm::{mode, TrapFrame, TrapKind};
+use wells_core::arch::arm::{mode, Armv7a, TrapFrame, TrapKind};
+use wells_core::arch::Arch;
 
 /// Exit status when the kernel itself takes an unexpected exception.
 const KERNEL_FAULT_STATUS: i32 = 101;
@@ -70,6 +71,7 @@ fn user_fault(frame: &TrapFrame, kind: TrapKind) -> ! {
 fn unexpected(frame: &TrapFrame, kind: TrapKind) -> ! {
     let status = FaultStatus::read();
     let mut out = Console::<Board>::new();
+    let _ = writeln!(out, "wells: CPU {} took a kernel fault", Armv7a.cpu_id());
     if kind == TrapKind::DataAbort && guard_page_hit(status.dfar as usize) {
         let _ = writeln!(out, "wells: kernel stack overflow: the guard page at 0x{:x} was hit", status.dfar & !0xfff);
     }
