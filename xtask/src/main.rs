@@ -53,12 +53,13 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper | --m3-partitions | --smp | --arm64]
+  test [--under-load | --monitor | --r52-hyper | --m3 | --m3-partitions | --smp | --arm64]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
                    boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
-                   hypervisor's boots (docs/hypervisor.md); --m3-partitions: only
+                   hypervisor's boots (docs/hypervisor.md); --m3: only the Cortex-M3
+                   supervisor's boots and the minimal configuration's; --m3-partitions: only
                    the Cortex-M3 partitions' boot; --smp: only the arm64 SMP
                    bring-up boots (2 and 4 CPUs, multi-threaded TCG); --arm64: the
                    arm64 supervisor's boots and the SMP ones
@@ -204,6 +205,15 @@ fn main() -> ExitCode {
                 for (name, result) in m3_partitions::run_tests(&root) {
                     summary.record(&name, result);
                 }
+                if summary.finish() { 0 } else { 1 }
+            }),
+            [flag] if flag == "--m3" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --m3");
+                for (name, result) in cortex_m3::run_tests(&root) {
+                    summary.record(&name, result);
+                }
+                let (name, result) = minimal::test(&root);
+                summary.record(&name, result);
                 if summary.finish() { 0 } else { 1 }
             }),
             [flag] if flag == "--monitor" => setup::run(&root).map(|()| {

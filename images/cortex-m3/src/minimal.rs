@@ -62,3 +62,31 @@ pub fn static_ram() -> usize {
 pub fn write(text: &str) {
     UART.write(text.as_bytes());
 }
+
+/// Bytes never written at the bottom of the handler stack and of the boot stack. QEMU starts
+/// with RAM zeroed and nothing clears these stacks, so the zero words below the deepest use
+/// are the headroom (a word of zeros pushed at the very edge would count as unused: the check's
+/// margin covers it).
+pub fn stack_headroom() -> [usize; 2] {
+    extern "C" {
+        static __handler_stack_bottom: u8;
+        static __handler_stack_top: u8;
+        static __boot_stack_bottom: u8;
+        static __boot_stack_top: u8;
+    }
+    // Linker-script symbols: only their addresses are taken here.
+    let spans = [
+        (core::ptr::addr_of!(__handler_stack_bottom) as usize, core::ptr::addr_of!(__handler_stack_top) as usize),
+        (core::ptr::addr_of!(__boot_stack_bottom) as usize, core::ptr::addr_of!(__boot_stack_top) as usize),
+    ];
+    spans.map(|(bottom, top)| {
+        let mut at = bottom;
+        // SAFETY: every word from the bottom of the span to its top is RAM of the image's
+        // `.stacks` section, word-aligned; reading it races with nothing (only the stack's
+        // owner writes it, and only above its stack pointer).
+        while at < top && unsafe { core::ptr::read_volatile(at as *const u32) } == 0 {
+            at += 4;
+        }
+        at - bottom
+    })
+}
