@@ -73,8 +73,10 @@ commands:
                    qemu-mps2-an385, qemu-mps2-an385-partitions), booted twice under
                    -icount; prints its table and every run; --write also puts it into
                    docs/benchmarks.md
-  bench --minimal  only the Cortex-M3 minimal configuration's flash and kernel RAM with
-                   each optional core feature (what each costs); prints, writes nothing
+  bench --minimal [--write]
+                   only the Cortex-M3 minimal configuration's flash and kernel RAM with
+                   each optional core feature (what each costs); prints it, and with
+                   --write also puts it into docs/benchmarks.md
   bench --monitor  only the monitor's section (secure world and full stack, -icount);
                    replaces that section of docs/benchmarks.md
   profile [--board B]
@@ -245,6 +247,7 @@ fn main() -> ExitCode {
             [flag, board, write] if flag == "--board" && write == "--write" => bench::run_one(&root, board, true),
             [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..], false),
             [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
+            [flag, write] if flag == "--minimal" && write == "--write" => minimal::write_section(&root),
             [flag] if flag == "--monitor" => monitor::bench_section(&root).and_then(|section| {
                 print!("{section}");
                 bench::replace_report_section(&root, monitor::BENCH_TITLE, &section)

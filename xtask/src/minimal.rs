@@ -91,8 +91,12 @@ pub struct Footprint {
     pub ram: u64,
 }
 
-/// Builds and boots the image with `features` and measures it.
+/// Builds and boots the image with `features` and measures it; also returns the image.
 pub fn footprint(root: &Path, features: &[&str]) -> Result<Footprint> {
+    footprint_of_build(root, features).map(|(footprint, _)| footprint)
+}
+
+fn footprint_of_build(root: &Path, features: &[&str]) -> Result<(Footprint, PathBuf)> {
     let image = build(root, features)?;
     let path = image.to_string_lossy().into_owned();
     let (text, data, _) = crate::bench::size_of(root, &path)?;
@@ -113,22 +117,78 @@ pub fn footprint(root: &Path, features: &[&str]) -> Result<Footprint> {
         .and_then(|rest| rest.split_whitespace().next())
         .and_then(|bytes| bytes.parse().ok())
         .ok_or_else(|| format!("{path} printed no kernel RAM line:\n{stdout}"))?;
-    Ok(Footprint { flash: text + data, ram })
+    Ok((Footprint { flash: text + data, ram }, image))
+}
+
+/// Where an image's flash goes: the bytes of its code and read-only symbols (GNU `nm -S`),
+/// summed by the crate that defines them (the first path segment of the demangled name; the
+/// hand-written assembly and LLVM's outlined pieces under "other"), largest first, and its
+/// largest functions.
+fn flash_by_crate(root: &Path, image: &Path) -> Result<(Vec<(String, u64)>, Vec<(String, u64)>)> {
+    let out = Command::new("nm")
+        .args(["--size-sort", "-S", "-C"])
+        .arg(image)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot start `nm` (GNU binutils): {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`nm {}` failed: {}", image.display(), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    let mut crates: Vec<(String, u64)> = Vec::new();
+    let mut functions = Vec::new();
+    // "<address> <size> <type> <name>": code (t, T) and read-only data (r, R) live in flash.
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut fields = line.splitn(4, ' ');
+        let (Some(_), Some(size), Some(kind), Some(name)) = (fields.next(), fields.next(), fields.next(), fields.next()) else { continue };
+        if !matches!(kind, "t" | "T" | "r" | "R") {
+            continue;
+        }
+        let Ok(bytes) = u64::from_str_radix(size, 16) else { continue };
+        let path = name.trim_start_matches('<');
+        let owner = match path.split_once("::") {
+            Some((first, _)) if !first.contains(' ') && !first.contains('<') => first.to_string(),
+            _ => "other".to_string(),
+        };
+        match crates.iter_mut().find(|(name, _)| *name == owner) {
+            Some((_, sum)) => *sum += bytes,
+            None => crates.push((owner, bytes)),
+        }
+        if matches!(kind, "t" | "T") {
+            functions.push((name.to_string(), bytes));
+        }
+    }
+    crates.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    functions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    functions.truncate(12);
+    Ok((crates, functions))
+}
+
+/// The heading of the bench's section.
+const TITLE: &str = "## Cortex-M3 minimal configuration: what each feature costs";
+
+/// `cargo xtask bench --minimal --write`: the section measured again and put in place of its
+/// old one in docs/benchmarks.md (or before the boards' section, where the full bench puts it).
+pub fn write_section(root: &Path) -> Result<()> {
+    let section = size_section(root)?;
+    print!("{section}");
+    crate::bench::replace_report_section_or_before(root, TITLE, &section, "## wells standalone on QEMU boards")
 }
 
 /// The bench's section: the minimal configuration, each optional feature added alone (its
 /// cost is the difference), and all of them.
 pub fn size_section(root: &Path) -> Result<String> {
-    let base = footprint(root, &[])?;
-    let mut md = String::from(
-        "## Cortex-M3 minimal configuration: what each feature costs\n\n\
+    let (base, image) = footprint_of_build(root, &[])?;
+    let mut md = format!(
+        "{TITLE}\n\n\
          `wells-minimal` (`images/cortex-m3`, feature `minimal`): the kernel and two threads handing a token \
          through two semaphores, no user tasks, no system calls, no formatted printing; built with the \
          `minimal` profile (opt-level \"z\", LTO, one codegen unit, panic = immediate abort; `core` and `alloc` built from source with `optimize_for_size`). Flash: text, read-only \
          and initialised data (GNU `size`). Kernel RAM: static data and the boot and handler stacks, plus \
          the heap the kernel and its two threads hold beyond the threads' own 1 KiB stacks (printed by the \
          image). Aim (issue 21): at most 16 KiB of flash and 4 KiB of kernel RAM; when the issue was filed \
-         the smallest Cortex-M3 image was the bench image, 143 KiB of text.\n\n\
+         the smallest Cortex-M3 image was the bench image, 143 KiB of text, and the first minimal build \
+         (prebuilt `core`, panic = abort, compiler_builtins' memory functions, larger static stacks) took \
+         33 238 bytes of flash and 6 104 bytes of kernel RAM.\n\n\
          | build | flash (bytes) | cost | kernel RAM (bytes) | cost |\n|---|---:|---:|---:|---:|\n",
     );
     md.push_str(&format!("| minimal: no optional feature | {} | | {} | |\n", base.flash, base.ram));
@@ -140,5 +200,19 @@ pub fn size_section(root: &Path) -> Result<String> {
     }
     let full = footprint(root, &all)?;
     md.push_str(&format!("| + all three | {} | {:+} | {} | {:+} |\n", full.flash, full.flash as i64 - base.flash as i64, full.ram, full.ram as i64 - base.ram as i64));
+    let (crates, functions) = flash_by_crate(root, &image)?;
+    md.push_str(
+        "\nWhere the minimal build's flash goes (GNU `nm -S`: code and read-only symbols by the crate that \
+         defines them; \"other\": the hand-written assembly, `app_main` with what LTO inlined into it, and LLVM's \
+         outlined pieces; drop glue counts under `core`; the rest of the flash is the vector table, alignment and data without a symbol):\n\n\
+         | crate | bytes |\n|---|---:|\n",
+    );
+    for (name, bytes) in &crates {
+        md.push_str(&format!("| {name} | {bytes} |\n"));
+    }
+    md.push_str("\nIts largest functions:\n\n| function | bytes |\n|---|---:|\n");
+    for (name, bytes) in &functions {
+        md.push_str(&format!("| `{}` | {bytes} |\n", name.replace('|', "\\|")));
+    }
     Ok(md)
 }
