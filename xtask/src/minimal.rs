@@ -120,11 +120,14 @@ fn footprint_of_build(root: &Path, features: &[&str]) -> Result<(Footprint, Path
     Ok((Footprint { flash: text + data, ram }, image))
 }
 
+/// A name and its bytes.
+type NamedBytes = (String, u64);
+
 /// Where an image's flash goes: the bytes of its code and read-only symbols (GNU `nm -S`),
 /// summed by the crate that defines them (the first path segment of the demangled name; the
 /// hand-written assembly and LLVM's outlined pieces under "other"), largest first, and its
 /// largest functions.
-fn flash_by_crate(root: &Path, image: &Path) -> Result<(Vec<(String, u64)>, Vec<(String, u64)>)> {
+fn flash_by_crate(root: &Path, image: &Path) -> Result<(Vec<NamedBytes>, Vec<NamedBytes>)> {
     let out = Command::new("nm")
         .args(["--size-sort", "-S", "-C"])
         .arg(image)
