@@ -81,8 +81,9 @@ commands:
                    replaces that section of docs/benchmarks.md
   profile [--board B]
                    where the instructions of each bench row go (qemu-virt-arm64 by
-                   default, or qemu-virt-arm32): QEMU logs every instruction of a
-                   short bench build; writes docs/profile.md
+                   default, qemu-virt-arm32 or qemu-mps2-an385): QEMU logs every
+                   instruction of a short bench build; writes docs/profile.md (another
+                   board's: docs/profile-<board>.md)
   trace [--system S] [--window FROM_US..TO_US] | --test
                    boot a system's demo (default: arm64-tasks) with its ring
                    of events on, under -icount; writes target/trace/<system>.json (Chrome trace
