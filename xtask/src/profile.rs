@@ -267,7 +267,8 @@ fn read_windows(fifo: &Path, marks: &[(u64, u64)]) -> Result<Vec<HashMap<u64, u6
     let log = std::fs::File::open(fifo).map_err(|e| format!("cannot open {}: {e}", fifo.display()))?;
     let mut windows = Vec::new();
     let mut open: Option<HashMap<u64, u64>> = None;
-    let mut at_mark: Option<(u64, u64)> = None;
+    // The mark being run: its start, its end and the last address run in it.
+    let mut at_mark: Option<(u64, u64, u64)> = None;
     let mut line = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 20, log);
     loop {
@@ -278,23 +279,32 @@ fn read_windows(fifo: &Path, marks: &[(u64, u64)]) -> Result<Vec<HashMap<u64, u6
             Err(e) => return Err(format!("reading QEMU's log: {e}")),
         }
         let Some(pc) = traced_pc(&line) else { continue };
-        // A mark opens or closes a window once its last instruction ran: a mark is one
-        // instruction on arm64, three on the Cortex-M3 (its frame-pointer push and pop).
-        if let Some((start, end)) = at_mark {
-            if pc > start && pc < end {
+        // A mark opens or closes a window when it returns (one instruction on arm64, three on
+        // the Cortex-M3: its frame-pointer push and pop). Running off its end into the next
+        // instruction instead means the address was another program's code (user programs
+        // share addresses), not a call of the mark.
+        if let Some((start, end, previous)) = at_mark {
+            let sequential = pc == previous + 2 || pc == previous + 4;
+            if sequential && pc > start && pc < end {
+                at_mark = Some((start, end, pc));
                 if let Some(window) = open.as_mut() {
                     *window.entry(pc).or_default() += 1;
                 }
                 continue;
             }
             at_mark = None;
-            match open.take() {
-                Some(window) => windows.push(window),
-                None => open = Some(HashMap::new()),
+            if !sequential {
+                match open.take() {
+                    Some(window) => windows.push(window),
+                    None => open = Some(HashMap::new()),
+                }
+            } else if let Some(window) = open.as_mut() {
+                // Not a mark: its first address was an instruction of the window too.
+                *window.entry(start).or_default() += 1;
             }
         }
-        if let Some(&span) = marks.iter().find(|span| span.0 == pc) {
-            at_mark = Some(span);
+        if let Some(&(start, end)) = marks.iter().find(|span| span.0 == pc) {
+            at_mark = Some((start, end, pc));
             continue;
         }
         if let Some(window) = open.as_mut() {
