@@ -30,8 +30,12 @@ const SIZE_FIRST_STD: [&str; 5] = [
 ];
 
 /// The core's optional features (`wells-core/Cargo.toml`), with the words the table uses.
-pub const OPTIONAL_FEATURES: [(&str, &str); 3] =
-    [("wells-core/transactions", "transactions"), ("wells-core/decision-sets", "decision sets"), ("wells-core/telemetry", "telemetry")];
+pub const OPTIONAL_FEATURES: [(&str, &str); 4] = [
+    ("wells-core/transactions", "transactions"),
+    ("wells-core/decision-sets", "decision sets"),
+    ("wells-core/telemetry", "telemetry"),
+    ("wells-core/mutexes", "mutexes"),
+];
 
 /// The boot the suite checks: every round trip made, the RAM line printed, status 0.
 const BOOT: Boot = Boot {
@@ -202,7 +206,7 @@ pub fn size_section(root: &Path) -> Result<String> {
         all.push(feature);
     }
     let full = footprint(root, &all)?;
-    md.push_str(&format!("| + all three | {} | {:+} | {} | {:+} |\n", full.flash, full.flash as i64 - base.flash as i64, full.ram, full.ram as i64 - base.ram as i64));
+    md.push_str(&format!("| + all four | {} | {:+} | {} | {:+} |\n", full.flash, full.flash as i64 - base.flash as i64, full.ram, full.ram as i64 - base.ram as i64));
     let (crates, functions) = flash_by_crate(root, &image)?;
     md.push_str(
         "\nWhere the minimal build's flash goes (GNU `nm -S`: code and read-only symbols by the crate that \

@@ -64,12 +64,14 @@ impl Object {
 }
 
 /// `NotSupported` for a kind the kernel was built without (feature `transactions` off: no
-/// transaction or shared object exists). Folded at compile time, so without the feature every
-/// path that looks one up is dropped from the image.
+/// transaction or shared object exists; `mutexes` off: no mutex). Folded at compile time, so
+/// without the feature every path that looks one up is dropped from the image (handing on the
+/// mutexes of a thread that ends, priority inheritance through a mutex's waiters).
 #[inline(always)]
 pub(super) const fn built_in(kind: Kind) -> Result<()> {
     match kind {
         Kind::Transaction | Kind::SharedObject if !cfg!(feature = "transactions") => Err(Error::NotSupported),
+        Kind::Mutex if !cfg!(feature = "mutexes") => Err(Error::NotSupported),
         _ => Ok(()),
     }
 }
