@@ -18,4 +18,11 @@ pub trait Host: Send + Sync {
     fn console_write(&self, text: &[u8]);
     /// Nothing is ready to run: wait a little for the next host event (a timer). May return early.
     fn idle(&self);
+    /// True when [`Host::idle`] is to be called with wells' interrupts masked and returns once
+    /// an interrupt is pending, without taking it (Arm's WFI does so). The run loop then lifts
+    /// the mask only after the wait: an interrupt that lands between its last look at the
+    /// threads and the wait cannot be taken there and leave the wait with nothing to end it.
+    fn idles_masked(&self) -> bool {
+        false
+    }
 }

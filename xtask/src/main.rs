@@ -31,6 +31,7 @@ mod qemu;
 mod user_apps;
 mod setup;
 mod smp;
+mod smp_arm32;
 mod soak;
 mod summary;
 mod systems;
@@ -60,8 +61,9 @@ commands:
                    boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
                    hypervisor's boots (docs/hypervisor.md); --m3: only the Cortex-M3
                    supervisor's boots and the minimal configuration's; --m3-partitions: only
-                   the Cortex-M3 partitions' boot; --smp: only the arm64 SMP
-                   bring-up boots (2 and 4 CPUs, multi-threaded TCG); --arm64: the
+                   the Cortex-M3 partitions' boot; --smp: only the SMP
+                   bring-up boots (arm64: 2 and 4 CPUs, Cortex-A15: 2; multi-threaded
+                   TCG); --arm64: the
                    arm64 supervisor's boots and the SMP ones
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts),
@@ -235,7 +237,7 @@ fn main() -> ExitCode {
             }),
             [flag] if flag == "--smp" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --smp");
-                for (name, result) in smp::run_tests(&root) {
+                for (name, result) in smp::run_tests(&root).into_iter().chain(smp_arm32::run_tests(&root)) {
                     summary.record(&name, result);
                 }
                 if summary.finish() { 0 } else { 1 }
@@ -473,7 +475,7 @@ fn test(root: &Path) -> Result<u8> {
     for (name, result) in qemu::run_arm64_tests(root) {
         summary.record(&name, result);
     }
-    for (name, result) in smp::run_tests(root) {
+    for (name, result) in smp::run_tests(root).into_iter().chain(smp_arm32::run_tests(root)) {
         summary.record(&name, result);
     }
     for (name, result) in monitor::run_tests(root) {

@@ -162,8 +162,13 @@ pub fn run(root: &Path) -> Result<()> {
     }
     // The Linux guest of the arm64 hypervisor (docs/linux-guest.md): its test step skips, with
     // this message, when the packages cannot be fetched; the rest of the suite needs none of it.
-    if let Err(e) = cached_arm64_guest(root) {
-        println!("xtask setup: the arm64 Linux guest's packages are not there ({e}); its test step will be skipped");
+    match cached_arm64_guest(root) {
+        Ok(guest) => {
+            if let Err(e) = cached_arm64_headers(root, &guest.release) {
+                println!("xtask setup: the arm64 headers of Linux {} are not there ({e}); the step of wells.ko inside the Linux guest will be skipped", guest.release);
+            }
+        }
+        Err(e) => println!("xtask setup: the arm64 Linux guest's packages are not there ({e}); its test step will be skipped"),
     }
     println!("xtask setup: all present");
     Ok(())
@@ -278,16 +283,22 @@ pub fn cached_arm64_guest(root: &Path) -> Result<Arm64Guest> {
     Ok(found)
 }
 
+/// The headers of the arm64 guest's kernel `release` when setup has put them into the cache.
+pub fn arm64_headers_in_cache(root: &Path, release: &str) -> Option<std::path::PathBuf> {
+    let dir = kernel_cache(root).join(format!("{release}-headers"));
+    dir.join(".complete").exists().then(|| dir.join(format!("usr/src/linux-headers-{release}")))
+}
+
 /// The headers of the arm64 guest's kernel `release`, to cross-build wells.ko for it
 /// (docs/linux-module.md): `linux-headers-<release>:arm64`, its `-common` part and the
 /// host's own `linux-kbuild` (scripts such as modpost run on the build machine), unpacked into
 /// the kernel cache as `<release>-headers/` when not there yet. Returns the headers directory.
 pub fn cached_arm64_headers(root: &Path, release: &str) -> Result<std::path::PathBuf> {
-    let dir = kernel_cache(root).join(format!("{release}-headers"));
-    let headers = dir.join(format!("usr/src/linux-headers-{release}"));
-    if dir.join(".complete").exists() {
+    if let Some(headers) = arm64_headers_in_cache(root, release) {
         return Ok(headers);
     }
+    let dir = kernel_cache(root).join(format!("{release}-headers"));
+    let headers = dir.join(format!("usr/src/linux-headers-{release}"));
     let arm64 = format!("linux-headers-{release}:arm64");
     let mut packages = vec![arm64.clone()];
     for dep in dependencies(&arm64)? {

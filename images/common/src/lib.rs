@@ -24,15 +24,19 @@ pub mod heap;
 pub mod hypervisor;
 mod kernel_slot;
 pub mod monitor;
+pub mod on_fault;
 pub mod pl011;
 pub mod pl061;
 pub mod profile;
 mod platform;
 pub mod supervisor;
+#[cfg(target_has_atomic = "64")]
+pub mod smp_stress;
 pub mod system;
 pub mod test;
 pub mod timer_host;
 pub mod trace;
+pub mod window_lateness;
 
 pub use console::Console;
 pub use kernel_slot::{KernelOnBoard, KernelSlot};

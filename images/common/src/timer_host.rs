@@ -61,4 +61,9 @@ impl<P: GenericTimer> Host for TimerHost<P> {
     fn idle(&self) {
         P::wait_for_interrupt();
     }
+
+    /// WFI ends on a pending interrupt whatever PSTATE.I / CPSR.I say.
+    fn idles_masked(&self) -> bool {
+        true
+    }
 }

@@ -148,7 +148,11 @@ impl Host for BoardHost {
     }
 
     fn idle(&self) {
-        armv7m::wait_for_interrupt();
+        armv7m::wait_for_interrupt_masked();
+    }
+
+    fn idles_masked(&self) -> bool {
+        true
     }
 }
 

@@ -23,6 +23,7 @@ pub mod armv7m;
 // Wells inside an environment that runs the CPU already (the C library's port, every CPU).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "arm"))]
 pub mod joined;
+pub mod soft_mask;
 // What the hypervisor levels of every CPU (AArch64 EL2, ARMv7 HYP) share.
 pub mod hypervisor;
 // What a monitor level (Arm EL3) decides: SMCCC decoding and the PSCI answers, plain logic.

@@ -268,8 +268,13 @@ impl<A: Arch> Kernel<A> {
             }
             state.reprogram_timer(&*self.host);
             drop(state);
-            self.irq_restore(true);
-            self.host.idle();
+            if self.host.idles_masked() {
+                self.host.idle();
+                self.irq_restore(true);
+            } else {
+                self.irq_restore(true);
+                self.host.idle();
+            }
             self.arch.irq_save();
             self.tick_masked();
         };

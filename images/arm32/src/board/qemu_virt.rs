@@ -24,10 +24,10 @@ pub(crate) fn interrupts_init(timer: u32) {
     GIC.init(timer);
 }
 
-/// An IRQ: the timer's reaches the kernel of `P`.
+/// An IRQ: the timer's reaches the kernel of `P`. Answers the interrupt's ID.
 #[cfg(feature = "supervisor")]
-pub(crate) fn interrupt<P: Platform>(timer: u32) {
-    GIC.interrupt::<P>(timer);
+pub(crate) fn interrupt<P: Platform>(timer: u32) -> u32 {
+    GIC.interrupt_id::<P>(timer)
 }
 
 /// Set at boot when a wells hypervisor runs this image ([`detect_guest`]).

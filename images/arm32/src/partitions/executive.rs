@@ -16,6 +16,7 @@
 use super::board::Out;
 use super::{elf, layout};
 use super::spec::{OnFault, PartitionSpec};
+pub use wells_board_common::window_lateness::Lateness;
 use super::vgic::VirtualGic;
 use super::vuart::VirtualUart;
 use alloc::format;
@@ -62,31 +63,6 @@ pub enum State {
     Stopped(String),
     /// Powered off with this status.
     Ended(u32),
-}
-
-/// Instruction counts (nanoseconds under `-icount shift=0`) of how late windows started: from the
-/// window's scheduled start to the partition's first instruction.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Lateness {
-    pub windows: u32,
-    pub min_ns: u64,
-    pub max_ns: u64,
-}
-
-impl Lateness {
-    fn record(&mut self, ns: u64) {
-        if self.windows == 0 {
-            (self.min_ns, self.max_ns) = (ns, ns);
-        }
-        self.min_ns = self.min_ns.min(ns);
-        self.max_ns = self.max_ns.max(ns);
-        self.windows += 1;
-    }
-
-    /// The jitter of window starts: the spread of their lateness.
-    pub fn jitter_ns(&self) -> u64 {
-        self.max_ns - self.min_ns
-    }
 }
 
 /// One partition's outcome.

@@ -1,14 +1,6 @@
 //! A partition as the system description (or a test) gives it.
 
-/// What happens when a partition faults (touches memory outside its partition, makes an
-/// undefined hypercall, ...).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnFault {
-    /// It stays stopped; its windows stay its own (the CPU idles through them).
-    Stop,
-    /// It starts again from its image, at most this many times, then it is stopped.
-    Restart { at_most: u32 },
-}
+pub use wells_board_common::on_fault::OnFault;
 
 /// One partition.
 #[derive(Debug, Clone)]

@@ -16,6 +16,8 @@ pub mod protection;
 #[cfg(feature = "mps3-an536")]
 mod mpu_space;
 pub mod run;
+#[cfg(feature = "qemu-virt")]
+pub mod smp;
 #[cfg(any(all(feature = "qemu-virt", feature = "user"), feature = "mps3-an536"))]
 pub mod system;
 mod tasks;

@@ -114,3 +114,12 @@ pub fn kernel_fault(board: &Board) -> i32 {
     println!(Board, "KERNEL FAULT NOT REPORTED");
     0
 }
+
+/// The SMP bring-up image on the Cortex-A15 (`wells-smp-test`, booted with `-smp 2` under
+/// multi-threaded TCG): every other CPU started through PSCI and checked (`super::smp`).
+#[cfg(feature = "qemu-virt")]
+pub fn smp_test(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_mode);
+    wells_board_common::println!(Board, "smp test: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}

@@ -27,7 +27,13 @@ pub mod class {
 
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     match kind {
-        TrapKind::Irq => crate::board::interrupt::<Board>(VIRTUAL_TIMER),
+        TrapKind::Irq => {
+            // Counted per CPU for the bring-up of the other CPUs (`smp`).
+            #[cfg(feature = "qemu-virt")]
+            super::smp::note_interrupt(crate::board::interrupt::<Board>(VIRTUAL_TIMER));
+            #[cfg(not(feature = "qemu-virt"))]
+            crate::board::interrupt::<Board>(VIRTUAL_TIMER);
+        }
         TrapKind::Svc if frame.from_user() => syscalls::handle::<Board>(Svc(frame)),
         TrapKind::Undefined | TrapKind::PrefetchAbort | TrapKind::DataAbort if frame.from_user() => user_fault(frame, kind),
         _ => unexpected(frame, kind),

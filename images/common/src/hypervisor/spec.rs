@@ -3,15 +3,7 @@
 use wells_core::domain::CpuBudget;
 use wells_core::Handle;
 
-/// What happens to a VM that faults (stage-2 abort, a device it does not own, an undefined
-/// hypercall, a trapped instruction wells does not emulate).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnFault {
-    /// Stopped for good; the other VMs go on.
-    Stop,
-    /// Restarted from its image, at most this many times, then stopped.
-    Restart { at_most: u32 },
-}
+pub use crate::on_fault::OnFault;
 
 /// One VM of the system description.
 #[derive(Debug, Clone, Copy)]

@@ -21,6 +21,7 @@
 //! only pends PendSV), on the runner's stack, on one CPU.
 
 use super::spec::{OnFault, PartitionSpec};
+pub use wells_board_common::window_lateness::Lateness;
 use crate::{board, clock, facts};
 use alloc::format;
 use alloc::string::String;
@@ -86,31 +87,6 @@ pub enum State {
     Stopped(String),
     /// Ended with this status.
     Ended(i32),
-}
-
-/// Instruction counts (nanoseconds under `-icount shift=0`) of how late windows started: from
-/// the scheduled boundary to the return into the partition.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Lateness {
-    pub windows: u32,
-    pub min_ns: u64,
-    pub max_ns: u64,
-}
-
-impl Lateness {
-    fn record(&mut self, ns: u64) {
-        if self.windows == 0 {
-            (self.min_ns, self.max_ns) = (ns, ns);
-        }
-        self.min_ns = self.min_ns.min(ns);
-        self.max_ns = self.max_ns.max(ns);
-        self.windows += 1;
-    }
-
-    /// The jitter of window starts: the spread of their lateness.
-    pub fn jitter_ns(&self) -> u64 {
-        self.max_ns - self.min_ns
-    }
 }
 
 /// One partition's outcome.

@@ -2,14 +2,7 @@
 
 use wells_core::arch::armv7m::partition::PartitionEntry;
 
-/// What happens when a partition faults (MemManage, bus or usage fault, a bad call).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OnFault {
-    /// It stays stopped; its windows stay its own (the CPU idles through them).
-    Stop,
-    /// It starts again from its image, at most this many times, then it is stopped.
-    Restart { at_most: u32 },
-}
+pub use wells_board_common::on_fault::OnFault;
 
 /// One partition.
 #[derive(Debug, Clone, Copy)]

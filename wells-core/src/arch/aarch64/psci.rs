@@ -5,19 +5,12 @@
 
 use core::arch::asm;
 
-const SYSTEM_OFF: u64 = 0x8400_0008;
-/// CPU_ON (SMC64): target MPIDR, entry point (physical), context ID (x0 at the entry).
-pub const CPU_ON: u32 = 0xc400_0003;
-/// AFFINITY_INFO (SMC64): target MPIDR, lowest affinity level; answers ON, OFF or ON_PENDING.
-pub const AFFINITY_INFO: u32 = 0xc400_0004;
-
-pub const SUCCESS: i64 = 0;
-pub const INVALID_PARAMETERS: i64 = -2;
-pub const ALREADY_ON: i64 = -4;
-pub const ON_PENDING: i64 = -5;
-/// AFFINITY_INFO answers.
-pub const AFFINITY_ON: i64 = 0;
-pub const AFFINITY_OFF: i64 = 1;
+use crate::arch::monitor::psci::SYSTEM_OFF;
+/// The calls and answers a kernel here uses, in PSCI's one table (`arch::monitor::psci`): CPU_ON
+/// and AFFINITY_INFO in their SMC64 form (x1 a whole MPIDR, x2 a 64-bit entry point).
+pub use crate::arch::monitor::psci::{
+    AFFINITY_INFO_64 as AFFINITY_INFO, AFFINITY_OFF, AFFINITY_ON, ALREADY_ON, CPU_ON_64 as CPU_ON, INVALID_PARAMETERS, ON_PENDING, SUCCESS,
+};
 
 /// An SMCCC call with no arguments; returns x0. QEMU's own PSCI answers a function it does not
 /// know with NOT_SUPPORTED (-1), as SMCCC asks.
@@ -89,7 +82,7 @@ impl Conduit {
 /// hypervisor reports it as the guest's result (`docs/hypervisor.md`).
 pub fn system_off(status: i32) -> ! {
     // SAFETY: SYSTEM_OFF does not return; the firmware or hypervisor reads only x0 and x1.
-    unsafe { asm!("hvc #0", in("x0") SYSTEM_OFF, in("x1") status as i64 as u64, options(nostack)) };
+    unsafe { asm!("hvc #0", in("x0") SYSTEM_OFF as u64, in("x1") status as i64 as u64, options(nostack)) };
     loop {
         super::wait_for_interrupt();
     }

@@ -12,6 +12,7 @@ pub mod hyp;
 pub mod pl1;
 use pl1::mmu;
 pub mod psci;
+pub mod secondary;
 pub mod semihosting;
 pub mod start;
 

@@ -132,6 +132,26 @@ pub fn wait_for_interrupt() {
     unsafe { asm!("wfi", options(nomem, nostack)) };
 }
 
+/// Waits for an interrupt while the kernel's BASEPRI mask is up, and returns with it still up
+/// and the interrupt not yet taken. BASEPRI would keep WFI asleep, PRIMASK does not: so the
+/// wait swaps one for the other. Privileged only.
+pub fn wait_for_interrupt_masked() {
+    // SAFETY: PRIMASK holds every configurable interrupt off while BASEPRI is lifted, and both
+    // are back (BASEPRI at the kernel mask, PRIMASK clear) before the function returns.
+    unsafe {
+        asm!(
+            "cpsid i",
+            "msr basepri, {zero}",
+            "wfi",
+            "msr basepri, {mask}",
+            "cpsie i",
+            zero = in(reg) 0u32,
+            mask = in(reg) MASK_PRIORITY as u32,
+            options(nostack),
+        )
+    };
+}
+
 /// True when the CPU runs privileged (thread mode with CONTROL.nPRIV clear, or handler mode).
 pub fn privileged() -> bool {
     let (control, ipsr): (u32, u32);

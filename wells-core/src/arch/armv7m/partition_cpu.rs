@@ -10,12 +10,11 @@
 
 use super::Armv7m;
 use crate::arch::Arch;
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::arch::soft_mask::SoftMask;
 
 /// A partition's CPU: interrupts (its virtual ticks) masked in software.
 pub struct PartitionCpu {
-    masked: AtomicBool,
-    deferred: AtomicBool,
+    mask: SoftMask,
 }
 
 impl Default for PartitionCpu {
@@ -27,7 +26,7 @@ impl Default for PartitionCpu {
 impl PartitionCpu {
     /// Ticks enabled, nothing deferred.
     pub const fn new() -> Self {
-        PartitionCpu { masked: AtomicBool::new(false), deferred: AtomicBool::new(false) }
+        PartitionCpu { mask: SoftMask::new() }
     }
 
     /// The virtual tick arrived (from the partition's virtual interrupt handler): recorded for
@@ -36,7 +35,7 @@ impl PartitionCpu {
     /// virtual interrupt until the handler returns, so a thread switched to inside it would
     /// run without ticks.
     pub fn tick_arrived(&self) {
-        self.deferred.store(true, Ordering::Release);
+        self.mask.defer()
     }
 }
 
@@ -50,22 +49,19 @@ impl Arch for PartitionCpu {
     const STACK_ALIGN: usize = 8;
 
     fn irq_save(&self) -> bool {
-        // One atomic swap: a virtual interrupt cannot land between the test and the set.
-        !self.masked.swap(true, Ordering::AcqRel)
+        self.mask.save()
     }
 
     fn irq_restore(&self, were_enabled: bool) {
-        if were_enabled {
-            self.masked.store(false, Ordering::Release);
-        }
+        self.mask.restore(were_enabled)
     }
 
     fn irq_defer(&self) {
-        self.deferred.store(true, Ordering::Release);
+        self.mask.defer()
     }
 
     fn irq_take_deferred(&self) -> bool {
-        self.deferred.swap(false, Ordering::AcqRel)
+        self.mask.take_deferred()
     }
 
     fn cpu_id(&self) -> usize {

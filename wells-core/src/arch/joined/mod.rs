@@ -11,7 +11,8 @@
 
 use super::Arch;
 use crate::mem::GuardPages;
-use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use super::soft_mask::SoftMask;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 #[cfg_attr(target_arch = "x86_64", path = "x86_64.rs")]
 #[cfg_attr(target_arch = "aarch64", path = "aarch64.rs")]
@@ -52,8 +53,7 @@ impl GuardPages for HostGuardPages {
 
 /// The CPU as a joined wells sees it: interrupts masked in software.
 pub struct Joined {
-    masked: AtomicBool,
-    deferred: AtomicBool,
+    mask: SoftMask,
     /// The work `queue_work` left for the next tick (a `fn()`), or null.
     work: AtomicPtr<()>,
 }
@@ -67,7 +67,7 @@ impl Default for Joined {
 impl Joined {
     /// A CPU with interrupts enabled and nothing deferred.
     pub const fn new() -> Self {
-        Joined { masked: AtomicBool::new(false), deferred: AtomicBool::new(false), work: AtomicPtr::new(core::ptr::null_mut()) }
+        Joined { mask: SoftMask::new(), work: AtomicPtr::new(core::ptr::null_mut()) }
     }
 
     /// Leaves `work` for the next tick, which runs it as a timer callback (unlocked, no switch
@@ -95,22 +95,19 @@ impl Arch for Joined {
     const STACK_ALIGN: usize = 32 * 1024;
 
     fn irq_save(&self) -> bool {
-        // One atomic swap: a signal cannot land between the test and the set.
-        !self.masked.swap(true, Ordering::AcqRel)
+        self.mask.save()
     }
 
     fn irq_restore(&self, were_enabled: bool) {
-        if were_enabled {
-            self.masked.store(false, Ordering::Release);
-        }
+        self.mask.restore(were_enabled)
     }
 
     fn irq_defer(&self) {
-        self.deferred.store(true, Ordering::Release);
+        self.mask.defer()
     }
 
     fn irq_take_deferred(&self) -> bool {
-        self.deferred.swap(false, Ordering::AcqRel)
+        self.mask.take_deferred()
     }
 
     fn take_queued_work(&self) -> Option<fn()> {

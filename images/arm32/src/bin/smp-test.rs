@@ -1,0 +1,10 @@
+//! The SMP bring-up test of the Cortex-A15 supervisor (`run::smp_test`).
+#![no_std]
+#![no_main]
+
+use wells_image_arm32::{run, Board};
+
+#[no_mangle]
+fn app_main(board: &Board) -> i32 {
+    run::smp_test(board)
+}

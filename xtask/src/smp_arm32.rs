@@ -1,0 +1,73 @@
+//! The SMP boots of the Cortex-A15 supervisor (`docs/core.md`, "Several CPUs"): the bring-up
+//! image (`wells-smp-test`) on QEMU `virt` with 2 cortex-a15 CPUs under multi-threaded TCG, at
+//! SVC entry (QEMU's PSCI answers HVC) and at HYP entry (`virtualization=on`: SMC), with the
+//! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`). As on arm64
+//! the image measures no time, it only waits, with a generous limit, for each CPU's report.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::arm32::VIRT_ARM32;
+use crate::qemu::{self, Boot};
+use crate::Result;
+
+const EXPECT_SVC: &[&str] = &[
+    "entered in SVC mode",
+    "smp: 2 CPUs found (PSCI AFFINITY_INFO through Hvc), boot CPU 0",
+    "ok - smp: AFFINITY_INFO of CPU 1 before CPU_ON = 1",
+    "ok - smp: CPU_ON of CPU 1 = 0",
+    "ok - smp: CPU 1 up: SVC yes, MMU yes, timer ticks 1 (GIC CPU interface), SGI taken yes",
+    "ok - smp: CPU_ON of CPU 1, on already = -4",
+    "ok - smp: AFFINITY_INFO of CPU 1 after CPU_ON = 0",
+    "ok - smp: a counter incremented under a spin lock by 2 CPUs: 200000 (expected 200000)",
+    "ok - smp: 10000 values passed to CPU 1 and back, each checked: 0 wrong",
+    "ok - smp: CPU_ON of the boot CPU = -4",
+    "ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
+    "ok - smp: CPU_ON of a CPU that does not exist (cluster 0xff) = -2",
+    "smp: 2 of 2 CPUs up",
+    "smp test: PASS",
+];
+
+const EXPECT_HYP: &[&str] = &[
+    "entered in HYP mode",
+    "smp: 2 CPUs found (PSCI AFFINITY_INFO through Smc), boot CPU 0",
+    "ok - smp: CPU_ON of CPU 1 = 0",
+    "ok - smp: CPU 1 up: SVC yes, MMU yes, timer ticks 1 (GIC CPU interface), SGI taken yes",
+    "ok - smp: CPU_ON of CPU 1, on already = -4",
+    "ok - smp: a counter incremented under a spin lock by 2 CPUs: 200000 (expected 200000)",
+    "ok - smp: 10000 values passed to CPU 1 and back, each checked: 0 wrong",
+    "ok - smp: CPU_ON of the boot CPU = -4",
+    "ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
+    "smp: 2 of 2 CPUs up",
+    "smp test: PASS",
+];
+
+const BOOTS: &[Boot] = &[
+    Boot { name: "arm32 SMP bring-up: 2 CPUs, PSCI through HVC (SVC entry, multi-threaded TCG)", machine: "virt", cpu: "cortex-a15", expect: EXPECT_SVC, status: 0 },
+    Boot {
+        name: "arm32 SMP bring-up: 2 CPUs, PSCI through SMC (HYP entry, multi-threaded TCG)",
+        machine: "virt,virtualization=on",
+        cpu: "cortex-a15",
+        expect: EXPECT_HYP,
+        status: 0,
+    },
+];
+
+/// Wall-clock limit of one boot: the image waits up to 60 s for a CPU that never comes.
+const LIMIT: Duration = Duration::from_secs(180);
+
+/// Builds the bring-up image and runs both boots; one result per boot.
+pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let image = qemu::build(root, &VIRT_ARM32, "wells-smp-test", &[]);
+    let options: Vec<String> = ["-smp", "2", "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect();
+    BOOTS
+        .iter()
+        .map(|boot| {
+            let result = match &image {
+                Ok(image) => qemu::test_boot_options(root, &VIRT_ARM32, boot, image, &options, LIMIT),
+                Err(e) => Err(format!("image not built: {e}")),
+            };
+            (boot.name.to_string(), result)
+        })
+        .collect()
+}
