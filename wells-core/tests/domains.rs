@@ -5,6 +5,8 @@ use common::{Log, World, MS};
 use wells_core::domain::{DomainId, DomainKind};
 use wells_core::{Error, ThreadState, Timeout};
 
+// Uses a mutex: a kernel without the `mutexes` feature answers NotSupported.
+#[cfg(feature = "mutexes")]
 #[test]
 fn stopping_a_domain_ends_all_its_threads_and_nothing_else() {
     let world = World::new();

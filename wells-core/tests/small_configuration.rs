@@ -1,7 +1,7 @@
 //! A kernel built without its optional features (`cargo test -p wells-core
 //! --no-default-features`): the calls of each missing feature answer `NotSupported` and change
 //! nothing, and the rest of the kernel works as before.
-#![cfg(not(any(feature = "transactions", feature = "decision-sets", feature = "telemetry")))]
+#![cfg(not(any(feature = "transactions", feature = "decision-sets", feature = "telemetry", feature = "mutexes")))]
 
 mod common;
 use common::World;
@@ -14,6 +14,7 @@ fn calls_of_missing_features_answer_not_supported() {
     assert_eq!(k.txn_create(Timeout::Forever), Err(Error::NotSupported));
     assert_eq!(k.shared_create(64), Err(Error::NotSupported));
     assert_eq!(k.telemetry_enable(16), Err(Error::NotSupported));
+    assert_eq!(k.mutex_create(), Err(Error::NotSupported));
     let refused = k.policy_load(&[0u8; 64]).expect_err("a decision set was loaded");
     assert!(refused.field.contains("not built"), "{}", refused.field);
     assert_eq!(k.policy_rules(), 0);
@@ -21,6 +22,9 @@ fn calls_of_missing_features_answer_not_supported() {
     let semaphore = k.semaphore_create(0, 1).unwrap();
     assert_eq!(k.txn_destroy(semaphore), Err(Error::NotSupported));
     assert_eq!(k.shared_destroy(semaphore), Err(Error::NotSupported));
+    assert_eq!(k.mutex_lock(semaphore, Timeout::NoWait), Err(Error::NotSupported));
+    assert_eq!(k.mutex_unlock(semaphore), Err(Error::NotSupported));
+    assert_eq!(k.mutex_destroy(semaphore), Err(Error::NotSupported));
     assert_eq!(k.semaphore_post(semaphore), Ok(()));
 }
 

@@ -2,10 +2,13 @@
 
 mod common;
 use common::{Log, World, MS};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+#[cfg(feature = "mutexes")]
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use wells_core::{Error, Timeout};
 
+#[cfg(feature = "mutexes")]
 fn clone(world: &World) -> World {
     World { kernel: world.kernel, clock: world.clock.clone() }
 }
@@ -13,6 +16,8 @@ fn clone(world: &World) -> World {
 /// Classic inversion: low holds the mutex, high waits for it, medium spins. With inheritance
 /// low runs at high's priority, releases, and high finishes before medium. Without it, medium
 /// starves low (and so high) until it gives up after 500 ticks.
+// Uses a mutex: a kernel without the `mutexes` feature answers NotSupported.
+#[cfg(feature = "mutexes")]
 #[test]
 fn priority_inheritance_resolves_the_classic_inversion() {
     let world = World::new();
@@ -68,6 +73,8 @@ fn priority_inheritance_resolves_the_classic_inversion() {
     assert_eq!(kernel.thread_stats(low).unwrap().priority, 2, "and dropped back after unlocking");
 }
 
+// Uses a mutex: a kernel without the `mutexes` feature answers NotSupported.
+#[cfg(feature = "mutexes")]
 #[test]
 fn mutex_errors_and_owner_died() {
     let world = World::new();
@@ -167,6 +174,8 @@ fn auto_reset_event_releases_one_manual_releases_all() {
     }
 }
 
+// Uses a mutex: a kernel without the `mutexes` feature answers NotSupported.
+#[cfg(feature = "mutexes")]
 #[test]
 fn destroying_an_object_wakes_its_waiters_with_an_error() {
     let world = World::new();
@@ -216,6 +225,8 @@ fn destroying_an_object_wakes_its_waiters_with_an_error() {
     assert_eq!(kernel.semaphore_post(sem), Err(Error::InvalidHandle));
 }
 
+// Uses a mutex: a kernel without the `mutexes` feature answers NotSupported.
+#[cfg(feature = "mutexes")]
 #[test]
 fn handles_of_the_wrong_kind_are_refused() {
     let world = World::new();

@@ -132,6 +132,12 @@ pub fn run(root: &Path) -> Result<()> {
 /// Puts `section` in place of the report's section headed `title` (up to the next `## `
 /// heading), or before the Linux section, or at the end: for commands that measure one part.
 pub(crate) fn replace_report_section(root: &Path, title: &str, section: &str) -> Result<()> {
+    replace_report_section_or_before(root, title, section, "## Linux kernel module:")
+}
+
+/// [`replace_report_section`], with a section that is not there yet going before the heading
+/// `anchor` (or at the end), where the full bench puts it.
+pub(crate) fn replace_report_section_or_before(root: &Path, title: &str, section: &str, anchor: &str) -> Result<()> {
     let path = root.join(REPORT);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let (start, end) = match text.find(title) {
@@ -140,7 +146,7 @@ pub(crate) fn replace_report_section(root: &Path, title: &str, section: &str) ->
             (start, text[after..].find("\n## ").map_or(text.len(), |i| after + i + 1))
         }
         None => {
-            let at = text.find("## Linux kernel module:").unwrap_or(text.len());
+            let at = text.find(anchor).unwrap_or(text.len());
             (at, at)
         }
     };

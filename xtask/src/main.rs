@@ -54,12 +54,13 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper | --m3-partitions | --smp | --arm64]
+  test [--under-load | --monitor | --r52-hyper | --m3 | --m3-partitions | --smp | --arm64]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
                    boots (docs/monitor.md); --r52-hyper: only the Cortex-R52
-                   hypervisor's boots (docs/hypervisor.md); --m3-partitions: only
+                   hypervisor's boots (docs/hypervisor.md); --m3: only the Cortex-M3
+                   supervisor's boots and the minimal configuration's; --m3-partitions: only
                    the Cortex-M3 partitions' boot; --smp: only the SMP
                    bring-up boots (arm64: 2 and 4 CPUs, Cortex-A15: 2; multi-threaded
                    TCG); --arm64: the
@@ -74,14 +75,17 @@ commands:
                    qemu-mps2-an385, qemu-mps2-an385-partitions), booted twice under
                    -icount; prints its table and every run; --write also puts it into
                    docs/benchmarks.md
-  bench --minimal  only the Cortex-M3 minimal configuration's flash and kernel RAM with
-                   each optional core feature (what each costs); prints, writes nothing
+  bench --minimal [--write]
+                   only the Cortex-M3 minimal configuration's flash and kernel RAM with
+                   each optional core feature (what each costs); prints it, and with
+                   --write also puts it into docs/benchmarks.md
   bench --monitor  only the monitor's section (secure world and full stack, -icount);
                    replaces that section of docs/benchmarks.md
   profile [--board B]
                    where the instructions of each bench row go (qemu-virt-arm64 by
-                   default, or qemu-virt-arm32): QEMU logs every instruction of a
-                   short bench build; writes docs/profile.md
+                   default, qemu-virt-arm32 or qemu-mps2-an385): QEMU logs every
+                   instruction of a short bench build; writes docs/profile.md (another
+                   board's: docs/profile-<board>.md)
   trace [--system S] [--window FROM_US..TO_US] | --test
                    boot a system's demo (default: arm64-tasks) with its ring
                    of events on, under -icount; writes target/trace/<system>.json (Chrome trace
@@ -208,6 +212,15 @@ fn main() -> ExitCode {
                 }
                 if summary.finish() { 0 } else { 1 }
             }),
+            [flag] if flag == "--m3" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --m3");
+                for (name, result) in cortex_m3::run_tests(&root) {
+                    summary.record(&name, result);
+                }
+                let (name, result) = minimal::test(&root);
+                summary.record(&name, result);
+                if summary.finish() { 0 } else { 1 }
+            }),
             [flag] if flag == "--monitor" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --monitor");
                 for (name, result) in monitor::run_tests(&root) {
@@ -237,6 +250,7 @@ fn main() -> ExitCode {
             [flag, board, write] if flag == "--board" && write == "--write" => bench::run_one(&root, board, true),
             [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..], false),
             [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
+            [flag, write] if flag == "--minimal" && write == "--write" => minimal::write_section(&root),
             [flag] if flag == "--monitor" => monitor::bench_section(&root).and_then(|section| {
                 print!("{section}");
                 bench::replace_report_section(&root, monitor::BENCH_TITLE, &section)

@@ -28,8 +28,18 @@ const MARKS: [&str; 2] = ["wells_board_common::profile::mark", "wells_user::cycl
 const SMALL_SHARE: f64 = 0.01;
 
 /// The boards whose image crates have a `profile` feature.
-fn boards() -> [&'static Board; 2] {
-    [&qemu::VIRT_ARM64, &crate::arm32::VIRT_ARM32]
+fn boards() -> [&'static Board; 3] {
+    [&qemu::VIRT_ARM64, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385]
+}
+
+/// The report of `board`: docs/profile.md for the default board's, beside it for the others
+/// (so profiling one board leaves the default's report in place).
+fn report_path(board: &Board) -> String {
+    if board.name == qemu::VIRT_ARM64.name {
+        REPORT.to_string()
+    } else {
+        format!("docs/profile-{}.md", board.name)
+    }
 }
 
 pub fn command(root: &Path, args: &[String]) -> Result<()> {
@@ -44,8 +54,9 @@ pub fn command(root: &Path, args: &[String]) -> Result<()> {
     let rows = profile(root, board)?;
     let report = render(board, &rows);
     println!("{report}");
-    std::fs::write(root.join(REPORT), &report).map_err(|e| format!("cannot write {REPORT}: {e}"))?;
-    println!("xtask: wrote {REPORT}");
+    let path = report_path(board);
+    std::fs::write(root.join(&path), &report).map_err(|e| format!("cannot write {path}: {e}"))?;
+    println!("xtask: wrote {path}");
     Ok(())
 }
 
@@ -112,9 +123,9 @@ impl Symbols {
         (pc < *end).then_some(name.as_str())
     }
 
-    /// Start addresses of the functions named `name`.
-    fn starts_of(&self, name: &str) -> Vec<u64> {
-        self.ranges.iter().filter(|r| r.2 == name).map(|r| r.0).collect()
+    /// Address ranges (start, end) of the functions named `name`.
+    fn spans_of(&self, name: &str) -> Vec<(u64, u64)> {
+        self.ranges.iter().filter(|r| r.2 == name).map(|r| (r.0, r.1)).collect()
     }
 }
 
@@ -126,19 +137,22 @@ fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
 
     let mut kernel = Symbols::default();
     kernel.add_elf(&image)?;
-    let mut marks: Vec<u64> = MARKS.iter().flat_map(|m| kernel.starts_of(m)).collect();
+    let mut marks: Vec<(u64, u64)> = MARKS.iter().flat_map(|m| kernel.spans_of(m)).collect();
     if marks.is_empty() {
         return Err(format!("{}: no function `{}`", image.display(), MARKS[0]));
     }
-    // Every user program that has the mark: its windows count too.
+    // Every user program that has the mark: its windows count too. The Cortex-M3's programs are
+    // position-independent, loaded where the kernel puts them, so their link-time addresses
+    // name nothing in the log: that board's rows of user tasks are left out.
+    let programs_placed = board.name != crate::cortex_m3::MPS2_AN385.name;
     let mut programs: HashMap<String, Symbols> = HashMap::new();
-    for dir in &user_dirs {
+    for dir in user_dirs.iter().filter(|_| programs_placed) {
         for name in ["bench-syscall", "bench-ipc-client", "bench-ipc-server"] {
             let path = dir.join(name);
             if path.exists() && !programs.contains_key(name) {
                 let mut symbols = Symbols::default();
                 symbols.add_elf(&path)?;
-                marks.extend(symbols.starts_of(MARKS[1]));
+                marks.extend(symbols.spans_of(MARKS[1]));
                 programs.insert(name.to_string(), symbols);
             }
         }
@@ -169,7 +183,7 @@ fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
         return Err(format!("the profile image failed ({status}): see its output above"));
     }
 
-    let announced: Vec<Announced> = console.iter().filter_map(|l| parse_row(l)).collect();
+    let announced: Vec<Announced> = console.iter().filter_map(|l| parse_row(l)).filter(|a| programs_placed || a.programs.is_empty()).collect();
     let expected: usize = announced.iter().map(|a| a.windows).sum();
     if expected != windows.len() {
         return Err(format!("the image announced {expected} windows but QEMU's log holds {}", windows.len()));
@@ -249,11 +263,12 @@ fn user_name(programs: &HashMap<String, Symbols>, names: &[String], pc: u64) -> 
 /// some other instruction in another: a mark counts only when the instruction after it is not
 /// the next in memory (the mark function is a bare return). A hit counted wrongly still shows,
 /// as a window count that does not match what the image announced.
-fn read_windows(fifo: &Path, marks: &[u64]) -> Result<Vec<HashMap<u64, u64>>> {
+fn read_windows(fifo: &Path, marks: &[(u64, u64)]) -> Result<Vec<HashMap<u64, u64>>> {
     let log = std::fs::File::open(fifo).map_err(|e| format!("cannot open {}: {e}", fifo.display()))?;
     let mut windows = Vec::new();
     let mut open: Option<HashMap<u64, u64>> = None;
-    let mut at_mark: Option<u64> = None;
+    // The mark being run: its start, its end and the last address run in it.
+    let mut at_mark: Option<(u64, u64, u64)> = None;
     let mut line = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 20, log);
     loop {
@@ -264,18 +279,32 @@ fn read_windows(fifo: &Path, marks: &[u64]) -> Result<Vec<HashMap<u64, u64>>> {
             Err(e) => return Err(format!("reading QEMU's log: {e}")),
         }
         let Some(pc) = traced_pc(&line) else { continue };
-        if let Some(mark) = at_mark.take() {
-            if pc != mark + 4 && pc != mark + 2 {
+        // A mark opens or closes a window when it returns (one instruction on arm64, three on
+        // the Cortex-M3: its frame-pointer push and pop). Running off its end into the next
+        // instruction instead means the address was another program's code (user programs
+        // share addresses), not a call of the mark.
+        if let Some((start, end, previous)) = at_mark {
+            let sequential = pc == previous + 2 || pc == previous + 4;
+            if sequential && pc > start && pc < end {
+                at_mark = Some((start, end, pc));
+                if let Some(window) = open.as_mut() {
+                    *window.entry(pc).or_default() += 1;
+                }
+                continue;
+            }
+            at_mark = None;
+            if !sequential {
                 match open.take() {
                     Some(window) => windows.push(window),
                     None => open = Some(HashMap::new()),
                 }
             } else if let Some(window) = open.as_mut() {
-                *window.entry(mark).or_default() += 1;
+                // Not a mark: its first address was an instruction of the window too.
+                *window.entry(start).or_default() += 1;
             }
         }
-        if marks.contains(&pc) {
-            at_mark = Some(pc);
+        if let Some(&(start, end)) = marks.iter().find(|span| span.0 == pc) {
+            at_mark = Some((start, end, pc));
             continue;
         }
         if let Some(window) = open.as_mut() {

@@ -14,6 +14,9 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 /// The minimal configuration formats nothing (core::fmt is several KiB): it names the place.
+/// Its build (`cargo xtask bench --minimal`, the suite's boot) aborts at once on a panic (an
+/// undefined instruction, so the kernel-fault handler reports it); this handler serves the
+/// builds with the prebuilt `core` (clippy).
 #[cfg(feature = "minimal")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {

@@ -19,6 +19,45 @@ pub struct Timer {
     pub key: Option<super::timeline::TimelineKey>,
 }
 
+/// What the table holds for a kind that only the `transactions` feature brings: the value
+/// itself with the feature; without it [`Absent`], a type with no values, so the compiler drops
+/// the variant's drop glue and every match arm on it (and the code those arms reach).
+#[cfg(feature = "transactions")]
+pub type TxnOnly<T> = T;
+/// See the feature's definition above.
+#[cfg(not(feature = "transactions"))]
+pub type TxnOnly<T> = Absent<T>;
+
+/// No value of this type can exist (its first field is `Infallible`); it stands in for a `T`
+/// that the kernel was built without, and reads as one only in code that cannot run.
+pub struct Absent<T>(core::convert::Infallible, core::marker::PhantomData<T>);
+
+impl<T> core::ops::Deref for Absent<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self.0 {}
+    }
+}
+
+impl<T> core::ops::DerefMut for Absent<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self.0 {}
+    }
+}
+
+/// `value` as the table holds a transactions-only kind; `NotSupported` without the feature
+/// (never reached: the calls that make one check [`built_in`] first).
+#[cfg(feature = "transactions")]
+pub fn txn_only<T>(value: T) -> Result<TxnOnly<T>> {
+    Ok(value)
+}
+
+/// See the feature's definition above.
+#[cfg(not(feature = "transactions"))]
+pub fn txn_only<T>(_value: T) -> Result<TxnOnly<T>> {
+    Err(Error::NotSupported)
+}
+
 /// Every kind of kernel object, as stored in the table.
 pub enum Object {
     /// Boxed so its saved stack pointer keeps its address while the table grows.
@@ -28,9 +67,9 @@ pub enum Object {
     Event(Event),
     Port(Port),
     Timer(Timer),
-    SharedObject(SharedObject),
+    SharedObject(TxnOnly<SharedObject>),
     /// Boxed: it carries maps and a wait queue, larger than the other entries.
-    Transaction(Box<Transaction>),
+    Transaction(TxnOnly<Box<Transaction>>),
 }
 
 impl Object {
@@ -64,12 +103,14 @@ impl Object {
 }
 
 /// `NotSupported` for a kind the kernel was built without (feature `transactions` off: no
-/// transaction or shared object exists). Folded at compile time, so without the feature every
-/// path that looks one up is dropped from the image.
+/// transaction or shared object exists; `mutexes` off: no mutex). Folded at compile time, so
+/// without the feature every path that looks one up is dropped from the image (handing on the
+/// mutexes of a thread that ends, priority inheritance through a mutex's waiters).
 #[inline(always)]
 pub(super) const fn built_in(kind: Kind) -> Result<()> {
     match kind {
         Kind::Transaction | Kind::SharedObject if !cfg!(feature = "transactions") => Err(Error::NotSupported),
+        Kind::Mutex if !cfg!(feature = "mutexes") => Err(Error::NotSupported),
         _ => Ok(()),
     }
 }

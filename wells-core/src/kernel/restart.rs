@@ -35,6 +35,8 @@ impl<A: Arch> Kernel<A> {
             }
             match fate {
                 Fate::Stop(code) => state.kill(thread, code),
+                // Only a transaction abort decides a restart: without the feature this folds away.
+                Fate::Restart if !cfg!(feature = "transactions") => {}
                 Fate::Restart => {
                     if let Some((stack, sp)) = self.fresh_stack(&state, thread) {
                         state.restart_other(thread, stack, sp);
@@ -48,6 +50,7 @@ impl<A: Arch> Kernel<A> {
                 drop(state);
                 self.exit_current(code)
             }
+            Fate::Restart if !cfg!(feature = "transactions") => state,
             Fate::Restart => match self.fresh_stack(&state, me) {
                 Some((stack, sp)) => self.restart_current(state, me, stack, sp),
                 None => state,

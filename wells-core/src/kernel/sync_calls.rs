@@ -12,12 +12,14 @@ use crate::time::Timeout;
 impl<A: Arch> Kernel<A> {
     /// Creates an unlocked mutex.
     pub fn mutex_create(&self) -> Result<Handle> {
+        super::objects::built_in(Kind::Mutex)?;
         self.unsealed()?;
         self.critical().insert_object(Object::Mutex(Mutex::default()))
     }
 
     /// Destroys a mutex; its waiters get [`Error::Destroyed`].
     pub fn mutex_destroy(&self, handle: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Mutex)?;
         let mut cs = self.critical();
         let Object::Mutex(mut mutex) = cs.objects.remove(handle, Kind::Mutex)? else { return Err(Error::WrongKind) };
         cs.wake_all(mutex.waiters.drain(), WakeReason::Destroyed);
@@ -30,6 +32,7 @@ impl<A: Arch> Kernel<A> {
     /// Locks a mutex, waiting at most `timeout`. While the caller waits, the owner inherits
     /// its priority. [`Error::OwnerDied`] means the caller got it from an owner that exited.
     pub fn mutex_lock(&self, handle: Handle, timeout: Timeout) -> Result<()> {
+        super::objects::built_in(Kind::Mutex)?;
         let mut cs = self.critical();
         let deadline = self.deadline(timeout);
         let current = cs.sched.caller();
@@ -66,6 +69,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Unlocks a mutex held by the caller, handing it to the first waiter.
     pub fn mutex_unlock(&self, handle: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Mutex)?;
         let mut cs = self.critical();
         let current = cs.sched.caller();
         let mutex = cs.mutex(handle)?;

@@ -17,6 +17,10 @@ impl State {
     /// with one of its transactions aborts now, so its own win. Bounded by the live
     /// transactions times MAX_OBJECTS lookups.
     pub fn abort_conflicting_with(&mut self, thread: Handle) {
+        // Without the feature no transaction exists: folded away, with its table walk.
+        if !cfg!(feature = "transactions") {
+            return;
+        }
         let Ok(t) = self.thread(thread) else { return };
         let mine = t.transactions.clone();
         let others: Vec<Handle> = self.objects.handles(Kind::Transaction).filter(|h| !mine.contains(h)).collect();

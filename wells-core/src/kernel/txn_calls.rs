@@ -24,7 +24,7 @@ impl<A: Arch> Kernel<A> {
         self.unsealed()?;
         let mut cs = self.critical();
         let object = SharedObject::new(cs.acting_domain(), size)?;
-        cs.insert_object(Object::SharedObject(object))
+        cs.insert_object(Object::SharedObject(super::objects::txn_only(object)?))
     }
 
     /// Grants `domain` access to an object; only its owner (or the kernel) may.
@@ -86,7 +86,7 @@ impl<A: Arch> Kernel<A> {
         super::objects::built_in(Kind::Transaction)?;
         self.unsealed()?;
         let mut cs = self.critical();
-        let handle = cs.insert_object(Object::Transaction(Box::<Transaction>::default()))?;
+        let handle = cs.insert_object(Object::Transaction(super::objects::txn_only(Box::<Transaction>::default())?))?;
         if let Timeout::Ns(ns) = deadline {
             let at = self.host.now_ns().saturating_add(ns);
             let key = cs.clock.insert(at, Wakeup::Transaction(handle));

@@ -1,8 +1,9 @@
 //! The Cortex-M3 minimal configuration (feature `minimal`): the smallest useful wells, a kernel
 //! and two threads — the image issue 21 measures for size (`cargo xtask bench`). Two threads
 //! hand a token back and forth through two semaphores, one of them sleeping now and then so the
-//! timer runs too; the run checks the count and reports the kernel's RAM: its heap in use
-//! beyond the two thread stacks, and its static data.
+//! timer runs too; each thread says it runs (a plain console write, no formatting). The run
+//! checks the count and the static stacks' headroom, and reports the kernel's RAM: its heap in
+//! use beyond the two thread stacks, and its static data.
 #![no_std]
 #![no_main]
 
@@ -20,10 +21,14 @@ const ROUNDS: u32 = 1000;
 /// Stack of each thread: the smallest the two need with room to spare.
 const STACK: usize = 1024;
 
+/// Bytes each static stack must have left untouched at the end of the run.
+const MIN_HEADROOM: usize = 128;
+
 static PONGS: AtomicU32 = AtomicU32::new(0);
 
 fn ping(there: Handle, back: Handle) -> i32 {
     let k = Board::kernel();
+    write("minimal: ping runs\n");
     for round in 0..ROUNDS {
         if k.semaphore_post(there).is_err() || k.semaphore_wait(back, Timeout::Forever).is_err() {
             return 1;
@@ -37,6 +42,7 @@ fn ping(there: Handle, back: Handle) -> i32 {
 
 fn pong(there: Handle, back: Handle) -> i32 {
     let k = Board::kernel();
+    write("minimal: pong runs\n");
     for _ in 0..ROUNDS {
         if k.semaphore_wait(there, Timeout::Forever).is_err() || k.semaphore_post(back).is_err() {
             return 1;
@@ -85,6 +91,17 @@ fn app_main(board: &Board) -> i32 {
     write(", heap ");
     write_decimal(kernel_heap as u32);
     write("\n");
+    // The static stacks were sized from this run's deepest use (`build.rs`): say what is left.
+    let [handler, boot] = wells_image_cortex_m3::minimal::stack_headroom();
+    write("minimal: stack headroom: handler ");
+    write_decimal(handler as u32);
+    write(", boot ");
+    write_decimal(boot as u32);
+    write(" bytes\n");
+    if handler < MIN_HEADROOM || boot < MIN_HEADROOM {
+        write("minimal: FAILED, a static stack is nearly full\n");
+        return 1;
+    }
     if codes != [Ok(0), Ok(0)] || PONGS.load(Ordering::Relaxed) != ROUNDS {
         write("minimal: FAILED, exit codes ");
         for code in codes {

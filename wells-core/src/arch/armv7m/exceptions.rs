@@ -151,6 +151,12 @@ extern "C" fn wells_armv7m_kernel_fault(exception: u32, frame: *const ExceptionF
 #[no_mangle]
 static mut wells_armv7m_user_ksp: u32 = 0;
 
+/// The stack a kernel fault is reported on (the kernel's own may be what overflowed). A board's
+/// handler that formats its report (core::fmt) needs about 1 KiB (feature `fault-stack-1k`, on
+/// by default); the Cortex-M3 minimal configuration's writes a number and used 160 of 256
+/// bytes when its kernel panicked on purpose, so it gets 512.
+const FAULT_STACK_BYTES: usize = if cfg!(feature = "fault-stack-1k") { 1024 } else { 512 };
+
 global_asm!(
     ".syntax unified",
     ".section .text.wells_armv7m_exceptions,\"ax\",%progbits",
@@ -295,7 +301,8 @@ global_asm!(
     ".ltorg",
     ".section .bss.wells_armv7m_fault_stack,\"aw\",%nobits",
     ".balign 8",
-    "    .space 1024",
+    "    .space {fault_stack}",
     "wells_armv7m_fault_stack_top:",
     mask = const super::MASK_PRIORITY,
+    fault_stack = const FAULT_STACK_BYTES,
 );
