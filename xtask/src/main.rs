@@ -543,8 +543,11 @@ pub fn run_status(command: &mut Command, what: &str) -> Result<()> {
     }
 }
 
+/// A board's test plan: one result per boot.
+type TestPlan = fn(&std::path::Path) -> Vec<(String, Result<()>)>;
+
 /// The test plan of one board (`test --board NAME`): for a change confined to one port.
-fn board_tests(board: &str) -> Option<fn(&std::path::Path) -> Vec<(String, Result<()>)>> {
+fn board_tests(board: &str) -> Option<TestPlan> {
     Some(match board {
         "qemu-virt-arm64" => qemu::run_arm64_tests,
         "qemu-virt-arm64-hyper" => hyper::run_tests,
