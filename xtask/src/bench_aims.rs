@@ -4,7 +4,7 @@
 use crate::bench::{table_rows, BoardBench};
 
 /// Board title, bench row, instructions when the issue was filed, aim.
-const AIMS: [(&str, &str, f64, f64); 11] = [
+const AIMS: [(&str, &str, f64, f64); 15] = [
     (ARM64, "kernel thread switch (2 threads, yield)", 583.0, 250.0),
     (ARM64, "null system call, EL0 -> EL1 -> EL0 (user task)", 149.0, 60.0),
     (ARM64, "IPC call/reply between two user tasks (16-byte port messages)", 5675.0, 600.0),
@@ -17,13 +17,49 @@ const AIMS: [(&str, &str, f64, f64); 11] = [
     (ARM64_HYPER, "hypercall round trip (guest -> hypervisor -> guest, wells version call)", 230.0, 80.0),
     (ARM64_HYPER, "yield hypercall switching to another VM's vCPU (per yield)", 1933.0, 700.0),
     (M3, "kernel thread switch (2 threads, yield)", 703.0, 150.0),
+    // The 32-bit A/R-profile ports of the same paths, held to the arm64 aims.
+    (ARM32, "null system call, USR -> SVC -> USR (user task)", 116.0, 60.0),
+    (R52, "null system call, USR -> SVC -> USR (user task)", 104.0, 60.0),
+    (ARM32_HYPER, "hypercall round trip (guest -> hypervisor -> guest, wells version call)", 285.0, 80.0),
+    (ARM32_HYPER, "yield hypercall switching to another VM's vCPU (per yield)", 2408.0, 700.0),
 ];
 const ARM64: &str = "arm64 (Cortex-A53, EL1)";
 const ARM64_HYPER: &str = "arm64 hypervisor (Cortex-A53, EL2)";
 const M3: &str = "Cortex-M3 (ARMv7-M, privileged thread mode, MPU)";
+const ARM32: &str = "arm32 (Cortex-A15, SVC)";
+const ARM32_HYPER: &str = "arm32 hypervisor (Cortex-A15, HYP)";
+const R52: &str = "Cortex-R52 (ARMv8-R, EL1, MPU)";
 
 /// The section: one row per aim, with the figure this run measured.
 pub fn render(boards: &[BoardBench]) -> String {
+    render_with(|title, row| {
+        boards.iter().find(|b| b.title == title).and_then(|b| table_rows(&b.block).into_iter().find(|(name, _)| name == row)).map(|(_, figure)| figure)
+    })
+}
+
+/// Puts the section back into the report `text` with the figures its board subsections hold
+/// now: after `bench --board NAME --write` replaced one of them.
+pub fn refresh(text: &str) -> String {
+    let section = render_with(|title, row| board_table(text, title).into_iter().find(|(name, _)| name == row).map(|(_, figure)| figure));
+    let Some(start) = text.find(TITLE) else { return text.to_string() };
+    let end = text[start + TITLE.len()..].find("\n## ").map_or(text.len(), |i| start + TITLE.len() + i + 1);
+    format!("{}\n{}\n\n{}", text[..start].trim_end_matches('\n'), section.trim_matches('\n'), &text[end..])
+}
+
+/// The rows of the first table of the report's subsection `### title`.
+fn board_table(text: &str, title: &str) -> Vec<(String, f64)> {
+    let heading = format!("\n### {title}\n");
+    let Some(at) = text.find(&heading) else { return Vec::new() };
+    let after = &text[at + heading.len()..];
+    let after = &after[..after.find("\n### ").unwrap_or(after.len())];
+    let table: String = after.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).flat_map(|l| [l, "\n"]).collect();
+    table_rows(&table)
+}
+
+const TITLE: &str = "## Fast paths: then, now, aim (issue 21)";
+
+/// [`render`] with the figure of (board title, row) from `now`.
+fn render_with(now: impl Fn(&str, &str) -> Option<f64>) -> String {
     let mut md = String::from(
         "\n## Fast paths: then, now, aim (issue 21)\n\n\
          Instructions under `-icount`, as in the board tables below. \"Then\" is the figure when the fast-path \
@@ -33,11 +69,7 @@ pub fn render(boards: &[BoardBench]) -> String {
          | board | path | then | now | aim |\n|---|---|---:|---:|---:|\n",
     );
     for (title, row, then, aim) in AIMS {
-        let now = boards
-            .iter()
-            .find(|b| b.title == title)
-            .and_then(|b| table_rows(&b.block).into_iter().find(|(name, _)| name == row))
-            .map_or_else(|| "not measured".to_string(), |(_, figure)| format!("{figure:.1}"));
+        let now = now(title, row).map_or_else(|| "not measured".to_string(), |figure| format!("{figure:.1}"));
         md.push_str(&format!("| {title} | {row} | {then:.0} | {now} | {aim:.0} |\n"));
     }
     md.push_str(ABOVE_AIM);
@@ -57,9 +89,11 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   and released on both sides of the switch, and the 18-instruction register switch itself. Going
   below about 300 needs a scheduler that reaches its threads without the handle check (the
   handle table is what keeps a stale handle from reaching a new thread); not done.
-- **Null system call and hypercall** meet their aims through the fast path of the arm64 vectors
-  (`nop`, `time`, `WELLS_VERSION`: only x0-x18 and x30 saved, no lock, no switch); every other
-  call pays about 10 instructions for the test.
+- **Null system call and hypercall** meet their aims through the fast path of the vectors
+  (`nop`, `time`, `WELLS_VERSION`; arm64: only x0-x18 and x30 saved; arm32 SVC: only r0-r3 and
+  r12; arm32 HYP: the one-instruction push of r0-r12 and lr, without ELR/SPSR or the exit's
+  vCPU bookkeeping; no lock, no switch); every other call pays about 10 instructions for the
+  test. What is left is the exception entry and return, the mask test and the handler's call.
 - **IPC between user tasks.** Per round trip: two system calls on the full path, the task
   registry's lock with the handle translation and the buffer check in each, about eight port
   lookups, and two block / wake / schedule passes (over a third of the total). A receiver that is

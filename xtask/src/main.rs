@@ -65,6 +65,10 @@ commands:
                    bring-up boots (arm64: 2 and 4 CPUs, Cortex-A15: 2; multi-threaded
                    TCG); --arm64: the
                    arm64 supervisor's boots and the SMP ones
+  test --board NAME
+                   only that board's test plan (qemu-virt-arm64, qemu-virt-arm64-hyper,
+                   qemu-virt-arm32, qemu-virt-arm32-hyper, qemu-mps3-an536,
+                   qemu-mps2-an385): its images, bad-input and fuzz boots
   bench            build libwells.a, run benchmarks/hosted (wells vs Linux baselines),
                    then every board's bench image under QEMU -icount (instruction counts),
                    the monitor's, the Linux guest's and wells.ko's; prints the tables and
@@ -235,6 +239,19 @@ fn main() -> ExitCode {
                 }
                 if summary.finish() { 0 } else { 1 }
             }),
+            [flag, board] if flag == "--board" => board_tests(board).map_or_else(
+                || usage_error(&format!("no test plan for board `{board}` (`cargo xtask help`)"), USAGE),
+                |run| {
+                    setup::run(&root).map(|()| {
+                        // xtask runs once and ends: the title is leaked to stay `'static`.
+                        let mut summary = summary::Summary::new(Box::leak(format!("xtask test --board {board}").into_boxed_str()));
+                        for (name, result) in run(&root) {
+                            summary.record(&name, result);
+                        }
+                        if summary.finish() { 0 } else { 1 }
+                    })
+                },
+            ),
             [flag] if flag == "--smp" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --smp");
                 for (name, result) in smp::run_tests(&root).into_iter().chain(smp_arm32::run_tests(&root)) {
@@ -538,4 +555,20 @@ pub fn run_status(command: &mut Command, what: &str) -> Result<()> {
     } else {
         Err(format!("`{what}` failed: {}", hosted::describe(status)))
     }
+}
+
+/// A board's test plan: one result per boot.
+type TestPlan = fn(&std::path::Path) -> Vec<(String, Result<()>)>;
+
+/// The test plan of one board (`test --board NAME`): for a change confined to one port.
+fn board_tests(board: &str) -> Option<TestPlan> {
+    Some(match board {
+        "qemu-virt-arm64" => qemu::run_arm64_tests,
+        "qemu-virt-arm64-hyper" => hyper::run_tests,
+        "qemu-virt-arm32" => arm32::run_tests,
+        "qemu-virt-arm32-hyper" => hyper::run_tests_32,
+        "qemu-mps3-an536" => cortex_r52::run_tests,
+        "qemu-mps2-an385" => cortex_m3::run_tests,
+        _ => return None,
+    })
 }

@@ -6,7 +6,7 @@ use super::board::{Board, GIC, GUEST_TIMER, HEAP, HYP_TIMER, UART};
 use super::trap;
 use core::fmt::Write;
 use wells_board_common::Console;
-use wells_core::arch::arm::hyp::{self, set_hyp_trap_handler};
+use wells_core::arch::arm::hyp::{self, set_hyp_fast_call_handler, set_hyp_trap_handler};
 use wells_core::arch::arm::{self, mode};
 
 /// How the image gets to its level: it stays in the mode it was entered in (HYP, or it refuses
@@ -30,6 +30,7 @@ pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
         crate::board::exit(NO_HYP_STATUS);
     }
     set_hyp_trap_handler(trap::handle);
+    set_hyp_fast_call_handler(trap::fast_call, wells_board_common::hypervisor::hypercalls::FAST_HYPERCALLS);
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };
     // Guests get the PMU only in the benchmark image (it is shared by all VMs).

@@ -11,7 +11,7 @@ use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
 use wells_board_common::Console;
 use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
 use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
-use wells_core::arch::arm::hyp::{self, HypFrame, HypTrapKind};
+use wells_core::arch::arm::hyp::{self, HypFastCallRegisters, HypFrame, HypTrapKind};
 use wells_core::arch::hypervisor::guest_exit;
 use wells_core::telemetry::EventKind;
 
@@ -63,6 +63,18 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     }
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmEntry, 0);
+    }
+}
+
+/// A hypercall offered before the exit is handled: the ones that need nothing of the kernel
+/// (`hypercalls::fast`) are answered here, in r0, as the full path would.
+pub(crate) extern "C" fn fast_call(registers: &mut HypFastCallRegisters) -> bool {
+    match wells_board_common::hypervisor::hypercalls::fast(registers[0]) {
+        Some(answer) => {
+            registers[0] = answer as u32;
+            true
+        }
+        None => false,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use super::board::{Board, HEAP, VIRTUAL_TIMER};
 use super::trap;
-use wells_core::arch::arm::set_trap_handler;
+use wells_core::arch::arm::{set_fast_call_handler, set_trap_handler};
 
 /// How the image gets to its level: SVC mode, then [`level_main`].
 pub(crate) use wells_core::arch::arm::boot::wells_arm_establish_svc as enter_level;
@@ -13,6 +13,7 @@ pub(crate) use wells_core::arch::arm::boot::wells_arm_establish_svc as enter_lev
 /// In SVC mode on the boot stack.
 pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
     set_trap_handler(trap::handle);
+    set_fast_call_handler(trap::fast_call, wells_board_common::supervisor::syscalls::FAST_CALLS);
     crate::board::UART.init();
     // SAFETY: this runs once, before any allocation.
     unsafe { wells_board_common::heap::init(&HEAP) };

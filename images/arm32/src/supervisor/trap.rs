@@ -11,7 +11,7 @@ use core::fmt::Write;
 use wells_board_common::supervisor::{stop_current, syscalls};
 use wells_board_common::Console;
 use wells_core::arch::arm::exceptions::FaultStatus;
-use wells_core::arch::arm::{mode, Armv7a, TrapFrame, TrapKind};
+use wells_core::arch::arm::{mode, Armv7a, FastCallRegisters, TrapFrame, TrapKind};
 use wells_core::arch::Arch;
 
 /// Exit status when the kernel itself takes an unexpected exception.
@@ -38,6 +38,39 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         TrapKind::Svc if frame.from_user() => syscalls::handle::<Board>(Svc(frame)),
         TrapKind::Undefined | TrapKind::PrefetchAbort | TrapKind::DataAbort if frame.from_user() => user_fault(frame, kind),
         _ => unexpected(frame, kind),
+    }
+}
+
+/// A system call from USR, offered before the full frame is saved: the calls that neither
+/// block nor switch (`syscalls::fast`) are answered here in r0-r2, as the full path would.
+pub(crate) extern "C" fn fast_call(registers: &mut FastCallRegisters, number: u32) -> bool {
+    syscalls::answer_fast::<Board>(number as usize, &mut FastSvc(registers, number))
+}
+
+/// The registers of a fast call with its number, read and answered as [`Svc`] does the frame.
+struct FastSvc<'a>(&'a mut FastCallRegisters, u32);
+
+impl syscalls::CallRegisters for FastSvc<'_> {
+    fn call(&mut self) -> (usize, [u64; 4]) {
+        let r = &self.0;
+        (self.1 as usize, [r[0] as u64, r[1] as u64, r[2] as u64, r[3] as u64])
+    }
+
+    fn set_value(&mut self, value: u64, wide: bool) {
+        self.0[0] = 0;
+        self.0[1] = value as u32;
+        if wide {
+            self.0[2] = (value >> 32) as u32;
+        }
+    }
+
+    fn set_error(&mut self, status: i64) {
+        self.0[0] = status as u32;
+        self.0[1] = 0;
+    }
+
+    fn unknown_call(&self) -> i32 {
+        class::SVC32
     }
 }
 

@@ -30,12 +30,31 @@ pub const FAST_CALLS: u64 = (1 << 20) | (1 << 4);
 /// (arm64: `wells_core::arch::aarch64::set_fast_call_handler`).
 #[inline]
 pub fn fast<P: TaskPlatform>(number: usize) -> Option<u64> {
+    fast_value::<P>(number).map(|(Value::One(value) | Value::Wide(value))| value)
+}
+
+/// [`fast`] for a port whose registers are narrower than the values: answers call `number`
+/// into `registers` as the full path would (status 0, the value, split over two registers for
+/// a 64-bit one) and returns true, or leaves them untouched and returns false.
+#[inline]
+pub fn answer_fast<P: TaskPlatform>(number: usize, registers: &mut impl CallRegisters) -> bool {
+    match fast_value::<P>(number) {
+        Some(Value::One(value)) => registers.set_value(value, false),
+        Some(Value::Wide(value)) => registers.set_value(value, true),
+        None => return false,
+    }
+    true
+}
+
+/// The calls of [`fast`], with their values as the dispatcher gives them (`call`).
+#[inline]
+fn fast_value<P: TaskPlatform>(number: usize) -> Option<Value> {
     if crate::trace::on() || audit::on() {
         return None;
     }
     match number {
-        20 => Some(0),
-        4 => Some(P::kernel().now_ns()),
+        20 => Some(Value::One(0)),
+        4 => Some(Value::Wide(P::kernel().now_ns())),
         _ => None,
     }
 }

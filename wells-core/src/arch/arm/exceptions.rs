@@ -8,7 +8,7 @@
 //! reported instead of faulting again on the frame push; those never return.
 
 use core::arch::{asm, global_asm};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// Registers saved on every exception, in the order the vector code stores them.
 #[repr(C)]
@@ -165,6 +165,37 @@ pub fn set_trap_handler(handler: TrapHandler) {
     };
 }
 
+/// The registers a fast call sees and answers in: r0 to r3, the arguments and the results,
+/// saved on entry and loaded back on return. r4-r11 stay in the CPU (the handler keeps them, as
+/// the AAPCS asks), r12 is saved around it; the rest of the task's state is not saved on this
+/// path, so a fast call must not block, switch or stop its thread.
+pub type FastCallRegisters = [u32; 4];
+
+/// A board's fast-call handler ([`set_fast_call_handler`]): handles system call `number` (r7)
+/// with `registers` and returns true, or returns false, leaving them as they came, for the full
+/// trap path.
+pub type FastCallHandler = extern "C" fn(&mut FastCallRegisters, number: u32) -> bool;
+
+/// The handler the SVC vector calls for a call in the mask (set before the mask, so never 0
+/// then).
+#[no_mangle]
+static WELLS_ARM_FAST_HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+/// Bit n set: system call n (r7) from USR may be fast (the SVC vector tests it before saving
+/// anything more).
+#[no_mangle]
+static WELLS_ARM_FAST_CALLS: AtomicU32 = AtomicU32::new(0);
+
+/// Routes the system calls `calls` (bit n: call n; calls from 32 on never) from USR to
+/// `handler` first, with interrupts masked and only r0-r3 and r12 saved: a call it answers
+/// returns at once, any other (and every call not in `calls`) takes the full trap path
+/// (`set_trap_handler`). Calls from 32 up are cut from the mask: the vector tests r7 < 32.
+pub fn set_fast_call_handler(handler: FastCallHandler, calls: u64) {
+    // The vector calls it directly, by the C ABI: r0 = the registers, r1 = the number.
+    WELLS_ARM_FAST_HANDLER.store(handler as usize, Ordering::Release);
+    WELLS_ARM_FAST_CALLS.store(calls as u32, Ordering::Release);
+}
+
 #[no_mangle]
 extern "C" fn wells_arm_trap(frame: &mut TrapFrame, index: u32) {
     let handler = HANDLER.load(Ordering::Acquire);
@@ -221,9 +252,51 @@ global_asm!(
     "    b wells_arm_irq",
     "    b wells_arm_fiq",
     "",
+    // A system call from USR whose number (r7) is in the fast-call mask is offered to the
+    // board's fast handler with only r0-r3 and r12 saved (at their places in the frame); one
+    // it answers returns from here. Everything else completes the frame and takes the full path.
     "wells_arm_svc:",
     "    srsdb sp!, #0x13",
     "    sub sp, sp, #72",
+    "    stmia sp, {{r0-r3}}",
+    "    str r12, [sp, #48]",
+    "    cmp r7, #31",
+    "    bhi 9f",
+    "    movw r0, #:lower16:WELLS_ARM_FAST_CALLS",
+    "    movt r0, #:upper16:WELLS_ARM_FAST_CALLS",
+    "    ldr r0, [r0]",
+    "    lsr r0, r0, r7",
+    "    tst r0, #1",
+    "    beq 9f",
+    "    mrs r0, spsr",
+    "    and r0, r0, #0x1f",
+    "    cmp r0, #0x10",
+    "    bne 9f",
+    "    movw r2, #:lower16:WELLS_ARM_FAST_HANDLER",
+    "    movt r2, #:upper16:WELLS_ARM_FAST_HANDLER",
+    "    ldr r2, [r2]",
+    "    mov r0, sp",
+    "    mov r1, r7",
+    // The AAPCS wants sp 8-aligned at the call; the old sp is kept on the stack.
+    "    mov r12, sp",
+    "    bic sp, sp, #7",
+    "    push {{r12, lr}}",
+    "    blx r2",
+    "    ldr sp, [sp]",
+    "    cmp r0, #0",
+    "    beq 8f",
+    "    ldmia sp, {{r0-r3}}",
+    "    ldr r12, [sp, #48]",
+    "    add sp, sp, #72",
+    "    rfeia sp!",
+    // Not answered: r4-r11 are as they came (the handler kept them), r0-r3 and r12 are in the
+    // frame, lr_svc was the return address (`srsdb` stored it at sp + 72).
+    "8:  add r0, sp, #16",
+    "    stmia r0, {{r4-r11}}",
+    "    ldr lr, [sp, #72]",
+    "    mov r1, #1",
+    "    b wells_arm_trap_svc",
+    "9:  ldr r0, [sp]",
     "    stmia sp, {{r0-r12}}",
     "    mov r1, #1",
     "    b wells_arm_trap_svc",

@@ -19,7 +19,7 @@ pub mod start;
 use super::Arch;
 use core::arch::{asm, global_asm};
 
-pub use exceptions::{set_trap_handler, FaultStatus, TrapFrame, TrapKind};
+pub use exceptions::{set_fast_call_handler, set_trap_handler, FastCallHandler, FastCallRegisters, FaultStatus, TrapFrame, TrapKind};
 
 /// An ARMv7-A CPU running the kernel in SVC mode.
 pub struct Armv7a;

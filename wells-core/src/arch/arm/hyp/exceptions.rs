@@ -4,7 +4,7 @@
 //! and calls the trap handler the board registered, then returns with `eret`.
 
 use core::arch::{asm, global_asm};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// Registers saved on every exception taken to HYP, in the order the vector code stores them.
 #[repr(C)]
@@ -99,6 +99,34 @@ pub fn set_hyp_trap_handler(handler: HypTrapHandler) {
     unsafe { asm!("ldr {0}, =wells_arm_hyp_vectors", "mcr p15, 4, {0}, c12, c0, 0", "isb", out(reg) _, options(nostack)) };
 }
 
+/// The registers a fast hypercall sees and answers in: the guest's r0 to r3 (function ID and
+/// arguments, then the results) in the frame the vector pushed; loaded back on return.
+pub type HypFastCallRegisters = [u32; 4];
+
+/// A board's fast-hypercall handler ([`set_hyp_fast_call_handler`]): answers the call in
+/// `registers` and returns true, or returns false, leaving them as they came, for the full
+/// trap path.
+pub type HypFastCallHandler = extern "C" fn(&mut HypFastCallRegisters) -> bool;
+
+/// The handler the guest-trap vector calls for a call in the mask (set before the mask).
+#[no_mangle]
+static WELLS_ARM_HYP_FAST_HANDLER: AtomicUsize = AtomicUsize::new(0);
+
+/// Bit n set: wells' hypercall 0x8600_0000 + n (function ID in r0, bit 30 ignored as the
+/// dispatcher ignores it) may be fast.
+#[no_mangle]
+static WELLS_ARM_HYP_FAST_CALLS: AtomicU32 = AtomicU32::new(0);
+
+/// Routes the HVCs of a guest whose function is in `calls` (bit n: 0x8600_0000 + n; from 32 on
+/// never) to `handler` before the exit is handled: a call it answers returns to the guest from
+/// the vector, without the vCPU bookkeeping of an exit; any other takes the full trap path
+/// ([`set_hyp_trap_handler`]).
+pub fn set_hyp_fast_call_handler(handler: HypFastCallHandler, calls: u64) {
+    // The vector calls it directly, by the C ABI: r0 = the registers, r0 = the answer.
+    WELLS_ARM_HYP_FAST_HANDLER.store(handler as usize, Ordering::Release);
+    WELLS_ARM_HYP_FAST_CALLS.store(calls as u32, Ordering::Release);
+}
+
 #[no_mangle]
 extern "C" fn wells_arm_hyp_trap(frame: &mut HypFrame, index: u32) {
     let handler = HANDLER.load(Ordering::Acquire);
@@ -141,8 +169,48 @@ global_asm!(
     hyp_entry!("3"),
     "wells_arm_hyp_data_abort:",
     hyp_entry!("4"),
+    // A guest's exit. An HVC (HSR class 0x12) from a guest mode whose function (r0) is in the
+    // fast-call mask is offered to the board's fast handler with the frame's r0-r3; one it
+    // answers returns at once (ELR_hyp and SPSR_hyp untouched). Everything else goes on as every
+    // other trap, with the frame as pushed.
     "wells_arm_hyp_guest_trap:",
-    hyp_entry!("5"),
+    // The mask first: it costs the other exits least (r0 of an MMIO or other exit is
+    // whatever the guest had, usually far outside wells' range).
+    "    push {{r0-r12, lr}}",
+    "    bic r1, r0, #(1 << 30)",
+    "    sub r1, r1, #0x86000000",
+    "    cmp r1, #31",
+    "    bhi 9f",
+    "    movw r2, #:lower16:WELLS_ARM_HYP_FAST_CALLS",
+    "    movt r2, #:upper16:WELLS_ARM_HYP_FAST_CALLS",
+    "    ldr r2, [r2]",
+    "    lsr r2, r2, r1",
+    "    tst r2, #1",
+    "    beq 9f",
+    "    mrs r1, spsr",
+    "    and r1, r1, #0x1f",
+    "    cmp r1, #0x1a",
+    "    beq 9f",
+    "    mrc p15, 4, r1, c5, c2, 0",
+    "    lsr r1, r1, #26",
+    "    cmp r1, #0x12",
+    "    bne 9f",
+    "    movw r2, #:lower16:WELLS_ARM_HYP_FAST_HANDLER",
+    "    movt r2, #:upper16:WELLS_ARM_HYP_FAST_HANDLER",
+    "    ldr r2, [r2]",
+    "    mov r0, sp",
+    "    mov r4, sp",
+    "    bic sp, sp, #7",
+    "    blx r2",
+    "    mov sp, r4",
+    "    cmp r0, #0",
+    "    beq 9f",
+    "    pop {{r0-r12, lr}}",
+    "    eret",
+    // The frame holds the guest's r0-r12 and lr as they came (the handler left r0-r3 so when it
+    // said no); ELR_hyp and SPSR_hyp are still the exit's.
+    "9:  mov r1, #5",
+    "    b wells_arm_hyp_common",
     "wells_arm_hyp_irq:",
     hyp_entry!("6"),
     "wells_arm_hyp_fiq:",

@@ -15,7 +15,7 @@ use super::Armv7a;
 use crate::arch::Arch;
 use core::arch::asm;
 
-pub use exceptions::{set_hyp_trap_handler, HypFrame, HypTrapKind};
+pub use exceptions::{set_hyp_fast_call_handler, set_hyp_trap_handler, HypFastCallHandler, HypFastCallRegisters, HypFrame, HypTrapKind};
 
 /// An ARMv7-A CPU running the kernel in HYP mode: the same switch and interrupt mask as in SVC
 /// mode; a domain's address space token is its VTTBR value's table address and VMID (packed by
