@@ -18,4 +18,8 @@ pub trait Host: Send + Sync {
     fn console_write(&self, text: &[u8]);
     /// Nothing is ready to run: wait a little for the next host event (a timer). May return early.
     fn idle(&self);
+    /// Several CPUs (wells-core feature `smp`): interrupt CPU `cpu` so that it enters
+    /// [`crate::Kernel::reschedule_interrupt`] (a switch is due there). A host of one CPU never
+    /// gets this call.
+    fn kick_cpu(&self, _cpu: usize) {}
 }
