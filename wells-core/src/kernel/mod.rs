@@ -320,13 +320,26 @@ impl<A: Arch> Kernel<A> {
                 self.after_switch();
                 continue;
             }
-            if main && state.clock.is_idle() && !state.others_busy() {
+            // Several CPUs: not while another CPU runs a thread, or one waits in the queue
+            // (still in flight from a CPU that left it).
+            let others_quiet = percpu::MAX_CPUS == 1 || (!state.others_busy() && state.sched.ready().top_level().is_none());
+            if main && state.clock.is_idle() && others_quiet {
                 break Err(Error::Deadlock);
             }
             state.reprogram_timer(&*self.host);
             drop(state);
-            self.irq_restore(true);
-            self.host.idle();
+            if percpu::MAX_CPUS > 1 {
+                // Waits with interrupts still masked (a pending one ends the wait all the
+                // same), then takes them: one that came after the look above, or one whose
+                // handler switched this idle context away and back, is not followed by a wait
+                // that nothing ends (the last thread exiting elsewhere, a thread another CPU
+                // just let go of).
+                self.host.idle();
+                self.irq_restore(true);
+            } else {
+                self.irq_restore(true);
+                self.host.idle();
+            }
             self.arch.irq_save();
             self.tick_masked();
         }
@@ -412,3 +425,4 @@ impl<A: Arch> Drop for Kernel<A> {
         self.host.timer_cancel();
     }
 }
+

@@ -30,6 +30,9 @@ pub struct Scheduler {
     live_threads: usize,
     /// CPUs to send a reschedule interrupt when the lock is let go (bit n: CPU n).
     kicks: u32,
+    /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
+    /// when the last thread exits or every CPU went idle, wherever that happened.
+    main_cpu: usize,
     /// What each CPU is doing.
     pub(super) cpus: PerCpu<CpuSched>,
 }
@@ -100,6 +103,7 @@ impl Scheduler {
             running: false,
             live_threads: 0,
             kicks: 0,
+            main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
         }
     }
@@ -140,7 +144,17 @@ impl Scheduler {
     /// `run` starts (`true`) or ends: the caller is the idle context, nothing is due.
     pub(super) fn set_running(&mut self, running: bool) {
         self.running = running;
+        self.main_cpu = self.cpus.cpu();
         self.set_idle();
+    }
+
+    /// Several CPUs: wakes the CPU in `run` (when it is another) to look again whether it is
+    /// done: the last thread exited, or every CPU went idle (a deadlock, unless a deadline
+    /// comes).
+    fn tell_main(&mut self) {
+        if MAX_CPUS > 1 && self.main_cpu != self.cpus.cpu() {
+            self.kicks |= 1 << self.main_cpu;
+        }
     }
 
     /// The caller is this CPU's idle context, nothing is due here.
@@ -253,6 +267,9 @@ impl Scheduler {
     #[inline]
     pub(super) fn thread_ended(&mut self) {
         self.live_threads -= 1;
+        if MAX_CPUS > 1 && self.live_threads == 0 {
+            self.tell_main();
+        }
     }
 
     /// Started threads that have not exited.
@@ -293,7 +310,7 @@ impl State {
     pub fn note_ready(&mut self, level: u8) {
         self.clock.mark_dirty();
         if MAX_CPUS > 1 {
-            self.offer(level, true);
+            self.offer(level);
             return;
         }
         let running = self.sched.running;
@@ -306,19 +323,19 @@ impl State {
     }
 
     /// Several CPUs: a thread at `level` waits in the ready queues. The CPU to take it is an
-    /// idle one (this one first, when `here_too`), else the one running the lowest level below
-    /// it; it gets a switch due, and another CPU is sent a reschedule interrupt (once the lock
-    /// is let go, [`State::reprogram_timer`]). A CPU with a switch already due is passed over:
-    /// it picks from the same queue anyway.
+    /// idle one (this one first), else the one running the lowest level below it; it gets a
+    /// switch due, and another CPU is sent a reschedule interrupt (once the lock is let go,
+    /// [`State::reprogram_timer`]). A CPU with a switch already due is passed over: it picks
+    /// from the same queue anyway.
     #[inline(never)]
-    pub(super) fn offer(&mut self, level: u8, here_too: bool) {
+    pub(super) fn offer(&mut self, level: u8) {
         if !self.sched.running {
             return;
         }
         let here = self.sched.cpus.cpu();
         let mut best: Option<(usize, Option<u8>)> = None;
         for (cpu, slot) in self.sched.cpus.iter() {
-            if !slot.online || slot.resched.is_some() || (cpu == here && !here_too) {
+            if !slot.online || slot.resched.is_some() {
                 continue;
             }
             let better = match (slot.current_level, best) {
@@ -588,6 +605,9 @@ impl State {
         cpu.current = next;
         if MAX_CPUS > 1 {
             cpu.left = previous;
+            if next.is_none() && self.sched.cpus.iter().all(|(_, cpu)| cpu.current.is_none()) {
+                self.sched.tell_main();
+            }
         }
         let space = self.domains.enter_space_of(domain);
         Some(Switch { save, resume, space })
@@ -603,15 +623,20 @@ impl State {
         let next = loop {
             match self.sched.ready.pick_next() {
                 Some(handle) if budgets && self.park_if_throttled(handle) => continue,
-                Some(handle) if MAX_CPUS > 1 && Some(handle) != previous && skipped < MAX_CPUS => {
-                    match thread_in(&mut self.objects, handle) {
-                        Some(thread) if thread.on_cpu => {
-                            in_flight[skipped] = Some((handle, thread.placement.level));
-                            skipped += 1;
-                        }
-                        _ => break Some(handle),
+                Some(handle) if MAX_CPUS > 1 && Some(handle) != previous => match thread_in(&mut self.objects, handle) {
+                    Some(thread) if thread.on_cpu => {
+                        let level = thread.placement.level;
+                        // At most one in flight per other CPU; past that, something broke:
+                        // nothing is picked rather than a context that may not be saved.
+                        let Some(slot) = in_flight.get_mut(skipped) else {
+                            self.sched.ready.enqueue(handle, level, Requeue::Front);
+                            break None;
+                        };
+                        *slot = Some((handle, level));
+                        skipped += 1;
                     }
-                }
+                    _ => break Some(handle),
+                },
                 picked => break picked,
             }
         };
@@ -633,9 +658,17 @@ impl State {
         let Some(thread) = thread_in(&mut self.objects, left) else { return };
         thread.on_cpu = false;
         if thread.state == ThreadState::Ready {
-            // Passed over while it was in flight: another CPU may be idle for want of it.
+            // Passed over while it was in flight: a CPU may be idle for want of it, this one
+            // too. Given it, this CPU sends itself the interrupt as well: this context may be
+            // an idle one resumed inside an interrupt taken just before its wait for the next
+            // (the wait then ends at once), or a thread that returns from the kernel without
+            // looking at `resched` again.
             let level = thread.placement.level;
-            self.offer(level, false);
+            let here = self.sched.cpus.cpu();
+            self.offer(level);
+            if self.sched.cpus.here().resched.is_some() {
+                self.sched.kicks |= 1 << here;
+            }
         }
     }
 

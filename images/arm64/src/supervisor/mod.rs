@@ -11,6 +11,8 @@ mod full_stack_guest;
 mod memory;
 pub mod run;
 pub mod smp;
+#[cfg(feature = "smp")]
+pub mod smp_kernel;
 mod smp_stress;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;

@@ -13,8 +13,8 @@ use super::board::{Board, GIC, VIRTUAL_TIMER};
 use super::memory::KERNEL_SPACE;
 use alloc::boxed::Box;
 use alloc::vec;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use wells_board_common::println;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use wells_board_common::{println, Platform};
 use wells_core::arch::aarch64::psci::{self, Conduit};
 use wells_core::arch::aarch64::secondary::{self, SecondaryStart};
 use wells_core::arch::aarch64::{self, counter, el1::mmu, exceptions, Aarch64};
@@ -177,13 +177,55 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
     REPORTS[cpu].fetch_or(SGI_TAKEN, Ordering::Release);
     Aarch64.irq_save();
     super::smp_stress::secondary(cpu);
-    // Parked: only an SGI (pending, masked) wakes it, sent with a request to fault.
+    // Parked: only an SGI (pending, masked) wakes it, sent with a request to fault or to join
+    // the kernel.
     loop {
         if FAULT_ON.load(Ordering::Acquire) == cpu {
             fault();
         }
+        if JOIN.load(Ordering::Acquire) {
+            join(cpu);
+        }
         aarch64::wait_for_interrupt();
     }
+}
+
+/// Set by [`join_kernel`]: the parked secondaries join the kernel in the board's slot.
+static JOIN: AtomicBool = AtomicBool::new(false);
+/// Each secondary that joined the kernel (about to run its threads).
+static JOINED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// A parked secondary joins the kernel: from now on it runs that kernel's threads (its idle
+/// context is this stack), its timer and the reschedule SGI reaching the kernel through the
+/// trap handler. Returns only when there is no kernel, or the kernel refuses the CPU.
+fn join(cpu: usize) {
+    let Some(kernel) = Board::slot().get() else { return };
+    JOINED[cpu].store(true, Ordering::Release);
+    // Masked until the kernel's idle loop lifts the mask (it was since the checks).
+    if kernel.run_secondary().is_err() {
+        JOINED[cpu].store(false, Ordering::Release);
+        JOIN.store(false, Ordering::Release);
+    }
+}
+
+/// Has every secondary [`bring_up`] started join the kernel now in the board's slot (made
+/// before this call); waits until each said so, at most [`WAIT_SECONDS`] each. True when all
+/// `cpus` (the boot CPU's included) run it.
+pub fn join_kernel(cpus: usize) -> bool {
+    let me = Aarch64.cpu_id();
+    JOIN.store(true, Ordering::Release);
+    let mut joined = 1;
+    for cpu in (0..cpus.min(MAX_CPUS)).filter(|&cpu| cpu != me) {
+        GIC.send_sgi(SGI_HELLO, 1 << cpu);
+        let (start, frequency) = counter();
+        while !JOINED[cpu].load(Ordering::Acquire) && counter().0 - start <= WAIT_SECONDS * frequency {
+            core::hint::spin_loop();
+        }
+        joined += JOINED[cpu].load(Ordering::Acquire) as usize;
+    }
+    let mark = if joined == cpus { "ok" } else { "not ok" };
+    println!(Board, "{mark} - smp kernel: {joined} of {cpus} CPUs joined one kernel");
+    joined == cpus
 }
 
 /// CPUs up after [`bring_up`] (the boot CPU and every secondary that reported everything).
