@@ -156,14 +156,20 @@ impl State {
         if self.clock.take_changed() {
             self.rearm_timer(host);
         }
-        if MAX_CPUS > 1 {
-            self.send_kicks(host);
+        self.send_kicks(host);
+    }
+
+    /// Sends the reschedule interrupts [`State::offer`] asked for (several CPUs only; the
+    /// check is inline, the sending out of line).
+    #[inline(always)]
+    pub(super) fn send_kicks(&mut self, host: &dyn Host) {
+        if MAX_CPUS > 1 && self.has_kicks() {
+            self.send_kicks_now(host);
         }
     }
 
-    /// Sends the reschedule interrupts [`State::offer`] asked for (several CPUs only).
     #[inline(never)]
-    fn send_kicks(&mut self, host: &dyn Host) {
+    fn send_kicks_now(&mut self, host: &dyn Host) {
         let mut kicks = self.take_kicks();
         while kicks != 0 {
             let cpu = kicks.trailing_zeros() as usize;

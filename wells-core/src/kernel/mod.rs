@@ -185,9 +185,7 @@ impl<A: Arch> Kernel<A> {
     fn after_switch(&self) {
         let mut state = self.lock();
         state.after_switch();
-        if percpu::MAX_CPUS > 1 {
-            state.reprogram_timer(&*self.host);
-        }
+        state.send_kicks(&*self.host);
     }
 
     /// Blocks the current thread (already queued on `waiting_on` by the caller, if any) until

@@ -10,6 +10,8 @@
 /// Most CPUs one kernel runs threads on (CPU numbers `0..MAX_CPUS`, as `Arch::cpu_id` gives
 /// them). Eight: what a GICv2 addresses.
 pub const MAX_CPUS: usize = if cfg!(feature = "smp") { 8 } else { 1 };
+// A power of two: a slot index masked with `MAX_CPUS - 1` needs no bounds check.
+const _: () = assert!(MAX_CPUS.is_power_of_two() && MAX_CPUS <= 32);
 
 /// One `T` per CPU, and which of them the lock holder's is.
 pub struct PerCpu<T> {
@@ -27,11 +29,7 @@ impl<T> PerCpu<T> {
     /// The CPU whose slot [`PerCpu::here`] is.
     #[inline(always)]
     pub fn cpu(&self) -> usize {
-        if MAX_CPUS == 1 {
-            0
-        } else {
-            self.at
-        }
+        self.at & (MAX_CPUS - 1)
     }
 
     /// The lock holder runs on `cpu`. False (nothing changed) for a number past [`MAX_CPUS`]:
@@ -55,6 +53,12 @@ impl<T> PerCpu<T> {
     pub fn here_mut(&mut self) -> &mut T {
         let cpu = self.cpu();
         &mut self.slots[cpu]
+    }
+
+    /// CPU `cpu`'s slot, to read (another CPU's, under the lock).
+    #[inline]
+    pub fn get(&self, cpu: usize) -> Option<&T> {
+        self.slots.get(cpu)
     }
 
     /// CPU `cpu`'s slot (another CPU's, read or changed under the lock).

@@ -30,6 +30,12 @@ pub struct Scheduler {
     live_threads: usize,
     /// CPUs to send a reschedule interrupt when the lock is let go (bit n: CPU n).
     kicks: u32,
+    /// CPUs that run threads (`online`), those of them with no thread (`idle`), and those
+    /// that left a thread not yet cleared (`in_flight`, `CpuSched::left`): bit n for CPU n,
+    /// so that the common cases look at one word instead of every slot.
+    online_mask: u32,
+    idle_mask: u32,
+    in_flight_mask: u32,
     /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
     /// when the last thread exits or every CPU went idle, wherever that happened.
     main_cpu: usize,
@@ -69,8 +75,6 @@ pub(super) struct CpuSched {
     /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
     /// stack, clears that (`State::after_switch`).
     left: Option<Handle>,
-    /// This CPU runs the kernel's threads (inside `run`, or joined through `run_secondary`).
-    online: bool,
 }
 
 impl CpuSched {
@@ -88,7 +92,6 @@ impl CpuSched {
             discard_sp: 0,
             abandon_current: false,
             left: None,
-            online: false,
         }
     }
 }
@@ -103,6 +106,9 @@ impl Scheduler {
             running: false,
             live_threads: 0,
             kicks: 0,
+            online_mask: 0,
+            idle_mask: 0,
+            in_flight_mask: 0,
             main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
         }
@@ -159,6 +165,7 @@ impl Scheduler {
 
     /// The caller is this CPU's idle context, nothing is due here.
     pub(super) fn set_idle(&mut self) {
+        self.idle_mask |= 1 << self.cpus.cpu();
         let cpu = self.cpus.here_mut();
         cpu.current = None;
         cpu.current_level = None;
@@ -168,7 +175,7 @@ impl Scheduler {
 
     /// True when this CPU runs threads (inside `run`, or joined).
     pub(super) fn is_online(&self) -> bool {
-        self.cpus.here().online
+        self.online_mask & 1 << self.cpus.cpu() != 0
     }
 
     /// The ready queues.
@@ -333,30 +340,50 @@ impl State {
             return;
         }
         let here = self.sched.cpus.cpu();
-        let mut best: Option<(usize, Option<u8>)> = None;
-        for (cpu, slot) in self.sched.cpus.iter() {
-            if !slot.online || slot.resched.is_some() {
-                continue;
-            }
-            let better = match (slot.current_level, best) {
-                (Some(current), _) if current >= level => false,
-                (_, None) => true,
-                (None, Some((_, Some(_)))) => true,
-                (None, Some((_, None))) => cpu == here,
-                (Some(current), Some((_, Some(theirs)))) => current < theirs || (current == theirs && cpu == here),
-                (Some(_), Some((_, None))) => false,
-            };
-            if better {
-                best = Some((cpu, slot.current_level));
+        let online = self.sched.online_mask;
+        let idle = self.sched.idle_mask & online;
+        let free = |sched: &Scheduler, cpu: usize| sched.cpus.get(cpu).is_some_and(|slot| slot.resched.is_none());
+        // An idle CPU with nothing due: this one first, then the lowest numbered.
+        let mut chosen = None;
+        if idle & 1 << here != 0 && free(&self.sched, here) {
+            chosen = Some((here, Requeue::Back));
+        }
+        let mut others = idle & !(1 << here);
+        while chosen.is_none() && others != 0 {
+            let cpu = others.trailing_zeros() as usize;
+            others &= others - 1;
+            if free(&self.sched, cpu) {
+                chosen = Some((cpu, Requeue::Back));
             }
         }
-        let Some((cpu, current)) = best else { return };
+        // Else the busy CPU running the lowest level below `level` (this one on a tie).
+        if chosen.is_none() {
+            let mut lowest: Option<(usize, u8)> = None;
+            let mut busy = online & !idle;
+            while busy != 0 {
+                let cpu = busy.trailing_zeros() as usize;
+                busy &= busy - 1;
+                let Some(slot) = self.sched.cpus.get(cpu).filter(|slot| slot.resched.is_none()) else { continue };
+                let Some(current) = slot.current_level.filter(|&current| current < level) else { continue };
+                if lowest.is_none_or(|(_, theirs)| current < theirs || (current == theirs && cpu == here)) {
+                    lowest = Some((cpu, current));
+                }
+            }
+            chosen = lowest.map(|(cpu, _)| (cpu, Requeue::Front));
+        }
+        let Some((cpu, requeue)) = chosen else { return };
         if let Some(slot) = self.sched.cpus.of_mut(cpu) {
-            slot.resched = Some(if current.is_some() { Requeue::Front } else { Requeue::Back });
+            slot.resched = Some(requeue);
         }
         if cpu != here {
             self.sched.kicks |= 1 << cpu;
         }
+    }
+
+    /// True when reschedule interrupts wait to be sent.
+    #[inline(always)]
+    pub(super) fn has_kicks(&self) -> bool {
+        self.sched.kicks != 0
     }
 
     /// The CPUs to send a reschedule interrupt, taken once (bit n: CPU n).
@@ -370,7 +397,12 @@ impl State {
 
     /// This CPU joins (`true`) or leaves the CPUs that run threads.
     pub(super) fn set_online(&mut self, online: bool) {
-        self.sched.cpus.here_mut().online = online;
+        let bit = 1 << self.sched.cpus.cpu();
+        if online {
+            self.sched.online_mask |= bit;
+        } else {
+            self.sched.online_mask &= !bit;
+        }
     }
 
     /// The kernel's lock was taken on CPU `cpu`: its slots are the ones reached from now on.
@@ -387,8 +419,9 @@ impl State {
             return;
         }
         let here = self.sched.cpus.cpu();
+        let online = self.sched.online_mask;
         for cpu in 0..MAX_CPUS {
-            if let Some(slot) = self.sched.cpus.of_mut(cpu).filter(|slot| cpu != here && slot.online) {
+            if let Some(slot) = self.sched.cpus.of_mut(cpu).filter(|_| cpu != here && online & 1 << cpu != 0) {
                 slot.resched = Some(Requeue::Back);
                 self.sched.kicks |= 1 << cpu;
             }
@@ -397,8 +430,8 @@ impl State {
 
     /// True when some CPU other than this one runs a thread.
     pub(super) fn others_busy(&self) -> bool {
-        let here = self.sched.cpus.cpu();
-        self.sched.cpus.iter().any(|(cpu, slot)| cpu != here && slot.current.is_some())
+        let sched = &self.sched;
+        sched.online_mask & !sched.idle_mask & !(1 << sched.cpus.cpu()) != 0
     }
 
     /// What the policy sees of a thread.
@@ -605,8 +638,17 @@ impl State {
         cpu.current = next;
         if MAX_CPUS > 1 {
             cpu.left = previous;
-            if next.is_none() && self.sched.cpus.iter().all(|(_, cpu)| cpu.current.is_none()) {
-                self.sched.tell_main();
+            let bit = 1 << self.sched.cpus.cpu();
+            if previous.is_some() {
+                self.sched.in_flight_mask |= bit;
+            }
+            if next.is_some() {
+                self.sched.idle_mask &= !bit;
+            } else {
+                self.sched.idle_mask |= bit;
+                if self.sched.online_mask & !self.sched.idle_mask == 0 {
+                    self.sched.tell_main();
+                }
             }
         }
         let space = self.domains.enter_space_of(domain);
@@ -618,12 +660,27 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
+        // Only a thread another CPU left can be queued and still on a CPU.
+        if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
+            return self.pick_past_in_flight(previous, budgets);
+        }
+        loop {
+            match self.sched.ready.pick_next() {
+                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
+                picked => return picked,
+            }
+        }
+    }
+
+    /// [`State::pick`] while another CPU has left a thread it may not have saved yet.
+    #[inline(never)]
+    fn pick_past_in_flight(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
         let mut in_flight: [Option<(Handle, u8)>; MAX_CPUS] = [None; MAX_CPUS];
         let mut skipped = 0;
         let next = loop {
             match self.sched.ready.pick_next() {
                 Some(handle) if budgets && self.park_if_throttled(handle) => continue,
-                Some(handle) if MAX_CPUS > 1 && Some(handle) != previous => match thread_in(&mut self.objects, handle) {
+                Some(handle) if Some(handle) != previous => match thread_in(&mut self.objects, handle) {
                     Some(thread) if thread.on_cpu => {
                         let level = thread.placement.level;
                         // At most one in flight per other CPU; past that, something broke:
@@ -655,9 +712,12 @@ impl State {
             return;
         }
         let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
+        self.sched.in_flight_mask &= !(1 << self.sched.cpus.cpu());
         let Some(thread) = thread_in(&mut self.objects, left) else { return };
         thread.on_cpu = false;
-        if thread.state == ThreadState::Ready {
+        // With no other CPU running threads, nobody else can want it: this CPU picks it.
+        let alone = self.sched.online_mask & !(1 << self.sched.cpus.cpu()) == 0;
+        if thread.state == ThreadState::Ready && !alone {
             // Passed over while it was in flight: a CPU may be idle for want of it, this one
             // too. Given it, this CPU sends itself the interrupt as well: this context may be
             // an idle one resumed inside an interrupt taken just before its wait for the next
