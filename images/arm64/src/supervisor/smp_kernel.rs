@@ -10,7 +10,7 @@ use super::board::{Board, BoardKernel, GIC, VIRTUAL_TIMER};
 use super::smp::MAX_CPUS;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use wells_board_common::{println, Platform};
 use wells_core::arch::aarch64::{counter, Aarch64};
 use wells_core::arch::Arch;
@@ -28,6 +28,8 @@ const SECTIONS: u64 = 5_000;
 
 /// Per CPU: the work each workload's threads did there.
 static WORK: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+/// Per spread thread (up to 16): the CPUs it ran on, bit n for CPU n.
+static RAN_ON: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
 /// Set when a workload's time is up (a CPU never took part): the threads stop.
 static GIVE_UP: AtomicBool = AtomicBool::new(false);
 
@@ -51,6 +53,12 @@ pub fn demo(board: &Board, cpus: usize) -> bool {
     let kernel = board.new_kernel();
     GIC.init_cpu_interface(VIRTUAL_TIMER);
     let good = super::smp::join_kernel(cpus) && spread(&kernel, cpus);
+    // Where each thread ran: the one ready queue lets every thread run on every CPU.
+    for (i, ran_on) in RAN_ON.iter().enumerate().take(2 * cpus) {
+        let mask = ran_on.load(Ordering::Relaxed);
+        let on: Vec<_> = (0..cpus).filter(|cpu| mask & 1 << cpu != 0).map(|cpu| alloc::format!("{cpu}")).collect();
+        println!(Board, "smp demo: thread spread{i} ran on CPUs {}", on.join(", "));
+    }
     core::mem::forget(kernel);
     good
 }
@@ -69,6 +77,9 @@ fn every_cpu_worked(cpus: usize, at_least: u64) -> bool {
 fn reset_work() {
     for work in &WORK {
         work.store(0, Ordering::Relaxed);
+    }
+    for ran_on in &RAN_ON {
+        ran_on.store(0, Ordering::Relaxed);
     }
     GIVE_UP.store(false, Ordering::Relaxed);
 }
@@ -119,6 +130,9 @@ fn spread(kernel: &BoardKernel, cpus: usize) -> bool {
                         return 1;
                     }
                     note_work();
+                    if let Some(ran_on) = RAN_ON.get(i) {
+                        ran_on.fetch_or(1 << Aarch64.cpu_id(), Ordering::Relaxed);
+                    }
                     let _ = Board::kernel().yield_now();
                 }
                 0
