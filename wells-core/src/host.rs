@@ -25,4 +25,8 @@ pub trait Host: Send + Sync {
     fn idles_masked(&self) -> bool {
         false
     }
+    /// Several CPUs (wells-core feature `smp`): interrupt CPU `cpu` so that it enters
+    /// [`crate::Kernel::reschedule_interrupt`] (a switch is due there). A host of one CPU never
+    /// gets this call.
+    fn kick_cpu(&self, _cpu: usize) {}
 }

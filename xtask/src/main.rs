@@ -145,6 +145,7 @@ usage: cargo xtask run [--system <system>]
        cargo xtask run --board <board> [--level super|hyper]
        cargo xtask run --example advisor [--advisor <command>]
        cargo xtask run --example osek [--board qemu-mps2-an385]
+       cargo xtask run --cpus <N> [--board qemu-virt-arm64]
 
 Runs `setup`, then builds and boots the image of a system, streaming its output; exits
 with the program's status. A system is one file of systems/ (systems/README.md): its
@@ -162,6 +163,8 @@ against Os.h) hosted on wells in a Linux process, or with `--board qemu-mps2-an3
 the Cortex-M3 board (QEMU mps2-an385, adapters/mps2-an385).
 `--board embox` builds embox (a POSIX RTOS) with wells as its shell command `wells`
 (adapters/embox) and boots it in qemu-system-aarch64 on this terminal.
+`--cpus N` (1 to 8) boots the arm64 SMP demo on N CPUs (multi-threaded TCG): one kernel
+runs threads on every CPU, and each CPU's share of the work is printed.
 
 systems (systems/*.toml):
 ";
@@ -357,7 +360,7 @@ fn board_list() -> String {
 fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
     let help = run_help(root);
     let (mut board, mut level, mut system) = (None, None, None);
-    let (mut example, mut advisor_command) = (None, None);
+    let (mut example, mut advisor_command, mut cpus) = (None, None, None);
     let mut i = 0;
     while i < rest.len() {
         let arg = rest[i].as_str();
@@ -375,6 +378,7 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
             "--board" => &mut board,
             "--level" => &mut level,
             "--system" => &mut system,
+            "--cpus" => &mut cpus,
             _ => usage_error(&format!("unknown option `{arg}` for `run`"), &help),
         };
         let value = match inline {
@@ -389,6 +393,13 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
         };
         *slot = Some(value);
         i += 1;
+    }
+    // The arm64 SMP demo: one kernel's threads on every CPU (`smp.rs`).
+    if let Some(cpus) = cpus {
+        if example.is_some() || system.is_some() || level.is_some() || board.as_deref().is_some_and(|b| b != "qemu-virt-arm64") {
+            usage_error("`--cpus` boots the arm64 SMP demo: it takes only `--board qemu-virt-arm64`", &help);
+        }
+        return smp::run_demo(root, &cpus);
     }
     match example.as_deref() {
         Some("advisor") => {

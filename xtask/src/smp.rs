@@ -4,7 +4,9 @@
 //! between CPUs) (which `-icount` would forbid: the image measures no time, it
 //! only waits, with a generous limit, for each CPU's report). At EL1 entry QEMU's PSCI answers
 //! HVC; at EL2 entry (`virtualization=on`) SMC. `cargo xtask smp-soak [boots]` repeats the
-//! 4-CPU boot: races show up as rare failures.
+//! 4-CPU boots: races show up as rare failures. The SMP kernel image (`wells-smp-kernel-test`)
+//! then runs one kernel's threads on every CPU (2 and 4 CPUs), and `cargo xtask run --cpus N`
+//! boots the SMP demo.
 
 use std::path::Path;
 use std::time::Duration;
@@ -59,7 +61,58 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             (smp.boot.name.to_string(), result)
         })
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
+        .chain(kernel_tests(root))
         .collect()
+}
+
+/// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and
+/// 4 CPUs at EL1 entry, 4 at EL2 entry.
+const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
+    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex (multi-threaded TCG)", "virt", 2),
+    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex (multi-threaded TCG)", "virt", 4),
+    ("arm64 SMP kernel: threads on 4 CPUs, EL2 entry (multi-threaded TCG)", "virt,virtualization=on", 4),
+];
+
+/// What an SMP kernel boot on `cpus` CPUs must print: every CPU joined, and each workload's
+/// `ok` line with its CPU count.
+fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
+    let expect = [
+        format!("smp: {cpus} of {cpus} CPUs up"),
+        format!("ok - smp kernel: {cpus} of {cpus} CPUs joined one kernel"),
+        format!("ok - smp kernel: {} threads spread over {cpus} CPUs", 2 * cpus),
+        format!("ok - smp kernel: {cpus} pairs, "),
+        format!("ok - smp kernel: a mutex contended by {} threads on {cpus} CPUs", 2 * cpus),
+        "smp kernel test: PASS".to_string(),
+    ];
+    // xtask runs once and ends: leaking the lines keeps `Boot` all-static.
+    let expect: &'static [&'static str] = Box::leak(expect.into_iter().map(|line| &*Box::leak(line.into_boxed_str())).collect::<Vec<_>>().into_boxed_slice());
+    Boot { name, machine, cpu: "cortex-a53", expect, status: 0 }
+}
+
+/// Builds the SMP kernel image and runs its boots; one result per boot.
+fn kernel_tests(root: &Path) -> Vec<(String, Result<()>)> {
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", &["smp"]);
+    KERNEL_BOOTS
+        .iter()
+        .map(|&(name, machine, cpus)| {
+            let result = match &image {
+                Ok(image) => qemu::test_boot_options(root, &VIRT_ARM64, &kernel_boot(name, machine, cpus), image, &options(cpus), LIMIT),
+                Err(e) => Err(format!("image not built: {e}")),
+            };
+            (name.to_string(), result)
+        })
+        .collect()
+}
+
+/// `cargo xtask run --cpus N`: the SMP demo (`wells-smp-demo`) on N CPUs of QEMU `virt`, each
+/// on a host thread of its own; threads run on every CPU, and each CPU's share is printed.
+pub fn run_demo(root: &Path, cpus: &str) -> Result<u8> {
+    let count: u32 = cpus.parse().ok().filter(|n| (1..=8).contains(n)).ok_or_else(|| format!("run --cpus: `{cpus}` is not a CPU count from 1 to 8"))?;
+    crate::setup::run(root)?;
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-demo", &["smp"])?;
+    let boot = Boot { name: "arm64 SMP demo", machine: "virt", cpu: "cortex-a53", expect: &["smp kernel: "], status: 0 };
+    qemu::test_boot_options(root, &VIRT_ARM64, &boot, &image, &options(count), LIMIT)?;
+    Ok(0)
 }
 
 /// A boot, checking beyond [`EXPECT`] its CPU count's own lines: `N CPUs found`, `N of N CPUs
@@ -105,13 +158,18 @@ pub fn soak(root: &Path, rest: &[String]) -> Result<u8> {
         _ => return Err("usage: cargo xtask smp-soak [boots]".to_string()),
     };
     let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[])?;
+    let kernel_image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", &["smp"])?;
     let four: Vec<&SmpBoot> = BOOTS.iter().filter(|smp| smp.cpus == 4).collect();
+    let four_kernel: Vec<Boot> = KERNEL_BOOTS.iter().filter(|boot| boot.2 == 4).map(|&(name, machine, cpus)| kernel_boot(name, machine, cpus)).collect();
     for round in 1..=boots {
         for smp in &four {
             with_counts(root, &image, smp).map_err(|e| format!("smp-soak: boot {round} of {boots}: {e}"))?;
         }
+        for boot in &four_kernel {
+            qemu::test_boot_options(root, &VIRT_ARM64, boot, &kernel_image, &options(4), LIMIT).map_err(|e| format!("smp-soak: boot {round} of {boots}: {e}"))?;
+        }
         println!("xtask: smp-soak: round {round} of {boots} passed");
     }
-    println!("xtask: smp-soak: {} boots, all passed", boots as usize * four.len());
+    println!("xtask: smp-soak: {} boots, all passed", boots as usize * (four.len() + four_kernel.len()));
     Ok(0)
 }

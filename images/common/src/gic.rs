@@ -22,6 +22,9 @@ const GICC_CTLR_EOI_MODE: u32 = 1 << 9;
 
 /// Interrupt IDs from 1020 up are special (1023: spurious).
 pub const SPURIOUS: u32 = 1023;
+/// The SGI one CPU sends another for the kernel they share (`Host::kick_cpu`): a switch is due
+/// there ([`wells_core::Kernel::reschedule_interrupt`]).
+pub const RESCHEDULE_SGI: u32 = 2;
 
 /// One GICv2.
 pub struct Gic {
@@ -174,6 +177,10 @@ impl Gic {
         if id == timer {
             if let Some(kernel) = P::slot().get() {
                 kernel.timer_interrupt();
+            }
+        } else if id == RESCHEDULE_SGI {
+            if let Some(kernel) = P::slot().get() {
+                kernel.reschedule_interrupt();
             }
         }
         if let (true, Some(kernel)) = (traced, P::slot().get()) {

@@ -11,6 +11,9 @@ pub trait GenericTimer: Platform {
     fn counter() -> (u64, u64);
     /// Raises the virtual timer interrupt when the counter reaches `compare`.
     fn timer_arm(compare: u64);
+    /// Interrupts CPU `cpu` for the kernel they share (a board whose kernel runs on several
+    /// CPUs: the reschedule SGI); a board of one CPU is never asked.
+    fn kick_cpu(_cpu: usize) {}
 }
 
 const NS_PER_S: u128 = 1_000_000_000;
@@ -65,5 +68,9 @@ impl<P: GenericTimer> Host for TimerHost<P> {
     /// WFI ends on a pending interrupt whatever PSTATE.I / CPSR.I say.
     fn idles_masked(&self) -> bool {
         true
+    }
+
+    fn kick_cpu(&self, cpu: usize) {
+        P::kick_cpu(cpu);
     }
 }

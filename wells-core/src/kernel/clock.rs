@@ -7,19 +7,32 @@ use super::state::State;
 use super::timeline::{Timeline, TimelineKey, Wakeup};
 use crate::handle::Handle;
 use crate::host::Host;
+use super::percpu::{PerCpu, MAX_CPUS};
 use alloc::collections::TryReserveError;
 
-/// Deadlines and the host timer.
-#[derive(Default)]
+/// Deadlines and the host timer (one per CPU).
 pub struct Clock {
     /// Every deadline: timeouts, sleeps, timers, budgets, transactions.
     timeline: Timeline,
-    /// Deadline last given to the host timer, `None` once it fired (or was never armed).
-    armed: Option<u64>,
     /// The clock as last read by the kernel (for deadline slack when placing threads).
     now_ns: u64,
+    /// Each CPU's timer.
+    pub(super) cpus: PerCpu<CpuTimer>,
+}
+
+/// One CPU's timer, as the kernel armed it.
+#[derive(Default)]
+pub(super) struct CpuTimer {
+    /// Deadline last given to this CPU's timer, `None` once it fired (or was never armed).
+    armed: Option<u64>,
     /// The running thread, its slice or the ready set changed: the timer may need re-arming.
     dirty: bool,
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock { timeline: Timeline::default(), now_ns: 0, cpus: PerCpu::new(CpuTimer::default) }
+    }
 }
 
 impl Clock {
@@ -60,27 +73,28 @@ impl Clock {
     /// What the timer is armed for may have to change.
     #[inline]
     pub(super) fn mark_dirty(&mut self) {
-        self.dirty = true;
+        self.cpus.here_mut().dirty = true;
     }
 
     /// True when the host timer is not armed, or armed for later than `deadline_ns`: a new
     /// deadline there would need arming.
     #[inline]
     pub(super) fn armed_later_than(&self, deadline_ns: u64) -> bool {
-        self.armed.is_none_or(|armed| armed > deadline_ns)
+        self.cpus.here().armed.is_none_or(|armed| armed > deadline_ns)
     }
 
     /// The host's one-shot fired (or we cannot tell): the next reprogram arms again.
     pub(super) fn fired(&mut self) {
-        self.armed = None;
-        self.dirty = true;
+        let timer = self.cpus.here_mut();
+        timer.armed = None;
+        timer.dirty = true;
     }
 
     /// True (once) when the timeline or what runs changed since the timer was last armed.
     #[inline]
     fn take_changed(&mut self) -> bool {
         let timeline_changed = self.timeline.take_changed();
-        let dirty = core::mem::take(&mut self.dirty);
+        let dirty = core::mem::take(&mut self.cpus.here_mut().dirty);
         timeline_changed | dirty
     }
 
@@ -90,9 +104,10 @@ impl Clock {
         // tick (which re-arms for the right time); re-arming on every switch would cost a host
         // call each time (a system call for the POSIX adapter).
         if let Some(deadline) = next {
-            if self.armed.is_none_or(|armed| deadline < armed) {
+            let timer = self.cpus.here_mut();
+            if timer.armed.is_none_or(|armed| deadline < armed) {
                 host.timer_arm(deadline);
-                self.armed = Some(deadline);
+                timer.armed = Some(deadline);
             }
         }
     }
@@ -140,6 +155,26 @@ impl State {
     pub fn reprogram_timer(&mut self, host: &dyn Host) {
         if self.clock.take_changed() {
             self.rearm_timer(host);
+        }
+        self.send_kicks(host);
+    }
+
+    /// Sends the reschedule interrupts [`State::offer`] asked for (several CPUs only; the
+    /// check is inline, the sending out of line).
+    #[inline(always)]
+    pub(super) fn send_kicks(&mut self, host: &dyn Host) {
+        if MAX_CPUS > 1 && self.has_kicks() {
+            self.send_kicks_now(host);
+        }
+    }
+
+    #[inline(never)]
+    fn send_kicks_now(&mut self, host: &dyn Host) {
+        let mut kicks = self.take_kicks();
+        while kicks != 0 {
+            let cpu = kicks.trailing_zeros() as usize;
+            kicks &= kicks - 1;
+            host.kick_cpu(cpu);
         }
     }
 

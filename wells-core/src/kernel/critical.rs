@@ -22,7 +22,7 @@ impl<'k, A: Arch> Critical<'k, A> {
     #[inline(always)]
     pub fn enter(kernel: &'k Kernel<A>) -> Self {
         let were_enabled = kernel.arch.irq_save();
-        Critical { kernel, state: Some(kernel.state.lock()), were_enabled }
+        Critical { kernel, state: Some(kernel.lock()), were_enabled }
     }
 
     /// Leaves the CPU to whatever the scheduler picks (the current thread already changed its
@@ -35,9 +35,9 @@ impl<'k, A: Arch> Critical<'k, A> {
         if let Some(switch) = switch {
             drop(state);
             switch_context(self.kernel.arch, switch);
-            state = self.kernel.state.lock();
+            state = self.kernel.lock();
             // What `after_switch` does, under the lock we take anyway.
-            state.sched.free_dead_stack();
+            state.after_switch();
         }
         self.state = Some(state);
     }

@@ -13,6 +13,7 @@ pub mod domain_calls;
 mod domains;
 mod mutexes;
 pub mod objects;
+pub mod percpu;
 mod port_calls;
 mod scheduler;
 pub mod state;
@@ -89,6 +90,18 @@ impl<A: Arch> Kernel<A> {
         self.host.now_ns()
     }
 
+    /// Locks the state for the CPU the caller runs on (interrupts masked by the caller): the
+    /// per-CPU slots reached under this lock are that CPU's. With one CPU, just the lock.
+    #[inline(always)]
+    fn lock(&self) -> spin::MutexGuard<'_, State> {
+        let mut state = self.state.lock();
+        if percpu::MAX_CPUS > 1 {
+            let cpu = self.arch.cpu_id();
+            assert!(state.set_cpu(cpu), "wells: CPU {cpu} is past the kernel's {} CPUs", percpu::MAX_CPUS);
+        }
+        state
+    }
+
     /// Enters the kernel: masks interrupts and locks the state until the guard drops.
     #[inline(always)]
     fn critical(&self) -> Critical<'_, A> {
@@ -99,7 +112,7 @@ impl<A: Arch> Kernel<A> {
     /// `wells_critical_enter`), nestable: no switch and no transaction fate happens inside.
     /// Call with interrupts masked.
     pub fn hold(&self, start: bool) {
-        self.state.lock().sched.hold(start);
+        self.lock().sched.hold(start);
     }
 
     /// Masks this kernel's interrupts (ticks); returns whether they were enabled. For
@@ -167,9 +180,12 @@ impl<A: Arch> Kernel<A> {
         state.reprogram_timer(&*self.host);
     }
 
-    /// First thing every context does when it is resumed: free what the previous one left.
+    /// First thing every context does when it is resumed: free what the previous one left,
+    /// and let other CPUs have the thread it switched away from.
     fn after_switch(&self) {
-        self.state.lock().sched.free_dead_stack();
+        let mut state = self.lock();
+        state.after_switch();
+        state.send_kicks(&*self.host);
     }
 
     /// Blocks the current thread (already queued on `waiting_on` by the caller, if any) until
@@ -239,7 +255,7 @@ impl<A: Arch> Kernel<A> {
     pub fn run(&self) -> Result<()> {
         let were_enabled = self.arch.irq_save();
         {
-            let mut state = self.state.lock();
+            let mut state = self.lock();
             if state.sched.running() {
                 // Decided under the lock: taking it again after the mask is lifted would let
                 // a tick find it held and spin for ever.
@@ -249,10 +265,49 @@ impl<A: Arch> Kernel<A> {
                 return Err(error);
             }
             state.sched.set_running(true);
+            state.set_online(true);
+            state.wake_other_cpus();
         }
-        let result = loop {
-            let mut state = self.state.lock();
-            if state.sched.live_threads() == 0 {
+        let result = self.run_threads(true);
+        {
+            let mut state = self.lock();
+            state.set_online(false);
+            state.sched.set_running(false);
+        }
+        self.irq_restore(were_enabled);
+        result
+    }
+
+    /// Runs threads on a CPU other than the one in `run` (wells-core feature `smp`): the
+    /// calling context (the CPU's boot stack, interrupts masked) becomes this CPU's idle
+    /// context, and it picks threads from the same ready queues for good. Until `run` starts,
+    /// and once it ended, it idles. `BadContext` for a CPU past the kernel's count or one that
+    /// runs threads already.
+    pub fn run_secondary(&self) -> Result<()> {
+        if percpu::MAX_CPUS == 1 || self.arch.cpu_id() >= percpu::MAX_CPUS {
+            return Err(Error::BadContext);
+        }
+        self.arch.irq_save();
+        {
+            let mut state = self.lock();
+            if state.sched.is_online() {
+                drop(state);
+                return Err(Error::BadContext);
+            }
+            state.sched.set_idle();
+            state.set_online(true);
+        }
+        let _ = self.run_threads(false);
+        unreachable!("wells: a secondary CPU stopped running threads")
+    }
+
+    /// The idle loop of one CPU: switches to what the scheduler picks, else waits for an
+    /// interrupt. The CPU in `run` (`main`) returns when every thread exited, or on a deadlock
+    /// (nothing runs or can wake anywhere); the others never return.
+    fn run_threads(&self, main: bool) -> Result<()> {
+        loop {
+            let mut state = self.lock();
+            if main && state.sched.live_threads() == 0 {
                 break Ok(());
             }
             let now = self.host.now_ns();
@@ -263,12 +318,20 @@ impl<A: Arch> Kernel<A> {
                 self.after_switch();
                 continue;
             }
-            if state.clock.is_idle() {
+            // Several CPUs: not while another CPU runs a thread, or one waits in the queue
+            // (still in flight from a CPU that left it).
+            let others_quiet = percpu::MAX_CPUS == 1 || (!state.others_busy() && state.sched.ready().top_level().is_none());
+            if main && state.clock.is_idle() && others_quiet {
                 break Err(Error::Deadlock);
             }
             state.reprogram_timer(&*self.host);
             drop(state);
-            if self.host.idles_masked() {
+            if percpu::MAX_CPUS > 1 || self.host.idles_masked() {
+                // Waits with interrupts still masked (a pending one ends the wait all the
+                // same), then takes them: one that came after the look above, or one whose
+                // handler switched this idle context away and back, is not followed by a wait
+                // that nothing ends (the last thread exiting elsewhere, a thread another CPU
+                // just let go of).
                 self.host.idle();
                 self.irq_restore(true);
             } else {
@@ -277,12 +340,15 @@ impl<A: Arch> Kernel<A> {
             }
             self.arch.irq_save();
             self.tick_masked();
-        };
-        {
-            self.state.lock().sched.set_running(false);
         }
-        self.irq_restore(were_enabled);
-        result
+    }
+
+    /// A reschedule interrupt from another CPU (`Host::kick_cpu`), with interrupts masked by
+    /// the CPU: makes the switch that CPU made due here, and re-arms this CPU's timer.
+    pub fn reschedule_interrupt(&self) {
+        let mut state = self.lock();
+        state.clock.mark_dirty();
+        self.finish(state);
     }
 
     /// The host's timer fired. Safe from a signal handler or interrupt: if the kernel is in a
@@ -303,7 +369,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Expires deadlines, runs timer callbacks (unlocked), ends time slices, switches if due.
     fn tick_masked(&self) {
-        let mut state = self.state.lock();
+        let mut state = self.lock();
         // The host's one-shot fired (or we cannot tell): make the next reprogram arm again.
         state.clock.fired();
         // Work an embedder queued from interrupt context (a joined port): run as a callback.
@@ -311,7 +377,7 @@ impl<A: Arch> Kernel<A> {
             state.sched.in_callback(true);
             drop(state);
             work();
-            state = self.state.lock();
+            state = self.lock();
             state.sched.in_callback(false);
         }
         loop {
@@ -321,7 +387,7 @@ impl<A: Arch> Kernel<A> {
             state.sched.in_callback(true);
             drop(state);
             callback();
-            state = self.state.lock();
+            state = self.lock();
             state.sched.in_callback(false);
             // The callback may have destroyed its own timer; then its closure is dropped here.
             if let Ok(t) = state.timer_mut(timer) {
@@ -357,3 +423,4 @@ impl<A: Arch> Drop for Kernel<A> {
         self.host.timer_cancel();
     }
 }
+

@@ -69,7 +69,8 @@ impl<A: Arch> Kernel<A> {
             return Err(crate::error::Error::BadContext);
         }
         let thread = cs.thread_mut(handle)?;
-        if matches!(thread.state, ThreadState::Created | ThreadState::Exited | ThreadState::Running) {
+        // Several CPUs: one another CPU just left (`on_cpu`) may still be on its stack.
+        if thread.on_cpu || matches!(thread.state, ThreadState::Created | ThreadState::Exited | ThreadState::Running) {
             return Err(crate::error::Error::BadState);
         }
         let Some(mut stack) = thread.stack.take() else { return Err(crate::error::Error::BadState) };

@@ -10,19 +10,42 @@ use crate::sched::guard::Guard;
 use crate::sched::{Policy, ReadyQueues, Requeue, Runnable};
 use crate::telemetry::EventKind;
 use crate::thread::{ThreadState, STACK_CANARY};
+use super::percpu::{PerCpu, MAX_CPUS};
 use alloc::boxed::Box;
 
-/// Who has the CPU and who waits for it.
+/// Who has the CPUs and who waits for them.
 pub struct Scheduler {
     /// Says at which level a thread that becomes runnable is queued.
     policy: Box<dyn Policy>,
     /// What `policy.uniform_slice()` answered after its last change: `Some` while threads are
     /// placed at their own priority without asking it (no decision set in force).
     uniform_slice: Option<u64>,
-    /// The runnable threads by level; the next to run is taken from here.
+    /// The runnable threads by level, one set for every CPU: the next to run is taken from here.
     ready: ReadyQueues,
     /// Deadline misses and the decision-set guard.
     guard: Guard,
+    /// True inside `run`: threads may be switched to.
+    running: bool,
+    /// Started threads that have not exited.
+    live_threads: usize,
+    /// CPUs to send a reschedule interrupt when the lock is let go (bit n: CPU n).
+    kicks: u32,
+    /// CPUs that run threads (`online`), those of them with no thread (`idle`), and those
+    /// that left a thread not yet cleared (`in_flight`, `CpuSched::left`): bit n for CPU n,
+    /// so that the common cases look at one word instead of every slot.
+    online_mask: u32,
+    idle_mask: u32,
+    in_flight_mask: u32,
+    /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
+    /// when the last thread exits or every CPU went idle, wherever that happened.
+    main_cpu: usize,
+    /// What each CPU is doing.
+    pub(super) cpus: PerCpu<CpuSched>,
+}
+
+/// What one CPU is doing: its slot of [`Scheduler::cpus`], changed only under the lock (by its
+/// own CPU, but for `resched`, which another CPU may set before it sends an interrupt).
+pub(super) struct CpuSched {
     /// The thread on the CPU; `None` for the idle context or the host outside `run`.
     current: Option<Handle>,
     /// The run-queue level the policy placed `current` at (kept here: asked on every switch
@@ -31,8 +54,6 @@ pub struct Scheduler {
     /// The domain of `current` (the kernel's for the idle context): asked by every system call
     /// that names an object, kept here for the same reason.
     current_domain: crate::domain::DomainId,
-    /// True inside `run`: threads may be switched to.
-    running: bool,
     /// Nesting depth of timer callbacks running now (they must not block or switch).
     callback_depth: u32,
     /// Depth of the embedder's own critical sections (`Kernel::hold`): no switch and no fate
@@ -42,8 +63,6 @@ pub struct Scheduler {
     resched: Option<Requeue>,
     /// When the running thread's time slice ends.
     slice_end_ns: u64,
-    /// Started threads that have not exited.
-    live_threads: usize,
     /// Saved stack pointer of the idle context (the host thread inside `run`).
     idle_sp: usize,
     /// Stack of a thread that just exited, freed once we are off it.
@@ -52,6 +71,29 @@ pub struct Scheduler {
     discard_sp: usize,
     /// The next switch abandons the current context instead of saving it.
     abandon_current: bool,
+    /// The thread this CPU switched away from last (several CPUs only): it stays on a CPU
+    /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
+    /// stack, clears that (`State::after_switch`).
+    left: Option<Handle>,
+}
+
+impl CpuSched {
+    fn new() -> CpuSched {
+        CpuSched {
+            current: None,
+            current_level: None,
+            current_domain: crate::domain::DomainId::KERNEL,
+            callback_depth: 0,
+            held: 0,
+            resched: None,
+            slice_end_ns: 0,
+            idle_sp: 0,
+            dead_stack: None,
+            discard_sp: 0,
+            abandon_current: false,
+            left: None,
+        }
+    }
 }
 
 impl Scheduler {
@@ -61,26 +103,21 @@ impl Scheduler {
             policy,
             ready: ReadyQueues::default(),
             guard: Guard::default(),
-            current: None,
-            current_level: None,
-            current_domain: crate::domain::DomainId::KERNEL,
             running: false,
-            callback_depth: 0,
-            held: 0,
-            resched: None,
-            slice_end_ns: 0,
             live_threads: 0,
-            idle_sp: 0,
-            dead_stack: None,
-            discard_sp: 0,
-            abandon_current: false,
+            kicks: 0,
+            online_mask: 0,
+            idle_mask: 0,
+            in_flight_mask: 0,
+            main_cpu: 0,
+            cpus: PerCpu::new(CpuSched::new),
         }
     }
 
     /// The thread on the CPU (`None`: idle, or the host outside `run`).
     #[inline]
     pub(super) fn current(&self) -> Option<Handle> {
-        self.current
+        self.cpus.here().current
     }
 
     /// True inside `run`.
@@ -92,19 +129,19 @@ impl Scheduler {
     /// The domain of the calling thread, while `run` runs threads.
     #[inline]
     pub(super) fn caller_domain(&self) -> Option<crate::domain::DomainId> {
-        self.caller().map(|_| self.current_domain)
+        self.caller().map(|_| self.cpus.here().current_domain)
     }
 
     /// The calling thread: the current one while `run` runs threads.
     #[inline]
     pub(super) fn caller(&self) -> Option<Handle> {
-        self.current.filter(|_| self.running)
+        self.cpus.here().current.filter(|_| self.running)
     }
 
     /// The current context, when it is a thread that may block (not a timer callback).
     #[inline]
     pub(super) fn may_block(&self) -> Option<Handle> {
-        match (self.running, self.callback_depth, self.current) {
+        match (self.running, self.cpus.here().callback_depth, self.cpus.here().current) {
             (true, 0, Some(current)) => Some(current),
             _ => None,
         }
@@ -113,10 +150,32 @@ impl Scheduler {
     /// `run` starts (`true`) or ends: the caller is the idle context, nothing is due.
     pub(super) fn set_running(&mut self, running: bool) {
         self.running = running;
-        self.current = None;
-        self.current_level = None;
-        self.current_domain = crate::domain::DomainId::KERNEL;
-        self.resched = None;
+        self.main_cpu = self.cpus.cpu();
+        self.set_idle();
+    }
+
+    /// Several CPUs: wakes the CPU in `run` (when it is another) to look again whether it is
+    /// done: the last thread exited, or every CPU went idle (a deadlock, unless a deadline
+    /// comes).
+    fn tell_main(&mut self) {
+        if MAX_CPUS > 1 && self.main_cpu != self.cpus.cpu() {
+            self.kicks |= 1 << self.main_cpu;
+        }
+    }
+
+    /// The caller is this CPU's idle context, nothing is due here.
+    pub(super) fn set_idle(&mut self) {
+        self.idle_mask |= 1 << self.cpus.cpu();
+        let cpu = self.cpus.here_mut();
+        cpu.current = None;
+        cpu.current_level = None;
+        cpu.current_domain = crate::domain::DomainId::KERNEL;
+        cpu.resched = None;
+    }
+
+    /// True when this CPU runs threads (inside `run`, or joined).
+    pub(super) fn is_online(&self) -> bool {
+        self.online_mask & 1 << self.cpus.cpu() != 0
     }
 
     /// The ready queues.
@@ -167,41 +226,42 @@ impl Scheduler {
 
     /// Enters (`true`) or leaves an embedder's section (`Kernel::hold`), nestable.
     pub(super) fn hold(&mut self, start: bool) {
-        self.held = if start { self.held + 1 } else { self.held.saturating_sub(1) };
+        let held = &mut self.cpus.here_mut().held;
+        *held = if start { *held + 1 } else { held.saturating_sub(1) };
     }
 
     /// True inside an embedder's section: no switch, no fate.
     #[inline]
     pub(super) fn held(&self) -> bool {
-        self.held > 0
+        self.cpus.here().held > 0
     }
 
     /// A timer callback starts (`true`) or returned.
     #[inline]
     pub(super) fn in_callback(&mut self, entering: bool) {
         if entering {
-            self.callback_depth += 1;
+            self.cpus.here_mut().callback_depth += 1;
         } else {
-            self.callback_depth -= 1;
+            self.cpus.here_mut().callback_depth -= 1;
         }
     }
 
     /// True while a timer callback runs.
     #[inline]
     pub(super) fn callback_running(&self) -> bool {
-        self.callback_depth > 0
+        self.cpus.here().callback_depth > 0
     }
 
     /// When the running thread's time slice ends.
     #[inline]
     pub(super) fn slice_end_ns(&self) -> u64 {
-        self.slice_end_ns
+        self.cpus.here().slice_end_ns
     }
 
     /// The switch due at the end of this kernel call, if any.
     #[inline]
     pub(super) fn resched(&self) -> Option<Requeue> {
-        self.resched
+        self.cpus.here().resched
     }
 
     /// A thread was started: one more to run before `run` may return.
@@ -214,6 +274,9 @@ impl Scheduler {
     #[inline]
     pub(super) fn thread_ended(&mut self) {
         self.live_threads -= 1;
+        if MAX_CPUS > 1 && self.live_threads == 0 {
+            self.tell_main();
+        }
     }
 
     /// Started threads that have not exited.
@@ -224,21 +287,21 @@ impl Scheduler {
 
     /// The stack of the thread that exited last, to free once nobody runs on it.
     pub(super) fn set_dead_stack(&mut self, stack: Option<Stack>) {
-        self.dead_stack = stack;
+        self.cpus.here_mut().dead_stack = stack;
     }
 
     /// Frees the dead thread's stack (the context resumed after it does, once off it). Looks
     /// before it writes: moving the `Option` out would copy it on every switch.
     #[inline]
     pub(super) fn free_dead_stack(&mut self) {
-        if self.dead_stack.is_some() {
-            self.dead_stack = None;
+        if self.cpus.here_mut().dead_stack.is_some() {
+            self.cpus.here_mut().dead_stack = None;
         }
     }
 
     /// The next switch abandons the current context (a thread restarting on a new stack).
     pub(super) fn abandon_current(&mut self) {
-        self.abandon_current = true;
+        self.cpus.here_mut().abandon_current = true;
     }
 }
 
@@ -246,18 +309,129 @@ impl State {
     /// Run-queue level of the current thread (where the policy placed it), `None` for idle.
     #[inline]
     pub(super) fn current_level(&self) -> Option<u8> {
-        self.sched.current_level
+        self.sched.cpus.here().current_level
     }
 
     /// A thread at run-queue `level` became runnable: ask for a switch if it beats the
-    /// current one.
+    /// current one (with several CPUs: of the CPU best placed to run it).
     pub fn note_ready(&mut self, level: u8) {
         self.clock.mark_dirty();
-        match self.current_level() {
-            None if self.sched.running => self.sched.resched = Some(Requeue::Back),
-            Some(current) if level > current => self.sched.resched = Some(Requeue::Front),
+        if MAX_CPUS > 1 {
+            self.offer(level);
+            return;
+        }
+        let running = self.sched.running;
+        let cpu = self.sched.cpus.here_mut();
+        match cpu.current_level {
+            None if running => cpu.resched = Some(Requeue::Back),
+            Some(current) if level > current => cpu.resched = Some(Requeue::Front),
             _ => {}
         }
+    }
+
+    /// Several CPUs: a thread at `level` waits in the ready queues. The CPU to take it is an
+    /// idle one (this one first), else the one running the lowest level below it; it gets a
+    /// switch due, and another CPU is sent a reschedule interrupt (once the lock is let go,
+    /// [`State::reprogram_timer`]). A CPU with a switch already due is passed over: it picks
+    /// from the same queue anyway.
+    #[inline(never)]
+    pub(super) fn offer(&mut self, level: u8) {
+        if !self.sched.running {
+            return;
+        }
+        let here = self.sched.cpus.cpu();
+        let online = self.sched.online_mask;
+        let idle = self.sched.idle_mask & online;
+        let free = |sched: &Scheduler, cpu: usize| sched.cpus.get(cpu).is_some_and(|slot| slot.resched.is_none());
+        // An idle CPU with nothing due: this one first, then the lowest numbered.
+        let mut chosen = None;
+        if idle & 1 << here != 0 && free(&self.sched, here) {
+            chosen = Some((here, Requeue::Back));
+        }
+        let mut others = idle & !(1 << here);
+        while chosen.is_none() && others != 0 {
+            let cpu = others.trailing_zeros() as usize;
+            others &= others - 1;
+            if free(&self.sched, cpu) {
+                chosen = Some((cpu, Requeue::Back));
+            }
+        }
+        // Else the busy CPU running the lowest level below `level` (this one on a tie).
+        if chosen.is_none() {
+            let mut lowest: Option<(usize, u8)> = None;
+            let mut busy = online & !idle;
+            while busy != 0 {
+                let cpu = busy.trailing_zeros() as usize;
+                busy &= busy - 1;
+                let Some(slot) = self.sched.cpus.get(cpu).filter(|slot| slot.resched.is_none()) else { continue };
+                let Some(current) = slot.current_level.filter(|&current| current < level) else { continue };
+                if lowest.is_none_or(|(_, theirs)| current < theirs || (current == theirs && cpu == here)) {
+                    lowest = Some((cpu, current));
+                }
+            }
+            chosen = lowest.map(|(cpu, _)| (cpu, Requeue::Front));
+        }
+        let Some((cpu, requeue)) = chosen else { return };
+        if let Some(slot) = self.sched.cpus.of_mut(cpu) {
+            slot.resched = Some(requeue);
+        }
+        if cpu != here {
+            self.sched.kicks |= 1 << cpu;
+        }
+    }
+
+    /// True when reschedule interrupts wait to be sent.
+    #[inline(always)]
+    pub(super) fn has_kicks(&self) -> bool {
+        self.sched.kicks != 0
+    }
+
+    /// The CPUs to send a reschedule interrupt, taken once (bit n: CPU n).
+    #[inline]
+    pub(super) fn take_kicks(&mut self) -> u32 {
+        if MAX_CPUS == 1 {
+            return 0;
+        }
+        core::mem::take(&mut self.sched.kicks)
+    }
+
+    /// This CPU joins (`true`) or leaves the CPUs that run threads.
+    pub(super) fn set_online(&mut self, online: bool) {
+        let bit = 1 << self.sched.cpus.cpu();
+        if online {
+            self.sched.online_mask |= bit;
+        } else {
+            self.sched.online_mask &= !bit;
+        }
+    }
+
+    /// The kernel's lock was taken on CPU `cpu`: its slots are the ones reached from now on.
+    /// False for a CPU past the kernel's count.
+    #[inline(always)]
+    pub(super) fn set_cpu(&mut self, cpu: usize) -> bool {
+        self.clock.cpus.set_cpu(cpu);
+        self.sched.cpus.set_cpu(cpu)
+    }
+
+    /// `run` started: every other CPU that joined, idle until now, looks at the ready queues.
+    pub(super) fn wake_other_cpus(&mut self) {
+        if MAX_CPUS == 1 {
+            return;
+        }
+        let here = self.sched.cpus.cpu();
+        let online = self.sched.online_mask;
+        for cpu in 0..MAX_CPUS {
+            if let Some(slot) = self.sched.cpus.of_mut(cpu).filter(|_| cpu != here && online & 1 << cpu != 0) {
+                slot.resched = Some(Requeue::Back);
+                self.sched.kicks |= 1 << cpu;
+            }
+        }
+    }
+
+    /// True when some CPU other than this one runs a thread.
+    pub(super) fn others_busy(&self) -> bool {
+        let sched = &self.sched;
+        sched.online_mask & !sched.idle_mask & !(1 << sched.cpus.cpu()) != 0
     }
 
     /// What the policy sees of a thread.
@@ -336,11 +510,11 @@ impl State {
         let awaited = self.sched.uniform_slice.is_none() && self.awaited_by_partners(handle);
         if let Some(thread) = thread_in(&mut self.objects, handle) {
             thread.placement = Self::place(&self.sched, thread, handle, now, awaited);
-            if self.sched.current == Some(handle) {
-                self.sched.current_level = Some(thread.placement.level);
+            if self.sched.cpus.here_mut().current == Some(handle) {
+                self.sched.cpus.here_mut().current_level = Some(thread.placement.level);
             }
             if self.sched.ready.top_level() > Some(thread.placement.level) {
-                self.sched.resched = Some(Requeue::Front);
+                self.sched.cpus.here_mut().resched = Some(Requeue::Front);
             }
         }
     }
@@ -377,9 +551,9 @@ impl State {
         }
     }
 
-    /// Decides what runs next. The current thread, if still running, goes back to the policy
-    /// (`requeue` says where). Returns the switch to make, `None` when the current context
-    /// stays. Panics only on a broken kernel invariant or a smashed stack canary.
+    /// Decides what runs next on this CPU. The current thread, if still running, goes back to
+    /// the policy (`requeue` says where). Returns the switch to make, `None` when the current
+    /// context stays. Panics only on a broken kernel invariant or a smashed stack canary.
     pub fn schedule(&mut self, now_ns: u64, requeue: Requeue) -> Option<Switch> {
         if !self.sched.running {
             return None;
@@ -387,8 +561,9 @@ impl State {
         // Each thread is looked up once; `objects` and the scheduler are borrowed apart.
         self.clock.set_now(now_ns);
         let sched = &mut self.sched;
-        let previous = sched.current;
-        let mut save: *mut usize = &mut sched.idle_sp;
+        let cpu = sched.cpus.here_mut();
+        let previous = cpu.current;
+        let mut save: *mut usize = &mut cpu.idle_sp;
         let mut charge = None;
         if let Some(handle) = previous {
             let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
@@ -405,30 +580,28 @@ impl State {
                 thread.ready_since_ns = now_ns;
                 // Preempted: it keeps the rest of its slice; yielding or out of slice: a new one.
                 thread.slice_left_ns = match requeue {
-                    Requeue::Front => sched.slice_end_ns.saturating_sub(now_ns),
+                    Requeue::Front => cpu.slice_end_ns.saturating_sub(now_ns),
                     Requeue::Back => 0,
                 };
                 // Preempted or yielding: same release, so the placement it has stands.
                 sched.ready.enqueue(handle, thread.placement.level, requeue);
             }
-            save = if core::mem::take(&mut sched.abandon_current) { &mut sched.discard_sp } else { &mut thread.saved_sp };
+            save = if core::mem::take(&mut cpu.abandon_current) { &mut cpu.discard_sp } else { &mut thread.saved_sp };
         }
         let budgets = self.domains.any_budgeted();
         if let (Some((domain, ran)), true) = (charge, budgets) {
             self.charge_budget(domain, ran, now_ns);
         }
-        self.sched.resched = None;
-        let next = loop {
-            match self.sched.ready.pick_next() {
-                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
-                picked => break picked,
-            }
-        };
+        self.sched.cpus.here_mut().resched = None;
+        let next = self.pick(previous, budgets);
         self.domains.set_budget_end(None);
         let (resume, domain, level) = match next {
             Some(handle) => {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
                 thread.state = ThreadState::Running;
+                if MAX_CPUS > 1 {
+                    thread.on_cpu = true;
+                }
                 thread.last_start_ns = now_ns;
                 thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
                 if next != previous {
@@ -439,7 +612,7 @@ impl State {
                     0 => thread.placement.slice_ns,
                     left => left,
                 };
-                self.sched.slice_end_ns = now_ns.saturating_add(slice);
+                self.sched.cpus.here_mut().slice_end_ns = now_ns.saturating_add(slice);
                 let domain = thread.exec.domain;
                 if budgets {
                     let end = self.domains.budget_left(domain, now_ns).map(|left| now_ns.saturating_add(left));
@@ -447,21 +620,116 @@ impl State {
                 }
                 (thread.saved_sp, domain, Some(thread.placement.level))
             }
-            None => (self.sched.idle_sp, crate::domain::DomainId::KERNEL, None),
+            None => (self.sched.cpus.here().idle_sp, crate::domain::DomainId::KERNEL, None),
         };
-        self.sched.current_level = level;
-        self.sched.current_domain = domain;
+        let cpu = self.sched.cpus.here_mut();
+        cpu.current_level = level;
+        cpu.current_domain = domain;
+        let slice_end = cpu.slice_end_ns;
         // The timer is re-armed only to move it earlier: a slice ending after what it is armed
         // for (the common case, the previous slice's end) needs no new arming.
-        if budgets || next.is_none() || self.clock.armed_later_than(self.sched.slice_end_ns) {
+        if budgets || next.is_none() || self.clock.armed_later_than(slice_end) {
             self.clock.mark_dirty();
         }
         if next == previous {
             return None;
         }
-        self.sched.current = next;
+        let cpu = self.sched.cpus.here_mut();
+        cpu.current = next;
+        if MAX_CPUS > 1 {
+            cpu.left = previous;
+            let bit = 1 << self.sched.cpus.cpu();
+            if previous.is_some() {
+                self.sched.in_flight_mask |= bit;
+            }
+            if next.is_some() {
+                self.sched.idle_mask &= !bit;
+            } else {
+                self.sched.idle_mask |= bit;
+                if self.sched.online_mask & !self.sched.idle_mask == 0 {
+                    self.sched.tell_main();
+                }
+            }
+        }
         let space = self.domains.enter_space_of(domain);
         Some(Switch { save, resume, space })
+    }
+
+    /// Takes the next thread to run here off the ready queues: not one a throttled domain owns,
+    /// and (several CPUs) not one still on another CPU, whose context is not saved yet; those
+    /// go back to the front of their level, where they were.
+    #[inline]
+    fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
+        // Only a thread another CPU left can be queued and still on a CPU.
+        if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
+            return self.pick_past_in_flight(previous, budgets);
+        }
+        loop {
+            match self.sched.ready.pick_next() {
+                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
+                picked => return picked,
+            }
+        }
+    }
+
+    /// [`State::pick`] while another CPU has left a thread it may not have saved yet.
+    #[inline(never)]
+    fn pick_past_in_flight(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
+        let mut in_flight: [Option<(Handle, u8)>; MAX_CPUS] = [None; MAX_CPUS];
+        let mut skipped = 0;
+        let next = loop {
+            match self.sched.ready.pick_next() {
+                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
+                Some(handle) if Some(handle) != previous => match thread_in(&mut self.objects, handle) {
+                    Some(thread) if thread.on_cpu => {
+                        let level = thread.placement.level;
+                        // At most one in flight per other CPU; past that, something broke:
+                        // nothing is picked rather than a context that may not be saved.
+                        let Some(slot) = in_flight.get_mut(skipped) else {
+                            self.sched.ready.enqueue(handle, level, Requeue::Front);
+                            break None;
+                        };
+                        *slot = Some((handle, level));
+                        skipped += 1;
+                    }
+                    _ => break Some(handle),
+                },
+                picked => break picked,
+            }
+        };
+        for &(handle, level) in in_flight[..skipped].iter().rev().flatten() {
+            self.sched.ready.enqueue(handle, level, Requeue::Front);
+        }
+        next
+    }
+
+    /// First thing a context does when it is resumed: free the stack of a thread that exited
+    /// here, and let other CPUs run the thread this CPU left, now that its context is saved.
+    #[inline]
+    pub(super) fn after_switch(&mut self) {
+        self.sched.free_dead_stack();
+        if MAX_CPUS == 1 {
+            return;
+        }
+        let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
+        self.sched.in_flight_mask &= !(1 << self.sched.cpus.cpu());
+        let Some(thread) = thread_in(&mut self.objects, left) else { return };
+        thread.on_cpu = false;
+        // With no other CPU running threads, nobody else can want it: this CPU picks it.
+        let alone = self.sched.online_mask & !(1 << self.sched.cpus.cpu()) == 0;
+        if thread.state == ThreadState::Ready && !alone {
+            // Passed over while it was in flight: a CPU may be idle for want of it, this one
+            // too. Given it, this CPU sends itself the interrupt as well: this context may be
+            // an idle one resumed inside an interrupt taken just before its wait for the next
+            // (the wait then ends at once), or a thread that returns from the kernel without
+            // looking at `resched` again.
+            let level = thread.placement.level;
+            let here = self.sched.cpus.cpu();
+            self.offer(level);
+            if self.sched.cpus.here().resched.is_some() {
+                self.sched.kicks |= 1 << here;
+            }
+        }
     }
 
     /// The current release of `handle` ends at `now_ns` (it blocks, sleeps or exits): a late
@@ -511,18 +779,18 @@ impl State {
         self.clock.set_now(now_ns);
         // Its domain's budget for the period is used up: off the CPU (`schedule` throttles).
         if self.domains.budget_end().is_some_and(|end| now_ns >= end) {
-            self.sched.resched = Some(Requeue::Back);
+            self.sched.cpus.here_mut().resched = Some(Requeue::Back);
             return;
         }
-        let Some(current) = self.sched.current else { return };
+        let Some(current) = self.sched.cpus.here_mut().current else { return };
         let Some((level, slice)) = self.thread(current).ok().map(|t| (t.placement.level, t.placement.slice_ns)) else { return };
-        if now_ns < self.sched.slice_end_ns {
+        if now_ns < self.sched.cpus.here_mut().slice_end_ns {
             return;
         }
         if self.sched.ready.top_level() >= Some(level) {
-            self.sched.resched = Some(Requeue::Back);
+            self.sched.cpus.here_mut().resched = Some(Requeue::Back);
         } else {
-            self.sched.slice_end_ns = now_ns.saturating_add(slice);
+            self.sched.cpus.here_mut().slice_end_ns = now_ns.saturating_add(slice);
             self.clock.mark_dirty();
         }
     }

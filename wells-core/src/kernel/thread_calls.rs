@@ -85,7 +85,7 @@ impl<A: Arch> Kernel<A> {
     pub(crate) fn run_new_thread(&self) -> ! {
         self.after_switch();
         let entry = {
-            let mut state = self.state.lock();
+            let mut state = self.lock();
             let current = state.sched.current();
             let thread = current.and_then(|c| state.thread_mut(c).ok());
             thread.and_then(|t| t.entry.as_mut()).map(|entry| &mut **entry as *mut (dyn FnMut() -> i32 + Send))
@@ -107,7 +107,7 @@ impl<A: Arch> Kernel<A> {
     pub(super) fn exit_current(&self, code: i32) -> ! {
         // Masked for good: this context never comes back.
         self.arch.irq_save();
-        let mut state = self.state.lock();
+        let mut state = self.lock();
         let current = state.sched.current().expect("wells: exit outside a thread");
         let now = self.host.now_ns();
         state.clock.set_now(now);
@@ -116,6 +116,8 @@ impl<A: Arch> Kernel<A> {
         // We still run on this stack: the next context frees it.
         let stack = state.finish_thread(current, code, true);
         state.sched.set_dead_stack(stack);
+        // Its context is never resumed: saved nowhere a joiner on another CPU could free.
+        state.sched.abandon_current();
         let switch = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
         state.reprogram_timer(&*self.host);
         drop(state);

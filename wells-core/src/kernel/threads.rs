@@ -72,10 +72,12 @@ impl State {
     /// joiners woken, its stack freed.
     pub fn kill(&mut self, handle: Handle, code: i32) {
         let Ok(thread) = self.thread_mut(handle) else { return };
-        let (state, priority, key, waiting_on) = (thread.state, thread.priority, thread.timeout_key.take(), thread.waiting_on.take());
-        if matches!(state, ThreadState::Running | ThreadState::Exited) {
+        // Several CPUs: a thread another CPU just left may still be on its stack (`on_cpu`),
+        // which must not be freed under it; like a running one, it is not ended here.
+        if thread.on_cpu || matches!(thread.state, ThreadState::Running | ThreadState::Exited) {
             return;
         }
+        let (state, priority, key, waiting_on) = (thread.state, thread.priority, thread.timeout_key.take(), thread.waiting_on.take());
         match state {
             ThreadState::Ready => {
                 let level = self.thread(handle).map_or(priority, |t| t.placement.level);

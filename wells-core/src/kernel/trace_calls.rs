@@ -24,7 +24,7 @@ impl<A: Arch> Kernel<A> {
     fn trace_now(&self, kind: EventKind, arg: u64) {
         let were_enabled = self.arch.irq_save();
         {
-            let mut state = self.state.lock();
+            let mut state = self.lock();
             let now = self.host.now_ns();
             let current = state.sched.current();
             state.telemetry.record(now, kind, current, arg);

@@ -127,6 +127,12 @@ impl GenericTimer for Board {
     fn timer_arm(compare: u64) {
         aarch64::virtual_timer_arm(compare);
     }
+
+    fn kick_cpu(cpu: usize) {
+        if cpu < super::smp::MAX_CPUS {
+            GIC.send_sgi(wells_board_common::gic::RESCHEDULE_SGI, 1 << cpu);
+        }
+    }
 }
 
 /// The benchmarks count instructions with the CPU's PMU cycle counter.

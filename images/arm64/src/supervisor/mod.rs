@@ -11,7 +11,8 @@ mod full_stack_guest;
 mod memory;
 pub mod run;
 pub mod smp;
-mod smp_stress;
+#[cfg(feature = "smp")]
+pub mod smp_kernel;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

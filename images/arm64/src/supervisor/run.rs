@@ -73,6 +73,23 @@ pub fn smp_test(board: &Board) -> i32 {
     if passed { 0 } else { 1 }
 }
 
+/// The SMP kernel image (`wells-smp-kernel-test`, feature `smp`): the CPUs brought up, then
+/// one kernel runs threads on all of them (`super::smp_kernel`).
+#[cfg(feature = "smp")]
+pub fn smp_kernel_test(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el) && super::smp_kernel::run(board, super::smp::cpus_up());
+    wells_board_common::println!(Board, "smp kernel test: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}
+
+/// The demo of `cargo xtask run --cpus N` (`wells-smp-demo`, feature `smp`): threads spread
+/// over every CPU, each CPU's share of the work printed.
+#[cfg(feature = "smp")]
+pub fn smp_demo(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el) && super::smp_kernel::demo(board, super::smp::cpus_up());
+    if passed { 0 } else { 1 }
+}
+
 /// The SMP kernel-fault image (`wells-smp-kernel-fault`, booted with `-smp 4`): the CPUs are
 /// brought up, then the last one takes a kernel fault, which must be reported as on one CPU
 /// (status 101).

@@ -4,7 +4,7 @@
 //! tables. Each secondary drops to EL1, turns on the MMU with those tables, installs the EL1
 //! vectors, sets up its GIC CPU interface and its timer, takes one tick of that timer through
 //! the vectors, reports in, then takes an SGI from the boot CPU, joins the cross-core checks of
-//! `smp_stress` and parks (interrupts masked).
+//! `wells_board_common::smp_stress` and parks (interrupts masked).
 //! The boot CPU checks every report and PSCI's answers to the bad calls: CPU_ON of a CPU that is
 //! on, of one that does not exist. Secondaries neither print nor allocate: the console and the
 //! heap are the boot CPU's while the kernel is one CPU's.
@@ -13,8 +13,8 @@ use super::board::{Board, GIC, VIRTUAL_TIMER};
 use super::memory::KERNEL_SPACE;
 use alloc::boxed::Box;
 use alloc::vec;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use wells_board_common::println;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use wells_board_common::{println, smp_stress, Platform};
 use wells_core::arch::aarch64::psci::{self, Conduit};
 use wells_core::arch::aarch64::secondary::{self, SecondaryStart};
 use wells_core::arch::aarch64::{self, counter, el1::mmu, exceptions, Aarch64};
@@ -106,7 +106,7 @@ pub fn bring_up(entry_el: u8) -> bool {
     }
     // Together: a lock and a ping-pong across cores (`smp_stress`).
     let secondaries: alloc::vec::Vec<usize> = (0..cpus).filter(|&cpu| cpu != me).collect();
-    good &= super::smp_stress::boot_cpu(&secondaries);
+    good &= smp_stress::boot_cpu::<Board>(&secondaries);
     // The boot CPU itself, and CPUs that do not exist.
     good &= expect("CPU_ON of the boot CPU", conduit.cpu_on(me as u64, secondary::entry_address(), 0), psci::ALREADY_ON);
     good &= expect("CPU_ON of a CPU that does not exist (the next number)", conduit.cpu_on(cpus as u64, secondary::entry_address(), 0), psci::INVALID_PARAMETERS);
@@ -176,14 +176,56 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
     }
     REPORTS[cpu].fetch_or(SGI_TAKEN, Ordering::Release);
     Aarch64.irq_save();
-    super::smp_stress::secondary(cpu);
-    // Parked: only an SGI (pending, masked) wakes it, sent with a request to fault.
+    smp_stress::secondary(cpu);
+    // Parked: only an SGI (pending, masked) wakes it, sent with a request to fault or to join
+    // the kernel.
     loop {
         if FAULT_ON.load(Ordering::Acquire) == cpu {
             fault();
         }
+        if JOIN.load(Ordering::Acquire) {
+            join(cpu);
+        }
         aarch64::wait_for_interrupt();
     }
+}
+
+/// Set by [`join_kernel`]: the parked secondaries join the kernel in the board's slot.
+static JOIN: AtomicBool = AtomicBool::new(false);
+/// Each secondary that joined the kernel (about to run its threads).
+static JOINED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// A parked secondary joins the kernel: from now on it runs that kernel's threads (its idle
+/// context is this stack), its timer and the reschedule SGI reaching the kernel through the
+/// trap handler. Returns only when there is no kernel, or the kernel refuses the CPU.
+fn join(cpu: usize) {
+    let Some(kernel) = Board::slot().get() else { return };
+    JOINED[cpu].store(true, Ordering::Release);
+    // Masked until the kernel's idle loop lifts the mask (it was since the checks).
+    if kernel.run_secondary().is_err() {
+        JOINED[cpu].store(false, Ordering::Release);
+        JOIN.store(false, Ordering::Release);
+    }
+}
+
+/// Has every secondary [`bring_up`] started join the kernel now in the board's slot (made
+/// before this call); waits until each said so, at most [`WAIT_SECONDS`] each. True when all
+/// `cpus` (the boot CPU's included) run it.
+pub fn join_kernel(cpus: usize) -> bool {
+    let me = Aarch64.cpu_id();
+    JOIN.store(true, Ordering::Release);
+    let mut joined = 1;
+    for cpu in (0..cpus.min(MAX_CPUS)).filter(|&cpu| cpu != me) {
+        GIC.send_sgi(SGI_HELLO, 1 << cpu);
+        let (start, frequency) = counter();
+        while !JOINED[cpu].load(Ordering::Acquire) && counter().0 - start <= WAIT_SECONDS * frequency {
+            core::hint::spin_loop();
+        }
+        joined += JOINED[cpu].load(Ordering::Acquire) as usize;
+    }
+    let mark = if joined == cpus { "ok" } else { "not ok" };
+    println!(Board, "{mark} - smp kernel: {joined} of {cpus} CPUs joined one kernel");
+    joined == cpus
 }
 
 /// CPUs up after [`bring_up`] (the boot CPU and every secondary that reported everything).

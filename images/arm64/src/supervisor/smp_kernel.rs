@@ -1,0 +1,298 @@
+//! One kernel on every CPU (`docs/core.md`, "Several CPUs"): once `smp` brought the CPUs up,
+//! the secondaries join the boot CPU's kernel (`Kernel::run_secondary`) and every CPU runs
+//! threads from its one ready queue. Three workloads, each a `run` of that kernel, show and
+//! check it: threads spread over every CPU; semaphore wake-ups between threads on different
+//! CPUs, every value passed checked; a mutex contended from every CPU, whose counter must come
+//! out exact. Each thread goes on until every CPU has done its part, at most [`WAIT_SECONDS`]
+//! of the counter: no time is measured, only waited for.
+
+use super::board::{Board, BoardKernel, GIC, VIRTUAL_TIMER};
+use super::smp::MAX_CPUS;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use wells_board_common::{println, Platform};
+use wells_core::arch::aarch64::{counter, Aarch64};
+use wells_core::arch::Arch;
+use wells_core::Timeout;
+
+/// How long a workload waits for every CPU to take part, in seconds of the counter (the host's
+/// clock under multi-threaded TCG): only a CPU that never runs a thread waits this long.
+const WAIT_SECONDS: u64 = 60;
+/// Priority of every workload thread (all equal: only the queue order decides).
+const PRIORITY: u8 = 10;
+/// Semaphore round trips per pair of threads (a pair per CPU: 4 CPUs make 100 000 wake-ups).
+const ROUND_TRIPS: u64 = 12_500;
+/// Mutex sections each thread makes at least.
+const SECTIONS: u64 = 5_000;
+
+/// Per CPU: the work each workload's threads did there.
+static WORK: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
+/// Per spread thread (up to 16): the CPUs it ran on, bit n for CPU n.
+static RAN_ON: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
+/// Set when a workload's time is up (a CPU never took part): the threads stop.
+static GIVE_UP: AtomicBool = AtomicBool::new(false);
+
+/// Joins the secondaries to a new kernel and runs the three workloads on `cpus` CPUs. Prints
+/// `ok`/`not ok` per check; true when all passed.
+pub fn run(board: &Board, cpus: usize) -> bool {
+    let kernel = board.new_kernel();
+    // The boot CPU takes the reschedule SGI too (the secondaries enabled theirs at bring-up).
+    GIC.init_cpu_interface(VIRTUAL_TIMER);
+    let mut good = super::smp::join_kernel(cpus);
+    good &= spread(&kernel, cpus);
+    good &= ping_pong(&kernel, cpus);
+    good &= contended_mutex(&kernel, cpus);
+    // The secondaries idle inside this kernel for good: it must outlive them.
+    core::mem::forget(kernel);
+    good
+}
+
+/// The demo of `cargo xtask run --cpus N`: threads over every CPU, each CPU's share printed.
+pub fn demo(board: &Board, cpus: usize) -> bool {
+    let kernel = board.new_kernel();
+    GIC.init_cpu_interface(VIRTUAL_TIMER);
+    let good = super::smp::join_kernel(cpus) && spread(&kernel, cpus);
+    // Where each thread ran: the one ready queue lets every thread run on every CPU.
+    for (i, ran_on) in RAN_ON.iter().enumerate().take(2 * cpus) {
+        let mask = ran_on.load(Ordering::Relaxed);
+        let on: Vec<_> = (0..cpus).filter(|cpu| mask & 1 << cpu != 0).map(|cpu| alloc::format!("{cpu}")).collect();
+        println!(Board, "smp demo: thread spread{i} ran on CPUs {}", on.join(", "));
+    }
+    core::mem::forget(kernel);
+    good
+}
+
+/// Seconds of the counter since `start` have passed [`WAIT_SECONDS`].
+fn timed_out(start: u64) -> bool {
+    let (now, frequency) = counter();
+    now - start > WAIT_SECONDS * frequency
+}
+
+/// True when every one of the first `cpus` CPUs has `WORK` at least `at_least`.
+fn every_cpu_worked(cpus: usize, at_least: u64) -> bool {
+    WORK[..cpus].iter().all(|work| work.load(Ordering::Relaxed) >= at_least)
+}
+
+fn reset_work() {
+    for work in &WORK {
+        work.store(0, Ordering::Relaxed);
+    }
+    for ran_on in &RAN_ON {
+        ran_on.store(0, Ordering::Relaxed);
+    }
+    GIVE_UP.store(false, Ordering::Relaxed);
+}
+
+/// This CPU did one more piece of the workload.
+fn note_work() {
+    let cpu = Aarch64.cpu_id();
+    if let Some(work) = WORK.get(cpu) {
+        work.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Starts a thread of the workload; `None` (said) when the kernel refuses.
+fn spawn(kernel: &BoardKernel, name: &str, entry: impl FnMut() -> i32 + Send + 'static) -> Option<wells_core::Handle> {
+    let thread = kernel.thread_create(name, PRIORITY, 0, Box::new(entry)).ok()?;
+    kernel.thread_start(thread).ok()?;
+    Some(thread)
+}
+
+/// Runs the threads until they all exited; their exit codes summed (0: all fine).
+fn run_and_join(kernel: &BoardKernel, threads: &[wells_core::Handle]) -> Result<i32, wells_core::Error> {
+    kernel.run()?;
+    threads.iter().try_fold(0, |sum, &thread| Ok(sum + kernel.thread_join(thread, Timeout::NoWait)?.abs()))
+}
+
+/// Each CPU's work, for a report line.
+fn shares(cpus: usize) -> alloc::string::String {
+    let mut line = alloc::string::String::new();
+    for (cpu, work) in WORK[..cpus].iter().enumerate() {
+        line.push_str(&alloc::format!("{}CPU {cpu}: {}", if cpu == 0 { "" } else { ", " }, work.load(Ordering::Relaxed)));
+    }
+    line
+}
+
+/// Twice as many threads as CPUs, each working and yielding until every CPU has done 1000
+/// pieces of work.
+fn spread(kernel: &BoardKernel, cpus: usize) -> bool {
+    reset_work();
+    let start = counter().0;
+    let threads: Vec<_> = (0..2 * cpus)
+        .filter_map(|i| {
+            spawn(kernel, &alloc::format!("spread{i}"), move || {
+                while !every_cpu_worked(cpus, 1000) {
+                    if timed_out(start) {
+                        GIVE_UP.store(true, Ordering::Relaxed);
+                    }
+                    if GIVE_UP.load(Ordering::Relaxed) {
+                        return 1;
+                    }
+                    note_work();
+                    if let Some(ran_on) = RAN_ON.get(i) {
+                        ran_on.fetch_or(1 << Aarch64.cpu_id(), Ordering::Relaxed);
+                    }
+                    let _ = Board::kernel().yield_now();
+                }
+                0
+            })
+        })
+        .collect();
+    let result = run_and_join(kernel, &threads);
+    let good = threads.len() == 2 * cpus && result == Ok(0) && every_cpu_worked(cpus, 1000);
+    let mark = if good { "ok" } else { "not ok" };
+    println!(Board, "{mark} - smp kernel: {} threads spread over {cpus} CPUs, work done on each ({}) ({result:?})", threads.len(), shares(cpus));
+    good
+}
+
+/// Pairs of threads pass numbers through two semaphores and a shared word: the pinger writes
+/// a number and posts, the ponger waits, checks it, writes the next and posts back, the pinger
+/// waits and checks. A pair goes on until it has made [`ROUND_TRIPS`] and every CPU has woken
+/// a thread; wake-ups where the poster and the woken thread ran on different CPUs are counted.
+fn ping_pong(kernel: &BoardKernel, cpus: usize) -> bool {
+    reset_work();
+    let start = counter().0;
+    let pairs = cpus;
+    let wrong = alloc::sync::Arc::new(AtomicU64::new(0));
+    let crossed = alloc::sync::Arc::new(AtomicU64::new(0));
+    let wakeups = alloc::sync::Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    for pair in 0..pairs {
+        let (Ok(ping), Ok(pong)) = (kernel.semaphore_create(0, 1), kernel.semaphore_create(0, 1)) else {
+            println!(Board, "not ok - smp kernel: semaphores for pair {pair}");
+            return false;
+        };
+        // The number in flight and the CPU that posted it.
+        let word = alloc::sync::Arc::new(AtomicU64::new(0));
+        let poster = alloc::sync::Arc::new(AtomicU64::new(0));
+        let (w, p, bad, cross, woken) = (word.clone(), poster.clone(), wrong.clone(), crossed.clone(), wakeups.clone());
+        threads.extend(spawn(kernel, &alloc::format!("ping{pair}"), move || {
+            let k = Board::kernel();
+            let mut round = 0u64;
+            loop {
+                if timed_out(start) {
+                    GIVE_UP.store(true, Ordering::Relaxed);
+                }
+                // The last round sends a zero: the ponger answers it and ends.
+                let last = GIVE_UP.load(Ordering::Relaxed) || (round >= ROUND_TRIPS && every_cpu_worked(cpus, 1));
+                let value = if last { 0 } else { 2 * round + 1 };
+                w.store(value, Ordering::Relaxed);
+                p.store(Aarch64.cpu_id() as u64, Ordering::Relaxed);
+                if k.semaphore_post(ping).is_err() || k.semaphore_wait(pong, Timeout::Forever).is_err() {
+                    return 1;
+                }
+                if last {
+                    return if GIVE_UP.load(Ordering::Relaxed) { 1 } else { 0 };
+                }
+                woken.fetch_add(1, Ordering::Relaxed);
+                note_work();
+                if p.load(Ordering::Relaxed) != Aarch64.cpu_id() as u64 {
+                    cross.fetch_add(1, Ordering::Relaxed);
+                }
+                if w.load(Ordering::Relaxed) != value + 1 {
+                    bad.fetch_add(1, Ordering::Relaxed);
+                }
+                round += 1;
+            }
+        }));
+        let (bad, cross, woken) = (wrong.clone(), crossed.clone(), wakeups.clone());
+        threads.extend(spawn(kernel, &alloc::format!("pong{pair}"), move || {
+            let k = Board::kernel();
+            let mut expected = 1;
+            loop {
+                if k.semaphore_wait(ping, Timeout::Forever).is_err() {
+                    return 1;
+                }
+                let value = word.load(Ordering::Relaxed);
+                if value == 0 {
+                    return if k.semaphore_post(pong).is_ok() { 0 } else { 1 };
+                }
+                woken.fetch_add(1, Ordering::Relaxed);
+                note_work();
+                if poster.load(Ordering::Relaxed) != Aarch64.cpu_id() as u64 {
+                    cross.fetch_add(1, Ordering::Relaxed);
+                }
+                if value != expected {
+                    bad.fetch_add(1, Ordering::Relaxed);
+                }
+                expected = value + 2;
+                word.store(value + 1, Ordering::Relaxed);
+                poster.store(Aarch64.cpu_id() as u64, Ordering::Relaxed);
+                if k.semaphore_post(pong).is_err() {
+                    return 1;
+                }
+            }
+        }));
+    }
+    let result = run_and_join(kernel, &threads);
+    let (wrong, crossed, wakeups) = (wrong.load(Ordering::Relaxed), crossed.load(Ordering::Relaxed), wakeups.load(Ordering::Relaxed));
+    let good = threads.len() == 2 * pairs && result == Ok(0) && wrong == 0 && (crossed > 0 || cpus == 1) && wakeups >= 2 * pairs as u64 * ROUND_TRIPS && every_cpu_worked(cpus, 1);
+    let mark = if good { "ok" } else { "not ok" };
+    println!(
+        Board,
+        "{mark} - smp kernel: {pairs} pairs, {wakeups} semaphore wake-ups each checked: {wrong} wrong, {crossed} across CPUs ({}) ({result:?})",
+        shares(cpus)
+    );
+    good
+}
+
+/// Twice as many threads as CPUs lock one mutex, read a counter, write it back one higher
+/// and unlock; a thread inside finding another inside, or a lost update, is a failure. Each
+/// makes at least [`SECTIONS`] and goes on until every CPU has held the mutex.
+fn contended_mutex(kernel: &BoardKernel, cpus: usize) -> bool {
+    reset_work();
+    let start = counter().0;
+    let Ok(mutex) = kernel.mutex_create() else {
+        println!(Board, "not ok - smp kernel: mutex");
+        return false;
+    };
+    let counter_word = alloc::sync::Arc::new(AtomicU64::new(0));
+    let made = alloc::sync::Arc::new(AtomicU64::new(0));
+    let inside = alloc::sync::Arc::new(AtomicBool::new(false));
+    let overlaps = alloc::sync::Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..2 * cpus)
+        .filter_map(|i| {
+            let (count, made, inside, overlaps) = (counter_word.clone(), made.clone(), inside.clone(), overlaps.clone());
+            spawn(kernel, &alloc::format!("locker{i}"), move || {
+                let k = Board::kernel();
+                let mut mine = 0u64;
+                while mine < SECTIONS || !every_cpu_worked(cpus, 1) {
+                    if timed_out(start) {
+                        GIVE_UP.store(true, Ordering::Relaxed);
+                    }
+                    if GIVE_UP.load(Ordering::Relaxed) || k.mutex_lock(mutex, Timeout::Forever).is_err() {
+                        made.fetch_add(mine, Ordering::Relaxed);
+                        return 1;
+                    }
+                    if inside.swap(true, Ordering::Acquire) {
+                        overlaps.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // Read, then write: not atomic on purpose, only the mutex keeps it whole.
+                    let value = count.load(Ordering::Relaxed);
+                    note_work();
+                    count.store(value + 1, Ordering::Relaxed);
+                    inside.store(false, Ordering::Release);
+                    mine += 1;
+                    if k.mutex_unlock(mutex).is_err() {
+                        made.fetch_add(mine, Ordering::Relaxed);
+                        return 1;
+                    }
+                }
+                made.fetch_add(mine, Ordering::Relaxed);
+                0
+            })
+        })
+        .collect();
+    let result = run_and_join(kernel, &threads);
+    let (total, made, overlaps) = (counter_word.load(Ordering::Relaxed), made.load(Ordering::Relaxed), overlaps.load(Ordering::Relaxed));
+    let good = threads.len() == 2 * cpus && result == Ok(0) && total == made && overlaps == 0 && made >= 2 * cpus as u64 * SECTIONS && every_cpu_worked(cpus, 1);
+    let mark = if good { "ok" } else { "not ok" };
+    println!(
+        Board,
+        "{mark} - smp kernel: a mutex contended by {} threads on {cpus} CPUs: counter {total} of {made} sections, {overlaps} overlaps (held on {}) ({result:?})",
+        threads.len(),
+        shares(cpus)
+    );
+    good
+}
