@@ -29,7 +29,7 @@ const STACK_SIZE: usize = 8 * 1024;
 const SGI_HELLO: u32 = 1;
 /// How long the boot CPU waits for a secondary's report, in seconds of the counter (the host's
 /// clock without `-icount`): only a CPU that never comes waits this long.
-const WAIT_SECONDS: u64 = 60;
+const WAIT_SECONDS: u64 = 300;
 
 /// What a secondary reports, bit by bit.
 const IN_SVC: u32 = 1 << 0;

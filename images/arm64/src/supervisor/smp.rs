@@ -29,7 +29,7 @@ const SGI_HELLO: u32 = 1;
 /// How long the boot CPU waits for a secondary's report, in seconds of the counter. Without
 /// `-icount` the counter follows the host's clock, so this is generous for a loaded host;
 /// only a CPU that never comes waits this long.
-const WAIT_SECONDS: u64 = 60;
+const WAIT_SECONDS: u64 = 300;
 
 /// What a secondary reports, bit by bit.
 const AT_EL1: u32 = 1 << 0;

@@ -18,7 +18,7 @@ use wells_core::Timeout;
 
 /// How long a workload waits for every CPU to take part, in seconds of the counter (the host's
 /// clock under multi-threaded TCG): only a CPU that never runs a thread waits this long.
-const WAIT_SECONDS: u64 = 60;
+const WAIT_SECONDS: u64 = 300;
 /// Priority of every workload thread (all equal: only the queue order decides).
 const PRIORITY: u8 = 10;
 /// Semaphore round trips per pair of threads (a pair per CPU: 4 CPUs make 100 000 wake-ups).
