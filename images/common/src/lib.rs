@@ -31,6 +31,8 @@ pub mod profile;
 mod platform;
 pub mod supervisor;
 #[cfg(target_has_atomic = "64")]
+pub mod smp_bring_up;
+#[cfg(target_has_atomic = "64")]
 pub mod smp_stress;
 pub mod system;
 pub mod test;
