@@ -4,7 +4,7 @@
 //! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`). As on arm64
 //! the image measures no time, it only waits, with a generous limit, for each CPU's report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::arm32::VIRT_ARM32;
@@ -74,7 +74,7 @@ fn options() -> Vec<String> {
 
 /// Builds the images and runs the boots; one result per boot.
 pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
-    let image = qemu::build(root, &VIRT_ARM32, "wells-smp-test", &[]);
+    let image = bring_up_image(root);
     BOOTS
         .iter()
         .map(|boot| {
@@ -86,6 +86,19 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         })
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .collect()
+}
+
+/// The bring-up image (`wells-smp-test`).
+pub fn bring_up_image(root: &Path) -> Result<PathBuf> {
+    qemu::build(root, &VIRT_ARM32, "wells-smp-test", &[])
+}
+
+/// Boots `image` once per bring-up boot; stops at the first failure. Returns how many passed.
+pub fn bring_up_boots(root: &Path, image: &Path) -> Result<usize> {
+    for boot in BOOTS {
+        qemu::test_boot_options(root, &VIRT_ARM32, boot, image, &options(), LIMIT)?;
+    }
+    Ok(BOOTS.len())
 }
 
 /// Builds the SMP kernel-fault image and boots it.

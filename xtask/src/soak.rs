@@ -2,7 +2,8 @@
 //! `cargo xtask test` runs short ones; `cargo xtask soak` the long ones: an hour of virtual time
 //! on each hypervisor image under `-icount` (kernel objects and VMs), ten minutes of wall time
 //! hosted (`tests/soak/soak.c`: heap at its baseline after every round, RSS flat), and the
-//! system-call and hypercall fuzzers at a million calls each (image feature `soak`).
+//! system-call and hypercall fuzzers at a million calls each (image feature `soak`), and the
+//! multi-core boots again and again ([`SMP_ROUNDS`] rounds of `smp::soak_rounds`).
 
 use std::path::Path;
 use std::time::Duration;
@@ -20,6 +21,9 @@ pub struct Length {
     /// Wall seconds hosted.
     pub hosted_seconds: u64,
 }
+
+/// Rounds of the SMP boots in `cargo xtask soak` (`smp::soak_rounds`: six boots a round).
+pub const SMP_ROUNDS: u32 = 20;
 
 /// The suite's soak: long enough for thousands of rounds, short enough for CI.
 pub const SHORT: Length = Length { virtual_seconds: 60, hosted_seconds: 10 };
@@ -118,6 +122,8 @@ pub fn command(root: &Path) -> Result<u8> {
     for (name, result) in run(root, LONG, library_ok).into_iter().chain(fuzz_soaks(root)) {
         summary.record(&name, result);
     }
+    let smp = crate::smp::soak_rounds(root, SMP_ROUNDS).map(|boots| println!("xtask soak: {boots} SMP boots passed"));
+    summary.record(&format!("soak SMP: the multi-core boots, {SMP_ROUNDS} rounds (arm64 4 CPUs, Cortex-A15 2 CPUs)"), smp);
     Ok(if summary.finish() { 0 } else { 1 })
 }
 
