@@ -5,7 +5,8 @@
 //! only waits, with a generous limit, for each CPU's report). At EL1 entry QEMU's PSCI answers
 //! HVC; at EL2 entry (`virtualization=on`) SMC. `cargo xtask smp-soak [boots]` repeats the
 //! 4-CPU boots: races show up as rare failures. The SMP kernel image (`wells-smp-kernel-test`)
-//! then runs one kernel's threads on every CPU (2 and 4 CPUs), and `cargo xtask run --cpus N`
+//! then runs one kernel's threads on every CPU (2 and 4 CPUs), the stress image
+//! (`wells-smp-stress`) a million checked cross-core operations, and `cargo xtask run --cpus N`
 //! boots the SMP demo.
 
 use std::path::Path;
@@ -63,7 +64,31 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         })
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .chain(kernel_tests(root))
+        .chain([(STRESS_BOOT.name.to_string(), stress_test(root))])
         .collect()
+}
+
+/// A million checked operations between threads on 2 CPUs (`wells-smp-stress`, image feature `smp`) on 2
+/// CPUs: one host thread each on a 2-core host, so neither waits for the other's turn.
+const STRESS_BOOT: Boot = Boot {
+    name: "arm64 SMP kernel: 1 000 000 port messages and event hand-offs between threads on 2 CPUs, each checked (multi-threaded TCG)",
+    machine: "virt",
+    cpu: "cortex-a53",
+    expect: &[
+        "ok - smp kernel: 2 of 2 CPUs joined one kernel",
+        "ok - smp stress: 750000 of 750000 port messages across 2 pairs, each checked: 0 wrong",
+        "ok - smp stress: 250000 of 250000 event hand-offs across 2 pairs, each checked: 0 wrong",
+        "ok - smp stress: 1000000 operations on 2 CPUs, ",
+        "of them across CPUs (Ok(0))",
+        "smp stress: PASS",
+    ],
+    status: 0,
+};
+
+/// Builds the SMP stress image and boots it.
+fn stress_test(root: &Path) -> Result<()> {
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-stress", &["smp"])?;
+    qemu::test_boot_options(root, &VIRT_ARM64, &STRESS_BOOT, &image, &options(2), LIMIT)
 }
 
 /// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and

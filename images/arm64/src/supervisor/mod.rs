@@ -13,6 +13,8 @@ pub mod run;
 pub mod smp;
 #[cfg(feature = "smp")]
 pub mod smp_kernel;
+#[cfg(feature = "smp")]
+mod smp_million;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

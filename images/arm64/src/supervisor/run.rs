@@ -82,6 +82,15 @@ pub fn smp_kernel_test(board: &Board) -> i32 {
     if passed { 0 } else { 1 }
 }
 
+/// The SMP stress image (`wells-smp-stress`, feature `smp`): the CPUs brought up, then a
+/// million checked cross-core operations on one kernel (`super::smp_million`).
+#[cfg(feature = "smp")]
+pub fn smp_stress(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el) && super::smp_million::run(board, super::smp::cpus_up());
+    wells_board_common::println!(Board, "smp stress: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}
+
 /// The demo of `cargo xtask run --cpus N` (`wells-smp-demo`, feature `smp`): threads spread
 /// over every CPU, each CPU's share of the work printed.
 #[cfg(feature = "smp")]

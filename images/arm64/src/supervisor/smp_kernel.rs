@@ -93,14 +93,14 @@ fn note_work() {
 }
 
 /// Starts a thread of the workload; `None` (said) when the kernel refuses.
-fn spawn(kernel: &BoardKernel, name: &str, entry: impl FnMut() -> i32 + Send + 'static) -> Option<wells_core::Handle> {
+pub(super) fn spawn(kernel: &BoardKernel, name: &str, entry: impl FnMut() -> i32 + Send + 'static) -> Option<wells_core::Handle> {
     let thread = kernel.thread_create(name, PRIORITY, 0, Box::new(entry)).ok()?;
     kernel.thread_start(thread).ok()?;
     Some(thread)
 }
 
 /// Runs the threads until they all exited; their exit codes summed (0: all fine).
-fn run_and_join(kernel: &BoardKernel, threads: &[wells_core::Handle]) -> Result<i32, wells_core::Error> {
+pub(super) fn run_and_join(kernel: &BoardKernel, threads: &[wells_core::Handle]) -> Result<i32, wells_core::Error> {
     kernel.run()?;
     threads.iter().try_fold(0, |sum, &thread| Ok(sum + kernel.thread_join(thread, Timeout::NoWait)?.abs()))
 }
