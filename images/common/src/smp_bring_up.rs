@@ -17,7 +17,7 @@ use crate::Platform;
 use alloc::format;
 use alloc::vec::Vec;
 use core::fmt::Debug;
-use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use wells_core::arch::monitor::psci::{AFFINITY_OFF, AFFINITY_ON, ALREADY_ON, INVALID_PARAMETERS, SUCCESS};
 use wells_core::arch::Arch;
 
@@ -192,19 +192,60 @@ pub fn secondary_reports<P: Platform>(cpu: usize, checks: u32) {
 }
 
 /// Parks secondary `cpu` for good, interrupts masked: only an SGI (pending, masked) wakes it,
-/// sent with a request — to fault ([`kernel_fault_on`]), or whatever `on_wake` looks for.
-pub fn park<P: Platform>(cpu: usize, mut on_wake: impl FnMut()) -> ! {
+/// sent with a request: to fault ([`kernel_fault_on`]) or to join the kernel ([`join_kernel`]).
+pub fn park<P: Platform>(cpu: usize) -> ! {
     loop {
         if FAULT_ON.load(Ordering::Acquire) == cpu {
             fault();
         }
-        on_wake();
+        if JOIN.load(Ordering::Acquire) {
+            join::<P>(cpu);
+        }
         P::wait_for_interrupt();
     }
 }
 
+/// Set by [`join_kernel`]: the parked secondaries join the kernel in the board's slot.
+static JOIN: AtomicBool = AtomicBool::new(false);
+/// Each secondary that joined the kernel (about to run its threads).
+static JOINED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
+
+/// A parked secondary joins the kernel: from now on it runs that kernel's threads (its idle
+/// context is this stack), its timer and the reschedule SGI reaching the kernel through the
+/// trap handler. Returns only when there is no kernel, or the kernel refuses the CPU (a kernel
+/// built for one CPU: wells-core without `smp`).
+fn join<P: Platform>(cpu: usize) {
+    let Some(kernel) = P::slot().get() else { return };
+    JOINED[cpu].store(true, Ordering::Release);
+    // Masked until the kernel's idle loop lifts the mask (it was since the checks).
+    if kernel.run_secondary().is_err() {
+        JOINED[cpu].store(false, Ordering::Release);
+        JOIN.store(false, Ordering::Release);
+    }
+}
+
+/// Has every secondary the bring-up started join the kernel now in the board's slot (made
+/// before this call); waits until each said so, at most [`WAIT_SECONDS`] each. True when all
+/// `cpus` (the boot CPU's included) run it.
+pub fn join_kernel<P: GenericTimer>(gic: &Gic, cpus: usize) -> bool {
+    let me = P::cpu().cpu_id();
+    JOIN.store(true, Ordering::Release);
+    let mut joined = 1;
+    for cpu in (0..cpus.min(MAX_CPUS)).filter(|&cpu| cpu != me) {
+        wake(gic, cpu);
+        let (start, frequency) = P::counter();
+        while !JOINED[cpu].load(Ordering::Acquire) && P::counter().0 - start <= WAIT_SECONDS * frequency {
+            core::hint::spin_loop();
+        }
+        joined += JOINED[cpu].load(Ordering::Acquire) as usize;
+    }
+    let mark = if joined == cpus { "ok" } else { "not ok" };
+    println!(P, "{mark} - smp kernel: {joined} of {cpus} CPUs joined one kernel");
+    joined == cpus
+}
+
 /// Wakes parked secondary `cpu` (an SGI) to look at a request.
-pub fn wake(gic: &Gic, cpu: usize) {
+fn wake(gic: &Gic, cpu: usize) {
     gic.send_sgi(SGI_HELLO, 1 << cpu);
 }
 

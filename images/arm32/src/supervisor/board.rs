@@ -84,6 +84,13 @@ impl GenericTimer for Board {
     fn timer_arm(compare: u64) {
         arm::virtual_timer_arm(compare);
     }
+
+    #[cfg(feature = "qemu-virt")]
+    fn kick_cpu(cpu: usize) {
+        if cpu < wells_board_common::smp_bring_up::MAX_CPUS {
+            crate::board::GIC.send_sgi(wells_board_common::gic::RESCHEDULE_SGI, 1 << cpu);
+        }
+    }
 }
 
 /// The benchmarks count instructions with the CPU's counter: the Cortex-A15's PMU cycle counter;

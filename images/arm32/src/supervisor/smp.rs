@@ -5,7 +5,8 @@
 //! establishes SVC, takes its own mode stacks, turns on the MMU with the kernel's tables,
 //! installs the vectors, sets up its GIC CPU interface and its virtual timer, takes one tick of
 //! that timer through the vectors, reports in, then takes an SGI from the boot CPU, joins the
-//! cross-core checks and parks (interrupts masked) until it is asked to fault.
+//! cross-core checks and parks (interrupts masked) until it is asked to join the kernel or to
+//! fault.
 
 use super::board::{Board, VIRTUAL_TIMER};
 use super::protection::KERNEL_SPACE;
@@ -110,7 +111,13 @@ extern "C" fn secondary_main(_entry_mode: u32, start: &'static SecondaryStart) -
     arm::virtual_timer_arm(now + frequency / 1000);
     Armv7a.irq_restore(true);
     smp_bring_up::secondary_reports::<Board>(cpu, checks);
-    smp_bring_up::park::<Board>(cpu, || {})
+    smp_bring_up::park::<Board>(cpu)
+}
+
+/// Has every secondary [`bring_up`] started join the kernel now in the board's slot; true when
+/// all `cpus` run it (`smp_bring_up::join_kernel`).
+pub fn join_kernel(cpus: usize) -> bool {
+    smp_bring_up::join_kernel::<Board>(&GIC, cpus)
 }
 
 /// Asks parked secondary `cpu` to take a kernel fault (a data abort in SVC, reported by the

@@ -11,9 +11,8 @@ use super::memory::KERNEL_SPACE;
 use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
-use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, Psci, FIRST_BOARD_CHECK, WAIT_SECONDS};
-use wells_board_common::{println, Platform};
+use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, Psci, FIRST_BOARD_CHECK};
+use wells_board_common::println;
 use wells_core::arch::aarch64::psci::Conduit;
 use wells_core::arch::aarch64::secondary::{self, SecondaryStart};
 use wells_core::arch::aarch64::{self, counter, el1::mmu, exceptions, Aarch64};
@@ -103,49 +102,13 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
     aarch64::virtual_timer_arm(now + frequency / 1000);
     Aarch64.irq_restore(true);
     smp_bring_up::secondary_reports::<Board>(cpu, checks);
-    smp_bring_up::park::<Board>(cpu, || {
-        if JOIN.load(Ordering::Acquire) {
-            join(cpu);
-        }
-    })
+    smp_bring_up::park::<Board>(cpu)
 }
 
-/// Set by [`join_kernel`]: the parked secondaries join the kernel in the board's slot.
-static JOIN: AtomicBool = AtomicBool::new(false);
-/// Each secondary that joined the kernel (about to run its threads).
-static JOINED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
-
-/// A parked secondary joins the kernel: from now on it runs that kernel's threads (its idle
-/// context is this stack), its timer and the reschedule SGI reaching the kernel through the
-/// trap handler. Returns only when there is no kernel, or the kernel refuses the CPU.
-fn join(cpu: usize) {
-    let Some(kernel) = Board::slot().get() else { return };
-    JOINED[cpu].store(true, Ordering::Release);
-    // Masked until the kernel's idle loop lifts the mask (it was since the checks).
-    if kernel.run_secondary().is_err() {
-        JOINED[cpu].store(false, Ordering::Release);
-        JOIN.store(false, Ordering::Release);
-    }
-}
-
-/// Has every secondary [`bring_up`] started join the kernel now in the board's slot (made
-/// before this call); waits until each said so, at most [`WAIT_SECONDS`] each. True when all
-/// `cpus` (the boot CPU's included) run it.
+/// Has every secondary [`bring_up`] started join the kernel now in the board's slot; true when
+/// all `cpus` run it (`smp_bring_up::join_kernel`).
 pub fn join_kernel(cpus: usize) -> bool {
-    let me = Aarch64.cpu_id();
-    JOIN.store(true, Ordering::Release);
-    let mut joined = 1;
-    for cpu in (0..cpus.min(MAX_CPUS)).filter(|&cpu| cpu != me) {
-        smp_bring_up::wake(&GIC, cpu);
-        let (start, frequency) = counter();
-        while !JOINED[cpu].load(Ordering::Acquire) && counter().0 - start <= WAIT_SECONDS * frequency {
-            core::hint::spin_loop();
-        }
-        joined += JOINED[cpu].load(Ordering::Acquire) as usize;
-    }
-    let mark = if joined == cpus { "ok" } else { "not ok" };
-    println!(Board, "{mark} - smp kernel: {joined} of {cpus} CPUs joined one kernel");
-    joined == cpus
+    smp_bring_up::join_kernel::<Board>(&GIC, cpus)
 }
 
 /// Asks parked secondary `cpu` to take a kernel fault (a data abort at EL1, reported by the
