@@ -211,5 +211,13 @@ mod tests {
         assert_eq!(reschedule(&mut state, 0), None);
         assert_eq!(reschedule(&mut state, 1), Some(a));
         assert_eq!(state.set_affinity(Handle::from_raw(0), 1), Err(Error::InvalidHandle));
+        // A pinned thread that ends is no longer counted, and its set no longer changes.
+        let d = thread(&mut state, "d");
+        assert_eq!(state.set_affinity(d, 1 << 2), Ok(()));
+        assert_eq!(state.sched.pinned, 2);
+        state.kill(d, 0);
+        assert_eq!(state.sched.pinned, 1);
+        assert_eq!(state.set_affinity(d, 1), Err(Error::BadState));
+        assert_eq!(state.thread(d).map(|t| t.cpus), Ok(1 << 2));
     }
 }
