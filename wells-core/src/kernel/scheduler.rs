@@ -340,10 +340,9 @@ impl State {
 
     /// Several CPUs: a thread at `level` that may run on `cpus` (bit n: CPU n) waits in the
     /// ready queues. The CPU of `cpus` to take it is an idle one (this one first), else the one
-    /// running the lowest level below it; it gets a
-    /// switch due, and another CPU is sent a reschedule interrupt (once the lock is let go,
-    /// [`State::reprogram_timer`]). A CPU with a switch already due is passed over: it picks
-    /// from the same queue anyway.
+    /// running the lowest level below it; it gets a switch due, and another CPU is sent a
+    /// reschedule interrupt (once the lock is let go, [`State::reprogram_timer`]). A CPU with a
+    /// switch already due is passed over: it picks from the same queue anyway.
     #[inline(never)]
     pub(super) fn offer(&mut self, level: u8, cpus: u32) {
         if !self.sched.running {
