@@ -97,6 +97,10 @@
 // Timeout: wait as long as it takes.
 #define WELLS_WAIT_FOREVER UINT32_MAX
 
+// Every CPU a thread of this library may run on, as a CPU set (bit n: CPU n): the default set
+// of a thread. The library runs one CPU per process (`docs/c-api.md`): CPU 0 only.
+#define WELLS_CPUS_ALL 1
+
 // Thread states reported by `wells_thread_stats`.
 #define WELLS_THREAD_CREATED 0
 
@@ -667,6 +671,18 @@ wells_status wells_thread_self(struct wells_thread_t *out);
 
 // Sets a thread's base priority (priority inheritance may keep it higher for a while).
 wells_status wells_thread_set_priority(struct wells_thread_t thread, uint32_t priority);
+
+// Pins a thread to the CPUs of `cpus` (bit n: CPU n); a running thread whose CPU is left out
+// moves at once. In this library (one CPU per process) only CPU 0's bit is valid:
+// `INVALID_ARGUMENT` for an empty set or any other bit, `BAD_STATE` for an exited thread. Set
+// it between `wells_thread_create` and `wells_thread_start` to pin a thread from its start.
+wells_status wells_thread_set_affinity(struct wells_thread_t thread, uint32_t cpus);
+
+// Writes the CPU set of `thread` (bit n: CPU n; `WELLS_CPUS_ALL` unless set) to `*cpus`.
+//
+// # Safety
+// `cpus` is NULL or writable.
+wells_status wells_thread_affinity(struct wells_thread_t thread, uint32_t *cpus);
 
 // Fills `*out` with a snapshot of a thread.
 //

@@ -632,6 +632,8 @@ static void expect_all_handles(const struct all_handles *h, wells_status want)
     CHECK_EQ(wells_thread_suspend(h->t), want);
     CHECK_EQ(wells_thread_resume(h->t), want);
     CHECK_EQ(wells_thread_set_priority(h->t, 10), want);
+    CHECK_EQ(wells_thread_set_affinity(h->t, WELLS_CPUS_ALL), want);
+    CHECK_EQ(wells_thread_affinity(h->t, &v), want);
     CHECK_EQ(wells_thread_stats(h->t, &ts), want);
     CHECK_EQ(wells_mutex_lock(h->m, WELLS_NO_WAIT), want);
     CHECK_EQ(wells_mutex_unlock(h->m), want);

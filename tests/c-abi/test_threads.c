@@ -1,6 +1,6 @@
 /* test_threads.c - wells threads through include/wells.h: create/start/join, bad arguments,
- * sleep, priorities, round-robin, preemption by the tick, suspend/resume, stats, list, critical
- * sections, and the registers C keeps across a call (FP ones included) surviving a switch. */
+ * sleep, priorities, round-robin, preemption by the tick, suspend/resume, affinity (CPU 0 only
+ * in this one-CPU library), stats, list, critical sections, and the registers C keeps across a call (FP ones included) surviving a switch. */
 #include "check.h"
 
 #include <stdint.h>
@@ -301,6 +301,64 @@ static void set_priority_preempts(void)
     ran_x = 0;
     spawn("changer", 10, changer, NULL);
     CHECK_EQ(wells_run(), WELLS_OK);
+    STOP_WELLS();
+}
+
+/* ---- affinity ----------------------------------------------------------------------------- */
+
+static int32_t pin_self(void *arg)
+{
+    (void)arg;
+    wells_thread_t me;
+    uint32_t cpus = 0;
+    CHECK_EQ(wells_thread_self(&me), WELLS_OK);
+    /* pinned to the CPU it runs on: it goes on running */
+    CHECK_EQ(wells_thread_set_affinity(me, 1), WELLS_OK);
+    CHECK_EQ(wells_thread_affinity(me, &cpus), WELLS_OK);
+    CHECK_INT(cpus, 1);
+    CHECK_EQ(wells_thread_set_affinity(me, 2), WELLS_ERR_INVALID_ARGUMENT);
+    return 9;
+}
+
+static void thread_affinity(void)
+{
+    START_WELLS();
+    wells_thread_t t;
+    wells_mutex_t m;
+    uint32_t cpus = 0;
+    CHECK_INT(WELLS_CPUS_ALL, 1);
+    CHECK_EQ(wells_thread_create(&t, "pinned", 10, 0, pin_self, NULL), WELLS_OK);
+    CHECK_EQ(wells_thread_affinity(t, &cpus), WELLS_OK);
+    CHECK_INT(cpus, WELLS_CPUS_ALL);
+    /* empty; CPUs this library does not have (one CPU per process), with CPU 0 or alone */
+    static const uint32_t bad[] = { 0, 2, 3, 1u << 7, 1u << 31, UINT32_MAX };
+    for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(wells_thread_set_affinity(t, bad[i]), WELLS_ERR_INVALID_ARGUMENT);
+        CHECK_EQ(wells_thread_affinity(t, &cpus), WELLS_OK);
+        CHECK_INT(cpus, WELLS_CPUS_ALL); /* a refused set changes nothing */
+    }
+    CHECK_EQ(wells_thread_affinity(t, NULL), WELLS_ERR_INVALID_ARGUMENT);
+    /* bad handles: never valid, of another kind */
+    CHECK_EQ(wells_thread_set_affinity((wells_thread_t){ 0 }, 1), WELLS_ERR_INVALID_HANDLE);
+    CHECK_EQ(wells_thread_affinity((wells_thread_t){ 0 }, &cpus), WELLS_ERR_INVALID_HANDLE);
+    CHECK_EQ(wells_mutex_create(&m), WELLS_OK);
+    CHECK_EQ(wells_thread_set_affinity((wells_thread_t){ m.raw }, 1), WELLS_ERR_WRONG_KIND);
+    CHECK_EQ(wells_thread_affinity((wells_thread_t){ m.raw }, &cpus), WELLS_ERR_WRONG_KIND);
+    /* set before the start: pinned from its first run */
+    CHECK_EQ(wells_thread_set_affinity(t, 1), WELLS_OK);
+    CHECK_EQ(wells_thread_start(t), WELLS_OK);
+    CHECK_EQ(wells_run(), WELLS_OK);
+    /* exited, not joined: read, not changed */
+    CHECK_EQ(wells_thread_affinity(t, &cpus), WELLS_OK);
+    CHECK_INT(cpus, 1);
+    CHECK_EQ(wells_thread_set_affinity(t, 1), WELLS_ERR_BAD_STATE);
+    int32_t code = 0;
+    CHECK_EQ(wells_thread_join(t, &code, WELLS_NO_WAIT), WELLS_OK);
+    CHECK_INT(code, 9);
+    /* joined: the handle is stale */
+    CHECK_EQ(wells_thread_set_affinity(t, 1), WELLS_ERR_INVALID_HANDLE);
+    CHECK_EQ(wells_thread_affinity(t, &cpus), WELLS_ERR_INVALID_HANDLE);
+    CHECK_EQ(wells_mutex_destroy(m), WELLS_OK);
     STOP_WELLS();
 }
 
@@ -725,6 +783,7 @@ int main(void)
     RUN(round_robin_time_slices);
     RUN(preemption);
     RUN(suspend_resume);
+    RUN(thread_affinity);
     RUN(thread_stats);
     RUN(thread_list);
     RUN(critical_section_defers_tick);

@@ -303,6 +303,11 @@ static void one_call(struct actor *me)
         EXPECT(wells_thread_set_priority((wells_thread_t){pick(rng, K_THREAD)}, fuzz_below(rng, 34)),
                OK | S(WELLS_ERR_INVALID_ARGUMENT) | S(WELLS_ERR_BAD_STATE) | H);
         EXPECT(wells_thread_stats((wells_thread_t){pick(rng, K_THREAD)}, &st), OK | H);
+        /* one CPU per process: only CPU 0's bit is a valid set */
+        uint32_t cpus = fuzz_below(rng, 2) ? fuzz_below(rng, 4) : (uint32_t)fuzz_next(rng);
+        EXPECT(wells_thread_set_affinity((wells_thread_t){pick(rng, K_THREAD)}, cpus),
+               (cpus == WELLS_CPUS_ALL ? OK | S(WELLS_ERR_BAD_STATE) : S(WELLS_ERR_INVALID_ARGUMENT)) | H);
+        EXPECT(wells_thread_affinity((wells_thread_t){pick(rng, K_THREAD)}, &cpus), OK | H);
         break;
     }
     case 39: {

@@ -115,6 +115,9 @@ pub struct Thread {
     /// On a CPU, or left by one whose next context has not yet cleared this (so its context
     /// may not be saved yet): no other CPU may resume it. Kept with several CPUs only.
     pub on_cpu: bool,
+    /// The CPUs it may run on, bit n for CPU n (`Kernel::thread_set_affinity`); every CPU
+    /// of the kernel ([`crate::kernel::percpu::ALL_CPUS`]) unless set.
+    pub cpus: u32,
     pub entry: Option<Entry>,
     pub exit_code: i32,
     /// The object and queue the thread is blocked in.
@@ -184,6 +187,7 @@ impl Thread {
             stack: Some(stack),
             saved_sp: 0,
             on_cpu: false,
+            cpus: crate::kernel::percpu::ALL_CPUS,
             entry: Some(entry),
             exit_code: 0,
             waiting_on: None,

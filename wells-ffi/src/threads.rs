@@ -26,6 +26,10 @@ pub const WELLS_NO_WAIT: u32 = 0;
 /// Timeout: wait as long as it takes.
 pub const WELLS_WAIT_FOREVER: u32 = u32::MAX;
 
+/// Every CPU a thread of this library may run on, as a CPU set (bit n: CPU n): the default set
+/// of a thread. The library runs one CPU per process (`docs/c-api.md`): CPU 0 only.
+pub const WELLS_CPUS_ALL: u32 = 1;
+
 /// Thread states reported by `wells_thread_stats`.
 pub const WELLS_THREAD_CREATED: u32 = 0;
 pub const WELLS_THREAD_READY: u32 = 1;
@@ -42,6 +46,7 @@ const _: () = {
     assert!(WELLS_MIN_STACK_SIZE == <Joined as Arch>::MIN_STACK);
     assert!(WELLS_PRIORITY_MAX == wells_core::sched::PRIORITY_MAX as u32);
     assert!(WELLS_PRIORITY_DEFAULT == wells_core::sched::PRIORITY_DEFAULT as u32);
+    assert!(WELLS_CPUS_ALL == wells_core::kernel::percpu::ALL_CPUS);
     assert!(WELLS_TIME_SLICE_MS as u64 * 1_000_000 == wells_core::sched::TIME_SLICE_NS);
 };
 #[cfg(not(all(target_arch = "aarch64", feature = "linux-kernel")))]
@@ -215,6 +220,30 @@ pub unsafe extern "C" fn wells_thread_self(out: *mut wells_thread_t) -> wells_st
 pub extern "C" fn wells_thread_set_priority(thread: wells_thread_t, priority: u32) -> wells_status {
     let Ok(priority) = u8::try_from(priority) else { return WELLS_ERR_INVALID_ARGUMENT };
     with_kernel(|kernel| kernel.thread_set_priority(thread.into(), priority))
+}
+
+/// Pins a thread to the CPUs of `cpus` (bit n: CPU n); a running thread whose CPU is left out
+/// moves at once. In this library (one CPU per process) only CPU 0's bit is valid:
+/// `INVALID_ARGUMENT` for an empty set or any other bit, `BAD_STATE` for an exited thread. Set
+/// it between `wells_thread_create` and `wells_thread_start` to pin a thread from its start.
+#[no_mangle]
+pub extern "C" fn wells_thread_set_affinity(thread: wells_thread_t, cpus: u32) -> wells_status {
+    with_kernel(|kernel| kernel.thread_set_affinity(thread.into(), cpus))
+}
+
+/// Writes the CPU set of `thread` (bit n: CPU n; `WELLS_CPUS_ALL` unless set) to `*cpus`.
+///
+/// # Safety
+/// `cpus` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn wells_thread_affinity(thread: wells_thread_t, cpus: *mut u32) -> wells_status {
+    if cpus.is_null() {
+        return WELLS_ERR_INVALID_ARGUMENT;
+    }
+    match kernel().and_then(|kernel| kernel.thread_affinity(thread.into())) {
+        Ok(set) => store(cpus, set),
+        Err(error) => error.into(),
+    }
 }
 
 /// A thread as `wells_thread_stats` reports it.

@@ -94,13 +94,14 @@ fn stress_test(root: &Path) -> Result<()> {
 /// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and
 /// 4 CPUs at EL1 entry, 4 at EL2 entry.
 const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
-    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex (multi-threaded TCG)", "virt", 2),
-    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex (multi-threaded TCG)", "virt", 4),
+    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, pinned threads (multi-threaded TCG)", "virt", 2),
+    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex, pinned threads (multi-threaded TCG)", "virt", 4),
     ("arm64 SMP kernel: threads on 4 CPUs, EL2 entry (multi-threaded TCG)", "virt,virtualization=on", 4),
 ];
 
 /// What an SMP kernel boot on `cpus` CPUs must print: every CPU joined, and each workload's
-/// `ok` line with its CPU count.
+/// `ok` line with its CPU count (the affinity workload's: each bad set refused, no pinned
+/// thread's run off its CPU, each moved, the spinner moved).
 fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
     let expect = [
         format!("smp: {cpus} of {cpus} CPUs up"),
@@ -108,6 +109,11 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         format!("ok - smp kernel: {} threads spread over {cpus} CPUs", 2 * cpus),
         format!("ok - smp kernel: {cpus} pairs, "),
         format!("ok - smp kernel: a mutex contended by {} threads on {cpus} CPUs", 2 * cpus),
+        "ok - smp kernel: affinity: a set empty (0x0) is refused (Err(InvalidArgument))".to_string(),
+        format!("ok - smp kernel: affinity: a set a CPU that is not online ({:#x}) is refused (Err(InvalidArgument))", 1 << cpus),
+        "ok - smp kernel: affinity: a set CPU 8, past the kernel's count (0x100) is refused (Err(InvalidArgument))".to_string(),
+        format!("ok - smp kernel: {} threads pinned one CPU each, then the next: 0 runs off their CPU, {} moved at once", 2 * cpus, 2 * cpus),
+        format!("ok - smp kernel: a thread spinning on CPU 1, pinned to CPU 0 from there, left CPU 1 for CPU 0 (0 runs elsewhere, {cpus} CPUs)"),
         "smp kernel test: PASS".to_string(),
     ];
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.

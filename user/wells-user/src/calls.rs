@@ -296,6 +296,19 @@ pub fn thread_set_class(thread: Option<Handle>, class: u32, deadline_us: u32) ->
     call(nr::THREAD_SET_CLASS, [thread, class as usize, deadline_us as usize, 0, 0, 0]).map(drop)
 }
 
+/// 34: pins a thread of this task (`None`: the calling thread) to the CPUs of `cpus` (bit n:
+/// CPU n); -1 for an empty set or one naming no CPU of the kernel (one-CPU kernels: only bit 0).
+pub fn thread_set_affinity(thread: Option<Handle>, cpus: u32) -> Result<(), Error> {
+    let thread = thread.map_or(u32::MAX as usize, Handle::arg);
+    call(nr::THREAD_SET_AFFINITY, [thread, cpus as usize, 0, 0, 0, 0]).map(drop)
+}
+
+/// 35: the CPU set of a thread of this task (`None`: the calling thread).
+pub fn thread_affinity(thread: Option<Handle>) -> Result<u32, Error> {
+    let thread = thread.map_or(u32::MAX as usize, Handle::arg);
+    call(nr::THREAD_AFFINITY, [thread, 0, 0, 0, 0, 0]).map(|cpus| cpus as u32)
+}
+
 /// 28: hands the kernel a binary decision set (`tools/wells-policy` writes them). Only a task
 /// the system description makes a scheduling advisor may (-18 otherwise); a refused set (-1) leaves the
 /// one in force, and the kernel names the bad rule on its console.

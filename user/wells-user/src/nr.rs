@@ -34,3 +34,5 @@ pub const TELEMETRY_READ: usize = 30;
 pub const PORT_CALL: usize = 31;
 pub const PORT_REPLY_WAIT: usize = 32;
 pub const SECURE_CALL: usize = 33;
+pub const THREAD_SET_AFFINITY: usize = 34;
+pub const THREAD_AFFINITY: usize = 35;

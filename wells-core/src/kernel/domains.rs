@@ -184,7 +184,7 @@ impl State {
         for &thread in &parked {
             if self.thread(thread).is_ok_and(|t| t.state == ThreadState::Throttled) {
                 if let Some(level) = self.make_runnable(thread, Requeue::Back, false) {
-                    self.note_ready(level);
+                    self.note_ready(thread, level);
                 }
             }
         }

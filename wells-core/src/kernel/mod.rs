@@ -7,6 +7,7 @@
 //! in `*_calls.rs`: each enters the critical section, asks the owning part, and blocks or
 //! switches when that says so.
 
+mod affinity;
 mod clock;
 mod critical;
 pub mod domain_calls;

@@ -34,7 +34,7 @@ impl State {
                     let queued = self.thread(handle).map_or(old, |t| t.placement.level);
                     self.dequeue(handle, queued);
                     if let Some(level) = self.make_runnable(handle, Requeue::Back, false) {
-                        self.note_ready(level);
+                        self.note_ready(handle, level);
                     }
                 }
                 ThreadState::Running => self.replace_running(handle),

@@ -10,6 +10,8 @@
 /// Most CPUs one kernel runs threads on (CPU numbers `0..MAX_CPUS`, as `Arch::cpu_id` gives
 /// them). Eight: what a GICv2 addresses.
 pub const MAX_CPUS: usize = if cfg!(feature = "smp") { 8 } else { 1 };
+/// Every CPU of the kernel as a CPU set (bit n: CPU n): a thread's set until it is given one.
+pub const ALL_CPUS: u32 = ((1u64 << MAX_CPUS) - 1) as u32;
 // A power of two: a slot index masked with `MAX_CPUS - 1` needs no bounds check.
 const _: () = assert!(MAX_CPUS.is_power_of_two() && MAX_CPUS <= 32);
 

@@ -146,7 +146,7 @@ impl State {
             t.stack = Some(stack);
         }
         if let Some(level) = self.make_runnable(thread, Requeue::Back, true) {
-            self.note_ready(level);
+            self.note_ready(thread, level);
         }
     }
 }

@@ -36,6 +36,12 @@ pub struct Scheduler {
     online_mask: u32,
     idle_mask: u32,
     in_flight_mask: u32,
+    /// CPUs that have run threads of this kernel (bit n: CPU n), never cleared: with the
+    /// caller's, the CPUs a thread may be pinned to (`kernel/affinity.rs`).
+    present_mask: u32,
+    /// Threads not ended whose CPU set is not every CPU: while there are none, picking a
+    /// thread and offering it look at no thread's set.
+    pub(super) pinned: usize,
     /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
     /// when the last thread exits or every CPU went idle, wherever that happened.
     main_cpu: usize,
@@ -109,6 +115,8 @@ impl Scheduler {
             online_mask: 0,
             idle_mask: 0,
             in_flight_mask: 0,
+            present_mask: 0,
+            pinned: 0,
             main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
         }
@@ -312,12 +320,13 @@ impl State {
         self.sched.cpus.here().current_level
     }
 
-    /// A thread at run-queue `level` became runnable: ask for a switch if it beats the
-    /// current one (with several CPUs: of the CPU best placed to run it).
-    pub fn note_ready(&mut self, level: u8) {
+    /// Thread `handle`, at run-queue `level`, became runnable: ask for a switch if it beats
+    /// the current one (with several CPUs: of the CPU of its set best placed to run it).
+    pub fn note_ready(&mut self, handle: Handle, level: u8) {
         self.clock.mark_dirty();
         if MAX_CPUS > 1 {
-            self.offer(level);
+            let cpus = self.cpus_of(handle);
+            self.offer(level, cpus);
             return;
         }
         let running = self.sched.running;
@@ -329,18 +338,18 @@ impl State {
         }
     }
 
-    /// Several CPUs: a thread at `level` waits in the ready queues. The CPU to take it is an
-    /// idle one (this one first), else the one running the lowest level below it; it gets a
-    /// switch due, and another CPU is sent a reschedule interrupt (once the lock is let go,
-    /// [`State::reprogram_timer`]). A CPU with a switch already due is passed over: it picks
-    /// from the same queue anyway.
+    /// Several CPUs: a thread at `level` that may run on `cpus` (bit n: CPU n) waits in the
+    /// ready queues. The CPU of `cpus` to take it is an idle one (this one first), else the one
+    /// running the lowest level below it; it gets a switch due, and another CPU is sent a
+    /// reschedule interrupt (once the lock is let go, [`State::reprogram_timer`]). A CPU with a
+    /// switch already due is passed over: it picks from the same queue anyway.
     #[inline(never)]
-    pub(super) fn offer(&mut self, level: u8) {
+    pub(super) fn offer(&mut self, level: u8, cpus: u32) {
         if !self.sched.running {
             return;
         }
         let here = self.sched.cpus.cpu();
-        let online = self.sched.online_mask;
+        let online = self.sched.online_mask & cpus;
         let idle = self.sched.idle_mask & online;
         let free = |sched: &Scheduler, cpu: usize| sched.cpus.get(cpu).is_some_and(|slot| slot.resched.is_none());
         // An idle CPU with nothing due: this one first, then the lowest numbered.
@@ -400,6 +409,7 @@ impl State {
         let bit = 1 << self.sched.cpus.cpu();
         if online {
             self.sched.online_mask |= bit;
+            self.sched.present_mask |= bit;
         } else {
             self.sched.online_mask &= !bit;
         }
@@ -411,6 +421,25 @@ impl State {
     pub(super) fn set_cpu(&mut self, cpu: usize) -> bool {
         self.clock.cpus.set_cpu(cpu);
         self.sched.cpus.set_cpu(cpu)
+    }
+
+    /// The CPUs a thread may be pinned to: those that have run threads, and this one.
+    pub(super) fn present_cpus(&self) -> u32 {
+        self.sched.present_mask | 1 << self.sched.cpus.cpu()
+    }
+
+    /// Thread `handle` may no longer run on the CPU that runs it (its set changed): that
+    /// CPU gets a switch due, and an interrupt when it is another.
+    pub(super) fn move_off(&mut self, handle: Handle, cpus: u32) {
+        let here = self.sched.cpus.cpu();
+        for cpu in (0..MAX_CPUS).filter(|&cpu| cpus & 1 << cpu == 0) {
+            if let Some(slot) = self.sched.cpus.of_mut(cpu).filter(|slot| slot.current == Some(handle)) {
+                slot.resched = Some(Requeue::Front);
+                if cpu != here {
+                    self.sched.kicks |= 1 << cpu;
+                }
+            }
+        }
     }
 
     /// `run` started: every other CPU that joined, idle until now, looks at the ready queues.
@@ -660,6 +689,10 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
+        // Threads pinned to some CPUs only: each is looked at (`kernel/affinity.rs`).
+        if MAX_CPUS > 1 && self.sched.pinned != 0 {
+            return self.pick_allowed(previous, budgets);
+        }
         // Only a thread another CPU left can be queued and still on a CPU.
         if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
             return self.pick_past_in_flight(previous, budgets);
@@ -723,9 +756,9 @@ impl State {
             // an idle one resumed inside an interrupt taken just before its wait for the next
             // (the wait then ends at once), or a thread that returns from the kernel without
             // looking at `resched` again.
-            let level = thread.placement.level;
+            let (level, cpus) = (thread.placement.level, thread.cpus);
             let here = self.sched.cpus.cpu();
-            self.offer(level);
+            self.offer(level, cpus);
             if self.sched.cpus.here().resched.is_some() {
                 self.sched.kicks |= 1 << here;
             }
@@ -770,7 +803,7 @@ impl State {
             self.sched.ready.remove(handle, level);
             thread.placement.level = classic;
             self.sched.ready.enqueue(handle, classic, Requeue::Front);
-            self.note_ready(classic);
+            self.note_ready(handle, classic);
         }
     }
 

@@ -64,7 +64,7 @@ impl<A: Arch> Kernel<A> {
         cs.sched.thread_started();
         cs.clock.set_now(self.host.now_ns());
         if let Some(level) = cs.make_runnable(handle, Requeue::Back, true) {
-            cs.note_ready(level);
+            cs.note_ready(handle, level);
         }
         Ok(())
     }
@@ -74,10 +74,15 @@ impl<A: Arch> Kernel<A> {
     /// a started thread.
     pub fn thread_discard(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
-        if cs.thread(handle)?.state != ThreadState::Created {
+        let thread = cs.thread(handle)?;
+        if thread.state != ThreadState::Created {
             return Err(Error::BadState);
         }
+        let pinned = thread.cpus != crate::kernel::percpu::ALL_CPUS;
         cs.objects.remove(handle, Kind::Thread)?;
+        if pinned {
+            cs.sched.pinned -= 1;
+        }
         Ok(())
     }
 
@@ -217,7 +222,7 @@ impl<A: Arch> Kernel<A> {
             ThreadState::Suspended => {
                 cs.clock.set_now(self.host.now_ns());
                 if let Some(level) = cs.make_runnable(handle, Requeue::Back, false) {
-                    cs.note_ready(level);
+                    cs.note_ready(handle, level);
                 }
                 Ok(())
             }

@@ -37,7 +37,7 @@ impl State {
             thread.state = ThreadState::Suspended;
         } else {
             if let Some(level) = self.make_runnable(handle, Requeue::Back, true) {
-                self.note_ready(level);
+                self.note_ready(handle, level);
             }
         }
         if let Some(key) = key {
@@ -103,6 +103,7 @@ impl State {
         let thread = self.thread_mut(handle).ok()?;
         // Taken while it still runs, so its last stretch on the CPU counts.
         let counters = crate::txn::TxnCounters::of_thread(&thread.stats(now));
+        let pinned = thread.cpus != crate::kernel::percpu::ALL_CPUS;
         thread.state = ThreadState::Exited;
         thread.exit_code = code;
         thread.priority = thread.base_priority;
@@ -118,6 +119,10 @@ impl State {
         self.wake_all(joiners.drain(), WakeReason::Done);
         if was_started {
             self.sched.thread_ended();
+        }
+        // Its set no longer counts (it never changes once the thread ended).
+        if pinned {
+            self.sched.pinned -= 1;
         }
         stack
     }

@@ -55,6 +55,22 @@ impl ReadyQueues {
         thread
     }
 
+    /// Takes the thread [`ReadyQueues::pick_next`] would take among those `wanted` accepts:
+    /// the longest-queued of the highest level that has one. Walks the queues (every queued
+    /// thread at worst); for the pick of a CPU some threads may not run on.
+    pub fn take_first(&mut self, mut wanted: impl FnMut(Handle) -> bool) -> Option<Handle> {
+        let mut levels = self.non_empty;
+        while levels != 0 {
+            let level = (31 - levels.leading_zeros()) as u8;
+            levels &= !(1 << level);
+            if let Some(thread) = self.queues.first_where(level, &mut wanted) {
+                self.remove(thread, level);
+                return Some(thread);
+            }
+        }
+        None
+    }
+
     /// The level [`ReadyQueues::pick_next`] would take from, to decide preemption.
     #[inline]
     pub fn top_level(&self) -> Option<u8> {
@@ -95,6 +111,24 @@ mod tests {
         let order: alloc::vec::Vec<u64> = core::iter::from_fn(|| q.pick_next()).map(|t| t.raw()).collect();
         assert_eq!(order, [4, 2, 1, 3]);
         assert_eq!(q.top_level(), None);
+    }
+
+    #[test]
+    fn take_first_skips_what_is_not_wanted() {
+        let mut q = ReadyQueues::default();
+        q.enqueue(h(1), 20, Requeue::Back);
+        q.enqueue(h(2), 20, Requeue::Back);
+        q.enqueue(h(3), 5, Requeue::Back);
+        q.enqueue(h(4), 5, Requeue::Back);
+        // Past the whole top level, and past the head of the next.
+        assert_eq!(q.take_first(|t| t.raw() == 4), Some(h(4)));
+        assert_eq!(q.take_first(|t| t.raw() == 2), Some(h(2)));
+        assert_eq!(q.take_first(|_| false), None);
+        // What was passed over kept its place.
+        let order: alloc::vec::Vec<u64> = core::iter::from_fn(|| q.pick_next()).map(|t| t.raw()).collect();
+        assert_eq!(order, [1, 3]);
+        assert_eq!(q.top_level(), None);
+        assert_eq!(q.take_first(|_| true), None);
     }
 
     #[test]

@@ -150,6 +150,20 @@ impl RunQueues {
         true
     }
 
+    /// The first thread of queue `level`, from the front, that `wanted` accepts. Walks the
+    /// queue up to it.
+    pub fn first_where(&self, level: u8, mut wanted: impl FnMut(Handle) -> bool) -> Option<Handle> {
+        let mut slot = self.heads[index(level)];
+        while slot != NONE {
+            let link = self.links[slot as usize];
+            if wanted(link.thread) {
+                return Some(link.thread);
+            }
+            slot = link.next;
+        }
+        None
+    }
+
     /// The first thread of queue `level`.
     #[inline]
     pub fn head(&self, level: u8) -> Option<Handle> {

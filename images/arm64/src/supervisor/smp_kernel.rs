@@ -1,9 +1,10 @@
 //! One kernel on every CPU (`docs/core.md`, "Several CPUs"): once `smp` brought the CPUs up,
 //! the secondaries join the boot CPU's kernel (`Kernel::run_secondary`) and every CPU runs
-//! threads from its one ready queue. Three workloads, each a `run` of that kernel, show and
+//! threads from its one ready queue. Four workloads, each a `run` of that kernel, show and
 //! check it: threads spread over every CPU; semaphore wake-ups between threads on different
 //! CPUs, every value passed checked; a mutex contended from every CPU, whose counter must come
-//! out exact. Each thread goes on until every CPU has done its part, at most [`WAIT_SECONDS`]
+//! out exact; threads pinned to one CPU each, which must run nowhere else and move when
+//! pinned elsewhere. Each thread goes on until every CPU has done its part, at most [`WAIT_SECONDS`]
 //! of the counter: no time is measured, only waited for.
 
 use super::board::{Board, BoardKernel, GIC, VIRTUAL_TIMER};
@@ -43,6 +44,7 @@ pub fn run(board: &Board, cpus: usize) -> bool {
     good &= spread(&kernel, cpus);
     good &= ping_pong(&kernel, cpus);
     good &= contended_mutex(&kernel, cpus);
+    good &= pinned(&kernel, cpus);
     // The secondaries idle inside this kernel for good: it must outlive them.
     core::mem::forget(kernel);
     good
@@ -295,4 +297,151 @@ fn contended_mutex(kernel: &BoardKernel, cpus: usize) -> bool {
         shares(cpus)
     );
     good
+}
+
+/// Runs each pinned thread makes on one CPU, then on the next.
+const PINNED_RUNS: u64 = 300;
+
+/// Thread affinity: twice as many threads as CPUs, thread i pinned to CPU i mod `cpus` before
+/// it starts. Each records the CPU it runs on ([`Arch::cpu_id`]) every time it runs (once per
+/// yield), [`PINNED_RUNS`] times; then it pins itself to the next CPU, must be running there
+/// when the call returns, and records as many runs there. Every record must name its pin.
+/// Then a thread that never enters the kernel, pinned to CPU 1, is pinned to CPU 0 by a thread
+/// there: CPU 1 must let it go (the reschedule interrupt) and CPU 0 take it. The bad sets get
+/// `InvalidArgument`: empty, a CPU that is not online, one past the kernel's count.
+fn pinned(kernel: &BoardKernel, cpus: usize) -> bool {
+    reset_work();
+    let start = counter().0;
+    let all = ((1u32 << cpus) - 1) as u32;
+    // The secondaries joined before the first workload; each is in the kernel's set by now.
+    while kernel.present_cpus() & all != all && !timed_out(start) {
+        core::hint::spin_loop();
+    }
+    let mut good = kernel.present_cpus() & all == all;
+    // The bad sets, on a created thread: each refused, the set left as it was.
+    let Ok(unstarted) = kernel.thread_create("unstarted", PRIORITY, 0, Box::new(|| 0)) else {
+        println!(Board, "not ok - smp kernel: affinity: thread");
+        return false;
+    };
+    let offline = if cpus < MAX_CPUS { 1u32 << cpus } else { 0 };
+    for (what, set) in [("empty", 0), ("a CPU that is not online", offline), ("CPU 8, past the kernel's count", 1 << 8)] {
+        let answer = kernel.thread_set_affinity(unstarted, set);
+        let ok = answer == Err(wells_core::Error::InvalidArgument) && kernel.thread_affinity(unstarted).is_ok_and(|kept| kept & all == all);
+        println!(Board, "{} - smp kernel: affinity: a set {what} ({set:#x}) is refused ({answer:?})", if ok { "ok" } else { "not ok" });
+        good &= ok;
+    }
+    let bad_handle = kernel.thread_set_affinity(wells_core::Handle::from_raw(0), 1);
+    good &= bad_handle == Err(wells_core::Error::InvalidHandle) && kernel.thread_discard(unstarted).is_ok();
+
+    let wrong = alloc::sync::Arc::new(AtomicU64::new(0));
+    let moved = alloc::sync::Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = (0..2 * cpus)
+        .filter_map(|i| {
+            let (wrong, moved) = (wrong.clone(), moved.clone());
+            let first = i % cpus;
+            let thread = kernel
+                .thread_create(&alloc::format!("pinned{i}"), PRIORITY, 0, Box::new(move || {
+                    let k = Board::kernel();
+                    let Ok(me) = k.current_thread() else { return 1 };
+                    for pin in [first, (first + 1) % cpus] {
+                        if pin != first {
+                            // Pinned elsewhere while it runs: it is there when the call returns.
+                            if k.thread_set_affinity(me, 1 << pin).is_err() || k.thread_affinity(me) != Ok(1 << pin) {
+                                return 1;
+                            }
+                            if Aarch64.cpu_id() == pin {
+                                moved.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        for _ in 0..PINNED_RUNS {
+                            if timed_out(start) {
+                                return 1;
+                            }
+                            let cpu = Aarch64.cpu_id();
+                            note_work();
+                            if cpu != pin {
+                                wrong.fetch_add(1, Ordering::Relaxed);
+                            }
+                            if let Some(ran_on) = RAN_ON.get(i) {
+                                ran_on.fetch_or(1 << cpu, Ordering::Relaxed);
+                            }
+                            let _ = k.yield_now();
+                        }
+                    }
+                    0
+                }))
+                .ok()?;
+            let pinned = kernel.thread_set_affinity(thread, 1 << first).is_ok() && kernel.thread_affinity(thread) == Ok(1 << first);
+            (pinned && kernel.thread_start(thread).is_ok()).then_some(thread)
+        })
+        .collect();
+    let result = run_and_join(kernel, &threads);
+    let (wrong, moved) = (wrong.load(Ordering::Relaxed), moved.load(Ordering::Relaxed));
+    // Each ran on its two CPUs, and on no other.
+    let places = (0..2 * cpus).all(|i| RAN_ON[i].load(Ordering::Relaxed) == (1 << (i % cpus) | 1 << ((i + 1) % cpus)) as u32);
+    let ok = threads.len() == 2 * cpus && result == Ok(0) && wrong == 0 && moved == 2 * cpus as u64 && places && every_cpu_worked(cpus, 2 * PINNED_RUNS);
+    println!(
+        Board,
+        "{} - smp kernel: {} threads pinned one CPU each, then the next: {wrong} runs off their CPU, {moved} moved at once ({}) ({result:?})",
+        if ok { "ok" } else { "not ok" },
+        threads.len(),
+        shares(cpus)
+    );
+    good &= ok;
+    if cpus > 1 {
+        good &= move_a_spinner(kernel, cpus);
+    }
+    good
+}
+
+/// A thread pinned to CPU 1 spins without entering the kernel, recording its CPU; a thread
+/// on CPU 0 pins it to CPU 0 and joins it. Only the reschedule interrupt takes it off CPU 1,
+/// and it must then run on CPU 0 (no other CPU may take it).
+fn move_a_spinner(kernel: &BoardKernel, cpus: usize) -> bool {
+    reset_work();
+    let start = counter().0;
+    let spinning = alloc::sync::Arc::new(AtomicBool::new(false));
+    let wrong = alloc::sync::Arc::new(AtomicU64::new(0));
+    let (on, off) = (spinning.clone(), wrong.clone());
+    let spinner = kernel.thread_create("spinner", PRIORITY, 0, Box::new(move || {
+        loop {
+            let cpu = Aarch64.cpu_id();
+            match cpu {
+                0 => return 0,
+                1 => on.store(true, Ordering::Release),
+                _ => {
+                    off.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            if timed_out(start) {
+                return 1;
+            }
+        }
+    }));
+    let Ok(spinner) = spinner else { return false };
+    let mover = kernel.thread_create("mover", PRIORITY, 0, Box::new(move || {
+        let k = Board::kernel();
+        while !spinning.load(Ordering::Acquire) {
+            if timed_out(start) {
+                return 1;
+            }
+            let _ = k.yield_now();
+        }
+        if k.thread_set_affinity(spinner, 1).is_err() {
+            return 1;
+        }
+        // Blocks: CPU 0 is free for the spinner, once CPU 1 has let it go.
+        k.thread_join(spinner, Timeout::Forever).map_or(1, |code| code.abs())
+    }));
+    let Ok(mover) = mover else { return false };
+    let started = [(spinner, 1u32 << 1), (mover, 1)].iter().all(|&(thread, cpu)| kernel.thread_set_affinity(thread, cpu).is_ok() && kernel.thread_start(thread).is_ok());
+    let result = kernel.run().and_then(|()| kernel.thread_join(mover, Timeout::NoWait));
+    let wrong = wrong.load(Ordering::Relaxed);
+    let ok = started && result == Ok(0) && wrong == 0;
+    println!(
+        Board,
+        "{} - smp kernel: a thread spinning on CPU 1, pinned to CPU 0 from there, left CPU 1 for CPU 0 ({wrong} runs elsewhere, {cpus} CPUs) ({result:?})",
+        if ok { "ok" } else { "not ok" }
+    );
+    ok
 }

@@ -133,6 +133,25 @@ fn secure_call<P: TaskPlatform>(domain: DomainId, [a0, a1, a2, a3]: [u64; 4]) ->
     Ok(Value::Wide(answer[0]))
 }
 
+/// Calls 34 (`thread_set_affinity`: thread, CPU set) and 35 (`thread_affinity`: thread; the
+/// set is the value): only the task's own threads, 0xFFFF_FFFF naming the caller. A set with
+/// bits above 32 is refused (-1) as any set naming a CPU the kernel does not have. Out of line,
+/// as 31 and 32.
+#[inline(never)]
+fn affinity<P: TaskPlatform>(set: bool, domain: DomainId, thread: u64, cpus: u64) -> Result<Value, Error> {
+    let k = P::kernel();
+    let thread = if thread == u32::MAX as u64 { k.current_thread()? } else { P::tasks().with_task(domain, |task| task.handle(thread as usize))? };
+    if k.thread_domain(thread)? != domain {
+        return Err(Error::InvalidHandle);
+    }
+    if set {
+        let cpus = u32::try_from(cpus).map_err(|_| Error::InvalidArgument)?;
+        k.thread_set_affinity(thread, cpus).map(|()| Value::One(0))
+    } else {
+        k.thread_affinity(thread).map(|cpus| Value::One(cpus as u64))
+    }
+}
+
 /// What a call gives back besides its status.
 enum Value {
     One(u64),
@@ -276,6 +295,7 @@ fn call<P: TaskPlatform>(k: &'static Kernel<P::Arch>, number: usize, [a0, a1, a2
         }
         31 | 32 => port_call_or_reply::<P>(number == 31, [a0, a1, a2, a3]),
         33 => secure_call::<P>(domain()?, [a0, a1, a2, a3]),
+        34 | 35 => affinity::<P>(number == 34, domain()?, a0, a1),
         _ => stop_current::<P>(-1000 - unknown, format_args!("unknown system call {number}")),
     }
 }

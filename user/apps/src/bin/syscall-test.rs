@@ -117,6 +117,7 @@ fn main(_arg: usize) -> i32 {
     handles(&mut t);
     ports(&mut t);
     classes(&mut t);
+    affinity(&mut t);
     println!(
         "user syscall-test: {} passed, {} failed",
         t.passed, t.failed
@@ -641,4 +642,20 @@ fn classes(t: &mut Tally) {
         Error::INVALID_HANDLE,
     );
     t.ok("thread_set_class back to best effort", thread_set_class(None, CLASS_BEST_EFFORT, 0));
+}
+
+/// Every board running tasks has one CPU: CPU 0's bit is the only set there is.
+fn affinity(t: &mut Tally) {
+    use wells_user::{thread_affinity, thread_set_affinity};
+    t.check("thread_affinity of the caller is CPU 0", thread_affinity(None) == Ok(1), format_args!("got {:?}", thread_affinity(None)));
+    t.ok("thread_set_affinity of the caller to CPU 0", thread_set_affinity(None, 1));
+    t.err("thread_set_affinity to no CPU -> -1", thread_set_affinity(None, 0), Error::INVALID_ARGUMENT);
+    t.err("thread_set_affinity to CPU 1 of a one-CPU kernel -> -1", thread_set_affinity(None, 2), Error::INVALID_ARGUMENT);
+    t.err("thread_set_affinity to every CPU bit -> -1", thread_set_affinity(None, u32::MAX), Error::INVALID_ARGUMENT);
+    t.err("thread_set_affinity of a handle never made -> -2", thread_set_affinity(Some(Handle::from_raw(4321)), 1), Error::INVALID_HANDLE);
+    t.err("thread_affinity of a handle never made -> -2", thread_affinity(Some(Handle::from_raw(4321))), Error::INVALID_HANDLE);
+    let mutex = mutex_create().unwrap_or(Handle::from_raw(NEVER_CREATED));
+    t.err("thread_set_affinity of a mutex -> -3", thread_set_affinity(Some(mutex), 1), Error::WRONG_KIND);
+    t.err("thread_affinity of a mutex -> -3", thread_affinity(Some(mutex)), Error::WRONG_KIND);
+    t.check("a refused set changes nothing", thread_affinity(None) == Ok(1), format_args!("got {:?}", thread_affinity(None)));
 }
