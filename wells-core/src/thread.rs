@@ -112,9 +112,6 @@ pub struct Thread {
     pub deferred: bool,
     pub stack: Option<Stack>,
     pub saved_sp: usize,
-    /// On a CPU, or left by one whose next context has not yet cleared this (so its context
-    /// may not be saved yet): no other CPU may resume it. Kept with several CPUs only.
-    pub on_cpu: bool,
     pub entry: Option<Entry>,
     pub exit_code: i32,
     /// The object and queue the thread is blocked in.
@@ -183,7 +180,6 @@ impl Thread {
             deferred: false,
             stack: Some(stack),
             saved_sp: 0,
-            on_cpu: false,
             entry: Some(entry),
             exit_code: 0,
             waiting_on: None,

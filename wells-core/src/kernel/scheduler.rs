@@ -41,6 +41,12 @@ pub struct Scheduler {
     main_cpu: usize,
     /// What each CPU is doing.
     pub(super) cpus: PerCpu<CpuSched>,
+    /// Saved stack pointer of each CPU's idle context (the host thread inside `run`, a
+    /// secondary's boot stack), and where each CPU's context that is abandoned (a thread
+    /// restarting or exiting) saves its stack pointer: written by the switch after the lock is
+    /// let go, so kept by CPU number, not in the slots (which trade places under the lock).
+    idle_sp: [usize; MAX_CPUS],
+    discard_sp: [usize; MAX_CPUS],
 }
 
 /// What one CPU is doing: its slot of [`Scheduler::cpus`], changed only under the lock (by its
@@ -63,17 +69,13 @@ pub(super) struct CpuSched {
     resched: Option<Requeue>,
     /// When the running thread's time slice ends.
     slice_end_ns: u64,
-    /// Saved stack pointer of the idle context (the host thread inside `run`).
-    idle_sp: usize,
     /// Stack of a thread that just exited, freed once we are off it.
     dead_stack: Option<Stack>,
-    /// Where a context that is abandoned (a thread restarting) saves its stack pointer.
-    discard_sp: usize,
     /// The next switch abandons the current context instead of saving it.
     abandon_current: bool,
-    /// The thread this CPU switched away from last (several CPUs only): it stays on a CPU
-    /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
-    /// stack, clears that (`State::after_switch`).
+    /// The thread this CPU switched away from last (several CPUs only): it stays on this CPU
+    /// ([`Scheduler::on_a_cpu`]), so no other CPU resumes, ends or restarts it, until the next
+    /// context, once off its stack, lets it go (`State::after_switch`).
     left: Option<Handle>,
 }
 
@@ -87,9 +89,7 @@ impl CpuSched {
             held: 0,
             resched: None,
             slice_end_ns: 0,
-            idle_sp: 0,
             dead_stack: None,
-            discard_sp: 0,
             abandon_current: false,
             left: None,
         }
@@ -111,6 +111,8 @@ impl Scheduler {
             in_flight_mask: 0,
             main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
+            idle_sp: [0; MAX_CPUS],
+            discard_sp: [0; MAX_CPUS],
         }
     }
 
@@ -118,6 +120,28 @@ impl Scheduler {
     #[inline]
     pub(super) fn current(&self) -> Option<Handle> {
         self.cpus.here().current
+    }
+
+    /// True when the thread `handle` is on a CPU: running there, or left by it and not yet let
+    /// go by the context after it (`State::after_switch`), so its context may not be saved yet
+    /// and no other CPU may resume, end or restart it. Read from the CPUs' slots (at most
+    /// [`MAX_CPUS`] of them), not kept in the thread, so that a switch writes no flag there.
+    /// With one CPU, a thread not running has its context saved: false.
+    pub(super) fn on_a_cpu(&self, handle: Handle) -> bool {
+        MAX_CPUS > 1 && self.cpus.iter().any(|(_, cpu)| cpu.current == Some(handle) || cpu.left == Some(handle))
+    }
+
+    /// True when another CPU than this one left the thread `handle` and has not let it go yet.
+    fn left_elsewhere(&self, handle: Handle) -> bool {
+        let mut others = self.in_flight_mask & !self.cpus.bit();
+        while others != 0 {
+            let cpu = others.trailing_zeros() as usize;
+            others &= others - 1;
+            if self.cpus.get(cpu).is_some_and(|slot| slot.left == Some(handle)) {
+                return true;
+            }
+        }
+        false
     }
 
     /// True inside `run`.
@@ -165,7 +189,7 @@ impl Scheduler {
 
     /// The caller is this CPU's idle context, nothing is due here.
     pub(super) fn set_idle(&mut self) {
-        self.idle_mask |= 1 << self.cpus.cpu();
+        self.idle_mask |= self.cpus.bit();
         let cpu = self.cpus.here_mut();
         cpu.current = None;
         cpu.current_level = None;
@@ -175,7 +199,7 @@ impl Scheduler {
 
     /// True when this CPU runs threads (inside `run`, or joined).
     pub(super) fn is_online(&self) -> bool {
-        self.online_mask & 1 << self.cpus.cpu() != 0
+        self.online_mask & self.cpus.bit() != 0
     }
 
     /// The ready queues.
@@ -316,7 +340,9 @@ impl State {
     /// current one (with several CPUs: of the CPU best placed to run it).
     pub fn note_ready(&mut self, level: u8) {
         self.clock.mark_dirty();
-        if MAX_CPUS > 1 {
+        // Several CPUs, another of them running threads: which one takes it is a search. With
+        // this CPU alone, it is the one-CPU rule below.
+        if MAX_CPUS > 1 && self.sched.online_mask & !self.sched.cpus.bit() != 0 {
             self.offer(level);
             return;
         }
@@ -397,7 +423,7 @@ impl State {
 
     /// This CPU joins (`true`) or leaves the CPUs that run threads.
     pub(super) fn set_online(&mut self, online: bool) {
-        let bit = 1 << self.sched.cpus.cpu();
+        let bit = self.sched.cpus.bit();
         if online {
             self.sched.online_mask |= bit;
         } else {
@@ -406,11 +432,21 @@ impl State {
     }
 
     /// The kernel's lock was taken on CPU `cpu`: its slots are the ones reached from now on.
-    /// False for a CPU past the kernel's count.
+    /// Panics for a CPU past the kernel's count. The common case, the same CPU as the last
+    /// lock holder (always, on one CPU), is one comparison.
     #[inline(always)]
-    pub(super) fn set_cpu(&mut self, cpu: usize) -> bool {
-        self.clock.cpus.set_cpu(cpu);
-        self.sched.cpus.set_cpu(cpu)
+    pub(super) fn set_cpu(&mut self, cpu: usize) {
+        // The clock's slots and the scheduler's always move together.
+        if !self.sched.cpus.is_at(cpu) {
+            self.move_to_cpu(cpu);
+        }
+    }
+
+    /// [`State::set_cpu`] when the lock changed CPUs.
+    #[inline(never)]
+    fn move_to_cpu(&mut self, cpu: usize) {
+        let moved = self.clock.cpus.set_cpu(cpu) && self.sched.cpus.set_cpu(cpu);
+        assert!(moved, "wells: CPU {cpu} is past the kernel's {MAX_CPUS} CPUs");
     }
 
     /// `run` started: every other CPU that joined, idle until now, looks at the ready queues.
@@ -431,7 +467,7 @@ impl State {
     /// True when some CPU other than this one runs a thread.
     pub(super) fn others_busy(&self) -> bool {
         let sched = &self.sched;
-        sched.online_mask & !sched.idle_mask & !(1 << sched.cpus.cpu()) != 0
+        sched.online_mask & !sched.idle_mask & !sched.cpus.bit() != 0
     }
 
     /// What the policy sees of a thread.
@@ -561,9 +597,10 @@ impl State {
         // Each thread is looked up once; `objects` and the scheduler are borrowed apart.
         self.clock.set_now(now_ns);
         let sched = &mut self.sched;
+        let here = sched.cpus.cpu();
         let cpu = sched.cpus.here_mut();
         let previous = cpu.current;
-        let mut save: *mut usize = &mut cpu.idle_sp;
+        let mut save: *mut usize = &mut sched.idle_sp[here];
         let mut charge = None;
         if let Some(handle) = previous {
             let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
@@ -586,7 +623,7 @@ impl State {
                 // Preempted or yielding: same release, so the placement it has stands.
                 sched.ready.enqueue(handle, thread.placement.level, requeue);
             }
-            save = if core::mem::take(&mut cpu.abandon_current) { &mut cpu.discard_sp } else { &mut thread.saved_sp };
+            save = if core::mem::take(&mut cpu.abandon_current) { &mut sched.discard_sp[here] } else { &mut thread.saved_sp };
         }
         let budgets = self.domains.any_budgeted();
         if let (Some((domain, ran)), true) = (charge, budgets) {
@@ -599,9 +636,6 @@ impl State {
             Some(handle) => {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
                 thread.state = ThreadState::Running;
-                if MAX_CPUS > 1 {
-                    thread.on_cpu = true;
-                }
                 thread.last_start_ns = now_ns;
                 thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
                 if next != previous {
@@ -620,7 +654,7 @@ impl State {
                 }
                 (thread.saved_sp, domain, Some(thread.placement.level))
             }
-            None => (self.sched.cpus.here().idle_sp, crate::domain::DomainId::KERNEL, None),
+            None => (self.sched.idle_sp[self.sched.cpus.cpu()], crate::domain::DomainId::KERNEL, None),
         };
         let cpu = self.sched.cpus.here_mut();
         cpu.current_level = level;
@@ -638,13 +672,14 @@ impl State {
         cpu.current = next;
         if MAX_CPUS > 1 {
             cpu.left = previous;
-            let bit = 1 << self.sched.cpus.cpu();
+            let bit = self.sched.cpus.bit();
             if previous.is_some() {
                 self.sched.in_flight_mask |= bit;
             }
-            if next.is_some() {
+            // From one thread to another, this CPU stays busy.
+            if next.is_some() && previous.is_none() {
                 self.sched.idle_mask &= !bit;
-            } else {
+            } else if next.is_none() {
                 self.sched.idle_mask |= bit;
                 if self.sched.online_mask & !self.sched.idle_mask == 0 {
                     self.sched.tell_main();
@@ -660,8 +695,10 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
-        // Only a thread another CPU left can be queued and still on a CPU.
-        if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
+        // Only a thread another CPU left can be queued and still on a CPU. This CPU's own bit
+        // is clear here (its `after_switch` ran before it schedules again); were it not, the
+        // longer way would only look at the others' all the same.
+        if MAX_CPUS > 1 && self.sched.in_flight_mask != 0 {
             return self.pick_past_in_flight(previous, budgets);
         }
         loop {
@@ -680,8 +717,8 @@ impl State {
         let next = loop {
             match self.sched.ready.pick_next() {
                 Some(handle) if budgets && self.park_if_throttled(handle) => continue,
-                Some(handle) if Some(handle) != previous => match thread_in(&mut self.objects, handle) {
-                    Some(thread) if thread.on_cpu => {
+                Some(handle) if Some(handle) != previous && self.sched.left_elsewhere(handle) => match thread_in(&mut self.objects, handle) {
+                    Some(thread) => {
                         let level = thread.placement.level;
                         // At most one in flight per other CPU; past that, something broke:
                         // nothing is picked rather than a context that may not be saved.
@@ -712,23 +749,31 @@ impl State {
             return;
         }
         let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
-        self.sched.in_flight_mask &= !(1 << self.sched.cpus.cpu());
-        let Some(thread) = thread_in(&mut self.objects, left) else { return };
-        thread.on_cpu = false;
+        let here = self.sched.cpus.bit();
+        self.sched.in_flight_mask &= !here;
         // With no other CPU running threads, nobody else can want it: this CPU picks it.
-        let alone = self.sched.online_mask & !(1 << self.sched.cpus.cpu()) == 0;
-        if thread.state == ThreadState::Ready && !alone {
-            // Passed over while it was in flight: a CPU may be idle for want of it, this one
-            // too. Given it, this CPU sends itself the interrupt as well: this context may be
-            // an idle one resumed inside an interrupt taken just before its wait for the next
-            // (the wait then ends at once), or a thread that returns from the kernel without
-            // looking at `resched` again.
-            let level = thread.placement.level;
-            let here = self.sched.cpus.cpu();
-            self.offer(level);
-            if self.sched.cpus.here().resched.is_some() {
-                self.sched.kicks |= 1 << here;
-            }
+        if self.sched.online_mask & !here == 0 {
+            return;
+        }
+        self.offer_left(left);
+    }
+
+    /// [`State::after_switch`] with other CPUs online: the thread this CPU let go, if it is
+    /// ready, was passed over while it was in flight: a CPU may be idle for want of it, this
+    /// one too. Given it, this CPU sends itself the interrupt as well: this context may be an
+    /// idle one resumed inside an interrupt taken just before its wait for the next (the wait
+    /// then ends at once), or a thread that returns from the kernel without looking at
+    /// `resched` again.
+    #[inline(never)]
+    fn offer_left(&mut self, left: Handle) {
+        let Some(thread) = thread_in(&mut self.objects, left) else { return };
+        if thread.state != ThreadState::Ready {
+            return;
+        }
+        let level = thread.placement.level;
+        self.offer(level);
+        if self.sched.cpus.here().resched.is_some() {
+            self.sched.kicks |= self.sched.cpus.bit();
         }
     }
 
