@@ -624,7 +624,10 @@ fn render_boards(boards: &[BoardBench]) -> String {
          - **null system call**: a user task making 1000 `nop` calls (EL0/USR to the kernel and \
          back), median of 5 runs, reported to the kernel through a port.\n\
          - **IPC call/reply between two user tasks**: two tasks in their own address spaces, a \
-         16-byte request and reply through two ports, 500 round trips per run.\n\n\
+         16-byte request and reply through two ports, 500 round trips per run.\n\
+         - **smp built in** (arm64 only): the same image built with feature `smp` as well, booted the same \
+         way on one CPU; the switch, wake-up and system call beside the plain build's, with their ratio \
+         (issue 18 allows 5% more).\n\n\
          Every figure includes the few instructions of the measuring loop itself. Every loop \
          checks what it did (each thread ran once per turn, every reply matched its request); \
          the image exits non-zero if a check fails. `cargo xtask bench --board NAME` (e.g. \

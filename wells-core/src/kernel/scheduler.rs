@@ -30,12 +30,14 @@ pub struct Scheduler {
     live_threads: usize,
     /// CPUs to send a reschedule interrupt when the lock is let go (bit n: CPU n).
     kicks: u32,
-    /// CPUs that run threads (`online`), those of them with no thread (`idle`), and those
-    /// that left a thread not yet cleared (`in_flight`, `CpuSched::left`): bit n for CPU n,
-    /// so that the common cases look at one word instead of every slot.
+    /// CPUs that run threads (`online`) and those of them with no thread (`idle`): bit n for
+    /// CPU n, so that the common cases look at one word instead of every slot.
     online_mask: u32,
     idle_mask: u32,
-    in_flight_mask: u32,
+    /// True when some CPU other than the lock holder runs threads (`online_mask` without the
+    /// lock holder's bit), kept for the switch and the wake-up, which ask it every time:
+    /// changed when a CPU goes online or offline and when the lock changes CPUs.
+    others_online: bool,
     /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
     /// when the last thread exits or every CPU went idle, wherever that happened.
     main_cpu: usize,
@@ -108,7 +110,7 @@ impl Scheduler {
             kicks: 0,
             online_mask: 0,
             idle_mask: 0,
-            in_flight_mask: 0,
+            others_online: false,
             main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
             idle_sp: [0; MAX_CPUS],
@@ -133,7 +135,7 @@ impl Scheduler {
 
     /// True when another CPU than this one left the thread `handle` and has not let it go yet.
     fn left_elsewhere(&self, handle: Handle) -> bool {
-        let mut others = self.in_flight_mask & !self.cpus.bit();
+        let mut others = self.online_mask & !self.cpus.bit();
         while others != 0 {
             let cpu = others.trailing_zeros() as usize;
             others &= others - 1;
@@ -180,10 +182,24 @@ impl Scheduler {
 
     /// Several CPUs: wakes the CPU in `run` (when it is another) to look again whether it is
     /// done: the last thread exited, or every CPU went idle (a deadlock, unless a deadline
-    /// comes).
+    /// comes). The caller marks the clock changed (see [`State::kick`]).
     fn tell_main(&mut self) {
         if MAX_CPUS > 1 && self.main_cpu != self.cpus.cpu() {
             self.kicks |= 1 << self.main_cpu;
+        }
+    }
+
+    /// This CPU switches from its idle context to a thread (`true`) or back: with every CPU
+    /// idle, the CPU in `run` looks whether it is done.
+    fn set_busy(&mut self, busy: bool) {
+        let bit = self.cpus.bit();
+        if busy {
+            self.idle_mask &= !bit;
+        } else {
+            self.idle_mask |= bit;
+            if self.online_mask & !self.idle_mask == 0 {
+                self.tell_main();
+            }
         }
     }
 
@@ -342,7 +358,7 @@ impl State {
         self.clock.mark_dirty();
         // Several CPUs, another of them running threads: which one takes it is a search. With
         // this CPU alone, it is the one-CPU rule below.
-        if MAX_CPUS > 1 && self.sched.online_mask & !self.sched.cpus.bit() != 0 {
+        if MAX_CPUS > 1 && self.sched.others_online {
             self.offer(level);
             return;
         }
@@ -402,8 +418,16 @@ impl State {
             slot.resched = Some(requeue);
         }
         if cpu != here {
-            self.sched.kicks |= 1 << cpu;
+            self.kick(cpu);
         }
+    }
+
+    /// CPU `cpu` is to be sent a reschedule interrupt when the lock is let go. The clock is
+    /// marked changed too: the kicks are sent where the timer is re-armed
+    /// ([`State::reprogram_timer`]), so that a kernel call with neither looks at one flag.
+    pub(super) fn kick(&mut self, cpu: usize) {
+        self.sched.kicks |= 1 << cpu;
+        self.clock.mark_dirty();
     }
 
     /// True when reschedule interrupts wait to be sent.
@@ -429,6 +453,7 @@ impl State {
         } else {
             self.sched.online_mask &= !bit;
         }
+        self.sched.others_online = self.sched.online_mask & !bit != 0;
     }
 
     /// The kernel's lock was taken on CPU `cpu`: its slots are the ones reached from now on.
@@ -447,6 +472,7 @@ impl State {
     fn move_to_cpu(&mut self, cpu: usize) {
         let moved = self.clock.cpus.set_cpu(cpu) && self.sched.cpus.set_cpu(cpu);
         assert!(moved, "wells: CPU {cpu} is past the kernel's {MAX_CPUS} CPUs");
+        self.sched.others_online = self.sched.online_mask & !self.sched.cpus.bit() != 0;
     }
 
     /// `run` started: every other CPU that joined, idle until now, looks at the ready queues.
@@ -459,7 +485,7 @@ impl State {
         for cpu in 0..MAX_CPUS {
             if let Some(slot) = self.sched.cpus.of_mut(cpu).filter(|_| cpu != here && online & 1 << cpu != 0) {
                 slot.resched = Some(Requeue::Back);
-                self.sched.kicks |= 1 << cpu;
+                self.kick(cpu);
             }
         }
     }
@@ -597,10 +623,9 @@ impl State {
         // Each thread is looked up once; `objects` and the scheduler are borrowed apart.
         self.clock.set_now(now_ns);
         let sched = &mut self.sched;
-        let here = sched.cpus.cpu();
         let cpu = sched.cpus.here_mut();
         let previous = cpu.current;
-        let mut save: *mut usize = &mut sched.idle_sp[here];
+        let mut save: Option<*mut usize> = None;
         let mut charge = None;
         if let Some(handle) = previous {
             let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
@@ -623,7 +648,9 @@ impl State {
                 // Preempted or yielding: same release, so the placement it has stands.
                 sched.ready.enqueue(handle, thread.placement.level, requeue);
             }
-            save = if core::mem::take(&mut cpu.abandon_current) { &mut sched.discard_sp[here] } else { &mut thread.saved_sp };
+            if !core::mem::take(&mut cpu.abandon_current) {
+                save = Some(&mut thread.saved_sp);
+            }
         }
         let budgets = self.domains.any_budgeted();
         if let (Some((domain, ran)), true) = (charge, budgets) {
@@ -672,21 +699,19 @@ impl State {
         cpu.current = next;
         if MAX_CPUS > 1 {
             cpu.left = previous;
-            let bit = self.sched.cpus.bit();
-            if previous.is_some() {
-                self.sched.in_flight_mask |= bit;
-            }
             // From one thread to another, this CPU stays busy.
-            if next.is_some() && previous.is_none() {
-                self.sched.idle_mask &= !bit;
-            } else if next.is_none() {
-                self.sched.idle_mask |= bit;
-                if self.sched.online_mask & !self.sched.idle_mask == 0 {
-                    self.sched.tell_main();
-                }
+            if previous.is_none() || next.is_none() {
+                self.sched.set_busy(next.is_some());
             }
         }
         let space = self.domains.enter_space_of(domain);
+        // The idle context, or one abandoned, saves its stack pointer in this CPU's slot.
+        let here = self.sched.cpus.cpu();
+        let save = match (save, previous) {
+            (Some(save), _) => save,
+            (None, Some(_)) => &mut self.sched.discard_sp[here],
+            (None, None) => &mut self.sched.idle_sp[here],
+        };
         Some(Switch { save, resume, space })
     }
 
@@ -695,10 +720,9 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
-        // Only a thread another CPU left can be queued and still on a CPU. This CPU's own bit
-        // is clear here (its `after_switch` ran before it schedules again); were it not, the
-        // longer way would only look at the others' all the same.
-        if MAX_CPUS > 1 && self.sched.in_flight_mask != 0 {
+        // Only a thread another CPU left can be queued and still on a CPU: with no other CPU
+        // online, none is.
+        if MAX_CPUS > 1 && self.sched.others_online {
             return self.pick_past_in_flight(previous, budgets);
         }
         loop {
@@ -709,7 +733,8 @@ impl State {
         }
     }
 
-    /// [`State::pick`] while another CPU has left a thread it may not have saved yet.
+    /// [`State::pick`] while other CPUs run threads: one may have left a thread it has not
+    /// saved yet.
     #[inline(never)]
     fn pick_past_in_flight(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
         let mut in_flight: [Option<(Handle, u8)>; MAX_CPUS] = [None; MAX_CPUS];
@@ -748,14 +773,12 @@ impl State {
         if MAX_CPUS == 1 {
             return;
         }
-        let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
-        let here = self.sched.cpus.bit();
-        self.sched.in_flight_mask &= !here;
         // With no other CPU running threads, nobody else can want it: this CPU picks it.
-        if self.sched.online_mask & !here == 0 {
-            return;
+        if !self.sched.others_online {
+            self.sched.cpus.here_mut().left = None;
+        } else if let Some(left) = self.sched.cpus.here_mut().left.take() {
+            self.offer_left(left);
         }
-        self.offer_left(left);
     }
 
     /// [`State::after_switch`] with other CPUs online: the thread this CPU let go, if it is
@@ -773,7 +796,7 @@ impl State {
         let level = thread.placement.level;
         self.offer(level);
         if self.sched.cpus.here().resched.is_some() {
-            self.sched.kicks |= self.sched.cpus.bit();
+            self.kick(self.sched.cpus.cpu());
         }
     }
 

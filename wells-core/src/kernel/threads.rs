@@ -120,6 +120,8 @@ impl State {
         self.wake_all(joiners.drain(), WakeReason::Done);
         if was_started {
             self.sched.thread_ended();
+            // The CPU in `run` may have to be told (`State::kick`).
+            self.clock.mark_dirty();
         }
         stack
     }
