@@ -112,9 +112,6 @@ pub struct Thread {
     pub deferred: bool,
     pub stack: Option<Stack>,
     pub saved_sp: usize,
-    /// On a CPU, or left by one whose next context has not yet cleared this (so its context
-    /// may not be saved yet): no other CPU may resume it. Kept with several CPUs only.
-    pub on_cpu: bool,
     /// The CPUs it may run on, bit n for CPU n (`Kernel::thread_set_affinity`); every CPU
     /// of the kernel ([`crate::kernel::percpu::ALL_CPUS`]) unless set.
     pub cpus: u32,
@@ -186,7 +183,6 @@ impl Thread {
             deferred: false,
             stack: Some(stack),
             saved_sp: 0,
-            on_cpu: false,
             cpus: crate::kernel::percpu::ALL_CPUS,
             entry: Some(entry),
             exit_code: 0,

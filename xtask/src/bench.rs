@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: builds libwells.a, compiles and runs benchmarks/hosted (each wells figure
 //! beside a Linux baseline from the same run), then builds the arm64 bench image and boots it
-//! twice under QEMU `-icount` (instruction counts, which must repeat exactly); prints the tables
-//! and writes docs/benchmarks.md with the machine, both tables and the image sizes.
+//! twice under QEMU `-icount` (instruction counts, which must repeat exactly), and once more built
+//! with feature `smp` (what SMP built in costs one CPU); prints the tables and writes
+//! docs/benchmarks.md with the machine, both tables and the image sizes.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -453,13 +454,65 @@ fn run_board(
         ));
     }
     println!("xtask: both boots printed identical figures");
+    let mut block = blocks.swap_remove(0);
+    if board.name == VIRT_ARM64.name {
+        block.push_str(&smp_built_in(root, board, &block)?);
+    }
     let mut sizes = Vec::new();
     for (image, what) in [(&test, "the in-kernel test runner"), (&bench, "this benchmark")] {
         let path = image.strip_prefix(root).unwrap_or(image).display().to_string();
         let size = size_of(root, &path)?;
         sizes.push((format!("`{path}`: {what}"), size));
     }
-    Ok(BoardBench { title, counter, command, block: blocks.swap_remove(0), guest_block, native: None, sizes })
+    Ok(BoardBench { title, counter, command, block, guest_block, native: None, sizes })
+}
+
+/// The rows of the plain bench image compared with the same image built with feature `smp`,
+/// and the name each has there.
+const SMP_ROWS: [(&str, &str); 3] = [
+    ("kernel thread switch (2 threads, yield)", "kernel thread switch, smp built in, 1 CPU"),
+    ("semaphore wake + switch (ping-pong, per wake)", "semaphore wake + switch, smp built in"),
+    ("null system call, EL0 -> EL1 -> EL0 (user task)", "null system call, smp built in"),
+];
+
+/// What SMP built in costs a kernel running on one CPU (issue 18: at most 5% more): the bench
+/// image built with `smp` as well, booted twice exactly as the plain one (one CPU, `-icount`;
+/// both boots must print the same figures), its rows of [`SMP_ROWS`] beside the plain build's
+/// (`plain`, the plain image's block). Returns the table to put under the plain block.
+fn smp_built_in(root: &Path, board: &qemu::Board, plain: &str) -> Result<String> {
+    let mut features = board.bench_features.to_vec();
+    features.push("smp");
+    let image = qemu::build(root, board, ARM64_BENCH, &features)?;
+    let command = qemu::command_line(&qemu::bench_command(board, &image), root);
+    let mut blocks = Vec::new();
+    for boot in 1..=2 {
+        println!("xtask: {} bench with smp built in, boot {boot} of 2: {command}", board.name);
+        let mut qemu = qemu::bench_command(board, &image);
+        qemu.current_dir(root);
+        blocks.push(extract_block(&run_with_limit(qemu, ARM64_BENCH)?)?);
+    }
+    if blocks[0] != blocks[1] {
+        return Err(format!(
+            "the two boots of {ARM64_BENCH} with smp built in under -icount printed different figures:\n{}\n---\n{}",
+            blocks[0], blocks[1]
+        ));
+    }
+    println!("xtask: both boots with smp built in printed identical figures");
+    let (plain, smp) = (table_rows(plain), table_rows(&blocks[0]));
+    let figure = |rows: &[(String, f64)], name: &str| {
+        rows.iter().find(|(row, _)| row == name).map(|&(_, figure)| figure).ok_or_else(|| format!("{ARM64_BENCH} printed no row `{name}`"))
+    };
+    let mut md = format!(
+        "\n\nSMP built in, one CPU: the same image built with feature `smp` as well (one kernel for up to 8 CPUs; \
+         docs/core.md, \"Several CPUs\"), booted the same way (`{command}`; both boots printed the same figures). \
+         Issue 18 allows a kernel running on one CPU at most 5% more for SMP built in.\n\n\
+         | measurement | instructions | plain build | smp / plain |\n|---|---:|---:|---:|\n"
+    );
+    for (row, name) in SMP_ROWS {
+        let (with_smp, without) = (figure(&smp, row)?, figure(&plain, row)?);
+        md.push_str(&format!("| {name} | {with_smp:.1} | {without:.1} | {:.3} |\n", with_smp / without));
+    }
+    Ok(md.trim_end().to_string())
 }
 
 /// The Linux kernel module section: wells.ko in Debian's kernel under QEMU (xtask/src/linux.rs).
@@ -571,7 +624,10 @@ fn render_boards(boards: &[BoardBench]) -> String {
          - **null system call**: a user task making 1000 `nop` calls (EL0/USR to the kernel and \
          back), median of 5 runs, reported to the kernel through a port.\n\
          - **IPC call/reply between two user tasks**: two tasks in their own address spaces, a \
-         16-byte request and reply through two ports, 500 round trips per run.\n\n\
+         16-byte request and reply through two ports, 500 round trips per run.\n\
+         - **smp built in** (arm64 only): the same image built with feature `smp` as well, booted the same \
+         way on one CPU; the switch, wake-up and system call beside the plain build's, with their ratio \
+         (issue 18 allows 5% more).\n\n\
          Every figure includes the few instructions of the measuring loop itself. Every loop \
          checks what it did (each thread ran once per turn, every reply matched its request); \
          the image exits non-zero if a check fails. `cargo xtask bench --board NAME` (e.g. \

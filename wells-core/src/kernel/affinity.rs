@@ -49,7 +49,8 @@ impl State {
             return Err(Error::BadState);
         }
         let old = core::mem::replace(&mut thread.cpus, cpus);
-        let (state, on_cpu, level) = (thread.state, thread.on_cpu, thread.placement.level);
+        let (state, level) = (thread.state, thread.placement.level);
+        let on_cpu = self.sched.on_a_cpu(handle);
         match (old == ALL_CPUS, cpus == ALL_CPUS) {
             (true, false) => self.sched.pinned += 1,
             (false, true) => self.sched.pinned -= 1,
@@ -84,10 +85,11 @@ impl State {
     #[inline(never)]
     pub(super) fn pick_allowed(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
         let here = 1 << self.sched.cpus.cpu();
+        let left = self.sched.left_by_others();
         loop {
             let objects = &self.objects;
             let may_run = |handle: Handle| match objects.get(handle, Kind::Thread) {
-                Ok(Object::Thread(thread)) => thread.cpus & here != 0 && (!thread.on_cpu || Some(handle) == previous),
+                Ok(Object::Thread(thread)) => thread.cpus & here != 0 && (!left.contains(&Some(handle)) || Some(handle) == previous),
                 _ => false,
             };
             match self.sched.ready_mut().take_first(may_run) {
@@ -114,7 +116,7 @@ mod tests {
     fn four_cpus() -> State {
         let mut state = State::new(Box::new(ClassicPolicy::default()));
         for cpu in (0..4).rev() {
-            assert!(state.set_cpu(cpu));
+            state.set_cpu(cpu);
             state.sched.set_idle();
             state.set_online(true);
         }
@@ -138,7 +140,7 @@ mod tests {
 
     /// CPU `cpu` takes the lock and reschedules: what it runs afterwards.
     fn reschedule(state: &mut State, cpu: usize) -> Option<Handle> {
-        assert!(state.set_cpu(cpu));
+        state.set_cpu(cpu);
         state.schedule(0, Requeue::Front);
         state.after_switch();
         state.sched.current()
@@ -148,7 +150,7 @@ mod tests {
     fn pinned_threads_run_only_on_their_cpus_and_move_when_repinned() {
         let mut state = four_cpus();
         let (a, b, c) = (thread(&mut state, "a"), thread(&mut state, "b"), thread(&mut state, "c"));
-        assert!(state.set_cpu(0));
+        state.set_cpu(0);
         assert_eq!(state.present_cpus(), 0b1111);
         assert_eq!(state.set_affinity(a, 1 << 2), Ok(()));
         assert_eq!(state.set_affinity(b, 1 << 3), Ok(()));
@@ -167,7 +169,7 @@ mod tests {
         state.take_kicks();
 
         // `a`, running on CPU 2, is pinned to CPU 1 from CPU 0: CPU 2 is told to switch.
-        assert!(state.set_cpu(0));
+        state.set_cpu(0);
         assert_eq!(state.set_affinity(a, 1 << 1), Ok(()));
         assert_eq!(state.take_kicks(), 1 << 2);
         // CPU 2 leaves it (nothing else may run there) and, off its stack, offers it to CPU 1.
@@ -176,7 +178,7 @@ mod tests {
         assert_eq!(reschedule(&mut state, 1), Some(a));
 
         // The caller pins itself away: its own CPU switches, no interrupt needed.
-        assert!(state.set_cpu(0));
+        state.set_cpu(0);
         assert_eq!(state.set_affinity(c, 1 << 2), Ok(()));
         assert_eq!(state.sched.resched(), Some(Requeue::Front));
         assert_eq!(reschedule(&mut state, 0), None);
@@ -184,7 +186,7 @@ mod tests {
         assert_eq!(reschedule(&mut state, 2), Some(c));
 
         // A CPU set may name several CPUs; back to every CPU, no set is counted any more.
-        assert!(state.set_cpu(0));
+        state.set_cpu(0);
         assert_eq!(state.set_affinity(b, 0b1001), Ok(()));
         assert_eq!(state.thread(b).map(|t| t.cpus), Ok(0b1001));
         for handle in [a, b, c] {
@@ -197,7 +199,7 @@ mod tests {
     fn sets_without_a_cpu_of_this_kernel_are_refused() {
         let mut state = four_cpus();
         let a = thread(&mut state, "a");
-        assert!(state.set_cpu(0));
+        state.set_cpu(0);
         // Empty; CPU 5 (never ran this kernel); CPU 8 (past MAX_CPUS), alone or beside CPU 0.
         for cpus in [0, 1 << 5, 1 << 8, 1 << 8 | 1, 1 << 31] {
             assert_eq!(state.set_affinity(a, cpus), Err(Error::InvalidArgument), "{cpus:#x}");

@@ -153,10 +153,11 @@ impl State {
     /// ends here, most with nothing changed: that check is inline, the work out of line.
     #[inline]
     pub fn reprogram_timer(&mut self, host: &dyn Host) {
+        // Whoever asks for a reschedule interrupt marks the clock changed (`State::kick`).
         if self.clock.take_changed() {
             self.rearm_timer(host);
+            self.send_kicks(host);
         }
-        self.send_kicks(host);
     }
 
     /// Sends the reschedule interrupts [`State::offer`] asked for (several CPUs only; the

@@ -1,7 +1,8 @@
 //! Per-CPU slots of the kernel's state: the parts of the scheduler and the clock that say what
 //! one CPU is doing (its current thread, its idle context, its armed timer). They live beside
 //! the shared parts, behind the same lock; whoever takes the lock first says which CPU it runs
-//! on ([`PerCpu::set_cpu`]) and then reaches its own slot with [`PerCpu::here`].
+//! on ([`PerCpu::set_cpu`]) and then reaches its own slot with [`PerCpu::here`], kept at a
+//! fixed place.
 //!
 //! How many CPUs one kernel runs on is fixed when wells-core is built: one, or [`MAX_CPUS`]
 //! with feature `smp`. With one, the slot index is the constant 0: an array of one is the
@@ -15,17 +16,26 @@ pub const ALL_CPUS: u32 = ((1u64 << MAX_CPUS) - 1) as u32;
 // A power of two: a slot index masked with `MAX_CPUS - 1` needs no bounds check.
 const _: () = assert!(MAX_CPUS.is_power_of_two() && MAX_CPUS <= 32);
 
-/// One `T` per CPU, and which of them the lock holder's is.
+/// One `T` per CPU, and which of them the lock holder's is. The lock holder's slot is kept at
+/// one fixed place (`here`), so that reaching it, dozens of times a switch, takes no index:
+/// when another CPU takes the lock, the slots trade places ([`PerCpu::set_cpu`]). So nothing
+/// may keep the address of a slot past the lock: what a CPU writes after it lets the lock go
+/// (a context's stack pointer) lives elsewhere.
 pub struct PerCpu<T> {
-    slots: [T; MAX_CPUS],
-    /// The CPU holding the kernel's lock now (always 0 with one CPU).
+    /// The lock holder's slot.
+    here: T,
+    /// The other CPUs' slots by CPU number; the lock holder's place holds a slot of no meaning.
+    others: [T; MAX_CPUS],
+    /// The CPU holding the kernel's lock now (always 0 with one CPU), and its bit (`1 << at`),
+    /// which the CPU masks are tested with.
     at: usize,
+    bit: u32,
 }
 
 impl<T> PerCpu<T> {
     /// Every CPU's slot made by `make`.
     pub fn new(make: impl Fn() -> T) -> Self {
-        PerCpu { slots: core::array::from_fn(|_| make()), at: 0 }
+        PerCpu { here: make(), others: core::array::from_fn(|_| make()), at: 0, bit: 1 }
     }
 
     /// The CPU whose slot [`PerCpu::here`] is.
@@ -34,44 +44,74 @@ impl<T> PerCpu<T> {
         self.at & (MAX_CPUS - 1)
     }
 
-    /// The lock holder runs on `cpu`. False (nothing changed) for a number past [`MAX_CPUS`]:
-    /// such a CPU must not run this kernel.
+    /// The bit of the CPU whose slot [`PerCpu::here`] is, in masks of CPUs (bit n: CPU n).
+    #[inline(always)]
+    pub fn bit(&self) -> u32 {
+        self.bit
+    }
+
+    /// True when the lock holder's slot is `cpu`'s already.
+    #[inline(always)]
+    pub fn is_at(&self, cpu: usize) -> bool {
+        cpu == self.at
+    }
+
+    /// The lock holder runs on `cpu`: its slot comes to the fixed place (nothing to do when it
+    /// is there already, as always with one CPU). False (nothing changed) for a number past
+    /// [`MAX_CPUS`]: such a CPU must not run this kernel.
     #[inline(always)]
     pub fn set_cpu(&mut self, cpu: usize) -> bool {
-        if MAX_CPUS > 1 && cpu < MAX_CPUS {
-            self.at = cpu;
+        cpu == self.at || self.move_to(cpu)
+    }
+
+    /// [`PerCpu::set_cpu`] when the lock changed CPUs: the slot at the fixed place goes back to
+    /// its CPU's place, and `cpu`'s comes from its own.
+    #[inline(never)]
+    fn move_to(&mut self, cpu: usize) -> bool {
+        if cpu >= MAX_CPUS {
+            return false;
         }
-        cpu < MAX_CPUS
+        let at = self.cpu();
+        core::mem::swap(&mut self.here, &mut self.others[at]);
+        core::mem::swap(&mut self.here, &mut self.others[cpu]);
+        self.at = cpu;
+        self.bit = 1 << cpu;
+        true
     }
 
     /// The lock holder's slot.
     #[inline(always)]
     pub fn here(&self) -> &T {
-        &self.slots[self.cpu()]
+        &self.here
     }
 
     /// The lock holder's slot, to change.
     #[inline(always)]
     pub fn here_mut(&mut self) -> &mut T {
-        let cpu = self.cpu();
-        &mut self.slots[cpu]
+        &mut self.here
     }
 
     /// CPU `cpu`'s slot, to read (another CPU's, under the lock).
     #[inline]
     pub fn get(&self, cpu: usize) -> Option<&T> {
-        self.slots.get(cpu)
+        if cpu == self.at {
+            return Some(&self.here);
+        }
+        self.others.get(cpu)
     }
 
     /// CPU `cpu`'s slot (another CPU's, read or changed under the lock).
     #[inline]
     pub fn of_mut(&mut self, cpu: usize) -> Option<&mut T> {
-        self.slots.get_mut(cpu)
+        if cpu == self.at {
+            return Some(&mut self.here);
+        }
+        self.others.get_mut(cpu)
     }
 
     /// Every slot with its CPU number.
     pub fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
-        self.slots.iter().enumerate()
+        (0..MAX_CPUS).filter_map(|cpu| Some((cpu, self.get(cpu)?)))
     }
 }
 
@@ -86,6 +126,8 @@ mod tests {
         assert_eq!(*slots.here(), 5);
         assert!(slots.set_cpu(MAX_CPUS - 1));
         assert_eq!(slots.cpu(), MAX_CPUS - 1);
+        assert!(slots.is_at(MAX_CPUS - 1));
+        assert_eq!(slots.bit(), 1 << (MAX_CPUS - 1));
         *slots.here_mut() += 1;
         // A CPU past the count is refused and changes nothing.
         assert!(!slots.set_cpu(MAX_CPUS));
@@ -94,5 +136,30 @@ mod tests {
         assert_eq!(total, 6);
         assert_eq!(*slots.of_mut(0).unwrap(), if MAX_CPUS == 1 { 6 } else { 5 });
         assert!(slots.of_mut(MAX_CPUS).is_none());
+    }
+
+    #[test]
+    fn each_cpu_finds_its_own_slot_wherever_the_lock_was() {
+        let mut slots = PerCpu::new(|| 0usize);
+        for round in 0..3 {
+            for cpu in (0..MAX_CPUS).rev() {
+                assert!(slots.set_cpu(cpu));
+                assert_eq!(slots.cpu(), cpu);
+                assert_eq!(*slots.here(), round * (cpu + 1));
+                *slots.here_mut() += cpu + 1;
+            }
+        }
+        assert_eq!(slots.iter().count(), MAX_CPUS);
+        for (cpu, value) in slots.iter() {
+            assert_eq!(*value, 3 * (cpu + 1));
+            assert_eq!(slots.get(cpu), Some(value));
+        }
+        // A slot changed by another CPU is what its own CPU finds once it holds the lock.
+        let last = MAX_CPUS - 1;
+        assert!(slots.set_cpu(0));
+        *slots.of_mut(last).unwrap() = 100;
+        assert!(slots.set_cpu(last));
+        assert_eq!(*slots.here(), 100);
+        assert_eq!(slots.get(MAX_CPUS), None);
     }
 }

@@ -68,9 +68,10 @@ impl<A: Arch> Kernel<A> {
         if cs.sched.caller() == Some(handle) {
             return Err(crate::error::Error::BadContext);
         }
+        // Several CPUs: one another CPU just left may still be on its stack.
+        let on_cpu = cs.sched.on_a_cpu(handle);
         let thread = cs.thread_mut(handle)?;
-        // Several CPUs: one another CPU just left (`on_cpu`) may still be on its stack.
-        if thread.on_cpu || matches!(thread.state, ThreadState::Created | ThreadState::Exited | ThreadState::Running) {
+        if on_cpu || matches!(thread.state, ThreadState::Created | ThreadState::Exited | ThreadState::Running) {
             return Err(crate::error::Error::BadState);
         }
         let Some(mut stack) = thread.stack.take() else { return Err(crate::error::Error::BadState) };

@@ -30,23 +30,31 @@ pub struct Scheduler {
     live_threads: usize,
     /// CPUs to send a reschedule interrupt when the lock is let go (bit n: CPU n).
     kicks: u32,
-    /// CPUs that run threads (`online`), those of them with no thread (`idle`), and those
-    /// that left a thread not yet cleared (`in_flight`, `CpuSched::left`): bit n for CPU n,
-    /// so that the common cases look at one word instead of every slot.
+    /// CPUs that run threads (`online`) and those of them with no thread (`idle`): bit n for
+    /// CPU n, so that the common cases look at one word instead of every slot.
     online_mask: u32,
     idle_mask: u32,
-    in_flight_mask: u32,
     /// CPUs that have run threads of this kernel (bit n: CPU n), never cleared: with the
     /// caller's, the CPUs a thread may be pinned to (`kernel/affinity.rs`).
     present_mask: u32,
     /// Threads not ended whose CPU set is not every CPU: while there are none, picking a
     /// thread and offering it look at no thread's set.
     pub(super) pinned: usize,
+    /// True when some CPU other than the lock holder runs threads (`online_mask` without the
+    /// lock holder's bit), kept for the switch and the wake-up, which ask it every time:
+    /// changed when a CPU goes online or offline and when the lock changes CPUs.
+    others_online: bool,
     /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
     /// when the last thread exits or every CPU went idle, wherever that happened.
     main_cpu: usize,
     /// What each CPU is doing.
     pub(super) cpus: PerCpu<CpuSched>,
+    /// Saved stack pointer of each CPU's idle context (the host thread inside `run`, a
+    /// secondary's boot stack), and where each CPU's context that is abandoned (a thread
+    /// restarting or exiting) saves its stack pointer: written by the switch after the lock is
+    /// let go, so kept by CPU number, not in the slots (which trade places under the lock).
+    idle_sp: [usize; MAX_CPUS],
+    discard_sp: [usize; MAX_CPUS],
 }
 
 /// What one CPU is doing: its slot of [`Scheduler::cpus`], changed only under the lock (by its
@@ -69,17 +77,13 @@ pub(super) struct CpuSched {
     resched: Option<Requeue>,
     /// When the running thread's time slice ends.
     slice_end_ns: u64,
-    /// Saved stack pointer of the idle context (the host thread inside `run`).
-    idle_sp: usize,
     /// Stack of a thread that just exited, freed once we are off it.
     dead_stack: Option<Stack>,
-    /// Where a context that is abandoned (a thread restarting) saves its stack pointer.
-    discard_sp: usize,
     /// The next switch abandons the current context instead of saving it.
     abandon_current: bool,
-    /// The thread this CPU switched away from last (several CPUs only): it stays on a CPU
-    /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
-    /// stack, clears that (`State::after_switch`).
+    /// The thread this CPU switched away from last (several CPUs only): it stays on this CPU
+    /// ([`Scheduler::on_a_cpu`]), so no other CPU resumes, ends or restarts it, until the next
+    /// context, once off its stack, lets it go (`State::after_switch`).
     left: Option<Handle>,
 }
 
@@ -93,9 +97,7 @@ impl CpuSched {
             held: 0,
             resched: None,
             slice_end_ns: 0,
-            idle_sp: 0,
             dead_stack: None,
-            discard_sp: 0,
             abandon_current: false,
             left: None,
         }
@@ -114,11 +116,13 @@ impl Scheduler {
             kicks: 0,
             online_mask: 0,
             idle_mask: 0,
-            in_flight_mask: 0,
             present_mask: 0,
             pinned: 0,
+            others_online: false,
             main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
+            idle_sp: [0; MAX_CPUS],
+            discard_sp: [0; MAX_CPUS],
         }
     }
 
@@ -126,6 +130,35 @@ impl Scheduler {
     #[inline]
     pub(super) fn current(&self) -> Option<Handle> {
         self.cpus.here().current
+    }
+
+    /// True when the thread `handle` is on a CPU: running there, or left by it and not yet let
+    /// go by the context after it (`State::after_switch`), so its context may not be saved yet
+    /// and no other CPU may resume, end or restart it. Read from the CPUs' slots (at most
+    /// [`MAX_CPUS`] of them), not kept in the thread, so that a switch writes no flag there.
+    /// With one CPU, a thread not running has its context saved: false.
+    pub(super) fn on_a_cpu(&self, handle: Handle) -> bool {
+        MAX_CPUS > 1 && self.cpus.iter().any(|(_, cpu)| cpu.current == Some(handle) || cpu.left == Some(handle))
+    }
+
+    /// The threads other CPUs than this one left and have not let go yet (their contexts may
+    /// not be saved), one place per CPU.
+    pub(super) fn left_by_others(&self) -> [Option<Handle>; MAX_CPUS] {
+        let here = self.cpus.cpu();
+        core::array::from_fn(|cpu| if cpu == here { None } else { self.cpus.get(cpu).and_then(|slot| slot.left) })
+    }
+
+    /// True when another CPU than this one left the thread `handle` and has not let it go yet.
+    fn left_elsewhere(&self, handle: Handle) -> bool {
+        let mut others = self.online_mask & !self.cpus.bit();
+        while others != 0 {
+            let cpu = others.trailing_zeros() as usize;
+            others &= others - 1;
+            if self.cpus.get(cpu).is_some_and(|slot| slot.left == Some(handle)) {
+                return true;
+            }
+        }
+        false
     }
 
     /// True inside `run`.
@@ -164,16 +197,30 @@ impl Scheduler {
 
     /// Several CPUs: wakes the CPU in `run` (when it is another) to look again whether it is
     /// done: the last thread exited, or every CPU went idle (a deadlock, unless a deadline
-    /// comes).
+    /// comes). The caller marks the clock changed (see [`State::kick`]).
     fn tell_main(&mut self) {
         if MAX_CPUS > 1 && self.main_cpu != self.cpus.cpu() {
             self.kicks |= 1 << self.main_cpu;
         }
     }
 
+    /// This CPU switches from its idle context to a thread (`true`) or back: with every CPU
+    /// idle, the CPU in `run` looks whether it is done.
+    fn set_busy(&mut self, busy: bool) {
+        let bit = self.cpus.bit();
+        if busy {
+            self.idle_mask &= !bit;
+        } else {
+            self.idle_mask |= bit;
+            if self.online_mask & !self.idle_mask == 0 {
+                self.tell_main();
+            }
+        }
+    }
+
     /// The caller is this CPU's idle context, nothing is due here.
     pub(super) fn set_idle(&mut self) {
-        self.idle_mask |= 1 << self.cpus.cpu();
+        self.idle_mask |= self.cpus.bit();
         let cpu = self.cpus.here_mut();
         cpu.current = None;
         cpu.current_level = None;
@@ -183,7 +230,7 @@ impl Scheduler {
 
     /// True when this CPU runs threads (inside `run`, or joined).
     pub(super) fn is_online(&self) -> bool {
-        self.online_mask & 1 << self.cpus.cpu() != 0
+        self.online_mask & self.cpus.bit() != 0
     }
 
     /// The ready queues.
@@ -324,7 +371,9 @@ impl State {
     /// the current one (with several CPUs: of the CPU of its set best placed to run it).
     pub fn note_ready(&mut self, handle: Handle, level: u8) {
         self.clock.mark_dirty();
-        if MAX_CPUS > 1 {
+        // Several CPUs, another of them running threads: which one takes it is a search (among
+        // the CPUs of its set). With this CPU alone, it is the one-CPU rule below.
+        if MAX_CPUS > 1 && self.sched.others_online {
             let cpus = self.cpus_of(handle);
             self.offer(level, cpus);
             return;
@@ -385,8 +434,16 @@ impl State {
             slot.resched = Some(requeue);
         }
         if cpu != here {
-            self.sched.kicks |= 1 << cpu;
+            self.kick(cpu);
         }
+    }
+
+    /// CPU `cpu` is to be sent a reschedule interrupt when the lock is let go. The clock is
+    /// marked changed too: the kicks are sent where the timer is re-armed
+    /// ([`State::reprogram_timer`]), so that a kernel call with neither looks at one flag.
+    pub(super) fn kick(&mut self, cpu: usize) {
+        self.sched.kicks |= 1 << cpu;
+        self.clock.mark_dirty();
     }
 
     /// True when reschedule interrupts wait to be sent.
@@ -406,21 +463,33 @@ impl State {
 
     /// This CPU joins (`true`) or leaves the CPUs that run threads.
     pub(super) fn set_online(&mut self, online: bool) {
-        let bit = 1 << self.sched.cpus.cpu();
+        let bit = self.sched.cpus.bit();
         if online {
             self.sched.online_mask |= bit;
             self.sched.present_mask |= bit;
         } else {
             self.sched.online_mask &= !bit;
         }
+        self.sched.others_online = self.sched.online_mask & !bit != 0;
     }
 
     /// The kernel's lock was taken on CPU `cpu`: its slots are the ones reached from now on.
-    /// False for a CPU past the kernel's count.
+    /// Panics for a CPU past the kernel's count. The common case, the same CPU as the last
+    /// lock holder (always, on one CPU), is one comparison.
     #[inline(always)]
-    pub(super) fn set_cpu(&mut self, cpu: usize) -> bool {
-        self.clock.cpus.set_cpu(cpu);
-        self.sched.cpus.set_cpu(cpu)
+    pub(super) fn set_cpu(&mut self, cpu: usize) {
+        // The clock's slots and the scheduler's always move together.
+        if !self.sched.cpus.is_at(cpu) {
+            self.move_to_cpu(cpu);
+        }
+    }
+
+    /// [`State::set_cpu`] when the lock changed CPUs.
+    #[inline(never)]
+    fn move_to_cpu(&mut self, cpu: usize) {
+        let moved = self.clock.cpus.set_cpu(cpu) && self.sched.cpus.set_cpu(cpu);
+        assert!(moved, "wells: CPU {cpu} is past the kernel's {MAX_CPUS} CPUs");
+        self.sched.others_online = self.sched.online_mask & !self.sched.cpus.bit() != 0;
     }
 
     /// The CPUs a thread may be pinned to: those that have run threads, and this one.
@@ -452,7 +521,7 @@ impl State {
         for cpu in 0..MAX_CPUS {
             if let Some(slot) = self.sched.cpus.of_mut(cpu).filter(|_| cpu != here && online & 1 << cpu != 0) {
                 slot.resched = Some(Requeue::Back);
-                self.sched.kicks |= 1 << cpu;
+                self.kick(cpu);
             }
         }
     }
@@ -460,7 +529,7 @@ impl State {
     /// True when some CPU other than this one runs a thread.
     pub(super) fn others_busy(&self) -> bool {
         let sched = &self.sched;
-        sched.online_mask & !sched.idle_mask & !(1 << sched.cpus.cpu()) != 0
+        sched.online_mask & !sched.idle_mask & !sched.cpus.bit() != 0
     }
 
     /// What the policy sees of a thread.
@@ -592,7 +661,7 @@ impl State {
         let sched = &mut self.sched;
         let cpu = sched.cpus.here_mut();
         let previous = cpu.current;
-        let mut save: *mut usize = &mut cpu.idle_sp;
+        let mut save: Option<*mut usize> = None;
         let mut charge = None;
         if let Some(handle) = previous {
             let thread = thread_in(&mut self.objects, handle).expect("wells: current thread vanished");
@@ -615,7 +684,9 @@ impl State {
                 // Preempted or yielding: same release, so the placement it has stands.
                 sched.ready.enqueue(handle, thread.placement.level, requeue);
             }
-            save = if core::mem::take(&mut cpu.abandon_current) { &mut cpu.discard_sp } else { &mut thread.saved_sp };
+            if !core::mem::take(&mut cpu.abandon_current) {
+                save = Some(&mut thread.saved_sp);
+            }
         }
         let budgets = self.domains.any_budgeted();
         if let (Some((domain, ran)), true) = (charge, budgets) {
@@ -628,9 +699,6 @@ impl State {
             Some(handle) => {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
                 thread.state = ThreadState::Running;
-                if MAX_CPUS > 1 {
-                    thread.on_cpu = true;
-                }
                 thread.last_start_ns = now_ns;
                 thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
                 if next != previous {
@@ -649,7 +717,7 @@ impl State {
                 }
                 (thread.saved_sp, domain, Some(thread.placement.level))
             }
-            None => (self.sched.cpus.here().idle_sp, crate::domain::DomainId::KERNEL, None),
+            None => (self.sched.idle_sp[self.sched.cpus.cpu()], crate::domain::DomainId::KERNEL, None),
         };
         let cpu = self.sched.cpus.here_mut();
         cpu.current_level = level;
@@ -667,20 +735,19 @@ impl State {
         cpu.current = next;
         if MAX_CPUS > 1 {
             cpu.left = previous;
-            let bit = 1 << self.sched.cpus.cpu();
-            if previous.is_some() {
-                self.sched.in_flight_mask |= bit;
-            }
-            if next.is_some() {
-                self.sched.idle_mask &= !bit;
-            } else {
-                self.sched.idle_mask |= bit;
-                if self.sched.online_mask & !self.sched.idle_mask == 0 {
-                    self.sched.tell_main();
-                }
+            // From one thread to another, this CPU stays busy.
+            if previous.is_none() || next.is_none() {
+                self.sched.set_busy(next.is_some());
             }
         }
         let space = self.domains.enter_space_of(domain);
+        // The idle context, or one abandoned, saves its stack pointer in this CPU's slot.
+        let here = self.sched.cpus.cpu();
+        let save = match (save, previous) {
+            (Some(save), _) => save,
+            (None, Some(_)) => &mut self.sched.discard_sp[here],
+            (None, None) => &mut self.sched.idle_sp[here],
+        };
         Some(Switch { save, resume, space })
     }
 
@@ -693,8 +760,9 @@ impl State {
         if MAX_CPUS > 1 && self.sched.pinned != 0 {
             return self.pick_allowed(previous, budgets);
         }
-        // Only a thread another CPU left can be queued and still on a CPU.
-        if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
+        // Only a thread another CPU left can be queued and still on a CPU: with no other CPU
+        // online, none is.
+        if MAX_CPUS > 1 && self.sched.others_online {
             return self.pick_past_in_flight(previous, budgets);
         }
         loop {
@@ -705,7 +773,8 @@ impl State {
         }
     }
 
-    /// [`State::pick`] while another CPU has left a thread it may not have saved yet.
+    /// [`State::pick`] while other CPUs run threads: one may have left a thread it has not
+    /// saved yet.
     #[inline(never)]
     fn pick_past_in_flight(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
         let mut in_flight: [Option<(Handle, u8)>; MAX_CPUS] = [None; MAX_CPUS];
@@ -713,8 +782,8 @@ impl State {
         let next = loop {
             match self.sched.ready.pick_next() {
                 Some(handle) if budgets && self.park_if_throttled(handle) => continue,
-                Some(handle) if Some(handle) != previous => match thread_in(&mut self.objects, handle) {
-                    Some(thread) if thread.on_cpu => {
+                Some(handle) if Some(handle) != previous && self.sched.left_elsewhere(handle) => match thread_in(&mut self.objects, handle) {
+                    Some(thread) => {
                         let level = thread.placement.level;
                         // At most one in flight per other CPU; past that, something broke:
                         // nothing is picked rather than a context that may not be saved.
@@ -744,24 +813,30 @@ impl State {
         if MAX_CPUS == 1 {
             return;
         }
-        let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
-        self.sched.in_flight_mask &= !(1 << self.sched.cpus.cpu());
-        let Some(thread) = thread_in(&mut self.objects, left) else { return };
-        thread.on_cpu = false;
         // With no other CPU running threads, nobody else can want it: this CPU picks it.
-        let alone = self.sched.online_mask & !(1 << self.sched.cpus.cpu()) == 0;
-        if thread.state == ThreadState::Ready && !alone {
-            // Passed over while it was in flight: a CPU may be idle for want of it, this one
-            // too. Given it, this CPU sends itself the interrupt as well: this context may be
-            // an idle one resumed inside an interrupt taken just before its wait for the next
-            // (the wait then ends at once), or a thread that returns from the kernel without
-            // looking at `resched` again.
-            let (level, cpus) = (thread.placement.level, thread.cpus);
-            let here = self.sched.cpus.cpu();
-            self.offer(level, cpus);
-            if self.sched.cpus.here().resched.is_some() {
-                self.sched.kicks |= 1 << here;
-            }
+        if !self.sched.others_online {
+            self.sched.cpus.here_mut().left = None;
+        } else if let Some(left) = self.sched.cpus.here_mut().left.take() {
+            self.offer_left(left);
+        }
+    }
+
+    /// [`State::after_switch`] with other CPUs online: the thread this CPU let go, if it is
+    /// ready, was passed over while it was in flight: a CPU may be idle for want of it, this
+    /// one too. Given it, this CPU sends itself the interrupt as well: this context may be an
+    /// idle one resumed inside an interrupt taken just before its wait for the next (the wait
+    /// then ends at once), or a thread that returns from the kernel without looking at
+    /// `resched` again.
+    #[inline(never)]
+    fn offer_left(&mut self, left: Handle) {
+        let Some(thread) = thread_in(&mut self.objects, left) else { return };
+        if thread.state != ThreadState::Ready {
+            return;
+        }
+        let (level, cpus) = (thread.placement.level, thread.cpus);
+        self.offer(level, cpus);
+        if self.sched.cpus.here().resched.is_some() {
+            self.kick(self.sched.cpus.cpu());
         }
     }
 

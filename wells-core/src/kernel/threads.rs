@@ -71,10 +71,12 @@ impl State {
     /// Ends a thread that is not running: out of every queue, its mutexes handed on, its
     /// joiners woken, its stack freed.
     pub fn kill(&mut self, handle: Handle, code: i32) {
+        // Several CPUs: a thread another CPU just left may still be on its stack
+        // (`Scheduler::on_a_cpu`), which must not be freed under it; like a running one, it is
+        // not ended here.
+        let on_cpu = self.sched.on_a_cpu(handle);
         let Ok(thread) = self.thread_mut(handle) else { return };
-        // Several CPUs: a thread another CPU just left may still be on its stack (`on_cpu`),
-        // which must not be freed under it; like a running one, it is not ended here.
-        if thread.on_cpu || matches!(thread.state, ThreadState::Running | ThreadState::Exited) {
+        if on_cpu || matches!(thread.state, ThreadState::Running | ThreadState::Exited) {
             return;
         }
         let (state, priority, key, waiting_on) = (thread.state, thread.priority, thread.timeout_key.take(), thread.waiting_on.take());
@@ -119,6 +121,8 @@ impl State {
         self.wake_all(joiners.drain(), WakeReason::Done);
         if was_started {
             self.sched.thread_ended();
+            // The CPU in `run` may have to be told (`State::kick`).
+            self.clock.mark_dirty();
         }
         // Its set no longer counts (it never changes once the thread ended).
         if pinned {
