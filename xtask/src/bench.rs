@@ -121,6 +121,7 @@ pub fn run(root: &Path) -> Result<()> {
     report.push_str(&crate::minimal::size_section(root)?);
     report.push_str(&render_boards(&boards));
     report.push_str(&crate::osek::render_bench(&crate::osek::bench_m3(root)?));
+    report.push_str(&crate::smp_bench::section(root)?);
     report.push_str(&crate::monitor::bench_section(root)?);
     report.push_str(&crate::linux_guest::bench_section(root)?);
     report.push_str(&linux_section(root)?);

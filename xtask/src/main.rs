@@ -32,6 +32,7 @@ mod user_apps;
 mod setup;
 mod smp;
 mod smp_arm32;
+mod smp_bench;
 mod soak;
 mod summary;
 mod systems;
@@ -83,6 +84,10 @@ commands:
                    only the Cortex-M3 minimal configuration's flash and kernel RAM with
                    each optional core feature (what each costs); prints it, and with
                    --write also puts it into docs/benchmarks.md
+  bench --smp [--write]
+                   only the SMP rows (arm64): cross-core wake-up, IPI round trip and an
+                   uncontended mutex on 2 CPUs under -icount, and the scaling of one
+                   workload over 1, 2 and 4 CPUs; --write puts them into docs/benchmarks.md
   bench --monitor  only the monitor's section (secure world and full stack, -icount);
                    replaces that section of docs/benchmarks.md
   profile [--board B]
@@ -270,6 +275,8 @@ fn main() -> ExitCode {
             [flag, board, write] if flag == "--board" && write == "--write" => bench::run_one(&root, board, true),
             [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..], false),
             [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
+            [flag] if flag == "--smp" => smp_bench::command(&root, false),
+            [flag, write] if flag == "--smp" && write == "--write" => smp_bench::command(&root, true),
             [flag, write] if flag == "--minimal" && write == "--write" => minimal::write_section(&root),
             [flag] if flag == "--monitor" => monitor::bench_section(&root).and_then(|section| {
                 print!("{section}");

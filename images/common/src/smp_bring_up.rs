@@ -63,17 +63,44 @@ pub trait Psci: Debug {
 }
 
 /// Counts an interrupt the trap handler of board `P` took on this CPU: `id` from the GIC,
-/// `timer_id` the board's timer interrupt.
-pub fn note_interrupt<P: Platform>(id: u32, timer_id: u32) {
+/// `timer_id` the board's timer interrupt. An echo request ([`send_echo`]) is answered at
+/// once.
+pub fn note_interrupt<P: Platform>(gic: &Gic, id: u32, timer_id: u32) {
     let cpu = P::cpu().cpu_id();
     if cpu >= MAX_CPUS {
         return;
     }
     if id == timer_id {
         TICKS[cpu].fetch_add(1, Ordering::Relaxed);
+    } else if id == SGI_ECHO {
+        gic.send_sgi(SGI_ECHOED, 1 << ECHO_TO.load(Ordering::Acquire));
+    } else if id == SGI_ECHOED {
+        ECHOES.fetch_add(1, Ordering::Release);
     } else if id < 16 {
         SGIS[cpu].fetch_add(1, Ordering::Relaxed);
     }
+}
+
+/// The SGI a CPU answers from its interrupt handler with [`SGI_ECHOED`] to the CPU that sent
+/// it ([`send_echo`]): an IPI round trip (the SMP bench).
+const SGI_ECHO: u32 = 3;
+/// The answer to [`SGI_ECHO`].
+const SGI_ECHOED: u32 = 4;
+/// The CPU the next [`SGI_ECHOED`] goes to.
+static ECHO_TO: AtomicUsize = AtomicUsize::new(0);
+/// [`SGI_ECHOED`]s taken, on any CPU.
+static ECHOES: AtomicU32 = AtomicU32::new(0);
+
+/// Sends CPU `to` an SGI that its interrupt handler answers with one back to this CPU, which
+/// counts it in [`echoes`]. One echo at a time.
+pub fn send_echo<P: Platform>(gic: &Gic, to: usize) {
+    ECHO_TO.store(P::cpu().cpu_id() % MAX_CPUS, Ordering::Release);
+    gic.send_sgi(SGI_ECHO, 1 << (to % MAX_CPUS));
+}
+
+/// How many answers to [`send_echo`] were taken so far.
+pub fn echoes() -> u32 {
+    ECHOES.load(Ordering::Acquire)
 }
 
 /// The boot CPU's side of one bring-up on board `P`.
@@ -170,7 +197,7 @@ fn wait_for<P: GenericTimer>(cpu: usize, bit: u32) -> bool {
             println!(P, "not ok - smp: CPU {cpu} did not report {bit:#x} within {WAIT_SECONDS} s (it reported {:#x})", REPORTS[cpu].load(Ordering::Acquire));
             return false;
         }
-        core::hint::spin_loop();
+        smp_stress::relax();
     }
     true
 }
@@ -198,15 +225,16 @@ pub fn park<P: Platform>(cpu: usize) -> ! {
         if FAULT_ON.load(Ordering::Acquire) == cpu {
             fault();
         }
-        if JOIN.load(Ordering::Acquire) {
+        if JOIN[cpu].load(Ordering::Acquire) {
             join::<P>(cpu);
         }
         P::wait_for_interrupt();
     }
 }
 
-/// Set by [`join_kernel`]: the parked secondaries join the kernel in the board's slot.
-static JOIN: AtomicBool = AtomicBool::new(false);
+/// Set by [`join_kernel`] for each parked secondary that is to join the kernel in the board's
+/// slot.
+static JOIN: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 /// Each secondary that joined the kernel (about to run its threads).
 static JOINED: [AtomicBool; MAX_CPUS] = [const { AtomicBool::new(false) }; MAX_CPUS];
 
@@ -220,22 +248,25 @@ fn join<P: Platform>(cpu: usize) {
     // Masked until the kernel's idle loop lifts the mask (it was since the checks).
     if kernel.run_secondary().is_err() {
         JOINED[cpu].store(false, Ordering::Release);
-        JOIN.store(false, Ordering::Release);
+        JOIN[cpu].store(false, Ordering::Release);
     }
 }
 
-/// Has every secondary the bring-up started join the kernel now in the board's slot (made
-/// before this call); waits until each said so, at most [`WAIT_SECONDS`] each. True when all
-/// `cpus` (the boot CPU's included) run it.
+/// Has the secondaries the bring-up started, up to CPU number `cpus` less one, join the kernel
+/// now in the board's slot (made before this call; those that joined it already stay); waits
+/// until each said so, at most [`WAIT_SECONDS`] each. True when all `cpus` (the boot CPU's
+/// included) run it. A board may join its CPUs a few at a time (the scaling bench does).
 pub fn join_kernel<P: GenericTimer>(gic: &Gic, cpus: usize) -> bool {
     let me = P::cpu().cpu_id();
-    JOIN.store(true, Ordering::Release);
     let mut joined = 1;
     for cpu in (0..cpus.min(MAX_CPUS)).filter(|&cpu| cpu != me) {
-        wake(gic, cpu);
+        if !JOINED[cpu].load(Ordering::Acquire) {
+            JOIN[cpu].store(true, Ordering::Release);
+            wake(gic, cpu);
+        }
         let (start, frequency) = P::counter();
         while !JOINED[cpu].load(Ordering::Acquire) && P::counter().0 - start <= WAIT_SECONDS * frequency {
-            core::hint::spin_loop();
+            smp_stress::relax();
         }
         joined += JOINED[cpu].load(Ordering::Acquire) as usize;
     }

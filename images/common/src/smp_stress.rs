@@ -9,6 +9,16 @@ use crate::println;
 use crate::timer_host::GenericTimer;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+/// A spin-wait's pause: the Arm `yield` hint. Under QEMU's one-thread TCG (`-icount`, the SMP
+/// bench) it hands the host thread to the next CPU at once, so a CPU waiting for another does
+/// not spin out its whole turn; on hardware and under multi-threaded TCG it is a hint only.
+/// (`core::hint::spin_loop` is an `isb` on arm64, which QEMU does not treat so.)
+#[inline(always)]
+pub fn relax() {
+    // SAFETY: a hint instruction: no memory, register or flag is touched.
+    unsafe { core::arch::asm!("yield", options(nomem, nostack, preserves_flags)) };
+}
+
 /// Increments per CPU under the lock.
 const INCREMENTS: u64 = 100_000;
 /// Values passed each way per secondary.
@@ -30,12 +40,12 @@ static BAD_BALLS: AtomicU64 = AtomicU64::new(0);
 /// The secondary's part: the lock, then its ping-pong turn. Returns when both are done.
 pub fn secondary(cpu: usize) {
     while !GO.load(Ordering::Acquire) {
-        core::hint::spin_loop();
+        relax();
     }
     increment();
     DONE.fetch_add(1, Ordering::Release);
     while PLAYER.load(Ordering::Acquire) != cpu as u32 {
-        core::hint::spin_loop();
+        relax();
     }
     for round in 0..PING_PONGS {
         let serve = 2 * round + 1;
@@ -60,7 +70,7 @@ fn wait_ball(ready: impl Fn(u64) -> bool) -> u64 {
         if ready(value) {
             return value;
         }
-        core::hint::spin_loop();
+        relax();
     }
 }
 
@@ -74,7 +84,7 @@ pub fn boot_cpu<P: GenericTimer>(secondaries: &[usize]) -> bool {
         if P::counter().0 - start > WAIT_SECONDS * frequency {
             break;
         }
-        core::hint::spin_loop();
+        relax();
     }
     let total = *COUNTER.lock();
     let expected = (secondaries.len() as u64 + 1) * INCREMENTS;
@@ -93,7 +103,7 @@ pub fn boot_cpu<P: GenericTimer>(secondaries: &[usize]) -> bool {
                 if value.is_multiple_of(2) || P::counter().0 - start > WAIT_SECONDS * frequency {
                     break value;
                 }
-                core::hint::spin_loop();
+                relax();
             };
             if got != 2 * round + 2 {
                 wrong += 1;

@@ -14,6 +14,8 @@ pub mod smp;
 #[cfg(feature = "smp")]
 pub mod smp_kernel;
 #[cfg(feature = "smp")]
+mod smp_bench;
+#[cfg(feature = "smp")]
 mod smp_million;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;

@@ -91,6 +91,22 @@ pub fn smp_stress(board: &Board) -> i32 {
     if passed { 0 } else { 1 }
 }
 
+/// The SMP latency bench image (`wells-smp-bench`, feature `smp`; 2 CPUs under `-icount`):
+/// the CPUs brought up, then `super::smp_bench::latencies`.
+#[cfg(feature = "smp")]
+pub fn smp_bench(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el) && super::smp_bench::latencies(board, super::smp::cpus_up());
+    if passed { 0 } else { 1 }
+}
+
+/// The SMP scaling bench image (`wells-smp-scaling`, feature `smp`; 4 CPUs, multi-threaded
+/// TCG): the CPUs brought up, then `super::smp_bench::scaling`.
+#[cfg(feature = "smp")]
+pub fn smp_scaling(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_el) && super::smp_bench::scaling(board, super::smp::cpus_up());
+    if passed { 0 } else { 1 }
+}
+
 /// The demo of `cargo xtask run --cpus N` (`wells-smp-demo`, feature `smp`): threads spread
 /// over every CPU, each CPU's share of the work printed.
 #[cfg(feature = "smp")]

@@ -51,7 +51,7 @@ impl Psci for Firmware {
 
 /// Counts an interrupt the trap handler took on this CPU (its ID from the GIC).
 pub(crate) fn note_interrupt(id: u32) {
-    smp_bring_up::note_interrupt::<Board>(id, VIRTUAL_TIMER);
+    smp_bring_up::note_interrupt::<Board>(&GIC, id, VIRTUAL_TIMER);
 }
 
 /// Starts every other CPU and checks what each reports; prints a line per CPU and a summary.

@@ -101,6 +101,27 @@ pub(super) fn spawn(kernel: &BoardKernel, name: &str, entry: impl FnMut() -> i32
     Some(thread)
 }
 
+/// Starts a thread of the workload pinned to the CPUs of `cpus` (bit n: CPU n) from its first
+/// run; `None` when the kernel refuses.
+pub(super) fn spawn_on(kernel: &BoardKernel, name: &str, cpus: u32, entry: impl FnMut() -> i32 + Send + 'static) -> Option<wells_core::Handle> {
+    let thread = kernel.thread_create(name, PRIORITY, 0, Box::new(entry)).ok()?;
+    kernel.thread_set_affinity(thread, cpus).ok()?;
+    kernel.thread_start(thread).ok()?;
+    Some(thread)
+}
+
+/// Waits until the first `cpus` CPUs have all run this kernel's threads (a thread may be pinned
+/// only to those; a secondary that joined becomes one when it first looks at the queues), at
+/// most [`WAIT_SECONDS`]. True when they have.
+pub(super) fn wait_present(kernel: &BoardKernel, cpus: usize) -> bool {
+    let start = counter().0;
+    let all = ((1u64 << cpus) - 1) as u32;
+    while kernel.present_cpus() & all != all && !timed_out(start) {
+        core::hint::spin_loop();
+    }
+    kernel.present_cpus() & all == all
+}
+
 /// Runs the threads until they all exited; their exit codes summed (0: all fine).
 pub(super) fn run_and_join(kernel: &BoardKernel, threads: &[wells_core::Handle]) -> Result<i32, wells_core::Error> {
     kernel.run()?;
@@ -311,13 +332,10 @@ const PINNED_RUNS: u64 = 300;
 /// `InvalidArgument`: empty, a CPU that is not online, one past the kernel's count.
 fn pinned(kernel: &BoardKernel, cpus: usize) -> bool {
     reset_work();
-    let start = counter().0;
     let all = ((1u32 << cpus) - 1) as u32;
     // The secondaries joined before the first workload; each is in the kernel's set by now.
-    while kernel.present_cpus() & all != all && !timed_out(start) {
-        core::hint::spin_loop();
-    }
-    let mut good = kernel.present_cpus() & all == all;
+    let mut good = wait_present(kernel, cpus);
+    let start = counter().0;
     // The bad sets, on a created thread: each refused, the set left as it was.
     let Ok(unstarted) = kernel.thread_create("unstarted", PRIORITY, 0, Box::new(|| 0)) else {
         println!(Board, "not ok - smp kernel: affinity: thread");
