@@ -113,6 +113,9 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         "ok - smp kernel: affinity: a set CPU 8, past the kernel's count (0x100) is refused (Err(InvalidArgument))".to_string(),
         format!("ok - smp kernel: {} threads pinned one CPU each, then the next: 0 runs off their CPU, {} moved at once", 2 * cpus, 2 * cpus),
         format!("ok - smp kernel: a thread spinning on CPU 1, pinned to CPU 0 from there, left CPU 1 for CPU 0 (0 runs elsewhere, {cpus} CPUs)"),
+        format!("ok - smp transactions: {rounds} commits by members on CPUs 0 and 1 (A Some({rounds}), B Some({rounds}), 0 failed)", rounds = 300),
+        "ok - smp transactions: the member on CPU 1 ended without its vote: the one on CPU 0 was told Aborted".to_string(),
+        "ok - smp transactions: restart policy: an abort on CPU 1 restarted both members on their own CPUs (runs [2, 2], 0 off their CPU), then Ok(Committed) (A Some(1), B Some(1))".to_string(),
         "smp kernel test: PASS".to_string(),
     ];
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.

@@ -310,6 +310,10 @@ impl<A: Arch> Kernel<A> {
             if main && state.sched.live_threads() == 0 {
                 break Ok(());
             }
+            // Several CPUs: a fate another CPU left waiting for a thread this CPU just let go.
+            if percpu::MAX_CPUS > 1 && state.has_fates() && !state.sched.callback_running() {
+                state = self.carry_out_fates(state);
+            }
             let now = self.host.now_ns();
             if let Some(switch) = state.schedule(now, Requeue::Back) {
                 state.reprogram_timer(&*self.host);

@@ -28,6 +28,13 @@ impl<A: Arch> Kernel<A> {
         let current = state.sched.caller();
         let mut own = None;
         for thread in pending {
+            // Several CPUs: a thread another CPU runs, or left with its context perhaps not
+            // saved yet, is that CPU's to end or restart. Its fate waits; the CPU running it is
+            // interrupted and carries it out as its own, or any CPU does once it is off.
+            if Some(thread) != current && state.sched.on_a_cpu(thread) {
+                state.defer_fate(thread);
+                continue;
+            }
             let Some(fate) = state.thread_mut(thread).ok().and_then(|t| t.pending_fate.take()) else { continue };
             if Some(thread) == current {
                 own = Some(fate);

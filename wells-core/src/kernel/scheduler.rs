@@ -141,6 +141,14 @@ impl Scheduler {
         MAX_CPUS > 1 && self.cpus.iter().any(|(_, cpu)| cpu.current == Some(handle) || cpu.left == Some(handle))
     }
 
+    /// The CPU whose current thread `handle` is (none with one CPU: the caller's is not asked).
+    pub(super) fn cpu_running(&self, handle: Handle) -> Option<usize> {
+        if MAX_CPUS == 1 {
+            return None;
+        }
+        self.cpus.iter().find(|(_, slot)| slot.current == Some(handle)).map(|(cpu, _)| cpu)
+    }
+
     /// The threads other CPUs than this one left and have not let go yet (their contexts may
     /// not be saved), one place per CPU.
     pub(super) fn left_by_others(&self) -> [Option<Handle>; MAX_CPUS] {

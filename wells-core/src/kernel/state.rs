@@ -87,6 +87,15 @@ impl State {
         self.fates.push(thread);
     }
 
+    /// The fate of `thread` waits (it is on another CPU): kept pending, and the CPU running it
+    /// is sent the reschedule interrupt, whose kernel exit carries it out there.
+    pub(super) fn defer_fate(&mut self, thread: Handle) {
+        self.fates.push(thread);
+        if let Some(cpu) = self.sched.cpu_running(thread) {
+            self.kick(cpu);
+        }
+    }
+
     /// True when fates wait to be carried out.
     #[inline]
     pub(super) fn has_fates(&self) -> bool {

@@ -2,6 +2,7 @@
 //! abort (drop it all, then per the abort policy tell, restart or stop the members), a member
 //! ending, conflicts between transactions, and who may touch a shared object.
 
+use super::percpu::MAX_CPUS;
 use super::state::State;
 use super::timeline::Wakeup;
 use crate::domain::DomainId;
@@ -191,6 +192,11 @@ impl State {
     /// The calling thread, which must be a member of the active transaction `txn`.
     pub(super) fn member_of(&mut self, txn: Handle) -> Result<Handle> {
         let current = self.sched.caller().ok_or(Error::BadContext)?;
+        // Several CPUs: an abort decided on another CPU while this member ran has not restarted
+        // or ended it yet (this call's exit does): it takes no part in the attempt after.
+        if MAX_CPUS > 1 && self.thread(current).is_ok_and(|thread| thread.pending_fate.is_some()) {
+            return Err(Error::Aborted);
+        }
         let t = self.transaction_mut(txn)?;
         if t.member_mut(current).is_none() {
             return Err(Error::BadState);

@@ -17,6 +17,8 @@ pub mod smp_kernel;
 mod smp_bench;
 #[cfg(feature = "smp")]
 mod smp_million;
+#[cfg(feature = "smp")]
+mod smp_txn;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

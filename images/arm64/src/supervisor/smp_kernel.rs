@@ -45,6 +45,7 @@ pub fn run(board: &Board, cpus: usize) -> bool {
     good &= ping_pong(&kernel, cpus);
     good &= contended_mutex(&kernel, cpus);
     good &= pinned(&kernel, cpus);
+    good &= super::smp_txn::run(&kernel, cpus);
     // The secondaries idle inside this kernel for good: it must outlive them.
     core::mem::forget(kernel);
     good
