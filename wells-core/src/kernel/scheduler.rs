@@ -75,6 +75,9 @@ pub(super) struct CpuSched {
     /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
     /// stack, clears that (`State::after_switch`).
     left: Option<Handle>,
+    /// The thread the next `schedule` here runs without asking the ready queues (the IPC fast
+    /// path, [`State::hand_cpu_to`]).
+    direct: Option<Handle>,
 }
 
 impl CpuSched {
@@ -92,6 +95,7 @@ impl CpuSched {
             discard_sp: 0,
             abandon_current: false,
             left: None,
+            direct: None,
         }
     }
 }
@@ -660,6 +664,9 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
+        if let Some(direct) = self.sched.cpus.here_mut().direct.take() {
+            return Some(direct);
+        }
         // Only a thread another CPU left can be queued and still on a CPU.
         if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
             return self.pick_past_in_flight(previous, budgets);
@@ -793,6 +800,51 @@ impl State {
             self.sched.cpus.here_mut().slice_end_ns = now_ns.saturating_add(slice);
             self.clock.mark_dirty();
         }
+    }
+
+    /// The IPC fast path: the level `handle`, a thread blocked in a wait queue, would run at if
+    /// it were woken now, when the next `schedule` here may run it straight away instead of
+    /// queueing it and picking (the caller blocks next). `None` sends the caller the slow way:
+    /// outside `run` or a timer callback, a switch or an embedder's section pending, a policy
+    /// that places threads by description or domains with budgets (a wake-up is theirs to
+    /// judge), a thread to be suspended or deferred, one still on another CPU, or a ready
+    /// thread at its level or above (the queues would pick that one, or it first).
+    pub(super) fn direct_level(&self, handle: Handle) -> Option<u8> {
+        let cpu = self.sched.cpus.here();
+        if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() || cpu.direct.is_some() {
+            return None;
+        }
+        self.sched.uniform_slice?;
+        if self.domains.any_budgeted() {
+            return None;
+        }
+        let thread = self.thread(handle).ok()?;
+        let movable = thread.state == ThreadState::Blocked && !thread.suspend_pending && !thread.deferred && !thread.on_cpu;
+        let level = thread.priority;
+        (movable && self.sched.ready.top_level() < Some(level)).then_some(level)
+    }
+
+    /// Wakes `handle` (checked by [`State::direct_level`]) as `wake` would, but without queueing
+    /// it: the next `schedule` on this CPU, the caller blocking, runs it.
+    pub(super) fn hand_cpu_to(&mut self, handle: Handle, reason: crate::thread::WakeReason) {
+        let now = self.clock.now();
+        let Some(slice_ns) = self.sched.uniform_slice else { return };
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return };
+        let key = thread.timeout_key.take();
+        thread.waiting_on = None;
+        thread.wake_reason = Some(reason);
+        thread.roll_cpu_share(now);
+        thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
+        thread.placement = crate::sched::Placement { level: thread.priority, slice_ns, ..Default::default() };
+        thread.state = ThreadState::Ready;
+        thread.ready_since_ns = now;
+        let level = thread.placement.level;
+        self.sched.cpus.here_mut().direct = Some(handle);
+        if let Some(key) = key {
+            self.clock.remove(key);
+        }
+        // The placement is the classic one (rule 0): no pick to record, as `make_runnable`.
+        self.telemetry.record(now, EventKind::Wake, Some(handle), level as u64);
     }
 
     /// Takes a ready thread out of the run queues (it leaves the Ready state).

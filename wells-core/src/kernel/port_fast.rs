@@ -1,0 +1,51 @@
+//! The IPC fast path, in the style of seL4's: a call (or a server's reply-wait) whose message
+//! finds its receiver already waiting gives that receiver the CPU directly. The message goes
+//! into the port as on the slow path (the receiver takes it there, as after any wake-up, so a
+//! receiver killed or timed out meanwhile leaves it queued as before); what is skipped is the
+//! ready queues: the receiver is not queued and picked, the caller blocks on its answer port
+//! and the next `schedule` runs the receiver. Taken only when the slow path would end the same
+//! way: the receiver would be picked next anyway (`State::direct_level`), and the caller would
+//! block (nothing queued on the port it waits on).
+
+use super::critical::Critical;
+use super::port_calls::WaitTerms;
+use super::Kernel;
+use crate::arch::Arch;
+use crate::error::Result;
+use crate::handle::Handle;
+use crate::thread::{ThreadState, WaitSlot, WakeReason};
+use crate::time::Timeout;
+
+impl<A: Arch> Kernel<A> {
+    /// Sends `msg` (already checked to be `send`'s message size) on `send` and waits on
+    /// `receive` by the fast path; returns how the wait ended (then the caller takes its
+    /// message from `receive` as the slow path does), or `None`, with nothing done, when the
+    /// fast path does not apply.
+    #[inline(always)]
+    pub(super) fn send_direct(&self, cs: &mut Critical<'_, A>, send: Handle, receive: Handle, msg: &[u8], wait: WaitTerms) -> Option<Result<()>> {
+        if wait.may_wait.is_err() || wait.timeout == Timeout::NoWait || send == receive {
+            return None;
+        }
+        if wait.deadline.is_some_and(|d| self.host.now_ns() >= d) {
+            return None;
+        }
+        let me = Self::blocking_caller(cs).ok()?;
+        if cs.port(receive).ok()?.count() != 0 {
+            return None;
+        }
+        let port = cs.port(send).ok()?;
+        if port.count() != 0 {
+            return None;
+        }
+        let receiver = port.receivers.first()?;
+        cs.direct_level(receiver)?;
+        let port = cs.port_mut(send).ok()?;
+        port.receivers.pop();
+        // An empty port has room for one message.
+        let _ = port.push(msg);
+        port.count_handoff();
+        cs.hand_cpu_to(receiver, WakeReason::Done);
+        cs.enqueue_waiter(receive, WaitSlot::PortReceivers, me);
+        Some(Self::wake_result(self.block(cs, Some((receive, WaitSlot::PortReceivers)), wait.deadline, ThreadState::Blocked)))
+    }
+}
