@@ -52,10 +52,12 @@ impl<A: Arch> Kernel<A> {
     pub fn port_call(&self, request: Handle, reply: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
         let wait = self.wait_terms(&cs, timeout);
-        let send_size = Self::sizes_fit(&cs, request, reply, buf.len())?;
-        match self.send_direct(&mut cs, request, reply, &buf[..send_size], wait) {
+        match self.send_direct(&mut cs, request, reply, buf, wait) {
             Some(woken) => woken?,
-            None => self.send_in(&mut cs, request, &buf[..send_size], wait)?,
+            None => {
+                let send_size = Self::sizes_fit(&cs, request, reply, buf.len())?;
+                self.send_in(&mut cs, request, &buf[..send_size], wait)?;
+            }
         }
         self.receive_in(&mut cs, reply, buf, wait)
     }
@@ -67,10 +69,12 @@ impl<A: Arch> Kernel<A> {
     pub fn port_reply_wait(&self, reply: Handle, request: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
         let wait = self.wait_terms(&cs, timeout);
-        let send_size = Self::sizes_fit(&cs, reply, request, buf.len())?;
-        match self.send_direct(&mut cs, reply, request, &buf[..send_size], wait) {
+        match self.send_direct(&mut cs, reply, request, buf, wait) {
             Some(woken) => woken?,
-            None => self.send_in(&mut cs, reply, &buf[..send_size], wait)?,
+            None => {
+                let send_size = Self::sizes_fit(&cs, reply, request, buf.len())?;
+                self.send_in(&mut cs, reply, &buf[..send_size], wait)?;
+            }
         }
         self.receive_in(&mut cs, request, buf, wait)
     }

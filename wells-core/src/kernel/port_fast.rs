@@ -17,12 +17,13 @@ use crate::thread::{ThreadState, WaitSlot, WakeReason};
 use crate::time::Timeout;
 
 impl<A: Arch> Kernel<A> {
-    /// Sends `msg` (already checked to be `send`'s message size) on `send` and waits on
-    /// `receive` by the fast path; returns how the wait ended (then the caller takes its
-    /// message from `receive` as the slow path does), or `None`, with nothing done, when the
-    /// fast path does not apply.
+    /// Sends the first message-size bytes of `buf` on `send` and waits on `receive` by the
+    /// fast path; returns how the wait ended (then the caller takes its message from `receive`
+    /// as the slow path does), or `None`, with nothing done, when the fast path does not apply:
+    /// anything to refuse (a bad handle, a buffer too small for either message) is left to the
+    /// slow path, which answers it.
     #[inline(always)]
-    pub(super) fn send_direct(&self, cs: &mut Critical<'_, A>, send: Handle, receive: Handle, msg: &[u8], wait: WaitTerms) -> Option<Result<()>> {
+    pub(super) fn send_direct(&self, cs: &mut Critical<'_, A>, send: Handle, receive: Handle, buf: &[u8], wait: WaitTerms) -> Option<Result<()>> {
         if wait.may_wait.is_err() || wait.timeout == Timeout::NoWait || send == receive {
             return None;
         }
@@ -30,21 +31,24 @@ impl<A: Arch> Kernel<A> {
             return None;
         }
         let me = Self::blocking_caller(cs).ok()?;
-        if cs.port(receive).ok()?.count() != 0 {
+        let answers = cs.port(receive).ok()?;
+        if answers.count() != 0 || buf.len() < answers.msg_size() {
             return None;
         }
         let port = cs.port(send).ok()?;
-        if port.count() != 0 {
+        let size = port.msg_size();
+        if port.count() != 0 || buf.len() < size {
             return None;
         }
         let receiver = port.receivers.first()?;
-        cs.direct_level(receiver)?;
+        if !cs.hand_cpu_to(receiver, WakeReason::Done) {
+            return None;
+        }
         let port = cs.port_mut(send).ok()?;
         port.receivers.pop();
         // An empty port has room for one message.
-        let _ = port.push(msg);
+        let _ = port.push(&buf[..size]);
         port.count_handoff();
-        cs.hand_cpu_to(receiver, WakeReason::Done);
         cs.enqueue_waiter(receive, WaitSlot::PortReceivers, me);
         Some(Self::wake_result(self.block(cs, Some((receive, WaitSlot::PortReceivers)), wait.deadline, ThreadState::Blocked)))
     }

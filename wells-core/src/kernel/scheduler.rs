@@ -802,49 +802,45 @@ impl State {
         }
     }
 
-    /// The IPC fast path: the level `handle`, a thread blocked in a wait queue, would run at if
-    /// it were woken now, when the next `schedule` here may run it straight away instead of
-    /// queueing it and picking (the caller blocks next). `None` sends the caller the slow way:
-    /// outside `run` or a timer callback, a switch or an embedder's section pending, a policy
-    /// that places threads by description or domains with budgets (a wake-up is theirs to
-    /// judge), a thread to be suspended or deferred, one still on another CPU, or a ready
-    /// thread at its level or above (the queues would pick that one, or it first).
-    pub(super) fn direct_level(&self, handle: Handle) -> Option<u8> {
+    /// The IPC fast path: wakes `handle`, a thread blocked in a wait queue, as `wake` would with
+    /// `reason`, but without queueing it: the next `schedule` here runs it (the caller blocks
+    /// next). Only when that is where the slow path would end too; false, with nothing changed,
+    /// outside `run` or in a timer callback, with a switch or an embedder's section pending,
+    /// under a policy that places threads by description or with domains on budgets (a wake-up
+    /// is theirs to judge), for a thread to be suspended or deferred or one still on another
+    /// CPU, or when a ready thread waits at its level or above (the queues would run that one,
+    /// or it first).
+    pub(super) fn hand_cpu_to(&mut self, handle: Handle, reason: crate::thread::WakeReason) -> bool {
         let cpu = self.sched.cpus.here();
         if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() || cpu.direct.is_some() {
-            return None;
+            return false;
         }
-        self.sched.uniform_slice?;
+        let Some(slice_ns) = self.sched.uniform_slice else { return false };
         if self.domains.any_budgeted() {
-            return None;
+            return false;
         }
-        let thread = self.thread(handle).ok()?;
-        let movable = thread.state == ThreadState::Blocked && !thread.suspend_pending && !thread.deferred && !thread.on_cpu;
+        let top = self.sched.ready.top_level();
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return false };
         let level = thread.priority;
-        (movable && self.sched.ready.top_level() < Some(level)).then_some(level)
-    }
-
-    /// Wakes `handle` (checked by [`State::direct_level`]) as `wake` would, but without queueing
-    /// it: the next `schedule` on this CPU, the caller blocking, runs it.
-    pub(super) fn hand_cpu_to(&mut self, handle: Handle, reason: crate::thread::WakeReason) {
+        if thread.state != ThreadState::Blocked || thread.suspend_pending || thread.deferred || thread.on_cpu || top >= Some(level) {
+            return false;
+        }
         let now = self.clock.now();
-        let Some(slice_ns) = self.sched.uniform_slice else { return };
-        let Some(thread) = thread_in(&mut self.objects, handle) else { return };
         let key = thread.timeout_key.take();
         thread.waiting_on = None;
         thread.wake_reason = Some(reason);
         thread.roll_cpu_share(now);
         thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
-        thread.placement = crate::sched::Placement { level: thread.priority, slice_ns, ..Default::default() };
+        thread.placement = crate::sched::Placement { level, slice_ns, ..Default::default() };
         thread.state = ThreadState::Ready;
         thread.ready_since_ns = now;
-        let level = thread.placement.level;
         self.sched.cpus.here_mut().direct = Some(handle);
         if let Some(key) = key {
             self.clock.remove(key);
         }
         // The placement is the classic one (rule 0): no pick to record, as `make_runnable`.
         self.telemetry.record(now, EventKind::Wake, Some(handle), level as u64);
+        true
     }
 
     /// Takes a ready thread out of the run queues (it leaves the Ready state).
