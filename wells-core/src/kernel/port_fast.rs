@@ -13,7 +13,7 @@ use super::Kernel;
 use crate::arch::Arch;
 use crate::error::Result;
 use crate::handle::Handle;
-use crate::thread::{ThreadState, WaitSlot, WakeReason};
+use crate::thread::{WaitSlot, WakeReason};
 use crate::time::Timeout;
 
 impl<A: Arch> Kernel<A> {
@@ -50,6 +50,8 @@ impl<A: Arch> Kernel<A> {
         let _ = port.push(&buf[..size]);
         port.count_handoff();
         cs.enqueue_waiter(receive, WaitSlot::PortReceivers, me);
-        Some(Self::wake_result(self.block(cs, Some((receive, WaitSlot::PortReceivers)), wait.deadline, ThreadState::Blocked)))
+        cs.block_for_hand_off((receive, WaitSlot::PortReceivers), wait.deadline);
+        let reason = cs.thread_mut(me).ok().and_then(|t| t.wake_reason.take()).unwrap_or(WakeReason::Done);
+        Some(Self::wake_result(reason))
     }
 }

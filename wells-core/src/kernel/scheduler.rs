@@ -13,6 +13,8 @@ use crate::thread::{ThreadState, STACK_CANARY};
 use super::percpu::{PerCpu, MAX_CPUS};
 use alloc::boxed::Box;
 
+mod direct;
+
 /// Who has the CPUs and who waits for them.
 pub struct Scheduler {
     /// Says at which level a thread that becomes runnable is queued.
@@ -75,8 +77,8 @@ pub(super) struct CpuSched {
     /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
     /// stack, clears that (`State::after_switch`).
     left: Option<Handle>,
-    /// The thread the next `schedule` here runs without asking the ready queues (the IPC fast
-    /// path, [`State::hand_cpu_to`]).
+    /// The thread the IPC fast path handed this CPU to (`direct.rs`): the caller's switch
+    /// runs it without asking the ready queues.
     direct: Option<Handle>,
 }
 
@@ -800,47 +802,6 @@ impl State {
             self.sched.cpus.here_mut().slice_end_ns = now_ns.saturating_add(slice);
             self.clock.mark_dirty();
         }
-    }
-
-    /// The IPC fast path: wakes `handle`, a thread blocked in a wait queue, as `wake` would with
-    /// `reason`, but without queueing it: the next `schedule` here runs it (the caller blocks
-    /// next). Only when that is where the slow path would end too; false, with nothing changed,
-    /// outside `run` or in a timer callback, with a switch or an embedder's section pending,
-    /// under a policy that places threads by description or with domains on budgets (a wake-up
-    /// is theirs to judge), for a thread to be suspended or deferred or one still on another
-    /// CPU, or when a ready thread waits at its level or above (the queues would run that one,
-    /// or it first).
-    pub(super) fn hand_cpu_to(&mut self, handle: Handle, reason: crate::thread::WakeReason) -> bool {
-        let cpu = self.sched.cpus.here();
-        if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() || cpu.direct.is_some() {
-            return false;
-        }
-        let Some(slice_ns) = self.sched.uniform_slice else { return false };
-        if self.domains.any_budgeted() {
-            return false;
-        }
-        let top = self.sched.ready.top_level();
-        let Some(thread) = thread_in(&mut self.objects, handle) else { return false };
-        let level = thread.priority;
-        if thread.state != ThreadState::Blocked || thread.suspend_pending || thread.deferred || thread.on_cpu || top >= Some(level) {
-            return false;
-        }
-        let now = self.clock.now();
-        let key = thread.timeout_key.take();
-        thread.waiting_on = None;
-        thread.wake_reason = Some(reason);
-        thread.roll_cpu_share(now);
-        thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
-        thread.placement = crate::sched::Placement { level, slice_ns, ..Default::default() };
-        thread.state = ThreadState::Ready;
-        thread.ready_since_ns = now;
-        self.sched.cpus.here_mut().direct = Some(handle);
-        if let Some(key) = key {
-            self.clock.remove(key);
-        }
-        // The placement is the classic one (rule 0): no pick to record, as `make_runnable`.
-        self.telemetry.record(now, EventKind::Wake, Some(handle), level as u64);
-        true
     }
 
     /// Takes a ready thread out of the run queues (it leaves the Ready state).
