@@ -187,3 +187,32 @@ fn a_server_to_be_suspended_is_not_handed_the_call() {
     assert_eq!(kernel.port_handoffs(requests), Ok(0));
     assert_eq!(kernel.port_count(requests), Ok(0));
 }
+
+#[test]
+fn a_server_that_ends_after_the_hand_over_leaves_the_caller_to_its_timeout() {
+    let world = World::new();
+    let kernel = world.kernel;
+    let requests = kernel.port_create(8, 1).unwrap();
+    let replies = kernel.port_create(8, 1).unwrap();
+    let log = Log::default();
+    let l = log.clone();
+    world.spawn("server", 12, move || {
+        let mut buf = [0u8; 8];
+        kernel.port_receive(requests, &mut buf, Timeout::Forever).unwrap();
+        l.push(format!("got {}", u64::from_le_bytes(buf)));
+        // Ends with the caller waiting for its answer.
+        1
+    });
+    let l = log.clone();
+    world.spawn("client", 10, move || {
+        let mut buf = 4u64.to_le_bytes();
+        l.push(format!("{:?}", kernel.port_call(requests, replies, &mut buf, Timeout::Ns(3 * MS))));
+        // The answer port still works for the next caller.
+        l.push(format!("{:?}", kernel.port_send(replies, &9u64.to_le_bytes(), Timeout::NoWait)));
+        l.push(format!("{:?}", kernel.port_receive(replies, &mut buf, Timeout::NoWait).map(|_| u64::from_le_bytes(buf))));
+        0
+    });
+    world.run().unwrap();
+    assert_eq!(log.take(), ["got 4", "Err(Timeout)", "Ok(())", "Ok(9)"]);
+    assert_eq!(kernel.port_handoffs(requests), Ok(1));
+}
