@@ -42,7 +42,7 @@ impl<'k, A: Arch> Critical<'k, A> {
         self.state = Some(state);
     }
 
-    /// The IPC fast path's switch: the caller blocks in `waiting_on` until `deadline` and the
+    /// The IPC fast path's switch: the caller waits in `waiting_on` until `deadline` and the
     /// thread it handed the CPU to runs (`State::block_for_hand_off`); returns when the caller
     /// is switched back in.
     pub fn block_for_hand_off(&mut self, waiting_on: (crate::handle::Handle, crate::thread::WaitSlot), deadline: Option<u64>) {

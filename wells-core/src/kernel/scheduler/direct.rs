@@ -55,8 +55,8 @@ impl State {
         true
     }
 
-    /// The caller of [`State::hand_cpu_to`] blocks, waiting in `waiting_on` (it is queued there
-    /// already) until `deadline`, and the thread it handed the CPU to runs: what `block` and
+    /// The caller of [`State::hand_cpu_to`] queues itself in `waiting_on` and blocks there until
+    /// `deadline`, and the thread it handed the CPU to runs: what `enqueue_waiter`, `block` and
     /// `schedule` would do, with one look-up of each thread. Returns the switch to make.
     /// Panics only on a broken kernel invariant (no hand-off made in this critical section) or
     /// a smashed stack canary.
@@ -68,6 +68,7 @@ impl State {
         // The caller blocks (`block`) and leaves the CPU (`schedule`).
         let thread = thread_in(&mut self.objects, previous).expect("wells: current thread vanished");
         let release_ends = thread.deadline_at.is_some();
+        let priority = thread.priority;
         thread.state = ThreadState::Blocked;
         thread.waiting_on = Some(waiting_on);
         thread.timeout_key = deadline.map(|d| self.clock.insert(d, Wakeup::Thread(previous)));
@@ -80,6 +81,9 @@ impl State {
             assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
         }
         let save: *mut usize = if core::mem::take(&mut cpu.abandon_current) { &mut cpu.discard_sp } else { &mut thread.saved_sp };
+        if let Some(queue) = self.wait_queue_mut(waiting_on.0, waiting_on.1) {
+            queue.push(previous, priority);
+        }
         if release_ends {
             self.end_release(previous, now_ns);
         }
