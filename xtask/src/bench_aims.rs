@@ -101,15 +101,14 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   receiver (`kernel/port_fast.rs`, `kernel/scheduler/direct.rs`): no ready-queue pass, no
   `make_runnable`, one switch that blocks the caller and runs the receiver, each thread looked up
   once. What is left per round trip (docs/profile.md): the exception entry, return and dispatch
-  (about 340), the supervisor's part (about 700: `current_domain`'s lock round, the registry's
+  (about 310), the supervisor's part (about 680: `current_domain`'s lock round, the registry's
   lock, the two handle translations and the buffer check, with the kernel call's checks inlined),
   the receiver's wake bookkeeping (about 210: release deadline, CPU-share window, placement,
-  telemetry test), the caller's block and the switch (about 450: run time, stack canary,
-  timeline, the receiver's slice, the address space, the timer test, the lock around the
-  register switch), queueing the caller on the answer port (about 260), about eight handle-checked
-  port lookups (about 230) and the message's two trips through the port's ring (about 250: it
-  stays in the port so that a receiver stopped before it runs leaves it queued, as the slow path
-  does). 600 would need the message in registers past the ring, the task's handles and buffer
+  telemetry test), the caller queued on the answer port, blocked and switched away (about 660:
+  run time, stack canary, timeline, the receiver's slice, the address space, the timer test, the
+  lock around the register switch, the wake reason read back), about eight handle-checked port
+  lookups (about 230) and the message's two trips through the port's ring (about 290: it stays in
+  the port so that a receiver stopped before it runs leaves it queued, as the slow path does). 600 would need the message in registers past the ring, the task's handles and buffer
   checked without the registry lock, and threads reached without the handle check; not done.
 - **Port round trip (kernel threads)** is a `port_send` and a `port_receive` on each side at one
   priority: the send must not switch (the sender keeps the CPU there), so the hand-off does not

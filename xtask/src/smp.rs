@@ -69,8 +69,8 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
 /// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and
 /// 4 CPUs at EL1 entry, 4 at EL2 entry.
 const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
-    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex (multi-threaded TCG)", "virt", 2),
-    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex (multi-threaded TCG)", "virt", 4),
+    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, port calls (multi-threaded TCG)", "virt", 2),
+    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex, port calls (multi-threaded TCG)", "virt", 4),
     ("arm64 SMP kernel: threads on 4 CPUs, EL2 entry (multi-threaded TCG)", "virt,virtualization=on", 4),
 ];
 
@@ -83,6 +83,7 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         format!("ok - smp kernel: {} threads spread over {cpus} CPUs", 2 * cpus),
         format!("ok - smp kernel: {cpus} pairs, "),
         format!("ok - smp kernel: a mutex contended by {} threads on {cpus} CPUs", 2 * cpus),
+        format!("ok - smp kernel: {cpus} client/server pairs over ports"),
         "smp kernel test: PASS".to_string(),
     ];
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.
