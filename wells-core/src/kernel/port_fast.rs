@@ -44,7 +44,9 @@ impl<A: Arch> Kernel<A> {
         if !cs.hand_cpu_to(receiver, WakeReason::Done) {
             return None;
         }
-        let port = cs.port_mut(send).ok()?;
+        // Found above in this critical section: the receiver is handed the CPU already, so the
+        // message must follow it.
+        let port = cs.port_mut(send).expect("wells: port vanished inside the critical section that found it");
         port.receivers.pop();
         // An empty port has room for one message.
         let _ = port.push(&buf[..size]);

@@ -666,9 +666,6 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
-        if let Some(direct) = self.sched.cpus.here_mut().direct.take() {
-            return Some(direct);
-        }
         // Only a thread another CPU left can be queued and still on a CPU.
         if MAX_CPUS > 1 && self.sched.in_flight_mask & !(1 << self.sched.cpus.cpu()) != 0 {
             return self.pick_past_in_flight(previous, budgets);

@@ -15,8 +15,8 @@ use crate::thread::{ThreadState, WaitSlot, WakeReason, STACK_CANARY};
 
 impl State {
     /// The IPC fast path: wakes `handle`, a thread blocked in a wait queue, as `wake` would with
-    /// `reason`, but without queueing it: the next `schedule` here runs it (the caller blocks
-    /// next). Only when that is where the slow path would end too; false, with nothing changed,
+    /// `reason`, but without queueing it: the caller's [`State::block_for_hand_off`], next in
+    /// the same critical section, runs it. Only when that is where the slow path would end too; false, with nothing changed,
     /// outside `run` or in a timer callback, with a switch or an embedder's section pending,
     /// under a policy that places threads by description or with domains on budgets (a wake-up
     /// is theirs to judge), for a thread to be suspended or deferred or one still on another
