@@ -51,7 +51,7 @@ impl<A: Arch> Kernel<A> {
         // An empty port has room for one message.
         let _ = port.push(&buf[..size]);
         port.count_handoff();
-        cs.block_for_hand_off((receive, WaitSlot::PortReceivers), wait.deadline);
+        cs.block_for_hand_off(receiver, (receive, WaitSlot::PortReceivers), wait.deadline);
         let reason = cs.thread_mut(me).ok().and_then(|t| t.wake_reason.take()).unwrap_or(WakeReason::Done);
         Some(Self::wake_result(reason))
     }

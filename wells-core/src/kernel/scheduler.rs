@@ -77,9 +77,6 @@ pub(super) struct CpuSched {
     /// (`Thread::on_cpu`), so no other CPU resumes it, until the next context, once off its
     /// stack, clears that (`State::after_switch`).
     left: Option<Handle>,
-    /// The thread the IPC fast path handed this CPU to (`direct.rs`): the caller's switch
-    /// runs it without asking the ready queues.
-    direct: Option<Handle>,
 }
 
 impl CpuSched {
@@ -97,7 +94,6 @@ impl CpuSched {
             discard_sp: 0,
             abandon_current: false,
             left: None,
-            direct: None,
         }
     }
 }

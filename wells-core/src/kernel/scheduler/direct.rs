@@ -24,7 +24,7 @@ impl State {
     /// or it first).
     pub(in super::super) fn hand_cpu_to(&mut self, handle: Handle, reason: WakeReason) -> bool {
         let cpu = self.sched.cpus.here();
-        if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() || cpu.direct.is_some() {
+        if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() {
             return false;
         }
         let Some(slice_ns) = self.sched.uniform_slice else { return false };
@@ -46,7 +46,6 @@ impl State {
         thread.placement = Placement { level, slice_ns, ..Default::default() };
         thread.state = ThreadState::Ready;
         thread.ready_since_ns = now;
-        self.sched.cpus.here_mut().direct = Some(handle);
         if let Some(key) = key {
             self.clock.remove(key);
         }
@@ -56,14 +55,14 @@ impl State {
     }
 
     /// The caller of [`State::hand_cpu_to`] queues itself in `waiting_on` and blocks there until
-    /// `deadline`, and the thread it handed the CPU to runs: what `enqueue_waiter`, `block` and
-    /// `schedule` would do, with one look-up of each thread. Returns the switch to make.
-    /// Panics only on a broken kernel invariant (no hand-off made in this critical section) or
-    /// a smashed stack canary.
-    pub(in super::super) fn block_for_hand_off(&mut self, now_ns: u64, waiting_on: (Handle, WaitSlot), deadline: Option<u64>) -> Switch {
+    /// `deadline`, and `next`, the thread it handed the CPU to, runs: what `enqueue_waiter`,
+    /// `block` and `schedule` would do, with one look-up of each thread. Returns the switch.
+    /// Panics only on a broken kernel invariant (no current thread, `next` gone) or a smashed
+    /// stack canary.
+    pub(in super::super) fn block_for_hand_off(&mut self, now_ns: u64, next: Handle, waiting_on: (Handle, WaitSlot), deadline: Option<u64>) -> Switch {
         self.clock.set_now(now_ns);
         let cpu = self.sched.cpus.here_mut();
-        let (Some(previous), Some(next)) = (cpu.current, cpu.direct.take()) else { panic!("wells: hand-off without a caller and a receiver") };
+        let previous = cpu.current.expect("wells: hand-off without a current thread");
         cpu.resched = None;
         // The caller blocks (`block`) and leaves the CPU (`schedule`).
         let thread = thread_in(&mut self.objects, previous).expect("wells: current thread vanished");
