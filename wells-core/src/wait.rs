@@ -38,6 +38,11 @@ impl WaitQueue {
         self.waiters.pop_front().map(|(t, _)| t)
     }
 
+    /// The first (highest-priority, longest-waiting) thread, left in the queue.
+    pub fn first(&self) -> Option<Handle> {
+        self.waiters.front().map(|&(t, _)| t)
+    }
+
     /// The priority of the first waiter.
     pub fn top_priority(&self) -> Option<u8> {
         self.waiters.front().map(|&(_, p)| p)

@@ -94,13 +94,26 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   r12; arm32 HYP: the one-instruction push of r0-r12 and lr, without ELR/SPSR or the exit's
   vCPU bookkeeping; no lock, no switch); every other call pays about 10 instructions for the
   test. What is left is the exception entry and return, the mask test and the handler's call.
-- **IPC between user tasks.** Per round trip: two system calls on the full path, the task
-  registry's lock with the handle translation and the buffer check in each, about eight port
-  lookups, and two block / wake / schedule passes (over a third of the total). A receiver that is
-  already waiting still goes through the run queue; a direct hand-off (seL4's fast path) would save
-  the queue, the pick and one lock round, not the per-task handle tables and buffer checks that
-  make a bad handle or buffer an error instead of a fault.
-- **Port round trip, semaphore wake, timer IRQ, transaction commit, vCPU yield** share the switch's
+- **IPC between user tasks.** The send-and-receive row pays, per round trip, four system calls
+  on the full path, each with the task registry's lock, the handle translation and the buffer
+  check, the port lookups, and two wake / block / schedule passes. The fast-path row
+  (`port_call` / `port_reply_wait`, two system calls) now hands the CPU straight to the waiting
+  receiver (`kernel/port_fast.rs`, `kernel/scheduler/direct.rs`): no ready-queue pass, no
+  `make_runnable`, one switch that blocks the caller and runs the receiver, each thread looked up
+  once. What is left per round trip (docs/profile.md): the exception entry, return and dispatch
+  (about 310), the supervisor's part (about 680: `current_domain`'s lock round, the registry's
+  lock, the two handle translations and the buffer check, with the kernel call's checks inlined),
+  the receiver's wake bookkeeping (about 210: release deadline, CPU-share window, placement,
+  telemetry test), the caller queued on the answer port, blocked and switched away (about 660:
+  run time, stack canary, timeline, the receiver's slice, the address space, the timer test, the
+  lock around the register switch, the wake reason read back), about eight handle-checked port
+  lookups (about 230) and the message's two trips through the port's ring (about 290: it stays in
+  the port so that a receiver stopped before it runs leaves it queued, as the slow path does). 600 would need the message in registers past the ring, the task's handles and buffer
+  checked without the registry lock, and threads reached without the handle check; not done.
+- **Port round trip (kernel threads)** is a `port_send` and a `port_receive` on each side at one
+  priority: the send must not switch (the sender keeps the CPU there), so the hand-off does not
+  apply; its costs are the slow path's. With `port_call` / `port_reply_wait` it would.
+- **Semaphore wake, timer IRQ, transaction commit, vCPU yield** share the switch's
   costs; the commit's largest parts are its copies of the object (memcpy) and the allocator.
 - **Cortex-M3 switch.** The same kernel path as arm64 on a 32-bit CPU (64-bit time arithmetic in
   pairs); the board's register switch is 19 instructions.

@@ -93,8 +93,8 @@ fn stress_test(root: &Path) -> Result<()> {
 /// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and
 /// 4 CPUs at EL1 entry, 4 at EL2 entry.
 const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
-    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, pinned threads (multi-threaded TCG)", "virt", 2),
-    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex, pinned threads (multi-threaded TCG)", "virt", 4),
+    ("arm64 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, pinned threads, port calls (multi-threaded TCG)", "virt", 2),
+    ("arm64 SMP kernel: threads on 4 CPUs, cross-core semaphores, a contended mutex, pinned threads, port calls (multi-threaded TCG)", "virt", 4),
     ("arm64 SMP kernel: threads on 4 CPUs, EL2 entry (multi-threaded TCG)", "virt,virtualization=on", 4),
 ];
 
@@ -116,6 +116,7 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         format!("ok - smp transactions: {rounds} commits by members on CPUs 0 and 1 (A Some({rounds}), B Some({rounds}), 0 failed)", rounds = 300),
         "ok - smp transactions: the member on CPU 1 ended without its vote: the one on CPU 0 was told Aborted".to_string(),
         "ok - smp transactions: restart policy: an abort on CPU 1 restarted both members on their own CPUs (runs [2, 2], 0 off their CPU), then Ok(Committed) (A Some(1), B Some(1))".to_string(),
+        format!("ok - smp kernel: {cpus} client/server pairs over ports"),
         "smp kernel test: PASS".to_string(),
     ];
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.

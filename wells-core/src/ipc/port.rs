@@ -18,6 +18,8 @@ pub struct Port {
     count: usize,
     pub senders: WaitQueue,
     pub receivers: WaitQueue,
+    /// Messages handed straight to a waiting receiver, which ran next (the IPC fast path).
+    handoffs: u64,
 }
 
 impl Port {
@@ -38,6 +40,7 @@ impl Port {
             count: 0,
             senders: WaitQueue::new(),
             receivers: WaitQueue::new(),
+            handoffs: 0,
         })
     }
 
@@ -49,6 +52,16 @@ impl Port {
     /// Messages queued now.
     pub fn count(&self) -> usize {
         self.count
+    }
+
+    /// Messages handed straight to a waiting receiver that ran next (the IPC fast path).
+    pub fn handoffs(&self) -> u64 {
+        self.handoffs
+    }
+
+    /// Counts one message taken by the fast path.
+    pub fn count_handoff(&mut self) {
+        self.handoffs += 1;
     }
 
     /// Appends `msg` (exactly `msg_size` bytes); false when full.

@@ -41,6 +41,21 @@ impl<'k, A: Arch> Critical<'k, A> {
         }
         self.state = Some(state);
     }
+
+    /// The IPC fast path's switch: the caller waits in `waiting_on` until `deadline` and `next`,
+    /// the thread it handed the CPU to, runs (`State::block_for_hand_off`); returns when the
+    /// caller is switched back in.
+    pub fn block_for_hand_off(&mut self, next: crate::handle::Handle, waiting_on: (crate::handle::Handle, crate::thread::WaitSlot), deadline: Option<u64>) {
+        let Some(mut state) = self.state.take() else { return };
+        let now = self.kernel.host.now_ns();
+        let switch = state.block_for_hand_off(now, next, waiting_on, deadline);
+        state.reprogram_timer(&*self.kernel.host);
+        drop(state);
+        switch_context(self.kernel.arch, switch);
+        let mut state = self.kernel.lock();
+        state.after_switch();
+        self.state = Some(state);
+    }
 }
 
 impl<A: Arch> Deref for Critical<'_, A> {

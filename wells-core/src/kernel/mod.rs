@@ -16,6 +16,7 @@ mod mutexes;
 pub mod objects;
 pub mod percpu;
 mod port_calls;
+mod port_fast;
 mod scheduler;
 pub mod state;
 mod sync_calls;

@@ -48,12 +48,18 @@ impl<A: Arch> Kernel<A> {
     /// then waits for the answer on `reply` and takes it into `buf`. Returns the answer's size.
     /// Both steps share `timeout`. Nothing is sent unless `buf` can take the answer too; a
     /// server waiting on `request` is woken and, once the caller blocks, runs without another
-    /// kernel entry. Between two tasks this is the IPC fast path (system call 31).
+    /// kernel entry: handed the CPU directly when it would run next anyway (`port_fast.rs`).
+    /// Between two tasks this is the IPC fast path (system call 31).
     pub fn port_call(&self, request: Handle, reply: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
         let wait = self.wait_terms(&cs, timeout);
-        let send_size = Self::sizes_fit(&cs, request, reply, buf.len())?;
-        self.send_in(&mut cs, request, &buf[..send_size], wait)?;
+        match self.send_direct(&mut cs, request, reply, buf, wait) {
+            Some(woken) => woken?,
+            None => {
+                let send_size = Self::sizes_fit(&cs, request, reply, buf.len())?;
+                self.send_in(&mut cs, request, &buf[..send_size], wait)?;
+            }
+        }
         self.receive_in(&mut cs, reply, buf, wait)
     }
 
@@ -64,8 +70,13 @@ impl<A: Arch> Kernel<A> {
     pub fn port_reply_wait(&self, reply: Handle, request: Handle, buf: &mut [u8], timeout: Timeout) -> Result<usize> {
         let mut cs = self.critical();
         let wait = self.wait_terms(&cs, timeout);
-        let send_size = Self::sizes_fit(&cs, reply, request, buf.len())?;
-        self.send_in(&mut cs, reply, &buf[..send_size], wait)?;
+        match self.send_direct(&mut cs, reply, request, buf, wait) {
+            Some(woken) => woken?,
+            None => {
+                let send_size = Self::sizes_fit(&cs, reply, request, buf.len())?;
+                self.send_in(&mut cs, reply, &buf[..send_size], wait)?;
+            }
+        }
         self.receive_in(&mut cs, request, buf, wait)
     }
 
@@ -131,6 +142,12 @@ impl<A: Arch> Kernel<A> {
         Ok(self.critical().port(handle)?.count())
     }
 
+    /// Messages sent on a port that went straight to a waiting receiver, which then ran without
+    /// a pass through the ready queues (the IPC fast path of `port_call` and `port_reply_wait`).
+    pub fn port_handoffs(&self, handle: Handle) -> Result<u64> {
+        Ok(self.critical().port(handle)?.handoffs())
+    }
+
     /// Waits in one of a port's queues until woken (then the caller tries again).
     fn wait_on_port(
         &self,
@@ -154,9 +171,9 @@ impl<A: Arch> Kernel<A> {
 
 /// A port call's terms of waiting, judged at its entry.
 #[derive(Clone, Copy)]
-struct WaitTerms {
+pub(super) struct WaitTerms {
     /// Whether the caller may block (`Err(BadContext)` when it may not and the timeout asks).
-    may_wait: Result<()>,
-    timeout: Timeout,
-    deadline: Option<u64>,
+    pub may_wait: Result<()>,
+    pub timeout: Timeout,
+    pub deadline: Option<u64>,
 }

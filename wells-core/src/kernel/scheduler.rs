@@ -13,6 +13,8 @@ use crate::thread::{ThreadState, STACK_CANARY};
 use super::percpu::{PerCpu, MAX_CPUS};
 use alloc::boxed::Box;
 
+mod direct;
+
 /// Who has the CPUs and who waits for them.
 pub struct Scheduler {
     /// Says at which level a thread that becomes runnable is queued.

@@ -1,10 +1,13 @@
 //! One kernel on every CPU (`docs/core.md`, "Several CPUs"): once `smp` brought the CPUs up,
 //! the secondaries join the boot CPU's kernel (`Kernel::run_secondary`) and every CPU runs
-//! threads from its one ready queue. Four workloads, each a `run` of that kernel, show and
+//! threads from its one ready queue. The workloads, each a `run` of that kernel, show and
 //! check it: threads spread over every CPU; semaphore wake-ups between threads on different
 //! CPUs, every value passed checked; a mutex contended from every CPU, whose counter must come
 //! out exact; threads pinned to one CPU each, which must run nowhere else and move when
-//! pinned elsewhere. Each thread goes on until every CPU has done its part, at most [`WAIT_SECONDS`]
+//! pinned elsewhere; clients and servers calling over ports (`port_call` / `port_reply_wait`,
+//! the IPC fast path, which must never hand the CPU to a thread still on another CPU), every
+//! answer checked; transactions with members on two CPUs (`smp_txn`). Each thread goes on
+//! until every CPU has done its part, at most [`WAIT_SECONDS`]
 //! of the counter: no time is measured, only waited for.
 
 use super::board::{Board, BoardKernel, GIC, VIRTUAL_TIMER};
@@ -24,6 +27,8 @@ const WAIT_SECONDS: u64 = 300;
 const PRIORITY: u8 = 10;
 /// Semaphore round trips per pair of threads (a pair per CPU: 4 CPUs make 100 000 wake-ups).
 const ROUND_TRIPS: u64 = 12_500;
+/// Calls each client makes to its server over ports.
+const CALLS: u64 = 5_000;
 /// Mutex sections each thread makes at least.
 const SECTIONS: u64 = 5_000;
 
@@ -45,6 +50,7 @@ pub fn run(board: &Board, cpus: usize) -> bool {
     good &= ping_pong(&kernel, cpus);
     good &= contended_mutex(&kernel, cpus);
     good &= pinned(&kernel, cpus);
+    good &= port_calls(&kernel, cpus);
     good &= super::smp_txn::run(&kernel, cpus);
     // The secondaries idle inside this kernel for good: it must outlive them.
     core::mem::forget(kernel);
@@ -463,4 +469,68 @@ fn move_a_spinner(kernel: &BoardKernel, cpus: usize) -> bool {
         if ok { "ok" } else { "not ok" }
     );
     ok
+
+/// A client and a server per CPU: the client sends each number with `port_call` on its
+/// pair's request port, the server answers it plus one with `port_reply_wait`, the client
+/// checks the answer. Whether a call takes the fast path (a server waiting and not on another
+/// CPU) or the slow one, every answer must be right; the hand-offs are reported.
+fn port_calls(kernel: &BoardKernel, cpus: usize) -> bool {
+    reset_work();
+    let wrong = alloc::sync::Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+    let mut ports = Vec::new();
+    for pair in 0..cpus {
+        let (Ok(requests), Ok(replies)) = (kernel.port_create(16, 1), kernel.port_create(16, 1)) else {
+            println!(Board, "not ok - smp kernel: ports for pair {pair}");
+            return false;
+        };
+        ports.push((requests, replies));
+        let bad = wrong.clone();
+        threads.extend(spawn(kernel, &alloc::format!("client{pair}"), move || {
+            let k = Board::kernel();
+            // The last call sends zero: the server answers it and ends.
+            for n in (1..=CALLS).chain(core::iter::once(0)) {
+                let mut buf = [0u8; 16];
+                buf[..8].copy_from_slice(&n.to_le_bytes());
+                if k.port_call(requests, replies, &mut buf, Timeout::Forever) != Ok(16) {
+                    return 1;
+                }
+                note_work();
+                if buf[..8] != (n + 1).to_le_bytes() || buf[8..] != (!n).to_le_bytes() {
+                    bad.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            0
+        }));
+        threads.extend(spawn(kernel, &alloc::format!("server{pair}"), move || {
+            let k = Board::kernel();
+            let mut buf = [0u8; 16];
+            if k.port_receive(requests, &mut buf, Timeout::Forever) != Ok(16) {
+                return 1;
+            }
+            loop {
+                let n = u64::from_le_bytes(buf[..8].try_into().unwrap_or_default());
+                buf[..8].copy_from_slice(&(n + 1).to_le_bytes());
+                buf[8..].copy_from_slice(&(!n).to_le_bytes());
+                if n == 0 {
+                    return if k.port_send(replies, &buf, Timeout::Forever).is_ok() { 0 } else { 1 };
+                }
+                if k.port_reply_wait(replies, requests, &mut buf, Timeout::Forever) != Ok(16) {
+                    return 1;
+                }
+            }
+        }));
+    }
+    let result = run_and_join(kernel, &threads);
+    let handoffs: u64 = ports.iter().map(|&(requests, replies)| kernel.port_handoffs(requests).unwrap_or(0) + kernel.port_handoffs(replies).unwrap_or(0)).sum();
+    let wrong = wrong.load(Ordering::Relaxed);
+    let calls = cpus as u64 * (CALLS + 1);
+    let good = threads.len() == 2 * cpus && result == Ok(0) && wrong == 0 && handoffs <= 2 * calls;
+    let mark = if good { "ok" } else { "not ok" };
+    println!(
+        Board,
+        "{mark} - smp kernel: {cpus} client/server pairs over ports, {calls} calls each answered: {wrong} wrong, {handoffs} messages handed straight to a waiting thread ({}) ({result:?})",
+        shares(cpus)
+    );
+    good
 }

@@ -1,0 +1,126 @@
+//! The IPC fast path's side of the scheduler (`port_fast.rs`): a blocked receiver is handed
+//! the CPU and the caller blocks in one switch, without queueing the receiver and picking it,
+//! where the slow path (`wake`, then `block` and `schedule`) would end the same way. What the
+//! slow path records is recorded here too: the wake-up's placement and new release, the
+//! caller's end of release, run time and stack check, the receiver's slice and switch count,
+//! the telemetry events, and (several CPUs) the left thread's `on_cpu` hand-over.
+
+use super::super::state::{thread_in, State, Switch};
+use super::super::timeline::Wakeup;
+use super::MAX_CPUS;
+use crate::handle::Handle;
+use crate::sched::Placement;
+use crate::telemetry::EventKind;
+use crate::thread::{ThreadState, WaitSlot, WakeReason, STACK_CANARY};
+
+impl State {
+    /// The IPC fast path: wakes `handle`, a thread blocked in a wait queue, as `wake` would with
+    /// `reason`, but without queueing it: the caller's [`State::block_for_hand_off`], next in
+    /// the same critical section, runs it. Only when that is where the slow path would end too; false, with nothing changed,
+    /// outside `run` or in a timer callback, with a switch or an embedder's section pending,
+    /// under a policy that places threads by description or with domains on budgets (a wake-up
+    /// is theirs to judge), for a thread to be suspended or deferred or one still on another
+    /// CPU, or when a ready thread waits at its level or above (the queues would run that one,
+    /// or it first).
+    pub(in super::super) fn hand_cpu_to(&mut self, handle: Handle, reason: WakeReason) -> bool {
+        let cpu = self.sched.cpus.here();
+        if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() {
+            return false;
+        }
+        let Some(slice_ns) = self.sched.uniform_slice else { return false };
+        if self.domains.any_budgeted() {
+            return false;
+        }
+        let top = self.sched.ready.top_level();
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return false };
+        let level = thread.priority;
+        if thread.state != ThreadState::Blocked || thread.suspend_pending || thread.deferred || thread.on_cpu || top >= Some(level) {
+            return false;
+        }
+        let now = self.clock.now();
+        let key = thread.timeout_key.take();
+        thread.waiting_on = None;
+        thread.wake_reason = Some(reason);
+        thread.roll_cpu_share(now);
+        thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
+        thread.placement = Placement { level, slice_ns, ..Default::default() };
+        thread.state = ThreadState::Ready;
+        thread.ready_since_ns = now;
+        if let Some(key) = key {
+            self.clock.remove(key);
+        }
+        // The placement is the classic one (rule 0): no pick to record, as `make_runnable`.
+        self.telemetry.record(now, EventKind::Wake, Some(handle), level as u64);
+        true
+    }
+
+    /// The caller of [`State::hand_cpu_to`] queues itself in `waiting_on` and blocks there until
+    /// `deadline`, and `next`, the thread it handed the CPU to, runs: what `enqueue_waiter`,
+    /// `block` and `schedule` would do, with one look-up of each thread. Returns the switch.
+    /// Panics only on a broken kernel invariant (no current thread, `next` gone) or a smashed
+    /// stack canary.
+    pub(in super::super) fn block_for_hand_off(&mut self, now_ns: u64, next: Handle, waiting_on: (Handle, WaitSlot), deadline: Option<u64>) -> Switch {
+        self.clock.set_now(now_ns);
+        let cpu = self.sched.cpus.here_mut();
+        let previous = cpu.current.expect("wells: hand-off without a current thread");
+        cpu.resched = None;
+        // The caller blocks (`block`) and leaves the CPU (`schedule`).
+        let thread = thread_in(&mut self.objects, previous).expect("wells: current thread vanished");
+        let release_ends = thread.deadline_at.is_some();
+        let priority = thread.priority;
+        thread.state = ThreadState::Blocked;
+        thread.waiting_on = Some(waiting_on);
+        thread.timeout_key = deadline.map(|d| self.clock.insert(d, Wakeup::Thread(previous)));
+        thread.wake_reason = None;
+        let ran = now_ns.saturating_sub(thread.last_start_ns);
+        thread.run_time_ns += ran;
+        thread.share_window_run_ns += ran;
+        thread.stopped_at_ns = now_ns;
+        if let Some(stack) = &thread.stack {
+            assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+        }
+        let save: *mut usize = if core::mem::take(&mut cpu.abandon_current) { &mut cpu.discard_sp } else { &mut thread.saved_sp };
+        if let Some(queue) = self.wait_queue_mut(waiting_on.0, waiting_on.1) {
+            queue.push(previous, priority);
+        }
+        if release_ends {
+            self.end_release(previous, now_ns);
+        }
+        self.telemetry.record(now_ns, EventKind::Block, Some(previous), 0);
+        // The receiver runs (`schedule`'s choice, made by `hand_cpu_to`).
+        self.domains.set_budget_end(None);
+        let thread = thread_in(&mut self.objects, next).expect("wells: hand-off to a dead thread");
+        thread.state = ThreadState::Running;
+        if MAX_CPUS > 1 {
+            thread.on_cpu = true;
+        }
+        thread.last_start_ns = now_ns;
+        thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
+        thread.switches += 1;
+        let level = thread.placement.level;
+        let slice = match core::mem::take(&mut thread.slice_left_ns) {
+            0 => thread.placement.slice_ns,
+            left => left,
+        };
+        let slice_end = now_ns.saturating_add(slice);
+        let (resume, domain) = (thread.saved_sp, thread.exec.domain);
+        self.telemetry.record(now_ns, EventKind::Switch, Some(next), level as u64);
+        let cpu = self.sched.cpus.here_mut();
+        cpu.slice_end_ns = slice_end;
+        cpu.current_level = Some(level);
+        cpu.current_domain = domain;
+        cpu.current = Some(next);
+        if self.clock.armed_later_than(slice_end) {
+            self.clock.mark_dirty();
+        }
+        if MAX_CPUS > 1 {
+            let cpu = self.sched.cpus.here_mut();
+            cpu.left = Some(previous);
+            let bit = 1 << self.sched.cpus.cpu();
+            self.sched.in_flight_mask |= bit;
+            self.sched.idle_mask &= !bit;
+        }
+        let space = self.domains.enter_space_of(domain);
+        Switch { save, resume, space }
+    }
+}
