@@ -469,6 +469,7 @@ fn move_a_spinner(kernel: &BoardKernel, cpus: usize) -> bool {
         if ok { "ok" } else { "not ok" }
     );
     ok
+}
 
 /// A client and a server per CPU: the client sends each number with `port_call` on its
 /// pair's request port, the server answers it plus one with `port_reply_wait`, the client

@@ -3,7 +3,7 @@
 //! where the slow path (`wake`, then `block` and `schedule`) would end the same way. What the
 //! slow path records is recorded here too: the wake-up's placement and new release, the
 //! caller's end of release, run time and stack check, the receiver's slice and switch count,
-//! the telemetry events, and (several CPUs) the left thread's `on_cpu` hand-over.
+//! the telemetry events, and (several CPUs) the thread this CPU left.
 
 use super::super::state::{thread_in, State, Switch};
 use super::super::timeline::Wakeup;
@@ -32,9 +32,13 @@ impl State {
             return false;
         }
         let top = self.sched.ready.top_level();
+        // Several CPUs: not one another CPU left (its context may not be saved yet), nor one
+        // whose CPU set leaves this CPU out.
+        let elsewhere = MAX_CPUS > 1 && self.sched.on_a_cpu(handle);
+        let here = 1 << self.sched.cpus.cpu();
         let Some(thread) = thread_in(&mut self.objects, handle) else { return false };
         let level = thread.priority;
-        if thread.state != ThreadState::Blocked || thread.suspend_pending || thread.deferred || thread.on_cpu || top >= Some(level) {
+        if thread.state != ThreadState::Blocked || thread.suspend_pending || thread.deferred || elsewhere || thread.cpus & here == 0 || top >= Some(level) {
             return false;
         }
         let now = self.clock.now();
@@ -61,9 +65,11 @@ impl State {
     /// stack canary.
     pub(in super::super) fn block_for_hand_off(&mut self, now_ns: u64, next: Handle, waiting_on: (Handle, WaitSlot), deadline: Option<u64>) -> Switch {
         self.clock.set_now(now_ns);
+        let here = self.sched.cpus.cpu();
         let cpu = self.sched.cpus.here_mut();
         let previous = cpu.current.expect("wells: hand-off without a current thread");
         cpu.resched = None;
+        let abandon = core::mem::take(&mut cpu.abandon_current);
         // The caller blocks (`block`) and leaves the CPU (`schedule`).
         let thread = thread_in(&mut self.objects, previous).expect("wells: current thread vanished");
         let release_ends = thread.deadline_at.is_some();
@@ -79,7 +85,7 @@ impl State {
         if let Some(stack) = &thread.stack {
             assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
         }
-        let save: *mut usize = if core::mem::take(&mut cpu.abandon_current) { &mut cpu.discard_sp } else { &mut thread.saved_sp };
+        let save: *mut usize = if abandon { &mut self.sched.discard_sp[here] } else { &mut thread.saved_sp };
         if let Some(queue) = self.wait_queue_mut(waiting_on.0, waiting_on.1) {
             queue.push(previous, priority);
         }
@@ -91,9 +97,6 @@ impl State {
         self.domains.set_budget_end(None);
         let thread = thread_in(&mut self.objects, next).expect("wells: hand-off to a dead thread");
         thread.state = ThreadState::Running;
-        if MAX_CPUS > 1 {
-            thread.on_cpu = true;
-        }
         thread.last_start_ns = now_ns;
         thread.wait_time_ns += now_ns.saturating_sub(thread.ready_since_ns);
         thread.switches += 1;
@@ -114,11 +117,8 @@ impl State {
             self.clock.mark_dirty();
         }
         if MAX_CPUS > 1 {
-            let cpu = self.sched.cpus.here_mut();
-            cpu.left = Some(previous);
-            let bit = 1 << self.sched.cpus.cpu();
-            self.sched.in_flight_mask |= bit;
-            self.sched.idle_mask &= !bit;
+            // From one thread to another: this CPU stays busy.
+            self.sched.cpus.here_mut().left = Some(previous);
         }
         let space = self.domains.enter_space_of(domain);
         Switch { save, resume, space }
