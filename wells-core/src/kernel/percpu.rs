@@ -16,6 +16,9 @@ pub const ALL_CPUS: u32 = ((1u64 << MAX_CPUS) - 1) as u32;
 // A power of two: a slot index masked with `MAX_CPUS - 1` needs no bounds check.
 const _: () = assert!(MAX_CPUS.is_power_of_two() && MAX_CPUS <= 32);
 
+/// Places for the slots of the CPUs other than the lock holder's (see [`PerCpu`]).
+const OTHER_SLOTS: usize = if MAX_CPUS == 1 { 0 } else { MAX_CPUS };
+
 /// One `T` per CPU, and which of them the lock holder's is. The lock holder's slot is kept at
 /// one fixed place (`here`), so that reaching it, dozens of times a switch, takes no index:
 /// when another CPU takes the lock, the slots trade places ([`PerCpu::set_cpu`]). So nothing
@@ -25,7 +28,8 @@ pub struct PerCpu<T> {
     /// The lock holder's slot.
     here: T,
     /// The other CPUs' slots by CPU number; the lock holder's place holds a slot of no meaning.
-    others: [T; MAX_CPUS],
+    /// None with one CPU: its slot is always `here`.
+    others: [T; OTHER_SLOTS],
     /// The CPU holding the kernel's lock now (always 0 with one CPU), and its bit (`1 << at`),
     /// which the CPU masks are tested with.
     at: usize,
