@@ -115,6 +115,11 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   apply; its costs are the slow path's. With `port_call` / `port_reply_wait` it would.
 - **Semaphore wake, timer IRQ, transaction commit, vCPU yield** share the switch's
   costs; the commit's largest parts are its copies of the object (memcpy) and the allocator.
+  A vCPU yield is two switches per figure (the partner VM yields back): of its ~1475 instructions
+  (docs/profile-qemu-virt-arm64-hyper.md, `cargo xtask profile --board qemu-virt-arm64-hyper`)
+  `schedule` is ~490, the guest's EL1 and virtual-CPU-interface registers (`LoadedVcpu::ensure`
+  and the restore) ~334, the trap, hypercall dispatch and `yield_now` ~330, the lock and switch
+  ~140; 700 needs the kernel's switch at its aim first.
 - **Cortex-M3 switch.** The same kernel path as arm64 on a 32-bit CPU (64-bit time arithmetic in
   pairs); the board's register switch is 19 instructions.
 ";

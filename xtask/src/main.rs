@@ -92,7 +92,8 @@ commands:
                    replaces that section of docs/benchmarks.md
   profile [--board B]
                    where the instructions of each bench row go (qemu-virt-arm64 by
-                   default, qemu-virt-arm32 or qemu-mps2-an385): QEMU logs every
+                   default, qemu-virt-arm64-hyper: the hypervisor rows, qemu-virt-arm32 or
+                   qemu-mps2-an385): QEMU logs every
                    instruction of a short bench build; writes docs/profile.md (another
                    board's: docs/profile-<board>.md)
   trace [--system S] [--window FROM_US..TO_US] | --test

@@ -23,13 +23,13 @@ use crate::Result;
 const REPORT: &str = "docs/profile.md";
 const BENCH_BIN: &str = "wells-bench";
 /// The kernel's and the user library's mark functions, by demangled path.
-const MARKS: [&str; 2] = ["wells_board_common::profile::mark", "wells_user::cycles::profile_mark"];
+const MARKS: [&str; 3] = ["wells_board_common::profile::mark", "wells_user::cycles::profile_mark", "wells_bare_guest::bench::profile_mark"];
 /// Functions below this share of a row's instructions are summed into one line.
 const SMALL_SHARE: f64 = 0.01;
 
 /// The boards whose image crates have a `profile` feature.
-fn boards() -> [&'static Board; 3] {
-    [&qemu::VIRT_ARM64, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385]
+fn boards() -> [&'static Board; 4] {
+    [&qemu::VIRT_ARM64, &crate::hyper::VIRT_ARM64_HYPER, &crate::arm32::VIRT_ARM32, &crate::cortex_m3::MPS2_AN385]
 }
 
 /// The report of `board`: docs/profile.md for the default board's, beside it for the others
@@ -138,24 +138,25 @@ fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
     let mut kernel = Symbols::default();
     kernel.add_elf(&image)?;
     let mut marks: Vec<(u64, u64)> = MARKS.iter().flat_map(|m| kernel.spans_of(m)).collect();
-    if marks.is_empty() {
-        return Err(format!("{}: no function `{}`", image.display(), MARKS[0]));
-    }
     // Every user program that has the mark: its windows count too. The Cortex-M3's programs are
     // position-independent, loaded where the kernel puts them, so their link-time addresses
     // name nothing in the log: that board's rows of user tasks are left out.
     let programs_placed = board.name != crate::cortex_m3::MPS2_AN385.name;
     let mut programs: HashMap<String, Symbols> = HashMap::new();
     for dir in user_dirs.iter().filter(|_| programs_placed) {
-        for name in ["bench-syscall", "bench-ipc-client", "bench-ipc-server"] {
+        // The supervisor's user programs, and the hypervisor's bare guest (its VMs' code).
+        for (name, mark) in [("bench-syscall", MARKS[1]), ("bench-ipc-client", MARKS[1]), ("bench-ipc-server", MARKS[1]), ("wells-bare-guest", MARKS[2])] {
             let path = dir.join(name);
             if path.exists() && !programs.contains_key(name) {
                 let mut symbols = Symbols::default();
                 symbols.add_elf(&path)?;
-                marks.extend(symbols.spans_of(MARKS[1]));
+                marks.extend(symbols.spans_of(mark));
                 programs.insert(name.to_string(), symbols);
             }
         }
+    }
+    if marks.is_empty() {
+        return Err(format!("{}: no mark function (`{}`) in the image or its programs", image.display(), MARKS.join("`, `")));
     }
 
     let fifo = root.join("target").join("profile.fifo");
@@ -174,7 +175,9 @@ fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
         }
         lines
     });
-    let windows = read_windows(&fifo, &marks);
+    // A hypervisor's guests run code at the addresses of its own: counted apart by level.
+    let hypervisor = board.name == crate::hyper::VIRT_ARM64_HYPER.name;
+    let windows = read_windows(&fifo, &marks, |flags| hypervisor && below_el2(flags));
     let status = child.wait().map_err(|e| format!("QEMU: {e}"))?;
     let _ = std::fs::remove_file(&fifo);
     let console = console.join().map_err(|_| "console reader panicked")?;
@@ -196,7 +199,7 @@ fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
         for window in next.by_ref().take(row.windows) {
             for (pc, n) in window {
                 *addresses.entry(pc).or_default() += n;
-                let name = kernel.name(pc).map(str::to_string).or_else(|| user_name(&programs, &row.programs, pc)).unwrap_or_else(|| format!("{pc:#x} (no symbol)"));
+                let name = function_of(&kernel, &programs, &row.programs, pc).unwrap_or_else(|| format!("{:#x} (no symbol)", pc & !GUEST));
                 *counts.entry(name).or_default() += n;
             }
         }
@@ -227,8 +230,9 @@ fn write_addresses(
     sorted.sort();
     let mut text = format!("# {name}: executions per address\n");
     for (pc, n) in sorted {
-        let function = kernel.name(*pc).map(str::to_string).or_else(|| user_name(programs, row_programs, *pc)).unwrap_or_default();
-        text.push_str(&format!("{pc:#x} {n} {function}\n"));
+        let function = function_of(kernel, programs, row_programs, *pc).unwrap_or_default();
+        let level = if pc & GUEST != 0 { " (guest)" } else { "" };
+        text.push_str(&format!("{:#x}{level} {n} {function}\n", pc & !GUEST));
     }
     let path = dir.join(format!("row-{number}.txt"));
     std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -263,12 +267,12 @@ fn user_name(programs: &HashMap<String, Symbols>, names: &[String], pc: u64) -> 
 /// some other instruction in another: a mark counts only when the instruction after it is not
 /// the next in memory (the mark function is a bare return). A hit counted wrongly still shows,
 /// as a window count that does not match what the image announced.
-fn read_windows(fifo: &Path, marks: &[(u64, u64)]) -> Result<Vec<HashMap<u64, u64>>> {
+fn read_windows(fifo: &Path, marks: &[(u64, u64)], guest: impl Fn(u32) -> bool) -> Result<Vec<HashMap<u64, u64>>> {
     let log = std::fs::File::open(fifo).map_err(|e| format!("cannot open {}: {e}", fifo.display()))?;
     let mut windows = Vec::new();
     let mut open: Option<HashMap<u64, u64>> = None;
-    // The mark being run: its start, its end and the last address run in it.
-    let mut at_mark: Option<(u64, u64, u64)> = None;
+    // The mark being run: its start, its end, the last address run in it and its level tag.
+    let mut at_mark: Option<(u64, u64, u64, u64)> = None;
     let mut line = Vec::new();
     let mut reader = BufReader::with_capacity(1 << 20, log);
     loop {
@@ -278,17 +282,18 @@ fn read_windows(fifo: &Path, marks: &[(u64, u64)]) -> Result<Vec<HashMap<u64, u6
             Ok(_) => {}
             Err(e) => return Err(format!("reading QEMU's log: {e}")),
         }
-        let Some(pc) = traced_pc(&line) else { continue };
+        let Some((pc, flags)) = traced_pc(&line) else { continue };
+        let key = if guest(flags) { pc | GUEST } else { pc };
         // A mark opens or closes a window when it returns (one instruction on arm64, three on
         // the Cortex-M3: its frame-pointer push and pop). Running off its end into the next
         // instruction instead means the address was another program's code (user programs
         // share addresses), not a call of the mark.
-        if let Some((start, end, previous)) = at_mark {
+        if let Some((start, end, previous, tag)) = at_mark {
             let sequential = pc == previous + 2 || pc == previous + 4;
             if sequential && pc > start && pc < end {
-                at_mark = Some((start, end, pc));
+                at_mark = Some((start, end, pc, tag));
                 if let Some(window) = open.as_mut() {
-                    *window.entry(pc).or_default() += 1;
+                    *window.entry(key).or_default() += 1;
                 }
                 continue;
             }
@@ -300,30 +305,52 @@ fn read_windows(fifo: &Path, marks: &[(u64, u64)]) -> Result<Vec<HashMap<u64, u6
                 }
             } else if let Some(window) = open.as_mut() {
                 // Not a mark: its first address was an instruction of the window too.
-                *window.entry(start).or_default() += 1;
+                *window.entry(start | tag).or_default() += 1;
             }
         }
         if let Some(&(start, end)) = marks.iter().find(|span| span.0 == pc) {
-            at_mark = Some((start, end, pc));
+            at_mark = Some((start, end, pc, key & GUEST));
             continue;
         }
         if let Some(window) = open.as_mut() {
-            *window.entry(pc).or_default() += 1;
+            *window.entry(key).or_default() += 1;
         }
     }
     Ok(windows)
 }
 
-/// The guest address of a `Trace 0: 0x<host> [<flags>/<pc>/<...>] ...` line.
-fn traced_pc(line: &[u8]) -> Option<u64> {
+/// The guest address and TB flags of a `Trace 0: 0x<host> [<cs_base>/<pc>/<flags>/<cflags>] ...`
+/// line.
+fn traced_pc(line: &[u8]) -> Option<(u64, u32)> {
     if !line.starts_with(b"Trace ") {
         return None;
     }
     let start = line.iter().position(|&b| b == b'[')? + 1;
-    let fields = &line[start..];
-    let first = fields.iter().position(|&b| b == b'/')? + 1;
-    let len = fields[first..].iter().position(|&b| b == b'/')?;
-    u64::from_str_radix(std::str::from_utf8(&fields[first..first + len]).ok()?, 16).ok()
+    let mut fields = line[start..].split(|&b| b == b'/');
+    let _cs_base = fields.next()?;
+    let pc = u64::from_str_radix(std::str::from_utf8(fields.next()?).ok()?, 16).ok()?;
+    let flags = u32::from_str_radix(std::str::from_utf8(fields.next()?).ok()?, 16).ok()?;
+    Some((pc, flags))
+}
+
+/// Set in a counted address that a guest of the hypervisor ran (below EL2): its VMs' code is
+/// linked at the addresses the hypervisor's own has, so the level tells them apart.
+const GUEST: u64 = 1 << 63;
+
+/// For an arm64 hypervisor board: whether the TB flags say the code ran below EL2 (the MMU
+/// index in bits 4..8 of QEMU's `TBFLAG_ANY` is 6 for EL2, 7 for EL3, lower for EL1/EL0).
+fn below_el2(flags: u32) -> bool {
+    (flags >> 4) & 0xf < 6
+}
+
+/// The function at counted address `key`: the kernel's first (its programs' when the address
+/// is tagged [`GUEST`]), then the row's programs'.
+fn function_of(kernel: &Symbols, programs: &HashMap<String, Symbols>, row_programs: &[String], key: u64) -> Option<String> {
+    let pc = key & !GUEST;
+    if key & GUEST != 0 {
+        return user_name(programs, row_programs, pc);
+    }
+    kernel.name(pc).map(str::to_string).or_else(|| user_name(programs, row_programs, pc))
 }
 
 fn render(board: &Board, rows: &[Row]) -> String {

@@ -16,6 +16,10 @@ use wells_core::Timeout;
 
 /// Figures each bare-guest measurement sends: a warm-up, then the repetitions kept.
 const SENT: usize = 8;
+/// Operations in each of the bare guest's measured repetitions (its `N`).
+const GUEST_OPS: u64 = 1000;
+/// The bare guest's program name for `cargo xtask profile` (whose symbols name its code).
+const BARE_GUEST: &str = "wells-bare-guest";
 /// RAM of a supervisor guest.
 const SUPERVISOR_RAM: usize = 128 << 20;
 /// RAM of a bare guest.
@@ -29,14 +33,20 @@ const TIMER_INTERRUPT: u64 = 12;
 
 /// Runs every measurement; returns 1 when one failed.
 pub fn run<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor_bench: &'static [u8]) -> i32 {
-    let guest = supervisor_as_guest(board, supervisor_bench);
+    // The profile build (`cargo xtask profile`, every instruction logged) leaves out the
+    // supervisor's own benchmark, which its own board profiles.
+    let guest = if cfg!(feature = "profile") { Ok(()) } else { supervisor_as_guest(board, supervisor_bench) };
     let mut rows: Vec<(String, Outcome)> = Vec::new();
     let mut measure = |name: &str, outcome: Outcome| {
         report::<P>(name, &outcome);
         rows.push((String::from(name), outcome));
     };
-    measure("hypercall round trip (guest -> hypervisor -> guest, wells version call)", bare_figures(board, bare, &[HYPERCALL]).into());
-    measure("yield hypercall switching to another VM's vCPU (per yield)", bare_figures(board, bare, &[YIELD, YIELD_PARTNER]).into());
+    let hypercall = "hypercall round trip (guest -> hypervisor -> guest, wells version call)";
+    crate::profile::row::<P>(hypercall, SENT as u64, GUEST_OPS, BARE_GUEST);
+    measure(hypercall, bare_figures(board, bare, &[HYPERCALL]).into());
+    let vcpu_yield = "yield hypercall switching to another VM's vCPU (per yield)";
+    crate::profile::row::<P>(vcpu_yield, SENT as u64, GUEST_OPS, BARE_GUEST);
+    measure(vcpu_yield, bare_figures(board, bare, &[YIELD, YIELD_PARTNER]).into());
     measure("virtual timer IRQ to the guest's handler running", bare_figures(board, bare, &[TIMER_INTERRUPT]).into());
     if let Err(why) = guest {
         measure("the supervisor benchmark as a guest", Outcome::Failed(why));
