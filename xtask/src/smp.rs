@@ -120,6 +120,7 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         "ok - smp remote: a thread spinning on CPU 1, its domain stopped from CPU 0, ended with the stop's code (Ok(0), destroy Ok(()))".to_string(),
         "ok - smp remote: a thread spinning on CPU 1 restarted (2 entries), suspended and resumed from CPU 0 (Ok(0))".to_string(),
         "ok - smp remote: a 10 on CPU 1 dropped to 5 from CPU 0 yielded to a waiting 8, raised to 10 again took CPU 1 back (Ok(0))".to_string(),
+        "ok - smp remote: a 5 holding a mutex on CPU 1 behind a spinning 8, boosted by a 12 locking it on CPU 0, took CPU 1 and handed it on (Ok(0))".to_string(),
         "smp kernel test: PASS".to_string(),
     ];
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.

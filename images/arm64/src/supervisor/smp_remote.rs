@@ -8,6 +8,8 @@
 //!   its entry again), suspended (its progress must stop) and resumed (it must go on).
 //! - *Priority*: a 10 spins on CPU 1 while an 8 waits for CPU 1; CPU 0 drops the 10 to 5:
 //!   CPU 1 must run the 8; CPU 0 raises it to 10 again: CPU 1 must run it again.
+//! - *Inheritance*: a 5 on CPU 1 holds a mutex while an 8 spins there; a 12 on CPU 0 locks the
+//!   mutex: the boosted 5 must take CPU 1 from the 8 and hand the mutex on.
 
 use super::board::{Board, BoardKernel};
 use super::memory::KERNEL_SPACE;
@@ -38,7 +40,20 @@ pub fn run(kernel: &BoardKernel, cpus: usize) -> bool {
         println!(Board, "not ok - smp remote: need 2 CPUs in one kernel");
         return false;
     }
-    stop(kernel) & restart_suspend(kernel) & priority(kernel)
+    stop(kernel) & restart_suspend(kernel) & priority(kernel) & inheritance(kernel)
+}
+
+/// Spins until `done` holds, without entering the kernel, at most [`WAIT_SECONDS`]; gives up
+/// (every spinner returns) when it never does.
+fn spin_until(done: impl Fn() -> bool) -> bool {
+    let (start, frequency) = counter();
+    while !done() {
+        if GIVE_UP.load(Ordering::Relaxed) || counter().0 - start > WAIT_SECONDS * frequency {
+            GIVE_UP.store(true, Ordering::Relaxed);
+            return false;
+        }
+    }
+    true
 }
 
 /// Waits until `done` holds, at most [`WAIT_SECONDS`], yielding between looks; gives up
@@ -237,5 +252,63 @@ fn priority(kernel: &BoardKernel) -> bool {
     say(
         result == Ok(0),
         format_args!("a 10 on CPU 1 dropped to 5 from CPU 0 yielded to a waiting 8, raised to 10 again took CPU 1 back ({result:?})"),
+    )
+}
+
+/// Priority inheritance across CPUs: a 5 on CPU 1 holds a mutex, an 8 spins there; a 12 on
+/// CPU 0 locks the mutex: the 5, boosted while ready, must preempt the 8 on CPU 1 (kicked) and
+/// unlock, and the 12 gets the mutex while the 8 still spins.
+fn inheritance(kernel: &BoardKernel) -> bool {
+    reset();
+    static MEDIUM_RUNS: AtomicBool = AtomicBool::new(false);
+    static HIGH_GOT: AtomicBool = AtomicBool::new(false);
+    MEDIUM_RUNS.store(false, Ordering::Relaxed);
+    HIGH_GOT.store(false, Ordering::Relaxed);
+    let Ok(mutex) = kernel.mutex_create() else { return say(false, format_args!("mutex")) };
+    let medium = || {
+        MEDIUM_RUNS.store(true, Ordering::Release);
+        if spin_until(|| HIGH_GOT.load(Ordering::Acquire)) {
+            0
+        } else {
+            1
+        }
+    };
+    let low = move || {
+        let k = Board::kernel();
+        if k.mutex_lock(mutex, Timeout::Forever).is_err() {
+            return 1;
+        }
+        // The 8 takes CPU 1 from this 5 at once, and keeps it until the boost.
+        let medium = k.thread_create("medium", PRIORITY - 2, 0, Box::new(medium));
+        let started = medium.is_ok_and(|m| k.thread_set_affinity(m, 1 << 1).is_ok() && k.thread_start(m).is_ok());
+        let unlocked = k.mutex_unlock(mutex).is_ok();
+        match (started, unlocked, medium.map(|m| k.thread_join(m, Timeout::Forever))) {
+            (true, true, Ok(Ok(0))) => 0,
+            _ => 2,
+        }
+    };
+    let kernel_domain = wells_core::domain::DomainId::KERNEL;
+    let Some(low) = spawn(kernel, kernel_domain, "low", PRIORITY - 5, 1 << 1, low) else { return say(false, format_args!("low")) };
+    let high = move || {
+        let k = Board::kernel();
+        if !wait_for(|| MEDIUM_RUNS.load(Ordering::Acquire)) {
+            return 1;
+        }
+        let locked = k.mutex_lock(mutex, Timeout::Forever);
+        // Given the mutex while the 8 still spins: the 5 ran, boosted, before it.
+        let spinning = !GIVE_UP.load(Ordering::Relaxed);
+        HIGH_GOT.store(true, Ordering::Release);
+        let unlocked = k.mutex_unlock(mutex);
+        match (locked, spinning, unlocked, k.thread_join(low, Timeout::Forever)) {
+            (Ok(()), true, Ok(()), Ok(0)) => 0,
+            _ => 2,
+        }
+    };
+    let Some(high) = spawn(kernel, kernel_domain, "high", PRIORITY + 2, 1, high) else { return say(false, format_args!("high")) };
+    let result = run_and_join(kernel, &[high]);
+    let destroyed = kernel.mutex_destroy(mutex);
+    say(
+        result == Ok(0) && destroyed.is_ok(),
+        format_args!("a 5 holding a mutex on CPU 1 behind a spinning 8, boosted by a 12 locking it on CPU 0, took CPU 1 and handed it on ({result:?})"),
     )
 }
