@@ -117,6 +117,10 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         "ok - smp transactions: the member on CPU 1 ended without its vote: the one on CPU 0 was told Aborted".to_string(),
         "ok - smp transactions: restart policy: an abort on CPU 1 restarted both members on their own CPUs (runs [2, 2], 0 off their CPU), then Ok(Committed) (A Some(1), B Some(1))".to_string(),
         format!("ok - smp kernel: {cpus} client/server pairs over ports"),
+        "ok - smp remote: a thread spinning on CPU 1, its domain stopped from CPU 0, ended with the stop's code (Ok(0), destroy Ok(()))".to_string(),
+        "ok - smp remote: a thread spinning on CPU 1 restarted (2 entries), suspended and resumed from CPU 0 (Ok(0))".to_string(),
+        "ok - smp remote: a 10 on CPU 1 dropped to 5 from CPU 0 yielded to a waiting 8, raised to 10 again took CPU 1 back (Ok(0))".to_string(),
+        "ok - smp remote: a 5 holding a mutex on CPU 1 behind a spinning 8, boosted by a 12 locking it on CPU 0, took CPU 1 and handed it on (Ok(0))".to_string(),
         "smp kernel test: PASS".to_string(),
     ];
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.

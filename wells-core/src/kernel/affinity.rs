@@ -104,7 +104,7 @@ impl State {
 /// set by hand (`State::set_cpu`), and each "switch" is the decision `schedule` returns
 /// followed by the next context's `after_switch`.
 #[cfg(all(test, feature = "smp"))]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::domain::{DomainId, Exec, ExecKind};
     use crate::mem::Stack;
@@ -113,7 +113,7 @@ mod tests {
     use alloc::boxed::Box;
 
     /// CPUs 0..4 run threads; `run` was entered on CPU 0.
-    fn four_cpus() -> State {
+    pub(in crate::kernel) fn four_cpus() -> State {
         let mut state = State::new(Box::new(ClassicPolicy::default()));
         for cpu in (0..4).rev() {
             state.set_cpu(cpu);
@@ -124,7 +124,7 @@ mod tests {
         state
     }
 
-    fn thread(state: &mut State, name: &str) -> Handle {
+    pub(in crate::kernel) fn thread(state: &mut State, name: &str) -> Handle {
         let mut stack = Stack::new(4096, None, 16).unwrap();
         stack.as_mut_slice()[..8].copy_from_slice(&STACK_CANARY.to_ne_bytes());
         let exec = Exec { domain: DomainId::KERNEL, kind: ExecKind::Thread };
@@ -132,14 +132,14 @@ mod tests {
         state.insert_object(Object::Thread(thread)).unwrap()
     }
 
-    fn start(state: &mut State, handle: Handle) {
+    pub(in crate::kernel) fn start(state: &mut State, handle: Handle) {
         state.sched.thread_started();
         let level = state.make_runnable(handle, Requeue::Back, true).unwrap();
         state.note_ready(handle, level);
     }
 
     /// CPU `cpu` takes the lock and reschedules: what it runs afterwards.
-    fn reschedule(state: &mut State, cpu: usize) -> Option<Handle> {
+    pub(in crate::kernel) fn reschedule(state: &mut State, cpu: usize) -> Option<Handle> {
         state.set_cpu(cpu);
         state.schedule(0, Requeue::Front);
         state.after_switch();

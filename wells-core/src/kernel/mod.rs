@@ -12,6 +12,7 @@ mod clock;
 mod critical;
 pub mod domain_calls;
 mod domains;
+mod elsewhere;
 mod mutexes;
 pub mod objects;
 pub mod percpu;

@@ -42,8 +42,9 @@ impl<A: Arch> Kernel<A> {
             }
             match fate {
                 Fate::Stop(code) => state.kill(thread, code),
-                // Only a transaction abort decides a restart: without the feature this folds away.
-                Fate::Restart if !cfg!(feature = "transactions") => {}
+                // Only a transaction abort, or `thread_restart` of a thread on another CPU,
+                // decides a restart: without either feature this folds away.
+                Fate::Restart if !cfg!(any(feature = "transactions", feature = "smp")) => {}
                 Fate::Restart => {
                     if let Some((stack, sp)) = self.fresh_stack(&state, thread) {
                         state.restart_other(thread, stack, sp);
@@ -57,7 +58,7 @@ impl<A: Arch> Kernel<A> {
                 drop(state);
                 self.exit_current(code)
             }
-            Fate::Restart if !cfg!(feature = "transactions") => state,
+            Fate::Restart if !cfg!(any(feature = "transactions", feature = "smp")) => state,
             Fate::Restart => match self.fresh_stack(&state, me) {
                 Some((stack, sp)) => self.restart_current(state, me, stack, sp),
                 None => state,
@@ -69,16 +70,24 @@ impl<A: Arch> Kernel<A> {
     /// abandoned (its wait ends, its mutexes go to their next waiters with owner-died) and it is
     /// made runnable. Nothing is allocated. For a supervisor that stops runaway work (the OSEK
     /// layer's timing protection). `BadContext` for the caller itself, `BadState` for a thread
-    /// not started or ended.
+    /// not started or ended. Several CPUs: a thread another CPU runs (or just left) is
+    /// restarted by that CPU, kicked, at its next kernel exit ([`State::fate_elsewhere`]); the
+    /// call returns `Ok` before that CPU acted.
     pub fn thread_restart(&self, handle: Handle) -> crate::error::Result<()> {
         let mut cs = self.critical();
         if cs.sched.caller() == Some(handle) {
             return Err(crate::error::Error::BadContext);
         }
-        // Several CPUs: one another CPU just left may still be on its stack.
         let on_cpu = cs.sched.on_a_cpu(handle);
         let thread = cs.thread_mut(handle)?;
-        if on_cpu || matches!(thread.state, ThreadState::Created | ThreadState::Exited | ThreadState::Running) {
+        if matches!(thread.state, ThreadState::Created | ThreadState::Exited) {
+            return Err(crate::error::Error::BadState);
+        }
+        if on_cpu {
+            cs.fate_elsewhere(handle, Fate::Restart);
+            return Ok(());
+        }
+        if thread.state == ThreadState::Running {
             return Err(crate::error::Error::BadState);
         }
         let Some(mut stack) = thread.stack.take() else { return Err(crate::error::Error::BadState) };

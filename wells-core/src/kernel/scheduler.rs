@@ -611,20 +611,42 @@ impl State {
         Some(placement.level)
     }
 
-    /// Places the thread `handle` on the CPU again (its priority changed while it runs): a
-    /// switch is due when a queued thread now beats it.
+    /// Places the thread `handle` on its CPU again (its priority changed while it runs): a
+    /// switch is due there when a queued thread now beats it. Several CPUs: the CPU may be
+    /// another, which then gets the switch due and a reschedule interrupt, and its level is
+    /// what `offer` compares from now on.
     pub(super) fn replace_running(&mut self, handle: Handle) {
         let now = self.clock.now();
         let awaited = self.sched.uniform_slice.is_none() && self.awaited_by_partners(handle);
-        if let Some(thread) = thread_in(&mut self.objects, handle) {
-            thread.placement = Self::place(&self.sched, thread, handle, now, awaited);
-            if self.sched.cpus.here_mut().current == Some(handle) {
-                self.sched.cpus.here_mut().current_level = Some(thread.placement.level);
-            }
-            if self.sched.ready.top_level() > Some(thread.placement.level) {
-                self.sched.cpus.here_mut().resched = Some(Requeue::Front);
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return };
+        thread.placement = Self::place(&self.sched, thread, handle, now, awaited);
+        let level = thread.placement.level;
+        let here = self.sched.cpus.cpu();
+        let cpu = self.sched.cpu_running(handle).unwrap_or(here);
+        let beaten = self.sched.ready.top_level() > Some(level);
+        let Some(slot) = self.sched.cpus.of_mut(cpu) else { return };
+        if slot.current == Some(handle) {
+            slot.current_level = Some(level);
+        }
+        if beaten {
+            slot.resched = Some(Requeue::Front);
+            if cpu != here {
+                self.kick(cpu);
             }
         }
+    }
+
+    /// Several CPUs: `handle` runs on CPU `cpu`, another one, and is suspended. It is marked
+    /// (`suspend_pending`, which [`State::schedule`] turns into `Suspended` instead of queueing
+    /// it) and that CPU gets a switch due and a reschedule interrupt; a thread that blocks
+    /// first finishes its wait, as one suspended while blocked does.
+    pub(super) fn suspend_elsewhere(&mut self, handle: Handle, cpu: usize) {
+        let Ok(thread) = self.thread_mut(handle) else { return };
+        thread.suspend_pending = true;
+        if let Some(slot) = self.sched.cpus.of_mut(cpu) {
+            slot.resched = Some(Requeue::Back);
+        }
+        self.kick(cpu);
     }
 
     /// True when, in one of `thread`'s active transactions, another member voted commit and
@@ -683,7 +705,11 @@ impl State {
             if let Some(stack) = &thread.stack {
                 assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
             }
-            if thread.state == ThreadState::Running {
+            if MAX_CPUS > 1 && thread.state == ThreadState::Running && thread.suspend_pending {
+                // Suspended from another CPU while it ran here (`State::suspend_elsewhere`).
+                thread.suspend_pending = false;
+                thread.state = ThreadState::Suspended;
+            } else if thread.state == ThreadState::Running {
                 thread.state = ThreadState::Ready;
                 thread.ready_since_ns = now_ns;
                 // Preempted: it keeps the rest of its slice; yielding or out of slice: a new one.
@@ -823,10 +849,16 @@ impl State {
         if MAX_CPUS == 1 {
             return;
         }
+        let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
+        // A fate another CPU gave it while it was still here (`State::fate_elsewhere`): this
+        // CPU sends itself the interrupt, whose kernel exit carries the fate out now that the
+        // context is saved; it is not offered meanwhile.
+        if self.has_fates() && self.thread(left).is_ok_and(|t| t.pending_fate.is_some()) {
+            self.kick(self.sched.cpus.cpu());
+            return;
+        }
         // With no other CPU running threads, nobody else can want it: this CPU picks it.
-        if !self.sched.others_online {
-            self.sched.cpus.here_mut().left = None;
-        } else if let Some(left) = self.sched.cpus.here_mut().left.take() {
+        if self.sched.others_online {
             self.offer_left(left);
         }
     }

@@ -96,6 +96,18 @@ impl State {
         }
     }
 
+    /// Several CPUs: `thread`, on another CPU, is to end or start over (`fate`; a `Stop`
+    /// already pending stays). Its fate waits, the CPU running it is kicked and carries it
+    /// out at the kernel exit of that interrupt; one that was left by a CPU and is not saved
+    /// yet is carried out once that CPU let it go (`State::after_switch`).
+    pub(super) fn fate_elsewhere(&mut self, thread: Handle, fate: crate::thread::Fate) {
+        let Ok(t) = self.thread_mut(thread) else { return };
+        if !matches!(t.pending_fate, Some(crate::thread::Fate::Stop(_))) {
+            t.pending_fate = Some(fate);
+        }
+        self.defer_fate(thread);
+    }
+
     /// True when fates wait to be carried out.
     #[inline]
     pub(super) fn has_fates(&self) -> bool {

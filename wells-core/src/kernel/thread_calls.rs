@@ -183,10 +183,21 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// Stops a thread until [`Kernel::thread_resume`]. A blocked thread finishes its wait first.
+    /// Several CPUs: a thread running on another CPU is taken off it by that CPU, sent a
+    /// reschedule interrupt; the call returns `Ok` before that CPU acted (`BadState` for a
+    /// second suspend before it did, as for a thread suspended already).
     pub fn thread_suspend(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
+        let elsewhere = cs.sched.cpu_running(handle).filter(|&cpu| cpu != cs.sched.cpus.cpu());
         let thread = cs.thread_mut(handle)?;
         match thread.state {
+            ThreadState::Running if elsewhere.is_some() => match (thread.suspend_pending, elsewhere) {
+                (false, Some(cpu)) => {
+                    cs.suspend_elsewhere(handle, cpu);
+                    Ok(())
+                }
+                _ => Err(Error::BadState),
+            },
             ThreadState::Ready => {
                 thread.state = ThreadState::Suspended;
                 let level = thread.placement.level;
@@ -226,7 +237,8 @@ impl<A: Arch> Kernel<A> {
                 }
                 Ok(())
             }
-            ThreadState::Blocked | ThreadState::Sleeping if thread.suspend_pending => {
+            // A suspend from another CPU that its CPU has not carried out yet is withdrawn.
+            ThreadState::Blocked | ThreadState::Sleeping | ThreadState::Running if thread.suspend_pending => {
                 thread.suspend_pending = false;
                 Ok(())
             }

@@ -4,7 +4,7 @@
 use super::state::State;
 use crate::handle::Handle;
 use crate::sched::Requeue;
-use crate::thread::{ThreadState, WaitSlot, WakeReason};
+use crate::thread::{Fate, ThreadState, WaitSlot, WakeReason};
 
 impl State {
     /// Queue to wait in for `object`/`slot`.
@@ -68,15 +68,24 @@ impl State {
         }
     }
 
-    /// Ends a thread that is not running: out of every queue, its mutexes handed on, its
-    /// joiners woken, its stack freed.
+    /// Ends a thread that is not running on this CPU: out of every queue, its mutexes handed
+    /// on, its joiners woken, its stack freed. Several CPUs: a thread another CPU runs, or left
+    /// and may still be on the stack of (`Scheduler::on_a_cpu`), is that CPU's to end: it gets
+    /// the fate `Stop(code)`, the CPU running it is kicked, and its kernel exit ends it
+    /// ([`State::fate_elsewhere`]). The caller's own thread is not ended here.
     pub fn kill(&mut self, handle: Handle, code: i32) {
-        // Several CPUs: a thread another CPU just left may still be on its stack
-        // (`Scheduler::on_a_cpu`), which must not be freed under it; like a running one, it is
-        // not ended here.
         let on_cpu = self.sched.on_a_cpu(handle);
         let Ok(thread) = self.thread_mut(handle) else { return };
-        if on_cpu || matches!(thread.state, ThreadState::Running | ThreadState::Exited) {
+        if thread.state == ThreadState::Exited {
+            return;
+        }
+        if on_cpu {
+            if self.sched.current() != Some(handle) {
+                self.fate_elsewhere(handle, Fate::Stop(code));
+            }
+            return;
+        }
+        if thread.state == ThreadState::Running {
             return;
         }
         let (state, priority, key, waiting_on) = (thread.state, thread.priority, thread.timeout_key.take(), thread.waiting_on.take());

@@ -19,6 +19,8 @@ mod smp_bench;
 mod smp_million;
 #[cfg(feature = "smp")]
 mod smp_txn;
+#[cfg(feature = "smp")]
+mod smp_remote;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

@@ -52,6 +52,7 @@ pub fn run(board: &Board, cpus: usize) -> bool {
     good &= pinned(&kernel, cpus);
     good &= port_calls(&kernel, cpus);
     good &= super::smp_txn::run(&kernel, cpus);
+    good &= super::smp_remote::run(&kernel, cpus);
     // The secondaries idle inside this kernel for good: it must outlive them.
     core::mem::forget(kernel);
     good
