@@ -1,15 +1,16 @@
 //! One kernel on every CPU (`docs/core.md`, "Several CPUs"), the same workloads on every board
 //! that runs one (arm64, Cortex-A15), written against its [`GenericTimer`]: once the board's
-//! bring-up (`smp_bring_up`) brought the CPUs up, the secondaries join the boot CPU's kernel (`Kernel::run_secondary`) and every CPU runs
-//! threads from its one ready queue. The workloads, each a `run` of that kernel, show and
-//! check it: threads spread over every CPU; semaphore wake-ups between threads on different
-//! CPUs, every value passed checked; a mutex contended from every CPU, whose counter must come
-//! out exact; threads pinned to one CPU each, which must run nowhere else and move when
-//! pinned elsewhere; clients and servers calling over ports (`port_call` / `port_reply_wait`,
-//! the IPC fast path, which must never hand the CPU to a thread still on another CPU), every
-//! answer checked; transactions with members on two CPUs ([`txn`]). Each thread goes on
-//! until every CPU has done its part, at most [`WAIT_SECONDS`]
-//! of the counter: no time is measured, only waited for.
+//! bring-up (`smp_bring_up`) brought the CPUs up, the secondaries join the boot CPU's kernel
+//! (`Kernel::run_secondary`) and every CPU runs threads from its one ready queue. The
+//! workloads, each a `run` of that kernel, show and check it: threads spread over every CPU;
+//! semaphore wake-ups between threads on different CPUs, every value passed checked; a mutex
+//! contended from every CPU, whose counter must come out exact; threads pinned to one CPU each,
+//! which must run nowhere else and move when pinned elsewhere; clients and servers calling over
+//! ports (`port_call` / `port_reply_wait`, the IPC fast path, which must never hand the CPU to a
+//! thread still on another CPU), every answer checked; transactions with members on two CPUs
+//! ([`txn`]). Each thread goes on until every CPU has done its part, at most [`WAIT_SECONDS`]
+//! of the counter: no time is measured, only waited for. A board gives only its GIC and its
+//! timer interrupt ([`run`]).
 
 mod txn;
 
@@ -42,9 +43,9 @@ static RAN_ON: [AtomicU32; 16] = [const { AtomicU32::new(0) }; 16];
 /// Set when a workload's time is up (a CPU never took part): the threads stop.
 static GIVE_UP: AtomicBool = AtomicBool::new(false);
 
-/// Joins the secondaries to a new kernel and runs the three workloads on `cpus` CPUs. Prints
-/// `ok`/`not ok` per check; true when all passed.
-/// `gic` is the board's GIC, `timer_id` its timer interrupt.
+/// Joins the secondaries to a new kernel of `board` and runs the workloads on `cpus` CPUs;
+/// `gic` is the board's GIC, `timer_id` its timer interrupt. Prints `ok`/`not ok` per check;
+/// true when all passed.
 pub fn run<P: GenericTimer>(board: &P, gic: &'static Gic, timer_id: u32, cpus: usize) -> bool {
     let kernel = board.new_kernel();
     // The boot CPU takes the reschedule SGI too (the secondaries enabled theirs at bring-up).
