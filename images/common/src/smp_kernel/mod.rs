@@ -344,7 +344,7 @@ const PINNED_RUNS: u64 = 300;
 /// `InvalidArgument`: empty, a CPU that is not online, one past the kernel's count.
 fn pinned<P: GenericTimer>(kernel: &Kernel<P::Arch>, cpus: usize) -> bool {
     reset_work();
-    let all = ((1u32 << cpus) - 1) as u32;
+    let all = (1u32 << cpus) - 1;
     // The secondaries joined before the first workload; each is in the kernel's set by now.
     let mut good = wait_present::<P>(kernel, cpus);
     let start = P::counter().0;
