@@ -141,8 +141,9 @@ commands:
                    (kernel objects and VMs churned, heap flat), ten minutes of the
                    hosted library (heap and RSS flat), and the system-call and
                    hypercall fuzzers at 1 000 000 calls each; a PASS/FAIL tally
-  smp-soak [N]     the arm64 SMP bring-up boot (4 CPUs, multi-threaded TCG, EL1 and
-                   EL2 entry) N times each (default 20); stops at the first failure
+  smp-soak [N]     the SMP boots (arm64 4-CPU bring-up and kernel boots at EL1 and
+                   EL2 entry, the Cortex-A15's 2-CPU ones at SVC and HYP entry;
+                   multi-threaded TCG) N rounds (default 20); stops at the first failure
   help             this text
 ";
 

@@ -98,11 +98,31 @@ const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
     ("arm64 SMP kernel: threads on 4 CPUs, EL2 entry (multi-threaded TCG)", "virt,virtualization=on", 4),
 ];
 
-/// What an SMP kernel boot on `cpus` CPUs must print: every CPU joined, and each workload's
-/// `ok` line with its CPU count (the affinity workload's: each bad set refused, no pinned
-/// thread's run off its CPU, each moved, the spinner moved).
+/// An arm64 SMP kernel boot on `cpus` CPUs, printing [`kernel_expect`].
 fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
-    let expect = [
+    Boot { name, machine, cpu: "cortex-a53", expect: kernel_expect_and(cpus, REMOTE_EXPECT), status: 0 }
+}
+
+/// What arm64's own SMP kernel workload (`images/arm64/src/supervisor/smp_remote.rs`: threads
+/// on another CPU ended, restarted, suspended, re-placed) must print beside [`kernel_expect`].
+const REMOTE_EXPECT: &[&str] = &[
+    "ok - smp remote: a thread spinning on CPU 1, its domain stopped from CPU 0, ended with the stop's code (Ok(0), destroy Ok(()))",
+    "ok - smp remote: a thread spinning on CPU 1 restarted (2 entries), suspended and resumed from CPU 0 (Ok(0))",
+    "ok - smp remote: a 10 on CPU 1 dropped to 5 from CPU 0 yielded to a waiting 8, raised to 10 again took CPU 1 back (Ok(0))",
+    "ok - smp remote: a 5 holding a mutex on CPU 1 behind a spinning 8, boosted by a 12 locking it on CPU 0, took CPU 1 and handed it on (Ok(0))",
+];
+
+/// What an SMP kernel boot on `cpus` CPUs must print, on every board that runs one (the
+/// workloads are `images/common/src/smp_kernel`): every CPU joined, and each workload's `ok`
+/// line with its CPU count (the affinity workload's: each bad set refused, no pinned thread's
+/// run off its CPU, each moved, the spinner moved).
+pub fn kernel_expect(cpus: u32) -> &'static [&'static str] {
+    kernel_expect_and(cpus, &[])
+}
+
+/// [`kernel_expect`] and a board's own lines.
+fn kernel_expect_and(cpus: u32, own: &[&str]) -> &'static [&'static str] {
+    let mut expect = vec![
         format!("smp: {cpus} of {cpus} CPUs up"),
         format!("ok - smp kernel: {cpus} of {cpus} CPUs joined one kernel"),
         format!("ok - smp kernel: {} threads spread over {cpus} CPUs", 2 * cpus),
@@ -117,15 +137,11 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
         "ok - smp transactions: the member on CPU 1 ended without its vote: the one on CPU 0 was told Aborted".to_string(),
         "ok - smp transactions: restart policy: an abort on CPU 1 restarted both members on their own CPUs (runs [2, 2], 0 off their CPU), then Ok(Committed) (A Some(1), B Some(1))".to_string(),
         format!("ok - smp kernel: {cpus} client/server pairs over ports"),
-        "ok - smp remote: a thread spinning on CPU 1, its domain stopped from CPU 0, ended with the stop's code (Ok(0), destroy Ok(()))".to_string(),
-        "ok - smp remote: a thread spinning on CPU 1 restarted (2 entries), suspended and resumed from CPU 0 (Ok(0))".to_string(),
-        "ok - smp remote: a 10 on CPU 1 dropped to 5 from CPU 0 yielded to a waiting 8, raised to 10 again took CPU 1 back (Ok(0))".to_string(),
-        "ok - smp remote: a 5 holding a mutex on CPU 1 behind a spinning 8, boosted by a 12 locking it on CPU 0, took CPU 1 and handed it on (Ok(0))".to_string(),
         "smp kernel test: PASS".to_string(),
     ];
+    expect.extend(own.iter().map(|line| line.to_string()));
     // xtask runs once and ends: leaking the lines keeps `Boot` all-static.
-    let expect: &'static [&'static str] = Box::leak(expect.into_iter().map(|line| &*Box::leak(line.into_boxed_str())).collect::<Vec<_>>().into_boxed_slice());
-    Boot { name, machine, cpu: "cortex-a53", expect, status: 0 }
+    Box::leak(expect.into_iter().map(|line| &*Box::leak(line.into_boxed_str())).collect::<Vec<_>>().into_boxed_slice())
 }
 
 /// Builds the SMP kernel image and runs its boots; one result per boot.
@@ -203,12 +219,13 @@ pub fn soak(root: &Path, rest: &[String]) -> Result<u8> {
 
 /// The SMP boots `rounds` times over, stopping at the first failure: each round the arm64
 /// 4-CPU bring-ups (EL1 and EL2 entry), the 4-CPU kernel boots, and the Cortex-A15's 2-CPU
-/// bring-ups (SVC and HYP entry). Races show as rare failures, so only many boots find them.
+/// bring-ups and kernel boots (SVC and HYP entry). Races show as rare failures, so only many boots find them.
 /// Returns how many boots passed.
 pub fn soak_rounds(root: &Path, rounds: u32) -> Result<usize> {
     let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[])?;
     let kernel_image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", &["smp"])?;
     let arm32_image = crate::smp_arm32::bring_up_image(root)?;
+    let arm32_kernel_image = crate::smp_arm32::kernel_image(root)?;
     let four: Vec<&SmpBoot> = BOOTS.iter().filter(|smp| smp.cpus == 4).collect();
     let four_kernel: Vec<Boot> = KERNEL_BOOTS.iter().filter(|boot| boot.2 == 4).map(|&(name, machine, cpus)| kernel_boot(name, machine, cpus)).collect();
     let mut boots = 0;
@@ -223,6 +240,7 @@ pub fn soak_rounds(root: &Path, rounds: u32) -> Result<usize> {
             boots += 1;
         }
         boots += crate::smp_arm32::bring_up_boots(root, &arm32_image).map_err(failed)?;
+        boots += crate::smp_arm32::kernel_boots(root, &arm32_kernel_image).map_err(failed)?;
         println!("xtask: smp soak: round {round} of {rounds} passed ({boots} boots)");
     }
     Ok(boots)

@@ -1,7 +1,8 @@
 //! The SMP boots of the Cortex-A15 supervisor (`docs/core.md`, "Several CPUs"): the bring-up
 //! image (`wells-smp-test`) on QEMU `virt` with 2 cortex-a15 CPUs under multi-threaded TCG, at
 //! SVC entry (QEMU's PSCI answers HVC) and at HYP entry (`virtualization=on`: SMC), with the
-//! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`). As on arm64
+//! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`); and the SMP kernel
+//! image (`wells-smp-kernel-test`) at both entries, one kernel running threads on both CPUs. As on arm64
 //! the image measures no time, it only waits, with a generous limit, for each CPU's report.
 
 use std::path::{Path, PathBuf};
@@ -72,13 +73,29 @@ fn options() -> Vec<String> {
     ["-smp", "2", "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect()
 }
 
+/// The SMP kernel boots (`wells-smp-kernel-test`, feature `smp`): one kernel on both CPUs,
+/// the workloads of arm64's kernel boots, printing the same lines (`smp::kernel_expect`).
+const KERNEL_BOOTS: &[(&str, &str)] = &[
+    ("arm32 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, pinned threads, port calls (SVC entry, multi-threaded TCG)", "virt"),
+    ("arm32 SMP kernel: threads on 2 CPUs, HYP entry (multi-threaded TCG)", "virt,virtualization=on"),
+];
+
+/// An SMP kernel boot of [`KERNEL_BOOTS`] on 2 CPUs.
+fn kernel_boot(name: &'static str, machine: &'static str) -> Boot {
+    Boot { name, machine, cpu: "cortex-a15", expect: crate::smp::kernel_expect(2), status: 0 }
+}
+
 /// Builds the images and runs the boots; one result per boot.
 pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
     let image = bring_up_image(root);
+    let kernel = kernel_image(root);
+    let kernel_boots: Vec<Boot> = KERNEL_BOOTS.iter().map(|&(name, machine)| kernel_boot(name, machine)).collect();
     BOOTS
         .iter()
-        .map(|boot| {
-            let result = match &image {
+        .map(|boot| (boot, &image))
+        .chain(kernel_boots.iter().map(|boot| (boot, &kernel)))
+        .map(|(boot, image)| {
+            let result = match image {
                 Ok(image) => qemu::test_boot_options(root, &VIRT_ARM32, boot, image, &options(), LIMIT),
                 Err(e) => Err(format!("image not built: {e}")),
             };
@@ -86,6 +103,19 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         })
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .collect()
+}
+
+/// The SMP kernel image (`wells-smp-kernel-test`).
+pub fn kernel_image(root: &Path) -> Result<PathBuf> {
+    qemu::build(root, &VIRT_ARM32, "wells-smp-kernel-test", &["smp"])
+}
+
+/// Boots `image` once per SMP kernel boot; stops at the first failure. Returns how many passed.
+pub fn kernel_boots(root: &Path, image: &Path) -> Result<usize> {
+    for &(name, machine) in KERNEL_BOOTS {
+        qemu::test_boot_options(root, &VIRT_ARM32, &kernel_boot(name, machine), image, &options(), LIMIT)?;
+    }
+    Ok(KERNEL_BOOTS.len())
 }
 
 /// The bring-up image (`wells-smp-test`).

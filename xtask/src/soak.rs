@@ -22,7 +22,7 @@ pub struct Length {
     pub hosted_seconds: u64,
 }
 
-/// Rounds of the SMP boots in `cargo xtask soak` (`smp::soak_rounds`: six boots a round).
+/// Rounds of the SMP boots in `cargo xtask soak` (`smp::soak_rounds`: eight boots a round).
 pub const SMP_ROUNDS: u32 = 20;
 
 /// The suite's soak: long enough for thousands of rounds, short enough for CI.

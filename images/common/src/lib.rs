@@ -33,6 +33,8 @@ pub mod supervisor;
 #[cfg(target_has_atomic = "64")]
 pub mod smp_bring_up;
 #[cfg(target_has_atomic = "64")]
+pub mod smp_kernel;
+#[cfg(target_has_atomic = "64")]
 pub mod smp_stress;
 pub mod system;
 pub mod test;

@@ -124,6 +124,17 @@ pub fn smp_test(board: &Board) -> i32 {
     if passed { 0 } else { 1 }
 }
 
+/// The SMP kernel image on the Cortex-A15 (`wells-smp-kernel-test`, feature `smp`): both CPUs
+/// brought up, then one kernel runs threads on both (`wells_board_common::smp_kernel`, the
+/// workloads arm64 runs).
+#[cfg(all(feature = "smp", feature = "qemu-virt"))]
+pub fn smp_kernel_test(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_mode)
+        && wells_board_common::smp_kernel::run(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up(), |_, _| true);
+    wells_board_common::println!(Board, "smp kernel test: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}
+
 /// The SMP kernel-fault image on the Cortex-A15 (`wells-smp-kernel-fault`, booted with `-smp 2`):
 /// the CPUs are brought up, then CPU 1 reads an address the kernel does not map; the report
 /// must name that CPU and the run end with the kernel-fault status (101).

@@ -12,13 +12,9 @@ mod memory;
 pub mod run;
 pub mod smp;
 #[cfg(feature = "smp")]
-pub mod smp_kernel;
-#[cfg(feature = "smp")]
 mod smp_bench;
 #[cfg(feature = "smp")]
 mod smp_million;
-#[cfg(feature = "smp")]
-mod smp_txn;
 #[cfg(feature = "smp")]
 mod smp_remote;
 #[cfg(any(feature = "user32", feature = "secure-world"))]

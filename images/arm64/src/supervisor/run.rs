@@ -74,10 +74,10 @@ pub fn smp_test(board: &Board) -> i32 {
 }
 
 /// The SMP kernel image (`wells-smp-kernel-test`, feature `smp`): the CPUs brought up, then
-/// one kernel runs threads on all of them (`super::smp_kernel`).
+/// one kernel runs threads on all of them (`wells_board_common::smp_kernel`).
 #[cfg(feature = "smp")]
 pub fn smp_kernel_test(board: &Board) -> i32 {
-    let passed = super::smp::bring_up(board.entry_el) && super::smp_kernel::run(board, super::smp::cpus_up());
+    let passed = super::smp::bring_up(board.entry_el) && wells_board_common::smp_kernel::run(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up(), super::smp_remote::run);
     wells_board_common::println!(Board, "smp kernel test: {}", if passed { "PASS" } else { "FAIL" });
     if passed { 0 } else { 1 }
 }
@@ -111,7 +111,7 @@ pub fn smp_scaling(board: &Board) -> i32 {
 /// over every CPU, each CPU's share of the work printed.
 #[cfg(feature = "smp")]
 pub fn smp_demo(board: &Board) -> i32 {
-    let passed = super::smp::bring_up(board.entry_el) && super::smp_kernel::demo(board, super::smp::cpus_up());
+    let passed = super::smp::bring_up(board.entry_el) && wells_board_common::smp_kernel::demo(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
     if passed { 0 } else { 1 }
 }
 

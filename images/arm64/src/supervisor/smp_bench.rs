@@ -13,7 +13,7 @@
 //! count); a check that fails prints `not ok` and the image fails.
 
 use super::board::{Board, BoardKernel, GIC, VIRTUAL_TIMER};
-use super::smp_kernel::{run_and_join, spawn, spawn_on, wait_present};
+use wells_board_common::smp_kernel::{run_and_join, spawn, spawn_on, wait_present};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -57,7 +57,7 @@ fn row(name: &str, mut measure: impl FnMut() -> Option<u64>) -> bool {
 pub fn latencies(board: &Board, cpus: usize) -> bool {
     let kernel = board.new_kernel();
     GIC.init_cpu_interface(VIRTUAL_TIMER);
-    if cpus < 2 || !smp_bring_up::join_kernel::<Board>(&GIC, cpus) || !wait_present(&kernel, 2) {
+    if cpus < 2 || !smp_bring_up::join_kernel::<Board>(&GIC, cpus) || !wait_present::<Board>(&kernel, 2) {
         println!(Board, "not ok - smp bench: needs 2 CPUs in one kernel ({cpus} up)");
         return false;
     }

@@ -7,7 +7,7 @@
 //! measured: the threads give up only after [`WAIT_SECONDS`] of the counter.
 
 use super::board::{Board, BoardKernel, GIC, VIRTUAL_TIMER};
-use super::smp_kernel::{run_and_join, spawn_on, wait_present};
+use wells_board_common::smp_kernel::{run_and_join, spawn_on, wait_present};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -65,7 +65,7 @@ fn this_cpu() -> u64 {
 pub fn run(board: &Board, cpus: usize) -> bool {
     let kernel = board.new_kernel();
     GIC.init_cpu_interface(VIRTUAL_TIMER);
-    if cpus < 2 || !super::smp::join_kernel(cpus) || !wait_present(&kernel, cpus) {
+    if cpus < 2 || !super::smp::join_kernel(cpus) || !wait_present::<Board>(&kernel, cpus) {
         println!(Board, "not ok - smp stress: needs at least 2 CPUs in one kernel ({cpus} up)");
         return false;
     }

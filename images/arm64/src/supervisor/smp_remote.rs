@@ -13,7 +13,7 @@
 
 use super::board::{Board, BoardKernel};
 use super::memory::KERNEL_SPACE;
-use super::smp_kernel::{run_and_join, wait_present};
+use wells_board_common::smp_kernel::{run_and_join, wait_present};
 use alloc::boxed::Box;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use wells_board_common::supervisor::mmu::Mmu;
@@ -36,7 +36,7 @@ static PROGRESS: AtomicU64 = AtomicU64::new(0);
 /// Runs the three checks (at least 2 CPUs); prints `ok`/`not ok` for each; true when all
 /// passed.
 pub fn run(kernel: &BoardKernel, cpus: usize) -> bool {
-    if cpus < 2 || !wait_present(kernel, cpus) {
+    if cpus < 2 || !wait_present::<Board>(kernel, cpus) {
         println!(Board, "not ok - smp remote: need 2 CPUs in one kernel");
         return false;
     }

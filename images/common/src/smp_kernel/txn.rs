@@ -10,41 +10,40 @@
 //! - *Restart*: with the restart policy, the member on CPU 1 votes abort on its first run; both
 //!   members start over on their own CPUs and commit on the second.
 
-use super::board::{Board, BoardKernel};
-use super::smp_kernel::{run_and_join, spawn_on, wait_present};
+use super::{run_and_join, spawn_on, wait_present};
+use crate::timer_host::GenericTimer;
+use crate::println;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use wells_board_common::{println, Platform};
-use wells_core::arch::aarch64::Aarch64;
 use wells_core::arch::Arch;
 use wells_core::txn::{AbortPolicy, AbortReason, TxnState};
-use wells_core::{Handle, Timeout};
+use wells_core::{Handle, Kernel, Timeout};
 
 /// Transactions committed in the first check, each watched by the reader.
 const ROUNDS: u64 = 300;
 
 /// Runs the three checks on the kernel whose CPUs joined (at least 2); prints `ok`/`not ok`
 /// for each; true when all passed.
-pub fn run(kernel: &BoardKernel, cpus: usize) -> bool {
-    if cpus < 2 || !wait_present(kernel, cpus) {
-        println!(Board, "not ok - smp transactions: need 2 CPUs in one kernel");
+pub fn run<P: GenericTimer>(kernel: &Kernel<P::Arch>, cpus: usize) -> bool {
+    if cpus < 2 || !wait_present::<P>(kernel, cpus) {
+        println!(P, "not ok - smp transactions: need 2 CPUs in one kernel");
         return false;
     }
     let reader_cpu = if cpus > 2 { 2 } else { 1 };
-    commit_seen_whole(kernel, reader_cpu) & member_ends(kernel) & restart(kernel)
+    commit_seen_whole::<P>(kernel, reader_cpu) & member_ends::<P>(kernel) & restart::<P>(kernel)
 }
 
-fn read_u64(object: Handle) -> Option<u64> {
+fn read_u64<P: GenericTimer>(object: Handle) -> Option<u64> {
     let mut bytes = [0u8; 8];
-    Board::kernel().shared_read(object, &mut bytes).ok()?;
+    P::kernel().shared_read(object, &mut bytes).ok()?;
     Some(u64::from_le_bytes(bytes))
 }
 
 /// A member of `txn` on this CPU: reads `object` through it, writes one more, votes commit.
-fn add_one(txn: Handle, object: Handle) -> Result<(), wells_core::Error> {
-    let k = Board::kernel();
+fn add_one<P: GenericTimer>(txn: Handle, object: Handle) -> Result<(), wells_core::Error> {
+    let k = P::kernel();
     let mut bytes = [0u8; 8];
     k.txn_read(txn, object, &mut bytes)?;
     let value = u64::from_le_bytes(bytes) + 1;
@@ -54,8 +53,8 @@ fn add_one(txn: Handle, object: Handle) -> Result<(), wells_core::Error> {
 
 /// A transaction with two members not yet started, pinned to CPU 0 and CPU 1, each running
 /// `member(cpu)`; `None` when the kernel refused something.
-fn two_members(
-    kernel: &BoardKernel,
+fn two_members<P: GenericTimer>(
+    kernel: &Kernel<P::Arch>,
     txn: Handle,
     name: &str,
     member: impl Fn(usize) -> wells_core::thread::Entry,
@@ -72,31 +71,31 @@ fn two_members(
 
 /// Commits [`ROUNDS`] two-member transactions while a reader on `reader_cpu` looks for half of
 /// one.
-fn commit_seen_whole(kernel: &BoardKernel, reader_cpu: usize) -> bool {
+fn commit_seen_whole<P: GenericTimer>(kernel: &Kernel<P::Arch>, reader_cpu: usize) -> bool {
     let (Ok(a), Ok(b)) = (kernel.shared_create(8), kernel.shared_create(8)) else { return false };
     let done = Arc::new(AtomicBool::new(false));
     let (looks, halves) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let (finished, seen, torn) = (done.clone(), looks.clone(), halves.clone());
     let reader = spawn_on(kernel, "reader", 1 << reader_cpu, move || {
         while !finished.load(Ordering::Acquire) {
-            let (Some(first), Some(other), Some(again)) = (read_u64(a), read_u64(b), read_u64(a)) else { return 1 };
+            let (Some(first), Some(other), Some(again)) = (read_u64::<P>(a), read_u64::<P>(b), read_u64::<P>(a)) else { return 1 };
             if first == again {
                 seen.fetch_add(1, Ordering::Relaxed);
                 torn.fetch_add((other != first) as u64, Ordering::Relaxed);
             }
-            let _ = Board::kernel().yield_now();
+            let _ = P::kernel().yield_now();
         }
         0
     });
     let failed = Arc::new(AtomicU64::new(0));
     let failures = failed.clone();
     let coordinator = spawn_on(kernel, "coordinator", 1, move || {
-        let k = Board::kernel();
+        let k = P::kernel();
         for _ in 0..ROUNDS {
             let Ok(txn) = k.txn_create(Timeout::Forever) else { return 1 };
-            let Some(members) = two_members(k, txn, "adder", |cpu| {
+            let Some(members) = two_members::<P>(k, txn, "adder", |cpu| {
                 let object = if cpu == 0 { a } else { b };
-                Box::new(move || if add_one(txn, object).is_ok() { 0 } else { 1 })
+                Box::new(move || if add_one::<P>(txn, object).is_ok() { 0 } else { 1 })
             }) else {
                 return 1;
             };
@@ -120,10 +119,10 @@ fn commit_seen_whole(kernel: &BoardKernel, reader_cpu: usize) -> bool {
     let (Some(reader), Some(coordinator)) = (reader, coordinator) else { return false };
     let result = run_and_join(kernel, &[reader, coordinator]);
     let (looks, halves, failed) = (looks.load(Ordering::Relaxed), halves.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
-    let (final_a, final_b) = (read_u64(a), read_u64(b));
+    let (final_a, final_b) = (read_u64::<P>(a), read_u64::<P>(b));
     let good = result == Ok(0) && failed == 0 && halves == 0 && looks > 0 && final_a == Some(ROUNDS) && final_b == Some(ROUNDS);
     println!(
-        Board,
+        P,
         "{} - smp transactions: {ROUNDS} commits by members on CPUs 0 and 1 (A {final_a:?}, B {final_b:?}, {failed} failed), {looks} looks from CPU {reader_cpu}, {halves} saw half a commit ({result:?})",
         if good { "ok" } else { "not ok" }
     );
@@ -133,14 +132,14 @@ fn commit_seen_whole(kernel: &BoardKernel, reader_cpu: usize) -> bool {
 
 /// The member on CPU 1 writes and ends without voting; the one on CPU 0, waiting in its vote,
 /// must wake with `Aborted`, and neither write may remain.
-fn member_ends(kernel: &BoardKernel) -> bool {
+fn member_ends<P: GenericTimer>(kernel: &Kernel<P::Arch>) -> bool {
     let (Ok(a), Ok(b), Ok(txn)) = (kernel.shared_create(8), kernel.shared_create(8), kernel.txn_create(Timeout::Forever)) else { return false };
     let vote = Arc::new(AtomicU32::new(0));
     let answer = vote.clone();
-    let Some(members) = two_members(kernel, txn, "ender", |cpu| {
+    let Some(members) = two_members::<P>(kernel, txn, "ender", |cpu| {
         let answer = answer.clone();
         Box::new(move || {
-            let k = Board::kernel();
+            let k = P::kernel();
             let object = if cpu == 0 { a } else { b };
             if k.txn_write(txn, object, &7u64.to_le_bytes()).is_err() {
                 return 2;
@@ -158,7 +157,7 @@ fn member_ends(kernel: &BoardKernel) -> bool {
     let started = members.iter().all(|&member| kernel.thread_start(member).is_ok());
     let result = run_and_join(kernel, &members);
     let state = kernel.txn_state(txn);
-    let (value_a, value_b) = (read_u64(a), read_u64(b));
+    let (value_a, value_b) = (read_u64::<P>(a), read_u64::<P>(b));
     let good = started
         && result == Ok(1)
         && vote.load(Ordering::Relaxed) == 1
@@ -166,7 +165,7 @@ fn member_ends(kernel: &BoardKernel) -> bool {
         && value_a == Some(0)
         && value_b == Some(0);
     println!(
-        Board,
+        P,
         "{} - smp transactions: the member on CPU 1 ended without its vote: the one on CPU 0 was told {} ({state:?}; A {value_a:?}, B {value_b:?})",
         if good { "ok" } else { "not ok" },
         if vote.load(Ordering::Relaxed) == 1 { "Aborted" } else { "something else" }
@@ -177,7 +176,7 @@ fn member_ends(kernel: &BoardKernel) -> bool {
 
 /// Restart policy: the member on CPU 1 votes abort on its first run; both start over on their
 /// own CPUs and commit the second time.
-fn restart(kernel: &BoardKernel) -> bool {
+fn restart<P: GenericTimer>(kernel: &Kernel<P::Arch>) -> bool {
     let (Ok(a), Ok(b), Ok(txn)) = (kernel.shared_create(8), kernel.shared_create(8), kernel.txn_create(Timeout::Forever)) else { return false };
     if kernel.txn_set_policy(txn, AbortPolicy::Restart { max_retries: 3 }).is_err() {
         return false;
@@ -186,22 +185,22 @@ fn restart(kernel: &BoardKernel) -> bool {
     let runs: Arc<[AtomicU32; 2]> = Arc::new([const { AtomicU32::new(0) }; 2]);
     let strays = Arc::new(AtomicU32::new(0));
     let (counted, wrong) = (runs.clone(), strays.clone());
-    let Some(members) = two_members(kernel, txn, "restarted", |cpu| {
+    let Some(members) = two_members::<P>(kernel, txn, "restarted", |cpu| {
         let (counted, wrong) = (counted.clone(), wrong.clone());
         Box::new(move || {
             let run = counted[cpu].fetch_add(1, Ordering::Relaxed);
-            if Aarch64.cpu_id() != cpu {
+            if P::cpu().cpu_id() != cpu {
                 wrong.fetch_add(1, Ordering::Relaxed);
             }
             let object = if cpu == 0 { a } else { b };
             if cpu == 1 && run == 0 {
-                let k = Board::kernel();
+                let k = P::kernel();
                 let _ = k.txn_write(txn, object, &99u64.to_le_bytes());
                 // Restarted from the entry by the abort: this returns only if it was not.
                 let _ = k.txn_vote(txn, false, Timeout::Forever);
                 return 1;
             }
-            if add_one(txn, object).is_ok() { 0 } else { 1 }
+            if add_one::<P>(txn, object).is_ok() { 0 } else { 1 }
         })
     }) else {
         return false;
@@ -210,10 +209,10 @@ fn restart(kernel: &BoardKernel) -> bool {
     let result = run_and_join(kernel, &members);
     let state = kernel.txn_state(txn);
     let runs: Vec<u32> = runs.iter().map(|r| r.load(Ordering::Relaxed)).collect();
-    let (value_a, value_b, strays) = (read_u64(a), read_u64(b), strays.load(Ordering::Relaxed));
+    let (value_a, value_b, strays) = (read_u64::<P>(a), read_u64::<P>(b), strays.load(Ordering::Relaxed));
     let good = started && result == Ok(0) && state == Ok(TxnState::Committed) && runs == [2, 2] && strays == 0 && value_a == Some(1) && value_b == Some(1);
     println!(
-        Board,
+        P,
         "{} - smp transactions: restart policy: an abort on CPU 1 restarted both members on their own CPUs (runs {runs:?}, {strays} off their CPU), then {state:?} (A {value_a:?}, B {value_b:?}) ({result:?})",
         if good { "ok" } else { "not ok" }
     );
