@@ -57,6 +57,7 @@ pub(crate) extern "C" fn wells_board_systick() {
     clock::fold();
     #[cfg(feature = "hypervisor")]
     if PARTITION_TIMER.load(Ordering::Relaxed) {
+        systick_one_shot_fired();
         armv7m::pend_kernel_entry();
         return;
     }
@@ -86,11 +87,28 @@ pub(crate) fn systick_for_partitions(on: bool) {
     }
 }
 
+/// The longest SysTick period: its 24-bit counter.
+#[cfg(feature = "hypervisor")]
+const SYSTICK_MAX_CYCLES: u32 = 0xff_ffff;
+
+/// The executive's timer fired: SysTick is made one-shot by pushing its next interrupt as far
+/// as it goes (the clock still folds well within its 171 s). Why: left periodic at the short
+/// period of a deadline that was already near or past (2 cycles, 80 ns), it fires again before
+/// its own handler ends when QEMU runs in real time, and thread mode, where the executive sets
+/// the next deadline, never runs again. The executive arms SysTick before every return to a
+/// partition and every wait, so nothing counts on a repeat.
+#[cfg(feature = "hypervisor")]
+fn systick_one_shot_fired() {
+    scb::write(SYST_RVR, SYSTICK_MAX_CYCLES - 1);
+    // Writing the current value clears it: the count restarts from the long reload.
+    scb::write(SYST_CVR, 0);
+}
+
 /// The partitions' executive: the next SysTick interrupt at `deadline_ns` on the board clock
 /// (40 ns steps; at least two steps from now, at most SysTick's 24 bits, 0.67 s).
 #[cfg(feature = "hypervisor")]
 pub(crate) fn systick_at(deadline_ns: u64) {
-    const MAX_CYCLES: u32 = 0xff_ffff;
+    const MAX_CYCLES: u32 = SYSTICK_MAX_CYCLES;
     // 32-bit arithmetic, divided by a constant: the same few instructions whatever the distance
     // (a 64-bit division is a library loop whose length varies, and this runs between a window's
     // boundary and its partition's first instruction).

@@ -121,6 +121,10 @@ pub struct Report {
     pub virq_max_ns: u64,
     /// Virtual interrupts measured for [`Report::virq_max_ns`].
     pub virq_measured: u32,
+    /// Windows skipped whole because the board clock had already run past them when the
+    /// executive came to start them. Never under `-icount`; in real time, when the host runs QEMU
+    /// slower than the board's clock (each MPU reload costs QEMU a TLB flush).
+    pub windows_missed: u32,
 }
 
 struct Partition {
@@ -183,6 +187,7 @@ struct Executive {
     pending_virq: Option<u64>,
     line_owner: Option<usize>,
     line_owner_changes: u32,
+    windows_missed: u32,
 }
 
 struct Global(UnsafeCell<Option<Executive>>);
@@ -227,6 +232,9 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
     let mut windows = Vec::new();
     let mut used_ns = 0;
     for (index, spec) in specs.iter().enumerate() {
+        if spec.window_us == 0 {
+            return Err(format!("partition '{}': a window of 0 us", spec.name));
+        }
         if !spec.ram_size.is_power_of_two() || !(RAM_MIN..=SLOT_SIZE).contains(&spec.ram_size) {
             return Err(format!("partition '{}': RAM {:#x} is no power of two from {RAM_MIN:#x} to {SLOT_SIZE:#x}", spec.name, spec.ram_size));
         }
@@ -298,6 +306,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
         pending_virq: None,
         line_owner: None,
         line_owner_changes: 0,
+        windows_missed: 0,
     };
     // SAFETY: no run is under way: the trap handler does not touch the executive now.
     unsafe { *EXECUTIVE.0.get() = Some(executive) };
@@ -566,17 +575,30 @@ impl Executive {
     /// next one — its partition's due virtual interrupt is delivered now, ahead of the boundary —
     /// then waits for the exact boundary. What follows, up to the partition's first instruction,
     /// is the same path whatever came before: that keeps window starts regular.
+    ///
+    /// Windows the clock has already run past are skipped in this one step and counted in
+    /// [`Report::windows_missed`]: a partition never gets a window late, and catching up costs
+    /// one pass however far behind the executive is. Stepping through them one by one, each
+    /// with its MPU reload, never caught up when QEMU ran in real time on a busy host.
     fn next_window(&mut self, now: u64) {
         if self.running.take().is_some() {
             // A partition preempted at its window's end: the save half of a switch.
             self.save_ns = Some(now.saturating_sub(self.trap_ns));
         }
         mpu::activate(0);
-        let boundary = self.window_end;
-        self.window += 1;
-        if self.window == self.windows.len() {
-            self.window = 0;
-            self.frames += 1;
+        let mut boundary = self.window_end;
+        loop {
+            self.window += 1;
+            if self.window == self.windows.len() {
+                self.window = 0;
+                self.frames += 1;
+            }
+            let end = boundary + self.windows[self.window].1;
+            if now + SWITCH_LEAD_NS < end {
+                break;
+            }
+            boundary = end;
+            self.windows_missed += 1;
         }
         self.window_start = boundary;
         self.window_end = boundary + self.windows[self.window].1;
@@ -735,6 +757,7 @@ impl Executive {
             switch_max_ns: self.switch_max_ns,
             virq_max_ns: self.virq_max_ns,
             virq_measured: self.virq_measured,
+            windows_missed: self.windows_missed,
         }
     }
 }

@@ -154,6 +154,10 @@ fn spinning_partition_keeps_only_its_window() -> Result<(), String> {
     if spinner.state != State::Ready || spinner.windows != FRAMES {
         return Err(format!("the spinner is {:?} after {} windows of {FRAMES} frames", spinner.state, spinner.windows));
     }
+    // Under -icount the clock is the instruction count: the executive is never a window behind.
+    if report.windows_missed != 0 {
+        return Err(format!("{} windows missed", report.windows_missed));
+    }
     let l = report.lateness;
     println!(
         "window starts, late by {}..{} instructions over {} windows: jitter {} (bound {JITTER_BOUND_NS}); switch at most {} instructions",
@@ -190,8 +194,9 @@ fn bad_calls_and_buffers_are_refused_or_stopped() -> Result<(), String> {
 fn bad_descriptions_are_refused() -> Result<(), String> {
     let odd = PartitionSpec { ram_size: 12 * 1024, ..partition("odd", programs::SPIN, 0) };
     let long = PartitionSpec { window_us: 6_000, ..partition("long", programs::SPIN, 0) };
+    let empty = PartitionSpec { window_us: 0, ..partition("empty", programs::SPIN, 0) };
     let five = [partition("p", programs::SPIN, 0); 5];
-    for (what, specs) in [("RAM of 12 KiB", &[odd][..]), ("windows over the frame", &[long][..]), ("five partitions", &five[..])] {
+    for (what, specs) in [("RAM of 12 KiB", &[odd][..]), ("windows over the frame", &[long][..]), ("a window of 0 us", &[empty][..]), ("five partitions", &five[..])] {
         match executive::run(specs, 5_000, 1) {
             Err(why) => println!("refused ({what}): {why}"),
             Ok(_) => return Err(format!("{what} was run")),
@@ -210,6 +215,9 @@ pub fn demo() -> i32 {
             }
             let l = report.lateness;
             println!("wells: {} frames; window starts late by {}..{} ns of the board clock (instructions under -icount)", report.frames, l.min_ns, l.max_ns);
+            if report.windows_missed != 0 {
+                println!("wells: {} windows missed: the board clock ran past them before they could start (QEMU in real time, slower than the board)", report.windows_missed);
+            }
             i32::from(report.partitions.iter().any(|p| p.state != State::Ended(0)))
         }
         Err(why) => {

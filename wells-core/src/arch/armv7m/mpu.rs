@@ -140,10 +140,15 @@ pub fn activate(space: usize) {
 
 /// Rewrites one region (RBAR with VALID and its number). The region is disabled first: writing
 /// RBAR alone would, until RASR follows, give the old size and rights at the new base — for a
-/// base of 0 an execute-never window over the very code doing the writing.
+/// base of 0 an execute-never window over the very code doing the writing. A region that stays
+/// disabled needs only that first write: its base means nothing (and each MPU write costs QEMU
+/// a TLB flush).
 fn write_region(rbar: u32, rasr: u32) {
     super::scb::write(MPU_RNR, rbar & 0xf);
     super::scb::write(MPU_RASR, 0);
+    if rasr & 1 == 0 {
+        return;
+    }
     super::scb::write(MPU_RBAR, rbar);
     super::scb::write(MPU_RASR, rasr);
 }
