@@ -22,6 +22,8 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     // for the benchmark image, the supervisor's own benchmark.
     guest_images: &[
         GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-demo", features: &["user32"], env: "WELLS_GUEST_SUPERVISOR_64", when: &[] },
+        // The SMP demo of `run --cpus`, run in a VM with two vCPUs.
+        GuestImage { board: &qemu::VIRT_ARM64, bin: "wells-smp-demo", features: &["smp"], env: "WELLS_GUEST_SMP_64", when: &[] },
         GuestImage {
             board: &qemu::VIRT_ARM64,
             bin: "wells-bench",
@@ -40,8 +42,11 @@ pub const VIRT_ARM64_HYPER: Board = Board {
     normal_world: None,
 };
 
-/// Lines every passing run of a hypervisor's test image prints, on either board.
-const VM_SCENARIOS: &[&str] = &[
+/// Lines every passing run of a hypervisor's test image prints, on either board, and then the
+/// board's own (`$more`).
+macro_rules! vm_scenarios {
+    ($($more:literal),*) => {
+        &[
     ": stage 2 on,",
     "ok - timer_preempts_a_spinning_thread",
     "[left] wells: a guest of the wells hypervisor (it answered VERSION)",
@@ -71,7 +76,27 @@ const VM_SCENARIOS: &[&str] = &[
     "ok - vm_fault_restarts_are_bounded",
     "ok - vm_destroyed_vms_give_everything_back",
     " passed, 0 failed",
-];
+            $($more),*
+        ]
+    };
+}
+
+const VM_SCENARIOS: &[&str] = vm_scenarios!();
+
+/// The arm64 test image also runs the SMP demo (bring-up checks, then one kernel's threads on
+/// both CPUs) in a VM with two vCPUs.
+const VM_SCENARIOS_ARM64: &[&str] = vm_scenarios!(
+    "ok - vm_bad_vcpu_counts_are_refused",
+    "[smp] smp: 2 CPUs found (PSCI AFFINITY_INFO through Hvc), boot CPU 0",
+    "[smp] ok - smp: CPU 1 up: EL1 yes, MMU yes, vectors yes",
+    "[smp] ok - smp kernel: 2 of 2 CPUs joined one kernel",
+    "[smp] ok - smp: 10000 values passed to CPU 1 and back, each checked: 0 wrong",
+    "[smp] ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
+    "[smp] ok - smp kernel: 4 threads spread over 2 CPUs, work done on each",
+    "[smp] smp demo: thread spread0 ran on CPUs ",
+    "wells: vm 'smp' powered off (status 0)",
+    "ok - vm_two_vcpus_run_the_smp_demo"
+);
 
 /// The hypervisor test plan: the scenarios at EL2 entry and at EL3 entry (dropped to EL2), and
 /// a clear refusal when QEMU offers no EL2.
@@ -83,7 +108,7 @@ pub const HYPER_TESTS: &[TestImage] = &[TestImage {
             name: "arm64 hypervisor: VMs, EL2 entry (cortex-a53, virtualization=on)",
             machine: "virt,virtualization=on",
             cpu: "cortex-a53",
-            expect: VM_SCENARIOS,
+            expect: VM_SCENARIOS_ARM64,
             status: 0,
         },
         Boot {

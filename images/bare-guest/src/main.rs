@@ -316,12 +316,19 @@ fn hypercalls(out: &mut uart::Uart) -> u64 {
     let straddling = console_write(facts::GUEST_RAM as u64 + (4 << 20) - 8, 16);
     let psci = hypercall::call(0x8400_0000, [0; 4]);
     let yielded = hypercall::call(0xC600_0002, [0; 4]);
-    let cpu_on = hypercall::call(0xC400_0003, [1, facts::GUEST_IMAGE as u64, 0, 0]);
+    // The VM has two vCPUs (the test says so); the second is never turned on.
+    let cpu_on = hypercall::call(0xC400_0003, [2, facts::GUEST_IMAGE as u64, 0, 0]);
     let psci_calls = [
         hypercall::call(0x8400_000A, [0x8400_0002, 0, 0, 0]), // FEATURES(CPU_OFF): 0
-        hypercall::call(0x8400_000A, [0xC400_0003, 0, 0, 0]), // FEATURES(CPU_ON): -1
+        hypercall::call(0x8400_000A, [0xC400_0003, 0, 0, 0]), // FEATURES(CPU_ON): 0
         hypercall::call(0xC400_0004, [0, 0, 0, 0]),           // AFFINITY_INFO(0): 0, on
-        hypercall::call(0xC400_0004, [1, 0, 0, 0]),           // AFFINITY_INFO(1): -2
+        hypercall::call(0xC400_0004, [1, 0, 0, 0]),           // AFFINITY_INFO(1): 1, off
+        hypercall::call(0xC400_0004, [2, 0, 0, 0]),           // AFFINITY_INFO(2): -2, none
+        hypercall::call(0xC400_0004, [0x100, 0, 0, 0]),       // AFFINITY_INFO(cluster 1): -2
+        hypercall::call(0xC400_0004, [0, 1, 0, 0]),           // AFFINITY_INFO(level 1): -2
+        hypercall::call(0xC400_0003, [0, facts::GUEST_IMAGE as u64, 0, 0]), // CPU_ON(0): -4, on
+        hypercall::call(0xC400_0003, [1, 0x7000_0000, 0, 0]), // CPU_ON(1) outside RAM: -9
+        hypercall::call(0xC400_0003, [0x100, facts::GUEST_IMAGE as u64, 0, 0]), // CPU_ON(cluster 1): -2
         hypercall::call(0x8400_0006, [0; 4]),                 // MIGRATE_INFO_TYPE: 2
         hypercall::call(0xC400_0001, [0, 0, 0, 0]),           // CPU_SUSPEND(standby): 0
         hypercall::call(0xC400_0001, [1 << 16, 0, 0, 0]),     // CPU_SUSPEND(power-down): -1
@@ -335,8 +342,8 @@ fn hypercalls(out: &mut uart::Uart) -> u64 {
         && straddling < 0
         && psci == 0x10000
         && yielded == 0
-        && cpu_on == -1
-        && psci_calls == [0, -1, 0, -2, 2, 0, -1];
+        && cpu_on == -2
+        && psci_calls == [0, 0, 0, 1, -2, -2, -2, -4, -9, -2, 2, 0, -1];
     if expected {
         0
     } else {

@@ -10,6 +10,9 @@ pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_32"), "/wells-
 /// finds out at boot that it runs in a VM only to end through PSCI.
 pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_32"));
 
+/// An SMP kernel image to run in a VM with two vCPUs: none carried here yet.
+pub const SMP: Option<&[u8]> = None;
+
 /// The Cortex-A15 supervisor's benchmark image (feature `user`), run as a guest by the
 /// hypervisor's own benchmark to compare with its native run.
 #[cfg(feature = "bench")]

@@ -59,7 +59,7 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
         frame.r[1] = entry.x1 as u32;
         (frame.elr, frame.spsr) = guest::entry_state(entry.pc as u32);
         frame.lr_usr = 0;
-        Vcpu::reset().restore();
+        Vcpu::reset_as(entry.cpu).restore();
     }
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmEntry, 0);

@@ -10,6 +10,13 @@ pub const BARE: &[u8] = include_bytes!(concat!(env!("WELLS_GUESTS_64"), "/wells-
 /// It finds out at boot that it runs in a VM only to end through PSCI.
 pub const SUPERVISOR: &[u8] = include_bytes!(env!("WELLS_GUEST_SUPERVISOR_64"));
 
+/// The arm64 supervisor's SMP demo (`wells-smp-demo`, feature `smp`: the bring-up checks, then
+/// one kernel's threads spread over every CPU), run by the test image in a VM with two vCPUs. Not carried below the wells monitor.
+#[cfg(not(feature = "normal-world"))]
+pub const SMP: Option<&[u8]> = Some(include_bytes!(env!("WELLS_GUEST_SMP_64")));
+#[cfg(feature = "normal-world")]
+pub const SMP: Option<&[u8]> = None;
+
 /// The arm64 supervisor's benchmark image (feature `user`), run as a guest by the
 /// hypervisor's own benchmark to compare with its native run.
 #[cfg(feature = "bench")]

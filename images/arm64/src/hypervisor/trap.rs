@@ -53,7 +53,7 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         frame.elr = entry.pc;
         frame.spsr = guest::SPSR_EL1H_MASKED;
         frame.sp_el0 = 0;
-        Vcpu::reset().restore();
+        Vcpu::reset_as(entry.cpu).restore();
         // Nor may its FP registers survive into the next run: the unit, if this vCPU owned it,
         // is given up and the next FP instruction loads zeros.
         // SAFETY: as for `ensure` above: `me` is this vCPU's live save area.

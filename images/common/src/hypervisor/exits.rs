@@ -5,9 +5,10 @@
 
 use super::console::VirtualUart;
 use super::lifecycle;
-use super::{Devices, GicBoard, GuestRegisters, Resume, VmPlatform};
+use super::{Devices, GicBoard, GuestRegisters, Resume, VcpuRegisters, VmPlatform};
 use wells_core::arch::hypervisor::guest_exit::GuestState;
 use super::registry::Vm;
+use super::vgic::{Sgi, MAX_VCPUS};
 use crate::timer_host::GenericTimer;
 use crate::Platform;
 use wells_core::Arch;
@@ -55,13 +56,9 @@ pub fn mmio<P: GicBoard>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn Gu
             let register = access.register as usize;
             if access.write {
                 let value = if register == 31 { 0 } else { regs.get(register) as u32 };
-                let sgi = P::vms().with_current(|vm| vm.distributor.write(offset, access.size, value).filter(|&id| vm.distributor.forwards(id)).map(|id| (id, vm.distributor.priority(id)))).flatten();
-                // Sent to itself: straight into the list registers the CPU holds (its own).
-                if let Some((id, priority)) = sgi {
-                    P::gich().inject_software(id, priority);
-                }
+                send_sgi::<P>(|vm, cpu| vm.distributor.write(cpu, offset, access.size, value));
             } else if register != 31 {
-                let value = P::vms().with_current(|vm| vm.distributor.read(offset, access.size)).unwrap_or(0);
+                let value = P::vms().with_current_vcpu(|vm, cpu| vm.distributor.read(cpu, offset, access.size)).unwrap_or(0);
                 regs.set(register, value as u64);
             }
             Resume::Next
@@ -71,30 +68,60 @@ pub fn mmio<P: GicBoard>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn Gu
     }
 }
 
-/// The guests' virtual timer fired: the priority at which the VM whose vCPU the CPU holds
-/// wants its interrupt, or `None` when its distributor does not let it through.
+/// A write to the running vCPU's distributor (`write`, given the VM and the vCPU's number),
+/// and the SGI it sends, if any, made pending for each vCPU it names: straight into the list
+/// registers the CPU holds for the sender itself, into the save area of every other one,
+/// whose wait for an interrupt (WFI) it ends.
+fn send_sgi<P: GicBoard>(write: impl FnOnce(&mut Vm<P>, usize) -> Option<Sgi>) {
+    let mut wake = [None; MAX_VCPUS];
+    P::vms().with_current_vcpu(|vm, sender| {
+        let Some(sgi) = write(vm, sender) else { return };
+        let loaded = P::loaded().get();
+        for (cpu, vcpu) in vm.vcpus.iter_mut().enumerate().filter(|&(cpu, _)| sgi.targets & (1 << cpu) != 0) {
+            if !vm.distributor.forwards(cpu, sgi.id) {
+                continue;
+            }
+            let is_loaded = vcpu.address() == loaded;
+            vcpu.registers.send_sgi(is_loaded, sgi.id, sender, vm.distributor.priority(cpu, sgi.id));
+            if !is_loaded {
+                wake[cpu] = vcpu.wake;
+            }
+        }
+    });
+    for event in wake.into_iter().flatten() {
+        let _ = P::kernel().event_set(event);
+    }
+}
+
+/// The guests' virtual timer fired: the priority at which the vCPU whose registers the CPU
+/// holds wants its interrupt, or `None` when its distributor does not let it through.
 pub fn loaded_timer_priority<P: VmPlatform>() -> Option<u8> {
     let id = P::GUEST_TIMER_IRQ;
-    let forwarded = |vm: &mut Vm<P>| (vm.devices.interrupt_controller && vm.distributor.forwards(id)).then(|| vm.distributor.priority(id));
+    let forwarded = |vm: &mut Vm<P>, cpu: usize| (vm.devices.interrupt_controller && vm.distributor.forwards(cpu, id)).then(|| vm.distributor.priority(cpu, id));
     P::vms().with_loaded(forwarded).flatten()
 }
 
 /// The guest waits for an interrupt (WFI). With one `pending` for it, it goes on at once; with
-/// its virtual timer armed, its vCPU sleeps until `wake_at_ns`, when the timer fires. With
-/// neither, no interrupt can come for it (VMs get no other ones yet): the vCPU sleeps a
-/// millisecond at a time, so an idle guest never keeps the CPU from lower-priority work.
+/// its virtual timer armed, its vCPU sleeps until `wake_at_ns`, when the timer fires, or until
+/// another vCPU of its VM sends it an SGI. With neither, it sleeps a millisecond at a time (or
+/// until an SGI), so an idle guest never keeps the CPU from lower-priority work.
 pub fn wait_for_interrupt<P: VmPlatform>(pending: bool, wake_at_ns: Option<u64>) -> Resume {
+    if pending {
+        return Resume::Next;
+    }
     let kernel = P::kernel();
-    match wake_at_ns {
-        _ if pending => {}
-        Some(at) => {
-            let now = kernel.now_ns();
-            if at > now {
-                let _ = kernel.sleep_ns(at - now);
-            }
+    let now = kernel.now_ns();
+    let nap = match wake_at_ns {
+        Some(at) if at <= now => return Resume::Next,
+        Some(at) => at - now,
+        None => IDLE_NAP_NS,
+    };
+    match P::vms().with_current_vcpu(|vm, cpu| vm.vcpus[cpu].wake).flatten() {
+        Some(wake) => {
+            let _ = kernel.event_wait(wake, wells_core::Timeout::Ns(nap));
         }
         None => {
-            let _ = kernel.sleep_ns(IDLE_NAP_NS);
+            let _ = kernel.sleep_ns(nap);
         }
     }
     Resume::Next

@@ -1,6 +1,6 @@
 //! The hypercall ABI (`docs/hypervisor.md`): SMCCC function IDs in x0 (r0), arguments in
-//! x1..x4, result in x0. PSCI 1.0 for power (the functions it requires of a one-CPU system),
-//! and
+//! x1..x4, result in x0. PSCI 1.0 for power (the functions it requires, CPU_ON for a VM's
+//! other vCPUs among them), and
 //! wells' own calls in the vendor-specific hypervisor range: console write, yield, port send
 //! and receive. Both the SMC32 (0x8...) and SMC64 (0xC...) forms of an ID are accepted.
 
@@ -29,8 +29,6 @@ const PSCI_1_0: i64 = 0x1_0000;
 const NOT_SUPPORTED: i64 = -1;
 /// PSCI "invalid parameters".
 const INVALID_PARAMETERS: i64 = -2;
-/// AFFINITY_INFO: the CPU is on.
-const AFFINITY_ON: i64 = 0;
 /// MIGRATE_INFO_TYPE: no Trusted OS, nothing to migrate.
 const NO_MIGRATION: i64 = 2;
 /// CPU_SUSPEND's power state: StateType (bit 16) set asks for a power-down state.
@@ -43,12 +41,12 @@ const TRANSFER_MAX: u64 = 4096;
 const FOREVER: u64 = u64::MAX;
 const FOREVER_32: u64 = u32::MAX as u64;
 
-/// The PSCI functions this hypervisor implements (those PSCI 1.0 requires; a VM has one vCPU,
-/// so there is no CPU_ON).
-const PSCI_IMPLEMENTED: [u32; 8] = [
+/// The PSCI functions this hypervisor implements (those PSCI 1.0 requires).
+const PSCI_IMPLEMENTED: [u32; 9] = [
     PSCI_VERSION,
     PSCI_CPU_SUSPEND,
     PSCI_CPU_OFF,
+    PSCI_CPU_ON,
     PSCI_AFFINITY_INFO,
     PSCI_MIGRATE_INFO_TYPE,
     PSCI_SYSTEM_OFF,
@@ -101,10 +99,14 @@ pub fn hypercall<P: VmPlatform>(regs: &mut dyn GuestRegisters) -> Resume {
         // standby at any time). Power-down states are not offered.
         PSCI_CPU_SUSPEND if a[0] & POWER_DOWN == 0 => status(P::kernel().yield_now().map(|()| 0)),
         PSCI_CPU_SUSPEND => NOT_SUPPORTED,
-        // The VM's only vCPU turning off: the VM is off.
-        PSCI_CPU_OFF => lifecycle::power_off::<P>(0),
-        // The VM's one CPU (affinity 0) is on; there is no other.
-        PSCI_AFFINITY_INFO if a[0] & 0xff_00ff_ffff == 0 => AFFINITY_ON,
+        // Off until CPU_ON; the VM's last vCPU on turning off: the VM is off.
+        PSCI_CPU_OFF => return lifecycle::cpu_off::<P>(),
+        PSCI_CPU_ON => match vcpu_number(a[0]) {
+            Some(cpu) => lifecycle::cpu_on::<P>(cpu, a[1], a[2]),
+            None => INVALID_PARAMETERS,
+        },
+        // Level 0 (a CPU) only: a VM's vCPUs form no clusters.
+        PSCI_AFFINITY_INFO if a[1] == 0 => vcpu_number(a[0]).map_or(INVALID_PARAMETERS, lifecycle::affinity_info::<P>),
         PSCI_AFFINITY_INFO => INVALID_PARAMETERS,
         PSCI_MIGRATE_INFO_TYPE => NO_MIGRATION,
         PSCI_SYSTEM_OFF => lifecycle::power_off::<P>(a[0]),
@@ -119,6 +121,13 @@ pub fn hypercall<P: VmPlatform>(regs: &mut dyn GuestRegisters) -> Resume {
     };
     regs.set(0, result as u64);
     Resume::Next
+}
+
+/// The vCPU number a PSCI target MPIDR names: its affinity 0, when affinities 1 to 3 are 0 (the
+/// bits outside the affinity fields are ignored, as on QEMU's own PSCI).
+fn vcpu_number(mpidr: u64) -> Option<u64> {
+    const HIGHER_AFFINITIES: u64 = 0xff_00ff_ff00;
+    (mpidr & HIGHER_AFFINITIES == 0).then_some(mpidr & 0xff)
 }
 
 fn status(result: Result<u64, Error>) -> i64 {

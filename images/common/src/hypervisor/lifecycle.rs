@@ -3,15 +3,18 @@
 
 use super::loader;
 use super::ram::GuestRam;
-use super::registry::{Outcome, Vm};
+use super::registry::{Outcome, VcpuSlot, Vm};
+use super::vgic::{VirtualDistributor, MAX_VCPUS};
+use wells_core::arch::monitor::psci;
 use super::{GuestEntry, GuestSpace, OnFault, Resume, VcpuRegisters, VmPlatform, VmSpec};
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use wells_core::domain::{DomainId, DomainKind};
 use wells_core::{Arch, Error, Handle, Kernel, Timeout};
 
-/// A started VM: its domain and vCPU thread.
+/// A started VM: its domain and the thread of its first vCPU.
 #[derive(Debug, Clone, Copy)]
 pub struct StartedVm {
     pub domain: DomainId,
@@ -19,9 +22,16 @@ pub struct StartedVm {
 }
 
 /// Loads and starts VM `spec` of board `P` on `kernel`: RAM, stage-2 translation, domain, and
-/// a vCPU thread that enters the guest at its image's entry point.
+/// a thread per vCPU: vCPU 0's enters the guest at its image's entry point, the others wait
+/// until the guest turns them on (PSCI CPU_ON).
 pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Result<StartedVm, String> {
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
+    if !(1..=MAX_VCPUS).contains(&(spec.vcpus as usize)) {
+        return Err(failed(&format_args!("{} vCPUs asked for; a VM has 1 to {MAX_VCPUS}", spec.vcpus)));
+    }
+    if spec.vcpus > 1 && matches!(spec.on_fault, OnFault::Restart { .. }) {
+        return Err(failed(&"a VM with several vCPUs cannot be restarted after a fault (on_fault must be Stop)"));
+    }
     // Reserved at once: two VMs started at the same time must not share one.
     let vmid = P::vms().reserve_vmid().ok_or_else(|| failed(&"no VMID left (255 VMs at a time)"))?;
     let started = prepare::<P>(kernel, spec, vmid);
@@ -49,7 +59,8 @@ fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8)
     // back the VMID and the record), so it leaves nothing behind.
     let started = register_and_start::<P>(kernel, spec, vmid, domain, space, ram, loaded);
     if started.is_err() {
-        // No thread of it exists: stopping it ends nothing, destroying it frees its slot.
+        // Threads of it may exist, none started: stopping ends them, destroying frees its slot.
+        destroy_wake_events::<P>(kernel, domain);
         let _ = kernel.domain_stop(domain, 0);
         let _ = kernel.domain_destroy(domain);
     }
@@ -81,20 +92,122 @@ fn register_and_start<P: VmPlatform>(
         fault_restarts: 0,
         restarts: 0,
         console: Default::default(),
-        distributor: Default::default(),
+        distributor: VirtualDistributor::new(spec.vcpus as usize),
         devices: spec.devices,
         ports: spec.ports.to_vec(),
-        thread: None,
         outcome: Outcome::Running,
-        vcpu: Box::new(P::Vcpu::reset()),
+        vcpus: Vec::new(),
     });
-    let entry = entry(loaded, spec.arg, 0);
-    // The save area's address: the box stays in the registry until `Vms::clear`.
-    let registers = P::vms().with_vm(domain, |vm| &mut *vm.vcpu as *mut P::Vcpu as usize).ok_or(Error::BadState)?;
-    let vcpu = kernel.thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, Box::new(move || P::enter_guest(entry, registers as *mut P::Vcpu)))?;
-    P::vms().with_vm(domain, |vm| vm.thread = Some(vcpu));
-    kernel.thread_start(vcpu)?;
-    Ok(StartedVm { domain, vcpu })
+    let first = entry(loaded, spec.arg, 0);
+    let mut threads = Vec::new();
+    for cpu in 0..spec.vcpus {
+        let wake = if spec.vcpus > 1 { Some(kernel.event_create(true, false)?) } else { None };
+        let slot = VcpuSlot { registers: Box::new(P::Vcpu::reset_as(cpu)), thread: None, on: cpu == 0, entry: None, wake };
+        // The save area's address: the box stays in the registry until `Vms::clear`.
+        let registers = slot.address();
+        P::vms().with_vm(domain, |vm| vm.vcpus.push(slot)).ok_or(Error::BadState)?;
+        let body: Box<dyn FnMut() -> i32 + Send> = match cpu {
+            0 => Box::new(move || P::enter_guest(first, registers as *mut P::Vcpu)),
+            _ => Box::new(move || {
+                let entry = wait_until_on::<P>(cpu);
+                P::enter_guest(entry, registers as *mut P::Vcpu)
+            }),
+        };
+        let thread = kernel.thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, body)?;
+        P::vms().with_vm(domain, |vm| vm.vcpus[cpu as usize].thread = Some(thread));
+        threads.push(thread);
+    }
+    for &thread in &threads {
+        kernel.thread_start(thread)?;
+    }
+    Ok(StartedVm { domain, vcpu: threads[0] })
+}
+
+/// The events of VM `domain`'s vCPUs, destroyed (a VM that did not start, or is destroyed).
+fn destroy_wake_events<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId) {
+    let events: Vec<Handle> = P::vms().with_vm(domain, |vm| vm.vcpus.iter().filter_map(|vcpu| vcpu.wake).collect()).unwrap_or_default();
+    for event in events {
+        let _ = kernel.event_destroy(event);
+    }
+}
+
+/// Waits, on the thread of the running VM's vCPU `cpu`, until the guest turns that vCPU on
+/// (PSCI CPU_ON); returns where it starts.
+fn wait_until_on<P: VmPlatform>(cpu: u8) -> GuestEntry {
+    loop {
+        let (entry, wake) = P::vms().with_current(|vm| {
+            let slot = &mut vm.vcpus[cpu as usize];
+            (if slot.on { slot.entry.take() } else { None }, slot.wake)
+        }).unwrap_or_else(|| stop::<P>(String::from("not a VM")));
+        match (entry, wake) {
+            (Some(entry), _) => return entry,
+            (None, Some(wake)) => {
+                let _ = P::kernel().event_wait(wake, Timeout::Forever);
+            }
+            // Only a VM with several vCPUs waits for one.
+            (None, None) => stop::<P>(String::from("a vCPU waits to be turned on without a way to be woken")),
+        }
+    }
+}
+
+/// PSCI CPU_ON from the running VM: turns on its vCPU `target` (MPIDR: affinity 0 the vCPU's
+/// number, every other affinity 0) at guest address `pc` with `context` in its x0. Returns
+/// PSCI's answer: 0, INVALID_PARAMETERS for a vCPU the VM does not have, ALREADY_ON,
+/// INVALID_ADDRESS for an entry outside the VM's RAM.
+pub fn cpu_on<P: VmPlatform>(target: u64, pc: u64, context: u64) -> i64 {
+    let wake = P::vms().with_current(|vm| {
+        let cpu = usize::try_from(target).ok().filter(|&cpu| cpu < vm.vcpus.len()).ok_or(psci::INVALID_PARAMETERS)?;
+        if vm.vcpus[cpu].on {
+            return Err(psci::ALREADY_ON);
+        }
+        if vm.ram_range(pc, 4).is_none() {
+            return Err(psci::INVALID_ADDRESS);
+        }
+        let slot = &mut vm.vcpus[cpu];
+        slot.on = true;
+        slot.entry = Some(GuestEntry { pc, x0: context, x1: 0, cpu: cpu as u8 });
+        Ok(slot.wake)
+    });
+    match wake {
+        Some(Ok(wake)) => {
+            if let Some(wake) = wake {
+                let _ = P::kernel().event_set(wake);
+            }
+            psci::SUCCESS
+        }
+        Some(Err(answer)) => answer,
+        None => stop::<P>(String::from("not a VM")),
+    }
+}
+
+/// PSCI AFFINITY_INFO from the running VM about its vCPU `target`: ON, OFF, or
+/// INVALID_PARAMETERS for a vCPU it does not have.
+pub fn affinity_info<P: VmPlatform>(target: u64) -> i64 {
+    P::vms()
+        .with_current(|vm| match usize::try_from(target).ok().and_then(|cpu| vm.vcpus.get(cpu)) {
+            Some(vcpu) if vcpu.on => psci::AFFINITY_ON,
+            Some(_) => psci::AFFINITY_OFF,
+            None => psci::INVALID_PARAMETERS,
+        })
+        .unwrap_or(psci::INVALID_PARAMETERS)
+}
+
+/// PSCI CPU_OFF from the running vCPU: when it is the VM's last vCPU on, the VM is off
+/// (`powered off (status 0)`); otherwise it waits, off, until the guest turns it on again,
+/// and then starts from reset where CPU_ON said.
+pub fn cpu_off<P: VmPlatform>() -> Resume {
+    let cpu = P::vms().with_current_vcpu(|vm, cpu| {
+        let others_on = vm.vcpus.iter().enumerate().any(|(n, vcpu)| n != cpu && vcpu.on);
+        if others_on {
+            vm.vcpus[cpu].on = false;
+        }
+        others_on.then_some(cpu as u8)
+    });
+    match cpu {
+        Some(Some(cpu)) => Resume::Restart(wait_until_on::<P>(cpu)),
+        Some(None) => power_off::<P>(0),
+        None => stop::<P>(String::from("not a VM")),
+    }
 }
 
 /// Where a guest loaded as `loaded` starts: an ELF guest with its argument in x0 and its
@@ -102,8 +215,8 @@ fn register_and_start<P: VmPlatform>(
 /// protocol).
 fn entry(loaded: loader::Loaded, arg: u64, restarts: u64) -> GuestEntry {
     match loaded.device_tree {
-        Some(device_tree) => GuestEntry { pc: loaded.pc, x0: device_tree, x1: 0 },
-        None => GuestEntry { pc: loaded.pc, x0: arg, x1: restarts },
+        Some(device_tree) => GuestEntry { pc: loaded.pc, x0: device_tree, x1: 0, cpu: 0 },
+        None => GuestEntry { pc: loaded.pc, x0: arg, x1: restarts, cpu: 0 },
     }
 }
 
@@ -115,6 +228,9 @@ pub fn power_off<P: VmPlatform>(status: u64) -> ! {
 /// Restarts the VM of the running vCPU from its image (PSCI SYSTEM_RESET, or a fault its
 /// description says to restart after).
 pub fn restart<P: VmPlatform>(why: &str) -> Resume {
+    if P::vms().with_current(|vm| vm.vcpus.len()).is_some_and(|vcpus| vcpus > 1) {
+        stop::<P>(format!("{why} of a VM with several vCPUs: restarting them all is not offered yet"));
+    }
     let plan = begin_restart::<P>(why);
     finish_restart::<P>(plan)
 }
@@ -136,7 +252,7 @@ fn begin_restart<P: VmPlatform>(why: &str) -> Option<Reload> {
         vm.restarts += 1;
         flush_console::<P>(vm);
         crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
-        vm.distributor = Default::default();
+        vm.distributor = VirtualDistributor::new(vm.vcpus.len());
         vm.space.flush();
         Reload { image: vm.image, ram: vm.ram.address(), ram_size: vm.ram.size(), ram_base: vm.ram_base, arg: vm.arg, restarts: vm.restarts as u64 }
     })
@@ -210,17 +326,20 @@ pub fn shut_down<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId, why:
 /// next VM, and its domain is destroyed (its slot free too). `BadState` while it runs
 /// (`shut_down` it first), `InvalidArgument` for a domain that is no VM.
 pub fn destroy<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId) -> Result<(), Error> {
-    let (vcpu, running) = P::vms().with_vm(domain, |vm| (vm.thread, vm.outcome == Outcome::Running)).ok_or(Error::InvalidArgument)?;
+    let (threads, running) = P::vms()
+        .with_vm(domain, |vm| (vm.vcpus.iter().filter_map(|vcpu| vcpu.thread).collect::<Vec<_>>(), vm.outcome == Outcome::Running))
+        .ok_or(Error::InvalidArgument)?;
     if running {
         return Err(Error::BadState);
     }
-    if let Some(vcpu) = vcpu {
+    for vcpu in threads {
         // Ended already (always, outside the kernel's threads), or about to: then wait.
         match kernel.thread_join(vcpu, Timeout::NoWait) {
             Err(Error::WouldBlock) => kernel.thread_join(vcpu, Timeout::Forever).map(drop)?,
             other => other.map(drop)?,
         }
     }
+    destroy_wake_events::<P>(kernel, domain);
     let vm = P::vms().remove(domain).ok_or(Error::InvalidArgument)?;
     drop(vm);
     kernel.domain_destroy(domain)
@@ -268,8 +387,8 @@ pub(crate) fn port<P: VmPlatform>(number: u64) -> Option<Handle> {
 /// The running VM's RAM at guest address `ipa`, `len` bytes, or `None` when the range is not
 /// all inside its RAM; for the calling vCPU's hypercall only (the lifetime is the caller's to
 /// keep that short). Calls work on it in place: nothing is allocated on a vCPU's stack, so a
-/// vCPU stopped while it waits in a call leaves nothing behind. Its other vCPUs (none yet) may
-/// change the bytes meanwhile; that only ever affects what the VM itself sends or receives.
+/// vCPU stopped while it waits in a call leaves nothing behind. Its other vCPUs may change the
+/// bytes meanwhile; that only ever affects what the VM itself sends or receives.
 pub(crate) fn guest_memory<'call, P: VmPlatform>(ipa: u64, len: u64) -> Option<&'call mut [u8]> {
     let (address, len) = P::vms().with_current(|vm| vm.ram_range(ipa, len).map(|pa| (pa, len as usize))).flatten()?;
     // SAFETY: the range lies inside the VM's RAM block (checked against its grant just now).

@@ -35,7 +35,7 @@ mod vcpu;
 pub mod vgic;
 
 pub use lifecycle::{destroy, shut_down, start, StartedVm};
-pub use registry::{Outcome, VmReport, Vms};
+pub use registry::{Outcome, VcpuSlot, VmReport, Vms};
 pub use spec::{Devices, OnFault, VmSpec};
 pub use vcpu::{GicBoard, GicVcpu, LoadedVcpu, VcpuRegisters};
 
@@ -95,12 +95,14 @@ pub trait GuestRegisters {
     fn set(&mut self, n: usize, value: u64);
 }
 
-/// Where a guest starts: program counter and the first two argument registers.
+/// Where a guest CPU starts: program counter, the first two argument registers, and which of
+/// the VM's CPUs it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuestEntry {
     pub pc: u64,
     pub x0: u64,
     pub x1: u64,
+    pub cpu: u8,
 }
 
 /// How the guest goes on after an exit was handled.

@@ -42,10 +42,32 @@ pub struct Vm<P: VmPlatform> {
     pub distributor: VirtualDistributor,
     pub devices: Devices,
     pub ports: Vec<Handle>,
-    pub thread: Option<Handle>,
     pub outcome: Outcome,
-    /// The save area of its vCPU's guest registers (boxed: its address is handed to the vCPU).
-    pub vcpu: Box<P::Vcpu>,
+    /// Its vCPUs, by CPU number (what each guest CPU reads in MPIDR affinity 0).
+    pub vcpus: Vec<VcpuSlot<P>>,
+}
+
+/// One vCPU of a VM.
+pub struct VcpuSlot<P: VmPlatform> {
+    /// The save area of its guest registers (boxed: its address is handed to its thread).
+    pub registers: Box<P::Vcpu>,
+    /// Its kernel thread, once it was turned on (vCPU 0 at start, the others by PSCI CPU_ON).
+    pub thread: Option<Handle>,
+    /// On: its thread runs its guest (PSCI AFFINITY_INFO answers ON); off before CPU_ON and
+    /// after CPU_OFF.
+    pub on: bool,
+    /// Where it starts, from CPU_ON until its thread takes it.
+    pub entry: Option<super::GuestEntry>,
+    /// Set when an SGI is sent to it or it is turned on: ends its wait for an interrupt (WFI)
+    /// or for CPU_ON. A VM with one vCPU has none (nothing else sends it anything).
+    pub wake: Option<Handle>,
+}
+
+impl<P: VmPlatform> VcpuSlot<P> {
+    /// The address of its save area, as the CPU's [`super::LoadedVcpu`] records it.
+    pub fn address(&self) -> usize {
+        &*self.registers as *const P::Vcpu as usize
+    }
 }
 
 impl<P: VmPlatform> Vm<P> {
@@ -131,7 +153,7 @@ impl<P: VmPlatform> Vms<P> {
         self.with(|s| {
             let index = s.vms.iter().position(|vm| vm.domain == domain)?;
             let vm = s.vms.remove(index);
-            if P::loaded().get() == &*vm.vcpu as *const P::Vcpu as usize {
+            if vm.vcpus.iter().any(|vcpu| vcpu.address() == P::loaded().get()) {
                 P::loaded().forget::<P::Vcpu>();
             }
             vm.space.flush();
@@ -149,6 +171,17 @@ impl<P: VmPlatform> Vms<P> {
     pub(crate) fn with_current<R>(&self, f: impl FnOnce(&mut Vm<P>) -> R) -> Option<R> {
         let domain = P::kernel().current_domain().ok()?;
         self.with_vm(domain, f)
+    }
+
+    /// Runs `f` on the VM whose vCPU is running now and that vCPU's number. While a vCPU's
+    /// exit is handled the CPU holds its registers, so it is the loaded one.
+    pub(crate) fn with_current_vcpu<R>(&self, f: impl FnOnce(&mut Vm<P>, usize) -> R) -> Option<R> {
+        let loaded = P::loaded().get();
+        self.with_current(|vm| {
+            let cpu = vm.vcpus.iter().position(|vcpu| vcpu.address() == loaded)?;
+            Some(f(vm, cpu))
+        })
+        .flatten()
     }
 
     /// Text the VM of `domain` wrote to its console (UART data register or hypercall): each
@@ -189,10 +222,16 @@ impl<P: VmPlatform> Vms<P> {
         self.with(|s| s.transcript.clone())
     }
 
-    /// The VM whose vCPU's registers the CPU holds, with `f`.
-    pub(crate) fn with_loaded<R>(&self, f: impl FnOnce(&mut Vm<P>) -> R) -> Option<R> {
+    /// The VM whose vCPU's registers the CPU holds and that vCPU's number, with `f`.
+    pub(crate) fn with_loaded<R>(&self, f: impl FnOnce(&mut Vm<P>, usize) -> R) -> Option<R> {
         let loaded = P::loaded().get();
-        self.with(|s| s.vms.iter_mut().find(|vm| &*vm.vcpu as *const P::Vcpu as usize == loaded).map(f))
+        self.with(|s| {
+            let (vm, cpu) = s.vms.iter_mut().find_map(|vm| {
+                let cpu = vm.vcpus.iter().position(|vcpu| vcpu.address() == loaded)?;
+                Some((vm, cpu))
+            })?;
+            Some(f(vm, cpu))
+        })
     }
 
     /// Forgets every VM (RAM and tables freed, VMIDs flushed): the kernel they ran on is gone.

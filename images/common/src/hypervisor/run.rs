@@ -8,13 +8,13 @@ use crate::test;
 use wells_core::mem::HeapStats;
 
 /// The test image: the shared kernel-thread tests (the core at the hypervisor level, on its
-/// timer) and the VM scenarios (`test::vms`) on the bare test guest and the supervisor's demo
-/// image; with `fuzz` only the hypercall fuzzer (`soak`: ten times the calls).
-pub fn test<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor: &'static [u8], fuzz: bool, soak: bool) -> i32 {
+/// timer) and the VM scenarios (`test::vms`) on the bare test guest, the supervisor's demo
+/// image and, where the image carries one, an SMP kernel image in a VM with two vCPUs; with `fuzz` only the hypercall fuzzer (`soak`: ten times the calls).
+pub fn test<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor: &'static [u8], smp: Option<&'static [u8]>, fuzz: bool, soak: bool) -> i32 {
     if fuzz {
         return test::run(board, test::vm_fuzz::tests::<P>(bare, soak));
     }
-    test::run(board, test::vms::tests::<P>(bare, supervisor))
+    test::run(board, test::vms::tests::<P>(bare, supervisor, smp))
 }
 
 /// The demo: the VMs of the image's system (`systems/*.toml`), by default two VMs side by side,
@@ -47,7 +47,7 @@ macro_rules! hypervisor_run {
 
         /// The test image (`wells_board_common::hypervisor::run::test`).
         pub fn test(board: &Board) -> i32 {
-            run::test(board, guests::BARE, guests::SUPERVISOR, cfg!(feature = "fuzz"), cfg!(feature = "soak"))
+            run::test(board, guests::BARE, guests::SUPERVISOR, guests::SMP, cfg!(feature = "fuzz"), cfg!(feature = "soak"))
         }
 
         /// The demo: the VMs of the system this image was built for (`system::SYSTEM`).

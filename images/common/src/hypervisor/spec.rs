@@ -16,8 +16,12 @@ pub struct VmSpec<'a> {
     pub ram_base: usize,
     /// Bytes of RAM (a multiple of 2 MiB).
     pub ram_size: usize,
-    /// Priority of its vCPU thread.
+    /// Priority of its vCPU threads.
     pub priority: u8,
+    /// Its vCPUs (1 to 8): vCPU 0 starts at the image's entry, the others when the guest turns
+    /// them on (PSCI CPU_ON). Each is a thread of the VM's domain; they share its RAM, stage 2
+    /// and VMID.
+    pub vcpus: u8,
     /// Passed to the guest in its first argument register.
     pub arg: u64,
     pub on_fault: OnFault,
@@ -46,10 +50,10 @@ impl Devices {
 }
 
 impl<'a> VmSpec<'a> {
-    /// A VM of `image` with `ram_size` bytes of RAM at `ram_base`: priority 8, argument 0,
-    /// stopped on a fault, no ports, no budget, every device. Change fields with struct update
+    /// A VM of `image` with `ram_size` bytes of RAM at `ram_base`: one vCPU, priority 8,
+    /// argument 0, stopped on a fault, no ports, no budget, every device. Change fields with struct update
     /// syntax: `VmSpec { arg: 3, ..VmSpec::new(...) }`.
     pub const fn new(name: &'a str, image: &'static [u8], ram_base: usize, ram_size: usize) -> VmSpec<'a> {
-        VmSpec { name, image, ram_base, ram_size, priority: 8, arg: 0, on_fault: OnFault::Stop, ports: &[], budget: None, devices: Devices::ALL }
+        VmSpec { name, image, ram_base, ram_size, priority: 8, vcpus: 1, arg: 0, on_fault: OnFault::Stop, ports: &[], budget: None, devices: Devices::ALL }
     }
 }

@@ -14,10 +14,25 @@ use wells_core::arch::hypervisor::guest_exit::GuestState;
 pub trait VcpuRegisters: Send + 'static {
     /// The registers of a vCPU out of reset.
     fn reset() -> Self;
+    /// The registers of the VM's CPU number `cpu` out of reset.
+    fn reset_as(cpu: u8) -> Self
+    where
+        Self: Sized,
+    {
+        let mut registers = Self::reset();
+        registers.set_cpu_number(cpu);
+        registers
+    }
     /// Reads the registers the CPU holds into `self`.
     fn save(&mut self);
     /// Loads `self` into the CPU.
-    fn restore(&self);
+    fn restore(&mut self);
+    /// Makes this the VM's CPU number `cpu` (what its guest reads as MPIDR).
+    fn set_cpu_number(&mut self, cpu: u8);
+    /// Makes SGI `id` from the VM's vCPU `source` pending for this vCPU, at `priority`;
+    /// `loaded`: the CPU holds this vCPU's registers (they are not in `self`). An SGI that
+    /// finds no free list register waits here, and goes in when the vCPU is next loaded.
+    fn send_sgi(&mut self, loaded: bool, id: u32, source: usize, priority: u8);
     /// Stops what the CPU holds of a guest from signalling anything (its virtual timer, its
     /// virtual CPU interface): when no vCPU's registers are wanted there any more.
     fn quiesce();
@@ -87,6 +102,9 @@ pub struct GicVcpu<B: GicBoard> {
     /// The physical timer interrupt was active for this vCPU (forwarded, not yet ended by its
     /// guest): it is one per CPU, so it moves with the vCPU.
     timer_active: bool,
+    /// SGIs sent while no list register was free (bit 8 × ID + sender), with their priorities.
+    waiting_sgis: u128,
+    waiting_priority: [u8; 16],
 }
 
 impl<B: GicBoard> GicVcpu<B> {
@@ -98,7 +116,20 @@ impl<B: GicBoard> GicVcpu<B> {
 
 impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
     fn reset() -> Self {
-        GicVcpu { guest: B::Guest::reset(), vgic: VgicCpu::reset(), timer_active: false }
+        GicVcpu { guest: B::Guest::reset(), vgic: VgicCpu::reset(), timer_active: false, waiting_sgis: 0, waiting_priority: [0; 16] }
+    }
+
+    fn set_cpu_number(&mut self, cpu: u8) {
+        self.guest.set_cpu_number(cpu);
+    }
+
+    fn send_sgi(&mut self, loaded: bool, id: u32, source: usize, priority: u8) {
+        let id = id & 0xf;
+        let sent = if loaded { B::gich().inject_software(id, source, priority) } else { self.vgic.inject_software(id, source, priority, B::gich().list_registers()) };
+        if !sent {
+            self.waiting_sgis |= 1 << (8 * id as usize + (source & 7));
+            self.waiting_priority[id as usize] = priority;
+        }
     }
 
     fn save(&mut self) {
@@ -111,7 +142,17 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
         B::gic().set_active(B::GUEST_TIMER_IRQ, false);
     }
 
-    fn restore(&self) {
+    fn restore(&mut self) {
+        // SGIs that found the list registers full go in as far as they are free now.
+        let list_registers = B::gich().list_registers();
+        while self.waiting_sgis != 0 {
+            let bit = self.waiting_sgis.trailing_zeros() as usize;
+            let id = (bit / 8) as u32;
+            if !self.vgic.inject_software(id, bit % 8, self.waiting_priority[id as usize], list_registers) {
+                break;
+            }
+            self.waiting_sgis &= !(1 << bit);
+        }
         B::gic().set_active(B::GUEST_TIMER_IRQ, self.timer_active);
         self.vgic.restore(B::gich());
         self.guest.restore();

@@ -42,8 +42,8 @@ const SUPERVISOR_RAM: usize = 128 << 20;
 
 /// The scenarios, on guest images `bare` (the bare test guest) and `supervisor` (a supervisor
 /// image's demo, the same image that runs natively).
-pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> Vec<Test<P>> {
-    alloc::vec![
+pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8], smp: Option<&'static [u8]>) -> Vec<Test<P>> {
+    let mut tests = alloc::vec![
         Test::new("vm_supervisor_guests_run_their_demo", move |board| supervisors_run_their_demo(board, supervisor)),
         Test::new("vm_two_guests_share_the_cpu", move |board| two_guests_share_the_cpu(board, bare)),
         Test::new("vm_spinning_guest_is_preempted", move |board| spinning_guest_is_preempted(board, bare)),
@@ -58,7 +58,42 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8]) -> V
         Test::new("vm_fault_restarts_are_bounded", move |board| fault_restarts_are_bounded(board, bare)),
         Test::new("vm_destroyed_vms_give_everything_back", move |board| destroyed_vms_give_everything_back(board, bare)),
         Test::new("vm_failed_start_leaves_nothing", move |board| failed_start_leaves_nothing(board, bare)),
-    ]
+        Test::new("vm_bad_vcpu_counts_are_refused", move |board| bad_vcpu_counts_are_refused(board, bare)),
+    ];
+    if let Some(smp) = smp {
+        tests.push(Test::new("vm_two_vcpus_run_the_smp_demo", move |board| two_vcpus_run_the_smp_demo(board, smp)));
+    }
+    tests
+}
+
+/// The arm64 SMP demo image, unmodified, in a VM with two vCPUs: it starts its second CPU with
+/// PSCI CPU_ON, checks it (its MPIDR, timer tick, an SGI through the emulated distributor, a
+/// spin lock and 10 000 values passed across), then runs one kernel's threads on both and
+/// wakes them across CPUs with SGIs. It powers off with status 0 only if every check passed.
+fn two_vcpus_run_the_smp_demo<P: VmPlatform>(board: &P, smp: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    hypervisor::start::<P>(&k, &VmSpec { vcpus: 2, ..VmSpec::new("smp", smp, P::RAM_IPA, SUPERVISOR_RAM) })?;
+    run(&k)?;
+    let lines = expect::<P>("smp", &Outcome::Off(0))?;
+    check(lines >= 10, || format!("the SMP guest printed {lines} lines"))
+}
+
+/// A VM of no vCPUs, of more than a GICv2 addresses, or of several that a fault would restart,
+/// is refused with a reason, and leaves no domain behind.
+fn bad_vcpu_counts_are_refused<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    let base = spec::<P>("odd", bare, scenario::COUNT, OnFault::Stop, &[]);
+    for (spec, why) in [
+        (VmSpec { vcpus: 0, ..base }, "0 vCPUs asked for"),
+        (VmSpec { vcpus: 9, ..base }, "9 vCPUs asked for"),
+        (VmSpec { vcpus: 2, on_fault: OnFault::Restart { at_most: 1 }, ..base }, "cannot be restarted after a fault"),
+    ] {
+        match hypervisor::start::<P>(&k, &spec) {
+            Ok(_) => return Err(format!("a VM of {} vCPUs ({why}) started", spec.vcpus)),
+            Err(e) => check(e.contains(why), || format!("refused for '{e}', expected '{why}'"))?,
+        }
+    }
+    check(k.domain(wells_core::domain::DomainId(1)).is_err(), || String::from("a refused VM left its domain"))
 }
 
 pub(super) fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on_fault: OnFault, ports: &'a [Handle]) -> VmSpec<'a> {
@@ -219,9 +254,11 @@ fn message_round_trip<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResu
     Ok(())
 }
 
+/// With two vCPUs, the second never turned on: the guest checks PSCI's answers about it (and
+/// its thread, waiting to be turned on, ends with the VM).
 fn hypercalls_check_buffers<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
-    hypervisor::start::<P>(&k, &spec::<P>("caller", bare, scenario::HYPERCALLS, OnFault::Stop, &[]))?;
+    hypervisor::start::<P>(&k, &VmSpec { vcpus: 2, ..spec::<P>("caller", bare, scenario::HYPERCALLS, OnFault::Stop, &[]) })?;
     run(&k)?;
     expect::<P>("caller", &Outcome::Off(0)).map(|_| ())
 }

@@ -16,6 +16,15 @@ pub trait GuestState: Default + Send + 'static {
     fn stop_timer();
     /// Masks the virtual timer the CPU holds (its interrupt line drops).
     fn mask_live_timer();
+    /// Makes this the state of the VM's CPU number `cpu`: what the guest reads as its MPIDR
+    /// (affinity 0 = `cpu`, the rest 0), loaded with the rest of the state.
+    fn set_cpu_number(&mut self, cpu: u8);
+}
+
+/// The MPIDR a guest's CPU number `cpu` reads: bit 31 (RES1 on AArch64, the multiprocessor
+/// format on ARMv7) and affinity 0.
+pub const fn guest_mpidr(cpu: u8) -> u64 {
+    (1 << 31) | cpu as u64
 }
 
 /// Exception class (syndrome bits 31:26).

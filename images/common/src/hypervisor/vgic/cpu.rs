@@ -58,19 +58,15 @@ impl Gich {
         injected
     }
 
-    /// Makes software interrupt (SGI) `id` pending in the list registers the CPU holds, as sent
-    /// by CPU 0 (the VM's one CPU sending to itself). False when it is pending already (SGIs
-    /// sent again before they are taken merge) or no list register is free.
-    pub fn inject_software(&self, id: u32, priority: u8) -> bool {
+    /// Makes software interrupt (SGI) `id` from vCPU `source` pending in the list registers the
+    /// CPU holds (see [`VgicCpu::inject_software`]).
+    pub fn inject_software(&self, id: u32, source: usize, priority: u8) -> bool {
         let mut state = VgicCpu::save(self);
-        let pending = state.lr.iter().any(|&lr| lr & 0x3ff == id && lr & LR_STATE == LR_PENDING);
-        let Some(free) = state.lr.iter_mut().take(self.list_registers()).find(|lr| **lr & LR_STATE == 0) else { return false };
-        if pending {
-            return false;
+        let injected = state.inject_software(id, source, priority, self.list_registers());
+        if injected {
+            state.restore(self);
         }
-        *free = LR_PENDING | (((priority >> 3) as u32) << 23) | (id & 0x3ff);
-        state.restore(self);
-        true
+        injected
     }
 
     /// True when the list registers the CPU holds have an interrupt pending for the guest.
@@ -121,6 +117,24 @@ impl VgicCpu {
             gich.write(GICH_LR + 4 * n, self.lr[n]);
         }
         gich.write(GICH_HCR, self.hcr);
+    }
+
+    /// Makes software interrupt (SGI) `id`, sent by vCPU `source`, pending in the first
+    /// `list_registers` of this state (a list register names an SGI's sender in its CPUID field,
+    /// bits 12:10, and the guest's acknowledge reads it there). An SGI already in a list
+    /// register (pending, active, or both) is only marked pending there: one interrupt must not
+    /// sit in two list registers, and SGIs sent again before they are taken merge. False when
+    /// it is in none and no list register is free.
+    pub fn inject_software(&mut self, id: u32, source: usize, priority: u8, list_registers: usize) -> bool {
+        let interrupt = (((source & 7) as u32) << 10) | (id & 0xf);
+        let lrs = &mut self.lr[..list_registers.min(LIST_REGISTERS)];
+        if let Some(lr) = lrs.iter_mut().find(|lr| **lr & 0x1fff == interrupt && **lr & LR_STATE != 0) {
+            *lr |= LR_PENDING;
+            return true;
+        }
+        let Some(free) = lrs.iter_mut().find(|lr| **lr & LR_STATE == 0) else { return false };
+        *free = LR_PENDING | (((priority >> 3) as u32) << 23) | interrupt;
+        true
     }
 
     /// Makes virtual interrupt `id` pending at `priority` (of which a GICv2 list register keeps

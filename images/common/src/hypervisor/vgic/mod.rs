@@ -7,4 +7,4 @@ pub mod cpu;
 pub mod distributor;
 
 pub use cpu::{Gich, VgicCpu};
-pub use distributor::VirtualDistributor;
+pub use distributor::{Sgi, VirtualDistributor, MAX_VCPUS};

@@ -35,6 +35,8 @@ pub struct GuestContext {
     pub csselr: u64,
     pub cntv_ctl: u64,
     pub cntv_cval: u64,
+    /// What the guest reads as MPIDR_EL1 (VMPIDR_EL2): its CPU number in the VM.
+    pub vmpidr: u64,
     /// Its FP/SIMD registers while another vCPU owns the FP unit.
     pub fp: super::fp::FpState,
 }
@@ -45,7 +47,7 @@ const SCTLR_EL1_RESET: u64 = 0x30d0_0800;
 impl GuestContext {
     /// The registers of a vCPU coming out of reset.
     pub fn reset() -> GuestContext {
-        GuestContext { sctlr: SCTLR_EL1_RESET, ..GuestContext::default() }
+        GuestContext { sctlr: SCTLR_EL1_RESET, vmpidr: crate::arch::hypervisor::guest_exit::guest_mpidr(0), ..GuestContext::default() }
     }
 
     /// Saves the guest registers the CPU holds. The guest's virtual timer keeps running until
@@ -142,9 +144,11 @@ impl GuestContext {
             asm!(
                 "msr tpidr_el1, {0}", "msr cntkctl_el1, {1}", "msr sp_el1, {2}", "msr elr_el1, {3}",
                 "msr spsr_el1, {4}", "msr csselr_el1, {5}", "msr cntv_cval_el0, {7}", "msr cntv_ctl_el0, {6}",
+                "msr vmpidr_el2, {8}",
                 "isb",
                 in(reg) self.tpidr_el1, in(reg) self.cntkctl, in(reg) self.sp_el1, in(reg) self.elr_el1,
                 in(reg) self.spsr_el1, in(reg) self.csselr, in(reg) self.cntv_ctl, in(reg) self.cntv_cval,
+                in(reg) self.vmpidr,
                 options(nomem, nostack)
             );
         }
@@ -170,6 +174,10 @@ impl GuestState for GuestContext {
 
     fn mask_live_timer() {
         GuestContext::mask_live_timer()
+    }
+
+    fn set_cpu_number(&mut self, cpu: u8) {
+        self.vmpidr = crate::arch::hypervisor::guest_exit::guest_mpidr(cpu);
     }
 }
 

@@ -90,6 +90,8 @@ pub struct GuestContext {
     pub csselr: u32,
     pub cntv_ctl: u32,
     pub cntv_cval: u64,
+    /// What the guest reads as MPIDR (VMPIDR): its CPU number in the VM.
+    pub vmpidr: u32,
     /// SP_usr, then SP, LR and SPSR of SVC, ABT, UND, IRQ.
     pub sp_usr: u32,
     pub svc: [u32; 3],
@@ -110,7 +112,7 @@ impl GuestContext {
 
     /// The registers of a vCPU coming out of reset.
     pub fn reset() -> GuestContext {
-        GuestContext { sctlr: SCTLR_RESET, ..GuestContext::default() }
+        GuestContext { sctlr: SCTLR_RESET, vmpidr: crate::arch::hypervisor::guest_exit::guest_mpidr(0) as u32, ..GuestContext::default() }
     }
 
     /// Saves the guest registers the CPU holds. The guest's virtual timer keeps running until
@@ -179,6 +181,7 @@ impl GuestContext {
         mcr!(self.csselr, 2, "c0", "c0", 0);
         mcrr!(self.cntv_cval, 3, "c14");
         mcr!(self.cntv_ctl, 0, "c14", "c3", 1);
+        mcr!(self.vmpidr, 4, "c0", "c0", 5);
         set_banked!("sp_usr", self.sp_usr);
         set_banked!("sp_svc", self.svc[0]);
         set_banked!("lr_svc", self.svc[1]);
@@ -245,6 +248,10 @@ impl GuestState for GuestContext {
 
     fn mask_live_timer() {
         GuestContext::mask_live_timer()
+    }
+
+    fn set_cpu_number(&mut self, cpu: u8) {
+        self.vmpidr = crate::arch::hypervisor::guest_exit::guest_mpidr(cpu) as u32;
     }
 }
 
