@@ -228,14 +228,36 @@ impl Thread {
         }
     }
 
-    /// Closes the CPU-share window once it is `CPU_SHARE_WINDOW_NS` long.
+    /// Closes the CPU-share window once it is `CPU_SHARE_WINDOW_NS` long. A 64-bit CPU divides
+    /// in one instruction; a 32-bit one would call a division routine (see [`percent_of`]).
+    #[inline]
     pub fn roll_cpu_share(&mut self, now_ns: u64) {
         let length = now_ns.saturating_sub(self.share_window_start_ns);
-        if length >= CPU_SHARE_WINDOW_NS {
-            self.cpu_share_pct = percent_of(self.share_window_run_ns, length);
+        if cfg!(target_pointer_width = "64") && length >= CPU_SHARE_WINDOW_NS {
+            self.cpu_share_pct = (self.share_window_run_ns.saturating_mul(100) / length).min(100) as u8;
             self.share_window_start_ns = now_ns;
             self.share_window_run_ns = 0;
+        } else if length >= CPU_SHARE_WINDOW_NS {
+            self.close_share_window(now_ns);
         }
+    }
+
+    /// [`Thread::roll_cpu_share`] when the window is full (at most every 100 ms).
+    #[cold]
+    #[inline(never)]
+    fn close_share_window(&mut self, now_ns: u64) {
+        let length = now_ns - self.share_window_start_ns;
+        self.cpu_share_pct = percent_of(self.share_window_run_ns, length);
+        self.share_window_start_ns = now_ns;
+        self.share_window_run_ns = 0;
+    }
+
+    /// Panics for a smashed stack canary, naming the thread. Out of line and cold: the check
+    /// on every switch is one comparison, and the message is made only here.
+    #[cold]
+    #[inline(never)]
+    pub fn stack_overflowed(&self) -> ! {
+        panic!("wells: stack overflow in thread '{}'", self.name())
     }
 
     /// Its name, for a message.
@@ -267,7 +289,6 @@ impl Thread {
 /// (the largest `pct` below 128 with `pct * whole <= 100 * part`). A 64-bit division is a
 /// library routine of some 500 bytes of flash on a 32-bit CPU; the window closes at most every
 /// 100 ms, so seven steps cost nothing that matters.
-#[inline(never)]
 fn percent_of(part: u64, whole: u64) -> u8 {
     let scaled = part.saturating_mul(100) as u128;
     let mut pct = 0u8;
