@@ -13,10 +13,10 @@ pub fn ms_ceil(ns: u64) -> u64 {
     let x = ns >> 6;
     let top = (x >> 32) as u32;
     let high = top / DIVISOR;
-    let middle = (top % DIVISOR) << 16 | (x as u32) >> 16;
-    let low = (middle % DIVISOR) << 16 | (x as u32 & 0xffff);
-    let quotient = (high as u64) << 32 | ((middle / DIVISOR) << 16 | low / DIVISOR) as u64;
-    quotient + u64::from(low % DIVISOR != 0 || ns & 63 != 0)
+    let middle = ((top % DIVISOR) << 16) | ((x as u32) >> 16);
+    let low = ((middle % DIVISOR) << 16) | (x as u32 & 0xffff);
+    let quotient = ((high as u64) << 32) | (((middle / DIVISOR) << 16) | (low / DIVISOR)) as u64;
+    quotient + u64::from(!low.is_multiple_of(DIVISOR) || !ns.is_multiple_of(64))
 }
 
 /// How long a blocking call may wait.
