@@ -61,8 +61,23 @@ pub struct ThreadStats {
 impl ThreadStats {
     /// The name as text.
     pub fn name_str(&self) -> &str {
-        let len = self.name.iter().position(|&b| b == 0).unwrap_or(self.name.len());
-        core::str::from_utf8(&self.name[..len]).unwrap_or("?")
+        name_text(&self.name)
+    }
+}
+
+/// A stored name (zero-padded) as text: up to its first zero byte, "?" if that is not UTF-8.
+fn name_text(name: &[u8; NAME_LEN + 1]) -> &str {
+    let len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    core::str::from_utf8(&name[..len]).unwrap_or("?")
+}
+
+/// A thread's name in a message (`{}`), made into text only when the message is formatted: a
+/// panic message that is never printed (panic = immediate abort) then costs no code.
+pub struct ThreadName<'a>(&'a [u8; NAME_LEN + 1]);
+
+impl core::fmt::Display for ThreadName<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(name_text(self.0))
     }
 }
 
@@ -213,14 +228,41 @@ impl Thread {
         }
     }
 
-    /// Closes the CPU-share window once it is `CPU_SHARE_WINDOW_NS` long.
+    /// Closes the CPU-share window once it is `CPU_SHARE_WINDOW_NS` long. A 64-bit CPU divides
+    /// in one instruction; a 32-bit one would call a division routine (see [`percent_of`]).
+    #[inline]
     pub fn roll_cpu_share(&mut self, now_ns: u64) {
         let length = now_ns.saturating_sub(self.share_window_start_ns);
-        if length >= CPU_SHARE_WINDOW_NS {
+        if cfg!(target_pointer_width = "64") && length >= CPU_SHARE_WINDOW_NS {
             self.cpu_share_pct = (self.share_window_run_ns.saturating_mul(100) / length).min(100) as u8;
             self.share_window_start_ns = now_ns;
             self.share_window_run_ns = 0;
+        } else if length >= CPU_SHARE_WINDOW_NS {
+            self.close_share_window(now_ns);
         }
+    }
+
+    /// [`Thread::roll_cpu_share`] when the window is full (at most every 100 ms).
+    #[cold]
+    #[inline(never)]
+    fn close_share_window(&mut self, now_ns: u64) {
+        let length = now_ns - self.share_window_start_ns;
+        self.cpu_share_pct = percent_of(self.share_window_run_ns, length);
+        self.share_window_start_ns = now_ns;
+        self.share_window_run_ns = 0;
+    }
+
+    /// Panics for a smashed stack canary, naming the thread. Out of line and cold: the check
+    /// on every switch is one comparison, and the message is made only here.
+    #[cold]
+    #[inline(never)]
+    pub fn stack_overflowed(&self) -> ! {
+        panic!("wells: stack overflow in thread '{}'", self.name())
+    }
+
+    /// Its name, for a message.
+    pub fn name(&self) -> ThreadName<'_> {
+        ThreadName(&self.name)
     }
 
     /// A snapshot for tools.
@@ -242,8 +284,47 @@ impl Thread {
     }
 }
 
+/// `part` as a percentage of `whole` (not 0), rounded down and at most 100: what
+/// `(part.saturating_mul(100) / whole).min(100)` gives, found bit by bit with multiplications
+/// (the largest `pct` below 128 with `pct * whole <= 100 * part`). A 64-bit division is a
+/// library routine of some 500 bytes of flash on a 32-bit CPU; the window closes at most every
+/// 100 ms, so seven steps cost nothing that matters.
+fn percent_of(part: u64, whole: u64) -> u8 {
+    let scaled = part.saturating_mul(100) as u128;
+    let mut pct = 0u8;
+    let mut bit = 64u8;
+    while bit != 0 {
+        if u128::from(pct | bit) * u128::from(whole) <= scaled {
+            pct |= bit;
+        }
+        bit >>= 1;
+    }
+    pct.min(100)
+}
+
 /// Length of the window a thread's recent CPU share is measured over.
 pub const CPU_SHARE_WINDOW_NS: u64 = 100_000_000;
 
 /// Written at the lowest 8 bytes of every stack; a thread that overwrote it overflowed.
 pub const STACK_CANARY: u64 = 0x57e1_15ca_4a12_e5ed;
+
+#[cfg(test)]
+mod tests {
+    use super::percent_of;
+
+    #[test]
+    fn percent_of_is_the_divisions_answer() {
+        let divided = |part: u64, whole: u64| (part.saturating_mul(100) / whole).min(100) as u8;
+        let wholes = [1, 3, 7, 100, 101, 99_999_999, 100_000_000, 123_456_789, 1 << 32, u64::MAX / 127, u64::MAX / 100, u64::MAX - 1, u64::MAX];
+        for whole in wholes {
+            let parts = [0, 1, whole / 3, whole / 2, whole - 1, whole, whole.saturating_add(1), whole.saturating_mul(2), u64::MAX / 100, u64::MAX / 100 + 1, u64::MAX];
+            for part in parts {
+                assert_eq!(percent_of(part, whole), divided(part, whole), "{part} of {whole}");
+            }
+            for pct in 0..=101u64 {
+                let part = (whole / 100).saturating_mul(pct);
+                assert_eq!(percent_of(part, whole), divided(part, whole), "{part} of {whole}");
+            }
+        }
+    }
+}

@@ -143,9 +143,10 @@ impl Host for BoardHost {
 
     fn timer_arm(&self, deadline_ns: u64) {
         // Deadlines are kept in SysTick's milliseconds; the tick may lag the clock by its own
-        // interrupt latency, never lead it.
+        // interrupt latency, never lead it. (`ms_ceil`: no 64-bit division routine in flash.)
+        const _: () = assert!(NS_PER_TICK == wells_core::time::NS_PER_MS);
         let now = ticks();
-        let due = deadline_ns.div_ceil(NS_PER_TICK);
+        let due = wells_core::time::ms_ceil(deadline_ns);
         if due <= now {
             ARMED.store(false, Ordering::SeqCst);
             armv7m::pend_kernel_entry();

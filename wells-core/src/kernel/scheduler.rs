@@ -703,7 +703,9 @@ impl State {
             thread.share_window_run_ns += ran;
             thread.stopped_at_ns = now_ns;
             if let Some(stack) = &thread.stack {
-                assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+                if stack.bottom_word() != STACK_CANARY {
+                    thread.stack_overflowed();
+                }
             }
             if MAX_CPUS > 1 && thread.state == ThreadState::Running && thread.suspend_pending {
                 // Suspended from another CPU while it ran here (`State::suspend_elsewhere`).

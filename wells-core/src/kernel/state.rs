@@ -15,6 +15,7 @@ use crate::handle::{Handle, Kind, ObjectTable};
 use crate::sched::Policy;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 /// Most objects one kernel holds.
 pub const MAX_OBJECTS: usize = 16384;
@@ -41,8 +42,10 @@ pub struct Switch {
 /// Everything the kernel knows, behind one lock. Each part keeps its own fields private; the
 /// kernel's modules reach the parts, and the parts say what may be done with them.
 pub struct State {
-    /// Every kernel object (typed access in `objects.rs`).
-    pub(super) objects: ObjectTable<Object>,
+    /// Every kernel object (typed access in `objects.rs`). Freed by `State`'s own `drop`, not
+    /// by the drop glue of the generic `Kernel<A>` that holds it: that glue is made in the
+    /// crate that names `A`, and would carry a second copy of every object kind's drop code.
+    pub(super) objects: ManuallyDrop<ObjectTable<Object>>,
     /// Who runs: current thread, run queues (the policy), slices, switches.
     pub(super) sched: Scheduler,
     /// Deadlines, the kernel's reading of the time and the host timer.
@@ -61,7 +64,7 @@ pub struct State {
 impl State {
     pub fn new(policy: Box<dyn Policy>) -> State {
         State {
-            objects: ObjectTable::new(MAX_OBJECTS),
+            objects: ManuallyDrop::new(ObjectTable::new(MAX_OBJECTS)),
             sched: Scheduler::new(policy),
             clock: Clock::default(),
             domains: Domains::new(),
@@ -119,8 +122,21 @@ impl State {
         core::mem::take(&mut self.fates)
     }
 
+    /// Takes object `handle` of `kind` out of the table and frees it (here, in the core, for
+    /// the reason given at [`State::objects`]).
+    pub(super) fn free_object(&mut self, handle: Handle, kind: Kind) -> crate::error::Result<()> {
+        self.objects.remove(handle, kind).map(drop)
+    }
+
     /// Handles of live threads.
     pub fn thread_handles(&self) -> impl Iterator<Item = Handle> + '_ {
         self.objects.handles(Kind::Thread)
+    }
+}
+
+impl Drop for State {
+    /// Frees every object (the table is left empty, holding no memory).
+    fn drop(&mut self) {
+        drop(core::mem::replace(&mut *self.objects, ObjectTable::new(0)));
     }
 }

@@ -79,7 +79,7 @@ impl<A: Arch> Kernel<A> {
             return Err(Error::BadState);
         }
         let pinned = thread.cpus != crate::kernel::percpu::ALL_CPUS;
-        cs.objects.remove(handle, Kind::Thread)?;
+        cs.free_object(handle, Kind::Thread)?;
         if pinned {
             cs.sched.pinned -= 1;
         }
@@ -144,7 +144,7 @@ impl<A: Arch> Kernel<A> {
             match thread.state {
                 ThreadState::Exited => {
                     let code = thread.exit_code;
-                    cs.objects.remove(handle, Kind::Thread)?;
+                    cs.free_object(handle, Kind::Thread)?;
                     return Ok(code);
                 }
                 ThreadState::Created => return Err(Error::BadState),

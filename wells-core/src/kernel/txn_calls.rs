@@ -77,7 +77,7 @@ impl<A: Arch> Kernel<A> {
         if acting != owner && acting != DomainId::KERNEL {
             return Err(Error::AccessDenied);
         }
-        cs.objects.remove(object, Kind::SharedObject).map(drop)
+        cs.free_object(object, Kind::SharedObject)
     }
 
     /// Creates an active transaction with no members; with a deadline, it aborts if not

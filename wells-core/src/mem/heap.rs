@@ -49,10 +49,20 @@ impl KernelHeap {
     }
 
     fn locked<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
-        let were_enabled = (self.irq_save)();
-        let r = f(&mut self.inner.lock());
+        let (were_enabled, mut inner) = self.lock();
+        let r = f(&mut inner);
+        drop(inner);
         (self.irq_restore)(were_enabled);
         r
+    }
+
+    /// Masks interrupts and takes the lock; returns whether interrupts were enabled. A hint,
+    /// not forced: speed-first builds inline it, the size-first one keeps one copy of the spin
+    /// lock for the heap's four entries.
+    #[inline]
+    fn lock(&self) -> (bool, spin::MutexGuard<'_, Inner>) {
+        let were_enabled = (self.irq_save)();
+        (were_enabled, self.inner.lock())
     }
 
     /// Gives the heap its region.

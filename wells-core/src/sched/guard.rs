@@ -50,7 +50,12 @@ impl Guard {
     /// A release ended late at `now_ns`. Returns a revert when the loaded set must go.
     pub fn note_miss(&mut self, now_ns: u64) -> Option<Revert> {
         self.total_misses += 1;
-        self.roll(now_ns);
+        // Without decision sets no set is ever loaded (`Kernel::policy_load` refuses them all),
+        // so no baseline is ever taken from the windows: rolling them (a 64-bit division) would
+        // serve nothing.
+        if cfg!(feature = "decision-sets") {
+            self.roll(now_ns);
+        }
         self.misses_in_window += 1;
         let baseline = self.baseline?;
         if self.misses_in_window > baseline.saturating_add(self.margin) {

@@ -83,7 +83,9 @@ impl State {
         thread.share_window_run_ns += ran;
         thread.stopped_at_ns = now_ns;
         if let Some(stack) = &thread.stack {
-            assert!(stack.bottom_word() == STACK_CANARY, "wells: stack overflow in thread '{}'", thread.stats(now_ns).name_str());
+            if stack.bottom_word() != STACK_CANARY {
+                thread.stack_overflowed();
+            }
         }
         let save: *mut usize = if abandon { &mut self.sched.discard_sp[here] } else { &mut thread.saved_sp };
         if let Some(queue) = self.wait_queue_mut(waiting_on.0, waiting_on.1) {
