@@ -52,6 +52,8 @@ pub struct Vm {
     pub ports: &'static [&'static str],
     pub budget: Option<CpuBudget>,
     pub on_fault: OnFault,
+    /// Its vCPUs (1 to 8).
+    pub vcpus: u8,
     pub devices: Devices,
 }
 

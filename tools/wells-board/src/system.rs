@@ -13,6 +13,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
+/// Most vCPUs a VM may have (`wells_board_common::hypervisor::vgic::MAX_VCPUS`).
+const MAX_VCPUS: u8 = 8;
 /// Highest thread priority of the kernel (`wells_core::sched::PRIORITY_MAX`).
 pub const PRIORITY_MAX: u8 = 31;
 /// A VM's RAM is mapped with 2 MiB stage-2 blocks: its base and size are multiples of this.
@@ -99,6 +101,8 @@ pub struct Domain {
     pub on_fault: Option<Spanned<String>>,
     /// VM with `on-fault = "restart"`: how many times at most.
     pub restarts: Option<Spanned<u32>>,
+    /// VM: how many vCPUs, 1 to 8 (default 1); the guest turns the others on with PSCI CPU_ON.
+    pub vcpus: Option<Spanned<u8>>,
     /// Partition: its window in each major frame, in microseconds.
     pub window_us: Option<Spanned<u64>>,
     /// Partition: put in r0 at its entry (the bare guest's scenario).
@@ -226,6 +230,7 @@ impl System {
                 ("devices", d.devices.as_ref().map(|s| s.span())),
                 ("on-fault", d.on_fault.as_ref().map(|s| s.span())),
                 ("restarts", d.restarts.as_ref().map(|s| s.span())),
+                ("vcpus", d.vcpus.as_ref().map(|s| s.span())),
             ];
             let partition_only = [("window-us", d.window_us.as_ref().map(|s| s.span())), ("arg", d.arg.as_ref().map(|s| s.span()))];
             // A partition has an image, RAM, a window and a fault policy: no priority, ports,
@@ -390,6 +395,14 @@ impl System {
             (Some("restart"), _) => return Err(problem(d.on_fault.as_ref().unwrap(), field("restarts"), "missing: `on-fault = \"restart\"` needs `restarts = N` (N >= 1)")),
             (None | Some("stop"), Some(n)) => return Err(problem(n, field("restarts"), "only with `on-fault = \"restart\"`")),
             (Some(other), _) => return Err(problem(d.on_fault.as_ref().unwrap(), field("on-fault"), format!("unknown policy `{other}` (policies: stop, restart)"))),
+        }
+        if let Some(vcpus) = &d.vcpus {
+            if !(1..=MAX_VCPUS).contains(vcpus.get_ref()) {
+                return Err(problem(vcpus, field("vcpus"), format!("must be 1..={MAX_VCPUS} (what a GICv2 addresses)")));
+            }
+            if *vcpus.get_ref() > 1 && d.on_fault.as_ref().is_some_and(|o| o.get_ref() == "restart") {
+                return Err(problem(vcpus, field("vcpus"), "a VM with several vCPUs cannot be restarted after a fault: `on-fault = \"stop\"`"));
+            }
         }
         Ok(())
     }
@@ -626,6 +639,7 @@ pub fn rust(system: &System, text: &str, board: &Description, offer: &Offer) -> 
         let _ = writeln!(out, "            ram_base: {:#x},\n            ram_size: {:#x},", d.ram_base.as_ref().map_or(guest.ram, |b| *b.get_ref()), d.ram_size.as_ref().expect("checked").get_ref());
         let _ = writeln!(out, "            priority: {},\n            ports: &[{}],\n            budget: {},", d.priority.as_ref().expect("checked").get_ref(), quoted_list(&d.ports), budget(d));
         let _ = writeln!(out, "            on_fault: {on_fault},");
+        let _ = writeln!(out, "            vcpus: {},", d.vcpus.as_ref().map_or(1, |v| *v.get_ref()));
         let _ = writeln!(
             out,
             "            devices: wells_board_common::hypervisor::Devices {{ uart: {}, interrupt_controller: {} }},",
@@ -868,7 +882,7 @@ image = "tasks"
 
     #[test]
     fn bad_descriptions_name_line_and_field() {
-        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nstack = 4096"), "16: unknown field `stack`, expected one of `kind`, `name`, `priority`, `ports`, `budget`, `program`, `bits`, `image`, `ram-base`, `ram-size`, `devices`, `on-fault`, `restarts`, `window-us`, `arg`");
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nstack = 4096"), "16: unknown field `stack`, expected one of `kind`, `name`, `priority`, `ports`, `budget`, `program`, `bits`, `image`, `ram-base`, `ram-size`, `devices`, `on-fault`, `restarts`, `vcpus`, `window-us`, `arg`");
         assert!(error(TASKS, "priority = 12\n", "").contains("domain.sensor.priority: missing"), "{}", error(TASKS, "priority = 12\n", ""));
         assert!(error(TASKS, "program = \"demo-sensor\"\n", "").starts_with("12: domain.sensor.program: missing"));
         assert!(error(TASKS, "\"demo-sensor\"", "\"demo-sensr\"").starts_with("14: domain.sensor.program: unknown program `demo-sensr` (user/apps has: demo-logger, demo-sensor)"));
@@ -898,6 +912,9 @@ image = "tasks"
         assert_eq!(error(VMS, "\"restart\"", "\"reboot\""), "12: domain.left.on-fault: unknown policy `reboot` (policies: stop, restart)");
         assert_eq!(error(VMS, "[\"uart\", \"gic\"]", "[\"uart\", \"disk\"]"), "14: domain.left.devices: `disk`: each at most once, of: uart, gic");
         assert_eq!(error(VMS, "priority = 8", "priority = 8\nprogram = \"demo-sensor\""), "12: domain.left.program: not a field of a vm");
+        assert_eq!(error(VMS, "priority = 8", "priority = 8\nvcpus = 9"), "12: domain.left.vcpus: must be 1..=8 (what a GICv2 addresses)");
+        assert_eq!(error(VMS, "priority = 8", "priority = 8\nvcpus = 2"), "12: domain.left.vcpus: a VM with several vCPUs cannot be restarted after a fault: `on-fault = \"stop\"`");
+        assert_eq!(error(TASKS, "priority = 12", "priority = 12\nvcpus = 2"), "16: domain.sensor.vcpus: not a field of a task");
     }
 
     /// A board with a Cortex-R52 family, for partitions.

@@ -21,6 +21,7 @@ pub fn run<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
         let spec = VmSpec {
             priority: vm.priority,
             on_fault: vm.on_fault,
+            vcpus: vm.vcpus,
             ports: &handles,
             budget: vm.budget,
             devices: vm.devices,
