@@ -95,7 +95,20 @@ const VM_SCENARIOS_ARM64: &[&str] = vm_scenarios!(
     "[smp] ok - smp kernel: 4 threads spread over 2 CPUs, work done on each",
     "[smp] smp demo: thread spread0 ran on CPUs ",
     "wells: vm 'smp' powered off (status 0)",
-    "ok - vm_two_vcpus_run_the_smp_demo"
+    "ok - vm_two_vcpus_run_an_smp_guest"
+);
+
+/// The Cortex-A15 test image also runs its SMP bring-up test in a VM with two vCPUs.
+const VM_SCENARIOS_ARM32: &[&str] = vm_scenarios!(
+    "ok - vm_bad_vcpu_counts_are_refused",
+    "[smp] ok - smp: CPU 1 up: SVC yes, MMU yes, timer ticks 1 (GIC CPU interface), SGI taken yes",
+    "[smp] ok - smp: a counter incremented under a spin lock by 2 CPUs: 200000",
+    "[smp] ok - smp: 10000 values passed to CPU 1 and back, each checked: 0 wrong",
+    "[smp] ok - smp: CPU_ON of a CPU that does not exist (the next number) = -2",
+    "[smp] smp: 2 of 2 CPUs up",
+    "[smp] smp test: PASS",
+    "wells: vm 'smp' powered off (status 0)",
+    "ok - vm_two_vcpus_run_an_smp_guest"
 );
 
 /// The hypervisor test plan: the scenarios at EL2 entry and at EL3 entry (dropped to EL2), and
@@ -158,6 +171,8 @@ pub const VIRT_ARM32_HYPER: Board = Board {
     // The Cortex-A15 supervisor's demo with its USR tasks, as it runs natively.
     guest_images: &[
         GuestImage { board: &crate::arm32::VIRT_ARM32, bin: "wells-demo", features: &["user"], env: "WELLS_GUEST_SUPERVISOR_32", when: &[] },
+        // The SMP bring-up test, run in a VM with two vCPUs.
+        GuestImage { board: &crate::arm32::VIRT_ARM32, bin: "wells-smp-test", features: &[], env: "WELLS_GUEST_SMP_32", when: &[] },
         GuestImage {
             board: &crate::arm32::VIRT_ARM32,
             bin: "wells-bench",
@@ -184,7 +199,7 @@ pub const HYPER32_TESTS: &[TestImage] = &[TestImage {
             name: "arm32 hypervisor: VMs, HYP entry (cortex-a15, virtualization=on)",
             machine: "virt,virtualization=on",
             cpu: "cortex-a15",
-            expect: VM_SCENARIOS,
+            expect: VM_SCENARIOS_ARM32,
             status: 0,
         },
         Boot {

@@ -25,6 +25,11 @@ pub fn relax() {
     } else {
         wells_core::arch::aarch64::wait_for_event();
     }
+    #[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
+    if VM_YIELD.load(Ordering::Relaxed) {
+        wells_core::arch::arm::psci::call(crate::hypervisor::hypercalls::WELLS_YIELD);
+        return;
+    }
     // SAFETY: a hint instruction: no memory, register or flag is touched.
     #[cfg(not(target_arch = "aarch64"))]
     unsafe {
@@ -35,7 +40,7 @@ pub fn relax() {
 /// Set when this image runs as a guest of the wells hypervisor: [`relax`] yields the vCPU.
 static VM_YIELD: AtomicBool = AtomicBool::new(false);
 
-/// A guest of the wells hypervisor (arm64): spin-waits yield the vCPU through wells' yield
+/// A guest of the wells hypervisor: spin-waits yield the vCPU through wells' yield
 /// hypercall, so a vCPU waiting for another that shares its physical CPU lets it run at once
 /// (a paravirtual pause: QEMU does not trap `wfe`, which a hypervisor on hardware would).
 pub fn yield_to_hypervisor(on: bool) {

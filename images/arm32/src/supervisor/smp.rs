@@ -59,6 +59,7 @@ pub(crate) fn note_interrupt(id: u32) {
 /// Starts every other CPU and checks what each reports; prints a line per CPU and a summary.
 /// True when every CPU came up with everything and PSCI answered every bad call as it must.
 pub fn bring_up(entry_mode: u32) -> bool {
+    wells_board_common::smp_stress::yield_to_hypervisor(crate::board::is_guest());
     let Some(conduit) = Conduit::for_entry_mode(entry_mode) else {
         println!(Board, "not ok - smp: entered in {}: QEMU offers no PSCI there", mode::name(entry_mode));
         return false;

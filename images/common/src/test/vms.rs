@@ -61,16 +61,17 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8], smp:
         Test::new("vm_bad_vcpu_counts_are_refused", move |board| bad_vcpu_counts_are_refused(board, bare)),
     ];
     if let Some(smp) = smp {
-        tests.push(Test::new("vm_two_vcpus_run_the_smp_demo", move |board| two_vcpus_run_the_smp_demo(board, smp)));
+        tests.push(Test::new("vm_two_vcpus_run_an_smp_guest", move |board| two_vcpus_run_an_smp_guest(board, smp)));
     }
     tests
 }
 
-/// The arm64 SMP demo image, unmodified, in a VM with two vCPUs: it starts its second CPU with
-/// PSCI CPU_ON, checks it (its MPIDR, timer tick, an SGI through the emulated distributor, a
-/// spin lock and 10 000 values passed across), then runs one kernel's threads on both and
-/// wakes them across CPUs with SGIs. It powers off with status 0 only if every check passed.
-fn two_vcpus_run_the_smp_demo<P: VmPlatform>(board: &P, smp: &'static [u8]) -> TestResult {
+/// The board's SMP image, unmodified, in a VM with two vCPUs: it starts its second CPU with
+/// PSCI CPU_ON and checks it (its MPIDR, timer tick, an SGI through the emulated distributor, a
+/// spin lock and 10 000 values passed across); arm64's (the SMP demo) then runs one kernel's
+/// threads on both and wakes them across CPUs with SGIs. It powers off with status 0 only if
+/// every check passed.
+fn two_vcpus_run_an_smp_guest<P: VmPlatform>(board: &P, smp: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
     hypervisor::start::<P>(&k, &VmSpec { vcpus: 2, ..VmSpec::new("smp", smp, P::RAM_IPA, SUPERVISOR_RAM) })?;
     run(&k)?;
