@@ -9,21 +9,19 @@ use crate::println;
 use crate::timer_host::GenericTimer;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-/// A spin-wait's pause. Under QEMU's one-thread TCG (`-icount`, the SMP bench) both hints below
-/// hand the host thread to the next CPU at once, so a CPU waiting for another does not spin out
-/// its whole turn. (`core::hint::spin_loop` is an `isb` on arm64, which QEMU does not treat so.)
-/// On arm64 it is `wfe`, bounded by the event stream each CPU turns on: in a VM of the wells
-/// hypervisor, whose vCPUs may share a physical CPU, it traps and the vCPU yields to the one it
-/// waits for. On the Cortex-A15 it is the `yield` hint.
-/// QEMU never traps `wfe` (it treats it as `yield`), so a guest of the wells hypervisor on QEMU
-/// asks for the yield itself: [`yield_to_hypervisor`].
+/// A spin-wait's pause: the Arm `yield` hint. Under QEMU's one-thread TCG (`-icount`, the SMP
+/// bench) it hands the host thread to the next CPU at once, so a CPU waiting for another does
+/// not spin out its whole turn; on hardware and under multi-threaded TCG it is a hint only.
+/// (`core::hint::spin_loop` is an `isb` on arm64, which QEMU does not treat so.) As a guest of
+/// the wells hypervisor ([`yield_to_hypervisor`]) it yields the vCPU with wells' yield
+/// hypercall instead: the vCPU it waits for may share its physical CPU, and neither `yield` nor
+/// `wfe` traps on QEMU.
 #[inline(always)]
 pub fn relax() {
     #[cfg(target_arch = "aarch64")]
     if VM_YIELD.load(Ordering::Relaxed) {
         wells_core::arch::aarch64::psci::call(crate::hypervisor::hypercalls::WELLS_YIELD);
-    } else {
-        wells_core::arch::aarch64::wait_for_event();
+        return;
     }
     #[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
     if VM_YIELD.load(Ordering::Relaxed) {
@@ -31,10 +29,7 @@ pub fn relax() {
         return;
     }
     // SAFETY: a hint instruction: no memory, register or flag is touched.
-    #[cfg(not(target_arch = "aarch64"))]
-    unsafe {
-        core::arch::asm!("yield", options(nomem, nostack, preserves_flags))
-    };
+    unsafe { core::arch::asm!("yield", options(nomem, nostack, preserves_flags)) };
 }
 
 /// Set when this image runs as a guest of the wells hypervisor: [`relax`] yields the vCPU.
@@ -42,7 +37,7 @@ static VM_YIELD: AtomicBool = AtomicBool::new(false);
 
 /// A guest of the wells hypervisor: spin-waits yield the vCPU through wells' yield
 /// hypercall, so a vCPU waiting for another that shares its physical CPU lets it run at once
-/// (a paravirtual pause: QEMU does not trap `wfe`, which a hypervisor on hardware would).
+/// (a paravirtual pause).
 pub fn yield_to_hypervisor(on: bool) {
     VM_YIELD.store(on, Ordering::Relaxed);
 }

@@ -57,7 +57,6 @@ pub(crate) fn note_interrupt(id: u32) {
 /// Starts every other CPU and checks what each reports; prints a line per CPU and a summary.
 /// True when every CPU came up with everything and PSCI answered every bad call as it must.
 pub fn bring_up(entry_el: u8) -> bool {
-    aarch64::enable_event_stream();
     wells_board_common::smp_stress::yield_to_hypervisor(crate::exit::is_guest());
     let Some(conduit) = Conduit::for_entry_level(entry_el) else {
         println!(Board, "not ok - smp: entered at EL{entry_el}: QEMU offers no PSCI there");
@@ -99,7 +98,6 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
         checks |= VECTORS;
     }
     GIC.init_cpu_interface(VIRTUAL_TIMER);
-    aarch64::enable_event_stream();
     // One tick of this CPU's own timer, taken through the vectors (`note_interrupt`).
     let (now, frequency) = counter();
     aarch64::virtual_timer_arm(now + frequency / 1000);

@@ -183,31 +183,6 @@ pub fn virtual_timer_arm(compare: u64) {
     unsafe { asm!("msr cntv_cval_el0, {0}", "mov {1}, #1", "msr cntv_ctl_el0, {1}", "isb", in(reg) compare, out(reg) _, options(nomem, nostack)) };
 }
 
-/// Turns on the generic timer's event stream on this CPU (CNTKCTL_EL1.EVNTEN, the virtual
-/// counter's bit 11: an event every 4096 ticks, 65 us at 62.5 MHz), so a spin-wait that pauses
-/// with `wfe` ([`wait_for_event`]) never sleeps longer than that when nobody signals it.
-pub fn enable_event_stream() {
-    // EVNTEN (bit 2), EVNTDIR (bit 3), EVNTI (bits 7:4).
-    const EVENT_FIELDS: u64 = 0xfc;
-    const EVNTEN_BIT_11: u64 = (1 << 2) | (11 << 4);
-    let mut control: u64;
-    // SAFETY: reads CNTKCTL_EL1; no side effects.
-    unsafe { asm!("mrs {0}, cntkctl_el1", out(reg) control, options(nomem, nostack)) };
-    control = (control & !EVENT_FIELDS) | EVNTEN_BIT_11;
-    // SAFETY: changes only the event-stream fields of CNTKCTL_EL1; the EL0 access bits stay.
-    unsafe { asm!("msr cntkctl_el1, {0}", "isb", in(reg) control, options(nomem, nostack)) };
-}
-
-/// A spin-wait's pause: `wfe`, which sleeps until an event (another CPU's `sev`, the event
-/// stream of [`enable_event_stream`], an interrupt). Under a hypervisor that traps it (the
-/// wells hypervisor does), the vCPU gives its physical CPU to the others, so a vCPU waiting for
-/// another one sharing its CPU does not spin out its time slice.
-#[inline(always)]
-pub fn wait_for_event() {
-    // SAFETY: a hint instruction: no memory, register or flag is touched.
-    unsafe { asm!("wfe", options(nomem, nostack, preserves_flags)) };
-}
-
 /// Stops the EL1 virtual timer (its interrupt line drops).
 pub fn virtual_timer_cancel() {
     // SAFETY: as above; IMASK|!ENABLE silences the timer.
