@@ -154,6 +154,7 @@ fn wait_until_on<P: VmPlatform>(cpu: u8) -> GuestEntry {
 /// number, every other affinity 0) at guest address `pc` with `context` in its x0. Returns
 /// PSCI's answer: 0, INVALID_PARAMETERS for a vCPU the VM does not have, ALREADY_ON,
 /// INVALID_ADDRESS for an entry outside the VM's RAM.
+#[inline(never)]
 pub fn cpu_on<P: VmPlatform>(target: u64, pc: u64, context: u64) -> i64 {
     let wake = P::vms().with_current(|vm| {
         let cpu = usize::try_from(target).ok().filter(|&cpu| cpu < vm.vcpus.len()).ok_or(psci::INVALID_PARAMETERS)?;
@@ -182,6 +183,7 @@ pub fn cpu_on<P: VmPlatform>(target: u64, pc: u64, context: u64) -> i64 {
 
 /// PSCI AFFINITY_INFO from the running VM about its vCPU `target`: ON, OFF, or
 /// INVALID_PARAMETERS for a vCPU it does not have.
+#[inline(never)]
 pub fn affinity_info<P: VmPlatform>(target: u64) -> i64 {
     P::vms()
         .with_current(|vm| match usize::try_from(target).ok().and_then(|cpu| vm.vcpus.get(cpu)) {
@@ -195,6 +197,7 @@ pub fn affinity_info<P: VmPlatform>(target: u64) -> i64 {
 /// PSCI CPU_OFF from the running vCPU: when it is the VM's last vCPU on, the VM is off
 /// (`powered off (status 0)`); otherwise it waits, off, until the guest turns it on again,
 /// and then starts from reset where CPU_ON said.
+#[inline(never)]
 pub fn cpu_off<P: VmPlatform>() -> Resume {
     let cpu = P::vms().with_current_vcpu(|vm, cpu| {
         let others_on = vm.vcpus.iter().enumerate().any(|(n, vcpu)| n != cpu && vcpu.on);

@@ -108,6 +108,22 @@ pub struct GicVcpu<B: GicBoard> {
 }
 
 impl<B: GicBoard> GicVcpu<B> {
+    /// Puts the SGIs waiting for a free list register into the saved list registers, as many
+    /// as are free (rare: out of the switch's way).
+    #[cold]
+    #[inline(never)]
+    fn deliver_waiting_sgis(&mut self) {
+        let list_registers = B::gich().list_registers();
+        while self.waiting_sgis != 0 {
+            let bit = self.waiting_sgis.trailing_zeros() as usize;
+            let id = (bit / 8) as u32;
+            if !self.vgic.inject_software(id, bit % 8, self.waiting_priority[id as usize], list_registers) {
+                break;
+            }
+            self.waiting_sgis &= !(1 << bit);
+        }
+    }
+
     /// Its CPU state (the trap glue hands it the FP unit on a guest's first FP instruction).
     pub fn guest_mut(&mut self) -> &mut B::Guest {
         &mut self.guest
@@ -144,14 +160,8 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
 
     fn restore(&mut self) {
         // SGIs that found the list registers full go in as far as they are free now.
-        let list_registers = B::gich().list_registers();
-        while self.waiting_sgis != 0 {
-            let bit = self.waiting_sgis.trailing_zeros() as usize;
-            let id = (bit / 8) as u32;
-            if !self.vgic.inject_software(id, bit % 8, self.waiting_priority[id as usize], list_registers) {
-                break;
-            }
-            self.waiting_sgis &= !(1 << bit);
+        if self.waiting_sgis != 0 {
+            self.deliver_waiting_sgis();
         }
         B::gic().set_active(B::GUEST_TIMER_IRQ, self.timer_active);
         self.vgic.restore(B::gich());
