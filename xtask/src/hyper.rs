@@ -81,8 +81,6 @@ macro_rules! vm_scenarios {
     };
 }
 
-const VM_SCENARIOS: &[&str] = vm_scenarios!();
-
 /// The arm64 test image also runs the SMP demo (bring-up checks, then one kernel's threads on
 /// both CPUs) in a VM with two vCPUs.
 const VM_SCENARIOS_ARM64: &[&str] = vm_scenarios!(
