@@ -55,7 +55,7 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper | --m3 | --m3-partitions | --smp | --arm64]
+  test [--under-load | --monitor | --r52-hyper | --m3 | --m3-partitions | --smp | --smp-hyper | --arm64]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
@@ -64,7 +64,8 @@ commands:
                    supervisor's boots and the minimal configuration's; --m3-partitions: only
                    the Cortex-M3 partitions' boot; --smp: only the SMP
                    bring-up boots (arm64: 2 and 4 CPUs, Cortex-A15: 2; multi-threaded
-                   TCG); --arm64: the
+                   TCG, and the arm64 hypervisor on 2 CPUs); --smp-hyper: only that
+                   hypervisor boot; --arm64: the
                    arm64 supervisor's boots and the SMP ones
   test --board NAME
                    only that board's test plan (qemu-virt-arm64, qemu-virt-arm64-hyper,
@@ -267,6 +268,11 @@ fn main() -> ExitCode {
                 for (name, result) in smp::run_tests(&root).into_iter().chain(smp_arm32::run_tests(&root)) {
                     summary.record(&name, result);
                 }
+                if summary.finish() { 0 } else { 1 }
+            }),
+            [flag] if flag == "--smp-hyper" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --smp-hyper");
+                summary.record(smp::HYPER_BOOT.name, smp::hyper_test(&root));
                 if summary.finish() { 0 } else { 1 }
             }),
             _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),

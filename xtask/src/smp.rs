@@ -65,7 +65,39 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .chain(kernel_tests(root))
         .chain([(STRESS_BOOT.name.to_string(), stress_test(root))])
+        .chain([(HYPER_BOOT.name.to_string(), hyper_test(root))])
         .collect()
+}
+
+/// The hypervisor on 2 CPUs (`wells-smp-hyper-test`, image features `hypervisor,smp`): both
+/// brought up at EL2, then VMs whose vCPUs run on different CPUs at once.
+pub const HYPER_BOOT: Boot = Boot {
+    name: "arm64 SMP hypervisor: 2 CPUs at EL2, a VM's 2 vCPUs and 2 VMs each on a CPU of their own (multi-threaded TCG)",
+    machine: "virt,virtualization=on",
+    cpu: "cortex-a53",
+    expect: &[
+        "smp: 2 CPUs found (PSCI AFFINITY_INFO through Smc), boot CPU 0",
+        "ok - smp: CPU 1 up: EL2 yes, EL2 vectors yes",
+        "smp: 2 of 2 CPUs up",
+        "ok - smp kernel: 2 of 2 CPUs joined one kernel",
+        "[smp] smp demo: thread spread0 ran on CPUs",
+        "wells: vm 'smp' powered off (status 0)",
+        "vm 'smp': its vCPUs ran on CPUs [1, 2] (bit n: CPU n)",
+        "ok - vm_smp_two_vcpus_on_two_cpus",
+        "ok - vm_smp_two_vcpus_again_leave_nothing",
+        "wells: vm 'left' powered off (status 0)",
+        "wells: vm 'right' powered off (status 0)",
+        "ok - vm_smp_two_vms_on_two_cpus",
+        "3 passed, 0 failed",
+        "smp hypervisor test: PASS",
+    ],
+    status: 0,
+};
+
+pub fn hyper_test(root: &Path) -> Result<()> {
+    let board = &crate::hyper::VIRT_ARM64_HYPER;
+    let image = qemu::build(root, board, "wells-smp-hyper-test", &["smp"])?;
+    qemu::test_boot_options(root, board, &HYPER_BOOT, &image, &options(2), LIMIT)
 }
 
 /// A million checked cross-core operations (`wells-smp-stress`, image feature `smp`) on 2

@@ -25,6 +25,8 @@ compile_error!("an image manages one level: features `supervisor`, `hypervisor` 
 
 mod boot;
 pub mod exit;
+#[cfg(any(feature = "supervisor", all(feature = "hypervisor", feature = "smp")))]
+mod firmware;
 pub mod facts;
 mod panic;
 

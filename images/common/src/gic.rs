@@ -105,12 +105,26 @@ impl Gic {
     /// interrupt handed to a guest can stay active until the hypervisor deactivates it.
     pub fn init_hypervisor(&self, own: u32, forwarded: u32) {
         self.init(own);
+        self.forward_with_split_eoi(forwarded);
+    }
+
+    /// This CPU's private interrupt `forwarded` enabled (the guests' timer), and its CPU
+    /// interface in split priority drop and deactivation.
+    fn forward_with_split_eoi(&self, forwarded: u32) {
         let priority_word = GICD_IPRIORITYR + (forwarded as usize & !3);
         let shift = (forwarded % 4) * 8;
         let priorities = self.read(self.distributor, priority_word) & !(0xff << shift);
         self.write(self.distributor, priority_word, priorities | (0x80 << shift));
         self.write(self.distributor, GICD_ISENABLER, 1 << forwarded);
         self.write(self.cpu_interface, GICC_CTLR, 1 | GICC_CTLR_EOI_MODE);
+    }
+
+    /// For a hypervisor on a secondary CPU, once the boot CPU ran `init_hypervisor`: this CPU's
+    /// banked part (the SGIs, its own interrupt `own`, the guests' timer `forwarded`) and its
+    /// CPU interface, with the same split priority drop and deactivation.
+    pub fn init_hypervisor_cpu(&self, own: u32, forwarded: u32) {
+        self.init_cpu_interface(own);
+        self.forward_with_split_eoi(forwarded);
     }
 
     /// Deactivates an interrupt whose priority `end` dropped (EOImode set by `init_hypervisor`).
@@ -144,6 +158,12 @@ impl Gic {
     /// Takes the highest pending interrupt (its ID, or `SPURIOUS`).
     pub fn acknowledge(&self) -> u32 {
         self.read(self.cpu_interface, GICC_IAR) & 0x3ff
+    }
+
+    /// Takes the highest pending interrupt: the whole IAR value, which for an SGI also names
+    /// the sending CPU (ending an SGI from another CPU must name it too: `end`, `deactivate`).
+    pub fn acknowledge_full(&self) -> u32 {
+        self.read(self.cpu_interface, GICC_IAR)
     }
 
     /// Ends an interrupt taken with `acknowledge`.

@@ -7,7 +7,7 @@
 use super::board::{Board, GIC, GICH, LOADED};
 use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
+use wells_board_common::hypervisor::{exits, this_cpu, Resume, VcpuRegisters};
 use wells_board_common::Console;
 use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
 use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
@@ -21,7 +21,7 @@ const HYPERVISOR_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     if frame.from_hyp() {
         match kind {
-            HypTrapKind::Irq => exits::interrupt::<Board>(GIC.acknowledge()),
+            HypTrapKind::Irq => exits::interrupt::<Board>(GIC.acknowledge_full()),
             _ => unexpected(frame, kind),
         }
         return;
@@ -42,7 +42,7 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     }
     let resume = match kind {
         HypTrapKind::Irq => {
-            exits::interrupt::<Board>(GIC.acknowledge());
+            exits::interrupt::<Board>(GIC.acknowledge_full());
             Resume::Next
         }
         HypTrapKind::GuestTrap => guest_synchronous(frame),
@@ -51,7 +51,7 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    unsafe { LOADED.ensure(me) };
+    unsafe { LOADED.ensure(this_cpu::<Board>(), me) };
     hyp::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.r = [0; 13];
@@ -61,6 +61,9 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
         frame.lr_usr = 0;
         Vcpu::reset_as(entry.cpu).restore();
     }
+    // SGIs other vCPUs sent it go in now (some CPU may have kicked this exit for them).
+    // SAFETY: as for `ensure` above: `me` is this vCPU's live save area.
+    unsafe { (*me).deliver_waiting() };
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmEntry, 0);
     }

@@ -10,6 +10,8 @@ mod below_monitor;
 pub(crate) mod boot;
 pub mod guests;
 pub mod run;
+#[cfg(feature = "smp")]
+pub mod smp;
 pub mod system;
 mod trap;
 mod vcpu;

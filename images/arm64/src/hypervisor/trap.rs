@@ -7,7 +7,7 @@
 use super::board::{Board, GIC, GICH, LOADED};
 use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
+use wells_board_common::hypervisor::{exits, this_cpu, Resume, VcpuRegisters};
 use wells_board_common::Console;
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess, SystemRegisterAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
@@ -20,7 +20,13 @@ const HYPERVISOR_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     if !matches!(kind.source, Source::Lower64 | Source::Lower32) {
         match kind.class {
-            Class::Irq => exits::interrupt::<Board>(GIC.acknowledge()),
+            Class::Irq => {
+                let acknowledged = GIC.acknowledge_full();
+                // The SMP bring-up counts each CPU's ticks and SGIs.
+                #[cfg(feature = "smp")]
+                super::smp::note_interrupt(acknowledged & 0x3ff);
+                exits::interrupt::<Board>(acknowledged)
+            }
             _ => unexpected(frame, kind),
         }
         return;
@@ -35,7 +41,7 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     }
     let resume = match kind.class {
         Class::Irq => {
-            exits::interrupt::<Board>(GIC.acknowledge());
+            exits::interrupt::<Board>(GIC.acknowledge_full());
             Resume::Next
         }
         Class::Synchronous => guest_synchronous(frame, me),
@@ -44,7 +50,7 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    unsafe { LOADED.ensure(me) };
+    unsafe { LOADED.ensure(this_cpu::<Board>(), me) };
     el2::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.x = [0; 31];
@@ -59,6 +65,9 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         // SAFETY: as for `ensure` above: `me` is this vCPU's live save area.
         unsafe { (*me).guest_mut().reset_fp() };
     }
+    // SGIs other vCPUs sent it go in now (some CPU may have kicked this exit for them).
+    // SAFETY: as for `ensure` above: `me` is this vCPU's live save area.
+    unsafe { (*me).deliver_waiting() };
     if let Some(kernel) = kernel {
         kernel.trace(EventKind::VmEntry, 0);
     }

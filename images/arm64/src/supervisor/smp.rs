@@ -11,7 +11,8 @@ use super::memory::KERNEL_SPACE;
 use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
-use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, Psci, FIRST_BOARD_CHECK};
+use crate::firmware::Firmware;
+use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
 use wells_board_common::println;
 use wells_core::arch::aarch64::psci::Conduit;
 use wells_core::arch::aarch64::secondary::{self, SecondaryStart};
@@ -29,26 +30,6 @@ const MMU_ON: u32 = FIRST_BOARD_CHECK << 1;
 const VECTORS: u32 = FIRST_BOARD_CHECK << 2;
 const CHECKS: &[BoardCheck] = &[(AT_EL1, "EL1"), (MMU_ON, "MMU"), (VECTORS, "vectors")];
 
-/// QEMU's PSCI through the conduit of the entry level, in its SMC64 forms.
-struct Firmware(Conduit);
-
-/// Named by its conduit ("Hvc", "Smc") in the report.
-impl core::fmt::Debug for Firmware {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Psci for Firmware {
-    fn affinity_info(&self, cpu: usize) -> i64 {
-        self.0.affinity_info(cpu as u64)
-    }
-
-    fn cpu_on(&self, mpidr: usize, context: usize) -> i64 {
-        self.0.cpu_on(mpidr as u64, secondary::entry_address(), context)
-    }
-}
-
 /// Counts an interrupt the trap handler took on this CPU (its ID from the GIC).
 pub(crate) fn note_interrupt(id: u32) {
     smp_bring_up::note_interrupt::<Board>(&GIC, id, VIRTUAL_TIMER);
@@ -62,7 +43,7 @@ pub fn bring_up(entry_el: u8) -> bool {
         println!(Board, "not ok - smp: entered at EL{entry_el}: QEMU offers no PSCI there");
         return false;
     };
-    let firmware = Firmware(conduit);
+    let firmware = Firmware { conduit, entry: secondary::entry_address() };
     let bring_up = BringUp::<Board>::find(&firmware, &GIC, CHECKS);
     let stacks: Vec<Box<[u8]>> = (0..bring_up.cpus()).map(|_| vec![0u8; STACK_SIZE].into_boxed_slice()).collect();
     let starts: Vec<Box<SecondaryStart>> = stacks

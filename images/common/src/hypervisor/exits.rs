@@ -5,7 +5,9 @@
 
 use super::console::VirtualUart;
 use super::lifecycle;
-use super::{Devices, GicBoard, GuestRegisters, Resume, VcpuRegisters, VmPlatform};
+use super::{this_cpu, Devices, GicBoard, GuestRegisters, Resume, VcpuRegisters, VmPlatform};
+use crate::gic::RESCHEDULE_SGI;
+use wells_core::kernel::percpu::MAX_CPUS;
 use wells_core::arch::hypervisor::guest_exit::GuestState;
 use super::registry::Vm;
 use super::vgic::{Sgi, MAX_VCPUS};
@@ -69,29 +71,44 @@ pub fn mmio<P: GicBoard>(ipa: u64, access: Option<MmioAccess>, regs: &mut dyn Gu
 }
 
 /// A write to the running vCPU's distributor (`write`, given the VM and the vCPU's number),
-/// and the SGI it sends, if any, made pending for each vCPU it names: straight into the list
-/// registers the CPU holds for the sender itself, into the save area of every other one,
-/// whose wait for an interrupt (WFI) it ends.
+/// and the SGI it sends, if any, made pending for each vCPU it names (it waits in the vCPU's
+/// save area, `VcpuRegisters::send_sgi`). The sender's own goes in as its exit ends; a vCPU
+/// waiting for an interrupt (WFI) is woken; one whose registers another CPU holds, perhaps
+/// running its guest, is kicked: that CPU takes the kick SGI as an exit and puts the SGI in
+/// before the guest goes on.
 fn send_sgi<P: GicBoard>(write: impl FnOnce(&mut Vm<P>, usize) -> Option<Sgi>) {
     let mut wake = [None; MAX_VCPUS];
+    let mut kick = [0usize; MAX_VCPUS];
     P::vms().with_current_vcpu(|vm, sender| {
         let Some(sgi) = write(vm, sender) else { return };
-        let loaded = P::loaded().get();
-        for (cpu, vcpu) in vm.vcpus.iter_mut().enumerate().filter(|&(cpu, _)| sgi.targets & (1 << cpu) != 0) {
+        for (cpu, vcpu) in vm.vcpus.iter().enumerate().filter(|&(cpu, _)| sgi.targets & (1 << cpu) != 0) {
             if !vm.distributor.forwards(cpu, sgi.id) {
                 continue;
             }
-            let is_loaded = vcpu.address() == loaded;
-            vcpu.registers.send_sgi(is_loaded, sgi.id, sender, vm.distributor.priority(cpu, sgi.id));
-            if !is_loaded {
+            vcpu.registers.send_sgi(sgi.id, sender, vm.distributor.priority(cpu, sgi.id));
+            if cpu != sender {
                 wake[cpu] = vcpu.wake;
+                kick[cpu] = vcpu.address();
             }
         }
     });
     for event in wake.into_iter().flatten() {
         let _ = P::kernel().event_set(event);
     }
+    if MAX_CPUS > 1 {
+        let me = this_cpu::<P>();
+        for area in kick.into_iter().filter(|&area| area != 0) {
+            match P::loaded().held_by(area) {
+                Some(cpu) if cpu != me => P::gic().send_sgi(VCPU_KICK_SGI, 1 << cpu),
+                _ => {}
+            }
+        }
+    }
 }
+
+/// The SGI one CPU sends another that holds a vCPU an SGI was sent to: the exit it causes puts
+/// the SGI in (`VcpuRegisters::deliver_waiting`), and nothing else is done.
+pub const VCPU_KICK_SGI: u32 = 5;
 
 /// The guests' virtual timer fired: the priority at which the vCPU whose registers the CPU
 /// holds wants its interrupt, or `None` when its distributor does not let it through.
@@ -154,13 +171,17 @@ pub fn yield_once<P: VmPlatform>() -> Resume {
     Resume::Next
 }
 
-/// A physical interrupt `id` (acknowledged from the board's GIC) taken in the hypervisor: its timer
-/// drives the kernel. The guests' timer belongs to the vCPU whose registers the CPU holds
-/// (whether its guest runs or not): it goes into its list registers tied to the physical
-/// interrupt, which stays active until the guest ends it — so the guest's timer needs no
-/// masking and behaves as on bare hardware. When the VM's distributor does not let it through
-/// (or no list register is free), it is dropped: the timer is masked and the interrupt ended.
-pub fn interrupt<P: GicBoard>(id: u32) {
+/// A physical interrupt taken in the hypervisor, `acknowledged` the GIC's IAR value (for an
+/// SGI it also names the sending CPU, and ending it must name it too): its timer drives the
+/// kernel; the reschedule SGI makes a switch due for the kernel another CPU shares; the vCPU
+/// kick only ends the guest's run ([`VCPU_KICK_SGI`]). The guests' timer belongs to the vCPU
+/// whose registers the CPU holds (whether its guest runs or not): it goes into its list
+/// registers tied to the physical interrupt, which stays active until the guest ends it — so
+/// the guest's timer needs no masking and behaves as on bare hardware. When the VM's
+/// distributor does not let it through (or no list register is free), it is dropped: the
+/// timer is masked and the interrupt ended.
+pub fn interrupt<P: GicBoard>(acknowledged: u32) {
+    let id = acknowledged & 0x3ff;
     if id >= SPURIOUS_FROM {
         return;
     }
@@ -169,30 +190,34 @@ pub fn interrupt<P: GicBoard>(id: u32) {
     if let (true, Some(kernel)) = (traced, P::slot().get()) {
         kernel.trace(EventKind::IrqEnter, id as u64);
     }
-    take_interrupt::<P>(id);
+    take_interrupt::<P>(id, acknowledged);
     if let (true, Some(kernel)) = (traced, P::slot().get()) {
         kernel.trace(EventKind::IrqExit, id as u64);
     }
 }
 
 /// [`interrupt`] between its trace points.
-fn take_interrupt<P: GicBoard>(id: u32) {
+fn take_interrupt<P: GicBoard>(id: u32, acknowledged: u32) {
     let gic = P::gic();
     if id == P::HYP_TIMER_IRQ {
         P::timer_cancel();
     }
-    gic.end(id);
+    gic.end(acknowledged);
     if id == P::GUEST_TIMER_IRQ {
-        let priority = if P::loaded().get() != 0 { loaded_timer_priority::<P>() } else { None };
+        let priority = if P::loaded().get(this_cpu::<P>()) != 0 { loaded_timer_priority::<P>() } else { None };
         if priority.is_some_and(|priority| P::gich().inject_hardware(id, priority)) {
             return;
         }
         P::Guest::mask_live_timer();
     }
-    gic.deactivate(id);
+    gic.deactivate(acknowledged);
     if id == P::HYP_TIMER_IRQ {
         if let Some(kernel) = P::slot().get() {
             kernel.timer_interrupt();
+        }
+    } else if MAX_CPUS > 1 && id == RESCHEDULE_SGI {
+        if let Some(kernel) = P::slot().get() {
+            kernel.reschedule_interrupt();
         }
     }
 }

@@ -105,6 +105,12 @@ macro_rules! hypervisor_platform {
             fn timer_arm(compare: u64) {
                 <$cpu as wells_core::arch::hypervisor::HypervisorCpu>::timer_arm(compare);
             }
+
+            fn kick_cpu(cpu: usize) {
+                if cpu < wells_core::kernel::percpu::MAX_CPUS {
+                    <$board as $crate::hypervisor::GicBoard>::gic().send_sgi($crate::gic::RESCHEDULE_SGI, 1 << cpu);
+                }
+            }
         }
 
         impl $crate::hypervisor::VmPlatform for $board {
@@ -135,7 +141,10 @@ macro_rules! hypervisor_platform {
                 CPU.irq_save();
                 // SAFETY: `vcpu` is this vCPU's save area in the VM registry (alive until
                 // `Vms::clear`), holding its reset state; the CPU held no registers of it yet.
-                unsafe { LOADED.ensure(vcpu) };
+                unsafe {
+                    LOADED.ensure($crate::hypervisor::this_cpu::<$board>(), vcpu);
+                    $crate::hypervisor::VcpuRegisters::deliver_waiting(&mut *vcpu);
+                }
                 <$cpu as wells_core::arch::hypervisor::HypervisorCpu>::enter_guest(vcpu as usize, entry.pc, entry.x0, entry.x1)
             }
         }

@@ -114,6 +114,9 @@ fn register_and_start<P: VmPlatform>(
             }),
         };
         let thread = kernel.thread_create_in(domain, spec.name, spec.priority, P::VCPU_STACK, body)?;
+        if let Some(cpus) = pinned_cpu(kernel.present_cpus(), vmid, cpu) {
+            kernel.thread_set_affinity(thread, cpus)?;
+        }
         P::vms().with_vm(domain, |vm| vm.vcpus[cpu as usize].thread = Some(thread));
         threads.push(thread);
     }
@@ -121,6 +124,24 @@ fn register_and_start<P: VmPlatform>(
         kernel.thread_start(thread)?;
     }
     Ok(StartedVm { domain, vcpu: threads[0] })
+}
+
+/// The CPU set (one CPU) the thread of vCPU `cpu` of the VM with `vmid` is pinned to when the
+/// kernel runs on several CPUs, `present` (bit n: CPU n): the VM's vCPUs on consecutive CPUs of
+/// the set, from the VMID's place on (so VMs of one vCPU spread too), round the set again past
+/// the last. A vCPU stays on one CPU because its guest registers, FP unit and timer stay in the
+/// CPU that ran it last until another vCPU needs them (`LoadedVcpu`): on any other CPU they
+/// would be stale. `None` with one CPU.
+fn pinned_cpu(present: u32, vmid: u8, cpu: u8) -> Option<u32> {
+    if present.count_ones() < 2 {
+        return None;
+    }
+    let nth = (vmid as u32 + cpu as u32).wrapping_sub(1) % present.count_ones();
+    let mut left = present;
+    for _ in 0..nth {
+        left &= left - 1;
+    }
+    Some(left & left.wrapping_neg())
 }
 
 /// The events of VM `domain`'s vCPUs, destroyed (a VM that did not start, or is destroyed).

@@ -37,7 +37,7 @@ pub mod vgic;
 pub use lifecycle::{destroy, shut_down, start, StartedVm};
 pub use registry::{Outcome, VcpuSlot, VmReport, Vms};
 pub use spec::{Devices, OnFault, VmSpec};
-pub use vcpu::{GicBoard, GicVcpu, LoadedVcpu, VcpuRegisters};
+pub use vcpu::{this_cpu, GicBoard, GicVcpu, LoadedVcpu, VcpuRegisters};
 
 use crate::Platform;
 use alloc::string::String;

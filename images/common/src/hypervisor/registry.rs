@@ -3,7 +3,8 @@
 use super::console::VirtualUart;
 use crate::hypervisor::vgic::VirtualDistributor;
 use super::ram::GuestRam;
-use super::{Devices, GuestSpace, OnFault, VmPlatform};
+use super::vcpu::this_cpu;
+use super::{Devices, GuestSpace, OnFault, VcpuRegisters, VmPlatform};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -87,6 +88,8 @@ pub struct VmReport {
     pub restarts: u32,
     /// Console lines it printed.
     pub lines: usize,
+    /// Per vCPU: the physical CPUs it ran on (bit n: CPU n).
+    pub vcpu_cpus: Vec<u32>,
 }
 
 struct State<P: VmPlatform> {
@@ -153,9 +156,8 @@ impl<P: VmPlatform> Vms<P> {
         self.with(|s| {
             let index = s.vms.iter().position(|vm| vm.domain == domain)?;
             let vm = s.vms.remove(index);
-            if vm.vcpus.iter().any(|vcpu| vcpu.address() == P::loaded().get()) {
-                P::loaded().forget::<P::Vcpu>();
-            }
+            let going = |area: usize| vm.vcpus.iter().any(|vcpu| vcpu.address() == area);
+            P::loaded().forget_where::<P::Vcpu>(this_cpu::<P>(), going);
             vm.space.flush();
             s.free_vmids.push(vm.vmid);
             Some(vm)
@@ -176,7 +178,7 @@ impl<P: VmPlatform> Vms<P> {
     /// Runs `f` on the VM whose vCPU is running now and that vCPU's number. While a vCPU's
     /// exit is handled the CPU holds its registers, so it is the loaded one.
     pub(crate) fn with_current_vcpu<R>(&self, f: impl FnOnce(&mut Vm<P>, usize) -> R) -> Option<R> {
-        let loaded = P::loaded().get();
+        let loaded = P::loaded().get(this_cpu::<P>());
         self.with_current(|vm| {
             let cpu = vm.vcpus.iter().position(|vcpu| vcpu.address() == loaded)?;
             Some(f(vm, cpu))
@@ -213,6 +215,7 @@ impl<P: VmPlatform> Vms<P> {
                 outcome: vm.outcome.clone(),
                 restarts: vm.restarts,
                 lines: vm.console.lines,
+                vcpu_cpus: vm.vcpus.iter().map(|vcpu| vcpu.registers.ran_on()).collect(),
             })
         })
     }
@@ -224,7 +227,7 @@ impl<P: VmPlatform> Vms<P> {
 
     /// The VM whose vCPU's registers the CPU holds and that vCPU's number, with `f`.
     pub(crate) fn with_loaded<R>(&self, f: impl FnOnce(&mut Vm<P>, usize) -> R) -> Option<R> {
-        let loaded = P::loaded().get();
+        let loaded = P::loaded().get(this_cpu::<P>());
         self.with(|s| {
             let (vm, cpu) = s.vms.iter_mut().find_map(|vm| {
                 let cpu = vm.vcpus.iter().position(|vcpu| vcpu.address() == loaded)?;
@@ -236,7 +239,7 @@ impl<P: VmPlatform> Vms<P> {
 
     /// Forgets every VM (RAM and tables freed, VMIDs flushed): the kernel they ran on is gone.
     pub fn clear(&self) {
-        self.with(|_| P::loaded().forget::<P::Vcpu>());
+        self.with(|_| P::loaded().forget_where::<P::Vcpu>(this_cpu::<P>(), |_| true));
         let state = self.with(|s| {
             s.transcript = Vec::new();
             s.vmids = 0;

@@ -7,8 +7,10 @@
 use crate::gic::Gic;
 use crate::hypervisor::vgic::{Gich, VgicCpu};
 use super::VmPlatform;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use wells_core::arch::hypervisor::guest_exit::GuestState;
+use wells_core::kernel::percpu::MAX_CPUS;
+use wells_core::Arch;
 
 /// The guest registers of one vCPU, as the board saves and loads them.
 pub trait VcpuRegisters: Send + 'static {
@@ -29,53 +31,92 @@ pub trait VcpuRegisters: Send + 'static {
     fn restore(&mut self);
     /// Makes this the VM's CPU number `cpu` (what its guest reads as MPIDR).
     fn set_cpu_number(&mut self, cpu: u8);
-    /// Makes SGI `id` from the VM's vCPU `source` pending for this vCPU, at `priority`;
-    /// `loaded`: the CPU holds this vCPU's registers (they are not in `self`). An SGI that
-    /// finds no free list register waits here, and goes in when the vCPU is next loaded.
-    fn send_sgi(&mut self, loaded: bool, id: u32, source: usize, priority: u8);
+    /// Makes SGI `id` from the VM's vCPU `source` pending for this vCPU, at `priority`, from
+    /// any CPU: it waits here until the CPU that holds this vCPU's registers puts it in a list
+    /// register ([`VcpuRegisters::deliver_waiting`]).
+    fn send_sgi(&self, id: u32, source: usize, priority: u8);
+    /// On the CPU that holds this vCPU's registers, before its guest goes on: the SGIs waiting
+    /// here go into the list registers, as far as they are free (the rest wait for the next).
+    fn deliver_waiting(&mut self);
+    /// The physical CPUs this vCPU ran on (bit n: CPU n; with one CPU, CPU 0).
+    fn ran_on(&self) -> u32;
     /// Stops what the CPU holds of a guest from signalling anything (its virtual timer, its
     /// virtual CPU interface): when no vCPU's registers are wanted there any more.
     fn quiesce();
 }
 
-/// Which vCPU's registers the CPU holds: the address of their save area (a box in the VM
-/// registry), or 0.
-pub struct LoadedVcpu(AtomicUsize);
+/// Which vCPU's registers each CPU holds: the address of their save area (a box in the VM
+/// registry), or 0. A vCPU's thread stays on one CPU (`lifecycle` pins it when the kernel has
+/// several), so its registers are only ever in that CPU or in its save area.
+pub struct LoadedVcpu {
+    held: [AtomicUsize; MAX_CPUS],
+    /// Per CPU: held while that CPU saves the registers it holds into a save area, or while
+    /// another CPU forgets a save area it holds ([`LoadedVcpu::forget_where`]): a save area is
+    /// never freed while it is written.
+    changing: [spin::Mutex<()>; MAX_CPUS],
+}
 
 impl LoadedVcpu {
     pub const fn new() -> Self {
-        LoadedVcpu(AtomicUsize::new(0))
+        LoadedVcpu { held: [const { AtomicUsize::new(0) }; MAX_CPUS], changing: [const { spin::Mutex::new(()) }; MAX_CPUS] }
     }
 
-    /// Makes the CPU hold the registers of the vCPU whose save area is `me`, saving those of
-    /// the vCPU it held. Call with interrupts masked, just before entering `me`'s guest.
+    /// This CPU's number as [`LoadedVcpu`] counts CPUs (the constant 0 with one).
+    #[inline(always)]
+    pub fn this_cpu<A: Arch>(arch: &A) -> usize {
+        if MAX_CPUS == 1 { 0 } else { arch.cpu_id() & (MAX_CPUS - 1) }
+    }
+
+    /// Makes CPU `cpu` (the caller's) hold the registers of the vCPU whose save area is `me`,
+    /// saving those of the vCPU it held. Call with interrupts masked, just before entering
+    /// `me`'s guest.
     ///
     /// # Safety
     /// `me` and any save area recorded here must be alive: save areas live in the VM registry
-    /// until [`crate::hypervisor::Vms::clear`], which calls [`LoadedVcpu::forget`] first.
-    pub unsafe fn ensure<R: VcpuRegisters>(&self, me: *mut R) {
-        let loaded = self.0.load(Ordering::Relaxed);
-        if loaded == me as usize {
+    /// until it forgets them ([`LoadedVcpu::forget_where`]).
+    pub unsafe fn ensure<R: VcpuRegisters>(&self, cpu: usize, me: *mut R) {
+        if self.held[cpu].load(Ordering::Relaxed) == me as usize {
             return;
         }
+        let _changing = self.changing[cpu].lock();
+        let loaded = self.held[cpu].load(Ordering::Relaxed);
         if loaded != 0 {
-            // SAFETY: the caller's contract: the recorded save area is alive.
+            // SAFETY: the caller's contract: the recorded save area is alive (a VM going away
+            // clears it under `changing` first).
             unsafe { (*(loaded as *mut R)).save() };
         }
         // SAFETY: the caller's contract: `me` is alive.
         unsafe { (*me).restore() };
-        self.0.store(me as usize, Ordering::Relaxed);
+        // Sequentially consistent with the SGI senders' look (`held_by`): either they see this
+        // CPU holds `me` and kick it, or the caller's next `deliver_waiting` sees their SGI.
+        self.held[cpu].store(me as usize, Ordering::SeqCst);
     }
 
-    /// The save area of the vCPU whose registers the CPU holds (0: none).
-    pub fn get(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+    /// The save area of the vCPU whose registers CPU `cpu` holds (0: none).
+    #[inline(always)]
+    pub fn get(&self, cpu: usize) -> usize {
+        self.held[cpu].load(Ordering::Relaxed)
     }
 
-    /// The CPU holds no vCPU's registers any more (their VMs are going away).
-    pub fn forget<R: VcpuRegisters>(&self) {
-        if self.0.swap(0, Ordering::Relaxed) != 0 {
-            R::quiesce();
+    /// The CPU that holds the registers of the vCPU whose save area is `area`, if one does.
+    pub fn held_by(&self, area: usize) -> Option<usize> {
+        self.held.iter().position(|held| held.load(Ordering::SeqCst) == area)
+    }
+
+    /// Every CPU that holds the registers of a vCPU whose save area `going` names holds none
+    /// any more (their VMs are going away); `cpu` is the caller's, whose guest state is
+    /// silenced at once. Another CPU's is silenced by the next vCPU it loads, which restores
+    /// all of it; meanwhile a guest timer that fires there finds no vCPU and is masked.
+    pub fn forget_where<R: VcpuRegisters>(&self, cpu: usize, going: impl Fn(usize) -> bool) {
+        for (n, held) in self.held.iter().enumerate() {
+            let _changing = self.changing[n].lock();
+            let area = held.load(Ordering::Relaxed);
+            if area != 0 && going(area) {
+                held.store(0, Ordering::Relaxed);
+                if n == cpu {
+                    R::quiesce();
+                }
+            }
         }
     }
 }
@@ -84,6 +125,12 @@ impl Default for LoadedVcpu {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// This CPU's number as [`LoadedVcpu`] counts CPUs, on board `P`.
+#[inline(always)]
+pub fn this_cpu<P: VmPlatform>() -> usize {
+    LoadedVcpu::this_cpu(P::cpu())
 }
 
 /// A board whose guests' interrupts go through a GICv2 with the virtualization extension.
@@ -102,25 +149,33 @@ pub struct GicVcpu<B: GicBoard> {
     /// The physical timer interrupt was active for this vCPU (forwarded, not yet ended by its
     /// guest): it is one per CPU, so it moves with the vCPU.
     timer_active: bool,
-    /// SGIs sent while no list register was free (bit 8 × ID + sender), with their priorities.
-    waiting_sgis: u128,
-    waiting_priority: [u8; 16],
+    /// SGIs sent to this vCPU and not yet in a list register: bit 8 × ID + sender, IDs 0..3
+    /// in the first word, 4..7 in the second and so on; with their priorities. Set by any CPU.
+    waiting_sgis: [AtomicU32; 4],
+    waiting_priority: [AtomicU8; 16],
+    /// The CPUs that loaded it (bit n: CPU n), with several.
+    ran_on: AtomicU32,
 }
 
 impl<B: GicBoard> GicVcpu<B> {
-    /// Puts the SGIs waiting for a free list register into the saved list registers, as many
-    /// as are free (rare: out of the switch's way).
+    /// Puts the waiting SGIs into the list registers the CPU holds, as many as are free (out
+    /// of the exit's way).
     #[cold]
     #[inline(never)]
     fn deliver_waiting_sgis(&mut self) {
-        let list_registers = B::gich().list_registers();
-        while self.waiting_sgis != 0 {
-            let bit = self.waiting_sgis.trailing_zeros() as usize;
-            let id = (bit / 8) as u32;
-            if !self.vgic.inject_software(id, bit % 8, self.waiting_priority[id as usize], list_registers) {
-                break;
+        for (part, waiting) in self.waiting_sgis.iter().enumerate() {
+            let mut bits = waiting.swap(0, Ordering::SeqCst);
+            while bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                let id = 4 * part + bit / 8;
+                if !B::gich().inject_software(id as u32, bit % 8, self.waiting_priority[id].load(Ordering::Relaxed)) {
+                    break;
+                }
+                bits &= !(1 << bit);
             }
-            self.waiting_sgis &= !(1 << bit);
+            if bits != 0 {
+                waiting.fetch_or(bits, Ordering::SeqCst);
+            }
         }
     }
 
@@ -132,19 +187,30 @@ impl<B: GicBoard> GicVcpu<B> {
 
 impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
     fn reset() -> Self {
-        GicVcpu { guest: B::Guest::reset(), vgic: VgicCpu::reset(), timer_active: false, waiting_sgis: 0, waiting_priority: [0; 16] }
+        GicVcpu {
+            guest: B::Guest::reset(),
+            vgic: VgicCpu::reset(),
+            timer_active: false,
+            waiting_sgis: [const { AtomicU32::new(0) }; 4],
+            waiting_priority: [const { AtomicU8::new(0) }; 16],
+            ran_on: AtomicU32::new(0),
+        }
     }
 
     fn set_cpu_number(&mut self, cpu: u8) {
         self.guest.set_cpu_number(cpu);
     }
 
-    fn send_sgi(&mut self, loaded: bool, id: u32, source: usize, priority: u8) {
-        let id = id & 0xf;
-        let sent = if loaded { B::gich().inject_software(id, source, priority) } else { self.vgic.inject_software(id, source, priority, B::gich().list_registers()) };
-        if !sent {
-            self.waiting_sgis |= 1 << (8 * id as usize + (source & 7));
-            self.waiting_priority[id as usize] = priority;
+    fn send_sgi(&self, id: u32, source: usize, priority: u8) {
+        let id = (id & 0xf) as usize;
+        self.waiting_priority[id].store(priority, Ordering::Relaxed);
+        self.waiting_sgis[id / 4].fetch_or(1 << (8 * (id % 4) + (source & 7)), Ordering::SeqCst);
+    }
+
+    #[inline(always)]
+    fn deliver_waiting(&mut self) {
+        if self.waiting_sgis.iter().fold(0, |waiting, part| waiting | part.load(Ordering::SeqCst)) != 0 {
+            self.deliver_waiting_sgis();
         }
     }
 
@@ -159,13 +225,16 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
     }
 
     fn restore(&mut self) {
-        // SGIs that found the list registers full go in as far as they are free now.
-        if self.waiting_sgis != 0 {
-            self.deliver_waiting_sgis();
+        if MAX_CPUS > 1 {
+            self.ran_on.fetch_or(1 << this_cpu::<B>(), Ordering::Relaxed);
         }
         B::gic().set_active(B::GUEST_TIMER_IRQ, self.timer_active);
         self.vgic.restore(B::gich());
         self.guest.restore();
+    }
+
+    fn ran_on(&self) -> u32 {
+        if MAX_CPUS > 1 { self.ran_on.load(Ordering::Relaxed) } else { 1 }
     }
 
     fn quiesce() {

@@ -10,6 +10,8 @@ pub mod stack_overflow;
 pub mod user;
 pub mod vm_fuzz;
 pub mod vms;
+#[cfg(target_has_atomic = "64")]
+pub mod vms_smp;
 
 use crate::Platform;
 use alloc::boxed::Box;

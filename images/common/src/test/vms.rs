@@ -38,7 +38,7 @@ pub(super) mod scenario {
 /// RAM of one bare guest.
 const GUEST_RAM: usize = 4 << 20;
 /// RAM of one supervisor guest (its image, stacks and 96 MiB heap).
-const SUPERVISOR_RAM: usize = 128 << 20;
+pub(super) const SUPERVISOR_RAM: usize = 128 << 20;
 
 /// The scenarios, on guest images `bare` (the bare test guest) and `supervisor` (a supervisor
 /// image's demo, the same image that runs natively).

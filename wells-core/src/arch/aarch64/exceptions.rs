@@ -160,6 +160,15 @@ pub fn set_el2_trap_handler(handler: TrapHandler) {
     unsafe { asm!("adr {0}, wells_aarch64_el2_vectors", "msr vbar_el2, {0}", "isb", out(reg) _, options(nostack)) };
 }
 
+/// The address of the EL2 vector table, and VBAR_EL2 as this CPU has it (equal once
+/// [`set_el2_trap_handler`] ran here).
+pub fn el2_vectors_and_vbar() -> (u64, u64) {
+    let (address, vbar): (u64, u64);
+    // SAFETY: takes an address and reads a system register (only valid at EL2).
+    unsafe { asm!("adr {0}, wells_aarch64_el2_vectors", "mrs {1}, vbar_el2", out(reg) address, out(reg) vbar, options(nomem, nostack)) };
+    (address, vbar)
+}
+
 /// The registers a fast call sees: x0 to x18, the arguments, the call number (x8) and the
 /// results, saved on entry and loaded back on return. The rest of the task's state is not saved
 /// on this path, so a fast call must not block, switch or stop its thread.

@@ -1,7 +1,9 @@
 //! Where a secondary CPU starts (PSCI CPU_ON, `psci::Conduit::cpu_on`): at the level the
-//! firmware entered the kernel at, MMU off, with a [`SecondaryStart`] in x0. It drops to EL1 as
-//! the boot CPU did (`boot::wells_aarch64_drop_to_el1`) and calls the image's `main` there on
-//! its own stack, still with the MMU off: `main`'s first work is [`SecondaryStart::enable_mmu`].
+//! firmware entered the kernel at, MMU off, with a [`SecondaryStart`] in x0. A supervisor's
+//! ([`entry_address`]) drops to EL1 as the boot CPU did (`boot::wells_aarch64_drop_to_el1`) and
+//! calls the image's `main` there on its own stack, still with the MMU off: `main`'s first work
+//! is [`SecondaryStart::enable_mmu`]. A hypervisor's ([`entry_address_el2`]) stays at EL2, where
+//! QEMU's PSCI starts it, and calls `main` on its own stack (EL2 runs with its MMU off).
 
 use core::arch::global_asm;
 
@@ -13,7 +15,7 @@ pub struct SecondaryStart {
     pub main: extern "C" fn(u64, &'static SecondaryStart) -> !,
     /// Top of the secondary's stack (16-byte aligned).
     pub stack_top: usize,
-    /// TTBR0_EL1 of the kernel's address space, which the secondary shares.
+    /// TTBR0_EL1 of the kernel's address space, which the secondary shares (0 at EL2).
     pub ttbr: u64,
     /// The CPU's number (MPIDR Aff0).
     pub cpu: usize,
@@ -22,11 +24,18 @@ pub struct SecondaryStart {
 extern "C" {
     /// The entry given to CPU_ON.
     fn wells_aarch64_secondary_entry() -> !;
+    /// The same for a hypervisor: no drop, `main(2, block)` at EL2.
+    fn wells_aarch64_secondary_entry_el2() -> !;
 }
 
 /// The physical address of the secondary entry (the kernel is identity-mapped).
 pub fn entry_address() -> usize {
     wells_aarch64_secondary_entry as *const () as usize
+}
+
+/// The physical address of the secondary entry that stays at EL2.
+pub fn entry_address_el2() -> usize {
+    wells_aarch64_secondary_entry_el2 as *const () as usize
 }
 
 impl SecondaryStart {
@@ -77,5 +86,18 @@ global_asm!(
     "wells_aarch64_secondary_el1:",
     "    mov x1, x22",
     "    ldr x9, [x22, #0]",            // main
+    "    br x9",
+    "",
+    // At EL2 (a hypervisor's secondary): its own SP_EL2, then main(2, block).
+    ".section .text.wells_aarch64_secondary_entry_el2",
+    ".global wells_aarch64_secondary_entry_el2",
+    ".balign 8",
+    "wells_aarch64_secondary_entry_el2:",
+    "    msr spsel, #1",
+    "    ldr x9, [x0, #8]",             // stack_top
+    "    mov sp, x9",
+    "    mov x1, x0",
+    "    mov x0, #2",
+    "    ldr x9, [x1, #0]",             // main
     "    br x9",
 );

@@ -4,7 +4,14 @@
 //! holds this vCPU's guest registers. A vCPU that never touches FP (the bare guests, wells' own
 //! images, which are soft-float) costs nothing; a Linux guest and its busybox get their own
 //! registers. The hypervisor itself is soft-float: it never touches them.
+//!
+//! Each CPU has its own FP unit, so each has its own owner. A vCPU stays on one CPU (its
+//! thread is pinned: `wells_board_common::hypervisor` says why), so its registers are only
+//! ever in that CPU's unit or in its save area.
 
+use crate::arch::aarch64::Aarch64;
+use crate::arch::Arch;
+use crate::kernel::percpu::MAX_CPUS;
 use core::arch::asm;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,8 +24,14 @@ pub struct FpState {
     fpsr: u64,
 }
 
-/// The save area whose registers the FP unit holds (0: none, or a vCPU that is gone).
-static OWNER: AtomicUsize = AtomicUsize::new(0);
+/// Per CPU: the save area whose registers its FP unit holds (0: none, or a vCPU that is gone).
+static OWNER: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+
+/// This CPU's owner slot (the constant first one with one CPU).
+fn owner() -> &'static AtomicUsize {
+    let cpu = if MAX_CPUS == 1 { 0 } else { Aarch64.cpu_id() & (MAX_CPUS - 1) };
+    &OWNER[cpu]
+}
 
 /// CPTR_EL2.TFP.
 const TFP: u64 = 1 << 10;
@@ -47,7 +60,8 @@ impl FpState {
     pub fn claim(&mut self) {
         set_trap(false);
         let me = self as *mut FpState as usize;
-        let owner = OWNER.load(Ordering::Relaxed);
+        let slot = owner();
+        let owner = slot.load(Ordering::Relaxed);
         if owner != me {
             if owner != 0 {
                 // SAFETY: the owner is a live save area: one that goes away gives up the unit
@@ -55,13 +69,13 @@ impl FpState {
                 unsafe { (*(owner as *mut FpState)).save() };
             }
             self.load();
-            OWNER.store(me, Ordering::Relaxed);
+            slot.store(me, Ordering::Relaxed);
         }
     }
 
     /// The CPU is about to hold this area's vCPU: FP traps unless the unit holds its registers.
     pub fn guard(&self) {
-        set_trap(OWNER.load(Ordering::Relaxed) != self as *const FpState as usize);
+        set_trap(owner().load(Ordering::Relaxed) != self as *const FpState as usize);
     }
 
     fn save(&mut self) {
@@ -106,12 +120,15 @@ impl FpState {
 }
 
 impl Drop for FpState {
-    /// A save area going away (its VM destroyed) gives up the FP unit: nothing may be saved
-    /// into freed memory later, and the next owner finds the unit trapping.
+    /// A save area going away (its VM destroyed) gives up the FP unit of whichever CPU holds
+    /// it: nothing may be saved into freed memory later, and the next owner finds the unit
+    /// trapping (this CPU's at once; another CPU's when it next loads a vCPU, `guard`).
     fn drop(&mut self) {
         let me = self as *mut FpState as usize;
-        if OWNER.compare_exchange(me, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-            set_trap(true);
+        for (cpu, slot) in OWNER.iter().enumerate() {
+            if slot.compare_exchange(me, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok() && (MAX_CPUS == 1 || cpu == Aarch64.cpu_id()) {
+                set_trap(true);
+            }
         }
     }
 }
