@@ -246,12 +246,64 @@ pub fn check_panic(log: &str) -> Result<()> {
 }
 
 /// `cargo xtask run --system <a system with the Linux guest>`: the bundle, the hypervisor image
-/// for `system`, booted on this terminal.
+/// for `system`, booted on this terminal (on 2 CPUs when it is [`SMP_SYSTEM`]).
 pub fn run_system(root: &Path, system: &str) -> Result<u8> {
     let prepared = prepare(root)?;
+    let board = &crate::hyper::VIRT_ARM64_HYPER;
+    if system == SMP_SYSTEM {
+        let image = build_smp_hypervisor(root, &prepared)?;
+        return crate::qemu::interactive(root, board, crate::qemu::qemu_command_with(board, &HYPER_BOOT, &image, SMP_OPTIONS));
+    }
     let image = build_hypervisor(root, &prepared, system)?;
     let no_options: &[&str] = &[];
-    crate::qemu::interactive(root, &crate::hyper::VIRT_ARM64_HYPER, crate::qemu::qemu_command_with(&crate::hyper::VIRT_ARM64_HYPER, &HYPER_BOOT, &image, no_options))
+    crate::qemu::interactive(root, board, crate::qemu::qemu_command_with(board, &HYPER_BOOT, &image, no_options))
+}
+
+/// The system whose Linux has two vCPUs, on the hypervisor built with feature `smp`.
+const SMP_SYSTEM: &str = "arm64-linux-smp";
+/// Its boot: 2 CPUs, each on a host thread of its own (so no -icount).
+const SMP_OPTIONS: &[&str] = &["-smp", "2", "-accel", "tcg,thread=multi"];
+
+/// The hypervisor's demo image for [`SMP_SYSTEM`]: features `linux-guest` and `smp`.
+fn build_smp_hypervisor(root: &Path, p: &Prepared) -> Result<PathBuf> {
+    let env = [("WELLS_SYSTEM", SMP_SYSTEM.to_string()), ("WELLS_GUEST_LINUX_64", p.bundle.display().to_string())];
+    crate::qemu::build_with_env(root, &crate::hyper::VIRT_ARM64_HYPER, "wells-demo", &["linux-guest", "smp"], &env)
+}
+
+/// Linux with two vCPUs on the hypervisor on two CPUs ([`SMP_SYSTEM`]): everything
+/// [`check_hyper`] wants, and Linux's own word that it brought both CPUs up.
+fn smp_linux(root: &Path, p: &Prepared) -> Result<()> {
+    let image = build_smp_hypervisor(root, p)?;
+    let mut qemu = crate::qemu::qemu_command_with(&crate::hyper::VIRT_ARM64_HYPER, &HYPER_BOOT, &image, SMP_OPTIONS);
+    qemu.current_dir(root);
+    println!("xtask: booting {}", crate::qemu::command_line(&qemu, root));
+    let (status, log) = run_logged(qemu, "Linux with 2 vCPUs under wells", &root.join(OUT).join("hyper-smp.log"))?;
+    check_smp(&log, status, &p.release)
+}
+
+/// Checks the log of [`SMP_SYSTEM`]: the hypervisor's CPUs both joined, Linux's checks and
+/// power-off and the demo VM beside it as in [`check_hyper`] (in whatever order the two end,
+/// now that they run at once), Linux's second CPU booted and both counted.
+pub fn check_smp(log: &str, status: Option<i32>, release: &str) -> Result<()> {
+    if !log.lines().any(|l| l == "ok - smp kernel: 2 of 2 CPUs joined one kernel") {
+        return Err("the hypervisor's two CPUs did not both join its kernel".to_string());
+    }
+    check_beside_demo(log, status, release)?;
+    let linux: Vec<&str> = guest_lines(log, "[linux] ").collect();
+    for want in ["CPU1: Booted secondary processor", "smp: Brought up 1 node, 2 CPUs"] {
+        if !linux.iter().any(|l| l.contains(want)) {
+            return Err(format!("Linux did not say `{want}`"));
+        }
+    }
+    // Its inter-processor interrupts (SGIs through the emulated distributor) reached both CPUs.
+    let both = |l: &&str| {
+        let counts: Vec<u64> = l.split_whitespace().skip(1).take(2).filter_map(|n| n.parse().ok()).collect();
+        counts.len() == 2 && counts.iter().all(|&n| n > 0)
+    };
+    if !linux.iter().filter(|l| l.trim_start().starts_with("IPI1:")).any(|l| both(l)) {
+        return Err("Linux's function-call IPIs (IPI1 in /proc/interrupts) did not reach both CPUs".to_string());
+    }
+    Ok(())
 }
 
 /// The guest's own lines in `log`: those starting with `prefix` (`""` natively, `"[linux] "`
@@ -297,6 +349,20 @@ pub fn check_guest(log: &str, prefix: &str, release: &str) -> Result<()> {
 /// Checks the hypervisor's log of `systems/arm64-linux.toml`: Linux's own checks on its
 /// `[linux]` lines, its power-off ending only its VM, the demo VM's lines among Linux's.
 pub fn check_hyper(log: &str, status: Option<i32>, release: &str) -> Result<()> {
+    let (lines, off) = check_beside_demo(log, status, release)?;
+    let at = |want: &dyn Fn(&str) -> bool| lines.iter().position(|l| want(l));
+    // On one CPU the demo VM goes on after Linux's SYSTEM_OFF to its own end.
+    let demo_off = at(&|l| l == "wells: vm 'demo' powered off (status 0)").ok_or("the demo VM did not power off with status 0")?;
+    if demo_off < off || !lines[off..demo_off].iter().any(|l| l.starts_with("[demo] ")) {
+        return Err("the demo VM did not go on after Linux powered off".to_string());
+    }
+    Ok(())
+}
+
+/// What [`check_hyper`] and [`check_smp`] both want: Linux's own checks, its power-off with
+/// status 0, the demo VM's lines among Linux's while it ran, the demo's power-off with status 0,
+/// the hypervisor's status 0. Returns the log's lines and where Linux powered off.
+fn check_beside_demo<'a>(log: &'a str, status: Option<i32>, release: &str) -> Result<(Vec<&'a str>, usize)> {
     if let Some(stop) = log.lines().find(|l| l.starts_with("wells: vm 'linux' stopped")) {
         return Err(format!("the hypervisor stopped Linux: {stop}"));
     }
@@ -305,18 +371,17 @@ pub fn check_hyper(log: &str, status: Option<i32>, release: &str) -> Result<()> 
     let at = |want: &dyn Fn(&str) -> bool| lines.iter().position(|l| want(l));
     let first_linux = at(&|l| l.starts_with("[linux] ")).ok_or("no line of Linux")?;
     let off = at(&|l| l == "wells: vm 'linux' powered off (status 0)").ok_or("no `wells: vm 'linux' powered off (status 0)`")?;
-    // The demo VM runs while Linux boots, and goes on after Linux's SYSTEM_OFF to its own end.
+    // The demo VM runs while Linux boots.
     if !lines[first_linux..off].iter().any(|l| l.starts_with("[demo] ")) {
-        return Err("no line of the demo VM among Linux's: they did not share the CPU".to_string());
+        return Err("no line of the demo VM among Linux's: they did not run side by side".to_string());
     }
-    let demo_off = at(&|l| l == "wells: vm 'demo' powered off (status 0)").ok_or("the demo VM did not power off with status 0")?;
-    if demo_off < off || !lines[off..demo_off].iter().any(|l| l.starts_with("[demo] ")) {
-        return Err("the demo VM did not go on after Linux powered off".to_string());
+    if !lines.contains(&"wells: vm 'demo' powered off (status 0)") {
+        return Err("the demo VM did not power off with status 0".to_string());
     }
     if status != Some(0) {
         return Err(format!("the hypervisor ended with {status:?}, not 0"));
     }
-    Ok(())
+    Ok((lines, off))
 }
 
 /// The test steps (`cargo xtask test`) that ran, and those skipped with why (the packages
@@ -347,6 +412,10 @@ pub fn tests(root: &Path) -> Steps {
             (
                 format!("Linux {} under wells: an init that exits panics Linux, its VM resets (reported), the demo VM beside it runs to its end (-icount)", prepared.release),
                 panic_is_contained(root, &prepared),
+            ),
+            (
+                format!("Linux {} (Debian arm64) with 2 vCPUs on the wells hypervisor on 2 CPUs, beside the supervisor demo (systems/{SMP_SYSTEM}.toml, multi-threaded TCG)", prepared.release),
+                smp_linux(root, &prepared),
             ),
         ],
         skipped: Vec::new(),
@@ -489,8 +558,13 @@ pub fn command(root: &Path, rest: &[String]) -> Result<u8> {
         summary.record("wells.ko (arm64) inside the Linux guest of the wells hypervisor", module_in_guest(root));
         return Ok(if summary.finish() { 0 } else { 1 });
     }
+    if rest == ["--smp"] {
+        let mut summary = crate::summary::Summary::new("xtask linux-guest --smp");
+        summary.record("Linux with 2 vCPUs on the wells hypervisor on 2 CPUs", prepare(root).and_then(|p| smp_linux(root, &p)));
+        return Ok(if summary.finish() { 0 } else { 1 });
+    }
     if !rest.is_empty() && rest != ["--test"] {
-        return Err(format!("linux-guest takes --test, --bench or --module, got `{}`", rest.join(" ")));
+        return Err(format!("linux-guest takes --test, --bench, --module or --smp, got `{}`", rest.join(" ")));
     }
     let mut summary = crate::summary::Summary::new("xtask linux-guest --test");
     record(&mut summary, tests(root));
@@ -509,7 +583,7 @@ pub fn record(summary: &mut crate::summary::Summary, steps: Steps) {
 
 #[cfg(test)]
 mod tests {
-    use super::{check_guest, check_hyper, check_panic};
+    use super::{check_guest, check_hyper, check_panic, check_smp};
 
     /// A shortened log of a good run of systems/arm64-linux.toml.
     const GOOD: &str = "\
@@ -548,11 +622,39 @@ wells: vm 'demo' powered off (status 0)
         assert!(bad("getpid 100000 calls in", "getpid answered a wrong pid").contains("getpid"));
         assert_eq!(super::getpid_ns(GOOD), Some((100_000, 31_000_000)));
         let alone = GOOD.replace("[demo] logger (32-bit): average #9 = 431\n", "").replace("[demo] wells on qemu-virt-arm64: entered at EL1\n", "");
-        assert!(check_hyper(&alone, Some(0), "6.1.0-57-arm64").unwrap_err().contains("did not share the CPU"));
+        assert!(check_hyper(&alone, Some(0), "6.1.0-57-arm64").unwrap_err().contains("did not run side by side"));
         assert!(bad("[demo] logger (32-bit): 30 averages logged, done\n", "").contains("did not go on"));
         assert!(bad("wells: vm 'linux' powered off (status 0)", "wells: vm 'linux' stopped: stage-2 data abort").contains("stopped Linux"));
         assert!(bad("slept 3", "Kernel panic - not syncing: Attempted to kill init!").contains("panicked"));
         assert!(check_hyper(GOOD, Some(1), "6.1.0-57-arm64").is_err());
+    }
+
+    /// A shortened log of a good run of systems/arm64-linux-smp.toml: the demo VM may end first.
+    fn good_smp() -> String {
+        GOOD.replace("wells hypervisor on qemu-virt-arm64: entered at EL2\n", "wells hypervisor on qemu-virt-arm64: entered at EL2\nok - smp kernel: 2 of 2 CPUs joined one kernel\n")
+            .replace(
+                "[linux] [    0.014831] KASLR enabled\n",
+                "[linux] [    0.014831] KASLR enabled\n[linux] [    0.091131] CPU1: Booted secondary processor 0x0000000001 [0x411fd070]\n[linux] [    0.098619] smp: Brought up 1 node, 2 CPUs\n",
+            )
+            .replace("[linux] wells-linux-guest: slept 3\n", "[linux] wells-linux-guest: slept 3\n[linux] IPI1:       180        193       Function call interrupts\n")
+            .replace("[demo] logger (32-bit): 30 averages logged, done\nwells: vm 'demo' powered off (status 0)\n", "")
+            .replace("[linux] wells-linux-guest: done", "[demo] logger (32-bit): 30 averages logged, done\nwells: vm 'demo' powered off (status 0)\n[linux] wells-linux-guest: done")
+    }
+
+    #[test]
+    fn a_good_smp_run_passes_and_each_missing_piece_fails() {
+        let good = good_smp();
+        check_smp(&good, Some(0), "6.1.0-57-arm64").unwrap();
+        let bad = |from: &str, to: &str| {
+            assert!(good.contains(from), "{from}");
+            check_smp(&good.replace(from, to), Some(0), "6.1.0-57-arm64").unwrap_err()
+        };
+        assert!(bad("2 of 2 CPUs joined", "1 of 2 CPUs joined").contains("did not both join"));
+        assert!(bad("CPU1: Booted secondary", "CPU1: failed to come online").contains("CPU1: Booted"));
+        assert!(bad("Brought up 1 node, 2 CPUs", "Brought up 1 node, 1 CPU").contains("2 CPUs"));
+        assert!(bad("IPI1:       180        193", "IPI1:       180          0").contains("both CPUs"));
+        assert!(bad("uname -r: 6.1.0-57-arm64", "uname -r: 6.1.0-56-arm64").contains("uname"));
+        assert!(bad("wells: vm 'demo' powered off (status 0)", "wells: vm 'demo' stopped: a fault").contains("demo VM"));
     }
 
     #[test]

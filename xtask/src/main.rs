@@ -116,7 +116,7 @@ commands:
                    the headers' own release unless --kernel names another);
                    --bench: only its part of `bench` (updates docs/benchmarks.md);
                    --append: extra kernel command line (then --bench only prints)
-  linux-guest [--test | --bench | --module]
+  linux-guest [--test | --bench | --module | --smp]
                    Debian's arm64 kernel with a busybox initramfs, natively on QEMU virt and
                    as a VM of the wells arm64 hypervisor (docs/linux-guest.md); the suite's
                    steps with a PASS/FAIL tally; --bench: boot to /init natively vs

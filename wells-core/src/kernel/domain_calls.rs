@@ -37,7 +37,7 @@ impl<A: Arch> Kernel<A> {
         let domain = cs.domains.live_mut(id).ok_or(Error::InvalidArgument)?;
         domain.space = space;
         if id == DomainId::KERNEL && cs.sched.current().is_none() {
-            cs.domains.set_active_space(space);
+            cs.sched.cpus.here_mut().active_space = space;
         }
         Ok(())
     }

@@ -29,13 +29,11 @@ pub struct Domains {
     budgeted: usize,
     /// When the running thread's domain uses up its CPU budget (`None`: no budget).
     budget_end_ns: Option<u64>,
-    /// Address space of the running context.
-    active_space: usize,
 }
 
 impl Domains {
     pub(super) fn new() -> Domains {
-        Domains { list: alloc::vec![Domain::kernel()], budgeted: 0, budget_end_ns: None, active_space: 0 }
+        Domains { list: alloc::vec![Domain::kernel()], budgeted: 0, budget_end_ns: None }
     }
 
     /// Domain `id`, unless it does not exist or was destroyed.
@@ -120,19 +118,15 @@ impl Domains {
         self.list.get(id.0 as usize).and_then(|d| d.budget_left(now_ns))
     }
 
-    /// A thread of `id` gets the CPU: its address space becomes the active one. Returns the
-    /// space to switch to, `None` when it is already active.
+    /// A thread of `id` gets the CPU whose active address space is `active` (each CPU has its
+    /// own: `CpuSched::active_space`): its space becomes the active one. Returns the space to
+    /// switch to, `None` when it is already active.
     #[inline]
-    pub(super) fn enter_space_of(&mut self, id: DomainId) -> Option<usize> {
+    pub(super) fn enter_space_of(&self, id: DomainId, active: &mut usize) -> Option<usize> {
         let next_space = self.list.get(id.0 as usize).map_or(0, |d| d.space);
-        let space = (next_space != self.active_space).then_some(next_space);
-        self.active_space = next_space;
+        let space = (next_space != *active).then_some(next_space);
+        *active = next_space;
         space
-    }
-
-    /// The idle context's space changed under it (the kernel domain got its space).
-    pub(super) fn set_active_space(&mut self, space: usize) {
-        self.active_space = space;
     }
 }
 

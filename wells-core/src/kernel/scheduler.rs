@@ -87,6 +87,9 @@ pub(super) struct CpuSched {
     /// ([`Scheduler::on_a_cpu`]), so no other CPU resumes, ends or restarts it, until the next
     /// context, once off its stack, lets it go (`State::after_switch`).
     left: Option<Handle>,
+    /// The address space this CPU runs in (`Arch::switch_space` is per CPU: each has its own
+    /// translation registers).
+    pub(super) active_space: usize,
 }
 
 impl CpuSched {
@@ -102,6 +105,7 @@ impl CpuSched {
             dead_stack: None,
             abandon_current: false,
             left: None,
+            active_space: 0,
         }
     }
 }
@@ -778,7 +782,7 @@ impl State {
                 self.sched.set_busy(next.is_some());
             }
         }
-        let space = self.domains.enter_space_of(domain);
+        let space = self.domains.enter_space_of(domain, &mut self.sched.cpus.here_mut().active_space);
         // The idle context, or one abandoned, saves its stack pointer in this CPU's slot.
         let here = self.sched.cpus.cpu();
         let save = match (save, previous) {

@@ -47,5 +47,8 @@ pub(crate) extern "C" fn level_main(entry_el: u64) -> ! {
     GIC.init_hypervisor(HYP_TIMER, GUEST_TIMER);
     let board = Board::new(entry_el as u8);
     board.announce();
+    // With feature `smp` every CPU comes up now, and parks until a kernel takes it in.
+    #[cfg(feature = "smp")]
+    super::smp::bring_up(board.entry_el);
     crate::boot::run_app(&board)
 }

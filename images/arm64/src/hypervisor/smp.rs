@@ -20,6 +20,7 @@ use wells_core::arch::aarch64::psci::Conduit;
 use wells_core::arch::aarch64::secondary::{self, SecondaryStart};
 use wells_core::arch::aarch64::{self, el2, exceptions, set_el2_trap_handler};
 use wells_core::arch::Arch;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 pub use smp_bring_up::cpus_up;
 
@@ -36,10 +37,24 @@ pub(crate) fn note_interrupt(id: u32) {
     smp_bring_up::note_interrupt::<Board>(&GIC, id, HYP_TIMER);
 }
 
-/// Starts every other CPU at EL2 and checks what each reports; prints a line per CPU and a
-/// summary. True when every CPU came up with everything and PSCI answered every bad call as it
-/// must.
-pub fn bring_up(entry_el: u8) -> bool {
+/// Whether [`bring_up`] brought every CPU up with everything.
+static BROUGHT_UP: AtomicBool = AtomicBool::new(false);
+
+/// True when [`bring_up`] (at boot) brought every CPU up with everything and PSCI answered every
+/// bad call as it must.
+pub fn brought_up() -> bool {
+    BROUGHT_UP.load(Ordering::Acquire)
+}
+
+/// At boot, before the application: starts every other CPU at EL2 and checks what each
+/// reports; prints a line per CPU and a summary ([`brought_up`] says how it went). The CPUs then
+/// park until a kernel asks them to join it (the demo's does, `hypervisor::demo`).
+pub fn bring_up(entry_el: u8) {
+    let good = start_all(entry_el);
+    BROUGHT_UP.store(good, Ordering::Release);
+}
+
+fn start_all(entry_el: u8) -> bool {
     // Entered at EL2 QEMU's PSCI is reached by SMC (from EL3 it is not there at all).
     let Some(conduit) = Conduit::for_entry_level(entry_el).filter(|_| entry_el == 2) else {
         println!(Board, "not ok - smp: the hypervisor was entered at EL{entry_el}: QEMU offers its PSCI by SMC only when it enters at EL2");
@@ -86,8 +101,3 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
     smp_bring_up::park::<Board>(cpu)
 }
 
-/// Has every secondary [`bring_up`] started join the kernel now in the board's slot; true when
-/// all `cpus` run it.
-pub fn join_kernel(cpus: usize) -> bool {
-    smp_bring_up::join_kernel::<Board>(&GIC, cpus)
-}

@@ -2,12 +2,22 @@
 //! side, each running a supervisor image (with its user tasks), their console lines prefixed
 //! with the VM's name. Ends when every guest has powered off.
 
-use crate::hypervisor::{self, VmPlatform, VmSpec};
+use crate::hypervisor::{self, GicBoard, VmSpec};
 use crate::system::{granted, System};
+use crate::timer_host::GenericTimer;
 
-/// Starts the VMs of `system` with the ports they list; returns the exit status.
-pub fn run<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
+/// Starts the VMs of `system` with the ports they list; returns the exit status. On a board
+/// whose CPUs were brought up (an image with feature `smp`), they all join the kernel first,
+/// so the VMs' vCPUs spread over them.
+pub fn run<P: GicBoard + GenericTimer, T>(board: &P, system: &System<T>) -> i32 {
     let k = board.new_kernel();
+    #[cfg(target_has_atomic = "64")]
+    {
+        let cpus = crate::smp_bring_up::cpus_up();
+        if cpus > 1 && !crate::smp_bring_up::join_kernel::<P>(P::gic(), cpus) {
+            return 1;
+        }
+    }
     crate::trace::start::<P>(&k);
     let ports = match system.make_ports(&k) {
         Ok(ports) => ports,

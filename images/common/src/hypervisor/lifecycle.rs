@@ -45,7 +45,7 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
 fn prepare<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>, vmid: u8) -> Result<StartedVm, String> {
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
     let mut ram = GuestRam::new(spec.ram_size).map_err(|e| failed(&e))?;
-    let loaded = loader::load::<P>(spec.image, ram.bytes(), spec.ram_base).map_err(|e| failed(&e))?;
+    let loaded = loader::load::<P>(spec.image, ram.bytes(), spec.ram_base, spec.vcpus).map_err(|e| failed(&e))?;
     let mut space = P::Space::new(vmid).map_err(|e| failed(&e))?;
     space.flush();
     space.map_ram(spec.ram_base, ram.address(), ram.size()).map_err(|e| failed(&e))?;
@@ -295,7 +295,8 @@ fn finish_restart<P: VmPlatform>(plan: Option<Reload>) -> Resume {
     let were_enabled = P::cpu().irq_save();
     P::cpu().irq_restore(true);
     ram.fill(0);
-    let loaded = loader::load::<P>(plan.image, ram, plan.ram_base);
+    // Only a VM of one vCPU restarts.
+    let loaded = loader::load::<P>(plan.image, ram, plan.ram_base, 1);
     P::cpu().irq_save();
     P::cpu().irq_restore(were_enabled);
     match loaded {

@@ -3,7 +3,7 @@
 //! and the initramfs's lengths as 64-bit little-endian numbers, the Image, the initramfs). The
 //! hypervisor places the Image at the start of the VM's RAM (plus the Image header's text
 //! offset), the initramfs at the top, and a device tree it writes between them describing what
-//! the VM sees: its RAM, one CPU with PSCI over HVC, the GICv2 (emulated distributor, GICV as
+//! the VM sees: its RAM, its vCPUs with PSCI over HVC, the GICv2 (emulated distributor, GICV as
 //! the CPU interface), the generic timer, the PL011 with its clock, and the command line. The
 //! kernel is entered at EL1 with x0 = the device tree's address and x1..x3 = 0 (the arm64 boot
 //! protocol).
@@ -33,6 +33,8 @@ pub struct GuestDevices {
     pub gic_distributor: usize,
     pub gic_cpu: usize,
     pub gic_cpu_size: usize,
+    /// The VM's vCPUs: the device tree names a CPU for each (MPIDR affinity 0 = its number).
+    pub vcpus: u8,
 }
 
 /// What the kernel is entered with.
@@ -141,12 +143,14 @@ fn device_tree(ram_base: usize, ram_size: usize, initrd_start: u64, initrd_end: 
     let cpus = fdt.begin_node("cpus")?;
     fdt.property_u32("#address-cells", 1)?;
     fdt.property_u32("#size-cells", 0)?;
-    let cpu = fdt.begin_node("cpu@0")?;
-    fdt.property_string("device_type", "cpu")?;
-    fdt.property_string("compatible", "arm,armv8")?;
-    fdt.property_u32("reg", 0)?;
-    fdt.property_string("enable-method", "psci")?;
-    fdt.end_node(cpu)?;
+    for number in 0..devices.vcpus.max(1) as u32 {
+        let cpu = fdt.begin_node(&format!("cpu@{number}"))?;
+        fdt.property_string("device_type", "cpu")?;
+        fdt.property_string("compatible", "arm,armv8")?;
+        fdt.property_u32("reg", number)?;
+        fdt.property_string("enable-method", "psci")?;
+        fdt.end_node(cpu)?;
+    }
     fdt.end_node(cpus)?;
 
     let psci = fdt.begin_node("psci")?;

@@ -17,10 +17,10 @@ pub struct Loaded {
 }
 
 /// Copies `image` into `ram`, the VM's RAM at guest address `ram_base` (the caller has zeroed
-/// it); returns where it starts.
-pub fn load<P: VmPlatform>(image: &[u8], ram: &mut [u8], ram_base: usize) -> Result<Loaded, String> {
+/// it), for a VM of `vcpus` vCPUs; returns where it starts.
+pub fn load<P: VmPlatform>(image: &[u8], ram: &mut [u8], ram_base: usize, vcpus: u8) -> Result<Loaded, String> {
     if linux::is_bundle(image) {
-        let devices = linux::GuestDevices { uart: P::UART_IPA, gic_distributor: P::GICD_IPA, gic_cpu: P::GICC_IPA, gic_cpu_size: P::GICV_SIZE };
+        let devices = linux::GuestDevices { uart: P::UART_IPA, gic_distributor: P::GICD_IPA, gic_cpu: P::GICC_IPA, gic_cpu_size: P::GICV_SIZE, vcpus };
         let entry = linux::load(image, ram, ram_base, &devices)?;
         return Ok(Loaded { pc: entry.pc, device_tree: Some(entry.device_tree) });
     }

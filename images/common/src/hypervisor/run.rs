@@ -2,7 +2,8 @@
 //! `hypervisor/run.rs` is [`hypervisor_run!`](crate::hypervisor_run), which defines `test`,
 //! `demo`, `bench` and `soak` over its guests and its generated system.
 
-use super::{bench as vm_bench, demo as vm_demo, soak as vm_soak, VmPlatform};
+use super::{bench as vm_bench, demo as vm_demo, soak as vm_soak, GicBoard, VmPlatform};
+use crate::timer_host::GenericTimer;
 use crate::system::System;
 use crate::test;
 use wells_core::mem::HeapStats;
@@ -18,8 +19,8 @@ pub fn test<P: VmPlatform>(board: &P, bare: &'static [u8], supervisor: &'static 
 }
 
 /// The demo: the VMs of the image's system (`systems/*.toml`), by default two VMs side by side,
-/// each running the CPU's supervisor demo with its user tasks.
-pub fn demo<P: VmPlatform, T>(board: &P, system: &System<T>) -> i32 {
+/// each running the CPU's supervisor demo with its user tasks; on every CPU brought up.
+pub fn demo<P: GicBoard + GenericTimer, T>(board: &P, system: &System<T>) -> i32 {
     vm_demo::run(board, system)
 }
 

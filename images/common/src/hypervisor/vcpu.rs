@@ -7,7 +7,7 @@
 use crate::gic::Gic;
 use crate::hypervisor::vgic::{Gich, VgicCpu};
 use super::VmPlatform;
-use core::sync::atomic::{AtomicU32, AtomicU8, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use wells_core::arch::hypervisor::guest_exit::GuestState;
 use wells_core::kernel::percpu::MAX_CPUS;
 use wells_core::Arch;
@@ -78,7 +78,8 @@ impl LoadedVcpu {
         if self.held[cpu].load(Ordering::Relaxed) == me as usize {
             return;
         }
-        let _changing = self.changing[cpu].lock();
+        // With one CPU nothing else can forget a save area meanwhile: no lock.
+        let _changing = (MAX_CPUS > 1).then(|| self.changing[cpu].lock());
         let loaded = self.held[cpu].load(Ordering::Relaxed);
         if loaded != 0 {
             // SAFETY: the caller's contract: the recorded save area is alive (a VM going away
@@ -153,6 +154,8 @@ pub struct GicVcpu<B: GicBoard> {
     /// in the first word, 4..7 in the second and so on; with their priorities. Set by any CPU.
     waiting_sgis: [AtomicU32; 4],
     waiting_priority: [AtomicU8; 16],
+    /// Set after a bit of `waiting_sgis` is: the one word an exit tests.
+    any_waiting: AtomicBool,
     /// The CPUs that loaded it (bit n: CPU n), with several.
     ran_on: AtomicU32,
 }
@@ -163,6 +166,8 @@ impl<B: GicBoard> GicVcpu<B> {
     #[cold]
     #[inline(never)]
     fn deliver_waiting_sgis(&mut self) {
+        // Cleared before the words are taken: a sender that marks one later sets it again.
+        self.any_waiting.store(false, Ordering::SeqCst);
         for (part, waiting) in self.waiting_sgis.iter().enumerate() {
             let mut bits = waiting.swap(0, Ordering::SeqCst);
             while bits != 0 {
@@ -175,6 +180,7 @@ impl<B: GicBoard> GicVcpu<B> {
             }
             if bits != 0 {
                 waiting.fetch_or(bits, Ordering::SeqCst);
+                self.any_waiting.store(true, Ordering::SeqCst);
             }
         }
     }
@@ -193,6 +199,7 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
             timer_active: false,
             waiting_sgis: [const { AtomicU32::new(0) }; 4],
             waiting_priority: [const { AtomicU8::new(0) }; 16],
+            any_waiting: AtomicBool::new(false),
             ran_on: AtomicU32::new(0),
         }
     }
@@ -205,11 +212,12 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
         let id = (id & 0xf) as usize;
         self.waiting_priority[id].store(priority, Ordering::Relaxed);
         self.waiting_sgis[id / 4].fetch_or(1 << (8 * (id % 4) + (source & 7)), Ordering::SeqCst);
+        self.any_waiting.store(true, Ordering::SeqCst);
     }
 
     #[inline(always)]
     fn deliver_waiting(&mut self) {
-        if self.waiting_sgis.iter().fold(0, |waiting, part| waiting | part.load(Ordering::SeqCst)) != 0 {
+        if self.any_waiting.load(Ordering::SeqCst) {
             self.deliver_waiting_sgis();
         }
     }

@@ -122,7 +122,7 @@ impl State {
             // From one thread to another: this CPU stays busy.
             self.sched.cpus.here_mut().left = Some(previous);
         }
-        let space = self.domains.enter_space_of(domain);
+        let space = self.domains.enter_space_of(domain, &mut self.sched.cpus.here_mut().active_space);
         Switch { save, resume, space }
     }
 }
