@@ -81,7 +81,7 @@ pub const BOOT: Boot = Boot {
         "[left] ok - guest PSCI_FEATURES(0x840000ff), unknown = -1",
         "[left] ok - guest AFFINITY_INFO(cpu 0) = 0x0",
         "[left] ok - guest AFFINITY_INFO(cpu 1), no such CPU = -2",
-        "[left] ok - guest AFFINITY_INFO(cpu 0, level 1), the monitor's refusal = -2",
+        "[left] ok - guest AFFINITY_INFO(cpu 0, level 1), the hypervisor's refusal = -2",
         "[left] ok - guest secure call 0xf00000ff from EL1, unknown = -1",
         "[left] bench: full stack boot, reset to the first guest's tasks: ",
         // EL0 in each VM: the demo's tasks, and the client's secure calls.

@@ -300,7 +300,7 @@ pub fn check_smp(log: &str, status: Option<i32>, release: &str) -> Result<()> {
         let counts: Vec<u64> = l.split_whitespace().skip(1).take(2).filter_map(|n| n.parse().ok()).collect();
         counts.len() == 2 && counts.iter().all(|&n| n > 0)
     };
-    if !linux.iter().filter(|l| l.trim_start().starts_with("IPI1:")).any(|l| both(l)) {
+    if !linux.iter().filter(|l| l.trim_start().starts_with("IPI1:")).any(both) {
         return Err("Linux's function-call IPIs (IPI1 in /proc/interrupts) did not reach both CPUs".to_string());
     }
     Ok(())

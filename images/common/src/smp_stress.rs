@@ -18,19 +18,19 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 /// `wfe` traps on QEMU.
 #[inline(always)]
 pub fn relax() {
-    #[cfg(target_arch = "aarch64")]
     if VM_YIELD.load(Ordering::Relaxed) {
-        wells_core::arch::aarch64::psci::call(crate::hypervisor::hypercalls::WELLS_YIELD);
-        return;
-    }
-    #[cfg(all(target_arch = "arm", target_has_atomic = "64"))]
-    if VM_YIELD.load(Ordering::Relaxed) {
-        wells_core::arch::arm::psci::call(crate::hypervisor::hypercalls::WELLS_YIELD);
+        hypervisor_call(crate::hypervisor::hypercalls::WELLS_YIELD);
         return;
     }
     // SAFETY: a hint instruction: no memory, register or flag is touched.
     unsafe { core::arch::asm!("yield", options(nomem, nostack, preserves_flags)) };
 }
+
+/// A call to the hypervisor (HVC) on this CPU.
+#[cfg(target_arch = "aarch64")]
+use wells_core::arch::aarch64::psci::call as hypervisor_call;
+#[cfg(target_arch = "arm")]
+use wells_core::arch::arm::psci::call as hypervisor_call;
 
 /// Set when this image runs as a guest of the wells hypervisor: [`relax`] yields the vCPU.
 static VM_YIELD: AtomicBool = AtomicBool::new(false);

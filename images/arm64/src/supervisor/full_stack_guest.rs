@@ -1,8 +1,8 @@
 //! The full stack's guest (feature `full-stack-guest`): a supervisor in a VM of the wells
 //! hypervisor, which runs below the wells monitor. Before its tasks start it checks that the PSCI
 //! calls about the machine reach the monitor through the hypervisor — the answers differ from
-//! the hypervisor's own (PSCI 1.1 rather than 1.0; AFFINITY_INFO refuses power level 1, which
-//! the hypervisor does not look at) — and that the VM's own power stays the hypervisor's, and
+//! the hypervisor's own (PSCI 1.1 rather than 1.0) — and that the VM's own CPUs and power stay
+//! the hypervisor's (AFFINITY_INFO of its vCPUs, level 0 only), and
 //! lets its tasks read the cycle counter (the client task measures its secure calls).
 
 use super::Board;
@@ -44,7 +44,7 @@ pub(crate) fn check_psci() -> bool {
     ok &= check("PSCI_FEATURES(0x840000ff), unknown", smc::call3(psci::PSCI_FEATURES, 0x8400_00ff, 0, 0), -1);
     ok &= check("AFFINITY_INFO(cpu 0)", smc::call3(psci::AFFINITY_INFO_64, 0, 0, 0), psci::AFFINITY_ON);
     ok &= check("AFFINITY_INFO(cpu 1), no such CPU", smc::call3(psci::AFFINITY_INFO, 1, 0, 0), psci::INVALID_PARAMETERS);
-    ok &= check("AFFINITY_INFO(cpu 0, level 1), the monitor's refusal", smc::call3(psci::AFFINITY_INFO, 0, 1, 0), psci::INVALID_PARAMETERS);
+    ok &= check("AFFINITY_INFO(cpu 0, level 1), the hypervisor's refusal", smc::call3(psci::AFFINITY_INFO, 0, 1, 0), psci::INVALID_PARAMETERS);
     ok &= check("secure call 0xf00000ff from EL1, unknown", smc::call3(0xf000_00ff, 0, 0, 0), -1);
     cycle_counter_start();
     boot_time();

@@ -1,8 +1,8 @@
 //! What a hypervisor running below the wells monitor passes up to it from its guests, rather
 //! than answering itself: the secure service (fast calls of the trusted applications' and
 //! trusted OSes' owning entities, 48..=63, which only the secure world can answer) and the PSCI
-//! calls that ask about the machine rather than the VM — PSCI_VERSION, PSCI_FEATURES of those,
-//! AFFINITY_INFO (a VM's one vCPU is CPU 0). Everything else about a VM's power (CPU_OFF,
+//! calls that ask about the machine rather than the VM — PSCI_VERSION and PSCI_FEATURES of it.
+//! Everything about a VM's CPUs and power (CPU_ON, CPU_OFF, AFFINITY_INFO of its vCPUs,
 //! SYSTEM_OFF, SYSTEM_RESET, CPU_SUSPEND) is the VM's and stays with the hypervisor; the machine
 //! powers off when the hypervisor ends, with its own SYSTEM_OFF to the monitor.
 
@@ -10,7 +10,7 @@ use super::psci;
 use super::smccc::FunctionId;
 
 /// PSCI functions whose answer is the monitor's (SMC32 IDs; bit 30 is ignored).
-const MACHINE_PSCI: [u32; 3] = [psci::PSCI_VERSION, psci::PSCI_FEATURES, psci::AFFINITY_INFO];
+const MACHINE_PSCI: [u32; 2] = [psci::PSCI_VERSION, psci::PSCI_FEATURES];
 
 /// True when a guest's call `function` (w0), with first argument `arg1`, goes to the monitor.
 pub fn passes_up(function: u32, arg1: u64) -> bool {
@@ -24,7 +24,6 @@ pub fn passes_up(function: u32, arg1: u64) -> bool {
         psci::PSCI_FEATURES => MACHINE_PSCI.contains(&((arg1 as u32) & !(1 << 30))),
         // PSCI_VERSION has only an SMC32 form.
         psci::PSCI_VERSION => function == psci::PSCI_VERSION,
-        psci::AFFINITY_INFO => true,
         _ => false,
     }
 }
@@ -48,12 +47,9 @@ mod tests {
     fn only_the_machine_psci_calls_go_up() {
         assert!(passes_up(psci::PSCI_VERSION, 0));
         assert!(!passes_up(psci::PSCI_VERSION | 1 << 30, 0));
-        assert!(passes_up(psci::AFFINITY_INFO, 0));
-        assert!(passes_up(psci::AFFINITY_INFO_64, 1));
-        assert!(passes_up(psci::PSCI_FEATURES, psci::AFFINITY_INFO as u64));
         assert!(passes_up(psci::PSCI_FEATURES, psci::PSCI_VERSION as u64));
-        // The VM's own power: the hypervisor's.
-        for function in [psci::SYSTEM_OFF, psci::SYSTEM_RESET, psci::CPU_OFF, psci::CPU_SUSPEND, psci::CPU_ON, psci::MIGRATE_INFO_TYPE] {
+        // The VM's own CPUs and power: the hypervisor's.
+        for function in [psci::SYSTEM_OFF, psci::SYSTEM_RESET, psci::CPU_OFF, psci::CPU_SUSPEND, psci::CPU_ON, psci::AFFINITY_INFO, psci::AFFINITY_INFO_64, psci::MIGRATE_INFO_TYPE] {
             assert!(!passes_up(function, 0), "{function:#x}");
             assert!(!passes_up(psci::PSCI_FEATURES, function as u64), "FEATURES({function:#x})");
         }
