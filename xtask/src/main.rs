@@ -64,8 +64,8 @@ commands:
                    supervisor's boots and the minimal configuration's; --m3-partitions: only
                    the Cortex-M3 partitions' boot; --smp: only the SMP
                    bring-up boots (arm64: 2 and 4 CPUs, Cortex-A15: 2; multi-threaded
-                   TCG, and the arm64 hypervisor on 2 CPUs); --smp-hyper: only that
-                   hypervisor boot; --arm64: the
+                   TCG, and the arm64 and Cortex-A15 hypervisors on 2 CPUs); --smp-hyper:
+                   only those hypervisor boots; --arm64: the
                    arm64 supervisor's boots and the SMP ones
   test --board NAME
                    only that board's test plan (qemu-virt-arm64, qemu-virt-arm64-hyper,
@@ -273,6 +273,7 @@ fn main() -> ExitCode {
             [flag] if flag == "--smp-hyper" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --smp-hyper");
                 summary.record(smp::HYPER_BOOT.name, smp::hyper_test(&root));
+                summary.record(smp_arm32::HYPER_BOOT.name, smp_arm32::hyper_test(&root));
                 if summary.finish() { 0 } else { 1 }
             }),
             _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),

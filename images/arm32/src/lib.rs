@@ -23,6 +23,8 @@ compile_error!("an image manages one level: features `supervisor` and `hyperviso
 mod board;
 mod boot;
 pub mod facts;
+#[cfg(all(feature = "qemu-virt", any(feature = "supervisor", feature = "smp")))]
+mod firmware;
 mod panic;
 
 #[cfg(all(feature = "hypervisor", feature = "qemu-virt"))]

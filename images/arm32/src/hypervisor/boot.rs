@@ -38,5 +38,8 @@ pub(crate) extern "C" fn level_main(entry_mode: u32) -> ! {
     GIC.init_hypervisor(HYP_TIMER, GUEST_TIMER);
     let board = Board::new(entry_mode);
     board.announce();
+    // With feature `smp` every CPU comes up now, and parks until a kernel takes it in.
+    #[cfg(feature = "smp")]
+    super::smp::bring_up(entry_mode);
     crate::boot::run_app(&board)
 }

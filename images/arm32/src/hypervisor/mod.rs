@@ -8,6 +8,8 @@ pub mod board;
 pub(crate) mod boot;
 pub mod guests;
 pub mod run;
+#[cfg(feature = "smp")]
+pub mod smp;
 pub mod system;
 mod trap;
 mod vcpu;

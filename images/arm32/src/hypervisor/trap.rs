@@ -21,7 +21,13 @@ const HYPERVISOR_FAULT_STATUS: i32 = 101;
 pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     if frame.from_hyp() {
         match kind {
-            HypTrapKind::Irq => exits::interrupt::<Board>(GIC.acknowledge_full()),
+            HypTrapKind::Irq => {
+                let acknowledged = GIC.acknowledge_full();
+                // The SMP bring-up counts each CPU's ticks and SGIs.
+                #[cfg(feature = "smp")]
+                super::smp::note_interrupt(acknowledged & 0x3ff);
+                exits::interrupt::<Board>(acknowledged)
+            }
             _ => unexpected(frame, kind),
         }
         return;

@@ -15,7 +15,8 @@ use alloc::boxed::Box;
 use alloc::vec;
 use alloc::vec::Vec;
 use wells_board_common::println;
-use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, Psci, FIRST_BOARD_CHECK};
+use crate::firmware::Firmware;
+use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
 use wells_core::arch::arm::psci::Conduit;
 use wells_core::arch::arm::secondary::{self, SecondaryStart};
 use wells_core::arch::arm::{self, counter, mode, pl1::mmu, Armv7a};
@@ -31,26 +32,6 @@ const IN_SVC: u32 = FIRST_BOARD_CHECK;
 const MMU_ON: u32 = FIRST_BOARD_CHECK << 1;
 const CHECKS: &[BoardCheck] = &[(IN_SVC, "SVC"), (MMU_ON, "MMU")];
 
-/// QEMU's PSCI through the conduit of the entry mode, in its SMC32 forms.
-struct Firmware(Conduit);
-
-/// Named by its conduit ("Hvc", "Smc") in the report.
-impl core::fmt::Debug for Firmware {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl Psci for Firmware {
-    fn affinity_info(&self, cpu: usize) -> i64 {
-        self.0.affinity_info(cpu as u32)
-    }
-
-    fn cpu_on(&self, mpidr: usize, context: usize) -> i64 {
-        self.0.cpu_on(mpidr as u32, secondary::entry_address(), context)
-    }
-}
-
 /// Counts an interrupt the trap handler took on this CPU (its ID from the GIC).
 pub(crate) fn note_interrupt(id: u32) {
     smp_bring_up::note_interrupt::<Board>(&GIC, id, VIRTUAL_TIMER);
@@ -64,7 +45,7 @@ pub fn bring_up(entry_mode: u32) -> bool {
         println!(Board, "not ok - smp: entered in {}: QEMU offers no PSCI there", mode::name(entry_mode));
         return false;
     };
-    let firmware = Firmware(conduit);
+    let firmware = Firmware { conduit, entry: secondary::entry_address() };
     let bring_up = BringUp::<Board>::find(&firmware, &GIC, CHECKS);
     // Four stacks a CPU; they and the start blocks outlive the parked secondaries.
     let stacks: Vec<Box<[u8]>> = (0..bring_up.cpus() * 4).map(|_| vec![0u8; STACK_SIZE].into_boxed_slice()).collect();

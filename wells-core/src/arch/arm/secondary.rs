@@ -3,7 +3,9 @@
 //! as the boot CPU did (`boot::wells_arm_establish_svc`, which also leaves HYP when entered
 //! there) and calls the image's `main` in SVC on its own stack, still with the MMU off: `main`
 //! first gives the exception modes their own stacks ([`SecondaryStart::own_mode_stacks`]) and
-//! then turns on the MMU ([`SecondaryStart::enable_mmu`]).
+//! then turns on the MMU ([`SecondaryStart::enable_mmu`]). A hypervisor's secondary
+//! ([`HypSecondaryStart`], [`entry_address_hyp`]) stays in HYP, where QEMU's PSCI starts it: HYP
+//! has one stack pointer and runs with its MMU off, so it needs only a stack.
 
 use super::pl1::mmu::{self, AddressSpace};
 use core::arch::{asm, global_asm};
@@ -27,14 +29,42 @@ pub struct SecondaryStart {
     pub cpu: usize,
 }
 
+/// What the boot CPU hands a hypervisor's secondary, by address, in CPU_ON's context ID (read
+/// with caches off: [`HypSecondaryStart::publish`]).
+#[repr(C)]
+pub struct HypSecondaryStart {
+    /// The image's code in HYP: `main(mode::HYP, this block)`.
+    pub main: extern "C" fn(u32, &'static HypSecondaryStart) -> !,
+    /// Top of the secondary's HYP stack (8-byte aligned).
+    pub stack_top: usize,
+    /// The CPU's number (MPIDR Aff0).
+    pub cpu: usize,
+}
+
+impl HypSecondaryStart {
+    /// Makes the block and the stack below `stack_top` (`stack_size` bytes) visible to a CPU
+    /// whose caches are off.
+    pub fn publish(&self, stack_size: usize) {
+        clean_invalidate(self as *const HypSecondaryStart as usize, core::mem::size_of::<HypSecondaryStart>());
+        clean_invalidate(self.stack_top - stack_size, stack_size);
+    }
+}
+
 extern "C" {
     /// The entry given to CPU_ON.
     fn wells_arm_secondary_entry() -> !;
+    /// The same for a hypervisor: it stays in HYP.
+    fn wells_arm_secondary_entry_hyp() -> !;
 }
 
 /// The physical address of the secondary entry (the kernel is identity-mapped).
 pub fn entry_address() -> usize {
     wells_arm_secondary_entry as *const () as usize
+}
+
+/// The physical address of the secondary entry that stays in HYP.
+pub fn entry_address_hyp() -> usize {
+    wells_arm_secondary_entry_hyp as *const () as usize
 }
 
 impl SecondaryStart {
@@ -116,5 +146,18 @@ global_asm!(
     "wells_arm_secondary_svc:",
     "    mov r1, r7",
     "    ldr r2, [r7, #0]",             // main
+    "    bx r2",
+    "",
+    // r0 = the HypSecondaryStart: its stack, then main(HYP, block) in HYP.
+    ".section .text.wells_arm_secondary_entry_hyp",
+    ".arm",
+    ".global wells_arm_secondary_entry_hyp",
+    ".balign 4",
+    "wells_arm_secondary_entry_hyp:",
+    "    cpsid aif",
+    "    ldr sp, [r0, #4]",             // stack_top
+    "    mov r1, r0",
+    "    mov r0, #0x1a",                // mode::HYP
+    "    ldr r2, [r1, #0]",             // main
     "    bx r2",
 );

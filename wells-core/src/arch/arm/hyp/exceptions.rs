@@ -99,6 +99,15 @@ pub fn set_hyp_trap_handler(handler: HypTrapHandler) {
     unsafe { asm!("ldr {0}, =wells_arm_hyp_vectors", "mcr p15, 4, {0}, c12, c0, 0", "isb", out(reg) _, options(nostack)) };
 }
 
+/// The address of the HYP vector table, and HVBAR as this CPU has it (equal once
+/// [`set_hyp_trap_handler`] ran here).
+pub fn hyp_vectors_and_hvbar() -> (u32, u32) {
+    let (address, hvbar): (u32, u32);
+    // SAFETY: takes an address and reads a system register (only valid in HYP mode).
+    unsafe { asm!("ldr {0}, =wells_arm_hyp_vectors", "mrc p15, 4, {1}, c12, c0, 0", out(reg) address, out(reg) hvbar, options(nostack)) };
+    (address, hvbar)
+}
+
 /// The registers a fast hypercall sees and answers in: the guest's r0 to r3 (function ID and
 /// arguments, then the results) in the frame the vector pushed; loaded back on return.
 pub type HypFastCallRegisters = [u32; 4];
