@@ -95,9 +95,17 @@ pub const HYPER_BOOT: Boot = Boot {
 };
 
 pub fn hyper_test(root: &Path) -> Result<()> {
-    let board = &crate::hyper::VIRT_ARM64_HYPER;
-    let image = qemu::build(root, board, "wells-smp-hyper-test", &["smp"])?;
-    qemu::test_boot_options(root, board, &HYPER_BOOT, &image, &options(2), LIMIT)
+    hyper_boot(root, &hyper_image(root)?)
+}
+
+/// The hypervisor's SMP image (`wells-smp-hyper-test`).
+fn hyper_image(root: &Path) -> Result<std::path::PathBuf> {
+    qemu::build(root, &crate::hyper::VIRT_ARM64_HYPER, "wells-smp-hyper-test", &["smp"])
+}
+
+/// Boots the hypervisor's SMP image on 2 CPUs.
+fn hyper_boot(root: &Path, image: &Path) -> Result<()> {
+    qemu::test_boot_options(root, &crate::hyper::VIRT_ARM64_HYPER, &HYPER_BOOT, image, &options(2), LIMIT)
 }
 
 /// A million checked cross-core operations (`wells-smp-stress`, image feature `smp`) on 2
@@ -250,14 +258,16 @@ pub fn soak(root: &Path, rest: &[String]) -> Result<u8> {
 }
 
 /// The SMP boots `rounds` times over, stopping at the first failure: each round the arm64
-/// 4-CPU bring-ups (EL1 and EL2 entry), the 4-CPU kernel boots, and the Cortex-A15's 2-CPU
-/// bring-ups and kernel boots (SVC and HYP entry). Races show as rare failures, so only many boots find them.
+/// 4-CPU bring-ups (EL1 and EL2 entry), the 4-CPU kernel boots, the Cortex-A15's 2-CPU
+/// bring-ups and kernel boots (SVC and HYP entry), and both hypervisors on 2 CPUs. Races show as rare failures, so only many boots find them.
 /// Returns how many boots passed.
 pub fn soak_rounds(root: &Path, rounds: u32) -> Result<usize> {
     let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[])?;
     let kernel_image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", &["smp"])?;
     let arm32_image = crate::smp_arm32::bring_up_image(root)?;
     let arm32_kernel_image = crate::smp_arm32::kernel_image(root)?;
+    let hyper_image = hyper_image(root)?;
+    let arm32_hyper_image = crate::smp_arm32::hyper_image(root)?;
     let four: Vec<&SmpBoot> = BOOTS.iter().filter(|smp| smp.cpus == 4).collect();
     let four_kernel: Vec<Boot> = KERNEL_BOOTS.iter().filter(|boot| boot.2 == 4).map(|&(name, machine, cpus)| kernel_boot(name, machine, cpus)).collect();
     let mut boots = 0;
@@ -273,6 +283,9 @@ pub fn soak_rounds(root: &Path, rounds: u32) -> Result<usize> {
         }
         boots += crate::smp_arm32::bring_up_boots(root, &arm32_image).map_err(failed)?;
         boots += crate::smp_arm32::kernel_boots(root, &arm32_kernel_image).map_err(failed)?;
+        hyper_boot(root, &hyper_image).map_err(failed)?;
+        crate::smp_arm32::hyper_boot(root, &arm32_hyper_image).map_err(failed)?;
+        boots += 2;
         println!("xtask: smp soak: round {round} of {rounds} passed ({boots} boots)");
     }
     Ok(boots)

@@ -133,9 +133,17 @@ pub const HYPER_BOOT: Boot = Boot {
 
 /// Builds the hypervisor's SMP image and boots it on 2 CPUs.
 pub fn hyper_test(root: &Path) -> Result<()> {
-    let board = &crate::hyper::VIRT_ARM32_HYPER;
-    let image = qemu::build(root, board, "wells-smp-hyper-test", &["smp"])?;
-    qemu::test_boot_options(root, board, &HYPER_BOOT, &image, &options(), LIMIT)
+    hyper_boot(root, &hyper_image(root)?)
+}
+
+/// The hypervisor's SMP image (`wells-smp-hyper-test`).
+pub fn hyper_image(root: &Path) -> Result<PathBuf> {
+    qemu::build(root, &crate::hyper::VIRT_ARM32_HYPER, "wells-smp-hyper-test", &["smp"])
+}
+
+/// Boots the hypervisor's SMP image on 2 CPUs.
+pub fn hyper_boot(root: &Path, image: &Path) -> Result<()> {
+    qemu::test_boot_options(root, &crate::hyper::VIRT_ARM32_HYPER, &HYPER_BOOT, image, &options(), LIMIT)
 }
 
 /// The SMP kernel image (`wells-smp-kernel-test`).
