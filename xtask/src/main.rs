@@ -272,8 +272,8 @@ fn main() -> ExitCode {
             }),
             [flag] if flag == "--smp-hyper" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --smp-hyper");
-                summary.record(smp::HYPER_BOOT.name, smp::hyper_test(&root));
-                summary.record(smp_arm32::HYPER_BOOT.name, smp_arm32::hyper_test(&root));
+                summary.record(smp::HYPER_NAME, smp::hyper_test(&root));
+                summary.record(smp_arm32::HYPER_NAME, smp_arm32::hyper_test(&root));
                 if summary.finish() { 0 } else { 1 }
             }),
             _ => usage_error(&format!("bad arguments for `test`: {}", rest.join(" ")), USAGE),

@@ -102,34 +102,19 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             (boot.name.to_string(), result)
         })
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
-        .chain([(HYPER_BOOT.name.to_string(), hyper_test(root))])
+        .chain([(HYPER_NAME.to_string(), hyper_test(root))])
         .collect()
 }
 
 /// The hypervisor on both CPUs (`wells-smp-hyper-test`, image features `hypervisor,smp`): both
 /// brought up in HYP, then VMs whose vCPUs run on different CPUs at once (the checks of arm64's,
-/// `images/common/src/test/vms_smp.rs`).
-pub const HYPER_BOOT: Boot = Boot {
-    name: "arm32 SMP hypervisor: 2 CPUs in HYP, a VM's 2 vCPUs and 2 VMs each on a CPU of their own (multi-threaded TCG)",
-    machine: "virt,virtualization=on",
-    cpu: "cortex-a15",
-    expect: &[
-        "smp: 2 CPUs found (PSCI AFFINITY_INFO through Smc), boot CPU 0",
-        "ok - smp: CPU 1 up: HYP yes, HYP vectors yes",
-        "smp: 2 of 2 CPUs up",
-        "ok - smp kernel: 2 of 2 CPUs joined one kernel",
-        "wells: vm 'smp' powered off (status 0)",
-        "vm 'smp': its vCPUs ran on CPUs [1, 2] (bit n: CPU n)",
-        "ok - vm_smp_two_vcpus_on_two_cpus",
-        "ok - vm_smp_two_vcpus_again_leave_nothing",
-        "wells: vm 'left' powered off (status 0)",
-        "wells: vm 'right' powered off (status 0)",
-        "ok - vm_smp_two_vms_on_two_cpus",
-        "3 passed, 0 failed",
-        "smp hypervisor test: PASS",
-    ],
-    status: 0,
-};
+/// `crate::smp::hyper_expect`).
+pub const HYPER_NAME: &str = "arm32 SMP hypervisor: 2 CPUs in HYP, a VM's 2 vCPUs and 2 VMs each on a CPU of their own (multi-threaded TCG)";
+
+fn hyper_spec() -> Boot {
+    let expect = crate::smp::hyper_expect("ok - smp: CPU 1 up: HYP yes, HYP vectors yes", &[]);
+    Boot { name: HYPER_NAME, machine: "virt,virtualization=on", cpu: "cortex-a15", expect, status: 0 }
+}
 
 /// Builds the hypervisor's SMP image and boots it on 2 CPUs.
 pub fn hyper_test(root: &Path) -> Result<()> {
@@ -143,7 +128,7 @@ pub fn hyper_image(root: &Path) -> Result<PathBuf> {
 
 /// Boots the hypervisor's SMP image on 2 CPUs.
 pub fn hyper_boot(root: &Path, image: &Path) -> Result<()> {
-    qemu::test_boot_options(root, &crate::hyper::VIRT_ARM32_HYPER, &HYPER_BOOT, image, &options(), LIMIT)
+    qemu::test_boot_options(root, &crate::hyper::VIRT_ARM32_HYPER, &hyper_spec(), image, &options(), LIMIT)
 }
 
 /// The SMP kernel image (`wells-smp-kernel-test`).

@@ -36,10 +36,24 @@ pub fn soak<P: VmPlatform>(board: &P, bare: &'static [u8], heap: fn() -> HeapSta
     vm_soak::run(board, bare, vm_soak::SECONDS, heap)
 }
 
+/// The hypervisor on several CPUs (`wells-smp-hyper-test`, an image with feature `smp` booted
+/// with `-smp 2`): when the board `brought_up` every CPU at boot, VMs whose vCPUs run on
+/// different CPUs at once (`test::vms_smp`), with the board's SMP image `smp` and its supervisor
+/// demo image as guests. Returns the number of failures.
+#[cfg(target_has_atomic = "64")]
+pub fn smp_test<P: VmPlatform + crate::timer_host::GenericTimer>(board: &P, gic: &crate::gic::Gic, brought_up: bool, smp: Option<&'static [u8]>, supervisor: &'static [u8]) -> i32 {
+    let failed = match smp {
+        Some(smp) if brought_up => test::vms_smp::run(board, gic, crate::smp_bring_up::cpus_up(), smp, supervisor),
+        _ => 1,
+    };
+    crate::println!(P, "smp hypervisor test: {}", if failed == 0 { "PASS" } else { "FAIL" });
+    failed
+}
+
 /// Defines a hypervisor image's `run` module (`test`, `demo`, `bench`, `soak`) over the
 /// functions above, from the level folder's `board`, `guests` (`BARE`, `SUPERVISOR`,
 /// `SUPERVISOR_BENCH` with feature `bench`), `system::SYSTEM` and the image crate's features
-/// `fuzz`, `soak` and `bench`.
+/// `fuzz`, `soak`, `bench` and `smp` (then also `smp_test`, over the level folder's `smp`).
 #[macro_export]
 macro_rules! hypervisor_run {
     () => {
@@ -65,6 +79,13 @@ macro_rules! hypervisor_run {
         /// The soak image (`wells_board_common::hypervisor::run::soak`).
         pub fn soak(board: &Board) -> i32 {
             run::soak(board, guests::BARE, board::heap_stats)
+        }
+
+        /// The hypervisor on several CPUs (`wells_board_common::hypervisor::run::smp_test`),
+        /// the CPUs brought up at boot (`super::smp`).
+        #[cfg(feature = "smp")]
+        pub fn smp_test(board: &Board) -> i32 {
+            run::smp_test(board, &board::GIC, super::smp::brought_up(), guests::SMP, guests::SUPERVISOR)
         }
     };
 }
