@@ -138,6 +138,10 @@ fn stress_test(root: &Path) -> Result<()> {
     qemu::test_boot_options(root, &VIRT_ARM64, &STRESS_BOOT, &image, &options(2), LIMIT)
 }
 
+/// The SMP kernel test's image features: with the user programs, for its tasks on every CPU
+/// (`images/arm64/src/supervisor/smp_tasks.rs`).
+pub const KERNEL_FEATURES: &[&str] = &["smp", "user"];
+
 /// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and
 /// 4 CPUs at EL1 entry, 4 at EL2 entry.
 const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
@@ -148,7 +152,21 @@ const KERNEL_BOOTS: &[(&str, &str, u32)] = &[
 
 /// An arm64 SMP kernel boot on `cpus` CPUs, printing [`kernel_expect`].
 fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
-    Boot { name, machine, cpu: "cortex-a53", expect: kernel_expect_and(cpus, REMOTE_EXPECT), status: 0 }
+    let mut own: Vec<String> = REMOTE_EXPECT.iter().map(|line| line.to_string()).collect();
+    own.extend(tasks_expect(cpus));
+    let own: Vec<&str> = own.iter().map(String::as_str).collect();
+    Boot { name, machine, cpu: "cortex-a53", expect: kernel_expect_and(cpus, &own), status: 0 }
+}
+
+/// What the user tasks on every CPU (`images/arm64/src/supervisor/smp_tasks.rs`) must print
+/// on `cpus` CPUs: each CPU's tasks ended as they must, their traps taken on their own CPU,
+/// and a fault on CPU 1 stopped only its task while the tasks on CPU 0 ran to their end.
+fn tasks_expect(cpus: u32) -> Vec<String> {
+    vec![
+        format!("ok - smp tasks: {cpus} hello tasks, one pinned to each CPU, ended 0 with every trap on their own CPU; {cpus} syscall-test tasks beside them, one started on each CPU, passed"),
+        "wells: task 'fault-null' stopped: ".to_string(),
+        "ok - smp tasks: fault-null on CPU 1 stopped (exit -1036) while ping and pong on CPU 0 ran to their end (exit 0), every trap on its task's CPU".to_string(),
+    ]
 }
 
 /// What arm64's own SMP kernel workload (`images/arm64/src/supervisor/smp_remote.rs`: threads
@@ -194,7 +212,7 @@ fn kernel_expect_and(cpus: u32, own: &[&str]) -> &'static [&'static str] {
 
 /// Builds the SMP kernel image and runs its boots; one result per boot.
 fn kernel_tests(root: &Path) -> Vec<(String, Result<()>)> {
-    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", &["smp"]);
+    let image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", KERNEL_FEATURES);
     KERNEL_BOOTS
         .iter()
         .map(|&(name, machine, cpus)| {
@@ -271,7 +289,7 @@ pub fn soak(root: &Path, rest: &[String]) -> Result<u8> {
 /// Returns how many boots passed.
 pub fn soak_rounds(root: &Path, rounds: u32) -> Result<usize> {
     let image = qemu::build(root, &VIRT_ARM64, "wells-smp-test", &[])?;
-    let kernel_image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", &["smp"])?;
+    let kernel_image = qemu::build(root, &VIRT_ARM64, "wells-smp-kernel-test", KERNEL_FEATURES)?;
     let arm32_image = crate::smp_arm32::bring_up_image(root)?;
     let arm32_kernel_image = crate::smp_arm32::kernel_image(root)?;
     let hyper_image = hyper_image(root)?;

@@ -77,9 +77,23 @@ pub fn smp_test(board: &Board) -> i32 {
 /// one kernel runs threads on all of them (`wells_board_common::smp_kernel`).
 #[cfg(feature = "smp")]
 pub fn smp_kernel_test(board: &Board) -> i32 {
-    let passed = super::smp::bring_up(board.entry_el) && wells_board_common::smp_kernel::run(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up(), super::smp_remote::run);
+    let passed = super::smp::bring_up(board.entry_el) && wells_board_common::smp_kernel::run(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up(), |kernel, cpus| {
+        super::smp_remote::run(kernel, cpus) & smp_user_tasks(kernel, cpus)
+    });
     wells_board_common::println!(Board, "smp kernel test: {}", if passed { "PASS" } else { "FAIL" });
     if passed { 0 } else { 1 }
+}
+
+/// With user programs (feature `user`, as xtask builds the SMP kernel test): user tasks on
+/// every CPU (`super::smp_tasks`). Without them there are none to run.
+#[cfg(all(feature = "smp", feature = "user"))]
+fn smp_user_tasks(kernel: &super::BoardKernel, cpus: usize) -> bool {
+    super::smp_tasks::run(kernel, cpus)
+}
+
+#[cfg(all(feature = "smp", not(feature = "user")))]
+fn smp_user_tasks(_kernel: &super::BoardKernel, _cpus: usize) -> bool {
+    true
 }
 
 /// The SMP stress image (`wells-smp-stress`, feature `smp`): the CPUs brought up, then a

@@ -37,6 +37,18 @@ pub struct Started {
 /// and a failure gives back the domain it made, so a task that cannot start leaves no domain,
 /// registry entry, stack slot or thread behind.
 pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Program<P>>) -> Result<Started, String> {
+    spawn_on::<P>(kernel, spec, None)
+}
+
+/// [`spawn`] with the task's first thread pinned to the CPUs of `cpus` (bit n: CPU n;
+/// `Kernel::thread_set_affinity`) before it starts, so it never runs elsewhere. A set the
+/// kernel refuses fails the spawn, leaving nothing behind. Threads the task makes later may run
+/// on every CPU.
+pub fn spawn_pinned<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Program<P>>, cpus: u32) -> Result<Started, String> {
+    spawn_on::<P>(kernel, spec, Some(cpus))
+}
+
+fn spawn_on<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Program<P>>, cpus: Option<u32>) -> Result<Started, String> {
     let failed = |e: &dyn core::fmt::Display| format!("task '{}': {e}", spec.name);
     let number = P::tasks().with(|tasks| tasks.len() + 1);
     let mut space = P::Space::new(number)?;
@@ -48,6 +60,12 @@ pub fn spawn<P: TaskPlatform>(kernel: &Kernel<P::Arch>, spec: &TaskSpec<'_, Prog
     let made = P::tasks().with(|tasks| {
         let sp = space.next_stack()?;
         let thread = new_user_thread::<P>(kernel, domain, spec.name, spec.priority, entry, sp, spec.arg)?;
+        if let Some(cpus) = cpus {
+            if let Err(error) = kernel.thread_set_affinity(thread, cpus) {
+                let _ = kernel.thread_discard(thread);
+                return Err(error);
+            }
+        }
         // Nothing below fails (the room was checked); if it did, the thread goes again.
         if space.add_stack() != Ok(sp) {
             let _ = kernel.thread_discard(thread);

@@ -21,7 +21,7 @@ mod user_memory;
 mod user_space;
 mod user_programs;
 
-pub use lifecycle::{create_thread, destroy_object, exit_current, spawn, stop_current, Started, TaskSpec};
+pub use lifecycle::{create_thread, destroy_object, exit_current, spawn, spawn_pinned, stop_current, Started, TaskSpec};
 pub use registry::Tasks;
 pub use task::Task;
 pub use user_memory::{readable, writable};

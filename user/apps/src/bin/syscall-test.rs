@@ -3,7 +3,8 @@
 //! `user syscall-test: N passed, N failed`; the exit code is the number of failures.
 //!
 //! Needs a port named "loop" granted to the task (16-byte messages, capacity 4), also under
-//! the 64-byte name [`LONGEST_NAME`].
+//! the 64-byte name [`LONGEST_NAME`]. Its argument is the CPU set its first thread was pinned
+//! to (bit n: CPU n) on a kernel of several CPUs; 0 on a kernel of one CPU.
 #![no_std]
 #![no_main]
 
@@ -102,7 +103,7 @@ fn now() -> u64 {
     time().unwrap_or(0)
 }
 
-fn main(_arg: usize) -> i32 {
+fn main(arg: usize) -> i32 {
     let mut t = Tally {
         passed: 0,
         failed: 0,
@@ -117,7 +118,7 @@ fn main(_arg: usize) -> i32 {
     handles(&mut t);
     ports(&mut t);
     classes(&mut t);
-    affinity(&mut t);
+    affinity(&mut t, arg as u32);
     println!(
         "user syscall-test: {} passed, {} failed",
         t.passed, t.failed
@@ -644,18 +645,21 @@ fn classes(t: &mut Tally) {
     t.ok("thread_set_class back to best effort", thread_set_class(None, CLASS_BEST_EFFORT, 0));
 }
 
-/// Every board running tasks has one CPU: CPU 0's bit is the only set there is.
-fn affinity(t: &mut Tally) {
+/// `pinned` is the caller's CPU set on a kernel of several CPUs, 0 on one CPU (where CPU 0's
+/// bit is the only set there is, and CPU 1's is refused). Past the kernel's 8 CPUs is refused
+/// everywhere.
+fn affinity(t: &mut Tally, pinned: u32) {
     use wells_user::{thread_affinity, thread_set_affinity};
-    t.check("thread_affinity of the caller is CPU 0", thread_affinity(None) == Ok(1), format_args!("got {:?}", thread_affinity(None)));
-    t.ok("thread_set_affinity of the caller to CPU 0", thread_set_affinity(None, 1));
+    let (own, offline) = if pinned == 0 { (1, 2) } else { (pinned, 1 << 8) };
+    t.check("thread_affinity of the caller is its set", thread_affinity(None) == Ok(own), format_args!("got {:?}, want {own:#x}", thread_affinity(None)));
+    t.ok("thread_set_affinity of the caller to its set", thread_set_affinity(None, own));
     t.err("thread_set_affinity to no CPU -> -1", thread_set_affinity(None, 0), Error::INVALID_ARGUMENT);
-    t.err("thread_set_affinity to CPU 1 of a one-CPU kernel -> -1", thread_set_affinity(None, 2), Error::INVALID_ARGUMENT);
+    t.err("thread_set_affinity to a CPU not in the kernel -> -1", thread_set_affinity(None, offline), Error::INVALID_ARGUMENT);
     t.err("thread_set_affinity to every CPU bit -> -1", thread_set_affinity(None, u32::MAX), Error::INVALID_ARGUMENT);
     t.err("thread_set_affinity of a handle never made -> -2", thread_set_affinity(Some(Handle::from_raw(4321)), 1), Error::INVALID_HANDLE);
     t.err("thread_affinity of a handle never made -> -2", thread_affinity(Some(Handle::from_raw(4321))), Error::INVALID_HANDLE);
     let mutex = mutex_create().unwrap_or(Handle::from_raw(NEVER_CREATED));
     t.err("thread_set_affinity of a mutex -> -3", thread_set_affinity(Some(mutex), 1), Error::WRONG_KIND);
     t.err("thread_affinity of a mutex -> -3", thread_affinity(Some(mutex)), Error::WRONG_KIND);
-    t.check("a refused set changes nothing", thread_affinity(None) == Ok(1), format_args!("got {:?}", thread_affinity(None)));
+    t.check("a refused set changes nothing", thread_affinity(None) == Ok(own), format_args!("got {:?}, want {own:#x}", thread_affinity(None)));
 }

@@ -137,12 +137,17 @@ impl AddressSpace {
         unsafe { (*l3).0[Self::index(va, 3)] = (pa as u64 & ADDRESS_MASK) | leaf_bits(access) | TABLE_OR_PAGE };
     }
 
-    /// Maps `size` bytes (whole pages) from `va` to `pa`.
+    /// Maps `size` bytes (whole pages) from `va` to `pa`. The table writes are complete for
+    /// every CPU's table walks when it returns: a thread of this space may next run on another
+    /// CPU (a task's new stack, used by its new thread there), and the kernel lock's release
+    /// orders memory accesses, not walks.
     pub fn map_range(&mut self, va: usize, pa: usize, size: usize, access: Access) {
         let pages = size.div_ceil(PAGE);
         for page in 0..pages {
             self.map_page(va + page * PAGE, pa + page * PAGE, access);
         }
+        // SAFETY: a barrier only.
+        unsafe { asm!("dsb ishst", options(nostack, preserves_flags)) };
     }
 
     /// Drops every TLB entry of this space's ASID (before reusing an ASID).
