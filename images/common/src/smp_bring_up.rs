@@ -14,7 +14,9 @@ use crate::println;
 use crate::smp_stress;
 use crate::timer_host::GenericTimer;
 use crate::Platform;
+use alloc::boxed::Box;
 use alloc::format;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt::Debug;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
@@ -128,6 +130,33 @@ impl<'a, P: GenericTimer> BringUp<'a, P> {
     /// How many CPUs [`BringUp::find`] found: numbers 0 to this less one.
     pub fn cpus(&self) -> usize {
         self.cpus
+    }
+
+    /// [`BringUp::start_all`] with each CPU's start block built here: `stacks` stacks of
+    /// `stack_size` bytes a CPU, `block(cpu, tops)` makes the CPU's block from the tops of its
+    /// stacks (16-byte aligned, what every Arm ABI accepts), and `publish(block, stack_size)`
+    /// makes it readable by a CPU whose caches are off, before the CPU starts. The stacks and
+    /// blocks are never freed: the secondaries run from them until they stop.
+    pub fn start_on_own_stacks<S: 'static>(
+        self,
+        stacks: usize,
+        stack_size: usize,
+        block: impl Fn(usize, &[usize]) -> S,
+        publish: impl Fn(&S, usize),
+    ) -> bool {
+        let memory: &'static [Box<[u8]>] = Vec::leak((0..self.cpus * stacks).map(|_| vec![0u8; stack_size].into_boxed_slice()).collect());
+        let starts: &'static [S] = Vec::leak(
+            memory
+                .chunks(stacks)
+                .enumerate()
+                .map(|(cpu, own)| {
+                    let tops: Vec<usize> = own.iter().map(|stack| (stack.as_ptr() as usize + stack_size) & !15).collect();
+                    block(cpu, &tops)
+                })
+                .collect(),
+        );
+        starts.iter().for_each(|start| publish(start, stack_size));
+        self.start_all(|cpu| &starts[cpu] as *const S as usize)
     }
 
     /// Starts every CPU but the boot CPU with its context (`context(cpu)`: the address of a

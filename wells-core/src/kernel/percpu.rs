@@ -16,6 +16,14 @@ pub const ALL_CPUS: u32 = ((1u64 << MAX_CPUS) - 1) as u32;
 // A power of two: a slot index masked with `MAX_CPUS - 1` needs no bounds check.
 const _: () = assert!(MAX_CPUS.is_power_of_two() && MAX_CPUS <= 32);
 
+/// The slot of per-CPU state outside the kernel's lock (an array of [`MAX_CPUS`]) that the CPU
+/// numbered `cpu_id` (`Arch::cpu_id`) uses: the constant 0 with one CPU, so nothing asks the
+/// CPU its number; masked, so no number can index past the array.
+#[inline(always)]
+pub fn slot_of(cpu_id: impl FnOnce() -> usize) -> usize {
+    if MAX_CPUS == 1 { 0 } else { cpu_id() & (MAX_CPUS - 1) }
+}
+
 /// Places for the slots of the CPUs other than the lock holder's (see [`PerCpu`]).
 const OTHER_SLOTS: usize = if MAX_CPUS == 1 { 0 } else { MAX_CPUS };
 

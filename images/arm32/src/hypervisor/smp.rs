@@ -9,9 +9,6 @@
 use super::board::{Board, GIC, GUEST_TIMER, HYP_TIMER};
 use super::trap;
 use crate::firmware::Firmware;
-use alloc::boxed::Box;
-use alloc::vec;
-use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use wells_board_common::println;
 use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
@@ -60,18 +57,7 @@ fn start_all(entry_mode: u32) -> bool {
     };
     let firmware = Firmware { conduit, entry: secondary::entry_address_hyp() };
     let bring_up = BringUp::<Board>::find(&firmware, &GIC, CHECKS);
-    let stacks: Vec<Box<[u8]>> = (0..bring_up.cpus()).map(|_| vec![0u8; STACK_SIZE].into_boxed_slice()).collect();
-    let starts: Vec<Box<HypSecondaryStart>> = stacks
-        .iter()
-        .enumerate()
-        .map(|(cpu, stack)| Box::new(HypSecondaryStart { main: secondary_main, stack_top: (stack.as_ptr() as usize + STACK_SIZE) & !7, cpu }))
-        .collect();
-    starts.iter().for_each(|start| start.publish(STACK_SIZE));
-    let good = bring_up.start_all(|cpu| &*starts[cpu] as *const HypSecondaryStart as usize);
-    // The secondaries run from these stacks for good: they must outlive them.
-    core::mem::forget(stacks);
-    core::mem::forget(starts);
-    good
+    bring_up.start_on_own_stacks(1, STACK_SIZE, |cpu, tops| HypSecondaryStart { main: secondary_main, stack_top: tops[0], cpu }, HypSecondaryStart::publish)
 }
 
 /// A secondary in HYP on its own stack (`HypSecondaryStart`).

@@ -11,9 +11,6 @@
 use super::board::{Board, VIRTUAL_TIMER};
 use super::protection::KERNEL_SPACE;
 use crate::board::GIC;
-use alloc::boxed::Box;
-use alloc::vec;
-use alloc::vec::Vec;
 use wells_board_common::println;
 use crate::firmware::Firmware;
 use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
@@ -47,27 +44,17 @@ pub fn bring_up(entry_mode: u32) -> bool {
     };
     let firmware = Firmware { conduit, entry: secondary::entry_address() };
     let bring_up = BringUp::<Board>::find(&firmware, &GIC, CHECKS);
-    // Four stacks a CPU; they and the start blocks outlive the parked secondaries.
-    let stacks: Vec<Box<[u8]>> = (0..bring_up.cpus() * 4).map(|_| vec![0u8; STACK_SIZE].into_boxed_slice()).collect();
-    let top = |cpu: usize, which: usize| (stacks[cpu * 4 + which].as_ptr() as usize + STACK_SIZE) & !7;
-    let starts: Vec<Box<SecondaryStart>> = (0..bring_up.cpus())
-        .map(|cpu| {
-            Box::new(SecondaryStart {
-                main: secondary_main,
-                svc_stack_top: top(cpu, 0),
-                abort_stack_top: top(cpu, 1),
-                undefined_stack_top: top(cpu, 2),
-                irq_stack_top: top(cpu, 3),
-                space: KERNEL_SPACE.get(),
-                cpu,
-            })
-        })
-        .collect();
-    starts.iter().for_each(|start| start.publish(STACK_SIZE));
-    let good = bring_up.start_all(|cpu| &*starts[cpu] as *const SecondaryStart as usize);
-    core::mem::forget(stacks);
-    core::mem::forget(starts);
-    good
+    // Four stacks a CPU: SVC, ABT, UND and IRQ/FIQ.
+    let block = |cpu, tops: &[usize]| SecondaryStart {
+        main: secondary_main,
+        svc_stack_top: tops[0],
+        abort_stack_top: tops[1],
+        undefined_stack_top: tops[2],
+        irq_stack_top: tops[3],
+        space: KERNEL_SPACE.get(),
+        cpu,
+    };
+    bring_up.start_on_own_stacks(4, STACK_SIZE, block, SecondaryStart::publish)
 }
 
 /// A secondary in SVC on its own stack, MMU still off (`SecondaryStart`).

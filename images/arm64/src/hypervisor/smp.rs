@@ -11,9 +11,6 @@
 use super::board::{Board, GIC, GUEST_TIMER, HYP_TIMER};
 use super::trap;
 use crate::firmware::Firmware;
-use alloc::boxed::Box;
-use alloc::vec;
-use alloc::vec::Vec;
 use wells_board_common::println;
 use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
 use wells_core::arch::aarch64::psci::Conduit;
@@ -62,21 +59,7 @@ fn start_all(entry_el: u8) -> bool {
     };
     let firmware = Firmware { conduit, entry: secondary::entry_address_el2() };
     let bring_up = BringUp::<Board>::find(&firmware, &GIC, CHECKS);
-    let stacks: Vec<Box<[u8]>> = (0..bring_up.cpus()).map(|_| vec![0u8; STACK_SIZE].into_boxed_slice()).collect();
-    let starts: Vec<Box<SecondaryStart>> = stacks
-        .iter()
-        .enumerate()
-        .map(|(cpu, stack)| {
-            let stack_top = (stack.as_ptr() as usize + STACK_SIZE) & !15;
-            Box::new(SecondaryStart { main: secondary_main, stack_top, ttbr: 0, cpu })
-        })
-        .collect();
-    starts.iter().for_each(|start| start.publish(STACK_SIZE));
-    let good = bring_up.start_all(|cpu| &*starts[cpu] as *const SecondaryStart as usize);
-    // The secondaries run from these stacks for good: they must outlive them.
-    core::mem::forget(stacks);
-    core::mem::forget(starts);
-    good
+    bring_up.start_on_own_stacks(1, STACK_SIZE, |cpu, tops| SecondaryStart { main: secondary_main, stack_top: tops[0], ttbr: 0, cpu }, SecondaryStart::publish)
 }
 
 /// A secondary at EL2 on its own stack (`SecondaryStart`).

@@ -8,9 +8,6 @@
 
 use super::board::{Board, GIC, VIRTUAL_TIMER};
 use super::memory::KERNEL_SPACE;
-use alloc::boxed::Box;
-use alloc::vec;
-use alloc::vec::Vec;
 use crate::firmware::Firmware;
 use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
 use wells_board_common::println;
@@ -45,21 +42,8 @@ pub fn bring_up(entry_el: u8) -> bool {
     };
     let firmware = Firmware { conduit, entry: secondary::entry_address() };
     let bring_up = BringUp::<Board>::find(&firmware, &GIC, CHECKS);
-    let stacks: Vec<Box<[u8]>> = (0..bring_up.cpus()).map(|_| vec![0u8; STACK_SIZE].into_boxed_slice()).collect();
-    let starts: Vec<Box<SecondaryStart>> = stacks
-        .iter()
-        .enumerate()
-        .map(|(cpu, stack)| {
-            let stack_top = (stack.as_ptr() as usize + STACK_SIZE) & !15;
-            Box::new(SecondaryStart { main: secondary_main, stack_top, ttbr: KERNEL_SPACE.get().ttbr(), cpu })
-        })
-        .collect();
-    starts.iter().for_each(|start| start.publish(STACK_SIZE));
-    let good = bring_up.start_all(|cpu| &*starts[cpu] as *const SecondaryStart as usize);
-    // The secondaries park for good: their stacks and start blocks must outlive them.
-    core::mem::forget(stacks);
-    core::mem::forget(starts);
-    good
+    let ttbr = KERNEL_SPACE.get().ttbr();
+    bring_up.start_on_own_stacks(1, STACK_SIZE, |cpu, tops| SecondaryStart { main: secondary_main, stack_top: tops[0], ttbr, cpu }, SecondaryStart::publish)
 }
 
 /// A secondary at EL1 on its own stack, MMU still off (`SecondaryStart`).

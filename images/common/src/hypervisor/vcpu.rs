@@ -9,7 +9,7 @@ use crate::hypervisor::vgic::{Gich, VgicCpu};
 use super::VmPlatform;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, AtomicUsize, Ordering};
 use wells_core::arch::hypervisor::guest_exit::GuestState;
-use wells_core::kernel::percpu::MAX_CPUS;
+use wells_core::kernel::percpu::{slot_of, MAX_CPUS};
 use wells_core::Arch;
 
 /// The guest registers of one vCPU, as the board saves and loads them.
@@ -64,7 +64,7 @@ impl LoadedVcpu {
     /// This CPU's number as [`LoadedVcpu`] counts CPUs (the constant 0 with one).
     #[inline(always)]
     pub fn this_cpu<A: Arch>(arch: &A) -> usize {
-        if MAX_CPUS == 1 { 0 } else { arch.cpu_id() & (MAX_CPUS - 1) }
+        slot_of(|| arch.cpu_id())
     }
 
     /// Makes CPU `cpu` (the caller's) hold the registers of the vCPU whose save area is `me`,

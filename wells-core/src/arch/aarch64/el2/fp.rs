@@ -11,7 +11,7 @@
 
 use crate::arch::aarch64::Aarch64;
 use crate::arch::Arch;
-use crate::kernel::percpu::MAX_CPUS;
+use crate::kernel::percpu::{slot_of, MAX_CPUS};
 use core::arch::asm;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,8 +29,7 @@ static OWNER: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS
 
 /// This CPU's owner slot (the constant first one with one CPU).
 fn owner() -> &'static AtomicUsize {
-    let cpu = if MAX_CPUS == 1 { 0 } else { Aarch64.cpu_id() & (MAX_CPUS - 1) };
-    &OWNER[cpu]
+    &OWNER[slot_of(|| Aarch64.cpu_id())]
 }
 
 /// CPTR_EL2.TFP.
