@@ -480,6 +480,9 @@ fn test(root: &Path) -> Result<u8> {
     // The small configuration: the core without its optional features (`docs/core.md`).
     let result = cargo(root, &["test", "-p", "wells-core", "--no-default-features"]);
     summary.record("cargo test -p wells-core --no-default-features", result);
+    // The kernel for several CPUs: its tests of what one CPU does to another's threads.
+    let result = cargo(root, &["test", "-p", "wells-core", "--features", "smp"]);
+    summary.record("cargo test -p wells-core --features smp", result);
 
     for (name, result) in clippy::run(root) {
         summary.record(&name, result);

@@ -1,4 +1,6 @@
-//! `cargo xtask profile [--board NAME]`: where the instructions of each benchmarked path go.
+//! `cargo xtask profile [--board NAME] [--smp]`: where the instructions of each benchmarked path
+//! go (`--smp`: in the image built with wells-core's `smp` as well, booted on one CPU, to see
+//! what several CPUs' support costs a path).
 //!
 //! Boots the board's bench image built with the `profile` feature (one repetition of a fiftieth
 //! of each loop) under `-icount` with QEMU logging every instruction it executes
@@ -24,6 +26,8 @@ const REPORT: &str = "docs/profile.md";
 const BENCH_BIN: &str = "wells-bench";
 /// The kernel's and the user library's mark functions, by demangled path.
 const MARKS: [&str; 3] = ["wells_board_common::profile::mark", "wells_user::cycles::profile_mark", "wells_bare_guest::bench::profile_mark"];
+/// The boards whose bench image builds with feature `smp` (`--smp`).
+const SMP_BOARDS: [&str; 2] = ["qemu-virt-arm64", "qemu-virt-arm64-hyper"];
 /// Functions below this share of a row's instructions are summed into one line.
 const SMALL_SHARE: f64 = 0.01;
 
@@ -34,27 +38,35 @@ fn boards() -> [&'static Board; 4] {
 
 /// The report of `board`: docs/profile.md for the default board's, beside it for the others
 /// (so profiling one board leaves the default's report in place).
-fn report_path(board: &Board) -> String {
-    if board.name == qemu::VIRT_ARM64.name {
+fn report_path(board: &Board, smp: bool) -> String {
+    let smp = if smp { "-smp" } else { "" };
+    if board.name == qemu::VIRT_ARM64.name && !smp.is_empty() {
+        format!("docs/profile{smp}.md")
+    } else if board.name == qemu::VIRT_ARM64.name {
         REPORT.to_string()
     } else {
-        format!("docs/profile-{}.md", board.name)
+        format!("docs/profile-{}{smp}.md", board.name)
     }
 }
 
 pub fn command(root: &Path, args: &[String]) -> Result<()> {
-    let board = match args {
+    let smp = args.iter().any(|a| a == "--smp");
+    let rest: Vec<&String> = args.iter().filter(|a| *a != "--smp").collect();
+    let board = match rest[..] {
         [] => &qemu::VIRT_ARM64,
         [flag, name] if flag == "--board" => {
             let names: Vec<&str> = boards().iter().map(|b| b.name).collect();
             *boards().iter().find(|b| b.name == name).ok_or_else(|| format!("no profile for board `{name}`; boards: {}", names.join(", ")))?
         }
-        _ => return Err("usage: cargo xtask profile [--board NAME]".into()),
+        _ => return Err("usage: cargo xtask profile [--board NAME] [--smp]".into()),
     };
-    let rows = profile(root, board)?;
-    let report = render(board, &rows);
+    if smp && !SMP_BOARDS.contains(&board.name) {
+        return Err(format!("no SMP build of board `{}`; --smp boards: {}", board.name, SMP_BOARDS.join(", ")).into());
+    }
+    let rows = profile(root, board, smp)?;
+    let report = render(board, &rows, smp);
     println!("{report}");
-    let path = report_path(board);
+    let path = report_path(board, smp);
     std::fs::write(root.join(&path), &report).map_err(|e| format!("cannot write {path}: {e}"))?;
     println!("xtask: wrote {path}");
     Ok(())
@@ -129,9 +141,12 @@ impl Symbols {
     }
 }
 
-fn profile(root: &Path, board: &Board) -> Result<Vec<Row>> {
+fn profile(root: &Path, board: &Board, smp: bool) -> Result<Vec<Row>> {
     let mut features: Vec<&str> = board.bench_features.to_vec();
     features.push("profile");
+    if smp {
+        features.push("smp");
+    }
     let image = qemu::build(root, board, BENCH_BIN, &features)?;
     let user_dirs: Vec<PathBuf> = crate::user_apps::build_for_features(root, board.user_programs, &features)?.into_iter().map(|(_, dir)| dir).collect();
 
@@ -353,11 +368,12 @@ fn function_of(kernel: &Symbols, programs: &HashMap<String, Symbols>, row_progra
     kernel.name(pc).map(str::to_string).or_else(|| user_name(programs, row_programs, pc))
 }
 
-fn render(board: &Board, rows: &[Row]) -> String {
+fn render(board: &Board, rows: &[Row], smp: bool) -> String {
     let mut md = String::from("# Where the instructions go\n\n");
+    let (flag, built) = if smp { (" --smp", "the `profile` and `smp` features (one kernel for several CPUs, booted on one)") } else { ("", "the `profile` feature") };
     md.push_str(&format!(
-        "Written by `cargo xtask profile --board {}` (do not edit by hand). The bench image built with \
-         the `profile` feature runs one repetition of a fiftieth of each loop of `cargo xtask bench` while \
+        "Written by `cargo xtask profile --board {}{flag}` (do not edit by hand). The bench image built with \
+         {built} runs one repetition of a fiftieth of each loop of `cargo xtask bench` while \
          QEMU logs every instruction (`-accel tcg,one-insn-per-tb=on -d exec,nochain`); each row's \
          instructions between the image's profile marks are attributed to the function holding them and \
          divided by the row's operations. The totals differ a little from `docs/benchmarks.md`, which \

@@ -41,6 +41,7 @@ use crate::time::Timeout;
 use crate::handle::Handle;
 use alloc::boxed::Box;
 use core::marker::PhantomPinned;
+use crate::arch::kernel_lock::{KernelGuard, KernelLock};
 use core::pin::Pin;
 use core::sync::atomic::AtomicBool;
 use critical::Critical;
@@ -51,10 +52,15 @@ use state::State;
 ///
 /// Pinned: threads reach their kernel through its address, so it never moves. Dropping it
 /// frees every object; it must not be dropped from one of its own threads.
+/// The kernel's lock held: what every kernel path works on.
+pub(crate) type StateGuard<'k> = KernelGuard<'k, State>;
+
 pub struct Kernel<A: Arch> {
     arch: &'static A,
     host: Box<dyn Host>,
-    state: spin::Mutex<State>,
+    /// The kernel's one lock. Held across every switch between contexts: the context switched
+    /// to releases it (see `switch_context`).
+    state: KernelLock<State>,
     /// Set by [`Kernel::seal`]: no more objects (read without the lock, before allocating).
     sealed: AtomicBool,
     /// Set once the telemetry ring is on: [`Kernel::trace`] tests it without the lock.
@@ -75,7 +81,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A kernel with a policy of the caller's choice behind the policy seam.
     pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
-        Box::pin(Kernel { arch, host, state: spin::Mutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), _pinned: PhantomPinned })
+        Box::pin(Kernel { arch, host, state: KernelLock::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), _pinned: PhantomPinned })
     }
 
     /// The host this kernel runs in.
@@ -99,7 +105,7 @@ impl<A: Arch> Kernel<A> {
     /// (the same instruction counts), the size-first build (`minimal` profile) keeps one copy
     /// instead of the spin lock's loop at some twenty call sites (~500 bytes of flash).
     #[inline]
-    fn lock(&self) -> spin::MutexGuard<'_, State> {
+    fn lock(&self) -> StateGuard<'_> {
         let mut state = self.state.lock();
         if percpu::MAX_CPUS > 1 {
             state.set_cpu(self.arch.cpu_id());
@@ -150,7 +156,7 @@ impl<A: Arch> Kernel<A> {
     /// re-arms the host timer. Called with interrupts masked; consumes the lock. The common
     /// case, nothing due, is inline; the rest is [`Kernel::finish_due`].
     #[inline]
-    fn finish<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
+    fn finish<'k>(&'k self, mut state: StateGuard<'k>) {
         if state.sched.resched().is_none() && !state.has_fates() && !state.sched.held() {
             state.reprogram_timer(&*self.host);
             return;
@@ -160,7 +166,7 @@ impl<A: Arch> Kernel<A> {
 
     /// [`Kernel::finish`] when a switch or a fate may be due, or inside an embedder's section.
     #[inline(never)]
-    fn finish_due<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) {
+    fn finish_due<'k>(&'k self, mut state: StateGuard<'k>) {
         if state.sched.held() {
             // Inside the embedder's section: a switch or a fate now would leave it held by a
             // thread that is not running; the next call or tick outside does them.
@@ -175,9 +181,10 @@ impl<A: Arch> Kernel<A> {
                 let now = self.host.now_ns();
                 if let Some(switch) = state.schedule(now, requeue) {
                     state.reprogram_timer(&*self.host);
-                    drop(state);
+                    // The lock stays held across the switch; back here, it is held for us again.
                     switch_context(self.arch, switch);
-                    self.after_switch();
+                    state.after_switch();
+                    state.send_kicks(&*self.host);
                     return;
                 }
             }
@@ -185,10 +192,17 @@ impl<A: Arch> Kernel<A> {
         state.reprogram_timer(&*self.host);
     }
 
-    /// First thing every context does when it is resumed: free what the previous one left,
-    /// and let other CPUs have the thread it switched away from.
-    fn after_switch(&self) {
-        let mut state = self.lock();
+    /// The kernel's lock, for the one place that holds it without having taken it: a new
+    /// thread's first steps (`arch::thread_bootstrap`), handed the lock by the context that
+    /// switched to it.
+    pub(crate) fn lock_handed_over(&self) -> &KernelLock<State> {
+        &self.state
+    }
+
+    /// First thing a new thread does, under the lock the context that switched to it holds:
+    /// free what the previous one left, and let other CPUs have the thread it switched away
+    /// from (what every resumed context does after its switch).
+    pub(crate) fn first_steps(&self, state: &mut State) {
         state.after_switch();
         state.send_kicks(&*self.host);
     }
@@ -322,9 +336,10 @@ impl<A: Arch> Kernel<A> {
             let now = self.host.now_ns();
             if let Some(switch) = state.schedule(now, Requeue::Back) {
                 state.reprogram_timer(&*self.host);
-                drop(state);
+                // The lock stays held across the switch; back here, it is held for us again.
                 switch_context(self.arch, switch);
-                self.after_switch();
+                state.after_switch();
+                state.send_kicks(&*self.host);
                 continue;
             }
             // Several CPUs: not while another CPU runs a thread, or one waits in the queue

@@ -4,7 +4,7 @@
 //! from that call.
 
 use super::state::State;
-use super::Kernel;
+use super::{Kernel, StateGuard};
 use crate::arch::{switch_context, thread_bootstrap, Arch};
 use crate::handle::Handle;
 use crate::mem::Stack;
@@ -23,7 +23,7 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// Carries out pending fates; returns only if the caller's own thread has none.
-    pub(super) fn carry_out_fates<'k>(&'k self, mut state: spin::MutexGuard<'k, State>) -> spin::MutexGuard<'k, State> {
+    pub(super) fn carry_out_fates<'k>(&'k self, mut state: StateGuard<'k>) -> StateGuard<'k> {
         let pending: Vec<Handle> = state.take_fates();
         let current = state.sched.caller();
         let mut own = None;
@@ -99,7 +99,7 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// The calling thread starts over from its entry on `stack`: this context is abandoned.
-    fn restart_current(&self, mut state: spin::MutexGuard<'_, State>, me: Handle, stack: Stack, sp: usize) -> ! {
+    fn restart_current(&self, mut state: StateGuard<'_>, me: Handle, stack: Stack, sp: usize) -> ! {
         state.release_for_restart(me);
         if let Ok(thread) = state.thread_mut(me) {
             thread.state = ThreadState::Ready;
@@ -112,7 +112,8 @@ impl<A: Arch> Kernel<A> {
         let switch = state.schedule(now, Requeue::Back).expect("wells: restart found nothing to switch to");
         state.make_runnable(me, Requeue::Back, true);
         state.reprogram_timer(&*self.host);
-        drop(state);
+        // Held across the switch, released by the context switched to; this one never resumes.
+        core::mem::forget(state);
         switch_context(self.arch, switch);
         unreachable!("wells: an abandoned context was resumed")
     }

@@ -711,7 +711,7 @@ impl State {
                     thread.stack_overflowed();
                 }
             }
-            if MAX_CPUS > 1 && thread.state == ThreadState::Running && thread.suspend_pending {
+            if MAX_CPUS > 1 && thread.suspend_pending && thread.state == ThreadState::Running {
                 // Suspended from another CPU while it ran here (`State::suspend_elsewhere`).
                 thread.suspend_pending = false;
                 thread.state = ThreadState::Suspended;
@@ -855,6 +855,12 @@ impl State {
         if MAX_CPUS == 1 {
             return;
         }
+        // With no other CPU online, none can want the thread this CPU left, nor have given it a
+        // fate: the common case on one CPU costs one test.
+        if !self.sched.others_online {
+            self.sched.cpus.here_mut().left = None;
+            return;
+        }
         let Some(left) = self.sched.cpus.here_mut().left.take() else { return };
         // A fate another CPU gave it while it was still here (`State::fate_elsewhere`): this
         // CPU sends itself the interrupt, whose kernel exit carries the fate out now that the
@@ -863,10 +869,7 @@ impl State {
             self.kick(self.sched.cpus.cpu());
             return;
         }
-        // With no other CPU running threads, nobody else can want it: this CPU picks it.
-        if self.sched.others_online {
-            self.offer_left(left);
-        }
+        self.offer_left(left);
     }
 
     /// [`State::after_switch`] with other CPUs online: the thread this CPU let go, if it is

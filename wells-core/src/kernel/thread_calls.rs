@@ -86,9 +86,9 @@ impl<A: Arch> Kernel<A> {
         Ok(())
     }
 
-    /// Runs on a new thread's stack (from `thread_bootstrap`): calls its entry, then exits.
+    /// Runs on a new thread's stack (from `thread_bootstrap`, which did its
+    /// [`Kernel::first_steps`] and released the lock): calls its entry, then exits.
     pub(crate) fn run_new_thread(&self) -> ! {
-        self.after_switch();
         let entry = {
             let mut state = self.lock();
             let current = state.sched.current();
@@ -125,7 +125,8 @@ impl<A: Arch> Kernel<A> {
         state.sched.abandon_current();
         let switch = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
         state.reprogram_timer(&*self.host);
-        drop(state);
+        // Held across the switch, released by the context switched to; this one never resumes.
+        core::mem::forget(state);
         switch_context(self.arch, switch);
         unreachable!("wells: an exited thread was resumed")
     }
