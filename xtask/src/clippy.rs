@@ -49,9 +49,10 @@ pub fn run(root: &Path) -> Vec<(String, Result<()>)> {
     // The SMP kernel images (feature `smp`), which `test --smp` builds and no board's plan does.
     let smp_boards = [&qemu::VIRT_ARM64, &crate::arm32::VIRT_ARM32, &crate::hyper::VIRT_ARM64_HYPER, &crate::hyper::VIRT_ARM32_HYPER];
     let result = smp_boards.iter().try_for_each(|board| qemu::clippy(root, board, &["smp"]));
-    // arm64's SMP kernel test is built with its user programs as well (its tasks on every CPU).
-    let result = result.and_then(|()| qemu::clippy(root, &qemu::VIRT_ARM64, crate::smp::KERNEL_FEATURES));
-    results.push(("clippy: the SMP kernel images of arm64 (also with feature user) and the Cortex-A15, supervisors and hypervisors (feature smp)".to_string(), result));
+    // The supervisors' SMP kernel tests are built with their user programs as well (their tasks
+    // on every CPU).
+    let result = result.and_then(|()| [&qemu::VIRT_ARM64, &crate::arm32::VIRT_ARM32].iter().try_for_each(|board| qemu::clippy(root, board, crate::smp::KERNEL_FEATURES)));
+    results.push(("clippy: the SMP kernel images of arm64 and the Cortex-A15 (also with feature user), supervisors and hypervisors (feature smp)".to_string(), result));
     // The monitor's normal-world images: supervisor builds linked below the monitor.
     let result = crate::monitor::NORMAL_WORLD_FEATURES.iter().try_for_each(|features| qemu::clippy(root, &qemu::VIRT_ARM64, features));
     results.push((format!("clippy: {} image below the monitor, {} feature sets", qemu::VIRT_ARM64.name, crate::monitor::NORMAL_WORLD_FEATURES.len()), result));

@@ -138,8 +138,8 @@ fn stress_test(root: &Path) -> Result<()> {
     qemu::test_boot_options(root, &VIRT_ARM64, &STRESS_BOOT, &image, &options(2), LIMIT)
 }
 
-/// The SMP kernel test's image features: with the user programs, for its tasks on every CPU
-/// (`images/arm64/src/supervisor/smp_tasks.rs`).
+/// The SMP kernel test's image features, on arm64 and the Cortex-A15: with the user programs,
+/// for its tasks on every CPU (`images/common/src/smp_kernel/user_tasks.rs`).
 pub const KERNEL_FEATURES: &[&str] = &["smp", "user"];
 
 /// The boots of one kernel on every CPU (`wells-smp-kernel-test`, image feature `smp`): 2 and
@@ -155,13 +155,14 @@ fn kernel_boot(name: &'static str, machine: &'static str, cpus: u32) -> Boot {
     let mut own: Vec<String> = REMOTE_EXPECT.iter().map(|line| line.to_string()).collect();
     own.extend(tasks_expect(cpus));
     let own: Vec<&str> = own.iter().map(String::as_str).collect();
-    Boot { name, machine, cpu: "cortex-a53", expect: kernel_expect_and(cpus, &own), status: 0 }
+    Boot { name, machine, cpu: "cortex-a53", expect: kernel_expect(cpus, &own), status: 0 }
 }
 
-/// What the user tasks on every CPU (`images/arm64/src/supervisor/smp_tasks.rs`) must print
-/// on `cpus` CPUs: each CPU's tasks ended as they must, their traps taken on their own CPU,
-/// and a fault on CPU 1 stopped only its task while the tasks on CPU 0 ran to their end.
-fn tasks_expect(cpus: u32) -> Vec<String> {
+/// What the user tasks on every CPU (`images/common/src/smp_kernel/user_tasks.rs`) must print
+/// on `cpus` CPUs, on every board that runs them: each CPU's tasks ended as they must, their
+/// traps taken on their own CPU, and a fault on CPU 1 stopped only its task while the tasks on
+/// CPU 0 ran to their end.
+pub fn tasks_expect(cpus: u32) -> Vec<String> {
     vec![
         format!("ok - smp tasks: {cpus} hello tasks, one pinned to each CPU, ended 0 with every trap on their own CPU; {cpus} syscall-test tasks beside them, one started on each CPU, passed"),
         "wells: task 'fault-null' stopped: ".to_string(),
@@ -181,13 +182,8 @@ const REMOTE_EXPECT: &[&str] = &[
 /// What an SMP kernel boot on `cpus` CPUs must print, on every board that runs one (the
 /// workloads are `images/common/src/smp_kernel`): every CPU joined, and each workload's `ok`
 /// line with its CPU count (the affinity workload's: each bad set refused, no pinned thread's
-/// run off its CPU, each moved, the spinner moved).
-pub fn kernel_expect(cpus: u32) -> &'static [&'static str] {
-    kernel_expect_and(cpus, &[])
-}
-
-/// [`kernel_expect`] and a board's own lines.
-fn kernel_expect_and(cpus: u32, own: &[&str]) -> &'static [&'static str] {
+/// run off its CPU, each moved, the spinner moved); then the board's `own` lines.
+pub fn kernel_expect(cpus: u32, own: &[&str]) -> &'static [&'static str] {
     let mut expect = vec![
         format!("smp: {cpus} of {cpus} CPUs up"),
         format!("ok - smp kernel: {cpus} of {cpus} CPUs joined one kernel"),

@@ -2,7 +2,8 @@
 //! image (`wells-smp-test`) on QEMU `virt` with 2 cortex-a15 CPUs under multi-threaded TCG, at
 //! SVC entry (QEMU's PSCI answers HVC) and at HYP entry (`virtualization=on`: SMC), with the
 //! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`); and the SMP kernel
-//! image (`wells-smp-kernel-test`) at both entries, one kernel running threads on both CPUs. As on arm64
+//! image (`wells-smp-kernel-test`) at both entries, one kernel running threads and user tasks
+//! on both CPUs. As on arm64
 //! the image measures no time, it only waits, with a generous limit, for each CPU's report.
 
 use std::path::{Path, PathBuf};
@@ -73,16 +74,19 @@ fn options() -> Vec<String> {
     ["-smp", "2", "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect()
 }
 
-/// The SMP kernel boots (`wells-smp-kernel-test`, feature `smp`): one kernel on both CPUs,
-/// the workloads of arm64's kernel boots, printing the same lines (`smp::kernel_expect`).
+/// The SMP kernel boots (`wells-smp-kernel-test`, features `smp,user`: `smp::KERNEL_FEATURES`):
+/// one kernel on both CPUs, the workloads of arm64's kernel boots and its user tasks on every
+/// CPU (in USR mode), printing the same lines (`smp::kernel_expect`, `smp::tasks_expect`).
 const KERNEL_BOOTS: &[(&str, &str)] = &[
-    ("arm32 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, pinned threads, port calls (SVC entry, multi-threaded TCG)", "virt"),
-    ("arm32 SMP kernel: threads on 2 CPUs, HYP entry (multi-threaded TCG)", "virt,virtualization=on"),
+    ("arm32 SMP kernel: threads on 2 CPUs, cross-core semaphores, a contended mutex, pinned threads, port calls, user tasks on each CPU (SVC entry, multi-threaded TCG)", "virt"),
+    ("arm32 SMP kernel: threads and user tasks on 2 CPUs, HYP entry (multi-threaded TCG)", "virt,virtualization=on"),
 ];
 
 /// An SMP kernel boot of [`KERNEL_BOOTS`] on 2 CPUs.
 fn kernel_boot(name: &'static str, machine: &'static str) -> Boot {
-    Boot { name, machine, cpu: "cortex-a15", expect: crate::smp::kernel_expect(2), status: 0 }
+    let own = crate::smp::tasks_expect(2);
+    let own: Vec<&str> = own.iter().map(String::as_str).collect();
+    Boot { name, machine, cpu: "cortex-a15", expect: crate::smp::kernel_expect(2, &own), status: 0 }
 }
 
 /// Builds the images and runs the boots; one result per boot.
@@ -131,9 +135,9 @@ pub fn hyper_boot(root: &Path, image: &Path) -> Result<()> {
     qemu::test_boot_options(root, &crate::hyper::VIRT_ARM32_HYPER, &hyper_spec(), image, &options(), LIMIT)
 }
 
-/// The SMP kernel image (`wells-smp-kernel-test`).
+/// The SMP kernel image (`wells-smp-kernel-test`), with the user programs.
 pub fn kernel_image(root: &Path) -> Result<PathBuf> {
-    qemu::build(root, &VIRT_ARM32, "wells-smp-kernel-test", &["smp"])
+    qemu::build(root, &VIRT_ARM32, "wells-smp-kernel-test", crate::smp::KERNEL_FEATURES)
 }
 
 /// Boots `image` once per SMP kernel boot; stops at the first failure. Returns how many passed.

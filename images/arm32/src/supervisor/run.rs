@@ -126,13 +126,26 @@ pub fn smp_test(board: &Board) -> i32 {
 
 /// The SMP kernel image on the Cortex-A15 (`wells-smp-kernel-test`, feature `smp`): both CPUs
 /// brought up, then one kernel runs threads on both (`wells_board_common::smp_kernel`, the
-/// workloads arm64 runs).
+/// workloads arm64 runs) and, with the user programs, user tasks on both.
 #[cfg(all(feature = "smp", feature = "qemu-virt"))]
 pub fn smp_kernel_test(board: &Board) -> i32 {
     let passed = super::smp::bring_up(board.entry_mode)
-        && wells_board_common::smp_kernel::run(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up(), |_, _| true);
+        && wells_board_common::smp_kernel::run(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up(), smp_user_tasks);
     wells_board_common::println!(Board, "smp kernel test: {}", if passed { "PASS" } else { "FAIL" });
     if passed { 0 } else { 1 }
+}
+
+/// With user programs (feature `user`, as xtask builds the SMP kernel test): user tasks in USR
+/// mode on every CPU (`wells_board_common::smp_kernel::user_tasks`). Without them there are
+/// none to run.
+#[cfg(all(feature = "smp", feature = "qemu-virt", feature = "user"))]
+fn smp_user_tasks(kernel: &super::BoardKernel, cpus: usize) -> bool {
+    wells_board_common::smp_kernel::user_tasks::run::<Board>(kernel, cpus, &super::apps::a32::TESTS)
+}
+
+#[cfg(all(feature = "smp", feature = "qemu-virt", not(feature = "user")))]
+fn smp_user_tasks(_kernel: &super::BoardKernel, _cpus: usize) -> bool {
+    true
 }
 
 /// The SMP kernel-fault image on the Cortex-A15 (`wells-smp-kernel-fault`, booted with `-smp 2`):

@@ -35,10 +35,23 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
             #[cfg(not(feature = "qemu-virt"))]
             crate::board::interrupt::<Board>(VIRTUAL_TIMER);
         }
-        TrapKind::Svc if frame.from_user() => syscalls::handle::<Board>(Svc(frame)),
-        TrapKind::Undefined | TrapKind::PrefetchAbort | TrapKind::DataAbort if frame.from_user() => user_fault(frame, kind),
+        TrapKind::Svc if frame.from_user() => {
+            note_trap();
+            syscalls::handle::<Board>(Svc(frame))
+        }
+        TrapKind::Undefined | TrapKind::PrefetchAbort | TrapKind::DataAbort if frame.from_user() => {
+            note_trap();
+            user_fault(frame, kind)
+        }
         _ => unexpected(frame, kind),
     }
+}
+
+/// A system call or fault of a user task: noted on this CPU for the SMP kernel test's tasks on
+/// every CPU (`wells_board_common::smp_kernel::user_tasks`); nothing in other builds.
+fn note_trap() {
+    #[cfg(all(feature = "smp", feature = "user", feature = "qemu-virt"))]
+    wells_board_common::smp_kernel::user_tasks::note_trap::<Board>();
 }
 
 /// A system call from USR, offered before the full frame is saved: the calls that neither

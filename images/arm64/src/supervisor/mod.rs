@@ -17,8 +17,6 @@ mod smp_bench;
 mod smp_million;
 #[cfg(feature = "smp")]
 mod smp_remote;
-#[cfg(all(feature = "smp", feature = "user"))]
-pub(crate) mod smp_tasks;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;
 mod tasks;

@@ -85,10 +85,10 @@ pub fn smp_kernel_test(board: &Board) -> i32 {
 }
 
 /// With user programs (feature `user`, as xtask builds the SMP kernel test): user tasks on
-/// every CPU (`super::smp_tasks`). Without them there are none to run.
+/// every CPU (`wells_board_common::smp_kernel::user_tasks`). Without them there are none to run.
 #[cfg(all(feature = "smp", feature = "user"))]
 fn smp_user_tasks(kernel: &super::BoardKernel, cpus: usize) -> bool {
-    super::smp_tasks::run(kernel, cpus)
+    wells_board_common::smp_kernel::user_tasks::run::<Board>(kernel, cpus, &super::apps::a64::TESTS)
 }
 
 #[cfg(all(feature = "smp", not(feature = "user")))]

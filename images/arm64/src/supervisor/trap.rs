@@ -42,7 +42,7 @@ pub(crate) extern "C" fn fast_call(registers: &mut FastCallRegisters) -> bool {
 /// A system call, or a fault of a user task: the task is stopped, the kernel goes on.
 fn user_synchronous(frame: &mut TrapFrame, kind: TrapKind) {
     #[cfg(all(feature = "smp", feature = "user"))]
-    super::smp_tasks::note_trap();
+    wells_board_common::smp_kernel::user_tasks::note_trap::<Board>();
     match Syndrome::class_el1() {
         0x15 | 0x11 => syscalls::handle::<Board>(Svc { frame, a32: kind.source == Source::Lower32 }),
         _ => user_fault(frame),

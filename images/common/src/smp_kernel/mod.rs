@@ -13,6 +13,7 @@
 //! timer interrupt ([`run`]).
 
 mod txn;
+pub mod user_tasks;
 
 use crate::gic::Gic;
 use crate::smp_bring_up::{self, MAX_CPUS};

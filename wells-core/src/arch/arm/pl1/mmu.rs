@@ -132,11 +132,16 @@ impl AddressSpace {
         unsafe { (*table).0[(va >> 12) & (L2_ENTRIES - 1)] = (pa as u32 & PAGE_MASK) | leaf_bits(access) };
     }
 
-    /// Maps `size` bytes (whole pages) from `va` to `pa`.
+    /// Maps `size` bytes (whole pages) from `va` to `pa`. The table writes are complete for
+    /// every CPU's table walks when it returns: a thread of this space may next run on another
+    /// CPU (a task's new stack, used by its new thread there), and the kernel lock's release
+    /// orders memory accesses, not walks.
     pub fn map_range(&mut self, va: usize, pa: usize, size: usize, access: Access) {
         for page in 0..size.div_ceil(PAGE) {
             self.map_page(va + page * PAGE, pa + page * PAGE, access);
         }
+        // SAFETY: a barrier only.
+        unsafe { asm!("dsb ishst", options(nostack, preserves_flags)) };
     }
 
     /// Drops every TLB entry of this space's ASID (before reusing an ASID).

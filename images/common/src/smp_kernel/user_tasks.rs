@@ -1,0 +1,163 @@
+//! User tasks on every CPU of one kernel (issue 18, `docs/core.md` "Several CPUs"), the same
+//! checks on every board whose SMP kernel runs tasks (arm64 at EL0, the Cortex-A15 in USR mode).
+//! Each task's first thread is pinned to one CPU before it starts
+//! ([`spawn_pinned`](crate::supervisor::spawn_pinned)); the board's trap handler notes, per CPU,
+//! the domains whose system calls and faults it took ([`note_trap`]), so where each task ran is
+//! what the CPUs saw, not what was asked for:
+//!
+//! - *Every CPU*: a `hello` task pinned to each CPU must end with 0, its traps taken on its CPU
+//!   only; beside them a `syscall-test` task on each CPU (its own port; its argument is the
+//!   CPU set it was pinned to, which its affinity checks expect; the threads it makes may run
+//!   anywhere) must pass all its checks (exit 0).
+//! - *A fault contained*: `fault-null` pinned to CPU 1 must be stopped for its data abort (the
+//!   code the board's programs give it) while `ping` and `pong`, pinned to CPU 0, run their 100
+//!   round trips to their normal end; each task's traps taken on its own CPU only.
+
+use super::wait_present;
+use crate::smp_bring_up::MAX_CPUS;
+use crate::supervisor::{spawn_pinned, Program, Started, TaskPlatform, TaskSpec};
+use crate::test::user::{Programs, LONGEST_NAME};
+use crate::timer_host::GenericTimer;
+use crate::{println, Platform};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+use wells_core::arch::Arch;
+use wells_core::thread::ThreadState;
+use wells_core::Kernel;
+
+const PRIORITY: u8 = 8;
+/// CPUs whose traps are noted.
+const CPUS: usize = MAX_CPUS;
+/// The program stopped on CPU 1 (one of `Programs::faults`).
+const FAULT: &str = "fault-null";
+
+/// Per CPU, bit d: the trap handler took a system call or fault of domain d on that CPU.
+static TRAPS_ON: [AtomicU64; CPUS] = [const { AtomicU64::new(0) }; CPUS];
+
+/// Called by board `P`'s trap handler for each system call or fault of a user task (not for
+/// the calls answered on the fast path): notes the caller's domain on this CPU.
+pub fn note_trap<P: Platform>() {
+    let cpu = P::cpu().cpu_id();
+    let Some(kernel) = P::slot().get() else { return };
+    if let (Some(traps), Ok(domain)) = (TRAPS_ON.get(cpu), kernel.current_domain()) {
+        if domain.0 < 64 {
+            traps.fetch_or(1 << domain.0, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs both checks with board `P`'s `programs` on every CPU that joined (at least 2); prints
+/// `ok`/`not ok` for each; true when both passed.
+pub fn run<P: TaskPlatform + GenericTimer>(kernel: &Kernel<P::Arch>, cpus: usize, programs: &Programs<Program<P>>) -> bool {
+    if !(2..=CPUS).contains(&cpus) || !wait_present::<P>(kernel, cpus) {
+        println!(P, "not ok - smp tasks: need 2 to {CPUS} CPUs in one kernel");
+        return false;
+    }
+    every_cpu::<P>(kernel, cpus, programs) & fault_contained::<P>(kernel, cpus, programs)
+}
+
+/// A task to start: its name, program, argument, grants and CPU; whether all its traps must be taken
+/// there (a task with one thread) or only some (one whose later threads may run anywhere).
+struct Planned<'a, G> {
+    name: String,
+    program: G,
+    arg: usize,
+    grants: &'a [(&'a str, wells_core::Handle)],
+    cpu: usize,
+    one_thread: bool,
+}
+
+/// Starts each task pinned to its CPU, runs the kernel until they all ended, and checks each
+/// one's exit code and where its traps were taken. Returns the problems found (none: all fine).
+fn run_tasks<P: TaskPlatform>(kernel: &Kernel<P::Arch>, cpus: usize, tasks: &[(Planned<'_, Program<P>>, i32)]) -> Vec<String> {
+    for traps in &TRAPS_ON {
+        traps.store(0, Ordering::Relaxed);
+    }
+    let mut wrong = Vec::new();
+    let mut started: Vec<(&Planned<'_, Program<P>>, Started, i32)> = Vec::new();
+    for (task, code) in tasks {
+        let spec = TaskSpec { name: &task.name, program: task.program, priority: PRIORITY, arg: task.arg, grants: task.grants, scheduling_advisor: false };
+        match spawn_pinned::<P>(kernel, &spec, 1 << task.cpu) {
+            Ok(s) => started.push((task, s, *code)),
+            Err(e) => wrong.push(format!("start: {e}")),
+        }
+    }
+    if let Err(e) = kernel.run() {
+        wrong.push(format!("run: {e:?}"));
+    }
+    for (task, s, code) in started {
+        match kernel.thread_stats(s.thread) {
+            Ok(stats) if stats.state == ThreadState::Exited && stats.exit_code == code => {}
+            Ok(stats) => wrong.push(format!("{}: {:?} exit {}, expected exit {code}", task.name, stats.state, stats.exit_code)),
+            Err(e) => wrong.push(format!("{}: stats: {e:?}", task.name)),
+        }
+        let bit = 1u64 << (s.domain.0 % 64);
+        let on: Vec<usize> = (0..cpus).filter(|&cpu| TRAPS_ON[cpu].load(Ordering::Relaxed) & bit != 0).collect();
+        if task.one_thread && on != [task.cpu] {
+            wrong.push(format!("{}: pinned to CPU {}, traps taken on CPUs {on:?}", task.name, task.cpu));
+        }
+        if !task.one_thread && !on.contains(&task.cpu) {
+            wrong.push(format!("{}: its first thread pinned to CPU {}, traps taken on CPUs {on:?}", task.name, task.cpu));
+        }
+    }
+    wrong
+}
+
+fn say<P: Platform>(wrong: &[String], what: core::fmt::Arguments) -> bool {
+    match wrong {
+        [] => println!(P, "ok - smp tasks: {what}"),
+        _ => println!(P, "not ok - smp tasks: {what}: {}", wrong.join("; ")),
+    }
+    wrong.is_empty()
+}
+
+/// A `hello` and a `syscall-test` task on every CPU, all at once.
+fn every_cpu<P: TaskPlatform>(kernel: &Kernel<P::Arch>, cpus: usize, programs: &Programs<Program<P>>) -> bool {
+    let mut ports = Vec::new();
+    for _ in 0..cpus {
+        match kernel.port_create(16, 4) {
+            Ok(port) => ports.push(port),
+            Err(e) => return say::<P>(&[format!("port: {e:?}")], format_args!("ports")),
+        }
+    }
+    let grants: Vec<[(&str, wells_core::Handle); 2]> = ports.iter().map(|&port| [("loop", port), (LONGEST_NAME, port)]).collect();
+    let mut tasks = Vec::new();
+    // One port's grants per CPU.
+    for (cpu, grants) in grants.iter().enumerate() {
+        tasks.push((Planned { name: format!("hello-cpu{cpu}"), program: programs.hello, arg: programs.hello_arg, grants: &[], cpu, one_thread: true }, 0));
+        tasks.push((Planned { name: format!("syscall-test-cpu{cpu}"), program: programs.syscall_test, arg: 1 << cpu, grants, cpu, one_thread: false }, 0));
+    }
+    let wrong = run_tasks::<P>(kernel, cpus, &tasks);
+    for port in ports {
+        let _ = kernel.port_destroy(port);
+    }
+    say::<P>(
+        &wrong,
+        format_args!("{cpus} hello tasks, one pinned to each CPU, ended 0 with every trap on their own CPU; {cpus} syscall-test tasks beside them, one started on each CPU, passed"),
+    )
+}
+
+/// `fault-null` on CPU 1 stopped while `ping` and `pong` on CPU 0 run to their end.
+fn fault_contained<P: TaskPlatform>(kernel: &Kernel<P::Arch>, cpus: usize, programs: &Programs<Program<P>>) -> bool {
+    let Some(fault) = programs.faults.iter().find(|fault| fault.name == FAULT) else {
+        return say::<P>(&[format!("no program {FAULT}")], format_args!("programs"));
+    };
+    let (Ok(ping), Ok(pong)) = (kernel.port_create(16, 4), kernel.port_create(16, 4)) else {
+        return say::<P>(&[String::from("ports")], format_args!("ports"));
+    };
+    let grants = [("ping", ping), ("pong", pong)];
+    let tasks = [
+        (Planned { name: String::from("ping"), program: programs.ping, arg: 0, grants: &grants, cpu: 0, one_thread: true }, 0),
+        (Planned { name: String::from("pong"), program: programs.pong, arg: 0, grants: &grants, cpu: 0, one_thread: true }, 0),
+        (Planned { name: String::from(FAULT), program: fault.program, arg: 0, grants: &[], cpu: 1, one_thread: true }, fault.code),
+    ];
+    let wrong = run_tasks::<P>(kernel, cpus, &tasks);
+    let _ = kernel.port_destroy(ping);
+    let _ = kernel.port_destroy(pong);
+    say::<P>(
+        &wrong,
+        format_args!("{FAULT} on CPU 1 stopped (exit {}) while ping and pong on CPU 0 ran to their end (exit 0), every trap on its task's CPU", fault.code),
+    )
+}
