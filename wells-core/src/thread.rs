@@ -230,7 +230,7 @@ impl Thread {
 
     /// A new release starts at `now_ns`: its deadline, if the thread has one (never without
     /// feature `deadlines`, where none can be given, so the deadline paths fold away).
-    #[inline]
+    #[inline(always)]
     pub fn start_release(&mut self, now_ns: u64) {
         if cfg!(feature = "deadlines") {
             self.deadline_at = self.relative_deadline_ns.map(|d| now_ns.saturating_add(d));
@@ -238,7 +238,7 @@ impl Thread {
     }
 
     /// True when the current release has a deadline (never without feature `deadlines`).
-    #[inline]
+    #[inline(always)]
     pub fn has_release_deadline(&self) -> bool {
         cfg!(feature = "deadlines") && self.deadline_at.is_some()
     }

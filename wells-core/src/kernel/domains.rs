@@ -106,7 +106,11 @@ impl Domains {
     /// feature `budgets`).
     #[inline]
     pub(super) fn budget_end(&self) -> Option<u64> {
-        self.budget_end_ns.filter(|_| cfg!(feature = "budgets"))
+        if cfg!(feature = "budgets") {
+            self.budget_end_ns
+        } else {
+            None
+        }
     }
 
     #[inline]
