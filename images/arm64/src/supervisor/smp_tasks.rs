@@ -121,9 +121,10 @@ fn every_cpu(kernel: &BoardKernel, cpus: usize) -> bool {
     }
     let grants: Vec<[(&str, wells_core::Handle); 2]> = ports.iter().map(|&port| [("loop", port), (LONGEST_NAME, port)]).collect();
     let mut tasks = Vec::new();
-    for cpu in 0..cpus {
+    // One port, so one pair of grants, per CPU.
+    for (cpu, granted) in grants.iter().enumerate() {
         tasks.push((Planned { name: format!("hello-cpu{cpu}"), program: a64::HELLO, arg: 0, grants: &[], cpu, one_thread: true }, 0));
-        tasks.push((Planned { name: format!("syscall-test-cpu{cpu}"), program: a64::SYSCALL_TEST, arg: 1 << cpu, grants: &grants[cpu], cpu, one_thread: false }, 0));
+        tasks.push((Planned { name: format!("syscall-test-cpu{cpu}"), program: a64::SYSCALL_TEST, arg: 1 << cpu, grants: granted, cpu, one_thread: false }, 0));
     }
     let wrong = run_tasks(kernel, cpus, &tasks);
     for port in ports {
