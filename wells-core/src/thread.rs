@@ -228,6 +228,21 @@ impl Thread {
         }
     }
 
+    /// A new release starts at `now_ns`: its deadline, if the thread has one (never without
+    /// feature `deadlines`, where none can be given, so the deadline paths fold away).
+    #[inline(always)]
+    pub fn start_release(&mut self, now_ns: u64) {
+        if cfg!(feature = "deadlines") {
+            self.deadline_at = self.relative_deadline_ns.map(|d| now_ns.saturating_add(d));
+        }
+    }
+
+    /// True when the current release has a deadline (never without feature `deadlines`).
+    #[inline(always)]
+    pub fn has_release_deadline(&self) -> bool {
+        cfg!(feature = "deadlines") && self.deadline_at.is_some()
+    }
+
     /// Closes the CPU-share window once it is `CPU_SHARE_WINDOW_NS` long. A 64-bit CPU divides
     /// in one instruction; a 32-bit one would call a division routine (see [`percent_of`]).
     #[inline]

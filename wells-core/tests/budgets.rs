@@ -1,5 +1,6 @@
 //! CPU budgets of domains: a budgeted domain's threads run at most their budget in every period,
 //! even when they never block, and the rest of the time goes to others.
+#![cfg(feature = "budgets")]
 
 mod common;
 use common::{World, MS};

@@ -1,7 +1,9 @@
 //! Domains: threads belong to one, and stopping it ends every thread of it cleanly.
 
 mod common;
-use common::{Log, World, MS};
+use common::{Log, World};
+#[cfg(any(feature = "mutexes", feature = "timers"))]
+use common::MS;
 use wells_core::domain::{DomainId, DomainKind};
 use wells_core::{Error, ThreadState, Timeout};
 
@@ -70,6 +72,7 @@ fn a_thread_stopping_its_own_domain_does_not_return() {
     assert_eq!((stats.state, stats.exit_code), (ThreadState::Exited, 3));
 }
 
+#[cfg(feature = "timers")]
 #[test]
 fn a_timer_callback_may_stop_the_domain_of_the_thread_it_interrupted() {
     let world = World::new();

@@ -3,8 +3,7 @@
 
 mod common;
 use common::{Log, World, MS};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use wells_core::{Error, Timeout};
 
 #[test]
@@ -127,6 +126,7 @@ fn call_and_reply_wait_pair_requests_with_answers() {
     assert_eq!(kernel.port_count(requests), Ok(1));
 }
 
+#[cfg(feature = "timers")]
 #[test]
 fn timers_fire_in_deadline_order_and_cancel_works() {
     let world = World::new();
@@ -150,8 +150,11 @@ fn timers_fire_in_deadline_order_and_cancel_works() {
     assert_eq!(kernel.timer_start(timers[0], MS, 0), Err(Error::InvalidHandle));
 }
 
+#[cfg(feature = "timers")]
 #[test]
 fn periodic_timer_fires_once_per_period() {
+    use std::sync::atomic::AtomicU32;
+    use std::sync::Arc;
     let world = World::new();
     let kernel = world.kernel;
     let fired = Arc::new(AtomicU32::new(0));
@@ -170,6 +173,7 @@ fn periodic_timer_fires_once_per_period() {
     assert_eq!(fired.load(Ordering::SeqCst), 5);
 }
 
+#[cfg(feature = "timers")]
 #[test]
 fn timer_callbacks_may_signal_but_not_block() {
     let world = World::new();

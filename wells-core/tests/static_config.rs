@@ -8,7 +8,7 @@
 //! and they open and close the measured window themselves.
 // Needs the whole kernel: a small configuration answers these calls with NotSupported
 // (tests/small_configuration.rs).
-#![cfg(all(feature = "transactions", feature = "decision-sets", feature = "telemetry"))]
+#![cfg(all(feature = "transactions", feature = "decision-sets", feature = "telemetry", feature = "timers"))]
 
 mod common;
 use common::{World, MS};

@@ -6,14 +6,15 @@
 
 mod common;
 use common::{World, MS};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use wells_core::sched::decision::{Action, DecisionSet, Rule};
 use wells_core::sched::SchedClass;
 use wells_core::telemetry::{Event, EventKind};
 
+#[cfg(feature = "deadlines")]
 #[test]
 fn a_set_that_causes_deadline_misses_is_reverted() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
     let world = World::new();
     let k = world.kernel;
     k.telemetry_enable(4096).unwrap();

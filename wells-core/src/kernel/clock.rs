@@ -123,7 +123,12 @@ impl State {
             let (deadline, wakeup) = self.clock.timeline.pop_due(now_ns)?;
             match wakeup {
                 Wakeup::Thread(thread) => self.time_out(thread),
-                Wakeup::Budget(domain) => self.replenish_budget(domain, now_ns),
+                // Only a budget puts one in (none without feature `budgets`).
+                Wakeup::Budget(domain) => {
+                    if cfg!(feature = "budgets") {
+                        self.replenish_budget(domain, now_ns);
+                    }
+                }
                 Wakeup::Transaction(txn) => {
                     if let Ok(t) = self.transaction_mut(txn) {
                         t.deadline_key = None;

@@ -110,8 +110,11 @@ impl<A: Arch> Kernel<A> {
 
     /// Gives domain `id` a CPU budget (`None`: unlimited again): its threads together run at
     /// most `budget_ns` in every `period_ns`. `InvalidArgument` for the kernel's own domain, a
-    /// zero period or a budget longer than its period.
+    /// zero period or a budget longer than its period; `NotSupported` without feature `budgets`.
     pub fn domain_set_budget(&self, id: DomainId, budget: Option<CpuBudget>) -> Result<()> {
+        if !cfg!(feature = "budgets") {
+            return Err(Error::NotSupported);
+        }
         if id == DomainId::KERNEL {
             return Err(Error::InvalidArgument);
         }

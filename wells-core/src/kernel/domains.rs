@@ -95,16 +95,22 @@ impl Domains {
         Ok(pending)
     }
 
-    /// True when some domain has a budget (else scheduling skips budgets altogether).
+    /// True when some domain has a budget (else scheduling skips budgets altogether). Always
+    /// false without feature `budgets` (no budget can be given), so the budget paths fold away.
     #[inline]
     pub(super) fn any_budgeted(&self) -> bool {
-        self.budgeted > 0
+        cfg!(feature = "budgets") && self.budgeted > 0
     }
 
-    /// When the running thread's domain runs out of budget (`None`: no budget).
+    /// When the running thread's domain runs out of budget (`None`: no budget; always without
+    /// feature `budgets`).
     #[inline]
     pub(super) fn budget_end(&self) -> Option<u64> {
-        self.budget_end_ns
+        if cfg!(feature = "budgets") {
+            self.budget_end_ns
+        } else {
+            None
+        }
     }
 
     #[inline]

@@ -103,14 +103,16 @@ impl Object {
 }
 
 /// `NotSupported` for a kind the kernel was built without (feature `transactions` off: no
-/// transaction or shared object exists; `mutexes` off: no mutex). Folded at compile time, so
-/// without the feature every path that looks one up is dropped from the image (handing on the
-/// mutexes of a thread that ends, priority inheritance through a mutex's waiters).
+/// transaction or shared object exists; `mutexes` off: no mutex; `timers` off: no timer).
+/// Folded at compile time, so without the feature every path that looks one up is dropped from
+/// the image (handing on the mutexes of a thread that ends, priority inheritance through a
+/// mutex's waiters, a timer's firing and callback in the tick).
 #[inline(always)]
 pub(super) const fn built_in(kind: Kind) -> Result<()> {
     match kind {
         Kind::Transaction | Kind::SharedObject if !cfg!(feature = "transactions") => Err(Error::NotSupported),
         Kind::Mutex if !cfg!(feature = "mutexes") => Err(Error::NotSupported),
+        Kind::Timer if !cfg!(feature = "timers") => Err(Error::NotSupported),
         _ => Ok(()),
     }
 }

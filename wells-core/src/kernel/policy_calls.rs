@@ -10,8 +10,12 @@ use crate::telemetry::{Event, EventKind};
 
 impl<A: Arch> Kernel<A> {
     /// Gives a thread a scheduling class and, optionally, a deadline relative to each of its
-    /// releases (start, wake-up). Takes effect the next time it becomes runnable.
+    /// releases (start, wake-up). Takes effect the next time it becomes runnable. A deadline
+    /// answers `NotSupported` without feature `deadlines` (and nothing changes).
     pub fn thread_set_class(&self, thread: Handle, class: SchedClass, relative_deadline_ns: Option<u64>) -> Result<()> {
+        if relative_deadline_ns.is_some() && !cfg!(feature = "deadlines") {
+            return Err(Error::NotSupported);
+        }
         let mut cs = self.critical();
         let thread = cs.thread_mut(thread)?;
         thread.class = class;

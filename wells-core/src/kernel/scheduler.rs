@@ -589,7 +589,7 @@ impl State {
         let deferral_ended = core::mem::take(&mut thread.deferred);
         thread.roll_cpu_share(now);
         if released && !deferral_ended {
-            thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
+            thread.start_release(now);
         }
         let placement = Self::place(&self.sched, thread, handle, now, awaited);
         if released && !deferral_ended && placement.defer_ns > 0 {
@@ -894,6 +894,9 @@ impl State {
     /// The current release of `handle` ends at `now_ns` (it blocks, sleeps or exits): a late
     /// end is a deadline miss, which the guard judges.
     pub fn end_release(&mut self, handle: Handle, now_ns: u64) {
+        if !cfg!(feature = "deadlines") {
+            return;
+        }
         let Some(thread) = thread_in(&mut self.objects, handle) else { return };
         let Some(deadline) = thread.deadline_at.take() else { return };
         if now_ns <= deadline {

@@ -10,8 +10,10 @@ use alloc::boxed::Box;
 
 impl<A: Arch> Kernel<A> {
     /// Creates a stopped timer. Its callback runs in tick context: it may post, set and send
-    /// without waiting; a call that would block gets [`Error::BadContext`].
+    /// without waiting; a call that would block gets [`Error::BadContext`]. Every timer call
+    /// answers [`Error::NotSupported`] without feature `timers`, before it looks at its handle.
     pub fn timer_create(&self, callback: Box<dyn FnMut() + Send>) -> Result<Handle> {
+        super::objects::built_in(Kind::Timer)?;
         self.unsealed()?;
         let timer = Timer { callback: Some(callback), period_ns: 0, key: None };
         self.critical().insert_object(Object::Timer(timer))
@@ -20,6 +22,7 @@ impl<A: Arch> Kernel<A> {
     /// Starts (or restarts) a timer: first run after `delay_ns`, then every `period_ns`
     /// (0 = once).
     pub fn timer_start(&self, handle: Handle, delay_ns: u64, period_ns: u64) -> Result<()> {
+        super::objects::built_in(Kind::Timer)?;
         let mut cs = self.critical();
         let deadline = self.host.now_ns().saturating_add(delay_ns);
         let old_key = cs.timer_mut(handle)?.key.take();
@@ -35,6 +38,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Stops a timer (nothing happens if it is not running).
     pub fn timer_cancel(&self, handle: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Timer)?;
         let mut cs = self.critical();
         if let Some(key) = cs.timer_mut(handle)?.key.take() {
             cs.clock.remove(key);
@@ -44,6 +48,7 @@ impl<A: Arch> Kernel<A> {
 
     /// Stops and destroys a timer.
     pub fn timer_destroy(&self, handle: Handle) -> Result<()> {
+        super::objects::built_in(Kind::Timer)?;
         let mut cs = self.critical();
         let Object::Timer(timer) = cs.objects.remove(handle, Kind::Timer)? else { return Err(Error::WrongKind) };
         if let Some(key) = timer.key {

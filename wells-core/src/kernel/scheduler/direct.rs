@@ -46,7 +46,7 @@ impl State {
         thread.waiting_on = None;
         thread.wake_reason = Some(reason);
         thread.roll_cpu_share(now);
-        thread.deadline_at = thread.relative_deadline_ns.map(|d| now.saturating_add(d));
+        thread.start_release(now);
         thread.placement = Placement { level, slice_ns, ..Default::default() };
         thread.state = ThreadState::Ready;
         thread.ready_since_ns = now;
@@ -72,7 +72,7 @@ impl State {
         let abandon = core::mem::take(&mut cpu.abandon_current);
         // The caller blocks (`block`) and leaves the CPU (`schedule`).
         let thread = thread_in(&mut self.objects, previous).expect("wells: current thread vanished");
-        let release_ends = thread.deadline_at.is_some();
+        let release_ends = thread.has_release_deadline();
         let priority = thread.priority;
         thread.state = ThreadState::Blocked;
         thread.waiting_on = Some(waiting_on);
