@@ -61,7 +61,7 @@ pub fn command(root: &Path, args: &[String]) -> Result<()> {
         _ => return Err("usage: cargo xtask profile [--board NAME] [--smp]".into()),
     };
     if smp && !SMP_BOARDS.contains(&board.name) {
-        return Err(format!("no SMP build of board `{}`; --smp boards: {}", board.name, SMP_BOARDS.join(", ")).into());
+        return Err(format!("no SMP build of board `{}`; --smp boards: {}", board.name, SMP_BOARDS.join(", ")));
     }
     let rows = profile(root, board, smp)?;
     let report = render(board, &rows, smp);

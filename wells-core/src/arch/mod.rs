@@ -23,7 +23,6 @@ pub mod armv7m;
 // Wells inside an environment that runs the CPU already (the C library's port, every CPU).
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "arm"))]
 pub mod joined;
-pub mod kernel_lock;
 pub mod soft_mask;
 // What the hypervisor levels of every CPU (AArch64 EL2, ARMv7 HYP) share.
 pub mod hypervisor;
@@ -104,11 +103,8 @@ pub trait Arch: Sync + Sized + 'static {
 }
 
 /// The one place the core switches contexts (and address spaces, when the domain changes).
-///
-/// Called with the kernel's lock held, which stays held across the switch: the context
-/// switched to releases it (a resumed one when it drops the guard it took before it switched
-/// away, a new one in [`thread_bootstrap`]). So no other CPU can pick the thread left here
-/// before its stack pointer is saved, and a switch takes the lock once.
+/// With one CPU the kernel's lock is held across it and the context switched to releases it
+/// (`Kernel::switch_locked`; a new thread in [`thread_bootstrap`]).
 pub(crate) fn switch_context<A: Arch>(arch: &A, switch: Switch) {
     if let Some(space) = switch.space {
         arch.switch_space(space);
@@ -125,12 +121,18 @@ pub(crate) extern "C" fn thread_bootstrap<A: Arch>(kernel: usize) -> ! {
     // SAFETY: `kernel` is the address `Kernel::thread_create` passed to `init_stack`: the kernel
     // is pinned in a box and outlives all its threads (it cannot be dropped from one of them).
     let kernel = unsafe { &*(kernel as *const Kernel<A>) };
-    // SAFETY: every switch is made with the kernel's lock held and the context switched to
-    // releases it (`switch_context`): it is held on this new thread's behalf, which has no
-    // guard of its own, and the switching context uses its own no more.
-    let mut state = unsafe { kernel.lock_handed_over().adopt() };
-    kernel.first_steps(&mut state);
-    drop(state);
+    if Kernel::<A>::HANDS_LOCK_OVER {
+        let lock = kernel.lock_handed_over();
+        // SAFETY: with one CPU every switch is made with the kernel's lock held and the context
+        // switched to releases it (`Kernel::switch_locked`): it is held on this new thread's
+        // behalf, which has no guard of its own, and nothing keeps `state` past the unlock.
+        let state = unsafe { &mut *lock.as_mut_ptr() };
+        kernel.first_steps(Some(state));
+        // SAFETY: the lock is held for this thread (above), which is done with the state.
+        unsafe { lock.force_unlock() };
+    } else {
+        kernel.first_steps(None);
+    }
     kernel.run_new_thread()
 }
 

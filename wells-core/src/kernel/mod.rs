@@ -41,26 +41,26 @@ use crate::time::Timeout;
 use crate::handle::Handle;
 use alloc::boxed::Box;
 use core::marker::PhantomPinned;
-use crate::arch::kernel_lock::{KernelGuard, KernelLock};
+use spin::mutex::SpinMutex;
+use state::{State, Switch};
 use core::pin::Pin;
 use core::sync::atomic::AtomicBool;
 use critical::Critical;
 pub use sealing::StaticBounds;
-use state::State;
 
 /// One wells kernel instance.
 ///
 /// Pinned: threads reach their kernel through its address, so it never moves. Dropping it
 /// frees every object; it must not be dropped from one of its own threads.
 /// The kernel's lock held: what every kernel path works on.
-pub(crate) type StateGuard<'k> = KernelGuard<'k, State>;
+pub(crate) type StateGuard<'k> = spin::mutex::SpinMutexGuard<'k, State>;
 
 pub struct Kernel<A: Arch> {
     arch: &'static A,
     host: Box<dyn Host>,
-    /// The kernel's one lock. Held across every switch between contexts: the context switched
-    /// to releases it (see `switch_context`).
-    state: KernelLock<State>,
+    /// The kernel's one lock. With one CPU it is held across every switch and released by the
+    /// context switched to (`Kernel::switch_locked`).
+    state: SpinMutex<State>,
     /// Set by [`Kernel::seal`]: no more objects (read without the lock, before allocating).
     sealed: AtomicBool,
     /// Set once the telemetry ring is on: [`Kernel::trace`] tests it without the lock.
@@ -81,7 +81,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A kernel with a policy of the caller's choice behind the policy seam.
     pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
-        Box::pin(Kernel { arch, host, state: KernelLock::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), _pinned: PhantomPinned })
+        Box::pin(Kernel { arch, host, state: SpinMutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), _pinned: PhantomPinned })
     }
 
     /// The host this kernel runs in.
@@ -181,9 +181,7 @@ impl<A: Arch> Kernel<A> {
                 let now = self.host.now_ns();
                 if let Some(switch) = state.schedule(now, requeue) {
                     state.reprogram_timer(&*self.host);
-                    // The lock stays held across the switch; back here, it is held for us again.
-                    switch_context(self.arch, switch);
-                    state.after_switch();
+                    let mut state = self.switch_locked(state, switch);
                     state.send_kicks(&*self.host);
                     return;
                 }
@@ -192,17 +190,62 @@ impl<A: Arch> Kernel<A> {
         state.reprogram_timer(&*self.host);
     }
 
+    /// Whether a switch hands the kernel's lock to the context switched to: with one CPU.
+    /// With several, a waiting CPU could be kept out for good: a thread yielding in a loop then
+    /// holds the lock almost all the time, and a guest with two vCPUs on one time-shared CPU
+    /// hung (its second vCPU only ever ran while the first held the lock). A fair lock would
+    /// prevent that but under multi-threaded TCG, with more vCPUs than host cores, it stalled
+    /// whenever the CPU next in line was not running (`docs/core.md`).
+    pub(crate) const HANDS_LOCK_OVER: bool = percpu::MAX_CPUS == 1;
+
+    /// Switches to `switch`'s context; returns once this context is switched back in, with the
+    /// lock held and what the previous context left done (`State::after_switch`). With one
+    /// CPU the lock stays held across the switch and the context switched to releases it, so
+    /// a switch takes it once; with several it is let go before and taken again after.
+    #[inline(always)]
+    pub(super) fn switch_locked<'k>(&'k self, mut state: StateGuard<'k>, switch: Switch) -> StateGuard<'k> {
+        if Self::HANDS_LOCK_OVER {
+            switch_context(self.arch, switch);
+        } else {
+            drop(state);
+            switch_context(self.arch, switch);
+            state = self.lock();
+        }
+        state.after_switch();
+        state
+    }
+
+    /// Switches away from a context that never resumes (an exit, a restart): the lock is
+    /// handed over with one CPU, let go first with several (`Kernel::switch_locked`).
+    pub(super) fn switch_for_good(&self, state: StateGuard<'_>, switch: Switch) {
+        if Self::HANDS_LOCK_OVER {
+            core::mem::forget(state);
+        } else {
+            drop(state);
+        }
+        switch_context(self.arch, switch);
+    }
+
     /// The kernel's lock, for the one place that holds it without having taken it: a new
-    /// thread's first steps (`arch::thread_bootstrap`), handed the lock by the context that
-    /// switched to it.
-    pub(crate) fn lock_handed_over(&self) -> &KernelLock<State> {
+    /// thread's first steps with one CPU (`arch::thread_bootstrap`), handed the lock by the
+    /// context that switched to it.
+    pub(crate) fn lock_handed_over(&self) -> &SpinMutex<State> {
         &self.state
     }
 
-    /// First thing a new thread does, under the lock the context that switched to it holds:
-    /// free what the previous one left, and let other CPUs have the thread it switched away
-    /// from (what every resumed context does after its switch).
-    pub(crate) fn first_steps(&self, state: &mut State) {
+    /// First thing a new thread does: free what the previous one left, and let other CPUs
+    /// have the thread it switched away from (what every resumed context does after its
+    /// switch). With one CPU under the lock handed over (`state`), with several under the
+    /// lock taken here (`state` is `None`).
+    pub(crate) fn first_steps(&self, state: Option<&mut State>) {
+        let mut taken;
+        let state = match state {
+            Some(state) => state,
+            None => {
+                taken = self.lock();
+                &mut *taken
+            }
+        };
         state.after_switch();
         state.send_kicks(&*self.host);
     }
@@ -336,9 +379,7 @@ impl<A: Arch> Kernel<A> {
             let now = self.host.now_ns();
             if let Some(switch) = state.schedule(now, Requeue::Back) {
                 state.reprogram_timer(&*self.host);
-                // The lock stays held across the switch; back here, it is held for us again.
-                switch_context(self.arch, switch);
-                state.after_switch();
+                let mut state = self.switch_locked(state, switch);
                 state.send_kicks(&*self.host);
                 continue;
             }

@@ -5,7 +5,7 @@
 
 use super::state::State;
 use super::{Kernel, StateGuard};
-use crate::arch::{switch_context, thread_bootstrap, Arch};
+use crate::arch::{thread_bootstrap, Arch};
 use crate::handle::Handle;
 use crate::mem::Stack;
 use crate::sched::Requeue;
@@ -112,9 +112,7 @@ impl<A: Arch> Kernel<A> {
         let switch = state.schedule(now, Requeue::Back).expect("wells: restart found nothing to switch to");
         state.make_runnable(me, Requeue::Back, true);
         state.reprogram_timer(&*self.host);
-        // Held across the switch, released by the context switched to; this one never resumes.
-        core::mem::forget(state);
-        switch_context(self.arch, switch);
+        self.switch_for_good(state, switch);
         unreachable!("wells: an abandoned context was resumed")
     }
 }

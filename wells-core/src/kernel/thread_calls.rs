@@ -2,7 +2,7 @@
 
 use super::objects::Object;
 use super::Kernel;
-use crate::arch::{call_entry, switch_context, thread_bootstrap, Arch};
+use crate::arch::{call_entry, thread_bootstrap, Arch};
 use crate::domain::{DomainId, DomainKind, Exec, ExecKind};
 use crate::error::{Error, Result};
 use crate::handle::{Handle, Kind};
@@ -125,9 +125,7 @@ impl<A: Arch> Kernel<A> {
         state.sched.abandon_current();
         let switch = state.schedule(now, Requeue::Back).expect("wells: nothing to switch to at exit");
         state.reprogram_timer(&*self.host);
-        // Held across the switch, released by the context switched to; this one never resumes.
-        core::mem::forget(state);
-        switch_context(self.arch, switch);
+        self.switch_for_good(state, switch);
         unreachable!("wells: an exited thread was resumed")
     }
 
