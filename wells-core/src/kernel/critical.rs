@@ -28,25 +28,24 @@ impl<'k, A: Arch> Critical<'k, A> {
     /// Leaves the CPU to whatever the scheduler picks (the current thread already changed its
     /// state, or is requeued by `requeue`), and returns when it is switched back in.
     pub fn switch_away(&mut self, requeue: Requeue) {
-        let Some(mut state) = self.state.take() else { return };
+        let Some(state) = self.state.as_mut() else { return };
         let now = self.kernel.host.now_ns();
         let switch = state.schedule(now, requeue);
         state.reprogram_timer(&*self.kernel.host);
         if let Some(switch) = switch {
-            state = self.kernel.switch_locked(state, switch);
+            self.kernel.switch_locked(&mut self.state, switch);
         }
-        self.state = Some(state);
     }
 
     /// The IPC fast path's switch: the caller waits in `waiting_on` until `deadline` and `next`,
     /// the thread it handed the CPU to, runs (`State::block_for_hand_off`); returns when the
     /// caller is switched back in.
     pub fn block_for_hand_off(&mut self, next: crate::handle::Handle, waiting_on: (crate::handle::Handle, crate::thread::WaitSlot), deadline: Option<u64>) {
-        let Some(mut state) = self.state.take() else { return };
+        let Some(state) = self.state.as_mut() else { return };
         let now = self.kernel.host.now_ns();
         let switch = state.block_for_hand_off(now, next, waiting_on, deadline);
         state.reprogram_timer(&*self.kernel.host);
-        self.state = Some(self.kernel.switch_locked(state, switch));
+        self.kernel.switch_locked(&mut self.state, switch);
     }
 }
 

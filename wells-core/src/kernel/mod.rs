@@ -181,8 +181,7 @@ impl<A: Arch> Kernel<A> {
                 let now = self.host.now_ns();
                 if let Some(switch) = state.schedule(now, requeue) {
                     state.reprogram_timer(&*self.host);
-                    let mut state = self.switch_locked(state, switch);
-                    state.send_kicks(&*self.host);
+                    self.switch_locked(&mut Some(state), switch).send_kicks(&*self.host);
                     return;
                 }
             }
@@ -202,15 +201,14 @@ impl<A: Arch> Kernel<A> {
     /// lock held and what the previous context left done (`State::after_switch`). With one
     /// CPU the lock stays held across the switch and the context switched to releases it, so
     /// a switch takes it once; with several it is let go before and taken again after.
+    /// `held` is the caller's guard (`Some`), left in place for the hand-over.
     #[inline(always)]
-    pub(super) fn switch_locked<'k>(&'k self, mut state: StateGuard<'k>, switch: Switch) -> StateGuard<'k> {
-        if Self::HANDS_LOCK_OVER {
-            switch_context(self.arch, switch);
-        } else {
-            drop(state);
-            switch_context(self.arch, switch);
-            state = self.lock();
+    pub(super) fn switch_locked<'k, 'h>(&'k self, held: &'h mut Option<StateGuard<'k>>, switch: Switch) -> &'h mut StateGuard<'k> {
+        if !Self::HANDS_LOCK_OVER {
+            *held = None;
         }
+        switch_context(self.arch, switch);
+        let state = held.get_or_insert_with(|| self.lock());
         state.after_switch();
         state
     }
@@ -379,8 +377,7 @@ impl<A: Arch> Kernel<A> {
             let now = self.host.now_ns();
             if let Some(switch) = state.schedule(now, Requeue::Back) {
                 state.reprogram_timer(&*self.host);
-                let mut state = self.switch_locked(state, switch);
-                state.send_kicks(&*self.host);
+                self.switch_locked(&mut Some(state), switch).send_kicks(&*self.host);
                 continue;
             }
             // Several CPUs: not while another CPU runs a thread, or one waits in the queue
