@@ -85,8 +85,9 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   handle (slot, generation and kind checked, about 20 instructions each), the per-thread accounting
   that thread statistics, CPU shares and budgets read, the requeue and the O(1) pick in the
   intrusive run queues (bounds-checked slot arrays), the stack canary, the new slice, the domain's
-  address space and the timer re-arm test. The rest is the kernel lock and interrupt mask, taken
-  and released on both sides of the switch, and the 18-instruction register switch itself. Going
+  address space and the timer re-arm test. The rest is the kernel lock and interrupt mask (the lock
+  taken once per switch: it is handed to the context switched to, `Kernel::switch_locked`) and
+  the 18-instruction register switch itself. Going
   below about 300 needs a scheduler that reaches its threads without the handle check (the
   handle table is what keeps a stale handle from reaching a new thread); not done.
 - **Null system call and hypercall** meet their aims through the fast path of the vectors
