@@ -105,6 +105,20 @@ pub fn echoes() -> u32 {
     ECHOES.load(Ordering::Acquire)
 }
 
+/// Whether the bring-up a hypervisor makes at boot, before its application, brought every CPU
+/// up with everything and PSCI answered every bad call as it must.
+static BROUGHT_UP_AT_BOOT: AtomicBool = AtomicBool::new(false);
+
+/// Records how the bring-up at boot went (see [`brought_up_at_boot`]).
+pub fn note_brought_up_at_boot(good: bool) {
+    BROUGHT_UP_AT_BOOT.store(good, Ordering::Release);
+}
+
+/// True when the bring-up at boot brought every CPU up with everything.
+pub fn brought_up_at_boot() -> bool {
+    BROUGHT_UP_AT_BOOT.load(Ordering::Acquire)
+}
+
 /// The boot CPU's side of one bring-up on board `P`.
 pub struct BringUp<'a, P> {
     psci: &'a dyn Psci,

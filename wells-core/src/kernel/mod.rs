@@ -41,20 +41,20 @@ use crate::time::Timeout;
 use crate::handle::Handle;
 use alloc::boxed::Box;
 use core::marker::PhantomPinned;
-use spin::mutex::SpinMutex;
-use state::{State, Switch};
 use core::pin::Pin;
 use core::sync::atomic::AtomicBool;
 use critical::Critical;
 pub use sealing::StaticBounds;
+use spin::mutex::SpinMutex;
+use state::{State, Switch};
+
+/// The kernel's lock held: what every kernel path works on.
+pub(crate) type StateGuard<'k> = spin::mutex::SpinMutexGuard<'k, State>;
 
 /// One wells kernel instance.
 ///
 /// Pinned: threads reach their kernel through its address, so it never moves. Dropping it
 /// frees every object; it must not be dropped from one of its own threads.
-/// The kernel's lock held: what every kernel path works on.
-pub(crate) type StateGuard<'k> = spin::mutex::SpinMutexGuard<'k, State>;
-
 pub struct Kernel<A: Arch> {
     arch: &'static A,
     host: Box<dyn Host>,

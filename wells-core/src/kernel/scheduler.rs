@@ -1,6 +1,6 @@
 //! The scheduler: which context has the CPU, the run queues (behind the policy seam), time
 //! slices, pending switches, and the decision what runs next (`schedule`). It only decides:
-//! the switch itself is made by the kernel once the lock is dropped (`arch::switch_context`).
+//! the switch itself is made by the kernel (`Kernel::switch_locked`, `arch::switch_context`).
 
 use super::state::{thread_in, State, Switch};
 use super::timeline::Wakeup;

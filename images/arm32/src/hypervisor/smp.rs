@@ -9,7 +9,6 @@
 use super::board::{Board, GIC, GUEST_TIMER, HYP_TIMER};
 use super::trap;
 use crate::firmware::Firmware;
-use core::sync::atomic::{AtomicBool, Ordering};
 use wells_board_common::println;
 use wells_board_common::smp_bring_up::{self, BoardCheck, BringUp, FIRST_BOARD_CHECK};
 use wells_core::arch::arm::hyp::{self, exceptions, set_hyp_trap_handler, ArmHyp};
@@ -28,26 +27,16 @@ const IN_HYP: u32 = FIRST_BOARD_CHECK;
 const VECTORS: u32 = FIRST_BOARD_CHECK << 1;
 const CHECKS: &[BoardCheck] = &[(IN_HYP, "HYP"), (VECTORS, "HYP vectors")];
 
-/// Whether [`bring_up`] brought every CPU up with everything.
-static BROUGHT_UP: AtomicBool = AtomicBool::new(false);
-
 /// Counts an interrupt the trap handler took in HYP on this CPU (its ID from the GIC).
 pub(crate) fn note_interrupt(id: u32) {
     smp_bring_up::note_interrupt::<Board>(&GIC, id, HYP_TIMER);
 }
 
-/// True when [`bring_up`] (at boot) brought every CPU up with everything and PSCI answered every
-/// bad call as it must.
-pub fn brought_up() -> bool {
-    BROUGHT_UP.load(Ordering::Acquire)
-}
-
 /// At boot, before the application: starts every other CPU in HYP and checks what each
-/// reports; prints a line per CPU and a summary ([`brought_up`] says how it went). The CPUs then
+/// reports; prints a line per CPU and a summary (`smp_bring_up::brought_up_at_boot` says how it went). The CPUs then
 /// park until a kernel asks them to join it (the demo's does, `hypervisor::demo`).
 pub fn bring_up(entry_mode: u32) {
-    let good = start_all(entry_mode);
-    BROUGHT_UP.store(good, Ordering::Release);
+    smp_bring_up::note_brought_up_at_boot(start_all(entry_mode));
 }
 
 fn start_all(entry_mode: u32) -> bool {

@@ -17,7 +17,6 @@ use wells_core::arch::aarch64::psci::Conduit;
 use wells_core::arch::aarch64::secondary::{self, SecondaryStart};
 use wells_core::arch::aarch64::{self, el2, exceptions, set_el2_trap_handler};
 use wells_core::arch::Arch;
-use core::sync::atomic::{AtomicBool, Ordering};
 
 pub use smp_bring_up::cpus_up;
 
@@ -34,21 +33,11 @@ pub(crate) fn note_interrupt(id: u32) {
     smp_bring_up::note_interrupt::<Board>(&GIC, id, HYP_TIMER);
 }
 
-/// Whether [`bring_up`] brought every CPU up with everything.
-static BROUGHT_UP: AtomicBool = AtomicBool::new(false);
-
-/// True when [`bring_up`] (at boot) brought every CPU up with everything and PSCI answered every
-/// bad call as it must.
-pub fn brought_up() -> bool {
-    BROUGHT_UP.load(Ordering::Acquire)
-}
-
 /// At boot, before the application: starts every other CPU at EL2 and checks what each
-/// reports; prints a line per CPU and a summary ([`brought_up`] says how it went). The CPUs then
+/// reports; prints a line per CPU and a summary (`smp_bring_up::brought_up_at_boot` says how it went). The CPUs then
 /// park until a kernel asks them to join it (the demo's does, `hypervisor::demo`).
 pub fn bring_up(entry_el: u8) {
-    let good = start_all(entry_el);
-    BROUGHT_UP.store(good, Ordering::Release);
+    smp_bring_up::note_brought_up_at_boot(start_all(entry_el));
 }
 
 fn start_all(entry_el: u8) -> bool {

@@ -85,7 +85,7 @@ macro_rules! hypervisor_run {
         /// the CPUs brought up at boot (`super::smp`).
         #[cfg(feature = "smp")]
         pub fn smp_test(board: &Board) -> i32 {
-            run::smp_test(board, &board::GIC, super::smp::brought_up(), guests::SMP, guests::SUPERVISOR)
+            run::smp_test(board, &board::GIC, $crate::smp_bring_up::brought_up_at_boot(), guests::SMP, guests::SUPERVISOR)
         }
     };
 }
