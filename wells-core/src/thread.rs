@@ -103,6 +103,10 @@ pub enum WaitSlot {
     PortSenders,
     /// A port's queue of blocked receivers.
     PortReceivers,
+    /// The same queue, for a thread in `port_call` or `port_reply_wait` that waits by the IPC
+    /// fast path: a short message may be handed straight to it ([`Thread::handed`]). Any
+    /// other wake-up clears `waiting_on`, so only a thread still waiting this way is handed one.
+    PortAnswer,
 }
 
 /// What a transaction's abort decided for a member.
@@ -137,6 +141,8 @@ pub struct Thread {
     /// Its entry in the kernel's timeline while a timed wait runs.
     pub timeout_key: Option<crate::kernel::timeline::TimelineKey>,
     pub wake_reason: Option<WakeReason>,
+    /// A short message the IPC fast path handed to it while it waited in `PortAnswer`.
+    pub handed: crate::ipc::Handed,
     /// Mutexes this thread holds (for priority inheritance and owner-died hand-over).
     pub owned_mutexes: Vec<Handle>,
     /// Transactions it is a member of (they abort if it ends without voting commit).
@@ -204,6 +210,7 @@ impl Thread {
             waiting_on: None,
             timeout_key: None,
             wake_reason: None,
+            handed: crate::ipc::Handed::default(),
             owned_mutexes: Vec::new(),
             transactions: Vec::new(),
             class: SchedClass::default(),

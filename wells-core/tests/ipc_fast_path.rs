@@ -216,3 +216,40 @@ fn a_server_that_ends_after_the_hand_over_leaves_the_caller_to_its_timeout() {
     assert_eq!(log.take(), ["got 4", "Err(Timeout)", "Ok(())", "Ok(9)"]);
     assert_eq!(kernel.port_handoffs(requests), Ok(1));
 }
+
+#[test]
+fn long_messages_are_handed_over_through_the_port_and_short_ones_through_the_thread() {
+    // A 64-byte message is longer than a thread's slot for handed messages (32 bytes): it goes
+    // through the port's ring; the 8-byte answers go straight to the waiting client. Every
+    // byte of both arrives, and both ports are counted as handed over and left empty.
+    let world = World::new();
+    let kernel = world.kernel;
+    let requests = kernel.port_create(64, 1).unwrap();
+    let replies = kernel.port_create(8, 1).unwrap();
+    world.spawn("server", 12, move || {
+        let mut buf = [0u8; 64];
+        kernel.port_receive(requests, &mut buf, Timeout::Forever).unwrap();
+        while buf[0] != 0 {
+            let sum: u64 = buf.iter().map(|&b| b as u64).sum();
+            buf[..8].copy_from_slice(&sum.to_le_bytes());
+            kernel.port_reply_wait(replies, requests, &mut buf, Timeout::Forever).unwrap();
+        }
+        0
+    });
+    let log = Log::default();
+    let l = log.clone();
+    world.spawn("client", 10, move || {
+        for n in 1u8..=3 {
+            let mut buf: [u8; 64] = core::array::from_fn(|i| n + i as u8);
+            assert_eq!(kernel.port_call(requests, replies, &mut buf, Timeout::Forever), Ok(8));
+            l.push(format!("{n}: {}", u64::from_le_bytes(buf[..8].try_into().unwrap())));
+        }
+        kernel.port_send(requests, &[0; 64], Timeout::Forever).unwrap();
+        0
+    });
+    world.run().unwrap();
+    // 64 n + (0 + 1 + ... + 63) = 64 n + 2016.
+    assert_eq!(log.take(), ["1: 2080", "2: 2144", "3: 2208"]);
+    assert_eq!((kernel.port_handoffs(requests), kernel.port_handoffs(replies)), (Ok(3), Ok(3)));
+    assert_eq!((kernel.port_count(requests), kernel.port_count(replies)), (Ok(0), Ok(0)));
+}

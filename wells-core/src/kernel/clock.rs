@@ -195,7 +195,7 @@ impl State {
                 next = Some(next.map_or(end, |n| n.min(end)));
             }
         }
-        if let Some(end) = self.domains.budget_end() {
+        if let Some(end) = self.sched.budget_end() {
             next = Some(next.map_or(end, |n| n.min(end)));
         }
         self.clock.arm(host, next);

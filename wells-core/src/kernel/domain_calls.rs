@@ -49,12 +49,12 @@ impl<A: Arch> Kernel<A> {
 
     /// The domain of the calling thread.
     pub fn current_domain(&self) -> Result<DomainId> {
-        self.critical().sched.caller_domain().ok_or(Error::BadContext)
+        self.peek(|state| state.sched.caller_domain()).ok_or(Error::BadContext)
     }
 
     /// The domain a thread belongs to.
     pub fn thread_domain(&self, thread: Handle) -> Result<DomainId> {
-        Ok(self.critical().thread(thread)?.exec.domain)
+        self.peek(|state| Ok(state.thread(thread)?.exec.domain))
     }
 
     /// Live (not exited) threads of a domain.

@@ -27,13 +27,11 @@ pub struct Domains {
     list: Vec<Domain>,
     /// Domains with a CPU budget: while 0, scheduling skips budget accounting altogether.
     budgeted: usize,
-    /// When the running thread's domain uses up its CPU budget (`None`: no budget).
-    budget_end_ns: Option<u64>,
 }
 
 impl Domains {
     pub(super) fn new() -> Domains {
-        Domains { list: alloc::vec![Domain::kernel()], budgeted: 0, budget_end_ns: None }
+        Domains { list: alloc::vec![Domain::kernel()], budgeted: 0 }
     }
 
     /// Domain `id`, unless it does not exist or was destroyed.
@@ -100,22 +98,6 @@ impl Domains {
     #[inline]
     pub(super) fn any_budgeted(&self) -> bool {
         cfg!(feature = "budgets") && self.budgeted > 0
-    }
-
-    /// When the running thread's domain runs out of budget (`None`: no budget; always without
-    /// feature `budgets`).
-    #[inline]
-    pub(super) fn budget_end(&self) -> Option<u64> {
-        if cfg!(feature = "budgets") {
-            self.budget_end_ns
-        } else {
-            None
-        }
-    }
-
-    #[inline]
-    pub(super) fn set_budget_end(&mut self, end: Option<u64>) {
-        self.budget_end_ns = end;
     }
 
     /// CPU time `id` has left in its period at `now_ns` (`None`: unlimited).
@@ -246,5 +228,33 @@ impl State {
         if let Some(key) = self.domains.destroy(id) {
             self.clock.remove(key);
         }
+    }
+}
+
+/// Budgets on several CPUs (feature `smp`), on the simulated CPUs of `kernel/affinity.rs`.
+#[cfg(all(test, feature = "smp"))]
+mod smp_tests {
+    use super::super::affinity::tests::{four_cpus, reschedule, start, thread};
+    use crate::domain::{CpuBudget, DomainKind};
+
+    #[test]
+    fn each_cpu_keeps_the_budget_end_of_the_thread_it_runs() {
+        let mut state = four_cpus();
+        state.set_cpu(0);
+        let budgeted = state.domains.create("budgeted", DomainKind::UserApp, 0, 31).unwrap();
+        state.set_domain_budget(budgeted, Some(CpuBudget { budget_ns: 1_000, period_ns: 10_000 }), 0).unwrap();
+        let (a, b) = (thread(&mut state, "a"), thread(&mut state, "b"));
+        state.thread_mut(a).unwrap().exec.domain = budgeted;
+        start(&mut state, a);
+        start(&mut state, b);
+        // CPU 0 runs `a`, whose domain has 1 000 ns left: its budget ends there at 1 000.
+        assert_eq!(reschedule(&mut state, 0), Some(a));
+        assert_eq!(state.sched.budget_end(), Some(1_000));
+        // CPU 1 runs `b`, of the kernel's domain: no budget end there...
+        assert_eq!(reschedule(&mut state, 1), Some(b));
+        assert_eq!(state.sched.budget_end(), None);
+        // ...and CPU 0's stays, so its timer is still armed for it.
+        state.set_cpu(0);
+        assert_eq!(state.sched.budget_end(), Some(1_000));
     }
 }

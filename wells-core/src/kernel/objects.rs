@@ -165,7 +165,7 @@ impl State {
             (Object::Semaphore(s), WaitSlot::Main) => Some(&mut s.waiters),
             (Object::Event(e), WaitSlot::Main) => Some(&mut e.waiters),
             (Object::Port(p), WaitSlot::PortSenders) => Some(&mut p.senders),
-            (Object::Port(p), WaitSlot::PortReceivers) => Some(&mut p.receivers),
+            (Object::Port(p), WaitSlot::PortReceivers | WaitSlot::PortAnswer) => Some(&mut p.receivers),
             (Object::Transaction(t), WaitSlot::Main) => Some(&mut t.voters),
             _ => None,
         }

@@ -54,7 +54,10 @@ impl<A: Arch> Kernel<A> {
         let mut cs = self.critical();
         let wait = self.wait_terms(&cs, timeout);
         match self.send_direct(&mut cs, request, reply, buf, wait) {
-            Some(woken) => woken?,
+            Some(Ok(Some(handed))) => return Ok(handed),
+            Some(woken) => {
+                woken?;
+            }
             None => {
                 let send_size = Self::sizes_fit(&cs, request, reply, buf.len())?;
                 self.send_in(&mut cs, request, &buf[..send_size], wait)?;
@@ -71,7 +74,10 @@ impl<A: Arch> Kernel<A> {
         let mut cs = self.critical();
         let wait = self.wait_terms(&cs, timeout);
         match self.send_direct(&mut cs, reply, request, buf, wait) {
-            Some(woken) => woken?,
+            Some(Ok(Some(handed))) => return Ok(handed),
+            Some(woken) => {
+                woken?;
+            }
             None => {
                 let send_size = Self::sizes_fit(&cs, reply, request, buf.len())?;
                 self.send_in(&mut cs, reply, &buf[..send_size], wait)?;

@@ -14,6 +14,7 @@ use super::percpu::{PerCpu, MAX_CPUS};
 use alloc::boxed::Box;
 
 mod direct;
+pub(super) use direct::HandOff;
 
 /// Who has the CPUs and who waits for them.
 pub struct Scheduler {
@@ -79,6 +80,9 @@ pub(super) struct CpuSched {
     resched: Option<Requeue>,
     /// When the running thread's time slice ends.
     slice_end_ns: u64,
+    /// When the running thread's domain uses up its CPU budget (`None`: no budget). Each
+    /// CPU's own: the threads running at the same time may be of different domains.
+    budget_end_ns: Option<u64>,
     /// Stack of a thread that just exited, freed once we are off it.
     dead_stack: Option<Stack>,
     /// The next switch abandons the current context instead of saving it.
@@ -102,6 +106,7 @@ impl CpuSched {
             held: 0,
             resched: None,
             slice_end_ns: 0,
+            budget_end_ns: None,
             dead_stack: None,
             abandon_current: false,
             left: None,
@@ -325,6 +330,22 @@ impl Scheduler {
     #[inline]
     pub(super) fn slice_end_ns(&self) -> u64 {
         self.cpus.here().slice_end_ns
+    }
+
+    /// When the running thread's domain runs out of budget on this CPU (`None`: no budget;
+    /// always without feature `budgets`).
+    #[inline]
+    pub(super) fn budget_end(&self) -> Option<u64> {
+        if cfg!(feature = "budgets") {
+            self.cpus.here().budget_end_ns
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    pub(super) fn set_budget_end(&mut self, end: Option<u64>) {
+        self.cpus.here_mut().budget_end_ns = end;
     }
 
     /// The switch due at the end of this kernel call, if any.
@@ -736,7 +757,7 @@ impl State {
         }
         self.sched.cpus.here_mut().resched = None;
         let next = self.pick(previous, budgets);
-        self.domains.set_budget_end(None);
+        self.sched.set_budget_end(None);
         let (resume, domain, level) = match next {
             Some(handle) => {
                 let thread = thread_in(&mut self.objects, handle).expect("wells: policy chose a dead thread");
@@ -755,7 +776,7 @@ impl State {
                 let domain = thread.exec.domain;
                 if budgets {
                     let end = self.domains.budget_left(domain, now_ns).map(|left| now_ns.saturating_add(left));
-                    self.domains.set_budget_end(end);
+                    self.sched.set_budget_end(end);
                 }
                 (thread.saved_sp, domain, Some(thread.placement.level))
             }
@@ -940,7 +961,7 @@ impl State {
     pub fn slice_check(&mut self, now_ns: u64) {
         self.clock.set_now(now_ns);
         // Its domain's budget for the period is used up: off the CPU (`schedule` throttles).
-        if self.domains.budget_end().is_some_and(|end| now_ns >= end) {
+        if self.sched.budget_end().is_some_and(|end| now_ns >= end) {
             self.sched.cpus.here_mut().resched = Some(Requeue::Back);
             return;
         }

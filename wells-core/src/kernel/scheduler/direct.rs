@@ -9,40 +9,59 @@ use super::super::state::{thread_in, State, Switch};
 use super::super::timeline::Wakeup;
 use super::MAX_CPUS;
 use crate::handle::Handle;
+use crate::ipc::Handed;
 use crate::sched::Placement;
 use crate::telemetry::EventKind;
 use crate::thread::{ThreadState, WaitSlot, WakeReason, STACK_CANARY};
 
+/// What [`State::hand_cpu_to`] did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(in super::super) enum HandOff {
+    /// Nothing: the fast path does not apply.
+    Refused,
+    /// The thread has the CPU next, and the message in its block ([`crate::thread::Thread::handed`]).
+    MessageGiven,
+    /// The thread has the CPU next; the message goes into the port for it to take.
+    QueueMessage,
+}
+
 impl State {
     /// The IPC fast path: wakes `handle`, a thread blocked in a wait queue, as `wake` would with
     /// `reason`, but without queueing it: the caller's [`State::block_for_hand_off`], next in
-    /// the same critical section, runs it. Only when that is where the slow path would end too; false, with nothing changed,
+    /// the same critical section, runs it. A thread waiting by the fast path (`PortAnswer`) is
+    /// given `msg` in its block when it is short; the caller queues it in the port otherwise.
+    /// Only when that is where the slow path would end too; `Refused`, with nothing changed,
     /// outside `run` or in a timer callback, with a switch or an embedder's section pending,
     /// under a policy that places threads by description or with domains on budgets (a wake-up
     /// is theirs to judge), for a thread to be suspended or deferred or one still on another
     /// CPU, or when a ready thread waits at its level or above (the queues would run that one,
     /// or it first).
-    pub(in super::super) fn hand_cpu_to(&mut self, handle: Handle, reason: WakeReason) -> bool {
+    pub(in super::super) fn hand_cpu_to(&mut self, handle: Handle, reason: WakeReason, msg: &[u8]) -> HandOff {
         let cpu = self.sched.cpus.here();
         if !self.sched.running || cpu.callback_depth > 0 || cpu.held > 0 || cpu.resched.is_some() {
-            return false;
+            return HandOff::Refused;
         }
-        let Some(slice_ns) = self.sched.uniform_slice else { return false };
+        let Some(slice_ns) = self.sched.uniform_slice else { return HandOff::Refused };
         if self.domains.any_budgeted() {
-            return false;
+            return HandOff::Refused;
         }
         let top = self.sched.ready.top_level();
         // Several CPUs: not one another CPU left (its context may not be saved yet), nor one
         // whose CPU set leaves this CPU out.
         let elsewhere = MAX_CPUS > 1 && self.sched.on_a_cpu(handle);
         let here = 1 << self.sched.cpus.cpu();
-        let Some(thread) = thread_in(&mut self.objects, handle) else { return false };
+        let Some(thread) = thread_in(&mut self.objects, handle) else { return HandOff::Refused };
         let level = thread.priority;
         if thread.state != ThreadState::Blocked || thread.suspend_pending || thread.deferred || elsewhere || thread.cpus & here == 0 || top >= Some(level) {
-            return false;
+            return HandOff::Refused;
         }
         let now = self.clock.now();
         let key = thread.timeout_key.take();
+        // A thread waiting by the fast path takes a short message from its own block.
+        let given = matches!(thread.waiting_on, Some((_, WaitSlot::PortAnswer))) && Handed::fits(msg);
+        if given {
+            thread.handed.give(msg);
+        }
         thread.waiting_on = None;
         thread.wake_reason = Some(reason);
         thread.roll_cpu_share(now);
@@ -55,7 +74,11 @@ impl State {
         }
         // The placement is the classic one (rule 0): no pick to record, as `make_runnable`.
         self.telemetry.record(now, EventKind::Wake, Some(handle), level as u64);
-        true
+        if given {
+            HandOff::MessageGiven
+        } else {
+            HandOff::QueueMessage
+        }
     }
 
     /// The caller of [`State::hand_cpu_to`] queues itself in `waiting_on` and blocks there until
@@ -78,6 +101,7 @@ impl State {
         thread.waiting_on = Some(waiting_on);
         thread.timeout_key = deadline.map(|d| self.clock.insert(d, Wakeup::Thread(previous)));
         thread.wake_reason = None;
+        thread.handed.clear();
         let ran = now_ns.saturating_sub(thread.last_start_ns);
         thread.run_time_ns += ran;
         thread.share_window_run_ns += ran;
@@ -96,7 +120,7 @@ impl State {
         }
         self.telemetry.record(now_ns, EventKind::Block, Some(previous), 0);
         // The receiver runs (`schedule`'s choice, made by `hand_cpu_to`).
-        self.domains.set_budget_end(None);
+        self.sched.set_budget_end(None);
         let thread = thread_in(&mut self.objects, next).expect("wells: hand-off to a dead thread");
         thread.state = ThreadState::Running;
         thread.last_start_ns = now_ns;

@@ -1,0 +1,98 @@
+//! A short message handed straight to a thread: the IPC fast path's receiver takes it from its
+//! own control block instead of from the port's queue (`kernel/port_fast.rs`), which spares
+//! both sides a port look-up and two copies through the port's ring.
+
+/// The longest message handed this way; a longer one goes through the port's queue.
+pub const HANDED_MAX: usize = 32;
+
+/// A thread's slot for one handed message. Given only to a thread blocked by the fast path
+/// (`WaitSlot::PortAnswer`), which takes it as soon as it runs again.
+#[derive(Clone, Copy)]
+pub struct Handed {
+    /// Bytes of `bytes` that hold the message; 0: empty.
+    len: usize,
+    bytes: [u8; HANDED_MAX],
+}
+
+impl Default for Handed {
+    fn default() -> Self {
+        Handed { len: 0, bytes: [0; HANDED_MAX] }
+    }
+}
+
+impl Handed {
+    /// True when `msg` fits.
+    #[inline]
+    pub fn fits(msg: &[u8]) -> bool {
+        !msg.is_empty() && msg.len() <= HANDED_MAX
+    }
+
+    /// Puts `msg` (which [`Handed::fits`]) in the slot, replacing what it held.
+    #[inline]
+    pub fn give(&mut self, msg: &[u8]) {
+        let len = msg.len().min(HANDED_MAX);
+        self.bytes[..len].copy_from_slice(&msg[..len]);
+        self.len = len;
+    }
+
+    /// Empties the slot.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Takes the message, if there is one that `out` can hold, into `out`; returns its size.
+    /// The slot is empty afterwards.
+    #[inline]
+    pub fn take(&mut self, out: &mut [u8]) -> Option<usize> {
+        let len = core::mem::take(&mut self.len);
+        let out = out.get_mut(..len).filter(|_| len != 0)?;
+        out.copy_from_slice(&self.bytes[..len]);
+        Some(len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_taken_once() {
+        let mut slot = Handed::default();
+        let mut out = [0u8; 16];
+        assert_eq!(slot.take(&mut out), None, "empty");
+        slot.give(&[7; 16]);
+        assert_eq!(slot.take(&mut out), Some(16));
+        assert_eq!(out, [7; 16]);
+        assert_eq!(slot.take(&mut out), None, "taken already");
+    }
+
+    #[test]
+    fn only_short_messages_fit_and_clear_empties() {
+        assert!(Handed::fits(&[0; HANDED_MAX]));
+        assert!(!Handed::fits(&[0; HANDED_MAX + 1]));
+        assert!(!Handed::fits(&[]));
+        let mut slot = Handed::default();
+        slot.give(&[1; 8]);
+        slot.clear();
+        assert_eq!(slot.take(&mut [0; 8]), None);
+    }
+
+    #[test]
+    fn odd_lengths_are_copied_whole() {
+        let mut slot = Handed::default();
+        let msg: [u8; 13] = core::array::from_fn(|i| i as u8 + 1);
+        slot.give(&msg);
+        let mut out = [0u8; 20];
+        assert_eq!(slot.take(&mut out), Some(13));
+        assert_eq!(out[..13], msg);
+        assert_eq!(out[13..], [0; 7]);
+    }
+
+    #[test]
+    fn a_buffer_too_small_takes_nothing() {
+        let mut slot = Handed::default();
+        slot.give(&[1; 16]);
+        assert_eq!(slot.take(&mut [0; 8]), None);
+    }
+}
