@@ -200,11 +200,11 @@ static BARE_MAIN_SP: AtomicUsize = AtomicUsize::new(0);
 static BARE_PARTNER_SP: AtomicUsize = AtomicUsize::new(0);
 
 /// The partner of [`bare_switch`]: switches straight back, for ever (it is abandoned after).
-extern "C" fn bare_partner<P: Counter>(_arg: usize) -> ! {
+extern "C" fn bare_partner<P: Counter>(_arg: usize, _token: usize) -> ! {
     loop {
         // SAFETY: interrupts are masked (by `bare_switch`, which runs this); the slot is a
         // static, and the measuring context saved its stack pointer there by switching here.
-        unsafe { P::cpu().switch(BARE_PARTNER_SP.as_ptr(), BARE_MAIN_SP.load(Ordering::Relaxed)) };
+        unsafe { P::cpu().switch(BARE_PARTNER_SP.as_ptr(), BARE_MAIN_SP.load(Ordering::Relaxed), 0) };
     }
 }
 
@@ -222,7 +222,7 @@ fn bare_switch<P: Counter>(pairs: u64) -> Result<Vec<u64>, String> {
         for _ in 0..pairs {
             // SAFETY: interrupts are masked; the partner's stack pointer came from
             // `init_stack` or from its own last switch, on `stack`, alive until this returns.
-            unsafe { cpu.switch(BARE_MAIN_SP.as_ptr(), BARE_PARTNER_SP.load(Ordering::Relaxed)) };
+            unsafe { cpu.switch(BARE_MAIN_SP.as_ptr(), BARE_PARTNER_SP.load(Ordering::Relaxed), 0) };
         }
         let elapsed = close::<P>(rep > 0) - start;
         if rep > 0 {

@@ -89,23 +89,37 @@ pub trait Arch: Sync + Sized + 'static {
     /// thread of another domain runs. Ports without address spaces ignore it.
     fn switch_space(&self, _space: usize) {}
 
-    /// Prepares `stack` so that switching to the returned stack pointer calls `entry(arg)` on it.
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize;
+    /// Prepares `stack` so that switching to the returned stack pointer calls `entry(arg,
+    /// token)` on it, `token` being what that switch passed (see [`Arch::switch`]).
+    fn init_stack(&self, stack: &mut [u8], entry: ThreadEntry, arg: usize) -> usize;
+
+    /// True when [`Arch::switch`] passes its token on: the kernel on several CPUs then hands
+    /// its lock to the context it switches to while no other CPU runs threads
+    /// (`Kernel::switch_locked`). Ports that never run several CPUs need not.
+    const PASSES_SWITCH_TOKEN: bool = false;
 
     /// Saves the current context's stack pointer to `*save_sp` and resumes the context whose
-    /// stack pointer is `next_sp`. Returns when something switches back to the saved context.
+    /// stack pointer is `next_sp`. Returns when something switches back to the saved context,
+    /// with the `token` that switch passed (a new thread gets it as its entry's second
+    /// argument) where [`Arch::PASSES_SWITCH_TOKEN`]; anything otherwise.
     ///
     /// # Safety
     /// `save_sp` must be writable; `next_sp` must come from [`Arch::init_stack`] or from an
     /// earlier `switch` of a context that has not run since, on a stack that is still alive.
     /// Interrupts must be masked.
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize);
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, token: usize) -> usize;
 }
 
+/// A new thread's first code: called with the argument given to [`Arch::init_stack`] and the
+/// token of the switch that started it.
+pub type ThreadEntry = extern "C" fn(usize, usize) -> !;
+
 /// The one place the core switches contexts (and address spaces, when the domain changes).
-/// With one CPU the kernel's lock is held across it and the context switched to releases it
-/// (`Kernel::switch_locked`; a new thread in [`thread_bootstrap`]).
-pub(crate) fn switch_context<A: Arch>(arch: &A, switch: Switch) {
+/// When the kernel's lock is held across it the context switched to releases it
+/// (`Kernel::switch_locked`; a new thread in [`thread_bootstrap`]); `token` says so to that
+/// context, and the token returned is what the switch back to this one passed.
+#[inline(always)]
+pub(crate) fn switch_context<A: Arch>(arch: &A, switch: Switch, token: usize) -> usize {
     if let Some(space) = switch.space {
         arch.switch_space(space);
     }
@@ -113,19 +127,20 @@ pub(crate) fn switch_context<A: Arch>(arch: &A, switch: Switch) {
     // thread, or the scheduler's idle or discard slot inside the pinned kernel; all alive for
     // the switch) and a stack pointer it saved or built with `init_stack` for a thread whose
     // stack is owned by the thread table; the caller holds interrupts masked.
-    unsafe { arch.switch(switch.save, switch.resume) }
+    unsafe { arch.switch(switch.save, switch.resume, token) }
 }
 
-/// First code a new thread runs, on its own stack, with interrupts masked.
-pub(crate) extern "C" fn thread_bootstrap<A: Arch>(kernel: usize) -> ! {
+/// First code a new thread runs, on its own stack, with interrupts masked; `token` is what the
+/// switch that started it passed.
+pub(crate) extern "C" fn thread_bootstrap<A: Arch>(kernel: usize, token: usize) -> ! {
     // SAFETY: `kernel` is the address `Kernel::thread_create` passed to `init_stack`: the kernel
     // is pinned in a box and outlives all its threads (it cannot be dropped from one of them).
     let kernel = unsafe { &*(kernel as *const Kernel<A>) };
-    if Kernel::<A>::HANDS_LOCK_OVER {
+    if Kernel::<A>::lock_came_with(token) {
         let lock = kernel.lock_handed_over();
-        // SAFETY: with one CPU every switch is made with the kernel's lock held and the context
-        // switched to releases it (`Kernel::switch_locked`): it is held on this new thread's
-        // behalf, which has no guard of its own, and nothing keeps `state` past the unlock.
+        // SAFETY: the switch that started this thread kept the kernel's lock and handed it over
+        // (`Kernel::switch_locked`): it is held on this new thread's behalf, which has no guard
+        // of its own, and nothing keeps `state` past the unlock.
         let state = unsafe { &mut *lock.as_mut_ptr() };
         kernel.first_steps(Some(state));
         // SAFETY: the lock is held for this thread (above), which is done with the state.
@@ -134,6 +149,16 @@ pub(crate) extern "C" fn thread_bootstrap<A: Arch>(kernel: usize) -> ! {
         kernel.first_steps(None);
     }
     kernel.run_new_thread()
+}
+
+/// Lets the kernel's lock go for a switch that does not hand it over, while the caller keeps
+/// its guard (`Kernel::switch_locked`): it takes the lock again before it reads the state
+/// through the guard, which then lets the lock go in the end. The guard holds no reference
+/// into the state (spin's guard reaches the data through the lock on each access).
+pub(crate) fn let_lock_go_keeping_guard<A: Arch>(kernel: &Kernel<A>) {
+    // SAFETY: the caller holds the lock (its guard is alive) and does not touch the state
+    // until it has taken the lock again.
+    unsafe { kernel.lock_handed_over().force_unlock() }
 }
 
 /// Calls a thread's entry, which stays owned by its thread control block.

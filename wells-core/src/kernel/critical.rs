@@ -33,7 +33,7 @@ impl<'k, A: Arch> Critical<'k, A> {
         let switch = state.schedule(now, requeue);
         state.reprogram_timer(&*self.kernel.host);
         if let Some(switch) = switch {
-            self.kernel.switch_locked(&mut self.state, switch);
+            self.kernel.switch_locked(state, switch);
         }
     }
 
@@ -45,7 +45,7 @@ impl<'k, A: Arch> Critical<'k, A> {
         let now = self.kernel.host.now_ns();
         let switch = state.block_for_hand_off(now, next, waiting_on, deadline);
         state.reprogram_timer(&*self.kernel.host);
-        self.kernel.switch_locked(&mut self.state, switch);
+        self.kernel.switch_locked(state, switch);
     }
 }
 

@@ -42,7 +42,7 @@ use crate::handle::Handle;
 use alloc::boxed::Box;
 use core::marker::PhantomPinned;
 use core::pin::Pin;
-use core::sync::atomic::AtomicBool;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use critical::Critical;
 pub use sealing::StaticBounds;
 use spin::mutex::SpinMutex;
@@ -58,13 +58,16 @@ pub(crate) type StateGuard<'k> = spin::mutex::SpinMutexGuard<'k, State>;
 pub struct Kernel<A: Arch> {
     arch: &'static A,
     host: Box<dyn Host>,
-    /// The kernel's one lock. With one CPU it is held across every switch and released by the
+    /// The kernel's one lock. Held across a switch that hands it over and released by the
     /// context switched to (`Kernel::switch_locked`).
     state: SpinMutex<State>,
     /// Set by [`Kernel::seal`]: no more objects (read without the lock, before allocating).
     sealed: AtomicBool,
     /// Set once the telemetry ring is on: [`Kernel::trace`] tests it without the lock.
     tracing: AtomicBool,
+    /// CPUs on their way to run threads (`run_secondary`) that may be waiting for the lock:
+    /// while there is one, no switch hands the lock over (`Kernel::switch_locked`).
+    joining: AtomicUsize,
     _pinned: PhantomPinned,
 }
 
@@ -81,7 +84,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A kernel with a policy of the caller's choice behind the policy seam.
     pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
-        Box::pin(Kernel { arch, host, state: SpinMutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), _pinned: PhantomPinned })
+        Box::pin(Kernel { arch, host, state: SpinMutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), joining: AtomicUsize::new(0), _pinned: PhantomPinned })
     }
 
     /// The host this kernel runs in.
@@ -193,7 +196,8 @@ impl<A: Arch> Kernel<A> {
                 let now = self.host.now_ns();
                 if let Some(switch) = state.schedule(now, requeue) {
                     state.reprogram_timer(&*self.host);
-                    self.switch_locked(&mut Some(state), switch).send_kicks(&*self.host);
+                    self.switch_locked(&mut state, switch);
+                    state.send_kicks(&*self.host);
                     return;
                 }
             }
@@ -201,52 +205,85 @@ impl<A: Arch> Kernel<A> {
         state.reprogram_timer(&*self.host);
     }
 
-    /// Whether a switch hands the kernel's lock to the context switched to: with one CPU.
-    /// With several, a waiting CPU could be kept out for good: a thread yielding in a loop then
-    /// holds the lock almost all the time, and a guest with two vCPUs on one time-shared CPU
-    /// hung (its second vCPU only ever ran while the first held the lock). A fair lock would
-    /// prevent that but under multi-threaded TCG, with more vCPUs than host cores, it stalled
-    /// whenever the CPU next in line was not running (`docs/core.md`).
+    /// Whether every switch hands the kernel's lock to the context switched to: with one CPU.
+    /// With several it is handed over only while no other CPU runs threads or waits to
+    /// (`Kernel::hands_lock_over`): otherwise a waiting CPU could be kept out for good, a
+    /// thread yielding in a loop holding the lock almost all the time (a guest with two vCPUs
+    /// on one time-shared CPU hung so: its second vCPU only ever ran while the first held the
+    /// lock), and a fair lock stalled multi-threaded TCG with more vCPUs than host cores
+    /// (`docs/core.md`).
     pub(crate) const HANDS_LOCK_OVER: bool = percpu::MAX_CPUS == 1;
 
-    /// Switches to `switch`'s context; returns once this context is switched back in, with the
-    /// lock held and what the previous context left done (`State::after_switch`). With one
-    /// CPU the lock stays held across the switch and the context switched to releases it, so
-    /// a switch takes it once; with several it is let go before and taken again after.
-    /// `held` is the caller's guard (`Some`), left in place for the hand-over.
+    /// The token a switch passes when it hands the lock over (`Arch::switch`); 0: let go.
+    const LOCK_HANDED: usize = 1;
+
+    /// Whether this switch hands the lock over: always with one CPU; with several, where the
+    /// port passes the switch's token, while this CPU is the only one that runs threads and
+    /// none is joining (`run_secondary` counts itself in `joining` before it takes the lock).
     #[inline(always)]
-    pub(super) fn switch_locked<'k, 'h>(&'k self, held: &'h mut Option<StateGuard<'k>>, switch: Switch) -> &'h mut StateGuard<'k> {
-        if !Self::HANDS_LOCK_OVER {
-            *held = None;
+    fn hands_lock_over(&self, state: &State) -> bool {
+        Self::HANDS_LOCK_OVER || (A::PASSES_SWITCH_TOKEN && !state.sched.others_online() && self.joining.load(Ordering::Relaxed) == 0)
+    }
+
+    /// True when the switch that passed `token` handed this context the lock.
+    #[inline(always)]
+    pub(crate) fn lock_came_with(token: usize) -> bool {
+        Self::HANDS_LOCK_OVER || (A::PASSES_SWITCH_TOKEN && token == Self::LOCK_HANDED)
+    }
+
+    /// Switches to `switch`'s context; returns once this context is switched back in, with the
+    /// lock held and what the previous context left done (`State::after_switch`). Where the
+    /// switch hands the lock over (`Kernel::hands_lock_over`) it stays held across it and the
+    /// context switched to releases it, so a switch takes it once; otherwise it is let go
+    /// before and taken again after. Either way `state`, the caller's guard, stays in place:
+    /// while the lock is let go nothing reads the state through it.
+    #[inline(always)]
+    pub(super) fn switch_locked(&self, state: &mut StateGuard<'_>, switch: Switch) {
+        if Self::HANDS_LOCK_OVER {
+            switch_context(self.arch, switch, Self::LOCK_HANDED);
+            state.after_switch();
+            return;
         }
-        switch_context(self.arch, switch);
-        let state = held.get_or_insert_with(|| self.lock());
-        state.after_switch();
-        state
+        let hand_over = self.hands_lock_over(state);
+        if !hand_over {
+            crate::arch::let_lock_go_keeping_guard(self);
+        }
+        let token = switch_context(self.arch, switch, if hand_over { Self::LOCK_HANDED } else { 0 });
+        // How the lock was left depends on the switch back, which may have been made while the
+        // CPUs running threads were others than at the switch away.
+        if Self::lock_came_with(token) {
+            state.after_switch_handed();
+        } else {
+            // Let go: taken again (the guard kept is the one that lets it go in the end).
+            core::mem::forget(self.lock());
+            state.after_switch();
+        }
     }
 
     /// Switches away from a context that never resumes (an exit, a restart): the lock is
-    /// handed over with one CPU, let go first with several (`Kernel::switch_locked`).
+    /// handed over or let go first, as `Kernel::switch_locked` would.
     pub(super) fn switch_for_good(&self, state: StateGuard<'_>, switch: Switch) {
-        if Self::HANDS_LOCK_OVER {
+        let token = if self.hands_lock_over(&state) {
             core::mem::forget(state);
+            Self::LOCK_HANDED
         } else {
             drop(state);
-        }
-        switch_context(self.arch, switch);
+            0
+        };
+        switch_context(self.arch, switch, token);
     }
 
-    /// The kernel's lock, for the one place that holds it without having taken it: a new
-    /// thread's first steps with one CPU (`arch::thread_bootstrap`), handed the lock by the
-    /// context that switched to it.
+    /// The kernel's lock, for the places that let it go or release it without the guard that
+    /// took it: a switch that keeps its guard and a new thread's first steps
+    /// (`arch::let_lock_go_keeping_guard`, `arch::thread_bootstrap`).
     pub(crate) fn lock_handed_over(&self) -> &SpinMutex<State> {
         &self.state
     }
 
     /// First thing a new thread does: free what the previous one left, and let other CPUs
     /// have the thread it switched away from (what every resumed context does after its
-    /// switch). With one CPU under the lock handed over (`state`), with several under the
-    /// lock taken here (`state` is `None`).
+    /// switch): under the lock handed over by that switch (`state`), or taken here (`state`
+    /// is `None`).
     pub(crate) fn first_steps(&self, state: Option<&mut State>) {
         let mut taken;
         let state = match state {
@@ -360,8 +397,12 @@ impl<A: Arch> Kernel<A> {
             return Err(Error::BadContext);
         }
         self.arch.irq_save();
+        // Counted before it waits for the lock: the CPU running threads stops handing the lock
+        // over at its switches, so this one gets in (`Kernel::switch_locked`).
+        self.joining.fetch_add(1, Ordering::Relaxed);
         {
             let mut state = self.lock();
+            self.joining.fetch_sub(1, Ordering::Relaxed);
             if state.sched.is_online() {
                 drop(state);
                 return Err(Error::BadContext);
@@ -389,7 +430,8 @@ impl<A: Arch> Kernel<A> {
             let now = self.host.now_ns();
             if let Some(switch) = state.schedule(now, Requeue::Back) {
                 state.reprogram_timer(&*self.host);
-                self.switch_locked(&mut Some(state), switch).send_kicks(&*self.host);
+                self.switch_locked(&mut state, switch);
+                state.send_kicks(&*self.host);
                 continue;
             }
             // Several CPUs: not while another CPU runs a thread, or one waits in the queue

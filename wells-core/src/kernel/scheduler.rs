@@ -247,6 +247,12 @@ impl Scheduler {
         cpu.resched = None;
     }
 
+    /// True when a CPU other than the lock holder runs threads.
+    #[inline]
+    pub(super) fn others_online(&self) -> bool {
+        self.others_online
+    }
+
     /// True when this CPU runs threads (inside `run`, or joined).
     pub(super) fn is_online(&self) -> bool {
         self.online_mask & self.cpus.bit() != 0
@@ -891,6 +897,17 @@ impl State {
             return;
         }
         self.offer_left(left);
+    }
+
+    /// [`State::after_switch`] for a context handed the lock by the switch back to it: that
+    /// switch was made with no other CPU running threads, and none can have joined since (the
+    /// lock was held throughout), so none wants the thread this CPU left.
+    #[inline(always)]
+    pub(super) fn after_switch_handed(&mut self) {
+        self.sched.free_dead_stack();
+        if MAX_CPUS > 1 {
+            self.sched.cpus.here_mut().left = None;
+        }
     }
 
     /// [`State::after_switch`] with other CPUs online: the thread this CPU let go, if it is

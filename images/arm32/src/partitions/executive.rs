@@ -219,7 +219,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
         let stack = core::slice::from_raw_parts_mut(STACK.0.get() as *mut u8, TRAP_STACK - core::mem::size_of::<HypFrame>());
         let sp = Armv7a.init_stack(stack, begin, 0);
         let runner_sp = &raw mut executive().runner_sp;
-        Armv7a.switch(runner_sp, sp);
+        Armv7a.switch(runner_sp, sp, 0);
     }
     // SAFETY: the run is over: the trap path no longer touches the executive.
     let ended = unsafe { (*EXECUTIVE.0.get()).take().expect("the run's executive") };
@@ -241,7 +241,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
 }
 
 /// The first window: on the trap stack, into the first partition.
-extern "C" fn begin(_: usize) -> ! {
+extern "C" fn begin(_: usize, _token: usize) -> ! {
     let frame = frame_slot();
     // SAFETY: the frame's place is the trap stack's top, which nothing else uses; `enter` makes
     // it the stack pointer traps push their frames at.
@@ -452,7 +452,7 @@ impl Executive {
         let mut abandoned = 0usize;
         // SAFETY: the runner's context was saved by `run`'s switch; this trap-stack context is
         // never resumed (the next run starts a fresh one).
-        unsafe { Armv7a.switch(&mut abandoned, self.runner_sp) };
+        unsafe { Armv7a.switch(&mut abandoned, self.runner_sp, 0) };
         unreachable!("a finished run resumed");
     }
 }

@@ -316,7 +316,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
     unsafe {
         let stack = &mut *STACK.0.get();
         let sp = Armv7m.init_stack(stack, begin, 0);
-        Armv7m.switch(CALLER_SP.0.get(), sp);
+        Armv7m.switch(CALLER_SP.0.get(), sp, 0);
     }
     // Back from `finish`, with the kernel's interrupts still masked as in the trap handler, and
     // SysTick the millisecond tick again (so no PendSV comes for the partitions any more).
@@ -328,7 +328,7 @@ pub fn run(specs: &[PartitionSpec], major_frame_us: u64, frame_limit: u32) -> Re
 
 /// The runner: enters the kernel through PendSV, whose trap loads the first partition. The trap
 /// frame is built below this frame, which is never returned to.
-extern "C" fn begin(_: usize) -> ! {
+extern "C" fn begin(_: usize, _token: usize) -> ! {
     wells_core::arch::armv7m::pend_kernel_entry();
     loop {
         wells_core::arch::armv7m::wait_for_interrupt();
@@ -733,7 +733,7 @@ impl Executive {
         let mut dead = 0;
         // SAFETY: `run` saved its context in CALLER_SP with the switch it made to the runner;
         // this trap's context (on the runner's stack) is abandoned.
-        unsafe { Armv7m.switch(&mut dead, *CALLER_SP.0.get()) };
+        unsafe { Armv7m.switch(&mut dead, *CALLER_SP.0.get(), 0) };
         unreachable!("a finished run was resumed");
     }
 

@@ -61,7 +61,7 @@ extern "C" fn on_virtual_interrupt(number: u32, count: u32, os: usize) {
 }
 
 /// First code of a thread: run its body, mark it done, give the CPU back for good.
-extern "C" fn thread_start(os: usize) -> ! {
+extern "C" fn thread_start(os: usize, _token: usize) -> ! {
     // SAFETY: `os` is the partition's `Os`, which outlives its threads.
     let os = unsafe { &mut *(os as *mut Os) };
     let index = os.current;
@@ -110,7 +110,7 @@ impl Os {
                     let to = os.threads[index].sp;
                     // SAFETY: `to` is the thread's saved stack pointer (from `init_stack` or its
                     // last switch); the scheduler's is saved for the thread to come back to.
-                    unsafe { Armv7m.switch(&mut os.scheduler_sp, to) };
+                    unsafe { Armv7m.switch(&mut os.scheduler_sp, to, 0) };
                 }
                 None => calls::wait(),
             }
@@ -132,7 +132,7 @@ impl Os {
     fn back_to_scheduler(&mut self, index: usize) {
         let to = self.scheduler_sp;
         // SAFETY: the scheduler's context was saved when it switched to this thread.
-        unsafe { Armv7m.switch(&mut self.threads[index].sp, to) };
+        unsafe { Armv7m.switch(&mut self.threads[index].sp, to, 0) };
     }
 }
 

@@ -17,7 +17,7 @@ pub mod semihosting;
 pub mod smc;
 pub mod start;
 
-use super::Arch;
+use super::{Arch, ThreadEntry};
 use core::arch::{asm, global_asm};
 
 pub use exceptions::{set_el2_trap_handler, set_fast_call_handler, set_trap_handler, FastCallRegisters, Syndrome, TrapFrame, TrapKind};
@@ -53,7 +53,7 @@ impl Arch for Aarch64 {
         (mpidr & 0xff) as usize
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: ThreadEntry, arg: usize) -> usize {
         let base = stack.as_ptr() as usize;
         let top = (base + stack.len()) & !15;
         let sp = top - SWITCH_FRAME;
@@ -69,9 +69,12 @@ impl Arch for Aarch64 {
         sp
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    const PASSES_SWITCH_TOKEN: bool = true;
+
+    #[inline(always)]
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, token: usize) -> usize {
         // SAFETY: forwarded contract of `Arch::switch`.
-        unsafe { wells_aarch64_switch(save_sp, next_sp) }
+        unsafe { wells_aarch64_switch(save_sp, next_sp, token) }
     }
 
     fn guard_pages(&self) -> Option<&'static dyn crate::mem::GuardPages> {
@@ -132,7 +135,7 @@ pub fn enter_user(pc: usize, sp: usize, arg: usize, mode: UserMode) -> ! {
 }
 
 extern "C" {
-    fn wells_aarch64_switch(save_sp: *mut usize, next_sp: usize);
+    fn wells_aarch64_switch(save_sp: *mut usize, next_sp: usize, token: usize) -> usize;
     fn wells_aarch64_thread_start() -> !;
 }
 
@@ -157,12 +160,15 @@ global_asm!(
     "    ldp x27, x28, [sp, #64]",
     "    ldp x29, x30, [sp, #80]",
     "    add sp, sp, #96",
+    // The token the switch passed: what the resumed context's `switch` returns.
+    "    mov x0, x2",
     "    ret",
     "",
     // First code of a new thread: x19 = entry, x20 = argument.
     ".global wells_aarch64_thread_start",
     "wells_aarch64_thread_start:",
     "    mov x0, x20",
+    "    mov x1, x2",
     "    blr x19",
     "    brk #0",
 );

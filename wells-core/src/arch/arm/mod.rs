@@ -16,7 +16,7 @@ pub mod secondary;
 pub mod semihosting;
 pub mod start;
 
-use super::Arch;
+use super::{Arch, ThreadEntry};
 use core::arch::{asm, global_asm};
 
 pub use exceptions::{set_fast_call_handler, set_trap_handler, FastCallHandler, FastCallRegisters, FaultStatus, TrapFrame, TrapKind};
@@ -80,7 +80,7 @@ impl Arch for Armv7a {
         (mpidr & 0xff) as usize
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: ThreadEntry, arg: usize) -> usize {
         let base = stack.as_ptr() as usize;
         let top = (base + stack.len()) & !7;
         let sp = top - SWITCH_FRAME;
@@ -96,9 +96,12 @@ impl Arch for Armv7a {
         sp
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    const PASSES_SWITCH_TOKEN: bool = true;
+
+    #[inline(always)]
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, token: usize) -> usize {
         // SAFETY: forwarded contract of `Arch::switch`.
-        unsafe { wells_arm_switch(save_sp, next_sp) }
+        unsafe { wells_arm_switch(save_sp, next_sp, token) }
     }
 
     fn guard_pages(&self) -> Option<&'static dyn crate::mem::GuardPages> {
@@ -144,7 +147,7 @@ pub fn enter_user(pc: usize, sp: usize, arg: usize, thumb: bool) -> ! {
 }
 
 extern "C" {
-    fn wells_arm_switch(save_sp: *mut usize, next_sp: usize);
+    fn wells_arm_switch(save_sp: *mut usize, next_sp: usize, token: usize) -> usize;
     fn wells_arm_thread_start() -> !;
 }
 
@@ -157,12 +160,15 @@ global_asm!(
     "    str sp, [r0]",
     "    mov sp, r1",
     "    pop {{r3-r11, lr}}",
+    // The token the switch passed: what the resumed context's `switch` returns.
+    "    mov r0, r2",
     "    bx lr",
     "",
     // First code of a new thread: r4 = entry, r5 = argument.
     ".global wells_arm_thread_start",
     "wells_arm_thread_start:",
     "    mov r0, r5",
+    "    mov r1, r2",
     "    blx r4",
     "    udf #0",
 );

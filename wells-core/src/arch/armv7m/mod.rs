@@ -63,7 +63,7 @@ impl Arch for Armv7m {
         0
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: crate::arch::ThreadEntry, arg: usize) -> usize {
         let base = stack.as_ptr() as usize;
         let top = (base + stack.len()) & !7;
         let sp = top - SWITCH_FRAME;
@@ -79,9 +79,12 @@ impl Arch for Armv7m {
         sp
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    /// One CPU only: no token is passed (the result means nothing).
+    #[inline(always)]
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, _token: usize) -> usize {
         // SAFETY: forwarded contract of `Arch::switch`.
-        unsafe { wells_armv7m_switch(save_sp, next_sp) }
+        unsafe { wells_armv7m_switch(save_sp, next_sp) };
+        0
     }
 
     /// `space` is the address of the domain's MPU region set (see [`mpu::RegionSet`]); 0 = the

@@ -68,14 +68,14 @@ impl Arch for PartitionCpu {
         0
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: crate::arch::ThreadEntry, arg: usize) -> usize {
         Armv7m.init_stack(stack, entry, arg)
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, token: usize) -> usize {
         // SAFETY: forwarded contract of `Arch::switch`; the ARMv7-M switch uses only general
         // registers and the stacks, which unprivileged code may.
-        unsafe { Armv7m.switch(save_sp, next_sp) }
+        unsafe { Armv7m.switch(save_sp, next_sp, token) }
     }
 }
 

@@ -25,7 +25,7 @@ pub(super) const FRAME_BYTES: usize = FRAME_WORDS * 8;
 
 /// The first frame of a thread: the trampoline finds the entry in x19 and its argument in x20;
 /// `ret` goes to the trampoline through x30.
-pub(super) fn frame(entry: extern "C" fn(usize) -> !, arg: usize) -> [usize; FRAME_WORDS] {
+pub(super) fn frame(entry: crate::arch::ThreadEntry, arg: usize) -> [usize; FRAME_WORDS] {
     let mut words = [0; FRAME_WORDS];
     words[0] = entry as usize;
     words[1] = arg;

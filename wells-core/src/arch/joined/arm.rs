@@ -32,7 +32,7 @@ macro_rules! with_fp {
 /// The first frame of a thread: the trampoline finds the entry in r4 and its argument in r5;
 /// the frame's return address is the trampoline (its Thumb bit set on T32 builds, so the
 /// `pop {pc}` that takes it enters the right state).
-pub(super) fn frame(entry: extern "C" fn(usize) -> !, arg: usize) -> [usize; FRAME_WORDS] {
+pub(super) fn frame(entry: crate::arch::ThreadEntry, arg: usize) -> [usize; FRAME_WORDS] {
     let mut words = [0; FRAME_WORDS];
     words[CORE_REGISTERS + 1] = entry as usize;
     words[CORE_REGISTERS + 2] = arg;

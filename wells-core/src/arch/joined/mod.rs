@@ -124,7 +124,7 @@ impl Arch for Joined {
         HOST_GUARD_PAGES.installed().then_some(&HOST_GUARD_PAGES as &'static dyn GuardPages)
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: crate::arch::ThreadEntry, arg: usize) -> usize {
         let base = stack.as_ptr() as usize;
         let top = (base + stack.len()) & !15;
         let sp = top - context::FRAME_BYTES;
@@ -135,12 +135,14 @@ impl Arch for Joined {
         sp
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    /// One CPU only: no token is passed (the result means nothing).
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, _token: usize) -> usize {
         // The next stack pointer is handed over in memory: `switch_stacks` loads it from there,
         // the form of stack switch the Linux kernel's objtool accepts (it cannot follow
         // `mov rsp, <register>`). The local lives on the current stack, read before it is left.
         let next = next_sp;
         // SAFETY: forwarded contract of `Arch::switch`; `&next` is valid for the call.
-        unsafe { context::switch_stacks(save_sp, &next) }
+        unsafe { context::switch_stacks(save_sp, &next) };
+        0
     }
 }

@@ -9,7 +9,7 @@ pub(super) const FRAME_WORDS: usize = 7;
 pub(super) const FRAME_BYTES: usize = 72;
 
 /// The first frame of a thread: the trampoline finds the entry in r12 and its argument in r13.
-pub(super) fn frame(entry: extern "C" fn(usize) -> !, arg: usize) -> [usize; FRAME_WORDS] {
+pub(super) fn frame(entry: crate::arch::ThreadEntry, arg: usize) -> [usize; FRAME_WORDS] {
     [0, 0, arg, entry as usize, 0, 0, thread_trampoline as *const () as usize]
 }
 

@@ -33,13 +33,16 @@ impl Arch for Aarch64El2 {
         Aarch64.cpu_id()
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: crate::arch::ThreadEntry, arg: usize) -> usize {
         Aarch64.init_stack(stack, entry, arg)
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    const PASSES_SWITCH_TOKEN: bool = Aarch64::PASSES_SWITCH_TOKEN;
+
+    #[inline(always)]
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, token: usize) -> usize {
         // SAFETY: forwarded contract of `Arch::switch`; the switch code is level-independent.
-        unsafe { Aarch64.switch(save_sp, next_sp) }
+        unsafe { Aarch64.switch(save_sp, next_sp, token) }
     }
 
     /// `space` is a VTTBR_EL2 value; 0 (the hypervisor's own threads) leaves the last VM's.

@@ -37,13 +37,16 @@ impl Arch for ArmHyp {
         Armv7a.cpu_id()
     }
 
-    fn init_stack(&self, stack: &mut [u8], entry: extern "C" fn(usize) -> !, arg: usize) -> usize {
+    fn init_stack(&self, stack: &mut [u8], entry: crate::arch::ThreadEntry, arg: usize) -> usize {
         Armv7a.init_stack(stack, entry, arg)
     }
 
-    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize) {
+    const PASSES_SWITCH_TOKEN: bool = Armv7a::PASSES_SWITCH_TOKEN;
+
+    #[inline(always)]
+    unsafe fn switch(&self, save_sp: *mut usize, next_sp: usize, token: usize) -> usize {
         // SAFETY: forwarded contract of `Arch::switch`; the switch code is mode-independent.
-        unsafe { Armv7a.switch(save_sp, next_sp) }
+        unsafe { Armv7a.switch(save_sp, next_sp, token) }
     }
 
     /// `space` is a VM's stage-2 token; 0 (the hypervisor's own threads) leaves the last VM's.
