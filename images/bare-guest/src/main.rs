@@ -11,7 +11,7 @@ mod fuzz;
 mod hypercall;
 mod port_buffers;
 #[cfg(not(wells_r52))]
-mod two_cpus;
+mod several_cpus;
 mod uart;
 
 use core::arch::global_asm;
@@ -143,9 +143,9 @@ enum Scenario {
     #[cfg_attr(not(wells_r52), allow(dead_code))]
     WriteNextPartition = 20,
     /// Two vCPUs: vCPU 1 asks for SYSTEM_RESET in the first run; the second run checks that
-    /// nothing of the first is left, and powers off (`two_cpus.rs`).
+    /// nothing of the first is left, and powers off (`several_cpus.rs`).
     ResetFromSecond = 21,
-    /// Two vCPUs: vCPU 1 writes outside the VM's RAM in every run (`two_cpus.rs`).
+    /// Two vCPUs: vCPU 1 writes outside the VM's RAM in every run (`several_cpus.rs`).
     FaultOnSecond = 22,
 }
 
@@ -224,7 +224,7 @@ extern "C" fn guest_main(x0: usize, restarts: usize, ram_start: usize, ram_end: 
         }
         Scenario::PortBuffers => port_buffers::run(&mut out),
         #[cfg(not(wells_r52))]
-        Scenario::ResetFromSecond | Scenario::FaultOnSecond => two_cpus::first(&mut out, x0, restarts),
+        Scenario::ResetFromSecond | Scenario::FaultOnSecond => several_cpus::first(&mut out, x0, restarts),
         #[cfg(wells_r52)]
         Scenario::ResetFromSecond | Scenario::FaultOnSecond => 2,
         Scenario::BenchHypercall => bench::hypercall_round_trip(),

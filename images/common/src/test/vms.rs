@@ -62,6 +62,7 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8], smp:
         Test::new("vm_failed_start_leaves_nothing", move |board| failed_start_leaves_nothing(board, bare)),
         Test::new("vm_bad_vcpu_counts_are_refused", move |board| bad_vcpu_counts_are_refused(board, bare)),
         Test::new("vm_two_vcpus_reset_from_vcpu_1", move |board| with_kernel(board, |k| two_vcpus_reset_from_vcpu_1::<P>(k, bare).map(drop))),
+        Test::new("vm_three_vcpus_reset_while_one_waits_on_a_port", move |board| three_vcpus_reset_while_one_waits_on_a_port(board, bare)),
         Test::new("vm_two_vcpus_fault_restarts_are_bounded", move |board| with_kernel(board, |k| two_vcpus_fault_restarts_are_bounded::<P>(k, bare).map(drop))),
     ];
     if let Some(smp) = smp {
@@ -115,9 +116,27 @@ pub(super) fn two_vcpus_reset_from_vcpu_1<P: VmPlatform>(k: &Kernel<P::Arch>, ba
     let lines = expect::<P>("twin", &Outcome::Off(0))?;
     let restarts = P::vms().report("twin").map(|r| r.restarts);
     check(restarts == Some(1), || format!("restarts {restarts:?}, expected 1"))?;
-    // Run 0: both vCPUs up, vCPU 1's reset; run 1: vCPU 0 up, its checks, vCPU 1 up, the end.
-    check(lines == 7, || format!("lines {lines}, expected 7"))?;
+    // Run 0: both vCPUs up, vCPU 1's reset; run 1: vCPU 0 up, its two checks, vCPU 1 up, the
+    // end.
+    check(lines == 8, || format!("lines {lines}, expected 8"))?;
     Ok(vm)
+}
+
+/// The same with a third vCPU, which waits in a receive on a port nothing is sent to when vCPU
+/// 1 asks for the reset: its wait ends for the restart, and it is off in the next run.
+fn three_vcpus_reset_while_one_waits_on_a_port<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    let port = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
+    let ports = [port];
+    hypervisor::start::<P>(&k, &VmSpec { vcpus: 3, ..spec::<P>("triplet", bare, scenario::RESET_FROM_SECOND, OnFault::Stop, &ports) })?;
+    run(&k)?;
+    k.port_destroy(port).map_err(|e| format!("port: {e}"))?;
+    let lines = expect::<P>("triplet", &Outcome::Off(0))?;
+    let restarts = P::vms().report("triplet").map(|r| r.restarts);
+    check(restarts == Some(1), || format!("restarts {restarts:?}, expected 1"))?;
+    // Run 0: three vCPUs up, vCPU 1's reset; run 1: vCPU 0 up, its three checks, vCPU 1 up, the
+    // end.
+    check(lines == 10, || format!("lines {lines}, expected 10"))
 }
 
 /// A VM of two vCPUs, restarted after at most 2 faults, whose vCPU 1 writes outside its RAM

@@ -1,21 +1,24 @@
-//! Scenarios of a VM with two vCPUs that restarts as a whole (`docs/hypervisor.md`, "Several
-//! vCPUs"). vCPU 0 turns vCPU 1 on with PSCI CPU_ON at [`secondary_start`], its context the
-//! scenario and the run (the restart count); in the first run vCPU 0 then spins in its guest
-//! without a single exit, so only the hypervisor can take it out when vCPU 1 restarts the VM.
+//! Scenarios of a VM with two (or three) vCPUs that restarts as a whole (`docs/hypervisor.md`,
+//! "Several vCPUs"). vCPU 0 turns vCPU 1 on with PSCI CPU_ON at [`secondary_start`], its
+//! context the scenario and the run (the restart count); in the first run vCPU 0 then spins in
+//! its guest without a single exit, so only the hypervisor can take it out when vCPU 1
+//! restarts the VM.
 //!
 //! - `ResetFromSecond`: in run 0 vCPU 0 marks a word of RAM outside its image and enables the
 //!   distributor; vCPU 1 sends vCPU 0 SGI 3 (which vCPU 0 never takes: its CPU interface is
 //!   off) and asks for SYSTEM_RESET. In run 1 vCPU 0 checks that nothing of run 0 is left — the
-//!   mark cleared, vCPU 1 off, the distributor off, no interrupt pending for it — turns vCPU 1
-//!   on again, waits until it reports, and powers off with 0 only if all held.
+//!   mark cleared, the other vCPUs off, the distributor off, no interrupt pending for it —
+//!   turns vCPU 1 on again, waits until it reports, and powers off with 0 only if all held.
+//!   With a third vCPU (the distributor says how many), vCPU 0 turns it on too in run 0, and it
+//!   waits in a receive on port 0, on which nothing comes, when vCPU 1 asks for the reset.
 //! - `FaultOnSecond`: vCPU 1 writes outside the VM's RAM in every run.
 
 use crate::facts;
-use crate::hypercall::{self, system_off, system_reset};
+use crate::hypercall::{self, port_receive, system_off, system_reset, FOREVER};
 use crate::uart::Uart;
 use core::fmt::Write;
 use core::ptr::{read_volatile, write_volatile};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// What vCPU 1 does, passed in its CPU_ON context (bits 0..7; the run is above).
 const RESET_FROM_SECOND: u64 = crate::Scenario::ResetFromSecond as u64;
@@ -35,6 +38,7 @@ const MARK: u64 = 0x5eed_5eed_5eed_5eed;
 
 /// GICv2 registers: the distributor (emulated) and the CPU interface (the virtual one).
 const GICD_CTLR: usize = facts::GUEST_GIC_DISTRIBUTOR;
+const GICD_TYPER: usize = facts::GUEST_GIC_DISTRIBUTOR + 0x4;
 const GICD_IPRIORITYR: usize = facts::GUEST_GIC_DISTRIBUTOR + 0x400;
 const GICD_SGIR: usize = facts::GUEST_GIC_DISTRIBUTOR + 0xf00;
 const GICC_CTLR: usize = facts::GUEST_GIC_CPU;
@@ -47,6 +51,11 @@ const SGI: u32 = 3;
 
 /// Set by vCPU 1 to its run + 1 once it ran in that run.
 static SECOND_RAN: AtomicU64 = AtomicU64::new(0);
+/// Set by vCPU 2 right before it waits on port 0.
+static THIRD_WAITS: AtomicBool = AtomicBool::new(false);
+/// Yields vCPU 1 makes once vCPU 2 said it waits, so that it is in its wait (one CPU: the
+/// others run meanwhile).
+const YIELDS_FOR_THE_WAIT: u32 = 10;
 
 /// vCPU 0's side of the scenario `scenario` in run `run`.
 pub fn first(out: &mut Uart, scenario: u64, run: u64) -> u64 {
@@ -65,10 +74,13 @@ pub fn first(out: &mut Uart, scenario: u64, run: u64) -> u64 {
         }
     }
     let context = scenario | run << 8;
-    let on = hypercall::call(PSCI_CPU_ON, [1, secondary_start as *const () as u64, context, 0]);
-    if on != 0 {
-        let _ = writeln!(out, "FAILED: CPU_ON(1) answered {on}");
-        return 1;
+    let third = scenario == RESET_FROM_SECOND && run == 0 && vcpus() > 2;
+    for cpu in if third { 1..3 } else { 1..2 } {
+        let on = hypercall::call(PSCI_CPU_ON, [cpu, secondary_start as *const () as u64, context, 0]);
+        if on != 0 {
+            let _ = writeln!(out, "FAILED: CPU_ON({cpu}) answered {on}");
+            return 1;
+        }
     }
     if run == 0 || scenario == FAULT_ON_SECOND {
         // Only the hypervisor takes this vCPU out of its guest: no exit of its own.
@@ -97,9 +109,21 @@ fn nothing_left_of_run_0(out: &mut Uart) -> bool {
         let interrupt = read_volatile(GICC_IAR as *const u32) & 0x3ff;
         (mark, distributor, interrupt)
     };
-    let second = hypercall::call(PSCI_AFFINITY_INFO, [1, 0, 0, 0]);
-    let _ = writeln!(out, "run 1: mark {mark:#x}, vCPU 1 affinity {second}, GICD_CTLR {distributor}, pending interrupt {interrupt}");
-    mark == 0 && second == AFFINITY_OFF && distributor == 0 && interrupt == SPURIOUS
+    let mut off = true;
+    for cpu in 1..vcpus() {
+        let affinity = hypercall::call(PSCI_AFFINITY_INFO, [cpu, 0, 0, 0]);
+        let _ = writeln!(out, "run 1: vCPU {cpu} affinity {affinity}");
+        off &= affinity == AFFINITY_OFF;
+    }
+    let _ = writeln!(out, "run 1: mark {mark:#x}, GICD_CTLR {distributor}, pending interrupt {interrupt}");
+    mark == 0 && off && distributor == 0 && interrupt == SPURIOUS
+}
+
+/// The VM's vCPUs, as its distributor says (GICD_TYPER.CPUNumber + 1).
+fn vcpus() -> u64 {
+    // SAFETY: the distributor's TYPER register (emulated).
+    let typer = unsafe { read_volatile(GICD_TYPER as *const u32) };
+    ((typer >> 5) & 7) as u64 + 1
 }
 
 /// vCPU 1 from CPU_ON: `context` the scenario and the run.
@@ -107,7 +131,15 @@ fn nothing_left_of_run_0(out: &mut Uart) -> bool {
 extern "C" fn secondary_main(context: usize) -> ! {
     let (scenario, run) = (context as u64 & 0xff, context as u64 >> 8);
     let mut out = Uart;
-    let _ = writeln!(out, "run {run}: vCPU 1 up (MPIDR affinity 0: {})", cpu_number());
+    let cpu = cpu_number();
+    let _ = writeln!(out, "run {run}: vCPU {cpu} up");
+    if cpu == 2 {
+        THIRD_WAITS.store(true, Ordering::SeqCst);
+        let mut message = [0u8; 4];
+        let got = port_receive(0, &mut message, FOREVER);
+        let _ = writeln!(out, "FAILED: the receive nothing is sent to ended ({got})");
+        system_off(1)
+    }
     match (scenario, run) {
         (FAULT_ON_SECOND, _) => {
             // SAFETY: a deliberate write outside the VM's memory grant.
@@ -116,6 +148,14 @@ extern "C" fn secondary_main(context: usize) -> ! {
             system_off(1)
         }
         (RESET_FROM_SECOND, 0) => {
+            if vcpus() > 2 {
+                while !THIRD_WAITS.load(Ordering::SeqCst) {
+                    hypercall::call(WELLS_YIELD, [0; 4]);
+                }
+                for _ in 0..YIELDS_FOR_THE_WAIT {
+                    hypercall::call(WELLS_YIELD, [0; 4]);
+                }
+            }
             // SAFETY: the distributor's SGI register: SGI 3 to vCPU 0 (target list bit 0).
             unsafe { write_volatile(GICD_SGIR as *mut u32, (1 << 16) | SGI) };
             let _ = writeln!(out, "run 0: vCPU 1 sent SGI {SGI} to vCPU 0, asks for a reset");
