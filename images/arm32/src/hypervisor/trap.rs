@@ -58,10 +58,10 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
     // restart of its VM stops it here instead, and it starts again from reset.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    let resume = match unsafe { exits::hold_for_entry::<Board>(me) } {
-        Some(entry) => Resume::Restart(entry),
-        None => resume,
-    };
+    let mut resume = resume;
+    if let Some(entry) = unsafe { exits::hold_for_entry::<Board>(me) } {
+        resume = Resume::Restart(entry);
+    }
     hyp::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.r = [0; 13];

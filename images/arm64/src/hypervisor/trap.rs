@@ -51,10 +51,10 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
     // restart of its VM stops it here instead, and it starts again from reset.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    let resume = match unsafe { exits::hold_for_entry::<Board>(me) } {
-        Some(entry) => Resume::Restart(entry),
-        None => resume,
-    };
+    let mut resume = resume;
+    if let Some(entry) = unsafe { exits::hold_for_entry::<Board>(me) } {
+        resume = Resume::Restart(entry);
+    }
     el2::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.x = [0; 31];

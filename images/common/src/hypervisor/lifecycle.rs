@@ -434,27 +434,46 @@ fn reload<P: VmPlatform>() {
 
 /// Makes the CPU hold the registers of the running vCPU, whose save area is `vcpu`, right
 /// before its guest is entered (on every exit's end, and at its first entry). When a restart
-/// of its VM asked the vCPU to leave its guest, it does so here instead: its guest state in
-/// the CPU silenced, it waits, off, with interrupts let in, for the VM to restart and itself
-/// to be turned on; then `Some` says where it starts, from reset.
+/// of its VM asked the vCPU to leave its guest, it stops here instead ([`stop_for_restart`]),
+/// and `Some` says where it starts afterwards, from reset.
 ///
 /// # Safety
 /// Interrupts masked; `vcpu` is the running vCPU's save area in the VM registry, alive until
 /// `Vms::clear`.
+#[inline(always)]
 pub unsafe fn hold_for_entry<P: VmPlatform>(vcpu: *mut P::Vcpu) -> Option<GuestEntry> {
-    let mut restarted = None;
+    // SAFETY: the caller's contract: `vcpu` is alive and interrupts are masked.
+    unsafe { P::loaded().ensure(this_cpu::<P>(), vcpu) };
+    // SAFETY: as above (`asked_to_stop` reads an atomic).
+    if !unsafe { (*vcpu).asked_to_stop() } {
+        return None;
+    }
+    // SAFETY: as above.
+    Some(unsafe { stop_for_restart::<P>(vcpu) })
+}
+
+/// The running vCPU, whose save area is `vcpu` and whose registers the CPU holds, leaves its
+/// guest for a restart of its VM: its guest state in the CPU silenced, it waits, off, with
+/// interrupts let in, for the VM to restart and itself to be turned on; returns where it
+/// starts, the CPU holding its registers again (out of the exit's way).
+///
+/// # Safety
+/// As for [`hold_for_entry`].
+#[cold]
+#[inline(never)]
+unsafe fn stop_for_restart<P: VmPlatform>(vcpu: *mut P::Vcpu) -> GuestEntry {
     loop {
-        // SAFETY: the caller's contract: `vcpu` is alive and interrupts are masked.
-        unsafe { P::loaded().ensure(this_cpu::<P>(), vcpu) };
-        // SAFETY: as above (`asked_to_stop` reads an atomic).
-        if !unsafe { (*vcpu).asked_to_stop() } {
-            return restarted;
-        }
         P::Vcpu::quiesce();
         let cpu = P::vms().with_this_vcpu(|_, cpu| cpu as u8).unwrap_or_else(|| stop::<P>(String::from("not a VM")));
         P::cpu().irq_restore(true);
-        restarted = Some(wait_until_on::<P>(cpu));
+        let entry = wait_until_on::<P>(cpu);
         P::cpu().irq_save();
+        // SAFETY: the caller's contract: `vcpu` is alive and interrupts are masked again.
+        unsafe { P::loaded().ensure(this_cpu::<P>(), vcpu) };
+        // SAFETY: as above. A restart that began since: stop again.
+        if !unsafe { (*vcpu).asked_to_stop() } {
+            return entry;
+        }
     }
 }
 
