@@ -179,8 +179,8 @@ fn port_receive<P: VmPlatform>(port: u64, ipa: u64, len: u64, timeout_ms: u64) -
 /// this vCPU to stop (its caller never sees the answer). A message arriving ends a slice at
 /// once, so only an idle wait costs a wake-up per slice.
 fn port_wait<P: VmPlatform, T>(timeout: Timeout, mut call: impl FnMut(Timeout) -> Result<T, Error>) -> Result<T, Error> {
-    let several = P::vms().with_current(|vm| vm.vcpus.len() > 1).unwrap_or(false);
-    if !several || timeout == Timeout::NoWait {
+    // A call that does not wait asks nothing more of the registry.
+    if timeout == Timeout::NoWait || !P::vms().with_current(|vm| vm.vcpus.len() > 1).unwrap_or(false) {
         return call(timeout);
     }
     let kernel = P::kernel();

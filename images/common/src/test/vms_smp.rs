@@ -74,7 +74,8 @@ fn two_vcpus_on_two_cpus<P: VmPlatform>(kernel: &Kernel<P::Arch>, smp: &'static 
 
 /// A VM of two vCPUs that restarted as a whole (`vms::two_vcpus_reset_from_vcpu_1`,
 /// `vms::two_vcpus_fault_restarts_are_bounded`, here with vCPU 0 spinning in its guest on one
-/// physical CPU while vCPU 1 restarts the VM from the other: only the kick brings it out)
+/// physical CPU while vCPU 1 restarts the VM from the other: an interrupt there, the kick,
+/// brings it out)
 /// passed its checks, its vCPUs ran on a CPU each, and it is destroyed.
 fn on_two_cpus<P: VmPlatform>(kernel: &Kernel<P::Arch>, name: &str, checked: Result<hypervisor::StartedVm, String>) -> TestResult {
     let vm = checked?;
