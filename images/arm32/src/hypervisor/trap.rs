@@ -54,11 +54,11 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
         HypTrapKind::GuestTrap => guest_synchronous(frame),
         _ => exits::fault::<Board>(format_args!("{kind:?} from the guest (PC={:#x})", frame.elr)),
     };
+    let mut resume = resume;
     // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again; a
     // restart of its VM stops it here instead, and it starts again from reset.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    let mut resume = resume;
     if let Some(entry) = unsafe { exits::hold_for_entry::<Board>(me) } {
         resume = Resume::Restart(entry);
     }

@@ -47,11 +47,11 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         Class::Synchronous => guest_synchronous(frame, me),
         Class::Fiq | Class::SError => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
     };
+    let mut resume = resume;
     // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again; a
     // restart of its VM stops it here instead, and it starts again from reset.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    let mut resume = resume;
     if let Some(entry) = unsafe { exits::hold_for_entry::<Board>(me) } {
         resume = Resume::Restart(entry);
     }
