@@ -71,7 +71,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
 
 /// The hypervisor on 2 CPUs (`wells-smp-hyper-test`, image features `hypervisor,smp`): both
 /// brought up at EL2, then VMs whose vCPUs run on different CPUs at once.
-pub const HYPER_NAME: &str = "arm64 SMP hypervisor: 2 CPUs at EL2, a VM's 2 vCPUs and 2 VMs each on a CPU of their own (multi-threaded TCG)";
+pub const HYPER_NAME: &str = "arm64 SMP hypervisor: 2 CPUs at EL2, a VM's 2 vCPUs and 2 VMs each on a CPU of their own, a VM of 2 vCPUs restarted as a whole (multi-threaded TCG)";
 
 fn hyper_spec() -> Boot {
     let expect = hyper_expect("ok - smp: CPU 1 up: EL2 yes, EL2 vectors yes", &["[smp] smp demo: thread spread0 ran on CPUs"]);
@@ -80,7 +80,7 @@ fn hyper_spec() -> Boot {
 
 /// What a hypervisor's SMP boot on 2 CPUs must print (`images/common/src/test/vms_smp.rs`, the
 /// same on every board): its secondary's report line `up`, every CPU in its kernel, each check's
-/// line, the vCPUs' CPUs, and the board's own lines.
+/// line, the vCPUs' CPUs, the restarts of the VMs of two vCPUs, and the board's own lines.
 pub fn hyper_expect(up: &str, own: &[&str]) -> &'static [&'static str] {
     let mut expect = vec![
         "smp: 2 CPUs found (PSCI AFFINITY_INFO through Smc), boot CPU 0",
@@ -94,7 +94,15 @@ pub fn hyper_expect(up: &str, own: &[&str]) -> &'static [&'static str] {
         "wells: vm 'left' powered off (status 0)",
         "wells: vm 'right' powered off (status 0)",
         "ok - vm_smp_two_vms_on_two_cpus",
-        "3 passed, 0 failed",
+        "wells: vm 'twin' restarts (1): PSCI SYSTEM_RESET",
+        "[twin] run 1: vCPU 1 affinity 1",
+        "[twin] run 1: mark 0x0, GICD_CTLR 0, pending interrupt 1023",
+        "wells: vm 'twin' powered off (status 0)",
+        "ok - vm_smp_two_vcpus_reset_from_vcpu_1",
+        "wells: vm 'relapse2' restarts (2): stage-2 data abort at IPA 0x50000000",
+        "wells: vm 'relapse2' stopped: stage-2 data abort at IPA 0x50000000",
+        "ok - vm_smp_two_vcpus_fault_restarts_are_bounded",
+        "5 passed, 0 failed",
         "smp hypervisor test: PASS",
     ];
     expect.extend(own);

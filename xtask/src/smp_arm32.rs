@@ -113,7 +113,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
 /// The hypervisor on both CPUs (`wells-smp-hyper-test`, image features `hypervisor,smp`): both
 /// brought up in HYP, then VMs whose vCPUs run on different CPUs at once (the checks of arm64's,
 /// `crate::smp::hyper_expect`).
-pub const HYPER_NAME: &str = "arm32 SMP hypervisor: 2 CPUs in HYP, a VM's 2 vCPUs and 2 VMs each on a CPU of their own (multi-threaded TCG)";
+pub const HYPER_NAME: &str = "arm32 SMP hypervisor: 2 CPUs in HYP, a VM's 2 vCPUs and 2 VMs each on a CPU of their own, a VM of 2 vCPUs restarted as a whole (multi-threaded TCG)";
 
 fn hyper_spec() -> Boot {
     let expect = crate::smp::hyper_expect("ok - smp: CPU 1 up: HYP yes, HYP vectors yes", &[]);

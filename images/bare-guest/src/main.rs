@@ -10,6 +10,8 @@ mod facts;
 mod fuzz;
 mod hypercall;
 mod port_buffers;
+#[cfg(not(wells_r52))]
+mod several_cpus;
 mod uart;
 
 use core::arch::global_asm;
@@ -140,6 +142,11 @@ enum Scenario {
     /// writes the first word past its RAM, the next partition's: it must be stopped there.
     #[cfg_attr(not(wells_r52), allow(dead_code))]
     WriteNextPartition = 20,
+    /// Two vCPUs: vCPU 1 asks for SYSTEM_RESET in the first run; the second run checks that
+    /// nothing of the first is left, and powers off (`several_cpus.rs`).
+    ResetFromSecond = 21,
+    /// Two vCPUs: vCPU 1 writes outside the VM's RAM in every run (`several_cpus.rs`).
+    FaultOnSecond = 22,
 }
 
 impl Scenario {
@@ -155,7 +162,10 @@ impl Scenario {
         [
             Count, WildWrite, ResetOnce, Ping, Pong, BadHypercall, ForeignDevice, Hypercalls, Spin, BenchHypercall, BenchYield,
             BenchYieldPartner, BenchTimerInterrupt, TouchDebug, TouchPmu, TimerByCompare, PortBuffers, Fuzz, FuzzSoak, FuzzUndefined,
-        ].get(x0 as usize).copied()
+            ResetFromSecond, FaultOnSecond,
+        ]
+        .into_iter()
+        .find(|&scenario| scenario as u64 == x0)
     }
 }
 
@@ -213,6 +223,10 @@ extern "C" fn guest_main(x0: usize, restarts: usize, ram_start: usize, ram_end: 
             1
         }
         Scenario::PortBuffers => port_buffers::run(&mut out),
+        #[cfg(not(wells_r52))]
+        Scenario::ResetFromSecond | Scenario::FaultOnSecond => several_cpus::first(&mut out, x0, restarts),
+        #[cfg(wells_r52)]
+        Scenario::ResetFromSecond | Scenario::FaultOnSecond => 2,
         Scenario::BenchHypercall => bench::hypercall_round_trip(),
         Scenario::BenchYield => bench::yield_ping(true),
         Scenario::BenchYieldPartner => bench::yield_ping(false),

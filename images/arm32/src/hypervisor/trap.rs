@@ -4,10 +4,10 @@
 //! vCPU ran meanwhile (`LoadedVcpu`). In HYP itself: interrupts drive the kernel; anything else
 //! is a hypervisor fault, reported before the run ends with a failure status.
 
-use super::board::{Board, GIC, GICH, LOADED};
+use super::board::{Board, GIC, GICH};
 use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::hypervisor::{exits, this_cpu, Resume, VcpuRegisters};
+use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
 use wells_board_common::Console;
 use wells_core::arch::arm::hyp::exceptions::HypSyndrome;
 use wells_core::arch::arm::hyp::guest::{self, GuestContext, MmioAccess};
@@ -54,10 +54,14 @@ pub(crate) fn handle(frame: &mut HypFrame, kind: HypTrapKind) {
         HypTrapKind::GuestTrap => guest_synchronous(frame),
         _ => exits::fault::<Board>(format_args!("{kind:?} from the guest (PC={:#x})", frame.elr)),
     };
-    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
+    let mut resume = resume;
+    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again; a
+    // restart of its VM stops it here instead, and it starts again from reset.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    unsafe { LOADED.ensure(this_cpu::<Board>(), me) };
+    if let Some(entry) = unsafe { exits::hold_for_entry::<Board>(me) } {
+        resume = Resume::Restart(entry);
+    }
     hyp::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.r = [0; 13];

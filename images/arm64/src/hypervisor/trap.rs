@@ -4,10 +4,10 @@
 //! vCPU ran meanwhile (`LoadedVcpu`). At EL2 itself: interrupts drive the kernel; anything
 //! else is a hypervisor fault, reported before the run ends with a failure status.
 
-use super::board::{Board, GIC, GICH, LOADED};
+use super::board::{Board, GIC, GICH};
 use super::vcpu::{Registers, Vcpu};
 use core::fmt::Write;
-use wells_board_common::hypervisor::{exits, this_cpu, Resume, VcpuRegisters};
+use wells_board_common::hypervisor::{exits, Resume, VcpuRegisters};
 use wells_board_common::Console;
 use wells_core::arch::aarch64::el2::{self, guest::{self, GuestContext, MmioAccess, SystemRegisterAccess}};
 use wells_core::arch::aarch64::exceptions::{Class, Source};
@@ -47,10 +47,14 @@ pub(crate) fn handle(frame: &mut TrapFrame, kind: TrapKind) {
         Class::Synchronous => guest_synchronous(frame, me),
         Class::Fiq | Class::SError => exits::fault::<Board>(format_args!("{:?} from the guest (ELR={:#x})", kind.class, frame.elr)),
     };
-    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again.
+    let mut resume = resume;
+    // Other vCPUs may have run meanwhile: make the CPU hold this one's registers again; a
+    // restart of its VM stops it here instead, and it starts again from reset.
     // SAFETY: `me` is this vCPU's save area in the VM registry, alive until `Vms::clear`
     // (which cannot run while one of the kernel's threads does); interrupts are masked here.
-    unsafe { LOADED.ensure(this_cpu::<Board>(), me) };
+    if let Some(entry) = unsafe { exits::hold_for_entry::<Board>(me) } {
+        resume = Resume::Restart(entry);
+    }
     el2::set_vcpu_pointer(me as usize);
     if let Resume::Restart(entry) = resume {
         frame.x = [0; 31];

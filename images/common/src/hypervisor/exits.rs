@@ -17,7 +17,7 @@ use wells_core::Arch;
 use wells_core::telemetry::EventKind;
 
 pub use super::hypercalls::hypercall;
-pub use super::lifecycle::{fault, power_off, restart, shut_down, stop};
+pub use super::lifecycle::{fault, hold_for_entry, power_off, restart, shut_down, stop};
 pub use super::shared_registers::debug_or_pmu_access;
 
 /// A load or store the CPU described well enough to emulate.
@@ -99,7 +99,7 @@ fn send_sgi<P: GicBoard>(write: impl FnOnce(&mut Vm<P>, usize) -> Option<Sgi>) {
         let me = this_cpu::<P>();
         for area in kick.into_iter().filter(|&area| area != 0) {
             match P::loaded().held_by(area) {
-                Some(cpu) if cpu != me => P::gic().send_sgi(VCPU_KICK_SGI, 1 << cpu),
+                Some(cpu) if cpu != me => P::kick(cpu),
                 _ => {}
             }
         }

@@ -160,7 +160,7 @@ fn port_send<P: VmPlatform>(port: u64, ipa: u64, len: u64, timeout_ms: u64) -> R
         return Err(Error::InvalidArgument);
     }
     let message = guest_memory::<P>(ipa, len).ok_or(Error::InvalidArgument)?;
-    P::kernel().port_send(port, message, timeout(timeout_ms))?;
+    port_wait::<P, _>(timeout(timeout_ms), |timeout| P::kernel().port_send(port, message, timeout))?;
     Ok(0)
 }
 
@@ -170,5 +170,41 @@ fn port_receive<P: VmPlatform>(port: u64, ipa: u64, len: u64, timeout_ms: u64) -
         return Err(Error::InvalidArgument);
     }
     let buffer = guest_memory::<P>(ipa, len).ok_or(Error::InvalidArgument)?;
-    Ok(P::kernel().port_receive(port, buffer, timeout(timeout_ms))? as u64)
+    Ok(port_wait::<P, _>(timeout(timeout_ms), |timeout| P::kernel().port_receive(port, buffer, timeout))? as u64)
 }
+
+/// Makes port call `call` of the running vCPU, which may wait up to `timeout`. In a VM of
+/// several vCPUs the wait goes in slices of at most [`PORT_WAIT_SLICE_NS`], and ends when the
+/// VM restarts: the call must not write the RAM the restart clears, and the restart waits for
+/// this vCPU to stop (its caller never sees the answer). A message arriving ends a slice at
+/// once, so only an idle wait costs a wake-up per slice.
+fn port_wait<P: VmPlatform, T>(timeout: Timeout, mut call: impl FnMut(Timeout) -> Result<T, Error>) -> Result<T, Error> {
+    // A call that does not wait asks nothing more of the registry.
+    if timeout == Timeout::NoWait || !P::vms().with_current(|vm| vm.vcpus.len() > 1).unwrap_or(false) {
+        return call(timeout);
+    }
+    let kernel = P::kernel();
+    let deadline = match timeout {
+        Timeout::Ns(ns) => Some(kernel.now_ns().saturating_add(ns)),
+        _ => None,
+    };
+    loop {
+        let now = kernel.now_ns();
+        let slice = match deadline {
+            Some(deadline) if deadline <= now => return Err(Error::Timeout),
+            Some(deadline) => (deadline - now).min(PORT_WAIT_SLICE_NS),
+            None => PORT_WAIT_SLICE_NS,
+        };
+        match call(Timeout::Ns(slice)) {
+            Err(Error::Timeout) => {}
+            done => return done,
+        }
+        if P::vms().with_current(|vm| vm.resetting.is_some()).unwrap_or(true) {
+            return Err(Error::Timeout);
+        }
+    }
+}
+
+/// The longest a port call of a VM of several vCPUs waits before it looks whether its VM
+/// restarts.
+const PORT_WAIT_SLICE_NS: u64 = 1_000_000;

@@ -139,13 +139,24 @@ macro_rules! hypervisor_platform {
                 use wells_core::Arch;
                 // Nothing may switch between loading this vCPU's registers and entering its guest.
                 CPU.irq_save();
+                // A restart of its VM may stop the vCPU before it ever ran: then it starts where
+                // the restart says, from reset.
                 // SAFETY: `vcpu` is this vCPU's save area in the VM registry (alive until
-                // `Vms::clear`), holding its reset state; the CPU held no registers of it yet.
-                unsafe {
-                    LOADED.ensure($crate::hypervisor::this_cpu::<$board>(), vcpu);
-                    $crate::hypervisor::VcpuRegisters::deliver_waiting(&mut *vcpu);
-                }
+                // `Vms::clear`), holding its reset state; interrupts are masked.
+                let entry = match unsafe { $crate::hypervisor::hold_for_entry::<$board>(vcpu) } {
+                    Some(entry) => {
+                        $crate::hypervisor::VcpuRegisters::restore(&mut <$vcpu as $crate::hypervisor::VcpuRegisters>::reset_as(entry.cpu));
+                        entry
+                    }
+                    None => entry,
+                };
+                // SAFETY: as above; the CPU holds its registers now.
+                unsafe { $crate::hypervisor::VcpuRegisters::deliver_waiting(&mut *vcpu) };
                 <$cpu as wells_core::arch::hypervisor::HypervisorCpu>::enter_guest(vcpu as usize, entry.pc, entry.x0, entry.x1)
+            }
+
+            fn kick(cpu: usize) {
+                <$board as $crate::hypervisor::GicBoard>::gic().send_sgi($crate::hypervisor::exits::VCPU_KICK_SGI, 1 << cpu);
             }
         }
     };

@@ -4,6 +4,7 @@
 use super::loader;
 use super::ram::GuestRam;
 use super::registry::{Outcome, VcpuSlot, Vm};
+use super::vcpu::this_cpu;
 use super::vgic::{VirtualDistributor, MAX_VCPUS};
 use wells_core::arch::monitor::psci;
 use super::{GuestEntry, GuestSpace, OnFault, Resume, VcpuRegisters, VmPlatform, VmSpec};
@@ -28,9 +29,6 @@ pub fn start<P: VmPlatform>(kernel: &Kernel<P::Arch>, spec: &VmSpec<'_>) -> Resu
     let failed = |e: &dyn core::fmt::Display| format!("vm '{}': {e}", spec.name);
     if !(1..=MAX_VCPUS).contains(&(spec.vcpus as usize)) {
         return Err(failed(&format_args!("{} vCPUs asked for; a VM has 1 to {MAX_VCPUS}", spec.vcpus)));
-    }
-    if spec.vcpus > 1 && matches!(spec.on_fault, OnFault::Restart { .. }) {
-        return Err(failed(&"a VM with several vCPUs cannot be restarted after a fault (on_fault must be Stop)"));
     }
     // Reserved at once: two VMs started at the same time must not share one.
     let vmid = P::vms().reserve_vmid().ok_or_else(|| failed(&"no VMID left (255 VMs at a time)"))?;
@@ -96,13 +94,14 @@ fn register_and_start<P: VmPlatform>(
         devices: spec.devices,
         ports: spec.ports.to_vec(),
         outcome: Outcome::Running,
+        resetting: None,
         vcpus: Vec::new(),
     });
     let first = entry(loaded, spec.arg, 0);
     let mut threads = Vec::new();
     for cpu in 0..spec.vcpus {
         let wake = if spec.vcpus > 1 { Some(kernel.event_create(true, false)?) } else { None };
-        let slot = VcpuSlot { registers: Box::new(P::Vcpu::reset_as(cpu)), thread: None, on: cpu == 0, entry: None, wake };
+        let slot = VcpuSlot { registers: Box::new(P::Vcpu::reset_as(cpu)), thread: None, on: cpu == 0, entry: None, stopped: cpu != 0, wake };
         // The save area's address: the box stays in the registry until `Vms::clear`.
         let registers = slot.address();
         P::vms().with_vm(domain, |vm| vm.vcpus.push(slot)).ok_or(Error::BadState)?;
@@ -152,14 +151,24 @@ fn destroy_wake_events<P: VmPlatform>(kernel: &Kernel<P::Arch>, domain: DomainId
     }
 }
 
-/// Waits, on the thread of the running VM's vCPU `cpu`, until the guest turns that vCPU on
-/// (PSCI CPU_ON); returns where it starts.
+/// Waits, on the thread of the running VM's vCPU `cpu`, out of its guest, until the guest turns
+/// that vCPU on (PSCI CPU_ON; vCPU 0 also by a restart of the VM); returns where it starts.
+/// While its VM restarts it takes no entry, and it tells the vCPU restarting the VM that one
+/// more vCPU is out of its guest.
 fn wait_until_on<P: VmPlatform>(cpu: u8) -> GuestEntry {
     loop {
-        let (entry, wake) = P::vms().with_current(|vm| {
+        let (entry, wake, restarter) = P::vms().with_current(|vm| {
+            let resetting = vm.resetting;
+            let restarter = resetting.filter(|&by| by != cpu).and_then(|by| vm.vcpus[by as usize].wake);
             let slot = &mut vm.vcpus[cpu as usize];
-            (if slot.on { slot.entry.take() } else { None }, slot.wake)
+            slot.registers.ask_to_stop(false);
+            let entry = if slot.on && resetting.is_none() { slot.entry.take() } else { None };
+            slot.stopped = entry.is_none();
+            (entry, slot.wake, restarter)
         }).unwrap_or_else(|| stop::<P>(String::from("not a VM")));
+        if let Some(restarter) = restarter {
+            let _ = P::kernel().event_set(restarter);
+        }
         match (entry, wake) {
             (Some(entry), _) => return entry,
             (None, Some(wake)) => {
@@ -174,10 +183,16 @@ fn wait_until_on<P: VmPlatform>(cpu: u8) -> GuestEntry {
 /// PSCI CPU_ON from the running VM: turns on its vCPU `target` (MPIDR: affinity 0 the vCPU's
 /// number, every other affinity 0) at guest address `pc` with `context` in its x0. Returns
 /// PSCI's answer: 0, INVALID_PARAMETERS for a vCPU the VM does not have, ALREADY_ON,
-/// INVALID_ADDRESS for an entry outside the VM's RAM.
+/// INVALID_ADDRESS for an entry outside the VM's RAM (DENIED while the VM restarts, which the
+/// caller never sees).
 #[inline(never)]
 pub fn cpu_on<P: VmPlatform>(target: u64, pc: u64, context: u64) -> i64 {
     let wake = P::vms().with_current(|vm| {
+        // Dropped while the VM restarts: the caller is stopped for the restart at its exit's
+        // end and never sees the answer; the target stays off.
+        if vm.resetting.is_some() {
+            return Err(psci::DENIED);
+        }
         let cpu = usize::try_from(target).ok().filter(|&cpu| cpu < vm.vcpus.len()).ok_or(psci::INVALID_PARAMETERS)?;
         if vm.vcpus[cpu].on {
             return Err(psci::ALREADY_ON);
@@ -220,7 +235,7 @@ pub fn affinity_info<P: VmPlatform>(target: u64) -> i64 {
 /// and then starts from reset where CPU_ON said.
 #[inline(never)]
 pub fn cpu_off<P: VmPlatform>() -> Resume {
-    let cpu = P::vms().with_current_vcpu(|vm, cpu| {
+    let cpu = P::vms().with_this_vcpu(|vm, cpu| {
         let others_on = vm.vcpus.iter().enumerate().any(|(n, vcpu)| n != cpu && vcpu.on);
         if others_on {
             vm.vcpus[cpu].on = false;
@@ -250,13 +265,125 @@ pub fn power_off<P: VmPlatform>(status: u64) -> ! {
 }
 
 /// Restarts the VM of the running vCPU from its image (PSCI SYSTEM_RESET, or a fault its
-/// description says to restart after).
+/// description says to restart after) as a whole: see [`restart_as`].
 pub fn restart<P: VmPlatform>(why: &str) -> Resume {
-    if P::vms().with_current(|vm| vm.vcpus.len()).is_some_and(|vcpus| vcpus > 1) {
-        stop::<P>(format!("{why} of a VM with several vCPUs: restarting them all is not offered yet"));
+    match begin_restart::<P>(why, false) {
+        Some(Some(role)) => restart_as::<P>(role),
+        _ => stop::<P>(String::from("not a VM")),
     }
-    let plan = begin_restart::<P>(why);
-    finish_restart::<P>(plan)
+}
+
+/// A fault of the running VM: restarted when its description allows one more restart,
+/// otherwise stopped. Reports the VM's name and `why` either way. A fault while its VM
+/// restarts belongs to the run being ended: the vCPU only stops for the restart.
+pub fn fault<P: VmPlatform>(why: core::fmt::Arguments<'_>) -> Resume {
+    // No switch from here on: the report below lives on this stack until it is handed over.
+    P::cpu().irq_save();
+    let why = format!("{why}");
+    match begin_restart::<P>(&why, true) {
+        Some(Some(role)) => {
+            // Reported: the restart lets interrupts in, so nothing may stay on this stack.
+            drop(why);
+            restart_as::<P>(role)
+        }
+        _ => stop::<P>(why),
+    }
+}
+
+/// What the running vCPU does in a restart of its VM.
+enum Role {
+    /// It restarts the VM (the first to ask): `others` are the vCPUs it asked to leave their
+    /// guest, with their events and save areas.
+    Restarter { cpu: u8, wake: [Option<Handle>; MAX_VCPUS], others: [usize; MAX_VCPUS] },
+    /// Another vCPU restarts the VM already: this one only stops.
+    Stopped { cpu: u8 },
+}
+
+/// Under the registry's lock: the running vCPU asks to restart its VM (`fault`: after a
+/// fault, counted against its description's restarts: `None` when none is left). The first
+/// to ask counts and reports the restart and asks every other vCPU still in its guest to leave
+/// it (`VcpuRegisters::ask_to_stop`); a vCPU asking while the VM restarts only stops. The
+/// outer `None`: not a VM.
+fn begin_restart<P: VmPlatform>(why: &str, fault: bool) -> Option<Option<Role>> {
+    P::vms().with_this_vcpu(|vm, cpu| {
+        if vm.resetting.is_some() {
+            return Some(Role::Stopped { cpu: cpu as u8 });
+        }
+        if fault {
+            match vm.on_fault {
+                OnFault::Restart { at_most } if vm.fault_restarts < at_most => vm.fault_restarts += 1,
+                _ => return None,
+            }
+        }
+        vm.restarts += 1;
+        flush_console::<P>(vm);
+        crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
+        vm.resetting = Some(cpu as u8);
+        vm.vcpus[cpu].stopped = true;
+        let (mut wake, mut others) = ([None; MAX_VCPUS], [0; MAX_VCPUS]);
+        for (n, vcpu) in vm.vcpus.iter().enumerate().filter(|(_, vcpu)| !vcpu.stopped) {
+            // Asked with the lock held: a vCPU that stops clears its request under it too.
+            vcpu.registers.ask_to_stop(true);
+            wake[n] = vcpu.wake;
+            others[n] = vcpu.address();
+        }
+        Some(Role::Restarter { cpu: cpu as u8, wake, others })
+    })
+}
+
+/// Carries out a restart of the running vCPU's VM, which began with `role`: the restarter
+/// wakes the vCPUs it asked to leave their guest (those waiting for an interrupt) and kicks
+/// those another physical CPU holds (one may be running its guest there: the kick's exit ends
+/// that run, and the end of the exit stops it, `hold_for_entry`); nothing touches another
+/// vCPU's registers. Once every vCPU is out of its guest, it resets the VM (`reload`). Then
+/// every vCPU waits, off, to be turned on: vCPU 0 at once, at the image's entry with its
+/// restart count, the others when the guest turns them on (PSCI CPU_ON), as at first boot.
+/// Interrupts are let in meanwhile: other VMs must not wait on one that restarts. Nothing on
+/// this stack owns heap memory while they are, so a VM stopped from outside meanwhile (its
+/// vCPUs ended where they are) leaves nothing behind.
+fn restart_as<P: VmPlatform>(role: Role) -> Resume {
+    let were_enabled = P::cpu().irq_save();
+    P::cpu().irq_restore(true);
+    let cpu = match role {
+        Role::Stopped { cpu } => cpu,
+        Role::Restarter { cpu, wake, others } => {
+            for event in wake.into_iter().flatten() {
+                let _ = P::kernel().event_set(event);
+            }
+            let me = this_cpu::<P>();
+            for area in others.into_iter().filter(|&area| area != 0) {
+                match P::loaded().held_by(area) {
+                    Some(holder) if holder != me => P::kick(holder),
+                    _ => {}
+                }
+            }
+            wait_until_all_stopped::<P>(cpu);
+            reload::<P>();
+            cpu
+        }
+    };
+    let entry = wait_until_on::<P>(cpu);
+    P::cpu().irq_save();
+    P::cpu().irq_restore(were_enabled);
+    Resume::Restart(entry)
+}
+
+/// Waits, on the thread of the running VM's vCPU `cpu`, which restarts it, until all its
+/// vCPUs are out of their guest (each tells it when it stops: `wait_until_on`).
+fn wait_until_all_stopped<P: VmPlatform>(cpu: u8) {
+    loop {
+        let (all, wake) = P::vms()
+            .with_current(|vm| (vm.vcpus.iter().all(|vcpu| vcpu.stopped), vm.vcpus[cpu as usize].wake))
+            .unwrap_or_else(|| stop::<P>(String::from("not a VM")));
+        match (all, wake) {
+            (true, _) => return,
+            (false, Some(wake)) => {
+                let _ = P::kernel().event_wait(wake, Timeout::Forever);
+            }
+            // A VM of one vCPU has no other to wait for.
+            (false, None) => stop::<P>(String::from("a vCPU of a VM of one vCPU outside the restart")),
+        }
+    }
 }
 
 /// What reloading a VM needs, taken from its record.
@@ -265,66 +392,88 @@ struct Reload {
     ram: usize,
     ram_size: usize,
     ram_base: usize,
-    arg: u64,
-    restarts: u64,
+    vcpus: u8,
 }
 
-/// Counts and reports the restart and resets what the VM's record holds of its last run (its
-/// distributor, its cached translations); the RAM is reloaded by `finish_restart`.
-fn begin_restart<P: VmPlatform>(why: &str) -> Option<Reload> {
-    P::vms().with_current(|vm| {
-        vm.restarts += 1;
-        flush_console::<P>(vm);
-        crate::println!(P, "wells: vm '{}' restarts ({}): {why}", vm.name, vm.restarts);
-        vm.distributor = VirtualDistributor::new(vm.vcpus.len());
-        vm.space.flush();
-        Reload { image: vm.image, ram: vm.ram.address(), ram_size: vm.ram.size(), ram_base: vm.ram_base, arg: vm.arg, restarts: vm.restarts as u64 }
-    })
-}
-
-/// Clears the VM's RAM (nothing of the last run may survive into the next) and loads its
-/// image again. This takes a while for a large VM, so interrupts are let in meanwhile: other
-/// VMs must not wait on one that resets. Nothing on this stack owns heap memory while they
-/// are, so a vCPU stopped from outside meanwhile leaves nothing behind.
-fn finish_restart<P: VmPlatform>(plan: Option<Reload>) -> Resume {
-    let Some(plan) = plan else { stop::<P>(String::from("not a VM")) };
+/// Resets the running VM, all its vCPUs out of their guest: its RAM cleared (nothing of the
+/// last run may survive into the next) and its image loaded again; then its distributor as
+/// at start, every vCPU off with no SGI waiting for it, its TLB entries invalidated (its
+/// VMID, which all its vCPUs share), and vCPU 0 on at the image's entry with the restart
+/// count. The RAM takes a while for a large VM, so interrupts are let in meanwhile.
+fn reload<P: VmPlatform>() {
+    let plan = P::vms()
+        .with_current(|vm| Reload { image: vm.image, ram: vm.ram.address(), ram_size: vm.ram.size(), ram_base: vm.ram_base, vcpus: vm.vcpus.len() as u8 })
+        .unwrap_or_else(|| stop::<P>(String::from("not a VM")));
     // SAFETY: the VM's RAM block outlives its running vCPU (`destroy` frees it only after
-    // joining the vCPU thread, `Vms::clear` only once no thread of the kernel runs), and no
-    // one else writes it: its only vCPU is this one, and it is in the hypervisor.
+    // joining the vCPU threads, `Vms::clear` only once no thread of the kernel runs), and no
+    // one else writes it: every vCPU of the VM is out of its guest and waits, and none of
+    // them waits in a call that could write it (each came out of its exit to stop).
     let ram = unsafe { core::slice::from_raw_parts_mut(plan.ram as *mut u8, plan.ram_size) };
-    let were_enabled = P::cpu().irq_save();
-    P::cpu().irq_restore(true);
     ram.fill(0);
-    // Only a VM of one vCPU restarts.
-    let loaded = loader::load::<P>(plan.image, ram, plan.ram_base, 1);
-    P::cpu().irq_save();
-    P::cpu().irq_restore(were_enabled);
-    match loaded {
-        Ok(loaded) => Resume::Restart(entry(loaded, plan.arg, plan.restarts)),
+    let loaded = match loader::load::<P>(plan.image, ram, plan.ram_base, plan.vcpus) {
+        Ok(loaded) => loaded,
         Err(e) => stop::<P>(format!("its image no longer loads: {e}")),
+    };
+    let first = P::vms().with_current(|vm| {
+        vm.distributor = VirtualDistributor::new(vm.vcpus.len());
+        for vcpu in &mut vm.vcpus {
+            vcpu.registers.forget_waiting();
+            vcpu.on = false;
+            vcpu.entry = None;
+        }
+        vm.space.flush();
+        vm.vcpus[0].on = true;
+        vm.vcpus[0].entry = Some(entry(loaded, vm.arg, vm.restarts as u64));
+        vm.resetting = None;
+        vm.vcpus[0].wake
+    });
+    if let Some(Some(first)) = first {
+        let _ = P::kernel().event_set(first);
     }
 }
 
-/// A fault of the running VM: restarted when its description allows one more restart,
-/// otherwise stopped. Reports the VM's name and `why` either way.
-pub fn fault<P: VmPlatform>(why: core::fmt::Arguments<'_>) -> Resume {
-    // No switch from here on: the report below lives on this stack until it is handed over.
-    P::cpu().irq_save();
-    let why = format!("{why}");
-    let again = P::vms().with_current(|vm| match vm.on_fault {
-        OnFault::Restart { at_most } if vm.fault_restarts < at_most => {
-            vm.fault_restarts += 1;
-            true
+/// Makes the CPU hold the registers of the running vCPU, whose save area is `vcpu`, right
+/// before its guest is entered (on every exit's end, and at its first entry). When a restart
+/// of its VM asked the vCPU to leave its guest, it stops here instead ([`stop_for_restart`]),
+/// and `Some` says where it starts afterwards, from reset.
+///
+/// # Safety
+/// Interrupts masked; `vcpu` is the running vCPU's save area in the VM registry, alive until
+/// `Vms::clear`.
+#[inline(always)]
+pub unsafe fn hold_for_entry<P: VmPlatform>(vcpu: *mut P::Vcpu) -> Option<GuestEntry> {
+    // SAFETY: the caller's contract: `vcpu` is alive and interrupts are masked.
+    unsafe { P::loaded().ensure(this_cpu::<P>(), vcpu) };
+    // SAFETY: as above (`asked_to_stop` reads an atomic).
+    if !unsafe { (*vcpu).asked_to_stop() } {
+        return None;
+    }
+    // SAFETY: as above.
+    Some(unsafe { stop_for_restart::<P>(vcpu) })
+}
+
+/// The running vCPU, whose save area is `vcpu` and whose registers the CPU holds, leaves its
+/// guest for a restart of its VM: its guest state in the CPU silenced, it waits, off, with
+/// interrupts let in, for the VM to restart and itself to be turned on; returns where it
+/// starts, the CPU holding its registers again (out of the exit's way).
+///
+/// # Safety
+/// As for [`hold_for_entry`].
+#[cold]
+#[inline(never)]
+unsafe fn stop_for_restart<P: VmPlatform>(vcpu: *mut P::Vcpu) -> GuestEntry {
+    loop {
+        P::Vcpu::quiesce();
+        let cpu = P::vms().with_this_vcpu(|_, cpu| cpu as u8).unwrap_or_else(|| stop::<P>(String::from("not a VM")));
+        P::cpu().irq_restore(true);
+        let entry = wait_until_on::<P>(cpu);
+        P::cpu().irq_save();
+        // SAFETY: the caller's contract: `vcpu` is alive and interrupts are masked again.
+        unsafe { P::loaded().ensure(this_cpu::<P>(), vcpu) };
+        // SAFETY: as above. A restart that began since: stop again.
+        if !unsafe { (*vcpu).asked_to_stop() } {
+            return entry;
         }
-        _ => false,
-    });
-    if again == Some(true) {
-        let plan = begin_restart::<P>(&why);
-        // Reported: the restart may let interrupts in, so nothing may stay on this stack.
-        drop(why);
-        finish_restart::<P>(plan)
-    } else {
-        stop::<P>(why)
     }
 }
 

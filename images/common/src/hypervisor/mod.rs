@@ -34,7 +34,7 @@ mod spec;
 mod vcpu;
 pub mod vgic;
 
-pub use lifecycle::{destroy, shut_down, start, StartedVm};
+pub use lifecycle::{destroy, hold_for_entry, shut_down, start, StartedVm};
 pub use registry::{Outcome, VcpuSlot, VmReport, Vms};
 pub use spec::{Devices, OnFault, VmSpec};
 pub use vcpu::{this_cpu, GicBoard, GicVcpu, LoadedVcpu, VcpuRegisters};
@@ -70,6 +70,9 @@ pub trait VmPlatform: Platform {
     fn vms() -> &'static Vms<Self>;
     /// Which vCPU's registers the CPU holds.
     fn loaded() -> &'static LoadedVcpu;
+    /// Ends the guest's run on physical CPU `cpu` (the vCPU kick SGI, `exits::VCPU_KICK_SGI`):
+    /// the exit it causes does what was asked of that guest's vCPU meanwhile.
+    fn kick(cpu: usize);
     /// Leaves for the guest of the current vCPU thread from reset at `entry`; `vcpu` is the
     /// vCPU's save area (in the VM registry, alive until `Vms::clear`).
     fn enter_guest(entry: GuestEntry, vcpu: *mut Self::Vcpu) -> !;

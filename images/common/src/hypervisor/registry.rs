@@ -44,6 +44,9 @@ pub struct Vm<P: VmPlatform> {
     pub devices: Devices,
     pub ports: Vec<Handle>,
     pub outcome: Outcome,
+    /// The vCPU restarting the whole VM, while it does (`lifecycle::restart`): no vCPU enters
+    /// the guest meanwhile.
+    pub resetting: Option<u8>,
     /// Its vCPUs, by CPU number (what each guest CPU reads in MPIDR affinity 0).
     pub vcpus: Vec<VcpuSlot<P>>,
 }
@@ -59,6 +62,9 @@ pub struct VcpuSlot<P: VmPlatform> {
     pub on: bool,
     /// Where it starts, from CPU_ON until its thread takes it.
     pub entry: Option<super::GuestEntry>,
+    /// Out of its guest, waiting to be turned on (`lifecycle::wait_until_on`): a restart of
+    /// the VM waits until every vCPU is.
+    pub stopped: bool,
     /// Set when an SGI is sent to it or it is turned on: ends its wait for an interrupt (WFI)
     /// or for CPU_ON. A VM with one vCPU has none (nothing else sends it anything).
     pub wake: Option<Handle>,
@@ -181,6 +187,17 @@ impl<P: VmPlatform> Vms<P> {
         let loaded = P::loaded().get(this_cpu::<P>());
         self.with_current(|vm| {
             let cpu = vm.vcpus.iter().position(|vcpu| vcpu.address() == loaded)?;
+            Some(f(vm, cpu))
+        })
+        .flatten()
+    }
+
+    /// Runs `f` on the VM whose vCPU thread is running now and that vCPU's number, found by
+    /// its thread (the CPU may hold another vCPU's registers by now, after a wait).
+    pub(crate) fn with_this_vcpu<R>(&self, f: impl FnOnce(&mut Vm<P>, usize) -> R) -> Option<R> {
+        let thread = P::kernel().current_thread().ok()?;
+        self.with_current(|vm| {
+            let cpu = vm.vcpus.iter().position(|vcpu| vcpu.thread == Some(thread))?;
             Some(f(vm, cpu))
         })
         .flatten()

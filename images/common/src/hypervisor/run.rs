@@ -38,12 +38,12 @@ pub fn soak<P: VmPlatform>(board: &P, bare: &'static [u8], heap: fn() -> HeapSta
 
 /// The hypervisor on several CPUs (`wells-smp-hyper-test`, an image with feature `smp` booted
 /// with `-smp 2`): when the board `brought_up` every CPU at boot, VMs whose vCPUs run on
-/// different CPUs at once (`test::vms_smp`), with the board's SMP image `smp` and its supervisor
-/// demo image as guests. Returns the number of failures.
+/// different CPUs at once (`test::vms_smp`), with the board's SMP image `smp`, its supervisor
+/// demo image and the bare test guest as guests. Returns the number of failures.
 #[cfg(target_has_atomic = "64")]
-pub fn smp_test<P: VmPlatform + crate::timer_host::GenericTimer>(board: &P, gic: &crate::gic::Gic, brought_up: bool, smp: Option<&'static [u8]>, supervisor: &'static [u8]) -> i32 {
+pub fn smp_test<P: VmPlatform + crate::timer_host::GenericTimer>(board: &P, gic: &crate::gic::Gic, brought_up: bool, smp: Option<&'static [u8]>, supervisor: &'static [u8], bare: &'static [u8]) -> i32 {
     let failed = match smp {
-        Some(smp) if brought_up => test::vms_smp::run(board, gic, crate::smp_bring_up::cpus_up(), smp, supervisor),
+        Some(smp) if brought_up => test::vms_smp::run(board, gic, crate::smp_bring_up::cpus_up(), smp, supervisor, bare),
         _ => 1,
     };
     crate::println!(P, "smp hypervisor test: {}", if failed == 0 { "PASS" } else { "FAIL" });
@@ -85,7 +85,7 @@ macro_rules! hypervisor_run {
         /// the CPUs brought up at boot (`super::smp`).
         #[cfg(feature = "smp")]
         pub fn smp_test(board: &Board) -> i32 {
-            run::smp_test(board, &board::GIC, $crate::smp_bring_up::brought_up_at_boot(), guests::SMP, guests::SUPERVISOR)
+            run::smp_test(board, &board::GIC, $crate::smp_bring_up::brought_up_at_boot(), guests::SMP, guests::SUPERVISOR, guests::BARE)
         }
     };
 }

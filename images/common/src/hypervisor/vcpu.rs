@@ -40,6 +40,14 @@ pub trait VcpuRegisters: Send + 'static {
     fn deliver_waiting(&mut self);
     /// The physical CPUs this vCPU ran on (bit n: CPU n; with one CPU, CPU 0).
     fn ran_on(&self) -> u32;
+    /// Asks this vCPU, from any CPU, to leave its guest at the end of its next exit (`true`:
+    /// its VM restarts as a whole), or forgets the request (`false`: it left).
+    fn ask_to_stop(&self, stop: bool);
+    /// Whether it was asked to leave its guest.
+    fn asked_to_stop(&self) -> bool;
+    /// Forgets the SGIs waiting for it: its VM's run ended, and nothing sent in one may reach
+    /// the next.
+    fn forget_waiting(&self);
     /// Stops what the CPU holds of a guest from signalling anything (its virtual timer, its
     /// virtual CPU interface): when no vCPU's registers are wanted there any more.
     fn quiesce();
@@ -158,6 +166,8 @@ pub struct GicVcpu<B: GicBoard> {
     any_waiting: AtomicBool,
     /// The CPUs that loaded it (bit n: CPU n), with several.
     ran_on: AtomicU32,
+    /// Set by the vCPU that restarts its VM: leave the guest at the next exit's end.
+    stop: AtomicBool,
 }
 
 impl<B: GicBoard> GicVcpu<B> {
@@ -201,6 +211,7 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
             waiting_priority: [const { AtomicU8::new(0) }; 16],
             any_waiting: AtomicBool::new(false),
             ran_on: AtomicU32::new(0),
+            stop: AtomicBool::new(false),
         }
     }
 
@@ -243,6 +254,25 @@ impl<B: GicBoard> VcpuRegisters for GicVcpu<B> {
 
     fn ran_on(&self) -> u32 {
         if MAX_CPUS > 1 { self.ran_on.load(Ordering::Relaxed) } else { 1 }
+    }
+
+    fn ask_to_stop(&self, stop: bool) {
+        self.stop.store(stop, Ordering::SeqCst);
+    }
+
+    // Sequentially consistent with the asker's look at where the vCPU is (`LoadedVcpu::
+    // held_by`), as for SGIs: either it kicks the CPU that holds this vCPU, or the exit that
+    // is about to enter the guest (`lifecycle::hold_for_entry`) sees the request.
+    #[inline(always)]
+    fn asked_to_stop(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    fn forget_waiting(&self) {
+        for waiting in &self.waiting_sgis {
+            waiting.store(0, Ordering::SeqCst);
+        }
+        self.any_waiting.store(false, Ordering::SeqCst);
     }
 
     fn quiesce() {

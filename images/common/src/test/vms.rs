@@ -33,6 +33,8 @@ pub(super) mod scenario {
     pub const FUZZ: u64 = 17;
     pub const FUZZ_SOAK: u64 = 18;
     pub const FUZZ_UNDEFINED: u64 = 19;
+    pub const RESET_FROM_SECOND: u64 = 21;
+    pub const FAULT_ON_SECOND: u64 = 22;
 }
 
 /// RAM of one bare guest.
@@ -59,6 +61,9 @@ pub fn tests<P: VmPlatform>(bare: &'static [u8], supervisor: &'static [u8], smp:
         Test::new("vm_destroyed_vms_give_everything_back", move |board| destroyed_vms_give_everything_back(board, bare)),
         Test::new("vm_failed_start_leaves_nothing", move |board| failed_start_leaves_nothing(board, bare)),
         Test::new("vm_bad_vcpu_counts_are_refused", move |board| bad_vcpu_counts_are_refused(board, bare)),
+        Test::new("vm_two_vcpus_reset_from_vcpu_1", move |board| with_kernel(board, |k| two_vcpus_reset_from_vcpu_1::<P>(k, bare).map(drop))),
+        Test::new("vm_three_vcpus_reset_while_one_waits_on_a_port", move |board| three_vcpus_reset_while_one_waits_on_a_port(board, bare)),
+        Test::new("vm_two_vcpus_fault_restarts_are_bounded", move |board| with_kernel(board, |k| two_vcpus_fault_restarts_are_bounded::<P>(k, bare).map(drop))),
     ];
     if let Some(smp) = smp {
         tests.push(Test::new("vm_two_vcpus_run_an_smp_guest", move |board| two_vcpus_run_an_smp_guest(board, smp)));
@@ -79,15 +84,14 @@ fn two_vcpus_run_an_smp_guest<P: VmPlatform>(board: &P, smp: &'static [u8]) -> T
     check(lines >= 10, || format!("the SMP guest printed {lines} lines"))
 }
 
-/// A VM of no vCPUs, of more than a GICv2 addresses, or of several that a fault would restart,
-/// is refused with a reason, and leaves no domain behind.
+/// A VM of no vCPUs or of more than a GICv2 addresses is refused with a reason, and leaves no
+/// domain behind.
 fn bad_vcpu_counts_are_refused<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
     let k = board.new_kernel();
     let base = spec::<P>("odd", bare, scenario::COUNT, OnFault::Stop, &[]);
     for (spec, why) in [
         (VmSpec { vcpus: 0, ..base }, "0 vCPUs asked for"),
         (VmSpec { vcpus: 9, ..base }, "9 vCPUs asked for"),
-        (VmSpec { vcpus: 2, on_fault: OnFault::Restart { at_most: 1 }, ..base }, "cannot be restarted after a fault"),
     ] {
         match hypervisor::start::<P>(&k, &spec) {
             Ok(_) => return Err(format!("a VM of {} vCPUs ({why}) started", spec.vcpus)),
@@ -95,6 +99,58 @@ fn bad_vcpu_counts_are_refused<P: VmPlatform>(board: &P, bare: &'static [u8]) ->
         }
     }
     check(k.domain(wells_core::domain::DomainId(1)).is_err(), || String::from("a refused VM left its domain"))
+}
+
+fn with_kernel<P: VmPlatform>(board: &P, test: impl FnOnce(&Kernel<P::Arch>) -> TestResult) -> TestResult {
+    test(&board.new_kernel())
+}
+
+/// A VM of two vCPUs whose vCPU 1 asks for SYSTEM_RESET while vCPU 0 spins in its guest
+/// (scenario `ResetFromSecond`): the whole VM restarts once, vCPU 0 alone at the entry with
+/// restart count 1; it finds nothing of the first run left (its RAM mark, vCPU 1 on, the
+/// distributor, the SGI vCPU 1 sent it), turns vCPU 1 on again, sees it run, and powers off
+/// with 0. Returns the VM (for the caller to destroy, or not).
+pub(super) fn two_vcpus_reset_from_vcpu_1<P: VmPlatform>(k: &Kernel<P::Arch>, bare: &'static [u8]) -> Result<hypervisor::StartedVm, String> {
+    let vm = hypervisor::start::<P>(k, &VmSpec { vcpus: 2, ..spec::<P>("twin", bare, scenario::RESET_FROM_SECOND, OnFault::Stop, &[]) })?;
+    run(k)?;
+    let lines = expect::<P>("twin", &Outcome::Off(0))?;
+    let restarts = P::vms().report("twin").map(|r| r.restarts);
+    check(restarts == Some(1), || format!("restarts {restarts:?}, expected 1"))?;
+    // Run 0: both vCPUs up, vCPU 1's reset; run 1: vCPU 0 up, its two checks, vCPU 1 up, the
+    // end.
+    check(lines == 8, || format!("lines {lines}, expected 8"))?;
+    Ok(vm)
+}
+
+/// The same with a third vCPU, which waits in a receive on a port nothing is sent to when vCPU
+/// 1 asks for the reset: its wait ends for the restart, and it is off in the next run.
+fn three_vcpus_reset_while_one_waits_on_a_port<P: VmPlatform>(board: &P, bare: &'static [u8]) -> TestResult {
+    let k = board.new_kernel();
+    let port = k.port_create(4, 1).map_err(|e| format!("port: {e}"))?;
+    let ports = [port];
+    hypervisor::start::<P>(&k, &VmSpec { vcpus: 3, ..spec::<P>("triplet", bare, scenario::RESET_FROM_SECOND, OnFault::Stop, &ports) })?;
+    run(&k)?;
+    k.port_destroy(port).map_err(|e| format!("port: {e}"))?;
+    let lines = expect::<P>("triplet", &Outcome::Off(0))?;
+    let restarts = P::vms().report("triplet").map(|r| r.restarts);
+    check(restarts == Some(1), || format!("restarts {restarts:?}, expected 1"))?;
+    // Run 0: three vCPUs up, vCPU 1's reset; run 1: vCPU 0 up, its three checks, vCPU 1 up, the
+    // end.
+    check(lines == 10, || format!("lines {lines}, expected 10"))
+}
+
+/// A VM of two vCPUs, restarted after at most 2 faults, whose vCPU 1 writes outside its RAM
+/// in every run while vCPU 0 spins in its guest: restarted twice as a whole, then stopped.
+pub(super) fn two_vcpus_fault_restarts_are_bounded<P: VmPlatform>(k: &Kernel<P::Arch>, bare: &'static [u8]) -> Result<hypervisor::StartedVm, String> {
+    let relapse = VmSpec { vcpus: 2, ..spec::<P>("relapse2", bare, scenario::FAULT_ON_SECOND, OnFault::Restart { at_most: 2 }, &[]) };
+    let vm = hypervisor::start::<P>(k, &relapse)?;
+    run(k)?;
+    expect_stopped::<P>("relapse2", "stage-2 data abort at IPA 0x50000000")?;
+    let report = P::vms().report("relapse2").ok_or("no report")?;
+    check(report.restarts == 2, || format!("restarts {}, expected 2", report.restarts))?;
+    // Each run: vCPU 0 up, vCPU 1 up (then its fault).
+    check(report.lines == 6, || format!("lines {}, expected 6 (two per run)", report.lines))?;
+    Ok(vm)
 }
 
 pub(super) fn spec<'a, P: VmPlatform>(name: &'a str, bare: &'static [u8], scenario: u64, on_fault: OnFault, ports: &'a [Handle]) -> VmSpec<'a> {

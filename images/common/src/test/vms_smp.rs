@@ -4,7 +4,7 @@
 //! on it, runs it until they end, checks what they did and on which CPUs their vCPUs ran, and
 //! destroys them, after which the heap must be back where it was (from the second check on).
 
-use super::vms::{expect, SUPERVISOR_RAM};
+use super::vms::{expect, two_vcpus_fault_restarts_are_bounded, two_vcpus_reset_from_vcpu_1, SUPERVISOR_RAM};
 use super::{check, TestResult};
 use crate::gic::Gic;
 use crate::hypervisor::{self, Outcome, VmPlatform, VmSpec};
@@ -16,18 +16,21 @@ use alloc::vec::Vec;
 use wells_core::Kernel;
 
 /// Joins the board's `cpus` CPUs (brought up before) to one kernel and runs the checks with
-/// the board's SMP image `smp` and its supervisor demo image `supervisor` as guests. Prints
+/// the board's SMP image `smp`, its supervisor demo image `supervisor` and the bare test guest
+/// `bare` as guests. Prints
 /// `ok`/`not ok` per check and `N passed, N failed`; returns the number of failures.
-pub fn run<P: VmPlatform + GenericTimer>(board: &P, gic: &Gic, cpus: usize, smp: &'static [u8], supervisor: &'static [u8]) -> i32 {
+pub fn run<P: VmPlatform + GenericTimer>(board: &P, gic: &Gic, cpus: usize, smp: &'static [u8], supervisor: &'static [u8], bare: &'static [u8]) -> i32 {
     let kernel = board.new_kernel();
     let joined = smp_bring_up::join_kernel::<P>(gic, cpus);
     // The kernel's tables grow to their size during the first check and stay (the kernel is
     // never dropped), so the heap is compared from the second check on: the same VM again must
     // leave nothing behind.
-    let checks: [(&str, &dyn Fn() -> TestResult); 3] = [
+    let checks: [(&str, &dyn Fn() -> TestResult); 5] = [
         ("vm_smp_two_vcpus_on_two_cpus", &|| two_vcpus_on_two_cpus::<P>(&kernel, smp, cpus)),
         ("vm_smp_two_vcpus_again_leave_nothing", &|| two_vcpus_on_two_cpus::<P>(&kernel, smp, cpus)),
         ("vm_smp_two_vms_on_two_cpus", &|| two_vms_on_two_cpus::<P>(&kernel, supervisor)),
+        ("vm_smp_two_vcpus_reset_from_vcpu_1", &|| on_two_cpus::<P>(&kernel, "twin", two_vcpus_reset_from_vcpu_1::<P>(&kernel, bare))),
+        ("vm_smp_two_vcpus_fault_restarts_are_bounded", &|| on_two_cpus::<P>(&kernel, "relapse2", two_vcpus_fault_restarts_are_bounded::<P>(&kernel, bare))),
     ];
     let (mut passed, mut failed) = (0, 0);
     for (n, (name, test)) in checks.into_iter().enumerate() {
@@ -65,6 +68,20 @@ fn two_vcpus_on_two_cpus<P: VmPlatform>(kernel: &Kernel<P::Arch>, smp: &'static 
     hypervisor::destroy::<P>(kernel, vm.domain).map_err(|e| format!("destroy: {e}"))?;
     check(lines >= 10, || format!("the SMP guest printed {lines} lines"))?;
     check(cpus >= 2 && ran_on.len() == 2 && ran_on.iter().all(|cpus| cpus.count_ones() == 1) && ran_on[0] != ran_on[1], || {
+        format!("its vCPUs ran on CPUs {ran_on:x?} (bit n: CPU n), expected one CPU each, not the same")
+    })
+}
+
+/// A VM of two vCPUs that restarted as a whole (`vms::two_vcpus_reset_from_vcpu_1`,
+/// `vms::two_vcpus_fault_restarts_are_bounded`, here with vCPU 0 spinning in its guest on one
+/// physical CPU while vCPU 1 restarts the VM from the other: an interrupt there, the kick,
+/// brings it out)
+/// passed its checks, its vCPUs ran on a CPU each, and it is destroyed.
+fn on_two_cpus<P: VmPlatform>(kernel: &Kernel<P::Arch>, name: &str, checked: Result<hypervisor::StartedVm, String>) -> TestResult {
+    let vm = checked?;
+    let ran_on = ran_on::<P>(name)?;
+    hypervisor::destroy::<P>(kernel, vm.domain).map_err(|e| format!("destroy: {e}"))?;
+    check(ran_on.len() == 2 && ran_on.iter().all(|cpus| cpus.count_ones() == 1) && ran_on[0] != ran_on[1], || {
         format!("its vCPUs ran on CPUs {ran_on:x?} (bit n: CPU n), expected one CPU each, not the same")
     })
 }
