@@ -131,7 +131,7 @@ const STRESS_BOOT: Boot = Boot {
 /// arrived, checked and crossed CPUs.
 pub const STRESS_EXPECT: &[&str] = &[
     "ok - smp kernel: 2 of 2 CPUs joined one kernel",
-    "ok - smp counter: each CPU's instruction counter its own: CPU 1 started 20000000 counts after CPU 0, 200 readings each in turn",
+    "ok - smp counter: each CPU's instruction counter its own: CPU 1 started 100000000 counts after CPU 0, 200 readings each in turn",
     "ok - smp stress: 750000 of 750000 port messages across 2 pairs, each checked: 0 wrong, 750000 across CPUs",
     "ok - smp stress: 250000 of 250000 event hand-offs across 2 pairs, each checked: 0 wrong, 250000 across CPUs",
     "ok - smp stress: 1000000 cross-core operations on 2 CPUs (Ok(0))",

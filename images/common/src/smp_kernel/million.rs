@@ -196,10 +196,10 @@ fn event_pair<P: GenericTimer>(kernel: &Kernel<P::Arch>, pair: u64, cpus: [u32; 
 
 /// Readings each of the two CPUs takes in [`counter_per_cpu`].
 const READINGS: u32 = 200;
-/// How far CPU 0's counter runs before CPU 1 starts its own, in counts (20 ms of the host's
-/// clock under multi-threaded TCG): far more than a turn of the readings takes, so CPU 1's
-/// count stays below CPU 0's.
-const START_APART: u64 = 20_000_000;
+/// How far CPU 0's counter runs before CPU 1 starts its own, in counts (0.1 s of the host's
+/// clock under multi-threaded TCG): more than a turn of the readings takes even on a loaded
+/// host, so CPU 1's count stays below CPU 0's, and a value shared by both would jump.
+const START_APART: u64 = 100_000_000;
 /// The largest step allowed between two readings on one CPU: a widened value shared by both
 /// CPUs jumps by nearly 2^32 when the CPU reading changes.
 const MOST_STEP: u64 = 1 << 31;
