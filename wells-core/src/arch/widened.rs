@@ -19,15 +19,16 @@ impl Widened {
         Widened { last: [const { AtomicU64::new(0) }; MAX_CPUS] }
     }
 
-    /// The counter of the CPU in `slot` was zeroed (started again).
+    /// The counter of the CPU in `slot` (`percpu::slot_of`, so below `MAX_CPUS`) was zeroed
+    /// (started again).
     pub fn zeroed(&self, slot: usize) {
-        self.last[slot % MAX_CPUS].store(0, Ordering::Relaxed);
+        self.last[slot].store(0, Ordering::Relaxed);
     }
 
     /// `raw`, the 32 bits the CPU in `slot` read now, widened by its own last value: right
     /// while that CPU reads its counter at least once per 2^32 counts.
     pub fn widen(&self, slot: usize, raw: u32) -> u64 {
-        let last = &self.last[slot % MAX_CPUS];
+        let last = &self.last[slot];
         let before = last.load(Ordering::Relaxed);
         let now = before + raw.wrapping_sub(before as u32) as u64;
         last.store(now, Ordering::Relaxed);
