@@ -55,7 +55,7 @@ commands:
   build            build libwells.a (release) and regenerate include/wells.h
   run [--system S] setup, build, then boot a system of systems/ (or the hosted C example;
                    `run --help` lists them)
-  test [--under-load | --monitor | --r52-hyper | --m3 | --m3-partitions | --smp | --smp-hyper | --arm64]
+  test [--under-load | --monitor | --r52-hyper | --m3 | --m3-partitions | --smp | --smp-arm32 | --smp-hyper | --arm64]
                    setup, then every test step; prints a PASS/FAIL tally;
                    --under-load: the same with a CPU hog on every core (the
                    verdicts must not change); --monitor: only the EL3 monitor's
@@ -64,7 +64,8 @@ commands:
                    supervisor's boots and the minimal configuration's; --m3-partitions: only
                    the Cortex-M3 partitions' boot; --smp: only the SMP
                    bring-up boots (arm64: 2 and 4 CPUs, Cortex-A15: 2; multi-threaded
-                   TCG, and the arm64 and Cortex-A15 hypervisors on 2 CPUs); --smp-hyper:
+                   TCG, and the arm64 and Cortex-A15 hypervisors on 2 CPUs); --smp-arm32:
+                   only the Cortex-A15's SMP boots; --smp-hyper:
                    only those hypervisor boots; --arm64: the
                    arm64 supervisor's boots and the SMP ones
   test --board NAME
@@ -85,10 +86,11 @@ commands:
                    only the Cortex-M3 minimal configuration's flash and kernel RAM with
                    each optional core feature (what each costs); prints it, and with
                    --write also puts it into docs/benchmarks.md
-  bench --smp [--write]
-                   only the SMP rows (arm64): cross-core wake-up, IPI round trip and an
-                   uncontended mutex on 2 CPUs under -icount, and the scaling of one
-                   workload over 1, 2 and 4 CPUs; --write puts them into docs/benchmarks.md
+  bench --smp [--board NAME] [--write]
+                   only the SMP rows (arm64, and the Cortex-A15: qemu-virt-arm32; --board:
+                   that one): cross-core wake-up, IPI round trip and an uncontended mutex on
+                   2 CPUs under -icount, and the scaling of one workload over 1, 2 and (arm64)
+                   4 CPUs; --write puts them into docs/benchmarks.md
   bench --monitor  only the monitor's section (secure world and full stack, -icount);
                    replaces that section of docs/benchmarks.md
   profile [--board B]
@@ -270,6 +272,13 @@ fn main() -> ExitCode {
                 }
                 if summary.finish() { 0 } else { 1 }
             }),
+            [flag] if flag == "--smp-arm32" => setup::run(&root).map(|()| {
+                let mut summary = summary::Summary::new("xtask test --smp-arm32");
+                for (name, result) in smp_arm32::run_tests(&root) {
+                    summary.record(&name, result);
+                }
+                if summary.finish() { 0 } else { 1 }
+            }),
             [flag] if flag == "--smp-hyper" => setup::run(&root).map(|()| {
                 let mut summary = summary::Summary::new("xtask test --smp-hyper");
                 summary.record(smp::HYPER_NAME, smp::hyper_test(&root));
@@ -284,8 +293,10 @@ fn main() -> ExitCode {
             [flag, board, write] if flag == "--board" && write == "--write" => bench::run_one(&root, board, true),
             [flag] if flag.starts_with("--board=") => bench::run_one(&root, &flag["--board=".len()..], false),
             [flag] if flag == "--minimal" => minimal::size_section(&root).map(|table| print!("{table}")),
-            [flag] if flag == "--smp" => smp_bench::command(&root, false),
-            [flag, write] if flag == "--smp" && write == "--write" => smp_bench::command(&root, true),
+            [flag] if flag == "--smp" => smp_bench::command(&root, None, false),
+            [flag, write] if flag == "--smp" && write == "--write" => smp_bench::command(&root, None, true),
+            [flag, option, board] if flag == "--smp" && option == "--board" => smp_bench::command(&root, Some(board), false),
+            [flag, option, board, write] if flag == "--smp" && option == "--board" && write == "--write" => smp_bench::command(&root, Some(board), true),
             [flag, write] if flag == "--minimal" && write == "--write" => minimal::write_section(&root),
             [flag] if flag == "--monitor" => monitor::bench_section(&root).and_then(|section| {
                 print!("{section}");

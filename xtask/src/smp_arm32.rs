@@ -3,7 +3,8 @@
 //! SVC entry (QEMU's PSCI answers HVC) and at HYP entry (`virtualization=on`: SMC), with the
 //! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`); and the SMP kernel
 //! image (`wells-smp-kernel-test`) at both entries, one kernel running threads and user tasks
-//! on both CPUs. As on arm64
+//! on both CPUs; the stress image (`wells-smp-stress`) a million checked cross-core operations,
+//! as on arm64. As on arm64
 //! the image measures no time, it only waits, with a generous limit, for each CPU's report.
 
 use std::path::{Path, PathBuf};
@@ -106,6 +107,7 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
             (boot.name.to_string(), result)
         })
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
+        .chain([(STRESS_BOOT.name.to_string(), stress_test(root))])
         .chain([(HYPER_NAME.to_string(), hyper_test(root))])
         .collect()
 }
@@ -159,6 +161,23 @@ pub fn bring_up_boots(root: &Path, image: &Path) -> Result<usize> {
         qemu::test_boot_options(root, &VIRT_ARM32, boot, image, &options(), LIMIT)?;
     }
     Ok(BOOTS.len())
+}
+
+/// A million checked cross-core operations (`wells-smp-stress`, image feature `smp`, the
+/// arm64 stress: `images/common/src/smp_kernel/million.rs`) on 2 CPUs, after the check that each
+/// CPU's `PMCCNTR` is widened on its own; the same lines as arm64's (`smp::STRESS_EXPECT`).
+const STRESS_BOOT: Boot = Boot {
+    name: "arm32 SMP kernel: each CPU's cycle counter its own, then 1 000 000 cross-core port messages and event hand-offs, each checked (2 CPUs, multi-threaded TCG)",
+    machine: "virt",
+    cpu: "cortex-a15",
+    expect: crate::smp::STRESS_EXPECT,
+    status: 0,
+};
+
+/// Builds the SMP stress image and boots it.
+fn stress_test(root: &Path) -> Result<()> {
+    let image = qemu::build(root, &VIRT_ARM32, "wells-smp-stress", &["smp"])?;
+    qemu::test_boot_options(root, &VIRT_ARM32, &STRESS_BOOT, &image, &options(), LIMIT)
 }
 
 /// Builds the SMP kernel-fault image and boots it.

@@ -28,6 +28,9 @@ pub mod soft_mask;
 pub mod hypervisor;
 // What a monitor level (Arm EL3) decides: SMCCC decoding and the PSCI answers, plain logic.
 pub mod monitor;
+// A 32-bit counter widened per CPU (the ARMv7-A cycle counter).
+#[cfg(target_has_atomic = "64")]
+pub mod widened;
 
 use crate::kernel::state::Switch;
 use crate::kernel::Kernel;

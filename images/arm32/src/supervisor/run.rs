@@ -148,6 +148,35 @@ fn smp_user_tasks(_kernel: &super::BoardKernel, _cpus: usize) -> bool {
     true
 }
 
+/// The SMP stress image on the Cortex-A15 (`wells-smp-stress`, feature `smp`): both CPUs
+/// brought up, then a million checked cross-core operations on one kernel, after the check that
+/// each CPU's instruction counter is its own (`wells_board_common::smp_kernel::million`).
+#[cfg(all(feature = "smp", feature = "qemu-virt"))]
+pub fn smp_stress(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_mode)
+        && wells_board_common::smp_kernel::million::run(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
+    wells_board_common::println!(Board, "smp stress: {}", if passed { "PASS" } else { "FAIL" });
+    if passed { 0 } else { 1 }
+}
+
+/// The SMP latency bench image on the Cortex-A15 (`wells-smp-bench`, feature `smp`; 2 CPUs
+/// under `-icount`): both CPUs brought up, then `wells_board_common::smp_kernel::bench::latencies`.
+#[cfg(all(feature = "smp", feature = "qemu-virt"))]
+pub fn smp_bench(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_mode)
+        && wells_board_common::smp_kernel::bench::latencies(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
+    if passed { 0 } else { 1 }
+}
+
+/// The SMP scaling bench image on the Cortex-A15 (`wells-smp-scaling`, feature `smp`; 2 CPUs,
+/// multi-threaded TCG): both CPUs brought up, then `wells_board_common::smp_kernel::bench::scaling`.
+#[cfg(all(feature = "smp", feature = "qemu-virt"))]
+pub fn smp_scaling(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_mode)
+        && wells_board_common::smp_kernel::bench::scaling(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
+    if passed { 0 } else { 1 }
+}
+
 /// The SMP kernel-fault image on the Cortex-A15 (`wells-smp-kernel-fault`, booted with `-smp 2`):
 /// the CPUs are brought up, then CPU 1 reads an address the kernel does not map; the report
 /// must name that CPU and the run end with the kernel-fault status (101).

@@ -83,12 +83,6 @@ extern "C" fn secondary_main(_entry_mode: u32, start: &'static SecondaryStart) -
     smp_bring_up::park::<Board>(cpu)
 }
 
-/// Has every secondary [`bring_up`] started join the kernel now in the board's slot; true when
-/// all `cpus` run it (`smp_bring_up::join_kernel`).
-pub fn join_kernel(cpus: usize) -> bool {
-    smp_bring_up::join_kernel::<Board>(&GIC, cpus)
-}
-
 /// Asks parked secondary `cpu` to take a kernel fault (a data abort in SVC, reported by the
 /// trap handler on that CPU's own ABT stack).
 pub fn kernel_fault_on(cpu: usize) {

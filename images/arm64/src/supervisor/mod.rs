@@ -12,10 +12,6 @@ mod memory;
 pub mod run;
 pub mod smp;
 #[cfg(feature = "smp")]
-mod smp_bench;
-#[cfg(feature = "smp")]
-mod smp_million;
-#[cfg(feature = "smp")]
 mod smp_remote;
 #[cfg(any(feature = "user32", feature = "secure-world"))]
 pub mod system;

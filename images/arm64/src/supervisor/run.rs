@@ -2,6 +2,8 @@
 
 use super::Board;
 use wells_board_common::{demo, test};
+#[cfg(feature = "smp")]
+use wells_board_common::smp_kernel;
 
 /// The test image: the shared in-kernel test runner (`wells_board_common::test`) with the
 /// kernel-thread tests, plus the user-task scenarios for 64-bit tasks (feature `user`) and for
@@ -97,27 +99,27 @@ fn smp_user_tasks(_kernel: &super::BoardKernel, _cpus: usize) -> bool {
 }
 
 /// The SMP stress image (`wells-smp-stress`, feature `smp`): the CPUs brought up, then a
-/// million checked cross-core operations on one kernel (`super::smp_million`).
+/// million checked cross-core operations on one kernel (`wells_board_common::smp_kernel::million`).
 #[cfg(feature = "smp")]
 pub fn smp_stress(board: &Board) -> i32 {
-    let passed = super::smp::bring_up(board.entry_el) && super::smp_million::run(board, super::smp::cpus_up());
+    let passed = super::smp::bring_up(board.entry_el) && smp_kernel::million::run(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
     wells_board_common::println!(Board, "smp stress: {}", if passed { "PASS" } else { "FAIL" });
     if passed { 0 } else { 1 }
 }
 
 /// The SMP latency bench image (`wells-smp-bench`, feature `smp`; 2 CPUs under `-icount`):
-/// the CPUs brought up, then `super::smp_bench::latencies`.
+/// the CPUs brought up, then `wells_board_common::smp_kernel::bench::latencies`.
 #[cfg(feature = "smp")]
 pub fn smp_bench(board: &Board) -> i32 {
-    let passed = super::smp::bring_up(board.entry_el) && super::smp_bench::latencies(board, super::smp::cpus_up());
+    let passed = super::smp::bring_up(board.entry_el) && smp_kernel::bench::latencies(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
     if passed { 0 } else { 1 }
 }
 
 /// The SMP scaling bench image (`wells-smp-scaling`, feature `smp`; 4 CPUs, multi-threaded
-/// TCG): the CPUs brought up, then `super::smp_bench::scaling`.
+/// TCG): the CPUs brought up, then `wells_board_common::smp_kernel::bench::scaling`.
 #[cfg(feature = "smp")]
 pub fn smp_scaling(board: &Board) -> i32 {
-    let passed = super::smp::bring_up(board.entry_el) && super::smp_bench::scaling(board, super::smp::cpus_up());
+    let passed = super::smp::bring_up(board.entry_el) && smp_kernel::bench::scaling(board, &super::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
     if passed { 0 } else { 1 }
 }
 

@@ -71,12 +71,6 @@ extern "C" fn secondary_main(_entry_el: u64, start: &'static SecondaryStart) -> 
     smp_bring_up::park::<Board>(cpu)
 }
 
-/// Has every secondary [`bring_up`] started join the kernel now in the board's slot; true when
-/// all `cpus` run it (`smp_bring_up::join_kernel`).
-pub fn join_kernel(cpus: usize) -> bool {
-    smp_bring_up::join_kernel::<Board>(&GIC, cpus)
-}
-
 /// Asks parked secondary `cpu` to take a kernel fault (a data abort at EL1, reported by the
 /// trap handler on that CPU's emergency stack).
 pub fn kernel_fault_on(cpu: usize) {

@@ -12,6 +12,8 @@
 //! of the counter: no time is measured, only waited for. A board gives only its GIC and its
 //! timer interrupt ([`run`]).
 
+pub mod bench;
+pub mod million;
 mod txn;
 pub mod user_tasks;
 

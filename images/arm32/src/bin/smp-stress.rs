@@ -1,0 +1,10 @@
+//! A million checked cross-core operations on one kernel (`run::smp_stress`).
+#![no_std]
+#![no_main]
+
+use wells_image_arm32::{run, Board};
+
+#[no_mangle]
+fn app_main(board: &Board) -> i32 {
+    run::smp_stress(board)
+}
