@@ -249,16 +249,30 @@ fn wait_for<P: GenericTimer>(cpu: usize, bit: u32) -> bool {
 /// armed to tick once with interrupts taken: waits for the tick, reports in, waits for the boot
 /// CPU's SGI, masks interrupts and joins the cross-core checks.
 pub fn secondary_reports<P: Platform>(cpu: usize, checks: u32) {
-    while TICKS[cpu].load(Ordering::Relaxed) == 0 {
-        P::wait_for_interrupt();
-    }
+    wait_for_interrupt_until::<P>(|| TICKS[cpu].load(Ordering::Relaxed) != 0);
     REPORTS[cpu].store(checks | TIMER_TICK | UP, Ordering::Release);
-    while SGIS[cpu].load(Ordering::Relaxed) == 0 {
-        P::wait_for_interrupt();
-    }
+    wait_for_interrupt_until::<P>(|| SGIS[cpu].load(Ordering::Relaxed) != 0);
     REPORTS[cpu].fetch_or(SGI_TAKEN, Ordering::Release);
     P::cpu().irq_save();
     smp_stress::secondary(cpu);
+}
+
+/// Waits for interrupts (taken, interrupts enabled on entry) until `done()`. It is looked at
+/// with interrupts masked: the one interrupt that makes it true (a one-shot tick, a single
+/// SGI) could otherwise be taken between the look and the `wfi`, which would then wait for
+/// one that never comes (seen as a bring-up boot that failed now and then on a loaded host:
+/// "CPU 2 did not report 0x2"). A pending interrupt ends `wfi` even while masked, and is
+/// taken when the mask is lifted.
+fn wait_for_interrupt_until<P: Platform>(done: impl Fn() -> bool) {
+    loop {
+        let were_enabled = P::cpu().irq_save();
+        if done() {
+            P::cpu().irq_restore(were_enabled);
+            return;
+        }
+        P::wait_for_interrupt();
+        P::cpu().irq_restore(were_enabled);
+    }
 }
 
 /// Parks secondary `cpu` for good, interrupts masked: only an SGI (pending, masked) wakes it,

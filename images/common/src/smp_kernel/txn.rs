@@ -130,14 +130,17 @@ fn commit_seen_whole<P: GenericTimer>(kernel: &Kernel<P::Arch>, reader_cpu: usiz
     good
 }
 
-/// The member on CPU 1 writes and ends without voting; the one on CPU 0, waiting in its vote,
-/// must wake with `Aborted`, and neither write may remain.
+/// The member on CPU 1 writes and ends without voting once the one on CPU 0 has written; that
+/// one, in its vote, must be told `Aborted`, and neither write may remain.
 fn member_ends<P: GenericTimer>(kernel: &Kernel<P::Arch>) -> bool {
     let (Ok(a), Ok(b), Ok(txn)) = (kernel.shared_create(8), kernel.shared_create(8), kernel.txn_create(Timeout::Forever)) else { return false };
     let vote = Arc::new(AtomicU32::new(0));
     let answer = vote.clone();
+    // Set by the member on CPU 0 once it wrote: the CPUs run the members in parallel, and one
+    // ending first would leave the other's write to an aborted transaction, not its vote.
+    let written = Arc::new(AtomicBool::new(false));
     let Some(members) = two_members::<P>(kernel, txn, "ender", |cpu| {
-        let answer = answer.clone();
+        let (answer, written) = (answer.clone(), written.clone());
         Box::new(move || {
             let k = P::kernel();
             let object = if cpu == 0 { a } else { b };
@@ -145,9 +148,13 @@ fn member_ends<P: GenericTimer>(kernel: &Kernel<P::Arch>) -> bool {
                 return 2;
             }
             if cpu == 1 {
+                while !written.load(Ordering::Acquire) {
+                    crate::smp_stress::relax();
+                }
                 // Ends here, vote not cast: what a member that faults does to its transaction.
                 return 1;
             }
+            written.store(true, Ordering::Release);
             answer.store(if k.txn_vote(txn, true, Timeout::Forever) == Err(wells_core::Error::Aborted) { 1 } else { 2 }, Ordering::Relaxed);
             0
         })
@@ -194,6 +201,11 @@ fn restart<P: GenericTimer>(kernel: &Kernel<P::Arch>) -> bool {
             }
             let object = if cpu == 0 { a } else { b };
             if cpu == 1 && run == 0 {
+                // Once the member on CPU 0 runs: the CPUs start the members in parallel, and an
+                // abort before it started would restart it before its first run.
+                while counted[0].load(Ordering::Relaxed) == 0 {
+                    crate::smp_stress::relax();
+                }
                 let k = P::kernel();
                 let _ = k.txn_write(txn, object, &99u64.to_le_bytes());
                 // Restarted from the entry by the abort: this returns only if it was not.
