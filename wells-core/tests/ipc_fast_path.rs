@@ -219,7 +219,7 @@ fn a_server_that_ends_after_the_hand_over_leaves_the_caller_to_its_timeout() {
 
 #[test]
 fn long_messages_are_handed_over_through_the_port_and_short_ones_through_the_thread() {
-    // A 64-byte message is longer than a thread's slot for handed messages (32 bytes): it goes
+    // A 64-byte message is longer than a thread's slot for handed messages (16 bytes): it goes
     // through the port's ring; the 8-byte answers go straight to the waiting client. Every
     // byte of both arrives, and both ports are counted as handed over and left empty.
     let world = World::new();

@@ -152,7 +152,10 @@ fn profile(root: &Path, board: &Board, smp: bool) -> Result<Vec<Row>> {
 
     let mut kernel = Symbols::default();
     kernel.add_elf(&image)?;
-    let mut marks: Vec<(u64, u64)> = MARKS.iter().flat_map(|m| kernel.spans_of(m)).collect();
+    let kernel_marks: Vec<(u64, u64)> = MARKS.iter().flat_map(|m| kernel.spans_of(m)).collect();
+    // The programs' marks apart: a program's addresses may be the kernel's too (each task has
+    // its own address space), so a mark counts only at its own level.
+    let mut marks = Marks { kernel: kernel_marks, programs: Vec::new() };
     // Every user program that has the mark: its windows count too. The Cortex-M3's programs are
     // position-independent, loaded where the kernel puts them, so their link-time addresses
     // name nothing in the log: that board's rows of user tasks are left out.
@@ -165,12 +168,12 @@ fn profile(root: &Path, board: &Board, smp: bool) -> Result<Vec<Row>> {
             if path.exists() && !programs.contains_key(name) {
                 let mut symbols = Symbols::default();
                 symbols.add_elf(&path)?;
-                marks.extend(symbols.spans_of(mark));
+                marks.programs.extend(symbols.spans_of(mark));
                 programs.insert(name.to_string(), symbols);
             }
         }
     }
-    if marks.is_empty() {
+    if marks.kernel.is_empty() && marks.programs.is_empty() {
         return Err(format!("{}: no mark function (`{}`) in the image or its programs", image.display(), MARKS.join("`, `")));
     }
 
@@ -192,7 +195,8 @@ fn profile(root: &Path, board: &Board, smp: bool) -> Result<Vec<Row>> {
     });
     // A hypervisor's guests run code at the addresses of its own: counted apart by level.
     let hypervisor = board.name == crate::hyper::VIRT_ARM64_HYPER.name;
-    let windows = read_windows(&fifo, &marks, |flags| hypervisor && below_el2(flags));
+    let program_level = move |flags| if hypervisor { below_el2(flags) } else { mmu_index(flags) == 0 };
+    let windows = read_windows(&fifo, &marks, |flags| hypervisor && below_el2(flags), program_level);
     let status = child.wait().map_err(|e| format!("QEMU: {e}"))?;
     let _ = std::fs::remove_file(&fifo);
     let console = console.join().map_err(|_| "console reader panicked")?;
@@ -282,7 +286,22 @@ fn user_name(programs: &HashMap<String, Symbols>, names: &[String], pc: u64) -> 
 /// some other instruction in another: a mark counts only when the instruction after it is not
 /// the next in memory (the mark function is a bare return). A hit counted wrongly still shows,
 /// as a window count that does not match what the image announced.
-fn read_windows(fifo: &Path, marks: &[(u64, u64)], guest: impl Fn(u32) -> bool) -> Result<Vec<HashMap<u64, u64>>> {
+/// The address spans of the mark functions: the kernel's, and its programs' (user tasks at EL0
+/// or USR, a hypervisor's guests below EL2).
+struct Marks {
+    kernel: Vec<(u64, u64)>,
+    programs: Vec<(u64, u64)>,
+}
+
+impl Marks {
+    /// The mark starting at `pc`, if code at that level has one there.
+    fn at(&self, pc: u64, in_program: bool) -> Option<(u64, u64)> {
+        let spans = if in_program { &self.programs } else { &self.kernel };
+        spans.iter().find(|span| span.0 == pc).copied()
+    }
+}
+
+fn read_windows(fifo: &Path, marks: &Marks, guest: impl Fn(u32) -> bool, in_program: impl Fn(u32) -> bool) -> Result<Vec<HashMap<u64, u64>>> {
     let log = std::fs::File::open(fifo).map_err(|e| format!("cannot open {}: {e}", fifo.display()))?;
     let mut windows = Vec::new();
     let mut open: Option<HashMap<u64, u64>> = None;
@@ -323,7 +342,7 @@ fn read_windows(fifo: &Path, marks: &[(u64, u64)], guest: impl Fn(u32) -> bool) 
                 *window.entry(start | tag).or_default() += 1;
             }
         }
-        if let Some(&(start, end)) = marks.iter().find(|span| span.0 == pc) {
+        if let Some((start, end)) = marks.at(pc, in_program(flags)) {
             at_mark = Some((start, end, pc, key & GUEST));
             continue;
         }
@@ -352,10 +371,16 @@ fn traced_pc(line: &[u8]) -> Option<(u64, u32)> {
 /// linked at the addresses the hypervisor's own has, so the level tells them apart.
 const GUEST: u64 = 1 << 63;
 
+/// The MMU index in QEMU's TB flags (bits 4..8 of `TBFLAG_ANY`, AArch64 and AArch32 alike): 0
+/// for EL0 / USR code under an EL1 kernel.
+fn mmu_index(flags: u32) -> u32 {
+    (flags >> 4) & 0xf
+}
+
 /// For an arm64 hypervisor board: whether the TB flags say the code ran below EL2 (the MMU
 /// index in bits 4..8 of QEMU's `TBFLAG_ANY` is 6 for EL2, 7 for EL3, lower for EL1/EL0).
 fn below_el2(flags: u32) -> bool {
-    (flags >> 4) & 0xf < 6
+    mmu_index(flags) < 6
 }
 
 /// The function at counted address `key`: the kernel's first (its programs' when the address
