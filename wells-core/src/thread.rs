@@ -170,8 +170,13 @@ pub struct Thread {
     pub deadline_misses: u32,
     /// Transactions of it that aborted (any reason).
     pub aborts: u32,
-    /// Threads waiting in `join` for this one.
+    /// Threads waiting in `join` for this one, and (several CPUs) those waiting for it to
+    /// leave the CPU it runs on (`watched`).
     pub joiners: WaitQueue,
+    /// Several CPUs: a thread waits among the joiners for this one, running on another CPU,
+    /// to be stopped, restarted or suspended there (`Kernel::wait_elsewhere`); that CPU wakes
+    /// the joiners once it let this one go (a joiner woken so waits again).
+    pub watched: bool,
     pub run_time_ns: u64,
     pub switches: u64,
     /// When it last went onto the CPU.
@@ -219,6 +224,7 @@ impl Thread {
             conflicts: 0,
             placement: Placement { level: priority, ..Placement::default() },
             pending_fate: None,
+            watched: false,
             wait_time_ns: 0,
             slice_left_ns: 0,
             ready_since_ns: 0,

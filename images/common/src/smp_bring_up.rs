@@ -263,7 +263,7 @@ pub fn secondary_reports<P: Platform>(cpu: usize, checks: u32) {
 /// one that never comes (seen as a bring-up boot that failed now and then on a loaded host:
 /// "CPU 2 did not report 0x2"). A pending interrupt ends `wfi` even while masked, and is
 /// taken when the mask is lifted.
-fn wait_for_interrupt_until<P: Platform>(done: impl Fn() -> bool) {
+pub(crate) fn wait_for_interrupt_until<P: Platform>(done: impl Fn() -> bool) {
     loop {
         let were_enabled = P::cpu().irq_save();
         if done() {

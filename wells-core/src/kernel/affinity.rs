@@ -52,8 +52,8 @@ impl State {
         let (state, level) = (thread.state, thread.placement.level);
         let on_cpu = self.sched.on_a_cpu(handle);
         match (old == ALL_CPUS, cpus == ALL_CPUS) {
-            (true, false) => self.sched.pinned += 1,
-            (false, true) => self.sched.pinned -= 1,
+            (true, false) => self.sched.count_pinned(true),
+            (false, true) => self.sched.count_pinned(false),
             _ => {}
         }
         if MAX_CPUS == 1 {
@@ -72,7 +72,7 @@ impl State {
     /// The CPU set of `handle`, looked up only while some thread has a set of its own.
     #[inline]
     pub(super) fn cpus_of(&self, handle: Handle) -> u32 {
-        if self.sched.pinned == 0 {
+        if self.sched.pinned() == 0 {
             return ALL_CPUS;
         }
         self.thread(handle).map_or(ALL_CPUS, |thread| thread.cpus)
@@ -154,7 +154,7 @@ pub(super) mod tests {
         assert_eq!(state.present_cpus(), 0b1111);
         assert_eq!(state.set_affinity(a, 1 << 2), Ok(()));
         assert_eq!(state.set_affinity(b, 1 << 3), Ok(()));
-        assert_eq!(state.sched.pinned, 2);
+        assert_eq!(state.sched.pinned(), 2);
         // Offered only to a CPU of its set: CPU 2 for `a`, CPU 3 for `b` (all four are idle).
         start(&mut state, a);
         assert_eq!(state.take_kicks(), 1 << 2);
@@ -192,7 +192,7 @@ pub(super) mod tests {
         for handle in [a, b, c] {
             assert_eq!(state.set_affinity(handle, ALL_CPUS), Ok(()));
         }
-        assert_eq!(state.sched.pinned, 0);
+        assert_eq!(state.sched.pinned(), 0);
     }
 
     #[test]
@@ -205,7 +205,7 @@ pub(super) mod tests {
             assert_eq!(state.set_affinity(a, cpus), Err(Error::InvalidArgument), "{cpus:#x}");
         }
         assert_eq!(state.thread(a).map(|t| t.cpus), Ok(ALL_CPUS));
-        assert_eq!(state.sched.pinned, 0);
+        assert_eq!(state.sched.pinned(), 0);
         // A set naming an absent CPU beside a present one is kept: only the present one runs it.
         assert_eq!(state.set_affinity(a, 1 << 5 | 1 << 1), Ok(()));
         start(&mut state, a);
@@ -216,9 +216,9 @@ pub(super) mod tests {
         // A pinned thread that ends is no longer counted, and its set no longer changes.
         let d = thread(&mut state, "d");
         assert_eq!(state.set_affinity(d, 1 << 2), Ok(()));
-        assert_eq!(state.sched.pinned, 2);
+        assert_eq!(state.sched.pinned(), 2);
         state.kill(d, 0);
-        assert_eq!(state.sched.pinned, 1);
+        assert_eq!(state.sched.pinned(), 1);
         assert_eq!(state.set_affinity(d, 1), Err(Error::BadState));
         assert_eq!(state.thread(d).map(|t| t.cpus), Ok(1 << 2));
     }

@@ -161,7 +161,6 @@ impl State {
         // Whoever asks for a reschedule interrupt marks the clock changed (`State::kick`).
         if self.clock.take_changed() {
             self.rearm_timer(host);
-            self.send_kicks(host);
         }
     }
 
@@ -184,7 +183,9 @@ impl State {
         }
     }
 
-    /// [`State::reprogram_timer`] when something changed.
+    /// [`State::reprogram_timer`] when something changed; then sends the reschedule
+    /// interrupts asked for. Both here, so the inline check passes `host` once (a caller
+    /// keeps no register for it across the call).
     #[inline(never)]
     fn rearm_timer(&mut self, host: &dyn Host) {
         let mut next = self.clock.timeline.first_deadline();
@@ -199,5 +200,6 @@ impl State {
             next = Some(next.map_or(end, |n| n.min(end)));
         }
         self.clock.arm(host, next);
+        self.send_kicks(host);
     }
 }

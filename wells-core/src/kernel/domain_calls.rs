@@ -25,15 +25,18 @@ pub struct Census {
 
 impl<A: Arch> Kernel<A> {
     /// Creates a domain whose threads run in address space `space` (a token for
-    /// [`Arch::switch_space`]); at most `max_priority` for its threads.
+    /// [`Arch::switch_space`]; 0: the kernel domain's space as it is now); at most
+    /// `max_priority` for its threads.
     pub fn domain_create(&self, name: &str, kind: DomainKind, space: usize, max_priority: u8) -> Result<DomainId> {
         self.unsealed()?;
         self.critical().domains.create(name, kind, space, max_priority)
     }
 
-    /// Gives a domain (the kernel's own, typically) its address-space token.
+    /// Gives a domain (the kernel's own, typically) its address-space token (0 for another
+    /// domain: the kernel domain's space as it is now).
     pub fn domain_set_space(&self, id: DomainId, space: usize) -> Result<()> {
         let mut cs = self.critical();
+        let space = if id == DomainId::KERNEL { space } else { cs.domains.space_or_kernels(space) };
         let domain = cs.domains.live_mut(id).ok_or(Error::InvalidArgument)?;
         domain.space = space;
         if id == DomainId::KERNEL && cs.sched.current().is_none() {
@@ -79,7 +82,9 @@ impl<A: Arch> Kernel<A> {
     /// Stops a domain: every thread of it ends with `code` (mutexes handed on with
     /// `OwnerDied`, joiners woken) and no new thread may start in it. Called from one of its
     /// own threads, it does not return; from a timer callback that interrupted one of them,
-    /// that thread ends as soon as the callback has returned.
+    /// that thread ends as soon as the callback has returned. Several CPUs: a thread of it
+    /// running on another CPU is ended by that CPU (kicked); a caller that may block returns
+    /// once every such CPU did (`Kernel::wait_elsewhere`).
     pub fn domain_stop(&self, id: DomainId, code: i32) -> Result<()> {
         if id == DomainId::KERNEL {
             return Err(Error::InvalidArgument);
@@ -88,7 +93,28 @@ impl<A: Arch> Kernel<A> {
         if caller_inside {
             self.exit_current(code);
         }
+        self.wait_domain_ended_elsewhere(id);
         Ok(())
+    }
+
+    /// Several CPUs: waits, one at a time, for the threads of stopped domain `id` whose end
+    /// another CPU carries out (their fate still pending), until none is left or the caller
+    /// cannot wait.
+    fn wait_domain_ended_elsewhere(&self, id: DomainId) {
+        if crate::kernel::percpu::MAX_CPUS == 1 {
+            return;
+        }
+        loop {
+            let cs = self.critical();
+            let caller = cs.sched.caller();
+            let pending = |t: &Handle| Some(*t) != caller && cs.thread(*t).is_ok_and(|t| t.exec.domain == id && t.pending_fate.is_some());
+            let waiting = cs.thread_handles().find(pending);
+            drop(cs);
+            let Some(thread) = waiting else { return };
+            if !self.wait_elsewhere(thread, |t| t.pending_fate.is_none()) {
+                return;
+            }
+        }
     }
 
     /// Forgets a stopped domain none of whose threads is left in the thread table (all joined):

@@ -52,7 +52,7 @@ impl Domains {
             return Err(Error::Limit);
         }
         let id = DomainId(reused.unwrap_or(self.list.len()) as u16);
-        let mut domain = Domain::new(id, name, kind, space);
+        let mut domain = Domain::new(id, name, kind, self.space_or_kernels(space));
         domain.max_priority = max_priority.min(crate::sched::PRIORITY_MAX);
         match reused {
             Some(slot) => self.list[slot] = domain,
@@ -62,6 +62,16 @@ impl Domains {
             }
         }
         Ok(id)
+    }
+
+    /// `space`, or for 0 the kernel domain's space as it is now: a domain of kernel threads
+    /// (a task group) runs where the kernel runs, rather than in no address space at all
+    /// (on arm64 a table base of 0, which maps nothing).
+    pub(super) fn space_or_kernels(&self, space: usize) -> usize {
+        match space {
+            0 => self.list.first().map_or(0, |kernel| kernel.space),
+            given => given,
+        }
     }
 
     /// Leaves a tombstone in `id`'s slot; returns its pending start of the next budget period
@@ -228,6 +238,25 @@ impl State {
         if let Some(key) = self.domains.destroy(id) {
             self.clock.remove(key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Domains;
+    use crate::domain::{DomainId, DomainKind};
+
+    #[test]
+    fn a_domain_created_without_a_space_runs_in_the_kernels() {
+        let mut domains = Domains::new();
+        domains.list[0].space = 0x1234;
+        let group = domains.create("group", DomainKind::TaskGroup, 0, 31).unwrap();
+        let own = domains.create("own", DomainKind::UserApp, 0x5678, 31).unwrap();
+        assert_eq!(domains.live(group).map(|d| d.space), Some(0x1234));
+        assert_eq!(domains.live(own).map(|d| d.space), Some(0x5678));
+        let mut active = 0x1234;
+        assert_eq!(domains.enter_space_of(group, &mut active), None);
+        assert_eq!(domains.enter_space_of(DomainId::KERNEL, &mut active), None);
     }
 }
 

@@ -2,8 +2,65 @@
 //! `smp`): the code is where each decision is made — `State::kill` and
 //! `State::fate_elsewhere` (a fate that waits and a kicked CPU that carries it out at its
 //! kernel exit), `State::suspend_elsewhere` (a mark `schedule` turns into `Suspended`),
-//! `State::replace_running` (a priority change of a thread running on another CPU). Here are
-//! their tests, on the simulated CPUs of `kernel/affinity.rs`.
+//! `State::replace_running` (a priority change of a thread running on another CPU). Here is
+//! how the caller waits until that CPU acted ([`Kernel::wait_elsewhere`]), and the tests, on
+//! the simulated CPUs of `kernel/affinity.rs`.
+
+use super::percpu::MAX_CPUS;
+use super::state::State;
+use super::Kernel;
+use crate::arch::Arch;
+use crate::handle::Handle;
+use crate::thread::{Thread, ThreadState, WaitSlot, WakeReason};
+
+impl<A: Arch> Kernel<A> {
+    /// Several CPUs: returns once `done` holds for `thread`, which another CPU was asked to
+    /// stop, restart or suspend, or once it ended or is gone. The caller blocks among the
+    /// thread's joiners (`Thread::watched`), woken when that CPU lets the thread go or carries
+    /// out its fate, and looks again. False when it could not wait: the caller is not a thread
+    /// that may block (an interrupt, a timer callback, interrupts masked, the embedder's
+    /// section); the other CPU then acts a little after the call returned. True at once with
+    /// one CPU, where nothing is left to another.
+    pub(super) fn wait_elsewhere(&self, thread: Handle, done: impl Fn(&Thread) -> bool) -> bool {
+        if MAX_CPUS == 1 {
+            return true;
+        }
+        loop {
+            let mut cs = self.critical();
+            let Ok(t) = cs.thread(thread) else { return true };
+            if t.state == ThreadState::Exited || done(t) {
+                return true;
+            }
+            let Ok(me) = Self::blocking_caller(&cs) else { return false };
+            if let Ok(t) = cs.thread_mut(thread) {
+                t.watched = true;
+            }
+            cs.enqueue_waiter(thread, WaitSlot::Main, me);
+            // However it is woken (the thread let go, ended, or a spurious wake-up of the
+            // joiners), it looks again.
+            let _ = self.block(&mut cs, Some((thread, WaitSlot::Main)), None, ThreadState::Blocked);
+        }
+    }
+}
+
+impl State {
+    /// Wakes the threads waiting for `thread` to leave its CPU or have its fate carried out
+    /// ([`Kernel::wait_elsewhere`]), if any: its whole joiners' queue (a joiner woken looks at
+    /// the thread and waits again). Its queue keeps the room it reserved.
+    pub(super) fn wake_watchers(&mut self, thread: Handle) {
+        let Ok(t) = self.thread_mut(thread) else { return };
+        if !core::mem::take(&mut t.watched) {
+            return;
+        }
+        let mut joiners = core::mem::take(&mut t.joiners);
+        self.wake_all(joiners.drain(), WakeReason::Done);
+        if let Ok(t) = self.thread_mut(thread) {
+            if t.joiners.is_empty() {
+                t.joiners = joiners;
+            }
+        }
+    }
+}
 
 #[cfg(all(test, feature = "smp"))]
 mod tests {
@@ -11,7 +68,7 @@ mod tests {
     use super::super::state::State;
     use crate::handle::Handle;
     use crate::sched::Requeue;
-    use crate::thread::{Fate, ThreadState};
+    use crate::thread::{Fate, ThreadState, WaitSlot};
 
     /// Four CPUs, each running one thread of priority 10 (`run[n]` on CPU n); no kick left.
     fn four_busy() -> (State, [Handle; 4]) {
@@ -88,6 +145,35 @@ mod tests {
         state.kill(run[1], 5);
         assert_eq!(state.thread(run[1]).map(|t| (t.state, t.exit_code)), Ok((ThreadState::Exited, 5)));
         assert_eq!(state.sched.ready().top_level(), None);
+    }
+
+    #[test]
+    fn a_thread_waiting_for_another_cpu_to_act_is_woken_once_that_cpu_let_the_thread_go() {
+        let (mut state, run) = four_busy();
+        let (waiter, target) = (run[0], run[1]);
+        // CPU 0's thread suspends run[1], on CPU 1, and waits (as `Kernel::wait_elsewhere`).
+        state.set_cpu(0);
+        state.suspend_elsewhere(target, 1);
+        state.take_kicks();
+        if let Ok(t) = state.thread_mut(target) {
+            t.watched = true;
+        }
+        state.enqueue_waiter(target, WaitSlot::Main, waiter);
+        if let Ok(t) = state.thread_mut(waiter) {
+            t.state = ThreadState::Blocked;
+            t.waiting_on = Some((target, WaitSlot::Main));
+        }
+        assert_eq!(reschedule(&mut state, 0), None);
+        assert_eq!(state_of(&state, waiter), Some(ThreadState::Blocked));
+        // CPU 1 takes the interrupt: run[1] is suspended and, once let go, its watcher woken.
+        assert_eq!(reschedule(&mut state, 1), None);
+        assert_eq!(state_of(&state, target), Some(ThreadState::Suspended));
+        assert_eq!(state_of(&state, waiter), Some(ThreadState::Ready));
+        assert_eq!(state.thread(target).map(|t| (t.watched, t.joiners.is_empty())), Ok((false, true)));
+        // Offered to an idle CPU (0 or 1), which is kicked or due to switch, and runs it.
+        let kicked = state.take_kicks();
+        let cpu = (0..2).find(|&cpu| kicked & 1 << cpu != 0 || { state.set_cpu(cpu); state.sched.resched().is_some() });
+        assert_eq!(cpu.and_then(|cpu| reschedule(&mut state, cpu)), Some(waiter));
     }
 
     #[test]

@@ -65,9 +65,10 @@ pub struct Kernel<A: Arch> {
     sealed: AtomicBool,
     /// Set once the telemetry ring is on: [`Kernel::trace`] tests it without the lock.
     tracing: AtomicBool,
-    /// CPUs on their way to run threads (`run_secondary`) that may be waiting for the lock:
-    /// while there is one, no switch hands the lock over (`Kernel::switch_locked`).
-    joining: AtomicUsize,
+    /// Secondary CPUs that run threads or are on their way to (`run_secondary`, counted
+    /// before they wait for the lock): while there is one, no switch hands the lock over
+    /// (`Kernel::switch_locked`); with none, only the CPU in `run` runs threads.
+    secondaries: AtomicUsize,
     _pinned: PhantomPinned,
 }
 
@@ -84,7 +85,7 @@ impl<A: Arch> Kernel<A> {
 
     /// A kernel with a policy of the caller's choice behind the policy seam.
     pub fn with_policy(arch: &'static A, host: Box<dyn Host>, policy: Box<dyn Policy>) -> Pin<Box<Self>> {
-        Box::pin(Kernel { arch, host, state: SpinMutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), joining: AtomicUsize::new(0), _pinned: PhantomPinned })
+        Box::pin(Kernel { arch, host, state: SpinMutex::new(State::new(policy)), sealed: AtomicBool::new(false), tracing: AtomicBool::new(false), secondaries: AtomicUsize::new(0), _pinned: PhantomPinned })
     }
 
     /// The host this kernel runs in.
@@ -103,12 +104,24 @@ impl<A: Arch> Kernel<A> {
     }
 
     /// Locks the state for the CPU the caller runs on (interrupts masked by the caller): the
-    /// per-CPU slots reached under this lock are that CPU's. With one CPU, just the lock.
+    /// per-CPU slots reached under this lock are that CPU's. With one CPU, just the lock; with
+    /// several, the CPU is asked only once a secondary joined or is joining (`secondaries`):
+    /// before that every caller is the CPU in `run`, whose slots [`Kernel::run`] put in
+    /// place (a CPU calls into the kernel once it joined, as `run_secondary` says).
     /// A hint, not forced: the speed-first builds inline it at every kernel call all the same
     /// (the same instruction counts), the size-first build (`minimal` profile) keeps one copy
     /// instead of the spin lock's loop at some twenty call sites (~500 bytes of flash).
     #[inline]
     fn lock(&self) -> StateGuard<'_> {
+        let mut state = self.state.lock();
+        if percpu::MAX_CPUS > 1 && self.secondaries.load(Ordering::Relaxed) != 0 {
+            state.set_cpu(self.arch.cpu_id());
+        }
+        state
+    }
+
+    /// [`Kernel::lock`] that always puts the caller's CPU's slots in place.
+    fn lock_here(&self) -> StateGuard<'_> {
         let mut state = self.state.lock();
         if percpu::MAX_CPUS > 1 {
             state.set_cpu(self.arch.cpu_id());
@@ -218,11 +231,13 @@ impl<A: Arch> Kernel<A> {
     const LOCK_HANDED: usize = 1;
 
     /// Whether this switch hands the lock over: always with one CPU; with several, where the
-    /// port passes the switch's token, while this CPU is the only one that runs threads and
-    /// none is joining (`run_secondary` counts itself in `joining` before it takes the lock).
+    /// port passes the switch's token, while no secondary CPU runs threads or is joining
+    /// (`run_secondary` counts itself in `secondaries` before it takes the lock, so the
+    /// count is seen by every switch made under the lock after it got in): this CPU is then
+    /// the only one that runs threads. One word read, without the state.
     #[inline(always)]
-    fn hands_lock_over(&self, state: &State) -> bool {
-        Self::HANDS_LOCK_OVER || (A::PASSES_SWITCH_TOKEN && !state.sched.others_online() && self.joining.load(Ordering::Relaxed) == 0)
+    fn hands_lock_over(&self) -> bool {
+        Self::HANDS_LOCK_OVER || (A::PASSES_SWITCH_TOKEN && self.secondaries.load(Ordering::Relaxed) == 0)
     }
 
     /// True when the switch that passed `token` handed this context the lock.
@@ -244,11 +259,13 @@ impl<A: Arch> Kernel<A> {
             state.after_switch();
             return;
         }
-        let hand_over = self.hands_lock_over(state);
-        if !hand_over {
+        // Two calls rather than a token computed: the common one (handed over) tests one word.
+        let token = if self.hands_lock_over() {
+            switch_context(self.arch, switch, Self::LOCK_HANDED)
+        } else {
             crate::arch::let_lock_go_keeping_guard(self);
-        }
-        let token = switch_context(self.arch, switch, if hand_over { Self::LOCK_HANDED } else { 0 });
+            switch_context(self.arch, switch, 0)
+        };
         // How the lock was left depends on the switch back, which may have been made while the
         // CPUs running threads were others than at the switch away.
         if Self::lock_came_with(token) {
@@ -263,7 +280,7 @@ impl<A: Arch> Kernel<A> {
     /// Switches away from a context that never resumes (an exit, a restart): the lock is
     /// handed over or let go first, as `Kernel::switch_locked` would.
     pub(super) fn switch_for_good(&self, state: StateGuard<'_>, switch: Switch) {
-        let token = if self.hands_lock_over(&state) {
+        let token = if self.hands_lock_over() {
             core::mem::forget(state);
             Self::LOCK_HANDED
         } else {
@@ -364,7 +381,9 @@ impl<A: Arch> Kernel<A> {
     pub fn run(&self) -> Result<()> {
         let were_enabled = self.arch.irq_save();
         {
-            let mut state = self.lock();
+            // This CPU's slots, whichever CPU took the lock last: until a secondary joins, the
+            // lock leaves them in place (`Kernel::lock`).
+            let mut state = self.lock_here();
             if state.sched.running() {
                 // Decided under the lock: taking it again after the mask is lifted would let
                 // a tick find it held and spin for ever.
@@ -397,14 +416,15 @@ impl<A: Arch> Kernel<A> {
             return Err(Error::BadContext);
         }
         self.arch.irq_save();
-        // Counted before it waits for the lock: the CPU running threads stops handing the lock
-        // over at its switches, so this one gets in (`Kernel::switch_locked`).
-        self.joining.fetch_add(1, Ordering::Relaxed);
+        // Counted before it waits for the lock, and for good once it runs threads: the CPU
+        // running threads stops handing the lock over at its switches, so this one gets in
+        // (`Kernel::switch_locked`).
+        self.secondaries.fetch_add(1, Ordering::Relaxed);
         {
             let mut state = self.lock();
-            self.joining.fetch_sub(1, Ordering::Relaxed);
             if state.sched.is_online() {
                 drop(state);
+                self.secondaries.fetch_sub(1, Ordering::Relaxed);
                 return Err(Error::BadContext);
             }
             state.sched.set_idle();
@@ -426,6 +446,7 @@ impl<A: Arch> Kernel<A> {
             // Several CPUs: a fate another CPU left waiting for a thread this CPU just let go.
             if percpu::MAX_CPUS > 1 && state.has_fates() && !state.sched.callback_running() {
                 state = self.carry_out_fates(state);
+                state.tell_main_if_all_idle();
             }
             let now = self.host.now_ns();
             if let Some(switch) = state.schedule(now, Requeue::Back) {
@@ -434,9 +455,10 @@ impl<A: Arch> Kernel<A> {
                 state.send_kicks(&*self.host);
                 continue;
             }
-            // Several CPUs: not while another CPU runs a thread, or one waits in the queue
-            // (still in flight from a CPU that left it).
-            let others_quiet = percpu::MAX_CPUS == 1 || (!state.others_busy() && state.sched.ready().top_level().is_none());
+            // Several CPUs: not while another CPU runs a thread, one waits in the queue, or one
+            // is still in flight from a CPU that left it (its watchers not yet woken, its fate
+            // not yet carried out): that CPU tells this one once it settled it.
+            let others_quiet = percpu::MAX_CPUS == 1 || (!state.others_busy() && state.sched.ready().top_level().is_none() && !state.has_fates() && !state.others_in_flight());
             if main && state.clock.is_idle() && others_quiet {
                 break Err(Error::Deadlock);
             }

@@ -49,6 +49,8 @@ impl<A: Arch> Kernel<A> {
                     if let Some((stack, sp)) = self.fresh_stack(&state, thread) {
                         state.restart_other(thread, stack, sp);
                     }
+                    // Several CPUs: a `thread_restart` on another CPU may wait for it.
+                    state.wake_watchers(thread);
                 }
             }
         }
@@ -71,8 +73,8 @@ impl<A: Arch> Kernel<A> {
     /// made runnable. Nothing is allocated. For a supervisor that stops runaway work (the OSEK
     /// layer's timing protection). `BadContext` for the caller itself, `BadState` for a thread
     /// not started or ended. Several CPUs: a thread another CPU runs (or just left) is
-    /// restarted by that CPU, kicked, at its next kernel exit ([`State::fate_elsewhere`]); the
-    /// call returns `Ok` before that CPU acted.
+    /// restarted by that CPU, kicked, at its next kernel exit ([`State::fate_elsewhere`]); a
+    /// caller that may block returns once that CPU did (`Kernel::wait_elsewhere`).
     pub fn thread_restart(&self, handle: Handle) -> crate::error::Result<()> {
         let mut cs = self.critical();
         if cs.sched.caller() == Some(handle) {
@@ -85,6 +87,8 @@ impl<A: Arch> Kernel<A> {
         }
         if on_cpu {
             cs.fate_elsewhere(handle, Fate::Restart);
+            drop(cs);
+            self.wait_elsewhere(handle, |t| t.pending_fate.is_none());
             return Ok(());
         }
         if thread.state == ThreadState::Running {
@@ -101,6 +105,8 @@ impl<A: Arch> Kernel<A> {
     /// The calling thread starts over from its entry on `stack`: this context is abandoned.
     fn restart_current(&self, mut state: StateGuard<'_>, me: Handle, stack: Stack, sp: usize) -> ! {
         state.release_for_restart(me);
+        // Several CPUs: a `thread_restart` on another CPU may wait for this one to restart.
+        state.wake_watchers(me);
         if let Ok(thread) = state.thread_mut(me) {
             thread.state = ThreadState::Ready;
             thread.saved_sp = sp;

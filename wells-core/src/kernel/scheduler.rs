@@ -41,12 +41,16 @@ pub struct Scheduler {
     /// caller's, the CPUs a thread may be pinned to (`kernel/affinity.rs`).
     present_mask: u32,
     /// Threads not ended whose CPU set is not every CPU: while there are none, picking a
-    /// thread and offering it look at no thread's set.
-    pub(super) pinned: usize,
+    /// thread and offering it look at no thread's set. Changed through
+    /// [`Scheduler::count_pinned`].
+    pinned: usize,
     /// True when some CPU other than the lock holder runs threads (`online_mask` without the
     /// lock holder's bit), kept for the switch and the wake-up, which ask it every time:
     /// changed when a CPU goes online or offline and when the lock changes CPUs.
     others_online: bool,
+    /// `pinned != 0 || others_online`: whether a pick looks at the thread it takes (its CPU
+    /// set, or whether another CPU still has it), one test for the switch instead of two.
+    picks_with_care: bool,
     /// The CPU in `run`, which returns when the threads are done (or deadlocked): it is told
     /// when the last thread exits or every CPU went idle, wherever that happened.
     main_cpu: usize,
@@ -130,6 +134,7 @@ impl Scheduler {
             present_mask: 0,
             pinned: 0,
             others_online: false,
+            picks_with_care: false,
             main_cpu: 0,
             cpus: PerCpu::new(CpuSched::new),
             idle_sp: [0; MAX_CPUS],
@@ -247,10 +252,26 @@ impl Scheduler {
         cpu.resched = None;
     }
 
-    /// True when a CPU other than the lock holder runs threads.
+    /// Sets whether another CPU than the lock holder runs threads.
+    fn set_others_online(&mut self, others: bool) {
+        self.others_online = others;
+        self.picks_with_care = self.pinned != 0 || others;
+    }
+
+    /// Threads not ended whose CPU set is not every CPU.
     #[inline]
-    pub(super) fn others_online(&self) -> bool {
-        self.others_online
+    pub(super) fn pinned(&self) -> usize {
+        self.pinned
+    }
+
+    /// One more (`true`) or one fewer thread whose CPU set is not every CPU.
+    pub(super) fn count_pinned(&mut self, more: bool) {
+        if more {
+            self.pinned += 1;
+        } else {
+            self.pinned -= 1;
+        }
+        self.picks_with_care = self.pinned != 0 || self.others_online;
     }
 
     /// True when this CPU runs threads (inside `run`, or joined).
@@ -511,7 +532,8 @@ impl State {
         } else {
             self.sched.online_mask &= !bit;
         }
-        self.sched.others_online = self.sched.online_mask & !bit != 0;
+        let others = self.sched.online_mask & !bit != 0;
+        self.sched.set_others_online(others);
     }
 
     /// The kernel's lock was taken on CPU `cpu`: its slots are the ones reached from now on.
@@ -530,7 +552,8 @@ impl State {
     fn move_to_cpu(&mut self, cpu: usize) {
         let moved = self.clock.cpus.set_cpu(cpu) && self.sched.cpus.set_cpu(cpu);
         assert!(moved, "wells: CPU {cpu} is past the kernel's {MAX_CPUS} CPUs");
-        self.sched.others_online = self.sched.online_mask & !self.sched.cpus.bit() != 0;
+        let others = self.sched.online_mask & !self.sched.cpus.bit() != 0;
+        self.sched.set_others_online(others);
     }
 
     /// The CPUs a thread may be pinned to: those that have run threads, and this one.
@@ -825,14 +848,8 @@ impl State {
     /// go back to the front of their level, where they were.
     #[inline]
     fn pick(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
-        // Threads pinned to some CPUs only: each is looked at (`kernel/affinity.rs`).
-        if MAX_CPUS > 1 && self.sched.pinned != 0 {
-            return self.pick_allowed(previous, budgets);
-        }
-        // Only a thread another CPU left can be queued and still on a CPU: with no other CPU
-        // online, none is.
-        if MAX_CPUS > 1 && self.sched.others_online {
-            return self.pick_past_in_flight(previous, budgets);
+        if MAX_CPUS > 1 && self.sched.picks_with_care {
+            return self.pick_with_care(previous, budgets);
         }
         loop {
             match self.sched.ready.pick_next() {
@@ -840,6 +857,17 @@ impl State {
                 picked => return picked,
             }
         }
+    }
+
+    /// [`State::pick`] when the thread taken is looked at: threads pinned to some CPUs only
+    /// (`kernel/affinity.rs`), or another CPU online, which may have left a thread still in
+    /// flight (with no other CPU online, none is).
+    #[inline(never)]
+    fn pick_with_care(&mut self, previous: Option<Handle>, budgets: bool) -> Option<Handle> {
+        if self.sched.pinned != 0 {
+            return self.pick_allowed(previous, budgets);
+        }
+        self.pick_past_in_flight(previous, budgets)
     }
 
     /// [`State::pick`] while other CPUs run threads: one may have left a thread it has not
@@ -897,6 +925,26 @@ impl State {
             return;
         }
         self.offer_left(left);
+        self.tell_main_if_all_idle();
+    }
+
+    /// Several CPUs: whether a CPU other than this one left a thread it has not let go yet
+    /// (its `left`, until its next context runs `after_switch`): that thread may still be
+    /// offered, woken for its watchers or given its fate, so the CPU in `run` does not call
+    /// every CPU idle a deadlock meanwhile.
+    pub(super) fn others_in_flight(&self) -> bool {
+        let here = self.sched.cpus.cpu();
+        self.sched.cpus.iter().any(|(cpu, slot)| cpu != here && slot.left.is_some())
+    }
+
+    /// Several CPUs: every CPU running threads is idle, and this one just settled what the CPU
+    /// in `run` passed over when it last looked (a thread in flight, a fate waiting): that CPU
+    /// looks again whether it is done.
+    pub(super) fn tell_main_if_all_idle(&mut self) {
+        if MAX_CPUS > 1 && self.sched.online_mask & !self.sched.idle_mask == 0 {
+            self.sched.tell_main();
+            self.clock.mark_dirty();
+        }
     }
 
     /// [`State::after_switch`] for a context handed the lock by the switch back to it: that
@@ -915,10 +963,16 @@ impl State {
     /// one too. Given it, this CPU sends itself the interrupt as well: this context may be an
     /// idle one resumed inside an interrupt taken just before its wait for the next (the wait
     /// then ends at once), or a thread that returns from the kernel without looking at
-    /// `resched` again.
+    /// `resched` again. Threads on other CPUs waiting for it to leave this one are woken
+    /// (`Kernel::wait_elsewhere`).
     #[inline(never)]
     fn offer_left(&mut self, left: Handle) {
-        let Some(thread) = thread_in(&mut self.objects, left) else { return };
+        let Some(mut thread) = thread_in(&mut self.objects, left) else { return };
+        if thread.watched {
+            self.wake_watchers(left);
+            let Some(again) = thread_in(&mut self.objects, left) else { return };
+            thread = again;
+        }
         if thread.state != ThreadState::Ready {
             return;
         }

@@ -81,7 +81,7 @@ impl<A: Arch> Kernel<A> {
         let pinned = thread.cpus != crate::kernel::percpu::ALL_CPUS;
         cs.free_object(handle, Kind::Thread)?;
         if pinned {
-            cs.sched.pinned -= 1;
+            cs.sched.count_pinned(false);
         }
         Ok(())
     }
@@ -183,8 +183,9 @@ impl<A: Arch> Kernel<A> {
 
     /// Stops a thread until [`Kernel::thread_resume`]. A blocked thread finishes its wait first.
     /// Several CPUs: a thread running on another CPU is taken off it by that CPU, sent a
-    /// reschedule interrupt; the call returns `Ok` before that CPU acted (`BadState` for a
-    /// second suspend before it did, as for a thread suspended already).
+    /// reschedule interrupt; a caller that may block returns once that CPU let it go
+    /// (`Kernel::wait_elsewhere`; `BadState` for a second suspend from a caller that could
+    /// not wait, before that CPU did, as for a thread suspended already).
     pub fn thread_suspend(&self, handle: Handle) -> Result<()> {
         let mut cs = self.critical();
         let elsewhere = cs.sched.cpu_running(handle).filter(|&cpu| cpu != cs.sched.cpus.cpu());
@@ -193,6 +194,8 @@ impl<A: Arch> Kernel<A> {
             ThreadState::Running if elsewhere.is_some() => match (thread.suspend_pending, elsewhere) {
                 (false, Some(cpu)) => {
                     cs.suspend_elsewhere(handle, cpu);
+                    drop(cs);
+                    self.wait_elsewhere(handle, |t| !(t.suspend_pending && t.state == ThreadState::Running));
                     Ok(())
                 }
                 _ => Err(Error::BadState),

@@ -135,7 +135,7 @@ impl State {
         }
         // Its set no longer counts (it never changes once the thread ended).
         if pinned {
-            self.sched.pinned -= 1;
+            self.sched.count_pinned(false);
         }
         stack
     }

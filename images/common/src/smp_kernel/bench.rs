@@ -128,7 +128,8 @@ fn cross_core_wake_up<P: Counter>(kernel: &Kernel<P::Arch>) -> bool {
 }
 
 /// An SGI to the other CPU, answered from its interrupt handler with an SGI back; the measuring
-/// thread waits for the answer with `wfi`.
+/// thread waits for the answer with `wfi`, looking with interrupts masked
+/// (`smp_bring_up::wait_for_interrupt_until`: the answer cannot slip in between).
 fn ipi_round_trip<P: Counter>(kernel: &Kernel<P::Arch>, gic: &'static Gic) -> bool {
     measured_by(kernel, Vec::new(), move || {
         row::<P>("IPI round trip: SGI to the other CPU, answered from its interrupt handler", || {
@@ -137,9 +138,7 @@ fn ipi_round_trip<P: Counter>(kernel: &Kernel<P::Arch>, gic: &'static Gic) -> bo
             for _ in 0..OPS {
                 let before = smp_bring_up::echoes();
                 smp_bring_up::send_echo::<P>(gic, PARTNER_CPU);
-                while smp_bring_up::echoes() == before {
-                    P::wait_for_interrupt();
-                }
+                smp_bring_up::wait_for_interrupt_until::<P>(|| smp_bring_up::echoes() != before);
             }
             let end = P::Instructions::read();
             (P::cpu().cpu_id() == cpu).then_some(end - start)

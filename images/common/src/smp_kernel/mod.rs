@@ -5,7 +5,9 @@
 //! workloads, each a `run` of that kernel, show and check it: threads spread over every CPU;
 //! semaphore wake-ups between threads on different CPUs, every value passed checked; a mutex
 //! contended from every CPU, whose counter must come out exact; threads pinned to one CPU each,
-//! which must run nowhere else and move when pinned elsewhere; clients and servers calling over
+//! which must run nowhere else and move when pinned elsewhere; a thread spinning on CPU 1
+//! suspended, restarted and ended from CPU 0, each call returning once CPU 1 acted
+//! ([`elsewhere`]); clients and servers calling over
 //! ports (`port_call` / `port_reply_wait`, the IPC fast path, which must never hand the CPU to a
 //! thread still on another CPU), every answer checked; transactions with members on two CPUs
 //! ([`txn`]). Each thread goes on until every CPU has done its part, at most [`WAIT_SECONDS`]
@@ -13,6 +15,7 @@
 //! timer interrupt ([`run`]).
 
 pub mod bench;
+mod elsewhere;
 pub mod million;
 mod txn;
 pub mod user_tasks;
@@ -58,6 +61,7 @@ pub fn run<P: GenericTimer>(board: &P, gic: &'static Gic, timer_id: u32, cpus: u
     good &= ping_pong::<P>(&kernel, cpus);
     good &= contended_mutex::<P>(&kernel, cpus);
     good &= pinned::<P>(&kernel, cpus);
+    good &= elsewhere::run::<P>(&kernel, cpus);
     good &= port_calls::<P>(&kernel, cpus);
     good &= txn::run::<P>(&kernel, cpus);
     good &= more(&kernel, cpus);
