@@ -101,16 +101,25 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   (`port_call` / `port_reply_wait`, two system calls) now hands the CPU straight to the waiting
   receiver (`kernel/port_fast.rs`, `kernel/scheduler/direct.rs`): no ready-queue pass, no
   `make_runnable`, one switch that blocks the caller and runs the receiver, each thread looked up
-  once. What is left per round trip (docs/profile.md): the exception entry, return and dispatch
-  (about 310), the supervisor's part (about 680: `current_domain`'s lock round, the registry's
-  lock, the two handle translations and the buffer check, with the kernel call's checks inlined),
-  the receiver's wake bookkeeping (about 210: release deadline, CPU-share window, placement,
-  telemetry test), the caller queued on the answer port, blocked and switched away (about 660:
-  run time, stack canary, timeline, the receiver's slice, the address space, the timer test, the
-  lock around the register switch, the wake reason read back), about eight handle-checked port
-  lookups (about 230) and the message's two trips through the port's ring (about 290: it stays in
-  the port so that a receiver stopped before it runs leaves it queued, as the slow path does). 600 would need the message in registers past the ring, the task's handles and buffer
-  checked without the registry lock, and threads reached without the handle check; not done.
+  once. A short message (at most 16 bytes) goes to a receiver that waits by the fast path
+  too straight into its control block (`Thread::handed`, `ipc/handed.rs`): no trip through the
+  port's ring and no port look-up on the receiver's side; `current_domain` reads the state
+  without a kernel call's end (`Kernel::peek`): 2322 -> 2190. What is left per round trip
+  (docs/profile.md, about 2230 there): the exception entry, return and dispatch (about 325:
+  vectors, trap, `syscalls::handle`), the supervisor's part (about 600: `current_domain`'s
+  lock, the registry's lock, the two handle translations and the buffer check, with the kernel
+  call's critical section and the fast path's checks inlined), the receiver's wake
+  bookkeeping (about 270 in `hand_cpu_to`: release deadline, CPU-share window, placement,
+  telemetry test, the message given), the caller queued on the answer port, blocked and
+  switched away (about 530: run time, stack canary, timeline, the receiver's slice, the address
+  space, the timer test, the register switch), about six handle-checked port and thread
+  look-ups (about 230), the message copied twice (`memcpy`, about 125: the kernel is built
+  for strict alignment, so even 16 bytes go through the call) and taken back (about 35). Each
+  of these is a check or a record the kernel keeps for every thread (a stale handle refused,
+  a smashed stack caught, run time and CPU share kept, a budget or deadline judged); 600 would
+  need the message in registers past the supervisor's buffer ABI, the task's handles and
+  buffer checked without the registry lock, and threads reached without the handle check;
+  not done.
 - **Port round trip (kernel threads)** is a `port_send` and a `port_receive` on each side at one
   priority: the send must not switch (the sender keeps the CPU there), so the hand-off does not
   apply; its costs are the slow path's. With `port_call` / `port_reply_wait` it would.

@@ -17,11 +17,20 @@ use crate::thread::ThreadState;
 impl<A: Arch> Kernel<A> {
     /// Pins `thread` to the CPUs of `cpus` (bit n: CPU n). A running thread whose CPU is not
     /// in the set leaves it at once (the CPU is sent a reschedule interrupt when it is
-    /// another). `InvalidArgument` for an empty set, a bit at or past [`MAX_CPUS`], or a set
+    /// another, and a caller that may block returns once that CPU let it go). `InvalidArgument` for an empty set, a bit at or past [`MAX_CPUS`], or a set
     /// naming no CPU that runs this kernel ([`Kernel::present_cpus`]); `BadState` for a thread
     /// that exited.
     pub fn thread_set_affinity(&self, thread: Handle, cpus: u32) -> Result<()> {
-        self.critical().set_affinity(thread, cpus)
+        let mut cs = self.critical();
+        cs.set_affinity(thread, cpus)?;
+        // Running on another CPU now outside its set: that CPU takes it off, kicked; a caller
+        // that may block returns once it did (`Kernel::wait_elsewhere`).
+        let outside = |state: &State| state.sched.cpu_running(thread).is_some_and(|cpu| cpus & 1 << cpu == 0 && cpu != state.sched.cpus.cpu());
+        if MAX_CPUS > 1 && outside(&cs) {
+            drop(cs);
+            self.wait_elsewhere(thread, |state, _| !outside(state));
+        }
+        Ok(())
     }
 
     /// The CPU set of `thread` (bit n: CPU n).

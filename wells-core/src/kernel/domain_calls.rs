@@ -111,7 +111,7 @@ impl<A: Arch> Kernel<A> {
             let waiting = cs.thread_handles().find(pending);
             drop(cs);
             let Some(thread) = waiting else { return };
-            if !self.wait_elsewhere(thread, |t| t.pending_fate.is_none()) {
+            if !self.wait_elsewhere(thread, |_, t| t.pending_fate.is_none()) {
                 return;
             }
         }

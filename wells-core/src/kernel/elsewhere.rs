@@ -15,20 +15,20 @@ use crate::thread::{Thread, ThreadState, WaitSlot, WakeReason};
 
 impl<A: Arch> Kernel<A> {
     /// Several CPUs: returns once `done` holds for `thread`, which another CPU was asked to
-    /// stop, restart or suspend, or once it ended or is gone. The caller blocks among the
+    /// stop, restart, suspend or move off, or once it ended or is gone. The caller blocks among the
     /// thread's joiners (`Thread::watched`), woken when that CPU lets the thread go or carries
     /// out its fate, and looks again. False when it could not wait: the caller is not a thread
     /// that may block (an interrupt, a timer callback, interrupts masked, the embedder's
     /// section); the other CPU then acts a little after the call returned. True at once with
     /// one CPU, where nothing is left to another.
-    pub(super) fn wait_elsewhere(&self, thread: Handle, done: impl Fn(&Thread) -> bool) -> bool {
+    pub(super) fn wait_elsewhere(&self, thread: Handle, done: impl Fn(&State, &Thread) -> bool) -> bool {
         if MAX_CPUS == 1 {
             return true;
         }
         loop {
             let mut cs = self.critical();
             let Ok(t) = cs.thread(thread) else { return true };
-            if t.state == ThreadState::Exited || done(t) {
+            if t.state == ThreadState::Exited || done(&cs, t) {
                 return true;
             }
             let Ok(me) = Self::blocking_caller(&cs) else { return false };

@@ -88,7 +88,7 @@ impl<A: Arch> Kernel<A> {
         if on_cpu {
             cs.fate_elsewhere(handle, Fate::Restart);
             drop(cs);
-            self.wait_elsewhere(handle, |t| t.pending_fate.is_none());
+            self.wait_elsewhere(handle, |_, t| t.pending_fate.is_none());
             return Ok(());
         }
         if thread.state == ThreadState::Running {

@@ -195,7 +195,7 @@ impl<A: Arch> Kernel<A> {
                 (false, Some(cpu)) => {
                     cs.suspend_elsewhere(handle, cpu);
                     drop(cs);
-                    self.wait_elsewhere(handle, |t| !(t.suspend_pending && t.state == ThreadState::Running));
+                    self.wait_elsewhere(handle, |_, t| !(t.suspend_pending && t.state == ThreadState::Running));
                     Ok(())
                 }
                 _ => Err(Error::BadState),

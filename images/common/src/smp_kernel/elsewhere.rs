@@ -1,9 +1,10 @@
 //! Calls that act on a thread running on another CPU return once that CPU acted
 //! (`Kernel::wait_elsewhere`, docs/core.md "Several CPUs"): a thread pinned to CPU 1 spins
 //! without entering the kernel, so only the reschedule interrupt takes it off; a thread on
-//! CPU 0 suspends it, resumes it, restarts it and stops its domain, and right after each call
-//! looks: the spinner is `Suspended`, its old life never writes again, it has ended (a join
-//! that does not wait gets its code). Before the calls waited, each returned while the
+//! CPU 0, of a higher priority, pins it to CPU 0 and back, suspends it, resumes it, restarts
+//! it and stops its domain, and right after each call looks: the spinner no longer turns
+//! (pinned to a CPU the caller keeps), is `Suspended`, its old life never writes again, it has
+//! ended (a join that does not wait gets its code). Before the calls waited, each returned while the
 //! spinner still ran on CPU 1.
 
 use super::{timed_out, PRIORITY};
@@ -55,7 +56,7 @@ pub fn run<P: GenericTimer>(kernel: &Kernel<P::Arch>, cpus: usize) -> bool {
         println!(P, "not ok - smp kernel: acting on another CPU's thread: no spinner");
         return false;
     };
-    let controller = kernel.thread_create("controller", PRIORITY, 0, Box::new(move || {
+    let controller = kernel.thread_create("controller", PRIORITY + 1, 0, Box::new(move || {
         let k = P::kernel();
         let spinning = |at_least: u64| {
             while SPINS.load(Ordering::Relaxed) < at_least {
@@ -67,6 +68,19 @@ pub fn run<P: GenericTimer>(kernel: &Kernel<P::Arch>, cpus: usize) -> bool {
         };
         if !spinning(1) {
             return 1;
+        }
+        // Pinned to CPU 0, where this thread, of a higher priority, keeps the CPU: off CPU 1
+        // when the call returns, and it does not run until it is pinned back.
+        if k.thread_set_affinity(spinner, 1).is_err() {
+            return 10;
+        }
+        let frozen = SPINS.load(Ordering::Acquire);
+        if (0..10_000).any(|_| SPINS.load(Ordering::Relaxed) != frozen) {
+            println!(P, "# the spinner ran on after thread_set_affinity moved it off CPU 1");
+            return 11;
+        }
+        if k.thread_set_affinity(spinner, 1 << 1).is_err() || !spinning(frozen + 1) {
+            return 12;
         }
         // Suspended: off CPU 1 when the call returns, and it stays off.
         if k.thread_suspend(spinner).is_err() {
@@ -121,7 +135,7 @@ pub fn run<P: GenericTimer>(kernel: &Kernel<P::Arch>, cpus: usize) -> bool {
     let ok = started && result == Ok(0) && destroyed.is_ok() && lives == 2 && elsewhere == 0;
     println!(
         P,
-        "{} - smp kernel: suspend, restart and domain stop of a thread spinning on CPU 1 return once CPU 1 acted ({lives} lives, {elsewhere} turns off CPU 1, {cpus} CPUs) ({result:?}, domain destroyed: {destroyed:?})",
+        "{} - smp kernel: re-pin, suspend, restart and domain stop of a thread spinning on CPU 1 return once CPU 1 acted ({lives} lives, {elsewhere} turns off CPU 1, {cpus} CPUs) ({result:?}, domain destroyed: {destroyed:?})",
         if ok { "ok" } else { "not ok" }
     );
     ok
