@@ -155,7 +155,7 @@ usage: cargo xtask run [--system <system>]
        cargo xtask run --board <board> [--level super|hyper]
        cargo xtask run --example advisor [--advisor <command>]
        cargo xtask run --example osek [--board qemu-mps2-an385]
-       cargo xtask run --cpus <N> [--board qemu-virt-arm64]
+       cargo xtask run --cpus <N> [--board qemu-virt-arm64 | --board qemu-virt-arm32]
 
 Runs `setup`, then builds and boots the image of a system, streaming its output; exits
 with the program's status. A system is one file of systems/ (systems/README.md): its
@@ -174,7 +174,8 @@ the Cortex-M3 board (QEMU mps2-an385, adapters/mps2-an385).
 `--board embox` builds embox (a POSIX RTOS) with wells as its shell command `wells`
 (adapters/embox) and boots it in qemu-system-aarch64 on this terminal.
 `--cpus N` (1 to 8) boots the arm64 SMP demo on N CPUs (multi-threaded TCG): one kernel
-runs threads on every CPU, and each CPU's share of the work is printed.
+runs threads on every CPU, and each CPU's share of the work is printed; with
+`--board qemu-virt-arm32`, the Cortex-A15's (1 to 8 CPUs as well).
 
 systems (systems/*.toml):
 ";
@@ -421,12 +422,17 @@ fn run_command(root: &Path, rest: &[String]) -> Result<u8> {
         *slot = Some(value);
         i += 1;
     }
-    // The arm64 SMP demo: one kernel's threads on every CPU (`smp.rs`).
+    // The SMP demo: one kernel's threads on every CPU (`smp.rs`, `smp_arm32.rs`).
     if let Some(cpus) = cpus {
-        if example.is_some() || system.is_some() || level.is_some() || board.as_deref().is_some_and(|b| b != "qemu-virt-arm64") {
-            usage_error("`--cpus` boots the arm64 SMP demo: it takes only `--board qemu-virt-arm64`", &help);
+        let board = board.as_deref().map(|b| if b.starts_with("qemu-") { b.to_string() } else { format!("qemu-{b}") });
+        if example.is_some() || system.is_some() || level.is_some() {
+            usage_error("`--cpus` boots the SMP demo: it takes only `--board qemu-virt-arm64` or `--board qemu-virt-arm32`", &help);
         }
-        return smp::run_demo(root, &cpus);
+        return match board.as_deref() {
+            None | Some("qemu-virt-arm64") => smp::run_demo(root, &cpus),
+            Some("qemu-virt-arm32") => smp_arm32::run_demo(root, &cpus),
+            Some(other) => usage_error(&format!("`--cpus` boots the SMP demo of qemu-virt-arm64 or qemu-virt-arm32, not of `{other}`"), &help),
+        };
     }
     match example.as_deref() {
         Some("advisor") => {

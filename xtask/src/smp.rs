@@ -209,6 +209,7 @@ pub fn kernel_expect(cpus: u32, own: &[&str]) -> &'static [&'static str] {
         "ok - smp kernel: affinity: a set CPU 8, past the kernel's count (0x100) is refused (Err(InvalidArgument))".to_string(),
         format!("ok - smp kernel: {} threads pinned one CPU each, then the next: 0 runs off their CPU, {} moved at once", 2 * cpus, 2 * cpus),
         format!("ok - smp kernel: a thread spinning on CPU 1, pinned to CPU 0 from there, left CPU 1 for CPU 0 (0 runs elsewhere, {cpus} CPUs)"),
+        format!("ok - smp kernel: re-pin, suspend, restart and domain stop of a thread spinning on CPU 1 return once CPU 1 acted (2 lives, 0 turns off CPU 1, {cpus} CPUs)"),
         format!("ok - smp transactions: {rounds} commits by members on CPUs 0 and 1 (A Some({rounds}), B Some({rounds}), 0 failed)", rounds = 300),
         "ok - smp transactions: the member on CPU 1 ended without its vote: the one on CPU 0 was told Aborted".to_string(),
         "ok - smp transactions: restart policy: an abort on CPU 1 restarted both members on their own CPUs (runs [2, 2], 0 off their CPU), then Ok(Committed) (A Some(1), B Some(1))".to_string(),
@@ -238,12 +239,17 @@ fn kernel_tests(root: &Path) -> Vec<(String, Result<()>)> {
 /// `cargo xtask run --cpus N`: the SMP demo (`wells-smp-demo`) on N CPUs of QEMU `virt`, each
 /// on a host thread of its own; threads run on every CPU, and each CPU's share is printed.
 pub fn run_demo(root: &Path, cpus: &str) -> Result<u8> {
-    let count: u32 = cpus.parse().ok().filter(|n| (1..=8).contains(n)).ok_or_else(|| format!("run --cpus: `{cpus}` is not a CPU count from 1 to 8"))?;
+    let count = demo_cpus(cpus)?;
     crate::setup::run(root)?;
     let image = qemu::build(root, &VIRT_ARM64, "wells-smp-demo", &["smp"])?;
     let boot = Boot { name: "arm64 SMP demo", machine: "virt", cpu: "cortex-a53", expect: &["smp kernel: "], status: 0 };
     qemu::test_boot_options(root, &VIRT_ARM64, &boot, &image, &options(count), LIMIT)?;
     Ok(0)
+}
+
+/// The CPU count of `run --cpus N`: 1 to 8 (the GICv2's CPU interfaces).
+pub fn demo_cpus(cpus: &str) -> Result<u32> {
+    cpus.parse().ok().filter(|n| (1..=8).contains(n)).ok_or_else(|| format!("run --cpus: `{cpus}` is not a CPU count from 1 to 8"))
 }
 
 /// A boot, checking beyond [`EXPECT`] its CPU count's own lines: `N CPUs found`, `N of N CPUs

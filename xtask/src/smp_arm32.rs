@@ -4,7 +4,8 @@
 //! cross-core lock and ping-pong checks (`images/common/src/smp_stress.rs`); and the SMP kernel
 //! image (`wells-smp-kernel-test`) at both entries, one kernel running threads and user tasks
 //! on both CPUs; the stress image (`wells-smp-stress`) a million checked cross-core operations,
-//! as on arm64. As on arm64
+//! as on arm64; the demo of `cargo xtask run --cpus N --board qemu-virt-arm32`
+//! (`wells-smp-demo`) on 2 CPUs. As on arm64
 //! the image measures no time, it only waits, with a generous limit, for each CPU's report.
 
 use std::path::{Path, PathBuf};
@@ -109,7 +110,30 @@ pub fn run_tests(root: &Path) -> Vec<(String, Result<()>)> {
         .chain([(FAULT_BOOT.name.to_string(), fault_test(root))])
         .chain([(STRESS_BOOT.name.to_string(), stress_test(root))])
         .chain([(HYPER_NAME.to_string(), hyper_test(root))])
+        .chain([(DEMO_BOOT.name.to_string(), demo_test(root))])
         .collect()
+}
+
+/// The demo of `cargo xtask run --cpus 2 --board qemu-virt-arm32`, checked: every thread's
+/// line, and the threads spread over both CPUs with work done on each.
+const DEMO_BOOT: Boot = Boot {
+    name: "arm32 SMP demo (`cargo xtask run --cpus 2 --board qemu-virt-arm32`): 4 threads spread over 2 CPUs, where each ran printed (multi-threaded TCG)",
+    machine: "virt",
+    cpu: "cortex-a15",
+    expect: &[
+        "smp: 2 of 2 CPUs up",
+        "ok - smp kernel: 2 of 2 CPUs joined one kernel",
+        "ok - smp kernel: 4 threads spread over 2 CPUs, work done on each",
+        "smp demo: thread spread0 ran on CPUs ",
+        "smp demo: thread spread3 ran on CPUs ",
+    ],
+    status: 0,
+};
+
+/// Builds the SMP demo image and boots it on 2 CPUs.
+fn demo_test(root: &Path) -> Result<()> {
+    let image = qemu::build(root, &VIRT_ARM32, "wells-smp-demo", &["smp"])?;
+    qemu::test_boot_options(root, &VIRT_ARM32, &DEMO_BOOT, &image, &options(), LIMIT)
 }
 
 /// The hypervisor on both CPUs (`wells-smp-hyper-test`, image features `hypervisor,smp`): both
@@ -178,6 +202,19 @@ const STRESS_BOOT: Boot = Boot {
 fn stress_test(root: &Path) -> Result<()> {
     let image = qemu::build(root, &VIRT_ARM32, "wells-smp-stress", &["smp"])?;
     qemu::test_boot_options(root, &VIRT_ARM32, &STRESS_BOOT, &image, &options(), LIMIT)
+}
+
+/// `cargo xtask run --cpus N --board qemu-virt-arm32`: the Cortex-A15's SMP demo
+/// (`wells-smp-demo`, the code of arm64's: `smp_kernel::demo`) on N CPUs, each on a host
+/// thread of its own; threads run on every CPU, and each CPU's share is printed.
+pub fn run_demo(root: &Path, cpus: &str) -> Result<u8> {
+    let count = crate::smp::demo_cpus(cpus)?;
+    crate::setup::run(root)?;
+    let image = qemu::build(root, &VIRT_ARM32, "wells-smp-demo", &["smp"])?;
+    let boot = Boot { name: "arm32 SMP demo", expect: &["smp kernel: "], ..DEMO_BOOT };
+    let options: Vec<String> = ["-smp", &count.to_string(), "-accel", "tcg,thread=multi"].iter().map(|option| option.to_string()).collect();
+    qemu::test_boot_options(root, &VIRT_ARM32, &boot, &image, &options, LIMIT)?;
+    Ok(0)
 }
 
 /// Builds the SMP kernel-fault image and boots it.

@@ -148,6 +148,15 @@ fn smp_user_tasks(_kernel: &super::BoardKernel, _cpus: usize) -> bool {
     true
 }
 
+/// The demo of `cargo xtask run --cpus N --board qemu-virt-arm32` (`wells-smp-demo`, feature
+/// `smp`): threads spread over every CPU, each CPU's share of the work printed (arm64's demo).
+#[cfg(all(feature = "smp", feature = "qemu-virt"))]
+pub fn smp_demo(board: &Board) -> i32 {
+    let passed = super::smp::bring_up(board.entry_mode)
+        && wells_board_common::smp_kernel::demo(board, &crate::board::GIC, super::board::VIRTUAL_TIMER, super::smp::cpus_up());
+    if passed { 0 } else { 1 }
+}
+
 /// The SMP stress image on the Cortex-A15 (`wells-smp-stress`, feature `smp`): both CPUs
 /// brought up, then a million checked cross-core operations on one kernel, after the check that
 /// each CPU's instruction counter is its own (`wells_board_common::smp_kernel::million`).
