@@ -83,7 +83,7 @@ impl Handle {
     /// The kind encoded in the handle, if it is a known one.
     /// The kind field as it is stored (a [`Kind`] value when the handle is well formed).
     #[inline]
-    fn kind_bits(self) -> u8 {
+    pub(crate) fn kind_bits(self) -> u8 {
         (self.0 >> (INDEX_BITS + GENERATION_BITS)) as u8
     }
 
@@ -213,10 +213,17 @@ impl<T> ObjectTable<T> {
         }
     }
 
-    /// The object named by `handle`, whatever its kind.
+    /// The object named by `handle`, whatever its kind: one bounds check and one generation
+    /// compare, no kind compare (the caller matches the value, which names its kind; for the
+    /// handles the kernel keeps itself, on the switch path).
+    #[inline]
     pub fn get_any_mut(&mut self, handle: Handle) -> Option<&mut T> {
-        self.slot_of(handle).ok()?;
-        self.slots[handle.index()].value.as_mut().map(|(_, v)| v)
+        let slot = self.slots.get_mut(handle.index())?;
+        // A slot's generation is never 0 (`remove` skips it), so this refuses generation 0 too.
+        if slot.generation != handle.generation() {
+            return None;
+        }
+        slot.value.as_mut().map(|(_, v)| v)
     }
 
     /// Removes the object; its handle (and every copy of it) becomes stale.

@@ -128,11 +128,12 @@ macro_rules! typed_access {
             }
         }
 
-        /// The object named by `handle`, mutable, checked to be of this kind.
+        /// The object named by `handle`, mutable, checked to be of this kind: the answers of
+        /// `ObjectTable::get_mut`, with the object's variant standing for the slot's kind.
         pub fn $get_mut(&mut self, handle: Handle) -> Result<&mut $ty> {
             built_in(Kind::$variant)?;
-            match self.objects.get_mut(handle, Kind::$variant)? {
-                Object::$variant(object) => Ok(object),
+            match self.objects.get_any_mut(handle).ok_or(Error::InvalidHandle)? {
+                Object::$variant(object) if handle.kind_bits() == Kind::$variant as u8 => Ok(object),
                 _ => Err(Error::WrongKind),
             }
         }

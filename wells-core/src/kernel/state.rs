@@ -21,10 +21,12 @@ use core::mem::ManuallyDrop;
 pub const MAX_OBJECTS: usize = 16384;
 
 /// The thread `handle` in `objects` (a free function, so a part of the state can be borrowed
-/// beside it).
+/// beside it). For the handles the kernel keeps itself (the running thread, the queued ones,
+/// a waiter): the slot's generation is compared and its object must be a thread, but the
+/// handle's own kind bits are not looked at (a user's handle goes through `State::thread`).
 pub(super) fn thread_in(objects: &mut ObjectTable<Object>, handle: Handle) -> Option<&mut crate::thread::Thread> {
-    match objects.get_mut(handle, Kind::Thread) {
-        Ok(Object::Thread(thread)) => Some(thread),
+    match objects.get_any_mut(handle) {
+        Some(Object::Thread(thread)) => Some(thread),
         _ => None,
     }
 }
