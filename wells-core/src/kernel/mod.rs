@@ -328,14 +328,14 @@ impl<A: Arch> Kernel<A> {
         cs.end_release(current, now);
         cs.telemetry.record(now, crate::telemetry::EventKind::Block, Some(current), 0);
         let key = deadline_ns.map(|d| cs.clock.insert(d, timeline::Wakeup::Thread(current)));
-        if let Ok(thread) = cs.thread_mut(current) {
+        if let Some(thread) = cs.own_thread_mut(current) {
             thread.state = state;
             thread.waiting_on = waiting_on;
             thread.timeout_key = key;
             thread.wake_reason = None;
         }
         cs.switch_away(Requeue::Back);
-        cs.thread_mut(current).ok().and_then(|t| t.wake_reason.take()).unwrap_or(WakeReason::Done)
+        cs.own_thread_mut(current).and_then(|t| t.wake_reason.take()).unwrap_or(WakeReason::Done)
     }
 
     /// Checks the caller may block and returns its thread.

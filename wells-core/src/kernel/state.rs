@@ -24,6 +24,7 @@ pub const MAX_OBJECTS: usize = 16384;
 /// beside it). For the handles the kernel keeps itself (the running thread, the queued ones,
 /// a waiter): the slot's generation is compared and its object must be a thread, but the
 /// handle's own kind bits are not looked at (a user's handle goes through `State::thread`).
+#[inline]
 pub(super) fn thread_in(objects: &mut ObjectTable<Object>, handle: Handle) -> Option<&mut crate::thread::Thread> {
     match objects.get_any_mut(handle) {
         Some(Object::Thread(thread)) => Some(thread),
@@ -64,6 +65,13 @@ pub struct State {
 }
 
 impl State {
+    /// A thread the kernel names itself (the running one, a waiter, a queued one), looked up
+    /// as [`thread_in`] does; a handle from a caller goes through `State::thread_mut`.
+    #[inline]
+    pub(super) fn own_thread_mut(&mut self, handle: Handle) -> Option<&mut crate::thread::Thread> {
+        thread_in(&mut self.objects, handle)
+    }
+
     pub fn new(policy: Box<dyn Policy>) -> State {
         State {
             objects: ManuallyDrop::new(ObjectTable::new(MAX_OBJECTS)),

@@ -9,7 +9,7 @@ use crate::thread::{Fate, ThreadState, WaitSlot, WakeReason};
 impl State {
     /// Queue to wait in for `object`/`slot`.
     pub fn enqueue_waiter(&mut self, object: Handle, slot: WaitSlot, thread: Handle) {
-        let priority = self.thread(thread).map(|t| t.priority).unwrap_or(0);
+        let priority = self.own_thread_mut(thread).map_or(0, |t| t.priority);
         if let Some(queue) = self.wait_queue_mut(object, slot) {
             queue.push(thread, priority);
         }
@@ -28,7 +28,7 @@ impl State {
 
     /// Makes a blocked or sleeping thread runnable with `reason` (or suspended, if asked).
     pub fn wake(&mut self, handle: Handle, reason: WakeReason) {
-        let Ok(thread) = self.thread_mut(handle) else { return };
+        let Some(thread) = self.own_thread_mut(handle) else { return };
         let key = thread.timeout_key.take();
         thread.waiting_on = None;
         thread.wake_reason = Some(reason);
@@ -47,7 +47,7 @@ impl State {
 
     /// A thread's deadline passed: take it out of whatever it waited in and wake it.
     pub fn time_out(&mut self, handle: Handle) {
-        let Ok(thread) = self.thread_mut(handle) else { return };
+        let Some(thread) = self.own_thread_mut(handle) else { return };
         thread.timeout_key = None;
         let (reason, waited) = match thread.state {
             // A plain sleep has no reason yet; a deferred thread keeps the one it was woken with.
