@@ -106,7 +106,7 @@ Where a row is still above its aim (docs/profile.md has each row's functions):
   once. A short message (at most 16 bytes) goes to a receiver that waits by the fast path
   too straight into its control block (`Thread::handed`, `ipc/handed.rs`): no trip through the
   port's ring and no port look-up on the receiver's side; `current_domain` reads the state
-  without a kernel call's end (`Kernel::peek`): 2322 -> 2190. What is left per round trip
+  without a kernel call's end (`Kernel::peek`): 2322 -> 2190 (2134 with the shorter thread look-ups). What is left per round trip
   (docs/profile.md, about 2230 there): the exception entry, return and dispatch (about 325:
   vectors, trap, `syscalls::handle`), the supervisor's part (about 600: `current_domain`'s
   lock, the registry's lock, the two handle translations and the buffer check, with the kernel
