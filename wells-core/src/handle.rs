@@ -197,22 +197,6 @@ impl<T> ObjectTable<T> {
         }
     }
 
-    /// The object named by `handle`, mutable, which must be of `kind`. Looked up on every
-    /// kernel call: one bounds check, one generation compare and one kind compare.
-    #[inline]
-    pub fn get_mut(&mut self, handle: Handle, kind: Kind) -> Result<&mut T> {
-        let slot = self.slots.get_mut(handle.index()).ok_or(Error::InvalidHandle)?;
-        // A slot's generation is never 0 (`remove` skips it), so this refuses generation 0 too.
-        if slot.generation != handle.generation() {
-            return Err(Error::InvalidHandle);
-        }
-        match &mut slot.value {
-            Some((k, value)) if *k == kind && handle.kind_bits() == kind as u8 => Ok(value),
-            Some(_) => Err(Error::WrongKind),
-            None => Err(Error::InvalidHandle),
-        }
-    }
-
     /// The object named by `handle`, whatever its kind: one bounds check and one generation
     /// compare, no kind compare (the caller matches the value, which names its kind; for the
     /// handles the kernel keeps itself, on the switch path).

@@ -128,8 +128,9 @@ macro_rules! typed_access {
             }
         }
 
-        /// The object named by `handle`, mutable, checked to be of this kind: the answers of
-        /// `ObjectTable::get_mut`, with the object's variant standing for the slot's kind.
+        /// The object named by `handle`, mutable, checked to be of this kind (looked up on
+        /// every kernel call): the answers of `ObjectTable::get`, with one bounds check, one
+        /// generation compare and the object's variant standing for the slot's kind.
         pub fn $get_mut(&mut self, handle: Handle) -> Result<&mut $ty> {
             built_in(Kind::$variant)?;
             match self.objects.get_any_mut(handle).ok_or(Error::InvalidHandle)? {
