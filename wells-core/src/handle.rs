@@ -92,9 +92,15 @@ impl Handle {
     }
 }
 
+/// What a table holds says its own kind (the kernel's objects: their variant, which is also the
+/// tag the compiler tests), so a slot keeps no kind of its own and a look-up tests one byte.
+pub trait Kinded {
+    fn kind(&self) -> Kind;
+}
+
 struct Slot<T> {
     generation: u32,
-    value: Option<(Kind, T)>,
+    value: Option<T>,
 }
 
 /// A table of objects addressed by [`Handle`]s, with a fixed capacity.
@@ -105,7 +111,7 @@ pub struct ObjectTable<T> {
     live: usize,
 }
 
-impl<T> ObjectTable<T> {
+impl<T: Kinded> ObjectTable<T> {
     /// An empty table that holds at most `capacity` objects.
     pub const fn new(capacity: usize) -> Self {
         ObjectTable { slots: Vec::new(), free: Vec::new(), capacity, live: 0 }
@@ -145,7 +151,8 @@ impl<T> ObjectTable<T> {
     }
 
     /// Stores `value` and returns its handle; [`Error::Limit`] when the table is full.
-    pub fn insert(&mut self, kind: Kind, value: T) -> Result<Handle> {
+    pub fn insert(&mut self, value: T) -> Result<Handle> {
+        let kind = value.kind();
         let index = match self.free.pop() {
             Some(index) => index,
             None => {
@@ -159,7 +166,7 @@ impl<T> ObjectTable<T> {
             }
         };
         let slot = &mut self.slots[index];
-        slot.value = Some((kind, value));
+        slot.value = Some(value);
         self.live += 1;
         Ok(Handle::new(index, slot.generation, kind))
     }
@@ -176,7 +183,7 @@ impl<T> ObjectTable<T> {
     pub fn check(&self, handle: Handle, kind: Kind) -> Result<()> {
         let slot = self.slot_of(handle)?;
         match &slot.value {
-            Some((k, _)) if *k == kind && handle.kind() == Some(kind) => Ok(()),
+            Some(value) if value.kind() == kind && handle.kind() == Some(kind) => Ok(()),
             Some(_) => Err(Error::WrongKind),
             None => Err(Error::InvalidHandle),
         }
@@ -191,7 +198,7 @@ impl<T> ObjectTable<T> {
             return Err(Error::InvalidHandle);
         }
         match &slot.value {
-            Some((k, value)) if *k == kind && handle.kind_bits() == kind as u8 => Ok(value),
+            Some(value) if value.kind() == kind && handle.kind_bits() == kind as u8 => Ok(value),
             Some(_) => Err(Error::WrongKind),
             None => Err(Error::InvalidHandle),
         }
@@ -207,7 +214,7 @@ impl<T> ObjectTable<T> {
         if slot.generation != handle.generation() {
             return None;
         }
-        slot.value.as_mut().map(|(_, v)| v)
+        slot.value.as_mut()
     }
 
     /// Removes the object; its handle (and every copy of it) becomes stale.
@@ -215,7 +222,7 @@ impl<T> ObjectTable<T> {
         self.check(handle, kind)?;
         let index = handle.index();
         let slot = &mut self.slots[index];
-        let (_, value) = slot.value.take().ok_or(Error::InvalidHandle)?;
+        let value = slot.value.take().ok_or(Error::InvalidHandle)?;
         // Generation 0 is reserved for "never valid": skip it on wrap-around.
         slot.generation = match slot.generation.wrapping_add(1) & GENERATION_MASK as u32 {
             0 => 1,
@@ -235,7 +242,7 @@ impl<T> ObjectTable<T> {
     /// table while changing it, without collecting).
     pub fn handles_from(&self, kind: Kind, first: usize) -> impl Iterator<Item = Handle> + '_ {
         self.slots.iter().enumerate().skip(first).filter_map(move |(i, s)| match &s.value {
-            Some((k, _)) if *k == kind => Some(Handle::new(i, s.generation, kind)),
+            Some(value) if value.kind() == kind => Some(Handle::new(i, s.generation, kind)),
             _ => None,
         })
     }
@@ -245,17 +252,27 @@ impl<T> ObjectTable<T> {
 mod tests {
     use super::*;
 
+    /// A test object: its kind and a number.
+    #[derive(Debug, PartialEq)]
+    struct Tagged(Kind, u32);
+
+    impl Kinded for Tagged {
+        fn kind(&self) -> Kind {
+            self.0
+        }
+    }
+
     #[test]
     fn stale_forged_zero_and_wrong_kind_handles_are_refused() {
         let mut table = ObjectTable::new(4);
-        let a = table.insert(Kind::Mutex, 10).unwrap();
-        assert_eq!(*table.get(a, Kind::Mutex).unwrap(), 10);
+        let a = table.insert(Tagged(Kind::Mutex, 10)).unwrap();
+        assert_eq!(*table.get(a, Kind::Mutex).unwrap(), Tagged(Kind::Mutex, 10));
         assert_eq!(table.get(a, Kind::Port), Err(Error::WrongKind));
         assert_eq!(table.get(Handle::from_raw(0), Kind::Mutex), Err(Error::InvalidHandle));
         assert_eq!(table.get(Handle::from_raw(0xdead_beef_1234_5678), Kind::Mutex), Err(Error::InvalidHandle));
-        assert_eq!(table.remove(a, Kind::Mutex), Ok(10));
+        assert_eq!(table.remove(a, Kind::Mutex), Ok(Tagged(Kind::Mutex, 10)));
         assert_eq!(table.get(a, Kind::Mutex), Err(Error::InvalidHandle));
-        let b = table.insert(Kind::Mutex, 11).unwrap();
+        let b = table.insert(Tagged(Kind::Mutex, 11)).unwrap();
         assert_ne!(a, b, "a reused slot gets a new generation");
         assert_eq!(table.get(a, Kind::Mutex), Err(Error::InvalidHandle));
     }
@@ -263,10 +280,10 @@ mod tests {
     #[test]
     fn capacity_is_enforced() {
         let mut table = ObjectTable::new(2);
-        table.insert(Kind::Event, ()).unwrap();
-        table.insert(Kind::Event, ()).unwrap();
+        table.insert(Tagged(Kind::Event, 1)).unwrap();
+        table.insert(Tagged(Kind::Event, 2)).unwrap();
         assert_eq!(table.next_slot(), None);
-        assert_eq!(table.insert(Kind::Event, ()), Err(Error::Limit));
+        assert_eq!(table.insert(Tagged(Kind::Event, 3)), Err(Error::Limit));
         assert_eq!(table.len(), 2);
     }
 }
