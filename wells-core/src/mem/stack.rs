@@ -17,7 +17,9 @@ pub trait GuardPages: Sync {
 
 /// A stack owned by one thread.
 pub struct Stack {
-    base: NonNull<u8>,
+    /// The start of the usable part, where the canary lives: every switch reads it. The
+    /// allocation starts here or, with a guard page, one page below.
+    bottom: NonNull<u64>,
     layout: Layout,
     guard: Option<&'static dyn GuardPages>,
 }
@@ -42,7 +44,14 @@ impl Stack {
         if let Some(guard) = guard {
             guard.set_guard(base.as_ptr() as usize, true);
         }
-        Some(Stack { base, layout, guard })
+        let start = if guard.is_some() { PAGE } else { 0 };
+        let bottom = NonNull::new(base.as_ptr().wrapping_add(start).cast::<u64>())?;
+        Some(Stack { bottom, layout, guard })
+    }
+
+    /// The start of the allocation (the guard page's, when there is one).
+    fn base(&self) -> *mut u8 {
+        self.bottom.as_ptr().cast::<u8>().wrapping_sub(self.usable_start())
     }
 
     fn usable_start(&self) -> usize {
@@ -56,9 +65,9 @@ impl Stack {
     /// The usable part (what threads run on).
     pub fn as_slice(&self) -> &[u8] {
         let start = self.usable_start();
-        // SAFETY: `base..base + layout.size()` is this stack's allocation; the guard page (if
-        // any) is left out, so the slice never touches an unmapped page.
-        unsafe { core::slice::from_raw_parts(self.base.as_ptr().add(start), self.layout.size() - start) }
+        // SAFETY: `bottom` up to `base() + layout.size()` is this stack's allocation past the
+        // guard page (if any), so the slice never touches an unmapped page.
+        unsafe { core::slice::from_raw_parts(self.bottom.as_ptr().cast::<u8>(), self.layout.size() - start) }
     }
 
     /// The lowest word of the usable part (where the canary lives), read as one aligned load:
@@ -66,31 +75,31 @@ impl Stack {
     /// CPUs without unaligned access.
     #[inline]
     pub fn bottom_word(&self) -> u64 {
-        // SAFETY: the usable part starts at `base` or one page above it, both aligned to at
-        // least 16 bytes, and holds at least 16 bytes (`new` rounds it up), so the word is
-        // inside the allocation and aligned.
-        unsafe { self.base.as_ptr().add(self.usable_start()).cast::<u64>().read() }
+        // SAFETY: `bottom` is where the usable part starts, at `base()` or one page above it,
+        // both aligned to at least 16 bytes; the part holds at least 16 bytes (`new` rounds it
+        // up), so the word is inside the allocation and aligned.
+        unsafe { self.bottom.as_ptr().read() }
     }
 
     /// The usable part, writable.
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         let start = self.usable_start();
         // SAFETY: as for `as_slice`, and `&mut self` makes it exclusive.
-        unsafe { core::slice::from_raw_parts_mut(self.base.as_ptr().add(start), self.layout.size() - start) }
+        unsafe { core::slice::from_raw_parts_mut(self.bottom.as_ptr().cast::<u8>(), self.layout.size() - start) }
     }
 
     /// Address of the guard page, if there is one.
     pub fn guard_page(&self) -> Option<usize> {
-        self.guard.map(|_| self.base.as_ptr() as usize)
+        self.guard.map(|_| self.base() as usize)
     }
 }
 
 impl Drop for Stack {
     fn drop(&mut self) {
         if let Some(guard) = self.guard {
-            guard.set_guard(self.base.as_ptr() as usize, false);
+            guard.set_guard(self.base() as usize, false);
         }
         // SAFETY: allocated in `new` with this layout, freed once.
-        unsafe { alloc::alloc::dealloc(self.base.as_ptr(), self.layout) };
+        unsafe { alloc::alloc::dealloc(self.base(), self.layout) };
     }
 }
