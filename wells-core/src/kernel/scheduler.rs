@@ -851,9 +851,13 @@ impl State {
         if MAX_CPUS > 1 && self.sched.picks_with_care {
             return self.pick_with_care(previous, budgets);
         }
+        // Without budgets nothing is passed over: no loop to set up.
+        if !budgets {
+            return self.sched.ready.pick_next();
+        }
         loop {
             match self.sched.ready.pick_next() {
-                Some(handle) if budgets && self.park_if_throttled(handle) => continue,
+                Some(handle) if self.park_if_throttled(handle) => continue,
                 picked => return picked,
             }
         }
