@@ -205,8 +205,19 @@ impl<T: Kinded> ObjectTable<T> {
     }
 
     /// The object named by `handle`, whatever its kind: one bounds check and one generation
-    /// compare, no kind compare (the caller matches the value, which names its kind; for the
-    /// handles the kernel keeps itself, on the switch path).
+    /// compare, no kind compare (the caller matches the value, which names its kind).
+    #[inline]
+    pub fn get_any(&self, handle: Handle) -> Option<&T> {
+        let slot = self.slots.get(handle.index())?;
+        // A slot's generation is never 0 (`remove` skips it), so this refuses generation 0 too.
+        if slot.generation != handle.generation() {
+            return None;
+        }
+        slot.value.as_ref()
+    }
+
+    /// [`ObjectTable::get_any`], mutable (for the handles the kernel keeps itself, on the
+    /// switch path, and the typed look-ups).
     #[inline]
     pub fn get_any_mut(&mut self, handle: Handle) -> Option<&mut T> {
         let slot = self.slots.get_mut(handle.index())?;
