@@ -155,23 +155,26 @@ fn finish<A: Arch>(k: &Kernel<A>, shared: Shared) -> Result<Vec<u64>, String> {
 fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, String> {
     let k = board.new_kernel();
     let shared = Shared::default();
-    let count = Arc::new(AtomicU64::new(0));
+    // Word-sized counters: a 64-bit atomic is emulated on 32-bit CPUs without one (the
+    // Cortex-M3: about 30 instructions a turn that are not the kernel's); turns wrap.
+    let count = Arc::new(AtomicUsize::new(0));
+    let n_words = n as usize;
     let stop = Arc::new(AtomicBool::new(false));
     let (c, s, out) = (count.clone(), stop.clone(), shared.clone());
     spawn::<P>("ring-0", PRIORITY, P::Arch::MIN_STACK, move || {
         for rep in 0..=REPS {
             let start = open::<P>(rep > 0);
             for _ in 0..laps {
-                let mine = c.load(Ordering::Relaxed) + 1;
+                let mine = c.load(Ordering::Relaxed).wrapping_add(1);
                 c.store(mine, Ordering::Relaxed);
                 if let Err(e) = P::kernel().yield_now() {
                     s.store(true, Ordering::Relaxed);
                     return Samples::fail(&out, format!("yield: {e}"));
                 }
                 let seen = c.load(Ordering::Relaxed);
-                if seen != mine + n - 1 {
+                if seen != mine.wrapping_add(n_words - 1) {
                     s.store(true, Ordering::Relaxed);
-                    return Samples::fail(&out, format!("{} others ran between two turns, not {}", seen - mine, n - 1));
+                    return Samples::fail(&out, format!("{} others ran between two turns, not {}", seen.wrapping_sub(mine), n - 1));
                 }
             }
             let elapsed = close::<P>(rep > 0) - start;
@@ -186,7 +189,7 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
         let (c, s) = (count.clone(), stop.clone());
         spawn::<P>("ring", PRIORITY, P::Arch::MIN_STACK, move || {
             while !s.load(Ordering::Relaxed) {
-                c.store(c.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                c.store(c.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
                 let _ = P::kernel().yield_now();
             }
             0
@@ -245,7 +248,8 @@ fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64, set: Option<&[u8]>) -
     let ping = k.semaphore_create(0, 1).map_err(|e| format!("semaphore: {e}"))?;
     let pong = k.semaphore_create(0, 1).map_err(|e| format!("semaphore: {e}"))?;
     let shared = Shared::default();
-    let answered = Arc::new(AtomicU64::new(0));
+    // Word-sized, as in `yield_ring`; the rounds of one run fit.
+    let answered = Arc::new(AtomicUsize::new(0));
     let (a, out) = (answered.clone(), shared.clone());
     spawn::<P>("ping", PRIORITY, 0, move || {
         let mut done = 0;
@@ -258,7 +262,7 @@ fn semaphore_ping_pong<P: Counter>(board: &P, rounds: u64, set: Option<&[u8]>) -
             }
             let elapsed = close::<P>(rep > 0) - start;
             done += rounds;
-            let seen = a.load(Ordering::Relaxed);
+            let seen = a.load(Ordering::Relaxed) as u64;
             if seen != done {
                 return Samples::fail(&out, format!("pong answered {seen} times, not {done}"));
             }
