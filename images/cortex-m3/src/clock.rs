@@ -6,7 +6,7 @@
 //! at some tick edges. A free-running counter has no such edge: the count since the last fold
 //! is a wrapping difference, exact as long as folds come more often than every 171 s.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{compiler_fence, AtomicU32, Ordering};
 
 const TIMER0_CTRL: usize = crate::facts::CLOCK_BASE;
 const TIMER0_VALUE: usize = crate::facts::CLOCK_BASE + 0x4;
@@ -54,13 +54,20 @@ pub fn fold() {
 
 /// Cycles since [`start`]: the folded count plus the counter's progress since the last fold.
 /// A fold that comes in between (SysTick preempting the caller) makes it read again.
+///
+/// Compiler fences, not barriers: the one writer is an interrupt handler on this one CPU,
+/// which comes between two of the reader's instructions and sees its own stores in order, so
+/// only the compiler could reorder what matters (a `dmb` per load cost the Cortex-M3's switch
+/// 5 instructions, `cargo xtask bench --board qemu-mps2-an385`: 433 -> 428).
 pub fn cycles() -> u64 {
     loop {
-        let before = SEQUENCE.load(Ordering::SeqCst);
-        let folded = ((FOLDED_HI.load(Ordering::SeqCst) as u64) << 32) | FOLDED_LO.load(Ordering::SeqCst) as u64;
-        let at_fold = VALUE_AT_FOLD.load(Ordering::SeqCst);
+        let before = SEQUENCE.load(Ordering::Relaxed);
+        compiler_fence(Ordering::SeqCst);
+        let folded = ((FOLDED_HI.load(Ordering::Relaxed) as u64) << 32) | FOLDED_LO.load(Ordering::Relaxed) as u64;
+        let at_fold = VALUE_AT_FOLD.load(Ordering::Relaxed);
         let now = value();
-        if before.is_multiple_of(2) && SEQUENCE.load(Ordering::SeqCst) == before {
+        compiler_fence(Ordering::SeqCst);
+        if before.is_multiple_of(2) && SEQUENCE.load(Ordering::Relaxed) == before {
             return folded + at_fold.wrapping_sub(now) as u64;
         }
     }
