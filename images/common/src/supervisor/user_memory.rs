@@ -3,6 +3,7 @@
 
 use super::UserSpace;
 use alloc::vec::Vec;
+use core::cell::Cell;
 use wells_core::Error;
 
 /// A range of a task's virtual memory and what the task may do there.
@@ -18,6 +19,10 @@ pub struct Region {
 #[derive(Default)]
 pub struct UserMemory {
     regions: Vec<Region>,
+    /// The region the last buffer checked was in, looked at first: a task's calls mostly pass
+    /// buffers from the same region (its stack), which is often the last of the list
+    /// (`cargo xtask bench`, arm64 IPC fast path 1842 -> 1800).
+    last_hit: Cell<usize>,
 }
 
 impl UserMemory {
@@ -29,7 +34,17 @@ impl UserMemory {
     #[inline]
     pub fn contains(&self, start: usize, len: usize, write: bool) -> bool {
         let Some(end) = start.checked_add(len) else { return false };
-        self.regions.iter().any(|r| r.start <= start && end <= r.end && (r.writable || !write))
+        let holds = |r: &Region| r.start <= start && end <= r.end && (r.writable || !write);
+        if self.regions.get(self.last_hit.get()).is_some_and(holds) {
+            return true;
+        }
+        match self.regions.iter().position(holds) {
+            Some(index) => {
+                self.last_hit.set(index);
+                true
+            }
+            None => false,
+        }
     }
 
     /// True when `pc` is inside executable memory of the task.
