@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::nr;
-use crate::syscall::trap;
+use crate::syscall::{trap, trap0};
 
 /// Do not wait: a call that would block returns [`Error::WOULD_BLOCK`].
 pub const NO_WAIT: u32 = 0;
@@ -39,6 +39,17 @@ fn call(nr: usize, args: [usize; 6]) -> Result<usize, Error> {
     // SAFETY: the wrappers below only pass pointers and lengths of live Rust slices, with the
     // access (read or write) the kernel will use.
     let (status, value, _) = unsafe { trap(nr, args) };
+    answer(status, value)
+}
+
+/// [`call`] for the calls without arguments.
+fn call0(nr: usize) -> Result<usize, Error> {
+    // SAFETY: no argument, so no memory for the kernel to touch.
+    let (status, value, _) = unsafe { trap0(nr) };
+    answer(status, value)
+}
+
+fn answer(status: isize, value: usize) -> Result<usize, Error> {
     // The status is a small number: compare its low 32 bits so a kernel that returns it
     // zero-extended on AArch64 still reads as negative.
     match status as i32 {
@@ -63,7 +74,7 @@ pub fn exit(code: i32) -> ! {
 
 /// 1: gives the CPU to another ready thread of the same priority.
 pub fn yield_now() -> Result<(), Error> {
-    call(nr::YIELD, [0; 6]).map(drop)
+    call0(nr::YIELD).map(drop)
 }
 
 /// 2: sleeps `ms` milliseconds.
@@ -82,14 +93,14 @@ pub fn console_write(bytes: &[u8]) -> Result<usize, Error> {
 /// 4: nanoseconds since boot.
 #[cfg(target_pointer_width = "64")]
 pub fn time() -> Result<u64, Error> {
-    call(nr::TIME, [0; 6]).map(|ns| ns as u64)
+    call0(nr::TIME).map(|ns| ns as u64)
 }
 
 /// 4: nanoseconds since boot (AArch32: low word in r1, high word in r2).
 #[cfg(target_pointer_width = "32")]
 pub fn time() -> Result<u64, Error> {
     // SAFETY: time takes no pointer.
-    let (status, low, high) = unsafe { trap(nr::TIME, [0; 6]) };
+    let (status, low, high) = unsafe { trap0(nr::TIME) };
     if status != 0 {
         return Err(Error::from_code(status as i32));
     }
@@ -122,7 +133,7 @@ pub fn thread_join(thread: Handle, timeout: u32) -> Result<i32, Error> {
 
 /// 7: a new unlocked mutex.
 pub fn mutex_create() -> Result<Handle, Error> {
-    call(nr::MUTEX_CREATE, [0; 6]).map(handle)
+    call0(nr::MUTEX_CREATE).map(handle)
 }
 
 /// 8: locks a mutex, waiting at most `timeout` ms.
@@ -250,7 +261,7 @@ pub fn secure_call(function: u32, arg1: u64, arg2: u64) -> Result<[u64; 4], Erro
 
 /// 20: does nothing (the cheapest round trip EL0 -> kernel -> EL0, for measuring).
 pub fn nop() -> Result<(), Error> {
-    call(nr::NOP, [0; 6]).map(drop)
+    call0(nr::NOP).map(drop)
 }
 
 /// 21: opens a shared object the system description grants this task under `name`.
@@ -318,7 +329,7 @@ pub fn policy_load(set: &[u8]) -> Result<(), Error> {
 
 /// 29: drops the decision set: classic scheduling again (same right as [`policy_load`]).
 pub fn policy_clear() -> Result<(), Error> {
-    call(nr::POLICY_CLEAR, [0; 6]).map(drop)
+    call0(nr::POLICY_CLEAR).map(drop)
 }
 
 /// Telemetry event kinds ([`TelemetryEvent::kind`]), as `WELLS_TELEMETRY_*` in `wells.h`.

@@ -43,6 +43,26 @@ pub(crate) unsafe fn trap(nr: usize, a: [usize; 6]) -> (isize, usize, usize) {
     (status, value, extra)
 }
 
+/// [`trap`] for a call that takes no argument: only the number is set, so a null call costs
+/// no zeroed registers (the kernel reads none for it).
+#[cfg(target_arch = "aarch64")]
+#[inline(always)]
+pub(crate) unsafe fn trap0(nr: usize) -> (isize, usize, usize) {
+    let (status, value, extra): (isize, usize, usize);
+    // SAFETY: as for `trap`; no argument names any memory.
+    unsafe {
+        asm!(
+            "svc #0",
+            lateout("x0") status,
+            lateout("x1") value,
+            lateout("x2") extra,
+            in("x8") nr,
+            options(nostack),
+        );
+    }
+    (status, value, extra)
+}
+
 /// AArch32 EL0: number in r7, arguments r0..r5, status r0, value r1 (r2 = high word of `time`).
 ///
 /// r7 is the frame pointer of T32 code, and rustc refuses it as an asm operand there; whether
@@ -70,6 +90,29 @@ pub(crate) unsafe fn trap(nr: usize, a: [usize; 6]) -> (isize, usize, usize) {
             in("r3") a[3],
             in("r4") a[4],
             in("r5") a[5],
+            options(nostack),
+        );
+    }
+    (status, value, extra)
+}
+
+/// [`trap`] for a call that takes no argument, as on AArch64.
+#[cfg(target_arch = "arm")]
+#[inline(always)]
+pub(crate) unsafe fn trap0(nr: usize) -> (isize, usize, usize) {
+    let (status, value, extra): (isize, usize, usize);
+    // SAFETY: as for `trap`; no argument names any memory.
+    unsafe {
+        asm!(
+            "mov {saved}, r7",
+            "mov r7, {nr}",
+            "svc #0",
+            "mov r7, {saved}",
+            nr = in(reg) nr,
+            saved = out(reg) _,
+            lateout("r0") status,
+            lateout("r1") value,
+            lateout("r2") extra,
             options(nostack),
         );
     }
