@@ -79,59 +79,81 @@ fn render_with(now: impl Fn(&str, &str) -> Option<f64>) -> String {
 /// Where the rows above their aims spend their instructions (read off docs/profile.md), and
 /// what it would take to go lower.
 const ABOVE_AIM: &str = "
-Where a row is still above its aim (docs/profile.md has each row's functions):
+Where a row is still above its aim (docs/profile.md has each row's functions; the item
+counts below are read off its per-line profile, `cargo xtask profile --board qemu-virt-arm64`):
 
-- **Thread switch.** About two thirds is `schedule`: the current and the next thread looked up by
-  handle (slot and generation checked and the object matched as a thread, about 14 instructions
-  each: the kernel's own handles skip the handle's kind field, `state::thread_in`, and a typed
-  look-up lets the object's variant stand for the slot's kind, 360 -> 348), the per-thread accounting
-  that thread statistics, CPU shares and budgets read, the requeue and the O(1) pick in the
-  intrusive run queues (bounds-checked slot arrays), the stack canary, the new slice, the domain's
-  address space and the timer re-arm test. The rest is the kernel lock and interrupt mask (the lock
-  taken once per switch: it is handed to the context switched to, `Kernel::switch_locked`) and
-  the 18-instruction register switch itself. Going
-  below about 300 needs a scheduler that reaches its threads without the handle check (the
-  handle table is what keeps a stale handle from reaching a new thread); not done.
+- **Thread switch (326; aim 250).** Per yield between two kernel threads:
+
+  | part | instructions | what it keeps |
+  |---|---:|---|
+  | the kernel lock and interrupt mask, the clock read, the kernel call's end (`yield_now`, `Critical::switch_away`, `now_ns`) | 86 | one lock for every CPU (taken once per switch: it is handed to the context switched to); a timer interrupt cannot cut into the kernel; the time every record below is stamped with |
+  | requeue at the back and the O(1) pick (bitmap, intrusive links, their bounds checks) | 60 | FIFO order within a priority; nothing walks a queue (the 4096-thread row costs what the 2-thread row does) |
+  | the two threads' states, slices and the CPU's records (current thread, level, domain, slice end) | 49 | a preempted thread keeps the rest of its slice; what the timer interrupt, affinity and `thread_info` read |
+  | the two thread look-ups (slot bound, generation, the object's tag byte) | 29 | a stale handle in a queue never reaches a new thread |
+  | run time, CPU-share window, ready / wait / stop times, switch count | 25 | thread statistics, CPU shares for decision sets, budgets |
+  | the register switch (`wells_aarch64_switch`) | 19 | the floor: the board's physical-limit row is 24.5 with its loop |
+  | the frame of `schedule` (12 callee-saved registers) | 15 | |
+  | the bench's own loop | 12 | |
+  | the timer re-arm, budget and telemetry tests | 11 | one test each when unused (item 2 of the issue) |
+  | the domain's address space | 10 | a domain's threads run in its space |
+  | the stack canary | 10 | a smashed stack caught at the switch, before its context is resumed (boards without guard pages) |
+
+  Going to 250 takes more than dropping one row: the statistics and CPU shares, the canary
+  and the handle check of queued threads are 64 together. It would take a different switch:
+  seL4 keeps one kernel stack per CPU (a blocked thread is a saved user frame, not a kernel
+  call chain), FreeRTOS-class kernels keep no accounting or checks on the switch by default;
+  wells switches between threads that may block anywhere in the kernel, each on its own kernel
+  stack, with the same core that runs inside Linux and other hosts. Made shorter in the
+  fast-path work (583 -> 326): the thread's kind in one byte (the object's tag is its `Kind`, the table keeps
+  none of its own), the kernel's own handles not re-checked for kind, the lock handed over at the
+  switch, the canary's address kept, the pick without budgets loop-free, one slice for the run
+  queue's links.
 - **Null system call and hypercall** meet their aims through the fast path of the vectors
   (`nop`, `time`, `WELLS_VERSION`; arm64: only x0-x18 and x30 saved; arm32 SVC: only r0-r3 and
   r12; arm32 HYP: the one-instruction push of r0-r12 and lr, without ELR/SPSR or the exit's
   vCPU bookkeeping; no lock, no switch); every other call pays about 10 instructions for the
-  test. What is left is the exception entry and return, the mask test and the handler's call.
-- **IPC between user tasks.** The send-and-receive row pays, per round trip, four system calls
-  on the full path, each with the task registry's lock, the handle translation and the buffer
-  check, the port lookups, and two wake / block / schedule passes. The fast-path row
-  (`port_call` / `port_reply_wait`, two system calls) now hands the CPU straight to the waiting
-  receiver (`kernel/port_fast.rs`, `kernel/scheduler/direct.rs`): no ready-queue pass, no
-  `make_runnable`, one switch that blocks the caller and runs the receiver, each thread looked up
-  once. A short message (at most 16 bytes) goes to a receiver that waits by the fast path
-  too straight into its control block (`Thread::handed`, `ipc/handed.rs`): no trip through the
-  port's ring and no port look-up on the receiver's side; `current_domain` reads the state
-  without a kernel call's end (`Kernel::peek`): 2322 -> 2190 (2134 with the shorter thread look-ups). What is left per round trip
-  (docs/profile.md, about 2230 there): the exception entry, return and dispatch (about 325:
-  vectors, trap, `syscalls::handle`), the supervisor's part (about 600: `current_domain`'s
-  lock, the registry's lock, the two handle translations and the buffer check, with the kernel
-  call's critical section and the fast path's checks inlined), the receiver's wake
-  bookkeeping (about 270 in `hand_cpu_to`: release deadline, CPU-share window, placement,
-  telemetry test, the message given), the caller queued on the answer port, blocked and
-  switched away (about 530: run time, stack canary, timeline, the receiver's slice, the address
-  space, the timer test, the register switch), about six handle-checked port and thread
-  look-ups (about 230), the message copied twice (`memcpy`, about 125: the kernel is built
-  for strict alignment, so even 16 bytes go through the call) and taken back (about 35). Each
-  of these is a check or a record the kernel keeps for every thread (a stale handle refused,
-  a smashed stack caught, run time and CPU share kept, a budget or deadline judged); 600 would
-  need the message in registers past the supervisor's buffer ABI, the task's handles and
-  buffer checked without the registry lock, and threads reached without the handle check;
-  not done.
+  test. The task's side sets only the call number for a call without arguments (`wells-user`'s
+  `trap0`: arm64 59 -> 56, Cortex-A15 and Cortex-R52 62 -> 59). What is left is the exception
+  entry and return, the mask test and the handler's call.
+- **IPC between user tasks (fast path 1800; aim 600).** `port_call` / `port_reply_wait`, two
+  system calls per round trip, each handing the CPU straight to the waiting receiver
+  (`kernel/port_fast.rs`, `kernel/scheduler/direct.rs`: no ready-queue pass, one switch that
+  blocks the caller and runs the receiver, a message of at most 16 bytes handed in the
+  receiver's control block, copied by words when both buffers are aligned). Per round trip:
+
+  | part | instructions | what it keeps |
+  |---|---:|---|
+  | exception entry, full frame save and restore, return (`wells_aarch64_vectors*`, `wells_aarch64_trap`, the board's `trap::handle`) | about 175 | the frame of a thread that is switched away |
+  | the system-call dispatcher (`syscalls::handle`: interrupts let in, the audit and trace tests, the jump, status and value) | about 150 | the same entry for every call, traced and audited when asked |
+  | the supervisor's checks (`port_call_or_reply`: the current domain, the task registry's lock and search, two handle translations, the buffer against the task's memory, the timeout) | about 230 | a task reaches only its own objects, through its own handles, with buffers inside its memory |
+  | the kernel call's section and the fast path's conditions (lock, receiver waiting, queues empty, sizes; inlined with the row above) | about 360 | the slow path's answers for everything the fast path does not take |
+  | the receiver's wake (`hand_cpu_to`: release start, CPU-share window, placement, timeout cancelled, the message given) | about 225 | the receiver's deadline, share and statistics as after any wake |
+  | the caller's block and the switch (`block_for_hand_off` and its section: queued on the answer port, run time, canary, the receiver's slice, address space, timer test, register switch) | about 495 | as the switch row, plus the wait queue a timeout or a kill finds the caller in |
+  | port and thread look-ups, the message taken (`port_mut`, `thread_mut`, `Handed::take`) | about 120 | stale and wrong-kind handles refused |
+  | the two user programs' loop | about 32 | |
+  | functions under 1% of the row each | about 55 | |
+
+  Going to 600 would take what the seL4-class kernels do: a message in registers past the
+  supervisor's buffer ABI, a kernel stack per CPU so that the receiver returns to user mode
+  without climbing its own kernel call chain, and no per-call accounting; within this design
+  (each thread with its own kernel stack, the supervisor's checks outside the kernel's lock)
+  each part above is a check or a record the kernel keeps for every thread. Made shorter
+  (5675 -> 1800): the fast path itself, the message handed in the receiver's block and copied
+  by words, the shorter look-ups of the switch row, the task's last buffer region looked at
+  first. The send-and-receive row (four full system calls, two wake / block / schedule passes)
+  pays all of the above twice.
 - **Port round trip (kernel threads)** is a `port_send` and a `port_receive` on each side at one
   priority: the send must not switch (the sender keeps the CPU there), so the hand-off does not
   apply; its costs are the slow path's. With `port_call` / `port_reply_wait` it would.
 - **Semaphore wake, timer IRQ, transaction commit, vCPU yield** share the switch's
   costs; the commit's largest parts are its copies of the object (memcpy) and the allocator.
-  A vCPU yield is two switches per figure (the partner VM yields back): of its ~1475 instructions
+  A vCPU yield is two switches per figure (the partner VM yields back): of its ~1380 instructions
   (docs/profile-qemu-virt-arm64-hyper.md, `cargo xtask profile --board qemu-virt-arm64-hyper`)
-  `schedule` is ~490, the guest's EL1 and virtual-CPU-interface registers (`LoadedVcpu::ensure`
-  and the restore) ~334, the trap, hypercall dispatch and `yield_now` ~330, the lock and switch
-  ~140; 700 needs the kernel's switch at its aim first.
+  `schedule` is ~420, the guest's EL1 and virtual-CPU-interface registers
+  (`LoadedVcpu::ensure` and the restore) ~340, the trap, hypercall dispatch and `yield_now`
+  ~330, the lock and switch ~120; 700 needs the kernel's switch at its aim first.
 - **Cortex-M3 switch.** The same kernel path as arm64 on a 32-bit CPU (64-bit time arithmetic in
-  pairs); the board's register switch is 19 instructions.
+  pairs, the clock folded from a 32-bit timer); the board's register switch is a PendSV. The
+  bench loops count with word-sized atomics (a 64-bit atomic is emulated on the M3: ~30
+  instructions a turn were the harness's, 497 -> 433).
 ";
