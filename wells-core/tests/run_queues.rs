@@ -2,7 +2,7 @@
 //! member, stale or misplaced handles refused, a re-queued thread moved (never twice in the
 //! queues), reserved room that never grows, and the object table's reservation and limit.
 
-use wells_core::handle::ObjectTable;
+use wells_core::handle::{Kinded, ObjectTable};
 use wells_core::sched::run_queues::RunQueues;
 use wells_core::{Error, Handle, Kind};
 
@@ -81,24 +81,34 @@ fn reserved_room_does_not_grow() {
     assert_eq!(q.capacity(), capacity);
 }
 
+/// A table entry for these tests: its kind and a number.
+struct Tagged(Kind, u32);
+
+impl Kinded for Tagged {
+    fn kind(&self) -> Kind {
+        self.0
+    }
+}
+
 #[test]
 fn object_table_reservation_limits_and_never_grows() {
     let mut table = ObjectTable::new(100);
     table.reserve(4).unwrap();
-    let handles: Vec<_> = (0..4).map(|n| table.insert(Kind::Event, n).unwrap()).collect();
-    assert_eq!(table.insert(Kind::Event, 9), Err(Error::Limit));
+    let handles: Vec<_> = (0..4).map(|n| table.insert(Tagged(Kind::Event, n)).unwrap()).collect();
+    assert_eq!(table.insert(Tagged(Kind::Event, 9)).err(), Some(Error::Limit));
     table.remove(handles[1], Kind::Event).unwrap();
-    let again = table.insert(Kind::Event, 10).unwrap();
+    let again = table.insert(Tagged(Kind::Event, 10)).unwrap();
     assert_eq!(again.slot(), handles[1].slot(), "the freed slot is reused");
+    assert_eq!(table.get(again, Kind::Event).map(|t| t.1), Ok(10), "the new object is in it");
     assert_ne!(again, handles[1]);
-    let mut bigger = ObjectTable::<u32>::new(8);
+    let mut bigger = ObjectTable::<Tagged>::new(8);
     for n in 0..3 {
-        bigger.insert(Kind::Mutex, n).unwrap();
+        bigger.insert(Tagged(Kind::Mutex, n)).unwrap();
     }
     assert_eq!(bigger.reserve(2), Err(Error::BadState), "more objects live than the new limit");
     bigger.reserve(50).unwrap();
     for n in 3..8 {
-        bigger.insert(Kind::Mutex, n).unwrap();
+        bigger.insert(Tagged(Kind::Mutex, n)).unwrap();
     }
-    assert_eq!(bigger.insert(Kind::Mutex, 8), Err(Error::Limit), "a reservation never raises the limit the table was made with");
+    assert_eq!(bigger.insert(Tagged(Kind::Mutex, 8)).err(), Some(Error::Limit), "a reservation never raises the limit the table was made with");
 }
