@@ -158,7 +158,7 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
     // Word-sized counters: a 64-bit atomic is emulated on 32-bit CPUs without one (the
     // Cortex-M3: about 30 instructions a turn that are not the kernel's); turns wrap.
     let count = Arc::new(AtomicUsize::new(0));
-    let n_words = n as usize;
+    let others = n as usize - 1;
     let stop = Arc::new(AtomicBool::new(false));
     let (c, s, out) = (count.clone(), stop.clone(), shared.clone());
     spawn::<P>("ring-0", PRIORITY, P::Arch::MIN_STACK, move || {
@@ -172,7 +172,7 @@ fn yield_ring<P: Counter>(board: &P, n: u64, laps: u64) -> Result<Vec<u64>, Stri
                     return Samples::fail(&out, format!("yield: {e}"));
                 }
                 let seen = c.load(Ordering::Relaxed);
-                if seen != mine.wrapping_add(n_words - 1) {
+                if seen != mine.wrapping_add(others) {
                     s.store(true, Ordering::Relaxed);
                     return Samples::fail(&out, format!("{} others ran between two turns, not {}", seen.wrapping_sub(mine), n - 1));
                 }

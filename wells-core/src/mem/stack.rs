@@ -36,16 +36,17 @@ impl Stack {
     /// cannot provide it.
     pub fn new(usable: usize, guard: Option<&'static dyn GuardPages>, align: usize) -> Option<Stack> {
         let granule = if guard.is_some() { PAGE } else { ALIGN };
+        let guard_bytes = if guard.is_some() { PAGE } else { 0 };
         let usable = usable.checked_next_multiple_of(granule)?;
-        let total = usable.checked_add(if guard.is_some() { PAGE } else { 0 })?;
+        let total = usable.checked_add(guard_bytes)?;
         let layout = Layout::from_size_align(total, granule.max(align)).ok()?;
         // SAFETY: `layout` has a non-zero size.
         let base = NonNull::new(unsafe { alloc::alloc::alloc_zeroed(layout) })?;
         if let Some(guard) = guard {
             guard.set_guard(base.as_ptr() as usize, true);
         }
-        let start = if guard.is_some() { PAGE } else { 0 };
-        let bottom = NonNull::new(base.as_ptr().wrapping_add(start).cast::<u64>())?;
+        // Inside the allocation (it is `total` bytes long), so never null.
+        let bottom = base.map_addr(|address| address.saturating_add(guard_bytes)).cast::<u64>();
         Some(Stack { bottom, layout, guard })
     }
 
